@@ -1,0 +1,319 @@
+"""The only place that sequences a run, top to bottom.
+
+    event → ignore? → authorize → 👀 → context → command | agent → report → publish
+
+Nothing heavy is imported before the reaction has gone out: boto3 loads when the
+first AWS command runs, the Agents SDK only for requests in plain language.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, TextIO
+
+from devops_agent.actions import Runner
+from devops_agent.authz import command_text, ignore_reason, refusal_reason
+from devops_agent.credentials import AwsSessions
+from devops_agent.errors import ConfigError, DevOpsError
+from devops_agent.events import (
+    CommentEvent,
+    DispatchEvent,
+    Event,
+    LocalEvent,
+    ScheduleEvent,
+    parse_event,
+)
+from devops_agent.report import Result
+from devops_agent.sanitize import Redactor
+from devops_agent.settings import ActionsEnv, Settings
+
+if TYPE_CHECKING:
+    from github import Github
+
+    from devops_agent.context import DevOpsContext, Mode
+    from devops_agent.publish import Publisher
+
+
+class Cancelled(DevOpsError):
+    """The runner asked the step to stop (the workflow run was cancelled)."""
+
+
+def failure(exc: DevOpsError, command: str = "") -> Result:
+    """A result that explains an error the user can act on."""
+    status = exc.status if exc.status in ("refused",) else "failure"
+    lines = [exc.message]
+    if exc.remedy:
+        lines.append(exc.remedy)
+    if exc.link:
+        lines.append(f"See {exc.link}")
+    return Result(
+        status=status,  # type: ignore[arg-type]
+        command=command,
+        title=exc.message.split("\n")[0][:200],
+        text="\n\n".join(lines[1:]),
+        exit_code=exc.exit_code,
+        data={"error": exc.message, "code": getattr(exc, "code", "") or exc.__class__.__name__},
+    )
+
+
+def request_text(event: Event, settings: Settings) -> str:
+    """The command or request this run should carry out."""
+    if isinstance(event, CommentEvent):
+        return command_text(event.body, settings.trigger)
+    if isinstance(event, DispatchEvent):
+        return (event.inputs.get("command") or settings.command).strip()
+    if isinstance(event, ScheduleEvent):
+        return settings.command.strip() or "audit"
+    return settings.command.strip()
+
+
+def requester_of(event: Event) -> str:
+    """Login of the person who asked; empty when nobody did (schedule)."""
+    if isinstance(event, CommentEvent):
+        return event.author
+    if isinstance(event, DispatchEvent | LocalEvent):
+        return event.actor
+    return ""
+
+
+def execute(ctx: DevOpsContext, text: str) -> Result:
+    """Run the command language (or the agent) and turn user-caused errors into results."""
+    from devops_agent.commands import run_command
+
+    try:
+        return run_command(ctx, text)
+    except DevOpsError as exc:
+        return failure(exc, text)
+
+
+def run_with_deadline(work: Callable[[], Result], seconds: float, command: str) -> Result:
+    """Run ``work`` in a worker thread; past ``seconds`` answer that it timed out.
+
+    The worker is a daemon thread: when the deadline passes, the run still posts
+    a final answer and exits instead of hanging until the job is killed.
+    """
+    box: dict[str, Result | BaseException] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = work()
+        except BaseException as exc:  # handed to the main thread below
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name="devops-agent-work", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        return Result(
+            status="failure",
+            command=command,
+            title=f"Stopped after the {seconds:.0f} s time limit",
+            text="The work did not finish within `timeout-seconds`; nothing was changed. "
+            "Raise the limit or narrow the command (one region, one service).",
+            exit_code=1,
+        )
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["result"]  # type: ignore[return-value]
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Cancelled("The workflow run was cancelled before devops-agent finished.")
+
+
+def run_action(
+    environ: Mapping[str, str],
+    *,
+    stream: TextIO | None = None,
+    mode: Mode = "action",
+    grace: float | None = None,
+) -> int:
+    """Handle one Actions event end to end and return the exit code."""
+    redactor = Redactor()
+    env = ActionsEnv.from_env(environ)
+    runner = Runner(env, redactor, stream)
+    try:
+        settings = Settings.from_env(environ)
+        for secret in (settings.github_token, settings.openai_api_key, env.id_token_request_token):
+            runner.mask(secret.get_secret_value() if secret is not None else None)
+        event = parse_event(env)
+    except DevOpsError as exc:
+        runner.error(exc.explain())
+        runner.set_output("status", "failure")
+        return exc.exit_code
+
+    reason = ignore_reason(event, settings)
+    if reason:
+        runner.info(f"devops-agent: nothing to do: {reason}.")
+        runner.set_output("status", "ignored")
+        return 0
+    return _handle(settings, env, event, runner, mode=mode, grace=grace)
+
+
+def _handle(
+    settings: Settings,
+    env: ActionsEnv,
+    event: Event,
+    runner: Runner,
+    *,
+    mode: Mode,
+    grace: float | None,
+) -> int:
+    from devops_agent.publish import GRACE_SECONDS, Publisher
+
+    started = time.monotonic()
+    text = request_text(event, settings)
+    requester = requester_of(event)
+    gh: Github | None = None
+    try:
+        gh = _github(settings, env, event)
+    except DevOpsError as exc:
+        runner.error(exc.explain())
+        runner.set_output("status", "failure")
+        return exc.exit_code
+
+    publisher = Publisher(
+        runner,
+        event,
+        gh=gh,
+        requester=requester,
+        grace=GRACE_SECONDS if grace is None else grace,
+        workspace=env.workspace if runner.in_actions else None,
+    )
+    publisher.command = text
+
+    # Authorize before anything else happens: no reaction, no AWS, no model for strangers.
+    if requester and not isinstance(event, LocalEvent):
+        from devops_agent.gh.repos import collaborator_role
+
+        try:
+            refusal = refusal_reason(
+                requester,
+                settings,
+                lambda login: collaborator_role(gh, event.repository, login),  # type: ignore[arg-type]
+            )
+        except DevOpsError as exc:
+            return _finish(publisher, failure(exc, text), runner)
+        if refusal:
+            result = Result(
+                status="refused",
+                command=text,
+                title="Not allowed",
+                text=f"{refusal} Ask a maintainer of this repository to run it.",
+                exit_code=3,
+            )
+            return _finish(publisher, result, runner)
+
+    publisher.acknowledge()
+    previous = _install_sigterm()
+    try:
+        publisher.start(text)
+        ctx = _context(settings, env, event, runner, gh, requester, mode)
+        remaining = max(1.0, settings.timeout_seconds - (time.monotonic() - started))
+        result = run_with_deadline(lambda: execute(ctx, text), remaining, text)
+    except DevOpsError as exc:
+        result = failure(exc, text)
+    except Exception as exc:  # a bug: still post a final status, never a traceback to users
+        runner.error(f"devops-agent failed unexpectedly: {exc.__class__.__name__}: {exc}")
+        import traceback
+
+        runner.info(
+            "::group::traceback\n" + "".join(traceback.format_exception(exc)) + "::endgroup::"
+        )
+        result = Result(
+            status="failure",
+            command=text,
+            title="devops-agent hit an internal error",
+            text=f"`{exc.__class__.__name__}`. Nothing was changed. The run log has details; "
+            "please report it with the command you ran.",
+            exit_code=1,
+        )
+    finally:
+        _restore_sigterm(previous)
+    return _finish(publisher, result, runner)
+
+
+def _finish(publisher: Publisher, result: Result, runner: Runner) -> int:
+    publisher.finish(result)
+    if result.status == "failure":
+        runner.error(result.title + (f" — {result.text.splitlines()[0]}" if result.text else ""))
+    else:
+        runner.info(f"devops-agent: {result.status}: {result.title}")
+    return result.exit_code
+
+
+def _github(settings: Settings, env: ActionsEnv, event: Event) -> Github | None:
+    """The GitHub client, or ``None`` when the run needs none (a local run without a token)."""
+    from devops_agent.gh import connect
+
+    if settings.github_token is None:
+        if isinstance(event, LocalEvent):
+            return None
+        raise ConfigError(
+            "The github-token input is empty.",
+            remedy="Pass `github-token: ${{ github.token }}` (the default) or a token with "
+            "issues, pull-requests and checks write access.",
+        )
+    return connect(settings.github_token.get_secret_value(), env.api_url)
+
+
+def _context(
+    settings: Settings,
+    env: ActionsEnv,
+    event: Event,
+    runner: Runner,
+    gh: Github | None,
+    requester: str,
+    mode: Mode,
+) -> DevOpsContext:
+    from devops_agent.context import DevOpsContext
+
+    return DevOpsContext(
+        settings=settings,
+        env=env,
+        event=event,
+        requester=requester,
+        repository=getattr(event, "repository", "") or env.repository,
+        runner=runner,
+        aws=AwsSessions(settings, env, runner, requester),
+        github=gh,
+        mode=mode,
+    )
+
+
+def _install_sigterm() -> object:
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def _restore_sigterm(previous: object) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)  # type: ignore[arg-type]
+
+
+def run_local(
+    command: str,
+    environ: Mapping[str, str],
+    *,
+    stream: TextIO | None = None,
+    mode: Mode = "local",
+) -> tuple[int, Result]:
+    """``devops-agent run``: one command against the caller's own credentials."""
+    redactor = Redactor()
+    env = ActionsEnv.from_env(
+        {k: v for k, v in environ.items() if not k.startswith("GITHUB_EVENT")}
+    )
+    runner = Runner(env, redactor, stream or sys.stdout)
+    settings = Settings.from_env(environ)
+    for secret in (settings.github_token, settings.openai_api_key):
+        runner.mask(secret.get_secret_value() if secret is not None else None)
+    event = LocalEvent(repository=env.repository, actor=environ.get("USER", "local"))
+    gh = _github(settings, env, event) if settings.github_token else None
+    ctx = _context(settings, env, event, runner, gh, event.actor, mode)
+    result = run_with_deadline(lambda: execute(ctx, command), settings.timeout_seconds, command)
+    return result.exit_code, result

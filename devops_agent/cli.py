@@ -1,0 +1,87 @@
+"""``devops-agent``: argv and environment in, exit code out.
+
+Exit codes (CONTRACT.md §8): 0 done, 1 the work failed, 2 bad input or
+configuration, 3 refused. This is the one place with a broad ``except``: a bug
+still ends with one clear line and exit 1, never a bare traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from devops_agent import __version__
+from devops_agent.errors import DevOpsError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="devops-agent",
+        description="A DevOps agent for GitHub Actions: /devops commands over AWS and GitHub.",
+    )
+    parser.add_argument("--version", action="version", version=f"devops-agent {__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="COMMAND")
+    sub.add_parser("action", help="handle the GitHub Actions event (what the container runs)")
+    run = sub.add_parser("run", help="run one command against your own credentials")
+    run.add_argument("command", nargs="+", help='e.g. "ec2 list --region eu-west-1"')
+    run.add_argument("--json", action="store_true", help="print the result as JSON")
+    demo = sub.add_parser(
+        "demo", help="try it on a seeded sandbox account (no credentials, no network)"
+    )
+    demo.add_argument("commands", nargs="*", help="commands to run (default: a short tour)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.verb == "action":
+            from devops_agent.app import run_action
+
+            return run_action(os.environ)
+        if args.verb == "run":
+            return _run(" ".join(args.command), as_json=args.json)
+        if args.verb == "demo":
+            from devops_agent.sandbox.demo import run_demo
+
+            return run_demo(args.commands)
+        parser.print_help()
+        return 2
+    except DevOpsError as exc:
+        print(f"devops-agent: {exc.explain()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("devops-agent: interrupted.", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the one broad except: a bug, reported in one line
+        print(
+            f"devops-agent: internal error: {exc.__class__.__name__}: {exc}. "
+            "Please report it with the command you ran.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _run(command: str, *, as_json: bool) -> int:
+    import json
+
+    from devops_agent.app import run_local
+    from devops_agent.report import render_body, render_json
+
+    code, result = run_local(command, os.environ, stream=sys.stderr)
+    from devops_agent.sanitize import Redactor
+
+    redact = Redactor()
+    if as_json:
+        print(redact(json.dumps(render_json(result), indent=2, default=str)))
+    else:
+        print(redact(render_body(result)))
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""DevOpsContext: everything a command or tool needs to know about this run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from devops_agent.actions import Runner
+from devops_agent.credentials import AwsSessions
+from devops_agent.events import Event
+from devops_agent.sanitize import Redactor
+from devops_agent.settings import ActionsEnv, Settings
+
+if TYPE_CHECKING:
+    import boto3
+    from github import Github
+
+Mode = Literal["action", "local", "demo"]
+
+
+@dataclass
+class DevOpsContext:
+    """Who asked, where, and the clients to act with.
+
+    Built once per run by :mod:`devops_agent.app`; clients are created lazily so a
+    refused or ignored run never imports boto3 or talks to AWS.
+    """
+
+    settings: Settings
+    env: ActionsEnv
+    event: Event
+    requester: str
+    """GitHub login of the person who asked (empty for schedules)."""
+    repository: str
+    """``owner/name`` the run belongs to."""
+    runner: Runner
+    aws: AwsSessions
+    github: Github | None = None
+    mode: Mode = "action"
+
+    @property
+    def redactor(self) -> Redactor:
+        """The run's redactor: every string leaving the process goes through it."""
+        return self.runner.redact
+
+    @property
+    def region(self) -> str:
+        """Default AWS region."""
+        return self.settings.aws_region
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """Regions that audits and multi-region listings scan."""
+        return self.settings.regions
+
+    def session(self) -> boto3.Session:
+        """The read-only AWS session."""
+        return self.aws.read()

@@ -1,0 +1,129 @@
+"""AWS credentials: GitHub OIDC → STS AssumeRoleWithWebIdentity → a boto3 Session.
+
+With ``aws-role-to-assume`` set, the job's OIDC token is exchanged for short-lived
+credentials of the **read** role; every credential is masked the moment it exists.
+Without it, boto3's ordinary credential chain applies (environment, profile,
+instance role), which is what local runs and the sandbox use.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import TYPE_CHECKING
+
+from devops_agent.errors import ConfigError, ServiceError
+
+if TYPE_CHECKING:
+    import boto3
+
+    from devops_agent.actions import Runner
+    from devops_agent.settings import ActionsEnv, Settings
+
+AUDIENCE = "sts.amazonaws.com"
+_OIDC_DOC = "https://docs.github.com/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services"
+
+
+def request_id_token(env: ActionsEnv, *, audience: str = AUDIENCE, attempts: int = 4) -> str:
+    """Fetch the job's OIDC ID token the way the official toolkit does (GET, bearer, retries)."""
+    if not env.id_token_request_url or env.id_token_request_token is None:
+        raise ConfigError(
+            "aws-role-to-assume is set but the job cannot request an OIDC token "
+            "(ACTIONS_ID_TOKEN_REQUEST_URL is missing).",
+            remedy="Add `permissions:\\n  id-token: write` to the job. Pull requests from "
+            "forks never get a token: run devops-agent on issue_comment, not pull_request.",
+            link=_OIDC_DOC,
+        )
+    joiner = "&" if "?" in env.id_token_request_url else "?"
+    url = f"{env.id_token_request_url}{joiner}audience={urllib.parse.quote(audience, safe='')}"
+    request = urllib.request.Request(  # noqa: S310 - the runner's own URL
+        url,
+        headers={
+            "Authorization": f"Bearer {env.id_token_request_token.get_secret_value()}",
+            "Accept": "application/json",
+        },
+    )
+    last = ""
+    for attempt in range(attempts):
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                value = json.loads(response.read().decode("utf-8")).get("value")
+            if value:
+                return str(value)
+            last = "the answer had no `value`"
+        except urllib.error.HTTPError as exc:
+            last = f"HTTP {exc.code}"
+            if exc.code < 500 and exc.code != 429:
+                break
+        except (OSError, ValueError) as exc:
+            last = exc.__class__.__name__
+        time.sleep(min(2**attempt * 0.5, 4))
+    raise ServiceError(
+        f"Could not get the job's OIDC token ({last}).",
+        code="OIDCTokenUnavailable",
+        remedy="Re-run the job; if it persists, check that the job has `id-token: write`.",
+        link=_OIDC_DOC,
+    )
+
+
+class AwsSessions:
+    """Builds boto3 Sessions on first use (boto3 is imported only then)."""
+
+    def __init__(self, settings: Settings, env: ActionsEnv, runner: Runner, requester: str) -> None:
+        self.settings = settings
+        self.env = env
+        self.runner = runner
+        self.requester = requester
+        self._read: boto3.Session | None = None
+
+    def read(self) -> boto3.Session:
+        """The read-only session every command and tool uses."""
+        if self._read is None:
+            self._read = self._build_read()
+        return self._read
+
+    def _build_read(self) -> boto3.Session:
+        import boto3
+
+        role = self.settings.aws_role_to_assume
+        if not role:
+            return boto3.Session(region_name=self.settings.aws_region)
+        token = request_id_token(self.env)
+        self.runner.mask(token)
+        return self._assume(role, token)
+
+    def _assume(self, role: str, token: str) -> boto3.Session:
+        import boto3
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from devops_agent.aws import BOTO_CONFIG
+
+        sts = boto3.Session(region_name=self.settings.aws_region).client("sts", config=BOTO_CONFIG)
+        name = f"devops-agent-{self.env.run_id or 'local'}"[:64]
+        try:
+            answer = sts.assume_role_with_web_identity(
+                RoleArn=role, RoleSessionName=name, WebIdentityToken=token, DurationSeconds=3600
+            )
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            raise ServiceError(
+                f"AWS refused to let this workflow assume {role} ({code}).",
+                code=code,
+                remedy="The role's trust policy must allow token.actions.githubusercontent.com "
+                f"with aud={AUDIENCE} and a `sub` matching repo:{self.env.repository}:*.",
+                link=_OIDC_DOC,
+            ) from None
+        except BotoCoreError as exc:
+            raise ServiceError(f"Could not reach AWS STS: {exc}.", code="STSUnreachable") from None
+        creds = answer["Credentials"]
+        for secret in (creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]):
+            self.runner.mask(secret)
+        return boto3.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            region_name=self.settings.aws_region,
+        )

@@ -1,0 +1,43 @@
+"""Repository questions the run needs: who may act, and what a PR's head is."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from devops_agent.authz import effective_role
+from devops_agent.gh import service_error
+
+if TYPE_CHECKING:
+    from github import Github
+
+
+def collaborator_role(gh: Github, repository: str, login: str) -> str:
+    """The person's role on the repository (``none`` when not a collaborator).
+
+    Compares on ``role_name`` (five roles) and falls back to the legacy
+    ``permission`` for custom roles, as GitHub documents.
+    """
+    from urllib.parse import quote
+
+    from github import GithubException, UnknownObjectException
+
+    repo = gh.get_repo(repository, lazy=True)
+    try:
+        _, data = repo.requester.requestJsonAndCheck(
+            "GET", f"{repo.url}/collaborators/{quote(login, safe='')}/permission"
+        )
+    except UnknownObjectException:
+        return "none"
+    except GithubException as exc:
+        raise service_error(exc, f"read @{login}'s permission on {repository}") from None
+    return effective_role(data.get("role_name"), data.get("permission"))
+
+
+def pull_head_sha(gh: Github, repository: str, number: int) -> str:
+    """The head commit of pull request ``number`` (the comment event does not carry it)."""
+    from github import GithubException
+
+    try:
+        return str(gh.get_repo(repository, lazy=True).get_pull(number).head.sha)
+    except GithubException as exc:
+        raise service_error(exc, f"read pull request #{number}") from None

@@ -1,0 +1,275 @@
+"""Posting a run's answer: reaction, one comment, a check run, the job summary, outputs.
+
+The comment and the check run appear when the run starts taking time: a run that
+answers within :data:`GRACE_SECONDS` posts its comment and completed check run
+once (the 👀 reaction has already told the user it was seen); a slower run posts
+a progress comment and an ``in_progress`` check run at that moment and edits both
+when it ends. Either way the user sees exactly one comment and one check run, and
+a fast ``/devops ec2 list`` on a PR costs five API requests.
+
+Whatever happens after the reaction, :meth:`Publisher.finish` is called with a
+final result, and it never raises: a failure to post is logged and annotated.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from devops_agent import report
+from devops_agent.actions import Runner
+from devops_agent.errors import DevOpsError
+from devops_agent.events import CommentEvent, Event
+from devops_agent.sanitize import clean_untrusted
+
+if TYPE_CHECKING:
+    from github import Github
+    from github.CheckRun import CheckRun
+    from github.IssueComment import IssueComment
+
+#: Seconds a run may take before a progress comment and check run are posted.
+GRACE_SECONDS = 2.0
+REPORT_PATH = Path(".devops-agent") / "report.json"
+
+_CONCLUSIONS = {
+    "success": "success",
+    "applied": "success",
+    "planned": "neutral",
+    "ignored": "skipped",
+    "refused": "action_required",
+    "failure": "failure",
+}
+
+
+def answer_marker(event: Event) -> str:
+    """Hidden marker that ties an answer comment to the comment that asked."""
+    comment_id = event.comment_id if isinstance(event, CommentEvent) else 0
+    return f"<!-- devops-agent:answer {comment_id} -->"
+
+
+def quote_command(text: str, limit: int = 120) -> str:
+    """The user's command, safe for inline code in Markdown."""
+    line = clean_untrusted(text).splitlines()[0] if text.strip() else ""
+    line = line.replace("`", "'")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+class Publisher:
+    """Posts one run's answer wherever its trigger expects it."""
+
+    def __init__(
+        self,
+        runner: Runner,
+        event: Event,
+        *,
+        gh: Github | None = None,
+        requester: str = "",
+        grace: float = GRACE_SECONDS,
+        workspace: Path | None = None,
+    ) -> None:
+        self.runner = runner
+        self.event = event
+        self.gh = gh
+        self.requester = requester
+        self.grace = grace
+        self.workspace = workspace
+        self.command = ""
+        self.started = time.monotonic()
+        self.started_at = datetime.now(UTC)
+        self.comment: IssueComment | None = None
+        self.check: CheckRun | None = None
+        self._head_sha: str | None = None
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._finished = False
+
+    # -- what each trigger gets -------------------------------------------------
+
+    @property
+    def thread(self) -> CommentEvent | None:
+        """The comment event, when the run answers on an issue or PR thread."""
+        return self.event if isinstance(self.event, CommentEvent) and self.gh else None
+
+    def acknowledge(self) -> None:
+        """React 👀 to the triggering comment; a failure here never stops the run."""
+        thread = self.thread
+        if thread is None:
+            return
+        from devops_agent.gh.issues import react
+
+        try:
+            react(self.gh, thread.repository, thread.number, thread.comment_id)  # type: ignore[arg-type]
+        except DevOpsError as exc:
+            self.runner.warning(f"Could not add the 👀 reaction: {exc.explain()}")
+
+    def start(self, command: str) -> None:
+        """The run has begun: post progress if it is still going after the grace period."""
+        self.command = command
+        if self.thread is None:
+            return
+        if self.grace <= 0:
+            self._post_progress()
+            return
+        self._timer = threading.Timer(self.grace, self._post_progress)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def finish(self, result: report.Result) -> None:
+        """Post the final answer everywhere; never raises."""
+        with self._lock:
+            self._finished = True
+            if self._timer is not None:
+                self._timer.cancel()
+        body = report.render_body(result)
+        self._write_report(result)
+        self._summary(result, body)
+        if self.thread is not None:
+            self._post_final(result, body)
+        self._outputs(result)
+
+    # -- the thread: comment and check run ----------------------------------------
+
+    def _footer(self, *, final: bool) -> str:
+        bits = ["devops-agent"]
+        if self.command:
+            bits.append(f"`{quote_command(self.command)}`")
+        if self.requester:
+            bits.append(f"asked by @{self.requester}")
+        if final:
+            bits.append(f"{time.monotonic() - self.started:.1f} s")
+        if self.runner.env.run_url:
+            bits.append(f"[run]({self.runner.env.run_url})")
+        return "<sub>" + " · ".join(bits) + "</sub>"
+
+    def _compose(self, body: str, *, final: bool) -> str:
+        head = answer_marker(self.event)
+        footer = self._footer(final=final)
+        room = report.COMMENT_BUDGET - len(head) - len(footer) - 8
+        return self.runner.redact(
+            f"{head}\n{report.fit(body, limit=room, more_url=self.runner.env.run_url)}\n\n{footer}"
+        )
+
+    def _head(self) -> str | None:
+        thread = self.thread
+        if thread is None or not thread.is_pull_request:
+            return None
+        if self._head_sha is None:
+            from devops_agent.gh.repos import pull_head_sha
+
+            self._head_sha = pull_head_sha(self.gh, thread.repository, thread.number)  # type: ignore[arg-type]
+        return self._head_sha
+
+    def _existing_answer(self) -> IssueComment | None:
+        """On a re-run of the same job, find the answer the first attempt posted."""
+        thread = self.thread
+        if thread is None or self.runner.env.run_attempt <= 1:
+            return None
+        from devops_agent.gh.identity import own_login
+        from devops_agent.gh.issues import find_comment
+
+        login = own_login(self.gh)  # type: ignore[arg-type]
+        found = find_comment(self.gh, thread.repository, thread.number, answer_marker(thread))  # type: ignore[arg-type]
+        return found if found is not None and found.user.login == login else None
+
+    def _show(self, text: str) -> None:
+        from devops_agent.gh.issues import create_comment_once, edit_comment
+
+        thread = self.thread
+        assert thread is not None
+        if self.comment is None:
+            self.comment = self._existing_answer()
+        if self.comment is None:
+            self.comment = create_comment_once(
+                self.gh,  # type: ignore[arg-type]
+                thread.repository,
+                thread.number,
+                text,
+                answer_marker(thread),
+            )
+        else:
+            edit_comment(self.comment, text)
+
+    def _post_progress(self) -> None:
+        with self._lock:
+            if self._finished:
+                return
+            body = f"### ⏳ Working on `{quote_command(self.command)}`…"
+            try:
+                self._show(self._compose(body, final=False))
+                sha = self._head()
+                if sha:
+                    from devops_agent.gh.checks import start_check
+
+                    self.check = start_check(
+                        self.gh,  # type: ignore[arg-type]
+                        self.thread.repository,  # type: ignore[union-attr]
+                        sha,
+                        title="Working…",
+                        summary=self.runner.redact(body),
+                        details_url=self.runner.env.run_url,
+                    )
+            except DevOpsError as exc:
+                self.runner.warning(f"Could not post progress: {exc.explain()}")
+
+    def _post_final(self, result: report.Result, body: str) -> None:
+        with self._lock:
+            try:
+                self._show(self._compose(body, final=True))
+            except DevOpsError as exc:
+                self.runner.error(f"Could not post the answer comment: {exc.explain()}")
+            if result.status == "refused" and self.check is None:
+                return  # a stranger's comment does not get a check run on the PR
+            try:
+                sha = self._head()
+                if sha:
+                    from devops_agent.gh.checks import complete_check
+
+                    self.check = complete_check(
+                        self.gh,  # type: ignore[arg-type]
+                        self.thread.repository,  # type: ignore[union-attr]
+                        sha,
+                        conclusion=_CONCLUSIONS[result.status],
+                        title=self.runner.redact(result.title),
+                        summary=self.runner.redact(report.fit(body, limit=60_000)),
+                        started_at=self.started_at,
+                        check=self.check,
+                        details_url=self.runner.env.run_url,
+                    )
+            except DevOpsError as exc:
+                self.runner.error(f"Could not complete the check run: {exc.explain()}")
+
+    # -- always: summary, report file, outputs --------------------------------------
+
+    def _summary(self, result: report.Result, body: str) -> None:
+        try:
+            self.runner.summary(f"{body}\n\n{self._footer(final=True)}")
+        except OSError as exc:
+            self.runner.warning(f"Could not write the job summary: {exc}")
+
+    def _write_report(self, result: report.Result) -> None:
+        if self.workspace is None:
+            return
+        path = self.workspace / REPORT_PATH
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(
+                self.runner.redact(json.dumps(report.render_json(result), indent=2, default=str)),
+                encoding="utf-8",
+            )
+            self.runner.set_output("report", str(path))
+        except OSError as exc:
+            self.runner.warning(f"Could not write the report file {path}: {exc}")
+
+    def _outputs(self, result: report.Result) -> None:
+        self.runner.set_output("status", result.status)
+        self.runner.set_output("result", report.render_json(result))
+        if self.comment is not None:
+            self.runner.set_output("comment-url", getattr(self.comment, "html_url", "") or "")
+        if isinstance(result.data, dict) and "plan_id" in result.data:
+            self.runner.set_output("plan-id", str(result.data["plan_id"]))
+        if isinstance(result.data, dict) and "findings" in result.data:
+            self.runner.set_output("findings", str(len(result.data["findings"])))

@@ -1,0 +1,112 @@
+"""What a run found, as data, and its Markdown and JSON renderings (pure: no I/O).
+
+Commands return a :class:`Result`; :mod:`devops_agent.publish` decides where it
+goes. Rendering keeps bodies under GitHub's limits: long tables are folded into
+``<details>`` and anything past the limit is cut with a pointer to the job summary.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from devops_agent.sanitize import table_cell
+
+Status = Literal["success", "failure", "refused", "planned", "applied", "ignored"]
+
+#: Rows shown before a table is folded into <details>.
+FOLD_ROWS = 15
+#: Keep comment bodies this far below GitHub's 65,536-character limit.
+COMMENT_BUDGET = 60_000
+
+_ICONS: dict[str, str] = {
+    "success": "✅",
+    "failure": "❌",
+    "refused": "⛔",
+    "planned": "📝",
+    "applied": "🚀",
+    "ignored": "💤",
+}
+
+
+class Table(BaseModel):
+    """A titled table of plain values."""
+
+    title: str = ""
+    columns: list[str]
+    rows: list[list[Any]] = Field(default_factory=list)
+    empty: str = "Nothing found."
+    """Sentence shown instead of an empty table."""
+
+
+class Result(BaseModel):
+    """The outcome of one command or request."""
+
+    status: Status = "success"
+    command: str = ""
+    """The command as the user typed it (after the trigger)."""
+    title: str
+    """One line: what was done and how it went."""
+    text: str = ""
+    """Markdown paragraphs under the title (already safe: written by us)."""
+    tables: list[Table] = Field(default_factory=list)
+    data: Any = None
+    """Machine-readable payload for the ``result`` output and the JSON report."""
+    exit_code: int = 0
+
+    def with_status(self, status: Status, exit_code: int) -> Result:
+        """A copy with another status and exit code."""
+        return self.model_copy(update={"status": status, "exit_code": exit_code})
+
+
+def render_table(table: Table) -> str:
+    """A Markdown table; folded into ``<details>`` past :data:`FOLD_ROWS` rows."""
+    if not table.rows:
+        body = f"_{table.empty}_"
+        return f"**{table.title}**\n\n{body}" if table.title else body
+    header = "| " + " | ".join(table_cell(c) for c in table.columns) + " |"
+    rule = "|" + "|".join("---" for _ in table.columns) + "|"
+    lines = ["| " + " | ".join(table_cell(v) for v in row) + " |" for row in table.rows]
+    grid = "\n".join([header, rule, *lines])
+    count = len(table.rows)
+    title = table.title or "Results"
+    if count > FOLD_ROWS:
+        return f"<details><summary><b>{title}</b> ({count} rows)</summary>\n\n{grid}\n\n</details>"
+    return f"**{table.title}**\n\n{grid}" if table.title else grid
+
+
+def render_body(result: Result) -> str:
+    """The result as Markdown, without header or footer."""
+    parts = [f"### {_ICONS[result.status]} {result.title}"]
+    if result.text:
+        parts.append(result.text)
+    parts.extend(render_table(t) for t in result.tables)
+    return "\n\n".join(parts)
+
+
+def fit(markdown: str, *, limit: int = COMMENT_BUDGET, more_url: str = "") -> str:
+    """Cut ``markdown`` to ``limit`` characters at a line break, saying where the rest is."""
+    if len(markdown) <= limit:
+        return markdown
+    where = f"[job summary]({more_url})" if more_url else "job summary"
+    note = f"\n\n…output cut to fit GitHub's comment limit; the full answer is in the {where}."
+    cut = markdown[: limit - len(note)]
+    cut = cut[: cut.rfind("\n")] if "\n" in cut else cut
+    if cut.count("<details>") > cut.count("</details>"):
+        cut += "\n\n</details>"
+    return cut + note
+
+
+def render_json(result: Result) -> dict[str, Any]:
+    """The result as JSON-able data (the ``result`` output and the report file)."""
+    return {
+        "status": result.status,
+        "command": result.command,
+        "title": result.title,
+        "data": result.data,
+        "tables": [
+            {"title": t.title, "columns": t.columns, "rows": [[str(v) for v in r] for r in t.rows]}
+            for t in result.tables
+        ],
+    }

@@ -1,0 +1,194 @@
+"""``devops-agent demo``: the real action path against a sandbox, on your machine.
+
+Starts moto's server (a fake AWS account, seeded over two regions) and the fake
+GitHub REST API, both on 127.0.0.1, then runs ``devops-agent action`` for a few
+``/devops`` comments on a pull request exactly as GitHub Actions would, and
+prints what was posted. No credentials, no network: nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from devops_agent.errors import ConfigError
+
+REPO = "acme/platform"
+TOKEN = "ghs_demoWorkflowToken0000000000000000000"  # noqa: S105 - the sandbox's own fake token
+MAINTAINER = "alice"
+STRANGER = "mallory"
+REGIONS = ("us-east-1", "eu-west-1")
+
+TOUR: tuple[tuple[str, str], ...] = (
+    (MAINTAINER, "help"),
+    (MAINTAINER, "ec2 list"),
+    (MAINTAINER, "ec2 list --region eu-west-1 --state running"),
+    (MAINTAINER, "s3 list"),
+    (MAINTAINER, "iam users"),
+    (MAINTAINER, "vpc list --region all"),
+    (MAINTAINER, "ec2 list --region us-eats-1"),
+    (STRANGER, "ec2 list"),
+)
+
+
+@contextmanager
+def sandbox() -> Iterator[tuple[Any, str]]:
+    """Start moto's server and the fake GitHub; yield ``(fake_github, aws_endpoint)``."""
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        raise ConfigError(
+            "The sandbox needs moto, which is not installed.",
+            remedy="Install the sandbox extra: pip install 'devops-agent[sandbox]'.",
+        ) from None
+    from devops_agent.sandbox.fake_github import FakeGitHub
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    fake_aws = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
+    }
+    saved = {k: os.environ.get(k) for k in [*fake_aws, "AWS_ENDPOINT_URL", "AWS_PROFILE"]}
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    os.environ.update(fake_aws)
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    os.environ.pop("AWS_PROFILE", None)
+    try:
+        with FakeGitHub() as github:
+            yield github, endpoint
+    finally:
+        server.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def seed_github(github: Any) -> int:
+    """Create the demo repository, its people and a pull request; return the PR number."""
+    github.add_token(TOKEN, "github-actions[bot]", kind="workflow")
+    github.add_repo(REPO)
+    github.set_permission(REPO, MAINTAINER, "maintain")
+    pull = github.add_pull(REPO, title="Scale the web tier", user=MAINTAINER)
+    return int(pull["number"])
+
+
+def action_env(github: Any, event_path: Path, workdir: Path) -> dict[str, str]:
+    """The environment GitHub Actions gives the container, pointed at the sandbox."""
+    outputs = workdir / "output"
+    summary = workdir / "summary.md"
+    outputs.write_text("")
+    summary.write_text("")
+    return {
+        **os.environ,
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "issue_comment",
+        "GITHUB_EVENT_PATH": str(event_path),
+        "GITHUB_REPOSITORY": REPO,
+        "GITHUB_API_URL": github.url,
+        "GITHUB_SERVER_URL": github.server_url,
+        "GITHUB_RUN_ID": "4242",
+        "GITHUB_RUN_ATTEMPT": "1",
+        "GITHUB_ACTOR": MAINTAINER,
+        "GITHUB_WORKSPACE": str(workdir),
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "INPUT_GITHUB-TOKEN": TOKEN,
+        "INPUT_AWS-REGION": REGIONS[0],
+        "INPUT_AWS-REGIONS": ",".join(REGIONS),
+    }
+
+
+def run_demo(commands: Sequence[str] = (), *, out: Any = None) -> int:
+    """Run the tour (or ``commands``) as PR comments and print what was posted."""
+    from devops_agent.app import run_action
+    from devops_agent.sandbox.estate import seed
+    from devops_agent.sandbox.payloads import comment_event
+
+    out = out or sys.stdout
+    scenarios = [(MAINTAINER, c) for c in commands] if commands else list(TOUR)
+    worst = 0
+    with sandbox() as (github, _endpoint), tempfile.TemporaryDirectory() as tmp:
+        import boto3
+
+        started = time.monotonic()
+        seed(boto3.Session(region_name=REGIONS[0]), REGIONS)
+        number = seed_github(github)
+        out.write(
+            f"devops-agent demo: a sandbox AWS account (moto, {', '.join(REGIONS)}) and a fake "
+            f"GitHub on 127.0.0.1, seeded in {time.monotonic() - started:.1f} s.\n"
+            f"Each command below is a comment on {REPO}#{number} handled by "
+            "`devops-agent action`, as GitHub Actions would run it.\n"
+        )
+        for login, command in scenarios:
+            workdir = Path(tmp) / f"run-{len(github.requests)}"
+            workdir.mkdir()
+            comment = github.add_comment(REPO, number, body=f"/devops {command}", user=login)
+            event_path = workdir / "event.json"
+            event_path.write_text(
+                json.dumps(
+                    comment_event(
+                        REPO,
+                        number,
+                        comment["body"],
+                        login=login,
+                        is_pr=True,
+                        comment_id=int(comment["id"]),
+                        server_url=github.server_url,
+                        api_url=github.url,
+                    )
+                )
+            )
+            before = len(github.requests)
+            began = time.monotonic()
+            code = run_action(action_env(github, event_path, workdir), stream=io.StringIO())
+            took = time.monotonic() - began
+            calls = len(github.requests) - before
+            worst = max(worst, code if code != 3 else 0)
+            _show(out, github, number, comment, login, command, code, took, calls)
+    out.write("\nDone. Add the action to a workflow: see README.md (Quick start).\n")
+    return 0 if worst in (0, 2) else worst
+
+
+def _show(
+    out: Any,
+    github: Any,
+    number: int,
+    comment: dict[str, Any],
+    login: str,
+    command: str,
+    code: int,
+    took: float,
+    calls: int,
+) -> None:
+    marker = f"<!-- devops-agent:answer {comment['id']} -->"
+    answers = [c for c in github.comments(REPO, number) if marker in c["body"]]
+    reactions = [r["content"] for r in github.reactions(REPO, comment["id"])]
+    checks = [c for c in github.check_runs(REPO) if c.get("completed_at")]
+    rule = "─" * 78
+    out.write(f"\n{rule}\n@{login}: /devops {command}\n")
+    out.write(
+        f"→ exit {code} · {took:.2f} s · {calls} GitHub API requests · "
+        f"reactions {' '.join(':' + r + ':' for r in reactions) or 'none'}"
+        + (f" · check run: {checks[-1]['conclusion']}" if checks and code != 3 else "")
+        + "\n\n"
+    )
+    for answer in answers:
+        body = answer["body"].replace(marker, "").strip()
+        out.write(body + "\n")

@@ -1,0 +1,190 @@
+"""Inputs and the Actions environment, parsed once into typed, validated models.
+
+Inputs arrive as ``INPUT_<NAME>`` with the name upper-cased and hyphens kept
+(``INPUT_GITHUB-TOKEN``), the way GitHub passes them to Docker actions; the
+underscore spelling (``INPUT_GITHUB_TOKEN``) is accepted too, for shells and
+other runners. Secrets are ``SecretStr``: they never show in a ``repr`` or a log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from devops_agent.errors import ConfigError
+
+Permission = Literal["read", "triage", "write", "maintain", "admin"]
+Severity = Literal["never", "low", "medium", "high", "critical"]
+
+#: Used when the ``model`` input is empty. A current, fast and inexpensive model.
+DEFAULT_MODEL = "gpt-5-mini"
+
+_TRUE = {"true", "True", "TRUE", "1", "yes"}
+_FALSE = {"false", "False", "FALSE", "0", "no", ""}
+
+
+def read_input(env: Mapping[str, str], name: str) -> str:
+    """The input ``name`` from ``env``, in either spelling, trimmed; ``""`` when unset."""
+    upper = name.upper()
+    for key in (f"INPUT_{upper}", f"INPUT_{upper.replace('-', '_')}"):
+        value = env.get(key)
+        if value is not None and value.strip():
+            return value.strip()
+    return ""
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.replace("\n", ",").split(",") if part.strip())
+
+
+class Settings(BaseModel):
+    """The action's inputs (CONTRACT.md §3), validated."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    github_token: SecretStr | None = None
+    """Token for GitHub API calls; the workflow's ``github.token`` by default."""
+    trigger: str = "/devops"
+    """Comment prefix that addresses the agent."""
+    command: str = ""
+    """Command or request for ``workflow_dispatch`` and ``schedule`` runs."""
+    min_permission: Permission = "write"
+    """Lowest repository role a commenter needs."""
+    allowed_users: tuple[str, ...] = ()
+    """When set, only these logins (lower-cased) may run commands."""
+    aws_region: str = "us-east-1"
+    """Default region for AWS commands."""
+    aws_regions: tuple[str, ...] = ()
+    """Regions scanned by audits; the default region when empty."""
+    aws_role_to_assume: str = ""
+    """Read-only role assumed through GitHub OIDC."""
+    aws_write_role_to_assume: str = ""
+    """Role used only to carry out an approved plan."""
+    openai_api_key: SecretStr | None = None
+    """Without it only the command language works."""
+    openai_base_url: str = ""
+    """OpenAI-compatible endpoint; wins over ``OPENAI_BASE_URL``."""
+    model: str = DEFAULT_MODEL
+    """Model name for the agent."""
+    max_turns: int = Field(10, ge=1, le=100)
+    """Agent turn limit."""
+    timeout_seconds: int = Field(600, ge=10, le=6 * 3600)
+    """Whole-run limit."""
+    config_file: str = ".github/devops-agent.yml"
+    """Repository config file, relative to the workspace."""
+    fail_on: Severity = "never"
+    """Audit severity that fails the step."""
+    dry_run: bool = False
+    """Never carry anything out, even an approved plan."""
+
+    @field_validator("trigger")
+    @classmethod
+    def _trigger_not_blank(cls, value: str) -> str:
+        if not value.strip() or any(c.isspace() for c in value.strip()):
+            raise ValueError("must be one word such as /devops")
+        return value.strip()
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """Regions to scan: ``aws-regions`` or else the default region."""
+        return self.aws_regions or (self.aws_region,)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Read every input from ``env``; raise :class:`ConfigError` naming the bad one."""
+        raw: dict[str, object] = {}
+        for field_name in cls.model_fields:
+            value = read_input(env, field_name.replace("_", "-"))
+            if not value:
+                continue
+            if field_name in ("allowed_users", "aws_regions"):
+                parts = _csv(value)
+                raw[field_name] = (
+                    tuple(p.lower().lstrip("@") for p in parts)
+                    if field_name == "allowed_users"
+                    else parts
+                )
+            elif field_name == "dry_run":
+                if value not in _TRUE | _FALSE:
+                    raise ConfigError(
+                        f"Input dry-run is {value!r}, not a boolean.",
+                        remedy="Use dry-run: true or dry-run: false.",
+                    )
+                raw[field_name] = value in _TRUE
+            elif field_name in ("min_permission", "fail_on"):
+                raw[field_name] = value.lower()
+            else:
+                raw[field_name] = value
+        if "github_token" not in raw:
+            # Local runs: the token gh and most tools read.
+            token = (env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or "").strip()
+            if token:
+                raw["github_token"] = token
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = str(first["loc"][0]).replace("_", "-") if first["loc"] else "?"
+            given = raw.get(name.replace("-", "_"), "")
+            raise ConfigError(
+                f"Input {name} is {given!r}: {first['msg']}.",
+                remedy=f"Fix `{name}:` under `with:` in the workflow step that uses devops-agent.",
+            ) from None
+
+
+class ActionsEnv(BaseModel):
+    """The standard GitHub Actions environment variables the agent reads."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_name: str = ""
+    event_path: Path | None = None
+    repository: str = ""
+    api_url: str = "https://api.github.com"
+    server_url: str = "https://github.com"
+    run_id: str = ""
+    run_attempt: int = 1
+    sha: str = ""
+    actor: str = ""
+    workspace: Path = Path()
+    output: Path | None = None
+    step_summary: Path | None = None
+    id_token_request_url: str = ""
+    id_token_request_token: SecretStr | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ActionsEnv:
+        """Read the ``GITHUB_*`` and ``ACTIONS_ID_TOKEN_*`` variables from ``env``."""
+
+        def get(name: str) -> str:
+            return env.get(name, "").strip()
+
+        attempt = get("GITHUB_RUN_ATTEMPT")
+        return cls(
+            event_name=get("GITHUB_EVENT_NAME"),
+            event_path=Path(get("GITHUB_EVENT_PATH")) if get("GITHUB_EVENT_PATH") else None,
+            repository=get("GITHUB_REPOSITORY"),
+            api_url=(get("GITHUB_API_URL") or "https://api.github.com").rstrip("/"),
+            server_url=(get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/"),
+            run_id=get("GITHUB_RUN_ID"),
+            run_attempt=int(attempt) if attempt.isdigit() else 1,
+            sha=get("GITHUB_SHA"),
+            actor=get("GITHUB_ACTOR"),
+            workspace=Path(get("GITHUB_WORKSPACE") or "."),
+            output=Path(get("GITHUB_OUTPUT")) if get("GITHUB_OUTPUT") else None,
+            step_summary=Path(get("GITHUB_STEP_SUMMARY")) if get("GITHUB_STEP_SUMMARY") else None,
+            id_token_request_url=get("ACTIONS_ID_TOKEN_REQUEST_URL"),
+            id_token_request_token=SecretStr(get("ACTIONS_ID_TOKEN_REQUEST_TOKEN"))
+            if get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+            else None,
+        )
+
+    @property
+    def run_url(self) -> str:
+        """Link to this workflow run (and its job summary), or ``""`` outside Actions."""
+        if not (self.repository and self.run_id):
+            return ""
+        return f"{self.server_url}/{self.repository}/actions/runs/{self.run_id}"

