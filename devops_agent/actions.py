@@ -1,7 +1,10 @@
 """The runner's side channels: masks, annotations, outputs and the job summary.
 
-Workflow commands and outputs go through actions-toolkit's ``core``; the job
-summary, which it lacks, is written by hand. Every string passes the run's
+Workflow commands are formatted by actions-toolkit (``Command``, with its
+escaping) and outputs use its ``GITHUB_OUTPUT`` heredoc format; both are written
+to the paths and stream this run was given rather than to whatever ``os.environ``
+holds, so a run is fully described by its :class:`ActionsEnv`. The job summary,
+which actions-toolkit lacks, is written by hand. Every string passes the run's
 :class:`~devops_agent.sanitize.Redactor` first, so no channel can leak a secret.
 Outside Actions (no ``GITHUB_OUTPUT`` / ``GITHUB_STEP_SUMMARY``) outputs and the
 summary are skipped rather than printed as deprecated commands.
@@ -13,7 +16,8 @@ import json
 import sys
 from typing import TextIO
 
-from actions_toolkit import core
+from actions_toolkit.command import Command
+from actions_toolkit.file_command import prepare_key_value_message
 
 from devops_agent.sanitize import Redactor
 from devops_agent.settings import ActionsEnv
@@ -45,7 +49,7 @@ class Runner:
         if self.in_actions:
             for line in secret.splitlines():
                 if line.strip():
-                    core.set_secret(line.strip())
+                    self._command("add-mask", line.strip())
 
     def info(self, message: str) -> None:
         """A plain log line."""
@@ -64,21 +68,26 @@ class Runner:
         """A ``::notice::`` annotation (a plain line outside Actions)."""
         self._annotate("notice", message, title)
 
+    def _command(self, name: str, message: str, **properties: str) -> None:
+        self.stream.write(f"{Command(name, properties, message)}\n")
+        self.stream.flush()
+
     def _annotate(self, level: str, message: str, title: str) -> None:
         message = self.redact(message)
         if self.in_actions:
-            getattr(core, level)(message, title=title)
+            self._command(level, message, title=title)
         else:
             self.stream.write(f"{level}: {message}\n")
-        self.stream.flush()
+            self.stream.flush()
 
     def set_output(self, name: str, value: object) -> None:
         """Record an output (JSON for non-strings); written only inside Actions."""
         text = value if isinstance(value, str) else json.dumps(value, default=str)
         text = self.redact(text)
         self.outputs[name] = text
-        if self.in_actions:
-            core.set_output(name, text)
+        if self.env.output is not None:
+            with self.env.output.open("a", encoding="utf-8", newline="") as handle:
+                handle.write(prepare_key_value_message(name, text) + "\n")
 
     def summary(self, markdown: str) -> None:
         """Append Markdown to the job summary, within GitHub's size limit."""

@@ -1,0 +1,212 @@
+"""Shared stand-ins: one moto server and one fake GitHub per session, reset per test.
+
+Nothing here touches the internet: AWS is moto on 127.0.0.1, GitHub is the fake
+REST API on 127.0.0.1, and the Agents SDK's tracing export is off.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devops_agent.sandbox.fake_github import FakeGitHub
+from devops_agent.sandbox.payloads import comment_event, dispatch_event, schedule_event
+
+REPO = "acme/platform"
+TOKEN = "ghs_testWorkflowToken00000000000000000000"
+FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
+}
+
+# Whatever the developer's shell holds, tests never reach real services.
+for _name in ("AWS_PROFILE", "OPENAI_API_KEY", "GITHUB_TOKEN", "GH_TOKEN", "AWS_ENDPOINT_URL"):
+    os.environ.pop(_name, None)
+os.environ.update(FAKE_AWS)
+os.environ["OPENAI_AGENTS_DISABLE_TRACING"] = "1"
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """moto's own server over HTTP, for subprocess tests; yields its endpoint URL."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws_endpoint(moto_server: str) -> Iterator[str]:
+    """The moto server, emptied before the test."""
+    request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
+    urllib.request.urlopen(request, timeout=10).close()
+    yield moto_server
+
+
+@pytest.fixture
+def server_session(aws_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A boto3 Session talking to the moto server (to seed and inspect state)."""
+    import boto3
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws_endpoint)
+    return boto3.Session(region_name="us-east-1")
+
+
+@pytest.fixture(scope="session")
+def _github_server() -> Iterator[FakeGitHub]:
+    with FakeGitHub() as server:
+        yield server
+
+
+@pytest.fixture
+def github(_github_server: FakeGitHub) -> FakeGitHub:
+    """The fake GitHub, reset, with the workflow token and the test repository."""
+    _github_server.reset()
+    _github_server.add_token(TOKEN, "github-actions[bot]", kind="workflow")
+    _github_server.add_repo(REPO)
+    return _github_server
+
+
+@dataclass
+class ActionRun:
+    """What one `devops-agent action` process did."""
+
+    code: int
+    stdout: str
+    stderr: str
+    outputs: dict[str, str]
+    summary: str
+    workspace: Path
+    requests: list[Any] = field(default_factory=list)
+
+
+def read_outputs(path: Path) -> dict[str, str]:
+    """Parse GITHUB_OUTPUT's `name<<DELIM` heredocs into a dict."""
+    outputs: dict[str, str] = {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if "<<" in line:
+            name, delim = line.split("<<", 1)
+            value: list[str] = []
+            i += 1
+            while lines[i] != delim:
+                value.append(lines[i])
+                i += 1
+            outputs[name] = "\n".join(value)
+        elif "=" in line:
+            name, value_ = line.split("=", 1)
+            outputs[name] = value_
+        i += 1
+    return outputs
+
+
+@dataclass
+class ActionHarness:
+    """Runs `devops-agent action` as GitHub would: a process with the Actions environment."""
+
+    tmp: Path
+    github: FakeGitHub
+    aws_endpoint: str = ""
+
+    def env(self, event_name: str, payload: dict[str, Any] | None, **inputs: str) -> dict[str, str]:
+        work = self.tmp / f"run{len(list(self.tmp.iterdir()))}"
+        work.mkdir()
+        (work / "output").write_text("")
+        (work / "summary.md").write_text("")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
+        env.update(
+            {
+                "GITHUB_ACTIONS": "true",
+                "GITHUB_EVENT_NAME": event_name,
+                "GITHUB_REPOSITORY": REPO,
+                "GITHUB_API_URL": self.github.url,
+                "GITHUB_SERVER_URL": self.github.server_url,
+                "GITHUB_RUN_ID": "1001",
+                "GITHUB_RUN_ATTEMPT": "1",
+                "GITHUB_SHA": "a" * 40,
+                "GITHUB_ACTOR": "alice",
+                "GITHUB_WORKSPACE": str(work),
+                "GITHUB_OUTPUT": str(work / "output"),
+                "GITHUB_STEP_SUMMARY": str(work / "summary.md"),
+                "INPUT_GITHUB-TOKEN": TOKEN,
+                "INPUT_TRIGGER": "/devops",
+                "INPUT_MIN-PERMISSION": "write",
+                "INPUT_AWS-REGION": "us-east-1",
+            }
+        )
+        if self.aws_endpoint:
+            env["AWS_ENDPOINT_URL"] = self.aws_endpoint
+        if payload is not None:
+            (work / "event.json").write_text(json.dumps(payload))
+            env["GITHUB_EVENT_PATH"] = str(work / "event.json")
+        for name, value in inputs.items():
+            env[f"INPUT_{name.upper().replace('_', '-')}"] = value
+        return env
+
+    def run(self, env: dict[str, str], timeout: float = 60) -> ActionRun:
+        exe = shutil.which("devops-agent", path=str(Path(sys.executable).parent))
+        command = [exe, "action"] if exe else [sys.executable, "-m", "devops_agent", "action"]
+        before = len(self.github.requests)
+        proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+        work = Path(env["GITHUB_WORKSPACE"])
+        return ActionRun(
+            code=proc.returncode,
+            stdout=proc.stdout,
+            stderr=proc.stderr,
+            outputs=read_outputs(work / "output"),
+            summary=(work / "summary.md").read_text(),
+            workspace=work,
+            requests=self.github.requests[before:],
+        )
+
+    def comment(self, body: str, *, login: str = "alice", pr: int | None = None, **kw: Any) -> ActionRun:
+        """Post ``body`` as ``login`` on a PR (created if needed) and run the action on it."""
+        number = pr or int(self.github.add_pull(REPO, title="Change", user=login)["number"])
+        created = self.github.add_comment(REPO, number, body=body, user=login)
+        payload = comment_event(
+            REPO,
+            number,
+            body,
+            login=login,
+            is_pr=True,
+            comment_id=int(created["id"]),
+            server_url=self.github.server_url,
+            api_url=self.github.url,
+        )
+        return self.run(self.env("issue_comment", payload, **kw))
+
+    def dispatch(self, command: str, *, login: str = "alice", **kw: Any) -> ActionRun:
+        payload = dispatch_event(REPO, inputs={"command": command}, login=login)
+        return self.run(self.env("workflow_dispatch", payload, command=command, **kw))
+
+    def schedule(self, **kw: Any) -> ActionRun:
+        return self.run(self.env("schedule", schedule_event(REPO), **kw))
+
+
+@pytest.fixture
+def action(tmp_path: Path, github: FakeGitHub, aws_endpoint: str) -> ActionHarness:
+    """Run the action end to end against moto's server and the fake GitHub."""
+    github.set_permission(REPO, "alice", "maintain")
+    return ActionHarness(tmp=tmp_path, github=github, aws_endpoint=aws_endpoint)
