@@ -172,7 +172,7 @@ def _when(value: datetime | None) -> str:
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def _dump(items: list[Any]) -> list[dict[str, Any]]:
@@ -371,11 +371,13 @@ def _s3_ls(ctx: DevOpsContext, inv: Invocation) -> Result:
 
     bucket = inv.args[0]
     prefix = inv.args[1] if len(inv.args) > 1 else inv.option("--prefix")
-    objects = s3.list_objects(ctx.session(), bucket, prefix=prefix)
+    limit = 1000
+    objects = s3.list_objects(ctx.session(), bucket, prefix=prefix, limit=limit)
     rows = [[o.key, f"{o.size:,}", _when(o.last_modified), o.storage_class or ""] for o in objects]
     where = f"s3://{bucket}/{prefix}"
     return Result(
-        title=f"{_plural(len(objects), 'object')} in {where}",
+        title=("First " if len(objects) >= limit else "")
+        + f"{_plural(len(objects), 'object')} in {where}",
         tables=[
             Table(
                 columns=["Key", "Bytes", "Last modified", "Storage class"],

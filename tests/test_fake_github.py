@@ -481,6 +481,8 @@ def test_comment_event_matches_the_fake_and_githubs_shape(fake: FakeGitHub) -> N
     assert set(event["comment"]) == set(template["comment"])
     assert set(event["issue"]) == set(template["issue"]) | {"pull_request"}
     assert event["comment"]["id"] == c["id"]
+    assert event["comment"]["html_url"] == c["html_url"]
+    assert c["html_url"] == f"{fake.server_url}/{REPO}/pull/{pr['number']}#issuecomment-{c['id']}"
     assert event["comment"]["user"] == c["user"]
     assert event["issue"]["number"] == pr["number"]
     assert event["issue"]["pull_request"]["url"] == f"{fake.url}/repos/{REPO}/pulls/{pr['number']}"

@@ -30,7 +30,7 @@ def start_check(
     from github.GithubObject import NotSet
 
     try:
-        return gh.get_repo(repository, lazy=True).create_check_run(
+        return gh.get_repo(repository).create_check_run(
             CHECK_NAME,
             head_sha,
             status="in_progress",
@@ -61,7 +61,7 @@ def complete_check(
     now = datetime.now(UTC)
     try:
         if check is None:
-            return gh.get_repo(repository, lazy=True).create_check_run(
+            return gh.get_repo(repository).create_check_run(
                 CHECK_NAME,
                 head_sha,
                 status="completed",

@@ -19,7 +19,7 @@ def react(gh: Github, repository: str, number: int, comment_id: int, content: st
     """Add a reaction to a comment (GitHub answers 200 when it is already there)."""
     from github import GithubException
 
-    comment = gh.get_repo(repository, lazy=True).get_issue(number).get_comment(comment_id)
+    comment = gh.get_repo(repository).get_issue(number).get_comment(comment_id)
     try:
         comment.create_reaction(content)
     except GithubException as exc:
@@ -35,7 +35,7 @@ def find_comment(gh: Github, repository: str, number: int, marker: str) -> Issue
     from github import GithubException
 
     try:
-        comments = gh.get_repo(repository, lazy=True).get_issue(number).get_comments()
+        comments = gh.get_repo(repository).get_issue(number).get_comments()
         found = None
         for comment in comments:
             if marker in (comment.body or ""):
@@ -55,7 +55,7 @@ def create_comment_once(
     """
     from github import GithubException
 
-    issue = gh.get_repo(repository, lazy=True).get_issue(number)
+    issue = gh.get_repo(repository).get_issue(number)
     last: Exception | None = None
     for _attempt in range(3):
         try:

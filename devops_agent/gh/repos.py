@@ -21,7 +21,7 @@ def collaborator_role(gh: Github, repository: str, login: str) -> str:
 
     from github import GithubException, UnknownObjectException
 
-    repo = gh.get_repo(repository, lazy=True)
+    repo = gh.get_repo(repository)
     try:
         _, data = repo.requester.requestJsonAndCheck(
             "GET", f"{repo.url}/collaborators/{quote(login, safe='')}/permission"
@@ -38,6 +38,6 @@ def pull_head_sha(gh: Github, repository: str, number: int) -> str:
     from github import GithubException
 
     try:
-        return str(gh.get_repo(repository, lazy=True).get_pull(number).head.sha)
+        return str(gh.get_repo(repository).get_pull(number).head.sha)
     except GithubException as exc:
         raise service_error(exc, f"read pull request #{number}") from None

@@ -415,6 +415,7 @@ class FakeGitHub:
             base_sha = repo.branches.setdefault(base_ref, _sha(full_name, base_ref))
             values = self._values(repo, number=number, sha=head_sha)
             issue["pull_request"] = fill(shape("issue_pull_request"), values)
+            issue["html_url"] = issue["pull_request"]["html_url"]  # GitHub links PRs as /pull/N
             pid = self._next("pull")
             owner = repo.data["owner"]
             pr: dict[str, Any] = fill(shape("pull_request"), values)
@@ -774,6 +775,8 @@ class FakeGitHub:
             performed_via_github_app=None,
             reactions=_rollup(f"{self.url}/repos/{repo.full_name}/issues/comments/{cid}/reactions"),
         )
+        if "pull_request" in repo.issues[number]:
+            c["html_url"] = f"{self.server_url}/{repo.full_name}/pull/{number}#issuecomment-{cid}"
         repo.comments[cid] = c
         repo.comment_issue[cid] = number
         repo.issues[number]["comments"] += 1

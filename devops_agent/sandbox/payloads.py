@@ -220,8 +220,10 @@ def comment_event(
         author_association=author_association,
         reactions=_reactions_rollup(f"{api_url}/repos/{repo}/issues/{number}/reactions"),
     )
-    if is_pr:
+    if is_pr:  # on a PR, GitHub's html_urls point at /pull/N rather than /issues/N
         issue["pull_request"] = fill(shape("issue_pull_request"), values)
+        issue["html_url"] = issue["pull_request"]["html_url"]
+        payload["comment"]["html_url"] = f"{issue['html_url']}#issuecomment-{comment_id}"
 
     comment = payload["comment"]
     comment.update(
