@@ -38,6 +38,11 @@ if TYPE_CHECKING:
     from devops_agent.publish import Publisher
 
 
+#: Set when a run stopped waiting for work still in flight (timeout, cancellation):
+#: the process must then exit without joining those threads (see cli).
+ABANDONED = threading.Event()
+
+
 class Cancelled(DevOpsError):
     """The runner asked the step to stop (the workflow run was cancelled)."""
 
@@ -106,7 +111,11 @@ def run_with_deadline(work: Callable[[], Result], seconds: float, command: str) 
 
     worker = threading.Thread(target=target, name="devops-agent-work", daemon=True)
     worker.start()
-    worker.join(seconds)
+    try:
+        worker.join(seconds)
+    finally:
+        if worker.is_alive():
+            ABANDONED.set()
     if worker.is_alive():
         return Result(
             status="failure",
@@ -208,9 +217,9 @@ def _handle(
             )
             return _finish(publisher, result, runner)
 
-    publisher.acknowledge()
     previous = _install_sigterm()
     try:
+        publisher.acknowledge()
         publisher.start(text)
         ctx = _context(settings, env, event, runner, gh, requester, mode)
         remaining = max(1.0, settings.timeout_seconds - (time.monotonic() - started))

@@ -40,9 +40,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.verb == "action":
-            from devops_agent.app import run_action
+            from devops_agent.app import ABANDONED, run_action
 
-            return run_action(os.environ)
+            code = run_action(os.environ)
+            if ABANDONED.is_set():
+                # A timed-out or cancelled call is still blocked in a worker thread (a thread
+                # pool would be joined at exit); the answer is posted, so leave now.
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+            return code
         if args.verb == "run":
             return _run(" ".join(args.command), as_json=args.json)
         if args.verb == "demo":

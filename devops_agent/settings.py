@@ -71,7 +71,7 @@ class Settings(BaseModel):
     """Model name for the agent."""
     max_turns: int = Field(10, ge=1, le=100)
     """Agent turn limit."""
-    timeout_seconds: int = Field(600, ge=10, le=6 * 3600)
+    timeout_seconds: int = Field(600, ge=1, le=6 * 3600)
     """Whole-run limit."""
     config_file: str = ".github/devops-agent.yml"
     """Repository config file, relative to the workspace."""

@@ -56,11 +56,11 @@ def moto_server() -> Iterator[str]:
 
 
 @pytest.fixture
-def aws_endpoint(moto_server: str) -> Iterator[str]:
+def aws_endpoint(moto_server: str) -> str:
     """The moto server, emptied before the test."""
     request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
     urllib.request.urlopen(request, timeout=10).close()
-    yield moto_server
+    return moto_server
 
 
 @pytest.fixture
@@ -85,6 +85,11 @@ def github(_github_server: FakeGitHub) -> FakeGitHub:
     _github_server.add_token(TOKEN, "github-actions[bot]", kind="workflow")
     _github_server.add_repo(REPO)
     return _github_server
+
+
+_EXE = shutil.which("devops-agent", path=str(Path(sys.executable).parent))
+#: The console script GitHub's container runs (``python -m devops_agent`` if not installed).
+ACTION = [_EXE, "action"] if _EXE else [sys.executable, "-m", "devops_agent", "action"]
 
 
 @dataclass
@@ -166,10 +171,8 @@ class ActionHarness:
         return env
 
     def run(self, env: dict[str, str], timeout: float = 60) -> ActionRun:
-        exe = shutil.which("devops-agent", path=str(Path(sys.executable).parent))
-        command = [exe, "action"] if exe else [sys.executable, "-m", "devops_agent", "action"]
         before = len(self.github.requests)
-        proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(ACTION, env=env, capture_output=True, text=True, timeout=timeout)
         work = Path(env["GITHUB_WORKSPACE"])
         return ActionRun(
             code=proc.returncode,
@@ -181,7 +184,9 @@ class ActionHarness:
             requests=self.github.requests[before:],
         )
 
-    def comment(self, body: str, *, login: str = "alice", pr: int | None = None, **kw: Any) -> ActionRun:
+    def comment(
+        self, body: str, *, login: str = "alice", pr: int | None = None, **kw: Any
+    ) -> ActionRun:
         """Post ``body`` as ``login`` on a PR (created if needed) and run the action on it."""
         number = pr or int(self.github.add_pull(REPO, title="Change", user=login)["number"])
         created = self.github.add_comment(REPO, number, body=body, user=login)

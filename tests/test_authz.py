@@ -59,7 +59,10 @@ def test_addresses_agent(body, expected):
 
 
 def test_command_text_keeps_case_of_arguments():
-    assert command_text("/devops s3 ls MyBucket Logs/\nmore", "/devops") == "s3 ls MyBucket Logs/\nmore"
+    assert (
+        command_text("/devops s3 ls MyBucket Logs/\nmore", "/devops")
+        == "s3 ls MyBucket Logs/\nmore"
+    )
 
 
 def test_allow_list():

@@ -7,11 +7,10 @@ import io
 import json
 
 import pytest
+from conftest import ACTION, REPO, TOKEN
 
 from devops_agent.sandbox.estate import seed
 from devops_agent.sandbox.payloads import comment_event
-
-from conftest import REPO, TOKEN
 
 pytestmark = pytest.mark.e2e
 
@@ -144,8 +143,14 @@ def test_ignored_comments_post_nothing(action, github, body, login, user_type, a
     pull = github.add_pull(REPO, title="x")
     created = github.add_comment(REPO, pull["number"], body=body, user=login)
     payload = comment_event(
-        REPO, pull["number"], body, login=login, user_type=user_type, action=action_name,
-        is_pr=True, comment_id=created["id"],
+        REPO,
+        pull["number"],
+        body,
+        login=login,
+        user_type=user_type,
+        action=action_name,
+        is_pr=True,
+        comment_id=created["id"],
     )
     run = action.run(action.env("issue_comment", payload))
     assert run.code == 0
@@ -232,14 +237,19 @@ def test_bad_input_value_is_a_clear_error(action, github):
 def test_token_is_masked_and_never_posted(action, github, estate):
     run = action.comment("/devops help")
     assert f"::add-mask::{TOKEN}" in run.stdout
-    everything = json.dumps([r.json for r in github.requests]) + run.summary + json.dumps(run.outputs)
+    everything = (
+        json.dumps([r.json for r in github.requests]) + run.summary + json.dumps(run.outputs)
+    )
     assert TOKEN not in everything
 
 
 def test_secret_in_aws_data_is_redacted_everywhere(action, github, server_session, estate):
     ec2 = server_session.client("ec2", region_name="us-east-1")
     secret = "AKIAUJZDE8GXD6NCF10E"
-    ec2.create_tags(Resources=[estate["instances"]["web-1"]["id"]], Tags=[{"Key": "Name", "Value": f"key {secret}"}])
+    ec2.create_tags(
+        Resources=[estate["instances"]["web-1"]["id"]],
+        Tags=[{"Key": "Name", "Value": f"key {secret}"}],
+    )
     run = action.comment("/devops ec2 list")
     assert run.code == 0
     assert secret not in answers(github, 1)[0]["body"]
@@ -275,8 +285,9 @@ def test_long_output_is_folded(action, github, server_session, estate):
 def test_rerun_edits_the_same_answer(action, github, estate):
     pull = github.add_pull(REPO, title="x", user="alice")
     created = github.add_comment(REPO, pull["number"], body="/devops iam users", user="alice")
-    payload = comment_event(REPO, pull["number"], created["body"], login="alice", is_pr=True,
-                            comment_id=created["id"])
+    payload = comment_event(
+        REPO, pull["number"], created["body"], login="alice", is_pr=True, comment_id=created["id"]
+    )
     first = action.run(action.env("issue_comment", payload))
     env = action.env("issue_comment", payload)
     env["GITHUB_RUN_ATTEMPT"] = "2"
@@ -300,13 +311,16 @@ def test_slow_run_shows_progress_then_edits(action, github, estate, monkeypatch)
 
     pull = github.add_pull(REPO, title="x", user="alice")
     created = github.add_comment(REPO, pull["number"], body="/devops ec2 list", user="alice")
-    payload = comment_event(REPO, pull["number"], created["body"], login="alice", is_pr=True,
-                            comment_id=created["id"])
+    payload = comment_event(
+        REPO, pull["number"], created["body"], login="alice", is_pr=True, comment_id=created["id"]
+    )
     env = action.env("issue_comment", payload)
     monkeypatch.setenv("AWS_ENDPOINT_URL", env["AWS_ENDPOINT_URL"])
     before = len(github.requests)
     assert run_action(env, stream=io.StringIO(), grace=0) == 0
-    writes = [(r.method, r.path.rsplit("/", 1)[-1]) for r in github.requests[before:] if r.method != "GET"]
+    writes = [
+        (r.method, r.path.rsplit("/", 1)[-1]) for r in github.requests[before:] if r.method != "GET"
+    ]
     comment_id = answers(github, pull["number"])[0]["id"]
     check_id = github.check_runs(REPO)[0]["id"]
     assert writes == [
@@ -324,13 +338,15 @@ def test_slow_run_shows_progress_then_edits(action, github, estate, monkeypatch)
     (check,) = github.check_runs(REPO)
     assert check["status"] == "completed" and check["conclusion"] == "success"
     (answer,) = answers(github, pull["number"])
-    assert estate["instances"]["web-1"]["id"] in answer["body"] and "Working on" not in answer["body"]
+    assert (
+        estate["instances"]["web-1"]["id"] in answer["body"] and "Working on" not in answer["body"]
+    )
 
 
 def test_ghes_api_prefix(tmp_path, aws_endpoint, estate):
-    from devops_agent.sandbox.fake_github import FakeGitHub
-
     from conftest import ActionHarness
+
+    from devops_agent.sandbox.fake_github import FakeGitHub
 
     with FakeGitHub(api_prefix="/api/v3") as ghes:
         ghes.add_token(TOKEN, "github-actions[bot]", kind="workflow")
@@ -341,3 +357,117 @@ def test_ghes_api_prefix(tmp_path, aws_endpoint, estate):
         assert run.code == 0, run.stdout + run.stderr
         assert ghes.url.endswith("/api/v3")
         assert "ci-deployer" in answers(ghes, 1)[0]["body"]
+
+
+@pytest.fixture
+def black_hole():
+    """An AWS endpoint that accepts connections and never answers."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    server.close()
+
+
+def test_timeout_still_posts_a_final_answer(action, github, black_hole):
+    action.aws_endpoint = black_hole
+    run = action.comment("/devops ec2 list", timeout_seconds="2")
+    assert run.code == 1
+    (answer,) = answers(github, 1)
+    assert "time limit" in answer["body"]
+    assert github.check_runs(REPO)[0]["conclusion"] == "failure"
+    assert run.outputs["status"] == "failure"
+
+
+def test_cancellation_still_posts_a_final_answer(action, github, black_hole):
+    import signal
+    import subprocess
+    import threading
+
+    action.aws_endpoint = black_hole
+    pull = github.add_pull(REPO, title="x", user="alice")
+    created = github.add_comment(REPO, pull["number"], body="/devops ec2 list", user="alice")
+    payload = comment_event(
+        REPO, pull["number"], created["body"], login="alice", is_pr=True, comment_id=created["id"]
+    )
+    env = action.env("issue_comment", payload)
+    reacted = threading.Event()
+    github.on_request = lambda r: reacted.set() if r.path.endswith("/reactions") else None
+    proc = subprocess.Popen(
+        ACTION, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert reacted.wait(20)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        github.on_request = None
+        proc.kill()
+    assert proc.returncode == 1, out + err
+    (answer,) = answers(github, pull["number"])
+    assert "cancelled" in answer["body"]
+    assert github.check_runs(REPO)[0]["conclusion"] == "failure"
+
+
+def test_heavy_libraries_are_not_loaded_for_a_refusal(action, github):
+    """The path before the reaction imports neither boto3 nor the Agents SDK."""
+    import subprocess
+    import sys
+
+    pull = github.add_pull(REPO, title="x")
+    created = github.add_comment(REPO, pull["number"], body="/devops ec2 list", user="mallory")
+    env = action.env(
+        "issue_comment",
+        comment_event(
+            REPO,
+            pull["number"],
+            created["body"],
+            login="mallory",
+            is_pr=True,
+            comment_id=created["id"],
+        ),
+    )
+    code = (
+        "import os, sys\n"
+        "from devops_agent.app import run_action\n"
+        "rc = run_action(os.environ)\n"
+        "heavy = sorted(m for m in ('boto3', 'botocore', 'agents', 'openai', 'moto') if m in sys.modules)\n"
+        "print('HEAVY', heavy)\n"
+        "sys.exit(rc)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "HEAVY []" in proc.stdout
+
+
+def test_a_bug_after_the_reaction_still_posts_a_final_status(action, github, monkeypatch):
+    """An unexpected exception (here: botocore itself blows up) ends with a final answer."""
+    from botocore.client import BaseClient
+
+    from devops_agent.app import run_action
+
+    def explode(self, operation_name, api_params):
+        raise RuntimeError("botocore exploded")
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", explode)
+    pull = github.add_pull(REPO, title="x", user="alice")
+    created = github.add_comment(REPO, pull["number"], body="/devops ec2 list", user="alice")
+    env = action.env(
+        "issue_comment",
+        comment_event(
+            REPO,
+            pull["number"],
+            created["body"],
+            login="alice",
+            is_pr=True,
+            comment_id=created["id"],
+        ),
+    )
+    log = io.StringIO()
+    assert run_action(env, stream=log) == 1
+    (answer,) = answers(github, pull["number"])
+    assert "internal error" in answer["body"] and "Nothing was changed" in answer["body"]
+    assert github.check_runs(REPO)[0]["conclusion"] == "failure"
+    assert "::error" in log.getvalue()

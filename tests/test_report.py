@@ -1,12 +1,24 @@
 """Rendering stays under GitHub's limits and folds what is long."""
 
-from devops_agent.report import COMMENT_BUDGET, FOLD_ROWS, Result, Table, fit, render_body, render_json
+from devops_agent.report import (
+    COMMENT_BUDGET,
+    FOLD_ROWS,
+    Result,
+    Table,
+    fit,
+    render_body,
+    render_json,
+)
 
 
 def big_result(rows: int) -> Result:
     return Result(
         title=f"{rows} things",
-        tables=[Table(columns=["Key", "Size"], rows=[[f"key-{i:06d}-{'x' * 60}", i] for i in range(rows)])],
+        tables=[
+            Table(
+                columns=["Key", "Size"], rows=[[f"key-{i:06d}-{'x' * 60}", i] for i in range(rows)]
+            )
+        ],
     )
 
 
@@ -28,7 +40,9 @@ def test_fit_cuts_at_a_line_and_points_to_the_summary():
     cut = fit(body, limit=COMMENT_BUDGET, more_url="https://github.com/a/b/actions/runs/1")
     assert len(cut) <= COMMENT_BUDGET
     assert cut.count("<details>") == cut.count("</details>")
-    assert cut.endswith("the full answer is in the [job summary](https://github.com/a/b/actions/runs/1).")
+    assert cut.endswith(
+        "the full answer is in the [job summary](https://github.com/a/b/actions/runs/1)."
+    )
     assert any("| key-" in line for line in cut.splitlines()[-6:])
 
 
@@ -37,7 +51,9 @@ def test_fit_leaves_short_text_alone():
 
 
 def test_empty_table_says_so():
-    body = render_body(Result(title="t", tables=[Table(columns=["a"], empty="No instances in us-east-1.")]))
+    body = render_body(
+        Result(title="t", tables=[Table(columns=["a"], empty="No instances in us-east-1.")])
+    )
     assert "_No instances in us-east-1._" in body
 
 

@@ -8,7 +8,9 @@ import pytest
 from devops_agent.sanitize import REDACTED, Redactor, clean_untrusted, table_cell
 
 DATA = Path(__file__).parent / "data"
-SECRETS = [json.loads(line) for line in (DATA / "secrets.jsonl").read_text().splitlines() if line.strip()]
+SECRETS = [
+    json.loads(line) for line in (DATA / "secrets.jsonl").read_text().splitlines() if line.strip()
+]
 
 
 @pytest.mark.parametrize("secret", SECRETS, ids=[s["kind"] for s in SECRETS])

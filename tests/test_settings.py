@@ -43,7 +43,9 @@ def test_values_are_parsed():
 
 
 def test_secrets_do_not_show_in_repr():
-    s = Settings.from_env({"INPUT_GITHUB-TOKEN": "ghs_supersecretvalue1234567890", "INPUT_OPENAI-API-KEY": "sk-x"})
+    s = Settings.from_env(
+        {"INPUT_GITHUB-TOKEN": "ghs_supersecretvalue1234567890", "INPUT_OPENAI-API-KEY": "sk-x"}
+    )
     assert "ghs_supersecret" not in repr(s)
     assert "ghs_supersecret" not in str(s.model_dump())
     assert s.github_token.get_secret_value().startswith("ghs_")

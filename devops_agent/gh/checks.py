@@ -16,7 +16,7 @@ CHECK_NAME = "devops-agent"
 OUTPUT_LIMIT = 65_535
 
 
-def _output(title: str, summary: str) -> dict[str, str]:
+def _output(title: str, summary: str) -> dict[str, str | list[dict[str, str | int]]]:
     if len(summary) > OUTPUT_LIMIT:
         summary = summary[: OUTPUT_LIMIT - 80] + "\n\n…cut: see the job summary for the rest."
     return {"title": title[:255], "summary": summary}
