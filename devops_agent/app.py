@@ -43,8 +43,12 @@ if TYPE_CHECKING:
 ABANDONED = threading.Event()
 
 
-class Cancelled(DevOpsError):
-    """The runner asked the step to stop (the workflow run was cancelled)."""
+class Cancelled(BaseException):
+    """The runner asked the step to stop (the workflow run was cancelled).
+
+    A ``BaseException``, like ``KeyboardInterrupt``: no ``except Exception`` or
+    ``except DevOpsError`` on the way may swallow it; only :func:`_handle` does.
+    """
 
 
 def failure(exc: DevOpsError, command: str = "") -> Result:
@@ -131,7 +135,18 @@ def run_with_deadline(work: Callable[[], Result], seconds: float, command: str) 
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
-    raise Cancelled("The workflow run was cancelled before devops-agent finished.")
+    raise Cancelled
+
+
+def _cancelled(command: str) -> Result:
+    return Result(
+        status="failure",
+        command=command,
+        title="Cancelled",
+        text="The workflow run was cancelled before devops-agent finished. "
+        "Nothing was changed by this run.",
+        exit_code=1,
+    )
 
 
 def run_action(
@@ -224,6 +239,8 @@ def _handle(
         ctx = _context(settings, env, event, runner, gh, requester, mode)
         remaining = max(1.0, settings.timeout_seconds - (time.monotonic() - started))
         result = run_with_deadline(lambda: execute(ctx, text), remaining, text)
+    except Cancelled:
+        result = _cancelled(text)
     except DevOpsError as exc:
         result = failure(exc, text)
     except Exception as exc:  # a bug: still post a final status, never a traceback to users
@@ -242,8 +259,12 @@ def _handle(
             exit_code=1,
         )
     finally:
+        # Once finishing, a second SIGTERM must not stop the final answer going out.
+        _ignore_sigterm(previous)
+    try:
+        return _finish(publisher, result, runner)
+    finally:
         _restore_sigterm(previous)
-    return _finish(publisher, result, runner)
 
 
 def _finish(publisher: Publisher, result: Result, runner: Runner) -> int:
@@ -298,6 +319,11 @@ def _install_sigterm() -> object:
     if threading.current_thread() is not threading.main_thread():
         return None
     return signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def _ignore_sigterm(previous: object) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _restore_sigterm(previous: object) -> None:

@@ -14,8 +14,12 @@ from devops_agent.sandbox.estate import seed
 CLI = [sys.executable, "-m", "devops_agent"]
 
 
-def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, env=env or dict(os.environ), timeout=timeout)
+def cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args], capture_output=True, text=True, env=env or dict(os.environ), timeout=timeout
+    )
 
 
 @pytest.fixture
@@ -67,7 +71,11 @@ def test_no_command_prints_help_and_exits_2():
 
 
 def test_demo_runs_the_action_on_the_sandbox():
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_", "AWS_ENDPOINT"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GITHUB_", "INPUT_", "AWS_ENDPOINT"))
+    }
     proc = cli("demo", "ec2 list", "s3 list", env=env, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
