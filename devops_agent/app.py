@@ -200,6 +200,11 @@ def _handle(
         runner.set_output("status", "failure")
         return exc.exit_code
 
+    pull_head = None
+    if isinstance(event, CommentEvent) and event.is_pull_request and gh is not None:
+        from devops_agent.gh.repos import PullHead
+
+        pull_head = PullHead(gh, event.repository, event.number)
     publisher = Publisher(
         runner,
         event,
@@ -207,6 +212,7 @@ def _handle(
         requester=requester,
         grace=GRACE_SECONDS if grace is None else grace,
         workspace=env.workspace if runner.in_actions else None,
+        head=pull_head,
     )
     publisher.command = text
 
@@ -237,6 +243,7 @@ def _handle(
         publisher.acknowledge()
         publisher.start(text)
         ctx = _context(settings, env, event, runner, gh, requester, mode)
+        ctx.pull_head = pull_head
         remaining = max(1.0, settings.timeout_seconds - (time.monotonic() - started))
         result = run_with_deadline(lambda: execute(ctx, text), remaining, text)
     except Cancelled:

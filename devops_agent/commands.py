@@ -543,6 +543,39 @@ def _vpc_routes(ctx: DevOpsContext, inv: Invocation) -> Result:
     )
 
 
+def _ec2_state(action: str) -> Handler:
+    """A planner: checks the instances exist, then proposes the state change."""
+
+    def plan(ctx: DevOpsContext, inv: Invocation) -> Result:
+        from devops_agent.apply import propose
+        from devops_agent.aws import ec2
+        from devops_agent.plans import PlanEntry
+
+        regions = _regions(ctx, inv)
+        if len(regions) != 1:
+            raise BadInput(f"`ec2 {action}` works on one region at a time.")
+        region = regions[0]
+        instances = ec2.describe_instances(ctx.session(), region, list(inv.args))
+        names = ", ".join(f"{i.id} ({i.name})" if i.name else i.id for i in instances)
+        entry = PlanEntry(
+            operation="ec2.instance_state",
+            args={"action": action, "region": region, "instance_ids": [i.id for i in instances]},
+            description=f"{action.capitalize()} {_plural(len(instances), 'instance')} in {region}: "
+            f"{names}",
+            resources=[i.id for i in instances],
+        )
+        what = f"{action} {_plural(len(instances), 'EC2 instance')} in {region}"
+        return propose(ctx, [entry], region=region, what=what)
+
+    return plan
+
+
+def _apply(ctx: DevOpsContext, inv: Invocation) -> Result:
+    from devops_agent.apply import apply
+
+    return apply(ctx, inv.args[0] if inv.args else None)
+
+
 _REGION = frozenset({"--region"})
 
 COMMANDS: tuple[Spec, ...] = (
@@ -573,19 +606,41 @@ COMMANDS: tuple[Spec, ...] = (
         _REGION | {"--vpc"},
     ),
     Spec(("ec2", "keypairs"), "ec2 keypairs", "EC2 key pairs.", _ec2_keypairs, _REGION),
-    Spec(("ec2", "start"), "ec2 start ID...", "Plan to start instances.", None, _REGION, 1, None),
-    Spec(("ec2", "stop"), "ec2 stop ID...", "Plan to stop instances.", None, _REGION, 1, None),
     Spec(
-        ("ec2", "reboot"), "ec2 reboot ID...", "Plan to reboot instances.", None, _REGION, 1, None
+        ("ec2", "start"),
+        "ec2 start ID...",
+        "Plan to start instances.",
+        _ec2_state("start"),
+        _REGION,
+        1,
+        50,
+    ),
+    Spec(
+        ("ec2", "stop"),
+        "ec2 stop ID...",
+        "Plan to stop instances.",
+        _ec2_state("stop"),
+        _REGION,
+        1,
+        50,
+    ),
+    Spec(
+        ("ec2", "reboot"),
+        "ec2 reboot ID...",
+        "Plan to reboot instances.",
+        _ec2_state("reboot"),
+        _REGION,
+        1,
+        50,
     ),
     Spec(
         ("ec2", "terminate"),
         "ec2 terminate ID...",
         "Plan to terminate instances.",
-        None,
+        _ec2_state("terminate"),
         _REGION,
         1,
-        None,
+        50,
     ),
     Spec(("s3", "list"), "s3 list", "S3 buckets with their regions.", _s3_list, _REGION),
     Spec(("s3", "ls"), "s3 ls BUCKET [PREFIX]", "Objects in a bucket.", _s3_ls, _REGION, 1, 2),
@@ -638,7 +693,7 @@ COMMANDS: tuple[Spec, ...] = (
         1,
     ),
     Spec(("audit",), "audit [ec2|s3|iam|vpc ...]", "Audit the AWS estate.", None, _REGION, 0, 4),
-    Spec(("apply",), "apply [PLAN_ID]", "Carry out an approved plan.", None, frozenset(), 0, 1),
+    Spec(("apply",), "apply [PLAN_ID]", "Carry out an approved plan.", _apply, frozenset(), 0, 1),
 )
 
 _SERVICE_WORDS = {spec.path[0] for spec in COMMANDS}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -37,6 +38,8 @@ class DevOpsContext:
     aws: AwsSessions
     github: Github | None = None
     mode: Mode = "action"
+    pull_head: Callable[[], str] | None = None
+    """Fetches the PR head SHA once (``None`` off pull requests)."""
 
     @property
     def redactor(self) -> Redactor:
@@ -56,3 +59,7 @@ class DevOpsContext:
     def session(self) -> boto3.Session:
         """The read-only AWS session."""
         return self.aws.read()
+
+    def head_sha(self) -> str | None:
+        """The PR head commit when the run answers on a pull request."""
+        return self.pull_head() if self.pull_head is not None else None

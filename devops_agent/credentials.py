@@ -9,21 +9,38 @@ instance role), which is what local runs and the sandbox use.
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from typing import TYPE_CHECKING
 
-from devops_agent.errors import ConfigError, ServiceError
+from devops_agent.errors import ConfigError, Refused, ServiceError
 
 if TYPE_CHECKING:
     import boto3
 
     from devops_agent.actions import Runner
+    from devops_agent.plans import Plan
     from devops_agent.settings import ActionsEnv, Settings
 
 AUDIENCE = "sts.amazonaws.com"
+#: The write role lives just long enough to carry out one plan.
+WRITE_SESSION_SECONDS = 900
+
+
+def _source_identity(login: str) -> str:
+    """A GitHub login as an STS SourceIdentity (2–64 of ``[A-Za-z0-9_+=,.@-]``)."""
+    cleaned = re.sub(r"[^A-Za-z0-9_+=,.@-]", "-", login)[:64]
+    return cleaned if len(cleaned) >= 2 else f"gh-{cleaned}"
+
+
+def _tag_value(value: str) -> str:
+    """A session tag value: at most 256 of letters, digits, spaces and ``_.:/=+-@``."""
+    return re.sub(r"[^A-Za-z0-9 _.:/=+\-@]", "-", value)[:256]
+
+
 _OIDC_DOC = "https://docs.github.com/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services"
 
 
@@ -84,6 +101,62 @@ class AwsSessions:
         if self._read is None:
             self._read = self._build_read()
         return self._read
+
+    def write(self, plan: Plan, *, approver: str) -> boto3.Session:
+        """A short-lived session of the **write** role, for carrying out one approved plan.
+
+        Chained from the read session with ``SourceIdentity`` = the approver's login and
+        session tags naming the repository, PR, plan and both people, so CloudTrail
+        shows who asked and who approved every change.
+        """
+        role = self.settings.aws_write_role_to_assume
+        if not role:
+            raise Refused(
+                "No aws-write-role-to-assume is configured, so devops-agent can carry out no "
+                "AWS change.",
+                remedy="Set `aws-write-role-to-assume:` to a role that trusts the read role, "
+                "then apply the plan again.",
+            )
+        import boto3
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from devops_agent.aws import BOTO_CONFIG
+
+        sts = self.read().client("sts", config=BOTO_CONFIG)
+        tags = {
+            "repository": plan.repository,
+            "pull-request": str(plan.thread),
+            "plan-id": plan.plan_id,
+            "requester": plan.requester,
+            "approver": approver,
+        }
+        try:
+            answer = sts.assume_role(
+                RoleArn=role,
+                RoleSessionName=f"devops-agent-apply-{plan.plan_id}",
+                DurationSeconds=WRITE_SESSION_SECONDS,
+                SourceIdentity=_source_identity(approver),
+                Tags=[{"Key": k, "Value": _tag_value(v)} for k, v in tags.items() if v],
+            )
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            raise ServiceError(
+                f"AWS refused to let the read role assume the write role {role} ({code}).",
+                code=code,
+                remedy="The write role's trust policy must allow sts:AssumeRole, "
+                "sts:SetSourceIdentity and sts:TagSession for the read role.",
+            ) from None
+        except BotoCoreError as exc:
+            raise ServiceError(f"Could not reach AWS STS: {exc}.", code="STSUnreachable") from None
+        creds = answer["Credentials"]
+        for secret in (creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]):
+            self.runner.mask(secret)
+        return boto3.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            region_name=self.settings.aws_region,
+        )
 
     def _build_read(self) -> boto3.Session:
         import boto3

@@ -24,6 +24,8 @@ from pydantic import BaseModel, Field, ValidationError
 DEFAULT_TTL = timedelta(hours=24)
 
 PlanState = Literal["pending", "applying", "applied", "failed"]
+#: What a plan id looks like: 12 lower-case hex characters.
+PLAN_ID = re.compile(r"[0-9a-f]{12}")
 
 _BLOCK = re.compile(
     r"<!-- devops-agent:plan (?P<id>[0-9a-f]{12}) state=(?P<state>[a-z]+) -->"

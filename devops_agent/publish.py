@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,6 +71,7 @@ class Publisher:
         requester: str = "",
         grace: float = GRACE_SECONDS,
         workspace: Path | None = None,
+        head: Callable[[], str] | None = None,
     ) -> None:
         self.runner = runner
         self.event = event
@@ -82,7 +84,8 @@ class Publisher:
         self.started_at = datetime.now(UTC)
         self.comment: IssueComment | None = None
         self.check: CheckRun | None = None
-        self._head_sha: str | None = None
+        self.head = head
+        """Returns the PR head SHA (shared with the run so it is fetched once); None off PRs."""
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
         self._finished = False
@@ -145,23 +148,16 @@ class Publisher:
             bits.append(f"[run]({self.runner.env.run_url})")
         return "<sub>" + " · ".join(bits) + "</sub>"
 
-    def _compose(self, body: str, *, final: bool) -> str:
+    def _compose(self, body: str, *, final: bool, block: str = "") -> str:
         head = answer_marker(self.event)
         footer = self._footer(final=final)
-        room = report.COMMENT_BUDGET - len(head) - len(footer) - 8
-        return self.runner.redact(
-            f"{head}\n{report.fit(body, limit=room, more_url=self.runner.env.run_url)}\n\n{footer}"
-        )
+        tail = f"\n\n{block}" if block else ""
+        room = report.COMMENT_BUDGET - len(head) - len(footer) - len(tail) - 8
+        fitted = report.fit(body, limit=room, more_url=self.runner.env.run_url)
+        return self.runner.redact(f"{head}\n{fitted}\n\n{footer}{tail}")
 
     def _head(self) -> str | None:
-        thread = self.thread
-        if thread is None or not thread.is_pull_request:
-            return None
-        if self._head_sha is None:
-            from devops_agent.gh.repos import pull_head_sha
-
-            self._head_sha = pull_head_sha(self.gh, thread.repository, thread.number)  # type: ignore[arg-type]
-        return self._head_sha
+        return self.head() if self.head is not None else None
 
     def _existing_answer(self) -> IssueComment | None:
         """On a re-run of the same job, find the answer the first attempt posted."""
@@ -218,7 +214,7 @@ class Publisher:
     def _post_final(self, result: report.Result, body: str) -> None:
         with self._lock:
             try:
-                self._show(self._compose(body, final=True))
+                self._show(self._compose(body, final=True, block=result.plan_block))
             except DevOpsError as exc:
                 self.runner.error(f"Could not post the answer comment: {exc.explain()}")
             if result.status == "refused" and self.check is None:

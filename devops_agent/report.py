@@ -54,6 +54,8 @@ class Result(BaseModel):
     data: Any = None
     """Machine-readable payload for the ``result`` output and the JSON report."""
     exit_code: int = 0
+    plan_block: str = ""
+    """Machine-readable plan block (hidden marker + JSON); posted after the body, never cut."""
 
     def with_status(self, status: Status, exit_code: int) -> Result:
         """A copy with another status and exit code."""

@@ -361,3 +361,59 @@ def _rule(permission: Any) -> SecurityGroupRule:
         to_port=None if protocol == "all" else to_port,
         sources=sources,
     )
+
+
+#: Instance actions a plan may carry: the EC2 API call and the IAM action it needs.
+STATE_ACTIONS: dict[str, tuple[str, str]] = {
+    "start": ("start_instances", "ec2:StartInstances"),
+    "stop": ("stop_instances", "ec2:StopInstances"),
+    "reboot": ("reboot_instances", "ec2:RebootInstances"),
+    "terminate": ("terminate_instances", "ec2:TerminateInstances"),
+}
+
+
+class StateChange(AwsModel):
+    """What an instance action did to one instance."""
+
+    id: str
+    previous: str | None = None
+    """State before the call (``None`` for reboot, which EC2 does not report)."""
+    current: str | None = None
+    """State right after the call."""
+
+
+def change_instance_state(
+    session: boto3.Session, region: str, ids: list[str], action: str
+) -> list[StateChange]:
+    """Start, stop, reboot or terminate instances. Only the apply path calls this.
+
+    Args:
+        session: the **write** session of an approved plan.
+        region: the region the instances live in.
+        ids: instance ids.
+        action: ``start``, ``stop``, ``reboot`` or ``terminate``.
+
+    Returns:
+        One change per instance, in the order given.
+    """
+    if action not in STATE_ACTIONS:
+        raise BadInput(f"'{action}' is not an instance action ({', '.join(STATE_ACTIONS)}).")
+    method, iam_action = STATE_ACTIONS[action]
+    region = check_region(session, region)
+    wanted = validate_instance_ids(ids)
+    ec2 = client(session, "ec2", region)
+    with aws_errors(iam_action, resource=", ".join(wanted), region=region):
+        answer = getattr(ec2, method)(InstanceIds=wanted)
+    if action == "reboot":
+        return [StateChange(id=i) for i in wanted]
+    key = {"start": "StartingInstances", "stop": "StoppingInstances"}.get(
+        action, "TerminatingInstances"
+    )
+    return [
+        StateChange(
+            id=item["InstanceId"],
+            previous=item.get("PreviousState", {}).get("Name"),
+            current=item.get("CurrentState", {}).get("Name"),
+        )
+        for item in answer.get(key, [])
+    ]

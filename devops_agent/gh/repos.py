@@ -41,3 +41,18 @@ def pull_head_sha(gh: Github, repository: str, number: int) -> str:
         return str(gh.get_repo(repository).get_pull(number).head.sha)
     except GithubException as exc:
         raise service_error(exc, f"read pull request #{number}") from None
+
+
+class PullHead:
+    """The head SHA of one PR, fetched once per run and shared (publisher and plans)."""
+
+    def __init__(self, gh: Github, repository: str, number: int) -> None:
+        self._gh = gh
+        self._repository = repository
+        self._number = number
+        self._sha: str | None = None
+
+    def __call__(self) -> str:
+        if self._sha is None:
+            self._sha = pull_head_sha(self._gh, self._repository, self._number)
+        return self._sha

@@ -268,6 +268,7 @@ class FakeGitHub:
         self.stop()
 
     def _init_state(self) -> None:
+        self._oidc: tuple[str, dict[str, Any]] | None = None
         self._tokens: dict[str, _Identity] = {}
         self._repos: dict[str, _Repo] = {}
         self._user_types: dict[str, str] = {}
@@ -451,6 +452,29 @@ class FakeGitHub:
             if state == "closed":
                 self._set_state(repo, number, "closed", None, issue["user"])
             return copy.deepcopy(pr)
+
+    def push(self, full_name: str, number: int, head_sha: str) -> None:
+        """Move a PR's head to ``head_sha``, as a new push to its branch would."""
+        with self._lock:
+            pr = self._repo(full_name).pulls[number]
+            pr["head"]["sha"] = head_sha
+            self._repo(full_name).branches[pr["head"]["ref"]] = head_sha
+
+    def tamper_comment(self, full_name: str, comment_id: int, body: str) -> None:
+        """Change a comment's body behind the API (what an admin's edit would do)."""
+        with self._lock:
+            self._repo(full_name).comments[comment_id]["body"] = body
+
+    def enable_oidc(self, request_token: str, claims: dict[str, Any] | None = None) -> str:
+        """Serve the Actions ID-token endpoint; returns ACTIONS_ID_TOKEN_REQUEST_URL.
+
+        Answers ``GET`` with ``Authorization: Bearer <request_token>`` and an
+        ``audience`` query with ``{"value": <unsigned JWT>}`` carrying ``claims``
+        (moto's STS accepts any token, so no signature is needed).
+        """
+        with self._lock:
+            self._oidc = (request_token, dict(claims or {}))
+        return f"{self.server_url}/_actions/idtoken?api-version=2.0"
 
     def add_comment(
         self,
@@ -996,6 +1020,8 @@ class FakeGitHub:
         self, method: str, path: str, query: dict[str, str], body: Any, headers: dict[str, str]
     ) -> _Response:
         token = self._token(headers)
+        if path == "/_actions/idtoken":
+            return self._id_token(token, query)
         ident = self._tokens.get(token) if token else None
         if ident is None:
             return _Response(401, _HTTPError(401, "Bad credentials").body)
@@ -1018,6 +1044,21 @@ class FakeGitHub:
                 self.errors.append(traceback.format_exc())
                 return _Response(500, {"message": "Server Error (fake)", "status": "500"})
         return _Response(404, _not_found().body)
+
+    def _id_token(self, token: str | None, query: dict[str, str]) -> _Response:
+        oidc = self._oidc
+        if oidc is None or token != oidc[0]:
+            return _Response(401, {"message": "Unauthorized"})
+        import base64
+
+        def part(data: dict[str, Any]) -> str:
+            raw = json.dumps(data, separators=(",", ":")).encode()
+            return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+        claims = {"iss": "https://token.actions.githubusercontent.com", **oidc[1]}
+        claims["aud"] = query.get("audience", "")
+        jwt = f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part(claims)}.c2lnbmF0dXJl"
+        return _Response(200, {"count": 1, "value": jwt})
 
     def _paginate(self, ctx: _Ctx, items: list[Any]) -> tuple[list[Any], dict[str, str]]:
         """GitHub's paging: ``per_page`` (default 30, max 100), ``page``, and a ``Link``

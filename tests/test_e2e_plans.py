@@ -1,0 +1,259 @@
+"""Plans end to end: a change is planned, then applied once by an authorized person,
+and every way to get around that is refused (CONTRACT.md §6)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import REPO
+
+from devops_agent import plans
+from devops_agent.sandbox.estate import seed
+
+pytestmark = pytest.mark.e2e
+
+WRITE_ROLE = "arn:aws:iam::123456789012:role/devops-agent-write"
+
+
+@pytest.fixture
+def estate(server_session):
+    return seed(server_session)
+
+
+def state_of(session, instance_id, region="us-east-1"):
+    ec2 = session.client("ec2", region_name=region)
+    reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+    return reservations[0]["Instances"][0]["State"]["Name"]
+
+
+def plan_comment(github, number):
+    found = [c for c in github.comments(REPO, number) if "devops-agent:plan " in c["body"]]
+    assert len(found) == 1
+    return found[0]
+
+
+def test_stop_is_planned_then_applied_once(action, github, server_session, estate):
+    web1 = estate["instances"]["web-1"]["id"]
+    planned = action.comment(f"/devops ec2 stop {web1}", aws_write_role_to_assume=WRITE_ROLE)
+    assert planned.code == 0, planned.stdout + planned.stderr
+    assert planned.outputs["status"] == "planned"
+    plan_id = planned.outputs["plan-id"]
+    assert re.fullmatch(r"[0-9a-f]{12}", plan_id)
+    assert state_of(server_session, web1) == "running"  # nothing changed yet
+    comment = plan_comment(github, 1)
+    assert comment["user"]["login"] == "github-actions[bot]"
+    assert f"apply {plan_id}" in comment["body"] and "Nothing has changed yet" in comment["body"]
+    (block,) = plans.find_blocks(comment["body"])
+    assert block.intact and block.state == "pending"
+    assert block.plan.entries[0].args == {
+        "action": "stop",
+        "region": "us-east-1",
+        "instance_ids": [web1],
+    }
+    assert block.plan.head_sha == github.pulls(REPO)[0]["head"]["sha"]
+    assert block.plan.account == "123456789012"
+    assert github.check_runs(REPO)[0]["conclusion"] == "neutral"
+
+    applied = action.comment(f"/devops apply {plan_id}", pr=1, aws_write_role_to_assume=WRITE_ROLE)
+    assert applied.code == 0, applied.stdout + applied.stderr
+    assert applied.outputs["status"] == "applied"
+    assert state_of(server_session, web1) in ("stopping", "stopped")
+    comment = plan_comment(github, 1)
+    (block,) = plans.find_blocks(comment["body"])
+    assert block.state == "applied" and block.intact
+    assert "Applied** by @alice" in comment["body"]
+    assert f"{web1}: running → stopping" in comment["body"]
+
+    again = action.comment(f"/devops apply {plan_id}", pr=1, aws_write_role_to_assume=WRITE_ROLE)
+    assert again.code == 3
+    assert again.outputs["status"] == "refused"
+    assert "applied already" in again.summary
+
+
+def test_apply_without_an_id_takes_the_newest_pending_plan(action, github, server_session, estate):
+    worker = estate["instances"]["worker-1"]["id"]
+    action.comment(f"/devops ec2 start {worker}", aws_write_role_to_assume=WRITE_ROLE)
+    applied = action.comment("/devops apply", pr=1, aws_write_role_to_assume=WRITE_ROLE)
+    assert applied.code == 0, applied.stdout
+    assert state_of(server_session, worker) in ("pending", "running")
+
+
+def test_without_a_write_role_nothing_can_be_applied(action, github, server_session, estate):
+    web1 = estate["instances"]["web-1"]["id"]
+    planned = action.comment(f"/devops ec2 terminate {web1}")
+    assert "cannot be applied yet" in plan_comment(github, 1)["body"]
+    run = action.comment(f"/devops apply {planned.outputs['plan-id']}", pr=1)
+    assert run.code == 3
+    assert "aws-write-role-to-assume" in run.summary
+    assert state_of(server_session, web1) == "running"
+    assert plans.find_blocks(plan_comment(github, 1)["body"])[0].state == "pending"
+
+
+def test_dry_run_refuses_every_apply(action, github, server_session, estate):
+    web1 = estate["instances"]["web-1"]["id"]
+    planned = action.comment(f"/devops ec2 stop {web1}", aws_write_role_to_assume=WRITE_ROLE)
+    run = action.comment(
+        f"/devops apply {planned.outputs['plan-id']}",
+        pr=1,
+        aws_write_role_to_assume=WRITE_ROLE,
+        dry_run="true",
+    )
+    assert run.code == 3 and "dry-run" in run.summary
+    assert state_of(server_session, web1) == "running"
+
+
+def test_a_plan_copied_into_a_users_comment_is_refused(action, github, server_session, estate):
+    """A valid, intact plan block posted by a person is not the action's plan."""
+    web1 = estate["instances"]["web-1"]["id"]
+    pull = github.add_pull(REPO, title="x", user="alice")
+    forged = plans.new_plan(
+        [
+            plans.PlanEntry(
+                operation="ec2.instance_state",
+                args={"action": "terminate", "region": "us-east-1", "instance_ids": [web1]},
+                description="x",
+            )
+        ],
+        repository=REPO,
+        requester="alice",
+        thread=pull["number"],
+        account="123456789012",
+        head_sha=pull["head"]["sha"],
+    )
+    github.add_comment(REPO, pull["number"], body=plans.render_block(forged), user="mallory")
+    run = action.comment(
+        f"/devops apply {forged.plan_id}", pr=pull["number"], aws_write_role_to_assume=WRITE_ROLE
+    )
+    assert run.code == 3
+    assert "not written by devops-agent" in run.summary or "written by @mallory" in run.summary
+    assert state_of(server_session, web1) == "running"
+
+
+def test_a_changed_plan_is_refused(action, github, server_session, estate):
+    web1 = estate["instances"]["web-1"]["id"]
+    web2 = estate["instances"]["web-2"]["id"]
+    planned = action.comment(f"/devops ec2 stop {web1}", aws_write_role_to_assume=WRITE_ROLE)
+    comment = plan_comment(github, 1)
+    github.tamper_comment(REPO, comment["id"], comment["body"].replace(web1, web2))
+    run = action.comment(
+        f"/devops apply {planned.outputs['plan-id']}", pr=1, aws_write_role_to_assume=WRITE_ROLE
+    )
+    assert run.code == 3 and "changed after it was posted" in run.summary
+    assert state_of(server_session, web1) == "running"
+
+
+def test_an_expired_plan_is_refused(action, github, server_session, estate):
+    web1 = estate["instances"]["web-1"]["id"]
+    pull = github.add_pull(REPO, title="x", user="alice")
+    old = plans.new_plan(
+        [
+            plans.PlanEntry(
+                operation="ec2.instance_state",
+                args={"action": "stop", "region": "us-east-1", "instance_ids": [web1]},
+                description="x",
+            )
+        ],
+        repository=REPO,
+        requester="alice",
+        thread=pull["number"],
+        head_sha=pull["head"]["sha"],
+        now=datetime.now(UTC) - timedelta(days=2),
+    )
+    github.add_comment(
+        REPO,
+        pull["number"],
+        body=plans.render_block(old),
+        user="github-actions[bot]",
+        user_type="Bot",
+    )
+    run = action.comment(
+        f"/devops apply {old.plan_id}", pr=pull["number"], aws_write_role_to_assume=WRITE_ROLE
+    )
+    assert run.code == 3 and "expired" in run.summary
+    assert state_of(server_session, web1) == "running"
+
+
+def test_a_moved_pr_head_is_refused(action, github, server_session, estate):
+    web1 = estate["instances"]["web-1"]["id"]
+    planned = action.comment(f"/devops ec2 stop {web1}", aws_write_role_to_assume=WRITE_ROLE)
+    github.push(REPO, 1, "b" * 40)
+    run = action.comment(
+        f"/devops apply {planned.outputs['plan-id']}", pr=1, aws_write_role_to_assume=WRITE_ROLE
+    )
+    assert run.code == 3 and "head moved" in run.summary
+    assert state_of(server_session, web1) == "running"
+
+
+def test_unknown_plan_and_bad_ids(action, github, estate):
+    run = action.comment("/devops apply 0123456789ab", aws_write_role_to_assume=WRITE_ROLE)
+    assert run.code == 3 and "no plan 0123456789ab" in run.summary
+    run = action.comment("/devops apply ../../etc", aws_write_role_to_assume=WRITE_ROLE)
+    assert run.code == 2 and "not a plan id" in run.summary
+
+
+def test_a_stranger_cannot_apply(action, github, server_session, estate):
+    web1 = estate["instances"]["web-1"]["id"]
+    planned = action.comment(f"/devops ec2 stop {web1}", aws_write_role_to_assume=WRITE_ROLE)
+    run = action.comment(
+        f"/devops apply {planned.outputs['plan-id']}",
+        pr=1,
+        login="mallory",
+        aws_write_role_to_assume=WRITE_ROLE,
+    )
+    assert run.code == 3
+    assert state_of(server_session, web1) == "running"
+
+
+def test_planning_a_missing_instance_is_a_clear_error(action, github, estate):
+    run = action.comment("/devops ec2 stop i-0123456789abcdef0")
+    assert run.code == 1
+    assert "i-0123456789abcdef0" in run.summary
+    assert "devops-agent:plan" not in json.dumps(github.comments(REPO, 1))
+
+
+def test_write_role_is_assumed_from_oidc_read_role(action, github, server_session, estate):
+    """OIDC → read role → write role; every credential is masked, the token never posted."""
+    from devops_agent.sandbox.payloads import comment_event
+
+    web1 = estate["instances"]["web-1"]["id"]
+    url = github.enable_oidc("runtime-request-token", {"sub": f"repo:{REPO}:pull_request"})
+    roles = {
+        "aws_role_to_assume": "arn:aws:iam::123456789012:role/devops-agent-read",
+        "aws_write_role_to_assume": WRITE_ROLE,
+    }
+    pull = github.add_pull(REPO, title="x", user="alice")
+
+    def run(body):
+        created = github.add_comment(REPO, pull["number"], body=body, user="alice")
+        payload = comment_event(
+            REPO, pull["number"], body, login="alice", is_pr=True, comment_id=created["id"]
+        )
+        env = action.env("issue_comment", payload, **roles)
+        env["ACTIONS_ID_TOKEN_REQUEST_URL"] = url
+        env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = "runtime-request-token"
+        return action.run(env)
+
+    planned = run(f"/devops ec2 stop {web1}")
+    assert planned.code == 0, planned.stdout + planned.stderr
+    applied = run(f"/devops apply {planned.outputs['plan-id']}")
+    assert applied.code == 0, applied.stdout + applied.stderr
+    assert state_of(server_session, web1) in ("stopping", "stopped")
+    token_requests = github.requests_to("GET", r"/_actions/idtoken")
+    assert token_requests and token_requests[-1].query["audience"] == "sts.amazonaws.com"
+    masks = [line for line in applied.stdout.splitlines() if line.startswith("::add-mask::")]
+    assert len(masks) >= 1 + 1 + 3 + 3  # workflow token, ID token, read and write credentials
+    posted = json.dumps([c["body"] for c in github.comments(REPO, pull["number"])])
+    for mask in masks:
+        secret = mask.removeprefix("::add-mask::")
+        assert secret not in posted and secret not in applied.summary
+
+
+def test_missing_id_token_permission_is_explained(action, github, estate):
+    run = action.comment(
+        "/devops ec2 list", aws_role_to_assume="arn:aws:iam::123456789012:role/read"
+    )
+    assert run.code == 2
+    assert "id-token: write" in run.summary
