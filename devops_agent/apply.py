@@ -25,9 +25,30 @@ from devops_agent.events import CommentEvent
 from devops_agent.report import Result, Table
 
 if TYPE_CHECKING:
+    import boto3
+    from github import Github
     from github.IssueComment import IssueComment
 
     from devops_agent.context import DevOpsContext
+
+
+class _Writers:
+    """The apply path's clients: the AWS write role is assumed only if an entry needs it."""
+
+    def __init__(self, ctx: DevOpsContext, plan: plans.Plan) -> None:
+        self._ctx = ctx
+        self._plan = plan
+        self._session: boto3.Session | None = None
+
+    def aws(self) -> boto3.Session:
+        if self._session is None:
+            self._session = self._ctx.aws.write(self._plan, approver=self._ctx.requester)
+        return self._session
+
+    @property
+    def github(self) -> Github:
+        assert self._ctx.github is not None
+        return self._ctx.github
 
 
 def _account(ctx: DevOpsContext) -> str:
@@ -58,7 +79,9 @@ def propose(
         if thread
         else f"Apply it from a comment thread with `{ctx.settings.trigger} apply {plan_id}`."
     )
-    if not ctx.settings.aws_write_role_to_assume:
+    from devops_agent.operations import lookup
+
+    if not ctx.settings.aws_write_role_to_assume and any(lookup(e).aws for e in entries):
         how += " No `aws-write-role-to-assume` is configured, so it cannot be applied yet."
     rows = [[n, e.description, ", ".join(e.resources)] for n, e in enumerate(entries, 1)]
     return Result(
@@ -163,7 +186,12 @@ def apply(ctx: DevOpsContext, plan_id: str | None) -> Result:
     comment, found = _locate(ctx, event, plan_id, own)
     plan = _check(ctx, event, found)
     plan_id = found.plan_id
-    session = ctx.aws.write(plan, approver=ctx.requester)
+    from devops_agent.operations import carry_out, lookup
+
+    needs_aws = any(lookup(entry).aws for entry in plan.entries)
+    if needs_aws and not ctx.settings.aws_write_role_to_assume:
+        ctx.aws.write(plan, approver=ctx.requester)  # raises the refusal that explains it
+    writers = _Writers(ctx, plan)
 
     # Re-read and claim just before acting: a plan is carried out at most once.
     comment.update()
@@ -173,8 +201,6 @@ def apply(ctx: DevOpsContext, plan_id: str | None) -> Result:
     claim = f"<!-- devops-agent:claim {ctx.env.run_id or 'local'} -->"
     edit_comment(comment, plans.set_state(comment.body, plan_id, "applying") + "\n" + claim)
 
-    from devops_agent.operations import carry_out
-
     rows: list[list[object]] = []
     failed = False
     for n, entry in enumerate(plan.entries, 1):
@@ -182,7 +208,7 @@ def apply(ctx: DevOpsContext, plan_id: str | None) -> Result:
             rows.append([n, entry.description, "skipped"])
             continue
         try:
-            rows.append([n, entry.description, "✅ " + carry_out(entry, session)])
+            rows.append([n, entry.description, "✅ " + carry_out(entry, writers)])
         except (ServiceError, Refused, BadInput) as exc:
             failed = True
             rows.append([n, entry.description, f"❌ {exc.message}"])

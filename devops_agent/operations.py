@@ -2,44 +2,65 @@
 
 This registry is the whole list of changes devops-agent can ever make: a plan
 entry naming anything else is refused at apply time, whatever its block says.
-Each executor gets the **write** session of an approved plan and the entry's
-exact arguments, and returns one line saying what happened.
+Each family registers its own (:mod:`devops_agent.aws.operations`,
+:mod:`devops_agent.gh.operations`); an executor gets the :class:`Writers` of an
+approved plan and the entry's exact arguments, and returns one line saying what
+happened.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from devops_agent.errors import Refused
 
 if TYPE_CHECKING:
     import boto3
+    from github import Github
 
     from devops_agent.plans import PlanEntry
 
-Executor = Callable[["boto3.Session", dict[str, Any]], str]
+
+class Writers(Protocol):
+    """What an executor may change things with."""
+
+    def aws(self) -> boto3.Session:
+        """The write role's session (assumed on first use)."""
+        ...
+
+    @property
+    def github(self) -> Github:
+        """The GitHub client of the run (the workflow token)."""
+        ...
 
 
-def _ec2_instance_state(session: boto3.Session, args: dict[str, Any]) -> str:
-    from devops_agent.aws import ec2
+@dataclass(frozen=True)
+class Operation:
+    """One kind of change."""
 
-    changes = ec2.change_instance_state(
-        session, str(args["region"]), [str(i) for i in args["instance_ids"]], str(args["action"])
-    )
-    if args["action"] == "reboot":
-        return f"rebooting {', '.join(c.id for c in changes)}"
-    return "; ".join(f"{c.id}: {c.previous} → {c.current}" for c in changes)
+    run: Callable[[Writers, dict[str, Any]], str]
+    aws: bool = True
+    """Needs the AWS write role (GitHub operations do not)."""
 
 
-OPERATIONS: dict[str, Executor] = {
-    "ec2.instance_state": _ec2_instance_state,
-}
+def registry() -> dict[str, Operation]:
+    """Every registered operation, by name."""
+    from devops_agent.aws.operations import AWS_OPERATIONS
+    from devops_agent.gh.operations import GITHUB_OPERATIONS
+
+    return {**AWS_OPERATIONS, **GITHUB_OPERATIONS}
 
 
-def carry_out(entry: PlanEntry, session: boto3.Session) -> str:
-    """Run one plan entry with the write session; raises ServiceError when AWS refuses."""
-    executor = OPERATIONS.get(entry.operation)
-    if executor is None:
+def lookup(entry: PlanEntry) -> Operation:
+    """The operation a plan entry names, or a refusal."""
+    operation = registry().get(entry.operation)
+    if operation is None:
         raise Refused(f"The plan names an operation devops-agent does not have: {entry.operation}.")
-    return executor(session, entry.args)
+    return operation
+
+
+def carry_out(entry: PlanEntry, writers: Writers) -> str:
+    """Run one plan entry; raises ServiceError when AWS or GitHub refuses."""
+    return lookup(entry).run(writers, entry.args)
