@@ -530,3 +530,14 @@ def test_reset_clears_everything(server: FakeGitHub) -> None:
     assert server.on_request is None
     status, _, _ = raw(server, "GET", f"/repos/{REPO}")
     assert status == 401  # tokens are gone too, and the fault did not fire
+
+
+def test_actions_secrets_are_sealed_with_the_repository_key(fake, gh):
+    """PyGithub encrypts with the repo's public key; the fake can open what was stored."""
+    fake.add_repo("octo/secrets")
+    repo = gh.get_repo("octo/secrets")
+    repo.create_secret("DEPLOY_KEY", "not-in-plain-text")
+    put = fake.requests_to("PUT", r"/actions/secrets/DEPLOY_KEY")[-1]
+    assert "not-in-plain-text" not in str(put.json)
+    assert fake.secret_value("octo/secrets", "DEPLOY_KEY") == "not-in-plain-text"
+    assert fake.secret_names("octo/secrets") == ["DEPLOY_KEY"]

@@ -15,8 +15,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from devops_agent.commands.aws import AWS_COMMANDS
-from devops_agent.commands.language import REGION, Invocation, Spec, tokenize
-from devops_agent.errors import BadInput, UnknownCommand
+from devops_agent.commands.github import GITHUB_COMMANDS
+from devops_agent.commands.language import REGION, Invocation, Spec, bind, tokenize
+from devops_agent.errors import UnknownCommand
 from devops_agent.report import Result, Table
 
 if TYPE_CHECKING:
@@ -26,8 +27,8 @@ __all__ = ["COMMANDS", "Invocation", "Spec", "help_result", "match", "run_comman
 
 
 def match(invocation: Invocation) -> Spec | None:
-    """The command the words name, or ``None`` when it is plain language."""
-    lowered = tuple(w.lower() for w in invocation.words)
+    """The command the words name (arguments bound), or ``None`` for plain language."""
+    lowered = invocation.command_words
     best: Spec | None = None
     for spec in COMMANDS:
         if lowered[: len(spec.path)] == spec.path and (
@@ -43,19 +44,7 @@ def match(invocation: Invocation) -> Spec | None:
                 remedy=f"{lowered[0]} commands are:\n{usages}",
             )
         return None
-    invocation.args = invocation.words[len(best.path) :]
-    unknown = set(invocation.options) - best.options
-    if unknown:
-        raise BadInput(
-            f"`{' '.join(best.path)}` does not take {', '.join(sorted(unknown))}.",
-            remedy=f"Usage: {best.usage}",
-        )
-    if len(invocation.args) < best.min_args or (
-        best.max_args is not None and len(invocation.args) > best.max_args
-    ):
-        raise BadInput(
-            f"Wrong number of arguments for `{' '.join(best.path)}`.", remedy=f"Usage: {best.usage}"
-        )
+    bind(invocation, best)
     return best
 
 
@@ -129,25 +118,7 @@ COMMANDS: tuple[Spec, ...] = (
         ("help",), "help", "Show this list.", lambda ctx, inv: help_result(ctx, inv), max_args=None
     ),
     *AWS_COMMANDS,
-    Spec(("workflows", "list"), "workflows list", "Workflows of this repository.", None),
-    Spec(
-        ("workflows", "run"),
-        "workflows run WORKFLOW [--ref REF] [KEY=VALUE...]",
-        "Plan a workflow_dispatch run.",
-        None,
-        frozenset({"--ref"}),
-        1,
-        1,
-    ),
-    Spec(
-        ("workflows", "status"),
-        "workflows status [RUN_ID]",
-        "Recent runs, or one run.",
-        None,
-        frozenset(),
-        0,
-        1,
-    ),
+    *GITHUB_COMMANDS,
     Spec(("audit",), "audit [ec2|s3|iam|vpc ...]", "Audit the AWS estate.", None, REGION, 0, 4),
     Spec(("apply",), "apply [PLAN_ID]", "Carry out an approved plan.", _apply, frozenset(), 0, 1),
 )

@@ -268,6 +268,8 @@ class FakeGitHub:
         self.stop()
 
     def _init_state(self) -> None:
+        self._secrets: dict[str, dict[str, str]] = {}
+        self._secret_keys: dict[str, Any] = {}
         self._oidc: tuple[str, dict[str, Any]] | None = None
         self._tokens: dict[str, _Identity] = {}
         self._repos: dict[str, _Repo] = {}
@@ -1653,6 +1655,49 @@ class FakeGitHub:
         wid = self._workflow(ctx)["id"]
         return self._filter_runs(ctx, (r for r in ctx.r.runs.values() if r["workflow_id"] == wid))
 
+    # Actions secrets: sealed with the repository's public key, as GitHub requires
+    def _secrets_keypair(self, repo: _Repo) -> Any:
+        from nacl.public import PrivateKey
+
+        key = self._secret_keys.get(repo.full_name)
+        if key is None:
+            key = self._secret_keys[repo.full_name] = PrivateKey.generate()
+        return key
+
+    def _secrets_public_key(self, ctx: _Ctx) -> _Response:
+        import base64
+
+        key = self._secrets_keypair(ctx.r)
+        public = base64.b64encode(bytes(key.public_key)).decode()
+        return _Response(200, {"key_id": _sha(ctx.r.full_name, "secrets")[:20], "key": public})
+
+    def _put_secret(self, ctx: _Ctx) -> _Response:
+        body = ctx.body if isinstance(ctx.body, dict) else {}
+        if not body.get("encrypted_value") or not body.get("key_id"):
+            raise _missing("encrypted_value", "key_id")
+        name = ctx.params["secret_name"].upper()
+        existed = name in self._secrets.setdefault(ctx.r.full_name, {})
+        self._secrets[ctx.r.full_name][name] = str(body["encrypted_value"])
+        return _Response(204 if existed else 201, None if existed else {})
+
+    def secret_value(self, full_name: str, name: str) -> str | None:
+        """Decrypt a repository secret that was PUT (tests check what was stored)."""
+        import base64
+
+        from nacl.public import SealedBox
+
+        with self._lock:
+            sealed = self._secrets.get(full_name, {}).get(name.upper())
+            if sealed is None:
+                return None
+            key = self._secrets_keypair(self._repo(full_name))
+        return SealedBox(key).decrypt(base64.b64decode(sealed)).decode()
+
+    def secret_names(self, full_name: str) -> list[str]:
+        """Names of the repository's Actions secrets."""
+        with self._lock:
+            return sorted(self._secrets.get(full_name, {}))
+
     def _get_run(self, ctx: _Ctx) -> _Response:
         run = ctx.r.runs.get(int(ctx.params["run_id"]))
         if run is None:
@@ -1704,5 +1749,7 @@ _ROUTE_SPECS: list[tuple[str, str, RouteFn]] = [
     ),
     ("GET", _REPO + r"/actions/runs", FakeGitHub._list_runs),
     ("GET", _REPO + r"/actions/runs/(?P<run_id>\d+)", FakeGitHub._get_run),
+    ("GET", _REPO + r"/actions/secrets/public-key", FakeGitHub._secrets_public_key),
+    ("PUT", _REPO + r"/actions/secrets/(?P<secret_name>[A-Za-z0-9_]+)", FakeGitHub._put_secret),
 ]
 _ROUTES = [(m, re.compile(p), fn) for m, p, fn in _ROUTE_SPECS]
