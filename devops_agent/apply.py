@@ -62,13 +62,16 @@ def propose(
     ctx: DevOpsContext, entries: list[plans.PlanEntry], *, region: str, what: str
 ) -> Result:
     """Post ``entries`` as a plan instead of carrying them out."""
+    from devops_agent.operations import lookup
+
     thread = ctx.event.number if isinstance(ctx.event, CommentEvent) else 0
+    needs_aws = any(lookup(e).aws for e in entries)
     plan = plans.new_plan(
         entries,
         repository=ctx.repository,
         requester=ctx.requester,
         thread=thread,
-        account=_account(ctx),
+        account=_account(ctx) if needs_aws else "",
         region=region,
         head_sha=ctx.head_sha() or "",
     )
@@ -79,9 +82,7 @@ def propose(
         if thread
         else f"Apply it from a comment thread with `{ctx.settings.trigger} apply {plan_id}`."
     )
-    from devops_agent.operations import lookup
-
-    if not ctx.settings.aws_write_role_to_assume and any(lookup(e).aws for e in entries):
+    if needs_aws and not ctx.settings.aws_write_role_to_assume:
         how += " No `aws-write-role-to-assume` is configured, so it cannot be applied yet."
     rows = [[n, e.description, ", ".join(e.resources)] for n, e in enumerate(entries, 1)]
     return Result(
