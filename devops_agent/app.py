@@ -54,7 +54,11 @@ class Cancelled(BaseException):
 def failure(exc: DevOpsError, command: str = "") -> Result:
     """A result that explains an error the user can act on."""
     status = exc.status if exc.status in ("refused",) else "failure"
-    lines = [exc.message]
+    title = exc.message.split("\n")[0]
+    if len(title) > 160:
+        first = title.find(". ")
+        title = title[: first + 1] if 0 < first < 160 else title[:157] + "…"
+    lines = [exc.message] if title != exc.message else []
     if exc.remedy:
         lines.append(exc.remedy)
     if exc.link:
@@ -62,8 +66,8 @@ def failure(exc: DevOpsError, command: str = "") -> Result:
     return Result(
         status=status,  # type: ignore[arg-type]
         command=command,
-        title=exc.message.split("\n")[0][:200],
-        text="\n\n".join(lines[1:]),
+        title=title,
+        text="\n\n".join(lines),
         exit_code=exc.exit_code,
         data={"error": exc.message, "code": getattr(exc, "code", "") or exc.__class__.__name__},
     )

@@ -16,7 +16,7 @@ all but a same-second race, which the workflow's ``concurrency:`` group closes.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from devops_agent import plans
@@ -74,6 +74,7 @@ def propose(
         account=_account(ctx) if needs_aws else "",
         region=region,
         head_sha=ctx.head_sha() or "",
+        ttl=timedelta(hours=ctx.settings.plan_expiry_hours),
     )
     plan_id = plan.plan_id
     how = (
@@ -169,6 +170,28 @@ def _check(ctx: DevOpsContext, event: CommentEvent, found: plans.FoundPlan) -> p
     return plan
 
 
+def _check_approver(ctx: DevOpsContext, event: CommentEvent, plan: plans.Plan) -> None:
+    """The applier's extra conditions: a higher role, or a second person."""
+    from devops_agent.authz import role_reaches
+    from devops_agent.gh.repos import collaborator_role
+
+    settings = ctx.settings
+    if settings.require_second_approver and ctx.requester.lower() == plan.requester.lower():
+        raise Refused(
+            f"@{ctx.requester} asked for this plan; require-second-approver says someone else "
+            "must apply it.",
+            remedy="Ask another maintainer to apply it.",
+        )
+    needed = settings.apply_min_permission
+    if needed and needed != settings.min_permission:
+        assert ctx.github is not None
+        role = collaborator_role(ctx.github, event.repository, ctx.requester)
+        if not role_reaches(role, needed):
+            raise Refused(
+                f"@{ctx.requester} has the {role} role; applying a plan needs at least {needed}."
+            )
+
+
 def apply(ctx: DevOpsContext, plan_id: str | None) -> Result:
     """Carry out one approved plan from this thread, once."""
     from devops_agent.gh.identity import own_login
@@ -186,6 +209,7 @@ def apply(ctx: DevOpsContext, plan_id: str | None) -> Result:
     own = own_login(ctx.github)
     comment, found = _locate(ctx, event, plan_id, own)
     plan = _check(ctx, event, found)
+    _check_approver(ctx, event, plan)
     plan_id = found.plan_id
     from devops_agent.operations import carry_out, lookup
 

@@ -86,6 +86,18 @@ def request_id_token(env: ActionsEnv, *, audience: str = AUDIENCE, attempts: int
     )
 
 
+def token_claims(token: str) -> dict[str, str]:
+    """The (unverified) claims of a JWT, to explain a trust-policy refusal."""
+    import base64
+
+    try:
+        payload = token.split(".")[1]
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
 class AwsSessions:
     """Builds boto3 Sessions on first use (boto3 is imported only then)."""
 
@@ -182,11 +194,19 @@ class AwsSessions:
             )
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
+            claims = token_claims(token)
+            shown = ", ".join(
+                f"{name}={claims[name]}"
+                for name in ("sub", "aud", "repository", "ref", "job_workflow_ref", "environment")
+                if claims.get(name)
+            )
             raise ServiceError(
-                f"AWS refused to let this workflow assume {role} ({code}).",
+                f"AWS refused to let this workflow assume {role} ({code}). "
+                f"The token's claims: {shown or 'unreadable'}.",
                 code=code,
-                remedy="The role's trust policy must allow token.actions.githubusercontent.com "
-                f"with aud={AUDIENCE} and a `sub` matching repo:{self.env.repository}:*.",
+                remedy="The role's trust policy must trust the OIDC provider "
+                f"token.actions.githubusercontent.com with `aud` = {AUDIENCE} and a `sub` "
+                f"condition that matches the `sub` above (e.g. repo:{self.env.repository}:*).",
                 link=_OIDC_DOC,
             ) from None
         except BotoCoreError as exc:

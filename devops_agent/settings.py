@@ -79,6 +79,12 @@ class Settings(BaseModel):
     """Audit severity that fails the step."""
     dry_run: bool = False
     """Never carry anything out, even an approved plan."""
+    apply_min_permission: Permission | None = None
+    """Lowest role that may apply a plan; ``min-permission`` when unset (extension of §3)."""
+    require_second_approver: bool = False
+    """When true, the person who applies a plan must not be the one who asked for it."""
+    plan_expiry_hours: int = Field(24, ge=1, le=24 * 14)
+    """How long a plan may wait for its apply."""
 
     @field_validator("trigger")
     @classmethod
@@ -107,14 +113,15 @@ class Settings(BaseModel):
                     if field_name == "allowed_users"
                     else parts
                 )
-            elif field_name == "dry_run":
+            elif field_name in ("dry_run", "require_second_approver"):
+                name = field_name.replace("_", "-")
                 if value not in _TRUE | _FALSE:
                     raise ConfigError(
-                        f"Input dry-run is {value!r}, not a boolean.",
-                        remedy="Use dry-run: true or dry-run: false.",
+                        f"Input {name} is {value!r}, not a boolean.",
+                        remedy=f"Use {name}: true or {name}: false.",
                     )
                 raw[field_name] = value in _TRUE
-            elif field_name in ("min_permission", "fail_on"):
+            elif field_name in ("min_permission", "fail_on", "apply_min_permission"):
                 raw[field_name] = value.lower()
             else:
                 raw[field_name] = value

@@ -257,3 +257,107 @@ def test_missing_id_token_permission_is_explained(action, github, estate):
     )
     assert run.code == 2
     assert "id-token: write" in run.summary
+
+
+def test_second_approver_rule(action, github, server_session, estate):
+    web1 = estate["instances"]["web-1"]["id"]
+    rules = {"aws_write_role_to_assume": WRITE_ROLE, "require_second_approver": "true"}
+    planned = action.comment(f"/devops ec2 stop {web1}", **rules)
+    own = action.comment(f"/devops apply {planned.outputs['plan-id']}", pr=1, **rules)
+    assert own.code == 3 and "someone else" in own.summary
+    assert state_of(server_session, web1) == "running"
+    github.set_permission(REPO, "bob", "write")
+    other = action.comment(
+        f"/devops apply {planned.outputs['plan-id']}", pr=1, login="bob", **rules
+    )
+    assert other.code == 0, other.stdout
+    assert state_of(server_session, web1) in ("stopping", "stopped")
+
+
+def test_apply_can_require_a_higher_role(action, github, server_session, estate):
+    web1 = estate["instances"]["web-1"]["id"]
+    github.set_permission(REPO, "bob", "write")
+    rules = {"aws_write_role_to_assume": WRITE_ROLE, "apply_min_permission": "admin"}
+    planned = action.comment(f"/devops ec2 stop {web1}", login="bob", **rules)
+    assert planned.code == 0
+    run = action.comment(f"/devops apply {planned.outputs['plan-id']}", pr=1, login="bob", **rules)
+    assert run.code == 3 and "needs at least admin" in run.summary
+    assert state_of(server_session, web1) == "running"
+
+
+def test_plan_expiry_input_sets_the_deadline(action, github, estate):
+    web1 = estate["instances"]["web-1"]["id"]
+    action.comment(f"/devops ec2 stop {web1}", plan_expiry_hours="2")
+    (block,) = plans.find_blocks(plan_comment(github, 1)["body"])
+    assert block.plan.expires_at - block.plan.created_at == timedelta(hours=2)
+
+
+@pytest.fixture
+def sts_that_refuses():
+    """An STS endpoint that answers every call the way AWS refuses a trust policy."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    body = (
+        b'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+        b"<Code>AccessDenied</Code><Message>Not authorized to perform sts:AssumeRoleWithWebIdentity"
+        b"</Message></Error><RequestId>1</RequestId></ErrorResponse>"
+    )
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("content-length", 0)))
+            self.send_response(403)
+            self.send_header("content-type", "text/xml")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_trust_policy_refusal_shows_the_claims_that_matter(action, github, sts_that_refuses):
+    from devops_agent.sandbox.payloads import comment_event
+
+    url = github.enable_oidc(
+        "rt",
+        {
+            "sub": f"repo:{REPO}:pull_request",
+            "repository": REPO,
+            "ref": "refs/pull/1/merge",
+            "job_workflow_ref": f"{REPO}/.github/workflows/devops.yml@refs/heads/main",
+        },
+    )
+    pull = github.add_pull(REPO, title="x", user="alice")
+    created = github.add_comment(REPO, pull["number"], body="/devops ec2 list", user="alice")
+    env = action.env(
+        "issue_comment",
+        comment_event(
+            REPO,
+            pull["number"],
+            "/devops ec2 list",
+            login="alice",
+            is_pr=True,
+            comment_id=created["id"],
+        ),
+        aws_role_to_assume="arn:aws:iam::123456789012:role/read",
+    )
+    env.update(
+        ACTIONS_ID_TOKEN_REQUEST_URL=url,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN="rt",
+        AWS_ENDPOINT_URL_STS=sts_that_refuses,
+    )
+    run = action.run(env)
+    assert run.code == 1
+    body = next(
+        c for c in github.comments(REPO, pull["number"]) if "devops-agent:answer" in c["body"]
+    )["body"]
+    assert f"sub=repo:{REPO}:pull_request" in body
+    assert "job_workflow_ref=" in body and "aud=sts.amazonaws.com" in body
+    assert "trust policy" in body
