@@ -12,9 +12,11 @@ Two jobs, kept together because every exit point needs both:
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import unicodedata
+from collections import Counter
 
 REDACTED = "[REDACTED]"
 
@@ -45,9 +47,12 @@ _SECRET_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     )
 )
 
-# A bare AWS secret access key: 40 base64 characters mixing cases and digits.
-# Hex SHAs (lower-case only) and base64 without both cases do not match.
-_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+# A bare AWS secret access key: 40 base64 characters. It may stand inside a longer
+# run (an S3 key "backups/<secret>"), so runs are searched for 40-character windows on
+# "/" boundaries that look random: mixed case, digits, few slashes, high entropy.
+# Hex SHAs, ids, ARNs and ordinary paths do not qualify.
+_BASE64_RUN = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40,}(?![A-Za-z0-9+=])")
+_SECRET_LEN = 40
 
 _HTML_COMMENT = re.compile(r"<!--[\s\S]*?(?:-->|$)")
 # Zero-width, bidi overrides and other invisible format characters (Unicode "Cf"),
@@ -56,11 +61,28 @@ _KEEP_FORMAT = {"\u200d"}
 
 
 def _looks_like_aws_secret(candidate: str) -> bool:
-    return (
+    if candidate.count("/") > 3 or not (
         any(c.islower() for c in candidate)
         and any(c.isupper() for c in candidate)
         and any(c.isdigit() for c in candidate)
-    )
+    ):
+        return False
+    counts = Counter(candidate)
+    entropy = -sum(n / len(candidate) * math.log2(n / len(candidate)) for n in counts.values())
+    return entropy >= 4.6
+
+
+def _redact_aws_secrets(run: str) -> str:
+    """Redact every 40-character window of ``run`` that starts and ends on a boundary."""
+    if len(run) <= _SECRET_LEN:
+        return REDACTED if len(run) == _SECRET_LEN and _looks_like_aws_secret(run) else run
+    starts = [0] + [i + 1 for i, c in enumerate(run) if c == "/"]
+    ends = {len(run)} | {i for i, c in enumerate(run) if c == "/"}
+    for start in starts:
+        end = start + _SECRET_LEN
+        if end in ends and _looks_like_aws_secret(run[start:end]):
+            return run[:start] + REDACTED + _redact_aws_secrets(run[end:])
+    return run
 
 
 class Redactor:
@@ -94,9 +116,7 @@ class Redactor:
                 text = text.replace(secret, REDACTED)
         for pattern in _SECRET_PATTERNS:
             text = pattern.sub(REDACTED, text)
-        return _AWS_SECRET.sub(
-            lambda m: REDACTED if _looks_like_aws_secret(m.group(0)) else m.group(0), text
-        )
+        return _BASE64_RUN.sub(lambda m: _redact_aws_secrets(m.group(0)), text)
 
 
 def clean_untrusted(text: str, *, limit: int | None = None) -> str:

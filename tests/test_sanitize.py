@@ -54,3 +54,19 @@ def test_clean_untrusted_strips_hidden_instructions():
 
 def test_table_cell_cannot_break_the_table():
     assert table_cell("a|b\nc<script>") == "a\\|b c&lt;script&gt;"
+
+
+def test_secret_after_an_equals_sign_is_redacted():
+    key = "spNxnyVmihA/2O76UMFxFkM/R5Kjp1vRt+1fjORS"
+    assert key not in Redactor().redact(f"Name={key}, env=prod")
+
+
+def test_secret_inside_a_path_is_redacted_but_paths_survive():
+    key = "spNxnyVmihA/2O76UMFxFkM/R5Kjp1vRt+1fjORS"
+    out = Redactor().redact(f"s3://bucket/dump/02/{key} and dump/{key}/x")
+    assert key not in out and "s3://bucket/dump/02/" in out
+    for path in (
+        "Backups/ServerA/2026/November/Daily0001x.tar",
+        "logs/AppServer01/2026/11/25/Part0001.log",
+    ):
+        assert Redactor().redact(path) == path
