@@ -34,7 +34,12 @@ def connect(token: str, api_url: str, *, backoff: float = 0.5, timeout: int = 30
         backoff: seconds of the first retry pause; doubles each time.
         timeout: seconds per request.
     """
+    import logging
+
     from github import Auth, Github, GithubRetry
+
+    # Expected refusals (GET /user with the workflow token) are handled, not news.
+    logging.getLogger("github").setLevel(logging.ERROR)
 
     retry = GithubRetry(
         total=4,

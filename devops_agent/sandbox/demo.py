@@ -25,7 +25,10 @@ from devops_agent.errors import ConfigError
 REPO = "acme/platform"
 TOKEN = "ghs_demoWorkflowToken0000000000000000000"  # noqa: S105 - the sandbox's own fake token
 MAINTAINER = "alice"
+REVIEWER = "bob"
 STRANGER = "mallory"
+#: The sandbox's write role: moto lets the read credentials assume it.
+WRITE_ROLE = "arn:aws:iam::123456789012:role/devops-agent-write"
 REGIONS = ("us-east-1", "eu-west-1")
 
 TOUR: tuple[tuple[str, str], ...] = (
@@ -37,6 +40,9 @@ TOUR: tuple[tuple[str, str], ...] = (
     (MAINTAINER, "vpc list --region all"),
     (MAINTAINER, "ec2 list --region us-eats-1"),
     (STRANGER, "ec2 list"),
+    (MAINTAINER, "ec2 stop {web-1}"),
+    (REVIEWER, "apply {plan}"),
+    (MAINTAINER, "ec2 list --state stopped"),
 )
 
 
@@ -85,6 +91,7 @@ def seed_github(github: Any) -> int:
     github.add_token(TOKEN, "github-actions[bot]", kind="workflow")
     github.add_repo(REPO)
     github.set_permission(REPO, MAINTAINER, "maintain")
+    github.set_permission(REPO, REVIEWER, "write")
     pull = github.add_pull(REPO, title="Scale the web tier", user=MAINTAINER)
     return int(pull["number"])
 
@@ -112,6 +119,7 @@ def action_env(github: Any, event_path: Path, workdir: Path) -> dict[str, str]:
         "INPUT_GITHUB-TOKEN": TOKEN,
         "INPUT_AWS-REGION": REGIONS[0],
         "INPUT_AWS-REGIONS": ",".join(REGIONS),
+        "INPUT_AWS-WRITE-ROLE-TO-ASSUME": WRITE_ROLE,
     }
 
 
@@ -128,7 +136,8 @@ def run_demo(commands: Sequence[str] = (), *, out: Any = None) -> int:
         import boto3
 
         started = time.monotonic()
-        seed(boto3.Session(region_name=REGIONS[0]), REGIONS)
+        estate = seed(boto3.Session(region_name=REGIONS[0]), REGIONS)
+        names = {name: item["id"] for name, item in estate["instances"].items()}
         number = seed_github(github)
         out.write(
             f"devops-agent demo: a sandbox AWS account (moto, {', '.join(REGIONS)}) and a fake "
@@ -136,7 +145,9 @@ def run_demo(commands: Sequence[str] = (), *, out: Any = None) -> int:
             f"Each command below is a comment on {REPO}#{number} handled by "
             "`devops-agent action`, as GitHub Actions would run it.\n"
         )
-        for login, command in scenarios:
+        last_plan = "PLAN_ID"
+        for login, template in scenarios:
+            command = template.format(plan=last_plan, **names)
             workdir = Path(tmp) / f"run-{len(github.requests)}"
             workdir.mkdir()
             comment = github.add_comment(REPO, number, body=f"/devops {command}", user=login)
@@ -159,11 +170,21 @@ def run_demo(commands: Sequence[str] = (), *, out: Any = None) -> int:
             began = time.monotonic()
             code = run_action(action_env(github, event_path, workdir), stream=io.StringIO())
             took = time.monotonic() - began
+            last_plan = _output(workdir / "output", "plan-id") or last_plan
             calls = len(github.requests) - before
             worst = max(worst, code if code != 3 else 0)
             _show(out, github, number, comment, login, command, code, took, calls)
     out.write("\nDone. Add the action to a workflow: see README.md (Quick start).\n")
     return 0 if worst in (0, 2) else worst
+
+
+def _output(path: Path, name: str) -> str:
+    """One value from a GITHUB_OUTPUT file (heredoc format)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith(f"{name}<<") and i + 1 < len(lines):
+            return lines[i + 1]
+    return ""
 
 
 def _show(
