@@ -76,11 +76,15 @@ def test_demo_runs_the_action_on_the_sandbox():
         for k, v in os.environ.items()
         if not k.startswith(("GITHUB_", "INPUT_", "AWS_ENDPOINT"))
     }
-    proc = cli("demo", "ec2 list", "s3 list", env=env, timeout=120)
+    proc = cli("demo", env=env, timeout=180)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
     assert "@alice: /devops ec2 list" in out
     assert "web-1" in out and "worker-1" in out
     assert "acme-staging-uploads" in out
     assert "5 GitHub API requests" in out
-    assert "::" not in out  # workflow commands stay in the run's own log
+    assert "Did you mean us-east-1" in out
+    assert "@mallory: /devops ec2 list\n→ exit 3" in out
+    assert "applied by @bob" in out and "running → stopping" in out
+    assert "\n::" not in out  # workflow commands stay in the run's own log
+    assert "Traceback" not in out + proc.stderr
