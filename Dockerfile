@@ -12,11 +12,20 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Only the runtime package: no dev or sandbox extras (no moto, no test tools).
+# 1. The runtime dependencies, exactly as locked: every version pinned and every
+#    file checked against its hash (requirements/runtime.txt, compiled from
+#    pyproject.toml for Python 3.12 on Linux). No dev or sandbox extras: no moto,
+#    no test tools. This layer is rebuilt only when the lock changes.
+COPY requirements/runtime.txt ./requirements/runtime.txt
+RUN pip install --no-cache-dir --no-deps --require-hashes -r requirements/runtime.txt
+
+# 2. The package itself, with nothing resolved again (--no-deps), then a check
+#    that the lock satisfies everything the package declares.
 COPY pyproject.toml README.md ./
 COPY devops_agent/ ./devops_agent/
 COPY entrypoint ./entrypoint
-RUN pip install --no-cache-dir /app \
+RUN pip install --no-cache-dir --no-deps /app \
+    && pip check \
     && chmod 0755 /app/entrypoint
 
 # No USER instruction on purpose: GitHub's docs say Docker actions must run as

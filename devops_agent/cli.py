@@ -27,6 +27,17 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one command against your own credentials")
     run.add_argument("command", nargs="+", help='e.g. "ec2 list --region eu-west-1"')
     run.add_argument("--json", action="store_true", help="print the result as JSON")
+    audit = sub.add_parser(
+        "audit",
+        help="audit the AWS estate (read-only) with your own credentials; "
+        "`audit merge FILES` merges JSON reports",
+    )
+    audit.add_argument("merge", nargs="*", metavar="merge FILE", help="merge these JSON reports")
+    audit.add_argument("--regions", default="", help="comma list (default: your AWS region)")
+    audit.add_argument("--services", default="", help="comma list of ec2,s3,iam,vpc (default: all)")
+    audit.add_argument("--json", metavar="PATH", help="write the JSON report here")
+    audit.add_argument("--config", default=".github/devops-agent.yml", help="repo config file")
+    audit.add_argument("--fail-on", default="never", help="never, low, medium, high or critical")
     demo = sub.add_parser(
         "demo", help="try it on a seeded sandbox account (no credentials, no network)"
     )
@@ -52,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return code
         if args.verb == "run":
             return _run(" ".join(args.command), as_json=args.json)
+        if args.verb == "audit":
+            from devops_agent.commands.audit import cli_audit
+
+            return cli_audit(args)
         if args.verb == "demo":
             from devops_agent.sandbox.demo import run_demo
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from devops_agent import report
 from devops_agent.actions import Runner
 from devops_agent.errors import DevOpsError
-from devops_agent.events import CommentEvent, Event
+from devops_agent.events import CommentEvent, Event, ScheduleEvent
 from devops_agent.sanitize import clean_untrusted
 
 if TYPE_CHECKING:
@@ -132,6 +132,8 @@ class Publisher:
         self._summary(result, body)
         if self.thread is not None:
             self._post_final(result, body)
+        elif isinstance(self.event, ScheduleEvent) and result.report is not None:
+            self._audit_issue(result.report)
         self._outputs(result)
 
     # -- the thread: comment and check run ----------------------------------------
@@ -238,6 +240,23 @@ class Publisher:
             except DevOpsError as exc:
                 self.runner.error(f"Could not complete the check run: {exc.explain()}")
 
+    def _audit_issue(self, audit: dict[str, object]) -> None:
+        """Scheduled audits keep one open ``devops-audit`` issue up to date."""
+        from devops_agent.gh.audit_issue import update_audit_issue
+
+        if self.gh is None:
+            return
+        try:
+            action, url = update_audit_issue(
+                self.gh, self.event.repository, audit, run_url=self.runner.env.run_url
+            )
+        except DevOpsError as exc:
+            self.runner.error(f"Could not update the audit issue: {exc.explain()}")
+            return
+        self.runner.info(f"devops-agent: audit issue {action}{': ' + url if url else ''}")
+        if url:
+            self.runner.set_output("comment-url", url)
+
     # -- always: summary, report file, outputs --------------------------------------
 
     def _summary(self, result: report.Result, body: str) -> None:
@@ -252,9 +271,9 @@ class Publisher:
         path = self.workspace / REPORT_PATH
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            content = result.report if result.report is not None else report.render_json(result)
             path.write_text(
-                self.runner.redact(json.dumps(report.render_json(result), indent=2, default=str)),
-                encoding="utf-8",
+                self.runner.redact(json.dumps(content, indent=2, default=str)), encoding="utf-8"
             )
             self.runner.set_output("report", str(path))
         except OSError as exc:
@@ -267,5 +286,5 @@ class Publisher:
             self.runner.set_output("comment-url", getattr(self.comment, "html_url", "") or "")
         if isinstance(result.data, dict) and "plan_id" in result.data:
             self.runner.set_output("plan-id", str(result.data["plan_id"]))
-        if isinstance(result.data, dict) and "findings" in result.data:
-            self.runner.set_output("findings", str(len(result.data["findings"])))
+        if isinstance(result.data, dict) and "findings_count" in result.data:
+            self.runner.set_output("findings", str(result.data["findings_count"]))

@@ -54,6 +54,8 @@ class Result(BaseModel):
     data: Any = None
     """Machine-readable payload for the ``result`` output and the JSON report."""
     exit_code: int = 0
+    report: dict[str, Any] | None = None
+    """A report with its own documented schema (the audit's), written as the report file."""
     plan_block: str = ""
     """Machine-readable plan block (hidden marker + JSON); posted after the body, never cut."""
 

@@ -18,6 +18,7 @@ from devops_agent.errors import ConfigError
 
 Permission = Literal["read", "triage", "write", "maintain", "admin"]
 Severity = Literal["never", "low", "medium", "high", "critical"]
+OpenAIApi = Literal["responses", "chat_completions"]
 
 #: Used when the ``model`` input is empty. A current, fast and inexpensive model.
 DEFAULT_MODEL = "gpt-5-mini"
@@ -69,6 +70,12 @@ class Settings(BaseModel):
     """OpenAI-compatible endpoint; wins over ``OPENAI_BASE_URL``."""
     model: str = DEFAULT_MODEL
     """Model name for the agent."""
+    openai_api: OpenAIApi = "responses"
+    """Which OpenAI API the agent speaks: ``responses`` or ``chat_completions`` (for servers
+    that only offer ``/chat/completions``) (extension of §3)."""
+    trace_export: bool = False
+    """When true, agent traces are also exported to OpenAI's trace viewer; by default they
+    stay in a local file only (extension of §3)."""
     max_turns: int = Field(10, ge=1, le=100)
     """Agent turn limit."""
     timeout_seconds: int = Field(600, ge=1, le=6 * 3600)
@@ -113,7 +120,7 @@ class Settings(BaseModel):
                     if field_name == "allowed_users"
                     else parts
                 )
-            elif field_name in ("dry_run", "require_second_approver"):
+            elif field_name in ("dry_run", "require_second_approver", "trace_export"):
                 name = field_name.replace("_", "-")
                 if value not in _TRUE | _FALSE:
                     raise ConfigError(
@@ -123,6 +130,8 @@ class Settings(BaseModel):
                 raw[field_name] = value in _TRUE
             elif field_name in ("min_permission", "fail_on", "apply_min_permission"):
                 raw[field_name] = value.lower()
+            elif field_name == "openai_api":
+                raw[field_name] = value.lower().replace("-", "_")
             else:
                 raw[field_name] = value
         if "github_token" not in raw:

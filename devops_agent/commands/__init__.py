@@ -101,10 +101,15 @@ def plain_language(ctx: DevOpsContext, text: str) -> Result:
             ),
             tables=help_text.tables,
         )
-    raise UnknownCommand(
-        "Requests in plain language are not available in this version of devops-agent yet.",
-        remedy="Use the command language; run `help` to see it.",
-    )
+    from devops_agent.agent import answer  # the Agents SDK loads only here
+
+    return answer(ctx, text)
+
+
+def _audit(ctx: DevOpsContext, inv: Invocation) -> Result:
+    from devops_agent.commands import audit
+
+    return audit.run(ctx, inv)
 
 
 def _apply(ctx: DevOpsContext, inv: Invocation) -> Result:
@@ -119,7 +124,15 @@ COMMANDS: tuple[Spec, ...] = (
     ),
     *AWS_COMMANDS,
     *GITHUB_COMMANDS,
-    Spec(("audit",), "audit [ec2|s3|iam|vpc ...]", "Audit the AWS estate.", None, REGION, 0, 4),
+    Spec(
+        ("audit",),
+        "audit [ec2|s3|iam|vpc ...] [--region R]",
+        "Audit the AWS estate (read-only): findings ranked, with fixes.",
+        _audit,
+        REGION,
+        0,
+        4,
+    ),
     Spec(("apply",), "apply [PLAN_ID]", "Carry out an approved plan.", _apply, frozenset(), 0, 1),
 )
 

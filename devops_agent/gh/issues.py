@@ -1,11 +1,23 @@
-"""Issue and PR comments, reactions: the action's own voice on a thread."""
+"""Issue and PR comments, reactions: the action's own voice on a thread; and issues as
+the command language lists, opens, closes and comments on them."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from devops_agent.errors import ServiceError
+from pydantic import Field
+
+from devops_agent.errors import BadInput, ServiceError
 from devops_agent.gh import service_error
+from devops_agent.gh.common import (
+    GhModel,
+    api,
+    check_login,
+    check_repository,
+    github_errors,
+    post_once,
+)
 
 if TYPE_CHECKING:
     from github import Github
@@ -84,3 +96,157 @@ def edit_comment(comment: IssueComment, body: str) -> None:
         comment.edit(body)
     except GithubException as exc:
         raise service_error(exc, f"edit comment {comment.id}") from None
+
+
+# --------------------------------------------------------------------------------------
+# Issues and pull requests as the command language sees them: listings (reads), and
+# create, close and comment, which only the apply path calls (devops_agent.gh.operations).
+# --------------------------------------------------------------------------------------
+
+#: Issue states ``--state`` accepts.
+STATES = ("open", "closed", "all")
+#: Why an issue is closed.
+CLOSE_REASONS = ("completed", "not_planned")
+
+
+class IssueSummary(GhModel):
+    """An issue or pull request in a listing."""
+
+    number: int
+    title: str
+    """As its author wrote it: untrusted text."""
+    state: str
+    author: str
+    labels: list[str] = Field(default_factory=list)
+    is_pull_request: bool = False
+    comments: int = 0
+    html_url: str = ""
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def _issue(data: dict[str, Any]) -> IssueSummary:
+    return IssueSummary(
+        number=int(data["number"]),
+        title=str(data.get("title") or ""),
+        state=str(data.get("state") or ""),
+        author=str((data.get("user") or {}).get("login") or ""),
+        labels=[str(label.get("name")) for label in data.get("labels") or []],
+        is_pull_request="pull_request" in data,
+        comments=int(data.get("comments") or 0),
+        html_url=str(data.get("html_url") or ""),
+        created_at=_when(data.get("created_at")),
+        updated_at=_when(data.get("updated_at")),
+    )
+
+
+def list_issues(
+    gh: Github,
+    repository: str,
+    *,
+    state: str = "open",
+    labels: list[str] | None = None,
+    author: str | None = None,
+    kind: str = "issue",
+    limit: int = 50,
+) -> list[IssueSummary]:
+    """Issues (``kind="issue"``), pull requests (``"pr"``) or both (``"all"``), newest first.
+
+    Args:
+        gh: the run's client.
+        repository: ``owner/name``.
+        state: ``open``, ``closed`` or ``all``.
+        labels: every label must be on the issue.
+        author: login of the person who opened it.
+        kind: which of the two the listing keeps.
+        limit: stop after this many.
+    """
+    if state not in STATES:
+        raise BadInput(f"--state must be one of {', '.join(STATES)}, not '{state}'.")
+    params: dict[str, Any] = {"state": state, "per_page": 100}
+    if labels:
+        params["labels"] = ",".join(labels)
+    if author:
+        params["creator"] = check_login(author)
+    found: list[IssueSummary] = []
+    page = 1
+    with github_errors(f"list the issues of {repository}", permission="issues: read"):
+        while len(found) < limit:
+            batch = api(
+                gh,
+                "GET",
+                f"/repos/{check_repository(repository)}/issues",
+                params={**params, "page": page},
+            )
+            for data in batch:
+                item = _issue(data)
+                if kind == "all" or item.is_pull_request == (kind == "pr"):
+                    found.append(item)
+            if len(batch) < 100 or page >= 10:
+                break
+            page += 1
+    return found[:limit]
+
+
+def get_issue(gh: Github, repository: str, number: int) -> IssueSummary:
+    """One issue or pull request; BadInput when it does not exist."""
+    try:
+        with github_errors(f"read #{number}", permission="issues: read"):
+            return _issue(api(gh, "GET", f"/repos/{check_repository(repository)}/issues/{number}"))
+    except ServiceError as exc:
+        if exc.code == "404":
+            raise BadInput(f"{repository} has no issue or pull request #{number}.") from None
+        raise
+
+
+def create_issue(
+    gh: Github, repository: str, title: str, *, body: str = "", labels: list[str] | None = None
+) -> IssueSummary:
+    """Open an issue; after an unknown outcome it looks for it before posting again."""
+    payload: dict[str, Any] = {"title": title, "body": body}
+    if labels:
+        payload["labels"] = labels
+    path = f"/repos/{check_repository(repository)}/issues"
+
+    def look() -> IssueSummary | None:
+        from devops_agent.gh.identity import own_login
+
+        mine = own_login(gh)
+        recent = api(gh, "GET", path, params={"state": "all", "creator": mine, "per_page": 20})
+        for data in recent:
+            if data.get("title") == title and (data.get("body") or "") == body:
+                return _issue(data)
+        return None
+
+    return post_once(
+        f"open the issue '{title[:60]}'",
+        lambda: _issue(api(gh, "POST", path, body=payload)),
+        look,
+        permission="issues: write",
+    )
+
+
+def close_issue(
+    gh: Github, repository: str, number: int, *, reason: str = "completed"
+) -> IssueSummary:
+    """Close an issue or pull request (PATCH: idempotent)."""
+    with github_errors(f"close #{number}", permission="issues: write"):
+        return _issue(
+            api(
+                gh,
+                "PATCH",
+                f"/repos/{check_repository(repository)}/issues/{number}",
+                body={"state": "closed", "state_reason": reason},
+            )
+        )
+
+
+def comment_on(gh: Github, repository: str, number: int, body: str, marker: str) -> str:
+    """Comment on an issue or PR once (``marker``, a hidden HTML comment, finds a retry's
+    earlier success); returns the comment's URL."""
+    comment = create_comment_once(gh, repository, number, f"{body}\n\n{marker}", marker)
+    return str(comment.html_url)

@@ -69,7 +69,29 @@ _ID_BASES = {
     "label": 6_000_000_000,
     "workflow": 120_000_000,
     "run": 14_000_000_000,
+    "job": 39_000_000_000,
+    "review": 2_500_000_000,
+    "status": 34_000_000_000,
+    "invitation": 280_000_000,
 }
+MERGE_METHODS = ("merge", "squash", "rebase")
+# PUT /collaborators/{username} takes the legacy names; the roles they grant.
+COLLABORATOR_PERMISSIONS = {
+    "pull": "read",
+    "read": "read",
+    "triage": "triage",
+    "push": "write",
+    "write": "write",
+    "maintain": "maintain",
+    "admin": "admin",
+}
+REVIEW_STATES = {
+    "APPROVE": "APPROVED",
+    "REQUEST_CHANGES": "CHANGES_REQUESTED",
+    "COMMENT": "COMMENTED",
+}
+STATUS_STATES = ("error", "failure", "pending", "success")
+_TOPIC = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")
 
 
 @dataclass
@@ -124,6 +146,14 @@ class _Repo:
     runs: dict[int, dict[str, Any]] = field(default_factory=dict)
     dispatches: list[dict[str, Any]] = field(default_factory=list)
     next_number: int = 1
+    files: dict[str, str] = field(default_factory=dict)  # path: text (the same on every ref)
+    jobs: dict[int, dict[str, Any]] = field(default_factory=dict)
+    job_logs: dict[int, str] = field(default_factory=dict)
+    reviews: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # PR number: reviews
+    statuses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # sha: oldest first
+    protection: dict[str, dict[str, Any]] = field(default_factory=dict)  # branch: protection
+    invitations: dict[str, dict[str, Any]] = field(default_factory=dict)  # login: invitation
+    no_dispatch: set[int] = field(default_factory=set)  # workflows without workflow_dispatch
 
 
 @dataclass
@@ -131,6 +161,7 @@ class _Response:
     status: int
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None  # sent as is (logs, zips) instead of JSON
 
 
 class _HTTPError(Exception):
@@ -141,7 +172,7 @@ class _HTTPError(Exception):
         status: int,
         message: str,
         *,
-        errors: list[dict[str, Any]] | None = None,
+        errors: list[Any] | None = None,
         doc: str = DOCS,
     ) -> None:
         super().__init__(message)
@@ -189,6 +220,25 @@ def _sha(*parts: object) -> str:
 
 def _rollup(url: str) -> dict[str, Any]:
     return {"url": url, "total_count": 0, **dict.fromkeys(REACTIONS, 0)}
+
+
+def _declared_inputs(content: str) -> frozenset[str] | None:
+    """Input names a workflow file declares for ``workflow_dispatch`` (None: no such trigger).
+
+    YAML 1.1 reads the key ``on`` as the boolean True, so both spellings are looked up.
+    """
+    import yaml
+
+    data = yaml.safe_load(content) or {}
+    on = data.get("on", data.get(True)) if isinstance(data, dict) else None
+    if isinstance(on, str):
+        on = {on: None}
+    elif isinstance(on, list):
+        on = dict.fromkeys(on)
+    if not isinstance(on, dict) or "workflow_dispatch" not in on:
+        return None
+    spec = on["workflow_dispatch"] or {}
+    return frozenset((spec.get("inputs") or {}) if isinstance(spec, dict) else {})
 
 
 class _Server(ThreadingHTTPServer):
@@ -279,6 +329,7 @@ class FakeGitHub:
         self._faults: list[_Fault] = []
         self._used: dict[str, int] = {}
         self._reset_at = int(time.time()) + 3600
+        self._blobs: dict[str, tuple[bytes, str]] = {}  # signed download key: (body, type)
 
     def reset(self) -> None:
         """Forget everything: tokens, repos, request log, faults and the ``on_request`` hook."""
@@ -508,10 +559,21 @@ class FakeGitHub:
         name: str = "Deploy",
         state: str = "active",
         inputs: Iterable[str] | None = None,
+        content: str | None = None,
     ) -> dict[str, Any]:
-        """Add a workflow. With ``inputs``, dispatches naming other inputs get 422 as on GitHub."""
+        """Add a workflow. With ``inputs``, dispatches naming other inputs get 422 as on GitHub.
+
+        ``content`` is the workflow file (served by the contents API at ``path``); without
+        ``inputs``, the inputs it declares under ``on.workflow_dispatch.inputs`` are the ones
+        a dispatch may name.
+        """
+        declared = _declared_inputs(content) if content is not None else None
+        if inputs is None:
+            inputs = declared
         with self._lock:
             repo = self._repo(full_name)
+            if content is not None:
+                repo.files[path] = content
             wid = self._next("workflow")
             wf: dict[str, Any] = fill(
                 shape("workflow"),
@@ -535,6 +597,8 @@ class FakeGitHub:
             )
             repo.workflows[wid] = wf
             repo.workflow_inputs[wid] = None if inputs is None else frozenset(inputs)
+            if content is not None and declared is None:
+                repo.no_dispatch.add(wid)
             return copy.deepcopy(wf)
 
     def add_run(
@@ -570,6 +634,171 @@ class FakeGitHub:
             run = self._repo(full_name).runs[run_id]
             run.update(fields, updated_at=now_iso())
             return copy.deepcopy(run)
+
+    def add_file(self, full_name: str, path: str, text: str) -> None:
+        """Put a file in the repository (the contents API serves it on every ref)."""
+        with self._lock:
+            self._repo(full_name).files[path.strip("/")] = text
+
+    def add_job(
+        self,
+        full_name: str,
+        run_id: int,
+        *,
+        name: str = "build",
+        status: str = "completed",
+        conclusion: str | None = "success",
+        steps: Iterable[str | tuple[str, str | None]] = (),
+        log: str | None = None,
+    ) -> dict[str, Any]:
+        """Add a job to a run. ``steps`` are names or ``(name, conclusion)`` pairs; ``log``
+        is the job's log text (served through a 302 redirect, as GitHub does)."""
+        with self._lock:
+            repo = self._repo(full_name)
+            run = repo.runs[run_id]
+            jid = self._next("job")
+            job: dict[str, Any] = fill(shape("job"), self._values(repo, id=jid, run_id=run_id))
+            now = now_iso()
+            built = []
+            for number, step in enumerate(steps, 1):
+                step_name, step_conclusion = (step, "success") if isinstance(step, str) else step
+                item = shape("job_step")
+                item.update(
+                    name=step_name,
+                    number=number,
+                    status="completed" if step_conclusion else "in_progress",
+                    conclusion=step_conclusion,
+                    started_at=now,
+                    completed_at=now if step_conclusion else None,
+                )
+                built.append(item)
+            job.update(
+                id=jid,
+                node_id=node_id("WorkflowJob", jid),
+                run_id=run_id,
+                run_attempt=run.get("run_attempt", 1),
+                head_sha=run["head_sha"],
+                head_branch=run["head_branch"],
+                workflow_name=run["name"],
+                name=name,
+                status=status,
+                conclusion=conclusion if status == "completed" else None,
+                created_at=now,
+                started_at=now,
+                completed_at=now if status == "completed" else None,
+                steps=built,
+            )
+            repo.jobs[jid] = job
+            if log is not None:
+                repo.job_logs[jid] = log
+            return copy.deepcopy(job)
+
+    def protect_branch(
+        self,
+        full_name: str,
+        branch: str,
+        *,
+        required_approvals: int = 0,
+        required_checks: Iterable[str] = (),
+        enforce_admins: bool = False,
+        dismiss_stale_reviews: bool = False,
+        require_code_owner_reviews: bool = False,
+    ) -> dict[str, Any]:
+        """Protect ``branch``: merges into it need approvals and passing checks."""
+        with self._lock:
+            repo = self._repo(full_name)
+            repo.branches.setdefault(branch, _sha(full_name, branch))
+            data: dict[str, Any] = fill(
+                shape("branch_protection"),
+                self._values(repo, branch=urllib.parse.quote(branch, safe="")),
+            )
+            checks = list(required_checks)
+            data["required_status_checks"].update(
+                contexts=checks,
+                checks=[{"context": c, "app_id": None} for c in checks],
+                strict=False,
+            )
+            if not checks:
+                data.pop("required_status_checks")
+            data["enforce_admins"]["enabled"] = enforce_admins
+            reviews = data["required_pull_request_reviews"]
+            reviews.update(
+                required_approving_review_count=required_approvals,
+                dismiss_stale_reviews=dismiss_stale_reviews,
+                require_code_owner_reviews=require_code_owner_reviews,
+                require_last_push_approval=False,
+            )
+            if not required_approvals:
+                data.pop("required_pull_request_reviews")
+            data.pop("restrictions", None)
+            repo.protection[branch] = data
+            return copy.deepcopy(data)
+
+    def add_status(
+        self,
+        full_name: str,
+        sha: str,
+        context: str,
+        state: str,
+        *,
+        description: str = "",
+        target_url: str | None = None,
+    ) -> dict[str, Any]:
+        """Add a commit status (the older CI signal, next to check runs)."""
+        if state not in STATUS_STATES:
+            raise ValueError(f"state must be one of {STATUS_STATES}")
+        with self._lock:
+            repo = self._repo(full_name)
+            return copy.deepcopy(
+                self._new_status(repo, sha, context, state, description, target_url, "octocat")
+            )
+
+    def add_check_run(
+        self,
+        full_name: str,
+        sha: str,
+        name: str,
+        *,
+        status: str = "completed",
+        conclusion: str | None = "success",
+    ) -> dict[str, Any]:
+        """Add a check run as GitHub Actions would (another workflow's job)."""
+        body: dict[str, Any] = {"name": name, "head_sha": sha, "status": status}
+        if conclusion is not None and status == "completed":
+            body["conclusion"] = conclusion
+        with self._lock:
+            ctx = _Ctx(
+                "POST",
+                "",
+                {},
+                body,
+                _Identity("github-actions[bot]", "Bot", "workflow"),
+                "",
+                {},
+                self._repo(full_name),
+            )
+            return copy.deepcopy(self._create_check_run(ctx).body)
+
+    def add_review(
+        self,
+        full_name: str,
+        number: int,
+        *,
+        user: str,
+        state: str = "APPROVED",
+        body: str = "",
+    ) -> dict[str, Any]:
+        """Add a submitted review (``APPROVED``, ``CHANGES_REQUESTED``, ``COMMENTED``)."""
+        with self._lock:
+            repo = self._repo(full_name)
+            return copy.deepcopy(self._new_review(repo, number, user, "User", state, body, None))
+
+    def set_mergeable(self, full_name: str, number: int, mergeable: bool | None) -> None:
+        """Change whether a PR merges cleanly (``None``: GitHub is still computing it)."""
+        with self._lock:
+            pr = self._repo(full_name).pulls[number]
+            pr["mergeable"] = mergeable
+            pr["mergeable_state"] = {True: "clean", False: "dirty", None: "unknown"}[mergeable]
 
     def fail_next(
         self,
@@ -657,6 +886,31 @@ class FakeGitHub:
         """``{"workflow_id" (numeric), "ref", "inputs"}`` for each accepted dispatch."""
         with self._lock:
             return copy.deepcopy(self._repo(full_name).dispatches)
+
+    def has_repo(self, full_name: str) -> bool:
+        with self._lock:
+            return full_name in self._repos
+
+    def collaborators(self, full_name: str) -> dict[str, str]:
+        """``login: role_name`` of every collaborator."""
+        with self._lock:
+            return {k: v[0] for k, v in sorted(self._repo(full_name).collaborators.items())}
+
+    def invitations(self, full_name: str) -> dict[str, str]:
+        """``login: permission`` of every pending invitation."""
+        with self._lock:
+            return {
+                login: inv["permissions"]
+                for login, inv in sorted(self._repo(full_name).invitations.items())
+            }
+
+    def reviews(self, full_name: str, number: int) -> list[dict[str, Any]]:
+        with self._lock:
+            return copy.deepcopy(self._repo(full_name).reviews.get(number, []))
+
+    def workflows(self, full_name: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [copy.deepcopy(w) for _, w in sorted(self._repo(full_name).workflows.items())]
 
     def comment_event(
         self, full_name: str, comment_id: int, *, action: str = "created", **overrides: Any
@@ -905,6 +1159,163 @@ class FakeGitHub:
         repo.runs[rid] = run
         return run
 
+    def _new_status(
+        self,
+        repo: _Repo,
+        sha: str,
+        context: str,
+        state: str,
+        description: str | None,
+        target_url: str | None,
+        creator: str,
+    ) -> dict[str, Any]:
+        sid = self._next("status")
+        status: dict[str, Any] = fill(shape("commit_status"), self._values(repo, sha=sha))
+        now = now_iso()
+        status.update(
+            id=sid,
+            node_id=node_id("StatusContext", sid),
+            state=state,
+            description=description,
+            target_url=target_url,
+            context=context,
+            created_at=now,
+            updated_at=now,
+            creator=self._user(creator),
+        )
+        repo.statuses.setdefault(sha, []).append(status)
+        return status
+
+    def _new_review(
+        self,
+        repo: _Repo,
+        number: int,
+        login: str,
+        user_type: str,
+        state: str,
+        body: str,
+        commit_id: str | None,
+    ) -> dict[str, Any]:
+        pr = repo.pulls[number]
+        rid = self._next("review")
+        review: dict[str, Any] = fill(
+            shape("pull_request_review"), self._values(repo, number=number, id=rid)
+        )
+        review.update(
+            id=rid,
+            node_id=node_id("PullRequestReview", rid),
+            user=self._user(login, user_type),
+            body=body,
+            state=state,
+            submitted_at=None if state == "PENDING" else now_iso(),
+            commit_id=commit_id or pr["head"]["sha"],
+            author_association=self._association(repo, login),
+        )
+        repo.reviews.setdefault(number, []).append(review)
+        return review
+
+    def _latest_statuses(self, repo: _Repo, sha: str) -> list[dict[str, Any]]:
+        """The newest status per context, newest first (as the combined status lists them)."""
+        seen: dict[str, dict[str, Any]] = {}
+        for status in reversed(repo.statuses.get(sha, [])):
+            seen.setdefault(status["context"], status)
+        return list(seen.values())
+
+    def _check_outcomes(self, repo: _Repo, sha: str) -> dict[str, str]:
+        """``name: success|failure|pending`` for every status context and check run on sha."""
+        outcome: dict[str, str] = {}
+        for status in self._latest_statuses(repo, sha):
+            state = status["state"]
+            outcome[status["context"]] = "failure" if state == "error" else state
+        for _, run in sorted(repo.check_runs.items(), reverse=True):
+            if run["head_sha"] != sha or run["name"] in outcome:
+                continue
+            if run["status"] != "completed":
+                outcome[run["name"]] = "pending"
+            elif run["conclusion"] in ("success", "neutral", "skipped"):
+                outcome[run["name"]] = "success"
+            else:
+                outcome[run["name"]] = "failure"
+        return outcome
+
+    def _approvals(self, repo: _Repo, number: int) -> tuple[int, list[str]]:
+        """Approvals counted as GitHub does (each reviewer's latest verdict), and who asked
+        for changes."""
+        latest: dict[str, str] = {}
+        for review in repo.reviews.get(number, []):
+            if review["state"] in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
+                latest[review["user"]["login"]] = review["state"]
+        approvals = sum(1 for s in latest.values() if s == "APPROVED")
+        return approvals, sorted(u for u, s in latest.items() if s == "CHANGES_REQUESTED")
+
+    def _merge_blockers(self, repo: _Repo, pr: dict[str, Any]) -> list[str]:
+        """What branch protection on the base still asks for, in GitHub's words."""
+        protection = repo.protection.get(pr["base"]["ref"])
+        if protection is None:
+            return []
+        blockers = []
+        reviews = protection.get("required_pull_request_reviews")
+        if reviews:
+            needed = int(reviews.get("required_approving_review_count") or 0)
+            approvals, changes = self._approvals(repo, pr["number"])
+            if changes:
+                blockers.append("Changes must be made if a reviewer requested changes.")
+            elif approvals < needed:
+                noun = "review is" if needed == 1 else "reviews are"
+                blockers.append(
+                    f"At least {needed} approving {noun} required by reviewers with write access."
+                )
+        required = (protection.get("required_status_checks") or {}).get("contexts") or []
+        outcomes = self._check_outcomes(repo, pr["head"]["sha"])
+        for context in required:
+            state = outcomes.get(context)
+            if state is None or state == "pending":
+                blockers.append(f'Required status check "{context}" is expected.')
+            elif state != "success":
+                blockers.append(f'Required status check "{context}" is failing.')
+        return blockers
+
+    def _pull_view(self, repo: _Repo, pr: dict[str, Any]) -> dict[str, Any]:
+        """A PR as the API shows it: ``mergeable_state`` says what blocks a merge now."""
+        view = copy.deepcopy(pr)
+        if pr["state"] == "open" and not pr.get("merged") and pr.get("mergeable") is True:
+            outcomes = self._check_outcomes(repo, pr["head"]["sha"]).values()
+            if self._merge_blockers(repo, pr):
+                view["mergeable_state"] = "blocked"
+            elif "failure" in outcomes:
+                view["mergeable_state"] = "unstable"
+        return view
+
+    def _require_admin(self, ctx: _Ctx, doc: str = DOCS) -> None:
+        """Administration endpoints: never the workflow token; a PAT needs the admin role."""
+        ident = ctx.ident
+        if ident.kind == "workflow":
+            raise _HTTPError(403, "Resource not accessible by integration", doc=doc)
+        if ident.kind == "pat":
+            entry = ctx.r.collaborators.get(ident.login)
+            if entry is None or entry[2] != "admin":
+                raise _HTTPError(403, "Must have admin rights to Repository.", doc=doc)
+
+    def _store_blob(self, data: bytes, content_type: str) -> str:
+        """Keep a download behind a signed URL on this server, as GitHub's log storage does."""
+        import secrets
+
+        key = secrets.token_urlsafe(12)
+        self._blobs[key] = (data, content_type)
+        sig = secrets.token_urlsafe(16)
+        return f"{self.server_url}/_blobs/{key}?sv=2024-01-01&se=2099-01-01&sig={sig}"
+
+    def _blob(self, key: str, query: dict[str, str]) -> _Response:
+        blob = self._blobs.get(key)
+        if blob is None or not query.get("sig"):
+            return _Response(
+                404,
+                raw=b"<Error><Code>BlobNotFound</Code></Error>",
+                headers={"Content-Type": "application/xml"},
+            )
+        data, content_type = blob
+        return _Response(200, raw=data, headers={"Content-Type": content_type})
+
     # ------------------------------------------------------------------ HTTP
     def _serve(self, h: _Handler) -> None:
         split = urllib.parse.urlsplit(h.path)
@@ -941,6 +1352,8 @@ class FakeGitHub:
             fault = self._take_fault(h.command, path)
             if fault is not None and not fault.apply:
                 resp = self._fault_response(fault)
+            elif raw_path.startswith("/_blobs/") and h.command == "GET":
+                resp = self._blob(raw_path.removeprefix("/_blobs/"), query)
             elif bad_json:
                 resp = _Response(
                     400, {"message": "Problems parsing JSON", "documentation_url": DOCS}
@@ -958,7 +1371,10 @@ class FakeGitHub:
         self._write(h, resp, used)
 
     def _write(self, h: _Handler, resp: _Response, used: int) -> None:
-        payload = b"" if resp.body is None else json.dumps(resp.body).encode()
+        if resp.raw is not None:
+            payload = resp.raw
+        else:
+            payload = b"" if resp.body is None else json.dumps(resp.body).encode()
         h.send_response(resp.status)
         base = {
             "X-RateLimit-Limit": str(RATE_LIMIT),
@@ -969,7 +1385,7 @@ class FakeGitHub:
             "X-GitHub-Api-Version-Selected": "2022-11-28",
             "X-GitHub-Request-Id": f"FAKE:{len(self.requests):08X}",
         }
-        if payload:
+        if payload and resp.raw is None:
             base["Content-Type"] = "application/json; charset=utf-8"
         base.update(resp.headers)
         base["Content-Length"] = str(len(payload))
@@ -1372,13 +1788,13 @@ class FakeGitHub:
             and ("base" not in q or pr["base"]["ref"] == q["base"])
         ]
         items.sort(key=lambda p: p["number"], reverse=q.get("direction", "desc") != "asc")
-        return self._list(ctx, items)
+        return self._list(ctx, [self._pull_view(ctx.r, pr) for pr in items])
 
     def _get_pull(self, ctx: _Ctx) -> _Response:
         pr = ctx.r.pulls.get(int(ctx.params["number"]))
         if pr is None:
             raise _not_found("https://docs.github.com/rest/pulls/pulls#get-a-pull-request")
-        return _Response(200, copy.deepcopy(pr))
+        return _Response(200, self._pull_view(ctx.r, pr))
 
     # check runs
     def _check_fields(self, ctx: _Ctx, run: dict[str, Any], creating: bool) -> None:
@@ -1602,6 +2018,8 @@ class FakeGitHub:
             raise _HTTPError(422, "Invalid request.\n\nFor 'properties/inputs', is not an object.")
         if wf["state"] != "active":
             raise _HTTPError(422, "Cannot trigger a 'workflow_dispatch' on a disabled workflow")
+        if wf["id"] in repo.no_dispatch:
+            raise _HTTPError(422, "Workflow does not have 'workflow_dispatch' trigger")
         branch = str(ref).removeprefix("refs/heads/")
         if branch in repo.branches:
             sha = repo.branches[branch]
@@ -1706,6 +2124,587 @@ class FakeGitHub:
             )
         return _Response(200, copy.deepcopy(run))
 
+    # users and repository listings
+    def _owner_type(self, login: str) -> str | None:
+        """``User`` or ``Organization`` for a login this fake knows, else None."""
+        for repo in self._repos.values():
+            if repo.full_name.split("/")[0].lower() == login.lower():
+                return repo.owner_type
+        return self._user_types.get(login)
+
+    def _get_user_by_login(self, ctx: _Ctx) -> _Response:
+        login = ctx.params["username"]
+        kind = self._owner_type(login)
+        if kind is None:
+            raise _not_found("https://docs.github.com/rest/users/users#get-a-user")
+        user = self._user(login, kind)
+        user.update(shape("public_user_extra"))
+        user["public_repos"] = sum(
+            1
+            for r in self._repos.values()
+            if r.full_name.split("/")[0] == login and not r.data["private"]
+        )
+        return _Response(200, user)
+
+    def _repo_item(self, repo: _Repo, ident: _Identity) -> dict[str, Any]:
+        data = copy.deepcopy(repo.data)
+        entry = repo.collaborators.get(ident.login)
+        data["permissions"] = self._perms(entry[2] if entry else "read")
+        return data
+
+    def _repos_of(self, owner: str) -> list[_Repo]:
+        return sorted(
+            (r for r in self._repos.values() if r.full_name.split("/")[0] == owner),
+            key=lambda r: r.full_name.lower(),
+        )
+
+    def _list_user_repos(self, ctx: _Ctx) -> _Response:
+        login = ctx.params["username"]
+        if self._owner_type(login) is None:
+            raise _not_found(
+                "https://docs.github.com/rest/repos/repos#list-repositories-for-a-user"
+            )
+        items = [
+            self._repo_item(r, ctx.ident)
+            for r in self._repos_of(login)
+            if not r.data["private"] or ctx.ident.login == login
+        ]
+        return self._list(ctx, items)
+
+    def _list_org_repos(self, ctx: _Ctx) -> _Response:
+        org = ctx.params["org"]
+        if self._owner_type(org) != "Organization":
+            raise _not_found(
+                "https://docs.github.com/rest/repos/repos#list-organization-repositories"
+            )
+        items = [self._repo_item(r, ctx.ident) for r in self._repos_of(org)]
+        return self._list(ctx, items)
+
+    def _list_own_repos(self, ctx: _Ctx) -> _Response:
+        doc = (
+            "https://docs.github.com/rest/repos/repos#list-repositories-for-the-authenticated-user"
+        )
+        if ctx.ident.kind != "pat":
+            raise _HTTPError(403, "Resource not accessible by integration", doc=doc)
+        login = ctx.ident.login
+        items = [
+            self._repo_item(r, ctx.ident)
+            for r in sorted(self._repos.values(), key=lambda r: r.full_name.lower())
+            if r.full_name.split("/")[0] == login or login in r.collaborators
+        ]
+        return self._list(ctx, items)
+
+    # repository administration
+    _REPO_FLAGS = (
+        "has_issues",
+        "has_projects",
+        "has_wiki",
+        "has_discussions",
+        "is_template",
+        "allow_squash_merge",
+        "allow_merge_commit",
+        "allow_rebase_merge",
+        "allow_auto_merge",
+        "delete_branch_on_merge",
+        "archived",
+    )
+
+    def _apply_repo_fields(self, repo: _Repo, body: dict[str, Any], *, creating: bool) -> None:
+        data = repo.data
+        staged = copy.deepcopy(data)
+        for key in ("description", "homepage"):
+            if key in body:
+                value = body[key]
+                if value is not None and not isinstance(value, str):
+                    raise _HTTPError(
+                        422, "Validation Failed", errors=[{"code": "invalid", "field": key}]
+                    )
+                staged[key] = value
+        for key in self._REPO_FLAGS:
+            if key in body:
+                if not isinstance(body[key], bool):
+                    raise _HTTPError(
+                        422, "Validation Failed", errors=[{"code": "invalid", "field": key}]
+                    )
+                staged[key] = body[key]
+        if "private" in body:
+            staged["private"] = bool(body["private"])
+            staged["visibility"] = "private" if body["private"] else "public"
+        if "visibility" in body:
+            if body["visibility"] not in ("public", "private", "internal"):
+                raise _HTTPError(
+                    422, "Validation Failed", errors=[{"code": "invalid", "field": "visibility"}]
+                )
+            staged["visibility"] = body["visibility"]
+            staged["private"] = body["visibility"] != "public"
+        if "default_branch" in body and not creating:
+            if body["default_branch"] not in repo.branches:
+                raise _HTTPError(
+                    422,
+                    "Validation Failed",
+                    errors=[
+                        {"resource": "Repository", "code": "invalid", "field": "default_branch"}
+                    ],
+                )
+            staged["default_branch"] = body["default_branch"]
+        if not any(
+            staged[k] for k in ("allow_squash_merge", "allow_merge_commit", "allow_rebase_merge")
+        ):
+            raise _HTTPError(
+                422,
+                "Validation Failed",
+                errors=[
+                    {
+                        "resource": "Repository",
+                        "code": "custom",
+                        "field": "merge_commit_allowed",
+                        "message": "Sorry, you need to allow at least one merge strategy.",
+                    }
+                ],
+            )
+        staged["updated_at"] = now_iso()
+        data.clear()
+        data.update(staged)
+
+    def _create_repo(self, ctx: _Ctx, owner: str, owner_type: str) -> _Response:
+        doc = "https://docs.github.com/rest/repos/repos#create-a-repository-for-the-authenticated-user"
+        name = ctx.arg("name")
+        if not name:
+            raise _missing("name")
+        if not re.fullmatch(r"[A-Za-z0-9._-]{1,100}", str(name)):
+            raise _HTTPError(
+                422,
+                "Repository creation failed.",
+                errors=[
+                    {
+                        "resource": "Repository",
+                        "code": "custom",
+                        "field": "name",
+                        "message": "name is invalid",
+                    }
+                ],
+                doc=doc,
+            )
+        full_name = f"{owner}/{name}"
+        if any(r.lower() == full_name.lower() for r in self._repos):
+            raise _HTTPError(
+                422,
+                "Repository creation failed.",
+                errors=[
+                    {
+                        "resource": "Repository",
+                        "code": "custom",
+                        "field": "name",
+                        "message": "name already exists on this account",
+                    }
+                ],
+                doc=doc,
+            )
+        self.add_repo(full_name, private=bool(ctx.arg("private")), owner_type=owner_type)
+        repo = self._repos[full_name]
+        if ctx.ident.kind == "pat":
+            repo.collaborators[ctx.ident.login] = ("admin", "admin", "admin")
+        body = ctx.body if isinstance(ctx.body, dict) else {}
+        try:
+            self._apply_repo_fields(repo, body, creating=True)
+        except _HTTPError:
+            del self._repos[full_name]
+            raise
+        return _Response(201, self._repo_item(repo, ctx.ident), {"Location": repo.data["url"]})
+
+    def _create_user_repo(self, ctx: _Ctx) -> _Response:
+        if ctx.ident.kind != "pat":
+            raise _HTTPError(
+                403,
+                "Resource not accessible by integration",
+                doc="https://docs.github.com/rest/repos/repos#create-a-repository-for-the-authenticated-user",
+            )
+        return self._create_repo(ctx, ctx.ident.login, "User")
+
+    def _create_org_repo(self, ctx: _Ctx) -> _Response:
+        org = ctx.params["org"]
+        doc = "https://docs.github.com/rest/repos/repos#create-an-organization-repository"
+        if self._owner_type(org) != "Organization":
+            raise _not_found(doc)
+        if ctx.ident.kind == "workflow":
+            raise _HTTPError(403, "Resource not accessible by integration", doc=doc)
+        return self._create_repo(ctx, org, "Organization")
+
+    def _edit_repo(self, ctx: _Ctx) -> _Response:
+        self._require_admin(ctx, "https://docs.github.com/rest/repos/repos#update-a-repository")
+        body = ctx.body if isinstance(ctx.body, dict) else {}
+        self._apply_repo_fields(ctx.r, body, creating=False)
+        return _Response(200, self._repo_item(ctx.r, ctx.ident))
+
+    def _delete_repo(self, ctx: _Ctx) -> _Response:
+        self._require_admin(ctx, "https://docs.github.com/rest/repos/repos#delete-a-repository")
+        del self._repos[ctx.r.full_name]
+        return _Response(204)
+
+    def _get_topics(self, ctx: _Ctx) -> _Response:
+        return _Response(200, {"names": list(ctx.r.data.get("topics") or [])})
+
+    def _put_topics(self, ctx: _Ctx) -> _Response:
+        doc = "https://docs.github.com/rest/repos/repos#replace-all-repository-topics"
+        self._require_admin(ctx, doc)
+        names = ctx.arg("names")
+        if not isinstance(names, list):
+            raise _missing("names")
+        bad = [n for n in names if not isinstance(n, str) or not _TOPIC.fullmatch(n)]
+        if bad or len(names) > 20:
+            raise _HTTPError(
+                422,
+                "Validation Failed",
+                errors=[
+                    {
+                        "resource": "Repository",
+                        "code": "invalid",
+                        "field": "topics",
+                        "message": "Topics must start with a lowercase letter or number, consist "
+                        "of 50 characters or less, and can include hyphens; at most 20 topics.",
+                    }
+                ],
+                doc=doc,
+            )
+        ctx.r.data["topics"] = list(dict.fromkeys(names))
+        return _Response(200, {"names": ctx.r.data["topics"]})
+
+    def _get_protection(self, ctx: _Ctx) -> _Response:
+        doc = "https://docs.github.com/rest/branches/branch-protection#get-branch-protection"
+        self._require_admin(ctx, doc)
+        branch = ctx.params["branch"]
+        if branch not in ctx.r.branches:
+            raise _HTTPError(404, "Branch not found", doc=doc)
+        protection = ctx.r.protection.get(branch)
+        if protection is None:
+            raise _HTTPError(404, "Branch not protected", doc=doc)
+        return _Response(200, copy.deepcopy(protection))
+
+    # collaborators
+    def _list_collaborators(self, ctx: _Ctx) -> _Response:
+        wanted = ctx.query.get("permission")
+        order = {"pull": 0, "triage": 1, "push": 2, "maintain": 3, "admin": 4}
+        items = []
+        for login, (role, _legacy, base) in sorted(ctx.r.collaborators.items()):
+            if wanted in order and ROLES.index(base) < order[wanted]:
+                continue
+            user = self._user(login)
+            user.update(shape("collaborator_extra"))
+            user.update(permissions=self._perms(base), role_name=role)
+            items.append(user)
+        return self._list(ctx, items)
+
+    def _add_collaborator(self, ctx: _Ctx) -> _Response:
+        doc = (
+            "https://docs.github.com/rest/collaborators/collaborators#add-a-repository-collaborator"
+        )
+        self._require_admin(ctx, doc)
+        login = ctx.params["username"]
+        permission = ctx.arg("permission") or "push"
+        role = COLLABORATOR_PERMISSIONS.get(str(permission))
+        if role is None:
+            raise _HTTPError(
+                422,
+                "Validation Failed",
+                errors=[{"resource": "Repository", "code": "invalid", "field": "permission"}],
+                doc=doc,
+            )
+        repo = ctx.r
+        if login in repo.collaborators:
+            repo.collaborators[login] = (role, LEGACY_PERMISSION[role], role)
+            return _Response(204)
+        iid = self._next("invitation")
+        invitation: dict[str, Any] = fill(
+            shape("repository_invitation"), self._values(repo, id=iid)
+        )
+        invitation.update(
+            id=iid,
+            node_id=node_id("RepositoryInvitation", iid),
+            repository=self._minimal_repo(repo),
+            invitee=self._user(login),
+            inviter=self._user(ctx.ident.login, ctx.ident.user_type),
+            permissions=LEGACY_PERMISSION[role] if role != "maintain" else "maintain",
+            created_at=now_iso(),
+        )
+        invitation["permissions"] = {"read": "read", "triage": "triage", "write": "write"}.get(
+            role, role
+        )
+        repo.invitations[login] = invitation
+        return _Response(201, copy.deepcopy(invitation))
+
+    def _remove_collaborator(self, ctx: _Ctx) -> _Response:
+        doc = "https://docs.github.com/rest/collaborators/collaborators#remove-a-repository-collaborator"
+        self._require_admin(ctx, doc)
+        login = ctx.params["username"]
+        if login == ctx.r.full_name.split("/")[0]:
+            raise _HTTPError(422, "Cannot remove the owner of the repository", doc=doc)
+        ctx.r.collaborators.pop(login, None)
+        ctx.r.invitations.pop(login, None)
+        return _Response(204)
+
+    # contents
+    def _get_contents(self, ctx: _Ctx) -> _Response:
+        import base64
+
+        doc = "https://docs.github.com/rest/repos/contents#get-repository-content"
+        repo = ctx.r
+        ref = ctx.query.get("ref") or repo.data["default_branch"]
+        known_ref = (
+            ref.removeprefix("refs/heads/") in repo.branches
+            or re.fullmatch(r"[0-9a-f]{40}", ref)
+            or ref.startswith("refs/tags/")
+        )
+        if not known_ref:
+            raise _HTTPError(404, f"No commit found for the ref {ref}", doc=doc)
+        path = ctx.params["path"].strip("/")
+        ref_q = urllib.parse.quote(ref, safe="")
+
+        def entry(p: str, text: str | None) -> dict[str, Any]:
+            raw = (text or "").encode()
+            sha = _sha(repo.full_name, p, text) if text is not None else _sha(repo.full_name, p)
+            item: dict[str, Any] = fill(
+                shape("content_file"),
+                self._values(repo, path=p, name=p.rsplit("/", 1)[-1], sha=sha, ref=ref_q),
+            )
+            item["size"] = len(raw)
+            if text is None:
+                item.update(type="dir", size=0, download_url=None)
+                item.pop("content")
+                item.pop("encoding")
+            else:
+                encoded = base64.b64encode(raw).decode()
+                item["content"] = "".join(
+                    encoded[i : i + 60] + "\n" for i in range(0, len(encoded), 60)
+                )
+            return item
+
+        if path in repo.files:
+            return _Response(200, entry(path, repo.files[path]))
+        prefix = path + "/" if path else ""
+        children: dict[str, str | None] = {}
+        for p, text in sorted(repo.files.items()):
+            if p.startswith(prefix):
+                rest = p[len(prefix) :]
+                head = rest.split("/", 1)[0]
+                children[prefix + head] = text if "/" not in rest else None
+        if not children:
+            raise _HTTPError(404, "Not Found", doc=doc)
+        return _Response(200, [entry(p, text) for p, text in children.items()])
+
+    # workflows: state, jobs and logs
+    def _set_workflow_state(self, ctx: _Ctx, state: str) -> _Response:
+        self._workflow(ctx)["state"] = state
+        self._workflow(ctx)["updated_at"] = now_iso()
+        return _Response(204)
+
+    def _enable_workflow(self, ctx: _Ctx) -> _Response:
+        return self._set_workflow_state(ctx, "active")
+
+    def _disable_workflow(self, ctx: _Ctx) -> _Response:
+        return self._set_workflow_state(ctx, "disabled_manually")
+
+    def _run(self, ctx: _Ctx) -> dict[str, Any]:
+        run = ctx.r.runs.get(int(ctx.params["run_id"]))
+        if run is None:
+            raise _not_found(
+                "https://docs.github.com/rest/actions/workflow-runs#get-a-workflow-run"
+            )
+        return run
+
+    def _list_jobs(self, ctx: _Ctx) -> _Response:
+        rid = self._run(ctx)["id"]
+        jobs = [j for _, j in sorted(ctx.r.jobs.items()) if j["run_id"] == rid]
+        return self._list(ctx, jobs, "jobs")
+
+    def _job(self, ctx: _Ctx) -> dict[str, Any]:
+        job = ctx.r.jobs.get(int(ctx.params["job_id"]))
+        if job is None:
+            raise _not_found(
+                "https://docs.github.com/rest/actions/workflow-jobs#get-a-job-for-a-workflow-run"
+            )
+        return job
+
+    def _get_job(self, ctx: _Ctx) -> _Response:
+        return _Response(200, copy.deepcopy(self._job(ctx)))
+
+    def _job_logs(self, ctx: _Ctx) -> _Response:
+        job = self._job(ctx)
+        log = ctx.r.job_logs.get(job["id"])
+        if log is None:
+            raise _not_found(
+                "https://docs.github.com/rest/actions/workflow-jobs"
+                "#download-job-logs-for-a-workflow-run"
+            )
+        url = self._store_blob(log.encode(), "text/plain; charset=utf-8")
+        return _Response(302, headers={"Location": url})
+
+    def _run_logs(self, ctx: _Ctx) -> _Response:
+        import io
+        import zipfile
+
+        rid = self._run(ctx)["id"]
+        jobs = [j for _, j in sorted(ctx.r.jobs.items()) if j["run_id"] == rid]
+        logs = [(j, ctx.r.job_logs[j["id"]]) for j in jobs if j["id"] in ctx.r.job_logs]
+        if not logs:
+            raise _not_found(
+                "https://docs.github.com/rest/actions/workflow-runs#download-workflow-run-logs"
+            )
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for n, (job, text) in enumerate(logs):
+                zf.writestr(f"{n}_{job['name']}.txt", text)
+        url = self._store_blob(buf.getvalue(), "application/zip")
+        return _Response(302, headers={"Location": url})
+
+    # merges and reviews
+    def _pull(self, ctx: _Ctx) -> dict[str, Any]:
+        pr = ctx.r.pulls.get(int(ctx.params["number"]))
+        if pr is None:
+            raise _not_found("https://docs.github.com/rest/pulls/pulls#get-a-pull-request")
+        return pr
+
+    def _merge_pull(self, ctx: _Ctx) -> _Response:
+        doc = "https://docs.github.com/rest/pulls/pulls#merge-a-pull-request"
+        repo = ctx.r
+        pr = self._pull(ctx)
+        method = ctx.arg("merge_method") or "merge"
+        if method not in MERGE_METHODS:
+            raise _HTTPError(
+                422,
+                "Validation Failed",
+                errors=[{"resource": "PullRequest", "code": "invalid", "field": "merge_method"}],
+                doc=doc,
+            )
+        if pr.get("merged") or pr["state"] != "open" or pr.get("mergeable") is False:
+            raise _HTTPError(405, "Pull Request is not mergeable", doc=doc)
+        if pr.get("draft"):
+            raise _HTTPError(405, "Pull Request is still a draft", doc=doc)
+        allowed = {
+            "merge": ("allow_merge_commit", "Merge commits are not allowed on this repository."),
+            "squash": ("allow_squash_merge", "Squash merges are not allowed on this repository."),
+            "rebase": ("allow_rebase_merge", "Rebase merges are not allowed on this repository."),
+        }[method]
+        if not repo.data.get(allowed[0], True):
+            raise _HTTPError(405, allowed[1], doc=doc)
+        sha = ctx.arg("sha")
+        if sha and sha != pr["head"]["sha"]:
+            raise _HTTPError(
+                409, "Head branch was modified. Review and try the merge again.", doc=doc
+            )
+        blockers = self._merge_blockers(repo, pr)
+        if blockers:
+            raise _HTTPError(405, blockers[0], doc=doc)
+        merge_sha = _sha(repo.full_name, "merge", pr["number"], pr["head"]["sha"], method)
+        now = now_iso()
+        pr.update(
+            merged=True,
+            merged_at=now,
+            merged_by=self._user(ctx.ident.login, ctx.ident.user_type),
+            merge_commit_sha=merge_sha,
+            mergeable=None,
+            mergeable_state="unknown",
+        )
+        repo.issues[pr["number"]]["pull_request"]["merged_at"] = now
+        self._set_state(repo, pr["number"], "closed", None, self._user(ctx.ident.login))
+        repo.branches[pr["base"]["ref"]] = merge_sha
+        result = shape("pull_request_merge_result")
+        result["sha"] = merge_sha
+        return _Response(200, result)
+
+    def _list_reviews(self, ctx: _Ctx) -> _Response:
+        pr = self._pull(ctx)
+        return self._list(ctx, ctx.r.reviews.get(pr["number"], []))
+
+    def _create_review(self, ctx: _Ctx) -> _Response:
+        doc = "https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request"
+        pr = self._pull(ctx)
+        event = ctx.arg("event")
+        body = ctx.arg("body") or ""
+        if event is not None and event not in REVIEW_STATES:
+            raise _HTTPError(422, "Unprocessable Entity", errors=["event is invalid"], doc=doc)
+        if event in ("REQUEST_CHANGES", "COMMENT") and not body:
+            raise _HTTPError(
+                422,
+                "Unprocessable Entity",
+                errors=[f"Body is required when using {event}"],
+                doc=doc,
+            )
+        own = pr["user"]["login"] == ctx.ident.login
+        if own and event == "APPROVE":
+            raise _HTTPError(
+                422,
+                "Unprocessable Entity",
+                errors=["Can not approve your own pull request"],
+                doc=doc,
+            )
+        if own and event == "REQUEST_CHANGES":
+            raise _HTTPError(
+                422,
+                "Unprocessable Entity",
+                errors=["Can not request changes on your own pull request"],
+                doc=doc,
+            )
+        if event == "APPROVE" and ctx.ident.kind == "workflow":
+            raise _HTTPError(
+                422,
+                "Unprocessable Entity",
+                errors=["GitHub Actions is not permitted to approve pull requests."],
+                doc=doc,
+            )
+        state = REVIEW_STATES.get(event or "", "PENDING")
+        review = self._new_review(
+            ctx.r,
+            pr["number"],
+            ctx.ident.login,
+            ctx.ident.user_type,
+            state,
+            str(body),
+            ctx.arg("commit_id"),
+        )
+        return _Response(200, copy.deepcopy(review))
+
+    # commit statuses
+    def _combined_status(self, ctx: _Ctx) -> _Response:
+        repo = ctx.r
+        ref = ctx.params["ref"].removeprefix("refs/heads/")
+        sha = repo.branches.get(ref, ref)
+        statuses = self._latest_statuses(repo, sha)
+        states = {s["state"] for s in statuses}
+        if states & {"error", "failure"}:
+            state = "failure"
+        elif not statuses or "pending" in states:
+            state = "pending"
+        else:
+            state = "success"
+        data: dict[str, Any] = fill(shape("combined_status"), self._values(repo, sha=sha))
+        data.update(
+            state=state,
+            statuses=copy.deepcopy(statuses),
+            total_count=len(statuses),
+            repository=self._minimal_repo(repo),
+        )
+        return _Response(200, data)
+
+    def _create_status(self, ctx: _Ctx) -> _Response:
+        state = ctx.arg("state")
+        if state not in STATUS_STATES:
+            raise _HTTPError(
+                422,
+                "Validation Failed",
+                errors=[{"resource": "Status", "code": "custom", "field": "state"}],
+                doc="https://docs.github.com/rest/commits/statuses#create-a-commit-status",
+            )
+        status = self._new_status(
+            ctx.r,
+            ctx.params["sha"],
+            str(ctx.arg("context") or "default"),
+            str(state),
+            ctx.arg("description"),
+            ctx.arg("target_url"),
+            ctx.ident.login,
+        )
+        return _Response(201, copy.deepcopy(status), {"Location": status["url"]})
+
 
 _ROUTE_SPECS: list[tuple[str, str, RouteFn]] = [
     ("GET", r"/user", FakeGitHub._get_user),
@@ -1751,5 +2750,42 @@ _ROUTE_SPECS: list[tuple[str, str, RouteFn]] = [
     ("GET", _REPO + r"/actions/runs/(?P<run_id>\d+)", FakeGitHub._get_run),
     ("GET", _REPO + r"/actions/secrets/public-key", FakeGitHub._secrets_public_key),
     ("PUT", _REPO + r"/actions/secrets/(?P<secret_name>[A-Za-z0-9_]+)", FakeGitHub._put_secret),
+    # users and repositories
+    ("GET", r"/users/(?P<username>[^/]+)", FakeGitHub._get_user_by_login),
+    ("GET", r"/users/(?P<username>[^/]+)/repos", FakeGitHub._list_user_repos),
+    ("GET", r"/orgs/(?P<org>[^/]+)/repos", FakeGitHub._list_org_repos),
+    ("POST", r"/orgs/(?P<org>[^/]+)/repos", FakeGitHub._create_org_repo),
+    ("GET", r"/user/repos", FakeGitHub._list_own_repos),
+    ("POST", r"/user/repos", FakeGitHub._create_user_repo),
+    ("PATCH", _REPO, FakeGitHub._edit_repo),
+    ("DELETE", _REPO, FakeGitHub._delete_repo),
+    ("GET", _REPO + r"/topics", FakeGitHub._get_topics),
+    ("PUT", _REPO + r"/topics", FakeGitHub._put_topics),
+    ("GET", _REPO + r"/branches/(?P<branch>.+)/protection", FakeGitHub._get_protection),
+    ("GET", _REPO + r"/collaborators", FakeGitHub._list_collaborators),
+    ("PUT", _REPO + r"/collaborators/(?P<username>[^/]+)", FakeGitHub._add_collaborator),
+    ("DELETE", _REPO + r"/collaborators/(?P<username>[^/]+)", FakeGitHub._remove_collaborator),
+    ("GET", _REPO + r"/contents/(?P<path>.*)", FakeGitHub._get_contents),
+    # workflows: state, jobs, logs
+    (
+        "PUT",
+        _REPO + r"/actions/workflows/(?P<workflow_id>[^/]+)/enable",
+        FakeGitHub._enable_workflow,
+    ),
+    (
+        "PUT",
+        _REPO + r"/actions/workflows/(?P<workflow_id>[^/]+)/disable",
+        FakeGitHub._disable_workflow,
+    ),
+    ("GET", _REPO + r"/actions/runs/(?P<run_id>\d+)/jobs", FakeGitHub._list_jobs),
+    ("GET", _REPO + r"/actions/runs/(?P<run_id>\d+)/logs", FakeGitHub._run_logs),
+    ("GET", _REPO + r"/actions/jobs/(?P<job_id>\d+)", FakeGitHub._get_job),
+    ("GET", _REPO + r"/actions/jobs/(?P<job_id>\d+)/logs", FakeGitHub._job_logs),
+    # merges, reviews, statuses
+    ("PUT", _REPO + r"/pulls/(?P<number>\d+)/merge", FakeGitHub._merge_pull),
+    ("GET", _REPO + r"/pulls/(?P<number>\d+)/reviews", FakeGitHub._list_reviews),
+    ("POST", _REPO + r"/pulls/(?P<number>\d+)/reviews", FakeGitHub._create_review),
+    ("GET", _REPO + r"/commits/(?P<ref>.+)/status", FakeGitHub._combined_status),
+    ("POST", _REPO + r"/statuses/(?P<sha>[0-9a-f]{40})", FakeGitHub._create_status),
 ]
 _ROUTES = [(m, re.compile(p), fn) for m, p, fn in _ROUTE_SPECS]

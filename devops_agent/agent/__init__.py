@@ -1,0 +1,31 @@
+"""The agent behind requests in plain language, built on the OpenAI Agents SDK.
+
+The only package that imports ``agents`` or ``openai``, and only when a request in
+plain language arrives: this module itself imports nothing heavy, so the command
+language (and the 👀 reaction) never waits for the SDK.
+
+    triage ──handoff──▶ ec2 · network · s3 · iam · github   (tools over aws/ and gh/)
+
+* :mod:`.triage` and :mod:`.specialists`: the agents and their handoffs.
+* :mod:`.tools`: function tools over the service functions; mutating tools only propose.
+* :mod:`.guardrails`: request screen (before any model call), tool-output and answer checks.
+* :mod:`.tracing`: a local JSONL trace per run; nothing exported unless ``trace-export``.
+* :mod:`.run`: model configuration, limits, and the run's outcome as a Result.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from devops_agent.context import DevOpsContext
+    from devops_agent.report import Result
+
+__all__ = ["answer"]
+
+
+def answer(ctx: DevOpsContext, request: str, **options: Any) -> Result:
+    """Answer ``request`` with the agents (see :func:`devops_agent.agent.run.answer`)."""
+    from devops_agent.agent.run import answer as run_answer
+
+    return run_answer(ctx, request, **options)

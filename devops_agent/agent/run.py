@@ -1,0 +1,588 @@
+"""One request in plain language, start to finish: model, agents, limits, outcome.
+
+    request → input guardrails (before any model call) → triage → specialist
+            → tools (data, redacted) … → answer (output guardrail)  → Result
+                                       → pending changes (approval)  → plan Result
+
+Every way a run can end becomes a :class:`~devops_agent.report.Result` with
+``data["usage"]`` (turns, model requests, tokens) and a footer line saying the
+same: an answer, a plan (:func:`devops_agent.apply.propose`), a blocked request,
+a stop at ``max-turns`` or at the agent's own time limit (with what was done so
+far), or a model that could not be reached after bounded retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agents import (
+    Agent,
+    AgentsException,
+    InputGuardrailTripwireTriggered,
+    ModelRetrySettings,
+    ModelSettings,
+    OutputGuardrailTripwireTriggered,
+    RunConfig,
+    RunContextWrapper,
+    RunHooks,
+    Runner,
+    retry_policies,
+)
+from agents.retry import ModelRetryBackoffSettings
+from agents.run_config import ToolExecutionConfig
+from agents.run_error_handlers import RunErrorHandlerInput, RunErrorHandlerResult
+
+from devops_agent.agent import guardrails, tools
+from devops_agent.agent.specialists import build_specialists
+from devops_agent.agent.tracing import TRACE_PATH, JsonlTraceProcessor, TraceSummary, install
+from devops_agent.agent.triage import build_triage
+from devops_agent.context import DevOpsContext
+from devops_agent.events import CommentEvent
+from devops_agent.report import Result
+from devops_agent.sanitize import clean_untrusted
+
+if TYPE_CHECKING:
+    from agents.items import TResponseInputItem
+    from agents.models.interface import Model
+    from openai import AsyncOpenAI
+
+    from devops_agent.settings import Settings
+
+__all__ = ["MODEL_RETRIES", "answer", "budget_seconds", "build_model", "model_settings"]
+
+#: Retries of a failed model call (timeouts, 429, 5xx, dropped connections) before giving up.
+MODEL_RETRIES = 2
+#: Backoff of those retries (seconds): first wait, cap, growth.
+RETRY_BACKOFF = {"initial_delay": 1.0, "max_delay": 10.0, "multiplier": 2.0}
+#: Longest single model call (seconds).
+MODEL_TIMEOUT = 120.0
+#: Status codes worth another try.
+RETRY_STATUSES = (408, 409, 429, 500, 502, 503, 504)
+
+_LABELS = {
+    "triage": "triage",
+    "ec2": "EC2",
+    "network": "network",
+    "s3": "S3",
+    "iam": "IAM",
+    "github": "GitHub",
+}
+_KINDS = {
+    "size": "too large",
+    "override": "tries to override the agent's instructions",
+    "fake_authority": "claims a system role or an approval it does not have",
+    "exfiltration": "asks for secrets or the agent's instructions",
+    "hidden_markup": "hides text (HTML comments or invisible characters)",
+    "command_smuggling": "carries another command or a plan",
+    "encoded_payload": "carries encoded instructions",
+    "concealment": "asks to hide what was done",
+    "model_check": "was judged an injection by the model check",
+}
+
+
+def budget_seconds(settings: Settings) -> float:
+    """How long the agent may run: ``timeout-seconds`` less a reserve to post the answer.
+
+    The app stops the whole run at ``timeout-seconds``; the agent stops itself earlier
+    (a fifth of the limit, 3 to 60 seconds, kept back) so it can say what it did.
+    """
+    total = float(settings.timeout_seconds)
+    return max(1.0, total - min(60.0, max(3.0, total * 0.2)))
+
+
+def model_settings(*, timeout: float = MODEL_TIMEOUT) -> ModelSettings:
+    """Bounded, runner-managed retries of failed model calls, and a per-call time limit."""
+    return ModelSettings(
+        retry=ModelRetrySettings(
+            max_retries=MODEL_RETRIES,
+            backoff=ModelRetryBackoffSettings(jitter=True, **RETRY_BACKOFF),
+            policy=retry_policies.any(
+                retry_policies.provider_suggested(),
+                retry_policies.network_error(),
+                retry_policies.http_status(RETRY_STATUSES),
+            ),
+        ),
+        timeout=timeout,
+    )
+
+
+def build_model(settings: Settings) -> tuple[Model, AsyncOpenAI]:
+    """The configured model over a client built here, never the SDK's global default.
+
+    ``openai-base-url`` wins; without it the client reads ``OPENAI_BASE_URL`` (any
+    OpenAI-compatible server), else it talks to OpenAI. ``openai-api`` picks the
+    Responses or the Chat Completions API. The client does no retries of its own:
+    the runner does them (:func:`model_settings`), so they are counted and bounded once.
+    """
+    from agents import OpenAIChatCompletionsModel, OpenAIResponsesModel
+    from openai import AsyncOpenAI
+
+    if settings.openai_api_key is None:
+        raise ValueError("no openai-api-key")
+    client = AsyncOpenAI(
+        api_key=settings.openai_api_key.get_secret_value(),
+        base_url=settings.openai_base_url or None,
+        max_retries=0,
+        timeout=MODEL_TIMEOUT,
+    )
+    model: Model
+    if settings.openai_api == "chat_completions":
+        model = OpenAIChatCompletionsModel(model=settings.model, openai_client=client)
+    else:
+        model = OpenAIResponsesModel(model=settings.model, openai_client=client)
+    return model, client
+
+
+class _ToRunner(logging.Handler):
+    """SDK and client warnings go to the run log through the run's redactor."""
+
+    def __init__(self, ctx: DevOpsContext) -> None:
+        super().__init__(logging.WARNING)
+        self._ctx = ctx
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._ctx.runner.info(
+                f"{record.name}: {record.levelname.lower()}: {record.getMessage()}"
+            )
+        except Exception:  # logging must never break the run
+            self.handleError(record)
+
+
+@contextmanager
+def _sdk_logs(ctx: DevOpsContext) -> Iterator[None]:
+    """Route the ``openai.agents`` and ``openai`` loggers to the run log while the run lasts."""
+    handler = _ToRunner(ctx)
+    loggers = [logging.getLogger("openai.agents"), logging.getLogger("openai")]
+    saved = [(log, log.propagate) for log in loggers]
+    for log in loggers:
+        log.addHandler(handler)
+        log.propagate = False
+    try:
+        yield
+    finally:
+        for log, propagate in saved:
+            log.removeHandler(handler)
+            log.propagate = propagate
+
+
+class _Counter(RunHooks[DevOpsContext]):
+    """Counts turns and keeps the run's usage reachable when the run ends early."""
+
+    def __init__(self) -> None:
+        self.turns = 0
+        self.wrapper: RunContextWrapper[DevOpsContext] | None = None
+
+    async def on_llm_start(
+        self,
+        context: RunContextWrapper[DevOpsContext],
+        agent: Agent[DevOpsContext],
+        system_prompt: str | None,
+        input_items: list[TResponseInputItem],
+    ) -> None:
+        self.turns += 1
+        self.wrapper = context
+
+
+@dataclass
+class _Outcome:
+    """What the run produced, before it is rendered."""
+
+    status: str = "answer"
+    """answer, plan, blocked, max_turns, timeout or model_error."""
+    text: str = ""
+    agent: str = "triage"
+    findings: list[dict[str, str]] = field(default_factory=list)
+    pending: list[tools.Pending] = field(default_factory=list)
+    redacted: int = 0
+    error: BaseException | None = None
+
+
+async def _run(
+    ctx: DevOpsContext,
+    request: str,
+    *,
+    model: Model,
+    processor: JsonlTraceProcessor,
+    counter: _Counter,
+    extra_guardrails: Sequence[Any],
+    seconds: float,
+) -> _Outcome:
+    settings = ctx.settings
+    specialists = build_specialists()
+    triage = build_triage(specialists, (guardrails.request_guardrail, *extra_guardrails))
+    outcome = _Outcome()
+
+    def on_max_turns(data: RunErrorHandlerInput[DevOpsContext]) -> RunErrorHandlerResult:
+        outcome.status = "max_turns"
+        outcome.agent = data.run_data.last_agent.name
+        return RunErrorHandlerResult(final_output="", include_in_history=False)
+
+    event = ctx.event
+    thread = f"#{event.number}" if isinstance(event, CommentEvent) else ""
+    config = RunConfig(
+        model=model,
+        model_settings=model_settings(timeout=min(MODEL_TIMEOUT, seconds)),
+        output_guardrails=[guardrails.secret_guardrail],
+        tracing_disabled=False,
+        trace_include_sensitive_data=False,
+        workflow_name="devops-agent",
+        group_id=f"{ctx.repository}{thread}" or None,
+        trace_metadata={
+            "repository": ctx.repository,
+            "run_id": ctx.env.run_id,
+            "requester": ctx.requester,
+            "model": settings.model,
+            "api": settings.openai_api,
+        },
+        tool_execution=ToolExecutionConfig(pre_approval_tool_input_guardrails=True),
+        tool_not_found_behavior="return_error_to_model",
+    )
+    deadline = asyncio.timeout(seconds)
+    try:
+        async with deadline:
+            result = await Runner.run(
+                triage,
+                request,
+                context=ctx,
+                max_turns=settings.max_turns,
+                hooks=counter,
+                run_config=config,
+                error_handlers={"max_turns": on_max_turns},
+            )
+    except InputGuardrailTripwireTriggered as exc:
+        info = exc.guardrail_result.output.output_info or {}
+        outcome.status = "blocked"
+        outcome.findings = list(info.get("findings") or [{"kind": "unknown", "detail": ""}])
+        return outcome
+    except OutputGuardrailTripwireTriggered as exc:
+        info = exc.guardrail_result.output.output_info or {}
+        outcome.text = str(info.get("redacted", ""))
+        outcome.redacted = int(info.get("count", 0))
+        outcome.agent = exc.guardrail_result.agent.name
+        return outcome
+    except TimeoutError as exc:
+        if not deadline.expired():  # a model call's own time limit, after its retries
+            outcome.status, outcome.error = "model_error", exc
+            return outcome
+        outcome.status = "timeout"
+        return outcome
+    except AgentsException as exc:
+        outcome.status = "model_error"
+        outcome.error = exc
+        if exc.run_data is not None:
+            outcome.agent = exc.run_data.last_agent.name
+        return outcome
+    except Exception as exc:
+        if not _is_model_error(exc):
+            raise
+        outcome.status = "model_error"
+        outcome.error = exc
+        return outcome
+    if outcome.status == "max_turns":
+        return outcome
+    outcome.agent = result.last_agent.name
+    if result.interruptions:
+        outcome.status = "plan"
+        outcome.pending = [
+            tools.Pending(
+                tool=item.tool_name or "",
+                arguments=str(getattr(item.raw_item, "arguments", "") or ""),
+                call_id=str(getattr(item.raw_item, "call_id", "") or ""),
+            )
+            for item in result.interruptions
+        ]
+        return outcome
+    outcome.text = str(result.final_output or "")
+    return outcome
+
+
+def _is_model_error(exc: BaseException) -> bool:
+    try:
+        import openai
+    except ImportError:  # pragma: no cover - openai ships with the SDK
+        return False
+    return isinstance(exc, openai.OpenAIError)
+
+
+def _model_error_text(exc: BaseException | None) -> tuple[str, str, int]:
+    """Title, explanation and exit code for a model that did not answer."""
+    import openai
+
+    retries = f"{MODEL_RETRIES} retr{'y' if MODEL_RETRIES == 1 else 'ies'}"
+    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+        return (
+            "The model server rejected the API key",
+            f"It answered {exc.status_code}. Check the `openai-api-key` input (and "
+            "`openai-base-url` if you use another server).",
+            2,
+        )
+    if isinstance(exc, openai.NotFoundError):
+        return (
+            "The model server does not know this model or endpoint",
+            "It answered 404. Check the `model` input, and `openai-api` "
+            "(`responses` or `chat_completions`) for servers that offer only one API.",
+            2,
+        )
+    if isinstance(exc, openai.APIStatusError):
+        what = f"answered {exc.status_code}"
+    elif isinstance(exc, openai.APITimeoutError):
+        what = "did not answer in time"
+    elif isinstance(exc, openai.APIConnectionError):
+        what = "could not be reached"
+    elif exc is not None:
+        what = f"failed ({exc.__class__.__name__})"
+    else:
+        what = "failed"
+    return (
+        "The model did not answer",
+        f"The model server {what}, also after {retries} with backoff. Nothing was changed; "
+        "try again later.",
+        1,
+    )
+
+
+def _usage(counter: _Counter, started: float, settings: Settings) -> dict[str, Any]:
+    usage = counter.wrapper.usage if counter.wrapper is not None else None
+    return {
+        "turns": counter.turns,
+        "requests": usage.requests if usage else 0,
+        "input_tokens": usage.input_tokens if usage else 0,
+        "output_tokens": usage.output_tokens if usage else 0,
+        "total_tokens": usage.total_tokens if usage else 0,
+        "seconds": round(time.monotonic() - started, 2),
+        "model": settings.model,
+        "api": settings.openai_api,
+    }
+
+
+def _label(name: str) -> str:
+    return _LABELS.get(name, name)
+
+
+def _footer(usage: dict[str, Any], summary: TraceSummary, trace: str) -> str:
+    path = " → ".join(_label(a) for a in dict.fromkeys(summary.agents)) or "triage"
+    bits = [
+        f"🤖 {path}",
+        f"{usage['turns']} turn{'s' if usage['turns'] != 1 else ''}",
+        f"{usage['requests']} model request{'s' if usage['requests'] != 1 else ''}",
+        f"{usage['total_tokens']:,} tokens ({usage['input_tokens']:,} in, "
+        f"{usage['output_tokens']:,} out)",
+        f"{usage['seconds']:.1f} s",
+    ]
+    details = [
+        f"- Agents: {path}",
+        f"- Tools: {summary.tools_line()}",
+        f"- Model: `{usage['model']}` ({usage['api']} API), {usage['requests']} request(s), "
+        f"{summary.model_seconds:.1f} s",
+    ]
+    if summary.guardrails_tripped:
+        details.append(f"- Guardrails tripped: {', '.join(summary.guardrails_tripped)}")
+    if trace:
+        details.append(f"- Trace: `{trace}` (names, timings, token counts; no prompts)")
+    return (
+        "<details><summary>How this answer was made</summary>\n\n"
+        + "\n".join(details)
+        + "\n\n</details>\n\n<sub>"
+        + " · ".join(bits)
+        + "</sub>"
+    )
+
+
+def _render(
+    ctx: DevOpsContext, request: str, outcome: _Outcome, meta: dict[str, Any], footer: str
+) -> Result:
+    command = request.splitlines()[0][:200] if request.strip() else ""
+    settings = ctx.settings
+    data = {"agent": outcome.agent, **meta}
+    if outcome.status == "blocked":
+        reasons = "\n".join(
+            f"- it {_KINDS.get(f['kind'], f['kind'])} (`{clean_untrusted(f['detail'])[:60]}`)"
+            for f in outcome.findings
+        )
+        return Result(
+            status="refused",
+            command=command,
+            title="Request not sent to the model: it looks like an attempt to steer the agent",
+            text=f"The request was stopped before any model saw it, because\n\n{reasons}\n\n"
+            "Nothing was changed. If the request is genuine, ask it again in plain words; "
+            f"changes are always posted as a plan that someone applies with "
+            f"`{settings.trigger} apply PLAN_ID`.\n\n{footer}",
+            exit_code=3,
+            data={**data, "blocked": outcome.findings},
+        )
+    if outcome.status == "plan":
+        return _plan(ctx, command, outcome, data, footer)
+    if outcome.status in ("max_turns", "timeout"):
+        summary = meta["trace"]
+        limit = (
+            f"the limit of {settings.max_turns} turns (`max-turns`)"
+            if outcome.status == "max_turns"
+            else f"its time limit ({budget_seconds(settings):.0f} s of `timeout-seconds`)"
+        )
+        return Result(
+            status="failure",
+            command=command,
+            title=f"Stopped at {limit.split(' (')[0]} before finishing",
+            text=f"The agent stopped at {limit} without a final answer. "
+            f"{_done_so_far_text(summary)} Nothing was changed. Narrow the request (one "
+            f"service, one region) or raise the limit.\n\n{footer}",
+            exit_code=1,
+            data={**data, "stopped": outcome.status},
+        )
+    if outcome.status == "model_error":
+        title, why, code = _model_error_text(outcome.error)
+        return Result(
+            status="failure",
+            command=command,
+            title=title,
+            text=f"{why}\n\n{footer}",
+            exit_code=code,
+            data={**data, "error": outcome.error.__class__.__name__ if outcome.error else ""},
+        )
+    text = guardrails.safe_answer(outcome.text, ctx.redactor).strip()
+    if not text:
+        text = "_The model returned an empty answer._"
+    if outcome.redacted:
+        text += (
+            f"\n\n_{outcome.redacted} credential-shaped string(s) were removed from this answer._"
+        )
+    return Result(
+        status="success",
+        command=command,
+        title=f"Answer from the {_label(outcome.agent)} agent",
+        text=f"{text}\n\n{footer}",
+        data={**data, "answer": text},
+    )
+
+
+def _done_so_far_text(summary: dict[str, Any]) -> str:
+    tools_used = summary.get("tools") or {}
+    if not tools_used:
+        return "No tool had finished yet."
+    return (
+        "Done so far: "
+        + ", ".join(
+            f"`{name}` ×{s['calls']}" + (f" ({s['errors']} failed)" if s["errors"] else "")
+            for name, s in tools_used.items()
+        )
+        + "."
+    )
+
+
+def _plan(
+    ctx: DevOpsContext, command: str, outcome: _Outcome, data: dict[str, Any], footer: str
+) -> Result:
+    from devops_agent.apply import propose
+
+    entries, problems = tools.plan_entries(ctx, outcome.pending)
+    dropped = ""
+    if problems:
+        dropped = "\n\nNot planned (they failed the checks):\n" + "\n".join(
+            f"- {p}" for p in problems
+        )
+    if not entries:
+        return Result(
+            status="failure",
+            command=command,
+            title="The agent proposed changes that cannot be planned",
+            text=f"Nothing was changed and no plan was made.{dropped}\n\n{footer}",
+            exit_code=2,
+            data={**data, "rejected": problems},
+        )
+    regions = [str(e.args.get("region")) for e in entries if e.args.get("region")]
+    what = (
+        entries[0].description[:1].lower() + entries[0].description[1:]
+        if len(entries) == 1
+        else f"{len(entries)} changes the agent proposed"
+    )
+    planned = propose(ctx, entries, region=regions[0] if regions else "", what=what[:150])
+    return planned.model_copy(
+        update={
+            "command": command,
+            "text": f"The agent proposed {'this change' if len(entries) == 1 else 'these changes'}"
+            f" in answer to the request. {planned.text}{dropped}\n\n{footer}",
+            "data": {**(planned.data or {}), **data, "rejected": problems},
+        }
+    )
+
+
+def answer(
+    ctx: DevOpsContext,
+    request: str,
+    *,
+    model: Model | None = None,
+    model_check: bool = False,
+    trace_path: Path | None = None,
+    seconds: float | None = None,
+) -> Result:
+    """Answer a request in plain language with the agents; changes come back as a plan.
+
+    Args:
+        ctx: the run. Its settings give the model, limits and API; its redactor every
+            secret to keep out of what is posted.
+        request: the text after the trigger, as the user wrote it.
+        model: a :class:`agents.models.interface.Model` to use instead of the configured
+            one (tests pass ``agents.testing.ScriptedModel``).
+        model_check: also ask the model whether the request is an injection (a blocking
+            input guardrail; off by default, it costs one model call).
+        trace_path: where the JSONL trace goes; by default ``.devops-agent/trace.jsonl``
+            under the workspace when running in Actions, and no file otherwise.
+        seconds: the agent's own time limit; by default :func:`budget_seconds`.
+
+    Returns:
+        A ``success`` answer, a ``planned`` plan, or a ``refused``/``failure`` result
+        that says why; ``data["usage"]`` holds turns, model requests and tokens.
+    """
+    started = time.monotonic()
+    settings = ctx.settings
+    if trace_path is None and ctx.runner.in_actions:
+        trace_path = ctx.env.workspace / TRACE_PATH
+    processor = JsonlTraceProcessor(trace_path, ctx.redactor)
+    export_key = (
+        settings.openai_api_key.get_secret_value()
+        if settings.trace_export and settings.openai_api_key is not None
+        else None
+    )
+    install(processor, export_key=export_key)
+    counter = _Counter()
+    client: AsyncOpenAI | None = None
+    if model is None:
+        model, client = build_model(settings)
+    limit = seconds if seconds is not None else budget_seconds(settings)
+    extra = [guardrails.model_check_guardrail(model)] if model_check else []
+
+    async def main() -> _Outcome:
+        try:
+            return await _run(
+                ctx,
+                request,
+                model=model,
+                processor=processor,
+                counter=counter,
+                extra_guardrails=extra,
+                seconds=limit,
+            )
+        finally:
+            if client is not None:
+                await client.close()
+
+    with _sdk_logs(ctx):
+        outcome = asyncio.run(main())
+    summary = processor.summary()
+    usage = _usage(counter, started, settings)
+    trace = ""
+    if processor.path is not None:
+        try:
+            trace = str(processor.path.relative_to(ctx.env.workspace))
+        except ValueError:
+            trace = str(processor.path)
+    meta = {"usage": usage, "trace": summary.as_dict(), "trace_file": trace}
+    return _render(ctx, request, outcome, meta, _footer(usage, summary, trace))

@@ -1,0 +1,219 @@
+"""One trace per agent run, kept on this machine as JSONL and summarized in the answer.
+
+The Agents SDK traces every run (agents, model calls, tools, handoffs, guardrails)
+and, left alone, exports those traces to OpenAI whenever an API key is known.
+:func:`install` replaces the SDK's processors with a :class:`JsonlTraceProcessor`
+that writes each finished span, redacted, to ``.devops-agent/trace.jsonl`` under
+the workspace, and adds OpenAI's exporter only when the ``trace-export`` input opts
+in. Runs use ``trace_include_sensitive_data=False``, so spans carry names, timings,
+errors and token counts, not prompts or tool results.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from agents.tracing import Span, Trace, TracingProcessor
+
+from devops_agent.sanitize import clean_untrusted
+
+__all__ = ["TRACE_PATH", "JsonlTraceProcessor", "TraceSummary", "install"]
+
+#: Where the trace goes, relative to the workspace.
+TRACE_PATH = Path(".devops-agent") / "trace.jsonl"
+
+
+@dataclass
+class ToolStats:
+    """Calls of one tool in a run."""
+
+    calls: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class TraceSummary:
+    """What the spans of one run add up to."""
+
+    agents: list[str] = field(default_factory=list)
+    """Agents in the order they ran (a handoff adds one)."""
+    tools: dict[str, ToolStats] = field(default_factory=dict)
+    model_calls: int = 0
+    model_seconds: float = 0.0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    guardrails_tripped: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    """From the first span's start to the last span's end."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form for ``Result.data``."""
+        return {
+            "agents": self.agents,
+            "tools": {
+                name: {"calls": s.calls, "errors": s.errors, "seconds": round(s.seconds, 3)}
+                for name, s in self.tools.items()
+            },
+            "model_calls": self.model_calls,
+            "model_seconds": round(self.model_seconds, 3),
+            "guardrails_tripped": self.guardrails_tripped,
+            "seconds": round(self.seconds, 3),
+        }
+
+    def tools_line(self) -> str:
+        """``list_instances ×2 (0.3 s), describe_instances (1 error)``, or ``none``."""
+        if not self.tools:
+            return "none"
+        parts = []
+        for name, s in self.tools.items():
+            bits = [f"{s.seconds:.1f} s"]
+            if s.errors:
+                bits.append(f"{s.errors} error{'s' if s.errors > 1 else ''}")
+            times = f" ×{s.calls}" if s.calls > 1 else ""
+            parts.append(f"`{name}`{times} ({', '.join(bits)})")
+        return ", ".join(parts)
+
+
+def _duration(started: str | None, ended: str | None) -> float:
+    if not started or not ended:
+        return 0.0
+    try:
+        delta = datetime.fromisoformat(ended) - datetime.fromisoformat(started)
+    except ValueError:
+        return 0.0
+    return max(0.0, delta.total_seconds())
+
+
+class JsonlTraceProcessor(TracingProcessor):
+    """Writes traces and finished spans as JSON lines, each redacted; keeps a summary.
+
+    Args:
+        path: the JSONL file (parents created); ``None`` keeps the summary only.
+        redact: the run's redactor; every line passes it before it is written.
+    """
+
+    def __init__(self, path: Path | None, redact: Callable[[str], str]) -> None:
+        self.path = path
+        self._redact = redact
+        self._lock = threading.Lock()
+        self._summary = TraceSummary()
+        self._first: str | None = None
+        self._last: str | None = None
+        self.lines = 0
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("", encoding="utf-8")
+
+    def _write(self, record: dict[str, Any]) -> None:
+        line = self._redact(clean_untrusted(json.dumps(record, default=str, ensure_ascii=False)))
+        with self._lock:
+            self.lines += 1
+            if self.path is None:
+                return
+            try:
+                with self.path.open("a", encoding="utf-8") as handle:
+                    handle.write(line + "\n")
+            except OSError:
+                self.path = None  # a full disk must not stop the run
+
+    def on_trace_start(self, trace: Trace) -> None:
+        exported = trace.export()
+        if exported:
+            self._write({**exported, "event": "trace_start"})
+
+    def on_trace_end(self, trace: Trace) -> None:
+        exported = trace.export()
+        if exported:
+            self._write({**exported, "event": "trace_end"})
+
+    def on_span_start(self, span: Span[Any]) -> None:
+        return None
+
+    def on_span_end(self, span: Span[Any]) -> None:
+        exported = span.export()
+        if not exported:
+            return
+        self._write(exported)
+        self._count(exported)
+
+    def _count(self, span: dict[str, Any]) -> None:
+        data = span.get("span_data") or {}
+        kind = data.get("type")
+        took = _duration(span.get("started_at"), span.get("ended_at"))
+        with self._lock:
+            summary = self._summary
+            started, ended = span.get("started_at"), span.get("ended_at")
+            if started and (self._first is None or started < self._first):
+                self._first = started
+            if ended and (self._last is None or ended > self._last):
+                self._last = ended
+            if kind == "agent":
+                summary.agents.append(str(data.get("name")))
+            elif kind == "function":
+                stats = summary.tools.setdefault(str(data.get("name")), ToolStats())
+                stats.calls += 1
+                stats.seconds += took
+                if span.get("error"):
+                    stats.errors += 1
+            elif kind in ("response", "generation"):
+                summary.model_calls += 1
+                summary.model_seconds += took
+                usage = data.get("usage") or {}
+                summary.input_tokens += int(usage.get("input_tokens") or 0)
+                summary.output_tokens += int(usage.get("output_tokens") or 0)
+            elif kind == "guardrail" and data.get("triggered"):
+                summary.guardrails_tripped.append(str(data.get("name")))
+
+    def summary(self) -> TraceSummary:
+        """The summary of every span finished so far (agents start order is span end order)."""
+        with self._lock:
+            done = self._summary
+            copy = TraceSummary(
+                agents=list(done.agents),
+                tools={k: ToolStats(v.calls, v.errors, v.seconds) for k, v in done.tools.items()},
+                model_calls=done.model_calls,
+                model_seconds=done.model_seconds,
+                input_tokens=done.input_tokens,
+                output_tokens=done.output_tokens,
+                guardrails_tripped=list(done.guardrails_tripped),
+                seconds=_duration(self._first, self._last),
+            )
+        return copy
+
+    def shutdown(self) -> None:
+        return None
+
+    def force_flush(self) -> None:
+        return None
+
+
+def install(processor: JsonlTraceProcessor, *, export_key: str | None = None) -> None:
+    """Make ``processor`` the only place traces go, plus OpenAI's exporter if opted in.
+
+    Replacing the processor list removes the SDK's default exporter, so nothing is
+    sent to OpenAI's trace endpoint unless ``export_key`` is given (the ``trace-export``
+    input). Tracing itself is switched on: with only local processors it costs nothing
+    outside this machine, and the trace file is part of the run's record.
+
+    Args:
+        processor: the run's JSONL processor.
+        export_key: the OpenAI key to export traces with; ``None`` exports nothing.
+    """
+    from agents import set_trace_processors, set_tracing_disabled, set_tracing_export_api_key
+
+    processors: list[TracingProcessor] = [processor]
+    if export_key:
+        from agents.tracing import default_exporter
+        from agents.tracing.processors import BatchTraceProcessor
+
+        set_tracing_export_api_key(export_key)
+        processors.append(BatchTraceProcessor(default_exporter()))
+    set_trace_processors(processors)
+    set_tracing_disabled(False)

@@ -1,0 +1,51 @@
+"""No AMI owned by the account is public."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from devops_agent.audit.inventory import Inventory
+from devops_agent.audit.models import CheckMeta, Hit, Remediation
+
+META = CheckMeta(
+    id="ec2_ami_private",
+    service="ec2",
+    title="AMIs are not public",
+    severity="high",
+    risk=(
+        "Anyone can launch a public AMI and read its disk: baked-in keys, configuration and "
+        "application code are regularly found this way."
+    ),
+    remediation=Remediation(
+        text=(
+            "Remove the public launch permission (share with named accounts if needed) and "
+            "turn on block public access for AMIs."
+        ),
+        cli=(
+            "aws ec2 modify-image-attribute --image-id <image-id> "
+            "--launch-permission 'Remove=[{Group=all}]'\n"
+            "aws ec2 enable-image-block-public-access --image-block-public-access-state "
+            "block-new-sharing"
+        ),
+        terraform=(
+            'resource "aws_ec2_image_block_public_access" "this" {\n'
+            '  state = "block-new-sharing"\n'
+            "}"
+        ),
+    ),
+    requires=("ec2.images",),
+)
+
+
+def check(inventory: Inventory) -> Iterator[Hit]:
+    """One hit per public AMI owned by the account."""
+    for ec2 in inventory.ec2_regions():
+        for image in ec2.images or []:
+            if not image.public:
+                continue
+            yield Hit(
+                region=ec2.region,
+                resource_id=image.id,
+                resource_arn=f"arn:{inventory.partition}:ec2:{ec2.region}::image/{image.id}",
+                detail=f"AMI {image.name or image.id} ({image.id}) can be launched by anyone.",
+            )

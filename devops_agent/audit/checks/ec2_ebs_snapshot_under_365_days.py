@@ -1,0 +1,62 @@
+"""No EBS snapshot is kept for more than a year without a lifecycle decision."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from devops_agent.audit.inventory import Inventory
+from devops_agent.audit.models import CheckMeta, Hit, Remediation
+
+#: Age in days past which a manual snapshot counts as forgotten.
+MAX_AGE_DAYS = 365
+
+META = CheckMeta(
+    id="ec2_ebs_snapshot_under_365_days",
+    service="ec2",
+    title="EBS snapshots are younger than 365 days",
+    severity="low",
+    risk=(
+        "Old snapshots cost storage every month and keep data (and old secrets) long after "
+        "retention rules said it should be gone."
+    ),
+    remediation=Remediation(
+        text=(
+            "Delete snapshots past their retention, and let Data Lifecycle Manager or AWS "
+            "Backup create and expire them."
+        ),
+        cli="aws ec2 delete-snapshot --snapshot-id <snapshot-id>",
+        terraform=(
+            'resource "aws_dlm_lifecycle_policy" "daily" {\n'
+            '  description        = "daily snapshots, kept 30 days"\n'
+            "  execution_role_arn = aws_iam_role.dlm.arn\n"
+            "  policy_details {\n"
+            '    resource_types = ["VOLUME"]\n'
+            '    target_tags    = { backup = "daily" }\n'
+            "    schedule {\n"
+            '      name = "daily"\n'
+            "      create_rule { interval = 24 }\n"
+            "      retain_rule { count = 30 }\n"
+            "    }\n"
+            "  }\n"
+            "}"
+        ),
+    ),
+    requires=("ec2.snapshots",),
+)
+
+
+def check(inventory: Inventory) -> Iterator[Hit]:
+    """One hit per snapshot started more than 365 days before the inventory."""
+    limit = inventory.collected_at - timedelta(days=MAX_AGE_DAYS)
+    for ec2 in inventory.ec2_regions():
+        for snapshot in ec2.snapshots or []:
+            if snapshot.started is None or snapshot.started > limit:
+                continue
+            days = (inventory.collected_at - snapshot.started).days
+            yield Hit(
+                region=ec2.region,
+                resource_id=snapshot.id,
+                resource_arn=inventory.arn("ec2", ec2.region, f"snapshot/{snapshot.id}"),
+                detail=f"Snapshot {snapshot.id} is {days} days old ({snapshot.started:%Y-%m-%d}).",
+            )

@@ -1,0 +1,45 @@
+"""No Elastic IP address is left unassociated (billed for nothing)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from devops_agent.audit.inventory import Inventory
+from devops_agent.audit.models import CheckMeta, Hit, Remediation
+
+META = CheckMeta(
+    id="ec2_eip_associated",
+    service="ec2",
+    title="Elastic IP addresses are associated",
+    severity="low",
+    risk=(
+        "Every public IPv4 address is billed by the hour; an unassociated one costs money "
+        "and may still be trusted by allow-lists elsewhere."
+    ),
+    remediation=Remediation(
+        text="Release addresses nothing uses (or associate them where they are needed).",
+        cli="aws ec2 release-address --allocation-id <allocation-id>",
+        terraform="# Remove the unused aws_eip resource; terraform apply releases it.",
+    ),
+    fsbp=("EC2.12",),
+    requires=("ec2.addresses",),
+)
+
+
+def check(inventory: Inventory) -> Iterator[Hit]:
+    """One hit per Elastic IP with no instance or network interface."""
+    for ec2 in inventory.ec2_regions():
+        for address in ec2.addresses or []:
+            if address.associated:
+                continue
+            resource = address.allocation_id or address.public_ip
+            yield Hit(
+                region=ec2.region,
+                resource_id=resource,
+                resource_arn=(
+                    inventory.arn("ec2", ec2.region, f"elastic-ip/{address.allocation_id}")
+                    if address.allocation_id
+                    else None
+                ),
+                detail=f"Elastic IP {address.public_ip} ({resource}) is associated with nothing.",
+            )

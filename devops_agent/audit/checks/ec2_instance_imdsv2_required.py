@@ -1,0 +1,58 @@
+"""Every instance requires IMDSv2 (session tokens) for its metadata service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from devops_agent.audit.inventory import Inventory
+from devops_agent.audit.models import CheckMeta, Hit, Remediation
+
+META = CheckMeta(
+    id="ec2_instance_imdsv2_required",
+    service="ec2",
+    title="EC2 instances require IMDSv2",
+    severity="high",
+    risk=(
+        "With IMDSv1 a server-side request forgery in any app on the instance can read the "
+        "instance role's credentials from 169.254.169.254 (the Capital One breach)."
+    ),
+    remediation=Remediation(
+        text="Set the metadata options to require tokens (and launch templates too).",
+        cli=(
+            "aws ec2 modify-instance-metadata-options --instance-id <instance-id> "
+            "--http-tokens required --http-endpoint enabled"
+        ),
+        terraform=(
+            'resource "aws_instance" "this" {\n'
+            "  # ...\n"
+            "  metadata_options {\n"
+            '    http_endpoint = "enabled"\n'
+            '    http_tokens   = "required"\n'
+            "  }\n"
+            "}"
+        ),
+    ),
+    cis=("5.6",),
+    fsbp=("EC2.8",),
+    requires=("ec2.instances",),
+)
+
+
+def check(inventory: Inventory) -> Iterator[Hit]:
+    """One hit per live instance whose metadata endpoint is on and accepts IMDSv1."""
+    for ec2 in inventory.ec2_regions():
+        for instance in ec2.instances or []:
+            if instance.state in ("terminated", "shutting-down"):
+                continue
+            if not instance.metadata_endpoint_enabled or instance.imds_v2_required:
+                continue
+            label = f"{instance.name} ({instance.id})" if instance.name else instance.id
+            yield Hit(
+                region=ec2.region,
+                resource_id=instance.id,
+                resource_arn=inventory.arn("ec2", ec2.region, f"instance/{instance.id}"),
+                detail=(
+                    f"Instance {label} is {instance.state} and accepts IMDSv1 "
+                    "(HttpTokens optional)."
+                ),
+            )

@@ -1,0 +1,58 @@
+"""No instance has been stopped for more than 30 days."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from devops_agent.audit.inventory import Inventory
+from devops_agent.audit.models import CheckMeta, Hit, Remediation
+
+#: Days a stopped instance may wait before it counts as forgotten.
+MAX_STOPPED_DAYS = 30
+
+META = CheckMeta(
+    id="ec2_instance_stopped_under_30_days",
+    service="ec2",
+    title="EC2 instances are not left stopped for more than 30 days",
+    severity="low",
+    risk=(
+        "Long-stopped instances still cost their EBS volumes and Elastic IPs, miss patches, "
+        "and come back one day with old software and old rules."
+    ),
+    remediation=Remediation(
+        text="Snapshot what must be kept, then terminate the instance.",
+        cli=(
+            "aws ec2 create-image --instance-id <instance-id> --name <instance-id>-final\n"
+            "aws ec2 terminate-instances --instance-ids <instance-id>"
+        ),
+        terraform=(
+            "# Remove the aws_instance resource (keep an aws_ami_from_instance if the\n"
+            "# disk must be kept); terraform apply terminates it."
+        ),
+    ),
+    fsbp=("EC2.4",),
+    requires=("ec2.instances",),
+)
+
+
+def check(inventory: Inventory) -> Iterator[Hit]:
+    """One hit per instance stopped (by a user) more than 30 days before the inventory."""
+    limit = inventory.collected_at - timedelta(days=MAX_STOPPED_DAYS)
+    for ec2 in inventory.ec2_regions():
+        for instance in ec2.instances or []:
+            if instance.state != "stopped" or instance.state_changed is None:
+                continue
+            if instance.state_changed > limit:
+                continue
+            days = (inventory.collected_at - instance.state_changed).days
+            label = f"{instance.name} ({instance.id})" if instance.name else instance.id
+            yield Hit(
+                region=ec2.region,
+                resource_id=instance.id,
+                resource_arn=inventory.arn("ec2", ec2.region, f"instance/{instance.id}"),
+                detail=(
+                    f"Instance {label} has been stopped for {days} days "
+                    f"(since {instance.state_changed:%Y-%m-%d})."
+                ),
+            )

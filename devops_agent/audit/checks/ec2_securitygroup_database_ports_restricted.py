@@ -1,0 +1,65 @@
+"""No security group lets the whole internet reach a database or search port.
+
+Rules that open every port are left to ``ec2_securitygroup_all_ports_restricted``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from devops_agent.audit.inventory import Inventory
+from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.network import security_group_port_hits
+
+#: Ports of data stores that should never face the internet.
+DATABASE_PORTS = {
+    1433: "SQL Server",
+    1521: "Oracle",
+    3306: "MySQL",
+    5432: "PostgreSQL",
+    5601: "Kibana",
+    6379: "Redis",
+    9200: "Elasticsearch",
+    9300: "Elasticsearch",
+    11211: "Memcached",
+    27017: "MongoDB",
+}
+
+META = CheckMeta(
+    id="ec2_securitygroup_database_ports_restricted",
+    service="ec2",
+    title="Security groups do not allow database ports from the internet",
+    severity="high",
+    risk=(
+        "Databases, caches and search clusters reachable from the internet are found by "
+        "mass scanners and emptied or ransomed, often without any password at all."
+    ),
+    remediation=Remediation(
+        text=(
+            "Allow the port only from the application's security group (or the VPC range), "
+            "never from 0.0.0.0/0 or ::/0."
+        ),
+        cli=(
+            "aws ec2 revoke-security-group-ingress --group-id <group-id> "
+            "--protocol tcp --port <port> --cidr 0.0.0.0/0\n"
+            "aws ec2 authorize-security-group-ingress --group-id <group-id> "
+            "--protocol tcp --port <port> --source-group <app-group-id>"
+        ),
+        terraform=(
+            'resource "aws_vpc_security_group_ingress_rule" "db" {\n'
+            "  security_group_id            = aws_security_group.db.id\n"
+            '  ip_protocol                  = "tcp"\n'
+            "  from_port                    = 5432\n"
+            "  to_port                      = 5432\n"
+            "  referenced_security_group_id = aws_security_group.app.id\n"
+            "}"
+        ),
+    ),
+    fsbp=("EC2.19",),
+    requires=("ec2.security_groups",),
+)
+
+
+def check(inventory: Inventory) -> Iterator[Hit]:
+    """One hit per group opening a database port (not via an all-ports rule) to the world."""
+    return security_group_port_hits(inventory, DATABASE_PORTS, include_all_ports_rules=False)

@@ -1,0 +1,65 @@
+"""Every active access key was created or rotated within the last 90 days."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from devops_agent.audit.checks._iam import days_between, report_users
+from devops_agent.audit.inventory import Inventory
+from devops_agent.audit.models import CheckMeta, Hit, Remediation
+
+#: Longest an access key may live.
+MAX_KEY_AGE_DAYS = 90
+
+META = CheckMeta(
+    id="iam_user_access_key_rotated",
+    service="iam",
+    title="IAM access keys are rotated within 90 days",
+    severity="medium",
+    risk=(
+        "Long-lived keys end up in laptops, CI logs and old repositories; the older a key, "
+        "the more places it may have leaked to."
+    ),
+    remediation=Remediation(
+        text=(
+            "Create a new key, switch the consumer to it, deactivate then delete the old one; "
+            "better, replace the key with a role (OIDC for CI, instance roles for servers)."
+        ),
+        cli=(
+            "aws iam create-access-key --user-name <user>\n"
+            "aws iam update-access-key --user-name <user> --access-key-id <old-key-id> "
+            "--status Inactive\n"
+            "aws iam delete-access-key --user-name <user> --access-key-id <old-key-id>"
+        ),
+        terraform=(
+            'resource "aws_iam_openid_connect_provider" "github" {\n'
+            '  url            = "https://token.actions.githubusercontent.com"\n'
+            '  client_id_list = ["sts.amazonaws.com"]\n'
+            "}\n"
+            "# and an aws_iam_role trusting it, instead of an aws_iam_access_key"
+        ),
+    ),
+    cis=("1.14",),
+    fsbp=("IAM.3",),
+    requires=("iam.credential_report",),
+)
+
+
+def check(inventory: Inventory) -> Iterator[Hit]:
+    """One hit per active key last rotated more than 90 days before the inventory."""
+    limit = inventory.collected_at - timedelta(days=MAX_KEY_AGE_DAYS)
+    for row in report_users(inventory):
+        for key in row.access_keys:
+            if not key.active or key.last_rotated is None or key.last_rotated > limit:
+                continue
+            days = days_between(key.last_rotated, inventory.collected_at)
+            yield Hit(
+                region="global",
+                resource_id=f"{row.user}/access-key-{key.slot}",
+                resource_arn=row.arn or None,
+                detail=(
+                    f"Access key {key.slot} of user {row.user} is {days} days old "
+                    f"(created {key.last_rotated:%Y-%m-%d})."
+                ),
+            )

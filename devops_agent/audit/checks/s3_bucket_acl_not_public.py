@@ -1,0 +1,67 @@
+"""No bucket ACL grants anything to everyone or to every AWS user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from devops_agent.audit.inventory import Inventory
+from devops_agent.audit.models import CheckMeta, Hit, Remediation
+
+#: ACL groups that mean "the internet" and "any AWS account".
+PUBLIC_GROUPS = {
+    "http://acs.amazonaws.com/groups/global/AllUsers": "everyone",
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers": "any AWS user",
+}
+
+META = CheckMeta(
+    id="s3_bucket_acl_not_public",
+    service="s3",
+    title="S3 bucket ACLs do not grant public access",
+    severity="critical",
+    risk=(
+        "An ACL grant to AllUsers or AuthenticatedUsers lets anyone list, read or even "
+        "overwrite the bucket's objects."
+    ),
+    remediation=Remediation(
+        text=(
+            "Set the ACL back to private and disable ACLs altogether with the "
+            "BucketOwnerEnforced object ownership setting."
+        ),
+        cli=(
+            "aws s3api put-bucket-acl --bucket <bucket> --acl private\n"
+            "aws s3api put-bucket-ownership-controls --bucket <bucket> "
+            "--ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]'"
+        ),
+        terraform=(
+            'resource "aws_s3_bucket_ownership_controls" "this" {\n'
+            "  bucket = aws_s3_bucket.this.id\n"
+            "  rule {\n"
+            '    object_ownership = "BucketOwnerEnforced"\n'
+            "  }\n"
+            "}"
+        ),
+    ),
+    fsbp=("S3.2", "S3.3"),
+    requires=("s3.bucket_acl",),
+)
+
+
+def check(inventory: Inventory) -> Iterator[Hit]:
+    """One hit per bucket with a grant to AllUsers or AuthenticatedUsers."""
+    for bucket in inventory.s3.buckets or []:
+        if bucket.acl is None:
+            continue
+        grants = sorted(
+            {
+                f"{g.permission} to {PUBLIC_GROUPS[g.grantee]}"
+                for g in bucket.acl.grants
+                if g.grantee in PUBLIC_GROUPS
+            }
+        )
+        if grants:
+            yield Hit(
+                region=bucket.region or "global",
+                resource_id=bucket.name,
+                resource_arn=inventory.bucket_arn(bucket.name),
+                detail=f"The ACL of bucket {bucket.name} grants {', '.join(grants)}.",
+            )

@@ -1,0 +1,58 @@
+"""Every bucket has all four Block Public Access settings on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from devops_agent.audit.inventory import Inventory
+from devops_agent.audit.models import CheckMeta, Hit, Remediation
+
+META = CheckMeta(
+    id="s3_bucket_public_access_block_enabled",
+    service="s3",
+    title="S3 buckets have Block Public Access enabled",
+    severity="high",
+    risk=(
+        "Without the bucket's own Block Public Access, one policy or ACL change is enough "
+        "to publish its objects, and the account setting may not always be there."
+    ),
+    remediation=Remediation(
+        text="Turn on all four Block Public Access settings on the bucket.",
+        cli=(
+            "aws s3api put-public-access-block --bucket <bucket> "
+            "--public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,"
+            "BlockPublicPolicy=true,RestrictPublicBuckets=true"
+        ),
+        terraform=(
+            'resource "aws_s3_bucket_public_access_block" "this" {\n'
+            "  bucket                  = aws_s3_bucket.this.id\n"
+            "  block_public_acls       = true\n"
+            "  ignore_public_acls      = true\n"
+            "  block_public_policy     = true\n"
+            "  restrict_public_buckets = true\n"
+            "}"
+        ),
+    ),
+    cis=("2.1.4",),
+    fsbp=("S3.8",),
+    requires=("s3.bucket_public_access_block",),
+)
+
+
+def check(inventory: Inventory) -> Iterator[Hit]:
+    """One hit per bucket with a setting off or no configuration."""
+    for bucket in inventory.s3.buckets or []:
+        block = bucket.public_access_block
+        if block is None or block.fully_on:
+            continue
+        detail = (
+            f"Bucket {bucket.name} has no Block Public Access configuration."
+            if not block.configured
+            else f"Bucket {bucket.name} has {', '.join(block.off)} off."
+        )
+        yield Hit(
+            region=bucket.region or "global",
+            resource_id=bucket.name,
+            resource_arn=inventory.bucket_arn(bucket.name),
+            detail=detail,
+        )

@@ -1,0 +1,54 @@
+"""Every bucket keeps object versions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from devops_agent.audit.inventory import Inventory
+from devops_agent.audit.models import CheckMeta, Hit, Remediation
+
+META = CheckMeta(
+    id="s3_bucket_versioning_enabled",
+    service="s3",
+    title="S3 buckets have versioning enabled",
+    severity="low",
+    risk=(
+        "Without versioning an overwrite or delete, by mistake or by ransomware, destroys "
+        "the only copy of an object."
+    ),
+    remediation=Remediation(
+        text="Enable versioning (and a lifecycle rule expiring old versions to bound the cost).",
+        cli=(
+            "aws s3api put-bucket-versioning --bucket <bucket> "
+            "--versioning-configuration Status=Enabled"
+        ),
+        terraform=(
+            'resource "aws_s3_bucket_versioning" "this" {\n'
+            "  bucket = aws_s3_bucket.this.id\n"
+            "  versioning_configuration {\n"
+            '    status = "Enabled"\n'
+            "  }\n"
+            "}"
+        ),
+    ),
+    fsbp=("S3.14",),
+    requires=("s3.bucket_versioning",),
+)
+
+
+def check(inventory: Inventory) -> Iterator[Hit]:
+    """One hit per bucket whose versioning is not Enabled."""
+    for bucket in inventory.s3.buckets or []:
+        if bucket.versioning is None or bucket.versioning == "Enabled":
+            continue
+        detail = (
+            f"Versioning of bucket {bucket.name} is suspended."
+            if bucket.versioning == "Suspended"
+            else f"Bucket {bucket.name} has never had versioning enabled."
+        )
+        yield Hit(
+            region=bucket.region or "global",
+            resource_id=bucket.name,
+            resource_arn=inventory.bucket_arn(bucket.name),
+            detail=detail,
+        )

@@ -1,0 +1,40 @@
+"""Every non-default network ACL is associated with a subnet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from devops_agent.audit.inventory import Inventory
+from devops_agent.audit.models import CheckMeta, Hit, Remediation
+
+META = CheckMeta(
+    id="vpc_nacl_in_use",
+    service="vpc",
+    title="Network ACLs are associated with subnets",
+    severity="low",
+    risk=(
+        "Unused network ACLs clutter the VPC and can be associated later with rules nobody "
+        "reviewed."
+    ),
+    remediation=Remediation(
+        text="Delete network ACLs that no subnet uses.",
+        cli="aws ec2 delete-network-acl --network-acl-id <acl-id>",
+        terraform="# Remove the unused aws_network_acl resource from the configuration.",
+    ),
+    fsbp=("EC2.16",),
+    requires=("vpc.network_acls",),
+)
+
+
+def check(inventory: Inventory) -> Iterator[Hit]:
+    """One hit per non-default ACL with no subnet association."""
+    for vpc in inventory.vpc_regions():
+        for acl in vpc.network_acls or []:
+            if acl.is_default or acl.subnet_ids:
+                continue
+            yield Hit(
+                region=vpc.region,
+                resource_id=acl.id,
+                resource_arn=inventory.arn("ec2", vpc.region, f"network-acl/{acl.id}"),
+                detail=f"Network ACL {acl.id} of {acl.vpc_id} is associated with no subnet.",
+            )

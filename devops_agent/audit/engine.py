@@ -1,0 +1,400 @@
+"""Running an audit: collect the inventory once, judge it with every check, rank the findings.
+
+:func:`run_audit` is the one entry point that touches AWS (through
+:func:`~devops_agent.audit.inventory.collect`). Everything after the inventory
+is pure and separately callable: :func:`evaluate` (checks → report),
+:func:`apply_suppressions` (config → suppressed findings), :func:`merge_reports`
+(the multi-account matrix) and :func:`parse_report` (a JSON report read back).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from devops_agent import __version__
+from devops_agent.audit.config import AuditConfig
+from devops_agent.audit.inventory import PARTS, Inventory, expand_parts
+from devops_agent.audit.models import (
+    SCHEMA_VERSION,
+    SERVICES,
+    SEVERITIES,
+    AuditReport,
+    CheckResult,
+    CheckStatus,
+    Finding,
+    NotAudited,
+    Service,
+    SeverityCounts,
+    Suppression,
+    fingerprint,
+    severity_rank,
+)
+from devops_agent.audit.reading import collect
+from devops_agent.audit.registry import Check, discover_checks, select_checks
+from devops_agent.aws import check_region
+from devops_agent.errors import BadInput
+
+if TYPE_CHECKING:
+    import boto3
+
+__all__ = ["apply_suppressions", "evaluate", "merge_reports", "parse_report", "run_audit"]
+
+
+def run_audit(
+    session: boto3.Session,
+    regions: Sequence[str],
+    services: Sequence[str] | None = None,
+    *,
+    account_id: str | None = None,
+    config: AuditConfig | None = None,
+    checks: Sequence[str] | None = None,
+    sequential: bool = False,
+    max_workers: int = 16,
+) -> AuditReport:
+    """Audit one account: read what the checks need, run them, apply suppressions.
+
+    Read-only: only Describe/Get/List calls (and generating the IAM credential report).
+
+    Args:
+        session: a session with the read role's credentials.
+        regions: regions to audit; ``config.regions`` when empty.
+        services: ``ec2``, ``vpc``, ``s3``, ``iam``; ``config.services`` or all when ``None``.
+        account_id: the account; asked from STS when ``None``.
+        config: suppressions and defaults from the repo config.
+        checks: only these check ids (globs allowed), e.g. for a focused run or a test.
+        sequential: read one part and region after another (a baseline to compare with).
+        max_workers: most AWS reads in flight at once.
+
+    Returns:
+        The report. Parts that could not be read are listed in ``not_audited`` and
+        their checks are ``not_audited`` or ``partial``, never ``passed``.
+
+    Raises:
+        BadInput: no regions, an unknown region, service or check id.
+        ServiceError: the credentials do not work at all (STS refused).
+    """
+    config = config or AuditConfig()
+    wanted_regions = list(regions) or list(config.regions)
+    if not wanted_regions:
+        raise BadInput(
+            "No region to audit. Pass --regions, set the aws-regions input, or list "
+            "audit.regions in the repo config."
+        )
+    region_list = list(dict.fromkeys(check_region(session, r) for r in wanted_regions))
+    service_list = _services(services if services is not None else (config.services or None))
+    selected = select_checks(discover_checks(), service_list, checks)
+    parts = {part for check in selected for part in check.meta.requires}
+    inventory = collect(
+        session,
+        region_list,
+        parts,
+        account_id=account_id,
+        sequential=sequential,
+        max_workers=max_workers,
+    )
+    report = evaluate(inventory, selected, services=service_list)
+    return apply_suppressions(report, config.suppressions)
+
+
+def _services(services: Iterable[str] | None) -> list[Service]:
+    if services is None:
+        return list(SERVICES)
+    wanted = {s.strip().lower() for s in services if s.strip()}
+    unknown = sorted(wanted - set(SERVICES))
+    if unknown:
+        raise BadInput(
+            f"Unknown audit service: {', '.join(unknown)}. Audits know {', '.join(SERVICES)}."
+        )
+    return [s for s in SERVICES if s in wanted] or list(SERVICES)
+
+
+def _rank(finding: Finding) -> tuple[int, str, str, str]:
+    return (severity_rank(finding.severity), finding.check_id, finding.region, finding.resource_id)
+
+
+def evaluate(
+    inventory: Inventory, checks: Sequence[Check], *, services: Sequence[Service] | None = None
+) -> AuditReport:
+    """Run ``checks`` over ``inventory`` (pure) and build the unsuppressed report.
+
+    A check that raises is reported with status ``error`` and does not stop the others.
+    """
+    findings: list[Finding] = []
+    results: list[CheckResult] = []
+    for check in checks:
+        meta = check.meta
+        hits = []
+        error = ""
+        try:
+            hits = list(check.run(inventory))
+        except Exception as exc:  # a broken check must not sink the audit
+            error = f"The check failed: {type(exc).__name__}: {exc}"
+        status, note = _status(check, inventory, bool(hits), error)
+        seen: set[str] = set()
+        for hit in hits:
+            mark = fingerprint(meta.id, inventory.account, hit.region, hit.resource_id)
+            if mark in seen:
+                continue
+            seen.add(mark)
+            findings.append(
+                Finding(
+                    check_id=meta.id,
+                    title=meta.title,
+                    severity=meta.severity,
+                    service=meta.service,
+                    region=hit.region,
+                    account=inventory.account,
+                    resource_id=hit.resource_id,
+                    resource_arn=hit.resource_arn,
+                    detail=hit.detail,
+                    fingerprint=mark,
+                )
+            )
+        results.append(
+            CheckResult(
+                id=meta.id,
+                service=meta.service,
+                severity=meta.severity,
+                status=status,
+                findings=len(seen),
+                note=note,
+            )
+        )
+    gaps = [
+        gap.model_copy(
+            update={
+                "checks": tuple(
+                    c.meta.id for c in checks if gap.part in expand_parts(c.meta.requires)
+                )
+            }
+        )
+        for gap in inventory.gaps
+    ]
+    findings.sort(key=_rank)
+    counts, suppressed = _count(findings)
+    return AuditReport(
+        tool_version=__version__,
+        generated_at=inventory.collected_at,
+        account=inventory.account,
+        accounts=[inventory.account],
+        regions=list(inventory.regions),
+        services=list(services) if services is not None else list(SERVICES),
+        counts=counts,
+        suppressed=suppressed,
+        not_audited=gaps,
+        checks=results,
+        api_calls=inventory.api_calls,
+        duration_seconds=inventory.duration_seconds,
+        findings=findings,
+    )
+
+
+def _status(
+    check: Check, inventory: Inventory, failed: bool, error: str
+) -> tuple[CheckStatus, str]:
+    needed = expand_parts(check.meta.requires)
+    gaps = [g for g in inventory.gaps if g.part in needed]
+    if error:
+        return "error", error
+    scopes: set[str] = set()
+    if any(PARTS[p].scope == "region" for p in needed):
+        scopes.update(inventory.regions)
+    if any(PARTS[p].scope == "global" for p in needed):
+        scopes.add("global")
+    blind = {g.region for g in gaps if g.resource is None}
+    missing = sorted({f"{g.permission} in {g.region} ({g.code or 'error'})" for g in gaps})
+    note = ""
+    if missing:
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        note = "Not read: " + "; ".join(missing[:3]) + more + "."
+    if failed:
+        return "failed", note
+    if not gaps:
+        return "passed", ""
+    if scopes and scopes <= blind:
+        return "not_audited", note
+    return "partial", note
+
+
+def _count(findings: Iterable[Finding]) -> tuple[SeverityCounts, int]:
+    tally = dict.fromkeys(SEVERITIES, 0)
+    suppressed = 0
+    for finding in findings:
+        if finding.suppressed:
+            suppressed += 1
+        else:
+            tally[finding.severity] += 1
+    return SeverityCounts(**tally), suppressed
+
+
+def _matches(suppression: Suppression, finding: Finding) -> bool:
+    resource_ok = fnmatchcase(finding.resource_id, suppression.resource) or bool(
+        finding.resource_arn and fnmatchcase(finding.resource_arn, suppression.resource)
+    )
+    return (
+        resource_ok
+        and fnmatchcase(finding.check_id, suppression.check)
+        and fnmatchcase(finding.account, suppression.account)
+        and fnmatchcase(finding.region, suppression.region)
+    )
+
+
+def apply_suppressions(
+    report: AuditReport, suppressions: Sequence[Suppression], *, today: date | None = None
+) -> AuditReport:
+    """Mark the findings the suppressions cover (pure); expired ones are listed, not applied.
+
+    Args:
+        report: the report (earlier suppressions are recomputed from ``suppressions``).
+        suppressions: from the repo config.
+        today: the day expiry is judged on; the report's own date when ``None``.
+
+    Returns:
+        A copy with ``suppressed``/``suppression_reason`` set, counts recomputed and
+        ``expired_suppressions`` filled. Suppressed findings stay in the report.
+    """
+    day = today or report.generated_at.date()
+    active = [s for s in suppressions if s.expires is None or s.expires >= day]
+    expired = [s for s in suppressions if s.expires is not None and s.expires < day]
+    findings = []
+    for finding in report.findings:
+        match = next((s for s in active if _matches(s, finding)), None)
+        findings.append(
+            finding.model_copy(
+                update={
+                    "suppressed": match is not None,
+                    "suppression_reason": match.reason if match else None,
+                }
+            )
+        )
+    per_check: dict[str, int] = {}
+    for finding in findings:
+        if finding.suppressed:
+            per_check[finding.check_id] = per_check.get(finding.check_id, 0) + 1
+    checks = [r.model_copy(update={"suppressed": per_check.get(r.id, 0)}) for r in report.checks]
+    counts, suppressed = _count(findings)
+    return report.model_copy(
+        update={
+            "findings": findings,
+            "checks": checks,
+            "counts": counts,
+            "suppressed": suppressed,
+            "expired_suppressions": expired,
+        }
+    )
+
+
+_STATUS_ORDER: tuple[CheckStatus, ...] = ("error", "failed", "partial", "not_audited", "passed")
+
+
+def merge_reports(reports: Sequence[AuditReport]) -> AuditReport:
+    """One report from several (a matrix of accounts or region sets), de-duplicated.
+
+    Findings are de-duplicated by fingerprint (the first report's copy wins),
+    ``not_audited`` keeps every distinct entry of every report, counts are
+    recomputed, API calls add up, and the duration is the slowest report's (the
+    jobs ran side by side).
+
+    Raises:
+        BadInput: no reports.
+    """
+    if not reports:
+        raise BadInput("There are no audit reports to merge.")
+    by_mark: dict[str, Finding] = {}
+    for report in reports:
+        for finding in report.findings:
+            by_mark.setdefault(finding.fingerprint, finding)
+    findings = sorted(by_mark.values(), key=_rank)
+
+    gaps: dict[str, NotAudited] = {}
+    for report in reports:
+        for gap in report.not_audited:
+            gaps.setdefault(gap.model_dump_json(), gap)
+    expired: dict[str, Suppression] = {}
+    for report in reports:
+        for item in report.expired_suppressions:
+            expired.setdefault(item.model_dump_json(), item)
+
+    merged_checks: dict[str, list[CheckResult]] = {}
+    for report in reports:
+        for result in report.checks:
+            merged_checks.setdefault(result.id, []).append(result)
+    per_check: dict[str, tuple[int, int]] = {}
+    for finding in findings:
+        total, quiet = per_check.get(finding.check_id, (0, 0))
+        per_check[finding.check_id] = (total + 1, quiet + int(finding.suppressed))
+    checks = []
+    for check_id in sorted(merged_checks):
+        runs = merged_checks[check_id]
+        statuses = {r.status for r in runs}
+        if statuses == {"not_audited"}:
+            status: CheckStatus = "not_audited"
+        elif "not_audited" in statuses and not statuses & {"error", "failed"}:
+            status = "partial"
+        else:
+            status = next(s for s in _STATUS_ORDER if s in statuses)
+        total, quiet = per_check.get(check_id, (0, 0))
+        notes = sorted({r.note for r in runs if r.note})
+        checks.append(
+            runs[0].model_copy(
+                update={
+                    "status": status,
+                    "findings": total,
+                    "suppressed": quiet,
+                    "note": " ".join(notes),
+                }
+            )
+        )
+
+    accounts = sorted({a for r in reports for a in (r.accounts or [r.account])})
+    regions = list(dict.fromkeys(region for r in reports for region in r.regions))
+    services = [s for s in SERVICES if any(s in r.services for r in reports)]
+    counts, suppressed = _count(findings)
+    return AuditReport(
+        tool_version=__version__,
+        generated_at=max(r.generated_at for r in reports),
+        account=accounts[0] if len(accounts) == 1 else "multiple",
+        accounts=accounts,
+        regions=regions,
+        services=services,
+        counts=counts,
+        suppressed=suppressed,
+        not_audited=list(gaps.values()),
+        expired_suppressions=list(expired.values()),
+        checks=checks,
+        api_calls=sum(r.api_calls for r in reports),
+        duration_seconds=max(r.duration_seconds for r in reports),
+        findings=findings,
+    )
+
+
+def parse_report(text: str, *, source: str = "the report") -> AuditReport:
+    """A JSON audit report read back, with a clear error for another schema version.
+
+    Raises:
+        BadInput: not JSON, another ``schema_version``, or not a report's shape.
+    """
+    try:
+        data: Any = json.loads(text)
+    except ValueError as exc:
+        raise BadInput(f"{source} is not JSON: {exc}.") from exc
+    if not isinstance(data, dict):
+        raise BadInput(f"{source} is not an audit report (a JSON object was expected).")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise BadInput(
+            f"{source} has schema_version {version!r}; this devops-agent ({__version__}) "
+            f"reads version {SCHEMA_VERSION}. Re-run the audit with the same version."
+        )
+    try:
+        return AuditReport.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise BadInput(f"{source} is not a valid audit report: {where}: {first['msg']}.") from exc

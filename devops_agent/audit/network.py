@@ -1,0 +1,162 @@
+"""Reading security group and network ACL rules: which ports the whole internet can reach.
+
+Shared by the security group and NACL checks so that "open to the world" means
+the same thing everywhere: a rule whose peer is ``0.0.0.0/0`` or ``::/0`` and
+whose protocol and port range include the port.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from devops_agent.audit.inventory import Inventory, NetworkAcl, SecurityGroup, SecurityGroupRule
+from devops_agent.audit.models import Hit
+
+__all__ = [
+    "WORLD",
+    "covers_port",
+    "describe_rule",
+    "is_all_ports",
+    "nacl_world_allows",
+    "security_group_port_hits",
+    "world_cidrs",
+    "world_open_ports",
+]
+
+#: The peers that mean "anyone on the internet".
+WORLD = ("0.0.0.0/0", "::/0")
+
+
+def world_cidrs(rule: SecurityGroupRule) -> list[str]:
+    """The rule's peers that are the whole internet (IPv4 and IPv6)."""
+    return [c for c in [*rule.ipv4, *rule.ipv6] if c in WORLD]
+
+
+def covers_port(
+    protocol: str,
+    from_port: int | None,
+    to_port: int | None,
+    port: int,
+    protocols: Iterable[str] = ("tcp",),
+) -> bool:
+    """True when traffic on ``port`` over one of ``protocols`` matches the rule."""
+    if protocol == "all":
+        return True
+    if protocol not in tuple(protocols):
+        return False
+    if from_port is None:
+        return True
+    last = to_port if to_port is not None else from_port
+    return from_port <= port <= last
+
+
+def is_all_ports(rule: SecurityGroupRule) -> bool:
+    """Every protocol, or every TCP or UDP port."""
+    if rule.protocol == "all":
+        return True
+    if rule.protocol not in ("tcp", "udp"):
+        return False
+    if rule.from_port is None:
+        return True
+    return rule.from_port <= 1 and (rule.to_port or 0) >= 65535
+
+
+def describe_rule(rule: SecurityGroupRule) -> str:
+    """``"TCP 22"``, ``"TCP 1024-2048"`` or ``"all traffic"``."""
+    if rule.protocol == "all":
+        return "all traffic"
+    name = rule.protocol.upper()
+    if rule.from_port is None:
+        return f"all {name} ports"
+    if rule.to_port is None or rule.to_port == rule.from_port:
+        return f"{name} {rule.from_port}"
+    return f"{name} {rule.from_port}-{rule.to_port}"
+
+
+def world_open_ports(
+    group: SecurityGroup,
+    ports: Iterable[int],
+    *,
+    protocols: Iterable[str] = ("tcp",),
+    include_all_ports_rules: bool = True,
+) -> list[tuple[SecurityGroupRule, str, list[int]]]:
+    """Ingress rules letting the internet reach any of ``ports``.
+
+    Returns:
+        ``(rule, world_cidr, ports_it_opens)`` per offending rule and peer.
+    """
+    wanted = list(ports)
+    found: list[tuple[SecurityGroupRule, str, list[int]]] = []
+    for rule in group.ingress:
+        if not include_all_ports_rules and is_all_ports(rule):
+            continue
+        for cidr in world_cidrs(rule):
+            hit = [
+                p
+                for p in wanted
+                if covers_port(rule.protocol, rule.from_port, rule.to_port, p, protocols)
+            ]
+            if hit:
+                found.append((rule, cidr, hit))
+    return found
+
+
+def nacl_world_allows(acl: NetworkAcl, port: int) -> list[str]:
+    """The world peers (``0.0.0.0/0``, ``::/0``) whose first matching ingress rule allows ``port``.
+
+    NACL rules are evaluated in rule-number order and the first match wins; for
+    a source anywhere on the internet only rules for the whole world range
+    match every time, so those decide.
+    """
+    entries = sorted((e for e in acl.entries if not e.egress), key=lambda e: e.rule_number)
+    allowed: list[str] = []
+    for cidr in WORLD:
+        for entry in entries:
+            if entry.cidr != cidr:
+                continue
+            if covers_port(entry.protocol, entry.from_port, entry.to_port, port, ("tcp",)):
+                if entry.action == "allow":
+                    allowed.append(cidr)
+                break
+    return allowed
+
+
+def security_group_port_hits(
+    inventory: Inventory,
+    ports: dict[int, str],
+    *,
+    protocols: Iterable[str] = ("tcp",),
+    include_all_ports_rules: bool = True,
+) -> Iterator[Hit]:
+    """One hit per security group that lets the internet reach one of ``ports``.
+
+    Args:
+        inventory: the inventory (``ec2.security_groups`` read).
+        ports: port number to the service it usually carries, e.g. ``{22: "SSH"}``.
+        protocols: transport protocols to consider besides "all traffic" rules.
+        include_all_ports_rules: False to leave rules opening every port to the
+            all-ports check, so one rule is not reported once per port family.
+    """
+    for ec2 in inventory.ec2_regions():
+        for group in ec2.security_groups or []:
+            found = world_open_ports(
+                group,
+                ports,
+                protocols=protocols,
+                include_all_ports_rules=include_all_ports_rules,
+            )
+            if not found:
+                continue
+            opened = sorted({p for _, _, hit in found for p in hit})
+            peers = sorted({cidr for _, cidr, _ in found})
+            rules = sorted({describe_rule(rule) for rule, _, _ in found})
+            what = ", ".join(f"{p} ({ports[p]})" for p in opened)
+            yield Hit(
+                region=ec2.region,
+                resource_id=group.id,
+                resource_arn=inventory.arn("ec2", ec2.region, f"security-group/{group.id}"),
+                detail=(
+                    f"Security group {group.name} ({group.id}) lets {' and '.join(peers)} reach "
+                    f"port {what} through {', '.join(rules)}."
+                ),
+            )

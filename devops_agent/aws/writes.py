@@ -1,0 +1,197 @@
+"""What every AWS write shares: its result model, its errors, its checks of ids.
+
+Writes run only on the apply path, with the write role's session (see
+:mod:`devops_agent.aws.operations`). Each returns a :class:`Change`: one line of
+what was done, the resource it was done to, and the IAM action it took.
+
+* :func:`write_errors` is :func:`~devops_agent.aws.aws_errors` for writes: an
+  access-denied answer names the **write** role as the one to fix.
+* :func:`ec2_call` previews an EC2 write with ``DryRun=True`` before making it,
+  so a write role that may not act fails on the preview, before any change.
+* :func:`resource_id`, :func:`cidr_block`, :func:`tag_map` validate what people
+  type, before any API call.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from devops_agent.aws import _ACCESS_DENIED, AwsModel, aws_errors
+from devops_agent.errors import BadInput, ServiceError
+
+__all__ = [
+    "Change",
+    "cidr_block",
+    "ec2_call",
+    "resource_id",
+    "tag_list",
+    "tag_map",
+    "write_errors",
+]
+
+_ID = "(?:[0-9a-f]{8}|[0-9a-f]{17})"
+#: What EC2 ids look like, by prefix, for the error message.
+_ID_EXAMPLE = "0123456789abcdef0"
+_TAG_KEY = re.compile(r"^[\w .:/=+\-@]{1,128}$")
+_TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{0,256}$")
+
+
+class Change(AwsModel):
+    """What one write did."""
+
+    action: str
+    """The IAM action it took, e.g. ``ec2:CreateSecurityGroup``."""
+    resource: str
+    """The id, name or ARN it changed or created."""
+    message: str
+    """One line for people: what happened."""
+
+
+@contextmanager
+def write_errors(
+    action: str, *, resource: str | None = None, region: str | None = None
+) -> Iterator[None]:
+    """:func:`~devops_agent.aws.aws_errors` for a write: access denied names the write role.
+
+    Raises:
+        ServiceError: AWS refused or failed (``code`` = the AWS code).
+        BadInput: botocore rejected a parameter before sending it.
+    """
+    try:
+        with aws_errors(action, resource=resource, region=region):
+            yield
+    except ServiceError as exc:
+        if exc.code not in _ACCESS_DENIED:
+            raise
+        raise ServiceError(
+            exc.message,
+            code=exc.code,
+            remedy=f'Add "{action}" to the write role\'s policy (the role in the '
+            "aws-write-role-to-assume input), and check that no SCP, permissions boundary "
+            "or resource policy denies it.",
+        ) from exc
+
+
+def ec2_call(
+    ec2: Any,
+    method: str,
+    action: str,
+    *,
+    resource: str | None = None,
+    region: str | None = None,
+    **params: Any,
+) -> dict[str, Any]:
+    """Make an EC2 write after previewing it with ``DryRun=True``.
+
+    AWS answers the preview with ``DryRunOperation`` (the write role may do it) or
+    ``UnauthorizedOperation`` (it may not: raised here, nothing changed). A
+    stand-in that ignores ``DryRun`` (moto does for a few calls, e.g.
+    CreateRouteTable, CreateNatGateway, DeleteSubnet) has already made the change
+    when it answers normally; that answer is then the result, and the call is
+    never made twice.
+
+    Args:
+        ec2: an EC2 client of the write session.
+        method: the client method, e.g. ``"create_security_group"``.
+        action: the IAM action, e.g. ``"ec2:CreateSecurityGroup"``.
+        resource: what the call is about, for error messages.
+        region: the region, for error messages.
+        **params: the call's parameters (without ``DryRun``).
+
+    Returns:
+        The call's answer.
+    """
+    call = getattr(ec2, method)
+    with write_errors(action, resource=resource, region=region):
+        try:
+            answer: dict[str, Any] = call(DryRun=True, **params)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "DryRunOperation":
+                raise
+        else:
+            return answer
+        result: dict[str, Any] = call(**params)
+        return result
+
+
+def resource_id(value: str, prefix: str, what: str) -> str:
+    """An EC2 resource id, lower-cased, after checking its shape.
+
+    Args:
+        value: what was typed, e.g. ``"sg-0123456789abcdef0"``.
+        prefix: the id prefix, e.g. ``"sg"``.
+        what: the resource's name in messages, e.g. ``"security group"``.
+
+    Raises:
+        BadInput: not ``prefix-`` followed by 8 or 17 hex digits.
+    """
+    cleaned = value.strip().lower()
+    if not re.fullmatch(f"{re.escape(prefix)}-{_ID}", cleaned):
+        raise BadInput(
+            f"Not a {what} id: '{value}'. {what.capitalize()} ids look like "
+            f"{prefix}-{_ID_EXAMPLE} ({prefix}- followed by 8 or 17 hex digits)."
+        )
+    return cleaned
+
+
+def cidr_block(value: str, *, ipv6: bool = True) -> str:
+    """A CIDR block in canonical form, e.g. ``10.0.0.0/8``.
+
+    Raises:
+        BadInput: not a CIDR, host bits set, or IPv6 where only IPv4 is allowed.
+    """
+    text = value.strip()
+    if "/" not in text:
+        raise BadInput(f"'{value}' is not a CIDR block; write it as 10.0.0.0/16 or 2001:db8::/56.")
+    try:
+        network = ipaddress.ip_network(text, strict=True)
+    except ValueError as exc:
+        try:
+            loose = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise BadInput(f"'{value}' is not a CIDR block ({exc}).") from None
+        raise BadInput(f"'{value}' has host bits set; did you mean {loose}?") from None
+    if network.version == 6 and not ipv6:
+        raise BadInput(f"'{value}' is IPv6; an IPv4 CIDR block is needed here.")
+    return str(network)
+
+
+def tag_map(raw: Mapping[str, str] | None = None, *specs: str) -> dict[str, str]:
+    """Tags from ``KEY=VALUE`` pairs and comma lists of them, checked for AWS's rules.
+
+    Args:
+        raw: pairs already split, e.g. ``{"env": "prod"}``.
+        *specs: strings like ``"env=prod,team=web"``.
+
+    Raises:
+        BadInput: a tag without ``=``, an ``aws:`` key, or characters AWS rejects.
+    """
+    tags: dict[str, str] = dict(raw or {})
+    for spec in specs:
+        for part in filter(None, (p.strip() for p in spec.split(","))):
+            key, eq, value = part.partition("=")
+            if not eq:
+                raise BadInput(f"Tag '{part}' needs a value: write KEY=VALUE.")
+            tags[key.strip()] = value.strip()
+    for key, value in tags.items():
+        if key.lower().startswith("aws:"):
+            raise BadInput(f"Tag key '{key}': keys starting with aws: are reserved by AWS.")
+        if not _TAG_KEY.match(key) or not _TAG_VALUE.match(value):
+            raise BadInput(
+                f"Tag {key}={value} is not allowed: keys are 1-128 and values 0-256 letters, "
+                "digits, spaces and _ . : / = + - @."
+            )
+    if len(tags) > 50:
+        raise BadInput(f"{len(tags)} tags given; AWS allows at most 50 per resource.")
+    return tags
+
+
+def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
+    """AWS's ``[{"Key": k, "Value": v}]`` form of a tag dict, sorted by key."""
+    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]

@@ -1,0 +1,152 @@
+"""Cloning a repository into the workspace without the token ever touching disk or a URL.
+
+The token reaches git only through the environment of the one ``git clone`` process,
+as an ``http.<server>/.extraHeader`` setting (``GIT_CONFIG_COUNT``/``_KEY_n``/``_VALUE_n``,
+git 2.31+). So it is not in the clone URL, not in ``.git/config`` (git never writes
+environment settings there), not in the process's arguments (``ps`` shows none), and it
+is sent only to the GitHub server named, never to another host. Credential helpers are
+switched off for the command, so none can store it either. Whatever git prints is
+redacted before it is shown.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from devops_agent.errors import BadInput, ConfigError, ServiceError
+from devops_agent.gh.common import GhModel, check_repository
+
+#: Seconds a clone may take before it is stopped.
+CLONE_TIMEOUT = 300.0
+
+
+class CloneResult(GhModel):
+    """Where a clone landed and what it holds."""
+
+    repository: str
+    path: str
+    """Absolute path of the working tree."""
+    head: str
+    """Commit checked out (HEAD)."""
+    branch: str
+    """Branch checked out (empty for a detached HEAD)."""
+    shallow: bool
+    """True when history was cut at ``depth`` commits."""
+    depth: int | None = None
+
+
+def clone_url(server_url: str, repository: str) -> str:
+    """``https://github.com/OWNER/NAME.git`` (or the GHES server's), never with credentials."""
+    return f"{server_url.rstrip('/')}/{check_repository(repository)}.git"
+
+
+def auth_environment(server_url: str, token: str) -> dict[str, str]:
+    """Environment entries that make git send the token to ``server_url`` only."""
+    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    return {
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": f"http.{server_url.rstrip('/')}/.extraheader",
+        "GIT_CONFIG_VALUE_0": f"AUTHORIZATION: basic {basic}",
+    }
+
+
+def _scrub(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[REDACTED]")
+    return text
+
+
+def clone(
+    url: str,
+    dest: Path,
+    *,
+    repository: str,
+    token: str | None = None,
+    server_url: str = "",
+    depth: int | None = 1,
+    ref: str | None = None,
+    timeout: float = CLONE_TIMEOUT,
+) -> CloneResult:
+    """Clone ``url`` into ``dest`` (which must not exist yet).
+
+    Args:
+        url: what to clone: :func:`clone_url`, or a ``file://`` URL (tests, mirrors).
+        dest: the new working tree.
+        repository: ``owner/name``, for the result and messages.
+        token: sent as an HTTP header to ``server_url`` only; never written anywhere.
+        server_url: the GitHub server the token belongs to (``GITHUB_SERVER_URL``).
+        depth: commits of history to fetch (``None`` for all); 1 by default.
+        ref: branch or tag to check out (the default branch when omitted).
+        timeout: seconds before the clone is stopped.
+    """
+    git = shutil.which("git")
+    if git is None:
+        raise ConfigError("git is not installed on this runner; `repo clone` needs it.")
+    if dest.exists():
+        raise BadInput(
+            f"{dest} already exists; nothing was cloned.", remedy="Remove it or clone elsewhere."
+        )
+    if depth is not None and depth < 1:
+        raise BadInput("--depth must be 1 or more.")
+    if ref is not None and (ref.startswith("-") or not ref.strip()):
+        raise BadInput(f"'{ref}' is not a branch or tag name.")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("GIT_CONFIG_") and k not in ("GIT_ASKPASS", "SSH_ASKPASS")
+    }
+    env.update(GIT_TERMINAL_PROMPT="0", GIT_ASKPASS="", GCM_INTERACTIVE="never")
+    basic = ""
+    if token:
+        if not server_url:
+            raise ConfigError("A token needs the server it belongs to (GITHUB_SERVER_URL).")
+        extra = auth_environment(server_url, token)
+        env.update(extra)
+        basic = extra["GIT_CONFIG_VALUE_0"].removeprefix("AUTHORIZATION: basic ")
+    args = [git, "-c", "credential.helper=", "clone", "--quiet", "--no-tags"]
+    if depth is not None:
+        args += ["--depth", str(depth)]
+    if ref:
+        args += ["--branch", ref]
+    args += ["--", url, str(dest)]
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        proc = subprocess.run(  # noqa: S603 - fixed git arguments, no shell
+            args, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise ServiceError(
+            f"Cloning {repository} took longer than {timeout:.0f} s and was stopped.",
+            code="timeout",
+            remedy="Clone with a smaller --depth.",
+        ) from None
+    if proc.returncode != 0:
+        shutil.rmtree(dest, ignore_errors=True)
+        message = _scrub(proc.stderr.strip() or proc.stdout.strip(), [token or "", basic])
+        raise ServiceError(
+            f"git could not clone {repository}: {message[-500:]}",
+            code=f"git-{proc.returncode}",
+            remedy="Check the repository name and that the token can read its contents "
+            "(`contents: read`).",
+        )
+
+    def rev(*what: str) -> str:
+        out = subprocess.run(  # noqa: S603 - fixed git arguments, no shell
+            [git, "-C", str(dest), *what], capture_output=True, text=True, check=False
+        )
+        return out.stdout.strip()
+
+    return CloneResult(
+        repository=repository,
+        path=str(dest.resolve()),
+        head=rev("rev-parse", "HEAD"),
+        branch=rev("branch", "--show-current"),
+        shallow=rev("rev-parse", "--is-shallow-repository") == "true",
+        depth=depth,
+    )

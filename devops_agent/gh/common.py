@@ -1,0 +1,260 @@
+"""What every GitHub read and change shares: models, error translation, raw calls, safe POSTs.
+
+* :class:`GhModel` is the base of every typed result (frozen, JSON-ready).
+* :func:`github_errors` turns PyGithub and network failures into a
+  :class:`~devops_agent.errors.ServiceError` that names the permission to add.
+* :func:`api` calls an endpoint PyGithub has no method for, through the run's
+  client (same token, base URL, retries and rate-limit handling).
+* :func:`post_once` creates something at most once: a POST is not retried by
+  the client (see :mod:`devops_agent.gh`), so after an answer that leaves the
+  outcome unknown (5xx, dropped connection) it looks before posting again, and
+  after a rate-limit answer (GitHub did nothing) it waits as ``Retry-After`` says.
+* :func:`fetch_redirect` downloads what GitHub redirects to (logs), never
+  sending the token to the other host, and never reading more than a bound.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from devops_agent.errors import BadInput, ConfigError, ServiceError
+from devops_agent.gh import service_error
+
+if TYPE_CHECKING:
+    from github import Github
+
+T = TypeVar("T")
+
+#: ``owner/name`` as GitHub allows them (owners: 39 characters, names: 100).
+REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
+#: A login or organization name.
+LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
+#: A repository name without its owner.
+REPO_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
+#: Longest wait for a ``Retry-After`` on a POST before giving up.
+MAX_POST_WAIT = 60.0
+
+_ADMIN = (
+    "The workflow token (`github.token`) can never change repository administration "
+    "(settings, collaborators, creating or deleting repositories). Pass a fine-grained "
+    "personal access token or a GitHub App token with **Administration: read and write** "
+    "as the `github-token` input."
+)
+
+
+class GhModel(BaseModel):
+    """Base of the GitHub result models: immutable, JSON-ready."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+def permission_remedy(permission: str) -> str:
+    """What to add to the workflow's ``permissions:`` block for ``permission``."""
+    if permission.startswith("administration"):
+        return _ADMIN
+    return f"Add `{permission}` to the workflow's `permissions:` block (or to the token's grants)."
+
+
+@contextmanager
+def github_errors(action: str, *, permission: str = "") -> Iterator[None]:
+    """Translate PyGithub and network failures inside the block into :class:`ServiceError`.
+
+    Args:
+        action: what was being done, for the message ("merge pull request #3").
+        permission: the ``permissions:`` entry the call needs ("pull-requests: write"),
+            named in the remedy of a 403.
+    """
+    import requests
+    from github import GithubException
+
+    try:
+        yield
+    except GithubException as exc:
+        error = service_error(exc, action)
+        if exc.status == 403 and permission and "rate limit" not in error.message.lower():
+            error.remedy = permission_remedy(permission)
+            needs = (
+                "a token with Administration: write (the workflow token cannot have it)"
+                if permission.startswith("administration")
+                else f"`{permission}`"
+            )
+            error.message = f"{error.message} It needs {needs}."
+            error.args = (error.message,)
+        raise error from None
+    except (requests.RequestException, OSError) as exc:
+        raise ServiceError(
+            f"Could not reach GitHub to {action}: {exc.__class__.__name__}.",
+            code="network",
+            remedy="GitHub may be unreachable or degraded; re-run the command.",
+        ) from None
+
+
+def require_github(gh: Github | None) -> Github:
+    """The run's client, or a configuration error that says how to get one."""
+    if gh is None:
+        raise ConfigError(
+            "GitHub commands need a token.",
+            remedy="Set GITHUB_TOKEN (locally) or the `github-token` input (in a workflow).",
+        )
+    return gh
+
+
+def check_repository(name: str) -> str:
+    """Validate ``owner/name``; returns it unchanged."""
+    if not REPOSITORY.fullmatch(name or ""):
+        raise BadInput(
+            f"'{name}' is not a repository name.",
+            remedy="Write it as OWNER/NAME, e.g. `acme/platform`.",
+        )
+    return name
+
+
+def check_login(login: str) -> str:
+    """Validate a user or organization login (a leading ``@`` is dropped)."""
+    login = (login or "").removeprefix("@")
+    if not LOGIN.fullmatch(login):
+        raise BadInput(f"'{login}' is not a GitHub login.")
+    return login
+
+
+def api(
+    gh: Github,
+    method: str,
+    path: str,
+    *,
+    body: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None,
+) -> Any:
+    """Call ``path`` (``/repos/...``, relative to ``GITHUB_API_URL``) and return the JSON."""
+    _, data = gh.requester.requestJsonAndCheck(method, path, parameters=params, input=body)
+    return data
+
+
+def _status(exc: BaseException) -> int:
+    return int(getattr(exc, "status", 0) or 0)
+
+
+def _retry_after(exc: BaseException) -> float:
+    """Seconds GitHub asks to wait: ``Retry-After``, else until ``X-RateLimit-Reset``."""
+    headers = getattr(exc, "headers", None) or {}
+    lowered = {str(k).lower(): v for k, v in dict(headers).items()}
+    try:
+        return float(lowered["retry-after"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return max(float(lowered["x-ratelimit-reset"]) - time.time(), 1.0)
+    except (KeyError, ValueError):
+        return 0.0
+
+
+def post_once(
+    action: str,
+    attempt: Callable[[], T],
+    look: Callable[[], T | None],
+    *,
+    tries: int = 3,
+    sleep: Callable[[float], None] = time.sleep,
+    permission: str = "",
+) -> T:
+    """Create something once: retry only when GitHub surely did not, or after looking.
+
+    Args:
+        action: what is being created, for messages.
+        attempt: makes the POST and returns the created thing.
+        look: finds the thing if an earlier attempt did create it (``None`` otherwise).
+        tries: attempts in all.
+        sleep: waits between attempts (tests pass a recorder).
+        permission: the ``permissions:`` entry the call needs, for a 403's remedy.
+    """
+    import requests
+    from github import GithubException, RateLimitExceededException
+
+    last: BaseException | None = None
+    wait = 1.0
+    for n in range(tries):
+        try:
+            return attempt()
+        except RateLimitExceededException as exc:  # GitHub did nothing: wait and retry
+            last = exc
+            pause = _retry_after(exc) or 60.0
+            if pause > MAX_POST_WAIT or n == tries - 1:
+                break
+            sleep(pause)
+            continue
+        except GithubException as exc:
+            if _status(exc) == 429:
+                last = exc
+                pause = _retry_after(exc) or wait
+                if pause > MAX_POST_WAIT or n == tries - 1:
+                    break
+                sleep(pause)
+                continue
+            if _status(exc) < 500:
+                with github_errors(action, permission=permission):
+                    raise
+            last = exc
+        except (requests.RequestException, OSError) as exc:
+            last = exc
+        # The outcome is unknown: look before trying again.
+        with github_errors(f"check whether GitHub did {action}"):
+            found = look()
+        if found is not None:
+            return found
+        if n < tries - 1:
+            sleep(wait)
+            wait *= 2
+    if isinstance(last, GithubException):
+        with github_errors(action, permission=permission):
+            raise last
+    raise ServiceError(
+        f"GitHub did not {action} after {tries} tries ({last.__class__.__name__}).",
+        code="5xx",
+        remedy="GitHub may be degraded; try again later.",
+    )
+
+
+def fetch_redirect(
+    gh: Github, path: str, *, max_bytes: int, keep: str = "tail", max_read: int = 64 << 20
+) -> bytes:
+    """Follow the 302 GitHub answers on ``path`` (logs) and keep at most ``max_bytes``.
+
+    The redirect target is a signed URL on another host: the request to it carries no
+    token. With ``keep="tail"`` a body longer than the bound keeps its end (where a
+    failure is), reading no more than ``max_read`` bytes in all; otherwise its start.
+    """
+    import requests
+
+    headers, _ = gh.requester.requestBlobAndCheck("GET", path)
+    location = {str(k).lower(): v for k, v in headers.items()}.get("location")
+    if not location:
+        raise ServiceError(f"GitHub did not redirect {path} to a download.", code="no-redirect")
+    chunks: list[bytes] = []
+    size = 0
+    with requests.get(location, stream=True, timeout=30, allow_redirects=True) as resp:
+        if resp.status_code >= 400:
+            raise ServiceError(
+                f"The download GitHub pointed to answered {resp.status_code}.",
+                code=str(resp.status_code),
+                remedy="Logs expire after the repository's retention period.",
+            )
+        read = 0
+        for chunk in resp.iter_content(64 * 1024):
+            chunks.append(chunk)
+            size += len(chunk)
+            read += len(chunk)
+            if read >= max_read:
+                break
+            if keep == "tail":
+                while size - len(chunks[0]) >= max_bytes and len(chunks) > 1:
+                    size -= len(chunks.pop(0))
+            elif size >= max_bytes:
+                break
+    data = b"".join(chunks)
+    return data[-max_bytes:] if keep == "tail" else data[:max_bytes]

@@ -1,0 +1,384 @@
+"""Pull requests: listings, whether one may be merged and why not, merges and reviews.
+
+:func:`merge_readiness` answers the question a careful maintainer asks before pressing
+the button, from what GitHub reports: the PR is open, not a draft and merges cleanly;
+every commit status and check run on its head has passed (the action's own
+``devops-agent`` check run excepted: it is this run); branch protection's required
+approvals are there and nobody's latest review asks for changes. Planners call it to
+refuse early with the reasons, and the apply path calls it again just before merging,
+because all of it can change in between.
+
+**devops-agent never approves a pull request.** :func:`review` accepts only
+``COMMENT`` and ``REQUEST_CHANGES``; no code path sends ``APPROVE``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field
+
+from devops_agent.errors import BadInput, Refused, ServiceError
+from devops_agent.gh.checks import CHECK_NAME
+from devops_agent.gh.common import (
+    GhModel,
+    api,
+    check_login,
+    check_repository,
+    github_errors,
+    post_once,
+)
+from devops_agent.gh.repos import branch_protection
+
+if TYPE_CHECKING:
+    from github import Github
+
+MERGE_METHODS = ("merge", "squash", "rebase")
+#: The only review events devops-agent ever sends.
+REVIEW_EVENTS = ("COMMENT", "REQUEST_CHANGES")
+ReviewEvent = Literal["COMMENT", "REQUEST_CHANGES"]
+_PASSED = ("success", "neutral", "skipped")
+
+
+class PullSummary(GhModel):
+    """A pull request in a listing, or read before a merge."""
+
+    number: int
+    title: str
+    """As its author wrote it: untrusted text."""
+    state: str
+    author: str
+    draft: bool = False
+    merged: bool = False
+    head_ref: str
+    head_sha: str
+    base_ref: str
+    mergeable: bool | None = None
+    """``None`` while GitHub is still computing it."""
+    mergeable_state: str = "unknown"
+    labels: list[str] = Field(default_factory=list)
+    html_url: str = ""
+    created_at: datetime | None = None
+
+
+class CheckOutcome(GhModel):
+    """One commit status or check run on a PR's head."""
+
+    name: str
+    kind: Literal["status", "check"]
+    state: Literal["success", "failure", "pending"]
+    detail: str = ""
+    """The conclusion or state GitHub reported."""
+    url: str = ""
+
+
+class Readiness(GhModel):
+    """Whether a pull request may be merged now, and if not, every reason."""
+
+    number: int
+    head_sha: str
+    base_ref: str
+    ready: bool
+    reasons: list[str] = Field(default_factory=list)
+    checks: list[CheckOutcome] = Field(default_factory=list)
+    approvals: int = 0
+    required_approvals: int = 0
+    changes_requested_by: list[str] = Field(default_factory=list)
+    protection_readable: bool = True
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def _pull(data: dict[str, Any]) -> PullSummary:
+    return PullSummary(
+        number=int(data["number"]),
+        title=str(data.get("title") or ""),
+        state=str(data.get("state") or ""),
+        author=str((data.get("user") or {}).get("login") or ""),
+        draft=bool(data.get("draft")),
+        merged=bool(data.get("merged") or data.get("merged_at")),
+        head_ref=str(data["head"]["ref"]),
+        head_sha=str(data["head"]["sha"]),
+        base_ref=str(data["base"]["ref"]),
+        mergeable=data.get("mergeable"),
+        mergeable_state=str(data.get("mergeable_state") or "unknown"),
+        labels=[str(label.get("name")) for label in data.get("labels") or []],
+        html_url=str(data.get("html_url") or ""),
+        created_at=_when(data.get("created_at")),
+    )
+
+
+def get_pull(
+    gh: Github,
+    repository: str,
+    number: int,
+    *,
+    settle: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> PullSummary:
+    """One pull request. With ``settle``, wait (1, 2, 4 s) while GitHub computes mergeability."""
+    path = f"/repos/{check_repository(repository)}/pulls/{number}"
+    try:
+        with github_errors(f"read pull request #{number}", permission="pull-requests: read"):
+            pull = _pull(api(gh, "GET", path))
+            for pause in (1.0, 2.0, 4.0):
+                if not settle or pull.mergeable is not None or pull.state != "open":
+                    break
+                sleep(pause)
+                pull = _pull(api(gh, "GET", path))
+    except ServiceError as exc:
+        if exc.code == "404":
+            raise BadInput(f"{repository} has no pull request #{number}.") from None
+        raise
+    return pull
+
+
+def list_pulls(
+    gh: Github,
+    repository: str,
+    *,
+    state: str = "open",
+    label: str | None = None,
+    author: str | None = None,
+    limit: int = 50,
+) -> list[PullSummary]:
+    """Pull requests, newest first, filtered by label and author."""
+    if state not in ("open", "closed", "all"):
+        raise BadInput(f"--state must be open, closed or all, not '{state}'.")
+    author = check_login(author) if author else None
+    found: list[PullSummary] = []
+    page = 1
+    with github_errors(f"list the pull requests of {repository}", permission="pull-requests: read"):
+        while len(found) < limit:
+            batch = api(
+                gh,
+                "GET",
+                f"/repos/{check_repository(repository)}/pulls",
+                params={"state": state, "per_page": 100, "page": page},
+            )
+            for data in batch:
+                pull = _pull(data)
+                if label and label.lower() not in {n.lower() for n in pull.labels}:
+                    continue
+                if author and pull.author.lower() != author.lower():
+                    continue
+                found.append(pull)
+            if len(batch) < 100 or page >= 10:
+                break
+            page += 1
+    return found[:limit]
+
+
+def head_checks(gh: Github, repository: str, sha: str) -> list[CheckOutcome]:
+    """Commit statuses (newest per context) and check runs (latest per name) on ``sha``.
+
+    The action's own ``devops-agent`` check run is left out: it describes this run.
+    """
+    outcomes: list[CheckOutcome] = []
+    with github_errors(f"read the checks on {sha[:7]}", permission="checks: read"):
+        combined = api(gh, "GET", f"/repos/{repository}/commits/{sha}/status")
+        for status in combined.get("statuses") or []:
+            state = status.get("state")
+            outcomes.append(
+                CheckOutcome(
+                    name=str(status.get("context")),
+                    kind="status",
+                    state="success"
+                    if state == "success"
+                    else "pending"
+                    if state == "pending"
+                    else "failure",
+                    detail=str(state),
+                    url=str(status.get("target_url") or ""),
+                )
+            )
+        page = 1
+        while True:
+            data = api(
+                gh,
+                "GET",
+                f"/repos/{repository}/commits/{sha}/check-runs",
+                params={"per_page": 100, "page": page, "filter": "latest"},
+            )
+            for run in data.get("check_runs") or []:
+                if run.get("name") == CHECK_NAME:
+                    continue
+                if run.get("status") != "completed":
+                    state, detail = "pending", str(run.get("status"))
+                else:
+                    detail = str(run.get("conclusion"))
+                    state = "success" if detail in _PASSED else "failure"
+                outcomes.append(
+                    CheckOutcome(
+                        name=str(run.get("name")),
+                        kind="check",
+                        state=state,  # type: ignore[arg-type]
+                        detail=detail,
+                        url=str(run.get("html_url") or ""),
+                    )
+                )
+            if len(data.get("check_runs") or []) < 100:
+                break
+            page += 1
+    return outcomes
+
+
+def reviews_summary(gh: Github, repository: str, number: int) -> tuple[int, list[str]]:
+    """Approvals (each reviewer's latest verdict) and who asks for changes."""
+    latest: dict[str, str] = {}
+    page = 1
+    with github_errors(f"read the reviews of #{number}", permission="pull-requests: read"):
+        while True:
+            batch = api(
+                gh,
+                "GET",
+                f"/repos/{repository}/pulls/{number}/reviews",
+                params={"per_page": 100, "page": page},
+            )
+            for review in batch:
+                state = review.get("state")
+                if state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
+                    latest[str((review.get("user") or {}).get("login"))] = str(state)
+            if len(batch) < 100:
+                break
+            page += 1
+    approvals = sum(1 for s in latest.values() if s == "APPROVED")
+    return approvals, sorted(u for u, s in latest.items() if s == "CHANGES_REQUESTED")
+
+
+def merge_readiness(
+    gh: Github,
+    repository: str,
+    number: int,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Readiness:
+    """Whether pull request ``number`` may be merged now; every reason it may not."""
+    pull = get_pull(gh, repository, number, settle=True, sleep=sleep)
+    reasons: list[str] = []
+    if pull.merged:
+        reasons.append(f"#{number} is already merged.")
+    elif pull.state != "open":
+        reasons.append(f"#{number} is closed.")
+    if pull.draft:
+        reasons.append(f"#{number} is a draft; mark it ready for review first.")
+    if pull.mergeable is False:
+        reasons.append(
+            f"#{number} does not merge cleanly into {pull.base_ref} (conflicts); "
+            "update the branch first."
+        )
+    elif pull.mergeable is None and pull.state == "open":
+        reasons.append("GitHub has not finished checking whether it merges cleanly; try again.")
+    checks = head_checks(gh, repository, pull.head_sha)
+    failing = [c for c in checks if c.state == "failure"]
+    pending = [c for c in checks if c.state == "pending"]
+    if failing:
+        names = ", ".join(f"{c.name} ({c.detail})" for c in failing)
+        reasons.append(f"Checks fail on the head commit {pull.head_sha[:7]}: {names}.")
+    if pending:
+        names = ", ".join(c.name for c in pending)
+        reasons.append(f"Checks are still running on {pull.head_sha[:7]}: {names}; wait for them.")
+    protection = branch_protection(gh, repository, pull.base_ref)
+    approvals, changes = reviews_summary(gh, repository, number)
+    present = {c.name for c in checks}
+    missing_checks = [c for c in protection.required_checks if c not in present]
+    if missing_checks:
+        reasons.append(
+            f"Required checks have not reported on {pull.head_sha[:7]}: "
+            + ", ".join(missing_checks)
+            + "."
+        )
+    if changes:
+        reasons.append("Changes are requested by " + ", ".join("@" + u for u in changes) + ".")
+    if approvals < protection.required_approvals:
+        reasons.append(
+            f"Branch protection on {pull.base_ref} requires {protection.required_approvals} "
+            f"approving review{'s' if protection.required_approvals != 1 else ''}; "
+            f"#{number} has {approvals}."
+        )
+    if pull.mergeable_state == "blocked" and not reasons:
+        reasons.append(
+            "GitHub reports the merge blocked by branch protection (required reviews or "
+            "checks); the token cannot read the protection rules to say which."
+        )
+    return Readiness(
+        number=number,
+        head_sha=pull.head_sha,
+        base_ref=pull.base_ref,
+        ready=not reasons,
+        reasons=reasons,
+        checks=checks,
+        approvals=approvals,
+        required_approvals=protection.required_approvals,
+        changes_requested_by=changes,
+        protection_readable=protection.readable,
+    )
+
+
+def merge(gh: Github, repository: str, number: int, *, method: str, sha: str) -> str:
+    """Merge ``number`` if its head is still ``sha``; returns the merge commit's SHA.
+
+    The PUT is retried by the client after a 5xx; a retry that finds the PR already
+    merged (405) is the first attempt's success, so the PR is read back to tell.
+    """
+    from github import GithubException
+
+    if method not in MERGE_METHODS:
+        raise BadInput(f"--method must be one of {', '.join(MERGE_METHODS)}, not '{method}'.")
+    path = f"/repos/{check_repository(repository)}/pulls/{number}/merge"
+    try:
+        data = api(gh, "PUT", path, body={"merge_method": method, "sha": sha})
+        return str(data.get("sha") or "")
+    except GithubException as exc:
+        if exc.status == 409:
+            raise Refused(
+                f"The head of #{number} moved since the plan was made; nothing was merged.",
+                remedy="Ask for the merge again so the plan matches the code under review.",
+            ) from None
+        if exc.status == 405:
+            with github_errors(f"read pull request #{number}"):
+                after = _pull(api(gh, "GET", f"/repos/{repository}/pulls/{number}"))
+            if after.merged and after.head_sha == sha:
+                return "already merged"
+            message = (exc.data or {}).get("message") if isinstance(exc.data, dict) else None
+            raise Refused(
+                f"GitHub refused to merge #{number}: {message or 'not mergeable'}."
+            ) from None
+        with github_errors(f"merge pull request #{number}", permission="contents: write"):
+            raise
+
+
+def review(gh: Github, repository: str, number: int, event: str, body: str) -> str:
+    """Post a review that comments or requests changes; returns its URL.
+
+    Anything else, ``APPROVE`` above all, is refused: devops-agent never approves.
+    """
+    if event not in REVIEW_EVENTS:
+        raise Refused(
+            "devops-agent never approves pull requests: approval is a person's decision.",
+            remedy="Post a review comment or request changes instead.",
+        )
+    if not body.strip():
+        raise BadInput("A review needs text.")
+    path = f"/repos/{check_repository(repository)}/pulls/{number}/reviews"
+
+    def look() -> str | None:
+        from devops_agent.gh.identity import own_login
+
+        mine = own_login(gh)
+        for data in api(gh, "GET", path, params={"per_page": 100}):
+            if (data.get("user") or {}).get("login") == mine and data.get("body") == body:
+                return str(data.get("html_url"))
+        return None
+
+    return post_once(
+        f"review pull request #{number}",
+        lambda: str(api(gh, "POST", path, body={"event": event, "body": body}).get("html_url")),
+        look,
+        permission="pull-requests: write",
+    )

@@ -1,0 +1,149 @@
+"""Shared by the tests/test_aws_ops_*.py modules: an in-process moto account to run
+commands in, plan changes and carry them out through the registered executors.
+
+Each module keeps one ``mock_aws`` account (module-scoped: moto's EC2 backend and
+botocore's models load once) and one boto3 session, shared by the read context
+and the "write role", so a command takes milliseconds. Tests create their own
+resources with their own names, so they do not depend on each other's order.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from devops_agent.actions import Runner
+from devops_agent.app import execute
+from devops_agent.context import DevOpsContext
+from devops_agent.credentials import AwsSessions
+from devops_agent.events import LocalEvent
+from devops_agent.operations import carry_out
+from devops_agent.plans import PlanEntry
+from devops_agent.report import Result, render_body, render_json
+from devops_agent.sanitize import Redactor
+from devops_agent.settings import ActionsEnv, Settings
+
+REPO = "acme/platform"
+_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
+}
+
+
+class _SharedSessions(AwsSessions):
+    """The run's read session is the test's session (no new models loaded per command)."""
+
+    def __init__(self, session: boto3.Session, *args: Any) -> None:
+        super().__init__(*args)
+        self._shared = session
+
+    def read(self) -> boto3.Session:
+        return self._shared
+
+
+@dataclass
+class Writers:
+    """What the apply path hands an executor: here the same moto account."""
+
+    session: boto3.Session
+    gh: Any = None
+    workspace: Path | None = None
+
+    def aws(self) -> boto3.Session:
+        return self.session
+
+    @property
+    def github(self) -> Any:
+        assert self.gh is not None, "this operation needs GitHub"
+        return self.gh
+
+
+@dataclass
+class Account:
+    """One moto account and a workspace to run commands against."""
+
+    session: boto3.Session
+    workspace: Path
+    posted: list[str] = field(default_factory=list)
+    """Everything a command's answer would have posted (body and JSON), for leak checks."""
+
+    def context(self) -> DevOpsContext:
+        environ = {"GITHUB_WORKSPACE": str(self.workspace), "GITHUB_REPOSITORY": REPO}
+        settings, env = Settings.from_env(environ), ActionsEnv.from_env(environ)
+        runner = Runner(env, Redactor(), io.StringIO())
+        return DevOpsContext(
+            settings=settings,
+            env=env,
+            event=LocalEvent(repository=REPO, actor="alice"),
+            requester="alice",
+            repository=REPO,
+            runner=runner,
+            aws=_SharedSessions(self.session, settings, env, runner, "alice"),
+            mode="local",
+        )
+
+    def run(self, command: str) -> Result:
+        result = execute(self.context(), command)
+        self.posted.append(render_body(result) + json.dumps(render_json(result), default=str))
+        return result
+
+    def plan(self, command: str) -> list[PlanEntry]:
+        """The entries of the plan ``command`` proposes (it must propose one)."""
+        result = self.run(command)
+        assert result.status == "planned", f"{result.title}\n{result.text}"
+        assert result.plan_block
+        return [PlanEntry.model_validate(e) for e in result.data["plan"]["entries"]]
+
+    def apply(self, entries: list[PlanEntry], gh: Any = None) -> list[str]:
+        """Carry the entries out through the registered executors, as ``apply`` does."""
+        writers = Writers(self.session, gh, self.workspace)
+        done = [carry_out(entry, writers) for entry in entries]
+        self.posted.extend(done)
+        return done
+
+    def refused(self, command: str, code: int = 2) -> Result:
+        """Run a command that must fail with ``code``; return its result."""
+        result = self.run(command)
+        assert result.exit_code == code, f"{result.status} {result.title}\n{result.text}"
+        assert "devops-agent:plan" not in (result.plan_block or "")
+        return result
+
+    def client(self, service: str, region: str = "us-east-1") -> Any:
+        return self.session.client(service, region_name=region)
+
+
+def open_account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Account]:
+    """A fresh in-process moto account (each module wraps this in a module-scoped fixture)."""
+    patch = pytest.MonkeyPatch()
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        patch.delenv(name, raising=False)
+    for name, value in _AWS_ENV.items():
+        patch.setenv(name, value)
+    try:
+        with mock_aws():
+            yield Account(
+                boto3.Session(region_name="us-east-1"), tmp_path_factory.mktemp("workspace")
+            )
+    finally:
+        patch.undo()
+
+
+def github_client(github: Any) -> Any:
+    """A PyGithub client on the fake GitHub with the workflow token."""
+    from conftest import TOKEN
+
+    from devops_agent.gh import connect
+
+    return connect(TOKEN, github.url)
