@@ -28,16 +28,18 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("command", nargs="+", help='e.g. "ec2 list --region eu-west-1"')
     run.add_argument("--json", action="store_true", help="print the result as JSON")
     audit = sub.add_parser(
-        "audit",
-        help="audit the AWS estate (read-only) with your own credentials; "
-        "`audit merge FILES` merges JSON reports",
+        "audit", help="audit the AWS estate (read-only) with your own credentials"
     )
-    audit.add_argument("merge", nargs="*", metavar="merge FILE", help="merge these JSON reports")
     audit.add_argument("--regions", default="", help="comma list (default: your AWS region)")
     audit.add_argument("--services", default="", help="comma list of ec2,s3,iam,vpc (default: all)")
     audit.add_argument("--json", metavar="PATH", help="write the JSON report here")
     audit.add_argument("--config", default=".github/devops-agent.yml", help="repo config file")
     audit.add_argument("--fail-on", default="never", help="never, low, medium, high or critical")
+    audit_verbs = audit.add_subparsers(dest="audit_verb", metavar="merge", required=False)
+    merge = audit_verbs.add_parser("merge", help="merge JSON reports of several accounts")
+    merge.add_argument("files", nargs="+", metavar="FILE", help="JSON reports to merge")
+    merge.add_argument("--json", dest="merge_json", metavar="PATH", help="write the merged report")
+    merge.add_argument("--fail-on", dest="merge_fail_on", default=None, help="as for audit")
     demo = sub.add_parser(
         "demo", help="try it on a seeded sandbox account (no credentials, no network)"
     )

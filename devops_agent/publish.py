@@ -275,7 +275,9 @@ class Publisher:
             path.write_text(
                 self.runner.redact(json.dumps(content, indent=2, default=str)), encoding="utf-8"
             )
-            self.runner.set_output("report", str(path))
+            # Relative to the workspace: the same path inside the action's container
+            # (/github/workspace) and for later steps on the runner.
+            self.runner.set_output("report", str(REPORT_PATH))
         except OSError as exc:
             self.runner.warning(f"Could not write the report file {path}: {exc}")
 

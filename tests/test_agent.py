@@ -642,7 +642,7 @@ def test_the_agent_stops_itself_at_its_time_limit(ctx):
         ctx,
         "which keys exist?",
         [[call("transfer_to_ec2")], [call("list_key_pairs", region=None)], ModelStep.respond(slow)],
-        seconds=1.5,
+        seconds=2.0,
     )
     assert result.status == "failure"
     assert "time limit" in result.text and "`list_key_pairs`" in result.text
@@ -791,3 +791,17 @@ def test_the_command_language_never_imports_the_sdk():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_malformed_tool_arguments_come_back_to_the_model(ctx):
+    result, model = ask(
+        ctx,
+        "list instances",
+        [
+            [call("transfer_to_ec2")],
+            [function_call("list_instances", "{not json", call_id="bad")],
+            [assistant_message("I could not list them.")],
+        ],
+    )
+    assert result.status == "success", result.text
+    assert json.loads(tool_outputs(model)[0])["error"]["code"] == "InvalidArguments"

@@ -9,8 +9,6 @@ import sys
 
 import pytest
 
-from devops_agent.sandbox.estate import seed
-
 CLI = [sys.executable, "-m", "devops_agent"]
 
 
@@ -29,16 +27,14 @@ def local_env(server_session, aws_endpoint):
     return env
 
 
-def test_run_lists_instances(server_session, local_env):
-    estate = seed(server_session)
+def test_run_lists_instances(estate, local_env):
     proc = cli("run", "ec2 list --region eu-west-1", env=local_env)
     assert proc.returncode == 0, proc.stderr
     assert estate["instances"]["web-2"]["id"] in proc.stdout
     assert "1 EC2 instance in eu-west-1" in proc.stdout
 
 
-def test_run_json(server_session, local_env):
-    seed(server_session)
+def test_run_json(estate, local_env):
     proc = cli("run", "iam users", "--json", env=local_env)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)

@@ -9,15 +9,10 @@ import json
 import pytest
 from conftest import ACTION, REPO, TOKEN
 
-from devops_agent.sandbox.estate import seed
 from devops_agent.sandbox.payloads import comment_event
 
 pytestmark = pytest.mark.e2e
 
-
-@pytest.fixture
-def estate(server_session):
-    return seed(server_session)
 
 
 def answers(github, number):
@@ -61,7 +56,7 @@ def test_ec2_list_on_a_pr_answers_in_one_comment_with_a_check_run(action, github
     assert estate["instances"]["web-1"]["id"] in run.summary
     report = json.loads((run.workspace / ".devops-agent" / "report.json").read_text())
     assert report["status"] == "success"
-    assert run.outputs["report"].endswith("report.json")
+    assert run.outputs["report"] == ".devops-agent/report.json"
     # the whole exchange: permission, reaction, PR head, comment, check run
     assert len(run.requests) <= 5, [(r.method, r.path) for r in run.requests]
 

@@ -11,15 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from devops_agent.sandbox.estate import seed
 from devops_agent.sandbox.payloads import schedule_event
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.in_process]
 
-
-@pytest.fixture
-def estate(server_session):
-    return seed(server_session)
 
 
 def audit_issues(github, state=None):
@@ -44,7 +39,7 @@ def test_schedule_creates_then_updates_then_closes_one_issue(action, github, ser
     assert "legacy-ssh" in issue["body"] and "acme-staging-uploads" in issue["body"]
     assert "```mermaid" in issue["body"]
     assert int(first.outputs["findings"]) > 0
-    report = json.loads(Path(first.outputs["report"]).read_text())
+    report = json.loads((first.workspace / first.outputs["report"]).read_text())
     assert report["schema_version"] == 1 and report["findings"]
     assert "Audit:" in first.summary
 

@@ -15,7 +15,7 @@ from test_gh_commands import DEPLOY, FAILED_LOG, HIDDEN
 
 from devops_agent import plans
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.in_process]
 
 PAT = "ghp_ownerToken0000000000000000000000000000"
 

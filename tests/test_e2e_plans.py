@@ -11,16 +11,11 @@ import pytest
 from conftest import REPO
 
 from devops_agent import plans
-from devops_agent.sandbox.estate import seed
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.in_process]
 
 WRITE_ROLE = "arn:aws:iam::123456789012:role/devops-agent-write"
 
-
-@pytest.fixture
-def estate(server_session):
-    return seed(server_session)
 
 
 def state_of(session, instance_id, region="us-east-1"):

@@ -35,6 +35,7 @@ from agents import (
     Runner,
     retry_policies,
 )
+from agents.exceptions import UserError
 from agents.retry import ModelRetryBackoffSettings
 from agents.run_config import ToolExecutionConfig
 from agents.run_error_handlers import RunErrorHandlerInput, RunErrorHandlerResult
@@ -210,7 +211,6 @@ async def _run(
     request: str,
     *,
     model: Model,
-    processor: JsonlTraceProcessor,
     counter: _Counter,
     extra_guardrails: Sequence[Any],
     seconds: float,
@@ -274,6 +274,8 @@ async def _run(
             return outcome
         outcome.status = "timeout"
         return outcome
+    except UserError:
+        raise  # a bug in how the agents are built: the app reports it as one
     except AgentsException as exc:
         outcome.status = "model_error"
         outcome.error = exc
@@ -330,6 +332,13 @@ def _model_error_text(exc: BaseException | None) -> tuple[str, str, int]:
             "It answered 404. Check the `model` input, and `openai-api` "
             "(`responses` or `chat_completions`) for servers that offer only one API.",
             2,
+        )
+    if isinstance(exc, AgentsException):
+        return (
+            "The agent could not finish",
+            f"The run stopped on {exc.__class__.__name__} (for example a malformed tool call "
+            "from the model). Nothing was changed; ask again, perhaps more narrowly.",
+            1,
         )
     if isinstance(exc, openai.APIStatusError):
         what = f"answered {exc.status_code}"
@@ -443,7 +452,7 @@ def _render(
             status="failure",
             command=command,
             title=title,
-            text=f"{why}\n\n{footer}",
+            text=f"{why} {_done_so_far_text(meta['trace'])}\n\n{footer}",
             exit_code=code,
             data={**data, "error": outcome.error.__class__.__name__ if outcome.error else ""},
         )
@@ -565,7 +574,6 @@ def answer(
                 ctx,
                 request,
                 model=model,
-                processor=processor,
                 counter=counter,
                 extra_guardrails=extra,
                 seconds=limit,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from devops_agent.commands.aws import AWS_COMMANDS
 from devops_agent.commands.github import GITHUB_COMMANDS
 from devops_agent.commands.language import REGION, Invocation, Spec, bind, tokenize
-from devops_agent.errors import UnknownCommand
+from devops_agent.errors import BadInput, UnknownCommand
 from devops_agent.report import Result, Table
 
 if TYPE_CHECKING:
@@ -50,7 +50,14 @@ def match(invocation: Invocation) -> Spec | None:
 
 def run_command(ctx: DevOpsContext, text: str) -> Result:
     """Run one command line, or hand plain language to the agent."""
-    invocation = tokenize(text)
+    try:
+        invocation = tokenize(text)
+    except BadInput:
+        # "why can't the ci role read…": an apostrophe is not a broken command
+        first = text.strip().split(maxsplit=1)[0].lower() if text.strip() else ""
+        if first in _SERVICE_WORDS:
+            raise
+        return plain_language(ctx, text)
     if not invocation.words:
         return help_result(ctx, invocation)
     spec = match(invocation)

@@ -89,22 +89,17 @@ def cli_audit(args: Any) -> int:
     from devops_agent.report import render_body
     from devops_agent.sanitize import Redactor
 
-    words = list(args.merge)
-    if words and words[0] == "merge":
-        files = [Path(p) for p in words[1:]]
-        if not files:
-            raise BadInput(
-                "Give the JSON reports to merge: devops-agent audit merge a.json b.json."
-            )
+    if getattr(args, "audit_verb", None) == "merge":
         reports = []
-        for path in files:
+        for name in args.files:
+            path = Path(name)
             try:
                 reports.append(parse_report(path.read_text(encoding="utf-8"), source=str(path)))
             except OSError as exc:
                 raise BadInput(f"Cannot read {path}: {exc.strerror or exc}.") from None
         report = merge_reports(reports)
-    elif words:
-        raise BadInput(f"Unknown audit word {words[0]!r}; did you mean `audit merge FILES`?")
+        args.json = args.merge_json or args.json
+        args.fail_on = args.merge_fail_on or args.fail_on
     else:
         import boto3
 
