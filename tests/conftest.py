@@ -219,7 +219,9 @@ class ActionHarness:
             env[f"INPUT_{name.upper().replace('_', '-')}"] = value
         return env
 
-    def run(self, env: dict[str, str], timeout: float = 60, *, in_process: bool | None = None) -> ActionRun:
+    def run(
+        self, env: dict[str, str], timeout: float = 60, *, in_process: bool | None = None
+    ) -> ActionRun:
         """Run the action; as a process unless the test module is marked ``in_process``."""
         before = len(self.github.requests)
         if in_process if in_process is not None else self.in_process:
@@ -275,4 +277,6 @@ def action(
     """
     github.set_permission(REPO, "alice", "maintain")
     in_process = request.node.get_closest_marker("in_process") is not None
-    return ActionHarness(tmp=tmp_path, github=github, aws_endpoint=aws_endpoint, in_process=in_process)
+    return ActionHarness(
+        tmp=tmp_path, github=github, aws_endpoint=aws_endpoint, in_process=in_process
+    )

@@ -14,7 +14,6 @@ from devops_agent.sandbox.payloads import comment_event
 pytestmark = pytest.mark.e2e
 
 
-
 def answers(github, number):
     return [c for c in github.comments(REPO, number) if "devops-agent:answer" in c["body"]]
 

@@ -16,9 +16,12 @@ from devops_agent.sandbox.payloads import schedule_event
 pytestmark = [pytest.mark.e2e, pytest.mark.in_process]
 
 
-
 def audit_issues(github, state=None):
-    issues = [i for i in github.issues(REPO) if any(label["name"] == "devops-audit" for label in i["labels"])]
+    issues = [
+        i
+        for i in github.issues(REPO)
+        if any(label["name"] == "devops-audit" for label in i["labels"])
+    ]
     return [i for i in issues if state is None or i["state"] == state]
 
 
@@ -31,7 +34,9 @@ def schedule(action, config: str | None = None, **inputs):
     return action.run(env, timeout=120)
 
 
-def test_schedule_creates_then_updates_then_closes_one_issue(action, github, server_session, estate):
+def test_schedule_creates_then_updates_then_closes_one_issue(
+    action, github, server_session, estate
+):
     first = schedule(action)
     assert first.code == 0, first.stdout + first.stderr
     (issue,) = audit_issues(github, "open")
@@ -46,8 +51,17 @@ def test_schedule_creates_then_updates_then_closes_one_issue(action, github, ser
     # Fix one problem: the world-open SSH rule goes away, so it is reported as resolved.
     ec2 = server_session.client("ec2", region_name="us-east-1")
     sg = estate["security_groups"]["legacy-ssh"]["id"]
-    ec2.revoke_security_group_ingress(GroupId=sg, IpPermissions=[
-        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    ec2.revoke_security_group_ingress(
+        GroupId=sg,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            }
+        ],
+    )
     second = schedule(action)
     assert second.code == 0
     (issue,) = audit_issues(github)
@@ -72,7 +86,9 @@ def test_fail_on_fails_the_step_but_still_reports(action, github, estate):
 
 
 def test_bad_config_file_is_a_clear_error(action, github, estate):
-    run = schedule(action, config="audit:\n  suppressions:\n    - check: no_such_check\n      reason: x\n")
+    run = schedule(
+        action, config="audit:\n  suppressions:\n    - check: no_such_check\n      reason: x\n"
+    )
     assert run.code == 2, run.stdout
     assert "devops-agent.yml" in run.summary and "no_such_check" in run.summary
     assert audit_issues(github) == []
@@ -92,18 +108,33 @@ def test_cli_audit_and_merge(tmp_path, aws_endpoint, estate):
     env["AWS_ENDPOINT_URL"] = aws_endpoint
     cli = [sys.executable, "-m", "devops_agent", "audit"]
     one, two = tmp_path / "one.json", tmp_path / "two.json"
-    first = subprocess.run([*cli, "--regions", "us-east-1", "--json", str(one)], env=env, capture_output=True, text=True)
+    first = subprocess.run(
+        [*cli, "--regions", "us-east-1", "--json", str(one)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert first.returncode == 0, first.stderr
     assert "Audit:" in first.stdout
-    second = subprocess.run([*cli, "--regions", "eu-west-1", "--services", "ec2,s3", "--json", str(two)], env=env,
-                            capture_output=True, text=True)
+    second = subprocess.run(
+        [*cli, "--regions", "eu-west-1", "--services", "ec2,s3", "--json", str(two)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert second.returncode == 0, second.stderr
-    merged = subprocess.run([*cli, "merge", str(one), str(two), "--json", str(tmp_path / "all.json")], env=env,
-                            capture_output=True, text=True)
+    merged = subprocess.run(
+        [*cli, "merge", str(one), str(two), "--json", str(tmp_path / "all.json")],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert merged.returncode == 0, merged.stderr
     report = json.loads((tmp_path / "all.json").read_text())
     assert set(report["regions"]) == {"us-east-1", "eu-west-1"}
     fingerprints = [f["fingerprint"] for f in report["findings"]]
     assert len(fingerprints) == len(set(fingerprints))
-    bad = subprocess.run([*cli, "merge", str(tmp_path / "missing.json")], env=env, capture_output=True, text=True)
+    bad = subprocess.run(
+        [*cli, "merge", str(tmp_path / "missing.json")], env=env, capture_output=True, text=True
+    )
     assert bad.returncode == 2 and "missing.json" in bad.stderr and "Traceback" not in bad.stderr

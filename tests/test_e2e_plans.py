@@ -17,7 +17,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.in_process]
 WRITE_ROLE = "arn:aws:iam::123456789012:role/devops-agent-write"
 
 
-
 def state_of(session, instance_id, region="us-east-1"):
     ec2 = session.client("ec2", region_name=region)
     reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]

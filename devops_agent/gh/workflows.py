@@ -63,6 +63,9 @@ _SIGNAL = re.compile(
     | \bassert(?:ion)?\b.*\bfail
     | \bnpm\ ERR!
     | \bfatal: | \bpanic:
+    | \bAn\ error\ occurred\ \(          # AWS CLI / boto3: An error occurred (AccessDenied) ...
+    | \bAccess\ ?Denied\b | \bPermission\ denied\b
+    | \bcommand\ not\ found\b | \bNo\ such\ file\ or\ directory\b
     | \bException\b
     | Process\ completed\ with\ exit\ code\ \d+
     | \bexit(?:ed)?\ (?:with\ )?(?:code|status)\ [1-9]\d*

@@ -213,3 +213,62 @@ def _show(
     for answer in answers:
         body = answer["body"].replace(marker, "").strip()
         out.write(body + "\n")
+
+
+def sandbox_context(
+    github: Any, *, requester: str = MAINTAINER, number: int = 1, workspace: Path
+) -> Any:
+    """A :class:`~devops_agent.context.DevOpsContext` on the sandbox, as if ``requester``
+    had commented on PR ``number`` of the demo repository (for examples and notebooks).
+
+    Uses ``OPENAI_API_KEY``/``OPENAI_BASE_URL`` from the environment when set, so the
+    same program can talk to a real model; otherwise a placeholder key that only a
+    scripted model accepts.
+    """
+    from devops_agent.actions import Runner
+    from devops_agent.context import DevOpsContext
+    from devops_agent.credentials import AwsSessions
+    from devops_agent.events import CommentEvent
+    from devops_agent.gh import connect
+    from devops_agent.gh.repos import PullHead
+    from devops_agent.sanitize import Redactor
+    from devops_agent.settings import ActionsEnv, Settings
+
+    environ = {
+        "INPUT_GITHUB-TOKEN": TOKEN,
+        "INPUT_AWS-REGIONS": ",".join(REGIONS),
+        "INPUT_AWS-WRITE-ROLE-TO-ASSUME": WRITE_ROLE,
+        "INPUT_OPENAI-API-KEY": os.environ.get("OPENAI_API_KEY")
+        or "sk-sandbox-scripted-model-only",
+    }
+    if os.environ.get("OPENAI_BASE_URL"):
+        environ["INPUT_OPENAI-BASE-URL"] = os.environ["OPENAI_BASE_URL"]
+    settings = Settings.from_env(environ)
+    env = ActionsEnv(
+        repository=REPO, api_url=github.url, server_url=github.server_url, workspace=workspace
+    )
+    runner = Runner(env, Redactor(), io.StringIO())
+    runner.mask(TOKEN)
+    event = CommentEvent(
+        action="created",
+        repository=REPO,
+        number=number,
+        is_pull_request=True,
+        comment_id=0,
+        body="",
+        author=requester,
+        author_type="User",
+    )
+    gh = connect(TOKEN, github.url)
+    return DevOpsContext(
+        settings=settings,
+        env=env,
+        event=event,
+        requester=requester,
+        repository=REPO,
+        runner=runner,
+        aws=AwsSessions(settings, env, runner, requester),
+        github=gh,
+        mode="demo",
+        pull_head=PullHead(gh, REPO, number),
+    )
