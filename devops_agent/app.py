@@ -248,6 +248,7 @@ def _handle(
         publisher.start(text)
         ctx = _context(settings, env, event, runner, gh, requester, mode)
         ctx.pull_head = pull_head
+        ctx.deadline = started + settings.timeout_seconds
         remaining = max(1.0, settings.timeout_seconds - (time.monotonic() - started))
         result = run_with_deadline(lambda: execute(ctx, text), remaining, text)
     except Cancelled:

@@ -40,6 +40,8 @@ class DevOpsContext:
     mode: Mode = "action"
     pull_head: Callable[[], str] | None = None
     """Fetches the PR head SHA once (``None`` off pull requests)."""
+    deadline: float | None = None
+    """``time.monotonic()`` by which the whole run must end (``timeout-seconds``)."""
 
     @property
     def redactor(self) -> Redactor:

@@ -52,6 +52,20 @@ def answer_marker(event: Event) -> str:
     return f"<!-- devops-agent:answer {comment_id} -->"
 
 
+def usage_line(usage: dict[str, object]) -> str:
+    """``🤖 3 turns · 3 model requests · 1,234 tokens``: what a model answer cost."""
+
+    def count(key: str) -> int:
+        value = usage.get(key, 0)
+        return int(value) if isinstance(value, int | float) else 0
+
+    turns, requests, tokens = count("turns"), count("requests"), count("total_tokens")
+    return (
+        f"🤖 {turns} turn{'s' if turns != 1 else ''} · "
+        f"{requests} model request{'s' if requests != 1 else ''} · {tokens:,} tokens"
+    )
+
+
 def quote_command(text: str, limit: int = 120) -> str:
     """The user's command, safe for inline code in Markdown."""
     line = clean_untrusted(text).splitlines()[0] if text.strip() else ""
@@ -85,6 +99,7 @@ class Publisher:
         self.comment: IssueComment | None = None
         self.check: CheckRun | None = None
         self.head = head
+        self._usage: dict[str, object] | None = None
         """Returns the PR head SHA (shared with the run so it is fetched once); None off PRs."""
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
@@ -127,6 +142,8 @@ class Publisher:
             self._finished = True
             if self._timer is not None:
                 self._timer.cancel()
+        usage = result.data.get("usage") if isinstance(result.data, dict) else None
+        self._usage = usage if isinstance(usage, dict) else None
         body = report.render_body(result)
         self._write_report(result)
         self._summary(result, body)
@@ -146,6 +163,8 @@ class Publisher:
             bits.append(f"asked by @{self.requester}")
         if final:
             bits.append(f"{time.monotonic() - self.started:.1f} s")
+            if self._usage:
+                bits.append(usage_line(self._usage))
         if self.runner.env.run_url:
             bits.append(f"[run]({self.runner.env.run_url})")
         return "<sub>" + " · ".join(bits) + "</sub>"

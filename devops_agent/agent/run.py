@@ -88,14 +88,18 @@ _KINDS = {
 }
 
 
-def budget_seconds(settings: Settings) -> float:
-    """How long the agent may run: ``timeout-seconds`` less a reserve to post the answer.
+def budget_seconds(settings: Settings, deadline: float | None = None) -> float:
+    """How long the agent may run: the time left of ``timeout-seconds`` less a reserve.
 
     The app stops the whole run at ``timeout-seconds``; the agent stops itself earlier
     (a fifth of the limit, 3 to 60 seconds, kept back) so it can say what it did.
+    ``deadline`` (monotonic) is when the whole run must end; time already spent on
+    authorization and AWS reads before the agent started is taken off.
     """
     total = float(settings.timeout_seconds)
-    return max(1.0, total - min(60.0, max(3.0, total * 0.2)))
+    reserve = min(60.0, max(3.0, total * 0.2))
+    left = total if deadline is None else max(0.0, deadline - time.monotonic())
+    return max(1.0, min(total, left) - reserve)
 
 
 def model_settings(*, timeout: float = MODEL_TIMEOUT) -> ModelSettings:
@@ -396,12 +400,12 @@ def _footer(usage: dict[str, Any], summary: TraceSummary, trace: str) -> str:
         details.append(f"- Guardrails tripped: {', '.join(summary.guardrails_tripped)}")
     if trace:
         details.append(f"- Trace: `{trace}` (names, timings, token counts; no prompts)")
+    details.append("- Usage: " + " · ".join(bits[1:]))
+    # The compact line (bits) goes in the comment's footer, from data["usage"].
     return (
         "<details><summary>How this answer was made</summary>\n\n"
         + "\n".join(details)
-        + "\n\n</details>\n\n<sub>"
-        + " · ".join(bits)
-        + "</sub>"
+        + "\n\n</details>"
     )
 
 
@@ -431,10 +435,11 @@ def _render(
         return _plan(ctx, command, outcome, data, footer)
     if outcome.status in ("max_turns", "timeout"):
         summary = meta["trace"]
+        budget = budget_seconds(settings, ctx.deadline)
         limit = (
             f"the limit of {settings.max_turns} turns (`max-turns`)"
             if outcome.status == "max_turns"
-            else f"its time limit ({budget_seconds(settings):.0f} s of `timeout-seconds`)"
+            else f"its time limit ({budget:.0f} s of `timeout-seconds`)"
         )
         return Result(
             status="failure",
@@ -565,7 +570,7 @@ def answer(
     client: AsyncOpenAI | None = None
     if model is None:
         model, client = build_model(settings)
-    limit = seconds if seconds is not None else budget_seconds(settings)
+    limit = seconds if seconds is not None else budget_seconds(settings, ctx.deadline)
     extra = [guardrails.model_check_guardrail(model)] if model_check else []
 
     async def main() -> _Outcome:
