@@ -25,6 +25,8 @@ from devops_agent.events import CommentEvent
 from devops_agent.report import Result, Table
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import boto3
     from github import Github
     from github.IssueComment import IssueComment
@@ -49,6 +51,10 @@ class _Writers:
     def github(self) -> Github:
         assert self._ctx.github is not None
         return self._ctx.github
+
+    @property
+    def workspace(self) -> Path:
+        return self._ctx.env.workspace
 
 
 def _account(ctx: DevOpsContext) -> str:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from devops_agent.errors import Refused
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import boto3
     from github import Github
 
@@ -33,6 +35,11 @@ class Writers(Protocol):
     @property
     def github(self) -> Github:
         """The GitHub client of the run (the workflow token)."""
+        ...
+
+    @property
+    def workspace(self) -> Path:
+        """The run's workspace (``GITHUB_WORKSPACE``): where planned uploads are read."""
         ...
 
 

@@ -19,7 +19,6 @@ its hash. Executors upper-case them again.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -40,11 +39,8 @@ def _opt(args: dict[str, Any], name: str) -> str | None:
 
 
 def _workspace(writers: Writers) -> Path:
-    """The apply run's workspace (``GITHUB_WORKSPACE``), where planned uploads are read."""
-    given = getattr(writers, "workspace", None)
-    if given is not None:
-        return Path(given)
-    return Path(os.environ.get("GITHUB_WORKSPACE") or ".")
+    """The apply run's workspace, where planned uploads are read."""
+    return Path(writers.workspace)
 
 
 # --------------------------------------------------------------------------- EC2
