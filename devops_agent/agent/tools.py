@@ -311,27 +311,14 @@ class Mutation:
 
 
 def _instance_state_entry(ctx: DevOpsContext, args: dict[str, Any]) -> PlanEntry:
-    """The same checks as ``ec2 start|stop|reboot|terminate``: region, ids, existence."""
-    from devops_agent.aws import ec2
+    """The same checks as ``ec2 start|stop|reboot|terminate`` (one definition of each)."""
+    from devops_agent.aws.operations import instance_state_entry
 
-    action = str(args.get("action", ""))
-    if action not in ec2.STATE_ACTIONS:
-        raise BadInput(f"'{action}' is not an instance action ({', '.join(ec2.STATE_ACTIONS)}).")
     ids = args.get("instance_ids")
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or len(ids) > 50:
         raise BadInput("instance_ids must be a list of up to 50 instance ids.")
     region = _one_region(ctx, args.get("region"))
-    instances = ec2.describe_instances(ctx.session(), region, ids)
-    if not instances:
-        raise BadInput(f"None of {', '.join(ids)} exists in {region}.")
-    names = ", ".join(f"{i.id} ({i.name})" if i.name else i.id for i in instances)
-    count = f"{len(instances)} instance" + ("s" if len(instances) != 1 else "")
-    return PlanEntry(
-        operation="ec2.instance_state",
-        args={"action": action, "region": region, "instance_ids": [i.id for i in instances]},
-        description=f"{action.capitalize()} {count} in {region}: {names}",
-        resources=[i.id for i in instances],
-    )
+    return instance_state_entry(ctx.session(), region, ids, str(args.get("action", "")))
 
 
 def _github(ctx: DevOpsContext, repository: str | None) -> tuple[Github, str]:
@@ -341,41 +328,17 @@ def _github(ctx: DevOpsContext, repository: str | None) -> tuple[Github, str]:
 
 
 def _workflow_dispatch_entry(ctx: DevOpsContext, args: dict[str, Any]) -> PlanEntry:
-    """The same checks as ``workflows run``: workflow active, ref, inputs against the file."""
-    from devops_agent.gh import workflows
-    from devops_agent.gh.common import api, github_errors
+    """The same checks as ``workflows run`` (one definition of each)."""
+    from devops_agent.gh.operations import workflow_dispatch_entry
 
     gh, repository = _github(ctx, args.get("repository"))
-    wf = workflows.find_workflow(gh, repository, str(args.get("workflow") or ""))
-    if wf.state != "active":
-        raise BadInput(f"{wf.name} is {wf.state}; a disabled workflow cannot run.")
-    ref = str(args.get("ref") or "")
-    if not ref:
-        with github_errors(f"read {repository}"):
-            ref = str(api(gh, "GET", f"/repos/{repository}")["default_branch"])
     given = {
         str(i.get("name")): str(i.get("value"))
         for i in args.get("inputs") or []
         if isinstance(i, dict)
     }
-    specs = workflows.declared_inputs(workflows.workflow_file(gh, repository, wf.path, ref))
-    inputs = workflows.validate_inputs(wf.name, specs, given)
-    shown = ", ".join(f"{k}={v}" for k, v in inputs.items())
-    return PlanEntry(
-        operation="github.workflow_dispatch",
-        args={
-            "repository": repository,
-            "workflow_id": wf.id,
-            "workflow": wf.name,
-            "path": wf.path,
-            "ref": ref,
-            "inputs": inputs,
-        },
-        description=clean_untrusted(
-            f"Run workflow {wf.name} ({wf.file}) on {ref}" + (f" with {shown}" if shown else "")
-        ),
-        resources=[f"{repository}/{wf.path}"],
-    )
+    workflow = str(args.get("workflow") or "")
+    return workflow_dispatch_entry(gh, repository, workflow, str(args.get("ref") or ""), given)
 
 
 #: Every mutating tool, by tool name; each has ``needs_approval=True`` and :func:`plan_check`.

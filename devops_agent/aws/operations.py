@@ -26,7 +26,10 @@ from devops_agent.errors import DevOpsError, ServiceError
 from devops_agent.operations import Operation, Writers
 
 if TYPE_CHECKING:
+    import boto3
+
     from devops_agent.aws.iam import PrincipalKind
+    from devops_agent.plans import PlanEntry
 
 
 def _str(args: dict[str, Any], name: str) -> str:
@@ -640,3 +643,27 @@ AWS_OPERATIONS: dict[str, Operation] = {
     "vpc.create_flow_logs": Operation(_create_flow_logs),
     "vpc.delete_flow_logs": Operation(_delete_flow_logs),
 }
+
+
+def instance_state_entry(
+    session: boto3.Session, region: str, ids: list[str], action: str
+) -> PlanEntry:
+    """Plan ``ec2 start|stop|reboot|terminate``: checks the action and that the ids exist.
+
+    The one definition behind the command and the agent's ``change_instance_state`` tool.
+    """
+    from devops_agent.aws import ec2
+    from devops_agent.errors import BadInput
+    from devops_agent.plans import PlanEntry
+
+    if action not in ec2.STATE_ACTIONS:
+        raise BadInput(f"'{action}' is not an instance action ({', '.join(ec2.STATE_ACTIONS)}).")
+    instances = ec2.describe_instances(session, region, ids)
+    names = ", ".join(f"{i.id} ({i.name})" if i.name else i.id for i in instances)
+    count = f"{len(instances)} instance" + ("s" if len(instances) != 1 else "")
+    return PlanEntry(
+        operation="ec2.instance_state",
+        args={"action": action, "region": region, "instance_ids": [i.id for i in instances]},
+        description=f"{action.capitalize()} {count} in {region}: {names}",
+        resources=[i.id for i in instances],
+    )

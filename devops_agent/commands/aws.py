@@ -363,23 +363,14 @@ def _ec2_state(action: str) -> Handler:
 
     def plan(ctx: DevOpsContext, inv: Invocation) -> Result:
         from devops_agent.apply import propose
-        from devops_agent.aws import ec2
-        from devops_agent.plans import PlanEntry
+        from devops_agent.aws.operations import instance_state_entry
 
         regions = regions_of(ctx, inv)
         if len(regions) != 1:
             raise BadInput(f"`ec2 {action}` works on one region at a time.")
         region = regions[0]
-        instances = ec2.describe_instances(ctx.session(), region, list(inv.args))
-        names = ", ".join(f"{i.id} ({i.name})" if i.name else i.id for i in instances)
-        entry = PlanEntry(
-            operation="ec2.instance_state",
-            args={"action": action, "region": region, "instance_ids": [i.id for i in instances]},
-            description=f"{action.capitalize()} {plural(len(instances), 'instance')} in {region}: "
-            f"{names}",
-            resources=[i.id for i in instances],
-        )
-        what = f"{action} {plural(len(instances), 'EC2 instance')} in {region}"
+        entry = instance_state_entry(ctx.session(), region, list(inv.args), action)
+        what = f"{action} {plural(len(entry.resources), 'EC2 instance')} in {region}"
         return propose(ctx, [entry], region=region, what=what)
 
     return plan

@@ -204,37 +204,14 @@ def _workflows_show(ctx: DevOpsContext, inv: Invocation) -> Result:
 
 
 def _workflows_run(ctx: DevOpsContext, inv: Invocation) -> Result:
-    from devops_agent.gh import workflows
-    from devops_agent.gh.common import api, github_errors
+    from devops_agent.gh.operations import workflow_dispatch_entry
 
     gh, repository = _gh(ctx), _repository(ctx, inv)
-    wf = workflows.find_workflow(gh, repository, inv.args[0])
-    if wf.state != "active":
-        raise BadInput(
-            f"{wf.name} is {wf.state}; a disabled workflow cannot run.",
-            remedy=f"Enable it first: `workflows enable {wf.file}`.",
-        )
-    ref = inv.option("--ref")
-    if not ref:
-        with github_errors(f"read {repository}"):
-            ref = str(api(gh, "GET", f"/repos/{repository}")["default_branch"])
-    specs = workflows.declared_inputs(workflows.workflow_file(gh, repository, wf.path, ref))
-    inputs = workflows.validate_inputs(wf.name, specs, dict(inv.pairs))
-    shown = ", ".join(f"{k}={v}" for k, v in inputs.items())
-    entry = _entry(
-        "github.workflow_dispatch",
-        {
-            "repository": repository,
-            "workflow_id": wf.id,
-            "workflow": wf.name,
-            "path": wf.path,
-            "ref": ref,
-            "inputs": inputs,
-        },
-        f"Run workflow {wf.name} ({wf.file}) on {ref}" + (f" with {shown}" if shown else ""),
-        [f"{repository}/{wf.path}"],
+    entry = workflow_dispatch_entry(
+        gh, repository, inv.args[0], inv.option("--ref") or None, dict(inv.pairs)
     )
-    return _propose(ctx, [entry], f"run {wf.file} on {ref}")
+    ref, path = entry.args["ref"], entry.args["path"]
+    return _propose(ctx, [entry], f"run {path.rsplit('/', 1)[-1]} on {ref}")
 
 
 def _workflow_state(enabled: bool) -> Handler:

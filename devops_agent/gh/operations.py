@@ -8,12 +8,17 @@ comment; any text in it that people wrote is cleaned first.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devops_agent.errors import BadInput, Refused
 from devops_agent.gh.common import check_login, check_repository
 from devops_agent.operations import Operation, Writers
 from devops_agent.sanitize import clean_untrusted
+
+if TYPE_CHECKING:
+    from github import Github
+
+    from devops_agent.plans import PlanEntry
 
 
 def _repository(args: dict[str, Any]) -> str:
@@ -193,3 +198,45 @@ GITHUB_OPERATIONS: dict[str, Operation] = {
     "github.pr_merge": Operation(_pr_merge, aws=False),
     "github.pr_review": Operation(_pr_review, aws=False),
 }
+
+
+def workflow_dispatch_entry(
+    gh: Github, repository: str, workflow: str, ref: str | None, given: dict[str, str]
+) -> PlanEntry:
+    """Plan ``workflows run``: the workflow is active, the ref known, inputs valid.
+
+    Inputs are checked against the ``workflow_dispatch`` inputs the workflow file
+    declares at that ref. The one definition behind the command and the agent's
+    ``run_workflow`` tool.
+    """
+    from devops_agent.gh import workflows
+    from devops_agent.gh.common import api, github_errors
+    from devops_agent.plans import PlanEntry
+
+    wf = workflows.find_workflow(gh, repository, workflow)
+    if wf.state != "active":
+        raise BadInput(
+            f"{wf.name} is {wf.state}; a disabled workflow cannot run.",
+            remedy=f"Enable it first: `workflows enable {wf.file}`.",
+        )
+    if not ref:
+        with github_errors(f"read {repository}"):
+            ref = str(api(gh, "GET", f"/repos/{repository}")["default_branch"])
+    specs = workflows.declared_inputs(workflows.workflow_file(gh, repository, wf.path, ref))
+    inputs = workflows.validate_inputs(wf.name, specs, given)
+    shown = ", ".join(f"{k}={v}" for k, v in inputs.items())
+    return PlanEntry(
+        operation="github.workflow_dispatch",
+        args={
+            "repository": repository,
+            "workflow_id": wf.id,
+            "workflow": wf.name,
+            "path": wf.path,
+            "ref": ref,
+            "inputs": inputs,
+        },
+        description=clean_untrusted(
+            f"Run workflow {wf.name} ({wf.file}) on {ref}" + (f" with {shown}" if shown else "")
+        ),
+        resources=[f"{repository}/{wf.path}"],
+    )
