@@ -14,7 +14,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from devops_agent.errors import ConfigError, Refused, ServiceError
 
@@ -129,7 +130,6 @@ class AwsSessions:
                 remedy="Set `aws-write-role-to-assume:` to a role that trusts the read role, "
                 "then apply the plan again.",
             )
-        import boto3
         from botocore.exceptions import BotoCoreError, ClientError
 
         from devops_agent.aws import BOTO_CONFIG
@@ -160,7 +160,12 @@ class AwsSessions:
             ) from None
         except BotoCoreError as exc:
             raise ServiceError(f"Could not reach AWS STS: {exc}.", code="STSUnreachable") from None
-        creds = answer["Credentials"]
+        return self._session(answer["Credentials"])
+
+    def _session(self, creds: Mapping[str, Any]) -> boto3.Session:
+        """A session of assumed-role credentials, each masked the moment it exists."""
+        import boto3
+
         for secret in (creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]):
             self.runner.mask(secret)
         return boto3.Session(
@@ -211,12 +216,4 @@ class AwsSessions:
             ) from None
         except BotoCoreError as exc:
             raise ServiceError(f"Could not reach AWS STS: {exc}.", code="STSUnreachable") from None
-        creds = answer["Credentials"]
-        for secret in (creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]):
-            self.runner.mask(secret)
-        return boto3.Session(
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
-            region_name=self.settings.aws_region,
-        )
+        return self._session(answer["Credentials"])
