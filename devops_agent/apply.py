@@ -83,6 +83,16 @@ def propose(
         ttl=timedelta(hours=ctx.settings.plan_expiry_hours),
     )
     plan_id = plan.plan_id
+    block = plans.render_block(plan)
+    if ctx.redactor(block) != block:
+        # Everything posted is redacted: a block holding credential-shaped text would be
+        # cut, no longer hash to its id, and could never be applied.
+        raise BadInput(
+            "The plan would hold text shaped like a credential, which devops-agent redacts "
+            "from everything it posts, so the plan could never be applied.",
+            remedy="Remove secret-looking values from names, tags, descriptions and documents; "
+            "never put a credential in a command.",
+        )
     how = (
         f"An authorized person applies it with `{ctx.settings.trigger} apply {plan_id}` in this "
         f"thread before {plan.expires_at:%Y-%m-%d %H:%M} UTC."
@@ -98,7 +108,7 @@ def propose(
         text=f"Nothing has changed yet. {how}",
         tables=[Table(columns=["#", "Change", "Resources"], rows=rows)],
         data={"plan_id": plan_id, "plan": plan.model_dump(mode="json")},
-        plan_block=plans.render_block(plan),
+        plan_block=block,
     )
 
 
