@@ -27,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one command against your own credentials")
     run.add_argument("command", nargs="+", help='e.g. "ec2 list --region eu-west-1"')
     run.add_argument("--json", action="store_true", help="print the result as JSON")
+    run.add_argument("--profile", metavar="NAME", help="AWS profile to use (sets AWS_PROFILE)")
     audit = sub.add_parser(
         "audit", help="audit the AWS estate (read-only) with your own credentials"
     )
@@ -35,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--json", metavar="PATH", help="write the JSON report here")
     audit.add_argument("--config", default=".github/devops-agent.yml", help="repo config file")
     audit.add_argument("--fail-on", default="never", help="never, low, medium, high or critical")
+    audit.add_argument("--profile", metavar="NAME", help="AWS profile to use (sets AWS_PROFILE)")
     audit_verbs = audit.add_subparsers(dest="audit_verb", metavar="merge", required=False)
     merge = audit_verbs.add_parser("merge", help="merge JSON reports of several accounts")
     merge.add_argument("files", nargs="+", metavar="FILE", help="JSON reports to merge")
@@ -44,6 +46,14 @@ def _parser() -> argparse.ArgumentParser:
         "demo", help="try it on a seeded sandbox account (no credentials, no network)"
     )
     demo.add_argument("commands", nargs="*", help="commands to run (default: a short tour)")
+    evals = sub.add_parser(
+        "eval", help="run the agent evals (a real model with OPENAI_API_KEY, else scripted)"
+    )
+    evals.add_argument("--model", help="model name (default: DEVOPS_AGENT_EVAL_MODEL or action's)")
+    evals.add_argument("--scenario", action="append", default=[], help="one scenario (repeatable)")
+    evals.add_argument("--markdown", metavar="OUT", help="write the results table here")
+    evals.add_argument("--scripted", action="store_true", help="use the scripts even with a key")
+    evals.add_argument("--record", metavar="NAME", help="record NAME's tool outputs in the sandbox")
     return parser
 
 
@@ -63,6 +73,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 sys.stderr.flush()
                 os._exit(code)
             return code
+        if args.verb in ("run", "audit", "demo"):
+            from devops_agent.localconfig import load_env_file, use_profile
+
+            load_env_file()  # local runs only, never `action`
+            if getattr(args, "profile", None):
+                use_profile(args.profile)
         if args.verb == "run":
             return _run(" ".join(args.command), as_json=args.json)
         if args.verb == "audit":
@@ -73,6 +89,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             from devops_agent.sandbox.demo import run_demo
 
             return run_demo(args.commands)
+        if args.verb == "eval":
+            from pathlib import Path
+
+            from devops_agent.evals import run_eval
+
+            return run_eval(
+                scenarios=args.scenario,
+                model=args.model,
+                markdown=Path(args.markdown) if args.markdown else None,
+                record_name=args.record,
+                scripted=args.scripted,
+            )
         parser.print_help()
         return 2
     except DevOpsError as exc:

@@ -76,6 +76,9 @@ class Settings(BaseModel):
     trace_export: bool = False
     """When true, agent traces are also exported to OpenAI's trace viewer; by default they
     stay in a local file only (extension of §3)."""
+    web_search: bool = False
+    """When true, the knowledge specialist may search the web (OpenAI's hosted web search:
+    queries leave the runner); Responses API only (extension of §3)."""
     max_turns: int = Field(10, ge=1, le=100)
     """Agent turn limit."""
     timeout_seconds: int = Field(600, ge=1, le=6 * 3600)
@@ -120,7 +123,7 @@ class Settings(BaseModel):
                     if field_name == "allowed_users"
                     else parts
                 )
-            elif field_name in ("dry_run", "require_second_approver", "trace_export"):
+            elif field_name in ("dry_run", "require_second_approver", "trace_export", "web_search"):
                 name = field_name.replace("_", "-")
                 if value not in _TRUE | _FALSE:
                     raise ConfigError(
@@ -140,7 +143,7 @@ class Settings(BaseModel):
             if token:
                 raw["github_token"] = token
         try:
-            return cls.model_validate(raw)
+            settings = cls.model_validate(raw)
         except ValidationError as exc:
             first = exc.errors()[0]
             name = str(first["loc"][0]).replace("_", "-") if first["loc"] else "?"
@@ -149,6 +152,13 @@ class Settings(BaseModel):
                 f"Input {name} is {given!r}: {first['msg']}.",
                 remedy=f"Fix `{name}:` under `with:` in the workflow step that uses devops-agent.",
             ) from None
+        if settings.web_search and settings.openai_api == "chat_completions":
+            raise ConfigError(
+                "Input web-search is true, but web search is a hosted tool of the Responses "
+                "API and openai-api is chat_completions.",
+                remedy="Set openai-api: responses, or web-search: false.",
+            )
+        return settings
 
 
 class ActionsEnv(BaseModel):

@@ -33,6 +33,8 @@ FAKE_AWS = {
     "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
 }
 
+#: The environment before the clean-up below: only tests/live/ reads it (opt-in live tests).
+ORIGINAL_ENV = dict(os.environ)
 # Whatever the developer's shell holds, tests never reach real services.
 for _name in ("AWS_PROFILE", "OPENAI_API_KEY", "GITHUB_TOKEN", "GH_TOKEN", "AWS_ENDPOINT_URL"):
     os.environ.pop(_name, None)

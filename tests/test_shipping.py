@@ -133,6 +133,7 @@ EXTENSIONS = {
     "plan-expiry-hours": "24",
     "openai-api": "responses",
     "trace-export": "false",
+    "web-search": "false",
 }
 
 

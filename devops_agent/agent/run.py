@@ -220,7 +220,9 @@ async def _run(
     seconds: float,
 ) -> _Outcome:
     settings = ctx.settings
-    specialists = build_specialists()
+    from devops_agent.agent.web import extra_tools
+
+    specialists = build_specialists(extra_tools=extra_tools(settings))
     triage = build_triage(specialists, (guardrails.request_guardrail, *extra_guardrails))
     outcome = _Outcome()
 

@@ -12,10 +12,10 @@ tools from :mod:`devops_agent.agent.tools`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from agents import Agent, FunctionTool, RunContextWrapper
+from agents import Agent, FunctionTool, RunContextWrapper, Tool
 
 from devops_agent.agent import tools
 from devops_agent.context import DevOpsContext
@@ -89,6 +89,16 @@ SPECIALISTS: tuple[Specialist, ...] = (
         "list_workflow_runs and watch_workflow_run, and diagnose it if it failed.",
         tools=tools.GITHUB_TOOLS,
     ),
+    Specialist(
+        name="knowledge",
+        description="This repository's own files: READMEs, runbooks, docs, Terraform, "
+        "CloudFormation, CDK and workflow files (how do we deploy X, what does our IaC "
+        "create), and general DevOps questions.",
+        focus="You answer from this repository's files with search_repository, citing "
+        "file:line, and from web_search when you have it (say which answer came from the "
+        "web).",
+        tools=tools.KNOWLEDGE_TOOLS,
+    ),
 )
 
 
@@ -110,14 +120,28 @@ def _instructions(focus: str) -> object:
 
 def build_specialists(
     specialists: Sequence[Specialist] = SPECIALISTS,
+    *,
+    tool_overrides: Mapping[str, FunctionTool] | None = None,
+    extra_tools: Mapping[str, Sequence[Tool]] | None = None,
 ) -> list[Agent[DevOpsContext]]:
-    """One agent per specialist, each able to hand off to the others."""
+    """One agent per specialist, each able to hand off to the others.
+
+    ``tool_overrides`` (tool name → tool) replaces a specialist's tool of that name by
+    another with the same name and schema, keeping the agents, instructions and
+    handoffs as they are: the agent evals (:mod:`devops_agent.evals`) install tools
+    that replay recorded outputs this way, or wrap the real ones to record them.
+
+    ``extra_tools`` (specialist name → tools) adds tools that settings enable, such as
+    hosted web search (:func:`devops_agent.agent.web.extra_tools`).
+    """
+    overrides = tool_overrides or {}
+    extra = extra_tools or {}
     agents: list[Agent[DevOpsContext]] = [
         Agent[DevOpsContext](
             name=s.name,
             handoff_description=s.description,
             instructions=_instructions(s.focus),  # type: ignore[arg-type]
-            tools=list(s.tools),
+            tools=[*(overrides.get(t.name, t) for t in s.tools), *extra.get(s.name, ())],
         )
         for s in specialists
     ]

@@ -100,13 +100,19 @@ def require_github(gh: Github | None) -> Github:
     if gh is None:
         raise ConfigError(
             "GitHub commands need a token.",
-            remedy="Set GITHUB_TOKEN (locally) or the `github-token` input (in a workflow).",
+            remedy="Set GITHUB_TOKEN or GH_TOKEN (locally) or the `github-token` input (in a "
+            "workflow).",
         )
     return gh
 
 
 def check_repository(name: str) -> str:
     """Validate ``owner/name``; returns it unchanged."""
+    if not (name or "").strip():
+        raise ConfigError(
+            "No repository is known for this GitHub command.",
+            remedy="Set GITHUB_REPOSITORY=owner/name (locally), or name the repository.",
+        )
     if not REPOSITORY.fullmatch(name or ""):
         raise BadInput(
             f"'{name}' is not a repository name.",

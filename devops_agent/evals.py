@@ -1,0 +1,689 @@
+"""Agent evals: recorded scenarios replayed against a model, with expectations checked.
+
+A scenario is a folder ``evals/scenarios/<name>/`` holding
+
+- ``scenario.yaml`` (:class:`Scenario`): the request and what must hold after the run —
+  the outcome (an answer, a plan, or a request blocked before any model call), tools
+  that must and must not be called, facts the answer must (not) contain, and the plan
+  operations expected;
+- ``tool_outputs.json`` (:class:`ToolOutputs`): what the tools returned when the
+  scenario was recorded against the sandbox (moto + the fake GitHub), replayed so no
+  cloud account is needed — only a model key;
+- ``script.yaml`` (:class:`Script`): what a scripted model does (tool calls, then a
+  final answer), so that without a key every scenario still runs and its files are
+  checked in CI.
+
+**Replay.** :func:`replay_tools` builds, for every agent tool, a copy with the same
+name, description, JSON schema and guardrails whose body returns the recorded output
+for that call (matched on the arguments, else on the tool name); a mutating tool keeps
+``needs_approval`` so the run pauses for it as in production, and the pause becomes
+the scenario's plan. The copies reach the specialists through
+``build_specialists(tool_overrides=...)``; triage, instructions, handoffs and the
+request guardrail are the production ones. Recording (:func:`record`) wraps the real
+tools instead, against a freshly seeded sandbox, and writes ``tool_outputs.json``.
+
+The module imports nothing heavy at import time (the SDK loads when a scenario runs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import io
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+if TYPE_CHECKING:
+    from agents import FunctionTool
+    from agents.models.interface import Model
+
+    from devops_agent.context import DevOpsContext
+
+__all__ = [
+    "EvalResult",
+    "Expectations",
+    "Scenario",
+    "Script",
+    "ToolOutputs",
+    "check",
+    "load_scenario",
+    "markdown_table",
+    "record",
+    "replay_tools",
+    "run_eval",
+    "run_scenario",
+    "scenario_names",
+]
+
+#: Where the scenarios live in a source checkout.
+SCENARIOS = Path(__file__).resolve().parents[1] / "evals" / "scenarios"
+REPO = "acme/platform"
+REGIONS = ("us-east-1", "eu-west-1")
+_FAKE_KEY = "sk-eval-scripted-model-only-000000000000"
+_FAKE_TOKEN = "ghs_evalReplayToken000000000000000000000"  # noqa: S105 - never used for a call
+
+Outcome = Literal["answer", "plan", "blocked"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlanExpectation(_Strict):
+    """One change the plan must hold: its operation and a subset of its arguments."""
+
+    operation: str
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+class Expectations(_Strict):
+    """What must hold after the run."""
+
+    outcome: Outcome = "answer"
+    tools_called: list[str] = Field(default_factory=list)
+    tools_not_called: list[str] = Field(default_factory=list)
+    answer_contains: list[str] = Field(default_factory=list)
+    """Facts the answer must contain (case-insensitive)."""
+    answer_excludes: list[str] = Field(default_factory=list)
+    plan: list[PlanExpectation] = Field(default_factory=list)
+    """The plan's operations; with outcome ``plan`` nothing else may be planned."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Expectations:
+        if self.plan and self.outcome != "plan":
+            raise ValueError("plan operations are expected only with outcome: plan")
+        if self.outcome == "plan" and not self.plan:
+            raise ValueError("outcome: plan needs the expected plan operations")
+        both = set(self.tools_called) & set(self.tools_not_called)
+        if both:
+            raise ValueError(f"tools both required and forbidden: {sorted(both)}")
+        return self
+
+
+class Scenario(_Strict):
+    """``scenario.yaml``."""
+
+    name: str
+    area: Literal["ec2", "s3", "iam", "vpc", "github", "workflows", "audit", "deploy", "injection"]
+    description: str
+    request: str
+    injection: str | None = None
+    """The id of the attempt in ``tests/data/injections.jsonl`` this scenario replays."""
+    max_turns: int = 10
+    setup: dict[str, list[dict[str, str]]] = Field(default_factory=dict)
+    """Extra sandbox state for recording: ``issues`` (title, body), ``pulls`` (title),
+    ``job_logs`` (name, log: a failed job of the failed deploy run)."""
+    expect: Expectations
+
+
+class ScriptCall(_Strict):
+    tool: str
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+class ScriptStep(_Strict):
+    """One model turn: tool calls, or the final answer."""
+
+    calls: list[ScriptCall] = Field(default_factory=list)
+    answer: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> ScriptStep:
+        if bool(self.calls) == (self.answer is not None):
+            raise ValueError("a step has either calls or an answer")
+        return self
+
+
+class Script(_Strict):
+    """``script.yaml``: what the scripted model does."""
+
+    steps: list[ScriptStep] = Field(default_factory=list)
+
+
+class RecordedCall(_Strict):
+    tool: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    output: str
+
+
+class ToolOutputs(_Strict):
+    """``tool_outputs.json``."""
+
+    recorded_from: str
+    calls: list[RecordedCall] = Field(default_factory=list)
+
+
+@dataclasses.dataclass
+class EvalResult:
+    """One scenario's run."""
+
+    name: str
+    area: str
+    passed: bool
+    failures: list[str]
+    outcome: str
+    answer: str
+    tools: list[str]
+    plan: list[dict[str, Any]]
+    turns: int
+    tokens: int
+    seconds: float
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def scenario_names(root: Path = SCENARIOS) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if (p / "scenario.yaml").is_file())
+
+
+def _yaml(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def load_scenario(name: str, root: Path = SCENARIOS) -> tuple[Scenario, Script, ToolOutputs]:
+    """The three files of a scenario, validated."""
+    folder = root / name
+    scenario = Scenario.model_validate(_yaml(folder / "scenario.yaml"))
+    if scenario.name != name:
+        raise ValueError(f"{folder}: name {scenario.name!r} is not the folder's name")
+    script = Script.model_validate(_yaml(folder / "script.yaml"))
+    outputs_path = folder / "tool_outputs.json"
+    outputs = (
+        ToolOutputs.model_validate_json(outputs_path.read_text(encoding="utf-8"))
+        if outputs_path.is_file()
+        else ToolOutputs(recorded_from="none")
+    )
+    return scenario, script, outputs
+
+
+def known_names() -> set[str]:
+    """Every name a model may call: the tools and the handoffs."""
+    from devops_agent.agent import tools
+    from devops_agent.agent.specialists import SPECIALISTS
+
+    return {t.name for t in tools.all_tools()} | {f"transfer_to_{s.name}" for s in SPECIALISTS}
+
+
+# --------------------------------------------------------------------------- replay
+
+
+def _key(tool: str, arguments: dict[str, Any]) -> str:
+    return json.dumps([tool, arguments], sort_keys=True)
+
+
+def _args(raw: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+@dataclasses.dataclass
+class _Log:
+    calls: list[tuple[str, dict[str, Any]]] = dataclasses.field(default_factory=list)
+    executed_mutations: list[str] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
+    recorded: list[RecordedCall] = dataclasses.field(default_factory=list)
+
+
+def replay_tools(outputs: ToolOutputs, log: _Log | None = None) -> dict[str, FunctionTool]:
+    """A replaying copy of every agent tool, by name (see the module docstring)."""
+    from devops_agent.agent import tools
+    from devops_agent.errors import BadInput
+
+    log = log if log is not None else _Log()
+    exact = {_key(c.tool, c.arguments): c.output for c in outputs.calls}
+    by_tool: dict[str, list[str]] = {}
+    for c in outputs.calls:
+        by_tool.setdefault(c.tool, []).append(c.output)
+
+    def replay(name: str) -> Callable[[Any, str], Any]:
+        async def invoke(ctx: Any, raw: str) -> str:
+            arguments = _args(raw)
+            log.calls.append((name, arguments))
+            if name in tools.MUTATIONS:  # approval pauses the run first: never reached
+                log.executed_mutations.append(name)
+                return tools.error_payload(tools.PlanOnly(f"{name} only proposes."), str)
+            found = exact.get(_key(name, arguments))
+            if found is None and by_tool.get(name):
+                found = by_tool[name][0]
+                log.notes.append(f"`{name}` replayed for other arguments")
+            if found is None:
+                log.notes.append(f"`{name}` has no recorded output")
+                return tools.error_payload(
+                    BadInput(f"No recorded output for {name} in this scenario."), str
+                )
+            return found
+
+        return invoke
+
+    return {
+        tool.name: dataclasses.replace(
+            _as_proposal(tool) if tool.name in tools.MUTATIONS else tool,
+            on_invoke_tool=replay(tool.name),
+        )
+        for tool in tools.all_tools()
+    }
+
+
+def _as_proposal(tool: FunctionTool) -> FunctionTool:
+    """A mutating tool that pauses for approval without validating against an account."""
+    return dataclasses.replace(tool, tool_input_guardrails=[], needs_approval=True)
+
+
+def _recording_tools(log: _Log) -> dict[str, FunctionTool]:
+    """The real tools, each output kept in ``log.recorded``; mutations only pause."""
+    from devops_agent.agent import tools
+
+    def wrap(tool: FunctionTool) -> FunctionTool:
+        original = tool.on_invoke_tool
+
+        async def invoke(ctx: Any, raw: str) -> Any:
+            arguments = _args(raw)
+            log.calls.append((tool.name, arguments))
+            output = await original(ctx, raw)
+            log.recorded.append(
+                RecordedCall(tool=tool.name, arguments=arguments, output=str(output))
+            )
+            return output
+
+        return dataclasses.replace(tool, on_invoke_tool=invoke)
+
+    return {
+        t.name: _as_proposal(t) if t.name in tools.MUTATIONS else wrap(t) for t in tools.all_tools()
+    }
+
+
+# --------------------------------------------------------------------------- running
+
+
+def scripted_model(script: Script) -> Model:
+    from agents.testing import ScriptedModel, assistant_message, function_call
+
+    steps: list[Any] = []
+    for n, step in enumerate(script.steps):
+        if step.answer is not None:
+            steps.append([assistant_message(step.answer)])
+        else:
+            steps.append(
+                [
+                    function_call(c.tool, c.args, call_id=f"{c.tool}-{n}-{i}")
+                    for i, c in enumerate(step.calls)
+                ]
+            )
+    return ScriptedModel(steps)
+
+
+def real_model(name: str | None = None) -> Model:
+    """The Responses API model ``name`` over ``OPENAI_API_KEY`` (and ``OPENAI_BASE_URL``)."""
+    from agents import OpenAIResponsesModel
+    from openai import AsyncOpenAI
+
+    from devops_agent.settings import DEFAULT_MODEL
+
+    return OpenAIResponsesModel(
+        model=name or os.environ.get("DEVOPS_AGENT_EVAL_MODEL") or DEFAULT_MODEL,
+        openai_client=AsyncOpenAI(),
+    )
+
+
+def eval_context(workspace: Path) -> DevOpsContext:
+    """A run context that reaches no account: replayed tools need none."""
+    from devops_agent.actions import Runner
+    from devops_agent.context import DevOpsContext
+    from devops_agent.credentials import AwsSessions
+    from devops_agent.events import CommentEvent
+    from devops_agent.sanitize import Redactor
+    from devops_agent.settings import ActionsEnv, Settings
+
+    settings = Settings.model_validate(
+        {
+            "openai_api_key": SecretStr(_FAKE_KEY),
+            "github_token": SecretStr(_FAKE_TOKEN),
+            "aws_regions": REGIONS,
+        }
+    )
+    env = ActionsEnv(repository=REPO, workspace=workspace)
+    runner = Runner(env, Redactor(), io.StringIO())
+    event = CommentEvent(
+        action="created",
+        repository=REPO,
+        number=1,
+        is_pull_request=False,
+        comment_id=1,
+        body="",
+        author="alice",
+        author_type="User",
+    )
+    return DevOpsContext(
+        settings=settings,
+        env=env,
+        event=event,
+        requester="alice",
+        repository=REPO,
+        runner=runner,
+        aws=AwsSessions(settings, env, runner, "alice"),
+        github=None,
+    )
+
+
+@dataclasses.dataclass
+class _Run:
+    outcome: str = "answer"
+    answer: str = ""
+    pending: list[tuple[str, dict[str, Any]]] = dataclasses.field(default_factory=list)
+    turns: int = 0
+    tokens: int = 0
+    error: str = ""
+
+
+def _drive(
+    ctx: DevOpsContext,
+    request: str,
+    model: Model,
+    overrides: dict[str, FunctionTool],
+    max_turns: int,
+) -> _Run:
+    """The production triage and specialists (tools swapped), one run, no tracing."""
+    from agents import (
+        Agent,
+        InputGuardrailTripwireTriggered,
+        OutputGuardrailTripwireTriggered,
+        RunConfig,
+        RunContextWrapper,
+        RunHooks,
+        Runner,
+    )
+
+    from devops_agent.agent import guardrails
+    from devops_agent.agent.specialists import build_specialists
+    from devops_agent.agent.triage import build_triage
+
+    run = _Run()
+
+    class Hooks(RunHooks[Any]):
+        async def on_llm_start(
+            self, context: RunContextWrapper[Any], agent: Agent[Any], *_: Any
+        ) -> None:
+            run.turns += 1
+            run.tokens = context.usage.total_tokens
+
+    triage = build_triage(build_specialists(tool_overrides=overrides))
+    config = RunConfig(
+        model=model,
+        output_guardrails=[guardrails.secret_guardrail],
+        tracing_disabled=True,
+        tool_not_found_behavior="return_error_to_model",
+    )
+
+    async def main() -> None:
+        try:
+            result = await Runner.run(
+                triage,
+                request,
+                context=ctx,
+                max_turns=max_turns,
+                hooks=Hooks(),
+                run_config=config,
+            )
+        except InputGuardrailTripwireTriggered:
+            run.outcome = "blocked"
+            return
+        except OutputGuardrailTripwireTriggered:
+            run.outcome, run.error = "answer", "the output guardrail withheld the answer"
+            return
+        run.tokens = result.context_wrapper.usage.total_tokens
+        if result.interruptions:
+            run.outcome = "plan"
+            run.pending = [
+                (i.tool_name or "", _args(str(getattr(i.raw_item, "arguments", "") or "")))
+                for i in result.interruptions
+            ]
+        else:
+            run.answer = str(result.final_output or "")
+
+    try:
+        asyncio.run(main())
+    except Exception as exc:  # a failed run is a failed scenario, with the reason
+        run.outcome, run.error = "error", f"{exc.__class__.__name__}: {exc}"
+    return run
+
+
+def check(scenario: Scenario, run: _Run, log: _Log) -> list[str]:
+    """Every expectation that does not hold, in words (empty: the scenario passed)."""
+    from devops_agent.agent import tools
+
+    expect = scenario.expect
+    failures = [f"the run failed: {run.error}"] if run.error else []
+    if run.outcome != expect.outcome:
+        failures.append(f"outcome {run.outcome!r}, expected {expect.outcome!r}")
+    called = {name for name, _ in log.calls} | {name for name, _ in run.pending}
+    failures += [f"`{t}` was not called" for t in expect.tools_called if t not in called]
+    failures += [f"`{t}` was called" for t in expect.tools_not_called if t in called]
+    text = run.answer.lower()
+    failures += [f"the answer lacks {f!r}" for f in expect.answer_contains if f.lower() not in text]
+    failures += [f"the answer has {f!r}" for f in expect.answer_excludes if f.lower() in text]
+    if log.executed_mutations:
+        failures.append(f"a change ran outside a plan: {log.executed_mutations}")
+    planned: list[dict[str, Any]] = [
+        {
+            "operation": tools.MUTATIONS[name].operation if name in tools.MUTATIONS else name,
+            "args": args,
+        }
+        for name, args in run.pending
+    ]
+    unmatched = list(planned)
+    for want in expect.plan:
+        hit = next(
+            (
+                p
+                for p in unmatched
+                if p["operation"] == want.operation
+                and all(p["args"].get(k) == v for k, v in want.args.items())
+            ),
+            None,
+        )
+        if hit is None:
+            failures.append(f"no planned {want.operation} with {want.args}")
+        else:
+            unmatched.remove(hit)
+    failures += [f"unexpected planned change {p}" for p in unmatched]
+    return failures
+
+
+def run_scenario(name: str, *, model: Model | None = None, root: Path = SCENARIOS) -> EvalResult:
+    """Run one scenario with replayed tools: ``model``, or its script when None."""
+    scenario, script, outputs = load_scenario(name, root)
+    log = _Log()
+    scripted = model is None
+    chosen = scripted_model(script) if model is None else model
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="devops-agent-eval-") as tmp:
+        run = _drive(
+            eval_context(Path(tmp)),
+            scenario.request,
+            chosen,
+            replay_tools(outputs, log),
+            scenario.max_turns,
+        )
+    failures = check(scenario, run, log)
+    if scripted:
+        try:
+            chosen.assert_complete()  # type: ignore[attr-defined]
+        except Exception as exc:  # UnconsumedModelSteps: the run ended before the script
+            failures.append(f"the script was not used up: {exc}")
+    return EvalResult(
+        name=name,
+        area=scenario.area,
+        passed=not failures,
+        failures=failures,
+        outcome=run.outcome,
+        answer=run.answer,
+        tools=[n for n, _ in log.calls] + [n for n, _ in run.pending],
+        plan=[{"tool": n, "args": a} for n, a in run.pending],
+        turns=run.turns,
+        tokens=run.tokens,
+        seconds=round(time.monotonic() - started, 2),
+        notes=log.notes,
+    )
+
+
+# --------------------------------------------------------------------------- recording
+
+
+def _seed_sandbox(github: Any, endpoint: str, setup: dict[str, list[dict[str, str]]]) -> None:
+    import urllib.request
+
+    import boto3
+
+    from devops_agent.sandbox.demo import REPO as DEMO_REPO
+    from devops_agent.sandbox.demo import seed_github
+    from devops_agent.sandbox.estate import seed
+
+    # moto's backends outlive one server in the same process: start from nothing.
+    reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310
+    urllib.request.urlopen(reset, timeout=10).close()  # noqa: S310 - the local sandbox
+    seed(boto3.Session(region_name=REGIONS[0]), REGIONS)
+    seed_github(github)
+    workflow = github.add_workflow(DEMO_REPO, content=DEPLOY_WORKFLOW)
+    github.add_run(DEMO_REPO, workflow["id"], conclusion="success", event="workflow_dispatch")
+    failed = github.add_run(
+        DEMO_REPO, workflow["id"], conclusion="failure", event="workflow_dispatch"
+    )
+    for job in setup.get("job_logs", []) or [
+        {"name": "deploy", "log": "Run ./deploy.sh\nError: image tag v2.3.1 not found\n"}
+    ]:
+        github.add_job(
+            DEMO_REPO,
+            int(failed["id"]),
+            name=job["name"],
+            conclusion="failure",
+            steps=[("Checkout", "success"), ("Deploy", "failure")],
+            log=job["log"],
+        )
+    for issue in setup.get("issues", []):
+        github.add_issue(DEMO_REPO, title=issue["title"], body=issue.get("body", ""))
+    for pull in setup.get("pulls", []):
+        github.add_pull(DEMO_REPO, title=pull["title"], user=pull.get("user", "octocat"))
+
+
+DEPLOY_WORKFLOW = """\
+name: Deploy
+on:
+  workflow_dispatch:
+    inputs:
+      environment:
+        type: choice
+        options: [staging, prod]
+        required: true
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - run: ./deploy.sh
+"""
+
+
+def record(name: str, root: Path = SCENARIOS) -> ToolOutputs:
+    """Run the scenario's script against a fresh sandbox with the real tools; write
+    ``tool_outputs.json`` with what they returned."""
+    from devops_agent.sandbox.demo import sandbox, sandbox_context
+
+    scenario, script, _ = load_scenario(name, root)
+    log = _Log()
+    with sandbox() as (github, endpoint), tempfile.TemporaryDirectory() as tmp:
+        _seed_sandbox(github, endpoint, scenario.setup)
+        ctx = sandbox_context(github, workspace=Path(tmp))
+        run = _drive(
+            ctx,
+            scenario.request,
+            scripted_model(script),
+            _recording_tools(log),
+            scenario.max_turns,
+        )
+    if run.error:
+        raise RuntimeError(f"recording {name} failed: {run.error}")
+    outputs = ToolOutputs(recorded_from="sandbox (moto + fake GitHub)", calls=log.recorded)
+    (root / name / "tool_outputs.json").write_text(
+        json.dumps(outputs.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    return outputs
+
+
+# --------------------------------------------------------------------------- report
+
+
+def markdown_table(results: Sequence[EvalResult], *, model: str) -> str:
+    """The results as Markdown: pass rate, then one row per scenario."""
+    passed = sum(r.passed for r in results)
+    rate = f"{passed}/{len(results)} ({100 * passed / len(results):.0f} %)" if results else "0/0"
+    lines = [
+        f"**Model:** {model} · **pass rate:** {rate} · "
+        f"**tokens:** {sum(r.tokens for r in results):,} · "
+        f"**time:** {sum(r.seconds for r in results):.1f} s",
+        "",
+        "| scenario | area | result | outcome | turns | tokens | seconds | notes |",
+        "|---|---|---|---|---:|---:|---:|---|",
+    ]
+    for r in results:
+        notes = "; ".join([*r.failures, *r.notes]).replace("|", "\\|").replace("\n", " ")
+        lines.append(
+            f"| {r.name} | {r.area} | {'✅ pass' if r.passed else '❌ fail'} | {r.outcome} | "
+            f"{r.turns} | {r.tokens:,} | {r.seconds:.2f} | {notes[:300]} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def run_eval(
+    *,
+    scenarios: Iterable[str] = (),
+    model: str | None = None,
+    markdown: Path | None = None,
+    record_name: str | None = None,
+    scripted: bool = False,
+    root: Path = SCENARIOS,
+    out: Any = None,
+) -> int:
+    """``devops-agent eval``: 0 when every scenario passed, 1 otherwise."""
+    import sys
+
+    out = out or sys.stdout
+    os.environ.setdefault("OPENAI_AGENTS_DISABLE_TRACING", "1")
+    if record_name:
+        outputs = record(record_name, root)
+        out.write(f"recorded {len(outputs.calls)} tool output(s) for {record_name}\n")
+        return 0
+    if not root.is_dir():
+        from devops_agent.errors import ConfigError
+
+        raise ConfigError(
+            f"No eval scenarios at {root}.",
+            remedy="Run `devops-agent eval` from a source checkout of devops-agent.",
+        )
+    names = list(scenarios) or scenario_names(root)
+    use_model = not scripted and bool(os.environ.get("OPENAI_API_KEY"))
+    label = (
+        (model or os.environ.get("DEVOPS_AGENT_EVAL_MODEL") or "default")
+        if use_model
+        else ("scripted (no OPENAI_API_KEY)" if not scripted else "scripted")
+    )
+    results = [
+        run_scenario(n, model=real_model(model) if use_model else None, root=root) for n in names
+    ]
+    table = markdown_table(results, model=label)
+    out.write(table)
+    if markdown is not None:
+        markdown.write_text("# Agent evals\n\n" + table, encoding="utf-8")
+    return 0 if all(r.passed for r in results) else 1
