@@ -32,22 +32,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from devops_agent import knowledge  # noqa: E402
+from devops_agent import knowledge
 
-WORDS = (
+_VOCAB = (
     "service deploy rollback terraform module bucket policy role cluster node pod ingress "
     "egress subnet gateway route table alarm metric dashboard pipeline artifact release "
     "canary blue green database replica backup snapshot restore queue topic lambda "
     "function container image registry secret rotation certificate domain record cache "
     "latency throughput error budget incident oncall escalation pager runbook migration"
-).split()
+)
+WORDS = _VOCAB.split()
 QUERIES = (
     "how do we deploy the payments service",
     "restore database from snapshot",
     "security group open to the internet",
     "rotate the api certificate",
 )
-RARE = {"payments", "snapshot", "certificate"}
 
 
 def _text(rng: random.Random, lines: int, kind: str, n: int) -> str:
@@ -143,7 +143,7 @@ def main() -> int:
         for query in QUERIES:
             rank, found = timed(lambda q=query: knowledge.search(root, q, index=index), 5)
             full, _ = timed(lambda q=query: knowledge.search(root, q), 3)
-            words = [w for w in knowledge.tokens(query)]
+            words = knowledge.tokens(query)
             grep_total = 0.0
             for word in words:
                 seconds, _ = timed(lambda w=word: grep(root, w))

@@ -10,7 +10,7 @@ What is indexed: files git tracks or would track (``git ls-files --cached --othe
 --exclude-standard``, so ``.gitignore`` holds) when the workspace is a git
 repository, else a walk that honours the root ``.gitignore``'s simple patterns;
 never vendored or build paths (:data:`SKIPPED_DIRS`), files over :data:`MAX_FILE_BYTES`,
-binaries (a NUL byte in the first 8 KiB) or files with other suffixes than
+binaries (a NUL byte in the first 8 KiB), symlinks, or files with other suffixes than
 :data:`SUFFIXES`. Passages are the files' own text: untrusted, to be cleaned and
 marked as data by the caller. Pure: no SDK import, no network.
 """
@@ -22,6 +22,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import subprocess
 import threading
 from collections.abc import Iterable
@@ -237,10 +238,11 @@ def _stats(root: Path, files: Iterable[str]) -> list[tuple[str, int, int]]:
     out = []
     for rel in files:
         try:
-            st = os.stat(root / rel)
+            st = os.lstat(root / rel)
         except OSError:
             continue
-        if 0 < st.st_size <= MAX_FILE_BYTES:
+        # Regular files only: a symlink could point outside the workspace (~/.aws, /proc).
+        if stat.S_ISREG(st.st_mode) and 0 < st.st_size <= MAX_FILE_BYTES:
             out.append((rel, st.st_size, st.st_mtime_ns))
     return out
 
@@ -252,8 +254,11 @@ def _signature(stats: list[tuple[str, int, int]]) -> str:
     return digest.hexdigest()
 
 
-def _read(path: Path) -> str | None:
+def _read(root: Path, rel: str) -> str | None:
+    path = root / rel
     try:
+        if not path.resolve().is_relative_to(root):  # a symlinked parent directory
+            return None
         raw = path.read_bytes()
     except OSError:
         return None
@@ -288,7 +293,7 @@ def build_index(root: Path, stats: list[tuple[str, int, int]] | None = None) -> 
     corpus: list[list[str]] = []
     files = 0
     for rel, _size, _mtime in stats:
-        text = _read(root / rel)
+        text = _read(root, rel)
         if text is None:
             continue
         files += 1

@@ -119,6 +119,14 @@ def test_ignored_binary_vendored_and_large_files_are_skipped(repo: Path) -> None
     }
 
 
+def test_symlinks_out_of_the_workspace_are_not_read(repo: Path, tmp_path_factory) -> None:
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "credentials.md").write_text("wombatsecret aws_secret_access_key\n")
+    (repo / "docs/creds.md").symlink_to(outside / "credentials.md")
+    (repo / "linked").symlink_to(outside, target_is_directory=True)
+    assert knowledge.search(repo, "wombatsecret") == []
+
+
 def test_results_are_bounded(repo: Path) -> None:
     found = knowledge.search(repo, "pelican line", limit=50)
     assert len(found) == knowledge.MAX_RESULTS
