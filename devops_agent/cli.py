@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 sys.stderr.flush()
                 os._exit(code)
             return code
-        if args.verb in ("run", "audit", "demo"):
+        if args.verb in ("run", "audit", "demo", "eval"):
             from devops_agent.localconfig import load_env_file, use_profile
 
             load_env_file()  # local runs only, never `action`
