@@ -221,6 +221,18 @@ def _handle(
     publisher.command = text
 
     # Authorize before anything else happens: no reaction, no AWS, no model for strangers.
+    if not requester and isinstance(event, CommentEvent | DispatchEvent):
+        return _finish(
+            publisher,
+            Result(
+                status="refused",
+                command=text,
+                title="Not allowed",
+                text="The event names no person who asked; nothing is run.",
+                exit_code=3,
+            ),
+            runner,
+        )
     if requester and not isinstance(event, LocalEvent):
         from devops_agent.gh.repos import collaborator_role
 

@@ -23,6 +23,7 @@ from devops_agent import plans
 from devops_agent.errors import BadInput, Refused, ServiceError
 from devops_agent.events import CommentEvent
 from devops_agent.report import Result, Table
+from devops_agent.sanitize import strip_markers
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -151,10 +152,14 @@ def _locate(
             remedy="Only plans that devops-agent itself posted can be applied.",
         )
     if plan_id is None:
-        pending = [(c, f) for c, f in own_plans if f.state == "pending"]
-        if not pending:
-            raise Refused("Every plan in this thread has been applied already.")
-        return pending[-1]
+        # A bare `apply` means the newest plan, never an older one nobody pointed at.
+        newest = own_plans[-1]
+        if newest[1].state != "pending":
+            raise Refused(
+                f"The newest plan in this thread, {newest[1].plan_id}, is {newest[1].state}.",
+                remedy=f"Name the plan to apply: `{trigger} apply PLAN_ID`.",
+            )
+        return newest
     return own_plans[-1]
 
 
@@ -184,6 +189,25 @@ def _check(ctx: DevOpsContext, event: CommentEvent, found: plans.FoundPlan) -> p
             remedy="Ask for the change again so the plan matches the code under review.",
         )
     return plan
+
+
+def _check_unedited(ctx: DevOpsContext, comment: IssueComment, own: str) -> None:
+    """Refuse a plan comment whose body someone other than the action last edited.
+
+    People with write access may edit any comment and the author stays the action:
+    only an edit history naming the action itself (or none) vouches for the block
+    and its ``state``.
+    """
+    from devops_agent.gh.issues import last_editor
+
+    assert ctx.github is not None
+    editor = last_editor(ctx.github, comment)
+    if editor is not None and editor.removesuffix("[bot]") != own.removesuffix("[bot]"):
+        raise Refused(
+            f"The plan comment was edited by @{editor} after devops-agent posted it; "
+            "an edited plan is never applied.",
+            remedy="Ask for the change again to get a fresh plan.",
+        )
 
 
 def _check_approver(ctx: DevOpsContext, event: CommentEvent, plan: plans.Plan) -> None:
@@ -224,6 +248,7 @@ def apply(ctx: DevOpsContext, plan_id: str | None) -> Result:
         raise Refused("dry-run is on: devops-agent carries nothing out, not even an approved plan.")
     own = own_login(ctx.github)
     comment, found = _locate(ctx, event, plan_id, own)
+    _check_unedited(ctx, comment, own)
     plan = _check(ctx, event, found)
     _check_approver(ctx, event, plan)
     plan_id = found.plan_id
@@ -262,7 +287,7 @@ def apply(ctx: DevOpsContext, plan_id: str | None) -> Result:
         + "\n".join(f"{r[0]}. {r[1]}: {r[2]}" for r in rows)
     )
     body = plans.set_state(comment.body, plan_id, state).replace("\n" + claim, "")
-    edit_comment(comment, ctx.redactor(body + record))
+    edit_comment(comment, ctx.redactor(body + strip_markers(record)))
     return Result(
         status="failure" if failed else "applied",
         title=f"Plan {plan_id} {'failed' if failed else 'applied'}",

@@ -104,18 +104,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     except DevOpsError as exc:
-        print(f"devops-agent: {exc.explain()}", file=sys.stderr)
+        _say(f"devops-agent: {exc.explain()}")
         return exc.exit_code
     except KeyboardInterrupt:
-        print("devops-agent: interrupted.", file=sys.stderr)
+        _say("devops-agent: interrupted.")
         return 1
     except Exception as exc:  # the one broad except: a bug, reported in one line
-        print(
+        _say(
             f"devops-agent: internal error: {exc.__class__.__name__}: {exc}. "
-            "Please report it with the command you ran.",
-            file=sys.stderr,
+            "Please report it with the command you ran."
         )
         return 1
+
+
+def _say(message: str) -> None:
+    """One line on stderr, with credential shapes redacted (an error may quote a value)."""
+    from devops_agent.sanitize import Redactor
+
+    print(Redactor().redact(message), file=sys.stderr)
 
 
 def _run(command: str, *, as_json: bool) -> int:

@@ -128,6 +128,18 @@ def parse_event(env: ActionsEnv) -> Event:
     if name not in ("issue_comment", "workflow_dispatch", "schedule"):
         return OtherEvent(name=name, repository=env.repository)
     payload = _load(env) if name != "schedule" or env.event_path else {}
+    try:
+        return _parse(name, payload, env)
+    except (AttributeError, TypeError):  # a field of the wrong type (a string, a list, null)
+        raise EventError(
+            f"The event payload is not shaped like a GitHub {name} event: a field has the "
+            "wrong type.",
+            remedy="GITHUB_EVENT_PATH must name the JSON file the runner wrote.",
+            link=_EVENTS_DOC,
+        ) from None
+
+
+def _parse(name: str, payload: dict[str, Any], env: ActionsEnv) -> Event:
     repository = str((payload.get("repository") or {}).get("full_name") or env.repository)
     if not repository:
         raise EventError(

@@ -25,7 +25,7 @@ from devops_agent import report
 from devops_agent.actions import Runner
 from devops_agent.errors import DevOpsError
 from devops_agent.events import CommentEvent, Event, ScheduleEvent
-from devops_agent.sanitize import clean_untrusted
+from devops_agent.sanitize import clean_untrusted, strip_markers
 
 if TYPE_CHECKING:
     from github import Github
@@ -174,7 +174,9 @@ class Publisher:
         footer = self._footer(final=final)
         tail = f"\n\n{block}" if block else ""
         room = report.COMMENT_BUDGET - len(head) - len(footer) - len(tail) - 8
-        fitted = report.fit(body, limit=room, more_url=self.runner.env.run_url)
+        # Nothing in the body may pose as the action's markers or a plan block: only
+        # ``block`` (rendered by plans.render_block) carries one.
+        fitted = strip_markers(report.fit(body, limit=room, more_url=self.runner.env.run_url))
         return self.runner.redact(f"{head}\n{fitted}\n\n{footer}{tail}")
 
     def _head(self) -> str | None:

@@ -55,6 +55,7 @@ _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40,}(?![A-Za-z0-9+=])
 _SECRET_LEN = 40
 
 _HTML_COMMENT = re.compile(r"<!--[\s\S]*?(?:-->|$)")
+_OWN_MARKER = re.compile(r"devops-agent\s*:", re.IGNORECASE)
 # Zero-width, bidi overrides and other invisible format characters (Unicode "Cf"),
 # except the ordinary joiners emoji need.
 _KEEP_FORMAT = {"\u200d"}
@@ -126,13 +127,29 @@ def clean_untrusted(text: str, *, limit: int | None = None) -> str:
         text: text a person, GitHub or AWS wrote.
         limit: cut to this many characters (after cleaning), if given.
     """
-    text = _HTML_COMMENT.sub("", text)
     text = "".join(c for c in text if c in _KEEP_FORMAT or unicodedata.category(c) != "Cf").replace(
         "\r\n", "\n"
     )
+    text = strip_markers(text)
     if limit is not None and len(text) > limit:
         text = text[:limit]
     return text
+
+
+def strip_markers(text: str) -> str:
+    """Remove HTML comments until none is left, and defuse the action's own markers.
+
+    One pass is not enough: ``<!<!-- x -->-- …`` re-forms a comment once the inner
+    one is removed. Whatever survives that still names ``devops-agent:`` is broken
+    up, so text from a person, AWS or a model can never pose as an answer marker or
+    a plan block inside a comment the action writes.
+    """
+    while True:
+        cleaned = _HTML_COMMENT.sub("", text)
+        if cleaned == text:
+            break
+        text = cleaned
+    return _OWN_MARKER.sub("devops\u2011agent:", text.replace("<!--", "&lt;!--"))
 
 
 def table_cell(value: object) -> str:

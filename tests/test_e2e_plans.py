@@ -131,12 +131,67 @@ def test_a_changed_plan_is_refused(action, github, server_session, estate):
     web2 = estate["instances"]["web-2"]["id"]
     planned = action.comment(f"/devops ec2 stop {web1}", aws_write_role_to_assume=WRITE_ROLE)
     comment = plan_comment(github, 1)
-    github.tamper_comment(REPO, comment["id"], comment["body"].replace(web1, web2))
+    # even an edit that looks like the action's own must still hash to the plan id
+    github.tamper_comment(
+        REPO, comment["id"], comment["body"].replace(web1, web2), editor="github-actions[bot]"
+    )
     run = action.comment(
         f"/devops apply {planned.outputs['plan-id']}", pr=1, aws_write_role_to_assume=WRITE_ROLE
     )
     assert run.code == 3 and "changed after it was posted" in run.summary
     assert state_of(server_session, web1) == "running"
+    assert state_of(server_session, web2, "eu-west-1") == "running"
+
+
+def test_a_valid_plan_written_into_the_actions_comment_by_a_person_is_refused(
+    action, github, server_session, estate
+):
+    """Write access lets a person edit the action's comment; a re-hashed plan is still refused."""
+    web1 = estate["instances"]["web-1"]["id"]
+    planned = action.comment(f"/devops ec2 reboot {web1}", aws_write_role_to_assume=WRITE_ROLE)
+    comment = plan_comment(github, 1)
+    (block,) = plans.find_blocks(comment["body"])
+    forged = block.plan.model_copy(
+        update={
+            "requester": "someone-else",
+            "entries": [
+                plans.PlanEntry(
+                    operation="ec2.instance_state",
+                    args={"action": "terminate", "region": "us-east-1", "instance_ids": [web1]},
+                    description="x",
+                )
+            ],
+        }
+    )
+    body = comment["body"].split("<!-- devops-agent:plan ")[0] + plans.render_block(forged)
+    github.tamper_comment(REPO, comment["id"], body, editor="bob")
+    assert plans.find_blocks(body)[0].intact  # the forgery hashes correctly…
+    run = action.comment(
+        f"/devops apply {forged.plan_id}", pr=1, aws_write_role_to_assume=WRITE_ROLE
+    )
+    assert run.code == 3 and "edited by @bob" in run.summary  # …and is refused anyway
+    assert state_of(server_session, web1) == "running"
+    assert planned.code == 0
+
+
+def test_a_plan_state_reset_by_an_editor_is_refused(action, github, server_session, estate):
+    web1 = estate["instances"]["web-1"]["id"]
+    planned = action.comment(f"/devops ec2 stop {web1}", aws_write_role_to_assume=WRITE_ROLE)
+    plan_id = planned.outputs["plan-id"]
+    assert (
+        action.comment(f"/devops apply {plan_id}", pr=1, aws_write_role_to_assume=WRITE_ROLE).code
+        == 0
+    )
+    comment = plan_comment(github, 1)
+    github.tamper_comment(
+        REPO, comment["id"], plans.set_state(comment["body"], plan_id, "pending"), editor="bob"
+    )
+    before = len(github.requests_to("PATCH", r"/issues/comments/"))
+    run = action.comment(f"/devops apply {plan_id}", pr=1, aws_write_role_to_assume=WRITE_ROLE)
+    assert run.code == 3 and "edited by @bob" in run.summary
+    assert (
+        len(github.requests_to("PATCH", r"/issues/comments/\d+$")) - before <= 1
+    )  # only the answer
 
 
 def test_an_expired_plan_is_refused(action, github, server_session, estate):
@@ -355,3 +410,19 @@ def test_trust_policy_refusal_shows_the_claims_that_matter(action, github, sts_t
     assert f"sub=repo:{REPO}:pull_request" in body
     assert "job_workflow_ref=" in body and "aud=sts.amazonaws.com" in body
     assert "trust policy" in body
+
+
+def test_a_bare_apply_never_reaches_past_the_newest_plan(action, github, server_session, estate):
+    web1 = estate["instances"]["web-1"]["id"]
+    older = action.comment(f"/devops ec2 stop {web1}", aws_write_role_to_assume=WRITE_ROLE)
+    newer = action.comment(f"/devops ec2 reboot {web1}", pr=1, aws_write_role_to_assume=WRITE_ROLE)
+    assert (
+        action.comment(
+            f"/devops apply {newer.outputs['plan-id']}", pr=1, aws_write_role_to_assume=WRITE_ROLE
+        ).code
+        == 0
+    )
+    run = action.comment("/devops apply", pr=1, aws_write_role_to_assume=WRITE_ROLE)
+    assert run.code == 3 and "Name the plan" in run.summary
+    assert older.outputs["plan-id"] not in json.dumps(run.outputs.get("plan-id", ""))
+    assert state_of(server_session, web1) == "running"  # the older stop plan was not applied

@@ -81,3 +81,22 @@ def test_incomplete_payloads(tmp_path, payload, message):
     with pytest.raises(EventError) as err:
         parse_event(env_for(tmp_path, "issue_comment", payload))
     assert message in err.value.message
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"repository": "x", "issue": {"number": 1}, "comment": {"id": 2, "user": {"login": "a"}}},
+        {"issue": {"number": 1}, "comment": {"id": 2, "user": None}},
+        {"issue": "1", "comment": {"id": 2, "user": {"login": "a"}}},
+    ],
+)
+def test_fields_of_the_wrong_type_are_a_clear_error(tmp_path, payload):
+    with pytest.raises(EventError) as err:
+        parse_event(env_for(tmp_path, "issue_comment", payload))
+    assert "wrong type" in err.value.message or "no `" in err.value.message
+
+
+def test_dispatch_sender_of_the_wrong_type(tmp_path):
+    with pytest.raises(EventError):
+        parse_event(env_for(tmp_path, "workflow_dispatch", {"sender": "bob", "inputs": {}}))

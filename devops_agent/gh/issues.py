@@ -250,3 +250,28 @@ def comment_on(gh: Github, repository: str, number: int, body: str, marker: str)
     earlier success); returns the comment's URL."""
     comment = create_comment_once(gh, repository, number, f"{body}\n\n{marker}", marker)
     return str(comment.html_url)
+
+
+_EDITOR_QUERY = """
+query($id: ID!) {
+  node(id: $id) { ... on IssueComment { lastEditedAt editor { login } } }
+}
+"""
+
+
+def last_editor(gh: Github, comment: IssueComment) -> str | None:
+    """Who last edited the comment's body (GraphQL ``editor``), or ``None`` if nobody did.
+
+    The REST API keeps the author after anyone's edit, and people with write access
+    may edit any comment, so authorship alone cannot vouch for a plan's content.
+    Bot logins come back without ``[bot]``.
+    """
+    from github import GithubException
+
+    try:
+        _, data = gh.requester.graphql_query(_EDITOR_QUERY, {"id": comment.node_id})
+    except GithubException as exc:
+        raise service_error(exc, f"read who edited comment {comment.id}") from None
+    node = (data.get("data") or {}).get("node") or {}
+    editor = node.get("editor") or {}
+    return str(editor["login"]) if node.get("lastEditedAt") and editor.get("login") else None

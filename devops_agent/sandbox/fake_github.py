@@ -137,6 +137,7 @@ class _Repo:
     pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)
     comment_issue: dict[int, int] = field(default_factory=dict)
+    comment_editors: dict[int, tuple[str, str]] = field(default_factory=dict)  # id: (login, at)
     reactions: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     labels: dict[str, dict[str, Any]] = field(default_factory=dict)  # lower-case name: label
     check_runs: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -513,10 +514,14 @@ class FakeGitHub:
             pr["head"]["sha"] = head_sha
             self._repo(full_name).branches[pr["head"]["ref"]] = head_sha
 
-    def tamper_comment(self, full_name: str, comment_id: int, body: str) -> None:
-        """Change a comment's body behind the API (what an admin's edit would do)."""
+    def tamper_comment(
+        self, full_name: str, comment_id: int, body: str, *, editor: str = "mallory"
+    ) -> None:
+        """Edit a comment as ``editor`` would (people with write access may edit anyone's)."""
         with self._lock:
-            self._repo(full_name).comments[comment_id]["body"] = body
+            repo = self._repo(full_name)
+            repo.comments[comment_id].update(body=body, updated_at=now_iso())
+            repo.comment_editors[comment_id] = (editor, now_iso())
 
     def enable_oidc(self, request_token: str, claims: dict[str, Any] | None = None) -> str:
         """Serve the Actions ID-token endpoint; returns ACTIONS_ID_TOKEN_REQUEST_URL.
@@ -1440,6 +1445,11 @@ class FakeGitHub:
         token = self._token(headers)
         if path == "/_actions/idtoken":
             return self._id_token(token, query)
+        if method == "POST" and path in ("/graphql", "/api/graphql"):
+            ident = self._tokens.get(token) if token else None
+            if ident is None:
+                return _Response(401, _HTTPError(401, "Bad credentials").body)
+            return self._graphql(body)
         ident = self._tokens.get(token) if token else None
         if ident is None:
             return _Response(401, _HTTPError(401, "Bad credentials").body)
@@ -1477,6 +1487,28 @@ class FakeGitHub:
         claims["aud"] = query.get("audience", "")
         jwt = f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part(claims)}.c2lnbmF0dXJl"
         return _Response(200, {"count": 1, "value": jwt})
+
+    def _graphql(self, body: Any) -> _Response:
+        """The one GraphQL question the agent asks: who last edited a comment.
+
+        ``node(id:) { ... on IssueComment { lastEditedAt editor { login } } }``; bots'
+        logins come without ``[bot]``, as GitHub's GraphQL API gives them.
+        """
+        variables = (body or {}).get("variables") or {} if isinstance(body, dict) else {}
+        wanted = str(variables.get("id", ""))
+        for repo in self._repos.values():
+            for cid, comment in repo.comments.items():
+                if comment.get("node_id") == wanted:
+                    edit = repo.comment_editors.get(cid)
+                    node: dict[str, Any] = {"lastEditedAt": edit[1] if edit else None}
+                    node["editor"] = None
+                    if edit:
+                        node["editor"] = {"login": edit[0].removesuffix("[bot]")}
+                    return _Response(200, {"data": {"node": node}})
+        return _Response(
+            200,
+            {"data": {"node": None}, "errors": [{"type": "NOT_FOUND", "message": "Not found"}]},
+        )
 
     def _paginate(self, ctx: _Ctx, items: list[Any]) -> tuple[list[Any], dict[str, str]]:
         """GitHub's paging: ``per_page`` (default 30, max 100), ``page``, and a ``Link``
@@ -1728,6 +1760,7 @@ class FakeGitHub:
         c = self._comment(ctx)
         self._own_comment(ctx, c)
         c.update(body=self._check_body(ctx), updated_at=now_iso())
+        ctx.r.comment_editors[c["id"]] = (ctx.ident.login, c["updated_at"])
         return _Response(200, copy.deepcopy(c))
 
     def _delete_comment(self, ctx: _Ctx) -> _Response:
