@@ -899,20 +899,17 @@ def create_security_group(
 
 def delete_security_group(session: boto3.Session, region: str, group_id: str) -> Change:
     """Delete a security group (EC2 refuses while anything uses it)."""
-    from devops_agent.aws.writes import ec2_call, resource_id
+    from devops_agent.aws.writes import delete_ec2_resource
 
-    region = check_region(session, region)
-    wanted = resource_id(group_id, "sg", "security group")
-    ec2 = client(session, "ec2", region)
-    ec2_call(
-        ec2,
-        "delete_security_group",
-        "ec2:DeleteSecurityGroup",
-        resource=wanted,
-        region=region,
-        GroupId=wanted,
+    return delete_ec2_resource(
+        session,
+        region,
+        group_id,
+        prefix="sg",
+        what="security group",
+        action="ec2:DeleteSecurityGroup",
+        param="GroupId",
     )
-    return Change(action="ec2:DeleteSecurityGroup", resource=wanted, message=f"deleted {wanted}")
 
 
 def change_security_group_rule(

@@ -710,13 +710,11 @@ def create_vpc(
 
 def delete_vpc(session: boto3.Session, region: str, vpc_id: str) -> Change:
     """Delete a VPC (EC2 refuses while it has subnets, gateways, groups...)."""
-    from devops_agent.aws.writes import ec2_call, resource_id
+    from devops_agent.aws.writes import delete_ec2_resource
 
-    region = check_region(session, region)
-    wanted = resource_id(vpc_id, "vpc", "VPC")
-    ec2 = client(session, "ec2", region)
-    ec2_call(ec2, "delete_vpc", "ec2:DeleteVpc", resource=wanted, region=region, VpcId=wanted)
-    return Change(action="ec2:DeleteVpc", resource=wanted, message=f"deleted {wanted}")
+    return delete_ec2_resource(
+        session, region, vpc_id, prefix="vpc", what="VPC", action="ec2:DeleteVpc", param="VpcId"
+    )
 
 
 def create_subnet(
@@ -758,15 +756,17 @@ def create_subnet(
 
 def delete_subnet(session: boto3.Session, region: str, subnet_id: str) -> Change:
     """Delete a subnet (EC2 refuses while network interfaces use it)."""
-    from devops_agent.aws.writes import ec2_call, resource_id
+    from devops_agent.aws.writes import delete_ec2_resource
 
-    region = check_region(session, region)
-    wanted = resource_id(subnet_id, "subnet", "subnet")
-    ec2 = client(session, "ec2", region)
-    ec2_call(
-        ec2, "delete_subnet", "ec2:DeleteSubnet", resource=wanted, region=region, SubnetId=wanted
+    return delete_ec2_resource(
+        session,
+        region,
+        subnet_id,
+        prefix="subnet",
+        what="subnet",
+        action="ec2:DeleteSubnet",
+        param="SubnetId",
     )
-    return Change(action="ec2:DeleteSubnet", resource=wanted, message=f"deleted {wanted}")
 
 
 def create_route_table(
@@ -792,20 +792,17 @@ def create_route_table(
 
 def delete_route_table(session: boto3.Session, region: str, route_table_id: str) -> Change:
     """Delete a route table (EC2 refuses the main table and associated ones)."""
-    from devops_agent.aws.writes import ec2_call, resource_id
+    from devops_agent.aws.writes import delete_ec2_resource
 
-    region = check_region(session, region)
-    wanted = resource_id(route_table_id, "rtb", "route table")
-    ec2 = client(session, "ec2", region)
-    ec2_call(
-        ec2,
-        "delete_route_table",
-        "ec2:DeleteRouteTable",
-        resource=wanted,
-        region=region,
-        RouteTableId=wanted,
+    return delete_ec2_resource(
+        session,
+        region,
+        route_table_id,
+        prefix="rtb",
+        what="route table",
+        action="ec2:DeleteRouteTable",
+        param="RouteTableId",
     )
-    return Change(action="ec2:DeleteRouteTable", resource=wanted, message=f"deleted {wanted}")
 
 
 def create_route(

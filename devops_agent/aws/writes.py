@@ -195,3 +195,33 @@ def tag_map(raw: Mapping[str, str] | None = None, *specs: str) -> dict[str, str]
 def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
     """AWS's ``[{"Key": k, "Value": v}]`` form of a tag dict, sorted by key."""
     return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+
+
+def delete_ec2_resource(
+    session: Any, region: str, value: str, *, prefix: str, what: str, action: str, param: str
+) -> Change:
+    """Delete one EC2 resource by id: check the region and id, call, report.
+
+    Args:
+        session: the write session.
+        region: where the resource lives.
+        value: the id as typed, e.g. ``"sg-0123456789abcdef0"``.
+        prefix: the id prefix (``sg``, ``vpc``, ``subnet``, ``rtb``).
+        what: the resource's name in messages.
+        action: the IAM action, e.g. ``ec2:DeleteSecurityGroup`` (the API method follows).
+        param: the API's id parameter, e.g. ``GroupId``.
+    """
+    from devops_agent.aws import check_region, client
+
+    region = check_region(session, region)
+    wanted = resource_id(value, prefix, what)
+    method = re.sub(r"(?<!^)(?=[A-Z])", "_", action.split(":", 1)[1]).lower()
+    ec2_call(
+        client(session, "ec2", region),
+        method,
+        action,
+        resource=wanted,
+        region=region,
+        **{param: wanted},
+    )
+    return Change(action=action, resource=wanted, message=f"deleted {wanted}")
