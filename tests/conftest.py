@@ -243,9 +243,19 @@ class ActionHarness:
         )
 
     def comment(
-        self, body: str, *, login: str = "alice", pr: int | None = None, **kw: Any
+        self,
+        body: str,
+        *,
+        login: str = "alice",
+        pr: int | None = None,
+        progress_after: str | None = None,
+        **kw: Any,
     ) -> ActionRun:
-        """Post ``body`` as ``login`` on a PR (created if needed) and run the action on it."""
+        """Post ``body`` as ``login`` on a PR (created if needed) and run the action on it.
+
+        ``progress_after`` sets the seconds before a progress comment (the app's
+        ``DEVOPS_AGENT_PROGRESS_AFTER`` knob), for tests that count requests.
+        """
         number = pr or int(self.github.add_pull(REPO, title="Change", user=login)["number"])
         created = self.github.add_comment(REPO, number, body=body, user=login)
         payload = comment_event(
@@ -258,7 +268,10 @@ class ActionHarness:
             server_url=self.github.server_url,
             api_url=self.github.url,
         )
-        return self.run(self.env("issue_comment", payload, **kw))
+        env = self.env("issue_comment", payload, **kw)
+        if progress_after is not None:
+            env["DEVOPS_AGENT_PROGRESS_AFTER"] = progress_after
+        return self.run(env)
 
     def dispatch(self, command: str, *, login: str = "alice", **kw: Any) -> ActionRun:
         payload = dispatch_event(REPO, inputs={"command": command}, login=login)

@@ -19,7 +19,9 @@ def answers(github, number):
 
 
 def test_ec2_list_on_a_pr_answers_in_one_comment_with_a_check_run(action, github, estate):
-    run = action.comment("/devops ec2 list")
+    # A fast run never posts progress: the grace is long here so that the count below does
+    # not depend on how loaded the machine is (the progress path is tested on its own).
+    run = action.comment("/devops ec2 list", progress_after="3600")
     assert run.code == 0, run.stderr + run.stdout
     pr = run.requests[0]  # the permission lookup is the first request
     assert pr.method == "GET" and pr.path.endswith("/collaborators/alice/permission")
@@ -57,7 +59,25 @@ def test_ec2_list_on_a_pr_answers_in_one_comment_with_a_check_run(action, github
     assert report["status"] == "success"
     assert run.outputs["report"] == ".devops-agent/report.json"
     # the whole exchange: permission, reaction, PR head, comment, check run
-    assert len(run.requests) <= 5, [(r.method, r.path) for r in run.requests]
+    assert len(run.requests) == 5, [(r.method, r.path) for r in run.requests]
+
+
+def test_a_run_past_the_grace_period_posts_progress_first(action, github, estate):
+    """As a process, with no grace: progress comment and in_progress check run, then edits."""
+    run = action.comment("/devops ec2 list", progress_after="0")
+    assert run.code == 0, run.stderr + run.stdout
+    calls = [(r.method, r.path.rsplit("/", 1)[-1]) for r in run.requests]
+    comment_id = answers(github, 1)[0]["id"]
+    check_id = github.check_runs(REPO)[0]["id"]
+    assert [c for c in calls if c[0] != "GET"] == [
+        ("POST", "reactions"),
+        ("POST", "comments"),
+        ("POST", "check-runs"),
+        ("PATCH", str(comment_id)),
+        ("PATCH", str(check_id)),
+    ]
+    assert len(run.requests) == 7, calls  # + the permission lookup and the PR head
+    assert github.check_runs(REPO)[0]["conclusion"] == "success"
 
 
 @pytest.mark.parametrize(
