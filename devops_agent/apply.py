@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from github.IssueComment import IssueComment
 
     from devops_agent.context import DevOpsContext
+    from devops_agent.operation import Proposal
 
 
 class _Writers:
@@ -63,6 +64,14 @@ def _account(ctx: DevOpsContext) -> str:
 
     with aws_errors("sts:GetCallerIdentity"):
         return str(client(ctx.session(), "sts").get_caller_identity()["Account"])
+
+
+def propose_plan(ctx: DevOpsContext, proposal: Proposal) -> Result:
+    """Post a preview's proposal as a plan (its note under the plan's table)."""
+    result = propose(ctx, proposal.entries, region=proposal.region, what=proposal.what)
+    if proposal.note:
+        result = result.model_copy(update={"text": f"{result.text}\n\n{proposal.note}"})
+    return result
 
 
 def propose(

@@ -13,6 +13,8 @@ from devops_agent.sanitize import Redactor
 from devops_agent.settings import ActionsEnv, Settings
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import boto3
     from github import Github
 
@@ -57,6 +59,11 @@ class DevOpsContext:
     def regions(self) -> tuple[str, ...]:
         """Regions that audits and multi-region listings scan."""
         return self.settings.regions
+
+    @property
+    def workspace(self) -> Path:
+        """The checkout (``GITHUB_WORKSPACE``): config, workspace files and reports."""
+        return self.env.workspace
 
     def session(self) -> boto3.Session:
         """The read-only AWS session."""

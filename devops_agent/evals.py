@@ -252,7 +252,7 @@ def replay_tools(outputs: ToolOutputs, log: _Log | None = None) -> dict[str, Fun
         async def invoke(ctx: Any, raw: str) -> str:
             arguments = _args(raw)
             log.calls.append((name, arguments))
-            if name in tools.MUTATIONS:  # approval pauses the run first: never reached
+            if name in tools.proposals():  # approval pauses the run first: never reached
                 log.executed_mutations.append(name)
                 return tools.error_payload(tools.PlanOnly(f"{name} only proposes."), str)
             found = exact.get(_key(name, arguments))
@@ -270,7 +270,7 @@ def replay_tools(outputs: ToolOutputs, log: _Log | None = None) -> dict[str, Fun
 
     return {
         tool.name: dataclasses.replace(
-            _as_proposal(tool) if tool.name in tools.MUTATIONS else tool,
+            _as_proposal(tool) if tool.name in tools.proposals() else tool,
             on_invoke_tool=replay(tool.name),
         )
         for tool in tools.all_tools()
@@ -301,7 +301,8 @@ def _recording_tools(log: _Log) -> dict[str, FunctionTool]:
         return dataclasses.replace(tool, on_invoke_tool=invoke)
 
     return {
-        t.name: _as_proposal(t) if t.name in tools.MUTATIONS else wrap(t) for t in tools.all_tools()
+        t.name: _as_proposal(t) if t.name in tools.proposals() else wrap(t)
+        for t in tools.all_tools()
     }
 
 
@@ -478,7 +479,7 @@ def check(scenario: Scenario, run: _Run, log: _Log) -> list[str]:
         failures.append(f"a change ran outside a plan: {log.executed_mutations}")
     planned: list[dict[str, Any]] = [
         {
-            "operation": tools.MUTATIONS[name].operation if name in tools.MUTATIONS else name,
+            "operation": tools.proposals().get(name, name),
             "args": args,
         }
         for name, args in run.pending

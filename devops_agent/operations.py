@@ -60,8 +60,23 @@ def registry() -> dict[str, Operation]:
     return {**AWS_OPERATIONS, **GITHUB_OPERATIONS}
 
 
+def _declared(entry: PlanEntry) -> bool:
+    from devops_agent import catalog
+    from devops_agent.operation import Write
+
+    op = {o.name: o for o in catalog.declarations()}.get(entry.operation)
+    return isinstance(op, Write) and op.run is not None
+
+
 def lookup(entry: PlanEntry) -> Operation:
     """The operation a plan entry names, or a refusal."""
+    if _declared(entry):
+        from devops_agent import catalog
+
+        return Operation(
+            lambda writers, args: catalog.carry_out(entry, writers),
+            aws=catalog.needs_aws(entry),
+        )
     operation = registry().get(entry.operation)
     if operation is None:
         raise Refused(f"The plan names an operation devops-agent does not have: {entry.operation}.")
@@ -70,4 +85,8 @@ def lookup(entry: PlanEntry) -> Operation:
 
 def carry_out(entry: PlanEntry, writers: Writers) -> str:
     """Run one plan entry; raises ServiceError when AWS or GitHub refuses."""
+    if _declared(entry):
+        from devops_agent import catalog
+
+        return catalog.carry_out(entry, writers)
     return lookup(entry).run(writers, entry.args)

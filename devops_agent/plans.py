@@ -16,9 +16,11 @@ import hashlib
 import json
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
+
+from devops_agent.operation import PlanEntry
 
 #: How long a plan may wait for its apply.
 DEFAULT_TTL = timedelta(hours=24)
@@ -31,19 +33,6 @@ _BLOCK = re.compile(
     r"<!-- devops-agent:plan (?P<id>[0-9a-f]{12}) state=(?P<state>[a-z]+) -->"
     r"[\s\S]*?```json\n(?P<json>[\s\S]*?)\n```",
 )
-
-
-class PlanEntry(BaseModel):
-    """One operation a plan will carry out."""
-
-    operation: str
-    """Registered operation name, e.g. ``ec2.stop_instances``."""
-    args: dict[str, Any]
-    """Exact arguments, JSON only."""
-    description: str
-    """One line for people: what will change."""
-    resources: list[str] = Field(default_factory=list)
-    """Ids or ARNs the operation touches."""
 
 
 class Plan(BaseModel):

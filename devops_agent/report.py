@@ -7,6 +7,8 @@ goes. Rendering keeps bodies under GitHub's limits: long tables are folded into
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -62,6 +64,26 @@ class Result(BaseModel):
     def with_status(self, status: Status, exit_code: int) -> Result:
         """A copy with another status and exit code."""
         return self.model_copy(update={"status": status, "exit_code": exit_code})
+
+
+def plural(n: int, word: str) -> str:
+    """``1 instance``, ``2 instances`` (with thousands separators)."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+def when(value: datetime | None) -> str:
+    """A timestamp as people read it in a table, or empty."""
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+
+
+def where(regions: Sequence[str]) -> str:
+    """``us-east-1``, or ``3 regions``."""
+    return regions[0] if len(regions) == 1 else f"{len(regions)} regions"
+
+
+def dump(items: Sequence[Any]) -> list[dict[str, Any]]:
+    """Pydantic models as JSON data, for ``Result.data``."""
+    return [item.model_dump(mode="json") for item in items]
 
 
 def render_table(table: Table) -> str:

@@ -264,7 +264,7 @@ def test_triage_hands_off_and_each_agent_sees_only_its_tools(ctx, estate):
         "transfer_to_github",
         "transfer_to_knowledge",
     }
-    assert [t.name for t in network_call.tools] == [t.name for t in tools.VPC_TOOLS]
+    assert [t.name for t in network_call.tools] == [t.name for t in tools.for_specialist("network")]
     assert "transfer_to_network" not in {h.tool_name for h in network_call.handoffs}
     assert "eu-west-1" in json.loads(tool_outputs(model)[0])["data"][0]["region"]
     assert "staging-web" in result.text
@@ -373,7 +373,7 @@ def test_mutating_tools_each_need_approval_and_their_bodies_never_change_anythin
     from devops_agent.agent import tools
 
     mutating = [t for t in tools.all_tools() if t.needs_approval is not False]
-    assert {t.name for t in mutating} == set(tools.MUTATIONS)
+    assert {t.name for t in mutating} == set(tools.proposals())
     for tool in mutating:
         assert tool.needs_approval is True
         assert [g.get_name() for g in tool.tool_input_guardrails or []] == ["plan_check"]

@@ -114,13 +114,14 @@ def _examples(path: Path) -> list[str]:
 @pytest.mark.parametrize("path", DOC_PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_command_examples_are_commands(path: Path) -> None:
     """An example that starts with a command word must parse as that command."""
-    from devops_agent.commands import COMMANDS, match, tokenize
+    from devops_agent.commands import COMMANDS, parse
 
     families = {spec.path[0] for spec in COMMANDS}
     for example in _examples(path):
         first = example.split()[0].lower()
         if first not in families:
             continue  # a request in plain language
-        spec = match(tokenize(example))
-        assert spec is not None, f"{path.name}: `/devops {example}` is not a command"
+        parsed = parse(example)  # raises BadInput when its grammar rejects the words
+        assert parsed is not None, f"{path.name}: `/devops {example}` is not a command"
+        spec, _ = parsed
         assert spec.handler is not None, f"{path.name}: `/devops {example}` is not available"

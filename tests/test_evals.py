@@ -52,10 +52,10 @@ def test_scenario_files_are_valid(name):
         json.loads(c.output)  # what the tools return is JSON
     # Every read the script makes has its recorded output, for exactly those arguments.
     recorded = {evals._key(c.tool, c.arguments) for c in outputs.calls}
-    from devops_agent.agent.tools import MUTATIONS
+    from devops_agent.agent.tools import proposals
 
     for c in scripted:
-        if c.tool.startswith("transfer_to_") or c.tool in MUTATIONS:
+        if c.tool.startswith("transfer_to_") or c.tool in proposals():
             continue
         assert evals._key(c.tool, c.args) in recorded, f"{c.tool}({c.args}) was not recorded"
     if expect.outcome == "blocked":

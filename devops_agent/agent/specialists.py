@@ -57,27 +57,27 @@ SPECIALISTS: tuple[Specialist, ...] = (
         "security groups and key pairs.",
         focus="You answer questions about EC2 instances, security groups and key pairs, and "
         "propose instance state changes.",
-        tools=tools.EC2_TOOLS,
+        tools=tools.for_specialist("ec2"),
     ),
     Specialist(
         name="network",
         description="VPCs, subnets, route tables, internet exposure and security group rules.",
         focus="You answer questions about VPC networking: VPCs, subnets, route tables and "
         "security group rules (what is reachable from the internet).",
-        tools=tools.VPC_TOOLS,
+        tools=tools.for_specialist("network"),
     ),
     Specialist(
         name="s3",
         description="S3 buckets, their objects (keys, not contents) and bucket policies.",
         focus="You answer questions about S3 buckets, object listings and bucket policies.",
-        tools=tools.S3_TOOLS,
+        tools=tools.for_specialist("s3"),
     ),
     Specialist(
         name="iam",
         description="IAM users, roles with their trust policies, and managed policies.",
         focus="You answer questions about IAM users, roles (who can assume them) and "
         "managed policies.",
-        tools=tools.IAM_TOOLS,
+        tools=tools.for_specialist("iam"),
     ),
     Specialist(
         name="github",
@@ -87,7 +87,7 @@ SPECIALISTS: tuple[Specialist, ...] = (
         "pull requests and issues, and propose workflow runs (deploys). To deploy: find the "
         "workflow, propose run_workflow; once applied, follow the run with "
         "list_workflow_runs and watch_workflow_run, and diagnose it if it failed.",
-        tools=tools.GITHUB_TOOLS,
+        tools=tools.for_specialist("github"),
     ),
     Specialist(
         name="knowledge",
@@ -97,7 +97,7 @@ SPECIALISTS: tuple[Specialist, ...] = (
         focus="You answer from this repository's files with search_repository, citing "
         "file:line, and from web_search when you have it (say which answer came from the "
         "web).",
-        tools=tools.KNOWLEDGE_TOOLS,
+        tools=tools.for_specialist("knowledge"),
     ),
 )
 

@@ -31,18 +31,21 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from agents import FunctionTool, RunContextWrapper, function_tool
 from agents.exceptions import ModelBehaviorError
+from agents.strict_schema import ensure_strict_json_schema
+from agents.tool import set_function_tool_failure_error_function
+from agents.tool_context import ToolContext
 from agents.tool_guardrails import (
     ToolGuardrailFunctionOutput,
     ToolInputGuardrailData,
     tool_input_guardrail,
 )
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from pydantic_core import to_jsonable_python
 
 from devops_agent.agent.guardrails import data_guardrail, screen
 from devops_agent.context import DevOpsContext
 from devops_agent.errors import BadInput, DevOpsError, ServiceError
-from devops_agent.plans import PlanEntry
+from devops_agent.operation import Declaration, Hidden, PlanEntry, Proposal, Read, Unchanged, Write
 from devops_agent.sanitize import clean_untrusted
 
 if TYPE_CHECKING:
@@ -178,6 +181,8 @@ def error_payload(error: Exception, redact: Callable[[str], str]) -> str:
     elif isinstance(error, ModelBehaviorError):
         code = "InvalidArguments"
         message = "The arguments did not match the tool's parameters; check names and types."
+    elif isinstance(error, ValidationError):
+        code, message = "InvalidArguments", _invalid(error).message
     else:
         code = type(error).__name__
         message = "The tool failed unexpectedly (a bug in devops-agent); retrying will not help."
@@ -350,9 +355,27 @@ MUTATIONS: dict[str, Mutation] = {
 
 @tool_input_guardrail(name="plan_check")
 async def plan_check(data: ToolInputGuardrailData) -> ToolGuardrailFunctionOutput:
-    """Validate a proposed change before the run pauses for it; reject it back to the model."""
+    """Validate a proposed change before the run pauses for it; reject it back to the model.
+
+    The preview runs here, with the read role: a call the command would refuse (an id
+    that does not exist, a rule already there) goes back to the model as an error, and
+    a change that is already so as ``{"unchanged": ...}``; neither pauses the run.
+    """
     tool = data.context
     ctx = tool.context
+    op = _derived_writes().get(tool.tool_name)
+    if op is not None and isinstance(ctx, DevOpsContext):
+        try:
+            outcome = await in_thread(_preview, ctx, op, tool.tool_arguments or "{}")
+        except DevOpsError as exc:
+            return ToolGuardrailFunctionOutput.reject_content(error_payload(exc, ctx.redactor))
+        except ValidationError as exc:
+            return ToolGuardrailFunctionOutput.reject_content(error_payload(exc, ctx.redactor))
+        if isinstance(outcome, Unchanged):
+            return ToolGuardrailFunctionOutput.reject_content(
+                json.dumps({"unchanged": ctx.redactor(outcome.title), "plan": None})
+            )
+        return ToolGuardrailFunctionOutput.allow({"operation": op.name})
     mutation = MUTATIONS.get(tool.tool_name)
     if mutation is None or not isinstance(ctx, DevOpsContext):
         return ToolGuardrailFunctionOutput.reject_content(
@@ -867,41 +890,52 @@ def plan_entries(
     seen: set[str] = set()
     problems: list[str] = []
     for call in pending:
+        op = _derived_writes().get(call.tool)
         mutation = MUTATIONS.get(call.tool)
         try:
-            if mutation is None:
+            if op is not None:
+                outcome = _preview(ctx, op, call.arguments or "{}")
+                if isinstance(outcome, Unchanged):
+                    raise BadInput(f"nothing to change: {outcome.title}")
+                found = list(outcome.entries)
+            elif mutation is not None:
+                args = json.loads(call.arguments or "{}")
+                if not isinstance(args, dict):
+                    raise BadInput("The arguments must be a JSON object.")
+                found = [mutation.entry(ctx, args)]
+            else:
                 raise PlanOnly(f"{call.tool} is not a change devops-agent can plan.")
-            args = json.loads(call.arguments or "{}")
-            if not isinstance(args, dict):
-                raise BadInput("The arguments must be a JSON object.")
-            entry = mutation.entry(ctx, args)
+        except ValidationError as exc:
+            problems.append(f"`{call.tool}`: {ctx.redactor(_invalid(exc).message)}")
+            continue
         except (DevOpsError, ValueError) as exc:
             message = exc.message if isinstance(exc, DevOpsError) else "arguments are not JSON"
             problems.append(f"`{call.tool}`: {ctx.redactor(clean_untrusted(message, limit=300))}")
             continue
-        key = json.dumps(entry.model_dump(mode="json"), sort_keys=True)
-        if key not in seen:
-            seen.add(key)
-            entries.append(entry)
+        for entry in found:
+            key = json.dumps(entry.model_dump(mode="json"), sort_keys=True)
+            if key not in seen:
+                seen.add(key)
+                entries.append(entry)
     return entries, problems
 
 
-EC2_TOOLS: tuple[FunctionTool, ...] = (
+_LEGACY_EC2: tuple[FunctionTool, ...] = (
     list_instances,
     describe_instances,
     list_security_groups,
     list_key_pairs,
     change_instance_state,
 )
-VPC_TOOLS: tuple[FunctionTool, ...] = (
+_LEGACY_VPC: tuple[FunctionTool, ...] = (
     list_vpcs,
     list_subnets,
     list_route_tables,
     list_security_groups,
 )
-S3_TOOLS: tuple[FunctionTool, ...] = (list_buckets, list_objects, get_bucket_policy)
-IAM_TOOLS: tuple[FunctionTool, ...] = (list_users, list_roles, list_policies)
-GITHUB_TOOLS: tuple[FunctionTool, ...] = (
+_LEGACY_S3: tuple[FunctionTool, ...] = (list_buckets, list_objects, get_bucket_policy)
+_LEGACY_IAM: tuple[FunctionTool, ...] = (list_users, list_roles, list_policies)
+_LEGACY_GITHUB: tuple[FunctionTool, ...] = (
     list_workflows,
     list_workflow_runs,
     get_workflow_run,
@@ -912,10 +946,170 @@ GITHUB_TOOLS: tuple[FunctionTool, ...] = (
     run_workflow,
     search_repository,
 )
-KNOWLEDGE_TOOLS: tuple[FunctionTool, ...] = (search_repository,)
+_LEGACY_KNOWLEDGE: tuple[FunctionTool, ...] = (search_repository,)
+
+
+#: Hand-written tools not yet derived from the catalog, by specialist (MIGRATION).
+_LEGACY: dict[str, tuple[FunctionTool, ...]] = {
+    "ec2": _LEGACY_EC2,
+    "network": _LEGACY_VPC,
+    "s3": _LEGACY_S3,
+    "iam": _LEGACY_IAM,
+    "github": _LEGACY_GITHUB,
+    "knowledge": _LEGACY_KNOWLEDGE,
+}
 
 
 def all_tools() -> list[FunctionTool]:
     """Every tool once (the flat agent of the benchmark holds them all)."""
-    every = (*EC2_TOOLS, *VPC_TOOLS, *S3_TOOLS, *IAM_TOOLS, *GITHUB_TOOLS, *KNOWLEDGE_TOOLS)
+    every = [tool for name in SPECIALIST_NAMES for tool in for_specialist(name)]
     return list({tool.name: tool for tool in every}.values())
+
+
+# ---------------------------------------------------------------- derived from the catalog
+
+#: The specialist that holds a service's tools, unless the operation names others.
+SPECIALIST_OF: dict[str, str] = {
+    "ec2": "ec2",
+    "vpc": "network",
+    "s3": "s3",
+    "iam": "iam",
+    "github": "github",
+    "audit": "audit",
+    "knowledge": "knowledge",
+}
+SPECIALIST_NAMES = ("ec2", "network", "s3", "iam", "github", "audit", "knowledge")
+
+
+def specialists_of(op: Declaration) -> tuple[str, ...]:
+    """The specialists whose agents hold ``op``'s tool."""
+    return op.specialists or (SPECIALIST_OF[op.service],)
+
+
+def for_specialist(name: str) -> tuple[FunctionTool, ...]:
+    """The tools of one specialist: every catalog operation routed to it, in catalog order."""
+    derived = [t for op, t in _derived().items() if name in specialists_of(op)]
+    names = set(_tool_names())
+    legacy = [t for t in _LEGACY.get(name, ()) if t.name not in names]
+    return (*derived, *legacy)
+
+
+def proposals() -> dict[str, str]:
+    """Every tool that proposes a change: tool name → the operation its plan entries name."""
+    found = {name: mutation.operation for name, mutation in MUTATIONS.items()}
+    found.update({name: op.name for name, op in _derived_writes().items()})
+    return found
+
+
+def refusals(name: str) -> list[tuple[str, str]]:
+    """Operations of a specialist's area the agent may not use: (what, why)."""
+    from devops_agent import catalog
+
+    return [
+        (op.commands[0].usage if op.commands else op.name, str(op.agent))
+        for op in catalog.declarations()
+        if not op.for_agent and name in specialists_of(op)
+    ]
+
+
+@functools.cache
+def _derived() -> dict[Declaration, FunctionTool]:
+    from devops_agent import catalog
+
+    return {op: tool_for(op) for op in catalog.declarations() if op.for_agent}
+
+
+@functools.cache
+def _tool_names() -> frozenset[str]:
+    return frozenset(t.name for t in _derived().values())
+
+
+@functools.cache
+def _derived_writes() -> dict[str, Write[Any]]:
+    return {op.tool_name: op for op in _derived() if isinstance(op, Write)}
+
+
+def _strip_titles(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _strip_titles(v) for k, v in node.items() if k != "title"}
+    if isinstance(node, list):
+        return [_strip_titles(v) for v in node]
+    return node
+
+
+def tool_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The strict JSON schema the model fills in: the argument model's fields, without
+    the hidden ones the preview fills in, and without titles (they cost prompt)."""
+    schema = model.model_json_schema()
+    hidden = {
+        name
+        for name, info in model.model_fields.items()
+        if any(isinstance(m, Hidden) for m in info.metadata)
+    }
+    for name in hidden:
+        schema.get("properties", {}).pop(name, None)
+        if name in schema.get("required", []):
+            schema["required"].remove(name)
+    schema.pop("description", None)
+    return ensure_strict_json_schema(_strip_titles(schema))
+
+
+def _description(op: Declaration) -> str:
+    text = op.summary if not op.guide else f"{op.summary} {op.guide}"
+    if isinstance(op, Write):
+        return (
+            f"Propose a change: {text} Changes nothing now: the call adds it to a plan that a "
+            "person applies with /devops apply; the run ends after proposing."
+        )
+    return text
+
+
+def _invalid(error: ValidationError) -> BadInput:
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ())) or "arguments"
+    message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+    return BadInput(f"{where}: {message}")
+
+
+def _preview(ctx: DevOpsContext, op: Write[Any], raw: str) -> Proposal | Unchanged:
+    """The write's preview for a tool call's JSON arguments: what the command would plan."""
+    return op.plan(ctx, op.args.model_validate_json(raw or "{}"))
+
+
+def tool_for(op: Declaration) -> FunctionTool:
+    """The function tool of one catalog operation.
+
+    A read returns its data through :func:`as_data`. A write's tool needs approval, so a
+    call pauses the run; :func:`plan_check` previews it first, and the run turns the
+    pending calls into a plan (:func:`plan_entries`). Its body never runs.
+    """
+    source = op.source if isinstance(op, Read) else "AWS"
+
+    async def invoke(tool_ctx: ToolContext[Any], raw: str) -> str:
+        run = tool_ctx.context
+        redact = run.redactor if isinstance(run, DevOpsContext) else (lambda text: text)
+        if isinstance(op, Write):
+            return error_payload(
+                PlanOnly(f"{op.tool_name} only proposes; it never changes anything."), redact
+            )
+        try:
+            args = op.args.model_validate_json(raw or "{}")
+            data = await in_thread(op.read, run, args)
+        except Exception as exc:
+            return error_payload(exc, redact)
+        return as_data(run, data, source=source)
+
+    tool = FunctionTool(
+        name=op.tool_name,
+        description=_description(op),
+        params_json_schema=tool_schema(op.args),
+        on_invoke_tool=invoke,
+        strict_json_schema=True,
+        tool_input_guardrails=[plan_check] if isinstance(op, Write) else None,
+        tool_output_guardrails=[data_guardrail],
+        needs_approval=isinstance(op, Write),
+        timeout_seconds=op.timeout,
+        timeout_error_function=_timeout_error,
+    )
+    set_function_tool_failure_error_function(tool, tool_error)
+    return tool

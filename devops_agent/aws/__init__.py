@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, overload
 
 from botocore.config import Config
 from botocore.exceptions import (
@@ -47,6 +47,7 @@ from pydantic import BaseModel, ConfigDict
 
 from devops_agent import __version__
 from devops_agent.errors import BadInput, ConfigError, ServiceError, UnknownRegion
+from devops_agent.operation import Args, Option, Reader
 
 if TYPE_CHECKING:
     import boto3
@@ -57,15 +58,21 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BOTO_CONFIG",
+    "MAX_REGIONS",
     "MAX_RETRIES",
     "AwsModel",
+    "InRegion",
+    "Regions",
     "across_regions",
     "aws_errors",
     "call",
     "check_region",
     "client",
     "known_regions",
+    "named",
+    "one_region",
     "pages",
+    "regions_for",
     "tags_of",
     "translate",
     "utc",
@@ -505,3 +512,76 @@ def vpc_filter(vpc_id: str | None) -> list[dict[str, Any]]:
             "(vpc- followed by 8 or 17 hex digits)."
         )
     return [{"Name": "vpc-id", "Values": [vpc]}]
+
+
+# --------------------------------------------------------------------------- regions in arguments
+
+#: Most regions one read may scan.
+MAX_REGIONS = 20
+
+
+class Regions(Args):
+    """Arguments of a read that may scan several regions."""
+
+    region: Annotated[str | None, Option("--region")] = None
+    """Region code such as eu-west-1, a comma list, or "all" for every configured region;
+    null for the default region."""
+
+
+class InRegion(Args):
+    """Arguments of an operation that works in one region."""
+
+    region: Annotated[str | None, Option("--region")] = None
+    """The one region to work in, e.g. eu-west-1; null for the default region."""
+
+
+def regions_for(reader: Reader, raw: str | None) -> list[str]:
+    """The regions ``raw`` names: one, a comma list, ``all`` (the configured ones) or the
+    default, checked against botocore's region list.
+
+    Raises:
+        BadInput: more than :data:`MAX_REGIONS`. UnknownRegion: a name AWS does not have.
+    """
+    text = (raw or "").strip()
+    if not text:
+        names = [reader.region]
+    elif text.lower() == "all":
+        names = list(reader.regions)
+    else:
+        names = [r.strip() for r in text.split(",") if r.strip()]
+    if len(names) > MAX_REGIONS:
+        raise BadInput(f"At most {MAX_REGIONS} regions at a time, not {len(names)}.")
+    session = reader.session()
+    return [check_region(session, n) for n in dict.fromkeys(n.lower() for n in names)]
+
+
+def one_region(reader: Reader, raw: str | None, what: str = "This") -> str:
+    """The one region ``raw`` names (the default when empty).
+
+    Raises:
+        BadInput: several regions named; changes work on one region at a time.
+    """
+    regions = regions_for(reader, raw)
+    if len(regions) != 1:
+        raise BadInput(f"{what} works on one region at a time; name exactly one region.")
+    return regions[0]
+
+
+_NAMED_CODES = frozenset({"404", "NoSuchEntity"})
+
+
+@contextmanager
+def named() -> Iterator[None]:
+    """A resource the user named that does not exist is a bad argument (exit 2), not a
+    failed call: AWS's ``…NotFound``, ``NoSuch…`` and ``….Malformed`` become BadInput."""
+    try:
+        yield
+    except ServiceError as exc:
+        code = exc.code or ""
+        if (
+            code.endswith(("NotFound", ".Malformed"))
+            or code.startswith("NoSuch")
+            or code in _NAMED_CODES
+        ):
+            raise BadInput(exc.message, remedy=exc.remedy or "Check the name or id.") from exc
+        raise

@@ -1,41 +1,60 @@
-"""The command language (CONTRACT.md §5): parse the text after the trigger, run it.
+"""The command language: parse the text after the trigger, run it.
 
 Only the first line is a command; a second ``/devops …`` line in the same comment
 is never run (one comment, one command). Text that does not start with a command
 word is a request in plain language, which goes to the agent.
 
-Read commands run at once with the read session. Commands that would change AWS
-or GitHub are not carried out here: they produce a plan (CONTRACT.md §6). Each
-service family keeps its handlers in its own module (:mod:`.aws`); this module
-holds the registry, dispatch, ``help`` and ``apply``.
+Every command but ``help`` and ``apply`` is derived from the catalog
+(:mod:`devops_agent.catalog`): an operation's ``Command`` forms give the words,
+usage and help line; its argument model gives the grammar
+(:mod:`devops_agent.commands.grammar`). A read answers at once with the read
+session; a write runs its preview and proposes a plan (:func:`devops_agent.apply.propose`),
+carried out later by ``apply``. Two forms may share words (``s3 versioning BUCKET``
+reads, ``s3 versioning BUCKET on|off`` plans): the first whose grammar accepts the
+words runs.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from devops_agent.commands.aws import AWS_COMMANDS
-from devops_agent.commands.github import GITHUB_COMMANDS
-from devops_agent.commands.language import REGION, Invocation, Spec, bind, tokenize
+from devops_agent.commands.language import Invocation, Spec, bind, tokenize
 from devops_agent.errors import BadInput, UnknownCommand
 from devops_agent.report import Result, Table
 
 if TYPE_CHECKING:
     from devops_agent.context import DevOpsContext
+    from devops_agent.operation import Command, Declaration
 
-__all__ = ["COMMANDS", "Invocation", "Spec", "help_result", "match", "run_command", "tokenize"]
+__all__ = [
+    "COMMANDS",
+    "Invocation",
+    "Spec",
+    "help_result",
+    "match",
+    "parse",
+    "perform",
+    "run_command",
+    "tokenize",
+]
+
+#: Services whose commands all take ``--region`` (the contract), used or not.
+AWS_SERVICES = frozenset({"ec2", "s3", "iam", "vpc"})
 
 
-def match(invocation: Invocation) -> Spec | None:
-    """The command the words name (arguments bound), or ``None`` for plain language."""
+def match(invocation: Invocation) -> list[Spec] | None:
+    """The commands whose words the invocation starts with (longest match), or ``None``
+    for plain language. Built-in commands are bound here; catalog commands when run."""
     lowered = invocation.command_words
-    best: Spec | None = None
+    best: list[Spec] = []
     for spec in COMMANDS:
-        if lowered[: len(spec.path)] == spec.path and (
-            best is None or len(spec.path) > len(best.path)
-        ):
-            best = spec
-    if best is None:
+        if lowered[: len(spec.path)] != spec.path:
+            continue
+        if not best or len(spec.path) > len(best[0].path):
+            best = [spec]
+        elif len(spec.path) == len(best[0].path):
+            best.append(spec)
+    if not best:
         if lowered and lowered[0] in _SERVICE_WORDS:
             family = [s for s in COMMANDS if s.path[0] == lowered[0]]
             usages = "\n".join(f"  {s.usage}" for s in family)
@@ -44,7 +63,8 @@ def match(invocation: Invocation) -> Spec | None:
                 remedy=f"{lowered[0]} commands are:\n{usages}",
             )
         return None
-    bind(invocation, best)
+    if best[0].op is None:
+        bind(invocation, best[0])
     return best
 
 
@@ -60,17 +80,128 @@ def run_command(ctx: DevOpsContext, text: str) -> Result:
         return plain_language(ctx, text)
     if not invocation.words:
         return help_result(ctx, invocation)
-    spec = match(invocation)
-    if spec is None:
+    specs = match(invocation)
+    if specs is None:
         return plain_language(ctx, text)
-    if spec.handler is None:
+    if specs[0].handler is None:
         raise UnknownCommand(
-            f"`{' '.join(spec.path)}` is part of the command language but not available in "
+            f"`{' '.join(specs[0].path)}` is part of the command language but not available in "
             "this version of devops-agent yet.",
             remedy="Run `help` to see the commands this version can run.",
         )
-    result = spec.handler(ctx, invocation)
+    if len(specs) == 1 or specs[0].op is None:
+        result = specs[0].handler(ctx, invocation)
+    else:
+        result = _first_that_binds(ctx, invocation, specs)
     return result.model_copy(update={"command": invocation.text})
+
+
+def parse(text: str) -> tuple[Spec, Any] | None:
+    """The command ``text`` names and its bound arguments, without running anything.
+
+    ``None`` for plain language. Built-in commands bind to their invocation; catalog
+    commands to their validated argument model.
+
+    Raises:
+        BadInput: a command word with arguments its grammar rejects.
+    """
+    invocation = tokenize(text)
+    specs = match(invocation) if invocation.words else None
+    if specs is None:
+        return None
+    if specs[0].op is None:
+        return specs[0], invocation
+    errors: list[BadInput] = []
+    for spec in specs:
+        op, form = spec.op
+        try:
+            return spec, bind_form(invocation, op, form)
+        except BadInput as exc:
+            errors.append(exc)
+    raise errors[-1]
+
+
+def _first_that_binds(ctx: DevOpsContext, invocation: Invocation, specs: list[Spec]) -> Result:
+    """Forms sharing words: run the first whose grammar accepts the words."""
+    errors: list[tuple[int, BadInput]] = []
+    for spec in specs:
+        op, form = spec.op
+        try:
+            args = bind_form(invocation, op, form)
+        except BadInput as exc:
+            from devops_agent.commands.grammar import syntax
+
+            slots = sum(1 for s in syntax(op.args, form.fixed) if s.kind != "option")
+            errors.append((slots, exc))
+            continue
+        return perform(ctx, op, args)
+    raise max(errors, key=lambda pair: pair[0])[1]
+
+
+def bind_form(invocation: Invocation, op: Declaration, form: Command) -> Any:
+    """The invocation's words after the command as ``op``'s validated arguments."""
+    from devops_agent.commands.grammar import bind as bind_words
+
+    words = list(invocation.words[len(form.path) :])
+    if op.service in AWS_SERVICES and "region" not in op.args.model_fields:
+        words = _drop_region(words, ctx_region_check=True)
+    return bind_words(
+        words, op.args, command=" ".join(form.path), usage=form.usage, fixed=form.fixed
+    )
+
+
+def _drop_region(words: list[str], *, ctx_region_check: bool) -> list[str]:
+    """``--region R`` on a command of a global service (IAM, S3 listings): accepted, unused."""
+    kept: list[str] = []
+    skip = False
+    for n, word in enumerate(words):
+        if skip:
+            skip = False
+            continue
+        if word.lower() == "--region":
+            skip = n + 1 < len(words)
+            continue
+        if word.lower().startswith("--region="):
+            continue
+        kept.append(word)
+    return kept
+
+
+def perform(ctx: DevOpsContext, op: Declaration, args: Any) -> Result:
+    """Run one catalog operation with validated arguments: read and render it, or
+    preview it and propose the plan (a write never changes anything here)."""
+    from devops_agent.operation import Read, Unchanged
+
+    if isinstance(op, Read):
+        data = op.read(ctx, args)
+        if op.render is None:
+            raise UnknownCommand(f"{op.name} has no command form.")
+        return op.render(ctx, args, data)
+    outcome = op.plan(ctx, args)
+    if isinstance(outcome, Unchanged):
+        return Result(
+            title=outcome.title, text="Nothing to change, so no plan.", data=dict(outcome.data)
+        )
+    from devops_agent.apply import propose_plan
+
+    return propose_plan(ctx, outcome)
+
+
+def _catalog_handler(op: Declaration, form: Command) -> Any:
+    def handle(ctx: DevOpsContext, invocation: Invocation) -> Result:
+        return perform(ctx, op, bind_form(invocation, op, form))
+
+    return handle
+
+
+def _catalog_specs() -> list[Spec]:
+    from devops_agent import catalog
+
+    return [
+        Spec(form.path, form.usage, form.summary, _catalog_handler(op, form), op=(op, form))
+        for op in catalog.declarations()
+        for form in op.commands
+    ]
 
 
 def help_result(ctx: DevOpsContext | None, invocation: Invocation | None = None) -> Result:
@@ -125,22 +256,48 @@ def _apply(ctx: DevOpsContext, inv: Invocation) -> Result:
     return apply(ctx, inv.args[0] if inv.args else None)
 
 
-COMMANDS: tuple[Spec, ...] = (
-    Spec(
-        ("help",), "help", "Show this list.", lambda ctx, inv: help_result(ctx, inv), max_args=None
-    ),
-    *AWS_COMMANDS,
-    *GITHUB_COMMANDS,
-    Spec(
-        ("audit",),
-        "audit [ec2|s3|iam|vpc ...] [--region R]",
-        "Audit the AWS estate (read-only): findings ranked, with fixes.",
-        _audit,
-        REGION,
-        0,
-        4,
-    ),
-    Spec(("apply",), "apply [PLAN_ID]", "Carry out an approved plan.", _apply, frozenset(), 0, 1),
-)
+def _legacy() -> tuple[Spec, ...]:
+    """Commands not yet declared in the catalog (removed as each family moves)."""
+    from devops_agent.commands.aws import AWS_COMMANDS
+    from devops_agent.commands.github import GITHUB_COMMANDS
+    from devops_agent.commands.language import REGION
+
+    found: list[Spec] = [*AWS_COMMANDS, *GITHUB_COMMANDS]
+    found.append(
+        Spec(
+            ("audit",),
+            "audit [ec2|s3|iam|vpc ...] [--region R]",
+            "Audit the AWS estate (read-only): findings ranked, with fixes.",
+            _audit,
+            REGION,
+            0,
+            4,
+        )
+    )
+    return tuple(found)
+
+
+def _build() -> tuple[Spec, ...]:
+    derived = _catalog_specs()
+    usages = {s.usage for s in derived}
+    paths = {s.path for s in derived}
+    legacy = [s for s in _legacy() if s.usage not in usages and s.path not in paths]
+    return (
+        Spec(
+            ("help",),
+            "help",
+            "Show this list.",
+            lambda ctx, inv: help_result(ctx, inv),
+            max_args=None,
+        ),
+        *derived,
+        *legacy,
+        Spec(
+            ("apply",), "apply [PLAN_ID]", "Carry out an approved plan.", _apply, frozenset(), 0, 1
+        ),
+    )
+
+
+COMMANDS: tuple[Spec, ...] = _build()
 
 _SERVICE_WORDS = {spec.path[0] for spec in COMMANDS}

@@ -9,14 +9,27 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from devops_agent.errors import BadInput
-from devops_agent.report import Result
+from devops_agent.report import Result, dump, plural, when, where
 
 if TYPE_CHECKING:
     from devops_agent.context import DevOpsContext
+
+__all__ = [
+    "REGION",
+    "Handler",
+    "Invocation",
+    "Spec",
+    "bind",
+    "dump",
+    "plural",
+    "regions_of",
+    "tokenize",
+    "when",
+    "where",
+]
 
 
 @dataclass
@@ -73,6 +86,9 @@ class Spec:
     """``--options`` that take no value."""
     pairs: bool = False
     """Whether ``KEY=VALUE`` arguments are accepted (otherwise they are positional)."""
+    op: Any = None
+    """The catalog declaration the command runs (its grammar comes from its arguments);
+    ``None`` for the built-in commands, which bind their own words."""
 
 
 def tokenize(text: str) -> Invocation:
@@ -133,22 +149,6 @@ def regions_of(ctx: DevOpsContext, invocation: Invocation) -> list[str]:
     )
     session = ctx.session()
     return [check_region(session, name.lower()) for name in dict.fromkeys(names)]
-
-
-def where(regions: list[str]) -> str:
-    return regions[0] if len(regions) == 1 else f"{len(regions)} regions"
-
-
-def when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
-
-
-def dump(items: list[Any]) -> list[dict[str, Any]]:
-    return [item.model_dump(mode="json") for item in items]
 
 
 REGION = frozenset({"--region"})

@@ -1,0 +1,629 @@
+"""EC2 instances and the AMIs they launch from: reads as typed models, state changes and launches.
+
+Every function takes a boto3 session and one region and returns models sorted by
+region, then name, then id. Failures raise :class:`~devops_agent.errors.ServiceError`
+(AWS said no) or :class:`~devops_agent.errors.BadInput` (the arguments were wrong).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from botocore.exceptions import ClientError
+from pydantic import AfterValidator, Field
+
+from devops_agent.aws import (
+    AwsModel,
+    InRegion,
+    Regions,
+    across_regions,
+    aws_errors,
+    check_region,
+    client,
+    one_region,
+    pages,
+    regions_for,
+    tags_of,
+    utc,
+)
+from devops_agent.aws.writes import Change
+from devops_agent.errors import BadInput, ServiceError
+from devops_agent.operation import (
+    Command,
+    Lower,
+    Positional,
+    Proposal,
+    Read,
+    Reader,
+    Write,
+    Writers,
+)
+from devops_agent.report import Result, Table, dump, plural, when, where
+
+if TYPE_CHECKING:
+    import boto3
+
+__all__ = [
+    "INSTANCE_STATES",
+    "STATE_ACTIONS",
+    "Image",
+    "Instance",
+    "StateChange",
+    "change_instance_state",
+    "check_instance_type",
+    "describe_image",
+    "describe_instances",
+    "list_instances",
+    "run_instances",
+    "validate_instance_ids",
+]
+
+
+from devops_agent.aws.ec2.key_pairs import key_pair_name
+
+#: The instance states EC2 knows, in lifecycle order.
+INSTANCE_STATES = ("pending", "running", "shutting-down", "terminated", "stopping", "stopped")
+
+_INSTANCE_ID = re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+
+
+class Instance(AwsModel):
+    """One EC2 instance, as DescribeInstances reports it."""
+
+    id: str
+    """Instance id, ``i-`` followed by 8 or 17 hex digits."""
+    name: str | None = None
+    """Value of the ``Name`` tag; ``None`` when untagged."""
+    state: str
+    """Lifecycle state: pending, running, shutting-down, terminated, stopping or stopped."""
+    type: str
+    """Instance type, e.g. ``t3.micro``."""
+    region: str
+    """Region the instance lives in."""
+    availability_zone: str | None = None
+    """Availability zone, e.g. ``us-east-1a``."""
+    private_ip: str | None = None
+    """Primary private IPv4 address."""
+    public_ip: str | None = None
+    """Public IPv4 address; ``None`` when it has none (or is stopped)."""
+    vpc_id: str | None = None
+    """VPC the instance runs in."""
+    subnet_id: str | None = None
+    """Subnet the instance runs in."""
+    launch_time: datetime
+    """When the instance was last launched (UTC)."""
+    tags: dict[str, str] = Field(default_factory=dict)
+    """All tags, key to value."""
+    image_id: str | None = None
+    """AMI the instance was launched from."""
+    key_name: str | None = None
+    """Key pair name for SSH, if any."""
+    security_group_ids: list[str] = Field(default_factory=list)
+    """Security groups attached to the primary interface."""
+    iam_instance_profile_arn: str | None = None
+    """Instance profile (and so the role) the instance runs with."""
+    imds_v2_required: bool | None = None
+    """True when the metadata service requires session tokens (IMDSv2 only)."""
+
+
+def list_instances(
+    session: boto3.Session,
+    region: str,
+    *,
+    state: str | None = None,
+    page_size: int | None = None,
+) -> list[Instance]:
+    """All EC2 instances in one region, optionally only those in one state.
+
+    Args:
+        session: credentials to read with.
+        region: the region to read, e.g. ``"us-east-1"``.
+        state: one of pending, running, shutting-down, terminated, stopping,
+            stopped; ``None`` lists every state (terminated ones included while
+            AWS still shows them).
+        page_size: instances per request (5-1000); the service default when ``None``.
+
+    Returns:
+        The instances, sorted by name then id. Empty when the region has none.
+
+    Raises:
+        BadInput: unknown state word. UnknownRegion: unknown region.
+        ServiceError: AWS refused (e.g. ``ec2:DescribeInstances`` not allowed).
+    """
+    region = check_region(session, region)
+    filters: list[dict[str, Any]] = []
+    if state is not None:
+        word = state.strip().lower()
+        if word not in INSTANCE_STATES:
+            raise BadInput(
+                f"'{state}' is not an instance state. Valid states: {', '.join(INSTANCE_STATES)}."
+            )
+        filters.append({"Name": "instance-state-name", "Values": [word]})
+    ec2 = client(session, "ec2", region)
+    with aws_errors("ec2:DescribeInstances", region=region):
+        found = [
+            _instance(raw, region)
+            for page in pages(ec2, "describe_instances", page_size=page_size, Filters=filters)
+            for reservation in page.get("Reservations", [])
+            for raw in reservation.get("Instances", [])
+        ]
+    return sorted(found, key=_instance_key)
+
+
+def validate_instance_ids(ids: list[str]) -> list[str]:
+    """Normalise instance ids and reject malformed ones before any API call.
+
+    Returns:
+        The ids, lower-cased, without duplicates, in the order given.
+
+    Raises:
+        BadInput: no ids, or an id that is not ``i-`` plus 8 or 17 hex digits.
+    """
+    cleaned = list(dict.fromkeys(i.strip().lower() for i in ids if i.strip()))
+    if not cleaned:
+        raise BadInput("Give at least one instance id, e.g. i-0123456789abcdef0.")
+    bad = [i for i in cleaned if not _INSTANCE_ID.match(i)]
+    if bad:
+        raise BadInput(
+            f"Not an instance id: {', '.join(bad)}. Instance ids look like "
+            "i-0123456789abcdef0 (i- followed by 8 or 17 hex digits)."
+        )
+    return cleaned
+
+
+def describe_instances(session: boto3.Session, region: str, ids: list[str]) -> list[Instance]:
+    """The named EC2 instances in one region, in full.
+
+    Args:
+        session: credentials to read with.
+        region: the region the instances live in.
+        ids: instance ids, e.g. ``["i-0123456789abcdef0"]``.
+
+    Returns:
+        One model per id, sorted by name then id.
+
+    Raises:
+        BadInput: an id is malformed (checked before calling AWS).
+        ServiceError: an id does not exist in that region (``InvalidInstanceID.NotFound``,
+            the message names it) or AWS refused.
+    """
+    region = check_region(session, region)
+    wanted = validate_instance_ids(ids)
+    ec2 = client(session, "ec2", region)
+    with aws_errors("ec2:DescribeInstances", resource=", ".join(wanted), region=region):
+        found = [
+            _instance(raw, region)
+            for page in pages(ec2, "describe_instances", InstanceIds=wanted)
+            for reservation in page.get("Reservations", [])
+            for raw in reservation.get("Instances", [])
+        ]
+    return sorted(found, key=_instance_key)
+
+
+def _instance_key(instance: Instance) -> tuple[str, bool, str, str]:
+    return (instance.region, instance.name is None, instance.name or "", instance.id)
+
+
+def _instance(raw: Any, region: str) -> Instance:
+    tags = tags_of(raw)
+    profile = raw.get("IamInstanceProfile") or {}
+    tokens = (raw.get("MetadataOptions") or {}).get("HttpTokens")
+    return Instance(
+        id=raw["InstanceId"],
+        name=tags.get("Name") or None,
+        state=raw.get("State", {}).get("Name", "unknown"),
+        type=raw.get("InstanceType", ""),
+        region=region,
+        availability_zone=(raw.get("Placement") or {}).get("AvailabilityZone"),
+        private_ip=raw.get("PrivateIpAddress") or None,
+        public_ip=raw.get("PublicIpAddress") or None,
+        vpc_id=raw.get("VpcId") or None,
+        subnet_id=raw.get("SubnetId") or None,
+        launch_time=utc(raw["LaunchTime"]),
+        tags=tags,
+        image_id=raw.get("ImageId"),
+        key_name=raw.get("KeyName"),
+        security_group_ids=[g["GroupId"] for g in raw.get("SecurityGroups", []) if "GroupId" in g],
+        iam_instance_profile_arn=profile.get("Arn"),
+        imds_v2_required=None if tokens is None else tokens == "required",
+    )
+
+
+#: Instance actions a plan may carry: the EC2 API call and the IAM action it needs.
+STATE_ACTIONS: dict[str, tuple[str, str]] = {
+    "start": ("start_instances", "ec2:StartInstances"),
+    "stop": ("stop_instances", "ec2:StopInstances"),
+    "reboot": ("reboot_instances", "ec2:RebootInstances"),
+    "terminate": ("terminate_instances", "ec2:TerminateInstances"),
+}
+
+
+class StateChange(AwsModel):
+    """What an instance action did to one instance."""
+
+    id: str
+    previous: str | None = None
+    """State before the call (``None`` for reboot, which EC2 does not report)."""
+    current: str | None = None
+    """State right after the call."""
+
+
+def change_instance_state(
+    session: boto3.Session, region: str, ids: list[str], action: str
+) -> list[StateChange]:
+    """Start, stop, reboot or terminate instances. Only the apply path calls this.
+
+    Args:
+        session: the **write** session of an approved plan.
+        region: the region the instances live in.
+        ids: instance ids.
+        action: ``start``, ``stop``, ``reboot`` or ``terminate``.
+
+    Returns:
+        One change per instance, in the order given.
+    """
+    if action not in STATE_ACTIONS:
+        raise BadInput(f"'{action}' is not an instance action ({', '.join(STATE_ACTIONS)}).")
+    method, iam_action = STATE_ACTIONS[action]
+    region = check_region(session, region)
+    wanted = validate_instance_ids(ids)
+    ec2 = client(session, "ec2", region)
+    with aws_errors(iam_action, resource=", ".join(wanted), region=region):
+        answer = getattr(ec2, method)(InstanceIds=wanted)
+    if action == "reboot":
+        return [StateChange(id=i) for i in wanted]
+    key = {"start": "StartingInstances", "stop": "StoppingInstances"}.get(
+        action, "TerminatingInstances"
+    )
+    return [
+        StateChange(
+            id=item["InstanceId"],
+            previous=item.get("PreviousState", {}).get("Name"),
+            current=item.get("CurrentState", {}).get("Name"),
+        )
+        for item in answer.get(key, [])
+    ]
+
+
+class Image(AwsModel):
+    """One AMI, as DescribeImages reports it."""
+
+    id: str
+    """AMI id, ``ami-...``."""
+    name: str = ""
+    """AMI name."""
+    state: str = ""
+    """``available``, ``pending``, ``deregistered``..."""
+    architecture: str = ""
+    """``x86_64`` or ``arm64``."""
+    owner_id: str = ""
+    """Account that owns the AMI."""
+    region: str
+    """Region the AMI lives in."""
+
+
+def describe_image(session: boto3.Session, region: str, image_id: str) -> Image:
+    """One AMI.
+
+    Raises:
+        BadInput: malformed id. ServiceError: no such AMI in the region, or AWS refused.
+    """
+    from devops_agent.aws.writes import resource_id
+
+    region = check_region(session, region)
+    wanted = resource_id(image_id, "ami", "AMI")
+    ec2 = client(session, "ec2", region)
+    with aws_errors("ec2:DescribeImages", resource=wanted, region=region):
+        found = ec2.describe_images(ImageIds=[wanted]).get("Images", [])
+    if not found:
+        raise ServiceError(
+            f"Not found in {region}: {wanted} (no such AMI, or it is not shared with "
+            "this account).",
+            code="InvalidAMIID.NotFound",
+            remedy="Check the AMI id and the region (--region).",
+        )
+    raw = found[0]
+    return Image(
+        id=raw["ImageId"],
+        name=raw.get("Name", ""),
+        state=raw.get("State", ""),
+        architecture=raw.get("Architecture", ""),
+        owner_id=raw.get("OwnerId", ""),
+        region=region,
+    )
+
+
+def check_instance_type(session: boto3.Session, region: str, instance_type: str) -> str:
+    """An instance type the region offers, e.g. ``t3.micro``.
+
+    Raises:
+        BadInput: malformed, or the region has no such type.
+        ServiceError: AWS refused (``ec2:DescribeInstanceTypes``).
+    """
+    region = check_region(session, region)
+    wanted = instance_type.strip().lower()
+    if not re.fullmatch(r"[a-z0-9-]+\.[a-z0-9-]+", wanted):
+        raise BadInput(f"'{instance_type}' is not an instance type; they look like t3.micro.")
+    ec2 = client(session, "ec2", region)
+    with aws_errors("ec2:DescribeInstanceTypes", resource=wanted, region=region):
+        try:
+            found = ec2.describe_instance_types(InstanceTypes=[wanted])  # type: ignore[list-item]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "InvalidInstanceType":
+                raise BadInput(f"{region} has no instance type '{instance_type}'.") from None
+            raise
+    if not found.get("InstanceTypes"):
+        raise BadInput(f"{region} has no instance type '{instance_type}'.")
+    return wanted
+
+
+def run_instances(
+    session: boto3.Session,
+    region: str,
+    *,
+    image_id: str,
+    instance_type: str,
+    subnet_id: str | None = None,
+    security_group_ids: list[str] | None = None,
+    key_name: str | None = None,
+    tags: dict[str, str] | None = None,
+    count: int = 1,
+    imds_v2_required: bool = True,
+    client_token: str | None = None,
+) -> list[Change]:
+    """Launch instances from an AMI, IMDSv2 required unless asked otherwise.
+
+    Args:
+        session: the write session of an approved plan.
+        region: where to launch.
+        image_id: the AMI.
+        instance_type: e.g. ``t3.micro``.
+        subnet_id: the subnet (its VPC's default otherwise).
+        security_group_ids: groups for the primary interface.
+        key_name: key pair for SSH, if any.
+        tags: tags for the instances and their volumes.
+        count: how many (1-10).
+        imds_v2_required: require session tokens for the metadata service.
+        client_token: idempotency token: a retried apply launches nothing twice.
+
+    Returns:
+        One change per instance launched.
+    """
+    from devops_agent.aws.writes import ec2_call, resource_id, tag_list
+
+    region = check_region(session, region)
+    if not 1 <= count <= 10:
+        raise BadInput(f"--count must be between 1 and 10, not {count}.")
+    params: dict[str, Any] = {
+        "ImageId": resource_id(image_id, "ami", "AMI"),
+        "InstanceType": instance_type,
+        "MinCount": count,
+        "MaxCount": count,
+        "MetadataOptions": {
+            "HttpTokens": "required" if imds_v2_required else "optional",
+            "HttpEndpoint": "enabled",
+        },
+    }
+    if subnet_id:
+        params["SubnetId"] = resource_id(subnet_id, "subnet", "subnet")
+    if security_group_ids:
+        params["SecurityGroupIds"] = [
+            resource_id(g, "sg", "security group") for g in security_group_ids
+        ]
+    if key_name:
+        params["KeyName"] = key_pair_name(key_name)
+    if tags:
+        params["TagSpecifications"] = [
+            {"ResourceType": kind, "Tags": tag_list(tags)} for kind in ("instance", "volume")
+        ]
+    if client_token:
+        params["ClientToken"] = client_token
+    ec2 = client(session, "ec2", region)
+    answer = ec2_call(
+        ec2,
+        "run_instances",
+        "ec2:RunInstances",
+        resource=params["ImageId"],
+        region=region,
+        **params,
+    )
+    return [
+        Change(
+            action="ec2:RunInstances",
+            resource=raw["InstanceId"],
+            message=f"launched {raw['InstanceId']} ({instance_type}) from {params['ImageId']}",
+        )
+        for raw in answer.get("Instances", [])
+    ]
+
+
+# --------------------------------------------------------------------------- operations
+
+InstanceState = Literal["pending", "running", "shutting-down", "terminated", "stopping", "stopped"]
+InstanceIds = Annotated[
+    list[str], Field(min_length=1, max_length=50), AfterValidator(validate_instance_ids)
+]
+
+
+class ListInstancesArgs(Regions):
+    """Arguments of ``ec2 list``."""
+
+    state: Annotated[InstanceState | None, Lower] = None
+    """Only instances in this state; null for every state."""
+
+
+def _list(reader: Reader, args: ListInstancesArgs) -> list[Instance]:
+    session = reader.session()
+    regions = regions_for(reader, args.region)
+    return across_regions(regions, lambda r: list_instances(session, r, state=args.state))
+
+
+def _list_table(reader: Reader, args: ListInstancesArgs, instances: list[Instance]) -> Result:
+    regions = regions_for(reader, args.region)
+    which = f"{args.state} " if args.state else ""
+    rows = [
+        [
+            i.id,
+            i.name or "",
+            i.state,
+            i.type,
+            i.availability_zone or i.region,
+            i.private_ip or "",
+            i.public_ip or "",
+            when(i.launch_time),
+        ]
+        for i in instances
+    ]
+    return Result(
+        title=f"{plural(len(instances), which + 'EC2 instance')} in {where(regions)}",
+        tables=[
+            Table(
+                columns=[
+                    "Instance",
+                    "Name",
+                    "State",
+                    "Type",
+                    "Zone",
+                    "Private IP",
+                    "Public IP",
+                    "Launched",
+                ],
+                rows=rows,
+                empty=f"No {which}instances in {', '.join(regions)}.",
+            )
+        ],
+        data={"regions": regions, "instances": dump(instances)},
+    )
+
+
+LIST = Read(
+    name="ec2.list_instances",
+    args=ListInstancesArgs,
+    summary="EC2 instances (every state unless --state).",
+    service="ec2",
+    commands=(Command("ec2 list [--state S]", "EC2 instances (every state unless --state)."),),
+    guide="List EC2 instances with id, Name tag, state, type, zone, IPs, VPC, subnet, security "
+    'groups, key pair, instance profile, IMDSv2 setting and tags. Use it for "what is '
+    'running", "which instances…" questions; for a few known ids describe_instances is '
+    "cheaper. At most 200 instances are returned.",
+    actions=("ec2:DescribeInstances",),
+    read=_list,
+    render=_list_table,
+)
+
+
+class DescribeInstancesArgs(InRegion):
+    """Arguments of ``ec2 describe``."""
+
+    instance_ids: Annotated[InstanceIds, Positional(rest=True)]
+    """The instance ids (i- followed by 8 or 17 hex digits), at most 50, in one region."""
+
+
+def _describe(reader: Reader, args: DescribeInstancesArgs) -> list[Instance]:
+    region = one_region(reader, args.region, "`ec2 describe`")
+    return describe_instances(reader.session(), region, args.instance_ids)
+
+
+def _describe_table(
+    reader: Reader, args: DescribeInstancesArgs, instances: list[Instance]
+) -> Result:
+    region = one_region(reader, args.region, "`ec2 describe`")
+    rows = [
+        [
+            i.id,
+            i.name or "",
+            i.state,
+            i.type,
+            i.availability_zone or "",
+            i.vpc_id or "",
+            i.subnet_id or "",
+            i.private_ip or "",
+            i.public_ip or "",
+            i.image_id or "",
+            i.key_name or "",
+            ", ".join(i.security_group_ids),
+            ", ".join(f"{k}={v}" for k, v in sorted(i.tags.items())),
+        ]
+        for i in instances
+    ]
+    columns = ["Instance", "Name", "State", "Type", "Zone", "VPC", "Subnet", "Private IP"]
+    columns += ["Public IP", "AMI", "Key pair", "Security groups", "Tags"]
+    return Result(
+        title=f"{plural(len(instances), 'EC2 instance')} in {region}",
+        tables=[Table(columns=columns, rows=rows)],
+        data={"region": region, "instances": dump(instances)},
+    )
+
+
+DESCRIBE = Read(
+    name="ec2.describe_instances",
+    args=DescribeInstancesArgs,
+    summary="Details of instances.",
+    service="ec2",
+    commands=(Command("ec2 describe ID...", "Details of instances."),),
+    guide="Full details of specific EC2 instances by id. Fails with "
+    "InvalidInstanceID.NotFound when an id does not exist in that region.",
+    actions=("ec2:DescribeInstances",),
+    read=_describe,
+    render=_describe_table,
+)
+
+
+StateAction = Literal["start", "stop", "reboot", "terminate"]
+
+
+class InstanceStateArgs(InRegion):
+    """Arguments of ``ec2 start|stop|reboot|terminate``."""
+
+    action: Annotated[StateAction, Lower]
+    """start, stop, reboot or terminate (terminate deletes the instance)."""
+    instance_ids: Annotated[InstanceIds, Positional(rest=True)]
+    """The instance ids (i-...), all in one region, at most 50."""
+
+
+def _plan_state(reader: Reader, args: InstanceStateArgs) -> Proposal:
+    region = one_region(reader, args.region, f"`ec2 {args.action}`")
+    instances = describe_instances(reader.session(), region, args.instance_ids)
+    names = ", ".join(f"{i.id} ({i.name})" if i.name else i.id for i in instances)
+    ids = [i.id for i in instances]
+    entry = INSTANCE_STATE.entry(
+        args.model_copy(update={"region": region, "instance_ids": ids}),
+        f"{args.action.capitalize()} {plural(len(ids), 'instance')} in {region}: {names}",
+        ids,
+    )
+    return Proposal(
+        [entry],
+        what=f"{args.action} {plural(len(ids), 'EC2 instance')} in {region}",
+        region=region,
+    )
+
+
+def _run_state(writers: Writers, args: InstanceStateArgs) -> str:
+    assert args.region is not None  # the preview fixed it
+    changes = change_instance_state(writers.aws(), args.region, args.instance_ids, args.action)
+    if args.action == "reboot":
+        return f"rebooting {', '.join(c.id for c in changes)}"
+    return "; ".join(f"{c.id}: {c.previous} → {c.current}" for c in changes)
+
+
+INSTANCE_STATE = Write(
+    name="ec2.instance_state",
+    args=InstanceStateArgs,
+    summary="Start, stop, reboot or terminate EC2 instances.",
+    service="ec2",
+    tool="change_instance_state",
+    commands=tuple(
+        Command(f"ec2 {verb} ID...", f"Plan to {verb} instances.", action=verb)
+        for verb in ("start", "stop", "reboot", "terminate")
+    ),
+    guide="Check the ids with list_instances or describe_instances first.",
+    reads=("ec2:DescribeInstances",),
+    actions=tuple(iam for _, iam in STATE_ACTIONS.values()),
+    arns=("arn:{partition}:ec2:{region}:{account}:instance/{instance_ids}",),
+    plan=_plan_state,
+    run=_run_state,
+)
+
+OPERATIONS = (LIST, DESCRIBE, INSTANCE_STATE)
