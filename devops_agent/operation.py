@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -62,6 +62,7 @@ __all__ = [
     "Read",
     "Reader",
     "Service",
+    "Switch",
     "Unchanged",
     "Write",
     "Writers",
@@ -92,6 +93,26 @@ def _lower(value: Any) -> Any:
 
 Lower = BeforeValidator(_lower)
 """Annotate a ``Literal`` field with it to accept any case: ``Annotated[Kind, Lower]``."""
+
+_ON = frozenset({"on", "true", "yes", "enable", "enabled", "1"})
+_OFF = frozenset({"off", "false", "no", "disable", "disabled", "suspend", "suspended", "0"})
+
+
+def _switch(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _ON:
+            return "on"
+        if word in _OFF:
+            return "off"
+    return value
+
+
+Switch = Annotated[Literal["on", "off"], BeforeValidator(_switch)]
+"""The one on/off vocabulary of every command and tool: ``on`` also reads ``enable``,
+``true``, ``yes``; ``off`` also reads ``disable``, ``suspend``, ``false``, ``no``."""
 
 
 # --------------------------------------------------------------------------- grammar

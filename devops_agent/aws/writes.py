@@ -18,15 +18,18 @@ import ipaddress
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Annotated, Any
 
 from botocore.exceptions import ClientError
+from pydantic import AfterValidator, Field
 
 from devops_agent.aws import _ACCESS_DENIED, AwsModel, aws_errors
 from devops_agent.errors import BadInput, ServiceError
+from devops_agent.operation import Pairs
 
 __all__ = [
     "Change",
+    "Tags",
     "cidr_block",
     "ec2_call",
     "resource_id",
@@ -225,3 +228,12 @@ def delete_ec2_resource(
         **{param: wanted},
     )
     return Change(action=action, resource=wanted, message=f"deleted {wanted}")
+
+
+Tags = Annotated[
+    dict[str, str],
+    Pairs(option="--tag"),
+    AfterValidator(lambda tags: tag_map(tags)),
+    Field(default_factory=dict),
+]
+"""Tags typed as ``KEY=VALUE`` words or ``--tag K=V,...``, checked for AWS's rules."""
