@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from github import Github
 
     from devops_agent.report import Result
+    from devops_agent.settings import ActionsEnv, Settings
 
 __all__ = [
     "Args",
@@ -201,6 +202,10 @@ class Reader(Protocol):
     requester: str
     repository: str
     github: Github | None
+    settings: Settings
+    """The action's inputs (read-only): limits, the config file, ``fail-on`` …"""
+    env: ActionsEnv
+    """The Actions environment: run URL, workspace …"""
 
     def session(self) -> boto3.Session:
         """The read role's session."""

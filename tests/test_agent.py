@@ -262,6 +262,7 @@ def test_triage_hands_off_and_each_agent_sees_only_its_tools(ctx, estate):
         "transfer_to_s3",
         "transfer_to_iam",
         "transfer_to_github",
+        "transfer_to_audit",
         "transfer_to_knowledge",
     }
     assert [t.name for t in network_call.tools] == [t.name for t in tools.for_specialist("network")]

@@ -74,6 +74,8 @@ _LABELS = {
     "s3": "S3",
     "iam": "IAM",
     "github": "GitHub",
+    "audit": "audit",
+    "knowledge": "knowledge",
 }
 _KINDS = {
     "size": "too large",

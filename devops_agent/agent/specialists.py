@@ -90,6 +90,17 @@ SPECIALISTS: tuple[Specialist, ...] = (
         tools=tools.for_specialist("github"),
     ),
     Specialist(
+        name="audit",
+        description="Security posture and compliance of the AWS estate: the read-only audit "
+        "(public buckets, open ports, unencrypted volumes and snapshots, old access keys, MFA, "
+        "flow logs…), findings ranked by severity with their fixes.",
+        focus="You answer posture and compliance questions with run_audit, limited to the "
+        "services and regions the question is about. Report findings by severity with their "
+        "resources and fixes, and say what could not be audited and why; never call something "
+        "fine that could not be read.",
+        tools=tools.for_specialist("audit"),
+    ),
+    Specialist(
         name="knowledge",
         description="This repository's own files: READMEs, runbooks, docs, Terraform, "
         "CloudFormation, CDK and workflow files (how do we deploy X, what does our IaC "
@@ -111,9 +122,15 @@ def context_line(ctx: DevOpsContext) -> str:
     )
 
 
-def _instructions(focus: str) -> object:
+def _instructions(focus: str, refused: Sequence[tuple[str, str]] = ()) -> object:
+    cannot = ""
+    if refused:
+        cannot = "\n\nYou have no tool for these; if asked, say why and give the command:\n" + (
+            "\n".join(f"- `{usage}`: {why}" for usage, why in refused)
+        )
+
     def instructions(run: RunContextWrapper[DevOpsContext], agent: Agent[DevOpsContext]) -> str:
-        return f"{focus}\n\n{RULES}\n\n{context_line(run.context)}"
+        return f"{focus}{cannot}\n\n{RULES}\n\n{context_line(run.context)}"
 
     return instructions
 
@@ -140,7 +157,7 @@ def build_specialists(
         Agent[DevOpsContext](
             name=s.name,
             handoff_description=s.description,
-            instructions=_instructions(s.focus),  # type: ignore[arg-type]
+            instructions=_instructions(s.focus, tools.refusals(s.name)),  # type: ignore[arg-type]
             tools=[*(overrides.get(t.name, t) for t in s.tools), *extra.get(s.name, ())],
         )
         for s in specialists

@@ -244,12 +244,6 @@ def plain_language(ctx: DevOpsContext, text: str) -> Result:
     return answer(ctx, text)
 
 
-def _audit(ctx: DevOpsContext, inv: Invocation) -> Result:
-    from devops_agent.commands import audit
-
-    return audit.run(ctx, inv)
-
-
 def _apply(ctx: DevOpsContext, inv: Invocation) -> Result:
     from devops_agent.apply import apply
 
@@ -260,21 +254,8 @@ def _legacy() -> tuple[Spec, ...]:
     """Commands not yet declared in the catalog (removed as each family moves)."""
     from devops_agent.commands.aws import AWS_COMMANDS
     from devops_agent.commands.github import GITHUB_COMMANDS
-    from devops_agent.commands.language import REGION
 
-    found: list[Spec] = [*AWS_COMMANDS, *GITHUB_COMMANDS]
-    found.append(
-        Spec(
-            ("audit",),
-            "audit [ec2|s3|iam|vpc ...] [--region R]",
-            "Audit the AWS estate (read-only): findings ranked, with fixes.",
-            _audit,
-            REGION,
-            0,
-            4,
-        )
-    )
-    return tuple(found)
+    return (*AWS_COMMANDS, *GITHUB_COMMANDS)
 
 
 def _build() -> tuple[Spec, ...]:

@@ -1,82 +1,14 @@
-"""``audit``: the read-only estate audit as a command, a CLI and a scheduled job.
+"""``devops-agent audit``: the read-only estate audit from a shell, with your own credentials.
 
-The engine lives in :mod:`devops_agent.audit`; this module turns its report into
-a :class:`~devops_agent.report.Result` (Markdown, the JSON report, ``fail-on``)
-the same way for a comment, a dispatch, a schedule and ``devops-agent audit``.
+The engine lives in :mod:`devops_agent.audit`; the ``audit`` command, the scheduled run and
+the agent's tool are its catalog declaration (:mod:`devops_agent.audit.operations`), whose
+:func:`~devops_agent.audit.operations.audit_result` this verb shares.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from devops_agent.commands.language import Invocation, regions_of
-from devops_agent.report import Result
-
-if TYPE_CHECKING:
-    from devops_agent.audit import AuditReport
-    from devops_agent.context import DevOpsContext
-
-SERVICE_WORDS = ("ec2", "s3", "iam", "vpc")
-
-
-def title_of(report: AuditReport) -> str:
-    """``Audit: 3 findings (1 high, 2 medium) in 2 regions``."""
-    counts = report.counts.model_dump()
-    total = sum(counts.values())
-    worst = ", ".join(f"{n} {level}" for level, n in counts.items() if n)
-    where = f"{len(report.regions)} region{'s' if len(report.regions) != 1 else ''}"
-    if total == 0:
-        return f"Audit: no findings in {where}"
-    return f"Audit: {total} finding{'s' if total != 1 else ''} ({worst}) in {where}"
-
-
-def audit_result(
-    report: AuditReport, *, fail_on: str, more_url: str = "", previous: Any = None
-) -> Result:
-    """The audit as a result: Markdown body, JSON report, and exit code from ``fail-on``."""
-    from devops_agent.audit import render_markdown, severity_at_least
-
-    failed = severity_at_least(report, fail_on)
-    data = report.model_dump(mode="json")
-    return Result(
-        status="failure" if failed else "success",
-        title=title_of(report),
-        text=render_markdown(report, previous_fingerprints=previous, more_url=more_url)
-        + (f"\n\n`fail-on: {fail_on}` reached: the step fails." if failed else ""),
-        data={
-            "audit": data,
-            "findings_count": sum(report.counts.model_dump().values()),
-        },
-        report=data,
-        exit_code=1 if failed else 0,
-    )
-
-
-def config_path(ctx: DevOpsContext) -> Path:
-    """The repo config file, inside the workspace."""
-    return ctx.env.workspace / ctx.settings.config_file
-
-
-def run(ctx: DevOpsContext, inv: Invocation) -> Result:
-    """``audit [ec2|s3|iam|vpc ...] [--region R]``."""
-    from devops_agent.audit import load_config, run_audit
-    from devops_agent.errors import BadInput
-
-    services = [a.lower() for a in inv.args]
-    unknown = [s for s in services if s not in SERVICE_WORDS]
-    if unknown:
-        raise BadInput(
-            f"`audit` audits {', '.join(SERVICE_WORDS)}; not {', '.join(unknown)}.",
-            remedy="Usage: audit [ec2|s3|iam|vpc ...] [--region R]",
-        )
-    config = load_config(config_path(ctx))
-    if inv.option("--region"):
-        regions = regions_of(ctx, inv)
-    else:
-        regions = list(ctx.settings.aws_regions) or list(config.regions) or [ctx.region]
-    report = run_audit(ctx.session(), regions, services or None, config=config)
-    return audit_result(report, fail_on=ctx.settings.fail_on, more_url=ctx.env.run_url)
+from typing import Any
 
 
 def cli_audit(args: Any) -> int:
@@ -85,6 +17,7 @@ def cli_audit(args: Any) -> int:
     import sys
 
     from devops_agent.audit import load_config, merge_reports, parse_report, run_audit
+    from devops_agent.audit.operations import audit_result
     from devops_agent.errors import BadInput
     from devops_agent.report import render_body
     from devops_agent.sanitize import Redactor

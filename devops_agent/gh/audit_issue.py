@@ -47,7 +47,7 @@ def update_audit_issue(
         render_markdown,
     )
     from devops_agent.audit.markdown import _MARKER as STATE_MARKER
-    from devops_agent.commands.audit import title_of
+    from devops_agent.audit.operations import title_of
 
     report = AuditReport.model_validate(audit)
     open_findings = sum(report.counts.model_dump().values())
