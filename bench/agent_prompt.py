@@ -201,8 +201,8 @@ def round_trips(api: str, ctx: Any) -> dict[str, int]:
     from agents import RunConfig, Runner
     from moto import mock_aws
 
-    from devops_agent.agent import answer
     from devops_agent.agent.specialists import flat_agent
+    from devops_agent.app import ask_agent
     from devops_agent.sandbox.estate import seed
 
     ask = {"call": "list_instances", "args": {"region": None, "state": "running"}}
@@ -211,7 +211,7 @@ def round_trips(api: str, ctx: Any) -> dict[str, int]:
         seed(boto3.Session(region_name="us-east-1"))
         recorder = Recorder(api)
         recorder.script = [{"call": "transfer_to_ec2", "args": {}}, ask, {"say": "web-1 runs."}]
-        result = answer(ctx, "which instances are running?", model=_model(api, recorder))
+        result = ask_agent(ctx, "which instances are running?", model=_model(api, recorder))
         assert result.status == "success", result.text
         found["triage → ec2"] = len(recorder.bodies)
         recorder = Recorder(api)

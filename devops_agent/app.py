@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from devops_agent.actions import Runner
 from devops_agent.authz import command_text, ignore_reason, refusal_reason
@@ -94,13 +94,34 @@ def requester_of(event: Event) -> str:
 
 
 def execute(ctx: DevOpsContext, text: str) -> Result:
-    """Run the command language (or the agent) and turn user-caused errors into results."""
+    """The fork: the command language, or the agent for plain language; user-caused errors
+    become results."""
     from devops_agent.commands import run_command
 
     try:
-        return run_command(ctx, text)
+        result = run_command(ctx, text)
+        return result if result is not None else ask_agent(ctx, text)
     except DevOpsError as exc:
         return failure(exc, text)
+
+
+def ask_agent(ctx: DevOpsContext, text: str, **options: Any) -> Result:
+    """A request in plain language: the agent answers, and the run plans what it proposes.
+
+    Without a model the answer says what to configure. ``options`` go to
+    :func:`devops_agent.agent.run.converse` (tests pass a scripted ``model``).
+    """
+    from devops_agent.commands import no_model
+
+    if ctx.settings.openai_api_key is None and "model" not in options:
+        return no_model(ctx, text)
+    from devops_agent.agent import converse  # the Agents SDK loads only here
+    from devops_agent.apply import propose_plan
+
+    reply = converse(ctx, text, **options)
+    if reply.proposal is None:
+        return reply.result
+    return reply.with_plan(propose_plan(ctx, reply.proposal))
 
 
 def run_with_deadline(work: Callable[[], Result], seconds: float, command: str) -> Result:

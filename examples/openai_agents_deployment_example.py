@@ -23,7 +23,7 @@ from pathlib import Path
 from agents.testing import ScriptedModel, assistant_message, function_call
 from agents.testing.model import ModelStep
 
-from devops_agent.agent import answer
+from devops_agent.app import ask_agent
 from devops_agent.apply import apply
 from devops_agent.gh.issues import create_comment_once
 from devops_agent.report import render_body
@@ -71,7 +71,7 @@ def main() -> None:
             "ref": "main",
             "inputs": [{"name": "environment", "value": "staging"}],
         }
-        planned = answer(
+        planned = ask_agent(
             alice,
             "deploy main to staging",
             model=offline(
@@ -99,7 +99,7 @@ def main() -> None:
         )  # GitHub ran it
 
         print("## 3. alice: how did the deploy go?\n")
-        watched = answer(
+        watched = ask_agent(
             alice,
             "how did the deploy go?",
             model=offline(

@@ -21,7 +21,7 @@ import boto3
 from agents.testing import ScriptedModel, assistant_message, function_call
 from agents.testing.model import ModelStep
 
-from devops_agent.agent import answer
+from devops_agent.app import ask_agent
 from devops_agent.report import render_body
 from devops_agent.sandbox.demo import sandbox, sandbox_context, seed_github
 from devops_agent.sandbox.estate import seed
@@ -56,7 +56,7 @@ def main() -> None:
         seed_github(github)
         ctx = sandbox_context(github, workspace=Path(tmp))
         model = None if os.environ.get("OPENAI_API_KEY") else scripted_model()
-        result = answer(ctx, QUESTION, model=model)
+        result = ask_agent(ctx, QUESTION, model=model)
         print(render_body(result))
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from agents.testing import ScriptedModel, assistant_message, function_call
 from agents.testing.model import ModelStep
 
-from devops_agent.agent import answer
+from devops_agent.app import ask_agent
 from devops_agent.report import render_body
 from devops_agent.sandbox.demo import REPO, sandbox, sandbox_context, seed_github
 
@@ -70,7 +70,7 @@ def main() -> None:
         seed_failed_deploy(github)
         ctx = sandbox_context(github, workspace=Path(tmp))
         model = None if os.environ.get("OPENAI_API_KEY") else scripted_model()
-        print(render_body(answer(ctx, QUESTION, model=model)))
+        print(render_body(ask_agent(ctx, QUESTION, model=model)))
 
 
 if __name__ == "__main__":

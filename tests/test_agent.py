@@ -174,10 +174,10 @@ def ctx(tmp_path, estate, aws_calls):
 
 def ask(ctx: DevOpsContext, request: str, steps: list[Any], **options: Any):
     """Answer ``request`` with a model scripted to produce ``steps``."""
-    from devops_agent.agent import answer
+    from devops_agent.app import ask_agent
 
     model = ScriptedModel(steps)
-    return answer(ctx, request, model=model, **options), model
+    return ask_agent(ctx, request, model=model, **options), model
 
 
 def call(name: str, n: int = 0, **arguments: Any):
@@ -778,10 +778,10 @@ def test_the_model_uses_its_own_client(api, monkeypatch):
 
 
 def test_without_a_key_the_no_model_answer_stays(tmp_path):
-    from devops_agent.commands import plain_language
+    from devops_agent.app import ask_agent
 
     ctx = make_ctx(tmp_path, openai_api_key=None)
-    result = plain_language(ctx, "which instances are running?")
+    result = ask_agent(ctx, "which instances are running?")
     assert result.exit_code == 2 and "no model is configured" in result.title
 
 

@@ -10,7 +10,8 @@ language (and the 👀 reaction) never waits for the SDK.
 * :mod:`.tools`: function tools over the service functions; mutating tools only propose.
 * :mod:`.guardrails`: request screen (before any model call), tool-output and answer checks.
 * :mod:`.tracing`: a local JSONL trace per run; nothing exported unless ``trace-export``.
-* :mod:`.run`: model configuration, limits, and the run's outcome as a Result.
+* :mod:`.run`: model configuration, limits, and the run's outcome as a reply (an answer,
+  or a proposal the run turns into a plan).
 """
 
 from __future__ import annotations
@@ -18,14 +19,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from devops_agent.agent.run import Reply
     from devops_agent.context import DevOpsContext
-    from devops_agent.report import Result
 
-__all__ = ["answer"]
+__all__ = ["converse"]
 
 
-def answer(ctx: DevOpsContext, request: str, **options: Any) -> Result:
-    """Answer ``request`` with the agents (see :func:`devops_agent.agent.run.answer`)."""
-    from devops_agent.agent.run import answer as run_answer
+def converse(ctx: DevOpsContext, request: str, **options: Any) -> Reply:
+    """Answer ``request`` with the agents (see :func:`devops_agent.agent.run.converse`).
 
-    return run_answer(ctx, request, **options)
+    Changes come back as a proposal; the run makes the plan
+    (:func:`devops_agent.app.ask_agent`).
+    """
+    from devops_agent.agent.run import converse as run_converse
+
+    return run_converse(ctx, request, **options)

@@ -6,7 +6,7 @@
 
 Every way a run can end becomes a :class:`~devops_agent.report.Result` with
 ``data["usage"]`` (turns, model requests, tokens) and a footer line saying the
-same: an answer, a plan (:func:`devops_agent.apply.propose`), a blocked request,
+same: an answer, a proposal (the run makes the plan), a blocked request,
 a stop at ``max-turns`` or at the agent's own time limit (with what was done so
 far), or a model that could not be reached after bounded retries.
 """
@@ -46,6 +46,7 @@ from devops_agent.agent.tracing import TRACE_PATH, JsonlTraceProcessor, TraceSum
 from devops_agent.agent.triage import build_triage
 from devops_agent.context import DevOpsContext
 from devops_agent.events import CommentEvent
+from devops_agent.operation import Proposal
 from devops_agent.report import Result
 from devops_agent.sanitize import clean_untrusted
 
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
 
     from devops_agent.settings import Settings
 
-__all__ = ["MODEL_RETRIES", "answer", "budget_seconds", "build_model", "model_settings"]
+__all__ = ["MODEL_RETRIES", "Reply", "budget_seconds", "build_model", "converse", "model_settings"]
 
 #: Retries of a failed model call (timeouts, 429, 5xx, dropped connections) before giving up.
 MODEL_RETRIES = 2
@@ -415,7 +416,16 @@ def _footer(usage: dict[str, Any], summary: TraceSummary, trace: str) -> str:
 
 def _render(
     ctx: DevOpsContext, request: str, outcome: _Outcome, meta: dict[str, Any], footer: str
-) -> Result:
+) -> Reply:
+    result = _rendered(ctx, request, outcome, meta, footer)
+    if isinstance(result, Reply):
+        return result
+    return Reply(result, command=result.command, footer=footer)
+
+
+def _rendered(
+    ctx: DevOpsContext, request: str, outcome: _Outcome, meta: dict[str, Any], footer: str
+) -> Result | Reply:
     command = request.splitlines()[0][:200] if request.strip() else ""
     settings = ctx.settings
     data = {"agent": outcome.agent, **meta}
@@ -436,7 +446,7 @@ def _render(
             data={**data, "blocked": outcome.findings},
         )
     if outcome.status == "plan":
-        return _plan(ctx, command, outcome, data, footer)
+        return _proposal(ctx, command, outcome, data, footer)
     if outcome.status in ("max_turns", "timeout"):
         summary = meta["trace"]
         budget = budget_seconds(settings, ctx.deadline)
@@ -495,19 +505,52 @@ def _done_so_far_text(summary: dict[str, Any]) -> str:
     )
 
 
-def _plan(
-    ctx: DevOpsContext, command: str, outcome: _Outcome, data: dict[str, Any], footer: str
-) -> Result:
-    from devops_agent.apply import propose
+@dataclass(frozen=True)
+class Reply:
+    """What the agent produced: an answer, or changes it proposes for the run to plan.
 
+    The agent never makes a plan itself: the run (:func:`devops_agent.app.ask_agent`) turns
+    :attr:`proposal` into one with :func:`devops_agent.apply.propose_plan`, then
+    :meth:`with_plan` puts the agent's words and footer around it.
+    """
+
+    result: Result
+    """The answer (or refusal, or failure); for a proposal, what to say if it cannot be planned."""
+    proposal: Proposal | None = None
+    """The plan entries of the changes the agent proposed, previewed again just now."""
+    command: str = ""
+    footer: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    rejected: list[str] = field(default_factory=list)
+    """Proposed changes that failed their preview, with why (they are not in the plan)."""
+
+    def with_plan(self, planned: Result) -> Result:
+        """The plan the run made from :attr:`proposal`, introduced as the agent's answer."""
+        dropped = ""
+        if self.rejected:
+            dropped = "\n\nNot planned (they failed the checks):\n" + "\n".join(
+                f"- {p}" for p in self.rejected
+            )
+        many = self.proposal is not None and len(self.proposal.entries) > 1
+        return planned.model_copy(
+            update={
+                "command": self.command,
+                "text": f"The agent proposed {'these changes' if many else 'this change'} in "
+                f"answer to the request. {planned.text}{dropped}\n\n{self.footer}",
+                "data": {**(planned.data or {}), **self.data, "rejected": self.rejected},
+            }
+        )
+
+
+def _proposal(
+    ctx: DevOpsContext, command: str, outcome: _Outcome, data: dict[str, Any], footer: str
+) -> Reply:
     entries, problems = tools.plan_entries(ctx, outcome.pending)
-    dropped = ""
-    if problems:
+    if not entries:
         dropped = "\n\nNot planned (they failed the checks):\n" + "\n".join(
             f"- {p}" for p in problems
         )
-    if not entries:
-        return Result(
+        failed = Result(
             status="failure",
             command=command,
             title="The agent proposed changes that cannot be planned",
@@ -515,24 +558,21 @@ def _plan(
             exit_code=2,
             data={**data, "rejected": problems},
         )
+        return Reply(failed, command=command, footer=footer, data=data, rejected=problems)
     regions = [str(e.args.get("region")) for e in entries if e.args.get("region")]
     what = (
         entries[0].description[:1].lower() + entries[0].description[1:]
         if len(entries) == 1
         else f"{len(entries)} changes the agent proposed"
     )
-    planned = propose(ctx, entries, region=regions[0] if regions else "", what=what[:150])
-    return planned.model_copy(
-        update={
-            "command": command,
-            "text": f"The agent proposed {'this change' if len(entries) == 1 else 'these changes'}"
-            f" in answer to the request. {planned.text}{dropped}\n\n{footer}",
-            "data": {**(planned.data or {}), **data, "rejected": problems},
-        }
+    proposal = Proposal(entries, what=what[:150], region=regions[0] if regions else "")
+    pending = Result(status="planned", command=command, title="The agent proposed changes")
+    return Reply(
+        pending, proposal, command=command, footer=footer, data=data, rejected=problems
     )
 
 
-def answer(
+def converse(
     ctx: DevOpsContext,
     request: str,
     *,
@@ -540,8 +580,8 @@ def answer(
     model_check: bool = False,
     trace_path: Path | None = None,
     seconds: float | None = None,
-) -> Result:
-    """Answer a request in plain language with the agents; changes come back as a plan.
+) -> Reply:
+    """Answer a request in plain language with the agents; changes come back as a proposal.
 
     Args:
         ctx: the run. Its settings give the model, limits and API; its redactor every
@@ -556,8 +596,9 @@ def answer(
         seconds: the agent's own time limit; by default :func:`budget_seconds`.
 
     Returns:
-        A ``success`` answer, a ``planned`` plan, or a ``refused``/``failure`` result
-        that says why; ``data["usage"]`` holds turns, model requests and tokens.
+        A reply holding a ``success`` answer or a ``refused``/``failure`` result that says
+        why, or the proposal the run turns into a plan; ``data["usage"]`` holds turns, model
+        requests and tokens.
     """
     started = time.monotonic()
     settings = ctx.settings

@@ -2,7 +2,8 @@
 
 Only the first line is a command; a second ``/devops …`` line in the same comment
 is never run (one comment, one command). Text that does not start with a command
-word is a request in plain language, which goes to the agent.
+word is a request in plain language: :func:`run_command` returns ``None`` and the run
+(:func:`devops_agent.app.execute`) hands it to the agent.
 
 Every command but ``help`` and ``apply`` is derived from the catalog
 (:mod:`devops_agent.catalog`): an operation's ``Command`` forms give the words,
@@ -32,6 +33,7 @@ __all__ = [
     "Spec",
     "help_result",
     "match",
+    "no_model",
     "parse",
     "perform",
     "run_command",
@@ -68,8 +70,8 @@ def match(invocation: Invocation) -> list[Spec] | None:
     return best
 
 
-def run_command(ctx: DevOpsContext, text: str) -> Result:
-    """Run one command line, or hand plain language to the agent."""
+def run_command(ctx: DevOpsContext, text: str) -> Result | None:
+    """Run one command line; ``None`` when the text is plain language (the agent's)."""
     try:
         invocation = tokenize(text)
     except BadInput:
@@ -77,12 +79,12 @@ def run_command(ctx: DevOpsContext, text: str) -> Result:
         first = text.strip().split(maxsplit=1)[0].lower() if text.strip() else ""
         if first in _SERVICE_WORDS:
             raise
-        return plain_language(ctx, text)
+        return None
     if not invocation.words:
         return help_result(ctx, invocation)
     specs = match(invocation)
     if specs is None:
-        return plain_language(ctx, text)
+        return None
     if specs[0].handler is None:
         raise UnknownCommand(
             f"`{' '.join(specs[0].path)}` is part of the command language but not available in "
@@ -223,25 +225,21 @@ def help_result(ctx: DevOpsContext | None, invocation: Invocation | None = None)
     )
 
 
-def plain_language(ctx: DevOpsContext, text: str) -> Result:
-    """A request that is not a command: the agent answers it when a model is configured."""
-    if ctx.settings.openai_api_key is None:
-        help_text = help_result(ctx)
-        return Result(
-            status="failure",
-            exit_code=2,
-            command=text.splitlines()[0][:200],
-            title="That is not a command, and no model is configured to answer requests",
-            text=(
-                "Requests in plain language need the `openai-api-key` input (and optionally "
-                "`openai-base-url` for any OpenAI-compatible server). Without it only the "
-                "command language below works.\n\n" + help_text.text
-            ),
-            tables=help_text.tables,
-        )
-    from devops_agent.agent import answer  # the Agents SDK loads only here
-
-    return answer(ctx, text)
+def no_model(ctx: DevOpsContext, text: str) -> Result:
+    """The answer to plain language when no model is configured: what to set, and ``help``."""
+    help_text = help_result(ctx)
+    return Result(
+        status="failure",
+        exit_code=2,
+        command=text.splitlines()[0][:200] if text.strip() else "",
+        title="That is not a command, and no model is configured to answer requests",
+        text=(
+            "Requests in plain language need the `openai-api-key` input (and optionally "
+            "`openai-base-url` for any OpenAI-compatible server). Without it only the "
+            "command language below works.\n\n" + help_text.text
+        ),
+        tables=help_text.tables,
+    )
 
 
 def _apply(ctx: DevOpsContext, inv: Invocation) -> Result:
