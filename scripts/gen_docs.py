@@ -6,8 +6,11 @@
   (``devops_agent.audit.config.AuditConfig`` and its suppressions).
 * In any ``docs/**/*.md``, the text between ``<!-- BEGIN generated: KEY -->``
   and ``<!-- END generated: KEY -->``. ``KEY`` is ``commands`` (the command
-  table, from ``devops_agent.commands.COMMANDS``) or ``file:PATH`` (the file at
-  ``PATH`` in the repository, embedded as a fenced block, e.g. an example workflow).
+  table, from ``devops_agent.commands.COMMANDS``), ``permissions:SERVICE`` (what each
+  operation of a service needs from the read role, the write role and the GitHub
+  token, from the catalog), ``policy:read`` / ``policy:write`` (the identity policy
+  of each role, from the catalog) or ``file:PATH`` (the file at ``PATH`` in the
+  repository, embedded as a fenced block, e.g. an example workflow).
 
 Run it from anywhere after changing ``action.yml``, a command, the config file's
 keys or an example workflow::
@@ -259,17 +262,41 @@ def render_configuration(action: dict[str, Any]) -> str:
 # ------------------------------------------------------------ generated blocks
 
 
+def _token(op: Any) -> str:
+    """The GitHub token permissions an operation needs, as the tables show them."""
+    from devops_agent import catalog
+
+    scopes = catalog.github_permissions([op])
+    if not scopes:
+        return ""
+    shown = ", ".join(f"`{scope}: {level}`" for scope, level in scopes.items())
+    return shown + (" (a PAT or App token)" if catalog.needs_elevated_token(op) else "")
+
+
+def _kind(op: Any) -> str:
+    from devops_agent.operation import Write
+
+    return "**plan**" if isinstance(op, Write) else "reads"
+
+
 def render_commands(commands: Iterable[Any]) -> str:
     """The command table: every command this version runs, then those still to come."""
     specs = list(commands)
     ready = [s for s in specs if s.handler is not None]
     later = [s for s in specs if s.handler is None]
+
+    def row(spec: Any) -> str:
+        op = spec.op[0] if spec.op else None
+        kind = _kind(op) if op is not None else ""
+        token = _token(op) if op is not None else ""
+        return f"| `{_cell(spec.usage)}` | {_cell(spec.summary)} | {kind} | {token} |"
+
     lines = [
         _NOTICE.format(source="devops_agent.commands.COMMANDS"),
         "",
-        "| command | what it does |",
-        "|---|---|",
-        *(f"| `{_cell(s.usage)}` | {_cell(s.summary)} |" for s in ready),
+        "| command | what it does | kind | GitHub token needs |",
+        "|---|---|---|---|",
+        *(row(s) for s in ready),
     ]
     if later:
         names = ", ".join(f"`{' '.join(s.path)}`" for s in later)
@@ -291,11 +318,61 @@ def render_file(relative: str) -> str:
     return f"{_NOTICE.format(source=relative)}\n\n```{fence}\n{text}\n```\n"
 
 
+def render_permissions(service: str) -> str:
+    """Per operation of ``service``: what it is, what each role and the token need.
+
+    From the catalog: a write's read-role column holds what its preview reads, its
+    write-role column what its executor (and every step its plans may carry) calls.
+    """
+    from devops_agent import catalog
+
+    def actions(names: list[str]) -> str:
+        return ", ".join(f"`{n}`" for n in names)
+
+    lines = [
+        _NOTICE.format(source="the operation catalog (devops_agent.catalog)"),
+        "",
+        "| command | kind | read role needs | write role needs | GitHub token needs |",
+        "|---|---|---|---|---|",
+    ]
+    for op in catalog.declarations():
+        if op.service != service:
+            continue
+        usages = ", ".join(f"`{_cell(c.usage)}`" for c in op.commands)
+        if not usages:
+            usages = f"_a step of other plans_ (`{op.name}`)"
+        lines.append(
+            f"| {usages} | {_kind(op)} | {actions(catalog.iam_actions(op, 'read'))} "
+            f"| {actions(catalog.iam_actions(op, 'write'))} | {_token(op)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_policy(role: str) -> str:
+    """The identity policy a role needs for every operation (the write role is narrowed per
+    plan at apply)."""
+    import json
+
+    from devops_agent import catalog
+
+    policy = catalog.role_policy("read" if role == "read" else "write")
+    return (
+        _NOTICE.format(source="the operation catalog (devops_agent.catalog.role_policy)")
+        + "\n\n```json\n"
+        + json.dumps(policy, indent=2)
+        + "\n```\n"
+    )
+
+
 def render_block(key: str) -> str:
     if key == "commands":
         from devops_agent.commands import COMMANDS
 
         return render_commands(COMMANDS)
+    if key.startswith("permissions:"):
+        return render_permissions(key.removeprefix("permissions:"))
+    if key.startswith("policy:"):
+        return render_policy(key.removeprefix("policy:"))
     if key.startswith("file:"):
         return render_file(key.removeprefix("file:"))
     raise SystemExit(f"gen_docs: unknown generated block {key!r}")

@@ -209,7 +209,11 @@ def _catalog_specs() -> list[Spec]:
 def help_result(ctx: DevOpsContext | None, invocation: Invocation | None = None) -> Result:
     """The list of commands this version can run."""
     trigger = ctx.settings.trigger if ctx else "/devops"
-    rows = [[f"`{trigger} {s.usage}`", s.summary] for s in COMMANDS if s.handler is not None]
+    rows = [
+        [f"`{trigger} {s.usage}`", s.summary + _token_note(s)]
+        for s in COMMANDS
+        if s.handler is not None
+    ]
     text = (
         f"Write `{trigger}` and a command in a comment. Anything that is not a command is a "
         "request in plain language for the agent. Every AWS command takes `--region R` "
@@ -223,6 +227,21 @@ def help_result(ctx: DevOpsContext | None, invocation: Invocation | None = None)
         tables=[Table(columns=["Command", "What it does"], rows=rows)],
         data={"commands": [s.usage for s in COMMANDS if s.handler is not None]},
     )
+
+
+def _token_note(spec: Spec) -> str:
+    """`` (token: actions: write)`` for a command whose GitHub token needs permissions."""
+    if spec.op is None:
+        return ""
+    from devops_agent import catalog
+
+    op = spec.op[0]
+    scopes = catalog.github_permissions([op])
+    if not scopes:
+        return ""
+    shown = ", ".join(f"{scope}: {level}" for scope, level in scopes.items())
+    elevated = "; a PAT or App token" if catalog.needs_elevated_token(op) else ""
+    return f" _(token: {shown}{elevated})_"
 
 
 def no_model(ctx: DevOpsContext, text: str) -> Result:
