@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from devops_agent import report
 from devops_agent.actions import Runner
@@ -30,6 +30,7 @@ from devops_agent.sanitize import clean_untrusted, strip_markers
 if TYPE_CHECKING:
     from github import Github
     from github.CheckRun import CheckRun
+    from github.Issue import Issue
     from github.IssueComment import IssueComment
 
 #: Seconds a run may take before a progress comment and check run are posted.
@@ -263,8 +264,6 @@ class Publisher:
 
     def _audit_issue(self, audit: dict[str, object]) -> None:
         """Scheduled audits keep one open ``devops-audit`` issue up to date."""
-        from devops_agent.gh.audit_issue import update_audit_issue
-
         if self.gh is None:
             return
         try:
@@ -311,3 +310,83 @@ class Publisher:
             self.runner.set_output("plan-id", str(result.data["plan_id"]))
         if isinstance(result.data, dict) and "findings_count" in result.data:
             self.runner.set_output("findings", str(result.data["findings_count"]))
+
+
+# ---------------------------------------------------------------- the audit issue
+# The one open ``devops-audit`` issue a scheduled audit keeps up to date: created the
+# first time there is something to report, edited afterwards (what is new and what was
+# resolved comes from the fingerprints the previous body kept in a hidden marker), and
+# closed when nothing is left. Only an issue written by the action's own identity is
+# ever edited.
+
+AUDIT_LABEL = "devops-audit"
+AUDIT_MARKER = "<!-- devops-agent:audit-issue -->"
+#: GitHub's limit on an issue body, and the share the hidden state may take of it.
+ISSUE_LIMIT = 65_536
+STATE_BUDGET = 30_000
+
+
+def _find_audit_issue(gh: Github, repository: str) -> Issue | None:
+    from devops_agent.gh.identity import own_login
+
+    own = own_login(gh)
+    for issue in gh.get_repo(repository).get_issues(state="open", labels=[AUDIT_LABEL]):
+        if issue.user.login == own and AUDIT_MARKER in (issue.body or ""):
+            return issue
+    return None
+
+
+def update_audit_issue(
+    gh: Github, repository: str, audit: dict[str, Any], *, run_url: str = ""
+) -> tuple[str, str]:
+    """Create, edit or close the audit issue; returns ``(action, url)``."""
+    from github import GithubException
+
+    from devops_agent.audit import (
+        AuditReport,
+        fingerprints_marker,
+        read_fingerprints,
+        render_markdown,
+    )
+    from devops_agent.audit.markdown import _MARKER as STATE_MARKER
+    from devops_agent.audit.operations import title_of
+
+    report = AuditReport.model_validate(audit)
+    open_findings = sum(report.counts.model_dump().values())
+    try:
+        issue = _find_audit_issue(gh, repository)
+        previous = read_fingerprints(issue.body or "") if issue is not None else None
+        state = fingerprints_marker(report)
+        if len(state) > STATE_BUDGET:  # very large estates: keep the fingerprints, drop labels
+            compact = {f.fingerprint: "" for f in report.findings if not f.suppressed}
+            state = f"<!-- {STATE_MARKER} {json.dumps(compact, separators=(',', ':'))} -->"
+        room = ISSUE_LIMIT - len(state) - len(AUDIT_MARKER) - 400
+        body = "\n".join(
+            [
+                AUDIT_MARKER,
+                state,
+                render_markdown(
+                    report, previous_fingerprints=previous, more_url=run_url, limit=room
+                ),
+                "\n<sub>Kept up to date by devops-agent"
+                + (f" · [last run]({run_url})" if run_url else "")
+                + "</sub>",
+            ]
+        )
+        title = title_of(report).replace("Audit:", "devops-agent audit:", 1)
+        if issue is None:
+            if open_findings == 0:
+                return "not needed (no findings)", ""
+            created = gh.get_repo(repository).create_issue(
+                title=title, body=body, labels=[AUDIT_LABEL]
+            )
+            return "created", created.html_url
+        if open_findings == 0:
+            issue.edit(title=title, body=body, state="closed", state_reason="completed")
+            return "closed (nothing left)", issue.html_url
+        issue.edit(title=title, body=body)
+        return "updated", issue.html_url
+    except GithubException as exc:
+        from devops_agent.gh import service_error
+
+        raise service_error(exc, f"update the {AUDIT_LABEL} issue") from None
