@@ -173,9 +173,10 @@ def test_flow_logs(moto_account: Account, lab: dict[str, str]) -> None:
     entries = moto_account.plan(
         f"vpc flowlogs enable {lab['vpc']} --s3 arn:aws:s3:::lab-flow-logs --traffic reject"
     )
-    assert entries[0].args["destination"] == {
-        "LogDestinationType": "s3",
-        "LogDestination": "arn:aws:s3:::lab-flow-logs",
+    assert {k: entries[0].args[k] for k in ("s3_arn", "log_group", "role_arn")} == {
+        "s3_arn": "arn:aws:s3:::lab-flow-logs",
+        "log_group": None,
+        "role_arn": None,
     }
     assert vpc.list_flow_logs(moto_account.session, "us-east-1", lab["vpc"]) == []
     # moto looks for a bucket named "bucket/prefix" when the ARN has a prefix (AWS does not):
@@ -184,7 +185,7 @@ def test_flow_logs(moto_account: Account, lab: dict[str, str]) -> None:
         moto_account.plan(f"vpc flowlogs enable {lab['vpc']} --s3 arn:aws:s3:::lab-flow-logs/vpc/")[
             0
         ]
-        .args["destination"]["LogDestination"]
+        .args["s3_arn"]
         .endswith("/vpc/")
     )
     moto_account.apply(entries)
