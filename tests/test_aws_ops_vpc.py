@@ -270,6 +270,10 @@ def test_an_attached_gateway_names_the_routes_it_breaks(moto_account: Account) -
     c.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
     table = c.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
     c.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    group = c.create_security_group(GroupName="web", Description="web", VpcId=vpc_id)["GroupId"]
+    still = moto_account.refused(f"vpc delete {vpc_id}").title
+    assert f"internet gateways: {igw}" in still and f"route tables: {table}" in still
+    assert f"security groups: {group}" in still and "subnets" not in still
     (entry,) = moto_account.plan(f"vpc igw delete {igw}")
     assert entry.args["vpc_ids"] == [vpc_id]
     assert entry.description == (
@@ -355,6 +359,10 @@ def test_routes_through_a_nat_gateway_and_ipv6_destinations(moto_account: Accoun
     moto_account.apply([entry])
     routes = vpc.describe_route_table(moto_account.session, "us-east-1", table).routes
     assert f"0.0.0.0/0 -> {nat['NatGatewayId']}" in routes
+
+    assert (
+        f"NAT gateways: {nat['NatGatewayId']}" in moto_account.refused(f"vpc delete {vpc_id}").title
+    )
 
     other = c.create_vpc(CidrBlock="10.37.0.0/16")["Vpc"]["VpcId"]
     elsewhere = c.create_route_table(VpcId=other)["RouteTable"]["RouteTableId"]

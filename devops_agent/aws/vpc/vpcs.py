@@ -141,7 +141,9 @@ def vpc_dependencies(session: boto3.Session, region: str, vpc_id: str) -> dict[s
 
     Subnets, internet gateways, NAT gateways (deleted ones aside), route tables
     other than the main one, security groups other than the default one, and
-    network interfaces: EC2 deletes only a VPC without them.
+    network interfaces: EC2 deletes only a VPC without them. Only ids are needed,
+    so they are read here rather than through the subnet, route and gateway
+    readers (those modules build on this one).
     """
     region = check_region(session, region)
     ec2 = client(session, "ec2", region)
