@@ -807,3 +807,51 @@ def test_malformed_tool_arguments_come_back_to_the_model(ctx):
     )
     assert result.status == "success", result.text
     assert json.loads(tool_outputs(model)[0])["error"]["code"] == "InvalidArguments"
+
+
+def test_the_network_agent_reads_gateways_and_flow_logs_and_proposes_flow_logs(
+    ctx, estate, aws_calls
+):
+    prod = estate["vpcs"]["prod"]["id"]
+    igw = estate["internet_gateways"]["prod-igw"]["id"]
+    result, model = ask(
+        ctx,
+        "is the prod VPC's traffic recorded? if not, record it to acme-prod-logs",
+        [
+            [call("transfer_to_network")],
+            [
+                call("list_internet_gateways", region=None, vpc_id=prod),
+                call("list_flow_logs", region=None, vpc_id=prod),
+            ],
+            [
+                call(
+                    "create_flow_logs",
+                    region=None,
+                    vpc_id=prod,
+                    s3_arn="arn:aws:s3:::acme-prod-logs",
+                    log_group=None,
+                    role_arn=None,
+                    traffic_type="ALL",
+                )
+            ],
+            [assistant_message("never reached")],
+        ],
+    )
+    gateways, logs = (json.loads(output)["data"] for output in tool_outputs(model)[:2])
+    assert [(g["id"], g["vpc_ids"]) for g in gateways] == [(igw, [prod])]
+    assert logs == []
+    assert result.status == "planned", result.text
+    (entry,) = result.data["plan"]["entries"]
+    assert entry["operation"] == "vpc.create_flow_logs"
+    token = entry["args"].pop("client_token")
+    assert len(token) == 32
+    assert entry["args"] == {
+        "region": "us-east-1",
+        "vpc_id": prod,
+        "s3_arn": "arn:aws:s3:::acme-prod-logs",
+        "log_group": None,
+        "role_arn": None,
+        "traffic_type": "ALL",
+    }
+    assert "DescribeFlowLogs" in aws_calls
+    assert_only_reads(aws_calls)

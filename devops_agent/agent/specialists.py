@@ -61,9 +61,11 @@ SPECIALISTS: tuple[Specialist, ...] = (
     ),
     Specialist(
         name="network",
-        description="VPCs, subnets, route tables, internet exposure and security group rules.",
-        focus="You answer questions about VPC networking: VPCs, subnets, route tables and "
-        "security group rules (what is reachable from the internet).",
+        description="VPCs, subnets, route tables, internet and NAT gateways, flow logs, "
+        "internet exposure and security group rules.",
+        focus="You answer questions about VPC networking: VPCs, subnets, route tables, "
+        "internet and NAT gateways, flow logs and security group rules (what is reachable "
+        "from the internet), and propose changes to them.",
         tools=tools.for_specialist("network"),
     ),
     Specialist(

@@ -501,62 +501,6 @@ def change_instance_state(
     raise PlanOnly("change_instance_state only proposes; it never changes anything.")
 
 
-# --------------------------------------------------------------------------- VPC
-
-
-@_tool()
-def list_vpcs(ctx: RunContextWrapper[DevOpsContext], region: str | None = None) -> str:
-    """List VPCs (id, Name tag, CIDR, state, whether it is the region's default VPC, tags).
-
-    Args:
-        region: region code, comma list, or "all"; null for the default region.
-    """
-    from devops_agent.aws import vpc
-
-    run = ctx.context
-    session = run.session()
-    return as_data(run, _across(run, region, lambda r: vpc.list_vpcs(session, r)))
-
-
-@_tool()
-def list_subnets(
-    ctx: RunContextWrapper[DevOpsContext], region: str | None = None, vpc_id: str | None = None
-) -> str:
-    """List subnets (id, Name, VPC, CIDR, zone, free IPs, public IP on launch).
-
-    Args:
-        region: region code, comma list, or "all"; null for the default region.
-        vpc_id: only this VPC's subnets (vpc-...); null for every VPC.
-    """
-    from devops_agent.aws import vpc
-
-    run = ctx.context
-    session = run.session()
-    found = _across(run, region, lambda r: vpc.list_subnets(session, r, vpc_id=vpc_id))
-    return as_data(run, found)
-
-
-@_tool()
-def list_route_tables(
-    ctx: RunContextWrapper[DevOpsContext], region: str | None = None, vpc_id: str | None = None
-) -> str:
-    """List route tables with routes ("destination -> target") and associated subnets.
-
-    A subnet is public when its table (or the VPC's main table) routes 0.0.0.0/0 to an
-    igw- internet gateway.
-
-    Args:
-        region: region code, comma list, or "all"; null for the default region.
-        vpc_id: only this VPC's tables (vpc-...); null for every VPC.
-    """
-    from devops_agent.aws import vpc
-
-    run = ctx.context
-    session = run.session()
-    found = _across(run, region, lambda r: vpc.list_route_tables(session, r, vpc_id=vpc_id))
-    return as_data(run, found)
-
-
 # --------------------------------------------------------------------------- S3
 
 
@@ -927,12 +871,7 @@ _LEGACY_EC2: tuple[FunctionTool, ...] = (
     list_key_pairs,
     change_instance_state,
 )
-_LEGACY_VPC: tuple[FunctionTool, ...] = (
-    list_vpcs,
-    list_subnets,
-    list_route_tables,
-    list_security_groups,
-)
+_LEGACY_VPC: tuple[FunctionTool, ...] = (list_security_groups,)
 _LEGACY_S3: tuple[FunctionTool, ...] = (list_buckets, list_objects, get_bucket_policy)
 _LEGACY_IAM: tuple[FunctionTool, ...] = (list_users, list_roles, list_policies)
 _LEGACY_GITHUB: tuple[FunctionTool, ...] = (

@@ -1,0 +1,25 @@
+"""VPC: networks, subnets, routing, gateways and flow logs — reads, writes and their declarations.
+
+One module per kind of resource; each holds its models, its API calls and the
+operations (:mod:`devops_agent.operation`) declared beside them. This package
+re-exports the public names, so ``from devops_agent.aws import vpc`` then
+``vpc.list_vpcs(...)`` keeps working. Security groups belong to EC2
+(:mod:`devops_agent.aws.ec2.security_groups`).
+"""
+
+from __future__ import annotations
+
+from devops_agent.aws.vpc.associations import *  # noqa: F403
+from devops_agent.aws.vpc.associations import OPERATIONS as _ASSOCIATIONS
+from devops_agent.aws.vpc.flow_logs import *  # noqa: F403
+from devops_agent.aws.vpc.flow_logs import OPERATIONS as _FLOW_LOGS
+from devops_agent.aws.vpc.gateways import *  # noqa: F403
+from devops_agent.aws.vpc.gateways import OPERATIONS as _GATEWAYS
+from devops_agent.aws.vpc.routes import *  # noqa: F403
+from devops_agent.aws.vpc.routes import OPERATIONS as _ROUTES
+from devops_agent.aws.vpc.subnets import *  # noqa: F403
+from devops_agent.aws.vpc.subnets import OPERATIONS as _SUBNETS
+from devops_agent.aws.vpc.vpcs import *  # noqa: F403
+from devops_agent.aws.vpc.vpcs import OPERATIONS as _VPCS
+
+OPERATIONS = (*_VPCS, *_SUBNETS, *_ROUTES, *_ASSOCIATIONS, *_GATEWAYS, *_FLOW_LOGS)

@@ -1,0 +1,288 @@
+"""Subnet associations: which route table a subnet uses, and changing it.
+
+A subnet uses the route table explicitly associated with it, or else its VPC's
+main table (see :mod:`devops_agent.aws.vpc.routes`). Associating replaces the
+subnet's current explicit association; disassociating returns it to the main table.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+from devops_agent.aws import (
+    AwsModel,
+    InRegion,
+    aws_errors,
+    check_region,
+    client,
+    named,
+    one_region,
+    pages,
+)
+from devops_agent.aws.vpc.routes import TABLE_ARN, describe_route_table
+from devops_agent.aws.vpc.subnets import describe_subnet
+from devops_agent.aws.vpc.vpcs import RouteTableId, SubnetId, ec2_id, region_of
+from devops_agent.aws.writes import Change, ec2_call, resource_id
+from devops_agent.errors import BadInput
+from devops_agent.operation import (
+    Command,
+    Hidden,
+    Positional,
+    Proposal,
+    Reader,
+    Unchanged,
+    Write,
+    Writers,
+)
+
+if TYPE_CHECKING:
+    import boto3
+
+__all__ = [
+    "SubnetAssociation",
+    "associate_route_table",
+    "disassociate_route_table",
+    "subnet_association",
+]
+
+
+class SubnetAssociation(AwsModel):
+    """A subnet's explicit route table association."""
+
+    id: str
+    """Association id, ``rtbassoc-...``."""
+    route_table_id: str
+    """The table the subnet uses."""
+    subnet_id: str
+    """The subnet."""
+
+
+def subnet_association(
+    session: boto3.Session, region: str, subnet_id: str
+) -> SubnetAssociation | None:
+    """The subnet's explicit route table association, or ``None`` (it uses the main table)."""
+    region = check_region(session, region)
+    ec2 = client(session, "ec2", region)
+    with aws_errors("ec2:DescribeRouteTables", resource=subnet_id, region=region):
+        tables = [
+            t
+            for page in pages(
+                ec2,
+                "describe_route_tables",
+                Filters=[{"Name": "association.subnet-id", "Values": [subnet_id]}],
+            )
+            for t in page.get("RouteTables", [])
+        ]
+    for table in tables:
+        for a in table.get("Associations", []):
+            if a.get("SubnetId") == subnet_id and a.get("RouteTableAssociationId"):
+                return SubnetAssociation(
+                    id=a["RouteTableAssociationId"],
+                    route_table_id=table["RouteTableId"],
+                    subnet_id=subnet_id,
+                )
+    return None
+
+
+# --------------------------------------------------------------------------- writes
+
+
+def associate_route_table(
+    session: boto3.Session,
+    region: str,
+    route_table_id: str,
+    subnet_id: str,
+    *,
+    replace_association_id: str | None = None,
+) -> Change:
+    """Make a subnet use a route table (replacing its current explicit association if given)."""
+    region = check_region(session, region)
+    table = resource_id(route_table_id, "rtb", "route table")
+    subnet = resource_id(subnet_id, "subnet", "subnet")
+    ec2 = client(session, "ec2", region)
+    if replace_association_id:
+        association = resource_id(replace_association_id, "rtbassoc", "route table association")
+        ec2_call(
+            ec2,
+            "replace_route_table_association",
+            "ec2:ReplaceRouteTableAssociation",
+            resource=subnet,
+            region=region,
+            AssociationId=association,
+            RouteTableId=table,
+        )
+        return Change(
+            action="ec2:ReplaceRouteTableAssociation",
+            resource=subnet,
+            message=f"{subnet} now uses {table} (association replaced)",
+        )
+    ec2_call(
+        ec2,
+        "associate_route_table",
+        "ec2:AssociateRouteTable",
+        resource=subnet,
+        region=region,
+        RouteTableId=table,
+        SubnetId=subnet,
+    )
+    return Change(
+        action="ec2:AssociateRouteTable", resource=subnet, message=f"{subnet} now uses {table}"
+    )
+
+
+def disassociate_route_table(session: boto3.Session, region: str, association_id: str) -> Change:
+    """Remove an explicit association: the subnet falls back to the VPC's main table."""
+    region = check_region(session, region)
+    association = resource_id(association_id, "rtbassoc", "route table association")
+    ec2 = client(session, "ec2", region)
+    ec2_call(
+        ec2,
+        "disassociate_route_table",
+        "ec2:DisassociateRouteTable",
+        resource=association,
+        region=region,
+        AssociationId=association,
+    )
+    return Change(
+        action="ec2:DisassociateRouteTable",
+        resource=association,
+        message=f"removed association {association}",
+    )
+
+
+# --------------------------------------------------------------------------- operations
+
+AssociationId = Annotated[str, ec2_id("rtbassoc", "route table association")]
+
+
+class AssociateRouteTableArgs(InRegion):
+    """Arguments of ``vpc route-table associate``."""
+
+    route_table_id: Annotated[RouteTableId, Positional()]
+    """The table the subnet should use (rtb-...)."""
+    subnet_id: Annotated[SubnetId, Positional()]
+    """The subnet (subnet-...), in the table's VPC."""
+    replace_association_id: Annotated[AssociationId | None, Hidden()] = None
+    """The subnet's explicit association when planned, replaced by the new one."""
+
+
+def _plan_associate(reader: Reader, args: AssociateRouteTableArgs) -> Proposal | Unchanged:
+    region = one_region(reader, args.region, "`vpc route-table associate`")
+    session = reader.session()
+    with named():
+        table = describe_route_table(session, region, args.route_table_id)
+        subnet = describe_subnet(session, region, args.subnet_id)
+    if subnet.vpc_id != table.vpc_id:
+        raise BadInput(f"{subnet.id} is in {subnet.vpc_id}, {table.id} in {table.vpc_id}.")
+    current = subnet_association(session, region, subnet.id)
+    if current is not None and current.route_table_id == table.id:
+        return Unchanged(f"{subnet.id} already uses {table.id}", {"subnet": subnet.id})
+    entry = ASSOCIATE_ROUTE_TABLE.entry(
+        args.model_copy(
+            update={
+                "region": region,
+                "route_table_id": table.id,
+                "subnet_id": subnet.id,
+                "replace_association_id": current.id if current else None,
+            }
+        ),
+        f"Make {subnet.id} use {table.id}"
+        + (f" instead of {current.route_table_id}" if current else " instead of the main table"),
+        [subnet.id, table.id],
+    )
+    return Proposal([entry], what=f"associate {table.id} with {subnet.id}", region=region)
+
+
+def _run_associate(writers: Writers, args: AssociateRouteTableArgs) -> str:
+    return associate_route_table(
+        writers.aws(),
+        region_of(args),
+        args.route_table_id,
+        args.subnet_id,
+        replace_association_id=args.replace_association_id,
+    ).message
+
+
+ASSOCIATE_ROUTE_TABLE = Write(
+    name="vpc.associate_route_table",
+    args=AssociateRouteTableArgs,
+    summary="Plan to make a subnet use a route table.",
+    service="vpc",
+    commands=(
+        Command(
+            "vpc route-table associate RTB_ID SUBNET_ID",
+            "Plan to make a subnet use a route table.",
+        ),
+    ),
+    guide="Replaces the subnet's current explicit association if it has one (the plan says "
+    "which table it leaves). Already so: no plan.",
+    reads=("ec2:DescribeRouteTables", "ec2:DescribeSubnets"),
+    actions=("ec2:AssociateRouteTable", "ec2:ReplaceRouteTableAssociation"),
+    arns=(TABLE_ARN, "arn:{partition}:ec2:{region}:{account}:subnet/{subnet_id}"),
+    plan=_plan_associate,
+    run=_run_associate,
+)
+
+
+class DisassociateRouteTableArgs(InRegion):
+    """Arguments of ``vpc route-table disassociate``."""
+
+    subnet_id: Annotated[SubnetId, Positional()]
+    """The subnet to return to its VPC's main route table (subnet-...)."""
+    association_id: Annotated[AssociationId | None, Hidden()] = None
+    """The subnet's explicit association when planned: the executor removes it."""
+
+
+def _plan_disassociate(reader: Reader, args: DisassociateRouteTableArgs) -> Proposal | Unchanged:
+    region = one_region(reader, args.region, "`vpc route-table disassociate`")
+    session = reader.session()
+    with named():
+        subnet = describe_subnet(session, region, args.subnet_id)
+    current = subnet_association(session, region, subnet.id)
+    if current is None:
+        return Unchanged(
+            f"{subnet.id} already uses its VPC's main route table", {"subnet": subnet.id}
+        )
+    entry = DISASSOCIATE_ROUTE_TABLE.entry(
+        args.model_copy(
+            update={"region": region, "subnet_id": subnet.id, "association_id": current.id}
+        ),
+        f"Disassociate {subnet.id} from {current.route_table_id} (it falls back to the main table)",
+        [subnet.id, current.route_table_id],
+    )
+    return Proposal([entry], what=f"disassociate {subnet.id}", region=region)
+
+
+def _run_disassociate(writers: Writers, args: DisassociateRouteTableArgs) -> str:
+    if not args.association_id:
+        raise BadInput(
+            f"The plan names no association of {args.subnet_id} to remove.",
+            remedy="Ask for the change again.",
+        )
+    return disassociate_route_table(writers.aws(), region_of(args), args.association_id).message
+
+
+DISASSOCIATE_ROUTE_TABLE = Write(
+    name="vpc.disassociate_route_table",
+    args=DisassociateRouteTableArgs,
+    summary="Plan to return a subnet to its VPC's main route table.",
+    service="vpc",
+    commands=(
+        Command(
+            "vpc route-table disassociate SUBNET_ID",
+            "Plan to return a subnet to its VPC's main route table.",
+        ),
+    ),
+    guide="Removes the subnet's explicit association; it then uses the main table's routes. "
+    "A subnet already on the main table: no plan.",
+    reads=("ec2:DescribeSubnets", "ec2:DescribeRouteTables"),
+    actions=("ec2:DisassociateRouteTable",),
+    arns=(
+        "arn:{partition}:ec2:{region}:{account}:route-table/*",
+        "arn:{partition}:ec2:{region}:{account}:subnet/{subnet_id}",
+    ),
+    plan=_plan_disassociate,
+    run=_run_disassociate,
+)
+
+OPERATIONS = (ASSOCIATE_ROUTE_TABLE, DISASSOCIATE_ROUTE_TABLE)

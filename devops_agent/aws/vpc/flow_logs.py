@@ -1,0 +1,429 @@
+"""VPC flow logs: the model and read, turning them on and off.
+
+A flow log records the IP traffic of a VPC to an S3 bucket, or to a CloudWatch
+Logs group through a role that ``vpc-flow-logs.amazonaws.com`` may assume. Without
+one, nobody can tell afterwards who talked to what (the audit's
+``vpc_flow_logs_enabled`` check).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
+
+from pydantic import AfterValidator, BeforeValidator, model_validator
+
+from devops_agent.aws import (
+    AwsModel,
+    InRegion,
+    Regions,
+    across_regions,
+    aws_errors,
+    check_region,
+    client,
+    named,
+    one_region,
+    pages,
+    regions_for,
+    s3,
+    vpc_filter,
+)
+from devops_agent.aws.vpc.vpcs import ClientToken, VpcId, describe_vpc, ec2_id, region_of
+from devops_agent.aws.writes import Change, ec2_call, resource_id
+from devops_agent.errors import BadInput, ServiceError
+from devops_agent.operation import (
+    Command,
+    Option,
+    Positional,
+    Proposal,
+    Read,
+    Reader,
+    Write,
+    Writers,
+)
+from devops_agent.report import Result, Table, dump, plural, where
+
+if TYPE_CHECKING:
+    import boto3
+
+__all__ = [
+    "TRAFFIC_TYPES",
+    "FlowLog",
+    "create_flow_logs",
+    "delete_flow_logs",
+    "flow_log_destination",
+    "list_flow_logs",
+]
+
+#: What a flow log may record: every flow, accepted ones, or rejected ones.
+TRAFFIC_TYPES = ("ALL", "ACCEPT", "REJECT")
+
+_LOG_GROUP = re.compile(r"^[\w#/.-]{1,512}$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+_S3_ARN = re.compile(r"^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?:/[^\s]*)?$")
+
+
+class FlowLog(AwsModel):
+    """One VPC flow log."""
+
+    id: str
+    """Flow log id, ``fl-...``."""
+    resource_id: str
+    """What it records: a VPC, subnet or network interface id."""
+    traffic_type: str = ""
+    """``ALL``, ``ACCEPT`` or ``REJECT``."""
+    destination_type: str = ""
+    """``cloud-watch-logs``, ``s3`` or ``kinesis-data-firehose``."""
+    destination: str = ""
+    """Bucket ARN or log group name."""
+    role_arn: str | None = None
+    """Role that delivers to CloudWatch Logs."""
+    status: str = ""
+    """``ACTIVE`` when it records."""
+    region: str
+    """Region it lives in."""
+
+
+def list_flow_logs(session: boto3.Session, region: str, vpc_id: str | None = None) -> list[FlowLog]:
+    """Flow logs in one region, optionally those recording one VPC.
+
+    Raises:
+        BadInput: malformed VPC id. ServiceError: AWS refused (``ec2:DescribeFlowLogs``).
+    """
+    region = check_region(session, region)
+    filters = [{"Name": "resource-id", "Values": [f["Values"][0]]} for f in vpc_filter(vpc_id)]
+    ec2 = client(session, "ec2", region)
+    with aws_errors("ec2:DescribeFlowLogs", resource=vpc_id, region=region):
+        found = [
+            FlowLog(
+                id=f["FlowLogId"],
+                resource_id=f.get("ResourceId", ""),
+                traffic_type=f.get("TrafficType", ""),
+                destination_type=f.get("LogDestinationType", ""),
+                destination=f.get("LogDestination") or f.get("LogGroupName") or "",
+                role_arn=f.get("DeliverLogsPermissionArn"),
+                status=f.get("FlowLogStatus", ""),
+                region=region,
+            )
+            for page in pages(ec2, "describe_flow_logs", Filters=filters)
+            for f in page.get("FlowLogs", [])
+        ]
+    return sorted(found, key=lambda f: (f.region, f.resource_id, f.id))
+
+
+def flow_log_destination(
+    *, s3_arn: str = "", log_group: str = "", role_arn: str = ""
+) -> dict[str, str]:
+    """CreateFlowLogs destination parameters: an S3 bucket ARN, or a log group and a role.
+
+    Raises:
+        BadInput: neither or both, or a malformed ARN or name.
+    """
+    if bool(s3_arn) == bool(log_group):
+        raise BadInput(
+            "Flow logs need one destination: --s3 arn:aws:s3:::BUCKET[/prefix], or "
+            "--log-group NAME with --role ROLE_ARN."
+        )
+    if s3_arn:
+        if role_arn:
+            raise BadInput("--role is only for a CloudWatch Logs destination.")
+        if not _S3_ARN.match(s3_arn.strip()):
+            raise BadInput(f"'{s3_arn}' is not an S3 bucket ARN like arn:aws:s3:::my-logs/vpc/.")
+        return {"LogDestinationType": "s3", "LogDestination": s3_arn.strip()}
+    if not _LOG_GROUP.match(log_group.strip()):
+        raise BadInput(f"'{log_group}' is not a CloudWatch Logs group name.")
+    if not _ROLE_ARN.match(role_arn.strip()):
+        raise BadInput(
+            "A CloudWatch Logs destination needs --role with the ARN of a role that may "
+            "publish flow logs, like arn:aws:iam::123456789012:role/flow-logs."
+        )
+    return {
+        "LogDestinationType": "cloud-watch-logs",
+        "LogGroupName": log_group.strip(),
+        "DeliverLogsPermissionArn": role_arn.strip(),
+    }
+
+
+# --------------------------------------------------------------------------- writes
+
+
+def create_flow_logs(
+    session: boto3.Session,
+    region: str,
+    vpc_id: str,
+    destination: dict[str, str],
+    *,
+    traffic_type: str = "ALL",
+    client_token: str | None = None,
+) -> Change:
+    """Turn on flow logs for a VPC (``destination`` from :func:`flow_log_destination`)."""
+    region = check_region(session, region)
+    vpc = resource_id(vpc_id, "vpc", "VPC")
+    if traffic_type not in TRAFFIC_TYPES:
+        raise BadInput(f"'{traffic_type}' is not a traffic type; use ALL, ACCEPT or REJECT.")
+    checked = flow_log_destination(
+        s3_arn=destination.get("LogDestination", ""),
+        log_group=destination.get("LogGroupName", ""),
+        role_arn=destination.get("DeliverLogsPermissionArn", ""),
+    )
+    params: dict[str, Any] = {
+        "ResourceIds": [vpc],
+        "ResourceType": "VPC",
+        "TrafficType": traffic_type,
+        **checked,
+    }
+    if client_token:
+        params["ClientToken"] = client_token
+    ec2 = client(session, "ec2", region)
+    answer = ec2_call(
+        ec2, "create_flow_logs", "ec2:CreateFlowLogs", resource=vpc, region=region, **params
+    )
+    failed = answer.get("Unsuccessful") or []
+    if failed:
+        error = failed[0].get("Error", {})
+        raise ServiceError(
+            f"AWS did not turn on flow logs for {vpc}: {error.get('Code')}: {error.get('Message')}",
+            code=str(error.get("Code", "")),
+        )
+    ids = ", ".join(answer.get("FlowLogIds", []))
+    target = checked.get("LogDestination") or checked.get("LogGroupName")
+    return Change(
+        action="ec2:CreateFlowLogs",
+        resource=ids or vpc,
+        message=f"flow logs {ids} record {traffic_type} traffic of {vpc} to {target}",
+    )
+
+
+def delete_flow_logs(session: boto3.Session, region: str, flow_log_id: str) -> Change:
+    """Turn off one flow log."""
+    region = check_region(session, region)
+    wanted = resource_id(flow_log_id, "fl", "flow log")
+    ec2 = client(session, "ec2", region)
+    answer = ec2_call(
+        ec2,
+        "delete_flow_logs",
+        "ec2:DeleteFlowLogs",
+        resource=wanted,
+        region=region,
+        FlowLogIds=[wanted],
+    )
+    if answer.get("Unsuccessful"):
+        error = answer["Unsuccessful"][0].get("Error", {})
+        raise ServiceError(
+            f"AWS did not delete {wanted}: {error.get('Code')}: {error.get('Message')}",
+            code=str(error.get("Code", "")),
+        )
+    return Change(action="ec2:DeleteFlowLogs", resource=wanted, message=f"deleted {wanted}")
+
+
+# --------------------------------------------------------------------------- operations
+
+
+class ListFlowLogsArgs(Regions):
+    """Arguments of ``vpc flowlogs``."""
+
+    vpc_id: Annotated[VpcId | None, Positional()] = None
+    """Only the flow logs recording this VPC (vpc-...); null for every one."""
+
+
+def _list(reader: Reader, args: ListFlowLogsArgs) -> list[FlowLog]:
+    session = reader.session()
+    return across_regions(
+        regions_for(reader, args.region), lambda r: list_flow_logs(session, r, args.vpc_id)
+    )
+
+
+def _list_table(reader: Reader, args: ListFlowLogsArgs, logs: list[FlowLog]) -> Result:
+    regions = regions_for(reader, args.region)
+    rows = [
+        [f.id, f.resource_id, f.traffic_type, f.destination_type, f.destination, f.status]
+        for f in logs
+    ]
+    return Result(
+        title=f"{plural(len(logs), 'flow log')} in {args.vpc_id or where(regions)}",
+        tables=[
+            Table(
+                columns=["Flow log", "Records", "Traffic", "Type", "Destination", "Status"],
+                rows=rows,
+                empty="No flow logs: traffic is not recorded.",
+            )
+        ],
+        data={"regions": regions, "flow_logs": dump(logs)},
+    )
+
+
+LIST_FLOW_LOGS = Read(
+    name="vpc.list_flow_logs",
+    args=ListFlowLogsArgs,
+    summary="VPC flow logs.",
+    service="vpc",
+    commands=(Command("vpc flowlogs [VPC_ID]", "VPC flow logs."),),
+    guide="Each has its id, what it records (a VPC, subnet or interface id), the traffic "
+    "(ALL, ACCEPT or REJECT), the destination (S3 bucket ARN or CloudWatch Logs group), the "
+    "delivery role and its status. A VPC with no ACTIVE flow log is not recorded: nobody "
+    "can tell afterwards what talked to what.",
+    actions=("ec2:DescribeFlowLogs",),
+    read=_list,
+    render=_list_table,
+)
+
+
+def _blank(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return value.strip() or None
+
+
+def _traffic(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    word = value.strip().upper()
+    if word not in TRAFFIC_TYPES:
+        raise BadInput(f"'{value}' is not a traffic type; use ALL, ACCEPT or REJECT.")
+    return word
+
+
+Text = Annotated[str | None, AfterValidator(_blank)]
+
+
+class CreateFlowLogsArgs(InRegion):
+    """Arguments of ``vpc flowlogs enable``."""
+
+    vpc_id: Annotated[VpcId, Positional()]
+    """The VPC whose traffic to record (vpc-...)."""
+    s3_arn: Annotated[Text, Option("--s3")] = None
+    """Destination bucket ARN, optionally with a prefix (arn:aws:s3:::my-logs/vpc/); the
+    bucket must exist. Null when logging to CloudWatch Logs."""
+    log_group: Text = None
+    """Destination CloudWatch Logs group name (with role_arn); null when logging to S3."""
+    role_arn: Annotated[Text, Option("--role")] = None
+    """ARN of a role vpc-flow-logs.amazonaws.com may assume to publish to the log group;
+    only with log_group."""
+    traffic_type: Annotated[
+        Literal["ALL", "ACCEPT", "REJECT"], Option("--traffic"), BeforeValidator(_traffic)
+    ] = "ALL"
+    """Which traffic to record: ALL, ACCEPT or REJECT."""
+    client_token: ClientToken = None
+    """Idempotency token, drawn by the preview."""
+
+    @model_validator(mode="after")
+    def _one_destination(self) -> Self:
+        self.destination()
+        return self
+
+    def destination(self) -> dict[str, str]:
+        """The CreateFlowLogs destination parameters (see :func:`flow_log_destination`)."""
+        return flow_log_destination(
+            s3_arn=self.s3_arn or "", log_group=self.log_group or "", role_arn=self.role_arn or ""
+        )
+
+
+def _plan_create(reader: Reader, args: CreateFlowLogsArgs) -> Proposal:
+    region = one_region(reader, args.region, "`vpc flowlogs enable`")
+    session = reader.session()
+    destination = args.destination()
+    with named():
+        network = describe_vpc(session, region, args.vpc_id)
+    target = destination.get("LogDestination") or destination.get("LogGroupName", "")
+    if destination["LogDestinationType"] == "s3":
+        bucket = target.split(":::", 1)[1].split("/", 1)[0]
+        if s3.bucket_owner_region(session, bucket) is None:
+            raise BadInput(
+                f"There is no bucket s3://{bucket}.",
+                remedy="`s3 list` shows the account's buckets.",
+            )
+    if any(f.destination == target for f in list_flow_logs(session, region, network.id)):
+        raise BadInput(f"{network.id} already sends flow logs to {target}.")
+    role = destination.get("DeliverLogsPermissionArn")
+    entry = CREATE_FLOW_LOGS.entry(
+        args.model_copy(
+            update={"region": region, "vpc_id": network.id, "client_token": uuid.uuid4().hex}
+        ),
+        f"Record {args.traffic_type} traffic of {network.id} to {target}"
+        + (f" (delivered by {role})" if role else ""),
+        [network.id],
+    )
+    return Proposal([entry], what=f"turn on flow logs for {network.id}", region=region)
+
+
+def _run_create(writers: Writers, args: CreateFlowLogsArgs) -> str:
+    return create_flow_logs(
+        writers.aws(),
+        region_of(args),
+        args.vpc_id,
+        args.destination(),
+        traffic_type=args.traffic_type,
+        client_token=args.client_token,
+    ).message
+
+
+CREATE_FLOW_LOGS = Write(
+    name="vpc.create_flow_logs",
+    args=CreateFlowLogsArgs,
+    summary="Plan to record a VPC's traffic.",
+    service="vpc",
+    commands=(
+        Command(
+            "vpc flowlogs enable VPC_ID (--s3 BUCKET_ARN | --log-group NAME --role ROLE_ARN) "
+            "[--traffic ALL|ACCEPT|REJECT]",
+            "Plan to record a VPC's traffic.",
+        ),
+    ),
+    guide="Give exactly one destination: s3_arn (an existing bucket), or log_group with "
+    "role_arn. A second flow log of the VPC to the same destination is refused. For S3 the "
+    "bucket policy must let delivery.logs.amazonaws.com write (AWS adds it when the write "
+    "role may change the bucket's policy).",
+    reads=("ec2:DescribeVpcs", "ec2:DescribeFlowLogs", "s3:ListBucket"),
+    actions=("ec2:CreateFlowLogs", "logs:CreateLogDelivery", "iam:PassRole"),
+    arns=(
+        "arn:{partition}:ec2:{region}:{account}:vpc/{vpc_id}",
+        "arn:{partition}:ec2:{region}:{account}:vpc-flow-log/*",
+        "{role_arn}",
+    ),
+    plan=_plan_create,
+    run=_run_create,
+)
+
+
+class DeleteFlowLogsArgs(InRegion):
+    """Arguments of ``vpc flowlogs delete``."""
+
+    flow_log_id: Annotated[str, Positional(), ec2_id("fl", "flow log")]
+    """The flow log to delete (fl-...)."""
+
+
+def _plan_delete(reader: Reader, args: DeleteFlowLogsArgs) -> Proposal:
+    region = one_region(reader, args.region, "`vpc flowlogs delete`")
+    wanted = args.flow_log_id
+    log = next((f for f in list_flow_logs(reader.session(), region) if f.id == wanted), None)
+    if log is None:
+        raise BadInput(f"There is no flow log {wanted} in {region}.")
+    entry = DELETE_FLOW_LOGS.entry(
+        args.model_copy(update={"region": region}),
+        f"Stop recording {log.resource_id} to {log.destination} (delete {wanted}; logs "
+        "already delivered stay)",
+        [wanted, log.resource_id],
+    )
+    return Proposal([entry], what=f"delete {wanted}", region=region)
+
+
+def _run_delete(writers: Writers, args: DeleteFlowLogsArgs) -> str:
+    return delete_flow_logs(writers.aws(), region_of(args), args.flow_log_id).message
+
+
+DELETE_FLOW_LOGS = Write(
+    name="vpc.delete_flow_logs",
+    args=DeleteFlowLogsArgs,
+    summary="Plan to stop a flow log.",
+    service="vpc",
+    commands=(Command("vpc flowlogs delete FLOW_LOG_ID", "Plan to stop a flow log."),),
+    guide="Recording stops; logs already delivered stay where they are.",
+    reads=("ec2:DescribeFlowLogs",),
+    actions=("ec2:DeleteFlowLogs", "logs:DeleteLogDelivery"),
+    arns=("arn:{partition}:ec2:{region}:{account}:vpc-flow-log/{flow_log_id}",),
+    plan=_plan_delete,
+    run=_run_delete,
+)
+
+OPERATIONS = (LIST_FLOW_LOGS, CREATE_FLOW_LOGS, DELETE_FLOW_LOGS)

@@ -1,0 +1,590 @@
+"""Route tables and routes: the model and reads, creating and deleting tables and routes.
+
+Routes are shown as ``"destination -> target"`` strings (``"0.0.0.0/0 -> igw-0abc…"``).
+A subnet uses the table explicitly associated with it, or else its VPC's main
+table (:mod:`devops_agent.aws.vpc.associations`); it is public when that table sends
+``0.0.0.0/0`` to an ``igw-``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import AfterValidator, Field
+
+from devops_agent.aws import (
+    AwsModel,
+    InRegion,
+    Regions,
+    across_regions,
+    aws_errors,
+    check_region,
+    client,
+    named,
+    one_region,
+    pages,
+    regions_for,
+    tags_of,
+    vpc_filter,
+)
+from devops_agent.aws.vpc.gateways import list_internet_gateways, list_nat_gateways
+from devops_agent.aws.vpc.vpcs import (
+    Name,
+    RouteTableId,
+    VpcId,
+    describe_vpc,
+    name_tags,
+    region_of,
+)
+from devops_agent.aws.writes import (
+    Change,
+    cidr_block,
+    delete_ec2_resource,
+    ec2_call,
+    resource_id,
+)
+from devops_agent.errors import BadInput
+from devops_agent.operation import (
+    Command,
+    Positional,
+    Proposal,
+    Read,
+    Reader,
+    Write,
+    Writers,
+)
+from devops_agent.report import Result, Table, dump, plural, where
+
+if TYPE_CHECKING:
+    import boto3
+
+__all__ = [
+    "ROUTE_TARGETS",
+    "RouteTable",
+    "create_route",
+    "create_route_table",
+    "delete_route",
+    "delete_route_table",
+    "describe_route_table",
+    "list_route_tables",
+    "route_destination",
+    "route_target",
+]
+
+# Route target fields, in the order AWS documents them.
+_TARGETS = (
+    "GatewayId",
+    "NatGatewayId",
+    "TransitGatewayId",
+    "VpcPeeringConnectionId",
+    "NetworkInterfaceId",
+    "InstanceId",
+    "EgressOnlyInternetGatewayId",
+    "CarrierGatewayId",
+    "LocalGatewayId",
+    "VpcEndpointId",
+    "CoreNetworkArn",
+)
+
+#: Route target id prefix → the CreateRoute parameter that takes it.
+ROUTE_TARGETS = {
+    "igw": "GatewayId",
+    "vgw": "GatewayId",
+    "nat": "NatGatewayId",
+    "tgw": "TransitGatewayId",
+    "pcx": "VpcPeeringConnectionId",
+    "eni": "NetworkInterfaceId",
+    "eigw": "EgressOnlyInternetGatewayId",
+    "vpce": "VpcEndpointId",
+    "i": "InstanceId",
+}
+
+
+class RouteTable(AwsModel):
+    """One route table with its routes and associations."""
+
+    id: str
+    """Route table id, ``rtb-...``."""
+    name: str | None = None
+    """Value of the ``Name`` tag; ``None`` when untagged."""
+    vpc_id: str
+    """VPC the table belongs to."""
+    main: bool = False
+    """True for the VPC's main table (used by subnets with no explicit association)."""
+    routes: list[str] = Field(default_factory=list)
+    """``"destination -> target"``, e.g. ``"0.0.0.0/0 -> igw-0abc..."``; a dead route
+    ends in ``" (blackhole)"``."""
+    associations: list[str] = Field(default_factory=list)
+    """Subnet (or gateway) ids explicitly associated with the table."""
+    region: str
+    """Region the table lives in."""
+    tags: dict[str, str] = Field(default_factory=dict)
+    """All tags, key to value."""
+
+
+def list_route_tables(
+    session: boto3.Session,
+    region: str,
+    vpc_id: str | None = None,
+    *,
+    page_size: int | None = None,
+) -> list[RouteTable]:
+    """Route tables in one region, optionally of one VPC, with readable routes.
+
+    Args:
+        session: credentials to read with (``ec2:DescribeRouteTables``).
+        region: the region to read.
+        vpc_id: only this VPC's tables; every VPC when ``None``.
+        page_size: tables per request (5-100); the service default when ``None``.
+
+    Returns:
+        The tables sorted by VPC, main table first, then name and id. A subnet
+        is public when its table (or the main one) routes ``0.0.0.0/0`` to an ``igw-``.
+
+    Raises:
+        BadInput: malformed VPC id. ServiceError: AWS refused.
+    """
+    region = check_region(session, region)
+    filters = vpc_filter(vpc_id)
+    ec2 = client(session, "ec2", region)
+    with aws_errors("ec2:DescribeRouteTables", resource=vpc_id, region=region):
+        tables = [
+            _route_table(t, region)
+            for page in pages(ec2, "describe_route_tables", page_size=page_size, Filters=filters)
+            for t in page.get("RouteTables", [])
+        ]
+    return sorted(
+        tables, key=lambda t: (t.region, t.vpc_id, not t.main, t.name is None, t.name or "", t.id)
+    )
+
+
+def describe_route_table(session: boto3.Session, region: str, route_table_id: str) -> RouteTable:
+    """One route table with its routes and associations.
+
+    Raises:
+        BadInput: malformed id. ServiceError: no such table in the region, or AWS refused.
+    """
+    region = check_region(session, region)
+    wanted = resource_id(route_table_id, "rtb", "route table")
+    ec2 = client(session, "ec2", region)
+    with aws_errors("ec2:DescribeRouteTables", resource=wanted, region=region):
+        raw = ec2.describe_route_tables(RouteTableIds=[wanted])["RouteTables"][0]
+    return _route_table(raw, region)
+
+
+def _route_table(raw: Any, region: str) -> RouteTable:
+    associations = raw.get("Associations", [])
+    return RouteTable(
+        id=raw["RouteTableId"],
+        name=tags_of(raw).get("Name") or None,
+        vpc_id=raw.get("VpcId", ""),
+        main=any(a.get("Main") for a in associations),
+        routes=[_route(r) for r in raw.get("Routes", [])],
+        associations=sorted(
+            a.get("SubnetId") or a["GatewayId"]
+            for a in associations
+            if a.get("SubnetId") or a.get("GatewayId")
+        ),
+        region=region,
+        tags=tags_of(raw),
+    )
+
+
+def _route(route: Any) -> str:
+    destination = (
+        route.get("DestinationCidrBlock")
+        or route.get("DestinationIpv6CidrBlock")
+        or route.get("DestinationPrefixListId")
+        or "?"
+    )
+    target = next((str(route[k]) for k in _TARGETS if route.get(k)), "?")
+    dead = " (blackhole)" if route.get("State") == "blackhole" else ""
+    return f"{destination} -> {target}{dead}"
+
+
+def route_target(target: str) -> tuple[str, str]:
+    """The CreateRoute parameter for a target id, and the id.
+
+    Raises:
+        BadInput: not an id of a kind a route can point at.
+    """
+    prefix = target.strip().lower().split("-", 1)[0]
+    if prefix not in ROUTE_TARGETS:
+        kinds = ", ".join(f"{p}-..." for p in ROUTE_TARGETS)
+        raise BadInput(f"'{target}' is not a route target; give one of {kinds}.")
+    return ROUTE_TARGETS[prefix], resource_id(target, prefix, "route target")
+
+
+def route_destination(destination: str) -> tuple[str, str]:
+    """The CreateRoute destination parameter for a CIDR or prefix list, and its value."""
+    text = destination.strip()
+    if text.lower().startswith("pl-"):
+        return "DestinationPrefixListId", resource_id(text, "pl", "prefix list")
+    block = cidr_block(text)
+    return ("DestinationIpv6CidrBlock" if ":" in block else "DestinationCidrBlock"), block
+
+
+# --------------------------------------------------------------------------- writes
+
+
+def create_route_table(
+    session: boto3.Session, region: str, vpc_id: str, *, name: str | None = None
+) -> Change:
+    """Create a route table (with only the local route) in a VPC."""
+    region = check_region(session, region)
+    vpc = resource_id(vpc_id, "vpc", "VPC")
+    params: dict[str, Any] = {"VpcId": vpc}
+    if specs := name_tags("route-table", name, None):
+        params["TagSpecifications"] = specs
+    ec2 = client(session, "ec2", region)
+    answer = ec2_call(
+        ec2, "create_route_table", "ec2:CreateRouteTable", resource=vpc, region=region, **params
+    )
+    table_id = answer["RouteTable"]["RouteTableId"]
+    return Change(
+        action="ec2:CreateRouteTable", resource=table_id, message=f"created {table_id} in {vpc}"
+    )
+
+
+def delete_route_table(session: boto3.Session, region: str, route_table_id: str) -> Change:
+    """Delete a route table (EC2 refuses the main table and associated ones)."""
+    return delete_ec2_resource(
+        session,
+        region,
+        route_table_id,
+        prefix="rtb",
+        what="route table",
+        action="ec2:DeleteRouteTable",
+        param="RouteTableId",
+    )
+
+
+def create_route(
+    session: boto3.Session, region: str, route_table_id: str, destination: str, target: str
+) -> Change:
+    """Add a route: ``destination`` (CIDR or prefix list) through ``target`` (igw-, nat-...)."""
+    region = check_region(session, region)
+    table = resource_id(route_table_id, "rtb", "route table")
+    dest_param, dest = route_destination(destination)
+    target_param, target_id = route_target(target)
+    ec2 = client(session, "ec2", region)
+    ec2_call(
+        ec2,
+        "create_route",
+        "ec2:CreateRoute",
+        resource=table,
+        region=region,
+        RouteTableId=table,
+        **{dest_param: dest, target_param: target_id},
+    )
+    return Change(
+        action="ec2:CreateRoute", resource=table, message=f"added {dest} -> {target_id} to {table}"
+    )
+
+
+def delete_route(
+    session: boto3.Session, region: str, route_table_id: str, destination: str
+) -> Change:
+    """Remove the route for ``destination`` from a route table."""
+    region = check_region(session, region)
+    table = resource_id(route_table_id, "rtb", "route table")
+    dest_param, dest = route_destination(destination)
+    ec2 = client(session, "ec2", region)
+    ec2_call(
+        ec2,
+        "delete_route",
+        "ec2:DeleteRoute",
+        resource=table,
+        region=region,
+        RouteTableId=table,
+        **{dest_param: dest},
+    )
+    return Change(action="ec2:DeleteRoute", resource=table, message=f"removed {dest} from {table}")
+
+
+# --------------------------------------------------------------------------- argument types
+
+Destination = Annotated[str, AfterValidator(lambda value: route_destination(value)[1])]
+"""A CIDR block (IPv4 or IPv6) in canonical form, or a prefix list id (``pl-...``)."""
+Target = Annotated[str, AfterValidator(lambda value: route_target(value)[1])]
+"""An id a route can point at: igw-, vgw-, nat-, tgw-, pcx-, eni-, eigw-, vpce- or i-."""
+TABLE_ARN = "arn:{partition}:ec2:{region}:{account}:route-table/{route_table_id}"
+"""The ARN pattern of the route table an operation names."""
+
+
+# --------------------------------------------------------------------------- operations
+
+
+class ListRouteTablesArgs(Regions):
+    """Arguments of ``vpc routes``."""
+
+    vpc_id: Annotated[VpcId | None, Positional()] = None
+    """Only this VPC's tables (vpc-...); null for every VPC."""
+
+
+def _list(reader: Reader, args: ListRouteTablesArgs) -> list[RouteTable]:
+    session = reader.session()
+    return across_regions(
+        regions_for(reader, args.region),
+        lambda r: list_route_tables(session, r, vpc_id=args.vpc_id),
+    )
+
+
+def _list_table(reader: Reader, args: ListRouteTablesArgs, tables: list[RouteTable]) -> Result:
+    regions = regions_for(reader, args.region)
+    rows = [
+        [t.id, t.vpc_id, "yes" if t.main else "", "; ".join(t.routes), ", ".join(t.associations)]
+        for t in tables
+    ]
+    return Result(
+        title=f"{plural(len(tables), 'route table')}"
+        + (f" in {args.vpc_id}" if args.vpc_id else f" in {where(regions)}"),
+        tables=[Table(columns=["Route table", "VPC", "Main", "Routes", "Associations"], rows=rows)],
+        data={"regions": regions, "route_tables": dump(tables)},
+    )
+
+
+LIST_ROUTE_TABLES = Read(
+    name="vpc.list_route_tables",
+    args=ListRouteTablesArgs,
+    summary="Route tables and their routes.",
+    service="vpc",
+    commands=(Command("vpc routes [VPC_ID]", "Route tables and their routes."),),
+    guide='Each table has its routes ("destination -> target"; a dead one ends in '
+    '"(blackhole)"), whether it is its VPC\'s main table, and the subnets explicitly '
+    "associated with it. A subnet is public when its table (or, without an explicit "
+    "association, the VPC's main table) routes 0.0.0.0/0 to an igw- internet gateway; a "
+    "private subnet reaches out through 0.0.0.0/0 -> nat-.",
+    actions=("ec2:DescribeRouteTables",),
+    read=_list,
+    render=_list_table,
+)
+
+
+class CreateRouteTableArgs(InRegion):
+    """Arguments of ``vpc route-table create``."""
+
+    vpc_id: Annotated[VpcId, Positional()]
+    """The VPC the table belongs to (vpc-...)."""
+    name: Name = None
+    """Value of its Name tag; null for none."""
+
+
+def _plan_create_table(reader: Reader, args: CreateRouteTableArgs) -> Proposal:
+    region = one_region(reader, args.region, "`vpc route-table create`")
+    with named():
+        network = describe_vpc(reader.session(), region, args.vpc_id)
+    entry = CREATE_ROUTE_TABLE.entry(
+        args.model_copy(update={"region": region, "vpc_id": network.id}),
+        f"Create a route table in {network.id}"
+        + (f" named {args.name}" if args.name else "")
+        + " (local route only; no subnet uses it yet)",
+        [network.id],
+    )
+    return Proposal([entry], what=f"create a route table in {network.id}", region=region)
+
+
+def _run_create_table(writers: Writers, args: CreateRouteTableArgs) -> str:
+    return create_route_table(writers.aws(), region_of(args), args.vpc_id, name=args.name).message
+
+
+CREATE_ROUTE_TABLE = Write(
+    name="vpc.create_route_table",
+    args=CreateRouteTableArgs,
+    summary="Plan to create a route table.",
+    service="vpc",
+    commands=(
+        Command("vpc route-table create VPC_ID [--name N]", "Plan to create a route table."),
+    ),
+    guide="The new table has only the VPC's local route and no subnet uses it until it is "
+    "associated (associate_route_table).",
+    reads=("ec2:DescribeVpcs",),
+    actions=("ec2:CreateRouteTable", "ec2:CreateTags"),
+    arns=(
+        "arn:{partition}:ec2:{region}:{account}:vpc/{vpc_id}",
+        "arn:{partition}:ec2:{region}:{account}:route-table/*",
+    ),
+    plan=_plan_create_table,
+    run=_run_create_table,
+)
+
+
+class DeleteRouteTableArgs(InRegion):
+    """Arguments of ``vpc route-table delete``."""
+
+    route_table_id: Annotated[RouteTableId, Positional()]
+    """The table to delete (rtb-...); not a main table, and no subnet may use it."""
+
+
+def _plan_delete_table(reader: Reader, args: DeleteRouteTableArgs) -> Proposal:
+    region = one_region(reader, args.region, "`vpc route-table delete`")
+    with named():
+        table = describe_route_table(reader.session(), region, args.route_table_id)
+    if table.main:
+        raise BadInput(f"{table.id} is the main route table of {table.vpc_id}; AWS keeps it.")
+    if table.associations:
+        raise BadInput(
+            f"{table.id} is used by {', '.join(table.associations)}.",
+            remedy="Disassociate them first: `vpc route-table disassociate SUBNET_ID`.",
+        )
+    entry = DELETE_ROUTE_TABLE.entry(
+        args.model_copy(update={"region": region, "route_table_id": table.id}),
+        f"Delete route table {table.id}" + (f" ({table.name})" if table.name else ""),
+        [table.id],
+    )
+    return Proposal([entry], what=f"delete {table.id}", region=region)
+
+
+def _run_delete_table(writers: Writers, args: DeleteRouteTableArgs) -> str:
+    return delete_route_table(writers.aws(), region_of(args), args.route_table_id).message
+
+
+DELETE_ROUTE_TABLE = Write(
+    name="vpc.delete_route_table",
+    args=DeleteRouteTableArgs,
+    summary="Plan to delete an unused route table.",
+    service="vpc",
+    commands=(Command("vpc route-table delete RTB_ID", "Plan to delete an unused route table."),),
+    guide="Refused for a VPC's main table and for a table subnets still use "
+    "(disassociate_route_table them first).",
+    reads=("ec2:DescribeRouteTables",),
+    actions=("ec2:DeleteRouteTable",),
+    arns=(TABLE_ARN,),
+    plan=_plan_delete_table,
+    run=_run_delete_table,
+)
+
+
+def _route_for(table: RouteTable, destination: str) -> str | None:
+    return next((r for r in table.routes if r.split(" -> ")[0] == destination), None)
+
+
+class CreateRouteArgs(InRegion):
+    """Arguments of ``vpc route add``."""
+
+    route_table_id: Annotated[RouteTableId, Positional()]
+    """The table to add the route to (rtb-...)."""
+    destination: Annotated[Destination, Positional()]
+    """Where the route leads: a CIDR block (0.0.0.0/0, 10.60.0.0/16, ::/0) or a prefix list
+    (pl-...); the table may have no route for it yet."""
+    target: Annotated[Target, Positional()]
+    """Through what: igw- (attached to the table's VPC), nat- (of that VPC), tgw-, pcx-,
+    eni-, eigw-, vpce-, vgw- or i-."""
+
+
+def _plan_create_route(reader: Reader, args: CreateRouteArgs) -> Proposal:
+    region = one_region(reader, args.region, "`vpc route add`")
+    session = reader.session()
+    with named():
+        table = describe_route_table(session, region, args.route_table_id)
+    existing = _route_for(table, args.destination)
+    if existing:
+        raise BadInput(
+            f"{table.id} already routes {existing}.",
+            remedy=f"Delete it first: `vpc route delete {table.id} {args.destination}`.",
+        )
+    target = args.target
+    if target.startswith("igw-") and target not in {
+        g.id for g in list_internet_gateways(session, region, table.vpc_id)
+    }:
+        raise BadInput(f"{target} is not attached to {table.vpc_id}.")
+    if target.startswith("nat-") and target not in {
+        n.id for n in list_nat_gateways(session, region, table.vpc_id)
+    }:
+        raise BadInput(f"{target} is not a NAT gateway of {table.vpc_id}.")
+    entry = CREATE_ROUTE.entry(
+        args.model_copy(update={"region": region, "route_table_id": table.id}),
+        f"Route {args.destination} -> {target} in {table.id}"
+        + (f" ({table.name})" if table.name else ""),
+        [table.id, target],
+    )
+    return Proposal([entry], what=f"add a route to {table.id}", region=region)
+
+
+def _run_create_route(writers: Writers, args: CreateRouteArgs) -> str:
+    return create_route(
+        writers.aws(), region_of(args), args.route_table_id, args.destination, args.target
+    ).message
+
+
+CREATE_ROUTE = Write(
+    name="vpc.create_route",
+    args=CreateRouteArgs,
+    summary="Plan to add a route (target igw-, nat-, tgw-, pcx-, eni-, vpce-, i-...).",
+    service="vpc",
+    commands=(
+        Command(
+            "vpc route add RTB_ID CIDR|PL_ID TARGET_ID",
+            "Plan to add a route (target igw-, nat-, tgw-, pcx-, eni-, vpce-, i-...).",
+        ),
+    ),
+    guide="0.0.0.0/0 -> igw- makes the table's subnets public; 0.0.0.0/0 -> nat- gives "
+    "private subnets a way out. A destination that already has a route is refused (delete "
+    "it first with delete_route).",
+    reads=(
+        "ec2:DescribeRouteTables",
+        "ec2:DescribeInternetGateways",
+        "ec2:DescribeNatGateways",
+    ),
+    actions=("ec2:CreateRoute",),
+    arns=(TABLE_ARN,),
+    plan=_plan_create_route,
+    run=_run_create_route,
+)
+
+
+class DeleteRouteArgs(InRegion):
+    """Arguments of ``vpc route delete``."""
+
+    route_table_id: Annotated[RouteTableId, Positional()]
+    """The table to remove the route from (rtb-...)."""
+    destination: Annotated[Destination, Positional()]
+    """The route's destination: a CIDR block or a prefix list (pl-...)."""
+
+
+def _plan_delete_route(reader: Reader, args: DeleteRouteArgs) -> Proposal:
+    region = one_region(reader, args.region, "`vpc route delete`")
+    with named():
+        table = describe_route_table(reader.session(), region, args.route_table_id)
+    existing = _route_for(table, args.destination)
+    if existing is None:
+        raise BadInput(f"{table.id} has no route for {args.destination}.")
+    if existing.endswith("-> local"):
+        raise BadInput(f"{existing} is the VPC's local route; AWS keeps it.")
+    entry = DELETE_ROUTE.entry(
+        args.model_copy(update={"region": region, "route_table_id": table.id}),
+        f"Remove the route {existing} from {table.id}",
+        [table.id],
+    )
+    return Proposal([entry], what=f"remove a route from {table.id}", region=region)
+
+
+def _run_delete_route(writers: Writers, args: DeleteRouteArgs) -> str:
+    return delete_route(
+        writers.aws(), region_of(args), args.route_table_id, args.destination
+    ).message
+
+
+DELETE_ROUTE = Write(
+    name="vpc.delete_route",
+    args=DeleteRouteArgs,
+    summary="Plan to remove a route.",
+    service="vpc",
+    commands=(Command("vpc route delete RTB_ID CIDR|PL_ID", "Plan to remove a route."),),
+    guide="The VPC's local route stays. Removing 0.0.0.0/0 -> igw- takes the internet away "
+    "from every subnet that uses the table.",
+    reads=("ec2:DescribeRouteTables",),
+    actions=("ec2:DeleteRoute",),
+    arns=(TABLE_ARN,),
+    plan=_plan_delete_route,
+    run=_run_delete_route,
+)
+
+
+OPERATIONS = (
+    LIST_ROUTE_TABLES,
+    CREATE_ROUTE,
+    DELETE_ROUTE,
+    CREATE_ROUTE_TABLE,
+    DELETE_ROUTE_TABLE,
+)

@@ -1,0 +1,419 @@
+"""Subnets: the model and reads, create and delete.
+
+A subnet is public for instances when it maps public IPv4 addresses at launch
+*and* its route table sends ``0.0.0.0/0`` to an internet gateway (see
+:mod:`devops_agent.aws.vpc.routes`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import AfterValidator, Field
+
+from devops_agent.aws import (
+    AwsModel,
+    InRegion,
+    Regions,
+    across_regions,
+    aws_errors,
+    check_region,
+    client,
+    named,
+    one_region,
+    pages,
+    regions_for,
+    tags_of,
+    vpc_filter,
+)
+from devops_agent.aws.vpc.vpcs import (
+    Name,
+    SubnetId,
+    VpcId,
+    block_between_16_and_28,
+    describe_vpc,
+    name_tags,
+    region_of,
+)
+from devops_agent.aws.writes import (
+    Change,
+    cidr_block,
+    delete_ec2_resource,
+    ec2_call,
+    resource_id,
+    write_errors,
+)
+from devops_agent.errors import BadInput
+from devops_agent.operation import (
+    Command,
+    Option,
+    Positional,
+    Proposal,
+    Read,
+    Reader,
+    Write,
+    Writers,
+)
+from devops_agent.report import Result, Table, dump, plural, where
+
+if TYPE_CHECKING:
+    import boto3
+
+__all__ = [
+    "Subnet",
+    "create_subnet",
+    "delete_subnet",
+    "describe_subnet",
+    "list_subnets",
+    "subnet_dependencies",
+]
+
+
+class Subnet(AwsModel):
+    """One subnet."""
+
+    id: str
+    """Subnet id, ``subnet-...``."""
+    name: str | None = None
+    """Value of the ``Name`` tag; ``None`` when untagged."""
+    vpc_id: str
+    """VPC the subnet belongs to."""
+    cidr: str
+    """IPv4 CIDR block."""
+    availability_zone: str
+    """Availability zone, e.g. ``eu-west-1a``."""
+    available_ips: int
+    """Free IPv4 addresses left."""
+    map_public_ip_on_launch: bool = False
+    """True when instances launched here get a public IPv4 address by default."""
+    region: str
+    """Region the subnet lives in."""
+    tags: dict[str, str] = Field(default_factory=dict)
+    """All tags, key to value."""
+
+
+def _subnet(raw: Any, region: str) -> Subnet:
+    tags = tags_of(dict(raw))
+    return Subnet(
+        id=raw["SubnetId"],
+        name=tags.get("Name") or None,
+        vpc_id=raw.get("VpcId", ""),
+        cidr=raw.get("CidrBlock", ""),
+        availability_zone=raw.get("AvailabilityZone", ""),
+        available_ips=raw.get("AvailableIpAddressCount", 0),
+        map_public_ip_on_launch=bool(raw.get("MapPublicIpOnLaunch")),
+        region=region,
+        tags=tags,
+    )
+
+
+def list_subnets(
+    session: boto3.Session,
+    region: str,
+    vpc_id: str | None = None,
+    *,
+    page_size: int | None = None,
+) -> list[Subnet]:
+    """Subnets in one region, optionally of one VPC.
+
+    Args:
+        session: credentials to read with (``ec2:DescribeSubnets``).
+        region: the region to read.
+        vpc_id: only this VPC's subnets; every VPC when ``None``.
+        page_size: subnets per request (5-1000); the service default when ``None``.
+
+    Returns:
+        The subnets sorted by VPC, name (untagged last), then id.
+
+    Raises:
+        BadInput: malformed VPC id. ServiceError: AWS refused.
+    """
+    region = check_region(session, region)
+    filters = vpc_filter(vpc_id)
+    ec2 = client(session, "ec2", region)
+    with aws_errors("ec2:DescribeSubnets", resource=vpc_id, region=region):
+        subnets = [
+            _subnet(s, region)
+            for page in pages(ec2, "describe_subnets", page_size=page_size, Filters=filters)
+            for s in page.get("Subnets", [])
+        ]
+    return sorted(subnets, key=lambda s: (s.region, s.vpc_id, s.name is None, s.name or "", s.id))
+
+
+def describe_subnet(session: boto3.Session, region: str, subnet_id: str) -> Subnet:
+    """One subnet.
+
+    Raises:
+        BadInput: malformed id. ServiceError: no such subnet in the region, or AWS refused.
+    """
+    region = check_region(session, region)
+    wanted = resource_id(subnet_id, "subnet", "subnet")
+    ec2 = client(session, "ec2", region)
+    with aws_errors("ec2:DescribeSubnets", resource=wanted, region=region):
+        raw = ec2.describe_subnets(SubnetIds=[wanted])["Subnets"][0]
+    return _subnet(raw, region)
+
+
+def subnet_dependencies(
+    session: boto3.Session, region: str, subnet_id: str
+) -> dict[str, list[str]]:
+    """What keeps a subnet from being deleted: network interfaces (instances) in it."""
+    region = check_region(session, region)
+    ec2 = client(session, "ec2", region)
+    with aws_errors("ec2:DescribeNetworkInterfaces", resource=subnet_id, region=region):
+        interfaces = sorted(
+            n["NetworkInterfaceId"]
+            + (
+                f" ({n['Attachment']['InstanceId']})"
+                if n.get("Attachment", {}).get("InstanceId")
+                else ""
+            )
+            for page in pages(
+                ec2,
+                "describe_network_interfaces",
+                Filters=[{"Name": "subnet-id", "Values": [subnet_id]}],
+            )
+            for n in page.get("NetworkInterfaces", [])
+        )
+    return {"network interfaces": interfaces} if interfaces else {}
+
+
+# --------------------------------------------------------------------------- writes
+
+
+def create_subnet(
+    session: boto3.Session,
+    region: str,
+    vpc_id: str,
+    cidr: str,
+    *,
+    availability_zone: str | None = None,
+    name: str | None = None,
+    public: bool = False,
+) -> Change:
+    """Create a subnet; ``public`` turns on public IPv4 addresses at launch."""
+    region = check_region(session, region)
+    vpc = resource_id(vpc_id, "vpc", "VPC")
+    block = cidr_block(cidr, ipv6=False)
+    params: dict[str, Any] = {"VpcId": vpc, "CidrBlock": block}
+    if availability_zone:
+        params["AvailabilityZone"] = availability_zone
+    if specs := name_tags("subnet", name, None):
+        params["TagSpecifications"] = specs
+    ec2 = client(session, "ec2", region)
+    answer = ec2_call(
+        ec2, "create_subnet", "ec2:CreateSubnet", resource=vpc, region=region, **params
+    )
+    subnet_id = answer["Subnet"]["SubnetId"]
+    if public:
+        with write_errors("ec2:ModifySubnetAttribute", resource=subnet_id, region=region):
+            ec2.modify_subnet_attribute(SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": True})
+    zone = answer["Subnet"].get("AvailabilityZone", "")
+    return Change(
+        action="ec2:CreateSubnet",
+        resource=subnet_id,
+        message=f"created {subnet_id} ({block} in {zone}{', public' if public else ''})",
+    )
+
+
+def delete_subnet(session: boto3.Session, region: str, subnet_id: str) -> Change:
+    """Delete a subnet (EC2 refuses while network interfaces use it)."""
+    return delete_ec2_resource(
+        session,
+        region,
+        subnet_id,
+        prefix="subnet",
+        what="subnet",
+        action="ec2:DeleteSubnet",
+        param="SubnetId",
+    )
+
+
+# --------------------------------------------------------------------------- operations
+
+
+class ListSubnetsArgs(Regions):
+    """Arguments of ``vpc subnets``."""
+
+    vpc_id: Annotated[VpcId | None, Positional()] = None
+    """Only this VPC's subnets (vpc-...); null for every VPC."""
+
+
+def _list(reader: Reader, args: ListSubnetsArgs) -> list[Subnet]:
+    session = reader.session()
+    return across_regions(
+        regions_for(reader, args.region), lambda r: list_subnets(session, r, vpc_id=args.vpc_id)
+    )
+
+
+def _list_table(reader: Reader, args: ListSubnetsArgs, subnets: list[Subnet]) -> Result:
+    regions = regions_for(reader, args.region)
+    rows = [
+        [
+            s.id,
+            s.name or "",
+            s.vpc_id,
+            s.cidr,
+            s.availability_zone,
+            s.available_ips,
+            "yes" if s.map_public_ip_on_launch else "",
+        ]
+        for s in subnets
+    ]
+    columns = ["Subnet", "Name", "VPC", "CIDR", "Zone", "Free IPs", "Public IP on launch"]
+    return Result(
+        title=f"{plural(len(subnets), 'subnet')}"
+        + (f" in {args.vpc_id}" if args.vpc_id else f" in {where(regions)}"),
+        tables=[Table(columns=columns, rows=rows)],
+        data={"regions": regions, "subnets": dump(subnets)},
+    )
+
+
+LIST_SUBNETS = Read(
+    name="vpc.list_subnets",
+    args=ListSubnetsArgs,
+    summary="Subnets, optionally of one VPC.",
+    service="vpc",
+    commands=(Command("vpc subnets [VPC_ID]", "Subnets, optionally of one VPC."),),
+    guide="Each has its id, Name tag, VPC, CIDR block, availability zone, free IPv4 addresses "
+    "and whether instances launched there get a public IPv4 address. Whether a subnet is "
+    "reachable from the internet also depends on its route table: see list_route_tables.",
+    actions=("ec2:DescribeSubnets",),
+    read=_list,
+    render=_list_table,
+)
+
+
+def _zone(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return value.strip().lower() or None
+
+
+class CreateSubnetArgs(InRegion):
+    """Arguments of ``vpc subnet create``."""
+
+    vpc_id: Annotated[VpcId, Positional()]
+    """The VPC the subnet belongs to (vpc-...)."""
+    cidr: Annotated[str, Positional(), block_between_16_and_28("subnet")]
+    """The subnet's IPv4 block, /16 to /28, inside the VPC's and overlapping no sibling."""
+    availability_zone: Annotated[str | None, Option("--az"), AfterValidator(_zone)] = None
+    """Availability zone of the region, e.g. eu-west-1a; null lets AWS choose."""
+    name: Name = None
+    """Value of its Name tag; null for none."""
+    public: bool = False
+    """True to give instances launched there a public IPv4 address by default."""
+
+
+def _plan_create(reader: Reader, args: CreateSubnetArgs) -> Proposal:
+    region = one_region(reader, args.region, "`vpc subnet create`")
+    session = reader.session()
+    with named():
+        network = describe_vpc(session, region, args.vpc_id)
+    block = ipaddress.ip_network(args.cidr)
+    if not block.subnet_of(ipaddress.ip_network(network.cidr)):  # type: ignore[arg-type]
+        raise BadInput(f"{args.cidr} is not inside {network.id}'s block {network.cidr}.")
+    clash = [
+        s.id
+        for s in list_subnets(session, region, network.id)
+        if block.overlaps(ipaddress.ip_network(s.cidr))
+    ]
+    if clash:
+        raise BadInput(f"{args.cidr} overlaps {', '.join(clash)} in {network.id}.")
+    zone = args.availability_zone
+    if zone and not (zone.startswith(region) and len(zone) > len(region)):
+        raise BadInput(f"'{zone}' is not an availability zone of {region} (like {region}a).")
+    entry = CREATE_SUBNET.entry(
+        args.model_copy(update={"region": region, "vpc_id": network.id}),
+        f"Create subnet {args.cidr} in {network.id}"
+        + (f" ({zone})" if zone else "")
+        + (f" named {args.name}" if args.name else "")
+        + ("; instances get public IPv4 addresses" if args.public else ""),
+        [network.id],
+    )
+    return Proposal([entry], what=f"create subnet {args.cidr}", region=region)
+
+
+def _run_create(writers: Writers, args: CreateSubnetArgs) -> str:
+    return create_subnet(
+        writers.aws(),
+        region_of(args),
+        args.vpc_id,
+        args.cidr,
+        availability_zone=args.availability_zone,
+        name=args.name,
+        public=args.public,
+    ).message
+
+
+CREATE_SUBNET = Write(
+    name="vpc.create_subnet",
+    args=CreateSubnetArgs,
+    summary="Plan to create a subnet.",
+    service="vpc",
+    commands=(
+        Command(
+            "vpc subnet create VPC_ID CIDR [--az ZONE] [--name N] [--public]",
+            "Plan to create a subnet.",
+        ),
+    ),
+    guide="The block must lie inside the VPC's and overlap no other subnet of it. A subnet "
+    "uses the VPC's main route table until it is associated with another one.",
+    reads=("ec2:DescribeVpcs", "ec2:DescribeSubnets"),
+    actions=("ec2:CreateSubnet", "ec2:CreateTags", "ec2:ModifySubnetAttribute"),
+    arns=(
+        "arn:{partition}:ec2:{region}:{account}:vpc/{vpc_id}",
+        "arn:{partition}:ec2:{region}:{account}:subnet/*",
+    ),
+    plan=_plan_create,
+    run=_run_create,
+)
+
+
+class DeleteSubnetArgs(InRegion):
+    """Arguments of ``vpc subnet delete``."""
+
+    subnet_id: Annotated[SubnetId, Positional()]
+    """The subnet to delete (subnet-...); no network interface may use it."""
+
+
+def _plan_delete(reader: Reader, args: DeleteSubnetArgs) -> Proposal:
+    region = one_region(reader, args.region, "`vpc subnet delete`")
+    session = reader.session()
+    with named():
+        subnet = describe_subnet(session, region, args.subnet_id)
+    deps = subnet_dependencies(session, region, subnet.id)
+    if deps:
+        shown = "; ".join(f"{kind}: {', '.join(ids)}" for kind, ids in deps.items())
+        raise BadInput(f"{subnet.id} is still in use: {shown}.")
+    entry = DELETE_SUBNET.entry(
+        args.model_copy(update={"region": region, "subnet_id": subnet.id}),
+        f"Delete subnet {subnet.id}"
+        + (f" ({subnet.name})" if subnet.name else "")
+        + f", {subnet.cidr} in {subnet.vpc_id}",
+        [subnet.id],
+    )
+    return Proposal([entry], what=f"delete {subnet.id}", region=region)
+
+
+def _run_delete(writers: Writers, args: DeleteSubnetArgs) -> str:
+    return delete_subnet(writers.aws(), region_of(args), args.subnet_id).message
+
+
+DELETE_SUBNET = Write(
+    name="vpc.delete_subnet",
+    args=DeleteSubnetArgs,
+    summary="Plan to delete an unused subnet.",
+    service="vpc",
+    commands=(Command("vpc subnet delete SUBNET_ID", "Plan to delete an unused subnet."),),
+    guide="Refused while network interfaces (instances, NAT gateways, load balancers) are in "
+    "the subnet: the error names them.",
+    reads=("ec2:DescribeSubnets", "ec2:DescribeNetworkInterfaces"),
+    actions=("ec2:DeleteSubnet",),
+    arns=("arn:{partition}:ec2:{region}:{account}:subnet/{subnet_id}",),
+    plan=_plan_delete,
+    run=_run_delete,
+)
+
+OPERATIONS = (LIST_SUBNETS, CREATE_SUBNET, DELETE_SUBNET)

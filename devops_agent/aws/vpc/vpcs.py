@@ -1,0 +1,450 @@
+"""VPCs: the model and reads, create and delete, and the argument types the VPC package shares.
+
+Every read takes one region, walks botocore's paginators and returns models
+sorted by region, then name (untagged last), then id. The region's default VPC
+is included (``is_default=True``); devops-agent never deletes it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import AfterValidator, Field
+
+from devops_agent.aws import (
+    AwsModel,
+    InRegion,
+    Regions,
+    across_regions,
+    aws_errors,
+    check_region,
+    client,
+    named,
+    one_region,
+    pages,
+    regions_for,
+    tags_of,
+    vpc_filter,
+)
+from devops_agent.aws.writes import (
+    Change,
+    cidr_block,
+    delete_ec2_resource,
+    ec2_call,
+    resource_id,
+    tag_list,
+    tag_map,
+)
+from devops_agent.errors import BadInput, ServiceError
+from devops_agent.operation import (
+    Command,
+    Hidden,
+    Positional,
+    Proposal,
+    Read,
+    Reader,
+    Write,
+    Writers,
+)
+from devops_agent.report import Result, Table, dump, plural, where
+
+if TYPE_CHECKING:
+    import boto3
+
+__all__ = [
+    "Vpc",
+    "create_vpc",
+    "delete_vpc",
+    "describe_vpc",
+    "list_vpcs",
+    "vpc_dependencies",
+]
+
+
+class Vpc(AwsModel):
+    """One VPC."""
+
+    id: str
+    """VPC id, ``vpc-...``."""
+    name: str | None = None
+    """Value of the ``Name`` tag; ``None`` when untagged."""
+    cidr: str
+    """Primary IPv4 CIDR block."""
+    state: str
+    """``pending`` or ``available``."""
+    is_default: bool = False
+    """True for the region's default VPC."""
+    region: str
+    """Region the VPC lives in."""
+    tags: dict[str, str] = Field(default_factory=dict)
+    """All tags, key to value."""
+
+
+def _vpc(raw: Any, region: str) -> Vpc:
+    tags = tags_of(dict(raw))
+    return Vpc(
+        id=raw["VpcId"],
+        name=tags.get("Name") or None,
+        cidr=raw.get("CidrBlock", ""),
+        state=raw.get("State", "unknown"),
+        is_default=bool(raw.get("IsDefault")),
+        region=region,
+        tags=tags,
+    )
+
+
+def list_vpcs(session: boto3.Session, region: str, *, page_size: int | None = None) -> list[Vpc]:
+    """Every VPC in one region, the default VPC included.
+
+    Args:
+        session: credentials to read with (``ec2:DescribeVpcs``).
+        region: the region to read.
+        page_size: VPCs per request (5-1000); the service default when ``None``.
+
+    Returns:
+        The VPCs sorted by name (untagged last), then id.
+
+    Raises:
+        UnknownRegion: unknown region. ServiceError: AWS refused.
+    """
+    region = check_region(session, region)
+    ec2 = client(session, "ec2", region)
+    with aws_errors("ec2:DescribeVpcs", region=region):
+        vpcs = [
+            _vpc(v, region)
+            for page in pages(ec2, "describe_vpcs", page_size=page_size)
+            for v in page.get("Vpcs", [])
+        ]
+    return sorted(vpcs, key=lambda v: (v.region, v.name is None, v.name or "", v.id))
+
+
+def describe_vpc(session: boto3.Session, region: str, vpc_id: str) -> Vpc:
+    """One VPC.
+
+    Raises:
+        BadInput: malformed id. ServiceError: no such VPC in the region, or AWS refused.
+    """
+    region = check_region(session, region)
+    wanted = resource_id(vpc_id, "vpc", "VPC")
+    ec2 = client(session, "ec2", region)
+    with aws_errors("ec2:DescribeVpcs", resource=wanted, region=region):
+        found = ec2.describe_vpcs(VpcIds=[wanted]).get("Vpcs", [])
+    if not found:
+        raise ServiceError(f"Not found in {region}: {wanted}.", code="InvalidVpcID.NotFound")
+    return _vpc(found[0], region)
+
+
+def vpc_dependencies(session: boto3.Session, region: str, vpc_id: str) -> dict[str, list[str]]:
+    """What keeps a VPC from being deleted, by kind (empty kinds left out).
+
+    Subnets, internet gateways, NAT gateways (deleted ones aside), route tables
+    other than the main one, security groups other than the default one, and
+    network interfaces: EC2 deletes only a VPC without them. Only ids are needed,
+    so they are read here rather than through the subnet, route and gateway
+    readers (those modules build on this one).
+    """
+    region = check_region(session, region)
+    ec2 = client(session, "ec2", region)
+    by_vpc = vpc_filter(vpc_id)
+    attached = [{"Name": "attachment.vpc-id", "Values": by_vpc[0]["Values"]}]
+
+    def ids(action: str, method: str, key: str, pick: Any, **params: Any) -> list[str]:
+        with aws_errors(action, resource=vpc_id, region=region):
+            return sorted(
+                found
+                for page in pages(ec2, method, **params)
+                for item in page.get(key, [])
+                if (found := pick(item))
+            )
+
+    found = {
+        "subnets": ids(
+            "ec2:DescribeSubnets",
+            "describe_subnets",
+            "Subnets",
+            lambda s: s["SubnetId"],
+            Filters=by_vpc,
+        ),
+        "internet gateways": ids(
+            "ec2:DescribeInternetGateways",
+            "describe_internet_gateways",
+            "InternetGateways",
+            lambda g: g["InternetGatewayId"],
+            Filters=attached,
+        ),
+        "NAT gateways": ids(
+            "ec2:DescribeNatGateways",
+            "describe_nat_gateways",
+            "NatGateways",
+            lambda n: n["NatGatewayId"] if n.get("State") != "deleted" else None,
+            Filter=by_vpc,
+        ),
+        "route tables": ids(
+            "ec2:DescribeRouteTables",
+            "describe_route_tables",
+            "RouteTables",
+            lambda t: (
+                None if any(a.get("Main") for a in t.get("Associations", [])) else t["RouteTableId"]
+            ),
+            Filters=by_vpc,
+        ),
+        "security groups": ids(
+            "ec2:DescribeSecurityGroups",
+            "describe_security_groups",
+            "SecurityGroups",
+            lambda g: g["GroupId"] if g.get("GroupName") != "default" else None,
+            Filters=by_vpc,
+        ),
+        "network interfaces": ids(
+            "ec2:DescribeNetworkInterfaces",
+            "describe_network_interfaces",
+            "NetworkInterfaces",
+            lambda n: n["NetworkInterfaceId"],
+            Filters=by_vpc,
+        ),
+    }
+    return {kind: kind_ids for kind, kind_ids in found.items() if kind_ids}
+
+
+# --------------------------------------------------------------------------- writes
+# Only the apply path calls these, with the write role's session.
+
+
+def name_tags(kind: str, name: str | None, tags: dict[str, str] | None) -> list[dict[str, Any]]:
+    """EC2 ``TagSpecifications`` for a new resource: its tags plus ``Name``, or none."""
+    merged = {**(tags or {}), **({"Name": name} if name else {})}
+    return [{"ResourceType": kind, "Tags": tag_list(merged)}] if merged else []
+
+
+def create_vpc(
+    session: boto3.Session,
+    region: str,
+    cidr: str,
+    *,
+    name: str | None = None,
+    tags: dict[str, str] | None = None,
+) -> Change:
+    """Create a VPC with an IPv4 CIDR block (/16 to /28)."""
+    region = check_region(session, region)
+    block = cidr_block(cidr, ipv6=False)
+    ec2 = client(session, "ec2", region)
+    params: dict[str, Any] = {"CidrBlock": block}
+    if specs := name_tags("vpc", name, tags):
+        params["TagSpecifications"] = specs
+    answer = ec2_call(ec2, "create_vpc", "ec2:CreateVpc", resource=block, region=region, **params)
+    vpc_id = answer["Vpc"]["VpcId"]
+    return Change(action="ec2:CreateVpc", resource=vpc_id, message=f"created {vpc_id} ({block})")
+
+
+def delete_vpc(session: boto3.Session, region: str, vpc_id: str) -> Change:
+    """Delete a VPC (EC2 refuses while it has subnets, gateways, groups...)."""
+    return delete_ec2_resource(
+        session, region, vpc_id, prefix="vpc", what="VPC", action="ec2:DeleteVpc", param="VpcId"
+    )
+
+
+# --------------------------------------------------------------------------- argument types
+
+
+def ec2_id(prefix: str, what: str) -> AfterValidator:
+    """A validator of EC2 ids with ``prefix``: lower-cased, shape checked (see ``resource_id``)."""
+    return AfterValidator(lambda value: resource_id(value, prefix, what))
+
+
+VpcId = Annotated[str, ec2_id("vpc", "VPC")]
+"""``vpc-`` and 8 or 17 hex digits, lower-cased."""
+SubnetId = Annotated[str, ec2_id("subnet", "subnet")]
+"""``subnet-`` and 8 or 17 hex digits, lower-cased."""
+RouteTableId = Annotated[str, ec2_id("rtb", "route table")]
+"""``rtb-`` and 8 or 17 hex digits, lower-cased."""
+_TOKEN = re.compile(r"^[\w-]{1,64}$")
+
+
+def _token(value: str | None) -> str | None:
+    if value is not None and not _TOKEN.match(value):
+        raise BadInput("An idempotency token is 1 to 64 letters, digits, _ or -.")
+    return value
+
+
+ClientToken = Annotated[str | None, Hidden(), AfterValidator(_token)]
+"""An idempotency token the preview draws: a retried apply creates nothing twice."""
+
+
+def _name(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return tag_map({"Name": value.strip()})["Name"]
+
+
+Name = Annotated[str | None, AfterValidator(_name)]
+"""A ``Name`` tag value, checked for AWS's tag rules; empty means none."""
+
+
+def block_between_16_and_28(what: str) -> AfterValidator:
+    """An IPv4 CIDR block in canonical form whose prefix is /16 to /28 (what EC2 takes)."""
+
+    def check(value: str) -> str:
+        block = cidr_block(value, ipv6=False)
+        if not 16 <= ipaddress.ip_network(block).prefixlen <= 28:
+            raise BadInput(f"A {what}'s CIDR block is between /16 and /28; {block} is not.")
+        return block
+
+    return AfterValidator(check)
+
+
+def region_of(args: InRegion) -> str:
+    """The region a plan entry works in: its preview always fixes one."""
+    if not args.region:
+        raise BadInput("The plan entry names no region.", remedy="Ask for the change again.")
+    return args.region
+
+
+# --------------------------------------------------------------------------- operations
+
+
+class ListVpcsArgs(Regions):
+    """Arguments of ``vpc list``."""
+
+
+def _list(reader: Reader, args: ListVpcsArgs) -> list[Vpc]:
+    session = reader.session()
+    return across_regions(regions_for(reader, args.region), lambda r: list_vpcs(session, r))
+
+
+def _list_table(reader: Reader, args: ListVpcsArgs, vpcs: list[Vpc]) -> Result:
+    regions = regions_for(reader, args.region)
+    rows = [
+        [v.id, v.name or "", v.cidr, v.state, "yes" if v.is_default else "", v.region] for v in vpcs
+    ]
+    return Result(
+        title=f"{plural(len(vpcs), 'VPC')} in {where(regions)}",
+        tables=[Table(columns=["VPC", "Name", "CIDR", "State", "Default", "Region"], rows=rows)],
+        data={"regions": regions, "vpcs": dump(vpcs)},
+    )
+
+
+LIST_VPCS = Read(
+    name="vpc.list_vpcs",
+    args=ListVpcsArgs,
+    summary="VPCs.",
+    service="vpc",
+    commands=(Command("vpc list", "VPCs."),),
+    guide="Each has its id, Name tag, CIDR block, state, whether it is the region's default "
+    "VPC, and tags.",
+    actions=("ec2:DescribeVpcs",),
+    read=_list,
+    render=_list_table,
+)
+
+
+class CreateVpcArgs(InRegion):
+    """Arguments of ``vpc create``."""
+
+    cidr: Annotated[str, Positional(), block_between_16_and_28("VPC")]
+    """The VPC's IPv4 CIDR block, /16 to /28, e.g. 10.50.0.0/16."""
+    name: Name = None
+    """Value of its Name tag; null for none."""
+
+
+def _plan_create(reader: Reader, args: CreateVpcArgs) -> Proposal:
+    region = one_region(reader, args.region, "`vpc create`")
+    network = ipaddress.ip_network(args.cidr)
+    overlaps = [
+        v.id
+        for v in list_vpcs(reader.session(), region)
+        if v.cidr and network.overlaps(ipaddress.ip_network(v.cidr))
+    ]
+    entry = CREATE_VPC.entry(
+        args.model_copy(update={"region": region}),
+        f"Create a VPC {args.cidr}"
+        + (f" named {args.name}" if args.name else "")
+        + f" in {region}"
+        + (f" (overlaps {', '.join(overlaps)}: they cannot be peered)" if overlaps else ""),
+        [args.cidr],
+    )
+    return Proposal([entry], what=f"create a VPC {args.cidr}", region=region)
+
+
+def _run_create(writers: Writers, args: CreateVpcArgs) -> str:
+    return create_vpc(writers.aws(), region_of(args), args.cidr, name=args.name).message
+
+
+CREATE_VPC = Write(
+    name="vpc.create_vpc",
+    args=CreateVpcArgs,
+    summary="Plan to create a VPC.",
+    service="vpc",
+    commands=(Command("vpc create CIDR [--name N]", "Plan to create a VPC."),),
+    guide="The plan says when the block overlaps another VPC of the region (they could not "
+    "be peered). A new VPC has only its main route table: add subnets, an internet gateway "
+    "and routes with their own tools.",
+    reads=("ec2:DescribeVpcs",),
+    actions=("ec2:CreateVpc", "ec2:CreateTags"),
+    arns=("arn:{partition}:ec2:{region}:{account}:vpc/*",),
+    plan=_plan_create,
+    run=_run_create,
+)
+
+
+class DeleteVpcArgs(InRegion):
+    """Arguments of ``vpc delete``."""
+
+    vpc_id: Annotated[VpcId, Positional()]
+    """The VPC to delete (vpc-...); it must be empty and not the region's default VPC."""
+
+
+def _plan_delete(reader: Reader, args: DeleteVpcArgs) -> Proposal:
+    region = one_region(reader, args.region, "`vpc delete`")
+    session = reader.session()
+    with named():
+        network = describe_vpc(session, region, args.vpc_id)
+    if network.is_default:
+        raise BadInput(f"{network.id} is the default VPC of {region}; devops-agent keeps it.")
+    deps = vpc_dependencies(session, region, network.id)
+    if deps:
+        shown = "; ".join(f"{kind}: {', '.join(ids)}" for kind, ids in deps.items())
+        raise BadInput(
+            f"{network.id} still has {shown}.",
+            remedy="Delete those first (each has its own command); AWS deletes only an empty VPC.",
+        )
+    entry = DELETE_VPC.entry(
+        args.model_copy(update={"region": region, "vpc_id": network.id}),
+        f"Delete VPC {network.id}"
+        + (f" ({network.name})" if network.name else "")
+        + f", {network.cidr}",
+        [network.id],
+    )
+    return Proposal([entry], what=f"delete {network.id}", region=region)
+
+
+def _run_delete(writers: Writers, args: DeleteVpcArgs) -> str:
+    return delete_vpc(writers.aws(), region_of(args), args.vpc_id).message
+
+
+DELETE_VPC = Write(
+    name="vpc.delete_vpc",
+    args=DeleteVpcArgs,
+    summary="Plan to delete an empty VPC.",
+    service="vpc",
+    commands=(Command("vpc delete VPC_ID", "Plan to delete an empty VPC."),),
+    guide="Refused for the region's default VPC, and while the VPC still has subnets, "
+    "gateways, route tables other than the main one, security groups other than the "
+    "default one or network interfaces: the error lists them, to delete first.",
+    reads=(
+        "ec2:DescribeVpcs",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeInternetGateways",
+        "ec2:DescribeNatGateways",
+        "ec2:DescribeRouteTables",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeNetworkInterfaces",
+    ),
+    actions=("ec2:DeleteVpc",),
+    arns=("arn:{partition}:ec2:{region}:{account}:vpc/{vpc_id}",),
+    plan=_plan_delete,
+    run=_run_delete,
+)
+
+OPERATIONS = (LIST_VPCS, CREATE_VPC, DELETE_VPC)
