@@ -203,7 +203,7 @@ def round_trips(api: str, ctx: Any) -> dict[str, int]:
 
     from devops_agent.agent import answer
     from devops_agent.agent.specialists import flat_agent
-    from devops_agent.sandbox.estate import seed
+    from devops_agent_sandbox.estate import seed
 
     ask = {"call": "list_instances", "args": {"region": None, "state": "running"}}
     found: dict[str, int] = {}

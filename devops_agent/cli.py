@@ -86,13 +86,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return cli_audit(args)
         if args.verb == "demo":
-            from devops_agent.sandbox.demo import run_demo
+            from devops_agent_sandbox.demo import run_demo
 
             return run_demo(args.commands)
         if args.verb == "eval":
             from pathlib import Path
 
-            from devops_agent.evals import run_eval
+            from devops_agent_sandbox.evals import run_eval
 
             return run_eval(
                 scenarios=args.scenario,

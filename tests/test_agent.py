@@ -84,7 +84,7 @@ def estate():
     import boto3
     from moto import mock_aws
 
-    from devops_agent.sandbox.estate import seed
+    from devops_agent_sandbox.estate import seed
 
     with mock_aws():
         session = boto3.Session(region_name="us-east-1")

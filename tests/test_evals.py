@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from devops_agent import evals
+from devops_agent_sandbox.evals import runner as evals
 
 pytestmark = pytest.mark.eval
 
@@ -176,6 +176,6 @@ def test_the_cli_exits_1_when_a_scenario_fails(tmp_path, monkeypatch, capsys):
 
 
 def test_the_module_loads_no_sdk_at_import():
-    code = "import sys, devops_agent.evals; print('agents' in sys.modules, 'boto3' in sys.modules)"
+    code = "import sys, devops_agent_sandbox.evals; print('agents' in sys.modules, 'boto3' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

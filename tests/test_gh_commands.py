@@ -20,7 +20,7 @@ from conftest import REPO, TOKEN
 
 from devops_agent import plans
 from devops_agent.report import Result, render_body
-from devops_agent.sandbox.fake_github import FakeGitHub
+from devops_agent_sandbox.github import FakeGitHub
 
 #: A personal token of the repository's owner (``acme``): administration works with it.
 PAT = "ghp_ownerToken0000000000000000000000000000"

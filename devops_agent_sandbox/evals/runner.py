@@ -63,8 +63,8 @@ __all__ = [
     "scenario_names",
 ]
 
-#: Where the scenarios live in a source checkout.
-SCENARIOS = Path(__file__).resolve().parents[1] / "evals" / "scenarios"
+#: Where the scenarios live: beside this module, in the package.
+SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 REPO = "acme/platform"
 REGIONS = ("us-east-1", "eu-west-1")
 _FAKE_KEY = "sk-eval-scripted-model-only-000000000000"
@@ -548,9 +548,9 @@ def _seed_sandbox(github: Any, endpoint: str, setup: dict[str, list[dict[str, st
 
     import boto3
 
-    from devops_agent.sandbox.demo import REPO as DEMO_REPO
-    from devops_agent.sandbox.demo import seed_github
-    from devops_agent.sandbox.estate import seed
+    from devops_agent_sandbox.demo import REPO as DEMO_REPO
+    from devops_agent_sandbox.demo import seed_github
+    from devops_agent_sandbox.estate import seed
 
     # moto's backends outlive one server in the same process: start from nothing.
     reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310
@@ -599,7 +599,7 @@ jobs:
 def record(name: str, root: Path = SCENARIOS) -> ToolOutputs:
     """Run the scenario's script against a fresh sandbox with the real tools; write
     ``tool_outputs.json`` with what they returned."""
-    from devops_agent.sandbox.demo import sandbox, sandbox_context
+    from devops_agent_sandbox.demo import sandbox, sandbox_context
 
     scenario, script, _ = load_scenario(name, root)
     log = _Log()

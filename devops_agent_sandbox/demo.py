@@ -56,7 +56,7 @@ def sandbox() -> Iterator[tuple[Any, str]]:
             "The sandbox needs moto, which is not installed.",
             remedy="Install the sandbox extra: pip install 'devops-agent[sandbox]'.",
         ) from None
-    from devops_agent.sandbox.fake_github import FakeGitHub
+    from devops_agent_sandbox.github import FakeGitHub
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     fake_aws = {
@@ -126,8 +126,8 @@ def action_env(github: Any, event_path: Path, workdir: Path) -> dict[str, str]:
 def run_demo(commands: Sequence[str] = (), *, out: Any = None) -> int:
     """Run the tour (or ``commands``) as PR comments and print what was posted."""
     from devops_agent.app import run_action
-    from devops_agent.sandbox.estate import seed
-    from devops_agent.sandbox.payloads import comment_event
+    from devops_agent_sandbox.estate import seed
+    from devops_agent_sandbox.payloads import comment_event
 
     out = out or sys.stdout
     scenarios = [(MAINTAINER, c) for c in commands] if commands else list(TOUR)

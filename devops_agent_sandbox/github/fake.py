@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from devops_agent.sandbox import payloads
-from devops_agent.sandbox.payloads import fill, node_id, now_iso, shape
+from devops_agent_sandbox import payloads
+from devops_agent_sandbox.payloads import fill, node_id, now_iso, shape
 
 __all__ = ["FakeGitHub", "RecordedRequest"]
 
