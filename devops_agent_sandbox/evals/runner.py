@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import io
 import json
 import os
 import tempfile
@@ -39,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
     from agents import FunctionTool
@@ -341,41 +340,16 @@ def real_model(name: str | None = None) -> Model:
 
 def eval_context(workspace: Path) -> DevOpsContext:
     """A run context that reaches no account: replayed tools need none."""
-    from devops_agent.actions import Runner
-    from devops_agent.context import DevOpsContext
-    from devops_agent.credentials import AwsSessions
-    from devops_agent.events import CommentEvent
-    from devops_agent.sanitize import Redactor
-    from devops_agent.settings import ActionsEnv, Settings
+    from devops_agent.testing import make_comment, make_context
 
-    settings = Settings.model_validate(
-        {
-            "openai_api_key": SecretStr(_FAKE_KEY),
-            "github_token": SecretStr(_FAKE_TOKEN),
-            "aws_regions": REGIONS,
-        }
-    )
-    env = ActionsEnv(repository=REPO, workspace=workspace)
-    runner = Runner(env, Redactor(), io.StringIO())
-    event = CommentEvent(
-        action="created",
+    return make_context(
+        workspace=workspace,
         repository=REPO,
-        number=1,
-        is_pull_request=False,
-        comment_id=1,
-        body="",
-        author="alice",
-        author_type="User",
-    )
-    return DevOpsContext(
-        settings=settings,
-        env=env,
-        event=event,
         requester="alice",
-        repository=REPO,
-        runner=runner,
-        aws=AwsSessions(settings, env, runner, "alice"),
-        github=None,
+        event=make_comment(repository=REPO, author="alice"),
+        openai_api_key=_FAKE_KEY,
+        github_token=_FAKE_TOKEN,
+        aws_regions=REGIONS,
     )
 
 
