@@ -1,6 +1,7 @@
 """Agent evals: recorded scenarios replayed against a model, with expectations checked.
 
-A scenario is a folder ``evals/scenarios/<name>/`` holding
+A scenario is a folder ``scenarios/<name>/`` beside this module (package data, so an
+installed ``devops-agent[sandbox]`` has them) holding
 
 - ``scenario.yaml`` (:class:`Scenario`): the request and what must hold after the run —
   the outcome (an answer, a plan, or a request blocked before any model call), tools
@@ -34,6 +35,8 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -62,8 +65,9 @@ __all__ = [
     "scenario_names",
 ]
 
-#: Where the scenarios live: beside this module, in the package.
-SCENARIOS = Path(__file__).resolve().parent / "scenarios"
+#: The scenarios shipped with the package (``devops_agent_sandbox/evals/scenarios``), read
+#: through importlib.resources so they load from wherever the package is installed.
+SCENARIOS: Traversable = resources.files("devops_agent_sandbox.evals") / "scenarios"
 REPO = "acme/platform"
 REGIONS = ("us-east-1", "eu-west-1")
 _FAKE_KEY = "sk-eval-scripted-model-only-000000000000"
@@ -181,15 +185,15 @@ class EvalResult:
 # --------------------------------------------------------------------------- files
 
 
-def scenario_names(root: Path = SCENARIOS) -> list[str]:
+def scenario_names(root: Traversable = SCENARIOS) -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / "scenario.yaml").is_file())
 
 
-def _yaml(path: Path) -> Any:
+def _yaml(path: Traversable) -> Any:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
-def load_scenario(name: str, root: Path = SCENARIOS) -> tuple[Scenario, Script, ToolOutputs]:
+def load_scenario(name: str, root: Traversable = SCENARIOS) -> tuple[Scenario, Script, ToolOutputs]:
     """The three files of a scenario, validated."""
     folder = root / name
     scenario = Scenario.model_validate(_yaml(folder / "scenario.yaml"))
@@ -477,7 +481,9 @@ def check(scenario: Scenario, run: _Run, log: _Log) -> list[str]:
     return failures
 
 
-def run_scenario(name: str, *, model: Model | None = None, root: Path = SCENARIOS) -> EvalResult:
+def run_scenario(
+    name: str, *, model: Model | None = None, root: Traversable = SCENARIOS
+) -> EvalResult:
     """Run one scenario with replayed tools: ``model``, or its script when None."""
     scenario, script, outputs = load_scenario(name, root)
     log = _Log()
@@ -570,11 +576,19 @@ jobs:
 """
 
 
-def record(name: str, root: Path = SCENARIOS) -> ToolOutputs:
+def record(name: str, root: Traversable = SCENARIOS) -> ToolOutputs:
     """Run the scenario's script against a fresh sandbox with the real tools; write
     ``tool_outputs.json`` with what they returned."""
     from devops_agent_sandbox.demo import sandbox, sandbox_context
 
+    target = root / name / "tool_outputs.json"
+    if not isinstance(target, Path):  # e.g. a zipped install: nothing to write into
+        from devops_agent.errors import ConfigError
+
+        raise ConfigError(
+            f"Cannot write {name}/tool_outputs.json: the scenarios are not files on disk.",
+            remedy="Record from a checkout installed in place: pip install -e '.[dev]'.",
+        )
     scenario, script, _ = load_scenario(name, root)
     log = _Log()
     with sandbox() as (github, endpoint), tempfile.TemporaryDirectory() as tmp:
@@ -590,7 +604,7 @@ def record(name: str, root: Path = SCENARIOS) -> ToolOutputs:
     if run.error:
         raise RuntimeError(f"recording {name} failed: {run.error}")
     outputs = ToolOutputs(recorded_from="sandbox (moto + fake GitHub)", calls=log.recorded)
-    (root / name / "tool_outputs.json").write_text(
+    target.write_text(
         json.dumps(outputs.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n",
         encoding="utf-8",
     )
@@ -628,7 +642,7 @@ def run_eval(
     markdown: Path | None = None,
     record_name: str | None = None,
     scripted: bool = False,
-    root: Path = SCENARIOS,
+    root: Traversable = SCENARIOS,
     out: Any = None,
 ) -> int:
     """``devops-agent eval``: 0 when every scenario passed, 1 otherwise."""
@@ -640,14 +654,21 @@ def run_eval(
         outputs = record(record_name, root)
         out.write(f"recorded {len(outputs.calls)} tool output(s) for {record_name}\n")
         return 0
-    if not root.is_dir():
-        from devops_agent.errors import ConfigError
+    from devops_agent.errors import BadInput, ConfigError
 
+    if not root.is_dir():
         raise ConfigError(
-            f"No eval scenarios at {root}.",
-            remedy="Run `devops-agent eval` from a source checkout of devops-agent.",
+            f"No eval scenarios at {root}: this installation lacks the sandbox's package data.",
+            remedy="Reinstall with the sandbox extra: pip install '.[sandbox]' from a checkout.",
         )
-    names = list(scenarios) or scenario_names(root)
+    known = scenario_names(root)
+    unknown = [n for n in scenarios if n not in known]
+    if unknown:
+        raise BadInput(
+            f"No eval scenario named {', '.join(unknown)}.",
+            remedy=f"Pick from: {', '.join(known)}.",
+        )
+    names = list(scenarios) or known
     use_model = not scripted and bool(os.environ.get("OPENAI_API_KEY"))
     label = (
         (model or os.environ.get("DEVOPS_AGENT_EVAL_MODEL") or "default")
