@@ -20,7 +20,8 @@ COPY requirements/runtime.txt ./requirements/runtime.txt
 RUN pip install --no-cache-dir --no-deps --require-hashes -r requirements/runtime.txt
 
 # 2. The package itself, with nothing resolved again (--no-deps), then a check
-#    that the lock satisfies everything the package declares.
+#    that the lock satisfies everything the package declares. Only devops_agent/:
+#    the sandbox (fake GitHub, demo, evals), tests and bench stay out of the image.
 COPY pyproject.toml README.md ./
 COPY devops_agent/ ./devops_agent/
 COPY entrypoint ./entrypoint

@@ -24,9 +24,9 @@ import threading
 import time
 from pathlib import Path
 
-from devops_agent.sandbox.demo import REPO, TOKEN, sandbox, seed_github
-from devops_agent.sandbox.estate import seed
-from devops_agent.sandbox.payloads import comment_event
+from devops_agent_sandbox.demo import REPO, TOKEN, sandbox, seed_github
+from devops_agent_sandbox.estate import seed
+from devops_agent_sandbox.payloads import comment_event
 
 
 def _exe() -> list[str]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import json
 import os
 from pathlib import Path
@@ -135,28 +134,14 @@ def _model(api: str, recorder: Recorder) -> Any:
 
 
 def _ctx(workspace: Path) -> Any:
-    from pydantic import SecretStr
+    from devops_agent.testing import make_context, make_local
 
-    from devops_agent.actions import Runner
-    from devops_agent.context import DevOpsContext
-    from devops_agent.credentials import AwsSessions
-    from devops_agent.events import LocalEvent
-    from devops_agent.sanitize import Redactor
-    from devops_agent.settings import ActionsEnv, Settings
-
-    settings = Settings(
-        openai_api_key=SecretStr("sk-bench"), aws_regions=("us-east-1", "eu-west-1")
-    )
-    env = ActionsEnv(repository="acme/platform", workspace=workspace)
-    runner = Runner(env, Redactor(), io.StringIO())
-    return DevOpsContext(
-        settings=settings,
-        env=env,
-        event=LocalEvent(repository="acme/platform", actor="bench"),
+    return make_context(
+        workspace=workspace,
         requester="bench",
-        repository="acme/platform",
-        runner=runner,
-        aws=AwsSessions(settings, env, runner, "bench"),
+        event=make_local(actor="bench"),
+        openai_api_key="sk-bench",
+        aws_regions=("us-east-1", "eu-west-1"),
     )
 
 
@@ -203,7 +188,7 @@ def round_trips(api: str, ctx: Any) -> dict[str, int]:
 
     from devops_agent.agent.specialists import flat_agent
     from devops_agent.app import ask_agent
-    from devops_agent.sandbox.estate import seed
+    from devops_agent_sandbox.estate import seed
 
     ask = {"call": "list_instances", "args": {"region": None, "state": "running"}}
     found: dict[str, int] = {}

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from devops_agent import __version__
-from devops_agent.errors import DevOpsError
+from devops_agent.errors import ConfigError, DevOpsError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,13 +86,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return cli_audit(args)
         if args.verb == "demo":
-            from devops_agent.sandbox.demo import run_demo
+            _require_sandbox("demo")
+            from devops_agent_sandbox.demo import run_demo
 
             return run_demo(args.commands)
         if args.verb == "eval":
             from pathlib import Path
 
-            from devops_agent.evals import run_eval
+            _require_sandbox("eval")
+            from devops_agent_sandbox.evals import run_eval
 
             return run_eval(
                 scenarios=args.scenario,
@@ -115,6 +117,36 @@ def main(argv: Sequence[str] | None = None) -> int:
             "Please report it with the command you ran."
         )
         return 1
+
+
+#: What ``demo`` and ``eval`` need beyond the runtime: the sandbox package (beside
+#: ``devops_agent`` in the distribution, never in the image) and moto (the ``sandbox`` extra).
+SANDBOX_MODULES = ("devops_agent_sandbox", "moto")
+
+
+def _require_sandbox(verb: str) -> None:
+    """Fail with how to install the sandbox extra when ``verb`` cannot run here.
+
+    Looked up without importing anything, so a missing piece is one clear line (exit 2)
+    rather than an ImportError from deep inside the demo.
+    """
+    from importlib.util import find_spec
+
+    missing = [name for name in SANDBOX_MODULES if find_spec(name) is None]
+    if not missing:
+        return
+    if "devops_agent_sandbox" in missing:  # the image, or a copy of devops_agent/ alone
+        raise ConfigError(
+            f"`devops-agent {verb}` needs the sandbox, and this installation has none "
+            "(the container image ships only the runtime).",
+            remedy="Install devops-agent with the sandbox extra from a checkout: "
+            "pip install '.[sandbox]'.",
+        )
+    raise ConfigError(
+        f"`devops-agent {verb}` needs the sandbox extra, and moto is not installed.",
+        remedy="Install the extra: pip install 'devops-agent[sandbox]' "
+        "(from a checkout: pip install '.[sandbox]').",
+    )
 
 
 def _say(message: str) -> None:

@@ -27,7 +27,7 @@ from devops_agent.app import ask_agent
 from devops_agent.apply import apply
 from devops_agent.gh.issues import create_comment_once
 from devops_agent.report import render_body
-from devops_agent.sandbox.demo import REPO, sandbox, sandbox_context, seed_github
+from devops_agent_sandbox.demo import REPO, sandbox, sandbox_context, seed_github
 
 DEPLOY_WORKFLOW = """\
 name: Deploy

@@ -23,8 +23,8 @@ from agents.testing.model import ModelStep
 
 from devops_agent.app import ask_agent
 from devops_agent.report import render_body
-from devops_agent.sandbox.demo import sandbox, sandbox_context, seed_github
-from devops_agent.sandbox.estate import seed
+from devops_agent_sandbox.demo import sandbox, sandbox_context, seed_github
+from devops_agent_sandbox.estate import seed
 
 QUESTION = "Which EC2 instances are running, in every region we use?"
 

@@ -22,7 +22,7 @@ from agents.testing.model import ModelStep
 
 from devops_agent.app import ask_agent
 from devops_agent.report import render_body
-from devops_agent.sandbox.demo import REPO, sandbox, sandbox_context, seed_github
+from devops_agent_sandbox.demo import REPO, sandbox, sandbox_context, seed_github
 
 QUESTION = "Why did the last deploy fail?"
 FAILED_LOG = """\

@@ -7,7 +7,7 @@ what anyone can run on a laptop::
 
 AWS is moto's server: the one at ``AWS_ENDPOINT_URL`` when that is set (the
 workflow starts ``moto_server`` in the background), else one started here.
-GitHub is :class:`devops_agent.sandbox.fake_github.FakeGitHub`, started here
+GitHub is :class:`devops_agent_sandbox.github.FakeGitHub`, started here
 because its state (repository, people, pull request, OIDC endpoint) is seeded
 in-process. Each scenario writes an event file and runs the console script
 ``devops-agent action`` as a separate process with the environment GitHub
@@ -252,7 +252,7 @@ def scenarios(t: SelfTest, only: frozenset[str] = frozenset()) -> None:
         return _expect(run, 3, "refused")
 
     def dispatch_answers_in_the_summary() -> tuple[bool, str, float]:
-        from devops_agent.sandbox.payloads import dispatch_event
+        from devops_agent_sandbox.payloads import dispatch_event
 
         before = len(t.github.comments(REPO, t.pr)) + len(t.github.comments(REPO, t.issue))
         payload = dispatch_event(
@@ -277,7 +277,7 @@ def scenarios(t: SelfTest, only: frozenset[str] = frozenset()) -> None:
         return _expect(run, 0, "ignored")
 
     def nightly_audit_keeps_one_issue() -> tuple[bool, str, float]:
-        from devops_agent.sandbox.payloads import schedule_event
+        from devops_agent_sandbox.payloads import schedule_event
 
         run = t.action("schedule", schedule_event(REPO), actor=MAINTAINER, command="")
         issues = [
@@ -442,8 +442,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import boto3
 
-    from devops_agent.sandbox.estate import seed
-    from devops_agent.sandbox.fake_github import FakeGitHub
+    from devops_agent_sandbox.estate import seed
+    from devops_agent_sandbox.github import FakeGitHub
 
     started = time.monotonic()
     with (

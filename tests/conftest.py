@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from devops_agent.sandbox.fake_github import FakeGitHub
-from devops_agent.sandbox.payloads import comment_event, dispatch_event, schedule_event
+from devops_agent_sandbox.github import FakeGitHub
+from devops_agent_sandbox.payloads import comment_event, dispatch_event, schedule_event
 
 REPO = "acme/platform"
 TOKEN = "ghs_testWorkflowToken00000000000000000000"
@@ -83,7 +83,7 @@ def seed_in_process(regions: tuple[str, str] = ("us-east-1", "eu-west-1")) -> di
     import boto3
     from moto import mock_aws
 
-    from devops_agent.sandbox.estate import seed
+    from devops_agent_sandbox.estate import seed
 
     saved = os.environ.pop("AWS_ENDPOINT_URL", None)
     mock = mock_aws()

@@ -8,7 +8,6 @@ request through the OpenAI client stack) fails the test.
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
@@ -21,13 +20,11 @@ from agents.testing import ModelStep, ScriptedModel, assistant_message, function
 from conftest import REPO, TOKEN
 from pydantic import SecretStr
 
-from devops_agent.actions import Runner
 from devops_agent.context import DevOpsContext
-from devops_agent.credentials import AwsSessions
 from devops_agent.errors import Refused
-from devops_agent.events import CommentEvent
 from devops_agent.sanitize import Redactor
-from devops_agent.settings import ActionsEnv, Settings
+from devops_agent.settings import Settings
+from devops_agent.testing import make_comment, make_context
 
 DATA = Path(__file__).parent / "data"
 OPENAI_KEY = "sk-test-unitKey000000000000000000000000000"
@@ -84,7 +81,7 @@ def estate():
     import boto3
     from moto import mock_aws
 
-    from devops_agent.sandbox.estate import seed
+    from devops_agent_sandbox.estate import seed
 
     with mock_aws():
         session = boto3.Session(region_name="us-east-1")
@@ -119,51 +116,31 @@ def gh(github):
 
 
 def make_ctx(
-    tmp_path: Path, *, github_url: str | None = None, session: Any = None, **settings: Any
+    tmp_path: Path, *, github_url: str | None = None, session: Any = None, **inputs: Any
 ) -> DevOpsContext:
     from devops_agent.gh import connect
 
-    values: dict[str, Any] = {
-        "openai_api_key": SecretStr(OPENAI_KEY),
-        "github_token": SecretStr(TOKEN),
+    defaults = {
+        "openai_api_key": OPENAI_KEY,
+        "github_token": TOKEN,
         "aws_regions": ("us-east-1", "eu-west-1"),
-        **settings,
+        **inputs,
     }
-    config = Settings(**values)
     tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "output").write_text("")
     (tmp_path / "summary.md").write_text("")
-    env = ActionsEnv(
-        repository=REPO,
+    return make_context(
         workspace=tmp_path,
-        output=tmp_path / "output",
-        step_summary=tmp_path / "summary.md",
-        run_id="1001",
-    )
-    runner = Runner(env, Redactor(), io.StringIO())
-    runner.mask(OPENAI_KEY)
-    runner.mask(TOKEN)
-    event = CommentEvent(
-        action="created",
         repository=REPO,
-        number=1,
-        is_pull_request=False,
-        comment_id=1,
-        body="/devops …",
-        author="alice",
-        author_type="User",
-    )
-    aws = AwsSessions(config, env, runner, "alice")
-    aws._read = session  # one boto3 session for the module: its clients load once
-    return DevOpsContext(
-        settings=config,
-        env=env,
-        event=event,
-        requester="alice",
-        repository=REPO,
-        runner=runner,
-        aws=aws,
+        event=make_comment(repository=REPO, body="/devops …"),
+        session=session,  # one boto3 session for the module: its clients load once
         github=connect(TOKEN, github_url) if github_url else None,
+        environ={
+            "GITHUB_OUTPUT": str(tmp_path / "output"),
+            "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+            "GITHUB_RUN_ID": "1001",
+        },
+        **defaults,
     )
 
 

@@ -18,7 +18,7 @@ import pytest
 from conftest import REPO, TOKEN, ActionHarness
 from scripted_openai import ScriptedOpenAI
 
-from devops_agent.sandbox.estate import seed
+from devops_agent_sandbox.estate import seed
 
 pytestmark = pytest.mark.e2e
 
@@ -59,7 +59,7 @@ def agent_env(action, openai_server, comment: str, **inputs: str) -> dict[str, s
     """The Actions environment for a comment, with the agent's model and a trap proxy."""
     pull = action.github.add_pull(REPO, title="Change", user="alice")
     created = action.github.add_comment(REPO, pull["number"], body=comment, user="alice")
-    from devops_agent.sandbox.payloads import comment_event
+    from devops_agent_sandbox.payloads import comment_event
 
     payload = comment_event(
         REPO,

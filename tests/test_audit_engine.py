@@ -36,7 +36,7 @@ from devops_agent.audit import (
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.registry import Check
 from devops_agent.errors import BadInput
-from devops_agent.sandbox.estate import seed
+from devops_agent_sandbox.estate import seed
 
 REGIONS = ("us-east-1", "eu-west-1")
 ACCOUNT = "123456789012"

@@ -12,12 +12,13 @@ from devops_agent.authz import (
     refusal_reason,
     role_reaches,
 )
-from devops_agent.events import CommentEvent, DispatchEvent, OtherEvent
+from devops_agent.events import DispatchEvent, OtherEvent
 from devops_agent.settings import Settings
+from devops_agent.testing import make_comment
 
 
 def comment(body="/devops ec2 list", *, action="created", author="alice", author_type="User"):
-    return CommentEvent(
+    return make_comment(
         action=action,
         repository="acme/app",
         number=1,

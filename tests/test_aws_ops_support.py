@@ -9,7 +9,6 @@ resources with their own names, so they do not depend on each other's order.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,16 +19,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from devops_agent.actions import Runner
 from devops_agent.app import execute
 from devops_agent.context import DevOpsContext
-from devops_agent.credentials import AwsSessions
-from devops_agent.events import LocalEvent
 from devops_agent.operations import carry_out
 from devops_agent.plans import PlanEntry
 from devops_agent.report import Result, render_body, render_json
-from devops_agent.sanitize import Redactor
-from devops_agent.settings import ActionsEnv, Settings
+from devops_agent.testing import make_context, make_local
 
 REPO = "acme/platform"
 _AWS_ENV = {
@@ -40,17 +35,6 @@ _AWS_ENV = {
     "AWS_EC2_METADATA_DISABLED": "true",
     "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
 }
-
-
-class _SharedSessions(AwsSessions):
-    """The run's read session is the test's session (no new models loaded per command)."""
-
-    def __init__(self, session: boto3.Session, *args: Any) -> None:
-        super().__init__(*args)
-        self._shared = session
-
-    def read(self) -> boto3.Session:
-        return self._shared
 
 
 @dataclass
@@ -80,17 +64,12 @@ class Account:
     """Everything a command's answer would have posted (body and JSON), for leak checks."""
 
     def context(self) -> DevOpsContext:
-        environ = {"GITHUB_WORKSPACE": str(self.workspace), "GITHUB_REPOSITORY": REPO}
-        settings, env = Settings.from_env(environ), ActionsEnv.from_env(environ)
-        runner = Runner(env, Redactor(), io.StringIO())
-        return DevOpsContext(
-            settings=settings,
-            env=env,
-            event=LocalEvent(repository=REPO, actor="alice"),
-            requester="alice",
+        # The run's read session is the test's session (no new models loaded per command).
+        return make_context(
+            workspace=self.workspace,
             repository=REPO,
-            runner=runner,
-            aws=_SharedSessions(self.session, settings, env, runner, "alice"),
+            event=make_local(repository=REPO, actor="alice"),
+            session=self.session,
             mode="local",
         )
 

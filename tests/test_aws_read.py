@@ -39,7 +39,7 @@ from devops_agent.aws import (
     vpc,
 )
 from devops_agent.errors import BadInput, ServiceError, UnknownRegion
-from devops_agent.sandbox.estate import seed
+from devops_agent_sandbox.estate import seed
 
 REGIONS = ("us-east-1", "eu-west-1")
 

@@ -84,3 +84,39 @@ def test_demo_runs_the_action_on_the_sandbox():
     assert "applied by @bob" in out and "running → stopping" in out
     assert "\n::" not in out  # workflow commands stay in the run's own log
     assert "Traceback" not in out + proc.stderr
+
+
+#: Runs the console script with some modules hidden: ``sys.modules[name] = None`` makes
+#: every import of ``name`` (and ``importlib.util.find_spec``) fail as if it were absent.
+WITHOUT = (
+    "import sys\n"
+    "for name in sys.argv[1].split(','):\n"
+    "    sys.modules[name] = None\n"
+    "from devops_agent.cli import main\n"
+    "sys.exit(main(sys.argv[2:]))\n"
+)
+
+
+@pytest.mark.parametrize("verb", [["demo"], ["eval", "--scripted"]])
+@pytest.mark.parametrize(
+    ("hidden", "says"),
+    [
+        ("moto", "pip install 'devops-agent[sandbox]'"),
+        ("devops_agent_sandbox", "pip install '.[sandbox]'"),
+        ("devops_agent_sandbox,moto", "pip install '.[sandbox]'"),
+    ],
+)
+def test_demo_and_eval_without_the_sandbox_say_how_to_install_it(verb, hidden, says):
+    proc = subprocess.run(
+        [sys.executable, "-c", WITHOUT, hidden, *verb],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert f"`devops-agent {verb[0]}` needs the sandbox" in lines[0]
+    assert says in lines[0]
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert proc.stdout == ""

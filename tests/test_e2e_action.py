@@ -9,7 +9,7 @@ import json
 import pytest
 from conftest import ACTION, REPO, TOKEN
 
-from devops_agent.sandbox.payloads import comment_event
+from devops_agent_sandbox.payloads import comment_event
 
 pytestmark = pytest.mark.e2e
 
@@ -360,7 +360,7 @@ def test_slow_run_shows_progress_then_edits(action, github, estate, monkeypatch)
 def test_ghes_api_prefix(tmp_path, aws_endpoint, estate):
     from conftest import ActionHarness
 
-    from devops_agent.sandbox.fake_github import FakeGitHub
+    from devops_agent_sandbox.github import FakeGitHub
 
     with FakeGitHub(api_prefix="/api/v3") as ghes:
         ghes.add_token(TOKEN, "github-actions[bot]", kind="workflow")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from devops_agent.sandbox.payloads import schedule_event
+from devops_agent_sandbox.payloads import schedule_event
 
 pytestmark = [pytest.mark.e2e, pytest.mark.in_process]
 

@@ -13,7 +13,7 @@ import pytest
 from conftest import REPO
 
 from devops_agent import plans
-from devops_agent.sandbox.payloads import comment_event
+from devops_agent_sandbox.payloads import comment_event
 
 pytestmark = pytest.mark.e2e
 

@@ -265,7 +265,7 @@ def test_planning_a_missing_instance_is_a_clear_error(action, github, estate):
 
 def test_write_role_is_assumed_from_oidc_read_role(action, github, server_session, estate):
     """OIDC → read role → write role; every credential is masked, the token never posted."""
-    from devops_agent.sandbox.payloads import comment_event
+    from devops_agent_sandbox.payloads import comment_event
 
     web1 = estate["instances"]["web-1"]["id"]
     url = github.enable_oidc("runtime-request-token", {"sub": f"repo:{REPO}:pull_request"})
@@ -372,7 +372,7 @@ def sts_that_refuses():
 
 
 def test_trust_policy_refusal_shows_the_claims_that_matter(action, github, sts_that_refuses):
-    from devops_agent.sandbox.payloads import comment_event
+    from devops_agent_sandbox.payloads import comment_event
 
     url = github.enable_oidc(
         "rt",

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from devops_agent import evals
+from devops_agent_sandbox.evals import runner as evals
 
 pytestmark = pytest.mark.eval
 
@@ -176,6 +176,22 @@ def test_the_cli_exits_1_when_a_scenario_fails(tmp_path, monkeypatch, capsys):
 
 
 def test_the_module_loads_no_sdk_at_import():
-    code = "import sys, devops_agent.evals; print('agents' in sys.modules, 'boto3' in sys.modules)"
+    code = "import sys, devops_agent_sandbox.evals; print('agents' in sys.modules, 'boto3' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_an_unknown_scenario_is_bad_input(capsys):
+    from devops_agent.cli import main
+
+    assert main(["eval", "--scripted", "--scenario", "no-such-scenario"]) == 2
+    err = capsys.readouterr().err
+    assert "No eval scenario named no-such-scenario" in err and "s3-list-buckets" in err
+
+
+def test_the_scenarios_are_read_from_the_installed_package():
+    from importlib import resources
+
+    packaged = resources.files("devops_agent_sandbox.evals") / "scenarios"
+    assert packaged == evals.SCENARIOS
+    assert "ec2-stop-web-1" in NAMES

@@ -6,8 +6,8 @@ import pytest
 
 from devops_agent.errors import EventError
 from devops_agent.events import CommentEvent, DispatchEvent, OtherEvent, ScheduleEvent, parse_event
-from devops_agent.sandbox.payloads import comment_event, dispatch_event, schedule_event
 from devops_agent.settings import ActionsEnv
+from devops_agent_sandbox.payloads import comment_event, dispatch_event, schedule_event
 
 
 def env_for(tmp_path, name, payload):

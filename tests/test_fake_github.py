@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from github import Auth, BadCredentialsException, Github, GithubException
 
-from devops_agent.sandbox.fake_github import FakeGitHub, RecordedRequest
-from devops_agent.sandbox.payloads import (
+from devops_agent_sandbox.github import FakeGitHub, RecordedRequest
+from devops_agent_sandbox.payloads import (
     comment_event,
     dispatch_event,
     schedule_event,

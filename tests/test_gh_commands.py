@@ -8,7 +8,6 @@ refusal says why. The end-to-end runs through ``devops-agent action`` are in
 
 from __future__ import annotations
 
-import io
 import json
 import unicodedata
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from conftest import REPO, TOKEN
 
 from devops_agent import plans
 from devops_agent.report import Result, render_body
-from devops_agent.sandbox.fake_github import FakeGitHub
+from devops_agent_sandbox.github import FakeGitHub
 
 #: A personal token of the repository's owner (``acme``): administration works with it.
 PAT = "ghp_ownerToken0000000000000000000000000000"
@@ -112,47 +111,23 @@ class Thread:
         return ("github-actions[bot]", "Bot") if self.token == TOKEN else (OWNER, "User")
 
     def ctx(self, login: str = "alice") -> Any:
-        from devops_agent.actions import Runner
-        from devops_agent.context import DevOpsContext
-        from devops_agent.credentials import AwsSessions
-        from devops_agent.events import CommentEvent
         from devops_agent.gh import connect
-        from devops_agent.gh.repos import PullHead
-        from devops_agent.sanitize import Redactor
-        from devops_agent.settings import ActionsEnv, Settings
+        from devops_agent.testing import make_comment, make_context
 
-        environ = {
-            "GITHUB_API_URL": self.github.url,
-            "GITHUB_SERVER_URL": self.github.server_url,
-            "GITHUB_REPOSITORY": REPO,
-            "GITHUB_WORKSPACE": str(self.tmp),
-            "GITHUB_RUN_ID": "77",
-            "INPUT_GITHUB-TOKEN": self.token,
-        }
-        settings = Settings.from_env(environ)
-        env = ActionsEnv.from_env(environ)
-        runner = Runner(env, Redactor(), io.StringIO())
-        event = CommentEvent(
-            action="created",
+        return make_context(
+            workspace=self.tmp,
             repository=REPO,
-            number=self.number,
-            is_pull_request=True,
-            comment_id=1,
-            body="",
-            author=login,
-            author_type="User",
-        )
-        gh = connect(self.token, env.api_url, backoff=0.01)
-        return DevOpsContext(
-            settings=settings,
-            env=env,
-            event=event,
             requester=login,
-            repository=REPO,
-            runner=runner,
-            aws=AwsSessions(settings, env, runner, login),
-            github=gh,
-            pull_head=PullHead(gh, REPO, self.number),
+            event=make_comment(
+                repository=REPO, number=self.number, is_pull_request=True, author=login
+            ),
+            github=connect(self.token, self.github.url, backoff=0.01),
+            environ={
+                "GITHUB_API_URL": self.github.url,
+                "GITHUB_SERVER_URL": self.github.server_url,
+                "GITHUB_RUN_ID": "77",
+            },
+            github_token=self.token,
         )
 
     def run(self, text: str, login: str = "alice") -> Result:

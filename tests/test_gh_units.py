@@ -12,7 +12,7 @@ from devops_agent.errors import BadInput, ServiceError
 from devops_agent.gh import connect
 from devops_agent.gh import workflows as wf
 from devops_agent.gh.common import fetch_redirect, post_once
-from devops_agent.sandbox.fake_github import FakeGitHub
+from devops_agent_sandbox.github import FakeGitHub
 
 
 @pytest.fixture

@@ -181,6 +181,14 @@ def _dockerfile() -> list[tuple[str, str]]:
     return pairs
 
 
+def _dockerignore() -> set[str]:
+    return {
+        line.strip().rstrip("/")
+        for line in (REPO / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+
+
 def test_dockerfile_entrypoint_is_the_entrypoint_file() -> None:
     instructions = _dockerfile()
     assert instructions[0] == ("FROM", "python:3.12-slim")
@@ -208,17 +216,88 @@ def test_dockerfile_installs_only_the_runtime_package() -> None:
     assert ("COPY", "requirements/runtime.txt ./requirements/runtime.txt") in instructions
     assert "[" not in runs, "no extras in the image"
     assert "moto" not in runs
-    ignored = {
-        line.strip().rstrip("/")
-        for line in (REPO / ".dockerignore").read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    }
+    ignored = _dockerignore()
     for word, args in instructions:
         if word == "COPY":
             *sources, _dest = args.split()
             for source in sources:
                 assert (REPO / source).exists(), f"COPY source {source} is missing"
                 assert source.rstrip("/") not in ignored, f"{source} is in .dockerignore"
+
+
+def test_the_image_holds_no_test_or_demo_machinery() -> None:
+    """The image copies what runs and nothing else: not the sandbox package (the fake
+    GitHub, the demo estate, the evals and their scenarios), the tests or the bench."""
+    copied = [
+        source.rstrip("/")
+        for word, args in _dockerfile()
+        if word in ("COPY", "ADD")
+        for source in args.split()[:-1]
+    ]
+    assert copied == [
+        "requirements/runtime.txt",
+        "pyproject.toml",
+        "README.md",
+        "devops_agent",
+        "entrypoint",
+    ]
+    ignored = _dockerignore()
+    for kept_out in ("devops_agent_sandbox", "tests", "bench", "examples", "scripts", "docs"):
+        assert kept_out in ignored, f"{kept_out} would be in the build context"
+    assert (REPO / "devops_agent_sandbox" / "evals" / "scenarios").is_dir()
+    assert not (REPO / "devops_agent" / "sandbox").exists()
+
+
+def _imports(path: Path) -> list[tuple[str, bool]]:
+    """(module, at module level?) for every import in ``path``."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    top = {id(node) for node in tree.body}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, id(node) in top) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.append((node.module, id(node) in top))
+    return found
+
+
+def test_the_runtime_never_needs_the_sandbox() -> None:
+    """Nothing in devops_agent imports the sandbox or moto (neither is in the image),
+    except the CLI's `demo` and `eval` verbs, inside the function, after checking that
+    both are installed."""
+    for path in sorted((REPO / "devops_agent").rglob("*.py")):
+        for module, at_top in _imports(path):
+            root = module.split(".")[0]
+            if root not in ("devops_agent_sandbox", "moto"):
+                continue
+            where = path.relative_to(REPO).as_posix()
+            assert where == "devops_agent/cli.py" and not at_top, f"{where} imports {module}"
+
+
+def test_the_sandbox_ships_its_data() -> None:
+    """`pip install '.[sandbox]'` installs devops_agent_sandbox with every data file it
+    reads (the GitHub shapes, every eval scenario), so `devops-agent eval` works outside
+    a checkout."""
+    from pathlib import PurePosixPath
+
+    setuptools = _pyproject()["tool"]["setuptools"]
+    assert "devops_agent_sandbox" in setuptools["packages"]["find"]["include"]
+    assert "devops_agent_sandbox.*" in setuptools["packages"]["find"]["include"]
+    globs = setuptools["package-data"]["devops_agent_sandbox"]
+    root = REPO / "devops_agent_sandbox"
+    data = [
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*")
+        if path.is_file() and path.suffix not in (".py", ".pyc")
+    ]
+    assert "github_shapes.json" in data
+    assert sum(name.endswith("/scenario.yaml") for name in data) >= 25
+    undeclared = [f for f in data if not any(PurePosixPath(f).match(g) for g in globs)]
+    assert undeclared == [], "add these to [tool.setuptools.package-data]"
+    sandbox_extra = _pyproject()["project"]["optional-dependencies"]["sandbox"]
+    assert any(req.startswith("moto[server]") for req in sandbox_extra)
 
 
 def _hadolint() -> str | None:

@@ -147,7 +147,7 @@ def build_specialists(
 
     ``tool_overrides`` (tool name → tool) replaces a specialist's tool of that name by
     another with the same name and schema, keeping the agents, instructions and
-    handoffs as they are: the agent evals (:mod:`devops_agent.evals`) install tools
+    handoffs as they are: the agent evals (:mod:`devops_agent_sandbox.evals`) install tools
     that replay recorded outputs this way, or wrap the real ones to record them.
 
     ``extra_tools`` (specialist name → tools) adds tools that settings enable, such as

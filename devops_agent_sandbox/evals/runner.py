@@ -1,6 +1,7 @@
 """Agent evals: recorded scenarios replayed against a model, with expectations checked.
 
-A scenario is a folder ``evals/scenarios/<name>/`` holding
+A scenario is a folder ``scenarios/<name>/`` beside this module (package data, so an
+installed ``devops-agent[sandbox]`` has them) holding
 
 - ``scenario.yaml`` (:class:`Scenario`): the request and what must hold after the run —
   the outcome (an answer, a plan, or a request blocked before any model call), tools
@@ -29,17 +30,18 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import io
 import json
 import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
     from agents import FunctionTool
@@ -63,8 +65,9 @@ __all__ = [
     "scenario_names",
 ]
 
-#: Where the scenarios live in a source checkout.
-SCENARIOS = Path(__file__).resolve().parents[1] / "evals" / "scenarios"
+#: The scenarios shipped with the package (``devops_agent_sandbox/evals/scenarios``), read
+#: through importlib.resources so they load from wherever the package is installed.
+SCENARIOS: Traversable = resources.files("devops_agent_sandbox.evals") / "scenarios"
 REPO = "acme/platform"
 REGIONS = ("us-east-1", "eu-west-1")
 _FAKE_KEY = "sk-eval-scripted-model-only-000000000000"
@@ -182,15 +185,15 @@ class EvalResult:
 # --------------------------------------------------------------------------- files
 
 
-def scenario_names(root: Path = SCENARIOS) -> list[str]:
+def scenario_names(root: Traversable = SCENARIOS) -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / "scenario.yaml").is_file())
 
 
-def _yaml(path: Path) -> Any:
+def _yaml(path: Traversable) -> Any:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
-def load_scenario(name: str, root: Path = SCENARIOS) -> tuple[Scenario, Script, ToolOutputs]:
+def load_scenario(name: str, root: Traversable = SCENARIOS) -> tuple[Scenario, Script, ToolOutputs]:
     """The three files of a scenario, validated."""
     folder = root / name
     scenario = Scenario.model_validate(_yaml(folder / "scenario.yaml"))
@@ -341,41 +344,16 @@ def real_model(name: str | None = None) -> Model:
 
 def eval_context(workspace: Path) -> DevOpsContext:
     """A run context that reaches no account: replayed tools need none."""
-    from devops_agent.actions import Runner
-    from devops_agent.context import DevOpsContext
-    from devops_agent.credentials import AwsSessions
-    from devops_agent.events import CommentEvent
-    from devops_agent.sanitize import Redactor
-    from devops_agent.settings import ActionsEnv, Settings
+    from devops_agent.testing import make_comment, make_context
 
-    settings = Settings.model_validate(
-        {
-            "openai_api_key": SecretStr(_FAKE_KEY),
-            "github_token": SecretStr(_FAKE_TOKEN),
-            "aws_regions": REGIONS,
-        }
-    )
-    env = ActionsEnv(repository=REPO, workspace=workspace)
-    runner = Runner(env, Redactor(), io.StringIO())
-    event = CommentEvent(
-        action="created",
+    return make_context(
+        workspace=workspace,
         repository=REPO,
-        number=1,
-        is_pull_request=False,
-        comment_id=1,
-        body="",
-        author="alice",
-        author_type="User",
-    )
-    return DevOpsContext(
-        settings=settings,
-        env=env,
-        event=event,
         requester="alice",
-        repository=REPO,
-        runner=runner,
-        aws=AwsSessions(settings, env, runner, "alice"),
-        github=None,
+        event=make_comment(repository=REPO, author="alice"),
+        openai_api_key=_FAKE_KEY,
+        github_token=_FAKE_TOKEN,
+        aws_regions=REGIONS,
     )
 
 
@@ -503,7 +481,9 @@ def check(scenario: Scenario, run: _Run, log: _Log) -> list[str]:
     return failures
 
 
-def run_scenario(name: str, *, model: Model | None = None, root: Path = SCENARIOS) -> EvalResult:
+def run_scenario(
+    name: str, *, model: Model | None = None, root: Traversable = SCENARIOS
+) -> EvalResult:
     """Run one scenario with replayed tools: ``model``, or its script when None."""
     scenario, script, outputs = load_scenario(name, root)
     log = _Log()
@@ -548,9 +528,9 @@ def _seed_sandbox(github: Any, endpoint: str, setup: dict[str, list[dict[str, st
 
     import boto3
 
-    from devops_agent.sandbox.demo import REPO as DEMO_REPO
-    from devops_agent.sandbox.demo import seed_github
-    from devops_agent.sandbox.estate import seed
+    from devops_agent_sandbox.demo import REPO as DEMO_REPO
+    from devops_agent_sandbox.demo import seed_github
+    from devops_agent_sandbox.estate import seed
 
     # moto's backends outlive one server in the same process: start from nothing.
     reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310
@@ -596,11 +576,19 @@ jobs:
 """
 
 
-def record(name: str, root: Path = SCENARIOS) -> ToolOutputs:
+def record(name: str, root: Traversable = SCENARIOS) -> ToolOutputs:
     """Run the scenario's script against a fresh sandbox with the real tools; write
     ``tool_outputs.json`` with what they returned."""
-    from devops_agent.sandbox.demo import sandbox, sandbox_context
+    from devops_agent_sandbox.demo import sandbox, sandbox_context
 
+    target = root / name / "tool_outputs.json"
+    if not isinstance(target, Path):  # e.g. a zipped install: nothing to write into
+        from devops_agent.errors import ConfigError
+
+        raise ConfigError(
+            f"Cannot write {name}/tool_outputs.json: the scenarios are not files on disk.",
+            remedy="Record from a checkout installed in place: pip install -e '.[dev]'.",
+        )
     scenario, script, _ = load_scenario(name, root)
     log = _Log()
     with sandbox() as (github, endpoint), tempfile.TemporaryDirectory() as tmp:
@@ -616,7 +604,7 @@ def record(name: str, root: Path = SCENARIOS) -> ToolOutputs:
     if run.error:
         raise RuntimeError(f"recording {name} failed: {run.error}")
     outputs = ToolOutputs(recorded_from="sandbox (moto + fake GitHub)", calls=log.recorded)
-    (root / name / "tool_outputs.json").write_text(
+    target.write_text(
         json.dumps(outputs.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n",
         encoding="utf-8",
     )
@@ -654,7 +642,7 @@ def run_eval(
     markdown: Path | None = None,
     record_name: str | None = None,
     scripted: bool = False,
-    root: Path = SCENARIOS,
+    root: Traversable = SCENARIOS,
     out: Any = None,
 ) -> int:
     """``devops-agent eval``: 0 when every scenario passed, 1 otherwise."""
@@ -666,14 +654,21 @@ def run_eval(
         outputs = record(record_name, root)
         out.write(f"recorded {len(outputs.calls)} tool output(s) for {record_name}\n")
         return 0
-    if not root.is_dir():
-        from devops_agent.errors import ConfigError
+    from devops_agent.errors import BadInput, ConfigError
 
+    if not root.is_dir():
         raise ConfigError(
-            f"No eval scenarios at {root}.",
-            remedy="Run `devops-agent eval` from a source checkout of devops-agent.",
+            f"No eval scenarios at {root}: this installation lacks the sandbox's package data.",
+            remedy="Reinstall with the sandbox extra: pip install '.[sandbox]' from a checkout.",
         )
-    names = list(scenarios) or scenario_names(root)
+    known = scenario_names(root)
+    unknown = [n for n in scenarios if n not in known]
+    if unknown:
+        raise BadInput(
+            f"No eval scenario named {', '.join(unknown)}.",
+            remedy=f"Pick from: {', '.join(known)}.",
+        )
+    names = list(scenarios) or known
     use_model = not scripted and bool(os.environ.get("OPENAI_API_KEY"))
     label = (
         (model or os.environ.get("DEVOPS_AGENT_EVAL_MODEL") or "default")

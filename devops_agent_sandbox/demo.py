@@ -18,9 +18,12 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devops_agent.errors import ConfigError
+
+if TYPE_CHECKING:
+    from devops_agent.context import DevOpsContext
 
 REPO = "acme/platform"
 TOKEN = "ghs_demoWorkflowToken0000000000000000000"  # noqa: S105 - the sandbox's own fake token
@@ -56,7 +59,7 @@ def sandbox() -> Iterator[tuple[Any, str]]:
             "The sandbox needs moto, which is not installed.",
             remedy="Install the sandbox extra: pip install 'devops-agent[sandbox]'.",
         ) from None
-    from devops_agent.sandbox.fake_github import FakeGitHub
+    from devops_agent_sandbox.github import FakeGitHub
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     fake_aws = {
@@ -126,8 +129,8 @@ def action_env(github: Any, event_path: Path, workdir: Path) -> dict[str, str]:
 def run_demo(commands: Sequence[str] = (), *, out: Any = None) -> int:
     """Run the tour (or ``commands``) as PR comments and print what was posted."""
     from devops_agent.app import run_action
-    from devops_agent.sandbox.estate import seed
-    from devops_agent.sandbox.payloads import comment_event
+    from devops_agent_sandbox.estate import seed
+    from devops_agent_sandbox.payloads import comment_event
 
     out = out or sys.stdout
     scenarios = [(MAINTAINER, c) for c in commands] if commands else list(TOUR)
@@ -217,7 +220,7 @@ def _show(
 
 def sandbox_context(
     github: Any, *, requester: str = MAINTAINER, number: int = 1, workspace: Path
-) -> Any:
+) -> DevOpsContext:
     """A :class:`~devops_agent.context.DevOpsContext` on the sandbox, as if ``requester``
     had commented on PR ``number`` of the demo repository (for examples and notebooks).
 
@@ -225,50 +228,26 @@ def sandbox_context(
     same program can talk to a real model; otherwise a placeholder key that only a
     scripted model accepts.
     """
-    from devops_agent.actions import Runner
-    from devops_agent.context import DevOpsContext
-    from devops_agent.credentials import AwsSessions
-    from devops_agent.events import CommentEvent
     from devops_agent.gh import connect
-    from devops_agent.gh.repos import PullHead
-    from devops_agent.sanitize import Redactor
-    from devops_agent.settings import ActionsEnv, Settings
+    from devops_agent.testing import make_comment, make_context
 
-    environ = {
-        "INPUT_GITHUB-TOKEN": TOKEN,
-        "INPUT_AWS-REGIONS": ",".join(REGIONS),
-        "INPUT_AWS-WRITE-ROLE-TO-ASSUME": WRITE_ROLE,
-        "INPUT_OPENAI-API-KEY": os.environ.get("OPENAI_API_KEY")
-        or "sk-sandbox-scripted-model-only",
-    }
-    if os.environ.get("OPENAI_BASE_URL"):
-        environ["INPUT_OPENAI-BASE-URL"] = os.environ["OPENAI_BASE_URL"]
-    settings = Settings.from_env(environ)
-    env = ActionsEnv(
-        repository=REPO, api_url=github.url, server_url=github.server_url, workspace=workspace
-    )
-    runner = Runner(env, Redactor(), io.StringIO())
-    runner.mask(TOKEN)
-    event = CommentEvent(
-        action="created",
+    return make_context(
+        workspace=workspace,
         repository=REPO,
-        number=number,
-        is_pull_request=True,
-        comment_id=0,
-        body="",
-        author=requester,
-        author_type="User",
-    )
-    gh = connect(TOKEN, github.url)
-    return DevOpsContext(
-        settings=settings,
-        env=env,
-        event=event,
         requester=requester,
-        repository=REPO,
-        runner=runner,
-        aws=AwsSessions(settings, env, runner, requester),
-        github=gh,
+        event=make_comment(
+            repository=REPO,
+            number=number,
+            is_pull_request=True,
+            comment_id=0,
+            author=requester,
+        ),
+        github=connect(TOKEN, github.url),
         mode="demo",
-        pull_head=PullHead(gh, REPO, number),
+        environ={"GITHUB_API_URL": github.url, "GITHUB_SERVER_URL": github.server_url},
+        github_token=TOKEN,
+        aws_regions=REGIONS,
+        aws_write_role_to_assume=WRITE_ROLE,
+        openai_api_key=os.environ.get("OPENAI_API_KEY") or "sk-sandbox-scripted-model-only",
+        openai_base_url=os.environ.get("OPENAI_BASE_URL") or None,
     )

@@ -3,7 +3,7 @@
 The templates come from ``github_shapes.json`` (extracted from ``@octokit/webhooks-examples``
 and ``@octokit/openapi``), so a payload carries the same keys GitHub sends rather than the
 few a test author remembers. The shared helpers here (``shape``, ``fill``, ``user_object``,
-``node_id``) are also what :mod:`devops_agent.sandbox.fake_github` builds its responses from,
+``node_id``) are also what :mod:`devops_agent_sandbox.github` builds its responses from,
 which keeps ids and URLs consistent between an event payload and the fake REST API.
 """
 
