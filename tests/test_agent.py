@@ -342,6 +342,64 @@ def test_a_planned_change_is_applied_by_the_normal_apply_path(tmp_path, estate, 
         apply(applier, result.data["plan_id"])
 
 
+def test_s3_reads_reach_the_model_as_data(ctx, aws_calls):
+    result, model = ask(
+        ctx,
+        "what is in acme-prod-assets and how is it set up?",
+        [
+            [call("transfer_to_s3")],
+            [
+                call("list_objects", bucket="acme-prod-assets", prefix="", limit=500),
+                call("describe_bucket", 1, bucket="s3://acme-prod-assets/"),
+            ],
+            [assistant_message("It holds three objects; versioning is off.")],
+        ],
+    )
+    assert result.status == "success", result.text
+    too_many, described = (json.loads(o) for o in tool_outputs(model))
+    assert (
+        too_many["error"]["code"] == "InvalidArguments" and "limit" in too_many["error"]["message"]
+    )
+    assert described["source"] == "AWS"
+    assert described["data"]["name"] == "acme-prod-assets"
+    assert {"versioning", "encryption", "public_access_block", "logging_target"} <= set(
+        described["data"]
+    )
+    assert_only_reads(aws_calls)
+
+
+def test_a_bucket_deletion_is_only_proposed(ctx, estate, aws_calls):
+    from devops_agent.agent import tools
+    from devops_agent.aws import s3
+
+    result, model = ask(
+        ctx,
+        "delete the buckets acme-prod-assets and acme-prod-logs",
+        [
+            [call("transfer_to_s3")],
+            [
+                call("delete_bucket", 1, bucket="acme-prod-assets", delete_objects=False),
+                call("delete_bucket", 2, bucket="acme-prod-logs", delete_objects=False),
+            ],
+            [assistant_message("never reached")],
+        ],
+    )
+    assert result.status == "planned", result.text
+    assert model.remaining_steps == 1
+    # acme-prod-assets holds objects: the preview refused it back to the model, unplanned
+    (entry,) = result.data["plan"]["entries"]
+    assert entry["operation"] == "s3.delete_bucket"
+    assert entry["args"] == {"bucket": "acme-prod-logs", "delete_objects": False}
+    assert "Delete the empty bucket s3://acme-prod-logs" in entry["description"]
+    s3_call = model.calls[1]
+    assert [t.name for t in s3_call.tools] == [t.name for t in tools.for_specialist("s3")]
+    assert not [t.name for t in s3_call.tools if "download" in t.name]
+    assert_only_reads(aws_calls)
+    session = estate["session"]
+    assert s3.bucket_owner_region(session, "acme-prod-logs") is not None
+    assert len(s3.list_objects(session, "acme-prod-assets")) == 3
+
+
 def test_mutating_tools_each_need_approval_and_their_bodies_never_change_anything(ctx, aws_calls):
     import asyncio
 

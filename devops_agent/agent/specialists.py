@@ -70,8 +70,13 @@ SPECIALISTS: tuple[Specialist, ...] = (
     ),
     Specialist(
         name="s3",
-        description="S3 buckets, their objects (keys, not contents) and bucket policies.",
-        focus="You answer questions about S3 buckets, object listings and bucket policies.",
+        description="S3 buckets, their objects (keys, not contents), bucket policies and "
+        "settings (versioning, encryption, public access, tags, lifecycle, logging); bucket, "
+        "upload, policy and setting changes.",
+        focus="You answer questions about S3 buckets, object listings, bucket policies and "
+        "bucket settings (describe_bucket reads every setting at once), and propose S3 "
+        "changes: create or delete a bucket, upload a workspace file, set or remove a bucket "
+        "policy, change a bucket setting.",
         tools=tools.for_specialist("s3"),
     ),
     Specialist(

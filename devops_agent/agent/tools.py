@@ -501,53 +501,6 @@ def change_instance_state(
     raise PlanOnly("change_instance_state only proposes; it never changes anything.")
 
 
-# --------------------------------------------------------------------------- S3
-
-
-@_tool()
-def list_buckets(ctx: RunContextWrapper[DevOpsContext]) -> str:
-    """List every S3 bucket of the account with its region and creation date."""
-    from devops_agent.aws import s3
-
-    run = ctx.context
-    return as_data(run, s3.list_buckets(run.session()))
-
-
-@_tool()
-def list_objects(
-    ctx: RunContextWrapper[DevOpsContext], bucket: str, prefix: str = "", limit: int = 100
-) -> str:
-    """List objects (key, size in bytes, last modified, storage class) in a bucket.
-
-    Returns keys only, never object contents. Exactly `limit` results means there may
-    be more.
-
-    Args:
-        bucket: the bucket name.
-        prefix: only keys starting with this; empty for all keys.
-        limit: most objects to return, 1 to 200.
-    """
-    from devops_agent.aws import s3
-
-    run = ctx.context
-    limit = max(1, min(limit, 200))
-    return as_data(run, s3.list_objects(run.session(), bucket, prefix=prefix, limit=limit))
-
-
-@_tool()
-def get_bucket_policy(ctx: RunContextWrapper[DevOpsContext], bucket: str) -> str:
-    """The bucket policy of one bucket as JSON text, or null when it has none.
-
-    A statement with "Principal": "*" and no restricting Condition makes the bucket
-    public for its actions.
-
-    Args:
-        bucket: the bucket name.
-    """
-    from devops_agent.aws import s3
-
-    run = ctx.context
-    return as_data(run, {"bucket": bucket, "policy": s3.get_bucket_policy(run.session(), bucket)})
 
 
 # --------------------------------------------------------------------------- IAM
@@ -872,7 +825,7 @@ _LEGACY_EC2: tuple[FunctionTool, ...] = (
     change_instance_state,
 )
 _LEGACY_VPC: tuple[FunctionTool, ...] = (list_security_groups,)
-_LEGACY_S3: tuple[FunctionTool, ...] = (list_buckets, list_objects, get_bucket_policy)
+_LEGACY_S3: tuple[FunctionTool, ...] = ()
 _LEGACY_IAM: tuple[FunctionTool, ...] = (list_users, list_roles, list_policies)
 _LEGACY_GITHUB: tuple[FunctionTool, ...] = (
     list_workflows,

@@ -19,7 +19,6 @@ its hash. Executors upper-case them again.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from devops_agent.errors import DevOpsError, ServiceError
@@ -39,11 +38,6 @@ def _str(args: dict[str, Any], name: str) -> str:
 def _opt(args: dict[str, Any], name: str) -> str | None:
     value = args.get(name)
     return None if value in (None, "") else str(value)
-
-
-def _workspace(writers: Writers) -> Path:
-    """The apply run's workspace, where planned uploads are read."""
-    return Path(writers.workspace)
 
 
 # --------------------------------------------------------------------------- EC2
@@ -163,106 +157,6 @@ def _undo(undo: Any, cause: DevOpsError) -> None:
             f"({again.message}); delete it by hand.",
             code=getattr(cause, "code", ""),
         ) from cause
-
-
-# --------------------------------------------------------------------------- S3
-
-
-def _create_bucket(writers: Writers, args: dict[str, Any]) -> str:
-    from devops_agent.aws import s3
-
-    return s3.create_bucket(writers.aws(), _str(args, "bucket"), _str(args, "region")).message
-
-
-def _delete_bucket(writers: Writers, args: dict[str, Any]) -> str:
-    from devops_agent.aws import s3
-
-    return s3.delete_bucket(
-        writers.aws(), _str(args, "bucket"), delete_objects=bool(args.get("delete_objects"))
-    ).message
-
-
-def _upload(writers: Writers, args: dict[str, Any]) -> str:
-    from devops_agent.aws import s3
-    from devops_agent.aws.workspace_files import LocalFile, open_verified
-
-    planned = LocalFile.model_validate(args["file"])
-    with open_verified(_workspace(writers), planned) as body:
-        return s3.upload_object(
-            writers.aws(),
-            _str(args, "bucket"),
-            _str(args, "key"),
-            body,
-            size=planned.size,
-            overwrite=bool(args.get("overwrite")),
-            content_type=_opt(args, "content_type"),
-        ).message
-
-
-def _put_bucket_policy(writers: Writers, args: dict[str, Any]) -> str:
-    from devops_agent.aws import s3
-
-    return s3.put_bucket_policy(writers.aws(), _str(args, "bucket"), _str(args, "policy")).message
-
-
-def _delete_bucket_policy(writers: Writers, args: dict[str, Any]) -> str:
-    from devops_agent.aws import s3
-
-    return s3.delete_bucket_policy(writers.aws(), _str(args, "bucket")).message
-
-
-def _put_versioning(writers: Writers, args: dict[str, Any]) -> str:
-    from devops_agent.aws import s3
-
-    return s3.put_versioning(writers.aws(), _str(args, "bucket"), bool(args["enabled"])).message
-
-
-def _put_encryption(writers: Writers, args: dict[str, Any]) -> str:
-    from devops_agent.aws import s3
-
-    return s3.put_encryption(
-        writers.aws(), _str(args, "bucket"), _str(args, "algorithm"), _opt(args, "kms_key")
-    ).message
-
-
-def _delete_encryption(writers: Writers, args: dict[str, Any]) -> str:
-    from devops_agent.aws import s3
-
-    return s3.delete_encryption(writers.aws(), _str(args, "bucket")).message
-
-
-def _put_public_access_block(writers: Writers, args: dict[str, Any]) -> str:
-    from devops_agent.aws import s3
-
-    return s3.put_public_access_block(writers.aws(), _str(args, "bucket")).message
-
-
-def _delete_public_access_block(writers: Writers, args: dict[str, Any]) -> str:
-    from devops_agent.aws import s3
-
-    return s3.delete_public_access_block(writers.aws(), _str(args, "bucket")).message
-
-
-def _put_tags(writers: Writers, args: dict[str, Any]) -> str:
-    from devops_agent.aws import s3
-
-    tags = {str(k): str(v) for k, v in dict(args.get("tags", {})).items()}
-    return s3.put_tags(writers.aws(), _str(args, "bucket"), tags).message
-
-
-def _put_lifecycle(writers: Writers, args: dict[str, Any]) -> str:
-    from devops_agent.aws import s3
-
-    rules = cast(list[dict[str, Any]], list(args.get("rules", [])))
-    return s3.put_lifecycle(writers.aws(), _str(args, "bucket"), rules).message
-
-
-def _put_logging(writers: Writers, args: dict[str, Any]) -> str:
-    from devops_agent.aws import s3
-
-    return s3.put_logging(
-        writers.aws(), _str(args, "bucket"), _opt(args, "target"), str(args.get("prefix") or "")
-    ).message
 
 
 # --------------------------------------------------------------------------- IAM
@@ -439,20 +333,6 @@ AWS_OPERATIONS: dict[str, Operation] = {
     "ec2.create_key_pair": Operation(_create_key_pair),
     "ec2.import_key_pair": Operation(_import_key_pair),
     "ec2.delete_key_pair": Operation(_delete_key_pair),
-    # S3
-    "s3.create_bucket": Operation(_create_bucket),
-    "s3.delete_bucket": Operation(_delete_bucket),
-    "s3.upload": Operation(_upload),
-    "s3.put_bucket_policy": Operation(_put_bucket_policy),
-    "s3.delete_bucket_policy": Operation(_delete_bucket_policy),
-    "s3.put_versioning": Operation(_put_versioning),
-    "s3.put_encryption": Operation(_put_encryption),
-    "s3.delete_encryption": Operation(_delete_encryption),
-    "s3.put_public_access_block": Operation(_put_public_access_block),
-    "s3.delete_public_access_block": Operation(_delete_public_access_block),
-    "s3.put_tags": Operation(_put_tags),
-    "s3.put_lifecycle": Operation(_put_lifecycle),
-    "s3.put_logging": Operation(_put_logging),
     # IAM
     "iam.create_user": Operation(_create_user),
     "iam.delete_user": Operation(_delete_user),

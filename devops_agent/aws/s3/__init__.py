@@ -1,0 +1,34 @@
+"""S3: buckets, objects, bucket policies and bucket settings — reads, writes and their
+declarations.
+
+One module per kind of thing: :mod:`~devops_agent.aws.s3.buckets` (list, create,
+delete, and what every bucket operation shares), :mod:`~devops_agent.aws.s3.objects`
+(keys, uploads, downloads), :mod:`~devops_agent.aws.s3.policy`,
+:mod:`~devops_agent.aws.s3.protection` (versioning, default encryption, public access
+block) and :mod:`~devops_agent.aws.s3.settings` (tags, lifecycle, access logging, and
+every setting at once). This package re-exports their public names, so
+``from devops_agent.aws import s3`` then ``s3.list_buckets(...)`` keeps working, and
+joins their operations in the order ``help`` lists them.
+"""
+
+from __future__ import annotations
+
+from devops_agent.aws.s3 import buckets, objects, policy, protection, settings
+from devops_agent.aws.s3.buckets import *  # noqa: F403
+from devops_agent.aws.s3.objects import *  # noqa: F403
+from devops_agent.aws.s3.policy import *  # noqa: F403
+from devops_agent.aws.s3.protection import *  # noqa: F403
+from devops_agent.aws.s3.settings import *  # noqa: F403
+
+OPERATIONS = (
+    buckets.LIST,
+    objects.LIST,
+    settings.DESCRIBE,
+    buckets.CREATE,
+    buckets.DELETE,
+    objects.UPLOAD,
+    objects.DOWNLOAD,
+    *policy.OPERATIONS,
+    *protection.OPERATIONS,
+    *(op for op in settings.OPERATIONS if op is not settings.DESCRIBE),
+)

@@ -1,0 +1,492 @@
+"""What protects a bucket's data: versioning, default encryption, the public access block.
+
+Each setting has a read (``s3 versioning BUCKET``) and a write sharing its words
+(``s3 versioning BUCKET on``). The write's preview reads the setting first and
+answers "already so" instead of planning a change that changes nothing; every
+state S3 can report is one the preview knows: versioning ``Enabled``,
+``Suspended`` or never set; encryption unset, SSE-S3 or SSE-KMS (with or without
+a key); a public access block absent, partly on or all on.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
+
+from pydantic import BeforeValidator, model_validator
+
+from devops_agent.aws import AwsModel, client
+from devops_agent.aws.s3.buckets import (
+    VIA_DESCRIBE,
+    BucketArgs,
+    bucket_arn,
+    bucket_name,
+    existing_bucket,
+    optional_setting,
+)
+from devops_agent.aws.writes import Change, write_errors
+from devops_agent.errors import BadInput
+from devops_agent.operation import (
+    Command,
+    Lower,
+    Positional,
+    Proposal,
+    Read,
+    Reader,
+    Switch,
+    Unchanged,
+    Write,
+    Writers,
+)
+from devops_agent.report import Result, Table
+
+if TYPE_CHECKING:
+    import boto3
+
+__all__ = [
+    "PUBLIC_ACCESS_BLOCK",
+    "Encryption",
+    "PublicAccess",
+    "Versioning",
+    "delete_encryption",
+    "delete_public_access_block",
+    "get_encryption",
+    "get_public_access_block",
+    "get_versioning",
+    "put_encryption",
+    "put_public_access_block",
+    "put_versioning",
+]
+
+#: The four public access block switches, all on for "block".
+PUBLIC_ACCESS_BLOCK = (
+    "BlockPublicAcls",
+    "IgnorePublicAcls",
+    "BlockPublicPolicy",
+    "RestrictPublicBuckets",
+)
+#: Encryption algorithms as people read them.
+_SHOWN = {"AES256": "SSE-S3", "aws:kms": "SSE-KMS"}
+
+
+class Versioning(AwsModel):
+    """A bucket's versioning status."""
+
+    bucket: str
+    versioning: str
+    """``Enabled``, ``Suspended`` or ``Disabled`` (never turned on)."""
+
+
+class Encryption(AwsModel):
+    """A bucket's default encryption."""
+
+    bucket: str
+    algorithm: str | None
+    """``AES256`` (SSE-S3), ``aws:kms`` or ``aws:kms:dsse``; ``None`` when unset."""
+    kms_key: str | None
+    """The KMS key of SSE-KMS; ``None`` for the AWS managed ``aws/s3`` key."""
+
+
+class PublicAccess(AwsModel):
+    """A bucket's public access block."""
+
+    bucket: str
+    public_access_block: dict[str, bool] | None
+    """The four switches; ``None`` when the bucket has no block of its own."""
+
+
+# --------------------------------------------------------------------------- reads
+
+
+def get_versioning(session: boto3.Session, bucket: str) -> str:
+    """``Enabled``, ``Suspended`` or ``Disabled`` (never turned on)."""
+    name = bucket_name(bucket)
+    answer = optional_setting(session, "get_bucket_versioning", "s3:GetBucketVersioning", name)
+    return str((answer or {}).get("Status") or "Disabled")
+
+
+def get_encryption(session: boto3.Session, bucket: str) -> tuple[str | None, str | None]:
+    """Default encryption algorithm and KMS key, ``(None, None)`` when unset."""
+    name = bucket_name(bucket)
+    answer = optional_setting(
+        session, "get_bucket_encryption", "s3:GetEncryptionConfiguration", name
+    )
+    rules = ((answer or {}).get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
+    default = (rules[0].get("ApplyServerSideEncryptionByDefault") or {}) if rules else {}
+    return default.get("SSEAlgorithm"), default.get("KMSMasterKeyID")
+
+
+def get_public_access_block(session: boto3.Session, bucket: str) -> dict[str, bool] | None:
+    """The bucket's public access block switches, ``None`` when it has none."""
+    name = bucket_name(bucket)
+    answer = optional_setting(
+        session, "get_public_access_block", "s3:GetBucketPublicAccessBlock", name
+    )
+    if answer is None:
+        return None
+    config = answer.get("PublicAccessBlockConfiguration") or {}
+    return {k: bool(config.get(k)) for k in PUBLIC_ACCESS_BLOCK}
+
+
+# --------------------------------------------------------------------------- writes
+# Only the apply path calls these, with the write role's session.
+
+
+def put_versioning(session: boto3.Session, bucket: str, enabled: bool) -> Change:
+    """Turn versioning on (``Enabled``) or off (``Suspended``: old versions stay)."""
+    name = bucket_name(bucket)
+    status = "Enabled" if enabled else "Suspended"
+    with write_errors("s3:PutBucketVersioning", resource=name):
+        cast(Any, client(session, "s3")).put_bucket_versioning(
+            Bucket=name, VersioningConfiguration={"Status": status}
+        )
+    return Change(
+        action="s3:PutBucketVersioning",
+        resource=name,
+        message=f"versioning of s3://{name} is {status}",
+    )
+
+
+def put_encryption(
+    session: boto3.Session, bucket: str, algorithm: str, kms_key: str | None = None
+) -> Change:
+    """Set default encryption: ``AES256`` (SSE-S3) or ``aws:kms`` (SSE-KMS, bucket key on)."""
+    name = bucket_name(bucket)
+    if algorithm not in ("AES256", "aws:kms"):
+        raise BadInput(f"'{algorithm}' is not an encryption setting; use sse-s3 or sse-kms.")
+    default: dict[str, Any] = {"SSEAlgorithm": algorithm}
+    if kms_key:
+        default["KMSMasterKeyID"] = kms_key
+    rule: dict[str, Any] = {"ApplyServerSideEncryptionByDefault": default}
+    if algorithm == "aws:kms":
+        rule["BucketKeyEnabled"] = True
+    with write_errors("s3:PutEncryptionConfiguration", resource=name):
+        cast(Any, client(session, "s3")).put_bucket_encryption(
+            Bucket=name,
+            ServerSideEncryptionConfiguration={"Rules": [rule]},
+        )
+    what = "SSE-S3" if algorithm == "AES256" else f"SSE-KMS ({kms_key or 'aws/s3 key'})"
+    return Change(
+        action="s3:PutEncryptionConfiguration",
+        resource=name,
+        message=f"s3://{name} encrypts new objects with {what}",
+    )
+
+
+def delete_encryption(session: boto3.Session, bucket: str) -> Change:
+    """Remove the bucket's default encryption setting (S3 then applies SSE-S3)."""
+    name = bucket_name(bucket)
+    with write_errors("s3:PutEncryptionConfiguration", resource=name):
+        client(session, "s3").delete_bucket_encryption(Bucket=name)
+    return Change(
+        action="s3:PutEncryptionConfiguration",
+        resource=name,
+        message=f"removed the default encryption setting of s3://{name}",
+    )
+
+
+def put_public_access_block(session: boto3.Session, bucket: str) -> Change:
+    """Turn on all four public access block switches of a bucket."""
+    name = bucket_name(bucket)
+    with write_errors("s3:PutBucketPublicAccessBlock", resource=name):
+        cast(Any, client(session, "s3")).put_public_access_block(
+            Bucket=name,
+            PublicAccessBlockConfiguration=dict.fromkeys(PUBLIC_ACCESS_BLOCK, True),
+        )
+    return Change(
+        action="s3:PutBucketPublicAccessBlock",
+        resource=name,
+        message=f"s3://{name} blocks all public access",
+    )
+
+
+def delete_public_access_block(session: boto3.Session, bucket: str) -> Change:
+    """Remove a bucket's public access block (account-level settings still apply)."""
+    name = bucket_name(bucket)
+    with write_errors("s3:PutBucketPublicAccessBlock", resource=name):
+        client(session, "s3").delete_public_access_block(Bucket=name)
+    return Change(
+        action="s3:PutBucketPublicAccessBlock",
+        resource=name,
+        message=f"removed the public access block of s3://{name}",
+    )
+
+
+# --------------------------------------------------------------------------- versioning
+
+
+def _read_versioning(reader: Reader, args: BucketArgs) -> Versioning:
+    existing_bucket(reader, args.bucket)
+    return Versioning(bucket=args.bucket, versioning=get_versioning(reader.session(), args.bucket))
+
+
+def _show_versioning(reader: Reader, args: BucketArgs, found: Versioning) -> Result:
+    return Result(
+        title=f"Versioning of s3://{found.bucket}: {found.versioning}",
+        data=found.model_dump(mode="json"),
+    )
+
+
+GET_VERSIONING = Read(
+    name="s3.get_versioning",
+    args=BucketArgs,
+    summary="A bucket's versioning.",
+    service="s3",
+    commands=(Command("s3 versioning BUCKET", "A bucket's versioning."),),
+    agent=VIA_DESCRIBE,
+    actions=("s3:ListBucket", "s3:GetBucketVersioning"),
+    read=_read_versioning,
+    render=_show_versioning,
+)
+
+
+class VersioningArgs(BucketArgs):
+    """Arguments of ``s3 versioning BUCKET on|off``."""
+
+    versioning: Annotated[Switch, Positional()]
+    """on enables versioning; off suspends it (the versions already kept stay)."""
+
+
+def _plan_versioning(reader: Reader, args: VersioningArgs) -> Proposal | Unchanged:
+    name = args.bucket
+    region = existing_bucket(reader, name)
+    current = get_versioning(reader.session(), name)
+    on = args.versioning == "on"
+    wanted = "Enabled" if on else "Suspended"
+    if current == wanted or (not on and current == "Disabled"):
+        return Unchanged(f"Versioning of s3://{name} is already {current}", {"bucket": name})
+    entry = SET_VERSIONING.entry(
+        args,
+        f"Turn versioning of s3://{name} "
+        + ("on" if on else "off (Suspended: existing versions stay)"),
+        [bucket_arn(name)],
+    )
+    return Proposal([entry], what=f"change versioning of s3://{name}", region=region)
+
+
+def _run_versioning(writers: Writers, args: VersioningArgs) -> str:
+    return put_versioning(writers.aws(), args.bucket, args.versioning == "on").message
+
+
+SET_VERSIONING = Write(
+    name="s3.put_versioning",
+    args=VersioningArgs,
+    summary="Plan to turn a bucket's versioning on or off (off suspends it).",
+    service="s3",
+    tool="set_bucket_versioning",
+    commands=(
+        Command(
+            "s3 versioning BUCKET on|off",
+            "Plan to turn a bucket's versioning on or off (off suspends it).",
+        ),
+    ),
+    guide="Turning it off suspends versioning: the versions already kept stay. A bucket "
+    "already in that state comes back as unchanged.",
+    reads=("s3:ListBucket", "s3:GetBucketVersioning"),
+    actions=("s3:PutBucketVersioning",),
+    arns=("arn:{partition}:s3:::{bucket}",),
+    plan=_plan_versioning,
+    run=_run_versioning,
+)
+
+
+# --------------------------------------------------------------------------- encryption
+
+
+def _read_encryption(reader: Reader, args: BucketArgs) -> Encryption:
+    existing_bucket(reader, args.bucket)
+    algorithm, key = get_encryption(reader.session(), args.bucket)
+    return Encryption(bucket=args.bucket, algorithm=algorithm, kms_key=key)
+
+
+def _show_encryption(reader: Reader, args: BucketArgs, found: Encryption) -> Result:
+    shown = _SHOWN.get(found.algorithm or "", found.algorithm)
+    return Result(
+        title=f"Default encryption of s3://{found.bucket}: {shown or 'not set'}"
+        + (f" ({found.kms_key})" if found.kms_key else ""),
+        data=found.model_dump(mode="json"),
+    )
+
+
+GET_ENCRYPTION = Read(
+    name="s3.get_encryption",
+    args=BucketArgs,
+    summary="A bucket's default encryption.",
+    service="s3",
+    commands=(Command("s3 encryption BUCKET", "A bucket's default encryption."),),
+    agent=VIA_DESCRIBE,
+    actions=("s3:ListBucket", "s3:GetEncryptionConfiguration"),
+    read=_read_encryption,
+    render=_show_encryption,
+)
+
+EncryptionSetting = Literal["sse-s3", "sse-kms", "off"]
+_ALIASES = {"aes256": "sse-s3", "kms": "sse-kms"}
+
+
+def _encryption_word(value: Any) -> Any:
+    if isinstance(value, str):
+        word = value.strip().lower()
+        return _ALIASES.get(word, word)
+    return value
+
+
+class EncryptionArgs(BucketArgs):
+    """Arguments of ``s3 encryption BUCKET sse-s3|sse-kms|off``."""
+
+    encryption: Annotated[EncryptionSetting, Positional(), BeforeValidator(_encryption_word)]
+    """sse-s3 (AES256), sse-kms (KMS, bucket key on) or off (remove the setting; S3 then
+    applies SSE-S3)."""
+    kms_key: str | None = None
+    """With sse-kms: the KMS key id, ARN or alias/name; null for the AWS managed aws/s3 key."""
+
+    @model_validator(mode="after")
+    def _key_with_kms(self) -> EncryptionArgs:
+        if self.kms_key is not None and not self.kms_key.strip():
+            raise BadInput("--kms-key needs a key id, ARN or alias.")
+        if self.kms_key and self.encryption != "sse-kms":
+            raise BadInput("--kms-key goes with sse-kms.")
+        return self
+
+
+def _plan_encryption(reader: Reader, args: EncryptionArgs) -> Proposal | Unchanged:
+    name = args.bucket
+    region = existing_bucket(reader, name)
+    algorithm, key = get_encryption(reader.session(), name)
+    if args.encryption == "off":
+        if algorithm is None:
+            return Unchanged(f"s3://{name} has no default encryption setting", {"bucket": name})
+        description = f"Remove the default encryption setting of s3://{name} (S3 then uses SSE-S3)"
+    else:
+        wanted = "AES256" if args.encryption == "sse-s3" else "aws:kms"
+        if (algorithm, key) == (wanted, args.kms_key):
+            return Unchanged(f"s3://{name} already uses {args.encryption}", {"bucket": name})
+        description = f"Encrypt new objects in s3://{name} with {args.encryption.upper()}" + (
+            f" (key {args.kms_key})" if args.kms_key else ""
+        )
+    entry = SET_ENCRYPTION.entry(args, description, [bucket_arn(name)])
+    return Proposal([entry], what=f"change default encryption of s3://{name}", region=region)
+
+
+def _run_encryption(writers: Writers, args: EncryptionArgs) -> str:
+    if args.encryption == "off":
+        return delete_encryption(writers.aws(), args.bucket).message
+    algorithm = "AES256" if args.encryption == "sse-s3" else "aws:kms"
+    return put_encryption(writers.aws(), args.bucket, algorithm, args.kms_key).message
+
+
+SET_ENCRYPTION = Write(
+    name="s3.set_encryption",
+    args=EncryptionArgs,
+    summary="Plan to change a bucket's default encryption.",
+    service="s3",
+    tool="set_bucket_encryption",
+    commands=(
+        Command(
+            "s3 encryption BUCKET sse-s3|sse-kms [--kms-key KEY]|off",
+            "Plan to change a bucket's default encryption.",
+        ),
+    ),
+    guide="It applies to objects written from then on; existing objects keep their "
+    "encryption. A bucket already set that way comes back as unchanged.",
+    reads=("s3:ListBucket", "s3:GetEncryptionConfiguration"),
+    actions=("s3:PutEncryptionConfiguration",),
+    arns=("arn:{partition}:s3:::{bucket}",),
+    plan=_plan_encryption,
+    run=_run_encryption,
+)
+
+
+# --------------------------------------------------------------------------- public access
+
+
+def _read_public_access(reader: Reader, args: BucketArgs) -> PublicAccess:
+    existing_bucket(reader, args.bucket)
+    block = get_public_access_block(reader.session(), args.bucket)
+    return PublicAccess(bucket=args.bucket, public_access_block=block)
+
+
+def _show_public_access(reader: Reader, args: BucketArgs, found: PublicAccess) -> Result:
+    current = found.public_access_block
+    rows = [[k, "on" if v else "off"] for k, v in (current or {}).items()]
+    state = "not set" if current is None else "all on" if all(current.values()) else "partly on"
+    return Result(
+        title=f"Public access block of s3://{found.bucket}: {state}",
+        tables=[Table(columns=["Setting", "Value"], rows=rows, empty="No bucket-level block.")],
+        data=found.model_dump(mode="json"),
+    )
+
+
+GET_PUBLIC_ACCESS = Read(
+    name="s3.get_public_access_block",
+    args=BucketArgs,
+    summary="A bucket's public access block.",
+    service="s3",
+    commands=(Command("s3 public-access BUCKET", "A bucket's public access block."),),
+    agent=VIA_DESCRIBE,
+    actions=("s3:ListBucket", "s3:GetBucketPublicAccessBlock"),
+    read=_read_public_access,
+    render=_show_public_access,
+)
+
+
+class PublicAccessArgs(BucketArgs):
+    """Arguments of ``s3 public-access BUCKET block|unblock``."""
+
+    access: Annotated[Literal["block", "unblock"], Positional(), Lower]
+    """block turns on all four switches; unblock removes the bucket's own block (the
+    account-level settings still apply)."""
+
+
+def _plan_public_access(reader: Reader, args: PublicAccessArgs) -> Proposal | Unchanged:
+    name = args.bucket
+    region = existing_bucket(reader, name)
+    current = get_public_access_block(reader.session(), name)
+    if args.access == "block":
+        if current is not None and all(current.values()):
+            return Unchanged(f"s3://{name} already blocks all public access", {"bucket": name})
+        description = f"Block all public access to s3://{name} (all four settings on)"
+    else:
+        if current is None:
+            return Unchanged(f"s3://{name} has no bucket-level block", {"bucket": name})
+        description = (
+            f"Remove the public access block of s3://{name} (account-level settings still apply)"
+        )
+    entry = SET_PUBLIC_ACCESS.entry(args, description, [bucket_arn(name)])
+    return Proposal([entry], what=f"change public access of s3://{name}", region=region)
+
+
+def _run_public_access(writers: Writers, args: PublicAccessArgs) -> str:
+    if args.access == "block":
+        return put_public_access_block(writers.aws(), args.bucket).message
+    return delete_public_access_block(writers.aws(), args.bucket).message
+
+
+SET_PUBLIC_ACCESS = Write(
+    name="s3.set_public_access",
+    args=PublicAccessArgs,
+    summary="Plan to block or unblock public access to a bucket.",
+    service="s3",
+    tool="set_bucket_public_access",
+    commands=(
+        Command(
+            "s3 public-access BUCKET block|unblock",
+            "Plan to block or unblock public access to a bucket.",
+        ),
+    ),
+    guide="block turns on all four switches (a partial block becomes a full one); unblock "
+    "removes the bucket's own block. A bucket already in that state comes back as unchanged.",
+    reads=("s3:ListBucket", "s3:GetBucketPublicAccessBlock"),
+    actions=("s3:PutBucketPublicAccessBlock",),
+    arns=("arn:{partition}:s3:::{bucket}",),
+    plan=_plan_public_access,
+    run=_run_public_access,
+)
+
+OPERATIONS = (
+    GET_VERSIONING,
+    SET_VERSIONING,
+    GET_ENCRYPTION,
+    SET_ENCRYPTION,
+    GET_PUBLIC_ACCESS,
+    SET_PUBLIC_ACCESS,
+)
