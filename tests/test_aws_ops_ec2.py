@@ -76,7 +76,7 @@ def test_create_is_planned_then_launched_with_imdsv2(
     assert _instances(moto_account) == before
     (entry,) = entries
     assert entry.operation == "ec2.run_instances"
-    assert entry.args["imds_v2_required"] is True
+    assert entry.args["allow_imdsv1"] is False  # IMDSv2 required
     assert entry.args["tags"] == {"Name": "web-9", "team": "web", "env": "prod"}
     (line,) = moto_account.apply(entries)
     assert line.startswith("launched i-")
