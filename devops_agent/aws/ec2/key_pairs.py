@@ -384,10 +384,10 @@ class ImportKeyPairArgs(InRegion):
 
 def _plan_import(reader: Reader, args: ImportKeyPairArgs) -> Proposal:
     region = one_region(reader, args.region, "`ec2 keypairs import`")
-    given = args.public_key.strip()
-    if args.public_key_hex:
-        material, source = bytes.fromhex(args.public_key_hex).decode("utf-8"), "the plan"
-    elif " " in given:  # the key itself, quoted or not
+    given = args.public_key.strip()  # a public_key_hex given here is ignored: it is ours
+    if not given:
+        raise BadInput("Give the public key as one file path, or quote the key itself.")
+    if " " in given:  # the key itself, quoted or not
         material, source = given, "the command"
     else:
         material, source = read_document(reader.workspace, given, limit=16 * 1024), given
