@@ -255,15 +255,16 @@ def _tag_pairs(value: Any) -> Any:
     """``[{"key": k, "value": v}, ...]`` (how a tool call gives tags) as a dict."""
     if not isinstance(value, list):
         return value
-    pairs: dict[str, str] = {}
-    for item in value:
-        if not isinstance(item, Mapping) or set(item) != {"key", "value"}:
-            raise BadInput('Give tags as a list of {"key": ..., "value": ...} objects.')
-        pairs[str(item["key"])] = str(item["value"])
-    return pairs
+    tags: dict[str, str] = {}
+    for pair in value:
+        if not isinstance(pair, dict) or not isinstance(pair.get("key"), str):
+            raise BadInput('Give tags as {"key": ..., "value": ...} pairs.')
+        tags[pair["key"]] = str(pair.get("value") or "")
+    return tags
 
 
-_TAG_PAIRS_SCHEMA: dict[str, Any] = {
+#: A tool's JSON schema for tags: a list of pairs, since a strict schema has no open maps.
+_TAG_PAIRS = {
     "type": "array",
     "items": {
         "type": "object",
@@ -278,10 +279,10 @@ Tags = Annotated[
     Pairs(option="--tag"),
     BeforeValidator(_tag_pairs),
     AfterValidator(lambda tags: tag_map(tags)),
-    WithJsonSchema(_TAG_PAIRS_SCHEMA, mode="validation"),
+    WithJsonSchema(_TAG_PAIRS),
     Field(default_factory=dict),
 ]
 """Tags typed as ``KEY=VALUE`` words or ``--tag K=V,...``, checked for AWS's rules.
 
-A tool call gives them as a list of ``{"key", "value"}`` objects (a strict tool schema
-has no free-form objects); a plan entry records them as a plain object."""
+A tool gives them as ``[{"key": k, "value": v}]`` (its JSON schema says so: strict
+tool schemas allow no open maps); plans record them as a plain map."""
