@@ -189,6 +189,30 @@ def test_sg_delete_refuses_default_and_used_groups(
     assert "still in use" in moto_account.refused(f"ec2 sg delete {net['web']}").title
 
 
+def test_sg_delete_refuses_a_group_another_groups_rule_names(
+    moto_account: Account, net: dict[str, str]
+) -> None:
+    c = moto_account.client("ec2")
+    named = c.create_security_group(GroupName="named", Description="n", VpcId=net["vpc"])
+    naming = c.create_security_group(GroupName="naming", Description="n", VpcId=net["vpc"])
+    c.authorize_security_group_ingress(
+        GroupId=naming["GroupId"],
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 80,
+                "ToPort": 80,
+                "UserIdGroupPairs": [{"GroupId": named["GroupId"]}],
+            }
+        ],
+    )
+    result = moto_account.refused(f"ec2 sg delete {named['GroupId']}")
+    assert "still in use" in result.title and f"rules of {naming['GroupId']}" in result.title
+    details = moto_account.run(f"ec2 sg describe {named['GroupId']}")
+    assert details.data["use"]["referenced_by"] == [naming["GroupId"]]
+    assert f"Named in the rules of {naming['GroupId']}" in details.text
+
+
 def test_sg_authorize_and_revoke(moto_account: Account, net: dict[str, str]) -> None:
     group = moto_account.client("ec2").create_security_group(
         GroupName="rules", Description="rules", VpcId=net["vpc"]

@@ -43,7 +43,7 @@ PROTOCOLS = {
 
 
 class RuleSpec(AwsModel):
-    """One security group rule to add or remove, as a plan records it."""
+    """One security group rule as EC2 takes it, built from :class:`RuleArgs`."""
 
     protocol: str
     """EC2's IpProtocol: ``tcp``, ``udp``, ``icmp``, ``icmpv6`` or ``-1`` (all)."""
