@@ -267,6 +267,39 @@ def test_a_failed_call_reaches_the_model_as_code_and_sentence(ctx):
     assert result.status == "success"
 
 
+def test_ebs_questions_have_a_tool_now(ctx, estate, aws_calls):
+    import boto3
+
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    loose = ec2.create_volume(AvailabilityZone="us-east-1a", Size=30, VolumeType="gp3")
+    snapshot = ec2.create_snapshot(VolumeId=loose["VolumeId"], Description="before resize")
+    aws_calls.clear()  # from here on, only what the agent calls
+    try:
+        result, model = ask(
+            ctx,
+            "which EBS volumes are not attached to anything, and are they backed up?",
+            [
+                [call("transfer_to_ec2")],
+                [
+                    call("list_volumes", region=None, state="available"),
+                    call("list_snapshots", region=None, volume_id=loose["VolumeId"]),
+                ],
+                [assistant_message(f"{loose['VolumeId']} is unattached; it has one snapshot.")],
+            ],
+        )
+        assert {"DescribeVolumes", "DescribeSnapshots"} <= set(aws_calls)
+        assert_only_reads(aws_calls)
+    finally:
+        ec2.delete_snapshot(SnapshotId=snapshot["SnapshotId"])
+        ec2.delete_volume(VolumeId=loose["VolumeId"])
+    assert result.status == "success", result.text
+    volumes, snapshots = (json.loads(out) for out in tool_outputs(model))
+    assert [v["id"] for v in volumes["data"]] == [loose["VolumeId"]]
+    assert volumes["data"][0]["attached_to"] == [] and volumes["data"][0]["size_gib"] == 30
+    assert [s["id"] for s in snapshots["data"]] == [snapshot["SnapshotId"]]
+    assert snapshots["data"][0]["description"] == "before resize"
+
+
 # ------------------------------------------------------------------------- plans
 
 
@@ -301,6 +334,39 @@ def test_a_change_ends_as_a_plan_of_exactly_the_pending_calls(ctx, estate, aws_c
     )
     assert result.plan_block.startswith(f"<!-- devops-agent:plan {result.data['plan_id']}")
     assert "DescribeKeyPairs" in aws_calls
+    assert_only_reads(aws_calls)
+
+
+def test_closing_an_open_port_is_proposed_as_a_rule_change(ctx, estate, aws_calls):
+    ssh = estate["security_groups"]["legacy-ssh"]["id"]
+    rule = {
+        "region": None,
+        "group_id": ssh,
+        "port": "22",
+        "cidr": "0.0.0.0/0",
+        "source_group": None,
+        "prefix_list": None,
+        "protocol": "tcp",
+        "egress": False,
+        "description": "",
+    }
+    result, model = ask(
+        ctx,
+        "close SSH to the world on legacy-ssh",
+        [
+            [call("transfer_to_ec2")],
+            [call("describe_security_group", region=None, group_id=ssh)],
+            [call("change_security_group_rule", revoke=True, **rule)],
+            [assistant_message("never reached")],
+        ],
+    )
+    assert result.status == "planned", result.text
+    (details,) = tool_outputs(model)
+    assert json.loads(details)["data"]["security_group"]["name"] == "legacy-ssh"
+    (entry,) = result.data["plan"]["entries"]
+    assert entry["operation"] == "ec2.security_group_rule"
+    assert entry["args"] == {**rule, "region": "us-east-1", "revoke": True}
+    assert entry["description"] == f"Remove inbound tcp 22 0.0.0.0/0 on {ssh} (legacy-ssh)"
     assert_only_reads(aws_calls)
 
 

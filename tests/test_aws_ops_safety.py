@@ -81,7 +81,6 @@ def test_every_planned_operation_has_an_executor_and_every_executor_a_command() 
     source = (PACKAGE / "commands" / "aws.py").read_text(encoding="utf-8")
     planned = set(re.findall(r'"((?:ec2|s3|iam|vpc)\.[a-z_]+)"', source))
     planned |= {"iam.attach_policy", "iam.detach_policy"}  # f"iam.{verb}_policy"
-    planned |= {"ec2.instance_state"}  # built by aws.operations.instance_state_entry
     assert planned <= set(AWS_OPERATIONS), planned - set(AWS_OPERATIONS)
     assert set(AWS_OPERATIONS) <= planned, set(AWS_OPERATIONS) - planned
 

@@ -427,6 +427,44 @@ def test_access_denied_names_action_and_principal() -> None:
     assert err.value.code == "AccessDenied"
 
 
+@set_initial_no_auth_action_count(7)
+@mock_aws
+def test_a_snapshot_whose_permissions_cannot_be_read_is_not_called_private() -> None:
+    admin_ec2 = boto3.client("ec2", region_name="us-east-1")
+    volume = admin_ec2.create_volume(AvailabilityZone="us-east-1a", Size=1)["VolumeId"]
+    shared = admin_ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+    admin_ec2.modify_snapshot_attribute(
+        SnapshotId=shared,
+        Attribute="createVolumePermission",
+        OperationType="add",
+        GroupNames=["all"],
+    )
+    admin = boto3.client("iam", region_name="us-east-1")
+    admin.create_user(UserName="lister")
+    admin.put_user_policy(
+        UserName="lister",
+        PolicyName="list-only",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "ec2:DescribeSnapshots", "Resource": "*"}
+                ],
+            }
+        ),
+    )
+    key = admin.create_access_key(UserName="lister")["AccessKey"]
+    # the seven calls above were free; from here on moto enforces IAM policies
+    lister = boto3.Session(
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+        region_name="us-east-1",
+    )
+    (found,) = ec2.list_snapshots(lister, "us-east-1")
+    assert found.id == shared
+    assert found.public is None  # unknown, not "private"
+
+
 def test_no_credentials_says_how_to_configure(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:

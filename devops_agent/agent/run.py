@@ -567,9 +567,7 @@ def _proposal(
     )
     proposal = Proposal(entries, what=what[:150], region=regions[0] if regions else "")
     pending = Result(status="planned", command=command, title="The agent proposed changes")
-    return Reply(
-        pending, proposal, command=command, footer=footer, data=data, rejected=problems
-    )
+    return Reply(pending, proposal, command=command, footer=footer, data=data, rejected=problems)
 
 
 def converse(

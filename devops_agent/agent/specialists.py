@@ -53,10 +53,10 @@ request, with exact ids you looked up. Never say a change was made or approved.
 SPECIALISTS: tuple[Specialist, ...] = (
     Specialist(
         name="ec2",
-        description="EC2 instances (list, details, start/stop/reboot/terminate), their "
-        "security groups and key pairs.",
-        focus="You answer questions about EC2 instances, security groups and key pairs, and "
-        "propose instance state changes.",
+        description="EC2 instances (list, details, launch, start/stop/reboot/terminate), "
+        "security groups and their rules, key pairs, EBS volumes and snapshots.",
+        focus="You answer questions about EC2 instances, security groups, key pairs, EBS "
+        "volumes and snapshots, and propose changes to them.",
         tools=tools.for_specialist("ec2"),
     ),
     Specialist(

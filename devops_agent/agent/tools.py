@@ -315,17 +315,6 @@ class Mutation:
     """Validates the call's arguments (raising BadInput/ServiceError) and builds the entry."""
 
 
-def _instance_state_entry(ctx: DevOpsContext, args: dict[str, Any]) -> PlanEntry:
-    """The same checks as ``ec2 start|stop|reboot|terminate`` (one definition of each)."""
-    from devops_agent.aws.operations import instance_state_entry
-
-    ids = args.get("instance_ids")
-    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or len(ids) > 50:
-        raise BadInput("instance_ids must be a list of up to 50 instance ids.")
-    region = _one_region(ctx, args.get("region"))
-    return instance_state_entry(ctx.session(), region, ids, str(args.get("action", "")))
-
-
 def _github(ctx: DevOpsContext, repository: str | None) -> tuple[Github, str]:
     from devops_agent.gh.common import check_repository, require_github
 
@@ -348,7 +337,6 @@ def _workflow_dispatch_entry(ctx: DevOpsContext, args: dict[str, Any]) -> PlanEn
 
 #: Every mutating tool, by tool name; each has ``needs_approval=True`` and :func:`plan_check`.
 MUTATIONS: dict[str, Mutation] = {
-    "change_instance_state": Mutation("ec2.instance_state", _instance_state_entry),
     "run_workflow": Mutation("github.workflow_dispatch", _workflow_dispatch_entry),
 }
 
@@ -393,114 +381,6 @@ async def plan_check(data: ToolInputGuardrailData) -> ToolGuardrailFunctionOutpu
             error_payload(BadInput("The arguments are not valid JSON."), ctx.redactor)
         )
     return ToolGuardrailFunctionOutput.allow({"operation": entry.operation})
-
-
-# --------------------------------------------------------------------------- EC2
-
-
-@_tool()
-def list_instances(
-    ctx: RunContextWrapper[DevOpsContext], region: str | None = None, state: str | None = None
-) -> str:
-    """List EC2 instances with id, Name tag, state, type, zone, IPs, VPC, subnet, security
-    groups, key pair, instance profile, IMDSv2 setting and tags.
-
-    Use it for "what is running", "which instances…" questions. For a few known ids,
-    describe_instances is cheaper. At most 200 instances are returned.
-
-    Args:
-        region: region code such as eu-west-1, a comma list, or "all" for every configured
-            region; null for the default region.
-        state: only instances in this state: pending, running, shutting-down, terminated,
-            stopping or stopped; null for every state.
-    """
-    from devops_agent.aws import ec2
-
-    run = ctx.context
-    session = run.session()
-    found = _across(run, region, lambda r: ec2.list_instances(session, r, state=state))
-    return as_data(run, found)
-
-
-@_tool()
-def describe_instances(
-    ctx: RunContextWrapper[DevOpsContext], instance_ids: list[str], region: str | None = None
-) -> str:
-    """Full details of specific EC2 instances by id (i- followed by 8 or 17 hex digits).
-
-    Fails with InvalidInstanceID.NotFound when an id does not exist in that region.
-
-    Args:
-        instance_ids: the instance ids, at most 50.
-        region: the one region the instances live in; null for the default region.
-    """
-    from devops_agent.aws import ec2
-
-    run = ctx.context
-    if len(instance_ids) > 50:
-        raise BadInput("At most 50 instance ids per call.")
-    found = ec2.describe_instances(run.session(), _one_region(run, region), instance_ids)
-    return as_data(run, found)
-
-
-@_tool()
-def list_security_groups(
-    ctx: RunContextWrapper[DevOpsContext], region: str | None = None, vpc_id: str | None = None
-) -> str:
-    """List security groups with their inbound (ingress) and outbound (egress) rules.
-
-    Each rule gives protocol, ports and sources (CIDRs such as 0.0.0.0/0 or ::/0 mean
-    open to the whole internet; sg- ids are other groups). Use it for "what is open to
-    the world" questions.
-
-    Args:
-        region: region code, comma list, or "all"; null for the default region.
-        vpc_id: only groups of this VPC (vpc-...); null for every VPC.
-    """
-    from devops_agent.aws import ec2
-
-    run = ctx.context
-    session = run.session()
-    found = _across(run, region, lambda r: ec2.list_security_groups(session, r, vpc_id=vpc_id))
-    return as_data(run, found)
-
-
-@_tool()
-def list_key_pairs(ctx: RunContextWrapper[DevOpsContext], region: str | None = None) -> str:
-    """List EC2 key pairs (name, id, type, fingerprint, creation time). Never private keys.
-
-    Args:
-        region: region code, comma list, or "all"; null for the default region.
-    """
-    from devops_agent.aws import ec2
-
-    run = ctx.context
-    session = run.session()
-    return as_data(run, _across(run, region, lambda r: ec2.list_key_pairs(session, r)))
-
-
-@_tool(needs_approval=True, tool_input_guardrails=[plan_check])
-def change_instance_state(
-    ctx: RunContextWrapper[DevOpsContext],
-    action: Literal["start", "stop", "reboot", "terminate"],
-    instance_ids: list[str],
-    region: str | None = None,
-) -> str:
-    """Propose to start, stop, reboot or terminate EC2 instances. Changes nothing now.
-
-    The call adds this change to a plan that an authorized person must apply with
-    `/devops apply PLAN_ID`; the run ends after proposing. Use it only when the user
-    asked for this change in their request, with exact ids you looked up first. A
-    malformed or unknown id comes back as an error instead.
-
-    Args:
-        action: start, stop, reboot or terminate (terminate deletes the instance).
-        instance_ids: the instance ids (i-...), all in one region.
-        region: the region of the instances; null for the default region.
-    """
-    raise PlanOnly("change_instance_state only proposes; it never changes anything.")
-
-
 
 
 # --------------------------------------------------------------------------- IAM
@@ -817,14 +697,8 @@ def plan_entries(
     return entries, problems
 
 
-_LEGACY_EC2: tuple[FunctionTool, ...] = (
-    list_instances,
-    describe_instances,
-    list_security_groups,
-    list_key_pairs,
-    change_instance_state,
-)
-_LEGACY_VPC: tuple[FunctionTool, ...] = (list_security_groups,)
+_LEGACY_EC2: tuple[FunctionTool, ...] = ()
+_LEGACY_VPC: tuple[FunctionTool, ...] = ()
 _LEGACY_S3: tuple[FunctionTool, ...] = ()
 _LEGACY_IAM: tuple[FunctionTool, ...] = (list_users, list_roles, list_policies)
 _LEGACY_GITHUB: tuple[FunctionTool, ...] = (

@@ -25,10 +25,7 @@ from devops_agent.errors import DevOpsError, ServiceError
 from devops_agent.operations import Operation, Writers
 
 if TYPE_CHECKING:
-    import boto3
-
     from devops_agent.aws.iam import PrincipalKind
-    from devops_agent.plans import PlanEntry
 
 
 def _str(args: dict[str, Any], name: str) -> str:
@@ -38,113 +35,6 @@ def _str(args: dict[str, Any], name: str) -> str:
 def _opt(args: dict[str, Any], name: str) -> str | None:
     value = args.get(name)
     return None if value in (None, "") else str(value)
-
-
-# --------------------------------------------------------------------------- EC2
-
-
-def _instance_state(writers: Writers, args: dict[str, Any]) -> str:
-    from devops_agent.aws import ec2
-
-    changes = ec2.change_instance_state(
-        writers.aws(),
-        str(args["region"]),
-        [str(i) for i in args["instance_ids"]],
-        str(args["action"]),
-    )
-    if args["action"] == "reboot":
-        return f"rebooting {', '.join(c.id for c in changes)}"
-    return "; ".join(f"{c.id}: {c.previous} → {c.current}" for c in changes)
-
-
-def _run_instances(writers: Writers, args: dict[str, Any]) -> str:
-    from devops_agent.aws import ec2
-
-    changes = ec2.run_instances(
-        writers.aws(),
-        _str(args, "region"),
-        image_id=_str(args, "image_id"),
-        instance_type=_str(args, "instance_type"),
-        subnet_id=_opt(args, "subnet_id"),
-        security_group_ids=[str(g) for g in args.get("security_group_ids", [])],
-        key_name=_opt(args, "key_name"),
-        tags={str(k): str(v) for k, v in dict(args.get("tags", {})).items()},
-        count=int(args.get("count", 1)),
-        imds_v2_required=bool(args.get("imds_v2_required", True)),
-        client_token=_opt(args, "client_token"),
-    )
-    return "; ".join(c.message for c in changes)
-
-
-def _create_security_group(writers: Writers, args: dict[str, Any]) -> str:
-    from devops_agent.aws import ec2
-
-    return ec2.create_security_group(
-        writers.aws(),
-        _str(args, "region"),
-        _str(args, "name"),
-        _str(args, "description"),
-        _str(args, "vpc_id"),
-        tags={str(k): str(v) for k, v in dict(args.get("tags", {})).items()},
-    ).message
-
-
-def _delete_security_group(writers: Writers, args: dict[str, Any]) -> str:
-    from devops_agent.aws import ec2
-
-    return ec2.delete_security_group(
-        writers.aws(), _str(args, "region"), _str(args, "group_id")
-    ).message
-
-
-def _security_group_rule(writers: Writers, args: dict[str, Any]) -> str:
-    from devops_agent.aws import ec2
-
-    return ec2.change_security_group_rule(
-        writers.aws(),
-        _str(args, "region"),
-        _str(args, "group_id"),
-        ec2.RuleSpec.model_validate(args["rule"]),
-        egress=bool(args.get("egress")),
-        revoke=bool(args.get("revoke")),
-    ).message
-
-
-def _create_key_pair(writers: Writers, args: dict[str, Any]) -> str:
-    from devops_agent.aws import ec2
-    from devops_agent.gh.secrets import check_writable, secret_name, write_secret
-
-    repository = _str(args, "repository")
-    name = secret_name(_str(args, "secret"))
-    region = _str(args, "region")
-    check_writable(writers.github, repository)
-    new = ec2.create_key_pair(
-        writers.aws(), region, _str(args, "name"), key_type=_str(args, "key_type")
-    )
-    try:
-        write_secret(writers.github, repository, name, new.private_key.get_secret_value())
-    except DevOpsError as exc:
-        _undo(lambda: ec2.delete_key_pair(writers.aws(), region, _str(args, "name")), exc)
-        raise
-    return (
-        f"{new.change.message}; its private key is stored only in the Actions secret "
-        f"{name} of {repository}"
-    )
-
-
-def _import_key_pair(writers: Writers, args: dict[str, Any]) -> str:
-    from devops_agent.aws import ec2
-
-    material = bytes.fromhex(_str(args, "public_key_hex")).decode("utf-8")
-    return ec2.import_key_pair(
-        writers.aws(), _str(args, "region"), _str(args, "name"), material
-    ).message
-
-
-def _delete_key_pair(writers: Writers, args: dict[str, Any]) -> str:
-    from devops_agent.aws import ec2
-
-    return ec2.delete_key_pair(writers.aws(), _str(args, "region"), _str(args, "name")).message
 
 
 def _undo(undo: Any, cause: DevOpsError) -> None:
@@ -324,15 +214,6 @@ def _delete_access_key(writers: Writers, args: dict[str, Any]) -> str:
 
 
 AWS_OPERATIONS: dict[str, Operation] = {
-    # EC2
-    "ec2.instance_state": Operation(_instance_state),
-    "ec2.run_instances": Operation(_run_instances),
-    "ec2.create_security_group": Operation(_create_security_group),
-    "ec2.delete_security_group": Operation(_delete_security_group),
-    "ec2.security_group_rule": Operation(_security_group_rule),
-    "ec2.create_key_pair": Operation(_create_key_pair),
-    "ec2.import_key_pair": Operation(_import_key_pair),
-    "ec2.delete_key_pair": Operation(_delete_key_pair),
     # IAM
     "iam.create_user": Operation(_create_user),
     "iam.delete_user": Operation(_delete_user),
@@ -351,27 +232,3 @@ AWS_OPERATIONS: dict[str, Operation] = {
     "iam.update_access_key": Operation(_update_access_key),
     "iam.delete_access_key": Operation(_delete_access_key),
 }
-
-
-def instance_state_entry(
-    session: boto3.Session, region: str, ids: list[str], action: str
-) -> PlanEntry:
-    """Plan ``ec2 start|stop|reboot|terminate``: checks the action and that the ids exist.
-
-    The one definition behind the command and the agent's ``change_instance_state`` tool.
-    """
-    from devops_agent.aws import ec2
-    from devops_agent.errors import BadInput
-    from devops_agent.plans import PlanEntry
-
-    if action not in ec2.STATE_ACTIONS:
-        raise BadInput(f"'{action}' is not an instance action ({', '.join(ec2.STATE_ACTIONS)}).")
-    instances = ec2.describe_instances(session, region, ids)
-    names = ", ".join(f"{i.id} ({i.name})" if i.name else i.id for i in instances)
-    count = f"{len(instances)} instance" + ("s" if len(instances) != 1 else "")
-    return PlanEntry(
-        operation="ec2.instance_state",
-        args={"action": action, "region": region, "instance_ids": [i.id for i in instances]},
-        description=f"{action.capitalize()} {count} in {region}: {names}",
-        resources=[i.id for i in instances],
-    )

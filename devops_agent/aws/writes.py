@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Annotated, Any
 
@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from devops_agent.aws import _ACCESS_DENIED, AwsModel, aws_errors
-from devops_agent.errors import BadInput, ServiceError
+from devops_agent.errors import BadInput, DevOpsError, ServiceError
 from devops_agent.operation import Pairs
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "cidr_block",
     "ec2_call",
     "resource_id",
+    "roll_back",
     "tag_list",
     "tag_map",
     "write_errors",
@@ -79,6 +80,26 @@ def write_errors(
             "aws-write-role-to-assume input), and check that no SCP, permissions boundary "
             "or resource policy denies it.",
         ) from exc
+
+
+def roll_back(undo: Callable[[], object], cause: DevOpsError) -> None:
+    """Undo a half-done write after ``cause`` stopped it; say so if even that fails.
+
+    For a credential AWS shows once (a key pair's private key, an access key's secret)
+    that could not be stored where it belongs: deleting it again leaves no credential
+    that nobody holds. The caller re-raises ``cause`` afterwards.
+
+    Raises:
+        ServiceError: the undo failed too; the message says to delete it by hand.
+    """
+    try:
+        undo()
+    except DevOpsError as again:
+        raise ServiceError(
+            f"{cause.message} The new credential could not be deleted again either "
+            f"({again.message}); delete it by hand.",
+            code=getattr(cause, "code", ""),
+        ) from cause
 
 
 def ec2_call(

@@ -1,9 +1,11 @@
-"""EC2: instances and AMIs, security groups, key pairs — reads, writes and their declarations.
+"""EC2: instances and AMIs, security groups and their rules, key pairs, EBS volumes and
+snapshots — reads, writes and their declarations.
 
 One module per kind of resource; each holds its models, its API calls and the
 operations (:mod:`devops_agent.operation`) declared beside them. This package
 re-exports the public names, so ``from devops_agent.aws import ec2`` then
-``ec2.list_instances(...)`` keeps working.
+``ec2.list_instances(...)`` keeps working, and joins their ``OPERATIONS`` in the
+order ``help`` lists them.
 """
 
 from __future__ import annotations
@@ -12,7 +14,11 @@ from devops_agent.aws.ec2.instances import *  # noqa: F403
 from devops_agent.aws.ec2.instances import OPERATIONS as _INSTANCES
 from devops_agent.aws.ec2.key_pairs import *  # noqa: F403
 from devops_agent.aws.ec2.key_pairs import OPERATIONS as _KEY_PAIRS
+from devops_agent.aws.ec2.security_group_rules import *  # noqa: F403
+from devops_agent.aws.ec2.security_group_rules import OPERATIONS as _RULES
 from devops_agent.aws.ec2.security_groups import *  # noqa: F403
 from devops_agent.aws.ec2.security_groups import OPERATIONS as _SECURITY_GROUPS
+from devops_agent.aws.ec2.volumes import *  # noqa: F403
+from devops_agent.aws.ec2.volumes import OPERATIONS as _VOLUMES
 
-OPERATIONS = (*_INSTANCES, *_SECURITY_GROUPS, *_KEY_PAIRS)
+OPERATIONS = (*_INSTANCES, *_SECURITY_GROUPS, *_RULES, *_KEY_PAIRS, *_VOLUMES)

@@ -8,6 +8,7 @@ region, then name, then id. Failures raise :class:`~devops_agent.errors.ServiceE
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -22,17 +23,23 @@ from devops_agent.aws import (
     aws_errors,
     check_region,
     client,
+    named,
     one_region,
     pages,
     regions_for,
     tags_of,
     utc,
+    vpc,
 )
-from devops_agent.aws.writes import Change
+from devops_agent.aws.ec2.key_pairs import find_key_pair, key_pair_name
+from devops_agent.aws.ec2.security_groups import describe_security_group
+from devops_agent.aws.writes import Change, Tags, ec2_call, resource_id, tag_list, tag_map
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
     Command,
+    Hidden,
     Lower,
+    Option,
     Positional,
     Proposal,
     Read,
@@ -50,6 +57,7 @@ __all__ = [
     "STATE_ACTIONS",
     "Image",
     "Instance",
+    "RunInstancesArgs",
     "StateChange",
     "change_instance_state",
     "check_instance_type",
@@ -59,9 +67,6 @@ __all__ = [
     "run_instances",
     "validate_instance_ids",
 ]
-
-
-from devops_agent.aws.ec2.key_pairs import key_pair_name
 
 #: The instance states EC2 knows, in lifecycle order.
 INSTANCE_STATES = ("pending", "running", "shutting-down", "terminated", "stopping", "stopped")
@@ -310,8 +315,6 @@ def describe_image(session: boto3.Session, region: str, image_id: str) -> Image:
     Raises:
         BadInput: malformed id. ServiceError: no such AMI in the region, or AWS refused.
     """
-    from devops_agent.aws.writes import resource_id
-
     region = check_region(session, region)
     wanted = resource_id(image_id, "ami", "AMI")
     ec2 = client(session, "ec2", region)
@@ -391,8 +394,6 @@ def run_instances(
     Returns:
         One change per instance launched.
     """
-    from devops_agent.aws.writes import ec2_call, resource_id, tag_list
-
     region = check_region(session, region)
     if not 1 <= count <= 10:
         raise BadInput(f"--count must be between 1 and 10, not {count}.")
@@ -626,4 +627,158 @@ INSTANCE_STATE = Write(
     run=_run_state,
 )
 
-OPERATIONS = (LIST, DESCRIBE, INSTANCE_STATE)
+
+def _ami_id(value: str) -> str:
+    return resource_id(value, "ami", "AMI")
+
+
+def _subnet_id(value: str | None) -> str | None:
+    return None if value is None or not value.strip() else resource_id(value, "subnet", "subnet")
+
+
+def _group_ids(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(resource_id(v, "sg", "security group") for v in values))
+
+
+def _key_name(value: str | None) -> str | None:
+    return None if value is None or not value.strip() else key_pair_name(value)
+
+
+class RunInstancesArgs(InRegion):
+    """Arguments of ``ec2 create``."""
+
+    image_id: Annotated[str, Positional(), AfterValidator(_ami_id)]
+    """The AMI to launch from (ami-...)."""
+    instance_type: Annotated[str, Option("--type")]
+    """The instance type, e.g. t3.micro."""
+    subnet_id: Annotated[str | None, Option("--subnet"), AfterValidator(_subnet_id)] = None
+    """The subnet to launch in (subnet-...); null for the default VPC."""
+    security_group_ids: Annotated[
+        list[str], Option("--sg"), Field(max_length=5), AfterValidator(_group_ids)
+    ] = Field(default_factory=list)
+    """Security groups (sg-...) in the subnet's VPC; empty for the VPC's default group."""
+    key_name: Annotated[str | None, Option("--key"), AfterValidator(_key_name)] = None
+    """An existing key pair for SSH; null for none."""
+    name: str | None = None
+    """The Name tag of the instances; null for none."""
+    tags: Tags
+    """More tags for the instances and their volumes, key to value."""
+    count: Annotated[int, Field(ge=1, le=10)] = 1
+    """How many instances to launch, 1 to 10."""
+    allow_imdsv1: bool = False
+    """True to let the metadata service answer without session tokens (IMDSv1); the
+    default requires IMDSv2 tokens."""
+    client_token: Annotated[str, Hidden()] = ""
+    """Idempotency token (the preview sets it): a retried apply launches nothing twice."""
+
+
+def _plan_create(reader: Reader, args: RunInstancesArgs) -> Proposal:
+    region = one_region(reader, args.region, "`ec2 create`")
+    session = reader.session()
+    with named():
+        image = describe_image(session, region, args.image_id)
+        instance_type = check_instance_type(session, region, args.instance_type)
+        subnet = vpc.describe_subnet(session, region, args.subnet_id) if args.subnet_id else None
+        groups = [describe_security_group(session, region, g) for g in args.security_group_ids]
+    if image.state and image.state != "available":
+        raise BadInput(f"{image.id} is {image.state}; only an available AMI can be launched.")
+    for group in groups:
+        if subnet is not None and group.vpc_id != subnet.vpc_id:
+            raise BadInput(
+                f"{group.id} ({group.name}) is in {group.vpc_id}, but {subnet.id} is in "
+                f"{subnet.vpc_id}; security groups must be in the subnet's VPC."
+            )
+    key = args.key_name
+    if key and find_key_pair(session, region, key) is None:
+        raise BadInput(f"There is no key pair '{key}' in {region}; see `ec2 keypairs`.")
+    tags = dict(args.tags)
+    if args.name:
+        tags["Name"] = args.name
+    imds_v2 = not args.allow_imdsv1
+    placed = f"{subnet.id} ({subnet.vpc_id})" if subnet else "the default VPC"
+    description = (
+        f"Launch {plural(args.count, instance_type + ' instance')} from {image.id}"
+        + (f" ({image.name})" if image.name else "")
+        + f" in {placed}"
+        + (f", security groups {', '.join(g.id for g in groups)}" if groups else "")
+        + (f", key pair {key}" if key else "")
+        + ("; IMDSv2 required" if imds_v2 else "; IMDSv1 allowed")
+    )
+    entry = RUN_INSTANCES.entry(
+        args.model_copy(
+            update={
+                "region": region,
+                "image_id": image.id,
+                "instance_type": instance_type,
+                "subnet_id": subnet.id if subnet else None,
+                "security_group_ids": [g.id for g in groups],
+                "name": None,
+                "tags": tag_map(tags),
+                "client_token": uuid.uuid4().hex,
+            }
+        ),
+        description,
+        [image.id, *([subnet.id] if subnet else []), *(g.id for g in groups)],
+    )
+    return Proposal([entry], what=f"launch {plural(args.count, 'EC2 instance')}", region=region)
+
+
+def _run_create(writers: Writers, args: RunInstancesArgs) -> str:
+    assert args.region is not None  # the preview fixed it
+    tags = dict(args.tags)
+    if args.name:  # an entry written without the preview
+        tags["Name"] = args.name
+    changes = run_instances(
+        writers.aws(),
+        args.region,
+        image_id=args.image_id,
+        instance_type=args.instance_type,
+        subnet_id=args.subnet_id,
+        security_group_ids=args.security_group_ids,
+        key_name=args.key_name,
+        tags=tags,
+        count=args.count,
+        imds_v2_required=not args.allow_imdsv1,
+        client_token=args.client_token or None,
+    )
+    return "; ".join(c.message for c in changes)
+
+
+RUN_INSTANCES = Write(
+    name="ec2.run_instances",
+    args=RunInstancesArgs,
+    summary="Plan to launch instances (IMDSv2 required unless --allow-imdsv1).",
+    service="ec2",
+    commands=(
+        Command(
+            "ec2 create AMI_ID --type TYPE [--subnet ID] [--sg ID,...] [--key NAME] [--name N] "
+            "[--tag K=V,...] [--count N] [--allow-imdsv1]",
+            "Plan to launch instances (IMDSv2 required unless --allow-imdsv1).",
+        ),
+    ),
+    guide="Launches from an AMI into a subnet (the default VPC otherwise); the security "
+    "groups must be in the subnet's VPC and the key pair must exist. The metadata service "
+    "requires IMDSv2 tokens unless allow_imdsv1 is true. The plan carries an idempotency "
+    "token, so a retried apply launches nothing twice.",
+    reads=(
+        "ec2:DescribeImages",
+        "ec2:DescribeInstanceTypes",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeKeyPairs",
+    ),
+    actions=("ec2:RunInstances", "ec2:CreateTags"),
+    arns=(
+        "arn:{partition}:ec2:{region}:{account}:instance/*",
+        "arn:{partition}:ec2:{region}:{account}:volume/*",
+        "arn:{partition}:ec2:{region}:{account}:network-interface/*",
+        "arn:{partition}:ec2:{region}::image/{image_id}",
+        "arn:{partition}:ec2:{region}:{account}:subnet/*",
+        "arn:{partition}:ec2:{region}:{account}:security-group/*",
+        "arn:{partition}:ec2:{region}:{account}:key-pair/{key_name}",
+    ),
+    plan=_plan_create,
+    run=_run_create,
+)
+
+OPERATIONS = (LIST, DESCRIBE, RUN_INSTANCES, INSTANCE_STATE)

@@ -2,27 +2,51 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AfterValidator, Field, SecretStr, model_validator
 
 from devops_agent.aws import (
     AwsModel,
+    InRegion,
+    Regions,
+    across_regions,
     aws_errors,
     check_region,
     client,
+    one_region,
+    regions_for,
     tags_of,
     utc,
 )
-from devops_agent.aws.writes import Change
-from devops_agent.errors import BadInput
+from devops_agent.aws.workspace_files import read_document
+from devops_agent.aws.writes import Change, ec2_call, roll_back, tag_list
+from devops_agent.errors import BadInput, DevOpsError, Refused
+from devops_agent.gh.secrets import check_writable, secret_name, write_secret
+from devops_agent.operation import (
+    Command,
+    Hidden,
+    Lower,
+    Option,
+    Positional,
+    Proposal,
+    Read,
+    Reader,
+    Write,
+    Writers,
+)
+from devops_agent.report import Result, Table, dump, plural, when, where
 
 if TYPE_CHECKING:
     import boto3
 
 __all__ = [
+    "CreateKeyPairArgs",
+    "ImportKeyPairArgs",
     "KeyPair",
     "NewKeyPair",
     "create_key_pair",
@@ -133,8 +157,6 @@ def create_key_pair(
 
     The caller must put it where it belongs (a repository secret) and nowhere else.
     """
-    from devops_agent.aws.writes import ec2_call, tag_list
-
     region = check_region(session, region)
     wanted = key_pair_name(name)
     if key_type not in ("ed25519", "rsa"):
@@ -163,9 +185,6 @@ def public_key(material: str) -> str:
     Raises:
         BadInput: a private key (never echoed), or not an OpenSSH public key.
     """
-    import base64
-    import binascii
-
     text = material.strip()
     if "PRIVATE KEY" in text:
         raise BadInput(
@@ -196,8 +215,6 @@ def import_key_pair(
     tags: dict[str, str] | None = None,
 ) -> Change:
     """Import an existing public key as a key pair (AWS never sees a private key)."""
-    from devops_agent.aws.writes import ec2_call, tag_list
-
     region = check_region(session, region)
     wanted = key_pair_name(name)
     params: dict[str, Any] = {"KeyName": wanted, "PublicKeyMaterial": public_key(material).encode()}
@@ -216,8 +233,6 @@ def import_key_pair(
 
 def delete_key_pair(session: boto3.Session, region: str, name: str) -> Change:
     """Delete a key pair (instances launched with it keep their authorized key)."""
-    from devops_agent.aws.writes import ec2_call
-
     region = check_region(session, region)
     wanted = key_pair_name(name)
     ec2 = client(session, "ec2", region)
@@ -227,4 +242,244 @@ def delete_key_pair(session: boto3.Session, region: str, name: str) -> Change:
     return Change(action="ec2:DeleteKeyPair", resource=wanted, message=f"deleted key pair {wanted}")
 
 
-OPERATIONS: tuple = ()
+# --------------------------------------------------------------------------- operations
+
+KeyName = Annotated[str, AfterValidator(key_pair_name)]
+"""A key pair name: 1-255 printable ASCII characters."""
+
+
+class ListKeyPairsArgs(Regions):
+    """Arguments of ``ec2 keypairs``."""
+
+
+def _list(reader: Reader, args: ListKeyPairsArgs) -> list[KeyPair]:
+    session = reader.session()
+    return across_regions(regions_for(reader, args.region), lambda r: list_key_pairs(session, r))
+
+
+def _list_table(reader: Reader, args: ListKeyPairsArgs, pairs: list[KeyPair]) -> Result:
+    regions = regions_for(reader, args.region)
+    rows = [[k.name, k.id or "", k.type or "", k.region, when(k.created)] for k in pairs]
+    return Result(
+        title=f"{plural(len(pairs), 'key pair')} in {where(regions)}",
+        tables=[Table(columns=["Key pair", "ID", "Type", "Region", "Created"], rows=rows)],
+        data={"regions": regions, "key_pairs": dump(pairs)},
+    )
+
+
+LIST = Read(
+    name="ec2.list_key_pairs",
+    args=ListKeyPairsArgs,
+    summary="EC2 key pairs.",
+    service="ec2",
+    commands=(Command("ec2 keypairs", "EC2 key pairs."),),
+    guide="Name, id, type, fingerprint, creation time and tags of each key pair. Never "
+    "private keys: AWS does not return them after creation.",
+    actions=("ec2:DescribeKeyPairs",),
+    read=_list,
+    render=_list_table,
+)
+
+
+class CreateKeyPairArgs(InRegion):
+    """Arguments of ``ec2 keypairs create``."""
+
+    name: Annotated[KeyName, Positional()]
+    """The new key pair's name."""
+    secret: Annotated[str, AfterValidator(secret_name)]
+    """The repository Actions secret that will hold the private key (e.g. DEPLOY_SSH_KEY);
+    the key is never shown anywhere else."""
+    key_type: Annotated[Literal["ed25519", "rsa"], Lower, Option("--type")] = "ed25519"
+    """ed25519 or rsa."""
+    repository: Annotated[str, Hidden()] = ""
+    """The repository whose Actions secret holds the private key (this run's)."""
+
+
+def _existing(reader: Reader, region: str, name: str) -> KeyPair | None:
+    return find_key_pair(reader.session(), region, name)
+
+
+def _plan_create(reader: Reader, args: CreateKeyPairArgs) -> Proposal:
+    region = one_region(reader, args.region, "`ec2 keypairs create`")
+    if not reader.repository:
+        raise BadInput("Creating a key pair needs a repository to keep its private key in.")
+    if _existing(reader, region, args.name) is not None:
+        raise BadInput(f"{region} already has a key pair called '{args.name}'.")
+    entry = CREATE.entry(
+        args.model_copy(update={"region": region, "repository": reader.repository}),
+        f"Create key pair '{args.name}' ({args.key_type}) in {region}; its private key is "
+        f"stored only in the Actions secret {args.secret} of {reader.repository}",
+        [args.name],
+    )
+    return Proposal([entry], what=f"create key pair {args.name}", region=region)
+
+
+def _run_create(writers: Writers, args: CreateKeyPairArgs) -> str:
+    assert args.region is not None  # the preview fixed it
+    check_writable(writers.github, args.repository)
+    new = create_key_pair(writers.aws(), args.region, args.name, key_type=args.key_type)
+    try:
+        write_secret(
+            writers.github, args.repository, args.secret, new.private_key.get_secret_value()
+        )
+    except DevOpsError as exc:
+        roll_back(lambda: delete_key_pair(writers.aws(), str(args.region), args.name), exc)
+        raise
+    return (
+        f"{new.change.message}; its private key is stored only in the Actions secret "
+        f"{args.secret} of {args.repository}"
+    )
+
+
+CREATE = Write(
+    name="ec2.create_key_pair",
+    args=CreateKeyPairArgs,
+    summary="Plan to create a key pair; its private key goes only to a repository secret.",
+    service="ec2",
+    commands=(
+        Command(
+            "ec2 keypairs create NAME --secret SECRET_NAME [--type ed25519|rsa]",
+            "Plan to create a key pair; its private key goes only to a repository secret.",
+        ),
+    ),
+    guide="On apply the private key is sealed into the repository Actions secret named by "
+    "`secret` and never shown; applying needs a GitHub token that may write Actions "
+    "secrets. Refused when the region already has a key pair of that name.",
+    github=("secrets: write",),
+    reads=("ec2:DescribeKeyPairs",),
+    actions=("ec2:CreateKeyPair", "ec2:DeleteKeyPair"),
+    arns=("arn:{partition}:ec2:{region}:{account}:key-pair/{name}",),
+    plan=_plan_create,
+    run=_run_create,
+)
+
+
+def _public_key_hex(value: str) -> str:
+    if not value:
+        return value
+    try:
+        text = bytes.fromhex(value).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        raise BadInput("The planned public key is not hex-encoded UTF-8 text.") from None
+    return public_key(text).encode("utf-8").hex()
+
+
+class ImportKeyPairArgs(InRegion):
+    """Arguments of ``ec2 keypairs import``."""
+
+    name: Annotated[KeyName, Positional()]
+    """The new key pair's name."""
+    public_key: Annotated[str, Positional(rest=True)] = ""
+    """The OpenSSH public key itself ('ssh-ed25519 AAAA... comment'), or the path of a
+    workspace file holding it (keys/dev.pub). Never a private key."""
+    public_key_hex: Annotated[str, Hidden(), AfterValidator(_public_key_hex)] = ""
+    """The checked public key, hex-encoded (the preview reads it; the plan carries it)."""
+
+    @model_validator(mode="after")
+    def _some_key(self) -> ImportKeyPairArgs:
+        if not self.public_key.strip() and not self.public_key_hex:
+            raise BadInput("Give the public key as one file path, or quote the key itself.")
+        return self
+
+
+def _plan_import(reader: Reader, args: ImportKeyPairArgs) -> Proposal:
+    region = one_region(reader, args.region, "`ec2 keypairs import`")
+    given = args.public_key.strip()  # a public_key_hex given here is ignored: it is ours
+    if not given:
+        raise BadInput("Give the public key as one file path, or quote the key itself.")
+    if " " in given:  # the key itself, quoted or not
+        material, source = given, "the command"
+    else:
+        material, source = read_document(reader.workspace, given, limit=16 * 1024), given
+    key = public_key(material)
+    if _existing(reader, region, args.name) is not None:
+        raise BadInput(f"{region} already has a key pair called '{args.name}'.")
+    parts = key.split()
+    comment = parts[2] if len(parts) > 2 else ""
+    entry = IMPORT.entry(
+        args.model_copy(
+            update={
+                "region": region,
+                "public_key": "",
+                "public_key_hex": key.encode("utf-8").hex(),
+            }
+        ),
+        f"Import key pair '{args.name}' in {region} from the {parts[0]} public key in "
+        f"{source}" + (f" ({comment})" if comment else ""),
+        [args.name],
+    )
+    return Proposal([entry], what=f"import key pair {args.name}", region=region)
+
+
+def _run_import(writers: Writers, args: ImportKeyPairArgs) -> str:
+    assert args.region is not None  # the preview fixed it
+    if not args.public_key_hex:  # a plan entry the preview did not write
+        raise Refused(
+            "The plan carries no checked public key; it is not applied.",
+            remedy="Ask for the import again to get a fresh plan.",
+        )
+    material = bytes.fromhex(args.public_key_hex).decode("utf-8")
+    return import_key_pair(writers.aws(), args.region, args.name, material).message
+
+
+IMPORT = Write(
+    name="ec2.import_key_pair",
+    args=ImportKeyPairArgs,
+    summary="Plan to import a public key as a key pair.",
+    service="ec2",
+    commands=(
+        Command(
+            "ec2 keypairs import NAME PUBLIC_KEY_FILE|'ssh-ed25519 AAAA...'",
+            "Plan to import a public key as a key pair.",
+        ),
+    ),
+    guide="Takes an OpenSSH public key (ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp*), given "
+    "inline or as a workspace file; a private key is refused and never repeated.",
+    reads=("ec2:DescribeKeyPairs",),
+    actions=("ec2:ImportKeyPair",),
+    arns=("arn:{partition}:ec2:{region}:{account}:key-pair/{name}",),
+    plan=_plan_import,
+    run=_run_import,
+)
+
+
+class DeleteKeyPairArgs(InRegion):
+    """Arguments of ``ec2 keypairs delete``."""
+
+    name: Annotated[KeyName, Positional()]
+    """The key pair's name."""
+
+
+def _plan_delete(reader: Reader, args: DeleteKeyPairArgs) -> Proposal:
+    region = one_region(reader, args.region, "`ec2 keypairs delete`")
+    pair = _existing(reader, region, args.name)
+    if pair is None:
+        raise BadInput(f"There is no key pair '{args.name}' in {region}; see `ec2 keypairs`.")
+    entry = DELETE.entry(
+        args.model_copy(update={"region": region}),
+        f"Delete key pair '{args.name}' in {region} (instances launched with it keep their key)",
+        [pair.id or args.name],
+    )
+    return Proposal([entry], what=f"delete key pair {args.name}", region=region)
+
+
+def _run_delete(writers: Writers, args: DeleteKeyPairArgs) -> str:
+    assert args.region is not None  # the preview fixed it
+    return delete_key_pair(writers.aws(), args.region, args.name).message
+
+
+DELETE = Write(
+    name="ec2.delete_key_pair",
+    args=DeleteKeyPairArgs,
+    summary="Plan to delete a key pair.",
+    service="ec2",
+    commands=(Command("ec2 keypairs delete NAME", "Plan to delete a key pair."),),
+    guide="Instances launched with the key keep it in their authorized_keys.",
+    reads=("ec2:DescribeKeyPairs",),
+    actions=("ec2:DeleteKeyPair",),
+    arns=("arn:{partition}:ec2:{region}:{account}:key-pair/{name}",),
+    plan=_plan_delete,
+    run=_run_delete,
+)
+
+OPERATIONS = (LIST, CREATE, IMPORT, DELETE)

@@ -1,54 +1,70 @@
-"""EC2 security groups: their rules as typed models, what uses a group, and rule changes."""
+"""EC2 security groups: their rules as typed models, what uses a group, creating and deleting
+one. Adding and removing a rule lives in :mod:`.security_group_rules`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from devops_agent.aws import (
     AwsModel,
+    InRegion,
+    Regions,
+    across_regions,
     aws_errors,
     check_region,
     client,
+    named,
+    one_region,
     pages,
+    regions_for,
     tags_of,
+    vpc,
     vpc_filter,
 )
-from devops_agent.aws.writes import Change
+from devops_agent.aws.writes import (
+    Change,
+    Tags,
+    delete_ec2_resource,
+    ec2_call,
+    resource_id,
+    tag_list,
+)
 from devops_agent.errors import BadInput
+from devops_agent.operation import (
+    Command,
+    Option,
+    Positional,
+    Proposal,
+    Read,
+    Reader,
+    Write,
+    Writers,
+)
+from devops_agent.report import Result, Table, dump, plural, where
+from devops_agent.sanitize import table_cell
 
 if TYPE_CHECKING:
     import boto3
 
 __all__ = [
-    "PROTOCOLS",
-    "RuleSpec",
+    "PROTOCOL_NAMES",
+    "GroupId",
     "SecurityGroup",
+    "SecurityGroupDetails",
     "SecurityGroupRule",
     "SecurityGroupUse",
-    "change_security_group_rule",
     "create_security_group",
     "delete_security_group",
     "describe_security_group",
-    "has_rule",
     "list_security_groups",
-    "rule_spec",
     "security_group_use",
 ]
 
 
-_PROTOCOLS = {"-1": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
-
-#: Protocol words people type, and the IpProtocol value EC2 takes.
-PROTOCOLS = {
-    "tcp": "tcp",
-    "udp": "udp",
-    "icmp": "icmp",
-    "icmpv6": "icmpv6",
-    "all": "-1",
-    "-1": "-1",
-}
+#: The words for the IpProtocol values EC2 reports.
+PROTOCOL_NAMES = {"-1": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
 
 
 class SecurityGroupRule(AwsModel):
@@ -132,7 +148,7 @@ def list_security_groups(
 
 def _rule(permission: Any) -> SecurityGroupRule:
     raw_protocol = str(permission.get("IpProtocol", "-1"))
-    protocol = _PROTOCOLS.get(raw_protocol, raw_protocol)
+    protocol = PROTOCOL_NAMES.get(raw_protocol, raw_protocol)
     from_port = permission.get("FromPort")
     to_port = permission.get("ToPort")
     if protocol == "all" or from_port is None or from_port == -1:
@@ -172,8 +188,6 @@ def describe_security_group(session: boto3.Session, region: str, group_id: str) 
         BadInput: malformed id. ServiceError: no such group in the region (the
             message names it) or AWS refused (``ec2:DescribeSecurityGroups``).
     """
-    from devops_agent.aws.writes import resource_id
-
     region = check_region(session, region)
     wanted = resource_id(group_id, "sg", "security group")
     ec2 = client(session, "ec2", region)
@@ -198,8 +212,6 @@ def security_group_use(session: boto3.Session, region: str, group_id: str) -> Se
         ServiceError: AWS refused (``ec2:DescribeNetworkInterfaces`` or
             ``ec2:DescribeSecurityGroups``).
     """
-    from devops_agent.aws.writes import resource_id
-
     region = check_region(session, region)
     wanted = resource_id(group_id, "sg", "security group")
     ec2 = client(session, "ec2", region)
@@ -233,144 +245,6 @@ def security_group_use(session: boto3.Session, region: str, group_id: str) -> Se
     return SecurityGroupUse(network_interfaces=sorted(interfaces), referenced_by=referencing)
 
 
-# --------------------------------------------------------------------------- rules
-
-
-class RuleSpec(AwsModel):
-    """One security group rule to add or remove, as a plan records it."""
-
-    protocol: str
-    """EC2's IpProtocol: ``tcp``, ``udp``, ``icmp``, ``icmpv6`` or ``-1`` (all)."""
-    from_port: int
-    """First port (``-1`` for all protocols and ICMP)."""
-    to_port: int
-    """Last port (``-1`` for all protocols and ICMP)."""
-    cidr: str | None = None
-    """IPv4 or IPv6 CIDR peer."""
-    source_group: str | None = None
-    """Security group peer, ``sg-...``."""
-    prefix_list: str | None = None
-    """Managed prefix list peer, ``pl-...``."""
-    description: str = ""
-    """Rule description (shown in the console)."""
-
-    @property
-    def peer(self) -> str:
-        """The peer, whichever kind it is."""
-        return self.cidr or self.source_group or self.prefix_list or ""
-
-    @property
-    def ports(self) -> str:
-        """``"443"``, ``"1024-2048"`` or ``"all"``."""
-        if self.protocol == "-1" or self.from_port == -1:
-            return "all"
-        return (
-            str(self.from_port)
-            if self.from_port == self.to_port
-            else f"{self.from_port}-{self.to_port}"
-        )
-
-    def summary(self) -> str:
-        """``tcp 443 from 10.0.0.0/8``."""
-        protocol = _PROTOCOLS.get(self.protocol, self.protocol)
-        return f"{protocol} {self.ports} {self.peer}"
-
-    def permission(self) -> dict[str, Any]:
-        """The ``IpPermissions`` item EC2 takes."""
-        item: dict[str, Any] = {"IpProtocol": self.protocol}
-        if self.protocol != "-1":
-            item["FromPort"] = self.from_port
-            item["ToPort"] = self.to_port
-        extra = {"Description": self.description} if self.description else {}
-        if self.cidr and ":" in self.cidr:
-            item["Ipv6Ranges"] = [{"CidrIpv6": self.cidr, **extra}]
-        elif self.cidr:
-            item["IpRanges"] = [{"CidrIp": self.cidr, **extra}]
-        elif self.source_group:
-            item["UserIdGroupPairs"] = [{"GroupId": self.source_group, **extra}]
-        elif self.prefix_list:
-            item["PrefixListIds"] = [{"PrefixListId": self.prefix_list, **extra}]
-        return item
-
-
-def rule_spec(
-    *,
-    protocol: str = "tcp",
-    port: str = "",
-    cidr: str = "",
-    source_group: str = "",
-    prefix_list: str = "",
-    description: str = "",
-) -> RuleSpec:
-    """Validate what was typed for a security group rule.
-
-    Args:
-        protocol: ``tcp`` (default), ``udp``, ``icmp``, ``icmpv6`` or ``all``.
-        port: ``443``, ``1024-2048`` or ``all``; needed for tcp and udp.
-        cidr: IPv4 or IPv6 CIDR peer.
-        source_group: security group peer.
-        prefix_list: prefix list peer.
-        description: rule description (ASCII, up to 255 characters).
-
-    Raises:
-        BadInput: unknown protocol, bad port range, not exactly one peer, bad CIDR or id.
-    """
-    from devops_agent.aws.writes import cidr_block, resource_id
-
-    word = protocol.strip().lower()
-    if word not in PROTOCOLS:
-        raise BadInput(f"'{protocol}' is not a protocol; use tcp, udp, icmp, icmpv6 or all.")
-    ip_protocol = PROTOCOLS[word]
-    from_port = to_port = -1
-    if ip_protocol in ("tcp", "udp"):
-        text = port.strip().lower()
-        if not text:
-            raise BadInput(
-                f"A {ip_protocol} rule needs --port, e.g. --port 443 or --port 8000-8080."
-            )
-        if text == "all":
-            from_port, to_port = 0, 65535
-        else:
-            low, _, high = text.partition("-")
-            if not low.isdigit() or (high and not high.isdigit()):
-                raise BadInput(f"'{port}' is not a port or a range like 8000-8080.")
-            from_port, to_port = int(low), int(high or low)
-            if not 0 <= from_port <= to_port <= 65535:
-                raise BadInput(f"'{port}' is out of range: ports go from 0 to 65535, low to high.")
-    elif port.strip() and port.strip().lower() != "all":
-        raise BadInput(f"--port does not apply to {word}; leave it out.")
-    peers = [p for p in (cidr, source_group, prefix_list) if p.strip()]
-    if len(peers) != 1:
-        raise BadInput(
-            "Name exactly one peer: --cidr CIDR, --source-sg sg-... or --prefix-list pl-...."
-        )
-    if description and (len(description) > 255 or not description.isascii()):
-        raise BadInput("A rule description is at most 255 ASCII characters.")
-    return RuleSpec(
-        protocol=ip_protocol,
-        from_port=from_port,
-        to_port=to_port,
-        cidr=cidr_block(cidr) if cidr.strip() else None,
-        source_group=resource_id(source_group, "sg", "security group")
-        if source_group.strip()
-        else None,
-        prefix_list=resource_id(prefix_list, "pl", "prefix list") if prefix_list.strip() else None,
-        description=description,
-    )
-
-
-def has_rule(group: SecurityGroup, spec: RuleSpec, *, egress: bool) -> bool:
-    """Whether ``group`` already has the rule ``spec`` describes."""
-    protocol = _PROTOCOLS.get(spec.protocol, spec.protocol)
-    rules = group.egress if egress else group.ingress
-    return any(
-        r.protocol == protocol
-        and (protocol == "all" or (r.from_port, r.to_port) == (spec.from_port, spec.to_port))
-        and spec.peer in r.sources
-        for r in rules
-    )
-
-
 def create_security_group(
     session: boto3.Session,
     region: str,
@@ -380,8 +254,6 @@ def create_security_group(
     tags: dict[str, str] | None = None,
 ) -> Change:
     """Create a security group in a VPC (with EC2's default allow-all egress rule)."""
-    from devops_agent.aws.writes import ec2_call, resource_id, tag_list
-
     region = check_region(session, region)
     vpc = resource_id(vpc_id, "vpc", "VPC")
     params: dict[str, Any] = {"GroupName": name, "Description": description, "VpcId": vpc}
@@ -406,8 +278,6 @@ def create_security_group(
 
 def delete_security_group(session: boto3.Session, region: str, group_id: str) -> Change:
     """Delete a security group (EC2 refuses while anything uses it)."""
-    from devops_agent.aws.writes import delete_ec2_resource
-
     return delete_ec2_resource(
         session,
         region,
@@ -419,38 +289,271 @@ def delete_security_group(session: boto3.Session, region: str, group_id: str) ->
     )
 
 
-def change_security_group_rule(
-    session: boto3.Session,
-    region: str,
-    group_id: str,
-    spec: RuleSpec,
-    *,
-    egress: bool = False,
-    revoke: bool = False,
-) -> Change:
-    """Authorize or revoke one inbound (or outbound) rule of a security group."""
-    from devops_agent.aws.writes import ec2_call, resource_id
+# --------------------------------------------------------------------------- operations
 
-    region = check_region(session, region)
-    wanted = resource_id(group_id, "sg", "security group")
-    verb = "revoke" if revoke else "authorize"
-    direction = "egress" if egress else "ingress"
-    action = f"ec2:{verb.capitalize()}SecurityGroup{direction.capitalize()}"
-    ec2 = client(session, "ec2", region)
-    ec2_call(
-        ec2,
-        f"{verb}_security_group_{direction}",
-        action,
-        resource=wanted,
-        region=region,
-        GroupId=wanted,
-        IpPermissions=[spec.permission()],
+
+def _group_id(value: str) -> str:
+    return resource_id(value, "sg", "security group")
+
+
+def _vpc_id(value: str | None) -> str | None:
+    return None if value is None else resource_id(value, "vpc", "VPC")
+
+
+GroupId = Annotated[str, AfterValidator(_group_id)]
+"""A security group id, ``sg-`` and 8 or 17 hex digits, lower-cased."""
+
+
+class ListSecurityGroupsArgs(Regions):
+    """Arguments of ``ec2 sg list``."""
+
+    vpc_id: Annotated[str | None, Option("--vpc"), AfterValidator(_vpc_id)] = None
+    """Only groups of this VPC (vpc-...); null for every VPC."""
+
+
+def _list(reader: Reader, args: ListSecurityGroupsArgs) -> list[SecurityGroup]:
+    session = reader.session()
+    regions = regions_for(reader, args.region)
+    return across_regions(regions, lambda r: list_security_groups(session, r, vpc_id=args.vpc_id))
+
+
+def _inbound(group: SecurityGroup) -> str:
+    return "; ".join(
+        f"{r.protocol} {r.ports} from {', '.join(r.sources) or '-'}" for r in group.ingress
     )
-    done = "revoked" if revoke else "authorized"
-    way = "outbound" if egress else "inbound"
-    return Change(
-        action=action, resource=wanted, message=f"{done} {way} {spec.summary()} on {wanted}"
+
+
+def _list_table(
+    reader: Reader, args: ListSecurityGroupsArgs, groups: list[SecurityGroup]
+) -> Result:
+    regions = regions_for(reader, args.region)
+    rows = [[g.id, g.name, g.vpc_id or "", g.region, _inbound(g) or "none"] for g in groups]
+    return Result(
+        title=f"{plural(len(groups), 'security group')} in {where(regions)}",
+        tables=[Table(columns=["Group", "Name", "VPC", "Region", "Inbound rules"], rows=rows)],
+        data={"regions": regions, "security_groups": dump(groups)},
     )
 
 
-OPERATIONS: tuple = ()
+LIST = Read(
+    name="ec2.list_security_groups",
+    args=ListSecurityGroupsArgs,
+    summary="Security groups and inbound rules.",
+    service="ec2",
+    commands=(Command("ec2 sg list [--vpc VPC_ID]", "Security groups and inbound rules."),),
+    guide="List security groups with their inbound (ingress) and outbound (egress) rules. "
+    "Each rule gives protocol, ports and sources (CIDRs such as 0.0.0.0/0 or ::/0 mean open "
+    'to the whole internet; sg- ids are other groups). Use it for "what is open to the '
+    'world" questions.',
+    specialists=("ec2", "network"),
+    actions=("ec2:DescribeSecurityGroups",),
+    read=_list,
+    render=_list_table,
+)
+
+
+class SecurityGroupArgs(InRegion):
+    """Arguments of ``ec2 sg describe`` and ``ec2 sg delete``."""
+
+    group_id: Annotated[GroupId, Positional()]
+    """The security group id (sg-...)."""
+
+
+class SecurityGroupDetails(AwsModel):
+    """One security group, its rules, and what uses it."""
+
+    region: str
+    """Region the group lives in."""
+    security_group: SecurityGroup
+    """The group with its inbound and outbound rules."""
+    use: SecurityGroupUse
+    """Network interfaces that use it and groups whose rules name it."""
+
+
+def _describe(reader: Reader, args: SecurityGroupArgs) -> SecurityGroupDetails:
+    region = one_region(reader, args.region, "`ec2 sg describe`")
+    session = reader.session()
+    with named():
+        group = describe_security_group(session, region, args.group_id)
+    use = security_group_use(session, region, group.id)
+    return SecurityGroupDetails(region=region, security_group=group, use=use)
+
+
+def _rule_rows(rules: list[SecurityGroupRule]) -> list[list[Any]]:
+    return [[r.protocol, r.ports, ", ".join(r.sources) or "-"] for r in rules]
+
+
+def _describe_table(
+    reader: Reader, args: SecurityGroupArgs, details: SecurityGroupDetails
+) -> Result:
+    group, use = details.security_group, details.use
+    return Result(
+        title=f"Security group {group.id} ({group.name}) in {group.vpc_id or details.region}",
+        text=(group.description and f"Description: {table_cell(group.description)}\n\n")
+        + (
+            f"Used by {', '.join(use.network_interfaces)}."
+            if use.network_interfaces
+            else "No network interface uses it."
+        )
+        + (f" Named in the rules of {', '.join(use.referenced_by)}." if use.referenced_by else ""),
+        tables=[
+            Table(
+                title="Inbound",
+                columns=["Protocol", "Ports", "From"],
+                rows=_rule_rows(group.ingress),
+                empty="No inbound rules: nothing may connect in.",
+            ),
+            Table(
+                title="Outbound",
+                columns=["Protocol", "Ports", "To"],
+                rows=_rule_rows(group.egress),
+                empty="No outbound rules.",
+            ),
+        ],
+        data={
+            "region": details.region,
+            "security_group": group.model_dump(mode="json"),
+            "use": use.model_dump(mode="json"),
+        },
+    )
+
+
+DESCRIBE = Read(
+    name="ec2.describe_security_group",
+    args=SecurityGroupArgs,
+    summary="A security group's rules and users.",
+    service="ec2",
+    commands=(Command("ec2 sg describe SG_ID", "A security group's rules and users."),),
+    guide="One security group by id: its inbound and outbound rules, the network interfaces "
+    "(and instances) that use it, and the other groups whose rules name it. Use it before "
+    "proposing to change or delete a group.",
+    specialists=("ec2", "network"),
+    actions=("ec2:DescribeSecurityGroups", "ec2:DescribeNetworkInterfaces"),
+    read=_describe,
+    render=_describe_table,
+)
+
+
+def _ascii_text(value: str, what: str) -> str:
+    if len(value) > 255 or not value.isascii():
+        raise BadInput(f"A {what} is at most 255 ASCII characters.")
+    return value
+
+
+def _group_name(value: str) -> str:
+    name = value.strip()
+    if not 1 <= len(name) <= 255 or not name.isascii() or name.lower().startswith("sg-"):
+        raise BadInput(f"'{name}' cannot be a security group name (1-255 ASCII, not sg-...).")
+    return name
+
+
+class CreateSecurityGroupArgs(InRegion):
+    """Arguments of ``ec2 sg create``."""
+
+    name: Annotated[str, Positional(), AfterValidator(_group_name)]
+    """The new group's name: 1-255 ASCII characters, not starting with sg-."""
+    vpc_id: Annotated[str, Option("--vpc"), AfterValidator(_vpc_id)]
+    """The VPC the group belongs to (vpc-...)."""
+    description: Annotated[
+        str, AfterValidator(lambda v: _ascii_text(v, "security group description"))
+    ] = ""
+    """What the group is for (at most 255 ASCII characters); empty for a default one."""
+    tags: Tags
+    """Tags for the group, key to value."""
+
+
+def _plan_create(reader: Reader, args: CreateSecurityGroupArgs) -> Proposal:
+    region = one_region(reader, args.region, "`ec2 sg create`")
+    session = reader.session()
+    with named():
+        network = vpc.describe_vpc(session, region, args.vpc_id)
+    if any(g.name == args.name for g in list_security_groups(session, region, vpc_id=network.id)):
+        raise BadInput(f"{network.id} already has a security group called '{args.name}'.")
+    description = args.description or f"{args.name} (created by devops-agent)"
+    entry = CREATE.entry(
+        args.model_copy(
+            update={"region": region, "vpc_id": network.id, "description": description}
+        ),
+        f"Create security group '{args.name}' in {network.id} (no inbound rules; all "
+        "outbound allowed)",
+        [network.id],
+    )
+    return Proposal([entry], what=f"create security group {args.name}", region=region)
+
+
+def _run_create(writers: Writers, args: CreateSecurityGroupArgs) -> str:
+    assert args.region is not None  # the preview fixed it
+    return create_security_group(
+        writers.aws(), args.region, args.name, args.description, args.vpc_id, tags=args.tags
+    ).message
+
+
+CREATE = Write(
+    name="ec2.create_security_group",
+    args=CreateSecurityGroupArgs,
+    summary="Plan to create a security group.",
+    service="ec2",
+    commands=(
+        Command(
+            "ec2 sg create NAME --vpc VPC_ID [--description D] [--tag K=V,...]",
+            "Plan to create a security group.",
+        ),
+    ),
+    guide="A new group has no inbound rules and EC2's default allow-all outbound rule; add "
+    "rules with change_security_group_rule once it exists. Refused when the VPC already has "
+    "a group of that name.",
+    reads=("ec2:DescribeVpcs", "ec2:DescribeSecurityGroups"),
+    actions=("ec2:CreateSecurityGroup", "ec2:CreateTags"),
+    arns=(
+        "arn:{partition}:ec2:{region}:{account}:security-group/*",
+        "arn:{partition}:ec2:{region}:{account}:vpc/{vpc_id}",
+    ),
+    plan=_plan_create,
+    run=_run_create,
+)
+
+
+def _plan_delete(reader: Reader, args: SecurityGroupArgs) -> Proposal:
+    region = one_region(reader, args.region, "`ec2 sg delete`")
+    session = reader.session()
+    with named():
+        group = describe_security_group(session, region, args.group_id)
+    if group.name == "default":
+        raise BadInput(f"{group.id} is its VPC's default group; AWS never deletes it.")
+    use = security_group_use(session, region, group.id)
+    if use.network_interfaces or use.referenced_by:
+        blockers = [*use.network_interfaces, *(f"rules of {g}" for g in use.referenced_by)]
+        raise BadInput(
+            f"{group.id} ({group.name}) is still in use: {', '.join(blockers)}.",
+            remedy="Move the instances to other groups and remove the rules that name it first.",
+        )
+    entry = DELETE.entry(
+        args.model_copy(update={"region": region, "group_id": group.id}),
+        f"Delete security group {group.id} ({group.name}) in {group.vpc_id}",
+        [group.id],
+    )
+    return Proposal([entry], what=f"delete security group {group.id}", region=region)
+
+
+def _run_delete(writers: Writers, args: SecurityGroupArgs) -> str:
+    assert args.region is not None  # the preview fixed it
+    return delete_security_group(writers.aws(), args.region, args.group_id).message
+
+
+DELETE = Write(
+    name="ec2.delete_security_group",
+    args=SecurityGroupArgs,
+    summary="Plan to delete an unused security group.",
+    service="ec2",
+    commands=(Command("ec2 sg delete SG_ID", "Plan to delete an unused security group."),),
+    guide="Refused for a VPC's default group, and while a network interface uses the group "
+    "or another group's rule names it (the error lists them).",
+    reads=("ec2:DescribeSecurityGroups", "ec2:DescribeNetworkInterfaces"),
+    actions=("ec2:DeleteSecurityGroup",),
+    arns=("arn:{partition}:ec2:{region}:{account}:security-group/{group_id}",),
+    plan=_plan_delete,
+    run=_run_delete,
+)
+
+
+OPERATIONS = (LIST, DESCRIBE, CREATE, DELETE)
