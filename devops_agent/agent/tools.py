@@ -823,10 +823,7 @@ def tool_schema(model: type[BaseModel]) -> dict[str, Any]:
 def _description(op: Declaration) -> str:
     text = op.summary if not op.guide else f"{op.summary} {op.guide}"
     if isinstance(op, Write):
-        return (
-            f"Propose a change: {text} Changes nothing now: the call adds it to a plan that a "
-            "person applies with /devops apply; the run ends after proposing."
-        )
+        return f"Proposes (plan only, changes nothing now): {text}"
     return text
 
 
