@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from github import Github
 
     from devops_agent.report import Result
+    from devops_agent.settings import ActionsEnv, Settings
 
 __all__ = [
     "Args",
@@ -201,6 +202,10 @@ class Reader(Protocol):
     requester: str
     repository: str
     github: Github | None
+    settings: Settings
+    """The run's inputs (the run's time limit, the GitHub token a clone sends)."""
+    env: ActionsEnv
+    """The Actions environment (``GITHUB_SERVER_URL`` a clone talks to)."""
 
     def session(self) -> boto3.Session:
         """The read role's session."""

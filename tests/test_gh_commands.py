@@ -189,6 +189,11 @@ def deploy(github: FakeGitHub) -> dict[str, Any]:
     return github.add_workflow(REPO, path=".github/workflows/deploy.yml", content=DEPLOY)
 
 
+def person(github: FakeGitHub, login: str) -> None:
+    """Give ``login`` a GitHub account (the fake knows users who own, wrote or hold tokens)."""
+    github.add_token(f"ghp_{login}Account" + "0" * 30, login, kind="pat")
+
+
 def entry(result: Result) -> dict[str, Any]:
     (only,) = result.data["plan"]["entries"]
     return only
@@ -449,14 +454,15 @@ def test_repo_settings_are_planned_and_applied(thread: Thread, github: FakeGitHu
         'repo settings --description "Platform services" --squash-merge off '
         "--delete-branch-on-merge off --topics infra,ci"
     )
+    unchanged = ["homepage", "default_branch", "visibility", "merge_commit", "rebase_merge"]
+    unchanged += ["auto_merge", "issues", "wiki", "projects"]
     assert entry(planned)["args"] == {
         "repository": REPO,
-        "changes": {
-            "description": "Platform services",
-            "allow_squash_merge": False,
-            "delete_branch_on_merge": False,
-        },
+        "description": "Platform services",
+        "squash_merge": "off",
+        "delete_branch_on_merge": "off",
         "topics": ["infra", "ci"],
+        **dict.fromkeys(unchanged),
     }
     assert github.repo(REPO)["allow_squash_merge"] is True
     applied = thread.apply(planned)
@@ -508,6 +514,7 @@ def test_collaborators_listed_added_and_removed(thread: Thread, github: FakeGitH
     listed = thread.run("repo collaborators")
     assert ["carol", "write"] in listed.tables[0].rows
     thread.token = PAT
+    person(github, "bob")
     planned = thread.plan("repo collaborator add @bob --permission triage")
     assert github.invitations(REPO) == {}
     applied = thread.apply(planned)
