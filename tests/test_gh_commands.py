@@ -176,12 +176,17 @@ class Thread:
         return self.run(f"apply {planned.data['plan_id']}", login)
 
 
-@pytest.fixture
-def thread(github: FakeGitHub, tmp_path: Path) -> Thread:
+def make_thread(github: FakeGitHub, tmp_path: Path) -> Thread:
+    """A PR thread where alice (maintain) runs commands; the owner's PAT is known."""
     github.set_permission(REPO, "alice", "maintain")
     github.add_token(PAT, OWNER, kind="pat")
     pull = github.add_pull(REPO, title="Thread", user="alice")
     return Thread(github, tmp_path, int(pull["number"]))
+
+
+@pytest.fixture
+def thread(github: FakeGitHub, tmp_path: Path) -> Thread:
+    return make_thread(github, tmp_path)
 
 
 @pytest.fixture

@@ -420,7 +420,7 @@ def _run_create(writers: Writers, args: CreateIssueArgs) -> str:
 ISSUE_CREATE = Write(
     name="github.issue_create",
     args=CreateIssueArgs,
-    summary="Plan to open an issue.",
+    summary="Open an issue.",
     service="github",
     tool="create_issue",
     commands=(Command("issue create TITLE [--body B] [--label L]", "Plan to open an issue."),),
@@ -470,7 +470,7 @@ def _run_close(writers: Writers, args: CloseIssueArgs) -> str:
 ISSUE_CLOSE = Write(
     name="github.issue_close",
     args=CloseIssueArgs,
-    summary="Plan to close an issue or pull request.",
+    summary="Close an issue or pull request.",
     service="github",
     tool="close_issue",
     commands=(
@@ -528,7 +528,7 @@ def _run_comment(writers: Writers, args: CommentArgs) -> str:
 ISSUE_COMMENT = Write(
     name="github.issue_comment",
     args=CommentArgs,
-    summary="Plan a comment on an issue or pull request.",
+    summary="Comment on an issue or pull request.",
     service="github",
     tool="comment_on_issue",
     commands=(

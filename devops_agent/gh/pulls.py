@@ -604,7 +604,7 @@ def _run_merge(writers: Writers, args: MergeArgs) -> str:
 PR_MERGE = Write(
     name="github.pr_merge",
     args=MergeArgs,
-    summary="Plan a merge; refused while checks fail, reviews are missing or it conflicts.",
+    summary="Merge a pull request; refused while checks fail, reviews are missing or it conflicts.",
     service="github",
     tool="merge_pull_request",
     commands=(
@@ -694,7 +694,7 @@ def _run_review(writers: Writers, args: ReviewArgs) -> str:
 PR_REVIEW = Write(
     name="github.pr_review",
     args=ReviewArgs,
-    summary="Plan a review that comments or requests changes (never an approval).",
+    summary="Review a pull request with a comment or a request for changes (never an approval).",
     service="github",
     tool="review_pull_request",
     commands=(

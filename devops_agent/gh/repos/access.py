@@ -284,7 +284,7 @@ def _run_add(writers: Writers, args: CollaboratorAddArgs) -> str:
 COLLABORATOR_ADD = Write(
     name="github.collaborator_add",
     args=CollaboratorAddArgs,
-    summary="Plan to give someone access (an invitation).",
+    summary="Give someone access to a repository (an invitation), or change their role.",
     service="github",
     tool="add_collaborator",
     commands=(
@@ -327,7 +327,7 @@ def _run_remove(writers: Writers, args: CollaboratorArgs) -> str:
 COLLABORATOR_REMOVE = Write(
     name="github.collaborator_remove",
     args=CollaboratorArgs,
-    summary="Plan to remove someone's access.",
+    summary="Remove someone's access to a repository.",
     service="github",
     tool="remove_collaborator",
     commands=(Command("repo collaborator remove LOGIN", "Plan to remove someone's access."),),

@@ -347,7 +347,7 @@ def _run_create(writers: Writers, args: CreateRepoArgs) -> str:
 REPO_CREATE = Write(
     name="github.repo_create",
     args=CreateRepoArgs,
-    summary="Plan to create a repository (private unless --public).",
+    summary="Create a repository (private unless public).",
     service="github",
     tool="create_repository",
     commands=(
@@ -389,7 +389,7 @@ def _run_delete(writers: Writers, args: DeleteRepoArgs) -> str:
 REPO_DELETE = Write(
     name="github.repo_delete",
     args=DeleteRepoArgs,
-    summary="Plan to delete a repository.",
+    summary="Delete a repository and everything in it.",
     service="github",
     tool="delete_repository",
     commands=(Command("repo delete OWNER/NAME", "Plan to delete a repository."),),

@@ -374,7 +374,7 @@ def _run_settings(writers: Writers, args: RepoSettingsArgs) -> str:
 REPO_SETTINGS = Write(
     name="github.repo_settings",
     args=RepoSettingsArgs,
-    summary="Plan to change settings (merge options, features, topics).",
+    summary="Change a repository's settings (merge options, features, topics).",
     service="github",
     tool="change_repository_settings",
     commands=(

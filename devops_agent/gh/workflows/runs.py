@@ -372,10 +372,9 @@ def _workflows_table(reader: Reader, args: GhArgs, found: list[WorkflowInfo]) ->
 LIST = Read(
     name="github.list_workflows",
     args=GhArgs,
-    summary="Workflows of this repository, with their last run.",
+    summary="The repository's GitHub Actions workflows (id, name, file path, state).",
     service="github",
     commands=(Command("workflows list", "Workflows of this repository, with their last run."),),
-    guide="Lists the repository's GitHub Actions workflows (id, name, file path, state).",
     github=("actions: read",),
     read=_list_workflows,
     render=_workflows_table,
@@ -494,7 +493,7 @@ def _run_dispatch(writers: Writers, args: RunWorkflowArgs) -> str:
 DISPATCH = Write(
     name="github.workflow_dispatch",
     args=RunWorkflowArgs,
-    summary="Plan a workflow_dispatch run (inputs checked against the workflow file).",
+    summary="Start a workflow_dispatch run of a workflow (a deploy, a release).",
     service="github",
     tool="run_workflow",
     commands=(
@@ -503,7 +502,7 @@ DISPATCH = Write(
             "Plan a workflow_dispatch run (inputs checked against the workflow file).",
         ),
     ),
-    guide="Use it for a deploy or a release. Inputs are checked against the workflow file: "
+    guide="Inputs are checked against the workflow file at the ref: "
     "an unknown, missing or invalid input comes back as an error (show_workflow lists them). "
     "After it is applied, list_workflow_runs and watch_workflow_run follow the run.",
     github=("actions: write", "contents: read"),
