@@ -26,6 +26,7 @@ from devops_agent.gh.common import (
     repository_of,
     user_text,
 )
+from devops_agent.gh.identity import own_login
 from devops_agent.operation import (
     Command,
     Hidden,
@@ -236,8 +237,6 @@ def create_issue(
     path = f"/repos/{check_repository(repository)}/issues"
 
     def look() -> IssueSummary | None:
-        from devops_agent.gh.identity import own_login
-
         mine = own_login(gh)
         recent = api(gh, "GET", path, params={"state": "all", "creator": mine, "per_page": 20})
         for data in recent:

@@ -41,6 +41,7 @@ from devops_agent.gh.common import (
     repository_of,
     user_text,
 )
+from devops_agent.gh.identity import own_login
 from devops_agent.gh.issues import LIST_LIMIT, State
 from devops_agent.gh.repos import branch_protection
 from devops_agent.operation import (
@@ -392,8 +393,6 @@ def review(gh: Github, repository: str, number: int, event: str, body: str) -> s
     path = f"/repos/{check_repository(repository)}/pulls/{number}/reviews"
 
     def look() -> str | None:
-        from devops_agent.gh.identity import own_login
-
         mine = own_login(gh)
         for data in api(gh, "GET", path, params={"per_page": 100}):
             if (data.get("user") or {}).get("login") == mine and data.get("body") == body:

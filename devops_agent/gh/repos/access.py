@@ -9,6 +9,7 @@ Administration: write, never the workflow token.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -151,8 +152,6 @@ def list_collaborators(gh: Github, repository: str, *, limit: int = 300) -> list
 
 def add_collaborator(gh: Github, repository: str, login: str, permission: str) -> str:
     """Invite ``login`` (or change an existing collaborator's role); says which happened."""
-    import json
-
     from github import GithubException
 
     role = PERMISSIONS[permission]

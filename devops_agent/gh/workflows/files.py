@@ -9,6 +9,7 @@ reads the key ``on`` as the boolean ``True``; both spellings are looked up.
 
 from __future__ import annotations
 
+import base64
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
@@ -165,8 +166,6 @@ def find_workflow(gh: Github, repository: str, ref: str) -> WorkflowInfo:
 
 def workflow_file(gh: Github, repository: str, path: str, ref: str | None = None) -> str:
     """The text of ``path`` at ``ref`` (the default branch when ``None``)."""
-    import base64
-
     params = {"ref": ref} if ref else None
     try:
         with github_errors(f"read {path}", permission="contents: read"):

@@ -11,7 +11,9 @@ removed), each line cut, and only a bounded number of lines kept.
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
@@ -193,9 +195,6 @@ def job_log(gh: Github, repository: str, job_id: int) -> str:
 
 def run_logs(gh: Github, repository: str, run_id: int) -> dict[str, str]:
     """The run's zip of logs: ``job name: end of its log`` for each top-level job file."""
-    import io
-    import zipfile
-
     with github_errors(f"download the logs of run {run_id}", permission="actions: read"):
         data = fetch_redirect(
             gh,
