@@ -129,7 +129,8 @@ def test_the_agent_gets_no_deletion_no_clone_and_no_approval() -> None:
     assert "outside a plan" in refused["repo clone [REPO] [--depth N] [--ref REF]"]
     (review,) = [t for t in tools.for_specialist("github") if t.name == "review_pull_request"]
     fields = set(review.params_json_schema["properties"])
-    assert fields == {"repository", "number", "comment", "request_changes"}
+    assert fields == {"repository", "number", "comment", "request_changes", "approve"}
+    assert "never approves" in review.params_json_schema["properties"]["approve"]["description"]
     (watch,) = [t for t in tools.for_specialist("github") if t.name == "watch_workflow_run"]
     assert watch.timeout_seconds == 330
 
@@ -318,7 +319,7 @@ def test_create_and_delete_a_repository(thread: Thread, github: FakeGitHub) -> N
         "organization": False,
     }
     assert entry(thread.run("repo create acme/pub --public"))["args"]["private"] is False
-    assert thread.run("repo create x --public --private").title.startswith("Choose --public")
+    assert thread.run("repo create x --private").exit_code == 2  # private is the default
     planned = thread.run("repo create tools")
     thread.post(planned)
     assert thread.apply(planned).status == "applied" and github.has_repo("acme/tools")

@@ -22,7 +22,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, model_validator
-from pydantic.json_schema import SkipJsonSchema
 
 from devops_agent.errors import BadInput, Refused, ServiceError
 from devops_agent.gh.checks import CHECK_NAME
@@ -630,8 +629,8 @@ class ReviewArgs(GhArgs):
     """Review text that only comments; null when requesting changes."""
     request_changes: Annotated[str | None, Field(exclude=True)] = None
     """Review text that asks for changes; null when only commenting."""
-    approve: Annotated[SkipJsonSchema[bool], Field(exclude=True)] = False
-    """Typed as ``--approve`` only to be refused: devops-agent never approves."""
+    approve: Annotated[bool, Field(exclude=True)] = False
+    """Always false: devops-agent never approves a pull request, and true is refused."""
     event: Annotated[ReviewEvent, Hidden()]
     """COMMENT or REQUEST_CHANGES, from which text was given."""
     body: Annotated[str, Hidden()]

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
 from pydantic import AfterValidator, Field, model_validator
-from pydantic.json_schema import SkipJsonSchema
 
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.gh import service_error
@@ -270,8 +269,8 @@ class CreateRepoArgs(Args):
     own user; this repository's owner by default)."""
     public: Annotated[bool, Field(exclude=True)] = False
     """Create it public; it is private otherwise."""
-    private: SkipJsonSchema[bool | None] = None
-    """Create it private (the default; ``--private`` on the command line)."""
+    private: Annotated[bool | None, Hidden()] = None
+    """Whether it is private: the plan's word for ``not public``."""
     description: Annotated[str, AfterValidator(lambda text: clean_untrusted(text).strip())] = ""
     """One line about the repository; empty for none."""
     owner: Annotated[Login | None, Hidden()] = None
@@ -291,7 +290,7 @@ class CreateRepoArgs(Args):
             owner, _, data["name"] = name.rpartition("/")
             data["owner"] = owner
         if data.get("public") and data.get("private"):
-            raise BadInput("Choose --public or --private, not both.")
+            raise BadInput("A repository is public or private, not both.")
         if data.get("private") is None:
             data["private"] = not data.get("public")
         return data
