@@ -131,6 +131,9 @@ def test_the_agent_gets_no_deletion_no_clone_and_no_approval() -> None:
     fields = set(review.params_json_schema["properties"])
     assert fields == {"repository", "number", "comment", "request_changes", "approve"}
     assert "never approves" in review.params_json_schema["properties"]["approve"]["description"]
+    (issue,) = [t for t in tools.for_specialist("github") if t.name == "create_issue"]
+    assert set(issue.params_json_schema["required"]) == {"repository", "title", "body", "labels"}
+    assert "title" not in issue.params_json_schema["properties"]["title"]  # only the field
     (watch,) = [t for t in tools.for_specialist("github") if t.name == "watch_workflow_run"]
     assert watch.timeout_seconds == 330
 

@@ -795,9 +795,15 @@ def _derived_writes() -> dict[str, Write[Any]]:
     return {op.tool_name: op for op in _derived() if isinstance(op, Write)}
 
 
-def _strip_titles(node: Any) -> Any:
+def _strip_titles(node: Any, *, named: bool = False) -> Any:
+    """The schema without its ``title`` keywords. In ``properties`` and ``$defs`` the keys
+    are names (a field may be called ``title``), so those stay."""
     if isinstance(node, dict):
-        return {k: _strip_titles(v) for k, v in node.items() if k != "title"}
+        return {
+            k: _strip_titles(v, named=k in ("properties", "$defs") and not named)
+            for k, v in node.items()
+            if named or k != "title"
+        }
     if isinstance(node, list):
         return [_strip_titles(v) for v in node]
     return node
