@@ -203,9 +203,9 @@ class Reader(Protocol):
     repository: str
     github: Github | None
     settings: Settings
-    """The action's inputs (read-only): limits, the config file, ``fail-on`` …"""
+    """The action's inputs (read-only): limits, the config file, ``fail-on``, the token …"""
     env: ActionsEnv
-    """The Actions environment: run URL, workspace …"""
+    """The Actions environment: run URL, workspace, ``GITHUB_SERVER_URL`` …"""
 
     def session(self) -> boto3.Session:
         """The read role's session."""

@@ -2,8 +2,8 @@
 
 This registry is the whole list of changes devops-agent can ever make: a plan
 entry naming anything else is refused at apply time, whatever its block says.
-Each family registers its own (:mod:`devops_agent.aws.operations`,
-:mod:`devops_agent.gh.operations`); an executor gets the :class:`Writers` of an
+Each family not yet in the catalog registers its own
+(:mod:`devops_agent.aws.operations`); an executor gets the :class:`Writers` of an
 approved plan and the entry's exact arguments, and returns one line saying what
 happened.
 """
@@ -55,9 +55,8 @@ class Operation:
 def registry() -> dict[str, Operation]:
     """Every registered operation, by name."""
     from devops_agent.aws.operations import AWS_OPERATIONS
-    from devops_agent.gh.operations import GITHUB_OPERATIONS
 
-    return {**AWS_OPERATIONS, **GITHUB_OPERATIONS}
+    return {**AWS_OPERATIONS}
 
 
 def _declared(entry: PlanEntry) -> bool:

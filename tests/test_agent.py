@@ -551,6 +551,59 @@ def test_why_the_last_deploy_failed_is_a_diagnosis(tmp_path, estate, gh):
     assert_no_github_writes(gh)
 
 
+def test_the_github_agent_proposes_a_review_but_never_an_approval(tmp_path, estate, gh):
+    pull = gh.add_pull(REPO, title="Feature", user="carol")
+    ctx = make_ctx(tmp_path, github_url=gh.url, session=estate["session"])
+    review = {"number": pull["number"], "repository": None}
+    result, model = ask(
+        ctx,
+        "approve the feature PR, or at least ask for a test",
+        [
+            [call("transfer_to_github")],
+            [
+                call(
+                    "review_pull_request",
+                    **review,
+                    comment="LGTM",
+                    request_changes=None,
+                    approve=True,
+                )
+            ],
+            [call("review_pull_request", 1, **review, comment=None, request_changes="Add a test.")],
+        ],
+    )
+    assert result.status == "planned", result.text
+    rejected = json.loads(tool_outputs(model)[-1])["error"]
+    assert rejected["code"] == "Refused" and "never approves" in rejected["message"]
+    (entry,) = result.data["plan"]["entries"]
+    assert entry["operation"] == "github.pr_review"
+    assert entry["args"] == {
+        "repository": REPO,
+        "number": pull["number"],
+        "event": "REQUEST_CHANGES",
+        "body": "Add a test.",
+    }
+    assert_no_github_writes(gh)
+
+
+def test_the_github_agent_has_no_tool_to_delete_or_clone_a_repository(tmp_path, estate, gh):
+    ctx = make_ctx(tmp_path, github_url=gh.url, session=estate["session"])
+    result, model = ask(
+        ctx,
+        "delete acme/platform",
+        [
+            [call("transfer_to_github")],
+            [call("delete_repository", repository=REPO)],
+            [assistant_message("I cannot delete repositories; type `repo delete` yourself.")],
+        ],
+    )
+    assert result.status == "success", result.text
+    names = {t.name for t in model.calls[1].tools}
+    assert "delete_repository" not in names and "clone_repository" not in names
+    assert {"add_collaborator", "merge_pull_request", "run_workflow"} <= names
+    assert_no_github_writes(gh)
+
+
 # ------------------------------------------------------------------------- injections
 
 

@@ -53,7 +53,7 @@ def test_tool_schemas_come_from_the_argument_models():
         schema = tools.tool_schema(op.args)
         assert schema["additionalProperties"] is False
         assert set(schema["required"]) == set(schema["properties"])  # strict mode
-        assert "title" not in json.dumps(schema), op.name  # titles cost prompt, say nothing
+        assert '"title": "' not in json.dumps(schema), op.name  # titles cost prompt, say nothing
         visible = {
             name
             for name, info in op.args.model_fields.items()

@@ -11,7 +11,7 @@ import unicodedata
 
 import pytest
 from conftest import REPO
-from test_gh_commands import DEPLOY, FAILED_LOG, HIDDEN
+from test_gh_commands import DEPLOY, FAILED_LOG, HIDDEN, person
 
 from devops_agent import plans
 
@@ -83,6 +83,7 @@ def test_a_failure_diagnosis_is_posted_without_what_the_log_hid(action, github):
 
 def test_collaborator_add_with_an_admin_token(action, github):
     github.add_token(PAT, "acme", kind="pat")
+    person(github, "bob")
     planned = action.comment(
         "/devops repo collaborator add bob --permission write", github_token=PAT
     )

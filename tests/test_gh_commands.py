@@ -151,8 +151,8 @@ class Thread:
         return self.run(f"apply {planned.data['plan_id']}", login)
 
 
-@pytest.fixture
-def thread(github: FakeGitHub, tmp_path: Path) -> Thread:
+def make_thread(github: FakeGitHub, tmp_path: Path) -> Thread:
+    """A PR thread where alice (maintain) runs commands; the owner's PAT is known."""
     github.set_permission(REPO, "alice", "maintain")
     github.add_token(PAT, OWNER, kind="pat")
     pull = github.add_pull(REPO, title="Thread", user="alice")
@@ -160,8 +160,18 @@ def thread(github: FakeGitHub, tmp_path: Path) -> Thread:
 
 
 @pytest.fixture
+def thread(github: FakeGitHub, tmp_path: Path) -> Thread:
+    return make_thread(github, tmp_path)
+
+
+@pytest.fixture
 def deploy(github: FakeGitHub) -> dict[str, Any]:
     return github.add_workflow(REPO, path=".github/workflows/deploy.yml", content=DEPLOY)
+
+
+def person(github: FakeGitHub, login: str) -> None:
+    """Give ``login`` a GitHub account (the fake knows users who own, wrote or hold tokens)."""
+    github.add_token(f"ghp_{login}Account" + "0" * 30, login, kind="pat")
 
 
 def entry(result: Result) -> dict[str, Any]:
@@ -424,14 +434,15 @@ def test_repo_settings_are_planned_and_applied(thread: Thread, github: FakeGitHu
         'repo settings --description "Platform services" --squash-merge off '
         "--delete-branch-on-merge off --topics infra,ci"
     )
+    unchanged = ["homepage", "default_branch", "visibility", "merge_commit", "rebase_merge"]
+    unchanged += ["auto_merge", "issues", "wiki", "projects"]
     assert entry(planned)["args"] == {
         "repository": REPO,
-        "changes": {
-            "description": "Platform services",
-            "allow_squash_merge": False,
-            "delete_branch_on_merge": False,
-        },
+        "description": "Platform services",
+        "squash_merge": "off",
+        "delete_branch_on_merge": "off",
         "topics": ["infra", "ci"],
+        **dict.fromkeys(unchanged),
     }
     assert github.repo(REPO)["allow_squash_merge"] is True
     applied = thread.apply(planned)
@@ -483,6 +494,7 @@ def test_collaborators_listed_added_and_removed(thread: Thread, github: FakeGitH
     listed = thread.run("repo collaborators")
     assert ["carol", "write"] in listed.tables[0].rows
     thread.token = PAT
+    person(github, "bob")
     planned = thread.plan("repo collaborator add @bob --permission triage")
     assert github.invitations(REPO) == {}
     applied = thread.apply(planned)

@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from agents import FunctionTool, RunContextWrapper, function_tool
 from agents.exceptions import ModelBehaviorError
@@ -47,9 +47,6 @@ from devops_agent.context import DevOpsContext
 from devops_agent.errors import BadInput, DevOpsError, ServiceError
 from devops_agent.operation import Declaration, Hidden, PlanEntry, Proposal, Read, Unchanged, Write
 from devops_agent.sanitize import clean_untrusted
-
-if TYPE_CHECKING:
-    from github import Github
 
 __all__ = [
     "MAX_TOOL_CHARS",
@@ -315,30 +312,8 @@ class Mutation:
     """Validates the call's arguments (raising BadInput/ServiceError) and builds the entry."""
 
 
-def _github(ctx: DevOpsContext, repository: str | None) -> tuple[Github, str]:
-    from devops_agent.gh.common import check_repository, require_github
-
-    return require_github(ctx.github), check_repository(repository or ctx.repository)
-
-
-def _workflow_dispatch_entry(ctx: DevOpsContext, args: dict[str, Any]) -> PlanEntry:
-    """The same checks as ``workflows run`` (one definition of each)."""
-    from devops_agent.gh.operations import workflow_dispatch_entry
-
-    gh, repository = _github(ctx, args.get("repository"))
-    given = {
-        str(i.get("name")): str(i.get("value"))
-        for i in args.get("inputs") or []
-        if isinstance(i, dict)
-    }
-    workflow = str(args.get("workflow") or "")
-    return workflow_dispatch_entry(gh, repository, workflow, str(args.get("ref") or ""), given)
-
-
 #: Every mutating tool, by tool name; each has ``needs_approval=True`` and :func:`plan_check`.
-MUTATIONS: dict[str, Mutation] = {
-    "run_workflow": Mutation("github.workflow_dispatch", _workflow_dispatch_entry),
-}
+MUTATIONS: dict[str, Mutation] = {}
 
 
 @tool_input_guardrail(name="plan_check")
@@ -418,206 +393,6 @@ def list_policies(
 
     run = ctx.context
     return as_data(run, iam.list_policies(run.session(), scope))
-
-
-# --------------------------------------------------------------------------- GitHub
-
-
-class WorkflowInput(BaseModel):
-    """One ``workflow_dispatch`` input."""
-
-    name: str
-    value: str
-
-
-def _gh_data(ctx: DevOpsContext, value: Any) -> str:
-    return as_data(ctx, value, source="GitHub")
-
-
-@_tool()
-def list_workflows(ctx: RunContextWrapper[DevOpsContext], repository: str | None = None) -> str:
-    """List the repository's GitHub Actions workflows (id, name, file path, state).
-
-    Args:
-        repository: owner/name; null for this repository.
-    """
-    from devops_agent.gh import workflows
-
-    run = ctx.context
-    gh, repo = _github(run, repository)
-    return _gh_data(run, workflows.list_workflows(gh, repo))
-
-
-@_tool()
-def list_workflow_runs(
-    ctx: RunContextWrapper[DevOpsContext],
-    workflow: str | None = None,
-    branch: str | None = None,
-    limit: int = 10,
-    repository: str | None = None,
-) -> str:
-    """List the newest workflow runs, newest first (id, workflow, number, event, branch,
-    status, conclusion, actor, times, URL).
-
-    Use it to find "the last deploy" and its run id.
-
-    Args:
-        workflow: only runs of this workflow: file name (deploy.yml), name or id; null for all.
-        branch: only runs on this branch; null for all.
-        limit: most runs to return, 1 to 30.
-        repository: owner/name; null for this repository.
-    """
-    from devops_agent.gh import workflows
-
-    run = ctx.context
-    gh, repo = _github(run, repository)
-    wf = workflows.find_workflow(gh, repo, workflow) if workflow else None
-    found = workflows.list_runs(
-        gh, repo, workflow_id=wf.id if wf else None, branch=branch, limit=max(1, min(limit, 30))
-    )
-    return _gh_data(run, found)
-
-
-@_tool()
-def get_workflow_run(
-    ctx: RunContextWrapper[DevOpsContext], run_id: int, repository: str | None = None
-) -> str:
-    """One workflow run with its jobs and their steps (status and conclusion of each).
-
-    Args:
-        run_id: the run id (from list_workflow_runs).
-        repository: owner/name; null for this repository.
-    """
-    from devops_agent.gh import workflows
-
-    run = ctx.context
-    gh, repo = _github(run, repository)
-    found = {
-        "run": workflows.get_run(gh, repo, run_id),
-        "jobs": workflows.run_jobs(gh, repo, run_id),
-    }
-    return _gh_data(run, found)
-
-
-@_tool()
-def diagnose_workflow_run(
-    ctx: RunContextWrapper[DevOpsContext],
-    run_id: int | None = None,
-    workflow: str | None = None,
-    repository: str | None = None,
-) -> str:
-    """Why a workflow run failed: its failed jobs and steps and the log lines that explain it.
-
-    Without run_id it diagnoses the newest failed run (of `workflow`, when given). Log
-    lines are cut to the ones that matter (at most 20 per job). Use it for "why did the
-    deploy fail?".
-
-    Args:
-        run_id: the run to diagnose; null for the newest failed run.
-        workflow: with no run_id, look only at this workflow (file name, name or id).
-        repository: owner/name; null for this repository.
-    """
-    from devops_agent.gh import workflows
-
-    run = ctx.context
-    gh, repo = _github(run, repository)
-    if run_id is None:
-        wf = workflows.find_workflow(gh, repo, workflow) if workflow else None
-        runs = workflows.list_runs(gh, repo, workflow_id=wf.id if wf else None, limit=30)
-        failed = [r for r in runs if r.conclusion in workflows.FAILED]
-        if not failed:
-            return _gh_data(run, {"summary": "No failed run among the newest 30.", "runs": []})
-        run_id = failed[0].id
-    return _gh_data(run, workflows.diagnose(gh, repo, run_id))
-
-
-@_tool(timeout=330.0)
-def watch_workflow_run(
-    ctx: RunContextWrapper[DevOpsContext],
-    run_id: int,
-    timeout_seconds: int = 120,
-    repository: str | None = None,
-) -> str:
-    """Wait for a workflow run to finish (polling), then return its final state.
-
-    Returns finished=false if it is still running when the wait ends; call
-    diagnose_workflow_run next if it failed.
-
-    Args:
-        run_id: the run to watch.
-        timeout_seconds: longest wait, 1 to 300 seconds.
-        repository: owner/name; null for this repository.
-    """
-    from devops_agent.gh import workflows
-
-    run = ctx.context
-    gh, repo = _github(run, repository)
-    timeout = float(max(1, min(timeout_seconds, 300)))
-    return _gh_data(run, workflows.watch_run(gh, repo, run_id, timeout=timeout))
-
-
-@_tool()
-def list_pull_requests(
-    ctx: RunContextWrapper[DevOpsContext],
-    state: Literal["open", "closed", "all"] = "open",
-    repository: str | None = None,
-) -> str:
-    """List pull requests, newest first (number, title, author, branches, head SHA,
-    mergeability, labels), at most 30.
-
-    Args:
-        state: open, closed or all.
-        repository: owner/name; null for this repository.
-    """
-    from devops_agent.gh import pulls
-
-    run = ctx.context
-    gh, repo = _github(run, repository)
-    return _gh_data(run, pulls.list_pulls(gh, repo, state=state, limit=30))
-
-
-@_tool()
-def list_issues(
-    ctx: RunContextWrapper[DevOpsContext],
-    state: Literal["open", "closed", "all"] = "open",
-    repository: str | None = None,
-) -> str:
-    """List issues (not pull requests), newest first (number, title, author, labels,
-    comment count), at most 30.
-
-    Args:
-        state: open, closed or all.
-        repository: owner/name; null for this repository.
-    """
-    from devops_agent.gh import issues
-
-    run = ctx.context
-    gh, repo = _github(run, repository)
-    return _gh_data(run, issues.list_issues(gh, repo, state=state, limit=30))
-
-
-@_tool(needs_approval=True, tool_input_guardrails=[plan_check])
-def run_workflow(
-    ctx: RunContextWrapper[DevOpsContext],
-    workflow: str,
-    ref: str | None = None,
-    inputs: list[WorkflowInput] | None = None,
-    repository: str | None = None,
-) -> str:
-    """Propose to trigger a workflow_dispatch run (a deploy, a release). Runs nothing now.
-
-    The call adds the run to a plan that an authorized person must apply with
-    `/devops apply PLAN_ID`; the run ends after proposing. Inputs are checked against
-    the workflow file: an unknown, missing or invalid input comes back as an error.
-    After it is applied, list_workflow_runs and watch_workflow_run follow the run.
-
-    Args:
-        workflow: file name (deploy.yml), name or id of the workflow.
-        ref: branch, tag or commit to run on; null for the default branch.
-        inputs: the workflow_dispatch inputs as name/value pairs; null for none.
-        repository: owner/name; null for this repository.
-    """
-    raise PlanOnly("run_workflow only proposes; it never runs anything.")
 
 
 # --------------------------------------------------------------------------- repository
@@ -701,17 +476,7 @@ _LEGACY_EC2: tuple[FunctionTool, ...] = ()
 _LEGACY_VPC: tuple[FunctionTool, ...] = ()
 _LEGACY_S3: tuple[FunctionTool, ...] = ()
 _LEGACY_IAM: tuple[FunctionTool, ...] = (list_users, list_roles, list_policies)
-_LEGACY_GITHUB: tuple[FunctionTool, ...] = (
-    list_workflows,
-    list_workflow_runs,
-    get_workflow_run,
-    diagnose_workflow_run,
-    watch_workflow_run,
-    list_pull_requests,
-    list_issues,
-    run_workflow,
-    search_repository,
-)
+_LEGACY_GITHUB: tuple[FunctionTool, ...] = (search_repository,)
 _LEGACY_KNOWLEDGE: tuple[FunctionTool, ...] = (search_repository,)
 
 
@@ -795,9 +560,15 @@ def _derived_writes() -> dict[str, Write[Any]]:
     return {op.tool_name: op for op in _derived() if isinstance(op, Write)}
 
 
-def _strip_titles(node: Any) -> Any:
+def _strip_titles(node: Any, *, named: bool = False) -> Any:
+    """The schema without its ``title`` keywords. In ``properties`` and ``$defs`` the keys
+    are names (a field may be called ``title``), so those stay."""
     if isinstance(node, dict):
-        return {k: _strip_titles(v) for k, v in node.items() if k != "title"}
+        return {
+            k: _strip_titles(v, named=k in ("properties", "$defs") and not named)
+            for k, v in node.items()
+            if named or k != "title"
+        }
     if isinstance(node, list):
         return [_strip_titles(v) for v in node]
     return node

@@ -124,8 +124,13 @@ def parse(text: str) -> tuple[Spec, Any] | None:
 
 
 def _first_that_binds(ctx: DevOpsContext, invocation: Invocation, specs: list[Spec]) -> Result:
-    """Forms sharing words: run the first whose grammar accepts the words."""
-    errors: list[tuple[int, BadInput]] = []
+    """Forms sharing words: run the first whose grammar accepts the words.
+
+    When none does, the mistake shown is that of the form that knows most of the
+    options typed (then the one with most positional words): the form meant.
+    """
+    errors: list[tuple[tuple[int, int], BadInput]] = []
+    typed = {w.split("=", 1)[0].lower() for w in invocation.words if w.startswith("--")}
     for spec in specs:
         op, form = spec.op
         try:
@@ -133,8 +138,10 @@ def _first_that_binds(ctx: DevOpsContext, invocation: Invocation, specs: list[Sp
         except BadInput as exc:
             from devops_agent.commands.grammar import syntax
 
-            slots = sum(1 for s in syntax(op.args, form.fixed) if s.kind != "option")
-            errors.append((slots, exc))
+            fields = syntax(op.args, form.fixed)
+            known = len(typed & {s.option for s in fields if s.option})
+            slots = sum(1 for s in fields if s.kind != "option")
+            errors.append(((known, slots), exc))
             continue
         return perform(ctx, op, args)
     raise max(errors, key=lambda pair: pair[0])[1]
@@ -270,9 +277,8 @@ def _apply(ctx: DevOpsContext, inv: Invocation) -> Result:
 def _legacy() -> tuple[Spec, ...]:
     """Commands not yet declared in the catalog (removed as each family moves)."""
     from devops_agent.commands.aws import AWS_COMMANDS
-    from devops_agent.commands.github import GITHUB_COMMANDS
 
-    return (*AWS_COMMANDS, *GITHUB_COMMANDS)
+    return tuple(AWS_COMMANDS)
 
 
 def _build() -> tuple[Spec, ...]:

@@ -5,7 +5,8 @@ A field of an :class:`~devops_agent.operation.Args` model is typed as:
 * ``--field-name VALUE`` by default (``--sg`` with ``Option("--sg")``); a list field
   takes a comma list, a ``bool`` field is a flag without a value;
 * a positional word with ``Positional()``, in field order; ``Positional(rest=True)``
-  takes the remaining words;
+  takes the remaining words; with an ``Option`` marker too, the option also fills it
+  (``repo show acme/platform`` or ``repo show --repo acme/platform``; the word wins);
 * ``KEY=VALUE`` words with ``Pairs()`` (and ``--tag K=V,...`` with
   ``Pairs(option="--tag")``);
 * not at all with ``Hidden()``, or when the command form fixes it.
@@ -49,6 +50,8 @@ class Syntax:
     @property
     def shown(self) -> str:
         """The field as the usage names it in messages."""
+        if self.kind in ("positional", "rest"):
+            return self.field.upper()
         return self.option or self.field.upper()
 
 
@@ -81,7 +84,8 @@ def syntax(model: type[Args], fixed: Mapping[str, Any] | None = None) -> list[Sy
         pairs = _marker(info, Pairs)
         option = _marker(info, Option)
         if positional is not None:
-            found.append(Syntax(name, "rest" if positional.rest else "positional", many=many))
+            kind: Kind = "rest" if positional.rest else "positional"
+            found.append(Syntax(name, kind, option=option.name if option else "", many=many))
         elif pairs is not None:
             found.append(Syntax(name, "pairs", option=pairs.option))
         elif base is bool:

@@ -7,6 +7,9 @@ environment settings there), not in the process's arguments (``ps`` shows none),
 is sent only to the GitHub server named, never to another host. Credential helpers are
 switched off for the command, so none can store it either. Whatever git prints is
 redacted before it is shown.
+
+``repo clone`` writes into the workspace at once, outside a plan: the agent does not
+get it.
 """
 
 from __future__ import annotations
@@ -16,9 +19,14 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field
 
 from devops_agent.errors import BadInput, ConfigError, ServiceError
-from devops_agent.gh.common import GhModel, check_repository
+from devops_agent.gh.common import GhModel, RepoArgs, check_repository, repository_of
+from devops_agent.operation import Command, Read, Reader
+from devops_agent.report import Result, plural
 
 #: Seconds a clone may take before it is stopped.
 CLONE_TIMEOUT = 300.0
@@ -150,3 +158,76 @@ def clone(
         shallow=rev("rev-parse", "--is-shallow-repository") == "true",
         depth=depth,
     )
+
+
+# --------------------------------------------------------------------------- operation
+
+
+def _depth(value: Any) -> Any:
+    if isinstance(value, str):
+        if not value.strip().isdigit():
+            raise BadInput(f"--depth takes a number of commits (0 for all), not '{value}'.")
+        return int(value)
+    return value
+
+
+class CloneArgs(RepoArgs):
+    """Arguments of ``repo clone``."""
+
+    depth: Annotated[int, Field(ge=0), BeforeValidator(_depth)] = 1
+    """Commits of history to fetch; 0 for the whole history."""
+    ref: str | None = None
+    """Branch or tag to check out; null for the default branch."""
+
+
+def _destination(reader: Reader, repository: str) -> Path:
+    return reader.workspace.resolve() / repository.split("/")[1]
+
+
+def _clone(reader: Reader, args: CloneArgs) -> CloneResult:
+    repository = repository_of(reader, args.repository)
+    server = reader.env.server_url
+    token = reader.settings.github_token
+    return clone(
+        clone_url(server, repository),
+        _destination(reader, repository),
+        repository=repository,
+        token=token.get_secret_value() if token else None,
+        server_url=server,
+        depth=args.depth or None,
+        ref=args.ref,
+    )
+
+
+def _cloned(reader: Reader, args: CloneArgs, result: CloneResult) -> Result:
+    workspace = reader.workspace.resolve()
+    where = Path(result.path).relative_to(workspace)
+    depth = result.depth
+    history = f"last {plural(depth, 'commit')}" if result.shallow and depth else "full history"
+    return Result(
+        title=f"Cloned {result.repository} into {where}",
+        text=f"`{result.branch or 'detached'}` at `{result.head[:12]}` ({history}).",
+        data={"clone": result.model_dump(mode="json")},
+    )
+
+
+CLONE = Read(
+    name="github.clone_repository",
+    args=CloneArgs,
+    summary="Clone into the workspace (shallow by default; the token is never written down).",
+    service="github",
+    commands=(
+        Command(
+            "repo clone [REPO] [--depth N] [--ref REF]",
+            "Clone into the workspace (shallow by default; the token is never written down).",
+        ),
+    ),
+    agent="it writes into the workspace at once, outside a plan",
+    github=("contents: read",),
+    timeout=CLONE_TIMEOUT + 30,
+    read=_clone,
+    render=_cloned,
+    source="GitHub",
+)
+
+OPERATIONS = (CLONE,)

@@ -1,6 +1,11 @@
-"""What every GitHub read and change shares: models, error translation, raw calls, safe POSTs.
+"""What every GitHub read and change shares: models, arguments, error translation, raw
+calls, safe POSTs, and how untrusted text is shown.
 
 * :class:`GhModel` is the base of every typed result (frozen, JSON-ready).
+* :class:`GhArgs` is the base of every operation's arguments that work on one
+  repository (``--repo OWNER/NAME``, the run's own by default); :data:`Number` and
+  :data:`RunId` are the issue/PR numbers and run ids they name; :func:`gh_client`
+  and :func:`repository_of` give a read or preview its client and repository.
 * :func:`github_errors` turns PyGithub and network failures into a
   :class:`~devops_agent.errors.ServiceError` that names the permission to add.
 * :func:`api` calls an endpoint PyGithub has no method for, through the run's
@@ -19,12 +24,14 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from devops_agent.errors import BadInput, ConfigError, ServiceError
 from devops_agent.gh import service_error
+from devops_agent.operation import Args, Option, Positional, Reader
+from devops_agent.sanitize import clean_untrusted
 
 if TYPE_CHECKING:
     from github import Github
@@ -127,6 +134,104 @@ def check_login(login: str) -> str:
     if not LOGIN.fullmatch(login):
         raise BadInput(f"'{login}' is not a GitHub login.")
     return login
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+def _repository_or_none(name: str | None) -> str | None:
+    return None if name is None or not name.strip() else check_repository(name.strip())
+
+
+def _number(value: Any) -> Any:
+    if value is None:
+        return value
+    text = str(value).strip().removeprefix("#") if isinstance(value, str | int) else value
+    if not isinstance(text, str) or not text.isdigit() or int(text) < 1:
+        raise BadInput(f"'{value}' is not an issue or pull request number.")
+    return int(text)
+
+
+def _run_id(value: Any) -> Any:
+    if value is None:
+        return value
+    text = str(value).strip() if isinstance(value, str | int) else value
+    if not isinstance(text, str) or not text.isdigit() or int(text) < 1:
+        raise BadInput(
+            f"'{value}' is not a run id.", remedy="`workflows status` lists runs with their ids."
+        )
+    return int(text)
+
+
+Repository = Annotated[str | None, AfterValidator(_repository_or_none)]
+"""``owner/name``, checked for shape; ``None`` for the run's own repository."""
+Number = Annotated[int, BeforeValidator(_number)]
+"""An issue or pull request number (``12`` or ``#12``)."""
+RunId = Annotated[int, BeforeValidator(_run_id)]
+"""A workflow run id."""
+
+
+Login = Annotated[str, AfterValidator(lambda login: check_login(login))]
+"""A user or organization login (a leading ``@`` is dropped)."""
+
+
+class GhArgs(Args):
+    """Arguments of an operation on one repository."""
+
+    repository: Annotated[Repository, Option("--repo")] = None
+    """owner/name; null for this repository."""
+
+
+class RepoArgs(GhArgs):
+    """Arguments of an operation on a repository typed as its first word (``repo show
+    acme/platform``) or with ``--repo``."""
+
+    repository: Annotated[Repository, Positional(), Option("--repo")] = None
+    """owner/name; null for this repository."""
+
+
+def gh_client(reader: Reader) -> Github:
+    """The run's GitHub client, or a configuration error that says how to get one."""
+    return require_github(reader.github)
+
+
+def repository_of(reader: Reader, given: str | None) -> str:
+    """The repository an operation works on: the one named, else the run's own."""
+    name = given or reader.repository
+    if not name:
+        raise BadInput(
+            "No repository to work on.",
+            remedy="Name one with `--repo OWNER/NAME` (or set GITHUB_REPOSITORY).",
+        )
+    return check_repository(name)
+
+
+def user_text(text: str, what: str, limit: int = 60_000) -> str:
+    """Text a person asked us to post: hidden parts removed, bounded, not empty."""
+    cleaned = clean_untrusted(text).strip()
+    if not cleaned:
+        raise BadInput(f"The {what} is empty.")
+    if len(cleaned) > limit:
+        raise BadInput(f"The {what} is longer than {limit:,} characters.")
+    return cleaned
+
+
+# --------------------------------------------------------------------------- showing text
+
+
+def fenced(lines: list[str], lang: str = "text") -> str:
+    """Untrusted lines in a code block that nothing inside can close."""
+    body = "\n".join(clean_untrusted(line).replace("`", "'") for line in lines)
+    return f"```{lang}\n{body}\n```"
+
+
+def code(text: str, limit: int = 100) -> str:
+    """Untrusted text (a name, a title) as inline code: shown, never rendered."""
+    cleaned = " ".join(clean_untrusted(text).split())[:limit].replace("`", "'")
+    return f"`{cleaned}`" if cleaned else "``"
+
+
+# --------------------------------------------------------------------------- raw calls
 
 
 def api(

@@ -1,23 +1,47 @@
 """Issue and PR comments, reactions: the action's own voice on a thread; and issues as
-the command language lists, opens, closes and comments on them."""
+the command language and the agent list, open, close and comment on them (``issue …``,
+and ``pr close|comment``, which work the same on a pull request)."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.gh import service_error
 from devops_agent.gh.common import (
+    GhArgs,
     GhModel,
+    Login,
+    Number,
     api,
     check_login,
     check_repository,
+    gh_client,
     github_errors,
     post_once,
+    repository_of,
+    user_text,
 )
+from devops_agent.gh.identity import own_login
+from devops_agent.operation import (
+    Command,
+    Hidden,
+    Lower,
+    Option,
+    Positional,
+    Proposal,
+    Read,
+    Reader,
+    Unchanged,
+    Write,
+    Writers,
+)
+from devops_agent.report import Result, Table, dump, plural, when
+from devops_agent.sanitize import clean_untrusted
 
 if TYPE_CHECKING:
     from github import Github
@@ -100,7 +124,7 @@ def edit_comment(comment: IssueComment, body: str) -> None:
 
 # --------------------------------------------------------------------------------------
 # Issues and pull requests as the command language sees them: listings (reads), and
-# create, close and comment, which only the apply path calls (devops_agent.gh.operations).
+# create, close and comment, which only an applied plan calls (the operations below).
 # --------------------------------------------------------------------------------------
 
 #: Issue states ``--state`` accepts.
@@ -213,8 +237,6 @@ def create_issue(
     path = f"/repos/{check_repository(repository)}/issues"
 
     def look() -> IssueSummary | None:
-        from devops_agent.gh.identity import own_login
-
         mine = own_login(gh)
         recent = api(gh, "GET", path, params={"state": "all", "creator": mine, "per_page": 20})
         for data in recent:
@@ -275,3 +297,247 @@ def last_editor(gh: Github, comment: IssueComment) -> str | None:
     node = (data.get("data") or {}).get("node") or {}
     editor = node.get("editor") or {}
     return str(editor["login"]) if node.get("lastEditedAt") and editor.get("login") else None
+
+
+# --------------------------------------------------------------------------- operations
+
+State = Annotated[Literal["open", "closed", "all"], Lower]
+#: Most issues (or pull requests) one listing returns.
+LIST_LIMIT = 50
+
+
+def _labels(value: list[str]) -> list[str]:
+    return [label.strip() for label in value if label.strip()]
+
+
+class ListIssuesArgs(GhArgs):
+    """Arguments of ``issue list``."""
+
+    state: State = "open"
+    """open, closed or all."""
+    labels: Annotated[list[str], Option("--label"), AfterValidator(_labels)] = Field(
+        default_factory=list
+    )
+    """Only issues with every one of these labels; empty for any."""
+    author: Login | None = None
+    """Only issues this login opened; null for anyone's."""
+
+
+def _list(reader: Reader, args: ListIssuesArgs) -> list[IssueSummary]:
+    return list_issues(
+        gh_client(reader),
+        repository_of(reader, args.repository),
+        state=args.state,
+        labels=args.labels,
+        author=args.author,
+        limit=LIST_LIMIT,
+    )
+
+
+def _list_table(reader: Reader, args: ListIssuesArgs, found: list[IssueSummary]) -> Result:
+    repository = repository_of(reader, args.repository)
+    what = "issue" if args.state == "all" else f"{args.state} issue"
+    rows = [
+        [f"#{i.number}", i.title, i.state, i.author, ", ".join(i.labels), when(i.updated_at)]
+        for i in found
+    ]
+    return Result(
+        title=f"{plural(len(found), what)} in {repository}",
+        tables=[
+            Table(
+                columns=["Issue", "Title", "State", "Author", "Labels", "Updated"],
+                rows=rows,
+                empty="No issues match.",
+            )
+        ],
+        data={"repository": repository, "issues": dump(found)},
+    )
+
+
+LIST = Read(
+    name="github.list_issues",
+    args=ListIssuesArgs,
+    summary="Issues (not pull requests), newest first.",
+    service="github",
+    commands=(
+        Command(
+            "issue list [--state S] [--label L] [--author A]",
+            "Issues (not pull requests), newest first.",
+        ),
+    ),
+    guide=f"Number, title, author, labels, comment count; at most {LIST_LIMIT}. Titles are "
+    "what their authors wrote.",
+    github=("issues: read",),
+    read=_list,
+    render=_list_table,
+    source="GitHub",
+)
+
+
+class CreateIssueArgs(GhArgs):
+    """Arguments of ``issue create``."""
+
+    title: Annotated[
+        str, Positional(rest=True), AfterValidator(lambda t: user_text(t, "title", limit=256))
+    ]
+    """The issue's title."""
+    body: Annotated[str, AfterValidator(lambda text: clean_untrusted(text).strip())] = ""
+    """Its text (Markdown); empty for none."""
+    labels: Annotated[list[str], Option("--label"), AfterValidator(_labels)] = Field(
+        default_factory=list
+    )
+    """Labels to put on it; empty for none."""
+
+
+def _plan_create(reader: Reader, args: CreateIssueArgs) -> Proposal:
+    gh, repository = gh_client(reader), repository_of(reader, args.repository)
+    with github_errors(f"read {repository}"):
+        found = api(gh, "GET", f"/repos/{repository}")
+    if found.get("has_issues") is False:
+        raise BadInput(
+            f"{repository} has issues turned off.",
+            remedy="Turn them on first: `repo settings --issues on`.",
+        )
+    entry = ISSUE_CREATE.entry(
+        args.model_copy(update={"repository": repository}),
+        f"Open an issue in {repository}: {args.title[:120]}"
+        + (f" (labels: {', '.join(args.labels)})" if args.labels else ""),
+        [repository],
+    )
+    return Proposal([entry], what=f"open an issue in {repository}")
+
+
+def _run_create(writers: Writers, args: CreateIssueArgs) -> str:
+    if args.repository is None:
+        raise BadInput("The plan does not name the repository; it is not applied.")
+    issue = create_issue(
+        writers.github, args.repository, args.title, body=args.body, labels=args.labels
+    )
+    return f"opened #{issue.number} {issue.html_url}"
+
+
+ISSUE_CREATE = Write(
+    name="github.issue_create",
+    args=CreateIssueArgs,
+    summary="Open an issue.",
+    service="github",
+    tool="create_issue",
+    commands=(Command("issue create TITLE [--body B] [--label L]", "Plan to open an issue."),),
+    github=("issues: write",),
+    plan=_plan_create,
+    run=_run_create,
+)
+
+
+def _reason(value: Any) -> Any:
+    return value.strip().lower().replace("-", "_") if isinstance(value, str) else value
+
+
+class CloseIssueArgs(GhArgs):
+    """Arguments of ``issue close`` and ``pr close``."""
+
+    number: Annotated[Number, Positional()]
+    """The issue or pull request number."""
+    reason: Annotated[Literal["completed", "not_planned"], BeforeValidator(_reason)] = "completed"
+    """Why it is closed: completed or not_planned."""
+
+
+def _plan_close(reader: Reader, args: CloseIssueArgs) -> Proposal | Unchanged:
+    gh, repository = gh_client(reader), repository_of(reader, args.repository)
+    issue = get_issue(gh, repository, args.number)
+    if issue.state == "closed":
+        return Unchanged(
+            f"#{args.number} is already closed; nothing to do",
+            {"issue": issue.model_dump(mode="json")},
+        )
+    kind = "pull request" if issue.is_pull_request else "issue"
+    entry = ISSUE_CLOSE.entry(
+        args.model_copy(update={"repository": repository}),
+        f"Close {kind} #{args.number} ({issue.title[:100]}) as {args.reason}",
+        [f"{repository}#{args.number}"],
+    )
+    return Proposal([entry], what=f"close #{args.number}")
+
+
+def _run_close(writers: Writers, args: CloseIssueArgs) -> str:
+    if args.repository is None:
+        raise BadInput("The plan does not name the repository; it is not applied.")
+    issue = close_issue(writers.github, args.repository, args.number, reason=args.reason)
+    return f"closed #{issue.number}"
+
+
+ISSUE_CLOSE = Write(
+    name="github.issue_close",
+    args=CloseIssueArgs,
+    summary="Close an issue or pull request.",
+    service="github",
+    tool="close_issue",
+    commands=(
+        Command(
+            "issue close N [--reason completed|not_planned]",
+            "Plan to close an issue or pull request.",
+        ),
+        Command("pr close N", "Plan to close a pull request without merging."),
+    ),
+    guide="Works on pull requests too (closing one does not merge it).",
+    github=("issues: write", "pull-requests: write"),
+    plan=_plan_close,
+    run=_run_close,
+)
+
+
+class CommentArgs(GhArgs):
+    """Arguments of ``issue comment`` and ``pr comment``."""
+
+    number: Annotated[Number, Positional()]
+    """The issue or pull request number."""
+    body: Annotated[
+        str, Positional(rest=True), AfterValidator(lambda text: user_text(text, "comment"))
+    ]
+    """The comment (Markdown)."""
+    key: Annotated[str, Hidden()] = ""
+    """Marks the posted comment, so that a retried apply finds it instead of posting twice."""
+
+
+def _comment_key(repository: str, number: int, body: str, requester: str) -> str:
+    return hashlib.sha256(f"{repository}#{number}:{body}:{requester}".encode()).hexdigest()[:16]
+
+
+def _plan_comment(reader: Reader, args: CommentArgs) -> Proposal:
+    gh, repository = gh_client(reader), repository_of(reader, args.repository)
+    issue = get_issue(gh, repository, args.number)
+    key = _comment_key(repository, args.number, args.body, reader.requester)
+    entry = ISSUE_COMMENT.entry(
+        args.model_copy(update={"repository": repository, "key": key}),
+        f"Comment on #{args.number} ({issue.title[:80]}): {args.body[:120]}",
+        [f"{repository}#{args.number}"],
+    )
+    return Proposal([entry], what=f"comment on #{args.number}")
+
+
+def _run_comment(writers: Writers, args: CommentArgs) -> str:
+    if args.repository is None:
+        raise BadInput("The plan does not name the repository; it is not applied.")
+    key = args.key or _comment_key(args.repository, args.number, args.body, "")
+    marker = f"<!-- devops-agent:comment {key[:32]} -->"
+    url = comment_on(writers.github, args.repository, args.number, args.body, marker)
+    return f"commented {url}"
+
+
+ISSUE_COMMENT = Write(
+    name="github.issue_comment",
+    args=CommentArgs,
+    summary="Comment on an issue or pull request.",
+    service="github",
+    tool="comment_on_issue",
+    commands=(
+        Command("issue comment N TEXT", "Plan a comment on an issue or pull request."),
+        Command("pr comment N TEXT", "Plan a comment on a pull request."),
+    ),
+    guide="Hidden HTML comments and invisible characters are removed from what is posted.",
+    github=("issues: write", "pull-requests: write"),
+    plan=_plan_comment,
+    run=_run_comment,
+)
+
+OPERATIONS = (LIST, ISSUE_CREATE, ISSUE_CLOSE, ISSUE_COMMENT)

@@ -9,7 +9,9 @@ refuse early with the reasons, and the apply path calls it again just before mer
 because all of it can change in between.
 
 **devops-agent never approves a pull request.** :func:`review` accepts only
-``COMMENT`` and ``REQUEST_CHANGES``; no code path sends ``APPROVE``.
+``COMMENT`` and ``REQUEST_CHANGES``; no code path sends ``APPROVE``; and the arguments of
+``pr review`` (:class:`ReviewArgs`) refuse an approval before anything else, whether
+typed, asked for by the agent, or written into a plan.
 """
 
 from __future__ import annotations
@@ -17,21 +19,43 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from devops_agent.errors import BadInput, Refused, ServiceError
 from devops_agent.gh.checks import CHECK_NAME
 from devops_agent.gh.common import (
+    GhArgs,
     GhModel,
+    Login,
+    Number,
     api,
     check_login,
     check_repository,
+    code,
+    gh_client,
     github_errors,
     post_once,
+    repository_of,
+    user_text,
 )
+from devops_agent.gh.identity import own_login
+from devops_agent.gh.issues import LIST_LIMIT, State
 from devops_agent.gh.repos import branch_protection
+from devops_agent.operation import (
+    Command,
+    Hidden,
+    Lower,
+    Positional,
+    Proposal,
+    Read,
+    Reader,
+    Write,
+    Writers,
+)
+from devops_agent.report import Result, Table, dump, plural
+from devops_agent.sanitize import clean_untrusted
 
 if TYPE_CHECKING:
     from github import Github
@@ -368,8 +392,6 @@ def review(gh: Github, repository: str, number: int, event: str, body: str) -> s
     path = f"/repos/{check_repository(repository)}/pulls/{number}/reviews"
 
     def look() -> str | None:
-        from devops_agent.gh.identity import own_login
-
         mine = own_login(gh)
         for data in api(gh, "GET", path, params={"per_page": 100}):
             if (data.get("user") or {}).get("login") == mine and data.get("body") == body:
@@ -382,3 +404,308 @@ def review(gh: Github, repository: str, number: int, event: str, body: str) -> s
         look,
         permission="pull-requests: write",
     )
+
+
+# --------------------------------------------------------------------------- operations
+
+NEVER_APPROVES = "devops-agent never approves pull requests: approval is a person's decision."
+
+
+class ListPullsArgs(GhArgs):
+    """Arguments of ``pr list``."""
+
+    state: State = "open"
+    """open, closed or all."""
+    label: str | None = None
+    """Only pull requests with this label; null for any."""
+    author: Login | None = None
+    """Only pull requests this login opened; null for anyone's."""
+
+
+def _list(reader: Reader, args: ListPullsArgs) -> list[PullSummary]:
+    return list_pulls(
+        gh_client(reader),
+        repository_of(reader, args.repository),
+        state=args.state,
+        label=args.label,
+        author=args.author,
+        limit=LIST_LIMIT,
+    )
+
+
+def _list_table(reader: Reader, args: ListPullsArgs, found: list[PullSummary]) -> Result:
+    repository = repository_of(reader, args.repository)
+    rows = [
+        [
+            f"#{p.number}",
+            p.title,
+            "merged" if p.merged else ("draft" if p.draft and p.state == "open" else p.state),
+            p.author,
+            f"{p.head_ref} → {p.base_ref}",
+            ", ".join(p.labels),
+        ]
+        for p in found
+    ]
+    return Result(
+        title=f"{plural(len(found), 'pull request')} ({args.state}) in {repository}",
+        tables=[
+            Table(
+                columns=["PR", "Title", "State", "Author", "Branches", "Labels"],
+                rows=rows,
+                empty="No pull requests match.",
+            )
+        ],
+        data={"repository": repository, "pulls": dump(found)},
+    )
+
+
+LIST = Read(
+    name="github.list_pull_requests",
+    args=ListPullsArgs,
+    summary="Pull requests, newest first.",
+    service="github",
+    commands=(
+        Command("pr list [--state S] [--label L] [--author A]", "Pull requests, newest first."),
+    ),
+    guide=f"Number, title, author, branches, head SHA, mergeability, labels; at most "
+    f"{LIST_LIMIT}. Titles are what their authors wrote.",
+    github=("pull-requests: read",),
+    read=_list,
+    render=_list_table,
+    source="GitHub",
+)
+
+
+class PullArgs(GhArgs):
+    """Arguments of ``pr show``."""
+
+    number: Annotated[Number, Positional()]
+    """The pull request number."""
+
+
+class PullDetail(GhModel):
+    """A pull request and whether it may be merged now."""
+
+    pull: PullSummary
+    readiness: Readiness
+
+
+def _show(reader: Reader, args: PullArgs) -> PullDetail:
+    gh, repository = gh_client(reader), repository_of(reader, args.repository)
+    return PullDetail(
+        pull=get_pull(gh, repository, args.number),
+        readiness=merge_readiness(gh, repository, args.number),
+    )
+
+
+def _show_result(reader: Reader, args: PullArgs, detail: PullDetail) -> Result:
+    pull, readiness, number = detail.pull, detail.readiness, args.number
+    verdict = (
+        f"It can be merged: `pr merge {number}`."
+        if readiness.ready
+        else "It cannot be merged now:\n\n"
+        + "\n".join("- " + clean_untrusted(r).replace("`", "'") for r in readiness.reasons)
+    )
+    approvals = f"{readiness.approvals} approval(s)" + (
+        f" of {readiness.required_approvals} required" if readiness.required_approvals else ""
+    )
+    rows = [
+        ["State", "merged" if pull.merged else pull.state],
+        ["Author", pull.author],
+        ["Branches", f"{pull.head_ref} → {pull.base_ref}"],
+        ["Head", pull.head_sha[:12]],
+        ["Draft", "yes" if pull.draft else "no"],
+        ["Mergeable", {True: "yes", False: "no (conflicts)", None: "unknown"}[pull.mergeable]],
+        ["Reviews", approvals],
+    ]
+    checks = Table(
+        title="Checks on the head commit",
+        columns=["Check", "Kind", "State", "Detail"],
+        rows=[[c.name, c.kind, c.state, c.detail] for c in readiness.checks],
+        empty="No checks reported on the head commit.",
+    )
+    return Result(
+        title=f"#{number}: {code(pull.title, 120)}",
+        text=f"{pull.html_url}\n\n{verdict}",
+        tables=[Table(columns=["Field", "Value"], rows=rows), checks],
+        data={"pull": pull.model_dump(mode="json"), "readiness": readiness.model_dump(mode="json")},
+    )
+
+
+SHOW = Read(
+    name="github.show_pull_request",
+    args=PullArgs,
+    summary="A pull request and whether it can be merged (checks, reviews, conflicts).",
+    service="github",
+    commands=(
+        Command(
+            "pr show N",
+            "A pull request and whether it can be merged (checks, reviews, conflicts).",
+        ),
+    ),
+    guide="Returns the pull request and its readiness: ready, and every reason it may not be "
+    "merged now (checks failing or running, approvals missing, changes requested, conflicts).",
+    github=("pull-requests: read", "checks: read", "statuses: read"),
+    read=_show,
+    render=_show_result,
+    source="GitHub",
+)
+
+
+class MergeArgs(GhArgs):
+    """Arguments of ``pr merge``."""
+
+    number: Annotated[Number, Positional()]
+    """The pull request number."""
+    method: Annotated[Literal["merge", "squash", "rebase"], Lower] = "merge"
+    """merge, squash or rebase."""
+    head_sha: Annotated[str, Hidden()] = ""
+    """The head commit the plan was made for: the merge happens only if it is still the head."""
+
+
+def _plan_merge(reader: Reader, args: MergeArgs) -> Proposal:
+    gh, repository = gh_client(reader), repository_of(reader, args.repository)
+    number = args.number
+    readiness = merge_readiness(gh, repository, number)
+    if not readiness.ready:
+        raise Refused(
+            f"#{number} cannot be merged: " + " ".join(readiness.reasons),
+            remedy=f"Fix that, then ask again; `pr show {number}` shows the details.",
+        )
+    pull = get_pull(gh, repository, number)
+    entry = PR_MERGE.entry(
+        args.model_copy(update={"repository": repository, "head_sha": readiness.head_sha}),
+        f"Merge #{number} ({pull.title[:100]}) into {pull.base_ref} by {args.method} "
+        f"at {readiness.head_sha[:7]}",
+        [f"{repository}#{number}"],
+    )
+    return Proposal([entry], what=f"merge #{number} ({args.method})")
+
+
+def _run_merge(writers: Writers, args: MergeArgs) -> str:
+    if args.repository is None or not args.head_sha:
+        raise Refused("The plan does not name the head commit to merge; it is not applied.")
+    gh, number, planned = writers.github, args.number, args.head_sha
+    readiness = merge_readiness(gh, args.repository, number)
+    if readiness.head_sha != planned:
+        raise Refused(
+            f"The head of #{number} moved since the plan was made "
+            f"({planned[:7]} → {readiness.head_sha[:7]}); nothing was merged.",
+            remedy="Ask for the merge again so the plan matches the code under review.",
+        )
+    if not readiness.ready:
+        raise Refused(f"#{number} cannot be merged now: " + " ".join(readiness.reasons))
+    sha = merge(gh, args.repository, number, method=args.method, sha=planned)
+    return f"merged #{number} ({args.method}) as {sha[:7]}"
+
+
+PR_MERGE = Write(
+    name="github.pr_merge",
+    args=MergeArgs,
+    summary="Merge a pull request; refused while checks fail, reviews are missing or it conflicts.",
+    service="github",
+    tool="merge_pull_request",
+    commands=(
+        Command(
+            "pr merge N [--method merge|squash|rebase]",
+            "Plan a merge; refused while checks fail, reviews are missing or it conflicts.",
+        ),
+    ),
+    guide="The plan records the head commit; at apply everything is checked again and the "
+    "merge happens only if the head is still that commit.",
+    github=("contents: write", "pull-requests: read", "checks: read", "statuses: read"),
+    plan=_plan_merge,
+    run=_run_merge,
+)
+
+
+class ReviewArgs(GhArgs):
+    """Arguments of ``pr review``: a review that comments or requests changes, never one
+    that approves."""
+
+    number: Annotated[Number, Positional()]
+    """The pull request number."""
+    comment: Annotated[str | None, Field(exclude=True)] = None
+    """Review text that only comments; null when requesting changes."""
+    request_changes: Annotated[str | None, Field(exclude=True)] = None
+    """Review text that asks for changes; null when only commenting."""
+    approve: Annotated[bool, Field(exclude=True)] = False
+    """Always false: devops-agent never approves a pull request, and true is refused."""
+    event: Annotated[ReviewEvent, Hidden()]
+    """COMMENT or REQUEST_CHANGES, from which text was given."""
+    body: Annotated[str, Hidden()]
+    """The review's text."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_review(cls, data: Any) -> Any:
+        """Refuse an approval, whatever asks for it; fold the text into event and body."""
+        if not isinstance(data, dict):
+            return data
+        event = str(data.get("event") or "").upper()
+        if data.get("approve") or event == "APPROVE":
+            raise Refused(
+                NEVER_APPROVES,
+                remedy="Review it yourself, or use `--comment TEXT` or `--request-changes TEXT`.",
+            )
+        comment, changes = data.get("comment"), data.get("request_changes")
+        if comment is None and changes is None and "body" in data:
+            return data  # a plan's arguments: already event and body
+        if bool(comment) == bool(changes):
+            raise BadInput(
+                "Give exactly one of --comment TEXT or --request-changes TEXT.",
+                remedy='Example: `pr review 12 --request-changes "Please add a test."`',
+            )
+        text = str(comment or changes)
+        return {
+            **data,
+            "event": "COMMENT" if comment else "REQUEST_CHANGES",
+            "body": user_text(text, "review"),
+        }
+
+
+def _plan_review(reader: Reader, args: ReviewArgs) -> Proposal:
+    gh, repository = gh_client(reader), repository_of(reader, args.repository)
+    number = args.number
+    pull = get_pull(gh, repository, number)
+    if pull.state != "open":
+        raise BadInput(
+            f"#{number} is {'merged' if pull.merged else pull.state}; it cannot be reviewed."
+        )
+    verb = "Comment on" if args.event == "COMMENT" else "Request changes on"
+    entry = PR_REVIEW.entry(
+        args.model_copy(update={"repository": repository}),
+        f"{verb} #{number} ({pull.title[:80]}) in a review: {args.body[:120]}",
+        [f"{repository}#{number}"],
+    )
+    return Proposal([entry], what=f"review #{number}")
+
+
+def _run_review(writers: Writers, args: ReviewArgs) -> str:
+    if args.repository is None:
+        raise BadInput("The plan does not name the repository; it is not applied.")
+    url = review(writers.github, args.repository, args.number, args.event, args.body)
+    verb = "requested changes" if args.event == "REQUEST_CHANGES" else "commented"
+    return f"{verb} on #{args.number} {url}"
+
+
+PR_REVIEW = Write(
+    name="github.pr_review",
+    args=ReviewArgs,
+    summary="Review a pull request with a comment or a request for changes (never an approval).",
+    service="github",
+    tool="review_pull_request",
+    commands=(
+        Command(
+            "pr review N --comment TEXT | --request-changes TEXT",
+            "Plan a review that comments or requests changes (never an approval).",
+        ),
+    ),
+    guide="Give exactly one of comment and request_changes. devops-agent never approves a "
+    "pull request: approval is a person's decision.",
+    github=("pull-requests: write",),
+    plan=_plan_review,
+    run=_run_review,
+)
+
+OPERATIONS = (LIST, SHOW, PR_MERGE, PR_REVIEW)
