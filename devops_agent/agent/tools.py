@@ -606,43 +606,6 @@ def get_bucket_policy(ctx: RunContextWrapper[DevOpsContext], bucket: str) -> str
     return as_data(run, {"bucket": bucket, "policy": s3.get_bucket_policy(run.session(), bucket)})
 
 
-# --------------------------------------------------------------------------- IAM
-
-
-@_tool()
-def list_users(ctx: RunContextWrapper[DevOpsContext]) -> str:
-    """List IAM users (name, id, ARN, path, created, last console sign-in)."""
-    from devops_agent.aws import iam
-
-    run = ctx.context
-    return as_data(run, iam.list_users(run.session()))
-
-
-@_tool()
-def list_roles(ctx: RunContextWrapper[DevOpsContext]) -> str:
-    """List IAM roles with their trust policies (who may assume each role)."""
-    from devops_agent.aws import iam
-
-    run = ctx.context
-    return as_data(run, iam.list_roles(run.session()))
-
-
-@_tool()
-def list_policies(
-    ctx: RunContextWrapper[DevOpsContext], scope: Literal["Local", "AWS", "All"] = "Local"
-) -> str:
-    """List IAM managed policies (name, ARN, attachment count, default version, dates).
-
-    Args:
-        scope: Local for customer managed (the default), AWS for AWS managed (about
-            1,400, cut to 200), All for both.
-    """
-    from devops_agent.aws import iam
-
-    run = ctx.context
-    return as_data(run, iam.list_policies(run.session(), scope))
-
-
 # --------------------------------------------------------------------------- GitHub
 
 
@@ -934,7 +897,7 @@ _LEGACY_VPC: tuple[FunctionTool, ...] = (
     list_security_groups,
 )
 _LEGACY_S3: tuple[FunctionTool, ...] = (list_buckets, list_objects, get_bucket_policy)
-_LEGACY_IAM: tuple[FunctionTool, ...] = (list_users, list_roles, list_policies)
+_LEGACY_IAM: tuple[FunctionTool, ...] = ()
 _LEGACY_GITHUB: tuple[FunctionTool, ...] = (
     list_workflows,
     list_workflow_runs,

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Annotated, Any
 
 from botocore.exceptions import ClientError
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from devops_agent.aws import _ACCESS_DENIED, AwsModel, aws_errors
 from devops_agent.errors import BadInput, ServiceError
@@ -230,10 +230,38 @@ def delete_ec2_resource(
     return Change(action=action, resource=wanted, message=f"deleted {wanted}")
 
 
+def _tag_pairs(value: Any) -> Any:
+    """``[{"key": k, "value": v}, ...]`` (how a tool call gives tags) as a dict."""
+    if not isinstance(value, list):
+        return value
+    tags: dict[str, str] = {}
+    for pair in value:
+        if not isinstance(pair, dict) or not isinstance(pair.get("key"), str):
+            raise BadInput('Give tags as {"key": ..., "value": ...} pairs.')
+        tags[pair["key"]] = str(pair.get("value") or "")
+    return tags
+
+
+#: A tool's JSON schema for tags: a list of pairs, since a strict schema has no open maps.
+_TAG_PAIRS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"key": {"type": "string"}, "value": {"type": "string"}},
+        "required": ["key", "value"],
+        "additionalProperties": False,
+    },
+}
+
 Tags = Annotated[
     dict[str, str],
     Pairs(option="--tag"),
+    BeforeValidator(_tag_pairs),
     AfterValidator(lambda tags: tag_map(tags)),
+    WithJsonSchema(_TAG_PAIRS),
     Field(default_factory=dict),
 ]
-"""Tags typed as ``KEY=VALUE`` words or ``--tag K=V,...``, checked for AWS's rules."""
+"""Tags typed as ``KEY=VALUE`` words or ``--tag K=V,...``, checked for AWS's rules.
+
+A tool gives them as ``[{"key": k, "value": v}]`` (its JSON schema says so: strict
+tool schemas allow no open maps); plans record them as a plain map."""
