@@ -372,23 +372,19 @@ def group_exists(session: boto3.Session, name: str) -> bool:
     return True
 
 
-def require(session: boto3.Session, kind: PrincipalKind, name: str) -> str:
-    """The ARN of an existing user, role or group (the preview's existence check).
+def require(session: boto3.Session, kind: PrincipalKind, name: str) -> None:
+    """Check that a user, role or group exists (a preview's check of what it names).
 
     Raises:
         BadInput: there is no such principal. ServiceError: AWS refused.
     """
-    if kind == "user":
-        user = get_user(session, name)
-        if user is not None:
-            return user.arn
-    elif kind == "role":
-        role = get_role(session, name)
-        if role is not None:
-            return role.arn
-    elif group_exists(session, name):
-        return name
-    raise BadInput(f"There is no IAM {kind} called '{name}'.")
+    exists = {
+        "user": lambda: get_user(session, name) is not None,
+        "role": lambda: get_role(session, name) is not None,
+        "group": lambda: group_exists(session, name),
+    }[kind]()
+    if not exists:
+        raise BadInput(f"There is no IAM {kind} called '{name}'.")
 
 
 # --------------------------------------------------------------------------- plan steps
@@ -408,7 +404,3 @@ def only_in_plans(composite: str) -> Callable[[Reader, Any], NoReturn]:
         )
 
     return refuse
-
-
-#: What the agent is told about a cleanup step it cannot propose alone.
-STEP_ONLY = "A step of another plan; the agent reaches it through the tool that plans it."
