@@ -479,7 +479,13 @@ CREATE_ACCESS_KEY = Write(
 
 
 class KeyStatusArgs(Args):
-    """Arguments of ``iam keys deactivate|activate``."""
+    """Arguments of ``iam keys deactivate|activate``.
+
+    ``access_key`` is what was typed (the last four characters, or more) until the
+    preview finds the key; the plan entry then carries its full id lower-cased, since
+    the ``AKIA...`` shape is redacted from everything posted and would break the plan
+    block's hash. The executor upper-cases it again.
+    """
 
     user: Annotated[UserName, Positional()]
     """The user the key belongs to."""
@@ -534,7 +540,12 @@ UPDATE_ACCESS_KEY = Write(
 
 
 class DeleteAccessKeyArgs(Args):
-    """Arguments of ``iam keys delete`` (and of the key step of ``iam user delete``)."""
+    """Arguments of ``iam keys delete`` (and of the key step of ``iam user delete``).
+
+    As in :class:`KeyStatusArgs`, the plan entry carries the key's full id lower-cased
+    and the executor upper-cases it. ``force`` only matters to the preview: the key
+    step of a forced user deletion carries ``force=True``.
+    """
 
     user: Annotated[UserName, Positional()]
     """The user the key belongs to."""

@@ -312,12 +312,8 @@ class OnePrincipal(Args):
         return self
 
     def _named(self) -> list[tuple[PrincipalKind, str]]:
-        found: list[tuple[PrincipalKind, str]] = []
-        for kind in ("user", "role", "group"):
-            name = getattr(self, kind, None)
-            if name:
-                found.append((kind, name))  # type: ignore[arg-type]
-        return found
+        kinds: tuple[PrincipalKind, ...] = ("user", "role", "group")
+        return [(kind, name) for kind in kinds if (name := getattr(self, kind, None))]
 
     def principal(self) -> tuple[PrincipalKind, str] | None:
         """``(kind, name)`` of the principal named, if any."""

@@ -258,12 +258,12 @@ def _plan_attach(reader: Reader, args: AttachPolicyArgs | DetachPolicyArgs) -> P
         raise BadInput(f"{detail.policy.name} is already attached to {kind} {name}.")
     if not attached and detach:
         raise BadInput(f"{detail.policy.name} is not attached to {kind} {name}.")
-    op = DETACH_POLICY if detach else ATTACH_POLICY
-    entry = op.entry(
-        args.model_copy(update={"policy": detail.policy.arn}),
-        f"{verb.capitalize()} {detail.policy.name} ({detail.policy.arn}) {way} {kind} {name}",
-        [detail.policy.arn],
-    )
+    normalised = args.model_copy(update={"policy": detail.policy.arn})
+    line = f"{verb.capitalize()} {detail.policy.name} ({detail.policy.arn}) {way} {kind} {name}"
+    if isinstance(normalised, DetachPolicyArgs):
+        entry = DETACH_POLICY.entry(normalised, line, [detail.policy.arn])
+    else:
+        entry = ATTACH_POLICY.entry(normalised, line, [detail.policy.arn])
     return Proposal([entry], what=f"{verb} {detail.policy.name}")
 
 

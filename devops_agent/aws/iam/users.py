@@ -24,6 +24,7 @@ from devops_agent.aws.iam.policy_changes import (
 )
 from devops_agent.aws.iam.principals import (
     Dependencies,
+    Group,
     GroupName,
     IamPath,
     User,
@@ -52,8 +53,6 @@ from devops_agent.report import Result, Table, dump, plural, when
 
 if TYPE_CHECKING:
     import boto3
-
-    from devops_agent.aws.iam.principals import Group
 
 __all__ = [
     "create_user",
