@@ -94,7 +94,10 @@ def test_every_declared_operation_is_complete() -> None:
     names = {op.name for op in ops}
     emitted = {step.name for op in catalog.writes() for step in op.emits}
     action = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")
+    tools = {op.tool_name for op in ops if op.for_agent}
     for op in ops:
+        if not op.for_agent:
+            assert op.tool_name not in tools, f"{op.name} is named like the tool {op.tool_name}"
         assert op.name.split(".")[0] in ("ec2", "s3", "iam", "vpc", "github", "audit", "knowledge")
         for verb in iam_verbs(op):
             assert action.match(verb), (op.name, verb)

@@ -392,6 +392,7 @@ class PolicyArgs(Args):
 
 DELETE_POLICY = Write(
     name="iam.delete_policy",
+    tool="delete_policy_step",  # never a tool: the composite's tool has the plain name
     args=PolicyArgs,
     summary="Delete a customer managed policy (the last step of its deletion).",
     service="iam",

@@ -339,6 +339,7 @@ REMOVE_ROLE_FROM_INSTANCE_PROFILE = Write(
 
 DELETE_ROLE = Write(
     name="iam.delete_role",
+    tool="delete_role_step",  # never a tool: the composite's tool has the plain name
     args=RoleArgs,
     summary="Delete an IAM role once nothing hangs on it (the last step of its deletion).",
     service="iam",

@@ -317,6 +317,7 @@ REMOVE_USER_FROM_GROUP = Write(
 
 DELETE_USER = Write(
     name="iam.delete_user",
+    tool="delete_user_step",  # never a tool: the composite's tool has the plain name
     args=UserArgs,
     summary="Delete an IAM user once nothing hangs on it (the last step of its deletion).",
     service="iam",
