@@ -78,10 +78,10 @@ def propose(
     ctx: DevOpsContext, entries: list[plans.PlanEntry], *, region: str, what: str
 ) -> Result:
     """Post ``entries`` as a plan instead of carrying them out."""
-    from devops_agent.operations import lookup
+    from devops_agent.catalog import needs_aws as entry_needs_aws
 
     thread = ctx.event.number if isinstance(ctx.event, CommentEvent) else 0
-    needs_aws = any(lookup(e).aws for e in entries)
+    needs_aws = any(entry_needs_aws(e) for e in entries)
     plan = plans.new_plan(
         entries,
         repository=ctx.repository,
@@ -261,9 +261,10 @@ def apply(ctx: DevOpsContext, plan_id: str | None) -> Result:
     plan = _check(ctx, event, found)
     _check_approver(ctx, event, plan)
     plan_id = found.plan_id
-    from devops_agent.operations import carry_out, lookup
+    from devops_agent.catalog import carry_out
+    from devops_agent.catalog import needs_aws as entry_needs_aws
 
-    needs_aws = any(lookup(entry).aws for entry in plan.entries)
+    needs_aws = any(entry_needs_aws(entry) for entry in plan.entries)
     if needs_aws and not ctx.settings.aws_write_role_to_assume:
         ctx.aws.write(plan, approver=ctx.requester)  # raises the refusal that explains it
     writers = _Writers(ctx, plan)

@@ -80,10 +80,7 @@ def declarations() -> tuple[Declaration, ...]:
     """Every declared operation, in :data:`MODULES` order; checked for clashes."""
     found: list[Declaration] = []
     for module in MODULES:
-        try:  # MIGRATION: strict once every module declares its operations
-            found.extend(getattr(importlib.import_module(module), "OPERATIONS", ()))
-        except ModuleNotFoundError:
-            continue
+        found.extend(importlib.import_module(module).OPERATIONS)
     _check_unique(found)
     return tuple(found)
 

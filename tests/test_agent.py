@@ -604,6 +604,81 @@ def test_the_github_agent_has_no_tool_to_delete_or_clone_a_repository(tmp_path, 
     assert_no_github_writes(gh)
 
 
+def test_access_key_ages_are_answered_from_every_users_keys(ctx, estate, aws_calls):
+    from devops_agent.aws import iam
+
+    (key,) = iam.list_access_keys(estate["session"], "ci-deployer")
+    result, model = ask(
+        ctx,
+        "which access keys are older than 90 days?",
+        [
+            [call("transfer_to_iam")],
+            [call("list_access_keys", user=None)],
+            [assistant_message(f"None yet: ci-deployer's key …{key.suffix} is new.")],
+        ],
+    )
+    model.assert_complete()
+    assert result.status == "success", result.text
+    assert result.data["trace"]["agents"] == ["triage", "iam"]
+    (output,) = tool_outputs(model)
+    (found,) = json.loads(output)["data"]
+    assert (found["user"], found["suffix"], found["status"]) == (
+        "ci-deployer",
+        key.suffix,
+        "Active",
+    )
+    assert found["age_days"] == 0 and found["created"]
+    assert key.id not in output  # full key ids are redacted; the suffix names the key
+    assert "ListUsers" in aws_calls and "GetAccessKeyLastUsed" in aws_calls
+    assert_only_reads(aws_calls)
+
+
+def test_an_iam_change_is_planned_as_the_command_plans_it(ctx, estate, aws_calls):
+    from devops_agent.aws import iam
+    from devops_agent.commands import run_command
+
+    (key,) = iam.list_access_keys(estate["session"], "ci-deployer")
+    result, _ = ask(
+        ctx,
+        "switch off ci-deployer's access key",
+        [
+            [call("transfer_to_iam")],
+            [call("list_access_keys", user="ci-deployer")],
+            [
+                call(
+                    "set_access_key_status",
+                    user="ci-deployer",
+                    access_key=key.suffix,
+                    status="Inactive",
+                )
+            ],
+        ],
+    )
+    assert result.status == "planned", result.text
+    typed = run_command(ctx, f"iam keys deactivate ci-deployer {key.suffix}")
+    assert result.data["plan"]["entries"] == typed.data["plan"]["entries"]
+    (entry,) = result.data["plan"]["entries"]
+    assert entry["operation"] == "iam.update_access_key"
+    assert entry["args"] == {
+        "user": "ci-deployer",
+        "access_key": key.id.lower(),
+        "status": "Inactive",
+    }
+    assert iam.list_access_keys(estate["session"], "ci-deployer")[0].status == "Active"
+    assert_only_reads(aws_calls)
+
+
+def test_the_iam_agent_reaches_every_iam_command():
+    from devops_agent import catalog
+    from devops_agent.agent import tools
+
+    held = {t.name for t in tools.for_specialist("iam")}
+    with_commands = [op for op in catalog.declarations() if op.service == "iam" and op.commands]
+    assert len(with_commands) == 19
+    assert {op.tool_name for op in with_commands} == held
+    assert {"list_users", "list_roles", "list_policies"} <= held  # names evals replay by
+
+
 # ------------------------------------------------------------------------- injections
 
 

@@ -363,8 +363,6 @@ def test_every_s3_operation_is_declared_completely() -> None:
     """The catalog, not a scrape of the code: every S3 operation has what it needs."""
     from devops_agent import catalog
     from devops_agent.agent import tools
-    from devops_agent.aws.operations import AWS_OPERATIONS
-    from devops_agent.commands.aws import AWS_COMMANDS
     from devops_agent.operation import Read, Write
 
     declared = [op for op in catalog.declarations() if op.service == "s3"]
@@ -382,10 +380,6 @@ def test_every_s3_operation_is_declared_completely() -> None:
             assert pattern.startswith("arn:{partition}:s3:::"), pattern
             assert _fields_in(pattern) <= set(op.args.model_fields), (op.name, pattern)
         assert catalog.lookup(op.name) is op
-    # nothing of S3 is left in the legacy registries
-    assert not [name for name in AWS_OPERATIONS if name.startswith("s3.")]
-    assert not [spec for spec in AWS_COMMANDS if spec.path[0] == "s3"]
-    assert tools._LEGACY_S3 == ()
     names = {t.name for t in tools.for_specialist("s3")}
     assert {"list_buckets", "list_objects", "get_bucket_policy", "describe_bucket"} <= names
     assert {"delete_bucket", "upload_object", "set_bucket_versioning"} <= names

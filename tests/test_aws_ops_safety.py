@@ -12,7 +12,6 @@ from test_aws_ops_support import Account, open_account
 
 import devops_agent
 from devops_agent.aws import client, denylist, workspace_files
-from devops_agent.aws.operations import AWS_OPERATIONS
 from devops_agent.commands import COMMANDS
 from devops_agent.errors import BadInput, Refused
 from devops_agent.gh.secrets import secret_name
@@ -77,12 +76,45 @@ def test_no_code_calls_a_denied_operation() -> None:
         assert not found, f"{path.relative_to(PACKAGE)} calls {found}"
 
 
-def test_every_planned_operation_has_an_executor_and_every_executor_a_command() -> None:
-    source = (PACKAGE / "commands" / "aws.py").read_text(encoding="utf-8")
-    planned = set(re.findall(r'"((?:ec2|s3|iam|vpc)\.[a-z_]+)"', source))
-    planned |= {"iam.attach_policy", "iam.detach_policy"}  # f"iam.{verb}_policy"
-    assert planned <= set(AWS_OPERATIONS), planned - set(AWS_OPERATIONS)
-    assert set(AWS_OPERATIONS) <= planned, set(AWS_OPERATIONS) - planned
+def test_every_declared_operation_is_complete() -> None:
+    """The catalog's own registry check: every declaration complete, nothing named twice."""
+    from devops_agent import catalog
+    from devops_agent.operation import Read, Write
+
+    ops = catalog.declarations()
+    names = {op.name for op in ops}
+    emitted = {step.name for op in catalog.writes() for step in op.emits}
+    action = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")
+    tools = {op.tool_name for op in ops if op.for_agent}
+    for op in ops:
+        if not op.for_agent:
+            assert op.tool_name not in tools, f"{op.name} is named like the tool {op.tool_name}"
+        assert op.name.split(".")[0] in ("ec2", "s3", "iam", "vpc", "github", "audit", "knowledge")
+        for verb in iam_verbs(op):
+            assert action.match(verb), (op.name, verb)
+        if isinstance(op, Read):
+            assert op.commands or op.for_agent, f"{op.name}: neither a command nor a tool"
+            if op.service in ("ec2", "s3", "iam", "vpc"):
+                assert op.actions, f"{op.name}: a read needs the read role's actions"
+            continue
+        assert isinstance(op, Write)
+        if op.run is None:
+            assert op.emits, f"{op.name}: a composite must say which operations it plans"
+        elif op.service in ("ec2", "s3", "iam", "vpc"):
+            assert op.actions and op.arns, f"{op.name}: its executor's actions and ARNs"
+        for step in op.emits:
+            assert step.name in names and catalog.lookup(step.name) is step, step.name
+        if not op.commands:
+            assert op.name in emitted, f"{op.name}: no command, and no plan carries it"
+            assert not op.for_agent, f"{op.name}: a step reached only through another plan"
+
+
+def iam_verbs(op: object) -> list[str]:
+    from devops_agent.operation import Read
+
+    if isinstance(op, Read):
+        return list(op.actions)
+    return [*op.reads, *op.actions]  # type: ignore[attr-defined]
 
 
 def test_help_lists_every_aws_command() -> None:

@@ -20,8 +20,8 @@ import pytest
 from moto import mock_aws
 
 from devops_agent.app import execute
+from devops_agent.catalog import carry_out
 from devops_agent.context import DevOpsContext
-from devops_agent.operations import carry_out
 from devops_agent.plans import PlanEntry
 from devops_agent.report import Result, render_body, render_json
 from devops_agent.testing import make_context, make_local

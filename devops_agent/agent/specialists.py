@@ -82,9 +82,12 @@ SPECIALISTS: tuple[Specialist, ...] = (
     ),
     Specialist(
         name="iam",
-        description="IAM users, roles with their trust policies, and managed policies.",
-        focus="You answer questions about IAM users, roles (who can assume them) and "
-        "managed policies.",
+        description="IAM users, groups, roles with their trust policies, managed policies, "
+        "access keys and their age, what a user or role may do; changes to any of them.",
+        focus="You answer questions about IAM users, groups, roles (who can assume them), "
+        "policies, access keys (age, last use) and permissions (with the policy simulator), "
+        "and propose IAM changes: users, roles, policies and their attachments, access keys. "
+        "Name access keys by their last four characters; full key ids are redacted.",
         tools=tools.for_specialist("iam"),
     ),
     Specialist(

@@ -1,20 +1,22 @@
-"""The agent's function tools: thin wrappers over the service functions of ``aws/`` and ``gh/``.
+"""The agent's function tools, derived from the operation catalog: one per operation.
 
-Each tool calls the one definition of its operation (``devops_agent.aws.ec2`` …),
-never a copy, and returns text for the model built by :func:`as_data`: the pydantic
-models as JSON, every string cleaned of hidden markup and redacted, the whole bounded
-in size and wrapped as *data* (``{"source", "note", "data"}``), with a warning when
-some of it reads like instructions to an AI. A failure reaches the model as
-``{"error": {"code", "message", "remedy"}}`` (the AWS or GitHub error code and a
-sentence) through ``failure_error_function``, never as a generic "try again".
+:func:`tool_for` turns a catalog declaration (:mod:`devops_agent.operation`) into a
+``FunctionTool``: its JSON schema comes from the operation's argument model, its
+description from the summary and guide. Nothing here is written per tool.
 
-Mutating tools (:data:`MUTATIONS`) never change anything. Each has
-``needs_approval=True``, so a call interrupts the run; a tool-input guardrail run
-before that interruption validates the arguments with the same service checks the
-command language uses and turns them into the :class:`~devops_agent.plans.PlanEntry`
-the apply path knows; and the tool body raises if it is ever reached. The run
-turns the pending calls into a plan (:func:`plan_entries`); nothing approves them
-inside the run.
+A read's tool calls the operation's own read and returns text for the model built by
+:func:`as_data`: the pydantic models as JSON, every string cleaned of hidden markup and
+redacted, the whole bounded in size and wrapped as *data* (``{"source", "note",
+"data"}``), with a warning when some of it reads like instructions to an AI. A failure
+reaches the model as ``{"error": {"code", "message", "remedy"}}`` (the AWS or GitHub
+error code and a sentence), never as a generic "try again".
+
+A write's tool never changes anything. It has ``needs_approval=True``, so a call
+interrupts the run; the :func:`plan_check` tool-input guardrail runs before that
+interruption and calls the operation's **preview**, the same one the typed command
+runs, so a call the command would refuse goes back to the model; and the tool body
+refuses if it is ever reached. The run turns the pending calls into plan entries with
+the preview again (:func:`plan_entries`); nothing approves them inside the run.
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ import threading
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
-from agents import FunctionTool, RunContextWrapper, function_tool
+from agents import FunctionTool, RunContextWrapper
 from agents.exceptions import ModelBehaviorError
 from agents.strict_schema import ensure_strict_json_schema
 from agents.tool import set_function_tool_failure_error_function
@@ -50,15 +52,20 @@ from devops_agent.sanitize import clean_untrusted
 
 __all__ = [
     "MAX_TOOL_CHARS",
-    "MUTATIONS",
-    "Mutation",
+    "Pending",
     "PlanOnly",
     "all_tools",
     "as_data",
     "error_payload",
+    "for_specialist",
     "in_thread",
+    "plan_check",
     "plan_entries",
+    "proposals",
+    "refusals",
     "tool_error",
+    "tool_for",
+    "tool_schema",
 ]
 
 #: Longest tool result the model gets (characters of JSON).
@@ -67,10 +74,6 @@ MAX_TOOL_CHARS = 16_000
 MAX_STRING = 2_000
 #: Most items of a list before the rest is cut.
 MAX_ITEMS = 200
-#: Most regions one call may scan.
-MAX_REGIONS = 20
-#: Seconds a tool call may take before the model is told it timed out.
-TOOL_TIMEOUT = 90.0
 
 T = TypeVar("T")
 
@@ -239,81 +242,7 @@ async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await future
 
 
-def _tool(
-    *, timeout: float = TOOL_TIMEOUT, **kwargs: Any
-) -> Callable[[Callable[..., str]], FunctionTool]:
-    """A function tool with the house settings around a blocking body.
-
-    The body runs in a daemon thread (:func:`in_thread`) under the SDK's per-tool
-    ``timeout``; failures become :func:`error_payload`; the output passes
-    :func:`~devops_agent.agent.guardrails.data_guardrail`.
-    """
-
-    def decorate(body: Callable[..., str]) -> FunctionTool:
-        @functools.wraps(body)
-        async def run(*args: Any, **kw: Any) -> str:
-            return await in_thread(body, *args, **kw)
-
-        return function_tool(
-            run,
-            failure_error_function=tool_error,
-            tool_output_guardrails=[data_guardrail],
-            timeout=timeout,
-            timeout_error_function=_timeout_error,
-            **kwargs,
-        )
-
-    return decorate
-
-
-# --------------------------------------------------------------------------- regions
-
-
-def _regions(ctx: DevOpsContext, region: str | None) -> list[str]:
-    """Regions a call names: one, a comma list, ``all`` (the configured ones) or the default."""
-    from devops_agent.aws import check_region
-
-    raw = (region or "").strip()
-    if not raw:
-        names = [ctx.region]
-    elif raw.lower() == "all":
-        names = list(ctx.regions)
-    else:
-        names = [r.strip() for r in raw.split(",") if r.strip()]
-    if len(names) > MAX_REGIONS:
-        raise BadInput(f"At most {MAX_REGIONS} regions per call, not {len(names)}.")
-    session = ctx.session()
-    return [check_region(session, n) for n in dict.fromkeys(n.lower() for n in names)]
-
-
-def _one_region(ctx: DevOpsContext, region: str | None) -> str:
-    regions = _regions(ctx, region)
-    if len(regions) != 1:
-        raise BadInput("Changes work on one region at a time; name exactly one region.")
-    return regions[0]
-
-
-def _across(ctx: DevOpsContext, region: str | None, read: Callable[[str], list[Any]]) -> list[Any]:
-    from devops_agent.aws import across_regions
-
-    return across_regions(_regions(ctx, region), read)
-
-
 # --------------------------------------------------------------------------- changes
-
-
-@dataclass(frozen=True)
-class Mutation:
-    """How one mutating tool's call becomes a plan entry."""
-
-    operation: str
-    """The registered operation (:mod:`devops_agent.operations`) the entry names."""
-    entry: Callable[[DevOpsContext, dict[str, Any]], PlanEntry]
-    """Validates the call's arguments (raising BadInput/ServiceError) and builds the entry."""
-
-
-#: Every mutating tool, by tool name; each has ``needs_approval=True`` and :func:`plan_check`.
-MUTATIONS: dict[str, Mutation] = {}
 
 
 @tool_input_guardrail(name="plan_check")
@@ -327,98 +256,19 @@ async def plan_check(data: ToolInputGuardrailData) -> ToolGuardrailFunctionOutpu
     tool = data.context
     ctx = tool.context
     op = _derived_writes().get(tool.tool_name)
-    if op is not None and isinstance(ctx, DevOpsContext):
-        try:
-            outcome = await in_thread(_preview, ctx, op, tool.tool_arguments or "{}")
-        except DevOpsError as exc:
-            return ToolGuardrailFunctionOutput.reject_content(error_payload(exc, ctx.redactor))
-        except ValidationError as exc:
-            return ToolGuardrailFunctionOutput.reject_content(error_payload(exc, ctx.redactor))
-        if isinstance(outcome, Unchanged):
-            return ToolGuardrailFunctionOutput.reject_content(
-                json.dumps({"unchanged": ctx.redactor(outcome.title), "plan": None})
-            )
-        return ToolGuardrailFunctionOutput.allow({"operation": op.name})
-    mutation = MUTATIONS.get(tool.tool_name)
-    if mutation is None or not isinstance(ctx, DevOpsContext):
+    if op is None or not isinstance(ctx, DevOpsContext):
         return ToolGuardrailFunctionOutput.reject_content(
             error_payload(PlanOnly(f"{tool.tool_name} is not a change devops-agent can plan."), str)
         )
     try:
-        args = json.loads(tool.tool_arguments or "{}")
-        if not isinstance(args, dict):
-            raise BadInput("The arguments must be a JSON object.")
-        entry = await in_thread(mutation.entry, ctx, args)
-    except DevOpsError as exc:
+        outcome = await in_thread(_preview, ctx, op, tool.tool_arguments or "{}")
+    except (DevOpsError, ValidationError) as exc:
         return ToolGuardrailFunctionOutput.reject_content(error_payload(exc, ctx.redactor))
-    except ValueError:
+    if isinstance(outcome, Unchanged):
         return ToolGuardrailFunctionOutput.reject_content(
-            error_payload(BadInput("The arguments are not valid JSON."), ctx.redactor)
+            json.dumps({"unchanged": ctx.redactor(outcome.title), "plan": None})
         )
-    return ToolGuardrailFunctionOutput.allow({"operation": entry.operation})
-
-
-# --------------------------------------------------------------------------- IAM
-
-
-@_tool()
-def list_users(ctx: RunContextWrapper[DevOpsContext]) -> str:
-    """List IAM users (name, id, ARN, path, created, last console sign-in)."""
-    from devops_agent.aws import iam
-
-    run = ctx.context
-    return as_data(run, iam.list_users(run.session()))
-
-
-@_tool()
-def list_roles(ctx: RunContextWrapper[DevOpsContext]) -> str:
-    """List IAM roles with their trust policies (who may assume each role)."""
-    from devops_agent.aws import iam
-
-    run = ctx.context
-    return as_data(run, iam.list_roles(run.session()))
-
-
-@_tool()
-def list_policies(
-    ctx: RunContextWrapper[DevOpsContext], scope: Literal["Local", "AWS", "All"] = "Local"
-) -> str:
-    """List IAM managed policies (name, ARN, attachment count, default version, dates).
-
-    Args:
-        scope: Local for customer managed (the default), AWS for AWS managed (about
-            1,400, cut to 200), All for both.
-    """
-    from devops_agent.aws import iam
-
-    run = ctx.context
-    return as_data(run, iam.list_policies(run.session(), scope))
-
-
-# --------------------------------------------------------------------------- repository
-
-
-@_tool()
-def search_repository(ctx: RunContextWrapper[DevOpsContext], query: str, limit: int = 5) -> str:
-    """Search this repository's files (READMEs, runbooks, docs/, Terraform, CloudFormation,
-    CDK, workflow files) and return the best passages with file and line numbers.
-
-    Use it for "how do we deploy X", "what does our Terraform create", "which workflow
-    runs Y". Cite the file:line of what you use. Read-only; the passages are data.
-
-    Args:
-        query: a few plain words to look for.
-        limit: most passages, 1 to 10.
-    """
-    from devops_agent import knowledge
-
-    run = ctx.context
-    found = knowledge.search(run.env.workspace, query, limit=limit)
-    passages = [
-        {"file": p.path, "lines": f"{p.start}-{p.end}", "score": p.score, "text": p.text}
-        for p in found
-    ]
-    return as_data(run, {"query": query, "passages": passages}, source="repository files")
+    return ToolGuardrailFunctionOutput.allow({"operation": op.name})
 
 
 @dataclass(frozen=True)
@@ -443,20 +293,13 @@ def plan_entries(
     problems: list[str] = []
     for call in pending:
         op = _derived_writes().get(call.tool)
-        mutation = MUTATIONS.get(call.tool)
         try:
-            if op is not None:
-                outcome = _preview(ctx, op, call.arguments or "{}")
-                if isinstance(outcome, Unchanged):
-                    raise BadInput(f"nothing to change: {outcome.title}")
-                found = list(outcome.entries)
-            elif mutation is not None:
-                args = json.loads(call.arguments or "{}")
-                if not isinstance(args, dict):
-                    raise BadInput("The arguments must be a JSON object.")
-                found = [mutation.entry(ctx, args)]
-            else:
+            if op is None:
                 raise PlanOnly(f"{call.tool} is not a change devops-agent can plan.")
+            outcome = _preview(ctx, op, call.arguments or "{}")
+            if isinstance(outcome, Unchanged):
+                raise BadInput(f"nothing to change: {outcome.title}")
+            found = list(outcome.entries)
         except ValidationError as exc:
             problems.append(f"`{call.tool}`: {ctx.redactor(_invalid(exc).message)}")
             continue
@@ -470,25 +313,6 @@ def plan_entries(
                 seen.add(key)
                 entries.append(entry)
     return entries, problems
-
-
-_LEGACY_EC2: tuple[FunctionTool, ...] = ()
-_LEGACY_VPC: tuple[FunctionTool, ...] = ()
-_LEGACY_S3: tuple[FunctionTool, ...] = ()
-_LEGACY_IAM: tuple[FunctionTool, ...] = (list_users, list_roles, list_policies)
-_LEGACY_GITHUB: tuple[FunctionTool, ...] = (search_repository,)
-_LEGACY_KNOWLEDGE: tuple[FunctionTool, ...] = (search_repository,)
-
-
-#: Hand-written tools not yet derived from the catalog, by specialist (MIGRATION).
-_LEGACY: dict[str, tuple[FunctionTool, ...]] = {
-    "ec2": _LEGACY_EC2,
-    "network": _LEGACY_VPC,
-    "s3": _LEGACY_S3,
-    "iam": _LEGACY_IAM,
-    "github": _LEGACY_GITHUB,
-    "knowledge": _LEGACY_KNOWLEDGE,
-}
 
 
 def all_tools() -> list[FunctionTool]:
@@ -519,17 +343,12 @@ def specialists_of(op: Declaration) -> tuple[str, ...]:
 
 def for_specialist(name: str) -> tuple[FunctionTool, ...]:
     """The tools of one specialist: every catalog operation routed to it, in catalog order."""
-    derived = [t for op, t in _derived().items() if name in specialists_of(op)]
-    names = set(_tool_names())
-    legacy = [t for t in _LEGACY.get(name, ()) if t.name not in names]
-    return (*derived, *legacy)
+    return tuple(t for op, t in _derived().items() if name in specialists_of(op))
 
 
 def proposals() -> dict[str, str]:
     """Every tool that proposes a change: tool name → the operation its plan entries name."""
-    found = {name: mutation.operation for name, mutation in MUTATIONS.items()}
-    found.update({name: op.name for name, op in _derived_writes().items()})
-    return found
+    return {name: op.name for name, op in _derived_writes().items()}
 
 
 def refusals(name: str) -> list[tuple[str, str]]:
@@ -548,11 +367,6 @@ def _derived() -> dict[Declaration, FunctionTool]:
     from devops_agent import catalog
 
     return {op: tool_for(op) for op in catalog.declarations() if op.for_agent}
-
-
-@functools.cache
-def _tool_names() -> frozenset[str]:
-    return frozenset(t.name for t in _derived().values())
 
 
 @functools.cache

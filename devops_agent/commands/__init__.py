@@ -8,8 +8,9 @@ word is a request in plain language: :func:`run_command` returns ``None`` and th
 Every command but ``help`` and ``apply`` is derived from the catalog
 (:mod:`devops_agent.catalog`): an operation's ``Command`` forms give the words,
 usage and help line; its argument model gives the grammar
-(:mod:`devops_agent.commands.grammar`). A read answers at once with the read
-session; a write runs its preview and proposes a plan (:func:`devops_agent.apply.propose`),
+(:mod:`devops_agent.commands.grammar`). Nothing here is written per command. A read
+answers at once with the read session; a write runs its preview and proposes a plan
+(:func:`devops_agent.apply.propose_plan`),
 carried out later by ``apply``. Two forms may share words (``s3 versioning BUCKET``
 reads, ``s3 versioning BUCKET on|off`` plans): the first whose grammar accepts the
 words runs.
@@ -153,13 +154,13 @@ def bind_form(invocation: Invocation, op: Declaration, form: Command) -> Any:
 
     words = list(invocation.words[len(form.path) :])
     if op.service in AWS_SERVICES and "region" not in op.args.model_fields:
-        words = _drop_region(words, ctx_region_check=True)
+        words = _drop_region(words)
     return bind_words(
         words, op.args, command=" ".join(form.path), usage=form.usage, fixed=form.fixed
     )
 
 
-def _drop_region(words: list[str], *, ctx_region_check: bool) -> list[str]:
+def _drop_region(words: list[str]) -> list[str]:
     """``--region R`` on a command of a global service (IAM, S3 listings): accepted, unused."""
     kept: list[str] = []
     skip = False
@@ -274,18 +275,8 @@ def _apply(ctx: DevOpsContext, inv: Invocation) -> Result:
     return apply(ctx, inv.args[0] if inv.args else None)
 
 
-def _legacy() -> tuple[Spec, ...]:
-    """Commands not yet declared in the catalog (removed as each family moves)."""
-    from devops_agent.commands.aws import AWS_COMMANDS
-
-    return tuple(AWS_COMMANDS)
-
-
 def _build() -> tuple[Spec, ...]:
     derived = _catalog_specs()
-    usages = {s.usage for s in derived}
-    paths = {s.path for s in derived}
-    legacy = [s for s in _legacy() if s.usage not in usages and s.path not in paths]
     return (
         Spec(
             ("help",),
@@ -295,10 +286,7 @@ def _build() -> tuple[Spec, ...]:
             max_args=None,
         ),
         *derived,
-        *legacy,
-        Spec(
-            ("apply",), "apply [PLAN_ID]", "Carry out an approved plan.", _apply, frozenset(), 0, 1
-        ),
+        Spec(("apply",), "apply [PLAN_ID]", "Carry out an approved plan.", _apply, max_args=1),
     )
 
 

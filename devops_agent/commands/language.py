@@ -1,35 +1,26 @@
-"""The command language's building blocks: parsed invocations, command specs, helpers.
+"""The command language's building blocks: a parsed line and a command's spec.
 
-Service command modules (:mod:`.aws`, :mod:`.github`) build on these; the
-registry and dispatch live in :mod:`devops_agent.commands`.
+A line is split with shell quoting rules (:func:`tokenize`); the words that name a
+command are matched against the specs (:mod:`devops_agent.commands`). The catalog's
+commands bind the rest of the line to their argument model
+(:mod:`devops_agent.commands.grammar`); the built-ins (``help``, ``apply``) take a
+few positional words, checked by :func:`bind`.
 """
 
 from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from devops_agent.errors import BadInput
-from devops_agent.report import Result, dump, plural, when, where
+from devops_agent.report import Result
 
 if TYPE_CHECKING:
     from devops_agent.context import DevOpsContext
 
-__all__ = [
-    "REGION",
-    "Handler",
-    "Invocation",
-    "Spec",
-    "bind",
-    "dump",
-    "plural",
-    "regions_of",
-    "tokenize",
-    "when",
-    "where",
-]
+__all__ = ["Handler", "Invocation", "Spec", "bind", "tokenize"]
 
 
 @dataclass
@@ -40,20 +31,8 @@ class Invocation:
     """The whole first line as typed (for echoing back)."""
     words: tuple[str, ...]
     """Every token of the line, in order (options included)."""
-    options: dict[str, str] = field(default_factory=dict)
-    """``--name value``, ``--name=value``; a flag of the spec maps to ``"true"``."""
-    pairs: dict[str, str] = field(default_factory=dict)
-    """``KEY=VALUE`` arguments (workflow inputs), for specs that take them."""
     args: tuple[str, ...] = ()
-    """Positional arguments after the command words, case kept."""
-
-    def option(self, name: str, default: str = "") -> str:
-        """The value of ``--name`` or ``default``."""
-        return self.options.get(name, default)
-
-    def flag(self, name: str) -> bool:
-        """Whether the boolean ``--name`` was given."""
-        return self.options.get(name) == "true"
+    """Positional words after a built-in command's words, case kept."""
 
     @property
     def command_words(self) -> tuple[str, ...]:
@@ -78,17 +57,11 @@ class Spec:
     summary: str
     handler: Handler | None = None
     """``None`` for a command of the contract this version cannot run yet."""
-    options: frozenset[str] = frozenset()
-    """``--options`` that take a value."""
-    min_args: int = 0
     max_args: int | None = 0
-    flags: frozenset[str] = frozenset()
-    """``--options`` that take no value."""
-    pairs: bool = False
-    """Whether ``KEY=VALUE`` arguments are accepted (otherwise they are positional)."""
+    """A built-in's most positional words (``None``: any)."""
     op: Any = None
-    """The catalog declaration the command runs (its grammar comes from its arguments);
-    ``None`` for the built-in commands, which bind their own words."""
+    """``(declaration, Command)`` for a catalog command (its grammar comes from its
+    arguments); ``None`` for the built-ins."""
 
 
 def tokenize(text: str) -> Invocation:
@@ -104,51 +77,13 @@ def tokenize(text: str) -> Invocation:
 
 
 def bind(invocation: Invocation, spec: Spec) -> Invocation:
-    """Parse the tokens after the command words as ``spec`` says; reject what it does not take."""
+    """A built-in's positional words; an option or too many words is a mistake."""
     usage = f"Usage: {spec.usage}"
-    tokens = list(invocation.words[len(spec.path) :])
-    args: list[str] = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        if token.startswith("--") and len(token) > 2:
-            name, eq, value = token.partition("=")
-            name = name.lower()
-            if name in spec.flags and not eq:
-                invocation.options[name] = "true"
-            elif name in spec.options:
-                if not eq:
-                    if i + 1 >= len(tokens) or tokens[i + 1].startswith("--"):
-                        raise BadInput(f"{name} needs a value.", remedy=usage)
-                    value = tokens[i + 1]
-                    i += 1
-                invocation.options[name] = value
-            else:
-                raise BadInput(f"`{' '.join(spec.path)}` does not take {name}.", remedy=usage)
-        elif spec.pairs and "=" in token and not token.startswith("="):
-            key, _, value = token.partition("=")
-            invocation.pairs[key] = value
-        else:
-            args.append(token)
-        i += 1
-    invocation.args = tuple(args)
-    if len(args) < spec.min_args or (spec.max_args is not None and len(args) > spec.max_args):
+    rest = invocation.words[len(spec.path) :]
+    options = [w for w in rest if w.startswith("--")]
+    if options:
+        raise BadInput(f"`{' '.join(spec.path)}` does not take {options[0]}.", remedy=usage)
+    if spec.max_args is not None and len(rest) > spec.max_args:
         raise BadInput(f"Wrong number of arguments for `{' '.join(spec.path)}`.", remedy=usage)
+    invocation.args = tuple(rest)
     return invocation
-
-
-def regions_of(ctx: DevOpsContext, invocation: Invocation) -> list[str]:
-    """Regions named by ``--region`` (comma list, or ``all`` for aws-regions), validated."""
-    from devops_agent.aws import check_region
-
-    raw = invocation.option("--region", ctx.region)
-    names = (
-        list(ctx.regions)
-        if raw.lower() == "all"
-        else [r.strip() for r in raw.split(",") if r.strip()]
-    )
-    session = ctx.session()
-    return [check_region(session, name.lower()) for name in dict.fromkeys(names)]
-
-
-REGION = frozenset({"--region"})

@@ -1,0 +1,95 @@
+"""IAM: users, roles, groups, policies, access keys and permissions — reads, writes and
+their declarations.
+
+One module per kind of thing; each holds its models, its API calls and the operations
+(:mod:`devops_agent.operation`) declared beside them:
+
+* :mod:`.principals`: users, roles and groups as models, their name rules, lookups;
+* :mod:`.users`: ``iam users|groups``, ``iam user create|delete`` and the cleanup steps;
+* :mod:`.roles`: ``iam roles``, ``iam role create|delete``;
+* :mod:`.policies`: policies as models, ``iam policies``, ``iam policy show``;
+* :mod:`.policy_changes`: ``iam policy create|attach|detach|delete`` and their steps;
+* :mod:`.keys`: ``iam keys`` (with ages) and ``iam keys create|rotate|...``;
+* :mod:`.permissions`: ``iam permissions`` and the policy simulator.
+
+Composites (``iam user|role|policy delete``, ``iam keys rotate``) are named after their
+command (``iam.user_delete``); the steps their plans carry keep the name of the API call
+(``iam.delete_user``, ``iam.detach_policy``). This package re-exports the public
+names, so ``from devops_agent.aws import iam`` then ``iam.list_users(...)`` keeps
+working, and joins the operations in the order ``help`` lists them.
+"""
+
+from __future__ import annotations
+
+from devops_agent.aws.iam.keys import *  # noqa: F403
+from devops_agent.aws.iam.keys import (
+    CREATE_ACCESS_KEY,
+    DELETE_ACCESS_KEY,
+    KEYS_ROTATE,
+    LIST_ACCESS_KEYS,
+    UPDATE_ACCESS_KEY,
+)
+from devops_agent.aws.iam.permissions import *  # noqa: F403
+from devops_agent.aws.iam.permissions import PERMISSIONS
+from devops_agent.aws.iam.policies import *  # noqa: F403
+from devops_agent.aws.iam.policies import LIST_POLICIES, SHOW_POLICY
+from devops_agent.aws.iam.policy_changes import *  # noqa: F403
+from devops_agent.aws.iam.policy_changes import (
+    ATTACH_POLICY,
+    CREATE_POLICY,
+    DELETE_INLINE_POLICY,
+    DELETE_POLICY,
+    DELETE_POLICY_VERSION,
+    DETACH_POLICY,
+    POLICY_DELETE,
+)
+from devops_agent.aws.iam.principals import *  # noqa: F403
+from devops_agent.aws.iam.roles import *  # noqa: F403
+from devops_agent.aws.iam.roles import (
+    CREATE_ROLE,
+    DELETE_ROLE,
+    LIST_ROLES,
+    REMOVE_ROLE_FROM_INSTANCE_PROFILE,
+    ROLE_DELETE,
+)
+from devops_agent.aws.iam.users import *  # noqa: F403
+from devops_agent.aws.iam.users import (
+    CREATE_USER,
+    DELETE_LOGIN_PROFILE,
+    DELETE_USER,
+    LIST_GROUPS,
+    LIST_USERS,
+    REMOVE_USER_FROM_GROUP,
+    USER_DELETE,
+)
+
+OPERATIONS = (
+    LIST_USERS,
+    LIST_ROLES,
+    LIST_GROUPS,
+    LIST_POLICIES,
+    SHOW_POLICY,
+    CREATE_POLICY,
+    POLICY_DELETE,
+    ATTACH_POLICY,
+    DETACH_POLICY,
+    CREATE_USER,
+    USER_DELETE,
+    CREATE_ROLE,
+    ROLE_DELETE,
+    LIST_ACCESS_KEYS,
+    CREATE_ACCESS_KEY,
+    KEYS_ROTATE,
+    UPDATE_ACCESS_KEY,
+    DELETE_ACCESS_KEY,
+    PERMISSIONS,
+    # steps that only other plans carry
+    DELETE_POLICY_VERSION,
+    DELETE_POLICY,
+    DELETE_INLINE_POLICY,
+    DELETE_LOGIN_PROFILE,
+    REMOVE_USER_FROM_GROUP,
+    DELETE_USER,
+    REMOVE_ROLE_FROM_INSTANCE_PROFILE,
+    DELETE_ROLE,
+)

@@ -1,0 +1,406 @@
+"""IAM users, roles and groups: their models, the rules for their names, and lookups.
+
+Everything else in :mod:`devops_agent.aws.iam` names principals through the checks
+here (:func:`principal_name`, :func:`iam_path` and the ``UserName``-style argument
+types), so a name is judged the same way by a command, an agent tool and an apply.
+
+IAM is global: no function takes a region. Every list goes through botocore's
+paginator (IAM pages hold 100 items by default), so accounts with hundreds of users
+or roles are read in full.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
+from urllib.parse import unquote
+
+from pydantic import AfterValidator, Field
+
+from devops_agent.aws import AwsModel, aws_errors, client, pages, utc
+from devops_agent.errors import BadInput, Refused
+from devops_agent.operation import Reader
+from devops_agent.report import plural
+
+if TYPE_CHECKING:
+    import boto3
+
+__all__ = [
+    "Dependencies",
+    "Group",
+    "GroupName",
+    "IamPath",
+    "PrincipalKind",
+    "Role",
+    "RoleName",
+    "User",
+    "UserName",
+    "UserOrRoleName",
+    "describe_dependencies",
+    "get_role",
+    "get_user",
+    "group_exists",
+    "iam_path",
+    "list_groups",
+    "list_roles",
+    "list_users",
+    "principal_name",
+]
+
+PrincipalKind = Literal["user", "role", "group"]
+"""What a policy can be attached to."""
+
+_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+_GROUP_OR_POLICY = re.compile(r"^[\w+=,.@-]{1,128}$")
+_PATH = re.compile(r"^/(?:[\x21-\x7e]*/)?$")
+
+
+def principal_name(name: str, kind: str = "user") -> str:
+    """A user, role, group or policy name after IAM's rules.
+
+    Raises:
+        BadInput: empty, too long, or characters IAM does not allow.
+    """
+    cleaned = name.strip()
+    short = kind in ("user", "role", "user or role")
+    pattern = _NAME if short else _GROUP_OR_POLICY
+    if not pattern.match(cleaned):
+        longest = 64 if short else 128
+        raise BadInput(
+            f"'{name}' is not an IAM {kind} name: 1-{longest} letters, digits and + = , . @ _ -."
+        )
+    return cleaned
+
+
+def iam_path(path: str) -> str:
+    """An IAM path such as ``/`` or ``/ci/``.
+
+    Raises:
+        BadInput: not starting and ending with ``/``, or too long.
+    """
+    if not _PATH.match(path) or len(path) > 512:
+        raise BadInput(f"'{path}' is not an IAM path; paths look like / or /ci/deployers/.")
+    return path
+
+
+def _name_of(kind: str) -> Callable[[str], str]:
+    return lambda value: principal_name(value, kind)
+
+
+UserName = Annotated[str, AfterValidator(_name_of("user"))]
+"""An IAM user name (1-64 letters, digits and ``+=,.@_-``)."""
+RoleName = Annotated[str, AfterValidator(_name_of("role"))]
+"""An IAM role name (1-64 letters, digits and ``+=,.@_-``)."""
+GroupName = Annotated[str, AfterValidator(_name_of("group"))]
+"""An IAM group name (1-128 letters, digits and ``+=,.@_-``)."""
+UserOrRoleName = Annotated[str, AfterValidator(_name_of("user or role"))]
+"""A user's or a role's name (the same rules)."""
+IamPath = Annotated[str, AfterValidator(iam_path)]
+"""An IAM path: ``/`` or ``/segment/.../``."""
+
+
+def param(kind: PrincipalKind) -> str:
+    """The API parameter that names a principal of ``kind`` (``UserName``...)."""
+    return {"user": "UserName", "role": "RoleName", "group": "GroupName"}[kind]
+
+
+def document(value: Any) -> dict[str, Any] | None:
+    """A policy document as a dict: botocore decodes most, some arrive as URL-encoded JSON."""
+    if value is None or isinstance(value, dict):
+        return value
+    try:
+        decoded = json.loads(unquote(str(value)))
+    except ValueError:
+        return None
+    return decoded if isinstance(decoded, dict) else None
+
+
+# --------------------------------------------------------------------------- models
+
+
+class User(AwsModel):
+    """One IAM user."""
+
+    name: str
+    """User name."""
+    user_id: str
+    """Stable unique id (``AIDA...``); it changes if the user is deleted and re-created."""
+    arn: str
+    """User ARN."""
+    created: datetime
+    """When the user was created (UTC)."""
+    password_last_used: datetime | None = None
+    """Last console sign-in (UTC); ``None`` when never used, no password, or unknown."""
+    path: str = "/"
+    """IAM path, e.g. ``/`` or ``/engineering/``."""
+
+
+class Role(AwsModel):
+    """One IAM role."""
+
+    name: str
+    """Role name."""
+    role_id: str = ""
+    """Stable unique id (``AROA...``)."""
+    arn: str
+    """Role ARN."""
+    created: datetime
+    """When the role was created (UTC)."""
+    description: str = ""
+    """Description given at creation."""
+    max_session_duration: int = 3600
+    """Longest session, in seconds, that assuming the role may ask for."""
+    path: str = "/"
+    """IAM path; ``/aws-service-role/`` marks service-linked roles."""
+    trust_policy: dict[str, Any] | None = None
+    """The trust (assume-role) policy document: who may assume the role."""
+
+    @property
+    def service_linked(self) -> bool:
+        """Whether an AWS service owns the role (only that service may delete it)."""
+        return self.path.startswith("/aws-service-role/")
+
+
+class Group(AwsModel):
+    """One IAM group."""
+
+    name: str
+    """Group name."""
+    group_id: str = ""
+    """Stable unique id (``AGPA...``)."""
+    arn: str
+    """Group ARN."""
+    created: datetime | None = None
+    """When the group was created (UTC)."""
+    path: str = "/"
+    """IAM path."""
+
+
+class Dependencies(AwsModel):
+    """What must go before IAM deletes a user or role."""
+
+    access_keys: list[str] = Field(default_factory=list)
+    """Access key ids of a user (full ids: they go into plan entries lower-cased)."""
+    attached: list[str] = Field(default_factory=list)
+    """ARNs of attached managed policies."""
+    inline: list[str] = Field(default_factory=list)
+    """Names of inline policies."""
+    groups: list[str] = Field(default_factory=list)
+    """Groups a user is in."""
+    login_profile: bool = False
+    """Whether a user has a console password."""
+    instance_profiles: list[str] = Field(default_factory=list)
+    """Instance profiles holding a role."""
+    blockers: list[str] = Field(default_factory=list)
+    """What devops-agent will not remove (MFA devices, SSH keys, certificates...)."""
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing is in the way."""
+        return not (
+            self.access_keys
+            or self.attached
+            or self.inline
+            or self.groups
+            or self.login_profile
+            or self.instance_profiles
+            or self.blockers
+        )
+
+
+def describe_dependencies(deps: Dependencies) -> str:
+    """What stands in the way, in words: ``1 access key, a console password, ...``."""
+    parts = []
+    if deps.access_keys:
+        parts.append(plural(len(deps.access_keys), "access key"))
+    if deps.login_profile:
+        parts.append("a console password")
+    if deps.attached:
+        parts.append(plural(len(deps.attached), "attached policy").replace("policys", "policies"))
+    if deps.inline:
+        parts.append(plural(len(deps.inline), "inline policy").replace("policys", "policies"))
+    if deps.groups:
+        parts.append(f"membership of {', '.join(deps.groups)}")
+    if deps.instance_profiles:
+        parts.append(f"instance profiles {', '.join(deps.instance_profiles)}")
+    return ", ".join(parts)
+
+
+# --------------------------------------------------------------------------- reads
+
+
+def _user(raw: Any) -> User:
+    return User(
+        name=raw["UserName"],
+        user_id=raw["UserId"],
+        arn=raw["Arn"],
+        created=utc(raw["CreateDate"]),
+        password_last_used=utc(raw.get("PasswordLastUsed")),
+        path=raw.get("Path", "/"),
+    )
+
+
+def _role(raw: Any) -> Role:
+    return Role(
+        name=raw["RoleName"],
+        role_id=raw.get("RoleId", ""),
+        arn=raw["Arn"],
+        created=utc(raw["CreateDate"]),
+        description=raw.get("Description") or "",
+        max_session_duration=raw.get("MaxSessionDuration", 3600),
+        path=raw.get("Path", "/"),
+        trust_policy=document(raw.get("AssumeRolePolicyDocument")),
+    )
+
+
+def list_users(session: boto3.Session, *, page_size: int | None = None) -> list[User]:
+    """Every IAM user of the account.
+
+    Args:
+        session: credentials to read with (``iam:ListUsers``).
+        page_size: users per request (1-1000); IAM's default of 100 when ``None``.
+
+    Returns:
+        The users sorted by name. Tags and access keys are not included.
+
+    Raises:
+        ServiceError: AWS refused.
+    """
+    iam = client(session, "iam")
+    with aws_errors("iam:ListUsers"):
+        users = [
+            _user(u)
+            for page in pages(iam, "list_users", page_size=page_size)
+            for u in page.get("Users", [])
+        ]
+    return sorted(users, key=lambda u: (u.name.lower(), u.name))
+
+
+def list_roles(session: boto3.Session, *, page_size: int | None = None) -> list[Role]:
+    """Every IAM role of the account, service-linked roles included.
+
+    Args:
+        session: credentials to read with (``iam:ListRoles``).
+        page_size: roles per request (1-1000); IAM's default of 100 when ``None``.
+
+    Returns:
+        The roles sorted by name, each with its trust policy.
+
+    Raises:
+        ServiceError: AWS refused.
+    """
+    iam = client(session, "iam")
+    with aws_errors("iam:ListRoles"):
+        roles = [
+            _role(r)
+            for page in pages(iam, "list_roles", page_size=page_size)
+            for r in page.get("Roles", [])
+        ]
+    return sorted(roles, key=lambda r: (r.name.lower(), r.name))
+
+
+def list_groups(session: boto3.Session, *, page_size: int | None = None) -> list[Group]:
+    """Every IAM group of the account.
+
+    Raises:
+        ServiceError: AWS refused (``iam:ListGroups``).
+    """
+    iam = client(session, "iam")
+    with aws_errors("iam:ListGroups"):
+        groups = [
+            Group(
+                name=g["GroupName"],
+                group_id=g.get("GroupId", ""),
+                arn=g["Arn"],
+                created=utc(g.get("CreateDate")),
+                path=g.get("Path", "/"),
+            )
+            for page in pages(iam, "list_groups", page_size=page_size)
+            for g in page.get("Groups", [])
+        ]
+    return sorted(groups, key=lambda g: (g.name.lower(), g.name))
+
+
+def get_user(session: boto3.Session, name: str) -> User | None:
+    """One user, or ``None`` when there is none by that name.
+
+    Raises:
+        ServiceError: AWS refused (``iam:GetUser``).
+    """
+    iam = client(session, "iam")
+    wanted = principal_name(name, "user")
+    with aws_errors("iam:GetUser", resource=wanted):
+        try:
+            raw = iam.get_user(UserName=wanted)["User"]
+        except iam.exceptions.NoSuchEntityException:
+            return None
+    return _user(raw)
+
+
+def get_role(session: boto3.Session, name: str) -> Role | None:
+    """One role with its trust policy, or ``None`` when there is none by that name.
+
+    Raises:
+        ServiceError: AWS refused (``iam:GetRole``).
+    """
+    iam = client(session, "iam")
+    wanted = principal_name(name, "role")
+    with aws_errors("iam:GetRole", resource=wanted):
+        try:
+            raw = iam.get_role(RoleName=wanted)["Role"]
+        except iam.exceptions.NoSuchEntityException:
+            return None
+    return _role(raw)
+
+
+def group_exists(session: boto3.Session, name: str) -> bool:
+    """Whether a group of that name exists.
+
+    Raises:
+        ServiceError: AWS refused (``iam:GetGroup``).
+    """
+    iam = client(session, "iam")
+    wanted = principal_name(name, "group")
+    with aws_errors("iam:GetGroup", resource=wanted):
+        try:
+            iam.get_group(GroupName=wanted, MaxItems=1)
+        except iam.exceptions.NoSuchEntityException:
+            return False
+    return True
+
+
+def require(session: boto3.Session, kind: PrincipalKind, name: str) -> None:
+    """Check that a user, role or group exists (a preview's check of what it names).
+
+    Raises:
+        BadInput: there is no such principal. ServiceError: AWS refused.
+    """
+    exists = {
+        "user": lambda: get_user(session, name) is not None,
+        "role": lambda: get_role(session, name) is not None,
+        "group": lambda: group_exists(session, name),
+    }[kind]()
+    if not exists:
+        raise BadInput(f"There is no IAM {kind} called '{name}'.")
+
+
+# --------------------------------------------------------------------------- plan steps
+
+
+def only_in_plans(composite: str) -> Callable[[Reader, Any], NoReturn]:
+    """The preview of a step that only other plans carry (a cleanup before a delete).
+
+    Such a step has no command and no tool: asking for it alone is refused, naming the
+    command whose plan holds it.
+    """
+
+    def refuse(reader: Reader, args: Any) -> NoReturn:
+        raise Refused(
+            f"This change is only planned as a step of `{composite}`.",
+            remedy=f"Ask for `{composite}` instead.",
+        )
+
+    return refuse

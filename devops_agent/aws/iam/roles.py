@@ -1,0 +1,416 @@
+"""IAM roles: listing them with their trust policies, creating one, deleting one.
+
+A role is created with a trust policy (who may assume it): built from AWS service
+principals (``--service ec2.amazonaws.com``), read from a workspace file
+(``--trust FILE``), or given as JSON by the agent. Every trust policy is checked
+(:func:`~devops_agent.aws.policy_document.validate_policy`) and shown in the plan.
+
+``iam role delete`` is a composite like ``iam user delete``: with ``--force`` its plan
+detaches and deletes the role's policies and takes it out of its instance profiles
+first, each a step of its own. Service-linked roles are refused: the service that owns
+one deletes it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import AfterValidator, Field, model_validator
+
+from devops_agent.aws import aws_errors, client, pages
+from devops_agent.aws.iam.policies import policy_refs
+from devops_agent.aws.iam.policy_changes import DELETE_INLINE_POLICY, DETACH_POLICY
+from devops_agent.aws.iam.principals import (
+    Dependencies,
+    IamPath,
+    Role,
+    RoleName,
+    describe_dependencies,
+    get_role,
+    iam_path,
+    list_roles,
+    only_in_plans,
+    principal_name,
+)
+from devops_agent.aws.iam.users import NoArgs, cleanup_entries
+from devops_agent.aws.policy_document import validate_policy
+from devops_agent.aws.workspace_files import read_document
+from devops_agent.aws.writes import Change, tag_list, write_errors
+from devops_agent.errors import BadInput, Refused
+from devops_agent.operation import (
+    Args,
+    Command,
+    Hidden,
+    Positional,
+    Proposal,
+    Read,
+    Reader,
+    Write,
+    Writers,
+)
+from devops_agent.report import Result, Table, dump, plural, when
+
+if TYPE_CHECKING:
+    import boto3
+
+__all__ = [
+    "create_role",
+    "delete_role",
+    "remove_role_from_instance_profile",
+    "role_dependencies",
+]
+
+_SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9.-]+\.amazonaws\.com(?:\.cn)?$")
+_PROFILE = re.compile(r"^[\w+=,.@-]{1,128}$")
+_ROLE_ARNS = (
+    "arn:{partition}:iam::{account}:role/{role}",
+    "arn:{partition}:iam::{account}:role/*/{role}",
+)
+
+
+def role_dependencies(session: boto3.Session, role: str) -> Dependencies:
+    """What IAM wants gone before it deletes a role.
+
+    Raises:
+        ServiceError: no such role, or AWS refused one of the list calls.
+    """
+    iam = client(session, "iam")
+    wanted = principal_name(role, "role")
+    refs = policy_refs(iam, "role", wanted, "direct")
+    with aws_errors("iam:ListInstanceProfilesForRole", resource=wanted):
+        profiles = sorted(
+            p["InstanceProfileName"]
+            for page in pages(iam, "list_instance_profiles_for_role", RoleName=wanted)
+            for p in page.get("InstanceProfiles", [])
+        )
+    return Dependencies(
+        attached=[p.arn for p in refs if p.arn],
+        inline=[p.name for p in refs if p.kind == "inline"],
+        instance_profiles=profiles,
+    )
+
+
+# --------------------------------------------------------------------------- writes
+# Only the apply path calls these, with the write role's session.
+
+
+def create_role(
+    session: boto3.Session,
+    name: str,
+    trust_policy: str,
+    *,
+    description: str = "",
+    path: str = "/",
+    max_session_duration: int = 3600,
+    tags: dict[str, str] | None = None,
+) -> Change:
+    """Create a role with a trust policy (validated before it was planned)."""
+    wanted = principal_name(name, "role")
+    if not 3600 <= max_session_duration <= 43200:
+        raise BadInput("The longest session is between 1 and 12 hours.")
+    params: dict[str, Any] = {
+        "RoleName": wanted,
+        "AssumeRolePolicyDocument": validate_policy(trust_policy, "trust"),
+        "Path": iam_path(path),
+        "MaxSessionDuration": max_session_duration,
+    }
+    if description:
+        params["Description"] = description
+    if tags:
+        params["Tags"] = tag_list(tags)
+    with write_errors("iam:CreateRole", resource=wanted):
+        arn = client(session, "iam").create_role(**params)["Role"]["Arn"]
+    return Change(action="iam:CreateRole", resource=arn, message=f"created role {wanted}")
+
+
+def delete_role(session: boto3.Session, name: str) -> Change:
+    """Delete a role (IAM refuses while policies or instance profiles remain)."""
+    wanted = principal_name(name, "role")
+    with write_errors("iam:DeleteRole", resource=wanted):
+        client(session, "iam").delete_role(RoleName=wanted)
+    return Change(action="iam:DeleteRole", resource=wanted, message=f"deleted role {wanted}")
+
+
+def remove_role_from_instance_profile(session: boto3.Session, role: str, profile: str) -> Change:
+    """Take a role out of an instance profile."""
+    wanted = principal_name(role, "role")
+    with write_errors("iam:RemoveRoleFromInstanceProfile", resource=wanted):
+        client(session, "iam").remove_role_from_instance_profile(
+            RoleName=wanted, InstanceProfileName=profile
+        )
+    return Change(
+        action="iam:RemoveRoleFromInstanceProfile",
+        resource=wanted,
+        message=f"removed {wanted} from instance profile {profile}",
+    )
+
+
+# --------------------------------------------------------------------------- reads
+
+
+def _roles_table(reader: Reader, args: NoArgs, roles: list[Role]) -> Result:
+    rows = [[r.name, r.arn, r.description or "", when(r.created)] for r in roles]
+    return Result(
+        title=plural(len(roles), "IAM role"),
+        tables=[
+            Table(
+                columns=["Role", "ARN", "Description", "Created"], rows=rows, empty="No IAM roles."
+            )
+        ],
+        data={"roles": dump(roles)},
+    )
+
+
+LIST_ROLES = Read(
+    name="iam.list_roles",
+    args=NoArgs,
+    summary="IAM roles.",
+    service="iam",
+    commands=(Command("iam roles", "IAM roles."),),
+    guide="Each role with its trust policy (who may assume it: services, accounts, OIDC "
+    "providers and their conditions), description, path (/aws-service-role/ marks "
+    "service-linked roles) and longest session.",
+    actions=("iam:ListRoles",),
+    read=lambda reader, args: list_roles(reader.session()),
+    render=_roles_table,
+)
+
+
+# --------------------------------------------------------------------------- operations
+
+
+def _services(values: list[str]) -> list[str]:
+    cleaned = list(dict.fromkeys(v.strip() for v in values if v.strip()))
+    bad = [s for s in cleaned if not _SERVICE_PRINCIPAL.match(s)]
+    if bad:
+        raise BadInput(f"Not a service principal: {', '.join(bad)} (like ec2.amazonaws.com).")
+    return cleaned
+
+
+def _role_description(value: str) -> str:
+    if len(value) > 1000:
+        raise BadInput("A role description is at most 1000 characters.")
+    return value
+
+
+class CreateRoleArgs(Args):
+    """Arguments of ``iam role create``."""
+
+    role: Annotated[RoleName, Positional()]
+    """The new role's name (1-64 letters, digits and + = , . @ _ -)."""
+    trust: str | None = None
+    """A trust policy JSON file in the repository's workspace; null otherwise."""
+    service: Annotated[list[str], AfterValidator(_services)] = Field(default_factory=list)
+    """AWS service principals that may assume the role, e.g. ["ec2.amazonaws.com"]; empty
+    otherwise."""
+    trust_policy: str | None = None
+    """The trust policy as JSON text (e.g. for GitHub's OIDC provider); null otherwise."""
+    description: Annotated[str, AfterValidator(_role_description)] = ""
+    """What the role is for (at most 1000 characters)."""
+    path: IamPath = "/"
+    """IAM path, / unless it should be grouped (e.g. /ci/)."""
+    max_session_duration: Annotated[int, Hidden()] = 3600
+    """Longest session in seconds: one hour, AWS's default."""
+
+    @model_validator(mode="after")
+    def _one_trust(self) -> CreateRoleArgs:
+        given = sum(1 for v in (self.trust, self.service, self.trust_policy) if v)
+        if given != 1:
+            raise BadInput(
+                "Say who may assume the role: --trust FILE (a trust policy in the workspace) "
+                "or --service ec2.amazonaws.com[,lambda.amazonaws.com]."
+            )
+        return self
+
+
+def _service_trust(services: list[str]) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": services[0] if len(services) == 1 else services},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    )
+
+
+def _plan_create(reader: Reader, args: CreateRoleArgs) -> Proposal:
+    if args.service:
+        text, source = _service_trust(args.service), ", ".join(args.service)
+    elif args.trust:
+        text, source = read_document(reader.workspace, args.trust), args.trust
+    else:
+        text, source = args.trust_policy or "", "the given trust policy"
+    trust = validate_policy(text, "trust")
+    if get_role(reader.session(), args.role) is not None:
+        raise BadInput(f"There is already an IAM role called '{args.role}'.")
+    entry = CREATE_ROLE.entry(
+        args.model_copy(
+            update={"trust": None, "service": [], "trust_policy": trust},
+        ),
+        f"Create IAM role {args.role} that {source} may assume (no permissions yet)",
+        [args.role],
+    )
+    pretty = json.dumps(json.loads(trust), indent=2).replace("```", "'''")
+    return Proposal(
+        [entry],
+        what=f"create IAM role {args.role}",
+        note=f"Its trust policy:\n\n```json\n{pretty}\n```",
+    )
+
+
+def _run_create(writers: Writers, args: CreateRoleArgs) -> str:
+    if args.trust_policy is None:
+        raise Refused("The plan carries no trust policy; ask for the change again.")
+    return create_role(
+        writers.aws(),
+        args.role,
+        args.trust_policy,
+        description=args.description,
+        path=args.path,
+        max_session_duration=args.max_session_duration,
+    ).message
+
+
+CREATE_ROLE = Write(
+    name="iam.create_role",
+    args=CreateRoleArgs,
+    summary="Plan to create an IAM role with a trust policy.",
+    service="iam",
+    commands=(
+        Command(
+            "iam role create NAME (--trust FILE | --service PRINCIPAL,...) [--description D] "
+            "[--path P]",
+            "Plan to create an IAM role with a trust policy.",
+        ),
+    ),
+    guide="Give exactly one of service (AWS service principals), trust_policy (JSON text) or "
+    "trust (a workspace file). The trust policy is checked and shown in the plan. The role "
+    "has no permissions until attach_policy.",
+    reads=("iam:GetRole",),
+    actions=("iam:CreateRole", "iam:TagRole"),
+    arns=("arn:{partition}:iam::{account}:role{path}{role}",),
+    plan=_plan_create,
+    run=_run_create,
+)
+
+
+class RoleArgs(Args):
+    """One role (the last step of ``iam role delete``)."""
+
+    role: RoleName
+    """The role name."""
+
+
+def _profile(value: str) -> str:
+    if not _PROFILE.match(value):
+        raise BadInput(f"'{value}' is not an instance profile name.")
+    return value
+
+
+class InstanceProfileArgs(Args):
+    """A role's place in an instance profile (a step of ``iam role delete``)."""
+
+    role: RoleName
+    """The role name."""
+    profile: Annotated[str, AfterValidator(_profile)]
+    """The instance profile to take it out of."""
+
+
+REMOVE_ROLE_FROM_INSTANCE_PROFILE = Write(
+    name="iam.remove_role_from_instance_profile",
+    args=InstanceProfileArgs,
+    summary="Take a role out of an instance profile (a step of deleting the role).",
+    service="iam",
+    agent="A cleanup step: delete_role plans it (with force).",
+    actions=("iam:RemoveRoleFromInstanceProfile",),
+    arns=(*_ROLE_ARNS, "arn:{partition}:iam::{account}:instance-profile/{profile}"),
+    plan=only_in_plans("iam role delete NAME --force"),
+    run=lambda writers, args: (
+        remove_role_from_instance_profile(writers.aws(), args.role, args.profile).message
+    ),
+)
+
+DELETE_ROLE = Write(
+    name="iam.delete_role",
+    tool="delete_role_step",  # never a tool: the composite's tool has the plain name
+    args=RoleArgs,
+    summary="Delete an IAM role once nothing hangs on it (the last step of its deletion).",
+    service="iam",
+    agent="A step: delete_role plans it after the cleanup steps.",
+    actions=("iam:DeleteRole",),
+    arns=_ROLE_ARNS,
+    plan=only_in_plans("iam role delete NAME"),
+    run=lambda writers, args: delete_role(writers.aws(), args.role).message,
+)
+
+
+class RoleDeleteArgs(Args):
+    """Arguments of ``iam role delete``."""
+
+    role: Annotated[RoleName, Positional()]
+    """The role to delete (service-linked roles are refused)."""
+    force: bool = False
+    """Also detach and delete its policies and take it out of its instance profiles, in the
+    same plan; without it a role that still has any is refused."""
+
+
+def _plan_role_delete(reader: Reader, args: RoleDeleteArgs) -> Proposal:
+    session = reader.session()
+    name = args.role
+    role = get_role(session, name)
+    if role is None:
+        raise BadInput(f"There is no IAM role called '{name}'.")
+    if role.service_linked:
+        raise BadInput(f"{name} is a service-linked role; the service that owns it deletes it.")
+    deps = role_dependencies(session, name)
+    if not deps.empty and not args.force:
+        raise BadInput(
+            f"{name} still has {describe_dependencies(deps)}; IAM deletes a role only "
+            "without them.",
+            remedy="Add --force to remove them in the same plan: "
+            f"`iam role delete {name} --force`.",
+        )
+    entries = cleanup_entries("role", name, deps)
+    entries += [
+        REMOVE_ROLE_FROM_INSTANCE_PROFILE.entry(
+            InstanceProfileArgs(role=name, profile=profile),
+            f"Remove {name} from instance profile {profile}",
+            [profile],
+        )
+        for profile in deps.instance_profiles
+    ]
+    entries.append(DELETE_ROLE.entry(RoleArgs(role=name), f"Delete IAM role {name}", [role.arn]))
+    return Proposal(entries, what=f"delete IAM role {name}")
+
+
+ROLE_DELETE = Write(
+    name="iam.role_delete",
+    args=RoleDeleteArgs,
+    summary="Plan to delete an IAM role (--force removes its policies first).",
+    service="iam",
+    tool="delete_role",
+    commands=(
+        Command(
+            "iam role delete NAME [--force]",
+            "Plan to delete an IAM role (--force removes its policies first).",
+        ),
+    ),
+    guide="Without force, a role that still has policies or instance profiles is refused "
+    "with what is in the way; with force the plan removes each first. Service-linked roles "
+    "are refused.",
+    reads=(
+        "iam:GetRole",
+        "iam:ListAttachedRolePolicies",
+        "iam:ListRolePolicies",
+        "iam:ListInstanceProfilesForRole",
+    ),
+    plan=_plan_role_delete,
+    emits=(DETACH_POLICY, DELETE_INLINE_POLICY, REMOVE_ROLE_FROM_INSTANCE_PROFILE, DELETE_ROLE),
+)

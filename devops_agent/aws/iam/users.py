@@ -1,0 +1,441 @@
+"""IAM users and groups: listing them, creating a user, and deleting one with what hangs on it.
+
+``iam user delete`` is a composite. IAM deletes a user only once nothing hangs on it,
+so with ``--force`` its plan carries one step per thing to remove first (each access
+key, the console password, each attached and inline policy, each group membership),
+then the deletion: the plan shows exactly what goes, and each step is an operation of
+its own with its own executor (they have no command; the agent reaches them through
+``delete_user``). MFA devices, SSH public keys and signing certificates are never
+removed by devops-agent: a user with any is refused.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+from devops_agent.aws import aws_errors, client, pages
+from devops_agent.aws.iam.keys import DELETE_ACCESS_KEY, DeleteAccessKeyArgs, list_access_keys
+from devops_agent.aws.iam.policies import policy_refs
+from devops_agent.aws.iam.policy_changes import (
+    DELETE_INLINE_POLICY,
+    DETACH_POLICY,
+    InlinePolicyArgs,
+    detach_args,
+)
+from devops_agent.aws.iam.principals import (
+    Dependencies,
+    Group,
+    GroupName,
+    IamPath,
+    User,
+    UserName,
+    describe_dependencies,
+    get_user,
+    iam_path,
+    list_groups,
+    list_users,
+    only_in_plans,
+    principal_name,
+)
+from devops_agent.aws.writes import Change, Tags, tag_list, write_errors
+from devops_agent.errors import BadInput
+from devops_agent.operation import (
+    Args,
+    Command,
+    PlanEntry,
+    Positional,
+    Proposal,
+    Read,
+    Reader,
+    Write,
+)
+from devops_agent.report import Result, Table, dump, plural, when
+
+if TYPE_CHECKING:
+    import boto3
+
+__all__ = [
+    "create_user",
+    "delete_login_profile",
+    "delete_user",
+    "remove_user_from_group",
+    "user_dependencies",
+]
+
+_USER_ARNS = (
+    "arn:{partition}:iam::{account}:user/{user}",
+    "arn:{partition}:iam::{account}:user/*/{user}",
+)
+#: What a user may have that devops-agent never removes: (call, action, answer key, what).
+_BLOCKERS = (
+    ("list_mfa_devices", "iam:ListMFADevices", "MFADevices", "MFA device"),
+    ("list_ssh_public_keys", "iam:ListSSHPublicKeys", "SSHPublicKeys", "SSH public key"),
+    (
+        "list_signing_certificates",
+        "iam:ListSigningCertificates",
+        "Certificates",
+        "signing certificate",
+    ),
+)
+
+
+def user_dependencies(session: boto3.Session, user: str) -> Dependencies:
+    """What IAM wants gone before it deletes a user.
+
+    Raises:
+        ServiceError: no such user, or AWS refused one of the list calls.
+    """
+    iam = client(session, "iam")
+    wanted = principal_name(user, "user")
+    refs = policy_refs(iam, "user", wanted, "direct")
+    with aws_errors("iam:ListGroupsForUser", resource=wanted):
+        groups = sorted(
+            g["GroupName"]
+            for page in pages(iam, "list_groups_for_user", UserName=wanted)
+            for g in page.get("Groups", [])
+        )
+    with aws_errors("iam:GetLoginProfile", resource=wanted):
+        try:
+            iam.get_login_profile(UserName=wanted)
+            login = True
+        except iam.exceptions.NoSuchEntityException:
+            login = False
+    blockers: list[str] = []
+    for method, action, key, what in _BLOCKERS:
+        with aws_errors(action, resource=wanted):
+            count = len(getattr(iam, method)(UserName=wanted).get(key, []))
+        if count:
+            blockers.append(plural(count, what))
+    return Dependencies(
+        access_keys=[k.id for k in list_access_keys(session, wanted)],
+        attached=[p.arn for p in refs if p.arn],
+        inline=[p.name for p in refs if p.kind == "inline"],
+        groups=groups,
+        login_profile=login,
+        blockers=blockers,
+    )
+
+
+# --------------------------------------------------------------------------- writes
+# Only the apply path calls these, with the write role's session.
+
+
+def create_user(
+    session: boto3.Session, name: str, *, path: str = "/", tags: dict[str, str] | None = None
+) -> Change:
+    """Create an IAM user (no password, no access key)."""
+    wanted = principal_name(name, "user")
+    params: dict[str, Any] = {"UserName": wanted, "Path": iam_path(path)}
+    if tags:
+        params["Tags"] = tag_list(tags)
+    with write_errors("iam:CreateUser", resource=wanted):
+        arn = client(session, "iam").create_user(**params)["User"]["Arn"]
+    return Change(action="iam:CreateUser", resource=arn, message=f"created user {wanted}")
+
+
+def delete_user(session: boto3.Session, name: str) -> Change:
+    """Delete a user (IAM refuses while keys, policies, groups or a password remain)."""
+    wanted = principal_name(name, "user")
+    with write_errors("iam:DeleteUser", resource=wanted):
+        client(session, "iam").delete_user(UserName=wanted)
+    return Change(action="iam:DeleteUser", resource=wanted, message=f"deleted user {wanted}")
+
+
+def remove_user_from_group(session: boto3.Session, user: str, group: str) -> Change:
+    """Take a user out of a group."""
+    wanted = principal_name(user, "user")
+    with write_errors("iam:RemoveUserFromGroup", resource=wanted):
+        client(session, "iam").remove_user_from_group(
+            UserName=wanted, GroupName=principal_name(group, "group")
+        )
+    return Change(
+        action="iam:RemoveUserFromGroup",
+        resource=wanted,
+        message=f"removed {wanted} from group {group}",
+    )
+
+
+def delete_login_profile(session: boto3.Session, user: str) -> Change:
+    """Remove a user's console password."""
+    wanted = principal_name(user, "user")
+    with write_errors("iam:DeleteLoginProfile", resource=wanted):
+        client(session, "iam").delete_login_profile(UserName=wanted)
+    return Change(
+        action="iam:DeleteLoginProfile",
+        resource=wanted,
+        message=f"removed the console password of {wanted}",
+    )
+
+
+# --------------------------------------------------------------------------- reads
+
+
+class NoArgs(Args):
+    """A read without arguments (``--region`` is accepted and unused: IAM is global)."""
+
+
+def _users_table(reader: Reader, args: NoArgs, users: list[User]) -> Result:
+    rows = [[u.name, u.arn, when(u.created), when(u.password_last_used) or "never"] for u in users]
+    return Result(
+        title=plural(len(users), "IAM user"),
+        tables=[
+            Table(
+                columns=["User", "ARN", "Created", "Password last used"],
+                rows=rows,
+                empty="No IAM users.",
+            )
+        ],
+        data={"users": dump(users)},
+    )
+
+
+LIST_USERS = Read(
+    name="iam.list_users",
+    args=NoArgs,
+    summary="IAM users.",
+    service="iam",
+    commands=(Command("iam users", "IAM users."),),
+    guide="Each user's name, id, ARN, path, when it was created and its last console sign-in. "
+    "list_access_keys has their access keys and ages.",
+    actions=("iam:ListUsers",),
+    read=lambda reader, args: list_users(reader.session()),
+    render=_users_table,
+)
+
+
+def _groups_table(reader: Reader, args: NoArgs, groups: list[Group]) -> Result:
+    rows = [[g.name, g.arn, g.path, when(g.created)] for g in groups]
+    return Result(
+        title=plural(len(groups), "IAM group"),
+        tables=[Table(columns=["Group", "ARN", "Path", "Created"], rows=rows, empty="No groups.")],
+        data={"groups": dump(groups)},
+    )
+
+
+LIST_GROUPS = Read(
+    name="iam.list_groups",
+    args=NoArgs,
+    summary="IAM groups.",
+    service="iam",
+    commands=(Command("iam groups", "IAM groups."),),
+    guide="Each group's name, id, ARN, path and creation time; list_policies with group "
+    "gives its policies.",
+    actions=("iam:ListGroups",),
+    read=lambda reader, args: list_groups(reader.session()),
+    render=_groups_table,
+)
+
+
+# --------------------------------------------------------------------------- operations
+
+
+class CreateUserArgs(Args):
+    """Arguments of ``iam user create``."""
+
+    user: Annotated[UserName, Positional()]
+    """The new user's name (1-64 letters, digits and + = , . @ _ -)."""
+    path: IamPath = "/"
+    """IAM path, / unless it should be grouped (e.g. /ci/)."""
+    tags: Tags
+    """Tags for the user, key to value."""
+
+
+def _plan_create(reader: Reader, args: CreateUserArgs) -> Proposal:
+    if get_user(reader.session(), args.user) is not None:
+        raise BadInput(f"There is already an IAM user called '{args.user}'.")
+    entry = CREATE_USER.entry(
+        args,
+        f"Create IAM user {args.user} (path {args.path}; no password, no access key, no policies)",
+        [args.user],
+    )
+    return Proposal([entry], what=f"create IAM user {args.user}")
+
+
+CREATE_USER = Write(
+    name="iam.create_user",
+    args=CreateUserArgs,
+    summary="Plan to create an IAM user.",
+    service="iam",
+    commands=(
+        Command("iam user create NAME [--path P] [--tag K=V,...]", "Plan to create an IAM user."),
+    ),
+    guide="The user has no password, access key or policy: propose attach_policy or "
+    "create_access_key next if asked.",
+    reads=("iam:GetUser",),
+    actions=("iam:CreateUser", "iam:TagUser"),
+    arns=("arn:{partition}:iam::{account}:user{path}{user}",),
+    plan=_plan_create,
+    run=lambda writers, args: (
+        create_user(writers.aws(), args.user, path=args.path, tags=dict(args.tags)).message
+    ),
+)
+
+
+class UserArgs(Args):
+    """One user (a step of ``iam user delete``)."""
+
+    user: UserName
+    """The user name."""
+
+
+DELETE_LOGIN_PROFILE = Write(
+    name="iam.delete_login_profile",
+    args=UserArgs,
+    summary="Remove a user's console password (a step of deleting the user).",
+    service="iam",
+    agent="A cleanup step: delete_user plans it (with force).",
+    actions=("iam:DeleteLoginProfile",),
+    arns=_USER_ARNS,
+    plan=only_in_plans("iam user delete NAME --force"),
+    run=lambda writers, args: delete_login_profile(writers.aws(), args.user).message,
+)
+
+
+class GroupMemberArgs(Args):
+    """A user's membership of a group (a step of ``iam user delete``)."""
+
+    user: UserName
+    """The user name."""
+    group: GroupName
+    """The group to take the user out of."""
+
+
+REMOVE_USER_FROM_GROUP = Write(
+    name="iam.remove_user_from_group",
+    args=GroupMemberArgs,
+    summary="Take a user out of a group (a step of deleting the user).",
+    service="iam",
+    agent="A cleanup step: delete_user plans it (with force).",
+    actions=("iam:RemoveUserFromGroup",),
+    arns=(
+        "arn:{partition}:iam::{account}:group/{group}",
+        "arn:{partition}:iam::{account}:group/*/{group}",
+    ),
+    plan=only_in_plans("iam user delete NAME --force"),
+    run=lambda writers, args: remove_user_from_group(writers.aws(), args.user, args.group).message,
+)
+
+DELETE_USER = Write(
+    name="iam.delete_user",
+    tool="delete_user_step",  # never a tool: the composite's tool has the plain name
+    args=UserArgs,
+    summary="Delete an IAM user once nothing hangs on it (the last step of its deletion).",
+    service="iam",
+    agent="A step: delete_user plans it after the cleanup steps.",
+    actions=("iam:DeleteUser",),
+    arns=_USER_ARNS,
+    plan=only_in_plans("iam user delete NAME"),
+    run=lambda writers, args: delete_user(writers.aws(), args.user).message,
+)
+
+
+class UserDeleteArgs(Args):
+    """Arguments of ``iam user delete``."""
+
+    user: Annotated[UserName, Positional()]
+    """The user to delete."""
+    force: bool = False
+    """Also remove, in the same plan, its access keys, console password, policies and group
+    memberships; without it a user that still has any is refused."""
+
+
+def cleanup_entries(kind: str, name: str, deps: Dependencies) -> list[PlanEntry]:
+    """The plan entries that remove what IAM wants gone before deleting a user or role."""
+    entries = [
+        DELETE_ACCESS_KEY.entry(
+            DeleteAccessKeyArgs(user=name, access_key=key.lower(), force=True),
+            f"Delete access key …{key[-4:]} of {name}",
+            [name],
+        )
+        for key in deps.access_keys
+    ]
+    if deps.login_profile:
+        entries.append(
+            DELETE_LOGIN_PROFILE.entry(
+                UserArgs(user=name), f"Remove the console password of {name}", [name]
+            )
+        )
+    entries += [
+        DETACH_POLICY.entry(
+            detach_args(arn, "user" if kind == "user" else "role", name),
+            f"Detach {arn} from {kind} {name}",
+            [arn],
+        )
+        for arn in deps.attached
+    ]
+    entries += [
+        DELETE_INLINE_POLICY.entry(
+            InlinePolicyArgs.model_validate({"kind": kind, "name": name, "policy": policy}),
+            f"Delete inline policy {policy} of {kind} {name}",
+            [name],
+        )
+        for policy in deps.inline
+    ]
+    entries += [
+        REMOVE_USER_FROM_GROUP.entry(
+            GroupMemberArgs(user=name, group=group), f"Remove {name} from group {group}", [group]
+        )
+        for group in deps.groups
+    ]
+    return entries
+
+
+def _plan_user_delete(reader: Reader, args: UserDeleteArgs) -> Proposal:
+    session = reader.session()
+    name = args.user
+    user = get_user(session, name)
+    if user is None:
+        raise BadInput(f"There is no IAM user called '{name}'.")
+    deps = user_dependencies(session, name)
+    if deps.blockers:
+        raise BadInput(
+            f"{name} still has {', '.join(deps.blockers)}; devops-agent does not remove those.",
+            remedy="Remove them in the IAM console or with the AWS CLI, then ask again.",
+        )
+    if not deps.empty and not args.force:
+        raise BadInput(
+            f"{name} still has {describe_dependencies(deps)}; IAM deletes a user only "
+            "without them.",
+            remedy="Add --force to remove them in the same plan: "
+            f"`iam user delete {name} --force`.",
+        )
+    entries = cleanup_entries("user", name, deps)
+    entries.append(DELETE_USER.entry(UserArgs(user=name), f"Delete IAM user {name}", [user.arn]))
+    return Proposal(entries, what=f"delete IAM user {name}")
+
+
+USER_DELETE = Write(
+    name="iam.user_delete",
+    args=UserDeleteArgs,
+    summary="Plan to delete an IAM user (--force removes its keys, policies, groups first).",
+    service="iam",
+    tool="delete_user",
+    commands=(
+        Command(
+            "iam user delete NAME [--force]",
+            "Plan to delete an IAM user (--force removes its keys, policies, groups first).",
+        ),
+    ),
+    guide="Without force, a user that still has access keys, a console password, policies or "
+    "groups is refused with what is in the way; with force the plan removes each first, "
+    "one entry apiece. Users with MFA devices, SSH keys or signing certificates are refused.",
+    reads=(
+        "iam:GetUser",
+        "iam:ListAccessKeys",
+        "iam:GetAccessKeyLastUsed",
+        "iam:ListAttachedUserPolicies",
+        "iam:ListUserPolicies",
+        "iam:ListGroupsForUser",
+        "iam:GetLoginProfile",
+        *(action for _, action, _, _ in _BLOCKERS),
+    ),
+    plan=_plan_user_delete,
+    emits=(
+        DELETE_ACCESS_KEY,
+        DELETE_LOGIN_PROFILE,
+        DETACH_POLICY,
+        DELETE_INLINE_POLICY,
+        REMOVE_USER_FROM_GROUP,
+        DELETE_USER,
+    ),
+)
