@@ -236,10 +236,27 @@ def main() -> None:
     biggest = max(rows[1:-1], key=lambda r: r[1] + r[2])
     print()
     print(f"ratio triage / flat:              {triage / flat_prompt:.2f}  (goal < 0.33)")
+    largest = (biggest[1] + biggest[2]) / flat_prompt
     print(
-        f"ratio largest specialist / flat:  {(biggest[1] + biggest[2]) / flat_prompt:.2f}  "
-        f"({biggest[0]})"
+        f"ratio largest specialist / flat:  {largest:.2f}  ({biggest[0]}; goal ≤ 0.33 for "
+        f"every specialist: {'met' if largest <= 0.33 else 'NOT met'})"
     )
+    from devops_agent import catalog
+    from devops_agent.operation import Write
+
+    ops = catalog.declarations()
+    reads = [op for op in ops if not isinstance(op, Write)]
+    writes = [op for op in ops if isinstance(op, Write)]
+    via = {step.name for op in writes if op.for_agent for step in catalog._all_emitted(op)}
+    reached = [op for op in writes if op.for_agent or op.name in via]
+    print(
+        f"operations the agent reaches:     {sum(op.for_agent for op in reads)} of {len(reads)} "
+        f"reads as tools; {len(reached)} of {len(writes)} writes ({sum(op.for_agent for op in writes)} "
+        f"as tools, the rest as steps of their plans); {len(ops)} operations in all"
+    )
+    for op in ops:
+        if not op.for_agent and op.name not in via:
+            print(f"  not for the agent: {op.name}: {op.agent}")
     print(
         f"round trips, one-tool question:   {trips['triage → ec2']} with triage (goal ≤ 3), "
         f"{trips['flat']} with the flat agent"
