@@ -687,18 +687,3 @@ def test_every_example_in_the_vpc_guide_is_a_command() -> None:
     for example in examples:
         found = parse(example)
         assert found is not None and found[0].op is not None, example
-
-
-def test_the_permission_table_of_the_vpc_guide_matches_the_declarations() -> None:
-    from devops_agent import catalog
-    from devops_agent.operation import Command
-
-    guide = (Path(__file__).parents[1] / "docs" / "services" / "vpc.md").read_text()
-    by_path = {form.path: op for op in vpc.OPERATIONS for form in op.commands}
-    rows = re.findall(r"^\| `(vpc [^`]+)` \| [^|]+ \|([^|]*)\|([^|]*)\|$", guide, flags=re.M)
-    assert len(rows) == len(vpc.OPERATIONS)
-    action = re.compile(r"`([a-z0-9]+:[A-Za-z]+)`")
-    for usage, read_role, write_role in rows:
-        op = by_path[Command(usage, "").path]
-        assert set(action.findall(read_role)) == set(catalog.iam_actions(op, "read")), usage
-        assert set(action.findall(write_role)) == set(catalog.iam_actions(op, "write")), usage
