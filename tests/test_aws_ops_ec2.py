@@ -433,7 +433,10 @@ def test_every_ec2_operation_is_declared_completely() -> None:
         for arn in op.arns:
             named = {f for _, f, _, _ in string.Formatter().parse(arn) if f}
             assert named <= fields, (op.name, arn)
-            assert re.match(r"arn:\{partition\}:ec2:\{region\}:(\{account\})?:[a-z-]+/", arn)
+            # "*": an account setting whose actions take no resource-level permissions
+            assert arn == "*" or re.match(
+                r"arn:\{partition\}:ec2:\{region\}:(\{account\})?:[a-z-]+/", arn
+            )
 
 
 def test_every_ec2_write_is_a_proposal_tool() -> None:
@@ -867,3 +870,46 @@ def test_ebs_models_hold_every_field_the_audit_reads(
         for item in found:
             as_audit = theirs.model_validate(item.model_dump(include=set(theirs.model_fields)))
             assert as_audit.model_dump() == item.model_dump(include=set(theirs.model_fields))
+
+
+# --------------------------------------------------------------------------- encryption by default
+
+
+@pytest.mark.parametrize("start", [False, True])
+def test_ebs_encryption_by_default_from_each_state(moto_account: Account, start: bool) -> None:
+    region = "ca-central-1"
+    c = moto_account.client("ec2", region)
+    (c.enable_ebs_encryption_by_default if start else c.disable_ebs_encryption_by_default)()
+    shown = moto_account.run(f"ec2 ebs-encryption-default --region {region}")
+    assert shown.data["regions"][0]["enabled"] is start
+    assert ("off in" in shown.title) is not start
+
+    wanted = "off" if start else "on"
+    same = "on" if start else "off"
+    already = moto_account.run(f"ec2 ebs-encryption-default {same} --region {region}")
+    assert already.status == "success" and "already" in already.title
+    assert not already.plan_block
+    assert _tool_problem(
+        moto_account, "set_ebs_encryption_default", region=region, state=same
+    ).endswith(f"already {same} in {region}")
+
+    (entry,) = moto_account.plan(f"ec2 ebs-encryption-default {wanted} --region {region}")
+    assert entry.operation == "ec2.set_ebs_encryption_default"
+    assert entry.args == {"region": region, "state": wanted}
+    assert [
+        e.model_dump()
+        for e in _tool_entries(
+            moto_account, "set_ebs_encryption_default", region=region, state=wanted
+        )
+    ] == [entry.model_dump()]
+    _survives_apply_validation(entry)
+    assert c.get_ebs_encryption_by_default()["EbsEncryptionByDefault"] is start  # planned only
+    (done,) = moto_account.apply([entry])
+    assert done == f"EBS encryption by default is {wanted} in {region}"
+    assert c.get_ebs_encryption_by_default()["EbsEncryptionByDefault"] is (not start)
+
+
+@pytest.mark.parametrize("word", ["maybe", ""])
+def test_ebs_encryption_by_default_takes_on_or_off(moto_account: Account, word: str) -> None:
+    result = moto_account.refused(f"ec2 ebs-encryption-default {word} extra --region us-east-1")
+    assert result.exit_code == 2

@@ -20,11 +20,13 @@ from pydantic import AfterValidator, Field
 
 from devops_agent.aws import (
     AwsModel,
+    InRegion,
     Regions,
     across_regions,
     aws_errors,
     check_region,
     client,
+    one_region,
     pages,
     regions_for,
     tags_of,
@@ -32,7 +34,19 @@ from devops_agent.aws import (
 )
 from devops_agent.aws.writes import resource_id
 from devops_agent.errors import BadInput, ServiceError
-from devops_agent.operation import Command, Lower, Option, Read, Reader
+from devops_agent.operation import (
+    Command,
+    Lower,
+    Option,
+    Positional,
+    Proposal,
+    Read,
+    Reader,
+    Switch,
+    Unchanged,
+    Write,
+    Writers,
+)
 from devops_agent.report import Result, Table, dump, plural, when, where
 
 if TYPE_CHECKING:
@@ -40,10 +54,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "VOLUME_STATES",
+    "EncryptionByDefault",
     "Snapshot",
     "Volume",
+    "get_encryption_by_default",
     "list_snapshots",
     "list_volumes",
+    "set_encryption_by_default",
 ]
 
 #: The states EBS reports for a volume (``available`` means attached to nothing).
@@ -419,4 +436,134 @@ SNAPSHOTS = Read(
     render=_snapshots_table,
 )
 
-OPERATIONS = (VOLUMES, SNAPSHOTS)
+
+# --------------------------------------------------------------------------- encryption by default
+
+
+class EncryptionByDefault(AwsModel):
+    """Whether new EBS volumes of a region are encrypted whatever their creator asks."""
+
+    region: str
+    enabled: bool
+    """True when every new volume and snapshot copy in the region is encrypted."""
+
+
+def get_encryption_by_default(session: boto3.Session, region: str) -> EncryptionByDefault:
+    """EBS encryption by default of one region."""
+    region = check_region(session, region)
+    ec2 = client(session, "ec2", region)
+    with aws_errors("ec2:GetEbsEncryptionByDefault", region=region):
+        enabled = bool(ec2.get_ebs_encryption_by_default()["EbsEncryptionByDefault"])
+    return EncryptionByDefault(region=region, enabled=enabled)
+
+
+def set_encryption_by_default(session: boto3.Session, region: str, enabled: bool) -> str:
+    """Turn EBS encryption by default on or off in one region (the apply path's write)."""
+    from devops_agent.aws.writes import write_errors
+
+    region = check_region(session, region)
+    ec2 = client(session, "ec2", region)
+    if enabled:
+        with write_errors("ec2:EnableEbsEncryptionByDefault", region=region):
+            ec2.enable_ebs_encryption_by_default()
+    else:
+        with write_errors("ec2:DisableEbsEncryptionByDefault", region=region):
+            ec2.disable_ebs_encryption_by_default()
+    return f"EBS encryption by default is {'on' if enabled else 'off'} in {region}"
+
+
+class EncryptionDefaultArgs(Regions):
+    """Arguments of ``ec2 ebs-encryption-default``."""
+
+
+def _read_default(reader: Reader, args: EncryptionDefaultArgs) -> list[EncryptionByDefault]:
+    session = reader.session()
+    regions = regions_for(reader, args.region)
+    return across_regions(regions, lambda r: [get_encryption_by_default(session, r)])
+
+
+def _default_table(
+    reader: Reader, args: EncryptionDefaultArgs, found: list[EncryptionByDefault]
+) -> Result:
+    rows = [[d.region, "on" if d.enabled else "off"] for d in found]
+    off = [d.region for d in found if not d.enabled]
+    return Result(
+        title=f"EBS encryption by default: off in {', '.join(off)}"
+        if off
+        else f"EBS encryption by default: on in {where([d.region for d in found])}",
+        tables=[Table(columns=["Region", "Encryption by default"], rows=rows)],
+        data={"regions": dump(found)},
+    )
+
+
+ENCRYPTION_DEFAULT = Read(
+    name="ec2.get_ebs_encryption_default",
+    args=EncryptionDefaultArgs,
+    summary="Whether new EBS volumes are encrypted by default, per region.",
+    service="ec2",
+    commands=(
+        Command(
+            "ec2 ebs-encryption-default",
+            "Whether new EBS volumes are encrypted by default, per region.",
+        ),
+    ),
+    guide="Per region: whether every new EBS volume is encrypted whatever its creator asks "
+    "(CIS 2.2.1 / EC2.7).",
+    actions=("ec2:GetEbsEncryptionByDefault",),
+    read=_read_default,
+    render=_default_table,
+)
+
+
+class SetEncryptionDefaultArgs(InRegion):
+    """Arguments of ``ec2 ebs-encryption-default on|off``."""
+
+    state: Annotated[Switch, Positional()]
+    """on: encrypt every new EBS volume of the region; off: leave it to each creator."""
+
+
+def _plan_default(reader: Reader, args: SetEncryptionDefaultArgs) -> Proposal | Unchanged:
+    region = one_region(reader, args.region, "`ec2 ebs-encryption-default`")
+    current = get_encryption_by_default(reader.session(), region)
+    wanted = args.state == "on"
+    if current.enabled == wanted:
+        return Unchanged(
+            f"EBS encryption by default is already {args.state} in {region}",
+            {"region": region, "enabled": wanted},
+        )
+    what = (
+        "Encrypt every new EBS volume by default"
+        if wanted
+        else "Stop encrypting new EBS volumes by default (each creator decides again)"
+    )
+    entry = SET_ENCRYPTION_DEFAULT.entry(
+        args.model_copy(update={"region": region}), f"{what} in {region}", [region]
+    )
+    return Proposal([entry], what=f"turn EBS encryption by default {args.state}", region=region)
+
+
+def _run_default(writers: Writers, args: SetEncryptionDefaultArgs) -> str:
+    assert args.region is not None  # the preview fixed it
+    return set_encryption_by_default(writers.aws(), args.region, args.state == "on")
+
+
+SET_ENCRYPTION_DEFAULT = Write(
+    name="ec2.set_ebs_encryption_default",
+    args=SetEncryptionDefaultArgs,
+    summary="Plan to turn EBS encryption by default on or off in a region.",
+    service="ec2",
+    commands=(
+        Command(
+            "ec2 ebs-encryption-default on|off",
+            "Plan to turn EBS encryption by default on or off in a region.",
+        ),
+    ),
+    guide="An account-wide setting per region; existing volumes stay as they are.",
+    reads=("ec2:GetEbsEncryptionByDefault",),
+    actions=("ec2:EnableEbsEncryptionByDefault", "ec2:DisableEbsEncryptionByDefault"),
+    arns=("*",),  # an account setting: these actions take no resource-level permissions
+    plan=_plan_default,
+    run=_run_default,
+)
+
+OPERATIONS = (VOLUMES, SNAPSHOTS, ENCRYPTION_DEFAULT, SET_ENCRYPTION_DEFAULT)
