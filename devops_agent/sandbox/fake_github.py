@@ -91,6 +91,8 @@ REVIEW_STATES = {
     "COMMENT": "COMMENTED",
 }
 STATUS_STATES = ("error", "failure", "pending", "success")
+#: GitHub refuses more than this many statuses for one commit and context.
+MAX_STATUSES_PER_CONTEXT = 1000
 _TOPIC = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")
 
 
@@ -2718,6 +2720,14 @@ class FakeGitHub:
         )
         return _Response(200, data)
 
+    def _list_statuses(self, ctx: _Ctx) -> _Response:
+        """``GET /repos/{o}/{r}/commits/{ref}/statuses``: every status on the commit, newest
+        first, paginated (statuses can be neither edited nor deleted)."""
+        repo = ctx.r
+        ref = ctx.params["ref"].removeprefix("refs/heads/")
+        sha = repo.branches.get(ref, ref)
+        return self._list(ctx, list(reversed(repo.statuses.get(sha, []))))
+
     def _create_status(self, ctx: _Ctx) -> _Response:
         state = ctx.arg("state")
         if state not in STATUS_STATES:
@@ -2727,10 +2737,26 @@ class FakeGitHub:
                 errors=[{"resource": "Status", "code": "custom", "field": "state"}],
                 doc="https://docs.github.com/rest/commits/statuses#create-a-commit-status",
             )
+        context = str(ctx.arg("context") or "default")
+        same = [s for s in ctx.r.statuses.get(ctx.params["sha"], []) if s["context"] == context]
+        if len(same) >= MAX_STATUSES_PER_CONTEXT:
+            raise _HTTPError(
+                422,
+                "Validation Failed",
+                errors=[
+                    {
+                        "resource": "Status",
+                        "code": "custom",
+                        "message": "This SHA and context has reached the maximum number of "
+                        "statuses.",
+                    }
+                ],
+                doc="https://docs.github.com/rest/commits/statuses#create-a-commit-status",
+            )
         status = self._new_status(
             ctx.r,
             ctx.params["sha"],
-            str(ctx.arg("context") or "default"),
+            context,
             str(state),
             ctx.arg("description"),
             ctx.arg("target_url"),
@@ -2819,6 +2845,7 @@ _ROUTE_SPECS: list[tuple[str, str, RouteFn]] = [
     ("GET", _REPO + r"/pulls/(?P<number>\d+)/reviews", FakeGitHub._list_reviews),
     ("POST", _REPO + r"/pulls/(?P<number>\d+)/reviews", FakeGitHub._create_review),
     ("GET", _REPO + r"/commits/(?P<ref>.+)/status", FakeGitHub._combined_status),
+    ("GET", _REPO + r"/commits/(?P<ref>.+)/statuses", FakeGitHub._list_statuses),
     ("POST", _REPO + r"/statuses/(?P<sha>[0-9a-f]{40})", FakeGitHub._create_status),
 ]
 _ROUTES = [(m, re.compile(p), fn) for m, p, fn in _ROUTE_SPECS]
