@@ -217,9 +217,14 @@ def _seen(comment: IssueComment, event: CommentEvent, asked_at: datetime) -> boo
 
 
 def _locate(
-    ctx: DevOpsContext, event: CommentEvent, plan_id: str | None, own: str
+    ctx: DevOpsContext, event: CommentEvent, plan_id: str | None, own: str, key: SigningKey
 ) -> tuple[IssueComment, plans.FoundPlan]:
-    """The plan comment to apply, or a refusal that says what is wrong."""
+    """The plan comment to apply, or a refusal that says what is wrong.
+
+    Blocks that do not carry the key's signature are not the action's plans: they never
+    shadow a signed one (a bogus block with the same id, posted later by another
+    workflow), and are returned only so that :func:`_check` can say what is wrong.
+    """
     trigger = ctx.settings.trigger
     mine: list[tuple[IssueComment, plans.FoundPlan]] = []
     strangers: set[str] = set()
@@ -248,8 +253,11 @@ def _locate(
         )
     asked_at = _asked_at(ctx, event)
     seen = [(c, f) for c, f in mine if _seen(c, event, asked_at)]
+    signed = [(c, f) for c, f in seen if f.signed_by(key)]
     if plan_id is not None and not seen:
         state = mine[-1][1].state
+        if state == "applied":
+            raise Refused(f"Plan {plan_id} has been applied already; a plan runs once.")
         if state != "pending":
             raise Refused(f"Plan {plan_id} is {state}; only a pending plan can be applied.")
         raise Refused(
@@ -266,14 +274,14 @@ def _locate(
                 "an apply carries out only what was there when it was written.",
                 remedy=f"Read the plan, then name it: `{trigger} apply PLAN_ID`.",
             )
-        newest = seen[-1]
+        newest = (signed or seen)[-1]
         if newest[1].state != "pending":
             raise Refused(
                 f"The newest plan in this thread, {newest[1].plan_id}, is {newest[1].state}.",
                 remedy=f"Name the plan to apply: `{trigger} apply PLAN_ID`.",
             )
         return newest
-    return seen[-1]
+    return (signed or seen)[-1]
 
 
 # --------------------------------------------------------------------------- checks
@@ -437,7 +445,7 @@ def apply(ctx: DevOpsContext, plan_id: str | None) -> Result:
             remedy=SETUP,
         )
     own = own_login(ctx.github)
-    comment, found = _locate(ctx, event, plan_id, own)
+    comment, found = _locate(ctx, event, plan_id, own, key)
     _check_unedited(ctx, comment, own)
     plan = _check(ctx, event, found, key)
     exact = [_exact(entry) for entry in plan.entries]

@@ -152,7 +152,10 @@ class AwsSessions:
         wanted = self.settings.apply_environment
         expected = f"repo:{self.env.repository}:environment:{wanted}"
         sub = claims.get("sub", "")
-        if wanted and sub.lower() == expected.lower():
+        # A repository may customise the sub template (e.g. add `job_workflow_ref`): the
+        # default form may then be followed by more `:key:value` pairs.
+        pinned = sub.lower() == expected.lower() or sub.lower().startswith(expected.lower() + ":")
+        if wanted and pinned and claims.get("environment", wanted).lower() == wanted.lower():
             return
         shown = _shown_claims(claims)
         if not wanted:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -87,6 +88,9 @@ class Plan(BaseModel):
     """PR head when planned; apply refuses if the head has moved."""
     ledger_sha: str = ""
     """Commit whose statuses record the plan's claim and outcome (GITHUB_SHA when planned)."""
+    nonce: str = ""
+    """Random: two plans of the same change, asked in the same second, still differ, so a
+    plan's ledger records can never be taken for another's."""
     created_at: datetime
     expires_at: datetime
 
@@ -139,6 +143,7 @@ def new_plan(
         requester=requester,
         head_sha=head_sha,
         ledger_sha=ledger_sha,
+        nonce=secrets.token_hex(8),
         created_at=now,
         expires_at=now + ttl,
     )

@@ -105,6 +105,7 @@ _NOT_SECRETS = frozenset(
         "changeme",
     }
 )
+_ENDS_REDACTED = re.compile(r"\[REDACTED\][\"'`,;\\]*[ \t]*$")
 #: Words that make a name secret when it ends with them (``DB_PASSWORD``, ``clientSecret``).
 _SECRET_WORDS = frozenset(
     {
@@ -119,19 +120,18 @@ _SECRET_WORDS = frozenset(
         "credentials",
         "privatekey",
         "secretkey",
-        "accesskey",
         "clientsecret",
         "webhook",
         "webhookurl",
     }
 )
-#: ``<word> key`` names that are secrets (``api_key``, ``AWS_SECRET_ACCESS_KEY``).
+#: ``… <word> … key`` names that are secrets (``api_key``, ``AWS_SECRET_ACCESS_KEY``); an
+#: ``access_key`` alone is a key id (``AKIA…``, caught by its shape), not the secret.
 _KEY_QUALIFIERS = frozenset(
     {
         "api",
         "private",
         "secret",
-        "access",
         "signing",
         "master",
         "encryption",
@@ -144,6 +144,12 @@ _KEY_QUALIFIERS = frozenset(
         "hmac",
     }
 )
+#: ``<word> token`` names that are not credentials.
+_NOT_SECRET_TOKENS = frozenset(
+    {"client", "next", "continuation", "pagination", "page", "idempotency", "starting"}
+)
+#: What a secret's *name* looks like: ``DEPLOY_KEY``, ``CI``; never a random value.
+_SECRET_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z][A-Z0-9]{0,11}")
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 
 
@@ -159,11 +165,19 @@ def is_secret_name(name: str) -> bool:
     if not words:
         return False
     last = words[-1]
+    if last == "token" and len(words) >= 2 and words[-2] in _NOT_SECRET_TOKENS:
+        return False  # ClientToken, NextToken: idempotency and paging, not credentials
     if last in _SECRET_WORDS:
         return True
     if len(words) >= 2 and "".join(words[-2:]) in _SECRET_WORDS:
         return True
-    return last == "key" and len(words) >= 2 and words[-2] in _KEY_QUALIFIERS
+    return last == "key" and any(word in _KEY_QUALIFIERS for word in words[:-1])
+
+
+def _names_a_secret(key: str, value: str) -> bool:
+    """``secret: DEPLOY_KEY`` names a secret (a GitHub or Kubernetes one) by its name."""
+    words = [w.lower() for w in _WORD.findall(key.strip("\"' "))]
+    return bool(words) and words[-1] == "secret" and bool(_SECRET_NAME.fullmatch(value))
 
 
 def _redact_assignments(line: str) -> tuple[str, bool]:
@@ -200,7 +214,7 @@ def _redact_assignments(line: str) -> tuple[str, bool]:
             not body
             or _REFERENCE.match(body)
             or body.lower() in _NOT_SECRETS
-            or (not quoted and len(body) < 4)
+            or _names_a_secret(match["key"], body)
         ):
             at = value.end()
             continue
@@ -214,18 +228,33 @@ def _redact_assignments(line: str) -> tuple[str, bool]:
     return line, runs_on
 
 
-def _redact_lines(text: str) -> str:
-    """Assignments to secret-ish names, and the lines that continue their values."""
-    lines = text.split("\n")
+def _random_looking(value: str) -> bool:
+    """A continuation line must look like part of a key, not like a word of a log."""
+    has_digit = any(c.isdigit() for c in value)
+    has_alpha = any(c.isalpha() for c in value)
+    return (has_digit and has_alpha) or len(value) >= 24
+
+
+def _redact_lines(lines: list[str]) -> list[str]:
+    """Assignments to secret-ish names, and the lines that continue a redacted value.
+
+    A line continues a secret when the line before ended inside one (an assignment whose
+    value runs to the end of the line, a YAML block scalar, an unterminated quote, or
+    any redaction at the very end) and it holds nothing but a random-looking run of key
+    characters, after an optional log timestamp: the second half of a wrapped token.
+    """
+    out: list[str] = []
     continuing = False
-    for n, line in enumerate(lines):
+    for line in lines:
         if continuing:
             match = _CONTINUATION.fullmatch(line)
-            if match is not None:
-                lines[n] = match["lead"] + REDACTED + match["tail"]
+            if match is not None and _random_looking(match["value"]):
+                out.append(match["lead"] + REDACTED + match["tail"])
                 continue
-        lines[n], continuing = _redact_assignments(line)
-    return "\n".join(lines)
+        line, runs_on = _redact_assignments(line)
+        out.append(line)
+        continuing = runs_on or bool(_ENDS_REDACTED.search(line))
+    return out
 
 
 # A bare AWS secret access key: 40 base64 characters. It may stand inside a longer
@@ -240,6 +269,10 @@ _OWN_MARKER = re.compile(r"devops-agent\s*:", re.IGNORECASE)
 # Zero-width, bidi overrides and other invisible format characters (Unicode "Cf"),
 # except the ordinary joiners emoji need.
 _KEEP_FORMAT = {"\u200d"}
+
+
+def _redact_bare_keys(text: str) -> str:
+    return _BASE64_RUN.sub(lambda m: _redact_aws_secrets(m.group(0)), text)
 
 
 def _looks_like_aws_secret(candidate: str) -> bool:
@@ -300,6 +333,19 @@ class Redactor:
         """
         if not text:
             return text
+        text = "\n".join(_redact_lines(self._shapes(text).split("\n")))
+        return _redact_bare_keys(text)
+
+    def redact_lines(self, lines: list[str]) -> list[str]:
+        """Redact a list of log lines as the text they were cut from.
+
+        A secret wrapped onto the next line is one secret: its second half is redacted
+        even though it is another item of the list.
+        """
+        shaped = [self._shapes(line) for line in lines]
+        return [_redact_bare_keys(line) for line in _redact_lines(shaped)]
+
+    def _shapes(self, text: str) -> str:
         with self._lock:
             known = sorted(self._secrets, key=len, reverse=True)
         for secret in known:
@@ -307,8 +353,7 @@ class Redactor:
                 text = text.replace(secret, REDACTED)
         for pattern in _SECRET_PATTERNS:
             text = pattern.sub(REDACTED, text)
-        text = _redact_lines(text)
-        return _BASE64_RUN.sub(lambda m: _redact_aws_secrets(m.group(0)), text)
+        return text
 
     def redact_data(self, value: Any) -> Any:
         """Redact structured data before it is serialised (JSON outputs, report files).
@@ -323,6 +368,8 @@ class Redactor:
         if isinstance(value, BaseModel):
             return self.redact_data(value.model_dump(mode="json"))
         if isinstance(value, list | tuple):
+            if value and all(isinstance(v, str) and "\n" not in v for v in value):
+                return self.redact_lines(list(value))  # lines of a log: one text
             return [self.redact_data(v) for v in value]
         if not isinstance(value, dict):
             return value
@@ -332,7 +379,12 @@ class Redactor:
         )
         out: dict[Any, Any] = {}
         for k, v in value.items():
-            secret = isinstance(k, str) and is_secret_name(k) and _scalar(v)
+            secret = (
+                isinstance(k, str)
+                and is_secret_name(k)
+                and _scalar(v)
+                and not _names_a_secret(k, str(v))
+            )
             paired = pair_name is not None and k in ("Value", "value") and _scalar(v)
             if (secret or (paired and is_secret_name(str(pair_name)))) and v not in ("", None):
                 out[k] = REDACTED

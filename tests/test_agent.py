@@ -13,12 +13,13 @@ import json
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from agents.testing import ModelStep, ScriptedModel, assistant_message, function_call
-from conftest import REPO, TOKEN
+from conftest import PLAN_KEY, REPO, TOKEN
 from pydantic import SecretStr
 
 from devops_agent.actions import Runner
@@ -126,6 +127,7 @@ def make_ctx(
     values: dict[str, Any] = {
         "openai_api_key": SecretStr(OPENAI_KEY),
         "github_token": SecretStr(TOKEN),
+        "plan_signing_key": SecretStr(PLAN_KEY),
         "aws_regions": ("us-east-1", "eu-west-1"),
         **settings,
     }
@@ -139,6 +141,7 @@ def make_ctx(
         output=tmp_path / "output",
         step_summary=tmp_path / "summary.md",
         run_id="1001",
+        sha="a" * 40,
     )
     runner = Runner(env, Redactor(), io.StringIO())
     runner.mask(OPENAI_KEY)
@@ -356,7 +359,15 @@ def test_a_planned_change_is_applied_by_the_normal_apply_path(tmp_path, estate, 
         session=estate["session"],
         aws_write_role_to_assume=role,
     )
-    applier.event = planner.event
+    # the approver's comment, written after the plan was posted
+    approval = github.add_comment(
+        REPO, pull["number"], body=f"/devops apply {result.data['plan_id']}", user="alice"
+    )
+    applier.event = replace(
+        planner.event,
+        comment_id=approval["id"],
+        created_at=datetime.fromisoformat(approval["created_at"].replace("Z", "+00:00")),
+    )
     applied = apply(applier, result.data["plan_id"])
     assert applied.status == "applied", applied.text
     assert aws_calls.count("RebootInstances") == 1

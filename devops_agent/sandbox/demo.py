@@ -12,11 +12,13 @@ import io
 import json
 import logging
 import os
+import secrets
 import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,8 @@ REVIEWER = "bob"
 STRANGER = "mallory"
 #: The sandbox's write role: moto lets the read credentials assume it.
 WRITE_ROLE = "arn:aws:iam::123456789012:role/devops-agent-write"
+#: The sandbox's plan-signing key: random per process (what a protected environment holds).
+PLAN_KEY = secrets.token_hex(32)
 REGIONS = ("us-east-1", "eu-west-1")
 
 TOUR: tuple[tuple[str, str], ...] = (
@@ -120,6 +124,8 @@ def action_env(github: Any, event_path: Path, workdir: Path) -> dict[str, str]:
         "INPUT_AWS-REGION": REGIONS[0],
         "INPUT_AWS-REGIONS": ",".join(REGIONS),
         "INPUT_AWS-WRITE-ROLE-TO-ASSUME": WRITE_ROLE,
+        "INPUT_PLAN-SIGNING-KEY": PLAN_KEY,
+        "GITHUB_SHA": "0" * 40,
     }
 
 
@@ -216,10 +222,18 @@ def _show(
 
 
 def sandbox_context(
-    github: Any, *, requester: str = MAINTAINER, number: int = 1, workspace: Path
+    github: Any,
+    *,
+    requester: str = MAINTAINER,
+    number: int = 1,
+    workspace: Path,
+    comment: str = "",
 ) -> Any:
     """A :class:`~devops_agent.context.DevOpsContext` on the sandbox, as if ``requester``
     had commented on PR ``number`` of the demo repository (for examples and notebooks).
+
+    ``comment`` is posted first as ``requester`` when given: an ``apply`` considers only
+    plans that existed when its comment was written, so it needs a real comment.
 
     Uses ``OPENAI_API_KEY``/``OPENAI_BASE_URL`` from the environment when set, so the
     same program can talk to a real model; otherwise a placeholder key that only a
@@ -238,6 +252,7 @@ def sandbox_context(
         "INPUT_GITHUB-TOKEN": TOKEN,
         "INPUT_AWS-REGIONS": ",".join(REGIONS),
         "INPUT_AWS-WRITE-ROLE-TO-ASSUME": WRITE_ROLE,
+        "INPUT_PLAN-SIGNING-KEY": PLAN_KEY,
         "INPUT_OPENAI-API-KEY": os.environ.get("OPENAI_API_KEY")
         or "sk-sandbox-scripted-model-only",
     }
@@ -245,19 +260,27 @@ def sandbox_context(
         environ["INPUT_OPENAI-BASE-URL"] = os.environ["OPENAI_BASE_URL"]
     settings = Settings.from_env(environ)
     env = ActionsEnv(
-        repository=REPO, api_url=github.url, server_url=github.server_url, workspace=workspace
+        repository=REPO,
+        api_url=github.url,
+        server_url=github.server_url,
+        workspace=workspace,
+        sha="0" * 40,
     )
     runner = Runner(env, Redactor(), io.StringIO())
     runner.mask(TOKEN)
+    posted = github.add_comment(REPO, number, body=comment, user=requester) if comment else None
     event = CommentEvent(
         action="created",
         repository=REPO,
         number=number,
         is_pull_request=True,
-        comment_id=0,
-        body="",
+        comment_id=int(posted["id"]) if posted else 0,
+        body=comment,
         author=requester,
         author_type="User",
+        created_at=datetime.fromisoformat(posted["created_at"].replace("Z", "+00:00"))
+        if posted
+        else None,
     )
     gh = connect(TOKEN, github.url)
     return DevOpsContext(
