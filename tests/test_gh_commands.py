@@ -19,9 +19,9 @@ import pytest
 from conftest import PLAN_KEY, REPO, TOKEN
 
 from devops_agent import plans
-from devops_agent.signing import SigningKey
 from devops_agent.report import Result, render_body
 from devops_agent.sandbox.fake_github import FakeGitHub
+from devops_agent.signing import SigningKey
 
 #: A personal token of the repository's owner (``acme``): administration works with it.
 PAT = "ghp_ownerToken0000000000000000000000000000"
@@ -166,9 +166,7 @@ class Thread:
 
         comment = None
         if text.startswith("apply"):
-            comment = self.github.add_comment(
-                REPO, self.number, body=f"/devops {text}", user=login
-            )
+            comment = self.github.add_comment(REPO, self.number, body=f"/devops {text}", user=login)
         return execute(self.ctx(login, comment), text)
 
     def post(self, result: Result) -> dict[str, Any]:
