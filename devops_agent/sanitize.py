@@ -78,8 +78,12 @@ _REFERENCE = re.compile(r"\$|\*{3}|\[REDACTED|(?:var|local|data|module|secrets|e
 # A line that only continues a secret from the line before (after an optional log timestamp).
 _CONTINUATION = re.compile(
     r"(?P<lead>[ \t]*(?:\d{4}-\d\d-\d\dT[\d:.]{8,20}Z[ \t]+)?[ \t]*)"
-    r"(?P<value>[A-Za-z0-9+/=_\-.~]{6,4096})(?P<tail>[\"',;\\]*)[ \t]*"
+    r"(?P<value>[A-Za-z0-9+/=_\-.~]{6,4096})(?P<tail>[\"',;\\]*)(?=[ \t]|$)"
 )
+# The next word after a secret value on the same line (a wrapped secret whose line break
+# became a space, or the lines of a YAML block joined).
+_JOINED_BLOCK = re.compile(r"[|>][-+]?[ \t]+(?=\S)")
+_NEXT_WORD = re.compile(r"[ \t]+(?P<value>[A-Za-z0-9+/=_\-.~]{12,4096})(?=[ \t\"',;]|$)")
 #: Values that say something about a secret without being one.
 _NOT_SECRETS = frozenset(
     {
@@ -201,6 +205,9 @@ def _redact_assignments(line: str) -> tuple[str, bool]:
         if not rest.strip() or rest.strip() in ("|", ">", "|-", ">-", "\\"):
             runs_on = True  # YAML block scalar, or a value on the next lines
             continue
+        block = _JOINED_BLOCK.match(rest)  # a YAML block scalar whose lines were joined
+        if block:
+            start += block.end()
         value = _QUOTED.match(line, start) or _BARE.match(line, start)
         if value is None:
             continue
@@ -220,8 +227,15 @@ def _redact_assignments(line: str) -> tuple[str, bool]:
             continue
         spans.append(inner)
         at = value.end()
+        if not quoted:
+            # a long value may go on after a space: the rest of a wrapped secret
+            while (block or len(body) >= 16) and (more := _NEXT_WORD.match(line, at)):
+                if not _random_looking(more["value"]):
+                    break
+                spans.append((more.start("value"), more.end("value")))
+                at = more.end()
         unterminated = quoted and not (len(text) > 1 and text[-1] == text[0])
-        ends_line = not line[value.end() :].strip() or line.rstrip().endswith("\\")
+        ends_line = not line[at:].strip() or line.rstrip().endswith("\\")
         runs_on = runs_on or unterminated or (ends_line and len(body) >= 16)
     for begin, end in reversed(spans):
         line = line[:begin] + REDACTED + line[end:]
@@ -232,7 +246,8 @@ def _random_looking(value: str) -> bool:
     """A continuation line must look like part of a key, not like a word of a log."""
     has_digit = any(c.isdigit() for c in value)
     has_alpha = any(c.isalpha() for c in value)
-    return (has_digit and has_alpha) or len(value) >= 24
+    mixed_case = any(c.isupper() for c in value) and any(c.islower() for c in value)
+    return (has_digit and has_alpha) or (mixed_case and len(value) >= 16) or len(value) >= 24
 
 
 def _redact_lines(lines: list[str]) -> list[str]:
@@ -247,10 +262,17 @@ def _redact_lines(lines: list[str]) -> list[str]:
     continuing = False
     for line in lines:
         if continuing:
-            match = _CONTINUATION.fullmatch(line)
-            if match is not None and _random_looking(match["value"]):
-                out.append(match["lead"] + REDACTED + match["tail"])
-                continue
+            match = _CONTINUATION.match(line)
+            whole = match is not None and not line[match.end() :].strip()
+            if (
+                match is not None
+                and _random_looking(match["value"])
+                and (whole or len(match["value"]) >= 12)
+            ):
+                line = line[: match.start("value")] + REDACTED + line[match.end("value") :]
+                if whole:
+                    out.append(line)
+                    continue
         line, runs_on = _redact_assignments(line)
         out.append(line)
         continuing = runs_on or bool(_ENDS_REDACTED.search(line))
