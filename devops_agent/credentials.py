@@ -1,9 +1,12 @@
 """AWS credentials: GitHub OIDC → STS AssumeRoleWithWebIdentity → a boto3 Session.
 
 With ``aws-role-to-assume`` set, the job's OIDC token is exchanged for short-lived
-credentials of the **read** role; every credential is masked the moment it exists.
-Without it, boto3's ordinary credential chain applies (environment, profile,
-instance role), which is what local runs and the sandbox use.
+credentials of the **read** role, and an apply exchanges a fresh token for the
+**write** role, but only when the token is the protected environment's
+(``apply-environment``): the write role never trusts the read role, which any branch's
+workflow could obtain. Every credential is masked the moment it exists. Without OIDC,
+boto3's ordinary credential chain applies (environment, profile, instance role), which
+is what local runs and the sandbox use.
 """
 
 from __future__ import annotations
