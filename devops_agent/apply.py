@@ -221,9 +221,11 @@ def _locate(
 ) -> tuple[IssueComment, plans.FoundPlan]:
     """The plan comment to apply, or a refusal that says what is wrong.
 
-    Blocks that do not carry the key's signature are not the action's plans: they never
-    shadow a signed one (a bogus block with the same id, posted later by another
-    workflow), and are returned only so that :func:`_check` can say what is wrong.
+    For a named plan, blocks that do not carry the key's signature never shadow a signed
+    one (a bogus block with the same id, posted later by another workflow); they are
+    returned only so that :func:`_check` can say what is wrong. A bare ``apply`` takes
+    the newest block the approver could see, valid or not, so that corrupting the newest
+    plan never makes it fall back to an older one.
     """
     trigger = ctx.settings.trigger
     mine: list[tuple[IssueComment, plans.FoundPlan]] = []
@@ -274,7 +276,9 @@ def _locate(
                 "an apply carries out only what was there when it was written.",
                 remedy=f"Read the plan, then name it: `{trigger} apply PLAN_ID`.",
             )
-        newest = (signed or seen)[-1]
+        # The newest block, valid or not: a corrupted newest plan is refused (by _check),
+        # never skipped for an older one the approver did not mean.
+        newest = seen[-1]
         if newest[1].state != "pending":
             raise Refused(
                 f"The newest plan in this thread, {newest[1].plan_id}, is {newest[1].state}.",

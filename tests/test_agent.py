@@ -817,3 +817,14 @@ def test_malformed_tool_arguments_come_back_to_the_model(ctx):
     )
     assert result.status == "success", result.text
     assert json.loads(tool_outputs(model)[0])["error"]["code"] == "InvalidArguments"
+
+
+def test_secret_named_values_never_reach_the_model(ctx):
+    """Issue 14: a short value under a secret name is redacted by name before the model
+    reads it, as it is at every exit (the model could otherwise repeat it in prose)."""
+    from devops_agent.agent.tools import as_data
+
+    data = [{"id": "i-1", "tags": [{"Key": "DB_PASSWORD", "Value": "hunter2"}], "apiKey": "k3y"}]
+    wrapper = json.loads(as_data(ctx, data))
+    text = json.dumps(wrapper)
+    assert "hunter2" not in text and "k3y" not in text and "DB_PASSWORD" in text

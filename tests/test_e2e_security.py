@@ -178,6 +178,24 @@ def test_a_queued_bare_apply_ignores_a_plan_written_into_an_older_comment(
     assert state_of(server_session, web1) == "running"
 
 
+def test_a_bare_apply_never_falls_back_past_a_corrupted_newest_plan(
+    action, github, server_session, estate
+):
+    """Another workflow breaks the newest plan's signature, hoping a bare apply takes the
+    older (terminate) plan instead."""
+    web1 = estate["instances"]["web-1"]["id"]
+    pull = github.add_pull(REPO, title="x", user="alice")
+    rules = {"aws_write_role_to_assume": WRITE_ROLE}
+    run_comment(action, github, pull["number"], f"/devops ec2 terminate {web1}", **rules)
+    run_comment(action, github, pull["number"], f"/devops ec2 reboot {web1}", **rules)
+    newest = plan_comments(github, pull["number"])[-1]
+    broken = re.sub(r"sig=[0-9a-f]{64}", "sig=" + "0" * 64, newest["body"])
+    github.tamper_comment(REPO, newest["id"], broken, editor="github-actions[bot]")
+    run = run_comment(action, github, pull["number"], "/devops apply", **rules)
+    assert run.code == 3 and "signature does not match" in run.summary
+    assert state_of(server_session, web1) == "running"
+
+
 def test_a_rerun_by_someone_else_applies_nothing(action, github, server_session, estate, people):
     """Re-running bob's apply from the Actions tab does not make carol's click bob's approval."""
     web1 = estate["instances"]["web-1"]["id"]
@@ -789,6 +807,19 @@ def test_a_download_cannot_plant_files_that_run_later(action, github, server_ses
     assert "never write into .git, .github or .devops-agent" in run.summary
     assert (work / ".git" / "config").read_text() == "[core]\n"
     assert not list(work.rglob("pre-commit")) and not (work / ".github").exists()
+
+
+def test_a_clone_cannot_plant_a_github_folder(action, github):
+    """An organization's `.github` repository, cloned into the workspace, would be its
+    `.github` folder: workflows and local actions that later steps run."""
+    github.add_repo("acme/.github")
+    pull = github.add_pull(REPO, title="x", user="alice")
+    for name in ("acme/.github", "acme/.GitHub", "acme/.devops-agent"):
+        run = run_comment(action, github, pull["number"], f"/devops repo clone {name}")
+        assert run.code == 2, run.summary
+        assert "nothing was cloned" in run.summary
+        assert not (run.workspace / name.split("/")[1] / ".git").exists()
+        assert not (run.workspace / ".github").exists()
 
 
 # --------------------------------------------------------------------------- 9. queued applies

@@ -25,6 +25,7 @@ __all__ = [
     "MAX_TRANSFER_BYTES",
     "PROTECTED_DIRS",
     "LocalFile",
+    "protected",
     "check_size",
     "inside",
     "open_verified",
@@ -175,6 +176,12 @@ def _protected_part(parts: tuple[str, ...]) -> str | None:
         if part.rstrip(". ").lower() in PROTECTED_DIRS:
             return part
     return None
+
+
+def protected(path: str) -> str | None:
+    """The component of ``path`` (relative to the workspace) that is a protected folder,
+    or ``None``: for anything else that writes into the workspace (a clone)."""
+    return _protected_part(PurePosixPath(path.strip().replace("\\", "/")).parts)
 
 
 def target_path(workspace: Path, path: str, *, overwrite: bool) -> Path:

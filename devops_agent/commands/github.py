@@ -713,8 +713,15 @@ def _repo_clone(ctx: DevOpsContext, inv: Invocation) -> Result:
     if not raw_depth.isdigit():
         raise BadInput(f"--depth takes a number of commits (0 for all), not '{raw_depth}'.")
     depth = int(raw_depth) or None
+    from devops_agent.aws.workspace_files import protected
+
     workspace = ctx.env.workspace.resolve()
     dest = workspace / repository.split("/")[1]
+    if protected(dest.name):  # an org's `.github` repository would plant workflows
+        raise BadInput(
+            f"Cloning {repository} would write into '{dest.name}', where files are run or "
+            "trusted later (.git, .github, .devops-agent); nothing was cloned."
+        )
     token = ctx.settings.github_token.get_secret_value() if ctx.settings.github_token else None
     result = clone.clone(
         clone.clone_url(ctx.env.server_url, repository),
