@@ -77,7 +77,7 @@ _BARE = re.compile(r"[^\s,;\"'`&<>(){}\[\]]{1,4096}")
 _REFERENCE = re.compile(r"\$|\*{3}|\[REDACTED|(?:var|local|data|module|secrets|env)\.[\w.]+$")
 # A line that only continues a secret from the line before (after an optional log timestamp).
 _CONTINUATION = re.compile(
-    r"(?P<lead>[ \t]*(?:\d{4}-\d\d-\d\dT[\d:.]{8,20}Z[ \t]+)?[ \t]*)"
+    r"(?P<lead>[ \t]*(?:\d{4}-\d\d-\d\dT[\d:.]{8,20}Z[ \t]+)?)"
     r"(?P<value>[A-Za-z0-9+/=_\-.~]{6,4096})(?P<tail>[\"',;\\]*)(?=[ \t]|$)"
 )
 # The next word after a secret value on the same line (a wrapped secret whose line break
