@@ -5,9 +5,15 @@ Two jobs, kept together because every exit point needs both:
 * :func:`clean_untrusted` strips what people or AWS can hide in text (HTML
   comments, zero-width and bidi control characters) before a model or a table
   shows it.
-* :class:`Redactor` replaces credential-shaped strings, and every exact secret the
-  run was given, before anything leaves the process: comments, check runs, the job
-  summary, outputs, logs, traces.
+* :class:`Redactor` replaces credential-shaped strings, every exact secret the run
+  was given, and values assigned to secret-ish names in any syntax (with the lines
+  that continue them), before anything leaves the process: comments, check runs, the
+  job summary, outputs, logs, traces. :meth:`Redactor.redact_data` does the same for
+  structured data before it is serialised, by key as well as by shape.
+
+Precision matters as much as recall: a name is secret-ish by its last words
+(:func:`is_secret_name`), so ``http_tokens = "required"``, ``token_type``, a
+``ClientToken`` or policy JSON stay intact; ``tests/test_sanitize.py`` measures both.
 """
 
 from __future__ import annotations
