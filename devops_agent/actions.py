@@ -13,6 +13,7 @@ summary are skipped rather than printed as deprecated commands.
 from __future__ import annotations
 
 import json
+import secrets
 import sys
 from typing import TextIO
 
@@ -52,9 +53,45 @@ class Runner:
                     self._command("add-mask", line.strip())
 
     def info(self, message: str) -> None:
-        """A plain log line."""
-        self.stream.write(self.redact(message) + "\n")
+        """A plain log line; text that could read as a workflow command is fenced.
+
+        The runner acts on any log line that starts with ``::``. A message on one line
+        that starts otherwise is written as is; anything else (several lines, a leading
+        ``::``) goes between ``::stop-commands::`` markers, so text a person, AWS or a
+        model wrote can never mask, set an output or stop command processing itself.
+        """
+        text = self.redact(message)
+        if "\n" in text or "\r" in text or text.lstrip().startswith("::"):
+            self.untrusted(text)
+            return
+        self.stream.write(text + "\n")
         self.stream.flush()
+
+    def untrusted(self, text: str) -> None:
+        """Write untrusted, possibly multi-line ``text`` so the runner runs none of it.
+
+        Between ``::stop-commands::TOKEN`` and ``::TOKEN::`` the runner treats every line as
+        plain text; the token is random per block, so the text cannot end the block early.
+        Outside Actions the text is written as it is (no runner reads it).
+        """
+        text = self.redact(text)
+        if not self.in_actions:
+            self.stream.write(text.rstrip("\n") + "\n")
+            self.stream.flush()
+            return
+        token = secrets.token_hex(16)
+        while token in text:  # pragma: no cover - 128 random bits
+            token = secrets.token_hex(16)
+        self.stream.write(f"::stop-commands::{token}\n{text.rstrip(chr(10))}\n::{token}::\n")
+        self.stream.flush()
+
+    def group(self, title: str, text: str) -> None:
+        """A folded log group holding untrusted ``text`` (a traceback, a tool's output)."""
+        if self.in_actions:
+            self._command("group", " ".join(self.redact(title).split()))
+        self.untrusted(text)
+        if self.in_actions:
+            self._command("endgroup", "")
 
     def error(self, message: str, title: str = "devops-agent") -> None:
         """An ``::error::`` annotation (a plain line outside Actions)."""
@@ -82,7 +119,10 @@ class Runner:
 
     def set_output(self, name: str, value: object) -> None:
         """Record an output (JSON for non-strings); written only inside Actions."""
-        text = value if isinstance(value, str) else json.dumps(value, default=str)
+        # Structured data is redacted before it is serialised: as JSON a secret-named
+        # field reads ``"DB_PASSWORD": "…"``, which text patterns alone may miss.
+        data = value if isinstance(value, str) else self.redact.redact_data(value)
+        text = data if isinstance(data, str) else json.dumps(data, default=str)
         text = self.redact(text)
         self.outputs[name] = text
         if self.env.output is not None:

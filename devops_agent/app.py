@@ -187,7 +187,12 @@ def run_action(
     runner = Runner(env, redactor, stream)
     try:
         settings = Settings.from_env(environ)
-        for secret in (settings.github_token, settings.openai_api_key, env.id_token_request_token):
+        for secret in (
+            settings.github_token,
+            settings.openai_api_key,
+            settings.plan_signing_key,
+            env.id_token_request_token,
+        ):
             runner.mask(secret.get_secret_value() if secret is not None else None)
         event = parse_event(env)
     except DevOpsError as exc:
@@ -307,9 +312,7 @@ def _handle(
         runner.error(f"devops-agent failed unexpectedly: {exc.__class__.__name__}: {exc}")
         import traceback
 
-        runner.info(
-            "::group::traceback\n" + "".join(traceback.format_exception(exc)) + "::endgroup::"
-        )
+        runner.group("traceback", "".join(traceback.format_exception(exc)))
         result = Result(
             status="failure",
             command=text,
@@ -405,7 +408,7 @@ def run_local(
     )
     runner = Runner(env, redactor, stream or sys.stdout)
     settings = Settings.from_env(environ)
-    for secret in (settings.github_token, settings.openai_api_key):
+    for secret in (settings.github_token, settings.openai_api_key, settings.plan_signing_key):
         runner.mask(secret.get_secret_value() if secret is not None else None)
     event = LocalEvent(repository=env.repository, actor=environ.get("USER", "local"))
     gh = _github(settings, env, event) if settings.github_token else None

@@ -95,3 +95,19 @@ def refusal_reason(login: str, settings: Settings, lookup_role: Callable[[str], 
             f"devops-agent needs at least {settings.min_permission}."
         )
     return None
+
+
+def replayed_by(requester: str, run_attempt: int, triggering_actor: str) -> str | None:
+    """Who re-ran this job, when it is a re-run that someone other than ``requester`` started.
+
+    A re-run replays the original event, so its author would pass for the person acting.
+    Returns ``None`` for a first attempt or a re-run by the requester themselves, else
+    ``@login`` of who pressed *Re-run* (``"someone unknown"`` when the runner does not say).
+    """
+    if run_attempt <= 1:
+        return None
+    if not triggering_actor:
+        return "someone unknown (GITHUB_TRIGGERING_ACTOR is not set)"
+    if triggering_actor.lower() == requester.lower():
+        return None
+    return f"@{triggering_actor}"

@@ -167,7 +167,8 @@ def _run(command: str, *, as_json: bool) -> int:
 
     redact = Redactor()
     if as_json:
-        print(redact(json.dumps(render_json(result), indent=2, default=str)))
+        data = redact.redact_data(render_json(result))
+        print(redact(json.dumps(data, indent=2, default=str)))
     else:
         print(redact(render_body(result)))
     return code

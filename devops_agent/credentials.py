@@ -1,9 +1,12 @@
 """AWS credentials: GitHub OIDC → STS AssumeRoleWithWebIdentity → a boto3 Session.
 
 With ``aws-role-to-assume`` set, the job's OIDC token is exchanged for short-lived
-credentials of the **read** role; every credential is masked the moment it exists.
-Without it, boto3's ordinary credential chain applies (environment, profile,
-instance role), which is what local runs and the sandbox use.
+credentials of the **read** role, and an apply exchanges a fresh token for the
+**write** role, but only when the token is the protected environment's
+(``apply-environment``): the write role never trusts the read role, which any branch's
+workflow could obtain. Every credential is masked the moment it exists. Without OIDC,
+boto3's ordinary credential chain applies (environment, profile, instance role), which
+is what local runs and the sandbox use.
 """
 
 from __future__ import annotations
@@ -118,18 +121,66 @@ class AwsSessions:
     def write(self, plan: Plan, *, approver: str) -> boto3.Session:
         """A short-lived session of the **write** role, for carrying out one approved plan.
 
-        Chained from the read session with ``SourceIdentity`` = the approver's login and
-        session tags naming the repository, PR, plan and both people, so CloudTrail
-        shows who asked and who approved every change.
+        With OIDC (``aws-role-to-assume`` set) the write role is assumed straight from a
+        fresh OIDC token of this job, never chained from the read role: its trust policy
+        accepts only tokens of the protected environment (``apply-environment``), which
+        branch workflows cannot get. The token's ``sub`` is checked here too, so a wrong
+        set-up is refused with the claims shown instead of failing deep in STS. The session
+        is named after the plan and the approver, so CloudTrail shows who approved.
+
+        Without OIDC (self-hosted runners, local stand-ins) the write role is chained from
+        the ambient credentials with ``SourceIdentity`` = the approver and session tags
+        naming the repository, PR, plan and both people.
         """
         role = self.settings.aws_write_role_to_assume
         if not role:
             raise Refused(
                 "No aws-write-role-to-assume is configured, so devops-agent can carry out no "
                 "AWS change.",
-                remedy="Set `aws-write-role-to-assume:` to a role that trusts the read role, "
-                "then apply the plan again.",
+                remedy="Set `aws-write-role-to-assume:` to a role that trusts GitHub's OIDC "
+                "tokens of the protected apply environment (docs/security.md), then apply the "
+                "plan again.",
             )
+        name = f"devops-agent-apply-{plan.plan_id}-{_source_identity(approver)}"[:64]
+        if self.settings.aws_role_to_assume:
+            token = request_id_token(self.env)
+            self.runner.mask(token)
+            self._check_pinned(token)
+            return self._assume(role, token, name=name, seconds=WRITE_SESSION_SECONDS)
+        return self._chain(role, plan, approver, name)
+
+    def _check_pinned(self, token: str) -> None:
+        """Refuse a token that is not the protected environment's (``apply-environment``)."""
+        claims = token_claims(token)
+        wanted = self.settings.apply_environment
+        expected = f"repo:{self.env.repository}:environment:{wanted}"
+        sub = claims.get("sub", "")
+        # A repository may customise the sub template (e.g. add `job_workflow_ref`): the
+        # default form may then be followed by more `:key:value` pairs.
+        pinned = sub.lower() == expected.lower() or sub.lower().startswith(expected.lower() + ":")
+        if wanted and pinned and claims.get("environment", wanted).lower() == wanted.lower():
+            return
+        shown = _shown_claims(claims)
+        if not wanted:
+            raise Refused(
+                "apply-environment is not set, so devops-agent cannot tell that this job may "
+                f"use the write role. The token's claims: {shown or 'unreadable'}.",
+                remedy="Run applies in a protected environment that only the default branch may "
+                "use: give the job `environment: devops-agent`, set `apply-environment: "
+                "devops-agent`, and let the write role trust only the `sub` "
+                f"`repo:{self.env.repository}:environment:devops-agent` (docs/security.md).",
+                link=_OIDC_DOC,
+            )
+        raise Refused(
+            f"This job's OIDC token is not the protected environment's: its `sub` is {sub!r}, "
+            f"applying needs {expected!r}. The token's claims: {shown or 'unreadable'}.",
+            remedy=f"Give the job that applies plans `environment: {wanted}` (deployment "
+            "branches: the default branch only).",
+            link=_OIDC_DOC,
+        )
+
+    def _chain(self, role: str, plan: Plan, approver: str, name: str) -> boto3.Session:
+        """The write role chained from the ambient credentials, tagged with who approved."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         from devops_agent.aws import BOTO_CONFIG
@@ -145,7 +196,7 @@ class AwsSessions:
         try:
             answer = sts.assume_role(
                 RoleArn=role,
-                RoleSessionName=f"devops-agent-apply-{plan.plan_id}",
+                RoleSessionName=name,
                 DurationSeconds=WRITE_SESSION_SECONDS,
                 SourceIdentity=_source_identity(approver),
                 Tags=[{"Key": k, "Value": _tag_value(v)} for k, v in tags.items() if v],
@@ -153,10 +204,10 @@ class AwsSessions:
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             raise ServiceError(
-                f"AWS refused to let the read role assume the write role {role} ({code}).",
+                f"AWS refused to let these credentials assume the write role {role} ({code}).",
                 code=code,
-                remedy="The write role's trust policy must allow sts:AssumeRole, "
-                "sts:SetSourceIdentity and sts:TagSession for the read role.",
+                remedy="Without OIDC the write role's trust policy must allow sts:AssumeRole, "
+                "sts:SetSourceIdentity and sts:TagSession for the runner's own role.",
             ) from None
         except BotoCoreError as exc:
             raise ServiceError(f"Could not reach AWS STS: {exc}.", code="STSUnreachable") from None
@@ -183,37 +234,43 @@ class AwsSessions:
             return boto3.Session(region_name=self.settings.aws_region)
         token = request_id_token(self.env)
         self.runner.mask(token)
-        return self._assume(role, token)
+        name = f"devops-agent-{self.env.run_id or 'local'}"[:64]
+        return self._assume(role, token, name=name, seconds=3600)
 
-    def _assume(self, role: str, token: str) -> boto3.Session:
+    def _assume(self, role: str, token: str, *, name: str, seconds: int) -> boto3.Session:
         import boto3
         from botocore.exceptions import BotoCoreError, ClientError
 
         from devops_agent.aws import BOTO_CONFIG
 
         sts = boto3.Session(region_name=self.settings.aws_region).client("sts", config=BOTO_CONFIG)
-        name = f"devops-agent-{self.env.run_id or 'local'}"[:64]
         try:
             answer = sts.assume_role_with_web_identity(
-                RoleArn=role, RoleSessionName=name, WebIdentityToken=token, DurationSeconds=3600
+                RoleArn=role, RoleSessionName=name, WebIdentityToken=token, DurationSeconds=seconds
             )
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
-            claims = token_claims(token)
-            shown = ", ".join(
-                f"{name}={claims[name]}"
-                for name in ("sub", "aud", "repository", "ref", "job_workflow_ref", "environment")
-                if claims.get(name)
-            )
+            shown = _shown_claims(token_claims(token))
             raise ServiceError(
                 f"AWS refused to let this workflow assume {role} ({code}). "
                 f"The token's claims: {shown or 'unreadable'}.",
                 code=code,
                 remedy="The role's trust policy must trust the OIDC provider "
                 f"token.actions.githubusercontent.com with `aud` = {AUDIENCE} and a `sub` "
-                f"condition that matches the `sub` above (e.g. repo:{self.env.repository}:*).",
+                "condition that matches the `sub` above (the read role: "
+                f"repo:{self.env.repository}:environment:NAME or the default branch; the write "
+                "role: the protected environment only).",
                 link=_OIDC_DOC,
             ) from None
         except BotoCoreError as exc:
             raise ServiceError(f"Could not reach AWS STS: {exc}.", code="STSUnreachable") from None
         return self._session(answer["Credentials"])
+
+
+def _shown_claims(claims: Mapping[str, str]) -> str:
+    """The claims a trust policy conditions on, as ``name=value, …``."""
+    return ", ".join(
+        f"{name}={claims[name]}"
+        for name in ("sub", "aud", "repository", "ref", "environment", "job_workflow_ref")
+        if claims.get(name)
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from devops_agent.errors import EventError
@@ -32,6 +33,8 @@ class CommentEvent:
     """``User`` or ``Bot``."""
     author_association: str = ""
     html_url: str = ""
+    created_at: datetime | None = None
+    """When GitHub created the comment: a bare ``apply`` considers only plans older than it."""
     kind: str = field(default="comment", init=False)
 
 
@@ -112,6 +115,17 @@ def _get(payload: dict[str, Any], dotted: str, kind: type) -> Any:
     return node
 
 
+def _timestamp(value: Any) -> datetime | None:
+    """GitHub's ISO-8601 timestamp (``2026-11-25T10:00:00Z``), or ``None`` if absent or odd."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
 def parse_event(env: ActionsEnv) -> Event:
     """Turn ``GITHUB_EVENT_NAME`` and the payload file into one typed event.
 
@@ -167,6 +181,7 @@ def _parse(name: str, payload: dict[str, Any], env: ActionsEnv) -> Event:
             author_type=str(user.get("type") or "User"),
             author_association=str(comment.get("author_association") or ""),
             html_url=str(comment.get("html_url") or ""),
+            created_at=_timestamp(comment.get("created_at")),
         )
     if name == "workflow_dispatch":
         inputs = payload.get("inputs") or {}

@@ -36,7 +36,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, Protocol, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from devops_agent.sanitize import clean_untrusted
 
@@ -167,9 +167,16 @@ class PlanEntry(BaseModel):
     args: dict[str, Any]
     """The argument model as JSON; validated again by that model at apply."""
     description: str
-    """One line for people: what will change."""
+    """One line for people: what will change. Hidden markup is removed and whitespace
+    collapsed however the entry was built (legacy builders included), so nothing a person,
+    a model or AWS wrote into it can start a new line in a log or a comment."""
     resources: list[str] = Field(default_factory=list)
     """Ids or ARNs the operation touches."""
+
+    @field_validator("description")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return " ".join(clean_untrusted(value).split())
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from devops_agent import report
 from devops_agent.actions import Runner
 from devops_agent.errors import DevOpsError
 from devops_agent.events import CommentEvent, Event, ScheduleEvent
-from devops_agent.sanitize import clean_untrusted, strip_markers
+from devops_agent.sanitize import REDACTED, Redactor, clean_untrusted, is_secret_name, strip_markers
 
 if TYPE_CHECKING:
     from github import Github
@@ -72,6 +72,25 @@ def quote_command(text: str, limit: int = 120) -> str:
     line = clean_untrusted(text).splitlines()[0] if text.strip() else ""
     line = line.replace("`", "'")
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _redacted_rows(table: report.Table, redact: Redactor) -> list[list[object]]:
+    """A table's rows with secrets out: by shape, and by name in ``Key``/``Value`` columns."""
+    names = [str(c).strip().lower() for c in table.columns]
+    key_at = next((names.index(n) for n in ("key", "name", "tag", "variable") if n in names), -1)
+    value_at = names.index("value") if "value" in names else -1
+    rows: list[list[object]] = []
+    for row in table.rows:
+        cells = [redact.redact_data(cell) for cell in row]
+        if (
+            0 <= key_at < len(cells)
+            and 0 <= value_at < len(cells)
+            and is_secret_name(str(row[key_at]))
+            and cells[value_at] not in ("", None)
+        ):
+            cells[value_at] = REDACTED
+        rows.append(cells)
+    return rows
 
 
 class Publisher:
@@ -137,8 +156,33 @@ class Publisher:
         self._timer.daemon = True
         self._timer.start()
 
+    def redacted(self, result: report.Result) -> report.Result:
+        """``result`` with every secret out of its text, tables, data and report.
+
+        Done once, before anything is rendered, so the comment, the job summary, the
+        ``result`` output and the report file all show the same (redacted) values:
+        structured data is redacted by key (``{"DB_PASSWORD": …}``, a ``Key``/``Value``
+        tag) as well as by shape, which text patterns over its JSON would miss.
+        """
+        redact = self.runner.redact
+        tables = [
+            table.model_copy(update={"rows": _redacted_rows(table, redact)})
+            for table in result.tables
+        ]
+        return result.model_copy(
+            update={
+                "title": redact(result.title),
+                "text": redact(result.text),
+                "command": redact(result.command),
+                "tables": tables,
+                "data": redact.redact_data(result.data),
+                "report": redact.redact_data(result.report) if result.report is not None else None,
+            }
+        )
+
     def finish(self, result: report.Result) -> None:
         """Post the final answer everywhere; never raises."""
+        result = self.redacted(result)
         with self._lock:
             self._finished = True
             if self._timer is not None:

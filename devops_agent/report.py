@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from devops_agent.sanitize import table_cell
 
@@ -49,7 +49,8 @@ class Result(BaseModel):
     command: str = ""
     """The command as the user typed it (after the trigger)."""
     title: str
-    """One line: what was done and how it went."""
+    """One line: what was done and how it went (whitespace is collapsed, so no text in it,
+    whoever wrote it, can start a new line in a log, a check run or a comment heading)."""
     text: str = ""
     """Markdown paragraphs under the title (already safe: written by us)."""
     tables: list[Table] = Field(default_factory=list)
@@ -60,6 +61,11 @@ class Result(BaseModel):
     """A report with its own documented schema (the audit's), written as the report file."""
     plan_block: str = ""
     """Machine-readable plan block (hidden marker + JSON); posted after the body, never cut."""
+
+    @field_validator("title")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return " ".join(value.split())
 
     def with_status(self, status: Status, exit_code: int) -> Result:
         """A copy with another status and exit code."""

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from devops_agent.errors import ConfigError
+from devops_agent.signing import MIN_KEY_CHARS, SigningKey
 
 Permission = Literal["read", "triage", "write", "maintain", "admin"]
 Severity = Literal["never", "low", "medium", "high", "critical"]
@@ -35,6 +36,10 @@ def read_input(env: Mapping[str, str], name: str) -> str:
         if value is not None and value.strip():
             return value.strip()
     return ""
+
+
+#: Inputs whose values never appear in a message.
+_SECRET_INPUTS = frozenset({"github_token", "openai_api_key", "plan_signing_key"})
 
 
 def _csv(value: str) -> tuple[str, ...]:
@@ -95,6 +100,27 @@ class Settings(BaseModel):
     """When true, the person who applies a plan must not be the one who asked for it."""
     plan_expiry_hours: int = Field(24, ge=1, le=24 * 14)
     """How long a plan may wait for its apply."""
+    plan_signing_key: SecretStr | None = None
+    """HMAC key that signs plans and their state; without it plans cannot be applied. Kept in
+    a protected environment that only the default branch may use (extension of §3)."""
+    apply_environment: str = ""
+    """The protected environment applies run in: the write role is assumed only with an OIDC
+    token whose ``sub`` is ``repo:OWNER/REPO:environment:NAME`` (extension of §3)."""
+
+    @field_validator("plan_signing_key")
+    @classmethod
+    def _key_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_KEY_CHARS:
+            raise ValueError(f"must have at least {MIN_KEY_CHARS} characters")
+        return value
+
+    @field_validator("apply_environment")
+    @classmethod
+    def _environment_name(cls, value: str) -> str:
+        value = value.strip()
+        if value and (len(value) > 255 or any(c.isspace() or c in ":*'\"\\" for c in value)):
+            raise ValueError("must be the name of a GitHub environment, such as devops-agent")
+        return value
 
     @field_validator("trigger")
     @classmethod
@@ -107,6 +133,13 @@ class Settings(BaseModel):
     def regions(self) -> tuple[str, ...]:
         """Regions to scan: ``aws-regions`` or else the default region."""
         return self.aws_regions or (self.aws_region,)
+
+    @property
+    def signing_key(self) -> SigningKey | None:
+        """The plan-signing key, or ``None`` when the input is empty."""
+        if self.plan_signing_key is None:
+            return None
+        return SigningKey(self.plan_signing_key.get_secret_value())
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -142,12 +175,21 @@ class Settings(BaseModel):
             token = (env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or "").strip()
             if token:
                 raw["github_token"] = token
+        key = raw.get("plan_signing_key")
+        if isinstance(key, str) and len(key) < MIN_KEY_CHARS:
+            raise ConfigError(
+                f"Input plan-signing-key has fewer than {MIN_KEY_CHARS} characters.",
+                remedy="Generate one with `openssl rand -hex 32` and store it as a secret of the "
+                "protected environment the job uses.",
+            )
         try:
             settings = cls.model_validate(raw)
         except ValidationError as exc:
             first = exc.errors()[0]
             name = str(first["loc"][0]).replace("_", "-") if first["loc"] else "?"
             given = raw.get(name.replace("-", "_"), "")
+            if name.replace("-", "_") in _SECRET_INPUTS:
+                given = "(secret)"
             raise ConfigError(
                 f"Input {name} is {given!r}: {first['msg']}.",
                 remedy=f"Fix `{name}:` under `with:` in the workflow step that uses devops-agent.",
@@ -175,6 +217,9 @@ class ActionsEnv(BaseModel):
     run_attempt: int = 1
     sha: str = ""
     actor: str = ""
+    triggering_actor: str = ""
+    """Who started this attempt (``GITHUB_TRIGGERING_ACTOR``): on a re-run, the person who
+    pressed *Re-run*, not the author of the event being replayed."""
     workspace: Path = Path()
     output: Path | None = None
     step_summary: Path | None = None
@@ -199,6 +244,7 @@ class ActionsEnv(BaseModel):
             run_attempt=int(attempt) if attempt.isdigit() else 1,
             sha=get("GITHUB_SHA"),
             actor=get("GITHUB_ACTOR"),
+            triggering_actor=get("GITHUB_TRIGGERING_ACTOR"),
             workspace=Path(get("GITHUB_WORKSPACE") or "."),
             output=Path(get("GITHUB_OUTPUT")) if get("GITHUB_OUTPUT") else None,
             step_summary=Path(get("GITHUB_STEP_SUMMARY")) if get("GITHUB_STEP_SUMMARY") else None,

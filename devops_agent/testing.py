@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,6 +62,7 @@ def make_comment(
     action: str = "created",
     author_association: str = "",
     html_url: str = "",
+    created_at: datetime | None = None,
 ) -> CommentEvent:
     """An ``issue_comment`` as :func:`~devops_agent.events.parse_event` returns it.
 
@@ -77,6 +79,7 @@ def make_comment(
         author_type=author_type,
         author_association=author_association,
         html_url=html_url,
+        created_at=created_at,
     )
 
 

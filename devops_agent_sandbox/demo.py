@@ -12,11 +12,13 @@ import io
 import json
 import logging
 import os
+import secrets
 import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +34,8 @@ REVIEWER = "bob"
 STRANGER = "mallory"
 #: The sandbox's write role: moto lets the read credentials assume it.
 WRITE_ROLE = "arn:aws:iam::123456789012:role/devops-agent-write"
+#: The sandbox's plan-signing key: random per process (what a protected environment holds).
+PLAN_KEY = secrets.token_hex(32)
 REGIONS = ("us-east-1", "eu-west-1")
 
 TOUR: tuple[tuple[str, str], ...] = (
@@ -123,6 +127,8 @@ def action_env(github: Any, event_path: Path, workdir: Path) -> dict[str, str]:
         "INPUT_AWS-REGION": REGIONS[0],
         "INPUT_AWS-REGIONS": ",".join(REGIONS),
         "INPUT_AWS-WRITE-ROLE-TO-ASSUME": WRITE_ROLE,
+        "INPUT_PLAN-SIGNING-KEY": PLAN_KEY,
+        "GITHUB_SHA": "0" * 40,
     }
 
 
@@ -219,10 +225,18 @@ def _show(
 
 
 def sandbox_context(
-    github: Any, *, requester: str = MAINTAINER, number: int = 1, workspace: Path
+    github: Any,
+    *,
+    requester: str = MAINTAINER,
+    number: int = 1,
+    workspace: Path,
+    comment: str = "",
 ) -> DevOpsContext:
     """A :class:`~devops_agent.context.DevOpsContext` on the sandbox, as if ``requester``
     had commented on PR ``number`` of the demo repository (for examples and notebooks).
+
+    ``comment`` is posted first as ``requester`` when given: an ``apply`` considers only
+    plans that existed when its comment was written, so it needs a real comment.
 
     Uses ``OPENAI_API_KEY``/``OPENAI_BASE_URL`` from the environment when set, so the
     same program can talk to a real model; otherwise a placeholder key that only a
@@ -231,6 +245,7 @@ def sandbox_context(
     from devops_agent.gh import connect
     from devops_agent.testing import make_comment, make_context
 
+    posted = github.add_comment(REPO, number, body=comment, user=requester) if comment else None
     return make_context(
         workspace=workspace,
         repository=REPO,
@@ -239,15 +254,24 @@ def sandbox_context(
             repository=REPO,
             number=number,
             is_pull_request=True,
-            comment_id=0,
+            comment_id=int(posted["id"]) if posted else 0,
+            body=comment,
             author=requester,
+            created_at=datetime.fromisoformat(posted["created_at"].replace("Z", "+00:00"))
+            if posted
+            else None,
         ),
         github=connect(TOKEN, github.url),
         mode="demo",
-        environ={"GITHUB_API_URL": github.url, "GITHUB_SERVER_URL": github.server_url},
+        environ={
+            "GITHUB_API_URL": github.url,
+            "GITHUB_SERVER_URL": github.server_url,
+            "GITHUB_SHA": "0" * 40,
+        },
         github_token=TOKEN,
         aws_regions=REGIONS,
         aws_write_role_to_assume=WRITE_ROLE,
+        plan_signing_key=PLAN_KEY,
         openai_api_key=os.environ.get("OPENAI_API_KEY") or "sk-sandbox-scripted-model-only",
         openai_base_url=os.environ.get("OPENAI_BASE_URL") or None,
     )

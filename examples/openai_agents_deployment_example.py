@@ -88,7 +88,13 @@ def main() -> None:
         print(f"\nDispatches so far: {len(github.dispatches(REPO))}\n")
 
         print(f"## 2. bob: /devops apply {plan_id}\n")
-        bob = sandbox_context(github, requester="bob", number=number, workspace=Path(tmp))
+        bob = sandbox_context(
+            github,
+            requester="bob",
+            number=number,
+            workspace=Path(tmp),
+            comment=f"/devops apply {plan_id}",
+        )
         print(render_body(apply(bob, plan_id)))
         (dispatch,) = github.dispatches(REPO)
         print(f"\nGitHub received: ref={dispatch['ref']} inputs={dispatch['inputs']}\n")

@@ -57,8 +57,17 @@ ENVIRONMENT = (
     ),
     ("GITHUB_SERVER_URL", "GitHub's web address, for links"),
     ("GITHUB_RUN_ID", "the run, for links and the hidden marker of the answer"),
-    ("GITHUB_SHA", "the commit the run is for"),
+    (
+        "GITHUB_SHA",
+        "the commit the run is for; a plan records its claim and outcome on it (the ledger)",
+    ),
     ("GITHUB_ACTOR", "who started a `workflow_dispatch` run"),
+    ("GITHUB_RUN_ATTEMPT", "which attempt this is: above 1, the run is a re-run"),
+    (
+        "GITHUB_TRIGGERING_ACTOR",
+        "who started this attempt; a re-run by anyone but the person who asked proposes "
+        "and applies nothing",
+    ),
     ("GITHUB_WORKSPACE", "the checkout: the config file and the report live here"),
     ("GITHUB_OUTPUT", "where the outputs are written"),
     ("GITHUB_STEP_SUMMARY", "where the job summary is written"),

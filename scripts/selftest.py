@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -42,6 +43,10 @@ from typing import Any
 REPO = "acme/platform"
 TOKEN = "ghs_selftestWorkflowToken000000000000000"  # noqa: S105 - the fake GitHub's own token
 OIDC_REQUEST_TOKEN = "selftest-oidc-request-token"  # noqa: S105 - the fake OIDC endpoint's
+#: The protected environment the job runs in, and the plan-signing key it holds (random
+#: per self-test: nothing outside this process ever sees it).
+ENVIRONMENT = "devops-agent"
+PLAN_KEY = secrets.token_hex(32)
 MAINTAINER, REVIEWER, STRANGER = "alice", "bob", "mallory"
 READ_ROLE = "arn:aws:iam::123456789012:role/devops-agent-read"
 WRITE_ROLE = "arn:aws:iam::123456789012:role/devops-agent-write"
@@ -123,6 +128,8 @@ class SelfTest:
                 "INPUT_AWS-REGIONS": ",".join(REGIONS),
                 "INPUT_AWS-ROLE-TO-ASSUME": READ_ROLE,
                 "INPUT_AWS-WRITE-ROLE-TO-ASSUME": WRITE_ROLE,
+                "INPUT_PLAN-SIGNING-KEY": PLAN_KEY,
+                "INPUT_APPLY-ENVIRONMENT": ENVIRONMENT,
             }
         )
         for name, value in inputs.items():
@@ -461,10 +468,12 @@ def main(argv: list[str] | None = None) -> int:
         test.oidc_url = github.enable_oidc(
             OIDC_REQUEST_TOKEN,
             {
-                "sub": f"repo:{REPO}:ref:refs/heads/main",
+                # the protected environment's token: what the write role trusts
+                "sub": f"repo:{REPO}:environment:{ENVIRONMENT}",
                 "aud": "sts.amazonaws.com",
                 "repository": REPO,
                 "ref": "refs/heads/main",
+                "environment": ENVIRONMENT,
             },
         )
         print(f"stand-ins: AWS {endpoint}, GitHub {github.url}; {REPO}#{pr}", flush=True)

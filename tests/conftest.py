@@ -24,6 +24,8 @@ from devops_agent_sandbox.payloads import comment_event, dispatch_event, schedul
 
 REPO = "acme/platform"
 TOKEN = "ghs_testWorkflowToken00000000000000000000"
+#: The installation's plan-signing key in tests (what the protected environment holds).
+PLAN_KEY = "test-plan-signing-key-0123456789abcdef0123456789"
 FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -210,6 +212,7 @@ class ActionHarness:
                 "INPUT_TRIGGER": "/devops",
                 "INPUT_MIN-PERMISSION": "write",
                 "INPUT_AWS-REGION": "us-east-1",
+                "INPUT_PLAN-SIGNING-KEY": PLAN_KEY,
             }
         )
         if self.aws_endpoint:

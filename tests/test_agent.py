@@ -12,12 +12,13 @@ import json
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from agents.testing import ModelStep, ScriptedModel, assistant_message, function_call
-from conftest import REPO, TOKEN
+from conftest import PLAN_KEY, REPO, TOKEN
 from pydantic import SecretStr
 
 from devops_agent.context import DevOpsContext
@@ -123,6 +124,7 @@ def make_ctx(
     defaults = {
         "openai_api_key": OPENAI_KEY,
         "github_token": TOKEN,
+        "plan_signing_key": PLAN_KEY,
         "aws_regions": ("us-east-1", "eu-west-1"),
         **inputs,
     }
@@ -139,6 +141,7 @@ def make_ctx(
             "GITHUB_OUTPUT": str(tmp_path / "output"),
             "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
             "GITHUB_RUN_ID": "1001",
+            "GITHUB_SHA": "a" * 40,
         },
         **defaults,
     )
@@ -400,7 +403,15 @@ def test_a_planned_change_is_applied_by_the_normal_apply_path(tmp_path, estate, 
         session=estate["session"],
         aws_write_role_to_assume=role,
     )
-    applier.event = planner.event
+    # the approver's comment, written after the plan was posted
+    approval = github.add_comment(
+        REPO, pull["number"], body=f"/devops apply {result.data['plan_id']}", user="alice"
+    )
+    applier.event = replace(
+        planner.event,
+        comment_id=approval["id"],
+        created_at=datetime.fromisoformat(approval["created_at"].replace("Z", "+00:00")),
+    )
     applied = apply(applier, result.data["plan_id"])
     assert applied.status == "applied", applied.text
     assert aws_calls.count("RebootInstances") == 1
@@ -1084,3 +1095,14 @@ def test_the_network_agent_reads_gateways_and_flow_logs_and_proposes_flow_logs(
     }
     assert "DescribeFlowLogs" in aws_calls
     assert_only_reads(aws_calls)
+
+
+def test_secret_named_values_never_reach_the_model(ctx):
+    """Issue 14: a short value under a secret name is redacted by name before the model
+    reads it, as it is at every exit (the model could otherwise repeat it in prose)."""
+    from devops_agent.agent.tools import as_data
+
+    data = [{"id": "i-1", "tags": [{"Key": "DB_PASSWORD", "Value": "hunter2"}], "apiKey": "k3y"}]
+    wrapper = json.loads(as_data(ctx, data))
+    text = json.dumps(wrapper)
+    assert "hunter2" not in text and "k3y" not in text and "DB_PASSWORD" in text

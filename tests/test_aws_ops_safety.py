@@ -188,3 +188,25 @@ def test_secret_names(name: str, ok: str | None) -> None:
     else:
         with pytest.raises(BadInput):
             secret_name(name)
+
+
+def test_downloads_never_write_where_files_run_later(tmp_path: Path) -> None:
+    """``.git`` (hooks, ``core.fsmonitor``), ``.github`` (workflows) and ``.devops-agent``,
+    in any case, typed or reached through a symbolic link."""
+    workspace = tmp_path / "ws"
+    (workspace / ".git").mkdir(parents=True)
+    (workspace / "link").symlink_to(workspace / ".git")
+    for bad in (
+        ".git/config",
+        ".GIT/config",
+        "a/.git/hooks/pre-commit",
+        ".github/workflows/x.yml",
+        ".GitHub/actions/a/action.yml",
+        ".devops-agent/report.json",
+        ".git./config",
+        "link/config",
+    ):
+        with pytest.raises(BadInput, match="never write into"):
+            workspace_files.target_path(workspace, bad, overwrite=True)
+    assert workspace_files.target_path(workspace, "downloads/.gitignore-copy", overwrite=True)
+    assert workspace_files.target_path(workspace, "docs/github.md", overwrite=True)

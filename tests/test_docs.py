@@ -29,3 +29,38 @@ def test_readme_links_resolve():
     text = (ROOT / "README.md").read_text()
     for target in re.findall(r"\]\(([^)#:]+)\)", text):
         assert (ROOT / target).exists(), target
+
+
+def _trust_policies(doc: str) -> list[dict]:
+    import json
+
+    text = (ROOT / "docs" / doc).read_text()
+    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)\n```", text, re.S)]
+    return [
+        b
+        for b in blocks
+        if any("sts:AssumeRole" in str(st.get("Action")) for st in b.get("Statement", []))
+        and any("Principal" in st for st in b.get("Statement", []))
+    ]
+
+
+def test_documented_trust_policies_keep_branches_out():
+    """Issue 14: no role trusts every branch, and the write role trusts only the
+    protected environment's tokens, never the read role (which any branch could get)."""
+    for doc in ("security.md", "quickstart.md"):
+        policies = _trust_policies(doc)
+        assert len(policies) >= 2, doc
+        writes = []
+        for policy in policies:
+            for statement in policy["Statement"]:
+                assert "AWS" not in statement["Principal"], f"{doc}: a role trusts a role"
+                assert statement["Action"] == "sts:AssumeRoleWithWebIdentity", doc
+                conditions = statement["Condition"]
+                assert "StringLike" not in conditions, f"{doc}: a wildcard `sub`"
+                subs = conditions["StringEquals"]["token.actions.githubusercontent.com:sub"]
+                subs = subs if isinstance(subs, list) else [subs]
+                assert all("*" not in sub for sub in subs), doc
+                assert all(sub.startswith("repo:acme/platform:") for sub in subs), doc
+                if subs == ["repo:acme/platform:environment:devops-agent"]:
+                    writes.append(statement)
+        assert writes, f"{doc}: no role trusts only the protected environment"

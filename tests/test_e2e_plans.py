@@ -8,9 +8,12 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import REPO
+from conftest import PLAN_KEY, REPO
 
 from devops_agent import plans
+from devops_agent.signing import SigningKey
+
+KEY = SigningKey(PLAN_KEY)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.in_process]
 
@@ -117,7 +120,8 @@ def test_a_plan_copied_into_a_users_comment_is_refused(action, github, server_se
         account="123456789012",
         head_sha=pull["head"]["sha"],
     )
-    github.add_comment(REPO, pull["number"], body=plans.render_block(forged), user="mallory")
+    # mallory copies a block signed with the installation's key into her own comment
+    github.add_comment(REPO, pull["number"], body=plans.render_block(forged, KEY), user="mallory")
     run = action.comment(
         f"/devops apply {forged.plan_id}", pr=pull["number"], aws_write_role_to_assume=WRITE_ROLE
     )
@@ -163,7 +167,7 @@ def test_a_valid_plan_written_into_the_actions_comment_by_a_person_is_refused(
             ],
         }
     )
-    body = comment["body"].split("<!-- devops-agent:plan ")[0] + plans.render_block(forged)
+    body = comment["body"].split("<!-- devops-agent:plan ")[0] + plans.render_block(forged, KEY)
     github.tamper_comment(REPO, comment["id"], body, editor="bob")
     assert plans.find_blocks(body)[0].intact  # the forgery hashes correctly…
     run = action.comment(
@@ -183,8 +187,12 @@ def test_a_plan_state_reset_by_an_editor_is_refused(action, github, server_sessi
         == 0
     )
     comment = plan_comment(github, 1)
+    (block,) = plans.find_blocks(comment["body"])
     github.tamper_comment(
-        REPO, comment["id"], plans.set_state(comment["body"], plan_id, "pending"), editor="bob"
+        REPO,
+        comment["id"],
+        plans.set_state(comment["body"], block.plan, KEY, "pending"),
+        editor="bob",
     )
     before = len(github.requests_to("PATCH", r"/issues/comments/"))
     run = action.comment(f"/devops apply {plan_id}", pr=1, aws_write_role_to_assume=WRITE_ROLE)
@@ -214,7 +222,7 @@ def test_an_expired_plan_is_refused(action, github, server_session, estate):
     github.add_comment(
         REPO,
         pull["number"],
-        body=plans.render_block(old),
+        body=plans.render_block(old, KEY),
         user="github-actions[bot]",
         user_type="Bot",
     )
@@ -263,15 +271,22 @@ def test_planning_a_missing_instance_is_a_clear_error(action, github, estate):
     assert "devops-agent:plan" not in json.dumps(github.comments(REPO, 1))
 
 
-def test_write_role_is_assumed_from_oidc_read_role(action, github, server_session, estate):
-    """OIDC → read role → write role; every credential is masked, the token never posted."""
+def test_write_role_is_assumed_with_the_protected_environments_token(
+    action, github, server_session, estate
+):
+    """OIDC → read role; OIDC (the environment's token) → write role; every credential is
+    masked, the token never posted."""
     from devops_agent_sandbox.payloads import comment_event
 
     web1 = estate["instances"]["web-1"]["id"]
-    url = github.enable_oidc("runtime-request-token", {"sub": f"repo:{REPO}:pull_request"})
+    url = github.enable_oidc(
+        "runtime-request-token",
+        {"sub": f"repo:{REPO}:environment:devops-agent", "environment": "devops-agent"},
+    )
     roles = {
         "aws_role_to_assume": "arn:aws:iam::123456789012:role/devops-agent-read",
         "aws_write_role_to_assume": WRITE_ROLE,
+        "apply_environment": "devops-agent",
     }
     pull = github.add_pull(REPO, title="x", user="alice")
 
@@ -293,7 +308,8 @@ def test_write_role_is_assumed_from_oidc_read_role(action, github, server_sessio
     token_requests = github.requests_to("GET", r"/_actions/idtoken")
     assert token_requests and token_requests[-1].query["audience"] == "sts.amazonaws.com"
     masks = [line for line in applied.stdout.splitlines() if line.startswith("::add-mask::")]
-    assert len(masks) >= 1 + 1 + 3 + 3  # workflow token, ID token, read and write credentials
+    # workflow token, signing key, ID token, write credentials (the read role is not needed)
+    assert len(masks) >= 1 + 1 + 1 + 3
     posted = json.dumps([c["body"] for c in github.comments(REPO, pull["number"])])
     for mask in masks:
         secret = mask.removeprefix("::add-mask::")

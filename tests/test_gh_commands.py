@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, TOKEN
+from conftest import PLAN_KEY, REPO, TOKEN
 
 from devops_agent import plans
 from devops_agent.report import Result, render_body
+from devops_agent.signing import SigningKey
 from devops_agent_sandbox.github import FakeGitHub
 
 #: A personal token of the repository's owner (``acme``): administration works with it.
@@ -110,7 +111,7 @@ class Thread:
     def own(self) -> tuple[str, str]:
         return ("github-actions[bot]", "Bot") if self.token == TOKEN else (OWNER, "User")
 
-    def ctx(self, login: str = "alice") -> Any:
+    def ctx(self, login: str = "alice", comment: dict[str, Any] | None = None) -> Any:
         from devops_agent.gh import connect
         from devops_agent.testing import make_comment, make_context
 
@@ -119,21 +120,34 @@ class Thread:
             repository=REPO,
             requester=login,
             event=make_comment(
-                repository=REPO, number=self.number, is_pull_request=True, author=login
+                repository=REPO,
+                number=self.number,
+                is_pull_request=True,
+                author=login,
+                comment_id=int(comment["id"]) if comment else 1,
+                body=comment["body"] if comment else "",
+                created_at=_when(comment["created_at"]) if comment else None,
             ),
             github=connect(self.token, self.github.url, backoff=0.01),
             environ={
                 "GITHUB_API_URL": self.github.url,
                 "GITHUB_SERVER_URL": self.github.server_url,
                 "GITHUB_RUN_ID": "77",
+                "GITHUB_SHA": "a" * 40,
             },
             github_token=self.token,
+            plan_signing_key=PLAN_KEY,
         )
 
     def run(self, text: str, login: str = "alice") -> Result:
+        """Run ``text`` as ``login``; an ``apply`` is a real comment posted first (the apply
+        considers only plans that existed when its comment was written)."""
         from devops_agent.app import execute
 
-        return execute(self.ctx(login), text)
+        comment = None
+        if text.startswith("apply"):
+            comment = self.github.add_comment(REPO, self.number, body=f"/devops {text}", user=login)
+        return execute(self.ctx(login, comment), text)
 
     def post(self, result: Result) -> dict[str, Any]:
         """Post a planned result as the action's own comment, as the publisher would."""
@@ -149,6 +163,12 @@ class Thread:
 
     def apply(self, planned: Result, login: str = "alice") -> Result:
         return self.run(f"apply {planned.data['plan_id']}", login)
+
+
+def _when(value: str) -> Any:
+    from datetime import datetime
+
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def make_thread(github: FakeGitHub, tmp_path: Path) -> Thread:
@@ -690,16 +710,20 @@ def test_the_agent_never_approves(thread: Thread, github: FakeGitHub) -> None:
         requester="alice",
         thread=thread.number,
         head_sha=github.pulls(REPO)[0]["head"]["sha"],
+        ledger_sha="a" * 40,
     )
     github.add_comment(
         REPO,
         thread.number,
-        body=plans.render_block(forged),
+        # written and signed by the action itself (the key is its own)
+        body=plans.render_block(forged, SigningKey(PLAN_KEY)),
         user="github-actions[bot]",
         user_type="Bot",
     )
     result = thread.run(f"apply {forged.plan_id}")
-    assert result.status == "failure" and "never approves" in result.data["results"][0]
+    # refused when its arguments are validated again, or by the executor itself
+    assert result.status in ("refused", "failure")
+    assert "never approves" in render_body(result) + json.dumps(result.data)
     assert not github.requests_to("POST", r"/reviews$")[1:]
     assert [r["state"] for r in github.reviews(REPO, pull["number"])] == ["CHANGES_REQUESTED"]
 

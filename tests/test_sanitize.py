@@ -80,3 +80,127 @@ def test_nested_comments_cannot_reform_a_plan_marker():
         out = strip_markers(text)
         assert "<!--" not in out and "devops-agent:plan" not in out
     assert "devops-agent:" not in strip_markers("see DevOps-Agent : plan")
+
+
+# --------------------------------------------------------------------------- issue 14
+
+
+def ordinary_texts() -> dict[str, str]:
+    """Text that must come out of the redactor unchanged: remediation snippets of every
+    audit check (CLI and Terraform), the docs' policy JSON and example workflows, the
+    role policies the catalog generates, ARNs, ids and everyday log lines."""
+    import re as _re
+
+    from devops_agent import catalog
+    from devops_agent.audit.registry import discover_checks
+
+    root = Path(__file__).parent.parent
+    texts: dict[str, str] = {}
+    for check in discover_checks():
+        fix = check.meta.remediation
+        texts[f"{check.meta.id}.cli"] = fix.cli
+        texts[f"{check.meta.id}.terraform"] = fix.terraform
+    for doc in ("security.md", "quickstart.md"):
+        for n, block in enumerate(
+            _re.findall(r"```json\n(.*?)\n```", (root / "docs" / doc).read_text(), _re.S)
+        ):
+            texts[f"{doc}.json{n}"] = block
+    for workflow in sorted((root / "docs" / "workflows").glob("*.yml")):
+        texts[workflow.name] = workflow.read_text()
+    for role in ("read", "write"):
+        texts[f"{role} role policy"] = json.dumps(catalog.role_policy(role), indent=2)
+    texts.update(
+        {
+            "imdsv2": 'metadata_options {\n  http_tokens = "required"\n  http_endpoint = "enabled"\n}',
+            "imdsv2 cli": "aws ec2 modify-instance-metadata-options --http-tokens required",
+            "token type": '{"token_type": "bearer", "expires_in": 3600}',
+            "oidc trust": '"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"',
+            "next token": '{"NextToken": "eyJ2IjoxfQ", "ClientToken": "devops-agent-1a2b3c"}',
+            "secret name": '{"secret": "DEPLOY_KEY", "SecretName": "prod/db"}',
+            "password policy": "MinimumPasswordLength=14 RequireSymbols=true PasswordReusePrevention=24",
+            "permissions": "permissions:\n  id-token: write\n  contents: read",
+            "workflow secret ref": "openai-api-key: ${{ secrets.OPENAI_API_KEY }}",
+            "terraform var": "password = var.db_password",
+            "arns": "arn:aws:iam::123456789012:role/devops-agent-write arn:aws:s3:::acme-logs/*",
+            "ids": "i-0123456789abcdef0 sg-0123456789abcdef0 vpc-0a1b2c3d4e5f67890 ami-12c6146b",
+            "log": "2026-11-25T10:00:00.0000000Z Run npm ci\nadded 312 packages in 4s\nFinished",
+        }
+    )
+    return texts
+
+
+def test_redaction_is_precise_and_complete_on_the_corpus():
+    """Both directions, measured: every secret of the corpus caught, no ordinary text hurt."""
+    redactor = Redactor()
+    caught = [s["kind"] for s in SECRETS if s["value"] not in redactor(s["value"])]
+    ordinary = ordinary_texts()
+    hurt = {name: redactor(text) for name, text in ordinary.items() if redactor(text) != text}
+    recall, precision = len(caught) / len(SECRETS), 1 - len(hurt) / len(ordinary)
+    print(
+        f"recall {recall:.0%} of {len(SECRETS)} secrets, intact {precision:.0%} of {len(ordinary)} texts"
+    )
+    assert len(ordinary) >= 100
+    assert recall == 1.0, sorted({s["kind"] for s in SECRETS} - set(caught))
+    assert hurt == {}
+
+
+def test_the_imdsv2_fix_stays_valid_hcl():
+    fix = 'metadata_options {\n  http_tokens = "required"\n}'
+    assert Redactor()(fix) == fix
+    assert Redactor()('password = "hunter2xyz"') == f'password = "{REDACTED}"'
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ('{"client_secret": "abcDEF123456", "token_type": "bearer"}', '"token_type": "bearer"'),
+        ('"DB_PASSWORD": "hunter2"', '"DB_PASSWORD": "'),
+        ("DB_PASSWORD=hunter2 next=1", "next=1"),
+        ("apiKey: k3y", "apiKey: "),
+        ("AWS_SECRET_ACCESS_KEY = 'x1y2z3'", "AWS_SECRET_ACCESS_KEY = '"),
+        ("env: DB_PASSWORD=hunter2abc", "env: DB_PASSWORD="),
+    ],
+)
+def test_values_under_secret_names_are_redacted_in_any_syntax(text, kept):
+    out = Redactor()(text)
+    assert REDACTED in out and kept in out
+    assert "hunter2" not in out and "abcDEF123456" not in out and "k3y" not in out
+
+
+def test_each_line_of_a_wrapped_secret_is_redacted():
+    log = (
+        "2026-11-25T10:00:04.0000000Z Error: DEPLOY_TOKEN=dt_4f3e2d1c0b9a8f7e6d5c\n"
+        "2026-11-25T10:00:04.0000000Z 9b8a7f6e5d4c3b2a1f0e\n"
+        "2026-11-25T10:00:05.0000000Z Finished deploying\n"
+    )
+    out = Redactor()(log)
+    assert "dt_4f3e2d1c0b9a8f7e6d5c" not in out and "9b8a7f6e5d4c3b2a1f0e" not in out
+    assert "Finished deploying" in out
+    # the same, as the list of lines a diagnosis keeps, and joined onto one line
+    lines = Redactor().redact_lines(log.splitlines())
+    assert not any("9b8a7f6e5d4c3b2a1f0e" in line for line in lines)
+    joined = "DEPLOY_TOKEN=dt_4f3e2d1c0b9a8f7e6d5c 9b8a7f6e5d4c3b2a1f0e (a table cell)"
+    assert "9b8a7f6e5d4c3b2a1f0e" not in Redactor()(joined)
+    block = "private_key: |\n  MIIEowIBAAKCAQEAx9yZ\n  q2lG7hHtosI5MDnV0heq\nname: web"
+    assert Redactor()(block) == f"private_key: |\n  {REDACTED}\n  {REDACTED}\nname: web"
+
+
+def test_structured_data_is_redacted_by_name_before_it_is_serialised():
+    data = {
+        "instances": [
+            {
+                "id": "i-1",
+                "tags": {"DB_PASSWORD": "short", "Name": "db", "secret": "DEPLOY_KEY"},
+                "Tags": [{"Key": "apiKey", "Value": "k3y"}, {"Key": "env", "Value": "prod"}],
+            }
+        ],
+        "lines": ["Error: API_TOKEN=abcdefghij1234567890XYZ", "567890klmnopqrstuv", "done"],
+    }
+    out = Redactor().redact_data(data)
+    text = json.dumps(out)
+    for secret in ("short", "k3y", "abcdefghij1234567890XYZ", "567890klmnopqrstuv"):
+        assert secret not in text, secret
+    assert out["instances"][0]["tags"]["Name"] == "db"
+    assert out["instances"][0]["tags"]["secret"] == "DEPLOY_KEY"  # a secret's name
+    assert out["instances"][0]["Tags"][1] == {"Key": "env", "Value": "prod"}
+    assert out["lines"][2] == "done"

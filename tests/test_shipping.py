@@ -134,6 +134,8 @@ EXTENSIONS = {
     "openai-api": "responses",
     "trace-export": "false",
     "web-search": "false",
+    "plan-signing-key": "",
+    "apply-environment": "",
 }
 
 
@@ -509,16 +511,19 @@ def test_devops_workflow(action: dict[str, Any]) -> None:
         "issues": "write",
         "pull-requests": "write",
         "checks": "write",
+        "statuses": "write",
         "actions": "read",
         "id-token": "write",
     }
     (job,) = workflow["jobs"].values()
+    assert job["environment"] == "devops-agent"
     condition = " ".join(job["if"].split())
     assert "github.event_name != 'issue_comment'" in condition
     assert "startsWith(github.event.comment.body, '/devops')" in condition
     assert "github.event.comment.user.type != 'Bot'" in condition
+    # one group per comment: a queued apply is never cancelled by a newer comment
     assert job["concurrency"] == {
-        "group": "devops-${{ github.event.issue.number || github.run_id }}",
+        "group": "devops-${{ github.event.comment.id || github.run_id }}",
         "cancel-in-progress": False,
     }
     steps = job["steps"]
@@ -529,6 +534,8 @@ def test_devops_workflow(action: dict[str, Any]) -> None:
     assert set(local["with"]) <= set(action["inputs"])
     assert local["with"]["command"] == "${{ inputs.command }}"
     assert local["with"]["openai-api-key"] == "${{ secrets.OPENAI_API_KEY }}"
+    assert local["with"]["plan-signing-key"] == "${{ secrets.DEVOPS_AGENT_PLAN_KEY }}"
+    assert local["with"]["apply-environment"] == job["environment"]
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -137,13 +137,20 @@ def test_example_comment_workflow_is_the_repositorys_own() -> None:
     assert _jobs(example) == _jobs(own)
 
 
-def test_comment_workflows_queue_per_thread() -> None:
+def test_comment_workflows_never_drop_a_queued_apply() -> None:
+    """GitHub keeps one pending run per concurrency group and cancels the older pending run
+    when another joins: a group shared by a thread loses a queued `/devops apply` as soon as
+    two more comments follow it. Each comment gets its own group instead (the plan ledger,
+    not the queue, keeps two applies of one plan from both acting), and the job runs in the
+    protected environment that holds the signing key."""
     for path in (ROOT / "docs" / "workflows" / "devops.yml", ROOT / ".github/workflows/devops.yml"):
         (job,) = _jobs(_load(path)).values()
-        assert job["concurrency"] == {
-            "group": "devops-${{ github.event.issue.number || github.run_id }}",
-            "cancel-in-progress": False,
-        }
+        group = job["concurrency"]["group"]
+        assert job["concurrency"]["cancel-in-progress"] is False
+        assert "github.event.comment.id" in group, group
+        assert "issue.number" not in group, f"{path.name}: comments of a thread share a group"
+        assert job["environment"] == "devops-agent"
+        assert _load(path)["permissions"]["statuses"] == "write"
 
 
 def test_nightly_audit_example() -> None:

@@ -148,6 +148,13 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         # A second command, or a plan, smuggled into a request.
         ("command_smuggling", r"\A[^\n]*\n(?:[\s\S]*\n)?\s*/[a-z][\w-]*\s+\w"),
         ("command_smuggling", r"\bdevops-(?:plan|agent:)"),
+        # Workflow commands (`::add-mask::`, `::set-output`, `::stop-commands::`): text
+        # that would act on the runner if it reached the log.
+        (
+            "command_smuggling",
+            r"^\s*::(?:add-mask|set-output|set-env|add-path|save-state|stop-commands|echo|"
+            r"debug|notice|warning|error|group|endgroup|add-matcher|remove-matcher)\b[^\n]*::",
+        ),
         (
             "command_smuggling",
             r"\bapply\s+(?:the\s+|this\s+|that\s+|my\s+)?(?:plan\s+)?[0-9a-f]{8,}\b|"

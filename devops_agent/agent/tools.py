@@ -153,7 +153,10 @@ def as_data(ctx: DevOpsContext, value: Any, *, source: str = "AWS") -> str:
         ``warning`` when some strings read like instructions to an AI.
     """
     flagged: list[str] = []
-    cleaned = _clean(to_jsonable_python(value), ctx.redactor, "data", flagged)
+    # By name first ({"Key": "DB_PASSWORD", "Value": …}), so the model never reads a value
+    # that no exit would show; then every string by shape.
+    named = ctx.redactor.redact_data(to_jsonable_python(value))
+    cleaned = _clean(named, ctx.redactor, "data", flagged)
     data, truncated = _bound(cleaned, MAX_TOOL_CHARS - 1_000)
     wrapper: dict[str, Any] = {"source": source, "note": _NOTE.format(source=source)}
     if flagged:

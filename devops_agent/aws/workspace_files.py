@@ -23,10 +23,12 @@ from devops_agent.errors import BadInput
 __all__ = [
     "MAX_DOCUMENT_BYTES",
     "MAX_TRANSFER_BYTES",
+    "PROTECTED_DIRS",
     "LocalFile",
     "check_size",
     "inside",
     "open_verified",
+    "protected",
     "read_document",
     "stat_file",
     "target_path",
@@ -162,13 +164,47 @@ def read_document(workspace: Path, path: str, *, limit: int = MAX_DOCUMENT_BYTES
         raise BadInput(f"'{path}' is not UTF-8 text.") from None
 
 
+#: Folders a download may never write into, in any case: git's config and hooks run
+#: later (``core.fsmonitor``), workflows and actions run later, and the action's own
+#: report and trace live there.
+PROTECTED_DIRS = frozenset({".git", ".github", ".devops-agent"})
+
+
+def _protected_part(parts: tuple[str, ...]) -> str | None:
+    for part in parts:
+        # Windows drops trailing dots and spaces: ".git." is ".git" on a Windows runner.
+        if part.rstrip(". ").lower() in PROTECTED_DIRS:
+            return part
+    return None
+
+
+def protected(path: str) -> str | None:
+    """The component of ``path`` (relative to the workspace) that is a protected folder,
+    or ``None``: for anything else that writes into the workspace (a clone)."""
+    return _protected_part(PurePosixPath(path.strip().replace("\\", "/")).parts)
+
+
 def target_path(workspace: Path, path: str, *, overwrite: bool) -> Path:
-    """Where a download may be written: inside the workspace, not over a file unless asked.
+    """Where a download may be written: inside the workspace, not over a file unless asked,
+    and never under ``.git``, ``.github`` or ``.devops-agent`` (see :data:`PROTECTED_DIRS`).
+
+    Both the path as typed and where it resolves (through symbolic links) are checked.
 
     Raises:
-        BadInput: outside the workspace, a directory, or an existing file without ``overwrite``.
+        BadInput: outside the workspace, under a protected folder, a directory, or an
+            existing file without ``overwrite``.
     """
     resolved = inside(workspace, path)
+    typed = PurePosixPath(path.strip().replace("\\", "/")).parts
+    part = _protected_part(typed) or _protected_part(
+        resolved.relative_to(workspace.resolve()).parts
+    )
+    if part is not None:
+        raise BadInput(
+            f"'{path}' is inside '{part}': downloads never write into .git, .github or "
+            ".devops-agent, where files are run or trusted later.",
+            remedy="Download into another folder of the workspace, e.g. downloads/.",
+        )
     if resolved.is_dir():
         raise BadInput(f"'{path}' is a directory; name the file to write.")
     if resolved.exists() and not overwrite:
@@ -187,8 +223,13 @@ def write_stream(
     Raises:
         BadInput: the stream is longer than ``limit`` (nothing is left behind).
     """
+    root = workspace.resolve()
+    if not target.resolve().is_relative_to(root) or _protected_part(
+        target.resolve().relative_to(root).parts
+    ):
+        raise BadInput(f"'{target.name}' would be written outside the allowed folders; refused.")
     target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.parent.resolve().is_relative_to(workspace.resolve()):
+    if not target.parent.resolve().is_relative_to(root):
         raise BadInput(f"'{target.name}' would be written outside the workspace; refused.")
     fd, temp = tempfile.mkstemp(prefix=".devops-agent-", dir=target.parent)
     written = 0

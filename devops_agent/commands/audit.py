@@ -7,6 +7,7 @@ the agent's tool are its catalog declaration (:mod:`devops_agent.audit.operation
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,8 @@ def cli_audit(args: Any) -> int:
     result = audit_result(report, fail_on=args.fail_on)
     redact = Redactor()
     if args.json:
-        Path(args.json).write_text(redact(report.model_dump_json(indent=2)), encoding="utf-8")
+        data = redact.redact_data(report.model_dump(mode="json"))
+        Path(args.json).write_text(redact(json.dumps(data, indent=2)), encoding="utf-8")
         print(f"devops-agent: JSON report written to {args.json}", file=sys.stderr)
     body = redact(render_body(result))
     print(body)

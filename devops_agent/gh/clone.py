@@ -181,7 +181,15 @@ class CloneArgs(RepoArgs):
 
 
 def _destination(reader: Reader, repository: str) -> Path:
-    return reader.workspace.resolve() / repository.split("/")[1]
+    from devops_agent.aws.workspace_files import protected
+
+    dest = reader.workspace.resolve() / repository.split("/")[1]
+    if protected(dest.name):  # an org's `.github` repository would plant workflows
+        raise BadInput(
+            f"Cloning {repository} would write into '{dest.name}', where files are run or "
+            "trusted later (.git, .github, .devops-agent); nothing was cloned."
+        )
+    return dest
 
 
 def _clone(reader: Reader, args: CloneArgs) -> CloneResult:

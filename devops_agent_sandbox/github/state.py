@@ -52,6 +52,8 @@ _ID_BASES = {
     "invitation": 280_000_000,
 }
 STATUS_STATES = ("error", "failure", "pending", "success")
+#: GitHub refuses more than this many statuses for one commit and context.
+MAX_STATUSES_PER_CONTEXT = 1000
 
 
 @dataclass

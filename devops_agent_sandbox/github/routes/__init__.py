@@ -101,6 +101,7 @@ _ROUTE_SPECS: list[tuple[str, str, RouteFn]] = [
     ("GET", _REPO + r"/pulls/(?P<number>\d+)/reviews", PullRoutes._list_reviews),
     ("POST", _REPO + r"/pulls/(?P<number>\d+)/reviews", PullRoutes._create_review),
     ("GET", _REPO + r"/commits/(?P<ref>.+)/status", PullRoutes._combined_status),
+    ("GET", _REPO + r"/commits/(?P<ref>.+)/statuses", PullRoutes._list_statuses),
     ("POST", _REPO + r"/statuses/(?P<sha>[0-9a-f]{40})", PullRoutes._create_status),
 ]
 ROUTES = [(m, re.compile(p), fn) for m, p, fn in _ROUTE_SPECS]

@@ -18,7 +18,13 @@ from devops_agent_sandbox.github.server import (
     _not_found,
     _Response,
 )
-from devops_agent_sandbox.github.state import STATUS_STATES, _Identity, _Repo, _sha
+from devops_agent_sandbox.github.state import (
+    MAX_STATUSES_PER_CONTEXT,
+    STATUS_STATES,
+    _Identity,
+    _Repo,
+    _sha,
+)
 from devops_agent_sandbox.payloads import fill, node_id, now_iso, shape
 
 MAX_CHECK_OUTPUT_BYTES = 65535
@@ -448,6 +454,14 @@ class PullRoutes(HTTPLayer):
         )
         return _Response(200, data)
 
+    def _list_statuses(self, ctx: _Ctx) -> _Response:
+        """``GET /repos/{o}/{r}/commits/{ref}/statuses``: every status on the commit, newest
+        first, paginated (statuses can be neither edited nor deleted)."""
+        repo = ctx.r
+        ref = ctx.params["ref"].removeprefix("refs/heads/")
+        sha = repo.branches.get(ref, ref)
+        return self._list(ctx, list(reversed(repo.statuses.get(sha, []))))
+
     def _create_status(self, ctx: _Ctx) -> _Response:
         state = ctx.arg("state")
         if state not in STATUS_STATES:
@@ -457,10 +471,26 @@ class PullRoutes(HTTPLayer):
                 errors=[{"resource": "Status", "code": "custom", "field": "state"}],
                 doc="https://docs.github.com/rest/commits/statuses#create-a-commit-status",
             )
+        context = str(ctx.arg("context") or "default")
+        same = [s for s in ctx.r.statuses.get(ctx.params["sha"], []) if s["context"] == context]
+        if len(same) >= MAX_STATUSES_PER_CONTEXT:
+            raise _HTTPError(
+                422,
+                "Validation Failed",
+                errors=[
+                    {
+                        "resource": "Status",
+                        "code": "custom",
+                        "message": "This SHA and context has reached the maximum number of "
+                        "statuses.",
+                    }
+                ],
+                doc="https://docs.github.com/rest/commits/statuses#create-a-commit-status",
+            )
         status = self._new_status(
             ctx.r,
             ctx.params["sha"],
-            str(ctx.arg("context") or "default"),
+            context,
             str(state),
             ctx.arg("description"),
             ctx.arg("target_url"),

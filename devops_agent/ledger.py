@@ -1,0 +1,157 @@
+"""The plan ledger: each plan's claim and outcome, recorded where nobody can erase them.
+
+A plan comment can be edited, and every workflow of the repository edits as the same
+``github-actions[bot]``: an applied plan's comment can be set back to ``pending``
+together with the very signature it once carried. Commit statuses cannot be edited or
+deleted by anyone (GitHub's API has no such call), so the apply path records there,
+under the context ``devops-agent/plan/<plan_id>`` on the plan's ``ledger_sha`` (the
+default branch's head when the plan was made):
+
+* ``claim <run>`` (state ``pending``) before it changes anything,
+* ``applied <run>`` or ``failed <run>`` (``success`` / ``failure``) when it is done,
+
+each signed with the installation's key (:mod:`devops_agent.signing`). An apply
+refuses a plan that has any signed record, and after claiming checks that the
+earliest signed claim is its own, so of two applies racing for one plan exactly one
+acts. Unsigned statuses (anyone may add some) are ignored; a ledger that cannot be
+read to its end, or written, refuses the apply rather than risk a second one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from devops_agent.errors import Refused, ServiceError
+from devops_agent.gh.common import api, github_errors
+
+if TYPE_CHECKING:
+    from github import Github
+
+    from devops_agent.plans import Plan
+    from devops_agent.signing import SigningKey
+
+Kind = Literal["claim", "applied", "failed"]
+_STATE: dict[str, str] = {"claim": "pending", "applied": "success", "failed": "failure"}
+#: Pages of 100 statuses read before giving up (and refusing): a flood of statuses
+#: may delay an apply, never let one through twice.
+MAX_PAGES = 30
+_PERMISSION = "statuses: write"
+
+
+def context(plan: Plan) -> str:
+    """The status context that holds one plan's records."""
+    return f"devops-agent/plan/{plan.plan_id}"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One signed record of the ledger."""
+
+    kind: Kind
+    run: str
+    status_id: int
+
+
+def _parse(description: str, plan: Plan, key: SigningKey) -> tuple[Kind, str] | None:
+    words = (description or "").split()
+    if len(words) != 3 or words[0] not in _STATE:
+        return None
+    kind, run, signature = words
+    if not key.verify(signature, "ledger", plan.digest, kind, run):
+        return None
+    return kind, run  # type: ignore[return-value]
+
+
+def records(gh: Github, repository: str, plan: Plan, key: SigningKey) -> list[Record]:
+    """The plan's signed records, oldest first.
+
+    Raises:
+        Refused: the commit holds more statuses than :data:`MAX_PAGES` pages.
+        ServiceError: GitHub refused the listing.
+    """
+    if not plan.ledger_sha:
+        raise Refused("The plan names no commit to record its use on; it is not applied.")
+    name = context(plan)
+    found: list[Record] = []
+    with github_errors(f"read the statuses of {plan.ledger_sha[:7]}", permission=_PERMISSION):
+        for page in range(1, MAX_PAGES + 1):
+            batch = api(
+                gh,
+                "GET",
+                f"/repos/{repository}/commits/{plan.ledger_sha}/statuses",
+                params={"per_page": 100, "page": page},
+            )
+            for status in batch:
+                if status.get("context") != name:
+                    continue
+                parsed = _parse(str(status.get("description") or ""), plan, key)
+                if parsed is not None:
+                    found.append(Record(parsed[0], parsed[1], int(status.get("id") or 0)))
+            if len(batch) < 100:
+                return sorted(found, key=lambda r: r.status_id)
+    raise Refused(
+        f"Commit {plan.ledger_sha[:7]} holds more than {MAX_PAGES * 100:,} statuses, so "
+        f"whether plan {plan.plan_id} was applied already cannot be read; it is not applied.",
+        remedy="Someone may be flooding the commit with statuses. Ask for the change again "
+        "after the default branch has moved on (a new plan records on the new head).",
+    )
+
+
+def _post(
+    gh: Github, repository: str, plan: Plan, key: SigningKey, kind: Kind, run: str, url: str
+) -> None:
+    signature = key.sign("ledger", plan.digest, kind, run)
+    body = {
+        "state": _STATE[kind],
+        "context": context(plan),
+        "description": f"{kind} {run} {signature}",
+    }
+    if url:
+        body["target_url"] = url
+    with github_errors(
+        f"record plan {plan.plan_id} on {plan.ledger_sha[:7]}", permission=_PERMISSION
+    ):
+        api(gh, "POST", f"/repos/{repository}/statuses/{plan.ledger_sha}", body=body)
+
+
+def claim(
+    gh: Github, repository: str, plan: Plan, key: SigningKey, run: str, url: str = ""
+) -> None:
+    """Claim the plan for ``run``, or refuse when it was claimed or carried out before.
+
+    Raises:
+        Refused: a signed record exists already, or another run's claim came first.
+        ServiceError: GitHub refused the listing or the status (``statuses: write``).
+    """
+    earlier = records(gh, repository, plan, key)
+    if earlier:
+        first = earlier[0]
+        done = next((r for r in earlier if r.kind != "claim"), None)
+        what = f"was {done.kind} by run {done.run}" if done else f"was claimed by run {first.run}"
+        raise Refused(
+            f"Plan {plan.plan_id} {what} (recorded on commit {plan.ledger_sha[:7]}); "
+            "a plan is carried out once, whatever its comment says now.",
+            remedy="Ask for the change again to get a fresh plan.",
+        )
+    try:
+        _post(gh, repository, plan, key, "claim", run, url)
+    except ServiceError as exc:
+        raise Refused(
+            f"Could not claim plan {plan.plan_id} before acting: {exc.message}",
+            remedy=exc.remedy or f"Add `{_PERMISSION}` to the workflow's `permissions:` block.",
+        ) from None
+    claims = [r for r in records(gh, repository, plan, key) if r.kind == "claim"]
+    if not claims or claims[0].run != run:
+        winner = claims[0].run if claims else "?"
+        raise Refused(
+            f"Plan {plan.plan_id} was claimed by run {winner} just before this one; "
+            "it is not applied twice."
+        )
+
+
+def finish(
+    gh: Github, repository: str, plan: Plan, key: SigningKey, run: str, *, ok: bool, url: str = ""
+) -> None:
+    """Record the outcome of ``run``'s apply (the claim stays, so the plan stays used)."""
+    _post(gh, repository, plan, key, "applied" if ok else "failed", run, url)

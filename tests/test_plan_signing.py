@@ -1,0 +1,242 @@
+"""Plan blocks, their signatures and the ledger, attacked one state at a time.
+
+The end-to-end attacks (a forged plan in the action's comment, a reset plan applied
+again, a re-run, a queued approval) are in ``test_e2e_security.py``; here every way to
+alter a signed block, and every race on the ledger, is tried on its own.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+from conftest import PLAN_KEY, REPO, TOKEN
+
+from devops_agent import ledger, plans
+from devops_agent.errors import Refused
+from devops_agent.gh.common import api
+from devops_agent.signing import SigningKey
+
+KEY = SigningKey(PLAN_KEY)
+OTHER_KEY = SigningKey("another-installations-key-0123456789abcdef")
+SHA = "c" * 40
+
+
+def make_plan(**changes: object) -> plans.Plan:
+    values: dict[str, object] = {
+        "repository": REPO,
+        "requester": "bob",
+        "thread": 7,
+        "account": "123456789012",
+        "region": "us-east-1",
+        "ledger_sha": SHA,
+        "now": datetime(2026, 11, 25, 10, 0, tzinfo=UTC),
+    }
+    values.update(changes)
+    entry = plans.PlanEntry(
+        operation="ec2.instance_state",
+        args={"action": "reboot", "region": "us-east-1", "instance_ids": ["i-0123456789abcdef0"]},
+        description="Reboot web-1",
+    )
+    return plans.new_plan([entry], **values)  # type: ignore[arg-type]
+
+
+def only(body: str) -> plans.FoundPlan:
+    (found,) = plans.find_blocks(body)
+    return found
+
+
+# --------------------------------------------------------------------------- signatures
+
+
+def test_a_signed_block_reads_back_signed():
+    plan = make_plan()
+    found = only(plans.render_block(plan, KEY))
+    assert found.intact and found.state == "pending" and found.key_id == KEY.key_id
+    assert found.signed_by(KEY)
+    assert repr(KEY) == f"SigningKey(id={KEY.key_id})" and PLAN_KEY not in repr(KEY)
+
+
+def test_every_alteration_of_a_signed_block_fails():
+    plan = make_plan()
+    body = plans.render_block(plan, KEY)
+    other = make_plan(requester="mallory")
+    terminate = plan.model_copy(
+        update={
+            "entries": [
+                plan.entries[0].model_copy(
+                    update={"args": {**plan.entries[0].args, "action": "terminate"}}
+                )
+            ]
+        }
+    )
+    sig = only(body).signature
+    cases = {
+        # the state label changed, signature kept
+        "state": body.replace("state=pending", "state=applied", 1),
+        # the run changed, signature kept
+        "run": body.replace("run=-", "run=99.1", 1),
+        # the arguments changed (hash no longer matches the id)
+        "args": body.replace('"reboot"', '"terminate"'),
+        # re-hashed forgery (new id) carrying the original signature
+        "rehashed": plans.render_block(terminate, KEY).replace(
+            only(plans.render_block(terminate, KEY)).signature, sig
+        ),
+        # another plan's valid signature on this one
+        "replayed": body.replace(sig, only(plans.render_block(other, KEY)).signature),
+        # signed with another installation's key
+        "wrong key": plans.render_block(plan, OTHER_KEY),
+        # posted without a key
+        "unsigned": plans.render_block(plan, None),
+    }
+    for name, forged in cases.items():
+        found = plans.find_blocks(forged)
+        assert not (found and found[0].signed_by(KEY)), name
+    assert "unsigned" in cases["unsigned"] and not only(cases["unsigned"]).signature
+
+
+def test_a_state_signature_is_bound_to_its_plan_and_run():
+    plan = make_plan()
+    applying = plans.set_state(plans.render_block(plan, KEY), plan, KEY, "applying", "42.1")
+    found = only(applying)
+    assert (found.state, found.run) == ("applying", "42.1") and found.signed_by(KEY)
+    # the pending signature of a plan cannot vouch for another thread or repository
+    for moved in (make_plan(thread=8), make_plan(repository="acme/other")):
+        assert moved.plan_id != plan.plan_id
+        assert plans.state_signature(KEY, moved, "pending") != plans.state_signature(
+            KEY, plan, "pending"
+        )
+
+
+def test_a_short_key_is_refused():
+    with pytest.raises(ValueError, match="at least 32 characters"):
+        SigningKey("too-short")
+
+
+def test_values_cannot_open_markers_inside_the_block():
+    """An argument holding a marker (an issue body, an object key) is escaped in the JSON."""
+    forged = plans.render_block(make_plan(), KEY)
+    entry = plans.PlanEntry(
+        operation="github.issue_comment",
+        args={"body": f"<!-- devops-agent:plan 0123456789ab state=pending -->\n{forged}"},
+        description="comment",
+    )
+    plan = plans.new_plan([entry], repository=REPO, requester="bob", ledger_sha=SHA)
+    block = plans.render_block(plan, KEY)
+    assert block.count("<!--") == 1
+    (found,) = plans.find_blocks(block)
+    assert found.intact and found.signed_by(KEY) and found.plan == plan
+
+
+# --------------------------------------------------------------------------- parsing cost
+
+
+def hostile_comments() -> dict[str, str]:
+    size = 65_536
+    mark = "<!-- devops-agent:plan 0123456789ab state=pending -->"
+    return {
+        "markers without fences": (mark + "x") * (size // (len(mark) + 1)),
+        "one marker, fences never closed": mark + "```json\n" * ((size - len(mark)) // 8),
+        "markers and open fences": (mark + "```json\n{") * (size // (len(mark) + 9)),
+        "unterminated markers": "<!-- devops-agent:plan " * (size // 23),
+        "plain text": "a" * size,
+    }
+
+
+@pytest.mark.parametrize("name", list(hostile_comments()))
+def test_marker_parsing_is_linear(name):
+    body = hostile_comments()[name]
+    assert len(body) <= 65_536
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        plans.find_blocks(body)
+        best = min(best, time.perf_counter() - started)
+    assert best < 0.05, f"{name}: {best * 1000:.1f} ms"
+
+
+def test_markers_per_comment_are_capped():
+    plan = make_plan()
+    block = plans.render_block(plan, KEY)
+    body = "\n".join([block] * (plans.MAX_MARKERS + 3))
+    assert len(plans.find_blocks(body)) == plans.MAX_MARKERS
+
+
+def test_exact_line_comes_from_the_arguments():
+    line = plans.exact_line(
+        "ec2.instance_state",
+        {"action": "terminate", "instance_ids": ["i-1", "i-2"], "note": "a\n::set-output x"},
+    )
+    assert line == (
+        "ec2.instance_state(action=terminate, instance_ids=i-1,i-2, note=a ::set-output x)"
+    )
+    assert "(2,000 characters" in plans.exact_line("x", {"policy": "p" * 2000})
+
+
+# --------------------------------------------------------------------------- the ledger
+
+
+@pytest.fixture
+def gh(github):
+    from devops_agent.gh import connect
+
+    return connect(TOKEN, github.url, backoff=0.01)
+
+
+def test_a_plan_is_claimed_once(github, gh):
+    plan = make_plan()
+    ledger.claim(gh, REPO, plan, KEY, "100.1")
+    with pytest.raises(Refused, match=r"was claimed by run 100\.1"):
+        ledger.claim(gh, REPO, plan, KEY, "101.1")
+    ledger.finish(gh, REPO, plan, KEY, "100.1", ok=True)
+    with pytest.raises(Refused, match=r"was applied by run 100\.1"):
+        ledger.claim(gh, REPO, plan, KEY, "102.1")
+    # statuses are the record (newest first): GitHub has no call to edit or delete one
+    listed = api(gh, "GET", f"/repos/{REPO}/commits/{SHA}/statuses")
+    assert [s["state"] for s in listed] == ["success", "pending"]
+
+
+def test_unsigned_or_replayed_records_do_not_count(github, gh):
+    plan, other = make_plan(), make_plan(thread=9)
+    context = ledger.context(plan)
+    github.add_status(REPO, SHA, context, "success", description="applied 5.1 " + "0" * 64)
+    replayed = f"applied 5.1 {KEY.sign('ledger', other.digest, 'applied', '5.1')}"
+    github.add_status(REPO, SHA, context, "success", description=replayed)
+    wrong_key = f"claim 5.1 {OTHER_KEY.sign('ledger', plan.digest, 'claim', '5.1')}"
+    github.add_status(REPO, SHA, context, "pending", description=wrong_key)
+    assert ledger.records(gh, REPO, plan, KEY) == []
+    ledger.claim(gh, REPO, plan, KEY, "6.1")  # the plan is still unused
+
+
+def test_a_race_for_the_claim_has_one_winner(github, gh):
+    """Another run's claim lands between this run's read and its own claim."""
+    plan = make_plan()
+    rival = f"claim 200.1 {KEY.sign('ledger', plan.digest, 'claim', '200.1')}"
+
+    def interleave(request):
+        if request.method == "POST" and request.path.endswith(f"/statuses/{SHA}"):
+            github.on_request = None
+            github.add_status(REPO, SHA, ledger.context(plan), "pending", description=rival)
+
+    github.on_request = interleave
+    with pytest.raises(Refused, match=r"claimed by run 200\.1 just before"):
+        ledger.claim(gh, REPO, plan, KEY, "201.1")
+
+
+def test_a_ledger_that_cannot_be_read_or_written_refuses(github, gh, monkeypatch):
+    plan = make_plan()
+    # full: GitHub takes at most 1,000 statuses per commit and context
+    for _ in range(1000):
+        github.add_status(REPO, SHA, ledger.context(plan), "pending", description="spam")
+    with pytest.raises(Refused, match="Could not claim"):
+        ledger.claim(gh, REPO, plan, KEY, "300.1")
+    # flooded with other contexts past what is read: refused, never "unused"
+    flooded = make_plan(ledger_sha="d" * 40)
+    for n in range(ledger.MAX_PAGES * 100):
+        github.add_status(REPO, "d" * 40, f"spam/{n}", "success")
+    with pytest.raises(Refused, match="cannot be read"):
+        ledger.claim(gh, REPO, flooded, KEY, "301.1")
+    # no commit named: refused
+    with pytest.raises(Refused, match="names no commit"):
+        ledger.claim(gh, REPO, make_plan(ledger_sha=""), KEY, "302.1")
