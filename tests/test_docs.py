@@ -64,3 +64,28 @@ def test_documented_trust_policies_keep_branches_out():
                 if subs == ["repo:acme/platform:environment:devops-agent"]:
                     writes.append(statement)
         assert writes, f"{doc}: no role trusts only the protected environment"
+
+
+def test_hand_written_policy_examples_stay_within_what_the_catalog_needs():
+    """The docs generate the read and write policies from the catalog; the narrower write
+    examples written by hand may only name actions some operation really takes."""
+    import json
+
+    from devops_agent import catalog
+
+    write = set(catalog.role_policy("write")["Statement"][0]["Action"])
+    read = set(catalog.role_policy("read")["Statement"][0]["Action"])
+    root = Path(__file__).resolve().parents[1] / "docs"
+    found = 0
+    for page in ("security.md", "quickstart.md"):
+        text = (root / page).read_text(encoding="utf-8")
+        for block in re.findall(r"```json\n(.*?)```", text, re.S):
+            policy = json.loads(block)
+            for statement in policy.get("Statement", []):
+                actions = statement.get("Action", [])
+                actions = [actions] if isinstance(actions, str) else actions
+                if any(a.startswith("sts:AssumeRole") for a in actions):
+                    continue  # a trust policy
+                found += 1
+                assert set(actions) <= write | read, (page, set(actions) - write - read)
+    assert found >= 4  # the generated read and write policies and the hand examples
