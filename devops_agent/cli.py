@@ -1,6 +1,6 @@
 """``devops-agent``: argv and environment in, exit code out.
 
-Exit codes (CONTRACT.md §8): 0 done, 1 the work failed, 2 bad input or
+Exit codes (docs/configuration.md, "Exit codes"): 0 done, 1 the work failed, 2 bad input or
 configuration, 3 refused. This is the one place with a broad ``except``: a bug
 still ends with one clear line and exit 1, never a bare traceback.
 """

@@ -1,4 +1,4 @@
-"""Plans: the only way anything changes (CONTRACT.md §6). Pure: no I/O here.
+"""Plans: the only way anything changes (docs/plans.md). Pure: no I/O here.
 
 A run that would change AWS or GitHub posts a plan instead: exact operations in
 a machine-readable block, and a ``plan-id`` that is a hash of their canonical

@@ -47,7 +47,7 @@ def _csv(value: str) -> tuple[str, ...]:
 
 
 class Settings(BaseModel):
-    """The action's inputs (CONTRACT.md §3), validated."""
+    """The action's inputs (docs/configuration.md, generated from action.yml), validated."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

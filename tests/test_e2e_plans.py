@@ -1,5 +1,5 @@
 """Plans end to end: a change is planned, then applied once by an authorized person,
-and every way to get around that is refused (CONTRACT.md §6)."""
+and every way to get around that is refused (docs/plans.md)."""
 
 from __future__ import annotations
 
