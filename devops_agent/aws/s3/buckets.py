@@ -19,12 +19,10 @@ the bucket is there (a bucket that does not exist is a bad argument, exit 2).
 
 from __future__ import annotations
 
-import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
-from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
 from pydantic import (
@@ -46,6 +44,7 @@ from devops_agent.aws import (
     regions_for,
     utc,
 )
+from devops_agent.aws.policy_document import decode_policy
 from devops_agent.aws.writes import Change, write_errors
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
@@ -192,17 +191,9 @@ class Bucket(AwsModel):
 
     @property
     def policy_document(self) -> dict[str, Any] | None:
-        """The policy parsed from JSON; ``None`` without a policy (or when it is not an
-        object)."""
-        if self.policy is None:
-            return None
-        for text in (self.policy, unquote(self.policy)):
-            try:
-                decoded = json.loads(text)
-            except ValueError:
-                continue
-            return decoded if isinstance(decoded, dict) else None
-        return None
+        """The policy parsed from its JSON text; ``None`` without a policy (or when it is
+        not a JSON object)."""
+        return decode_policy(self.policy)
 
     def has(self, setting: BucketSetting) -> bool:
         """Whether ``setting`` was read (and so its fields say what AWS said)."""
