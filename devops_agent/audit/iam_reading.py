@@ -225,7 +225,7 @@ def account_summary(iam: IAMClient) -> AccountSummary:
         ServiceError: IAM refused (``iam:GetAccountSummary``).
     """
     with aws_errors("iam:GetAccountSummary"):
-        summary: dict[str, Any] = dict(iam.get_account_summary().get("SummaryMap", {}))
+        summary: Any = iam.get_account_summary().get("SummaryMap", {})
     return AccountSummary(
         root_mfa_enabled=bool(summary.get("AccountMFAEnabled")),
         root_access_keys_present=bool(summary.get("AccountAccessKeysPresent")),

@@ -31,7 +31,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Set
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import partial
@@ -42,9 +42,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from devops_agent.audit import iam_reading
 from devops_agent.audit.inventory import (
     PARTS,
+    AccountSummary,
+    CredentialReportRow,
     Ec2Region,
     IamInventory,
     Inventory,
+    PasswordPolicy,
     PublicAccessBlock,
     S3Inventory,
     VpcRegion,
@@ -223,8 +226,10 @@ _REGIONAL: dict[str, Callable[[_Reader, str], Any]] = {
 
 # --------------------------------------------------------------------------- global parts
 
+_NONE: Set[str] = frozenset()
 
-def _s3_buckets(reader: _Reader, wanted: set[str]) -> list[s3.Bucket]:
+
+def _s3_buckets(reader: _Reader, wanted: Set[str] = _NONE) -> list[s3.Bucket]:
     """Every bucket (one ListBuckets), then each bucket's wanted settings, buckets at once."""
     settings = [s for part, ss in _BUCKET_SETTINGS.items() if part in wanted for s in ss]
     listed = s3.list_buckets(reader.session, s3=reader.client("s3"), locate=False)
@@ -262,33 +267,33 @@ def _read_bucket(
         raise
 
 
-def _s3_account_public_access_block(reader: _Reader, wanted: set[str]) -> PublicAccessBlock:
+def _s3_account_public_access_block(reader: _Reader, wanted: Set[str] = _NONE) -> PublicAccessBlock:
     switches = s3.account_public_access_block(
         reader.session, reader.account, control=reader.client("s3control")
     )
     return PublicAccessBlock.of(switches)
 
 
-def _iam_credential_report(reader: _Reader, wanted: set[str] | None = None) -> Any:
+def _iam_credential_report(reader: _Reader, wanted: Set[str] = _NONE) -> list[CredentialReportRow]:
     return iam_reading.credential_report(reader.client("iam"))
 
 
-def _iam_authorization_details(reader: _Reader, wanted: set[str]) -> dict[str, Any]:
+def _iam_authorization_details(reader: _Reader, wanted: Set[str] = _NONE) -> dict[str, Any]:
     return iam_reading.authorization_details(
         reader.client("iam"), page_size=PAGE_SIZES["get_account_authorization_details"]
     )
 
 
-def _iam_account_summary(reader: _Reader, wanted: set[str]) -> Any:
+def _iam_account_summary(reader: _Reader, wanted: Set[str] = _NONE) -> AccountSummary:
     return iam_reading.account_summary(reader.client("iam"))
 
 
-def _iam_password_policy(reader: _Reader, wanted: set[str]) -> Any:
+def _iam_password_policy(reader: _Reader, wanted: Set[str] = _NONE) -> PasswordPolicy:
     return iam_reading.password_policy(reader.client("iam"))
 
 
 #: Global parts: read once per account; each gets the wanted part names.
-_GLOBAL: dict[str, Callable[[_Reader, set[str]], Any]] = {
+_GLOBAL: dict[str, Callable[[_Reader, Set[str]], Any]] = {
     "s3.buckets": _s3_buckets,
     "s3.account_public_access_block": _s3_account_public_access_block,
     "iam.credential_report": _iam_credential_report,

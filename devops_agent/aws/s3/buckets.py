@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 __all__ = [
+    "SETTING_FIELDS",
     "VIA_DESCRIBE",
     "Bucket",
     "BucketAcl",
@@ -158,7 +159,8 @@ class Bucket(AwsModel):
     """Default encryption: ``AES256`` (SSE-S3), ``aws:kms`` (SSE-KMS) or ``aws:kms:dsse``;
     ``None`` when unset."""
     kms_key: str | None = None
-    """KMS key of SSE-KMS default encryption; ``None`` for the AWS managed ``aws/s3`` key."""
+    """KMS key of SSE-KMS default encryption; ``None`` for the AWS managed ``aws/s3`` key
+    (or without SSE-KMS)."""
     public_access_block: dict[str, bool] | None = None
     """The bucket's four public access block switches; ``None`` when it has no block of
     its own."""
@@ -201,6 +203,9 @@ class Bucket(AwsModel):
 
     @model_serializer(mode="wrap")
     def _only_settings_read(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Leave out the fields of settings not read: ``s3 list`` (and its agent tool)
+        stays as small as a list, and no reader of the JSON mistakes a default for
+        "none set"."""
         data = handler(self)
         if not isinstance(data, dict):
             return data
@@ -210,7 +215,7 @@ class Bucket(AwsModel):
         return {k: v for k, v in data.items() if k not in unread}
 
 
-#: The fields each setting fills in a :class:`Bucket`.
+#: The fields each setting fills in a :class:`Bucket` (and its JSON shows once it is read).
 SETTING_FIELDS: dict[str, tuple[str, ...]] = {
     "versioning": ("versioning", "mfa_delete"),
     "encryption": ("encryption", "kms_key"),
