@@ -54,7 +54,7 @@ from devops_agent.audit.inventory import (
     expand_parts,
 )
 from devops_agent.audit.models import NotAudited
-from devops_agent.aws import client, ec2, s3, translate, vpc
+from devops_agent.aws import client, ec2, known_regions, s3, translate, vpc
 from devops_agent.errors import ServiceError
 
 if TYPE_CHECKING:
@@ -344,6 +344,7 @@ def collect(
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, "sts:GetCallerIdentity", region=home) from exc
     reader.account = account_id
+    known_regions(session)  # the readers check region names: load botocore's list before threads
     try:
         partition = session.get_partition_for_region(home)
     except Exception:  # an unknown region keeps the commercial partition
