@@ -279,7 +279,7 @@ def minimum_calls(inventory: Any) -> int:
     total += calls.get("ec2.DescribeSnapshotAttribute", 0)
     buckets = inventory.s3.buckets or []
     total += 1 + 8 * len(buckets)  # ListBuckets, then 8 settings per bucket
-    total += sum(1 for b in buckets if b.policy and b.policy.document)  # policy status
+    total += sum(1 for b in buckets if b.policy is not None)  # policy status
     total += calls.get("s3.GetBucketLocation", 0)  # only when ListBuckets omits regions
     total += calls.get("s3control.GetPublicAccessBlock", 0)
     iam = inventory.iam

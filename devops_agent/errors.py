@@ -74,8 +74,13 @@ class Refused(DevOpsError):
 
 
 class ServiceError(DevOpsError):
-    """AWS or GitHub refused or failed a call; ``code`` is the service's error code."""
+    """AWS or GitHub refused or failed a call; ``code`` is the service's error code and
+    ``action`` the IAM action that was refused or failed (empty when unknown), so a caller
+    that keeps going (the audit) can name the missing permission."""
 
-    def __init__(self, message: str, *, code: str = "", remedy: str = "", link: str = "") -> None:
+    def __init__(
+        self, message: str, *, code: str = "", action: str = "", remedy: str = "", link: str = ""
+    ) -> None:
         super().__init__(message, remedy=remedy, link=link)
         self.code = code
+        self.action = action

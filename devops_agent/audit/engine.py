@@ -1,7 +1,7 @@
 """Running an audit: collect the inventory once, judge it with every check, rank the findings.
 
 :func:`run_audit` is the one entry point that touches AWS (through
-:func:`~devops_agent.audit.inventory.collect`). Everything after the inventory
+:func:`~devops_agent.audit.reading.collect`). Everything after the inventory
 is pure and separately callable: :func:`evaluate` (checks → report),
 :func:`apply_suppressions` (config → suppressed findings), :func:`merge_reports`
 (the multi-account matrix) and :func:`parse_report` (a JSON report read back).

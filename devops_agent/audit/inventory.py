@@ -4,15 +4,26 @@
 :class:`Inventory` once per audit, concurrently across regions and services;
 checks are pure functions over it and never call AWS.
 
+The inventory holds the **service models**: an instance, a security group or a
+bucket here is the same :class:`~devops_agent.aws.ec2.Instance`,
+:class:`~devops_agent.aws.ec2.SecurityGroup` or :class:`~devops_agent.aws.s3.Bucket`
+that ``ec2 list``, ``ec2 sg list`` or ``s3 describe`` return, read by the same
+functions, so a command and the audit cannot disagree about a resource. Only what no
+service reads yet is modelled here: the IAM credential report, authorization details,
+account summary and password policy (they move with the IAM package), and
+:class:`PublicAccessBlock`, the audit's verdict on a set of Block Public Access
+switches (account or bucket).
+
 The inventory is made of **parts** (:data:`PARTS`: ``ec2.instances``,
 ``s3.bucket_policy``, ``iam.credential_report``...). A check declares the parts
 it reads (``CheckMeta.requires``), so an audit of one service, or a test of one
 check, reads only what it needs. A part that could not be read stays ``None``
 and its gap is recorded as :class:`~devops_agent.audit.models.NotAudited` with
 the failing IAM action, so the checks that needed it report *not audited*
-instead of a clean result. Per (service, region) the models are
-:class:`Ec2Region` and :class:`VpcRegion`; S3 and IAM are global
-(:class:`S3Inventory`, :class:`IamInventory`).
+instead of a clean result; a bucket setting that could not be read is left out
+of that bucket's ``settings_read`` (see :meth:`S3Inventory.buckets_with`). Per
+(service, region) the models are :class:`Ec2Region` and :class:`VpcRegion`; S3 and
+IAM are global (:class:`S3Inventory`, :class:`IamInventory`).
 """
 
 from __future__ import annotations
@@ -25,6 +36,27 @@ from typing import Any, Literal
 from pydantic import Field
 
 from devops_agent.audit.models import AuditModel, NotAudited, Service
+from devops_agent.aws.ec2 import (
+    Address,
+    Image,
+    Instance,
+    NetworkInterface,
+    SecurityGroup,
+    SecurityGroupRule,
+    Snapshot,
+    Volume,
+)
+from devops_agent.aws.s3 import Bucket, BucketAcl, BucketSetting, Grant
+from devops_agent.aws.vpc import (
+    FlowLog,
+    NaclEntry,
+    NetworkAcl,
+    PeeringConnection,
+    Route,
+    RouteTable,
+    Subnet,
+    Vpc,
+)
 
 __all__ = [
     "PARTS",
@@ -34,7 +66,6 @@ __all__ = [
     "AttachedPolicy",
     "Bucket",
     "BucketAcl",
-    "BucketPolicy",
     "CredentialReportRow",
     "Ec2Region",
     "FlowLog",
@@ -154,136 +185,7 @@ def expand_parts(names: Iterable[str]) -> set[str]:
     return out
 
 
-# --------------------------------------------------------------------------- EC2 models
-
-
-class Instance(AuditModel):
-    """One EC2 instance."""
-
-    id: str
-    name: str | None = None
-    """``Name`` tag."""
-    state: str
-    """pending, running, shutting-down, terminated, stopping or stopped."""
-    type: str = ""
-    vpc_id: str | None = None
-    subnet_id: str | None = None
-    public_ip: str | None = None
-    """Public IPv4 address, if any."""
-    launch_time: datetime | None = None
-    state_changed: datetime | None = None
-    """When it was last stopped by a user (from StateTransitionReason), if known."""
-    imds_v2_required: bool | None = None
-    """True when the metadata service only answers session-token (IMDSv2) requests."""
-    metadata_endpoint_enabled: bool = True
-    """False when the instance metadata endpoint is turned off altogether."""
-    iam_instance_profile_arn: str | None = None
-    security_group_ids: list[str] = Field(default_factory=list)
-    tags: dict[str, str] = Field(default_factory=dict)
-
-
-class SecurityGroupRule(AuditModel):
-    """One permission of a security group, with its peers split by kind."""
-
-    protocol: str
-    """``all``, ``tcp``, ``udp``, ``icmp``, ``icmpv6`` or an IP protocol number."""
-    from_port: int | None = None
-    """First port; ``None`` for all protocols."""
-    to_port: int | None = None
-    """Last port; ``None`` for all protocols."""
-    ipv4: list[str] = Field(default_factory=list)
-    """IPv4 CIDRs."""
-    ipv6: list[str] = Field(default_factory=list)
-    """IPv6 CIDRs."""
-    groups: list[str] = Field(default_factory=list)
-    """Security group ids."""
-    prefix_lists: list[str] = Field(default_factory=list)
-    """Managed prefix list ids."""
-
-
-class SecurityGroup(AuditModel):
-    """One security group."""
-
-    id: str
-    name: str
-    vpc_id: str | None = None
-    description: str = ""
-    ingress: list[SecurityGroupRule] = Field(default_factory=list)
-    egress: list[SecurityGroupRule] = Field(default_factory=list)
-    tags: dict[str, str] = Field(default_factory=dict)
-
-    @property
-    def is_default(self) -> bool:
-        """The VPC's default group (it cannot be deleted)."""
-        return self.name == "default"
-
-
-class Volume(AuditModel):
-    """One EBS volume."""
-
-    id: str
-    state: str
-    """creating, available (unattached), in-use, deleting, deleted or error."""
-    encrypted: bool = False
-    size_gib: int = 0
-    type: str = ""
-    availability_zone: str = ""
-    attached_to: list[str] = Field(default_factory=list)
-    """Instance ids it is attached to."""
-    created: datetime | None = None
-    tags: dict[str, str] = Field(default_factory=dict)
-
-
-class Snapshot(AuditModel):
-    """One EBS snapshot owned by the account."""
-
-    id: str
-    volume_id: str | None = None
-    encrypted: bool = False
-    public: bool | None = False
-    """True when anyone may create a volume from it; ``None`` when that could not be read."""
-    started: datetime | None = None
-    size_gib: int = 0
-    description: str = ""
-    tags: dict[str, str] = Field(default_factory=dict)
-
-
-class Image(AuditModel):
-    """One AMI owned by the account."""
-
-    id: str
-    name: str = ""
-    public: bool = False
-    state: str = ""
-    created: datetime | None = None
-
-
-class Address(AuditModel):
-    """One Elastic IP address."""
-
-    public_ip: str
-    allocation_id: str | None = None
-    association_id: str | None = None
-    instance_id: str | None = None
-    network_interface_id: str | None = None
-
-    @property
-    def associated(self) -> bool:
-        """Attached to an instance or a network interface."""
-        return bool(self.association_id or self.instance_id or self.network_interface_id)
-
-
-class NetworkInterface(AuditModel):
-    """One elastic network interface (instances, load balancers, Lambda, endpoints...)."""
-
-    id: str
-    vpc_id: str | None = None
-    subnet_id: str | None = None
-    status: str = ""
-    interface_type: str = ""
-    group_ids: list[str] = Field(default_factory=list)
-    instance_id: str | None = None
-    description: str = ""
+# --------------------------------------------------------------------------- per region
 
 
 class Ec2Region(AuditModel):
@@ -295,104 +197,10 @@ class Ec2Region(AuditModel):
     volumes: list[Volume] | None = None
     snapshots: list[Snapshot] | None = None
     images: list[Image] | None = None
+    """AMIs the account owns."""
     ebs_encryption_by_default: bool | None = None
     addresses: list[Address] | None = None
     network_interfaces: list[NetworkInterface] | None = None
-
-
-# --------------------------------------------------------------------------- VPC models
-
-
-class Vpc(AuditModel):
-    """One VPC."""
-
-    id: str
-    name: str | None = None
-    cidrs: list[str] = Field(default_factory=list)
-    """IPv4 and IPv6 CIDR blocks associated with it."""
-    is_default: bool = False
-    state: str = ""
-    tags: dict[str, str] = Field(default_factory=dict)
-
-
-class Subnet(AuditModel):
-    """One subnet."""
-
-    id: str
-    vpc_id: str
-    name: str | None = None
-    cidr: str = ""
-    availability_zone: str = ""
-    map_public_ip_on_launch: bool = False
-    default_for_az: bool = False
-
-
-class FlowLog(AuditModel):
-    """One flow log."""
-
-    id: str
-    resource_id: str
-    """VPC, subnet or interface it records."""
-    status: str = ""
-    traffic_type: str = ""
-    destination_type: str = ""
-
-
-class NaclEntry(AuditModel):
-    """One network ACL rule."""
-
-    rule_number: int
-    egress: bool
-    protocol: str
-    """``all``, ``tcp``, ``udp``, ``icmp``, ``icmpv6`` or a protocol number."""
-    action: str
-    """``allow`` or ``deny``."""
-    cidr: str
-    """IPv4 or IPv6 CIDR."""
-    from_port: int | None = None
-    to_port: int | None = None
-
-
-class NetworkAcl(AuditModel):
-    """One network ACL."""
-
-    id: str
-    vpc_id: str
-    is_default: bool = False
-    entries: list[NaclEntry] = Field(default_factory=list)
-    subnet_ids: list[str] = Field(default_factory=list)
-    """Subnets associated with it."""
-
-
-class Route(AuditModel):
-    """One route."""
-
-    destination: str
-    """CIDR or prefix list id."""
-    target: str
-    """Gateway, peering connection, NAT gateway... id (``local`` for the VPC itself)."""
-    state: str = "active"
-
-
-class RouteTable(AuditModel):
-    """One route table."""
-
-    id: str
-    vpc_id: str
-    main: bool = False
-    routes: list[Route] = Field(default_factory=list)
-    subnet_ids: list[str] = Field(default_factory=list)
-
-
-class PeeringConnection(AuditModel):
-    """One VPC peering connection, with both sides' CIDRs."""
-
-    id: str
-    status: str = ""
-    requester_vpc_id: str = ""
-    requester_cidrs: list[str] = Field(default_factory=list)
-    accepter_vpc_id: str = ""
-    accepter_cidrs: list[str] = Field(default_factory=list)
 
 
 class VpcRegion(AuditModel):
@@ -407,18 +215,37 @@ class VpcRegion(AuditModel):
     peering_connections: list[PeeringConnection] | None = None
 
 
-# --------------------------------------------------------------------------- S3 models
+# --------------------------------------------------------------------------- S3
+
+
+#: Block Public Access switch → the attribute of :class:`PublicAccessBlock` that holds it.
+_SWITCHES = {
+    "BlockPublicAcls": "block_public_acls",
+    "IgnorePublicAcls": "ignore_public_acls",
+    "BlockPublicPolicy": "block_public_policy",
+    "RestrictPublicBuckets": "restrict_public_buckets",
+}
 
 
 class PublicAccessBlock(AuditModel):
-    """An S3 Block Public Access configuration (bucket or account)."""
+    """A Block Public Access configuration (account or bucket), as the checks judge it."""
 
     configured: bool = False
-    """False when none is set at all (every flag then counts as off)."""
+    """False when none is set at all (every switch then counts as off)."""
     block_public_acls: bool = False
     ignore_public_acls: bool = False
     block_public_policy: bool = False
     restrict_public_buckets: bool = False
+
+    @classmethod
+    def of(cls, switches: dict[str, bool] | None) -> PublicAccessBlock:
+        """The configuration S3 reports as four switches (``None``: none is set)."""
+        if switches is None:
+            return cls(configured=False)
+        return cls(
+            configured=True,
+            **{field: bool(switches.get(name)) for name, field in _SWITCHES.items()},
+        )
 
     @property
     def fully_on(self) -> bool:
@@ -433,71 +260,20 @@ class PublicAccessBlock(AuditModel):
     @property
     def off(self) -> list[str]:
         """Names of the settings that are off."""
-        names = {
-            "BlockPublicAcls": self.block_public_acls,
-            "IgnorePublicAcls": self.ignore_public_acls,
-            "BlockPublicPolicy": self.block_public_policy,
-            "RestrictPublicBuckets": self.restrict_public_buckets,
-        }
-        return [name for name, on in names.items() if not on]
-
-
-class BucketPolicy(AuditModel):
-    """A bucket's policy."""
-
-    document: dict[str, Any] | None = None
-    """The policy document; ``None`` when the bucket has no policy."""
-    is_public: bool | None = None
-    """AWS's own verdict (GetBucketPolicyStatus); ``None`` when not asked or not readable."""
-
-
-class Grant(AuditModel):
-    """One ACL grant."""
-
-    grantee_type: str
-    """``CanonicalUser``, ``Group`` or ``AmazonCustomerByEmail``."""
-    grantee: str
-    """Canonical id, group URI or e-mail."""
-    permission: str
-    """READ, WRITE, READ_ACP, WRITE_ACP or FULL_CONTROL."""
-
-
-class BucketAcl(AuditModel):
-    """A bucket's ACL."""
-
-    owner_id: str = ""
-    grants: list[Grant] = Field(default_factory=list)
-
-
-class Bucket(AuditModel):
-    """One bucket and the settings read for it; a setting is ``None`` when not read."""
-
-    name: str
-    region: str | None = None
-    """Region it lives in; ``None`` when its location could not be read."""
-    created: datetime | None = None
-    public_access_block: PublicAccessBlock | None = None
-    policy: BucketPolicy | None = None
-    acl: BucketAcl | None = None
-    encryption: list[str] | None = None
-    """Default encryption algorithms (``AES256``, ``aws:kms``...); empty when none is set."""
-    versioning: str | None = None
-    """``Enabled``, ``Suspended``, or ``""`` when never enabled."""
-    mfa_delete: bool | None = None
-    """True when MFA delete is enabled (read with versioning)."""
-    logging_target: str | None = None
-    """Bucket receiving access logs; ``""`` when logging is off."""
-    object_ownership: str | None = None
-    """``BucketOwnerEnforced``, ``BucketOwnerPreferred``, ``ObjectWriter``; ``""`` when unset."""
-    lifecycle_rules: int | None = None
-    """Number of lifecycle rules (0 when there is no lifecycle configuration)."""
+        return [name for name, field in _SWITCHES.items() if not getattr(self, field)]
 
 
 class S3Inventory(AuditModel):
     """S3 data (global): the buckets and the account's Block Public Access settings."""
 
     buckets: list[Bucket] | None = None
+    """Every bucket, with the settings the audit's parts read (see ``settings_read``)."""
     account_public_access_block: PublicAccessBlock | None = None
+
+    def buckets_with(self, setting: BucketSetting) -> Iterator[Bucket]:
+        """The buckets whose ``setting`` was read: a bucket where it could not be read
+        is left out (its gap says why), never judged on a default."""
+        return (b for b in self.buckets or [] if b.has(setting))
 
 
 # --------------------------------------------------------------------------- IAM models

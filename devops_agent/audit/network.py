@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from devops_agent.audit.inventory import Inventory, NetworkAcl, SecurityGroup, SecurityGroupRule
+from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import Hit
+from devops_agent.aws.ec2 import SecurityGroup, SecurityGroupRule
+from devops_agent.aws.vpc import NetworkAcl
 
 __all__ = [
     "WORLD",

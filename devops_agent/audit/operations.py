@@ -24,7 +24,8 @@ __all__ = ["AUDIT", "OPERATIONS", "AuditArgs", "audit_result", "title_of"]
 
 AuditedService = Literal["ec2", "s3", "iam", "vpc"]
 
-#: IAM actions of the read role the audit's inventory uses (see ``audit/reading.py``).
+#: IAM actions of the read role the audit's inventory uses (the parts' actions in
+#: ``audit/inventory.py``, and STS to learn the account).
 AUDIT_ACTIONS = (
     "ec2:DescribeAddresses",
     "ec2:DescribeFlowLogs",

@@ -60,6 +60,7 @@ __all__ = [
     "BOTO_CONFIG",
     "MAX_REGIONS",
     "MAX_RETRIES",
+    "PROTOCOL_NAMES",
     "AwsModel",
     "InRegion",
     "Regions",
@@ -99,6 +100,10 @@ BOTO_CONFIG = Config(
 #: Services with one global endpoint: they work without a configured region.
 _GLOBAL_SERVICES = frozenset({"iam", "s3", "sts", "organizations", "route53", "cloudfront"})
 _FALLBACK_REGION = "us-east-1"
+
+#: The words for the IP protocol numbers EC2 reports in security group and network ACL
+#: rules (``-1`` is every protocol).
+PROTOCOL_NAMES = {"-1": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
 
 _client_lock = threading.Lock()
 _VPC_ID = re.compile(r"^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
@@ -285,9 +290,20 @@ def translate(
         region: the region called, named in every message when given.
 
     Returns:
-        A :class:`ServiceError` (``code`` = the AWS code), a :class:`BadInput` for a
-        parameter botocore rejected locally, or ``exc`` itself when it is not botocore's.
+        A :class:`ServiceError` (``code`` = the AWS code, ``action`` = the IAM action
+        refused: the one AWS names when access is denied, else ``action``), a
+        :class:`BadInput` for a parameter botocore rejected locally, or ``exc`` itself
+        when it is not botocore's.
     """
+    error = _explain(exc, action, resource=resource, region=region)
+    if isinstance(error, ServiceError) and not error.action:
+        error.action = action
+    return error
+
+
+def _explain(
+    exc: Exception, action: str, *, resource: str | None = None, region: str | None = None
+) -> Exception:
     where = _where(region)
     about = f" {resource}" if resource else ""
     if isinstance(exc, ClientError):
@@ -303,6 +319,7 @@ def translate(
                 f"Access denied{where}: {who} is not allowed to call {iam_action}"
                 f"{' on' + about if about else ''}{explicit}.",
                 code=code,
+                action=iam_action,
                 remedy=(
                     f'Add "{iam_action}" to the read role\'s policy (the role in the '
                     "aws-role-to-assume input), and check that no SCP, permissions "

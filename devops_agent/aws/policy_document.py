@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 import re
 from typing import Any, Literal
+from urllib.parse import unquote
 
 from devops_agent.errors import BadInput
 
-__all__ = ["PolicyKind", "validate_policy"]
+__all__ = ["PolicyKind", "decode_policy", "validate_policy"]
 
 PolicyKind = Literal["identity", "trust", "bucket"]
 
@@ -46,6 +47,25 @@ _NAMES: dict[PolicyKind, str] = {
     "trust": "trust policy",
     "bucket": "bucket policy",
 }
+
+
+def decode_policy(value: Any) -> dict[str, Any] | None:
+    """A policy document as a dict, however AWS handed it over.
+
+    botocore decodes IAM's documents into dicts; S3 returns a bucket policy as JSON text;
+    IAM's raw API (and some stand-ins) URL-encode the JSON. ``None`` for no document, or
+    for text that is not a JSON object.
+    """
+    if value is None or isinstance(value, dict):
+        return value
+    text = str(value)
+    for candidate in (text, unquote(text)):
+        try:
+            decoded = json.loads(candidate)
+        except ValueError:
+            continue
+        return decoded if isinstance(decoded, dict) else None
+    return None
 
 
 def validate_policy(text: str, kind: PolicyKind, *, bucket: str | None = None) -> str:

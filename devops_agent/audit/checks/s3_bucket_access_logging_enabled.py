@@ -40,8 +40,8 @@ META = CheckMeta(
 
 def check(inventory: Inventory) -> Iterator[Hit]:
     """One hit per bucket without a logging target."""
-    for bucket in inventory.s3.buckets or []:
-        if bucket.logging_target is None or bucket.logging_target:
+    for bucket in inventory.s3.buckets_with("logging"):
+        if bucket.logging_target:
             continue
         yield Hit(
             region=bucket.region or "global",

@@ -48,7 +48,7 @@ META = CheckMeta(
 
 def check(inventory: Inventory) -> Iterator[Hit]:
     """One hit per bucket with a grant to AllUsers or AuthenticatedUsers."""
-    for bucket in inventory.s3.buckets or []:
+    for bucket in inventory.s3.buckets_with("acl"):
         if bucket.acl is None:
             continue
         grants = sorted(

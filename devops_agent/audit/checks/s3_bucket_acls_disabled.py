@@ -38,8 +38,8 @@ META = CheckMeta(
 
 def check(inventory: Inventory) -> Iterator[Hit]:
     """One hit per bucket whose object ownership is not BucketOwnerEnforced."""
-    for bucket in inventory.s3.buckets or []:
-        if bucket.object_ownership is None or bucket.object_ownership == "BucketOwnerEnforced":
+    for bucket in inventory.s3.buckets_with("ownership"):
+        if bucket.object_ownership == "BucketOwnerEnforced":
             continue
         setting = bucket.object_ownership or "not set"
         yield Hit(

@@ -44,8 +44,8 @@ META = CheckMeta(
 
 def check(inventory: Inventory) -> Iterator[Hit]:
     """One hit per bucket without a default encryption rule."""
-    for bucket in inventory.s3.buckets or []:
-        if bucket.encryption is None or bucket.encryption:
+    for bucket in inventory.s3.buckets_with("encryption"):
+        if bucket.encryption:
             continue
         yield Hit(
             region=bucket.region or "global",

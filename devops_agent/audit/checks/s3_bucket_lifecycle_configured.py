@@ -47,8 +47,8 @@ META = CheckMeta(
 
 def check(inventory: Inventory) -> Iterator[Hit]:
     """One hit per bucket without lifecycle rules."""
-    for bucket in inventory.s3.buckets or []:
-        if bucket.lifecycle_rules is None or bucket.lifecycle_rules > 0:
+    for bucket in inventory.s3.buckets_with("lifecycle"):
+        if bucket.lifecycle_rules:
             continue
         yield Hit(
             region=bucket.region or "global",

@@ -45,10 +45,10 @@ META = CheckMeta(
 
 def check(inventory: Inventory) -> Iterator[Hit]:
     """One hit per versioned bucket without MFA delete."""
-    for bucket in inventory.s3.buckets or []:
+    for bucket in inventory.s3.buckets_with("versioning"):
         # MFA delete only exists on versioned buckets; unversioned ones are
         # reported by s3_bucket_versioning_enabled.
-        if bucket.versioning != "Enabled" or bucket.mfa_delete is not False:
+        if bucket.versioning != "Enabled" or bucket.mfa_delete:
             continue
         yield Hit(
             region=bucket.region or "global",

@@ -54,12 +54,13 @@ META = CheckMeta(
 
 def check(inventory: Inventory) -> Iterator[Hit]:
     """One hit per bucket whose policy AWS reports as public or that has a public statement."""
-    for bucket in inventory.s3.buckets or []:
-        policy = bucket.policy
-        if policy is None or policy.document is None:
+    for bucket in inventory.s3.buckets_with("policy"):
+        document = bucket.policy_document
+        if document is None:
             continue
-        found = public_statements(policy.document)
-        if policy.is_public is False or (policy.is_public is None and not found):
+        found = public_statements(document)
+        is_public = bucket.policy_is_public
+        if is_public is False or (is_public is None and not found):
             # AWS's own evaluation (conditions included) says it is not public.
             continue
         actions = sorted({a for s in found for a in values(s.get("Action"))})
@@ -70,6 +71,6 @@ def check(inventory: Inventory) -> Iterator[Hit]:
             resource_arn=inventory.bucket_arn(bucket.name),
             detail=(
                 f"The policy of bucket {bucket.name} allows anyone{what}"
-                + (" and AWS reports it as public." if policy.is_public else ".")
+                + (" and AWS reports it as public." if is_public else ".")
             ),
         )

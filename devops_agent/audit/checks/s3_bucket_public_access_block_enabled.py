@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from devops_agent.audit.inventory import Inventory
+from devops_agent.audit.inventory import Inventory, PublicAccessBlock
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
 META = CheckMeta(
@@ -41,9 +41,9 @@ META = CheckMeta(
 
 def check(inventory: Inventory) -> Iterator[Hit]:
     """One hit per bucket with a setting off or no configuration."""
-    for bucket in inventory.s3.buckets or []:
-        block = bucket.public_access_block
-        if block is None or block.fully_on:
+    for bucket in inventory.s3.buckets_with("public_access_block"):
+        block = PublicAccessBlock.of(bucket.public_access_block)
+        if block.fully_on:
             continue
         detail = (
             f"Bucket {bucket.name} has no Block Public Access configuration."

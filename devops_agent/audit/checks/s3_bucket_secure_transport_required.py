@@ -54,13 +54,12 @@ META = CheckMeta(
 
 def check(inventory: Inventory) -> Iterator[Hit]:
     """One hit per bucket whose policy (or lack of one) allows plain HTTP."""
-    for bucket in inventory.s3.buckets or []:
-        policy = bucket.policy
-        if policy is None or denies_insecure_transport(policy.document):
+    for bucket in inventory.s3.buckets_with("policy"):
+        if denies_insecure_transport(bucket.policy_document):
             continue
         detail = (
             f"Bucket {bucket.name} has no bucket policy, so nothing denies plain HTTP requests."
-            if policy.document is None
+            if bucket.policy is None
             else f"The policy of bucket {bucket.name} does not deny aws:SecureTransport = false."
         )
         yield Hit(

@@ -38,8 +38,8 @@ META = CheckMeta(
 
 def check(inventory: Inventory) -> Iterator[Hit]:
     """One hit per bucket whose versioning is not Enabled."""
-    for bucket in inventory.s3.buckets or []:
-        if bucket.versioning is None or bucket.versioning == "Enabled":
+    for bucket in inventory.s3.buckets_with("versioning"):
+        if bucket.versioning == "Enabled":
             continue
         detail = (
             f"Versioning of bucket {bucket.name} is suspended."

@@ -63,7 +63,7 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         peers = {p.id: p for p in vpc.peering_connections or []}
         for table in vpc.route_tables or []:
             broad = []
-            for route in table.routes:
+            for route in table.route_entries:
                 if not route.target.startswith("pcx-"):
                     continue
                 peering = peers.get(route.target)

@@ -1,5 +1,5 @@
 """EC2: instances and AMIs, security groups and their rules, key pairs, EBS volumes and
-snapshots — reads, writes and their declarations.
+snapshots, Elastic IPs and network interfaces — reads, writes and their declarations.
 
 One module per kind of resource; each holds its models, its API calls and the
 operations (:mod:`devops_agent.operation`) declared beside them. This package
@@ -10,10 +10,12 @@ order ``help`` lists them.
 
 from __future__ import annotations
 
+from devops_agent.aws.ec2.images import *  # noqa: F403
 from devops_agent.aws.ec2.instances import *  # noqa: F403
 from devops_agent.aws.ec2.instances import OPERATIONS as _INSTANCES
 from devops_agent.aws.ec2.key_pairs import *  # noqa: F403
 from devops_agent.aws.ec2.key_pairs import OPERATIONS as _KEY_PAIRS
+from devops_agent.aws.ec2.network import *  # noqa: F403
 from devops_agent.aws.ec2.security_group_rules import *  # noqa: F403
 from devops_agent.aws.ec2.security_group_rules import OPERATIONS as _RULES
 from devops_agent.aws.ec2.security_groups import *  # noqa: F403

@@ -1,15 +1,18 @@
-"""EC2 instances and the AMIs they launch from: reads as typed models, state changes and launches.
+"""EC2 instances: reads as typed models, state changes and launches.
 
 Every function takes a boto3 session and one region and returns models sorted by
 region, then name, then id. Failures raise :class:`~devops_agent.errors.ServiceError`
 (AWS said no) or :class:`~devops_agent.errors.BadInput` (the arguments were wrong).
+:func:`instance_from` is the one parser of a raw DescribeInstances item: the commands,
+the agent and the audit read an instance through it. The AMIs instances launch from
+are in :mod:`.images`.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from botocore.exceptions import ClientError
@@ -31,10 +34,11 @@ from devops_agent.aws import (
     utc,
     vpc,
 )
+from devops_agent.aws.ec2.images import describe_image
 from devops_agent.aws.ec2.key_pairs import find_key_pair, key_pair_name
 from devops_agent.aws.ec2.security_groups import describe_security_group
 from devops_agent.aws.writes import Change, Tags, ec2_call, resource_id, tag_list, tag_map
-from devops_agent.errors import BadInput, ServiceError
+from devops_agent.errors import BadInput
 from devops_agent.operation import (
     Command,
     Hidden,
@@ -51,18 +55,18 @@ from devops_agent.report import Result, Table, dump, plural, when, where
 
 if TYPE_CHECKING:
     import boto3
+    from mypy_boto3_ec2 import EC2Client
 
 __all__ = [
     "INSTANCE_STATES",
     "STATE_ACTIONS",
-    "Image",
     "Instance",
     "RunInstancesArgs",
     "StateChange",
     "change_instance_state",
     "check_instance_type",
-    "describe_image",
     "describe_instances",
+    "instance_from",
     "list_instances",
     "run_instances",
     "validate_instance_ids",
@@ -111,6 +115,12 @@ class Instance(AwsModel):
     """Instance profile (and so the role) the instance runs with."""
     imds_v2_required: bool | None = None
     """True when the metadata service requires session tokens (IMDSv2 only)."""
+    metadata_endpoint_enabled: bool = True
+    """False when the instance metadata endpoint is turned off altogether (then neither
+    IMDSv1 nor IMDSv2 answers)."""
+    state_changed: datetime | None = None
+    """When a user last stopped or terminated it (UTC, from StateTransitionReason);
+    ``None`` when AWS does not say."""
 
 
 def list_instances(
@@ -119,6 +129,7 @@ def list_instances(
     *,
     state: str | None = None,
     page_size: int | None = None,
+    ec2: EC2Client | None = None,
 ) -> list[Instance]:
     """All EC2 instances in one region, optionally only those in one state.
 
@@ -129,6 +140,8 @@ def list_instances(
             stopped; ``None`` lists every state (terminated ones included while
             AWS still shows them).
         page_size: instances per request (5-1000); the service default when ``None``.
+        ec2: a client to call with (the audit passes its shared, counted one); one is
+            made from ``session`` when ``None``.
 
     Returns:
         The instances, sorted by name then id. Empty when the region has none.
@@ -146,10 +159,10 @@ def list_instances(
                 f"'{state}' is not an instance state. Valid states: {', '.join(INSTANCE_STATES)}."
             )
         filters.append({"Name": "instance-state-name", "Values": [word]})
-    ec2 = client(session, "ec2", region)
+    ec2 = ec2 or client(session, "ec2", region)
     with aws_errors("ec2:DescribeInstances", region=region):
         found = [
-            _instance(raw, region)
+            instance_from(raw, region)
             for page in pages(ec2, "describe_instances", page_size=page_size, Filters=filters)
             for reservation in page.get("Reservations", [])
             for raw in reservation.get("Instances", [])
@@ -199,7 +212,7 @@ def describe_instances(session: boto3.Session, region: str, ids: list[str]) -> l
     ec2 = client(session, "ec2", region)
     with aws_errors("ec2:DescribeInstances", resource=", ".join(wanted), region=region):
         found = [
-            _instance(raw, region)
+            instance_from(raw, region)
             for page in pages(ec2, "describe_instances", InstanceIds=wanted)
             for reservation in page.get("Reservations", [])
             for raw in reservation.get("Instances", [])
@@ -211,10 +224,17 @@ def _instance_key(instance: Instance) -> tuple[str, bool, str, str]:
     return (instance.region, instance.name is None, instance.name or "", instance.id)
 
 
-def _instance(raw: Any, region: str) -> Instance:
+#: "User initiated (2019-01-01 00:00:00 GMT)": when a user stopped or terminated it.
+_STATE_CHANGED = re.compile(r"\((\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) (?:GMT|UTC)\)")
+
+
+def instance_from(raw: Any, region: str) -> Instance:
+    """The model of one raw DescribeInstances item (from a reservation), read in ``region``."""
     tags = tags_of(raw)
     profile = raw.get("IamInstanceProfile") or {}
-    tokens = (raw.get("MetadataOptions") or {}).get("HttpTokens")
+    metadata = raw.get("MetadataOptions") or {}
+    tokens = metadata.get("HttpTokens")
+    changed = _STATE_CHANGED.search(raw.get("StateTransitionReason") or "")
     return Instance(
         id=raw["InstanceId"],
         name=tags.get("Name") or None,
@@ -233,6 +253,12 @@ def _instance(raw: Any, region: str) -> Instance:
         security_group_ids=[g["GroupId"] for g in raw.get("SecurityGroups", []) if "GroupId" in g],
         iam_instance_profile_arn=profile.get("Arn"),
         imds_v2_required=None if tokens is None else tokens == "required",
+        metadata_endpoint_enabled=metadata.get("HttpEndpoint", "enabled") != "disabled",
+        state_changed=(
+            datetime.strptime(changed.group(1), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+            if changed
+            else None
+        ),
     )
 
 
@@ -290,52 +316,6 @@ def change_instance_state(
         )
         for item in answer.get(key, [])
     ]
-
-
-class Image(AwsModel):
-    """One AMI, as DescribeImages reports it."""
-
-    id: str
-    """AMI id, ``ami-...``."""
-    name: str = ""
-    """AMI name."""
-    state: str = ""
-    """``available``, ``pending``, ``deregistered``..."""
-    architecture: str = ""
-    """``x86_64`` or ``arm64``."""
-    owner_id: str = ""
-    """Account that owns the AMI."""
-    region: str
-    """Region the AMI lives in."""
-
-
-def describe_image(session: boto3.Session, region: str, image_id: str) -> Image:
-    """One AMI.
-
-    Raises:
-        BadInput: malformed id. ServiceError: no such AMI in the region, or AWS refused.
-    """
-    region = check_region(session, region)
-    wanted = resource_id(image_id, "ami", "AMI")
-    ec2 = client(session, "ec2", region)
-    with aws_errors("ec2:DescribeImages", resource=wanted, region=region):
-        found = ec2.describe_images(ImageIds=[wanted]).get("Images", [])
-    if not found:
-        raise ServiceError(
-            f"Not found in {region}: {wanted} (no such AMI, or it is not shared with "
-            "this account).",
-            code="InvalidAMIID.NotFound",
-            remedy="Check the AMI id and the region (--region).",
-        )
-    raw = found[0]
-    return Image(
-        id=raw["ImageId"],
-        name=raw.get("Name", ""),
-        state=raw.get("State", ""),
-        architecture=raw.get("Architecture", ""),
-        owner_id=raw.get("OwnerId", ""),
-        region=region,
-    )
 
 
 def check_instance_type(session: boto3.Session, region: str, instance_type: str) -> str:

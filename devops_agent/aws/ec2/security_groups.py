@@ -1,13 +1,18 @@
 """EC2 security groups: their rules as typed models, what uses a group, creating and deleting
-one. Adding and removing a rule lives in :mod:`.security_group_rules`."""
+one. Adding and removing a rule lives in :mod:`.security_group_rules`.
+
+:func:`security_group_from` is the one parser of a raw DescribeSecurityGroups item: the
+commands, the agent and the audit read a group (and its rules) through it.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, computed_field
 
 from devops_agent.aws import (
+    PROTOCOL_NAMES,
     AwsModel,
     InRegion,
     Regions,
@@ -47,6 +52,7 @@ from devops_agent.sanitize import table_cell
 
 if TYPE_CHECKING:
     import boto3
+    from mypy_boto3_ec2 import EC2Client
 
 __all__ = [
     "PROTOCOL_NAMES",
@@ -59,27 +65,46 @@ __all__ = [
     "delete_security_group",
     "describe_security_group",
     "list_security_groups",
+    "rule_from",
+    "security_group_from",
     "security_group_use",
 ]
 
 
-#: The words for the IpProtocol values EC2 reports.
-PROTOCOL_NAMES = {"-1": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
-
-
 class SecurityGroupRule(AwsModel):
-    """One permission of a security group, summarised for reading."""
+    """One permission of a security group: a protocol, a port range and its peers by kind."""
 
     protocol: str
     """``tcp``, ``udp``, ``icmp``, ``icmpv6``, ``all``, or an IP protocol number."""
-    ports: str
-    """``"22"``, a range ``"1024-65535"``, or ``"all"``."""
     from_port: int | None = None
-    """First port (ICMP type for ICMP); ``None`` for all protocols."""
+    """First port (ICMP type for ICMP); ``None`` for every port (all protocols, or a TCP
+    or UDP rule without a range)."""
     to_port: int | None = None
-    """Last port (ICMP code for ICMP); ``None`` for all protocols."""
-    sources: list[str] = Field(default_factory=list)
-    """Peers: IPv4/IPv6 CIDRs, security group ids and prefix list ids."""
+    """Last port (ICMP code for ICMP); ``None`` for every port."""
+    ipv4: list[str] = Field(default_factory=list)
+    """IPv4 CIDR peers (``0.0.0.0/0`` is the whole internet)."""
+    ipv6: list[str] = Field(default_factory=list)
+    """IPv6 CIDR peers (``::/0`` is the whole internet)."""
+    groups: list[str] = Field(default_factory=list)
+    """Security group ids whose members are peers."""
+    prefix_lists: list[str] = Field(default_factory=list)
+    """Managed prefix list ids."""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def ports(self) -> str:
+        """``"22"``, a range ``"1024-65535"``, or ``"all"``."""
+        if self.protocol == "all" or self.from_port is None or self.from_port == -1:
+            return "all"
+        if self.to_port is None or self.from_port == self.to_port:
+            return str(self.from_port)
+        return f"{self.from_port}-{self.to_port}"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def sources(self) -> list[str]:
+        """Every peer: IPv4 and IPv6 CIDRs, security group ids, prefix list ids."""
+        return [*self.ipv4, *self.ipv6, *self.groups, *self.prefix_lists]
 
 
 class SecurityGroup(AwsModel):
@@ -102,6 +127,51 @@ class SecurityGroup(AwsModel):
     tags: dict[str, str] = Field(default_factory=dict)
     """All tags, key to value."""
 
+    @property
+    def is_default(self) -> bool:
+        """The VPC's default group (AWS never deletes it)."""
+        return self.name == "default"
+
+
+def security_group_from(raw: Any, region: str) -> SecurityGroup:
+    """The model of one raw DescribeSecurityGroups item, read in ``region``."""
+    return SecurityGroup(
+        id=raw["GroupId"],
+        name=raw.get("GroupName", ""),
+        description=raw.get("Description", ""),
+        vpc_id=raw.get("VpcId") or None,
+        region=region,
+        ingress=[rule_from(p) for p in raw.get("IpPermissions", [])],
+        egress=[rule_from(p) for p in raw.get("IpPermissionsEgress", [])],
+        tags=tags_of(dict(raw)),
+    )
+
+
+def rule_from(permission: Any) -> SecurityGroupRule:
+    """The model of one raw ``IpPermissions`` item.
+
+    ``-1`` means every protocol; a TCP or UDP rule without a port range (or with ``-1``)
+    covers every port, so both become ``None``. ICMP keeps its type and code as AWS
+    reports them.
+    """
+    raw_protocol = str(permission.get("IpProtocol", "-1")).lower()
+    protocol = PROTOCOL_NAMES.get(raw_protocol, raw_protocol)
+    from_port = permission.get("FromPort")
+    to_port = permission.get("ToPort")
+    if protocol == "all" or (protocol in ("tcp", "udp") and from_port in (None, -1)):
+        from_port = to_port = None
+    return SecurityGroupRule(
+        protocol=protocol,
+        from_port=from_port,
+        to_port=to_port,
+        ipv4=[r["CidrIp"] for r in permission.get("IpRanges", []) if "CidrIp" in r],
+        ipv6=[r["CidrIpv6"] for r in permission.get("Ipv6Ranges", []) if "CidrIpv6" in r],
+        groups=[p["GroupId"] for p in permission.get("UserIdGroupPairs", []) if "GroupId" in p],
+        prefix_lists=[
+            p["PrefixListId"] for p in permission.get("PrefixListIds", []) if "PrefixListId" in p
+        ],
+    )
+
 
 def list_security_groups(
     session: boto3.Session,
@@ -109,67 +179,35 @@ def list_security_groups(
     vpc_id: str | None = None,
     *,
     page_size: int | None = None,
+    ec2: EC2Client | None = None,
 ) -> list[SecurityGroup]:
-    """Security groups in one region (optionally one VPC), with their rules summarised.
+    """Security groups in one region (optionally one VPC), with their rules.
 
     Args:
         session: credentials to read with.
         region: the region to read.
         vpc_id: only groups of this VPC; all VPCs when ``None``.
         page_size: groups per request (5-1000); the service default when ``None``.
+        ec2: a client to call with (the audit passes its shared, counted one); one is
+            made from ``session`` when ``None``.
 
     Returns:
         The groups, sorted by VPC, name, id; each with ingress and egress rules
-        as protocol, ports and sources.
+        as protocol, ports and peers.
 
     Raises:
         BadInput: malformed VPC id. ServiceError: AWS refused.
     """
     region = check_region(session, region)
     filters = vpc_filter(vpc_id)
-    ec2 = client(session, "ec2", region)
+    ec2 = ec2 or client(session, "ec2", region)
     with aws_errors("ec2:DescribeSecurityGroups", resource=vpc_id, region=region):
         groups = [
-            SecurityGroup(
-                id=raw["GroupId"],
-                name=raw.get("GroupName", ""),
-                description=raw.get("Description", ""),
-                vpc_id=raw.get("VpcId"),
-                region=region,
-                ingress=[_rule(p) for p in raw.get("IpPermissions", [])],
-                egress=[_rule(p) for p in raw.get("IpPermissionsEgress", [])],
-                tags=tags_of(raw),
-            )
+            security_group_from(raw, region)
             for page in pages(ec2, "describe_security_groups", page_size=page_size, Filters=filters)
             for raw in page.get("SecurityGroups", [])
         ]
     return sorted(groups, key=lambda g: (g.region, g.vpc_id or "", g.name, g.id))
-
-
-def _rule(permission: Any) -> SecurityGroupRule:
-    raw_protocol = str(permission.get("IpProtocol", "-1"))
-    protocol = PROTOCOL_NAMES.get(raw_protocol, raw_protocol)
-    from_port = permission.get("FromPort")
-    to_port = permission.get("ToPort")
-    if protocol == "all" or from_port is None or from_port == -1:
-        ports = "all"
-    elif from_port == to_port or to_port is None:
-        ports = str(from_port)
-    else:
-        ports = f"{from_port}-{to_port}"
-    sources = [
-        *(r["CidrIp"] for r in permission.get("IpRanges", []) if "CidrIp" in r),
-        *(r["CidrIpv6"] for r in permission.get("Ipv6Ranges", []) if "CidrIpv6" in r),
-        *(p["GroupId"] for p in permission.get("UserIdGroupPairs", []) if "GroupId" in p),
-        *(p["PrefixListId"] for p in permission.get("PrefixListIds", []) if "PrefixListId" in p),
-    ]
-    return SecurityGroupRule(
-        protocol=protocol,
-        ports=ports,
-        from_port=None if protocol == "all" else from_port,
-        to_port=None if protocol == "all" else to_port,
-        sources=sources,
-    )
 
 
 class SecurityGroupUse(AwsModel):
@@ -193,16 +231,7 @@ def describe_security_group(session: boto3.Session, region: str, group_id: str) 
     ec2 = client(session, "ec2", region)
     with aws_errors("ec2:DescribeSecurityGroups", resource=wanted, region=region):
         raw = ec2.describe_security_groups(GroupIds=[wanted])["SecurityGroups"][0]
-    return SecurityGroup(
-        id=raw["GroupId"],
-        name=raw.get("GroupName", ""),
-        description=raw.get("Description", ""),
-        vpc_id=raw.get("VpcId"),
-        region=region,
-        ingress=[_rule(p) for p in raw.get("IpPermissions", [])],
-        egress=[_rule(p) for p in raw.get("IpPermissionsEgress", [])],
-        tags=tags_of(dict(raw)),
-    )
+    return security_group_from(raw, region)
 
 
 def security_group_use(session: boto3.Session, region: str, group_id: str) -> SecurityGroupUse:

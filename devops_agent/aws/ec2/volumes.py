@@ -1,9 +1,10 @@
-"""EBS volumes and the snapshots the account owns: reads as typed models.
+"""EBS volumes, the snapshots the account owns, and a region's encryption-by-default
+setting: reads as typed models.
 
 Questions such as "which volumes are unattached?" or "are our snapshots encrypted?"
-had no tool before; these reads answer them for the command language and the agent.
-Their models carry every field of the audit's own ``Volume`` and ``Snapshot``
-(:mod:`devops_agent.audit.inventory`), so the audit can read through them later.
+are answered here for the command language, the agent and the audit alike: the audit's
+inventory holds these models, read by these functions (:func:`volume_from` and
+:func:`snapshot_from` parse the raw items).
 
 Every function takes a boto3 session and one region, walks every page, and returns
 models sorted for reading: volumes by region, name, id; snapshots by region, newest
@@ -13,6 +14,8 @@ first. Failures raise :class:`~devops_agent.errors.ServiceError` (AWS said no) o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -51,16 +54,19 @@ from devops_agent.report import Result, Table, dump, plural, when, where
 
 if TYPE_CHECKING:
     import boto3
+    from mypy_boto3_ec2 import EC2Client
 
 __all__ = [
     "VOLUME_STATES",
     "EncryptionByDefault",
     "Snapshot",
     "Volume",
-    "get_encryption_by_default",
+    "ebs_encryption_by_default",
     "list_snapshots",
     "list_volumes",
     "set_encryption_by_default",
+    "snapshot_from",
+    "volume_from",
 ]
 
 #: The states EBS reports for a volume (``available`` means attached to nothing).
@@ -68,6 +74,8 @@ VOLUME_STATES = ("creating", "available", "in-use", "deleting", "deleted", "erro
 
 #: Items per DescribeVolumes / DescribeSnapshots request (the API's maximum is 1000).
 _PAGE_SIZE = 500
+#: Most snapshot permission reads in flight at once.
+_ATTRIBUTE_WORKERS = 8
 
 
 class Volume(AwsModel):
@@ -136,6 +144,7 @@ def list_volumes(
     *,
     state: str | None = None,
     page_size: int | None = _PAGE_SIZE,
+    ec2: EC2Client | None = None,
 ) -> list[Volume]:
     """EBS volumes in one region, optionally only those in one state.
 
@@ -144,6 +153,8 @@ def list_volumes(
         region: the region to read, e.g. ``"us-east-1"``.
         state: one of :data:`VOLUME_STATES`; ``None`` lists every state.
         page_size: volumes per request (5-1000); the service default when ``None``.
+        ec2: a client to call with (the audit passes its shared, counted one); one is
+            made from ``session`` when ``None``.
 
     Returns:
         The volumes, sorted by name then id. Empty when the region has none.
@@ -161,17 +172,18 @@ def list_volumes(
                 f"'{state}' is not a volume state. Valid states: {', '.join(VOLUME_STATES)}."
             )
         filters.append({"Name": "status", "Values": [word]})
-    ec2 = client(session, "ec2", region)
+    ec2 = ec2 or client(session, "ec2", region)
     with aws_errors("ec2:DescribeVolumes", region=region):
         found = [
-            _volume(raw, region)
+            volume_from(raw, region)
             for page in pages(ec2, "describe_volumes", page_size=page_size, Filters=filters)
             for raw in page.get("Volumes", [])
         ]
     return sorted(found, key=lambda v: (v.region, v.name is None, v.name or "", v.id))
 
 
-def _volume(raw: Any, region: str) -> Volume:
+def volume_from(raw: Any, region: str) -> Volume:
+    """The model of one raw DescribeVolumes item, read in ``region``."""
     tags = tags_of(raw)
     return Volume(
         id=raw["VolumeId"],
@@ -197,19 +209,28 @@ def list_snapshots(
     *,
     volume_id: str | None = None,
     page_size: int | None = _PAGE_SIZE,
+    ec2: EC2Client | None = None,
+    workers: int = _ATTRIBUTE_WORKERS,
+    on_unreadable: Callable[[str, ServiceError], None] | None = None,
 ) -> list[Snapshot]:
     """EBS snapshots the account owns in one region, with whether each is public.
 
-    AWS lists the publicly restorable ones with ``RestorableByUserIds=["all"]``; each
-    of those is confirmed from its ``createVolumePermission`` attribute, so a stand-in
-    that ignores the filter still gets the right answer. When the attribute cannot be
-    read, ``public`` is ``None`` (unknown) rather than a guess.
+    AWS lists the publicly restorable ones with ``RestorableByUserIds=["all"]``; only
+    those get their ``createVolumePermission`` attribute read (one call each), which
+    confirms it, so a stand-in that ignores the filter still gets the right answer.
+    When the attribute cannot be read, ``public`` is ``None`` (unknown) rather than a
+    guess.
 
     Args:
         session: credentials to read with.
         region: the region to read.
         volume_id: only snapshots of this volume (``vol-...``); every one when ``None``.
         page_size: snapshots per request (5-1000); the service default when ``None``.
+        ec2: a client to call with (the audit passes its shared, counted one); one is
+            made from ``session`` when ``None``.
+        workers: most attribute reads in flight at once (1: one after another).
+        on_unreadable: called with the snapshot id and the error for each snapshot whose
+            permissions could not be read (the audit records it as not audited).
 
     Returns:
         The snapshots, newest first. Empty when the region has none.
@@ -220,7 +241,7 @@ def list_snapshots(
     """
     region = check_region(session, region)
     filters = [{"Name": "volume-id", "Values": [_volume_id(volume_id)]}] if volume_id else []
-    ec2 = client(session, "ec2", region)
+    ec2 = ec2 or client(session, "ec2", region)
     with aws_errors("ec2:DescribeSnapshots", region=region):
         raw = [
             s
@@ -245,24 +266,43 @@ def list_snapshots(
             )
             for s in page.get("Snapshots", [])
         ]
-    public = {snapshot_id: _is_public(ec2, region, snapshot_id) for snapshot_id in candidates}
-    found = [
-        Snapshot(
-            id=s["SnapshotId"],
-            region=region,
-            volume_id=s.get("VolumeId") or None,
-            size_gib=int(s.get("VolumeSize") or 0),
-            state=s.get("State", ""),
-            encrypted=bool(s.get("Encrypted")),
-            kms_key_id=s.get("KmsKeyId") or None,
-            public=public.get(s["SnapshotId"], False),
-            started=utc(s.get("StartTime")),
-            description=s.get("Description", ""),
-            tags=tags_of(s),
-        )
-        for s in raw
-    ]
+
+    def is_public(snapshot_id: str) -> bool | None:
+        try:
+            return _is_public(ec2, region, snapshot_id)
+        except ServiceError as exc:
+            if on_unreadable is not None:
+                on_unreadable(snapshot_id, exc)
+            return None
+
+    if workers > 1 and len(candidates) > 1:
+        with ThreadPoolExecutor(
+            max_workers=min(workers, len(candidates)), thread_name_prefix="ebs-snapshot"
+        ) as pool:
+            verdicts = list(pool.map(is_public, candidates))
+    else:
+        verdicts = [is_public(c) for c in candidates]
+    public = dict(zip(candidates, verdicts, strict=True))
+    found = [snapshot_from(s, region, public=public.get(s["SnapshotId"], False)) for s in raw]
     return sorted(found, key=_newest_first)
+
+
+def snapshot_from(raw: Any, region: str, *, public: bool | None = False) -> Snapshot:
+    """The model of one raw DescribeSnapshots item, read in ``region``; ``public`` comes
+    from its ``createVolumePermission`` attribute (not part of the item)."""
+    return Snapshot(
+        id=raw["SnapshotId"],
+        region=region,
+        volume_id=raw.get("VolumeId") or None,
+        size_gib=int(raw.get("VolumeSize") or 0),
+        state=raw.get("State", ""),
+        encrypted=bool(raw.get("Encrypted")),
+        kms_key_id=raw.get("KmsKeyId") or None,
+        public=public,
+        started=utc(raw.get("StartTime")),
+        description=raw.get("Description", ""),
+        tags=tags_of(raw),
+    )
 
 
 def _newest_first(snapshot: Snapshot) -> tuple[str, float, str]:
@@ -270,8 +310,13 @@ def _newest_first(snapshot: Snapshot) -> tuple[str, float, str]:
     return (snapshot.region, -started, snapshot.id)
 
 
-def _is_public(ec2: Any, region: str, snapshot_id: str) -> bool | None:
-    """Whether anyone may create a volume from the snapshot; ``None`` when unreadable."""
+def _is_public(ec2: Any, region: str, snapshot_id: str) -> bool:
+    """Whether anyone may create a volume from the snapshot (one that vanished meanwhile
+    is not).
+
+    Raises:
+        ServiceError: the attribute could not be read (``ec2:DescribeSnapshotAttribute``).
+    """
     try:
         with aws_errors("ec2:DescribeSnapshotAttribute", resource=snapshot_id, region=region):
             attribute = ec2.describe_snapshot_attribute(
@@ -280,8 +325,28 @@ def _is_public(ec2: Any, region: str, snapshot_id: str) -> bool | None:
     except ServiceError as exc:
         if (exc.code or "").endswith(".NotFound"):
             return False  # deleted while we read
-        return None
+        raise
     return any(p.get("Group") == "all" for p in attribute.get("CreateVolumePermissions", []))
+
+
+def ebs_encryption_by_default(
+    session: boto3.Session, region: str, *, ec2: EC2Client | None = None
+) -> bool:
+    """Whether new EBS volumes in the region are encrypted even when nobody asks.
+
+    Args:
+        session: credentials to read with (``ec2:GetEbsEncryptionByDefault``).
+        region: the region to read (the setting is per region).
+        ec2: a client to call with (the audit passes its shared, counted one); one is
+            made from ``session`` when ``None``.
+
+    Raises:
+        UnknownRegion: unknown region. ServiceError: AWS refused.
+    """
+    region = check_region(session, region)
+    ec2 = ec2 or client(session, "ec2", region)
+    with aws_errors("ec2:GetEbsEncryptionByDefault", region=region):
+        return bool(ec2.get_ebs_encryption_by_default().get("EbsEncryptionByDefault"))
 
 
 def _volume_id(value: str) -> str:
@@ -448,15 +513,6 @@ class EncryptionByDefault(AwsModel):
     """True when every new volume and snapshot copy in the region is encrypted."""
 
 
-def get_encryption_by_default(session: boto3.Session, region: str) -> EncryptionByDefault:
-    """EBS encryption by default of one region."""
-    region = check_region(session, region)
-    ec2 = client(session, "ec2", region)
-    with aws_errors("ec2:GetEbsEncryptionByDefault", region=region):
-        enabled = bool(ec2.get_ebs_encryption_by_default()["EbsEncryptionByDefault"])
-    return EncryptionByDefault(region=region, enabled=enabled)
-
-
 def set_encryption_by_default(session: boto3.Session, region: str, enabled: bool) -> str:
     """Turn EBS encryption by default on or off in one region (the apply path's write)."""
     from devops_agent.aws.writes import write_errors
@@ -479,7 +535,10 @@ class EncryptionDefaultArgs(Regions):
 def _read_default(reader: Reader, args: EncryptionDefaultArgs) -> list[EncryptionByDefault]:
     session = reader.session()
     regions = regions_for(reader, args.region)
-    return across_regions(regions, lambda r: [get_encryption_by_default(session, r)])
+    return across_regions(
+        regions,
+        lambda r: [EncryptionByDefault(region=r, enabled=ebs_encryption_by_default(session, r))],
+    )
 
 
 def _default_table(
@@ -524,9 +583,9 @@ class SetEncryptionDefaultArgs(InRegion):
 
 def _plan_default(reader: Reader, args: SetEncryptionDefaultArgs) -> Proposal | Unchanged:
     region = one_region(reader, args.region, "`ec2 ebs-encryption-default`")
-    current = get_encryption_by_default(reader.session(), region)
+    enabled = ebs_encryption_by_default(reader.session(), region)
     wanted = args.state == "on"
-    if current.enabled == wanted:
+    if enabled == wanted:
         return Unchanged(
             f"EBS encryption by default is already {args.state} in {region}",
             {"region": region, "enabled": wanted},

@@ -1,8 +1,10 @@
 """S3: buckets, objects, bucket policies and bucket settings — reads, writes and their
 declarations.
 
-One module per kind of thing: :mod:`~devops_agent.aws.s3.buckets` (list, create,
-delete, and what every bucket operation shares), :mod:`~devops_agent.aws.s3.objects`
+One module per kind of thing: :mod:`~devops_agent.aws.s3.buckets` (the bucket model,
+list, create, delete, and what every bucket operation shares),
+:mod:`~devops_agent.aws.s3.configuration` (reading a bucket's settings: the one reader
+``s3 describe``, the previews and the audit share), :mod:`~devops_agent.aws.s3.objects`
 (keys, uploads, downloads), :mod:`~devops_agent.aws.s3.policy`,
 :mod:`~devops_agent.aws.s3.protection` (versioning, default encryption, public access
 block) and :mod:`~devops_agent.aws.s3.settings` (tags, lifecycle, access logging, and
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 from devops_agent.aws.s3 import buckets, objects, policy, protection, settings
 from devops_agent.aws.s3.buckets import *  # noqa: F403
+from devops_agent.aws.s3.configuration import *  # noqa: F403
 from devops_agent.aws.s3.objects import *  # noqa: F403
 from devops_agent.aws.s3.policy import *  # noqa: F403
 from devops_agent.aws.s3.protection import *  # noqa: F403

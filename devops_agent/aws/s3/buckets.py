@@ -1,9 +1,15 @@
-"""S3 buckets: list them, create and delete them, and what every bucket operation shares.
+"""S3 buckets: the one model of a bucket, list them, create and delete them, and what every
+bucket operation shares.
 
 S3 is global: one ListBuckets call sees every bucket of the account. A bucket's
 region comes from the ``BucketRegion`` field ListBuckets returns today; when a
 stand-in (or an older endpoint) leaves it out, GetBucketLocation is asked for
 those buckets only, concurrently, over one shared client.
+
+:class:`Bucket` is what ``s3 list``, ``s3 describe``, the agent and the audit all
+read: its name, region and creation date, plus whichever of its settings were read
+(:mod:`~devops_agent.aws.s3.configuration` reads them, one call and one parser per
+setting). ``settings_read`` says which; the JSON of a bucket carries only those.
 
 The other S3 modules build on this one: :data:`BucketName` checks the shape of a
 bucket name in an argument model, :class:`BucketArgs` is the base of every
@@ -16,10 +22,16 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from botocore.exceptions import ClientError
-from pydantic import AfterValidator
+from pydantic import (
+    AfterValidator,
+    Field,
+    SerializerFunctionWrapHandler,
+    computed_field,
+    model_serializer,
+)
 
 from devops_agent.aws import (
     AwsModel,
@@ -32,6 +44,7 @@ from devops_agent.aws import (
     regions_for,
     utc,
 )
+from devops_agent.aws.policy_document import decode_policy
 from devops_agent.aws.writes import Change, write_errors
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
@@ -52,13 +65,18 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 __all__ = [
+    "SETTING_FIELDS",
     "VIA_DESCRIBE",
     "Bucket",
+    "BucketAcl",
     "BucketArgs",
     "BucketName",
+    "BucketSetting",
     "Emptiness",
+    "Grant",
     "bucket_arn",
     "bucket_emptiness",
+    "bucket_from",
     "bucket_name",
     "bucket_owner_region",
     "create_bucket",
@@ -66,8 +84,8 @@ __all__ = [
     "error_code",
     "existing_bucket",
     "list_buckets",
+    "locate_bucket",
     "new_bucket_name",
-    "optional_setting",
 ]
 
 # Today's rules are stricter (3-63 chars, lower case), but legacy us-east-1
@@ -77,29 +95,139 @@ _NEW_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IPV4_SHAPE = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 _UNREADABLE = frozenset({"AccessDenied", "NoSuchBucket", "403", "404"})
 _LOCATION_WORKERS = 16
-#: What S3 answers when a bucket has no such setting (rather than an empty one).
-_MISSING_SETTING = frozenset(
-    {
-        "ServerSideEncryptionConfigurationNotFoundError",
-        "NoSuchPublicAccessBlockConfiguration",
-        "NoSuchTagSet",
-        "NoSuchLifecycleConfiguration",
-    }
-)
 
 #: Why the agent has no tool for the one-setting reads: one call returns them all.
 VIA_DESCRIBE = "describe_bucket returns this with every other setting of the bucket."
 
 
+BucketSetting = Literal[
+    "versioning",
+    "encryption",
+    "public_access_block",
+    "policy",
+    "policy_status",
+    "acl",
+    "ownership",
+    "tags",
+    "lifecycle",
+    "logging",
+]
+"""A bucket setting one call reads (``policy_status`` only for a bucket that has a policy)."""
+
+
+class Grant(AwsModel):
+    """One grant of a bucket ACL."""
+
+    grantee_type: str
+    """``CanonicalUser``, ``Group`` or ``AmazonCustomerByEmail``."""
+    grantee: str
+    """Canonical user id, group URI (``.../global/AllUsers`` is everyone) or e-mail."""
+    permission: str
+    """READ, WRITE, READ_ACP, WRITE_ACP or FULL_CONTROL."""
+
+
+class BucketAcl(AwsModel):
+    """A bucket's access control list (ignored when object ownership is BucketOwnerEnforced)."""
+
+    owner_id: str = ""
+    """Canonical id of the bucket owner."""
+    grants: list[Grant] = Field(default_factory=list)
+    """Who may do what."""
+
+
 class Bucket(AwsModel):
-    """One S3 bucket of the account."""
+    """One S3 bucket of the account, with whichever of its settings were read.
+
+    ``s3 list`` reads none, ``s3 describe`` the ones it shows, the audit the ones its
+    checks judge; ``settings_read`` names them. A setting that was not read keeps its
+    default here and is left out of the bucket's JSON, so ``None`` below means "none
+    set" only for a setting in ``settings_read``.
+    """
 
     name: str
     """Bucket name (global across AWS)."""
-    region: str | None
-    """Region the bucket lives in; ``None`` when GetBucketLocation was refused."""
+    region: str | None = None
+    """Region the bucket lives in; ``None`` when its location could not be read."""
     created: datetime | None = None
-    """Creation date (UTC) as ListBuckets reports it."""
+    """Creation date (UTC) as ListBuckets reports it; ``None`` when not listed."""
+    versioning: str | None = None
+    """``Enabled``, ``Suspended`` or ``Disabled`` (never turned on)."""
+    mfa_delete: bool | None = None
+    """True when deleting an object version needs the root user's MFA (read with
+    versioning)."""
+    encryption: str | None = None
+    """Default encryption: ``AES256`` (SSE-S3), ``aws:kms`` (SSE-KMS) or ``aws:kms:dsse``;
+    ``None`` when unset."""
+    kms_key: str | None = None
+    """KMS key of SSE-KMS default encryption; ``None`` for the AWS managed ``aws/s3`` key
+    (or without SSE-KMS)."""
+    public_access_block: dict[str, bool] | None = None
+    """The bucket's four public access block switches; ``None`` when it has no block of
+    its own."""
+    policy: str | None = None
+    """The bucket policy as the JSON text AWS stores; ``None`` when it has none."""
+    policy_is_public: bool | None = None
+    """AWS's own verdict on the policy (GetBucketPolicyStatus, conditions included);
+    ``None`` when not asked (no policy) or not readable."""
+    acl: BucketAcl | None = None
+    """The bucket ACL."""
+    object_ownership: str | None = None
+    """``BucketOwnerEnforced`` (ACLs off), ``BucketOwnerPreferred`` or ``ObjectWriter``;
+    ``None`` when unset."""
+    tags: dict[str, str] | None = None
+    """Bucket tags."""
+    lifecycle_rules: list[dict[str, Any]] | None = None
+    """Lifecycle rules as AWS returns them (empty when there are none)."""
+    logging_target: str | None = None
+    """Bucket receiving server access logs; ``None`` when logging is off."""
+    logging_prefix: str = ""
+    """Key prefix of the access logs."""
+    settings_read: list[BucketSetting] = Field(default_factory=list)
+    """The settings read into this model, in a fixed order."""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def has_policy(self) -> bool:
+        """Whether the bucket has a bucket policy."""
+        return self.policy is not None
+
+    @property
+    def policy_document(self) -> dict[str, Any] | None:
+        """The policy parsed from its JSON text; ``None`` without a policy (or when it is
+        not a JSON object)."""
+        return decode_policy(self.policy)
+
+    def has(self, setting: BucketSetting) -> bool:
+        """Whether ``setting`` was read (and so its fields say what AWS said)."""
+        return setting in self.settings_read
+
+    @model_serializer(mode="wrap")
+    def _only_settings_read(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Leave out the fields of settings not read: ``s3 list`` (and its agent tool)
+        stays as small as a list, and no reader of the JSON mistakes a default for
+        "none set"."""
+        data = handler(self)
+        if not isinstance(data, dict):
+            return data
+        unread = {
+            f for s, fields in SETTING_FIELDS.items() if s not in self.settings_read for f in fields
+        }
+        return {k: v for k, v in data.items() if k not in unread}
+
+
+#: The fields each setting fills in a :class:`Bucket` (and its JSON shows once it is read).
+SETTING_FIELDS: dict[str, tuple[str, ...]] = {
+    "versioning": ("versioning", "mfa_delete"),
+    "encryption": ("encryption", "kms_key"),
+    "public_access_block": ("public_access_block",),
+    "policy": ("policy", "has_policy"),
+    "policy_status": ("policy_is_public",),
+    "acl": ("acl",),
+    "ownership": ("object_ownership",),
+    "tags": ("tags",),
+    "lifecycle": ("lifecycle_rules",),
+    "logging": ("logging_target", "logging_prefix"),
+}
 
 
 class Emptiness(AwsModel):
@@ -191,48 +319,44 @@ class BucketArgs(Args):
     """The bucket name (s3://name is accepted too)."""
 
 
-def optional_setting(session: boto3.Session, method: str, action: str, name: str) -> Any:
-    """A bucket setting's get call, or ``None`` when the bucket has no such setting.
-
-    Args:
-        session: credentials to read with.
-        method: the client method, e.g. ``"get_bucket_encryption"``.
-        action: the IAM action it needs, for error messages.
-        name: the bucket.
-
-    Raises:
-        ServiceError: no such bucket, or AWS refused.
-    """
-    with aws_errors(action, resource=name):
-        try:
-            return getattr(client(session, "s3"), method)(Bucket=name)
-        except ClientError as exc:
-            if error_code(exc) in _MISSING_SETTING:
-                return None
-            raise
-
-
 # --------------------------------------------------------------------------- reads
 
 
-def list_buckets(session: boto3.Session) -> list[Bucket]:
+def bucket_from(raw: Any, region: str | None = None) -> Bucket:
+    """The model of one raw ListBuckets item; ``region`` when ListBuckets did not say."""
+    return Bucket(
+        name=raw["Name"],
+        region=raw.get("BucketRegion") or region,
+        created=utc(raw.get("CreationDate")),
+    )
+
+
+def list_buckets(
+    session: boto3.Session, *, s3: S3Client | None = None, locate: bool = True
+) -> list[Bucket]:
     """Every S3 bucket of the account, with its region.
 
     Args:
         session: credentials to read with (``s3:ListAllMyBuckets``, and
             ``s3:GetBucketLocation`` when ListBuckets does not report regions).
+        s3: a client to call with (the audit passes its shared, counted one); one is
+            made from ``session`` when ``None``.
+        locate: False leaves ``region`` ``None`` where ListBuckets did not report it,
+            for a caller that locates each bucket itself (the audit, which records
+            every refusal with :func:`locate_bucket`).
 
     Returns:
-        The buckets sorted by region then name; ``region`` is ``None`` for a
-        bucket whose location could not be read (denied, or deleted meanwhile).
+        The buckets sorted by region then name (no setting read); ``region`` is
+        ``None`` for a bucket whose location could not be read (denied, or deleted
+        meanwhile).
 
     Raises:
         ServiceError: AWS refused to list buckets.
     """
-    s3 = client(session, "s3")
+    s3 = s3 or client(session, "s3")
     with aws_errors("s3:ListAllMyBuckets"):
         raw = [b for page in pages(s3, "list_buckets") for b in page.get("Buckets", [])]
-    missing = [b["Name"] for b in raw if not b.get("BucketRegion")]
+    missing = [b["Name"] for b in raw if not b.get("BucketRegion")] if locate else []
     located: dict[str, str | None] = {}
     if missing:
         with ThreadPoolExecutor(
@@ -241,29 +365,31 @@ def list_buckets(session: boto3.Session) -> list[Bucket]:
             located = dict(
                 zip(missing, pool.map(lambda n: _bucket_region(s3, n), missing), strict=True)
             )
-    buckets = [
-        Bucket(
-            name=b["Name"],
-            region=b.get("BucketRegion") or located.get(b["Name"]),
-            created=utc(b.get("CreationDate")),
-        )
-        for b in raw
-    ]
+    buckets = [bucket_from(b, located.get(b["Name"])) for b in raw]
     return sorted(buckets, key=lambda b: (b.region or "~", b.name))
 
 
-def _bucket_region(s3: S3Client, name: str) -> str | None:
+def locate_bucket(s3: S3Client, name: str) -> str:
+    """The region a bucket lives in, from GetBucketLocation.
+
+    Raises:
+        ServiceError: no such bucket (``NoSuchBucket``) or AWS refused.
+    """
     with aws_errors("s3:GetBucketLocation", resource=name):
-        try:
-            constraint: Any = s3.get_bucket_location(Bucket=name).get("LocationConstraint")
-        except ClientError as exc:
-            if error_code(exc) in _UNREADABLE:
-                return None
-            raise
+        constraint: Any = s3.get_bucket_location(Bucket=name).get("LocationConstraint")
     # Buckets in us-east-1 report no constraint; the oldest eu-west-1 ones report "EU".
     if not constraint:
         return "us-east-1"
     return "eu-west-1" if constraint == "EU" else str(constraint)
+
+
+def _bucket_region(s3: S3Client, name: str) -> str | None:
+    try:
+        return locate_bucket(s3, name)
+    except ServiceError as exc:
+        if exc.code in _UNREADABLE:
+            return None
+        raise
 
 
 def bucket_owner_region(session: boto3.Session, bucket: str) -> str | None:

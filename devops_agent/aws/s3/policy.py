@@ -11,17 +11,16 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
-from botocore.exceptions import ClientError
-
-from devops_agent.aws import AwsModel, aws_errors, client
+from devops_agent.aws import AwsModel, client
 from devops_agent.aws.policy_document import validate_policy
 from devops_agent.aws.s3.buckets import (
+    Bucket,
     BucketArgs,
     bucket_arn,
     bucket_name,
-    error_code,
     existing_bucket,
 )
+from devops_agent.aws.s3.configuration import read_settings
 from devops_agent.aws.workspace_files import read_document
 from devops_agent.aws.writes import Change, write_errors
 from devops_agent.errors import BadInput
@@ -72,15 +71,7 @@ def get_bucket_policy(session: boto3.Session, bucket: str) -> str | None:
     Raises:
         ServiceError: the bucket does not exist (``NoSuchBucket``) or AWS refused.
     """
-    name = bucket_name(bucket)
-    s3 = client(session, "s3")
-    with aws_errors("s3:GetBucketPolicy", resource=name):
-        try:
-            return s3.get_bucket_policy(Bucket=name)["Policy"]
-        except ClientError as exc:
-            if error_code(exc) == "NoSuchBucketPolicy":
-                return None
-            raise
+    return read_settings(session, Bucket(name=bucket_name(bucket)), ["policy"]).policy
 
 
 def put_bucket_policy(session: boto3.Session, bucket: str, policy: str) -> Change:

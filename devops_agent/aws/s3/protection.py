@@ -17,12 +17,13 @@ from pydantic import BeforeValidator, model_validator
 from devops_agent.aws import AwsModel, client
 from devops_agent.aws.s3.buckets import (
     VIA_DESCRIBE,
+    Bucket,
     BucketArgs,
     bucket_arn,
     bucket_name,
     existing_bucket,
-    optional_setting,
 )
+from devops_agent.aws.s3.configuration import PUBLIC_ACCESS_BLOCK, read_settings
 from devops_agent.aws.writes import Change, write_errors
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
@@ -57,13 +58,6 @@ __all__ = [
     "put_versioning",
 ]
 
-#: The four public access block switches, all on for "block".
-PUBLIC_ACCESS_BLOCK = (
-    "BlockPublicAcls",
-    "IgnorePublicAcls",
-    "BlockPublicPolicy",
-    "RestrictPublicBuckets",
-)
 #: Encryption algorithms as people read them.
 _SHOWN = {"AES256": "SSE-S3", "aws:kms": "SSE-KMS"}
 
@@ -99,32 +93,20 @@ class PublicAccess(AwsModel):
 
 def get_versioning(session: boto3.Session, bucket: str) -> str:
     """``Enabled``, ``Suspended`` or ``Disabled`` (never turned on)."""
-    name = bucket_name(bucket)
-    answer = optional_setting(session, "get_bucket_versioning", "s3:GetBucketVersioning", name)
-    return str((answer or {}).get("Status") or "Disabled")
+    found = read_settings(session, Bucket(name=bucket_name(bucket)), ["versioning"])
+    return found.versioning or "Disabled"
 
 
 def get_encryption(session: boto3.Session, bucket: str) -> tuple[str | None, str | None]:
     """Default encryption algorithm and KMS key, ``(None, None)`` when unset."""
-    name = bucket_name(bucket)
-    answer = optional_setting(
-        session, "get_bucket_encryption", "s3:GetEncryptionConfiguration", name
-    )
-    rules = ((answer or {}).get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
-    default = (rules[0].get("ApplyServerSideEncryptionByDefault") or {}) if rules else {}
-    return default.get("SSEAlgorithm"), default.get("KMSMasterKeyID")
+    found = read_settings(session, Bucket(name=bucket_name(bucket)), ["encryption"])
+    return found.encryption, found.kms_key
 
 
 def get_public_access_block(session: boto3.Session, bucket: str) -> dict[str, bool] | None:
     """The bucket's public access block switches, ``None`` when it has none."""
-    name = bucket_name(bucket)
-    answer = optional_setting(
-        session, "get_public_access_block", "s3:GetBucketPublicAccessBlock", name
-    )
-    if answer is None:
-        return None
-    config = answer.get("PublicAccessBlockConfiguration") or {}
-    return {k: bool(config.get(k)) for k in PUBLIC_ACCESS_BLOCK}
+    found = read_settings(session, Bucket(name=bucket_name(bucket)), ["public_access_block"])
+    return found.public_access_block
 
 
 # --------------------------------------------------------------------------- writes

@@ -1,6 +1,9 @@
 """A bucket's housekeeping settings (tags, lifecycle rules, access logging) and all
 its settings read at once (``s3 describe``, the agent's ``describe_bucket``).
 
+Every read goes through :func:`~devops_agent.aws.s3.configuration.read_settings`, the
+one reader of a bucket's settings the audit uses too.
+
 Like :mod:`devops_agent.aws.s3.protection`, each setting has a read and a write
 sharing its words (``s3 tags BUCKET`` reads, ``s3 tags BUCKET team=web`` plans).
 What the apply writes is computed by the preview and recorded in the plan (the
@@ -21,20 +24,17 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 from devops_agent.aws import AwsModel, client, named
 from devops_agent.aws.s3.buckets import (
     VIA_DESCRIBE,
+    Bucket,
     BucketArgs,
     BucketName,
+    BucketSetting,
     bucket_arn,
     bucket_name,
     bucket_owner_region,
     existing_bucket,
-    optional_setting,
 )
+from devops_agent.aws.s3.configuration import read_settings
 from devops_agent.aws.s3.policy import get_bucket_policy
-from devops_agent.aws.s3.protection import (
-    get_encryption,
-    get_public_access_block,
-    get_versioning,
-)
 from devops_agent.aws.workspace_files import read_document
 from devops_agent.aws.writes import Change, Tags, tag_list, tag_map, write_errors
 from devops_agent.errors import BadInput, ServiceError
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     import boto3
 
 __all__ = [
-    "BucketSettings",
+    "DESCRIBED",
     "BucketTags",
     "Lifecycle",
     "Logging",
@@ -81,32 +81,16 @@ _LIFECYCLE_ACTIONS = (
 _LOG_DELIVERY = "logging.s3.amazonaws.com"
 
 
-class BucketSettings(AwsModel):
-    """A bucket's configuration, as the get calls report it."""
-
-    name: str
-    """Bucket name."""
-    region: str | None = None
-    """Region the bucket lives in."""
-    versioning: str = "Disabled"
-    """``Enabled``, ``Suspended`` or ``Disabled`` (never turned on)."""
-    encryption: str | None = None
-    """Default encryption: ``AES256`` (SSE-S3), ``aws:kms`` or ``aws:kms:dsse``; ``None``
-    when unset."""
-    kms_key: str | None = None
-    """KMS key of SSE-KMS default encryption."""
-    public_access_block: dict[str, bool] | None = None
-    """The bucket's four public access block switches; ``None`` when unset."""
-    tags: dict[str, str] = Field(default_factory=dict)
-    """Bucket tags."""
-    lifecycle_rules: list[dict[str, Any]] = Field(default_factory=list)
-    """Lifecycle rules as AWS returns them."""
-    logging_target: str | None = None
-    """Bucket receiving server access logs; ``None`` when logging is off."""
-    logging_prefix: str = ""
-    """Key prefix of the access logs."""
-    has_policy: bool = False
-    """Whether the bucket has a bucket policy."""
+#: The settings ``s3 describe`` reads: every one devops-agent can change.
+DESCRIBED: tuple[BucketSetting, ...] = (
+    "versioning",
+    "encryption",
+    "public_access_block",
+    "tags",
+    "lifecycle",
+    "logging",
+    "policy",
+)
 
 
 class BucketTags(AwsModel):
@@ -139,30 +123,24 @@ class Logging(AwsModel):
 
 def get_tags(session: boto3.Session, bucket: str) -> dict[str, str]:
     """The bucket's tags (empty when it has none)."""
-    name = bucket_name(bucket)
-    answer = optional_setting(session, "get_bucket_tagging", "s3:GetBucketTagging", name)
-    return {t["Key"]: t.get("Value", "") for t in (answer or {}).get("TagSet", [])}
+    return read_settings(session, Bucket(name=bucket_name(bucket)), ["tags"]).tags or {}
 
 
 def get_lifecycle(session: boto3.Session, bucket: str) -> list[dict[str, Any]]:
     """The bucket's lifecycle rules (empty when it has none)."""
-    name = bucket_name(bucket)
-    answer = optional_setting(
-        session, "get_bucket_lifecycle_configuration", "s3:GetLifecycleConfiguration", name
-    )
-    return list((answer or {}).get("Rules", []))
+    found = read_settings(session, Bucket(name=bucket_name(bucket)), ["lifecycle"])
+    return found.lifecycle_rules or []
 
 
 def get_logging(session: boto3.Session, bucket: str) -> tuple[str | None, str]:
     """Server access logging: target bucket (``None`` when off) and key prefix."""
-    name = bucket_name(bucket)
-    answer = optional_setting(session, "get_bucket_logging", "s3:GetBucketLogging", name)
-    enabled = (answer or {}).get("LoggingEnabled") or {}
-    return enabled.get("TargetBucket"), str(enabled.get("TargetPrefix", ""))
+    found = read_settings(session, Bucket(name=bucket_name(bucket)), ["logging"])
+    return found.logging_target, found.logging_prefix
 
 
-def describe_bucket(session: boto3.Session, bucket: str) -> BucketSettings:
-    """Every setting of one bucket that devops-agent can change, read at once.
+def describe_bucket(session: boto3.Session, bucket: str) -> Bucket:
+    """Every setting of one bucket that devops-agent can change (:data:`DESCRIBED`), read
+    at once in the bucket's own region.
 
     Raises:
         ServiceError: no such bucket, or AWS refused one of the get calls (the message
@@ -176,21 +154,7 @@ def describe_bucket(session: boto3.Session, bucket: str) -> BucketSettings:
             code="NoSuchBucket",
             remedy="Check the name; `s3 list` shows the account's buckets.",
         )
-    algorithm, key = get_encryption(session, name)
-    target, prefix = get_logging(session, name)
-    return BucketSettings(
-        name=name,
-        region=region,
-        versioning=get_versioning(session, name),
-        encryption=algorithm,
-        kms_key=key,
-        public_access_block=get_public_access_block(session, name),
-        tags=get_tags(session, name),
-        lifecycle_rules=get_lifecycle(session, name),
-        logging_target=target,
-        logging_prefix=prefix,
-        has_policy=get_bucket_policy(session, name) is not None,
-    )
+    return read_settings(session, Bucket(name=name, region=region), DESCRIBED)
 
 
 def lifecycle_rules(document: str) -> list[dict[str, Any]]:
@@ -279,12 +243,12 @@ def put_logging(
 # --------------------------------------------------------------------------- describe
 
 
-def _describe(reader: Reader, args: BucketArgs) -> BucketSettings:
+def _describe(reader: Reader, args: BucketArgs) -> Bucket:
     with named():  # a bucket that is not there is a bad argument
         return describe_bucket(reader.session(), args.bucket)
 
 
-def _describe_table(reader: Reader, args: BucketArgs, settings: BucketSettings) -> Result:
+def _describe_table(reader: Reader, args: BucketArgs, settings: Bucket) -> Result:
     block = settings.public_access_block
     encryption = {"AES256": "SSE-S3", "aws:kms": "SSE-KMS"}.get(
         settings.encryption or "", settings.encryption
@@ -302,8 +266,8 @@ def _describe_table(reader: Reader, args: BucketArgs, settings: BucketSettings) 
             else ", ".join(k for k, v in block.items() if v) or "all off",
         ],
         ["Bucket policy", "yes" if settings.has_policy else "none"],
-        ["Tags", ", ".join(f"{k}={v}" for k, v in sorted(settings.tags.items())) or "none"],
-        ["Lifecycle rules", len(settings.lifecycle_rules)],
+        ["Tags", ", ".join(f"{k}={v}" for k, v in sorted((settings.tags or {}).items())) or "none"],
+        ["Lifecycle rules", len(settings.lifecycle_rules or [])],
         [
             "Access logging",
             f"s3://{settings.logging_target}/{settings.logging_prefix}"

@@ -1,4 +1,5 @@
-"""VPC: networks, subnets, routing, gateways and flow logs — reads, writes and their declarations.
+"""VPC: networks, subnets, routing, gateways, flow logs, network ACLs and peering connections —
+reads, writes and their declarations.
 
 One module per kind of resource; each holds its models, its API calls and the
 operations (:mod:`devops_agent.operation`) declared beside them. This package
@@ -15,6 +16,8 @@ from devops_agent.aws.vpc.flow_logs import *  # noqa: F403
 from devops_agent.aws.vpc.flow_logs import OPERATIONS as _FLOW_LOGS
 from devops_agent.aws.vpc.gateways import *  # noqa: F403
 from devops_agent.aws.vpc.gateways import OPERATIONS as _GATEWAYS
+from devops_agent.aws.vpc.network_acls import *  # noqa: F403
+from devops_agent.aws.vpc.peering import *  # noqa: F403
 from devops_agent.aws.vpc.routes import *  # noqa: F403
 from devops_agent.aws.vpc.routes import OPERATIONS as _ROUTES
 from devops_agent.aws.vpc.subnets import *  # noqa: F403

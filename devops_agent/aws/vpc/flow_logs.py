@@ -3,7 +3,7 @@
 A flow log records the IP traffic of a VPC to an S3 bucket, or to a CloudWatch
 Logs group through a role that ``vpc-flow-logs.amazonaws.com`` may assume. Without
 one, nobody can tell afterwards who talked to what (the audit's
-``vpc_flow_logs_enabled`` check).
+``vpc_flow_logs_enabled`` check, which reads them through :func:`list_flow_logs`).
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from devops_agent.report import Result, Table, dump, plural, where
 
 if TYPE_CHECKING:
     import boto3
+    from mypy_boto3_ec2 import EC2Client
 
 __all__ = [
     "TRAFFIC_TYPES",
@@ -53,6 +54,7 @@ __all__ = [
     "create_flow_logs",
     "delete_flow_logs",
     "flow_log_destination",
+    "flow_log_from",
     "list_flow_logs",
 ]
 
@@ -85,28 +87,51 @@ class FlowLog(AwsModel):
     """Region it lives in."""
 
 
-def list_flow_logs(session: boto3.Session, region: str, vpc_id: str | None = None) -> list[FlowLog]:
+def flow_log_from(raw: Any, region: str) -> FlowLog:
+    """The model of one raw DescribeFlowLogs item, read in ``region``."""
+    return FlowLog(
+        id=raw["FlowLogId"],
+        resource_id=raw.get("ResourceId", ""),
+        traffic_type=raw.get("TrafficType", ""),
+        destination_type=raw.get("LogDestinationType", ""),
+        destination=raw.get("LogDestination") or raw.get("LogGroupName") or "",
+        role_arn=raw.get("DeliverLogsPermissionArn"),
+        status=raw.get("FlowLogStatus", ""),
+        region=region,
+    )
+
+
+def list_flow_logs(
+    session: boto3.Session,
+    region: str,
+    vpc_id: str | None = None,
+    *,
+    page_size: int | None = None,
+    ec2: EC2Client | None = None,
+) -> list[FlowLog]:
     """Flow logs in one region, optionally those recording one VPC.
+
+    Args:
+        session: credentials to read with (``ec2:DescribeFlowLogs``).
+        region: the region to read.
+        vpc_id: only the flow logs recording this VPC; every one when ``None``.
+        page_size: flow logs per request (up to 1000); the service default when ``None``.
+        ec2: a client to call with (the audit passes its shared, counted one); one is
+            made from ``session`` when ``None``.
+
+    Returns:
+        The flow logs, sorted by what they record, then id.
 
     Raises:
         BadInput: malformed VPC id. ServiceError: AWS refused (``ec2:DescribeFlowLogs``).
     """
     region = check_region(session, region)
     filters = [{"Name": "resource-id", "Values": [f["Values"][0]]} for f in vpc_filter(vpc_id)]
-    ec2 = client(session, "ec2", region)
+    ec2 = ec2 or client(session, "ec2", region)
     with aws_errors("ec2:DescribeFlowLogs", resource=vpc_id, region=region):
         found = [
-            FlowLog(
-                id=f["FlowLogId"],
-                resource_id=f.get("ResourceId", ""),
-                traffic_type=f.get("TrafficType", ""),
-                destination_type=f.get("LogDestinationType", ""),
-                destination=f.get("LogDestination") or f.get("LogGroupName") or "",
-                role_arn=f.get("DeliverLogsPermissionArn"),
-                status=f.get("FlowLogStatus", ""),
-                region=region,
-            )
-            for page in pages(ec2, "describe_flow_logs", Filters=filters)
+            flow_log_from(f, region)
+            for page in pages(ec2, "describe_flow_logs", page_size=page_size, Filters=filters)
             for f in page.get("FlowLogs", [])
         ]
     return sorted(found, key=lambda f: (f.region, f.resource_id, f.id))

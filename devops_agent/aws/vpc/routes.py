@@ -1,6 +1,9 @@
 """Route tables and routes: the model and reads, creating and deleting tables and routes.
 
-Routes are shown as ``"destination -> target"`` strings (``"0.0.0.0/0 -> igw-0abc…"``).
+A table's routes are models (:class:`Route`: destination, target, state) and are also
+shown as ``"destination -> target"`` strings (``"0.0.0.0/0 -> igw-0abc…"``).
+:func:`route_table_from` is the one parser of a raw DescribeRouteTables item (the
+commands, the agent and the audit share it).
 A subnet uses the table explicitly associated with it, or else its VPC's main
 table (:mod:`devops_agent.aws.vpc.associations`); it is public when that table sends
 ``0.0.0.0/0`` to an ``igw-``.
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, computed_field
 
 from devops_agent.aws import (
     AwsModel,
@@ -57,9 +60,11 @@ from devops_agent.report import Result, Table, dump, plural, where
 
 if TYPE_CHECKING:
     import boto3
+    from mypy_boto3_ec2 import EC2Client
 
 __all__ = [
     "ROUTE_TARGETS",
+    "Route",
     "RouteTable",
     "create_route",
     "create_route_table",
@@ -68,6 +73,8 @@ __all__ = [
     "describe_route_table",
     "list_route_tables",
     "route_destination",
+    "route_from",
+    "route_table_from",
     "route_target",
 ]
 
@@ -100,6 +107,23 @@ ROUTE_TARGETS = {
 }
 
 
+class Route(AwsModel):
+    """One route of a route table."""
+
+    destination: str
+    """IPv4 or IPv6 CIDR block, or prefix list id (``pl-...``)."""
+    target: str
+    """Where matching traffic goes: ``local`` (the VPC itself), or a gateway, NAT gateway,
+    peering connection, interface... id."""
+    state: str = "active"
+    """``active``, or ``blackhole`` when the target is gone."""
+
+    def __str__(self) -> str:
+        """``"destination -> target"``, ending in ``" (blackhole)"`` for a dead route."""
+        dead = " (blackhole)" if self.state == "blackhole" else ""
+        return f"{self.destination or '?'} -> {self.target or '?'}{dead}"
+
+
 class RouteTable(AwsModel):
     """One route table with its routes and associations."""
 
@@ -111,15 +135,21 @@ class RouteTable(AwsModel):
     """VPC the table belongs to."""
     main: bool = False
     """True for the VPC's main table (used by subnets with no explicit association)."""
-    routes: list[str] = Field(default_factory=list)
-    """``"destination -> target"``, e.g. ``"0.0.0.0/0 -> igw-0abc..."``; a dead route
-    ends in ``" (blackhole)"``."""
+    route_entries: list[Route] = Field(default_factory=list)
+    """Its routes, as destination, target and state."""
     associations: list[str] = Field(default_factory=list)
     """Subnet (or gateway) ids explicitly associated with the table."""
     region: str
     """Region the table lives in."""
     tags: dict[str, str] = Field(default_factory=dict)
     """All tags, key to value."""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def routes(self) -> list[str]:
+        """``"destination -> target"``, e.g. ``"0.0.0.0/0 -> igw-0abc..."``; a dead route
+        ends in ``" (blackhole)"``."""
+        return [str(route) for route in self.route_entries]
 
 
 def list_route_tables(
@@ -128,6 +158,7 @@ def list_route_tables(
     vpc_id: str | None = None,
     *,
     page_size: int | None = None,
+    ec2: EC2Client | None = None,
 ) -> list[RouteTable]:
     """Route tables in one region, optionally of one VPC, with readable routes.
 
@@ -136,6 +167,8 @@ def list_route_tables(
         region: the region to read.
         vpc_id: only this VPC's tables; every VPC when ``None``.
         page_size: tables per request (5-100); the service default when ``None``.
+        ec2: a client to call with (the audit passes its shared, counted one); one is
+            made from ``session`` when ``None``.
 
     Returns:
         The tables sorted by VPC, main table first, then name and id. A subnet
@@ -146,10 +179,10 @@ def list_route_tables(
     """
     region = check_region(session, region)
     filters = vpc_filter(vpc_id)
-    ec2 = client(session, "ec2", region)
+    ec2 = ec2 or client(session, "ec2", region)
     with aws_errors("ec2:DescribeRouteTables", resource=vpc_id, region=region):
         tables = [
-            _route_table(t, region)
+            route_table_from(t, region)
             for page in pages(ec2, "describe_route_tables", page_size=page_size, Filters=filters)
             for t in page.get("RouteTables", [])
         ]
@@ -169,17 +202,18 @@ def describe_route_table(session: boto3.Session, region: str, route_table_id: st
     ec2 = client(session, "ec2", region)
     with aws_errors("ec2:DescribeRouteTables", resource=wanted, region=region):
         raw = ec2.describe_route_tables(RouteTableIds=[wanted])["RouteTables"][0]
-    return _route_table(raw, region)
+    return route_table_from(raw, region)
 
 
-def _route_table(raw: Any, region: str) -> RouteTable:
+def route_table_from(raw: Any, region: str) -> RouteTable:
+    """The model of one raw DescribeRouteTables item, read in ``region``."""
     associations = raw.get("Associations", [])
     return RouteTable(
         id=raw["RouteTableId"],
         name=tags_of(raw).get("Name") or None,
         vpc_id=raw.get("VpcId", ""),
         main=any(a.get("Main") for a in associations),
-        routes=[_route(r) for r in raw.get("Routes", [])],
+        route_entries=[route_from(r) for r in raw.get("Routes", [])],
         associations=sorted(
             a.get("SubnetId") or a["GatewayId"]
             for a in associations
@@ -190,16 +224,16 @@ def _route_table(raw: Any, region: str) -> RouteTable:
     )
 
 
-def _route(route: Any) -> str:
-    destination = (
-        route.get("DestinationCidrBlock")
-        or route.get("DestinationIpv6CidrBlock")
-        or route.get("DestinationPrefixListId")
-        or "?"
+def route_from(raw: Any) -> Route:
+    """The model of one raw route: its destination, its first target field set, its state."""
+    return Route(
+        destination=raw.get("DestinationCidrBlock")
+        or raw.get("DestinationIpv6CidrBlock")
+        or raw.get("DestinationPrefixListId")
+        or "",
+        target=next((str(raw[k]) for k in _TARGETS if raw.get(k)), ""),
+        state=raw.get("State") or "active",
     )
-    target = next((str(route[k]) for k in _TARGETS if route.get(k)), "?")
-    dead = " (blackhole)" if route.get("State") == "blackhole" else ""
-    return f"{destination} -> {target}{dead}"
 
 
 def route_target(target: str) -> tuple[str, str]:

@@ -2,7 +2,8 @@
 
 A subnet is public for instances when it maps public IPv4 addresses at launch
 *and* its route table sends ``0.0.0.0/0`` to an internet gateway (see
-:mod:`devops_agent.aws.vpc.routes`).
+:mod:`devops_agent.aws.vpc.routes`). :func:`subnet_from` is the one parser of a raw
+DescribeSubnets item (the commands, the agent and the audit share it).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ from devops_agent.report import Result, Table, dump, plural, where
 
 if TYPE_CHECKING:
     import boto3
+    from mypy_boto3_ec2 import EC2Client
 
 __all__ = [
     "Subnet",
@@ -67,6 +69,7 @@ __all__ = [
     "describe_subnet",
     "list_subnets",
     "subnet_dependencies",
+    "subnet_from",
 ]
 
 
@@ -87,13 +90,16 @@ class Subnet(AwsModel):
     """Free IPv4 addresses left."""
     map_public_ip_on_launch: bool = False
     """True when instances launched here get a public IPv4 address by default."""
+    default_for_az: bool = False
+    """True for a default subnet (of the default VPC, one per availability zone)."""
     region: str
     """Region the subnet lives in."""
     tags: dict[str, str] = Field(default_factory=dict)
     """All tags, key to value."""
 
 
-def _subnet(raw: Any, region: str) -> Subnet:
+def subnet_from(raw: Any, region: str) -> Subnet:
+    """The model of one raw DescribeSubnets item, read in ``region``."""
     tags = tags_of(dict(raw))
     return Subnet(
         id=raw["SubnetId"],
@@ -103,6 +109,7 @@ def _subnet(raw: Any, region: str) -> Subnet:
         availability_zone=raw.get("AvailabilityZone", ""),
         available_ips=raw.get("AvailableIpAddressCount", 0),
         map_public_ip_on_launch=bool(raw.get("MapPublicIpOnLaunch")),
+        default_for_az=bool(raw.get("DefaultForAz")),
         region=region,
         tags=tags,
     )
@@ -114,6 +121,7 @@ def list_subnets(
     vpc_id: str | None = None,
     *,
     page_size: int | None = None,
+    ec2: EC2Client | None = None,
 ) -> list[Subnet]:
     """Subnets in one region, optionally of one VPC.
 
@@ -122,6 +130,8 @@ def list_subnets(
         region: the region to read.
         vpc_id: only this VPC's subnets; every VPC when ``None``.
         page_size: subnets per request (5-1000); the service default when ``None``.
+        ec2: a client to call with (the audit passes its shared, counted one); one is
+            made from ``session`` when ``None``.
 
     Returns:
         The subnets sorted by VPC, name (untagged last), then id.
@@ -131,10 +141,10 @@ def list_subnets(
     """
     region = check_region(session, region)
     filters = vpc_filter(vpc_id)
-    ec2 = client(session, "ec2", region)
+    ec2 = ec2 or client(session, "ec2", region)
     with aws_errors("ec2:DescribeSubnets", resource=vpc_id, region=region):
         subnets = [
-            _subnet(s, region)
+            subnet_from(s, region)
             for page in pages(ec2, "describe_subnets", page_size=page_size, Filters=filters)
             for s in page.get("Subnets", [])
         ]
@@ -152,7 +162,7 @@ def describe_subnet(session: boto3.Session, region: str, subnet_id: str) -> Subn
     ec2 = client(session, "ec2", region)
     with aws_errors("ec2:DescribeSubnets", resource=wanted, region=region):
         raw = ec2.describe_subnets(SubnetIds=[wanted])["Subnets"][0]
-    return _subnet(raw, region)
+    return subnet_from(raw, region)
 
 
 def subnet_dependencies(

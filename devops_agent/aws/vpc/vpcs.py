@@ -2,7 +2,9 @@
 
 Every read takes one region, walks botocore's paginators and returns models
 sorted by region, then name (untagged last), then id. The region's default VPC
-is included (``is_default=True``); devops-agent never deletes it.
+is included (``is_default=True``); devops-agent never deletes it. :func:`vpc_from` is
+the one parser of a raw DescribeVpcs item (the commands, the agent and the audit share
+it).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from devops_agent.report import Result, Table, dump, plural, where
 
 if TYPE_CHECKING:
     import boto3
+    from mypy_boto3_ec2 import EC2Client
 
 __all__ = [
     "Vpc",
@@ -59,7 +62,9 @@ __all__ = [
     "delete_vpc",
     "describe_vpc",
     "list_vpcs",
+    "vpc_cidrs",
     "vpc_dependencies",
+    "vpc_from",
 ]
 
 
@@ -72,6 +77,8 @@ class Vpc(AwsModel):
     """Value of the ``Name`` tag; ``None`` when untagged."""
     cidr: str
     """Primary IPv4 CIDR block."""
+    cidrs: list[str] = Field(default_factory=list)
+    """Every IPv4 and IPv6 block associated with it (the primary one first)."""
     state: str
     """``pending`` or ``available``."""
     is_default: bool = False
@@ -82,12 +89,14 @@ class Vpc(AwsModel):
     """All tags, key to value."""
 
 
-def _vpc(raw: Any, region: str) -> Vpc:
+def vpc_from(raw: Any, region: str) -> Vpc:
+    """The model of one raw DescribeVpcs item, read in ``region``."""
     tags = tags_of(dict(raw))
     return Vpc(
         id=raw["VpcId"],
         name=tags.get("Name") or None,
         cidr=raw.get("CidrBlock", ""),
+        cidrs=vpc_cidrs(raw),
         state=raw.get("State", "unknown"),
         is_default=bool(raw.get("IsDefault")),
         region=region,
@@ -95,13 +104,44 @@ def _vpc(raw: Any, region: str) -> Vpc:
     )
 
 
-def list_vpcs(session: boto3.Session, region: str, *, page_size: int | None = None) -> list[Vpc]:
+def vpc_cidrs(raw: Any) -> list[str]:
+    """The IPv4 blocks associated (or associating) with a VPC, then its IPv6 blocks.
+
+    Works on a DescribeVpcs item and on either side of a peering connection, which
+    report their blocks the same way.
+    """
+    v4 = [
+        a["CidrBlock"]
+        for a in raw.get("CidrBlockAssociationSet") or []
+        if a.get("CidrBlock")
+        and (a.get("CidrBlockState") or {}).get("State", "associated")
+        in ("associated", "associating")
+    ]
+    if not v4 and raw.get("CidrBlock"):
+        v4 = [raw["CidrBlock"]]
+    v6 = [
+        a["Ipv6CidrBlock"]
+        for a in raw.get("Ipv6CidrBlockAssociationSet") or []
+        if a.get("Ipv6CidrBlock")
+    ]
+    return v4 + v6
+
+
+def list_vpcs(
+    session: boto3.Session,
+    region: str,
+    *,
+    page_size: int | None = None,
+    ec2: EC2Client | None = None,
+) -> list[Vpc]:
     """Every VPC in one region, the default VPC included.
 
     Args:
         session: credentials to read with (``ec2:DescribeVpcs``).
         region: the region to read.
         page_size: VPCs per request (5-1000); the service default when ``None``.
+        ec2: a client to call with (the audit passes its shared, counted one); one is
+            made from ``session`` when ``None``.
 
     Returns:
         The VPCs sorted by name (untagged last), then id.
@@ -110,10 +150,10 @@ def list_vpcs(session: boto3.Session, region: str, *, page_size: int | None = No
         UnknownRegion: unknown region. ServiceError: AWS refused.
     """
     region = check_region(session, region)
-    ec2 = client(session, "ec2", region)
+    ec2 = ec2 or client(session, "ec2", region)
     with aws_errors("ec2:DescribeVpcs", region=region):
         vpcs = [
-            _vpc(v, region)
+            vpc_from(v, region)
             for page in pages(ec2, "describe_vpcs", page_size=page_size)
             for v in page.get("Vpcs", [])
         ]
@@ -133,7 +173,7 @@ def describe_vpc(session: boto3.Session, region: str, vpc_id: str) -> Vpc:
         found = ec2.describe_vpcs(VpcIds=[wanted]).get("Vpcs", [])
     if not found:
         raise ServiceError(f"Not found in {region}: {wanted}.", code="InvalidVpcID.NotFound")
-    return _vpc(found[0], region)
+    return vpc_from(found[0], region)
 
 
 def vpc_dependencies(session: boto3.Session, region: str, vpc_id: str) -> dict[str, list[str]]:
