@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from devops_agent.gaps import Gap, section
 from devops_agent.sanitize import table_cell
 
 Status = Literal["success", "failure", "refused", "planned", "applied", "ignored"]
@@ -61,6 +62,10 @@ class Result(BaseModel):
     """A report with its own documented schema (the audit's), written as the report file."""
     plan_block: str = ""
     """Machine-readable plan block (hidden marker + JSON); posted after the body, never cut."""
+    not_read: list[Gap] = Field(default_factory=list)
+    """What the work could not read (investigation gaps): rendered as a *Not read* section
+    after everything else and listed under ``not_read`` in the JSON, so nothing unread is
+    ever taken for fine."""
 
     @field_validator("title")
     @classmethod
@@ -109,12 +114,25 @@ def render_table(table: Table) -> str:
 
 
 def render_body(result: Result) -> str:
-    """The result as Markdown, without header or footer."""
+    """The result as Markdown, without header or footer; what could not be read comes last."""
     parts = [f"### {_ICONS[result.status]} {result.title}"]
     if result.text:
         parts.append(result.text)
     parts.extend(render_table(t) for t in result.tables)
+    if result.not_read:
+        parts.append(render_gaps(result.not_read))
     return "\n\n".join(parts)
+
+
+def render_gaps(gaps: Sequence[Gap]) -> str:
+    """The *Not read* section: a sentence per gap for people and the model alike, then the
+    same table as the audit's *Not audited* section."""
+    intro, columns, rows = section(gaps)
+    sentences = "\n".join(f"- {g.sentence()}" for g in gaps[:FOLD_ROWS])
+    if len(gaps) > FOLD_ROWS:
+        sentences += f"\n- … and {len(gaps) - FOLD_ROWS} more (see the table)."
+    table = render_table(Table(columns=columns, rows=[list(r) for r in rows]))
+    return f"#### ⚠️ Not read\n\n{sentences}\n\n{intro}\n\n{table}"
 
 
 def fit(markdown: str, *, limit: int = COMMENT_BUDGET, more_url: str = "") -> str:
@@ -141,4 +159,5 @@ def render_json(result: Result) -> dict[str, Any]:
             {"title": t.title, "columns": t.columns, "rows": [[str(v) for v in r] for r in t.rows]}
             for t in result.tables
         ],
+        "not_read": [g.model_dump(mode="json") for g in result.not_read],
     }

@@ -14,6 +14,7 @@ far), or a model that could not be reached after bounded retries.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Iterator, Sequence
@@ -40,12 +41,14 @@ from agents.retry import ModelRetryBackoffSettings
 from agents.run_config import ToolExecutionConfig
 from agents.run_error_handlers import RunErrorHandlerInput, RunErrorHandlerResult
 
+from devops_agent import gaps
 from devops_agent.agent import guardrails, tools
 from devops_agent.agent.specialists import build_specialists
 from devops_agent.agent.tracing import TRACE_PATH, JsonlTraceProcessor, TraceSummary, install
 from devops_agent.agent.triage import build_triage
 from devops_agent.context import DevOpsContext
 from devops_agent.events import CommentEvent
+from devops_agent.gaps import Gap
 from devops_agent.operation import Proposal
 from devops_agent.report import Result
 from devops_agent.sanitize import clean_untrusted
@@ -415,12 +418,23 @@ def _footer(usage: dict[str, Any], summary: TraceSummary, trace: str) -> str:
 
 
 def _render(
-    ctx: DevOpsContext, request: str, outcome: _Outcome, meta: dict[str, Any], footer: str
+    ctx: DevOpsContext,
+    request: str,
+    outcome: _Outcome,
+    meta: dict[str, Any],
+    footer: str,
+    not_read: Sequence[Gap] = (),
 ) -> Reply:
     result = _rendered(ctx, request, outcome, meta, footer)
+    gaps_seen = list(not_read)
     if isinstance(result, Reply):
-        return result
-    return Reply(result, command=result.command, footer=footer)
+        return dataclasses.replace(
+            result,
+            result=result.result.model_copy(update={"not_read": gaps_seen}),
+            not_read=gaps_seen,
+        )
+    result = result.model_copy(update={"not_read": gaps_seen})
+    return Reply(result, command=result.command, footer=footer, not_read=gaps_seen)
 
 
 def _rendered(
@@ -523,6 +537,8 @@ class Reply:
     data: dict[str, Any] = field(default_factory=dict)
     rejected: list[str] = field(default_factory=list)
     """Proposed changes that failed their preview, with why (they are not in the plan)."""
+    not_read: list[Gap] = field(default_factory=list)
+    """What the run's tools could not read: the answer ends with it (never taken for fine)."""
 
     def with_plan(self, planned: Result) -> Result:
         """The plan the run made from :attr:`proposal`, introduced as the agent's answer."""
@@ -538,6 +554,7 @@ class Reply:
                 "text": f"The agent proposed {'these changes' if many else 'this change'} in "
                 f"answer to the request. {planned.text}{dropped}\n\n{self.footer}",
                 "data": {**(planned.data or {}), **self.data, "rejected": self.rejected},
+                "not_read": [*planned.not_read, *self.not_read],
             }
         )
 
@@ -630,7 +647,7 @@ def converse(
             if client is not None:
                 await client.close()
 
-    with _sdk_logs(ctx):
+    with _sdk_logs(ctx), gaps.collect() as missed:
         outcome = asyncio.run(main())
     summary = processor.summary()
     usage = _usage(counter, started, settings)
@@ -641,4 +658,4 @@ def converse(
         except ValueError:
             trace = str(processor.path)
     meta = {"usage": usage, "trace": summary.as_dict(), "trace_file": trace}
-    return _render(ctx, request, outcome, meta, _footer(usage, summary, trace))
+    return _render(ctx, request, outcome, meta, _footer(usage, summary, trace), missed.items)

@@ -8,7 +8,9 @@
 * :func:`aws_errors` (and :func:`call`) turn botocore failures into a
   :class:`~devops_agent.errors.ServiceError` whose message says what was refused,
   for whom, and how to fix it; ``code`` keeps the AWS error code.
-* :func:`across_regions` runs one function per region concurrently.
+* :func:`across_regions` runs one function per region concurrently; when the run
+  collects investigation gaps (:mod:`devops_agent.gaps`), a region that fails while
+  others answer is recorded as a gap and the others' results are returned.
 * :func:`pages` walks a paginator, so no list is ever cut at the first page.
 
 Threads: a boto3 ``Session`` is not thread-safe, its clients are. :func:`client`
@@ -21,6 +23,7 @@ refreshing in one place), which one-session-per-thread could not promise.
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import re
 import threading
@@ -45,7 +48,7 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from pydantic import BaseModel, ConfigDict
 
-from devops_agent import __version__
+from devops_agent import __version__, gaps
 from devops_agent.errors import BadInput, ConfigError, ServiceError, UnknownRegion
 from devops_agent.operation import Args, Option, Reader
 
@@ -468,16 +471,24 @@ def across_regions(
     Every region runs to the end even when one fails, so a slow region never
     leaves threads behind.
 
+    When a gap collector is open (:func:`devops_agent.gaps.collecting`: the command
+    path and the agent open one around every read), a region that AWS refused or that
+    failed while other regions answered is recorded as a gap (the region, the IAM
+    action refused, AWS's code) and the other regions' results are returned: one
+    region never sinks the answer, and the answer says what it could not see.
+
     Args:
         regions: region names; duplicates run once.
         fn: reads one region and returns a list.
         max_workers: most regions read at the same time.
 
     Returns:
-        The concatenated results, in the order of ``regions``.
+        The concatenated results of the regions that answered, in the order of ``regions``.
 
     Raises:
-        ServiceError: the first error in region order, once all regions finished.
+        ServiceError: every region failed (the first error in region order), or one
+            failed and no collector is open.
+        Exception: anything else a region raised (a bad argument, a bug): never a gap.
     """
     unique = list(dict.fromkeys(regions))
     if len(unique) <= 1:
@@ -485,14 +496,22 @@ def across_regions(
     with ThreadPoolExecutor(
         max_workers=min(max_workers, len(unique)), thread_name_prefix="aws-region"
     ) as pool:
-        futures = [pool.submit(fn, region) for region in unique]
+        futures = [pool.submit(contextvars.copy_context().run, fn, region) for region in unique]
     # Leaving the ``with`` block waited for every future.
-    results: list[T] = []
-    for future in futures:
-        error = future.exception()
-        if error is not None:
+    errors = [future.exception() for future in futures]
+    for error in errors:
+        if error is not None and not isinstance(error, ServiceError):
             raise error
-        results.extend(future.result())
+    failed = [(region, e) for region, e in zip(unique, errors, strict=True) if e is not None]
+    if failed and (len(failed) == len(unique) or not gaps.collecting()):
+        raise failed[0][1]
+    for region, error in failed:
+        assert isinstance(error, ServiceError)
+        gaps.record(error, region=region)
+    results: list[T] = []
+    for future, error in zip(futures, errors, strict=True):
+        if error is None:
+            results.extend(future.result())
     return results
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from devops_agent import gaps
 from devops_agent.commands.language import Invocation, Spec, bind, tokenize
 from devops_agent.errors import BadInput, UnknownCommand
 from devops_agent.report import Result, Table
@@ -183,10 +184,14 @@ def perform(ctx: DevOpsContext, op: Declaration, args: Any) -> Result:
     from devops_agent.operation import Read, Unchanged
 
     if isinstance(op, Read):
-        data = op.read(ctx, args)
         if op.render is None:
             raise UnknownCommand(f"{op.name} has no command form.")
-        return op.render(ctx, args, data)
+        with gaps.collect(service=op.service, part=op.name) as missed:
+            data = op.read(ctx, args)
+        result = op.render(ctx, args, data)
+        if missed:
+            result = result.model_copy(update={"not_read": [*result.not_read, *missed.items]})
+        return result
     outcome = op.plan(ctx, args)
     if isinstance(outcome, Unchanged):
         return Result(
