@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     import boto3
     from github import Github
 
+    from devops_agent.repoconfig import RepoConfig
+
 Mode = Literal["action", "local", "demo"]
 
 
@@ -44,6 +46,9 @@ class DevOpsContext:
     """Fetches the PR head SHA once (``None`` off pull requests)."""
     deadline: float | None = None
     """``time.monotonic()`` by which the whole run must end (``timeout-seconds``)."""
+    repo_config: RepoConfig | None = None
+    """The repository's own config (instructions, custom commands), read once from the
+    default branch by :func:`devops_agent.repoconfig.load` when the run needs it."""
 
     @property
     def redactor(self) -> Redactor:

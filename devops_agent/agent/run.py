@@ -41,7 +41,7 @@ from agents.retry import ModelRetryBackoffSettings
 from agents.run_config import ToolExecutionConfig
 from agents.run_error_handlers import RunErrorHandlerInput, RunErrorHandlerResult
 
-from devops_agent import gaps
+from devops_agent import gaps, repoconfig
 from devops_agent.agent import guardrails, tools
 from devops_agent.agent.specialists import build_specialists
 from devops_agent.agent.tracing import TRACE_PATH, JsonlTraceProcessor, TraceSummary, install
@@ -617,6 +617,7 @@ def converse(
     """
     started = time.monotonic()
     settings = ctx.settings
+    repoconfig.load(ctx)  # the repository's instructions, from the default branch
     if trace_path is None and ctx.runner.in_actions:
         trace_path = ctx.env.workspace / TRACE_PATH
     processor = JsonlTraceProcessor(trace_path, ctx.redactor)

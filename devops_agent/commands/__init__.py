@@ -86,7 +86,7 @@ def run_command(ctx: DevOpsContext, text: str) -> Result | None:
         return help_result(ctx, invocation)
     specs = match(invocation)
     if specs is None:
-        return None
+        return _custom(ctx, invocation)
     if specs[0].handler is None:
         raise UnknownCommand(
             f"`{' '.join(specs[0].path)}` is part of the command language but not available in "
@@ -123,6 +123,56 @@ def parse(text: str) -> tuple[Spec, Any] | None:
         except BadInput as exc:
             errors.append(exc)
     raise errors[-1]
+
+
+def _custom(ctx: DevOpsContext, invocation: Invocation) -> Result | None:
+    """A custom command of the repository (its config on the default branch), or ``None``
+    for plain language."""
+    first = invocation.command_words[:1]
+    if not first:
+        return None
+    from devops_agent import repoconfig
+
+    command = repoconfig.load(ctx).commands.get(first[0])
+    if command is None:
+        return None
+    from devops_agent.commands.custom import run_custom
+
+    return run_custom(ctx, command, invocation).model_copy(update={"command": invocation.text})
+
+
+def reserved_words() -> frozenset[str]:
+    """The first words of every command of the language: no custom command may take one."""
+    return frozenset(spec.path[0] for spec in COMMANDS)
+
+
+def step_problem(step: str) -> str:
+    """Why ``step`` cannot be a step of a custom command (``""`` when it can): it must
+    start with the words of a catalog command (not ``help``, ``apply`` or plain language)."""
+    try:
+        specs = match(tokenize(step))
+    except BadInput as exc:
+        return exc.message
+    if specs is None:
+        return "it does not start with a command (see `help`)"
+    if specs[0].op is None:
+        return f"`{' '.join(specs[0].path)}` cannot be a step"
+    return ""
+
+
+def bind_step(line: str) -> tuple[Declaration, Any]:
+    """The catalog operation a custom command's step names and its validated arguments.
+
+    Raises:
+        BadInput: the step is not a catalog command, or its words do not bind.
+    """
+    problem = step_problem(line)
+    if problem:
+        raise BadInput(problem)
+    found = parse(line)
+    assert found is not None
+    assert found[0].op is not None
+    return found[0].op[0], found[1]
 
 
 def _first_that_binds(ctx: DevOpsContext, invocation: Invocation, specs: list[Spec]) -> Result:
@@ -233,13 +283,46 @@ def help_result(ctx: DevOpsContext | None, invocation: Invocation | None = None)
         "(a comma list, or `all` for the configured audit regions). Commands that change "
         "something post a plan that an authorized person applies with `apply PLAN_ID`."
     )
+    tables = [Table(columns=["Command", "What it does"], rows=rows)]
+    data: dict[str, Any] = {"commands": [s.usage for s in COMMANDS if s.handler is not None]}
+    if ctx is not None:
+        own, note = _repository_commands(ctx)
+        if own is not None:
+            tables.append(own)
+            data["repository_commands"] = [str(r[0]).strip("`") for r in own.rows]
+        if note:
+            text += f"\n\n{note}"
     return Result(
-        title="devops-agent commands",
-        command="help",
-        text=text,
-        tables=[Table(columns=["Command", "What it does"], rows=rows)],
-        data={"commands": [s.usage for s in COMMANDS if s.handler is not None]},
+        title="devops-agent commands", command="help", text=text, tables=tables, data=data
     )
+
+
+def _repository_commands(ctx: DevOpsContext) -> tuple[Table | None, str]:
+    """This repository's custom commands as a table, or why they could not be read."""
+    from devops_agent import repoconfig
+    from devops_agent.errors import ConfigError
+
+    try:
+        config = repoconfig.load(ctx)
+    except ConfigError as exc:
+        return None, f"⚠️ This repository's commands could not be read: {exc.message}"
+    if not config.commands:
+        return None, ""
+    trigger = ctx.settings.trigger
+    rows: list[list[Any]] = [
+        [
+            f"`{trigger} {c.usage}`",
+            (c.description or "A command of this repository.")
+            + " Runs: "
+            + "; ".join(f"`{step}`" for step in c.steps),
+        ]
+        for c in config.commands.values()
+    ]
+    return Table(
+        title=f"This repository's commands ({config.source})",
+        columns=["Command", "What it does"],
+        rows=rows,
+    ), ""
 
 
 def _token_note(spec: Spec) -> str:

@@ -103,10 +103,15 @@ class Seeding(PullRoutes):
         with self._lock:
             self._repo(full_name).collaborators.pop(login, None)
 
-    def add_file(self, full_name: str, path: str, text: str) -> None:
-        """Put a file in the repository (the contents API serves it on every ref)."""
+    def add_file(self, full_name: str, path: str, text: str, *, branch: str | None = None) -> None:
+        """Put a file in the repository: on every ref, or with ``branch`` only on that branch
+        (a pull request's head, say), where it hides the file every ref has."""
         with self._lock:
-            self._repo(full_name).files[path.strip("/")] = text
+            repo = self._repo(full_name)
+            if branch is None:
+                repo.files[path.strip("/")] = text
+            else:
+                repo.branch_files.setdefault(branch, {})[path.strip("/")] = text
 
     # issues, pull requests and comments
     def add_issue(

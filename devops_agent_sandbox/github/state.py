@@ -110,6 +110,7 @@ class _Repo:
     dispatches: list[dict[str, Any]] = field(default_factory=list)
     next_number: int = 1
     files: dict[str, str] = field(default_factory=dict)  # path: text (the same on every ref)
+    branch_files: dict[str, dict[str, str]] = field(default_factory=dict)  # branch: path: text
     jobs: dict[int, dict[str, Any]] = field(default_factory=dict)
     job_logs: dict[int, str] = field(default_factory=dict)
     reviews: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # PR number: reviews

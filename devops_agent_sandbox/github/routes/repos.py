@@ -501,11 +501,15 @@ class RepoRoutes(HTTPLayer):
                 )
             return item
 
-        if path in repo.files:
-            return _Response(200, entry(path, repo.files[path]))
+        branch = ref.removeprefix("refs/heads/")
+        if branch not in repo.branches:  # a commit: the branch whose head it is
+            branch = next((b for b, sha in repo.branches.items() if sha == ref), "")
+        files = {**repo.files, **repo.branch_files.get(branch, {})}
+        if path in files:
+            return _Response(200, entry(path, files[path]))
         prefix = path + "/" if path else ""
         children: dict[str, str | None] = {}
-        for p, text in sorted(repo.files.items()):
+        for p, text in sorted(files.items()):
             if p.startswith(prefix):
                 rest = p[len(prefix) :]
                 head = rest.split("/", 1)[0]
