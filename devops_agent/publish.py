@@ -61,9 +61,25 @@ def usage_line(usage: dict[str, object]) -> str:
         return int(value) if isinstance(value, int | float) else 0
 
     turns, requests, tokens = count("turns"), count("requests"), count("total_tokens")
+    cost = usage.get("cost_usd")
+    money = f" · ${cost:.4f}" if isinstance(cost, int | float) else ""
     return (
         f"🤖 {turns} turn{'s' if turns != 1 else ''} · "
-        f"{requests} model request{'s' if requests != 1 else ''} · {tokens:,} tokens"
+        f"{requests} model request{'s' if requests != 1 else ''} · {tokens:,} tokens{money}"
+    )
+
+
+def spend(result: report.Result) -> tuple[int, str]:
+    """The ``tokens`` and ``cost-usd`` outputs: the model's tokens and their cost in US
+    dollars (``0`` and ``0`` when no model ran; an empty cost when its price is unknown)."""
+    usage = result.data.get("usage") if isinstance(result.data, dict) else None
+    if not isinstance(usage, dict):
+        return 0, "0"
+    tokens = usage.get("total_tokens")
+    cost = usage.get("cost_usd")
+    return (
+        int(tokens) if isinstance(tokens, int | float) else 0,
+        f"{cost:.6f}" if isinstance(cost, int | float) else "",
     )
 
 
@@ -354,6 +370,9 @@ class Publisher:
             self.runner.set_output("plan-id", str(result.data["plan_id"]))
         if isinstance(result.data, dict) and "findings_count" in result.data:
             self.runner.set_output("findings", str(result.data["findings_count"]))
+        tokens, cost = spend(result)
+        self.runner.set_output("tokens", str(tokens))
+        self.runner.set_output("cost-usd", cost)
 
 
 # ---------------------------------------------------------------- the audit issue

@@ -86,6 +86,13 @@ class Settings(BaseModel):
     queries leave the runner); Responses API only (extension of §3)."""
     max_turns: int = Field(10, ge=1, le=100)
     """Agent turn limit."""
+    max_cost_usd: float | None = Field(None, gt=0, le=10_000)
+    """Most the agent may spend on model calls in one run, in US dollars; it stops before a
+    call that would pass it. Empty: no limit (extension of §3)."""
+    otel_endpoint: str = ""
+    """OTLP/HTTP endpoint the run's trace spans are also exported to (e.g.
+    ``http://collector:4318/v1/traces``); empty: none. Needs the ``otel`` extra
+    (extension of §3)."""
     timeout_seconds: int = Field(600, ge=1, le=6 * 3600)
     """Whole-run limit."""
     config_file: str = ".github/devops-agent.yml"
@@ -194,6 +201,14 @@ class Settings(BaseModel):
                 f"Input {name} is {given!r}: {first['msg']}.",
                 remedy=f"Fix `{name}:` under `with:` in the workflow step that uses devops-agent.",
             ) from None
+        if settings.otel_endpoint and not settings.otel_endpoint.startswith(
+            ("http://", "https://")
+        ):
+            raise ConfigError(
+                f"Input otel-endpoint is {settings.otel_endpoint!r}, not an http(s) URL.",
+                remedy="Give the collector's OTLP/HTTP traces endpoint, such as "
+                "http://localhost:4318/v1/traces.",
+            )
         if settings.web_search and settings.openai_api == "chat_completions":
             raise ConfigError(
                 "Input web-search is true, but web search is a hosted tool of the Responses "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import logging
 import time
 from collections.abc import Iterator, Sequence
@@ -47,6 +48,7 @@ from devops_agent.agent.specialists import build_specialists
 from devops_agent.agent.tracing import TRACE_PATH, JsonlTraceProcessor, TraceSummary, install
 from devops_agent.agent.triage import build_triage
 from devops_agent.context import DevOpsContext
+from devops_agent.cost import Budget, Price, RequestTokens, cost_of, price_for
 from devops_agent.events import CommentEvent
 from devops_agent.gaps import Gap
 from devops_agent.operation import Proposal
@@ -184,12 +186,42 @@ def _sdk_logs(ctx: DevOpsContext) -> Iterator[None]:
             log.propagate = propagate
 
 
-class _Counter(RunHooks[DevOpsContext]):
-    """Counts turns and keeps the run's usage reachable when the run ends early."""
+class _OverBudget(Exception):
+    """The next model call would pass ``max-cost-usd``: the run stops before making it."""
 
-    def __init__(self) -> None:
+    def __init__(self, spent: float, estimate: float, agent: str) -> None:
+        super().__init__(f"spent ${spent:.4f}, next call about ${estimate:.4f}")
+        self.spent = spent
+        self.estimate = estimate
+        self.agent = agent
+
+
+def requests_of(usage: Any) -> list[RequestTokens]:
+    """The SDK's per-request usage as plain token counts (what :mod:`devops_agent.cost`
+    prices); one entry for the whole run when the provider gave no breakdown."""
+    if usage is None:
+        return []
+    entries = list(getattr(usage, "request_usage_entries", None) or [])
+    if not entries and usage.input_tokens + usage.output_tokens:
+        entries = [usage]
+    return [
+        RequestTokens(
+            input=int(e.input_tokens or 0),
+            output=int(e.output_tokens or 0),
+            cached=int(getattr(e.input_tokens_details, "cached_tokens", 0) or 0),
+        )
+        for e in entries
+    ]
+
+
+class _Counter(RunHooks[DevOpsContext]):
+    """Counts turns, keeps the run's usage reachable when the run ends early, and keeps
+    ``max-cost-usd``: before each model call it stops the run if the call would pass it."""
+
+    def __init__(self, budget: Budget | None = None) -> None:
         self.turns = 0
         self.wrapper: RunContextWrapper[DevOpsContext] | None = None
+        self.budget = budget
 
     async def on_llm_start(
         self,
@@ -198,8 +230,13 @@ class _Counter(RunHooks[DevOpsContext]):
         system_prompt: str | None,
         input_items: list[TResponseInputItem],
     ) -> None:
-        self.turns += 1
         self.wrapper = context
+        if self.budget is not None:
+            prompt = len(system_prompt or "") + len(json.dumps(input_items, default=str))
+            fits, spent, estimate = self.budget.allows(requests_of(context.usage), prompt)
+            if not fits:
+                raise _OverBudget(spent, estimate, agent.name)
+        self.turns += 1
 
 
 @dataclass
@@ -207,13 +244,14 @@ class _Outcome:
     """What the run produced, before it is rendered."""
 
     status: str = "answer"
-    """answer, plan, blocked, max_turns, timeout or model_error."""
+    """answer, plan, blocked, max_turns, timeout, budget or model_error."""
     text: str = ""
     agent: str = "triage"
     findings: list[dict[str, str]] = field(default_factory=list)
     pending: list[tools.Pending] = field(default_factory=list)
     redacted: int = 0
     error: BaseException | None = None
+    over_budget: _OverBudget | None = None
 
 
 async def _run(
@@ -285,6 +323,9 @@ async def _run(
             outcome.status, outcome.error = "model_error", exc
             return outcome
         outcome.status = "timeout"
+        return outcome
+    except _OverBudget as exc:
+        outcome.status, outcome.over_budget, outcome.agent = "budget", exc, exc.agent
         return outcome
     except UserError:
         raise  # a bug in how the agents are built: the app reports it as one
@@ -370,14 +411,21 @@ def _model_error_text(exc: BaseException | None) -> tuple[str, str, int]:
     )
 
 
-def _usage(counter: _Counter, started: float, settings: Settings) -> dict[str, Any]:
+def _usage(
+    counter: _Counter, started: float, settings: Settings, price: Price | None
+) -> dict[str, Any]:
+    """Turns, requests, tokens and their cost (``cost_usd`` ``None`` when no price is known)."""
     usage = counter.wrapper.usage if counter.wrapper is not None else None
+    requests = requests_of(usage)
     return {
         "turns": counter.turns,
         "requests": usage.requests if usage else 0,
         "input_tokens": usage.input_tokens if usage else 0,
+        "cached_input_tokens": sum(r.cached for r in requests),
         "output_tokens": usage.output_tokens if usage else 0,
         "total_tokens": usage.total_tokens if usage else 0,
+        "cost_usd": round(cost_of(requests, price), 6) if price is not None else None,
+        "max_cost_usd": settings.max_cost_usd,
         "seconds": round(time.monotonic() - started, 2),
         "model": settings.model,
         "api": settings.openai_api,
@@ -388,6 +436,15 @@ def _label(name: str) -> str:
     return _LABELS.get(name, name)
 
 
+def _cost_text(usage: dict[str, Any]) -> str:
+    """``$0.0123`` (and the budget), or why the cost is unknown."""
+    cost = usage.get("cost_usd")
+    if cost is None:
+        return f"cost unknown (no price for `{usage['model']}`: add it under agent.pricing)"
+    limit = usage.get("max_cost_usd")
+    return f"${cost:.4f}" + (f" of ${limit:.4f} budget" if limit else "")
+
+
 def _footer(usage: dict[str, Any], summary: TraceSummary, trace: str) -> str:
     path = " → ".join(_label(a) for a in dict.fromkeys(summary.agents)) or "triage"
     bits = [
@@ -396,6 +453,7 @@ def _footer(usage: dict[str, Any], summary: TraceSummary, trace: str) -> str:
         f"{usage['requests']} model request{'s' if usage['requests'] != 1 else ''}",
         f"{usage['total_tokens']:,} tokens ({usage['input_tokens']:,} in, "
         f"{usage['output_tokens']:,} out)",
+        _cost_text(usage),
         f"{usage['seconds']:.1f} s",
     ]
     details = [
@@ -478,6 +536,20 @@ def _rendered(
             f"service, one region) or raise the limit.\n\n{footer}",
             exit_code=1,
             data={**data, "stopped": outcome.status},
+        )
+    if outcome.status == "budget" and outcome.over_budget is not None:
+        over = outcome.over_budget
+        limit = settings.max_cost_usd or 0.0
+        return Result(
+            status="failure",
+            command=command,
+            title="Stopped before passing the cost budget",
+            text=f"The agent stopped before its next model call: ${over.spent:.4f} was spent "
+            f"and that call would cost about ${over.estimate:.4f}, passing `max-cost-usd` "
+            f"(${limit:.4f}). {_done_so_far_text(meta['trace'])} Nothing was changed. Narrow "
+            f"the request (one service, one region) or raise max-cost-usd.\n\n{footer}",
+            exit_code=1,
+            data={**data, "stopped": "budget"},
         )
     if outcome.status == "model_error":
         title, why, code = _model_error_text(outcome.error)
@@ -617,7 +689,7 @@ def converse(
     """
     started = time.monotonic()
     settings = ctx.settings
-    repoconfig.load(ctx)  # the repository's instructions, from the default branch
+    config = repoconfig.load(ctx)  # the repository's instructions, from the default branch
     if trace_path is None and ctx.runner.in_actions:
         trace_path = ctx.env.workspace / TRACE_PATH
     processor = JsonlTraceProcessor(trace_path, ctx.redactor)
@@ -627,7 +699,8 @@ def converse(
         else None
     )
     install(processor, export_key=export_key)
-    counter = _Counter()
+    price = price_for(settings.model, config.pricing)
+    counter = _Counter(Budget.for_model(settings.max_cost_usd, settings.model, config.pricing))
     client: AsyncOpenAI | None = None
     if model is None:
         model, client = build_model(settings)
@@ -651,7 +724,7 @@ def converse(
     with _sdk_logs(ctx), gaps.collect() as missed:
         outcome = asyncio.run(main())
     summary = processor.summary()
-    usage = _usage(counter, started, settings)
+    usage = _usage(counter, started, settings, price)
     trace = ""
     if processor.path is not None:
         try:
