@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
+from devops_agent import tracing
 from devops_agent.actions import Runner
 from devops_agent.authz import command_text, ignore_reason, refusal_reason
 from devops_agent.credentials import AwsSessions
@@ -95,14 +96,31 @@ def requester_of(event: Event) -> str:
 
 def execute(ctx: DevOpsContext, text: str) -> Result:
     """The fork: the command language, or the agent for plain language; user-caused errors
-    become results."""
+    become results. The whole of it is one trace (:mod:`devops_agent.tracing`): a
+    ``request`` span around the command's, the plan's, apply's or the agent's spans."""
     from devops_agent.commands import run_command
 
-    try:
-        result = run_command(ctx, text)
-        return result if result is not None else ask_agent(ctx, text)
-    except DevOpsError as exc:
-        return failure(exc, text)
+    with (
+        tracing.run_trace(
+            ctx.workspace / tracing.TRACE_PATH if ctx.runner.in_actions else None,
+            ctx.redactor,
+            metadata={"repository": ctx.repository, "run_id": ctx.env.run_id},
+            otel_endpoint=ctx.settings.otel_endpoint,
+            warn=ctx.runner.warning,
+        ),
+        tracing.span("request", words=" ".join(text.split()[:2])[:80]) as span,
+    ):
+        try:
+            result = run_command(ctx, text)
+            if result is None:
+                span["kind"] = "agent"
+                result = ask_agent(ctx, text)
+        except DevOpsError as exc:
+            result = failure(exc, text)
+        span.update(status=result.status, exit_code=result.exit_code)
+        if result.not_read:
+            span["not_read"] = len(result.not_read)
+        return result
 
 
 def ask_agent(ctx: DevOpsContext, text: str, **options: Any) -> Result:

@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from devops_agent import tracing
 from devops_agent.errors import DevOpsError, Refused
 from devops_agent.operation import Declaration, PlanEntry, Read, Write, Writers
 
@@ -166,7 +167,8 @@ def carry_out(entry: PlanEntry, writers: Writers) -> str:
     """
     op, args = validate(entry)
     assert op.run is not None  # lookup() refuses operations without an executor
-    return op.run(writers, args)
+    with tracing.span("carry out", operation=op.name, service=op.service):
+        return op.run(writers, args)
 
 
 # --------------------------------------------------------------------------- derived

@@ -42,7 +42,7 @@ from agents.retry import ModelRetryBackoffSettings
 from agents.run_config import ToolExecutionConfig
 from agents.run_error_handlers import RunErrorHandlerInput, RunErrorHandlerResult
 
-from devops_agent import gaps, repoconfig
+from devops_agent import gaps, repoconfig, tracing
 from devops_agent.agent import guardrails, tools
 from devops_agent.agent.specialists import build_specialists
 from devops_agent.agent.tracing import TRACE_PATH, JsonlTraceProcessor, TraceSummary, install
@@ -262,6 +262,7 @@ async def _run(
     counter: _Counter,
     extra_guardrails: Sequence[Any],
     seconds: float,
+    trace_id: str | None = None,
 ) -> _Outcome:
     settings = ctx.settings
     from devops_agent.agent.web import extra_tools
@@ -284,6 +285,7 @@ async def _run(
         tracing_disabled=False,
         trace_include_sensitive_data=False,
         workflow_name="devops-agent",
+        trace_id=trace_id,
         group_id=f"{ctx.repository}{thread}" or None,
         trace_metadata={
             "repository": ctx.repository,
@@ -692,37 +694,47 @@ def converse(
     config = repoconfig.load(ctx)  # the repository's instructions, from the default branch
     if trace_path is None and ctx.runner.in_actions:
         trace_path = ctx.env.workspace / TRACE_PATH
-    processor = JsonlTraceProcessor(trace_path, ctx.redactor)
-    export_key = (
-        settings.openai_api_key.get_secret_value()
-        if settings.trace_export and settings.openai_api_key is not None
-        else None
-    )
-    install(processor, export_key=export_key)
-    price = price_for(settings.model, config.pricing)
-    counter = _Counter(Budget.for_model(settings.max_cost_usd, settings.model, config.pricing))
-    client: AsyncOpenAI | None = None
-    if model is None:
-        model, client = build_model(settings)
-    limit = seconds if seconds is not None else budget_seconds(settings, ctx.deadline)
-    extra = [guardrails.model_check_guardrail(model)] if model_check else []
+    metadata = {"repository": ctx.repository, "run_id": ctx.env.run_id, "model": settings.model}
+    with tracing.run_trace(
+        trace_path,
+        ctx.redactor,
+        metadata=metadata,
+        otel_endpoint=settings.otel_endpoint,
+        warn=ctx.runner.warning,
+    ) as run:
+        processor = JsonlTraceProcessor(None, ctx.redactor, trace=run)
+        export_key = (
+            settings.openai_api_key.get_secret_value()
+            if settings.trace_export and settings.openai_api_key is not None
+            else None
+        )
+        install(processor, export_key=export_key)
+        price = price_for(settings.model, config.pricing)
+        counter = _Counter(Budget.for_model(settings.max_cost_usd, settings.model, config.pricing))
+        client: AsyncOpenAI | None = None
+        if model is None:
+            model, client = build_model(settings)
+        limit = seconds if seconds is not None else budget_seconds(settings, ctx.deadline)
+        extra = [guardrails.model_check_guardrail(model)] if model_check else []
+        chosen = model
 
-    async def main() -> _Outcome:
-        try:
-            return await _run(
-                ctx,
-                request,
-                model=model,
-                counter=counter,
-                extra_guardrails=extra,
-                seconds=limit,
-            )
-        finally:
-            if client is not None:
-                await client.close()
+        async def main() -> _Outcome:
+            try:
+                return await _run(
+                    ctx,
+                    request,
+                    model=chosen,
+                    counter=counter,
+                    extra_guardrails=extra,
+                    seconds=limit,
+                    trace_id=run.trace_id,
+                )
+            finally:
+                if client is not None:
+                    await client.close()
 
-    with _sdk_logs(ctx), gaps.collect() as missed:
-        outcome = asyncio.run(main())
+        with _sdk_logs(ctx), gaps.collect() as missed:
+            outcome = asyncio.run(main())
     summary = processor.summary()
     usage = _usage(counter, started, settings, price)
     trace = ""

@@ -44,7 +44,7 @@ from agents.tool_guardrails import (
 from pydantic import BaseModel, ValidationError
 from pydantic_core import to_jsonable_python
 
-from devops_agent import gaps
+from devops_agent import gaps, tracing
 from devops_agent.agent.guardrails import data_guardrail, screen
 from devops_agent.context import DevOpsContext
 from devops_agent.errors import BadInput, DevOpsError, ServiceError
@@ -450,7 +450,10 @@ def _invalid(error: ValidationError) -> BadInput:
 
 def _preview(ctx: DevOpsContext, op: Write[Any], raw: str) -> Proposal | Unchanged:
     """The write's preview for a tool call's JSON arguments: what the command would plan."""
-    return op.plan(ctx, op.args.model_validate_json(raw or "{}"))
+    with tracing.span("preview", operation=op.name, service=op.service) as span:
+        outcome = op.plan(ctx, op.args.model_validate_json(raw or "{}"))
+        span["unchanged"] = isinstance(outcome, Unchanged)
+        return outcome
 
 
 def tool_for(op: Declaration) -> FunctionTool:

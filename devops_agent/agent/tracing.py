@@ -1,17 +1,23 @@
-"""One trace per agent run, kept on this machine as JSONL and summarized in the answer.
+"""The agent's spans, in the run's one trace: the SDK's processors point at its sinks.
 
 The Agents SDK traces every run (agents, model calls, tools, handoffs, guardrails)
 and, left alone, exports those traces to OpenAI whenever an API key is known.
-:func:`install` replaces the SDK's processors with a :class:`JsonlTraceProcessor`
-that writes each finished span, redacted, to ``.devops-agent/trace.jsonl`` under
-the workspace, and adds OpenAI's exporter only when the ``trace-export`` input opts
-in. Runs use ``trace_include_sensitive_data=False``, so spans carry names, timings,
-errors and token counts, not prompts or tool results.
+:func:`install` replaces the SDK's processors with a :class:`JsonlTraceProcessor`,
+which hands each finished span to the run's trace (:class:`devops_agent.tracing.RunTrace`:
+``.devops-agent/trace.jsonl`` under the workspace, redacted, and the OTLP export when
+``otel-endpoint`` is set) and keeps a summary for the answer's footer. OpenAI's exporter
+is added only when the ``trace-export`` input opts in. Runs use
+``trace_include_sensitive_data=False``, so spans carry names, timings, errors and token
+counts, not prompts or tool results.
+
+:func:`install` also routes :func:`devops_agent.tracing.span` through
+``agents.tracing.custom_span`` while an SDK trace is current, so a span the command
+path's code opens inside a tool call (a region of a multi-region read, a preview)
+nests under that tool call, through the same processors.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,12 +27,10 @@ from typing import Any
 
 from agents.tracing import Span, Trace, TracingProcessor
 
-from devops_agent.sanitize import clean_untrusted
+from devops_agent import tracing
+from devops_agent.tracing import TRACE_PATH, RunTrace
 
 __all__ = ["TRACE_PATH", "JsonlTraceProcessor", "TraceSummary", "install"]
-
-#: Where the trace goes, relative to the workspace.
-TRACE_PATH = Path(".devops-agent") / "trace.jsonl"
 
 
 @dataclass
@@ -92,46 +96,44 @@ def _duration(started: str | None, ended: str | None) -> float:
 
 
 class JsonlTraceProcessor(TracingProcessor):
-    """Writes traces and finished spans as JSON lines, each redacted; keeps a summary.
+    """Hands the SDK's traces and finished spans to the run's trace; keeps a summary.
 
     Args:
-        path: the JSONL file (parents created); ``None`` keeps the summary only.
+        path: the JSONL file of a trace of its own (parents created); ``None`` keeps the
+            summary only. Ignored when ``trace`` is given.
         redact: the run's redactor; every line passes it before it is written.
+        trace: the run's trace (:func:`devops_agent.tracing.run_trace`) to join: the
+            agent's spans then share its id, file and exporters.
     """
 
-    def __init__(self, path: Path | None, redact: Callable[[str], str]) -> None:
-        self.path = path
-        self._redact = redact
+    def __init__(
+        self, path: Path | None, redact: Callable[[str], str], *, trace: RunTrace | None = None
+    ) -> None:
+        self.trace = trace if trace is not None else RunTrace(path, redact)
         self._lock = threading.Lock()
         self._summary = TraceSummary()
         self._first: str | None = None
         self._last: str | None = None
-        self.lines = 0
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text("", encoding="utf-8")
 
-    def _write(self, record: dict[str, Any]) -> None:
-        line = self._redact(clean_untrusted(json.dumps(record, default=str, ensure_ascii=False)))
-        with self._lock:
-            self.lines += 1
-            if self.path is None:
-                return
-            try:
-                with self.path.open("a", encoding="utf-8") as handle:
-                    handle.write(line + "\n")
-            except OSError:
-                self.path = None  # a full disk must not stop the run
+    @property
+    def path(self) -> Path | None:
+        """The JSONL file, when one is written."""
+        return self.trace.path
+
+    @property
+    def lines(self) -> int:
+        """Spans written so far."""
+        return self.trace.spans
 
     def on_trace_start(self, trace: Trace) -> None:
         exported = trace.export()
-        if exported:
-            self._write({**exported, "event": "trace_start"})
+        if exported and exported.get("id") != self.trace.trace_id:
+            self.trace.emit({**exported, "event": "trace_start"})
 
     def on_trace_end(self, trace: Trace) -> None:
         exported = trace.export()
-        if exported:
-            self._write({**exported, "event": "trace_end"})
+        if exported and exported.get("id") != self.trace.trace_id:
+            self.trace.emit({**exported, "event": "trace_end"})
 
     def on_span_start(self, span: Span[Any]) -> None:
         return None
@@ -140,7 +142,7 @@ class JsonlTraceProcessor(TracingProcessor):
         exported = span.export()
         if not exported:
             return
-        self._write(exported)
+        self.trace.emit(exported)
         self._count(exported)
 
     def _count(self, span: dict[str, Any]) -> None:
@@ -217,3 +219,13 @@ def install(processor: JsonlTraceProcessor, *, export_key: str | None = None) ->
         processors.append(BatchTraceProcessor(default_exporter()))
     set_trace_processors(processors)
     set_tracing_disabled(False)
+    tracing.set_bridge(_sdk_span)
+
+
+def _sdk_span(name: str, data: dict[str, Any]) -> Any:
+    """``agents.tracing.custom_span`` while an SDK trace is current (inside an agent run)."""
+    from agents.tracing import custom_span, get_current_trace
+
+    if get_current_trace() is None:
+        return None
+    return custom_span(name, data)

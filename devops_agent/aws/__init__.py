@@ -48,7 +48,7 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from pydantic import BaseModel, ConfigDict
 
-from devops_agent import __version__, gaps
+from devops_agent import __version__, gaps, tracing
 from devops_agent.errors import BadInput, ConfigError, ServiceError, UnknownRegion
 from devops_agent.operation import Args, Option, Reader
 
@@ -493,10 +493,19 @@ def across_regions(
     unique = list(dict.fromkeys(regions))
     if len(unique) <= 1:
         return [item for region in unique for item in fn(region)]
+
+    def one(region: str) -> list[T]:
+        with tracing.span("region", region=region) as span:
+            found = fn(region)
+            span["items"] = len(found)
+            return found
+
     with ThreadPoolExecutor(
         max_workers=min(max_workers, len(unique)), thread_name_prefix="aws-region"
     ) as pool:
-        futures = [pool.submit(contextvars.copy_context().run, fn, region) for region in unique]
+        # Each region runs in a copy of the caller's context: its span nests under the
+        # caller's, and a gap it leaves reaches the caller's collector.
+        futures = [pool.submit(contextvars.copy_context().run, one, region) for region in unique]
     # Leaving the ``with`` block waited for every future.
     errors = [future.exception() for future in futures]
     for error in errors:

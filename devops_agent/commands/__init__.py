@@ -20,14 +20,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from devops_agent import gaps
+from devops_agent import gaps, tracing
 from devops_agent.commands.language import Invocation, Spec, bind, tokenize
 from devops_agent.errors import BadInput, UnknownCommand
 from devops_agent.report import Result, Table
 
 if TYPE_CHECKING:
     from devops_agent.context import DevOpsContext
-    from devops_agent.operation import Command, Declaration
+    from devops_agent.operation import Command, Declaration, Proposal
 
 __all__ = [
     "COMMANDS",
@@ -236,20 +236,35 @@ def perform(ctx: DevOpsContext, op: Declaration, args: Any) -> Result:
     if isinstance(op, Read):
         if op.render is None:
             raise UnknownCommand(f"{op.name} has no command form.")
-        with gaps.collect(service=op.service, part=op.name) as missed:
+        with (
+            tracing.span("read", operation=op.name, service=op.service) as span,
+            gaps.collect(service=op.service, part=op.name) as missed,
+        ):
             data = op.read(ctx, args)
+            span["items"] = len(data) if isinstance(data, list) else 1
+            span["not_read"] = len(missed)
         result = op.render(ctx, args, data)
         if missed:
             result = result.model_copy(update={"not_read": [*result.not_read, *missed.items]})
         return result
-    outcome = op.plan(ctx, args)
+    with tracing.span("preview", operation=op.name, service=op.service) as span:
+        outcome = op.plan(ctx, args)
+        span["unchanged"] = isinstance(outcome, Unchanged)
     if isinstance(outcome, Unchanged):
         return Result(
             title=outcome.title, text="Nothing to change, so no plan.", data=dict(outcome.data)
         )
+    return propose_traced(ctx, outcome)
+
+
+def propose_traced(ctx: DevOpsContext, proposal: Proposal) -> Result:
+    """Post ``proposal`` as a plan (:func:`devops_agent.apply.propose_plan`) in a span."""
     from devops_agent.apply import propose_plan
 
-    return propose_plan(ctx, outcome)
+    with tracing.span("propose plan", entries=len(proposal.entries)) as span:
+        result = propose_plan(ctx, proposal)
+        span["plan_id"] = str((result.data or {}).get("plan_id", ""))
+        return result
 
 
 def _catalog_handler(op: Declaration, form: Command) -> Any:
@@ -360,7 +375,10 @@ def no_model(ctx: DevOpsContext, text: str) -> Result:
 def _apply(ctx: DevOpsContext, inv: Invocation) -> Result:
     from devops_agent.apply import apply
 
-    return apply(ctx, inv.args[0] if inv.args else None)
+    with tracing.span("apply", plan_id=inv.args[0] if inv.args else "") as span:
+        result = apply(ctx, inv.args[0] if inv.args else None)
+        span.update(status=result.status, plan_id=str((result.data or {}).get("plan_id", "")))
+        return result
 
 
 def _build() -> tuple[Spec, ...]:

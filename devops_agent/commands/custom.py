@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from devops_agent import gaps
+from devops_agent import gaps, tracing
 from devops_agent.errors import DevOpsError
 from devops_agent.report import Result, Table, render_json
 
@@ -55,7 +55,8 @@ def run_custom(ctx: DevOpsContext, command: CustomCommand, invocation: Invocatio
             done.append((line, perform(ctx, op, args)))
             continue
         try:
-            outcome = op.plan(ctx, args)
+            with tracing.span("preview", operation=op.name, service=op.service, step=n):
+                outcome = op.plan(ctx, args)
         except DevOpsError as exc:
             raise _in_step(exc, n, line) from None
         if isinstance(outcome, Unchanged):
@@ -103,10 +104,10 @@ def _result(
             data={"command": command.name, "steps": steps},
             not_read=missed,
         )
-    from devops_agent.apply import propose_plan
+    from devops_agent.commands import propose_traced
 
     what = f"{command.name} ({len(entries)} change{'s' if len(entries) != 1 else ''})"
-    planned = propose_plan(ctx, proposal_type(entries, what=what, region=region))
+    planned = propose_traced(ctx, proposal_type(entries, what=what, region=region))
     reads = "\n\n".join(sections)
     return planned.model_copy(
         update={
