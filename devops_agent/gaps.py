@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict
 
 from devops_agent.errors import ServiceError
 
-__all__ = ["Gap", "Gaps", "collect", "collecting", "from_reports", "record", "section"]
+__all__ = ["Gap", "Gaps", "add", "collect", "collecting", "from_reports", "record", "section"]
 
 
 class Gap(BaseModel):
@@ -202,6 +202,14 @@ def record(
             resource=resource,
         )
     )
+
+
+def add(gap: Gap) -> None:
+    """Keep a gap built by hand (an MCP server that did not answer) in the open collector;
+    without one it is dropped (nothing is collecting)."""
+    current = _CURRENT.get()
+    if current is not None:
+        current.add(gap)
 
 
 def from_reports(value: Any) -> list[Gap]:

@@ -19,7 +19,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -264,10 +264,45 @@ async def _run(
     seconds: float,
     trace_id: str | None = None,
 ) -> _Outcome:
-    settings = ctx.settings
+    """The run, with the repository's MCP servers started for its length (if any)."""
     from devops_agent.agent.web import extra_tools
 
-    specialists = build_specialists(extra_tools=extra_tools(settings))
+    extra: dict[str, list[Any]] = {k: list(v) for k, v in extra_tools(ctx.settings).items()}
+    servers = ctx.repo_config.mcp_servers if ctx.repo_config is not None else []
+    async with AsyncExitStack() as stack:
+        if servers:
+            from devops_agent.agent import mcp
+
+            found, unreachable = await mcp.connect(ctx, servers, stack)
+            for gap in unreachable:
+                gaps.add(gap)
+            for specialist, more in found.items():
+                extra.setdefault(specialist, []).extend(more)
+        return await _run_agents(
+            ctx,
+            request,
+            model=model,
+            counter=counter,
+            extra_guardrails=extra_guardrails,
+            seconds=seconds,
+            trace_id=trace_id,
+            extra_tools=extra,
+        )
+
+
+async def _run_agents(
+    ctx: DevOpsContext,
+    request: str,
+    *,
+    model: Model,
+    counter: _Counter,
+    extra_guardrails: Sequence[Any],
+    seconds: float,
+    trace_id: str | None,
+    extra_tools: dict[str, list[Any]],
+) -> _Outcome:
+    settings = ctx.settings
+    specialists = build_specialists(extra_tools=extra_tools)
     triage = build_triage(specialists, (guardrails.request_guardrail, *extra_guardrails))
     outcome = _Outcome()
 
