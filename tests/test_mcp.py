@@ -114,7 +114,7 @@ def test_the_runs_secrets_never_reach_the_servers_environment(tmp_path, monkeypa
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     monkeypatch.setenv("STATUS_TOKEN", "status-token-value-0123456789")
     ctx = ctx_for(tmp_path, config_text(["environment_names"], pass_env=["STATUS_TOKEN"]))
-    result, model = ask(ctx, via_ec2(function_call("status__environment_names", {}, call_id="e")))
+    _, model = ask(ctx, via_ec2(function_call("status__environment_names", {}, call_id="e")))
     names = sent(model, "e")["data"]["result"]  # a list comes back as structured content
     assert "STATUS_TOKEN" in names
     assert not {"AWS_SECRET_ACCESS_KEY", "OPENAI_API_KEY", "AWS_ACCESS_KEY_ID"} & set(names)
