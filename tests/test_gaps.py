@@ -24,35 +24,14 @@ from devops_agent.aws import across_regions
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.report import render_body, render_json
 from devops_agent.testing import make_context
+from devops_agent_sandbox.denials import deny
 
 REGIONS = ("us-east-1", "eu-west-1")
-DENIED = (
-    "You are not authorized to perform this operation. User: "
-    "arn:aws:sts::123456789012:assumed-role/devops-read/gha is not authorized to perform: "
-    "{action} with an explicit deny in a service control policy"
-)
-
-
-class _Status:
-    status_code = 403
-    headers: dict[str, str] = {}  # noqa: RUF012 - botocore reads it, never writes
-    content = b""
-    raw = None
 
 
 def deny_in(session: boto3.Session, region: str, operation: str, action: str) -> None:
     """AWS refusing ``operation`` in ``region`` (and only there), as EC2 answers it."""
-
-    def answer(request_signer: Any, **_: Any) -> Any:
-        if request_signer.region_name != region:
-            return None
-        parsed = {
-            "Error": {"Code": "UnauthorizedOperation", "Message": DENIED.format(action=action)},
-            "ResponseMetadata": {"HTTPStatusCode": 403},
-        }
-        return _Status(), parsed
-
-    session.events.register(f"before-call.ec2.{operation}", answer)
+    deny(session, service="ec2", operation=operation, action=action, region=region)
 
 
 @pytest.fixture
