@@ -287,9 +287,16 @@ class RepoConfig(_Strict):
 
 
 class _AgentSection(_Strict):
+    """The ``agent:`` section."""
+
     instructions: str = ""
+    """Conventions, naming, the regions that matter, what never to touch (at most
+    4,000 characters are shown to the model)."""
     mcp_servers: list[McpServer] = Field(default_factory=list)
+    """Read-only MCP servers whose tools a specialist may use."""
     pricing: dict[str, Price] = Field(default_factory=dict)
+    """Model name → price, over the built-in table (``tokens`` and ``cost-usd``,
+    ``max-cost-usd``)."""
 
     @field_validator("mcp_servers")
     @classmethod
@@ -301,9 +308,15 @@ class _AgentSection(_Strict):
 
 
 class _CommandSpec(_Strict):
+    """One entry of ``commands:`` (or just its list of steps)."""
+
     description: str = ""
+    """One line for ``help``."""
     params: list[str] | dict[str, str | None] | None = None
+    """Parameters in the order they are typed (a mapping gives defaults); by default the
+    ``{names}`` in the steps, in order."""
     steps: list[str] = Field(min_length=1, max_length=MAX_STEPS)
+    """Command lines (at most 10), run in order."""
 
 
 # --------------------------------------------------------------------------- parsing

@@ -150,7 +150,13 @@ def _type_name(annotation: Any) -> str:
         return f"list of {_type_name(args[0])}"
     if origin is typing.Literal:
         return " \\| ".join(f"`{a}`" for a in args)
-    names = {"str": "text", "date": "date (YYYY-MM-DD)", "int": "number", "bool": "boolean"}
+    names = {
+        "str": "text",
+        "date": "date (YYYY-MM-DD)",
+        "int": "number",
+        "float": "number",
+        "bool": "boolean",
+    }
     name = getattr(annotation, "__name__", str(annotation))
     return names.get(name, f"mapping ({name})")
 
@@ -186,6 +192,7 @@ def render_configuration(action: dict[str, Any]) -> str:
     """``docs/configuration.md`` for the parsed ``action.yml``."""
     from devops_agent.audit.config import DEFAULT_CONFIG_PATH, AuditConfig
     from devops_agent.audit.models import Suppression
+    from devops_agent.repoconfig import McpServer, Price, _AgentSection, _CommandSpec
 
     env_rows = [f"| `{name}` | {meaning} |" for name, meaning in ENVIRONMENT]
     catalogue = (
@@ -237,9 +244,13 @@ def render_configuration(action: dict[str, Any]) -> str:
         "## Repository config file",
         "",
         f"`{DEFAULT_CONFIG_PATH}` in the repository (the `config-file` input names another),",
-        "read from the checkout: add `actions/checkout` before the action. A missing file",
-        "means the defaults; a mistake in it stops the run with the file, the entry and",
-        "the problem named. Top-level keys other than `audit` are ignored.",
+        "A missing file means the defaults; a mistake in it stops the run with the file,",
+        "the entry and the problem named. The `audit` section is read from the checkout",
+        "(add `actions/checkout` before the action). The `agent` and `commands` sections",
+        "are read from the repository's **default branch** through the contents API, never",
+        "from the checkout: a pull request that edits them cannot change how its own",
+        "comments are handled (the job needs `contents: read`). Locally, `devops-agent run`",
+        "reads the file in the working directory.",
         "",
         "```yaml",
         "audit:",
@@ -263,6 +274,59 @@ def render_configuration(action: dict[str, Any]) -> str:
         f"The check ids are listed in {catalogue}.",
         "",
         *_model_table(Suppression),
+        "",
+        "### `agent`",
+        "",
+        "What the agent is told about this repository, and what it may use besides",
+        "devops-agent's own tools. The instructions are shown to every agent as data,",
+        "inside the same rules: they narrow what it does, they cannot widen it (no",
+        "permission, approval or skipped plan comes from them).",
+        "",
+        "```yaml",
+        "agent:",
+        "  instructions: |",
+        "    Production is eu-west-1; staging is us-east-1. Never touch instances tagged keep=true.",
+        "  pricing:                        # USD per million tokens; wins over the built-in table",
+        "    my-model: {input: 0.4, cached_input: 0.1, output: 1.6}",
+        "  mcp_servers:                    # read-only tools for one specialist: docs/mcp.md",
+        "    - name: docs",
+        "      specialist: knowledge",
+        "      command: [uvx, awslabs.aws-documentation-mcp-server]",
+        "      tools: [search_documentation, read_documentation]",
+        "```",
+        "",
+        *_model_table(_AgentSection),
+        "",
+        "### `agent.pricing.<model>`",
+        "",
+        *_model_table(Price),
+        "",
+        "### `agent.mcp_servers[]`",
+        "",
+        "See [MCP servers](mcp.md): only allow-listed tools the server marks",
+        "`readOnlyHint: true` are used; anything else refuses the server.",
+        "",
+        *_model_table(McpServer),
+        "",
+        "### `commands`",
+        "",
+        "Named sequences of commands, listed by `help` and typed like any command",
+        "(`/devops restart-web i-0abc`, or `instance=i-0abc`). Each step is a command of",
+        "the language; `{name}` is replaced by a parameter's value, always as one word.",
+        "Reads answer at once; the changes of all the steps are previewed first and",
+        "proposed together as **one** plan, applied in step order (nothing is planned if",
+        "any step's preview fails). A name may not be a word of the command language.",
+        "",
+        "```yaml",
+        "commands:",
+        '  restart-web: ["ec2 reboot {instance}"]          # parameters from the braces',
+        "  cycle:",
+        "    description: Stop one instance and start another.",
+        "    params: [first, second]                       # or {name: default}",
+        '    steps: ["ec2 stop {first}", "ec2 start {second}"]',
+        "```",
+        "",
+        *_model_table(_CommandSpec),
         "",
     ]
     return "\n".join(lines)
