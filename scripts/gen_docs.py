@@ -285,7 +285,7 @@ def render_configuration(action: dict[str, Any]) -> str:
         "```yaml",
         "agent:",
         "  instructions: |",
-        "    Production is eu-west-1; staging is us-east-1. Never touch instances tagged keep=true.",
+        "    Production is eu-west-1; staging us-east-1. Never touch instances tagged keep=true.",
         "  pricing:                        # USD per million tokens; wins over the built-in table",
         "    my-model: {input: 0.4, cached_input: 0.1, output: 1.6}",
         "  mcp_servers:                    # read-only tools for one specialist: docs/mcp.md",
