@@ -136,7 +136,12 @@ EXTENSIONS = {
     "web-search": "false",
     "plan-signing-key": "",
     "apply-environment": "",
+    "max-cost-usd": "",
+    "otel-endpoint": "",
 }
+
+#: Outputs beyond CONTRACT.md §4 (issue 18: what the model cost).
+OUTPUT_EXTENSIONS = {"tokens", "cost-usd"}
 
 
 def test_action_inputs_match_contract(action: dict[str, Any]) -> None:
@@ -152,7 +157,7 @@ def test_action_inputs_match_contract(action: dict[str, Any]) -> None:
 
 def test_action_outputs_match_contract(action: dict[str, Any]) -> None:
     outputs = action["outputs"]
-    assert set(outputs) == expected_outputs()
+    assert set(outputs) == expected_outputs() | OUTPUT_EXTENSIONS
     for name, spec in outputs.items():
         assert str(spec.get("description", "")).strip(), f"output {name} has no description"
 
