@@ -191,8 +191,7 @@ def held(
             )
         )
     return {
-        r: [h for h in found if (r, h.plan_id, h.run) not in released]
-        for r, found in locks.items()
+        r: [h for h in found if (r, h.plan_id, h.run) not in released] for r, found in locks.items()
     }
 
 

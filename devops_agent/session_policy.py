@@ -40,6 +40,7 @@ from devops_agent.operation import ApiCall, Grant, PlanEntry, Write
 __all__ = [
     "LIMIT",
     "Scoped",
+    "arn_of",
     "build",
     "calls_of",
     "check_size",
@@ -127,7 +128,7 @@ def grants_of(entries: Iterable[PlanEntry]) -> list[Scoped]:
     return found
 
 
-def _arn(pattern: str, *, account: str, partition: str, region: str) -> str:
+def arn_of(pattern: str, *, account: str, partition: str, region: str) -> str:
     return (
         pattern.replace("{partition}", partition)
         .replace("{account}", account)
@@ -160,7 +161,7 @@ def build(
         key = json.dumps(conditions, sort_keys=True)
         actions = groups.setdefault(key, {})
         arns = {
-            _arn(r, account=account, partition=part, region=item.region)
+            arn_of(r, account=account, partition=part, region=item.region)
             for r in item.grant.resources
         }
         actions.setdefault(item.grant.action, set()).update(arns)
@@ -230,7 +231,7 @@ def lockable(entries: Iterable[PlanEntry], *, account: str, partition: str = "")
         for call in op.calls(args):
             part = partition or partition_of(call.region)
             for pattern in call.resources:
-                arn = _arn(pattern, account=account, partition=part, region=call.region)
+                arn = arn_of(pattern, account=account, partition=part, region=call.region)
                 if "*" not in arn:
                     found.add(arn)
     return sorted(found)
