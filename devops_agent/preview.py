@@ -129,7 +129,9 @@ def check_role(
     ctx: DevOpsContext, policy: str, scoped: list[Scoped], *, account: str, partition: str
 ) -> RoleCheck:
     """Ask IAM's policy simulator whether the write role, under ``policy``, may make the calls."""
-    from devops_agent.aws import aws_errors, client
+    from botocore.config import Config
+
+    from devops_agent.aws import BOTO_CONFIG, aws_errors
     from devops_agent.session_policy import arn_of
 
     role = ctx.settings.aws_write_role_to_assume
@@ -138,8 +140,10 @@ def check_role(
     if ":role/" not in role:
         return RoleCheck(False, reason=f"{role} is not an IAM role ARN")
     denied: list[str] = []
+    # One attempt: a simulator that does not answer is "not checked", not worth retries.
+    once = BOTO_CONFIG.merge(Config(retries={"total_max_attempts": 1, "mode": "standard"}))
     try:
-        iam = client(ctx.session(), "iam")
+        iam = ctx.session().client("iam", region_name="us-east-1", config=once)
         for item in scoped:
             arns = [
                 arn_of(r, account=account, partition=partition, region=item.region)
@@ -176,4 +180,8 @@ def check_role(
         )
     except DevOpsError as exc:
         return RoleCheck(False, reason=f"IAM's policy simulator could not be asked ({exc.message})")
+    except Exception as exc:  # botocore's parser errors are not BotoCoreErrors
+        return RoleCheck(
+            False, reason=f"IAM's policy simulator did not answer ({type(exc).__name__})"
+        )
     return RoleCheck(True, denied=denied)

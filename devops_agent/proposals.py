@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from devops_agent import plans
 from devops_agent.errors import BadInput, Refused
-from devops_agent.events import CommentEvent
+from devops_agent.events import CommentEvent, DispatchEvent
 from devops_agent.report import Table
 
 if TYPE_CHECKING:
@@ -46,7 +46,9 @@ def check_actor(ctx: DevOpsContext, doing: str) -> None:
     """
     from devops_agent.authz import replayed_by
 
-    other = replayed_by(ctx.env, ctx.requester)
+    if not isinstance(ctx.event, CommentEvent | DispatchEvent):
+        return
+    other = replayed_by(ctx.requester, ctx.env.run_attempt, ctx.env.triggering_actor)
     if other is not None:
         raise Refused(
             f"This is re-run {ctx.env.run_attempt} of @{ctx.requester}'s command, started by "
