@@ -489,7 +489,7 @@ class Write(_Declared[A]):
     miss (``"terminating deletes the instances and their instance-store data"``); empty
     when they can. A string for an operation that never can be, a function when it
     depends on the arguments (``terminate`` but not ``stop``)."""
-    examples: tuple[dict[str, Any], ...] = ()
+    examples: tuple[dict[str, Any], ...] = field(default=(), hash=False, compare=False)
     """Argument sets, as a plan holds them, that together reach every action in
     ``actions``: the catalog-wide tests check the session policy and the declarations
     above against them."""
