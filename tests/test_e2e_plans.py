@@ -110,7 +110,9 @@ def test_dry_run_walks_the_apply_and_changes_nothing(action, github, server_sess
         run = action.comment(body, pr=1, aws_write_role_to_assume=WRITE_ROLE, **extra)
         assert run.code == 0, run.summary
         assert f"Dry run of plan {plan_id}: it would apply" in run.summary
-        assert "ec2:StopInstances" in run.summary and "would succeed (DryRunOperation)" in run.summary
+        assert (
+            "ec2:StopInstances" in run.summary and "would succeed (DryRunOperation)" in run.summary
+        )
         assert "nothing was claimed, locked or changed" in run.summary
         assert state_of(server_session, web1) == "running"
         assert plans.find_blocks(plan_comment(github, 1)["body"])[0].state == "pending"
