@@ -214,8 +214,8 @@ def _refusal(holder: Held, plan: Plan) -> Refused:
     since = f" since {holder.at:%H:%M} UTC" if holder.at else ""
     run = f" ({holder.url})" if holder.url else ""
     return Refused(
-        f"{holder.resource} is being changed by plan {holder.plan_id}, applied by "
-        f"@{holder.approver} in run {holder.run}{run}{since}; two applies never touch the same "
+        f"{holder.resource} is being changed by plan {holder.plan_id} (approver "
+        f"@{holder.approver}, run {holder.run}{run}{since}); two applies never touch the same "
         f"resource at once, so plan {plan.plan_id} is not applied now.",
         remedy="Read what that apply changed, then apply this plan again (ask for a fresh "
         "plan if its preview no longer holds).",

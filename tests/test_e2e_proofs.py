@@ -256,7 +256,7 @@ def test_a_held_lock_refuses_a_second_apply_at_once(action, github, server_sessi
     before = len(github.requests_to("POST", r"/statuses/"))
     refused = action.comment(f"/devops apply {plan_id}", pr=1, aws_write_role_to_assume=WRITE_ROLE)
     assert refused.code == 3, refused.summary
-    assert f"plan {other.plan_id}, applied by @carol in run 900.1" in refused.summary
+    assert f"plan {other.plan_id} (approver @carol, run 900.1" in refused.summary
     assert state_of(server_session, web1) == "running"
     posted = [r.json["description"] for r in github.requests_to("POST", r"/statuses/")[before:]]
     assert not any(d.startswith("claim ") for d in posted)
