@@ -61,6 +61,9 @@ class Result(BaseModel):
     """A report with its own documented schema (the audit's), written as the report file."""
     plan_block: str = ""
     """Machine-readable plan block (hidden marker + JSON); posted after the body, never cut."""
+    audit: str = ""
+    """One line for the job summary's audit trail (an applied plan: who, which session,
+    which policy, which AWS request ids); also in ``data``."""
 
     @field_validator("title")
     @classmethod
@@ -133,6 +136,7 @@ def fit(markdown: str, *, limit: int = COMMENT_BUDGET, more_url: str = "") -> st
 def render_json(result: Result) -> dict[str, Any]:
     """The result as JSON-able data (the ``result`` output and the report file)."""
     return {
+        **({"audit": result.audit} if result.audit else {}),
         "status": result.status,
         "command": result.command,
         "title": result.title,

@@ -272,7 +272,7 @@ def no_model(ctx: DevOpsContext, text: str) -> Result:
 def _apply(ctx: DevOpsContext, inv: Invocation) -> Result:
     from devops_agent.apply import apply
 
-    return apply(ctx, inv.args[0] if inv.args else None)
+    return apply(ctx, inv.args[0] if inv.args else None, dry_run="--dry-run" in inv.flags)
 
 
 def _build() -> tuple[Spec, ...]:
@@ -286,7 +286,14 @@ def _build() -> tuple[Spec, ...]:
             max_args=None,
         ),
         *derived,
-        Spec(("apply",), "apply [PLAN_ID]", "Carry out an approved plan.", _apply, max_args=1),
+        Spec(
+            ("apply",),
+            "apply [PLAN_ID] [--dry-run]",
+            "Carry out an approved plan (--dry-run: walk every check, change nothing).",
+            _apply,
+            max_args=1,
+            flags=("--dry-run",),
+        ),
     )
 
 
