@@ -450,7 +450,7 @@ def instances_by_client_token(session: boto3.Session, region: str, token: str) -
     ec2 = client(session, "ec2", region)
     with aws_errors("ec2:DescribeInstances", region=region):
         found = [
-            _instance(raw, region)
+            instance_from(raw, region)
             for page in pages(ec2, "describe_instances")
             for reservation in page.get("Reservations", [])
             for raw in reservation.get("Instances", [])

@@ -632,14 +632,14 @@ def _default_calls(args: SetEncryptionDefaultArgs) -> list[ApiCall]:
 
 def _verify_default(reader: Reader, args: SetEncryptionDefaultArgs) -> Verification:
     assert args.region is not None  # the preview fixed it
-    now = get_encryption_by_default(reader.session(), args.region)
-    read = f"EBS encryption by default is {'on' if now.enabled else 'off'} in {args.region}"
-    return Verified(read) if now.enabled == (args.state == "on") else NotAsPlanned(read)
+    enabled = ebs_encryption_by_default(reader.session(), args.region)
+    read = f"EBS encryption by default is {'on' if enabled else 'off'} in {args.region}"
+    return Verified(read) if enabled == (args.state == "on") else NotAsPlanned(read)
 
 
 def _default_before(reader: Reader, args: SetEncryptionDefaultArgs) -> dict[str, bool]:
     assert args.region is not None  # the preview fixed it
-    return {"enabled": get_encryption_by_default(reader.session(), args.region).enabled}
+    return {"enabled": ebs_encryption_by_default(reader.session(), args.region)}
 
 
 def _undo_default(
