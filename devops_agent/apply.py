@@ -1,43 +1,51 @@
 """A plan's life: proposed by the run that asked, carried out by ``/devops apply``.
 
-:func:`propose` turns plan entries into a ``planned`` result whose comment holds
-the plan block, signed with the installation's ``plan-signing-key``. :func:`apply`
-carries out exactly one such plan, once, when every condition holds, and otherwise
-refuses saying which one failed:
+Plans are made in :mod:`devops_agent.proposals` (re-exported here). :func:`apply`
+carries out exactly one plan, once, when every condition holds, and otherwise refuses
+saying which one failed:
 
-1. ``dry-run`` is off, and this run was started by the person who asked: a re-run
-   (``GITHUB_RUN_ATTEMPT`` > 1) started by someone else proposes and applies nothing;
+1. this run was started by the person who asked: a re-run (``GITHUB_RUN_ATTEMPT`` > 1)
+   started by someone else proposes and applies nothing;
 2. a ``plan-signing-key`` is configured;
 3. the plan is in a comment on this thread written by the action's own identity
    (other authors' comments are not even parsed), which existed, unchanged since,
    before the apply comment was written: an approval covers only what the approver
-   could have read; a bare ``apply`` means the newest such plan;
+   could have read; a bare ``apply`` means the newest such plan, never a rollback plan;
 4. the comment was last edited by nobody but the action; its block still hashes to its
-   id and carries the key's signature for its recorded state, which is ``pending``;
+   id and carries the key's signature for its recorded state, which is ``pending`` (or
+   ``failed``, to carry out what a failed apply left);
 5. the plan belongs to this repository and thread, has not expired, and the PR head
    has not moved;
 6. every entry names an operation devops-agent has, and its arguments validate to
    exactly what the block holds: what the plan and its apply show is derived from them;
+   the session policy derived from them is the one the plan signed;
 7. the approver's role and the second-approver rule;
-8. the write role is assumed with this job's pinned OIDC token, in the plan's account;
-9. the plan ledger (:mod:`devops_agent.ledger`) holds no record of it, and this run's
-   claim there is the first.
+8. the write role is assumed with this job's pinned OIDC token and the plan's session
+   policy, in the plan's account;
+9. no other apply holds a lock on a resource the plan acts on (:mod:`devops_agent.locks`);
+10. the plan ledger (:mod:`devops_agent.ledger`) says it was not applied and no other run
+    is applying it, and this run's claim there is the first.
 
-Only then is anything carried out; the outcome is recorded in the ledger and in the
-comment (a signed state), with the run that did it.
+Only then is anything carried out (:mod:`devops_agent.carry`): entry by entry, each read
+back, recorded, and undone by the rollback plan the answer carries. ``--dry-run`` (or
+the ``dry-run`` input) walks every step up to the claim, sends the EC2 calls with
+``DryRun=True``, and changes nothing.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from devops_agent import plans
-from devops_agent.errors import BadInput, Refused, ServiceError
-from devops_agent.events import CommentEvent, DispatchEvent
+from devops_agent.errors import BadInput, DevOpsError, Refused, ServiceError
+from devops_agent.events import CommentEvent
+from devops_agent.proposals import account_of, check_actor, propose, propose_plan
 from devops_agent.report import Result, Table
 from devops_agent.sanitize import strip_markers
 from devops_agent.signing import SETUP, SigningKey
+
+__all__ = ["apply", "check_actor", "propose", "propose_plan"]
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -46,8 +54,8 @@ if TYPE_CHECKING:
     from github import Github
     from github.IssueComment import IssueComment
 
+    from devops_agent.carry import Outcome
     from devops_agent.context import DevOpsContext
-    from devops_agent.operation import Proposal
 
 
 class _Writers:
@@ -72,106 +80,9 @@ class _Writers:
         return self._ctx.env.workspace
 
 
-def _account(session: boto3.Session) -> str:
-    from devops_agent.aws import aws_errors, client
-
-    with aws_errors("sts:GetCallerIdentity"):
-        return str(client(session, "sts").get_caller_identity()["Account"])
-
-
 def _run_label(ctx: DevOpsContext) -> str:
     """This run in ledger records and signed states: ``RUN_ID.ATTEMPT`` (``local`` outside)."""
     return f"{ctx.env.run_id}.{ctx.env.run_attempt}" if ctx.env.run_id.isdigit() else "local"
-
-
-def check_actor(ctx: DevOpsContext, doing: str) -> None:
-    """Refuse a re-run started by someone other than the person whose event it replays.
-
-    Re-running a job replays the original event: its comment author would be taken as
-    the requester or approver although someone else pressed *Re-run*.
-    """
-    from devops_agent.authz import replayed_by
-
-    if not isinstance(ctx.event, CommentEvent | DispatchEvent):
-        return
-    other = replayed_by(ctx.requester, ctx.env.run_attempt, ctx.env.triggering_actor)
-    if other is not None:
-        raise Refused(
-            f"This is re-run {ctx.env.run_attempt} of @{ctx.requester}'s command, started by "
-            f"{other}; a re-run {doing} only when the person who asked starts it.",
-            remedy="Comment the command yourself; you then ask (or approve) it in your own name.",
-        )
-
-
-def propose_plan(ctx: DevOpsContext, proposal: Proposal) -> Result:
-    """Post a preview's proposal as a plan (its note under the plan's table)."""
-    result = propose(ctx, proposal.entries, region=proposal.region, what=proposal.what)
-    if proposal.note:
-        result = result.model_copy(update={"text": f"{result.text}\n\n{proposal.note}"})
-    return result
-
-
-def propose(
-    ctx: DevOpsContext, entries: list[plans.PlanEntry], *, region: str, what: str
-) -> Result:
-    """Post ``entries`` as a plan instead of carrying them out.
-
-    Without a ``plan-signing-key`` the plan is still posted, marked unsigned: the
-    preview is worth reading, and an unsigned plan can never be applied.
-    """
-    from devops_agent.catalog import needs_aws as entry_needs_aws
-
-    check_actor(ctx, "proposes changes")
-    thread = ctx.event.number if isinstance(ctx.event, CommentEvent) else 0
-    needs_aws = any(entry_needs_aws(e) for e in entries)
-    key = ctx.settings.signing_key
-    plan = plans.new_plan(
-        entries,
-        repository=ctx.repository,
-        requester=ctx.requester,
-        thread=thread,
-        account=_account(ctx.session()) if needs_aws else "",
-        region=region,
-        head_sha=ctx.head_sha() or "",
-        ledger_sha=ctx.env.sha,
-        ttl=timedelta(hours=ctx.settings.plan_expiry_hours),
-    )
-    plan_id = plan.plan_id
-    block = plans.render_block(plan, key)
-    if ctx.redactor(block) != block:
-        # Everything posted is redacted: a block holding credential-shaped text would be
-        # cut, no longer hash to its id, and could never be applied.
-        raise BadInput(
-            "The plan would hold text shaped like a credential, which devops-agent redacts "
-            "from everything it posts, so the plan could never be applied.",
-            remedy="Remove secret-looking values from names, tags, descriptions and documents; "
-            "never put a credential in a command.",
-        )
-    how = (
-        f"An authorized person applies it with `{ctx.settings.trigger} apply {plan_id}` in this "
-        f"thread before {plan.expires_at:%Y-%m-%d %H:%M} UTC."
-        if thread
-        else f"Apply it from a comment thread with `{ctx.settings.trigger} apply {plan_id}`."
-    )
-    if key is None:
-        how = (
-            "This plan is **unsigned**: no `plan-signing-key` is configured, so it can never "
-            "be applied."
-        )
-    elif needs_aws and not ctx.settings.aws_write_role_to_assume:
-        how += " No `aws-write-role-to-assume` is configured, so it cannot be applied yet."
-    rows = [
-        [n, e.description, plans.exact_line(e.operation, e.args), ", ".join(e.resources)]
-        for n, e in enumerate(entries, 1)
-    ]
-    return Result(
-        status="planned",
-        title=f"Plan {plan_id}: {what}",
-        text=f"Nothing has changed yet. {how}",
-        tables=[Table(columns=["#", "Change", "Exactly", "Resources"], rows=rows)],
-        data={"plan_id": plan_id, "signed": key is not None, "plan": plan.model_dump(mode="json")},
-        plan_block=block,
-    )
 
 
 # --------------------------------------------------------------------------- finding the plan
@@ -260,7 +171,7 @@ def _locate(
         state = mine[-1][1].state
         if state == "applied":
             raise Refused(f"Plan {plan_id} has been applied already; a plan runs once.")
-        if state != "pending":
+        if state not in ("pending", "failed"):
             raise Refused(f"Plan {plan_id} is {state}; only a pending plan can be applied.")
         raise Refused(
             f"Plan {plan_id} was posted or changed after your apply comment; an apply carries "
@@ -283,6 +194,12 @@ def _locate(
             raise Refused(
                 f"The newest plan in this thread, {newest[1].plan_id}, is {newest[1].state}.",
                 remedy=f"Name the plan to apply: `{trigger} apply PLAN_ID`.",
+            )
+        if newest[1].plan is not None and newest[1].plan.rollback_of:
+            raise Refused(
+                f"The newest plan in this thread, {newest[1].plan_id}, is the rollback of plan "
+                f"{newest[1].plan.rollback_of}; a rollback is applied only by name.",
+                remedy=f"To undo that plan, comment `{trigger} apply {newest[1].plan_id}`.",
             )
         return newest
     return (signed or seen)[-1]
@@ -314,6 +231,12 @@ def _check(
     ctx: DevOpsContext, event: CommentEvent, found: plans.FoundPlan, key: SigningKey
 ) -> plans.Plan:
     plan = found.plan
+    if plan is not None and plan.version != plans.VERSION:
+        raise Refused(
+            f"Plan {found.plan_id} has format {plan.version}, from another version of "
+            f"devops-agent (this one applies format {plans.VERSION}); it is not applied.",
+            remedy="Ask for the change again to get a fresh plan.",
+        )
     if plan is None or not found.intact:
         raise Refused(
             f"Plan {found.plan_id} was changed after it was posted (its content no longer "
@@ -339,11 +262,9 @@ def _check(
             f"(state={found.state}): the comment was altered; it is not applied.",
             remedy="Ask for the change again to get a fresh plan.",
         )
-    if plan.version != plans.VERSION:
-        raise Refused(f"Plan {found.plan_id} has format {plan.version}; ask for it again.")
     if found.state == "applied":
         raise Refused(f"Plan {found.plan_id} has been applied already; a plan runs once.")
-    if found.state != "pending":
+    if found.state not in ("pending", "failed"):
         raise Refused(f"Plan {found.plan_id} is {found.state}; only a pending plan can be applied.")
     if plan.repository != event.repository or plan.thread != event.number:
         raise Refused(f"Plan {found.plan_id} belongs to another thread; it is not applied here.")
@@ -398,15 +319,15 @@ def _check_approver(ctx: DevOpsContext, event: CommentEvent, plan: plans.Plan) -
             )
 
 
-def _write_session(ctx: DevOpsContext, plan: plans.Plan) -> boto3.Session:
-    """The write role's session, in the account the plan was made in, or a refusal."""
+def _write_session(ctx: DevOpsContext, plan: plans.Plan, policy: str) -> boto3.Session:
+    """The write role's session, limited by ``policy``, in the plan's account, or a refusal."""
     if not plan.account:
         raise Refused(
             f"Plan {plan.plan_id} changes AWS but names no account; it is not applied.",
             remedy="Ask for the change again to get a fresh plan.",
         )
-    session = ctx.aws.write(plan, approver=ctx.requester)
-    account = _account(session)
+    session = ctx.aws.write(plan, approver=ctx.requester, policy=policy or None)
+    account = account_of(session)
     if account != plan.account:
         raise Refused(
             f"Plan {plan.plan_id} was made in AWS account {plan.account}, but the write role "
@@ -417,15 +338,28 @@ def _write_session(ctx: DevOpsContext, plan: plans.Plan) -> boto3.Session:
     return session
 
 
+def _session_policy(ctx: DevOpsContext, plan: plans.Plan) -> tuple[str, str]:
+    """The plan's session policy derived again (rendered, partition); refuses another one."""
+    from devops_agent import session_policy
+
+    partition = session_policy.partition_of(plan.region or ctx.region)
+    policy = session_policy.build(plan.entries, account=plan.account, partition=partition)
+    text = session_policy.render(policy) if policy is not None else ""
+    if (session_policy.digest(text) if text else "") != plan.policy_sha256:
+        raise Refused(
+            f"The session policy derived from plan {plan.plan_id} is not the one it was made "
+            "with (another version of devops-agent made it); it is not applied.",
+            remedy="Ask for the change again to get a fresh plan.",
+        )
+    return text, partition
+
+
 # --------------------------------------------------------------------------- apply
 
 
-def apply(ctx: DevOpsContext, plan_id: str | None) -> Result:
-    """Carry out one approved plan from this thread, once."""
-    from devops_agent import ledger
-    from devops_agent.catalog import carry_out
+def apply(ctx: DevOpsContext, plan_id: str | None, *, dry_run: bool = False) -> Result:
+    """Carry out one approved plan from this thread, once (or walk it with ``dry_run``)."""
     from devops_agent.gh.identity import own_login
-    from devops_agent.gh.issues import edit_comment
 
     event = ctx.event
     if not isinstance(event, CommentEvent) or ctx.github is None:
@@ -434,8 +368,7 @@ def apply(ctx: DevOpsContext, plan_id: str | None) -> Result:
         plan_id = plan_id.strip().lower()
         if not plans.PLAN_ID.fullmatch(plan_id):
             raise BadInput(f"'{plan_id}' is not a plan id (12 hex characters, as the plan shows).")
-    if ctx.settings.dry_run:
-        raise Refused("dry-run is on: devops-agent carries nothing out, not even an approved plan.")
+    dry_run = dry_run or ctx.settings.dry_run
     check_actor(ctx, "applies plans")
     key = ctx.settings.signing_key
     if key is None:
@@ -449,56 +382,293 @@ def apply(ctx: DevOpsContext, plan_id: str | None) -> Result:
     _check_unedited(ctx, comment, own)
     plan = _check(ctx, event, found, key)
     exact = [_exact(entry) for entry in plan.entries]
+    policy, partition = _session_policy(ctx, plan)
     _check_approver(ctx, event, plan)
-    plan_id = found.plan_id
-    from devops_agent.catalog import needs_aws as entry_needs_aws
+    if dry_run:
+        return _dry_run(ctx, plan, exact, policy, partition, key)
+    return _carry_out(ctx, event, comment, plan, exact, policy, partition, key)
 
-    needs_aws = any(entry_needs_aws(entry) for entry in plan.entries)
-    session = _write_session(ctx, plan) if needs_aws else None
+
+def _carry_out(
+    ctx: DevOpsContext,
+    event: CommentEvent,
+    comment: IssueComment,
+    plan: plans.Plan,
+    exact: list[str],
+    policy: str,
+    partition: str,
+    key: SigningKey,
+) -> Result:
+    from devops_agent import ledger, locks, session_policy
+    from devops_agent.carry import Recorder, carry
+    from devops_agent.gh.issues import edit_comment
+
+    assert ctx.github is not None
+    session = _write_session(ctx, plan, policy) if policy else None
+    recorder = Recorder(session) if session is not None else None
     writers = _Writers(ctx, session)
-
-    # Claim in the ledger (append-only: a reset comment cannot undo it), then mark the
-    # comment; from here on the plan is used, whatever happens next.
     run = _run_label(ctx)
-    ledger.claim(ctx.github, event.repository, plan, key, run, ctx.env.run_url)
-    comment.update()
-    edit_comment(comment, plans.set_state(comment.body or "", plan, key, "applying", run))
-
-    rows: list[list[object]] = []
-    failed = False
-    for n, entry in enumerate(plan.entries, 1):
-        if failed:
-            rows.append([n, exact[n - 1], "skipped"])
-            continue
+    resources = session_policy.lockable(plan.entries, account=plan.account, partition=partition)
+    lock = locks.acquire(
+        ctx.github,
+        event.repository,
+        plan,
+        key,
+        resources,
+        run=run,
+        approver=ctx.requester,
+        url=ctx.env.run_url,
+    )
+    try:
+        # Claim in the ledger (append-only: a reset comment cannot undo it), then mark the
+        # comment; from here on the plan is used, whatever happens next.
+        found = ledger.claim(ctx.github, event.repository, plan, key, run, ctx.env.run_url)
+        done = ledger.done_entries(found)
+        resumed = any(r.kind == "failed" for r in found)
+        comment.update()
+        edit_comment(comment, plans.set_state(comment.body or "", plan, key, "applying", run))
+        outcomes = carry(
+            ctx,
+            plan,
+            exact,
+            writers,
+            recorder,
+            done=done,
+            resumed=resumed,
+            record_done=lambda n: ledger.entry_done(
+                ctx.github,
+                event.repository,
+                plan,
+                key,
+                run,
+                n,  # type: ignore[arg-type]
+            ),
+        )
+        failed = not all(o.ok for o in outcomes)
+        notes: list[str] = []
         try:
-            rows.append([n, exact[n - 1], "✅ " + carry_out(entry, writers)])
-        except (ServiceError, Refused, BadInput) as exc:
-            failed = True
-            rows.append([n, exact[n - 1], f"❌ {exc.message}"])
+            ledger.finish(
+                ctx.github, event.repository, plan, key, run, ok=not failed, url=ctx.env.run_url
+            )
+        except ServiceError as exc:  # the claim stands: the plan still cannot run again at once
+            notes.append(f"The outcome could not be recorded in the ledger: {exc.message}")
+    finally:
+        stuck = locks.release(ctx.github, event.repository, lock, key)
+    if stuck:
+        notes.append(
+            f"{len(stuck)} lock(s) could not be released; they lapse after "
+            f"{ledger.STALE_AFTER.seconds // 60} minutes."
+        )
+    return _applied(ctx, comment, plan, outcomes, policy, key, run, resumed, notes)
+
+
+def _rollback(
+    ctx: DevOpsContext, plan: plans.Plan, outcomes: list[Outcome]
+) -> tuple[plans.Plan | None, str, str]:
+    """The rollback plan (last change undone first), its block and a note; or why none."""
+    from devops_agent.proposals import block_of, make_plan
+
+    entries = [e for o in reversed(outcomes) for e in o.undo]
+    if not entries:
+        return None, "", ""
+    try:
+        made = make_plan(
+            ctx, entries, region=plan.region, rollback_of=plan.plan_id, account=plan.account
+        )
+        return made.plan, block_of(ctx, made.plan), made.policy
+    except DevOpsError as exc:
+        return None, "", f"No rollback plan could be made: {exc.message}"
+
+
+def _applied(
+    ctx: DevOpsContext,
+    comment: IssueComment,
+    plan: plans.Plan,
+    outcomes: list[Outcome],
+    policy: str,
+    key: SigningKey,
+    run: str,
+    resumed: bool,
+    notes: list[str],
+) -> Result:
+    from devops_agent import preview
+    from devops_agent.carry import audit_line
+    from devops_agent.gh.issues import edit_comment
+
+    failed = not all(o.ok for o in outcomes)
     state: plans.PlanState = "failed" if failed else "applied"
+    rows = [o.row() for o in outcomes]
+    back, block, back_policy = _rollback(ctx, plan, outcomes)
+    trigger = ctx.settings.trigger
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    ran = [o.n for o in outcomes if o.ran or o.status in ("done-before", "already")]
+    left = [o.n for o in outcomes if o.status in ("not-run", "failed", "not-as-planned")]
+    lines = [f"{r[0]}. {' '.join(str(r[1]).split())}: {r[2]}" for r in rows]
+    summary: list[str] = []
+    if failed:
+        summary.append(
+            f"Stopped at entry {min(left)}: entries {_nums(ran) or 'none'} ran, entries "
+            f"{_nums(left)} did not finish. What each left is in the table; apply the plan "
+            f"again (`{trigger} apply {plan.plan_id}`) to carry out only what is left."
+        )
+    if back is not None:
+        summary.append(
+            f"Way back: rollback plan **{back.plan_id}** undoes what ran, from the state read "
+            f"before the change: `{trigger} apply {back.plan_id}` (same rules as any plan)."
+        )
+    elif not back_policy:
+        summary.append("No rollback plan: nothing that ran can be undone by a plan.")
+    else:
+        summary.append(back_policy)
     record = (
         f"\n\n---\n**{'Failed' if failed else 'Applied'}** by @{ctx.requester} at {when}"
         + (f" ([run]({ctx.env.run_url}))" if ctx.env.run_url else "")
+        + (" (resumed)" if resumed else "")
         + "\n\n"
-        + "\n".join(f"{r[0]}. {' '.join(str(r[1]).split())}: {r[2]}" for r in rows)
+        + "\n".join(lines)
+        + ("\n\n" + " ".join(summary) if summary else "")
     )
-    notes: list[str] = []
-    try:
-        ledger.finish(
-            ctx.github, event.repository, plan, key, run, ok=not failed, url=ctx.env.run_url
-        )
-    except ServiceError as exc:  # the claim stands: the plan still cannot run again
-        notes.append(f"The outcome could not be recorded in the ledger: {exc.message}")
     comment.update()
     body = plans.set_state(comment.body or "", plan, key, state, run)
     edit_comment(comment, ctx.redactor(body + strip_markers(record)))
-    text = f"Requested by @{plan.requester}, applied by @{ctx.requester}."
+    info = ctx.aws.write_info if policy else {}
+    audit: dict[str, Any] = {
+        "plan_id": plan.plan_id,
+        "requester": plan.requester,
+        "approver": ctx.requester,
+        "run": run,
+        "role_session_name": info.get("session_name", ""),
+        "assumed_role_arn": info.get("arn", ""),
+        "source_identity": info.get("source_identity", ""),
+        "source_identity_note": ""
+        if info.get("source_identity")
+        else "not set: AssumeRoleWithWebIdentity takes it only from the token's "
+        "https://aws.amazon.com/source_identity claim, which GitHub's OIDC tokens do not "
+        "carry; the role session name names the plan and the approver",
+        "session_tags": info.get("tags", {}),
+        "packed_policy_size": info.get("packed_policy_size"),
+        "policy_sha256": plan.policy_sha256,
+        "session_policy": policy,
+        "entries": [o.data() for o in outcomes],
+        "rollback_plan_id": back.plan_id if back is not None else "",
+    }
+    line = audit_line(audit)
+    text = "\n\n".join(
+        [
+            f"Requested by @{plan.requester}, applied by @{ctx.requester}.",
+            *summary,
+            *notes,
+            *(preview.irreversible(back.entries) if back is not None else []),
+        ]
+    )
+    tables = [Table(columns=["#", "Change", "Result"], rows=rows)]
+    if back is not None:
+        tables.append(preview.calls_table(back.entries, title=f"Rollback plan {back.plan_id}"))
     return Result(
         status="failure" if failed else "applied",
-        title=f"Plan {plan_id} {'failed' if failed else 'applied'}",
-        text="\n\n".join([text, *notes]),
-        tables=[Table(columns=["#", "Change", "Result"], rows=rows)],
-        data={"plan_id": plan_id, "results": [str(r[2]) for r in rows]},
+        title=f"Plan {plan.plan_id} {'failed' if failed else 'applied'}",
+        text=text,
+        tables=tables,
+        data={
+            "plan_id": plan.plan_id,
+            "results": [str(r[2]) for r in rows],
+            "audit": audit,
+            "rollback": back.model_dump(mode="json") if back is not None else None,
+        },
         exit_code=1 if failed else 0,
+        plan_block=block,
+        audit=line,
+    )
+
+
+def _nums(ns: list[int]) -> str:
+    return ", ".join(str(n) for n in ns)
+
+
+def _dry_run(
+    ctx: DevOpsContext,
+    plan: plans.Plan,
+    exact: list[str],
+    policy: str,
+    partition: str,
+    key: SigningKey,
+) -> Result:
+    """Walk the apply path and say what would happen; change nothing, claim nothing."""
+    from devops_agent import ledger, locks, preview, session_policy
+    from devops_agent.carry import preview as send_dry_runs
+    from devops_agent.proposals import Made, role_check
+
+    assert ctx.github is not None
+    event = ctx.event
+    assert isinstance(event, CommentEvent)
+    steps: list[list[object]] = [
+        ["the plan", "✅ found, written and last edited by devops-agent, signed, intact"],
+        ["its thread, expiry, PR head and arguments", "✅ as when it was planned"],
+        ["the approver", f"✅ @{ctx.requester} may apply it"],
+    ]
+    blocked = False
+    if policy:
+        steps.append(["session policy", f"✅ derived again, {len(policy):,} characters, as signed"])
+        check = role_check(ctx, Made(plan, policy, partition))
+        steps.append(["write role (IAM policy simulator)", check.line if check else "-"])
+    rows: list[list[object]] = []
+    try:
+        session = _write_session(ctx, plan, policy) if policy else None
+        if session is not None:
+            steps.append(
+                ["write role", f"✅ assumed with the session policy, in account {plan.account}"]
+            )
+            rows = send_dry_runs(session, plan)
+    except DevOpsError as exc:
+        blocked = True
+        steps.append(["write role", f"❌ {exc.message}"])
+    try:
+        found = ledger.records(ctx.github, event.repository, plan, key)
+        if any(r.kind == "applied" for r in found):
+            blocked = True
+            steps.append(["plan ledger", "❌ it was applied already"])
+        else:
+            done = ledger.done_entries(found)
+            so_far = f"; entries {_nums(sorted(done))} done" if done else ""
+            steps.append(["plan ledger", f"✅ free to claim{so_far}"])
+        resources = session_policy.lockable(plan.entries, account=plan.account, partition=partition)
+        if resources:
+            sha = locks.root_commit(ctx.github, event.repository)
+            holders = locks.held(ctx.github, event.repository, sha, resources, key)
+            taken = [h[0] for h in holders.values() if h]
+            if taken:
+                blocked = True
+                first = taken[0]
+                steps.append(["locks", f"❌ {first.resource} is locked by plan {first.plan_id}"])
+            else:
+                steps.append(["locks", f"✅ {len(resources)} resource(s) free"])
+    except DevOpsError as exc:
+        blocked = True
+        steps.append(["ledger and locks", f"❌ {exc.message}"])
+    denied = [r for r in rows if str(r[2]).startswith("❌")]
+    ok = not blocked and not denied
+    tables = [Table(title="Checks", columns=["Step", "Result"], rows=steps)]
+    if rows:
+        columns = ["#", "Request", "AWS said"]
+        tables.append(Table(title="EC2 DryRun previews", columns=columns, rows=rows))
+    entries = [[n, e] for n, e in enumerate(exact, 1)]
+    tables.append(Table(title="Entries", columns=["#", "Exactly"], rows=entries))
+    text = "Dry run: nothing was claimed, locked or changed. " + (
+        "Applying it now would go ahead." if ok else "Applying it now would not succeed."
+    )
+    warnings = preview.irreversible(plan.entries)
+    return Result(
+        status="success" if ok else "failure",
+        title=f"Dry run of plan {plan.plan_id}: " + ("it would apply" if ok else "it would fail"),
+        text="\n\n".join([*warnings, text]),
+        tables=tables,
+        data={
+            "plan_id": plan.plan_id,
+            "dry_run": True,
+            "would_apply": ok,
+            "session_policy": policy,
+            "checks": [[str(c) for c in r] for r in steps],
+            "previews": [[str(c) for c in r] for r in rows],
+        },
+        exit_code=0 if ok else 1,
     )

@@ -111,6 +111,9 @@ class AwsSessions:
         self.runner = runner
         self.requester = requester
         self._read: boto3.Session | None = None
+        #: What the last write session was assumed with, for the apply's audit line:
+        #: ``session_name``, ``source_identity``, ``tags``, ``packed_policy_size``, ``arn``.
+        self.write_info: dict[str, Any] = {}
 
     def read(self) -> boto3.Session:
         """The read-only session every command and tool uses."""
@@ -118,7 +121,7 @@ class AwsSessions:
             self._read = self._build_read()
         return self._read
 
-    def write(self, plan: Plan, *, approver: str) -> boto3.Session:
+    def write(self, plan: Plan, *, approver: str, policy: str | None = None) -> boto3.Session:
         """A short-lived session of the **write** role, for carrying out one approved plan.
 
         With OIDC (``aws-role-to-assume`` set) the write role is assumed straight from a
@@ -131,6 +134,12 @@ class AwsSessions:
         Without OIDC (self-hosted runners, local stand-ins) the write role is chained from
         the ambient credentials with ``SourceIdentity`` = the approver and session tags
         naming the repository, PR, plan and both people.
+
+        ``policy`` is the plan's session policy (:mod:`devops_agent.session_policy`): the
+        session may do only what both the role and it allow. ``AssumeRoleWithWebIdentity``
+        takes no ``SourceIdentity`` or ``Tags``: those would have to come from the token's
+        ``https://aws.amazon.com/source_identity`` and ``…/tags`` claims, which GitHub's
+        tokens do not carry, so with OIDC the session name is what names the approver.
         """
         role = self.settings.aws_write_role_to_assume
         if not role:
@@ -146,8 +155,11 @@ class AwsSessions:
             token = request_id_token(self.env)
             self.runner.mask(token)
             self._check_pinned(token)
-            return self._assume(role, token, name=name, seconds=WRITE_SESSION_SECONDS)
-        return self._chain(role, plan, approver, name)
+            self.write_info = {"session_name": name, "source_identity": "", "tags": {}}
+            return self._assume(
+                role, token, name=name, seconds=WRITE_SESSION_SECONDS, policy=policy
+            )
+        return self._chain(role, plan, approver, name, policy)
 
     def _check_pinned(self, token: str) -> None:
         """Refuse a token that is not the protected environment's (``apply-environment``)."""
@@ -179,7 +191,9 @@ class AwsSessions:
             link=_OIDC_DOC,
         )
 
-    def _chain(self, role: str, plan: Plan, approver: str, name: str) -> boto3.Session:
+    def _chain(
+        self, role: str, plan: Plan, approver: str, name: str, policy: str | None
+    ) -> boto3.Session:
         """The write role chained from the ambient credentials, tagged with who approved."""
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -193,16 +207,26 @@ class AwsSessions:
             "requester": plan.requester,
             "approver": approver,
         }
+        shown = {k: _tag_value(v) for k, v in tags.items() if v}
+        self.write_info = {
+            "session_name": name,
+            "source_identity": _source_identity(approver),
+            "tags": shown,
+        }
+        extra = {"Policy": policy} if policy else {}
         try:
             answer = sts.assume_role(
                 RoleArn=role,
                 RoleSessionName=name,
                 DurationSeconds=WRITE_SESSION_SECONDS,
                 SourceIdentity=_source_identity(approver),
-                Tags=[{"Key": k, "Value": _tag_value(v)} for k, v in tags.items() if v],
+                Tags=[{"Key": k, "Value": v} for k, v in shown.items()],
+                **extra,
             )
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
+            if code == "PackedPolicyTooLarge":
+                raise _too_large(exc) from None
             raise ServiceError(
                 f"AWS refused to let these credentials assume the write role {role} ({code}).",
                 code=code,
@@ -211,7 +235,13 @@ class AwsSessions:
             ) from None
         except BotoCoreError as exc:
             raise ServiceError(f"Could not reach AWS STS: {exc}.", code="STSUnreachable") from None
+        self._noted(answer)
         return self._session(answer["Credentials"])
+
+    def _noted(self, answer: Mapping[str, Any]) -> None:
+        """Keep what STS said about the session for the audit line."""
+        self.write_info["packed_policy_size"] = answer.get("PackedPolicySize")
+        self.write_info["arn"] = (answer.get("AssumedRoleUser") or {}).get("Arn", "")
 
     def _session(self, creds: Mapping[str, Any]) -> boto3.Session:
         """A session of assumed-role credentials, each masked the moment it exists."""
@@ -237,19 +267,28 @@ class AwsSessions:
         name = f"devops-agent-{self.env.run_id or 'local'}"[:64]
         return self._assume(role, token, name=name, seconds=3600)
 
-    def _assume(self, role: str, token: str, *, name: str, seconds: int) -> boto3.Session:
+    def _assume(
+        self, role: str, token: str, *, name: str, seconds: int, policy: str | None = None
+    ) -> boto3.Session:
         import boto3
         from botocore.exceptions import BotoCoreError, ClientError
 
         from devops_agent.aws import BOTO_CONFIG
 
         sts = boto3.Session(region_name=self.settings.aws_region).client("sts", config=BOTO_CONFIG)
+        extra = {"Policy": policy} if policy else {}
         try:
             answer = sts.assume_role_with_web_identity(
-                RoleArn=role, RoleSessionName=name, WebIdentityToken=token, DurationSeconds=seconds
+                RoleArn=role,
+                RoleSessionName=name,
+                WebIdentityToken=token,
+                DurationSeconds=seconds,
+                **extra,
             )
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
+            if code == "PackedPolicyTooLarge":
+                raise _too_large(exc) from None
             shown = _shown_claims(token_claims(token))
             raise ServiceError(
                 f"AWS refused to let this workflow assume {role} ({code}). "
@@ -264,7 +303,18 @@ class AwsSessions:
             ) from None
         except BotoCoreError as exc:
             raise ServiceError(f"Could not reach AWS STS: {exc}.", code="STSUnreachable") from None
+        if policy:
+            self._noted(answer)
         return self._session(answer["Credentials"])
+
+
+def _too_large(exc: Exception) -> Refused:
+    """STS packs the session policy with the session's tags; together they were too big."""
+    return Refused(
+        f"AWS STS refused the plan's session policy as too large once packed ({exc}); "
+        "nothing was carried out.",
+        remedy="Split the change into smaller plans and apply them one after the other.",
+    )
 
 
 def _shown_claims(claims: Mapping[str, str]) -> str:

@@ -15,11 +15,19 @@ refuses a plan that has any signed record, and after claiming checks that the
 earliest signed claim is its own, so of two applies racing for one plan exactly one
 acts. Unsigned statuses (anyone may add some) are ignored; a ledger that cannot be
 read to its end, or written, refuses the apply rather than risk a second one.
+
+A plan whose apply failed part-way may be applied again (a named ``apply``, under the same
+rules): each entry that finished is recorded (``done:<n> <run>``), so the next apply
+carries out only what is left. A claim never followed by an outcome blocks every other
+apply until :data:`STALE_AFTER` has passed, when the write session it held has expired
+and the run that made it can change nothing any more.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from devops_agent.errors import Refused, ServiceError
@@ -31,8 +39,13 @@ if TYPE_CHECKING:
     from devops_agent.plans import Plan
     from devops_agent.signing import SigningKey
 
-Kind = Literal["claim", "applied", "failed"]
+Kind = Literal["claim", "applied", "failed"] | str
+"""``claim``, ``applied``, ``failed``, or ``done:<n>`` for an entry that finished."""
 _STATE: dict[str, str] = {"claim": "pending", "applied": "success", "failed": "failure"}
+_DONE = re.compile(r"done:([1-9][0-9]{0,3})")
+#: A claim with no outcome after this long belongs to a run that can no longer act: its
+#: write session (15 minutes) has expired.
+STALE_AFTER = timedelta(minutes=20)
 #: Pages of 100 statuses read before giving up (and refusing): a flood of statuses
 #: may delay an apply, never let one through twice.
 MAX_PAGES = 30
@@ -51,11 +64,27 @@ class Record:
     kind: Kind
     run: str
     status_id: int
+    at: datetime | None = None
+    """When GitHub recorded it (``created_at``)."""
+
+    @property
+    def entry(self) -> int:
+        """The entry number of a ``done:<n>`` record (0 for the others)."""
+        found = _DONE.fullmatch(self.kind)
+        return int(found.group(1)) if found else 0
+
+    def stale(self, now: datetime | None = None) -> bool:
+        """Whether this is older than :data:`STALE_AFTER` (unknown age: not stale)."""
+        return self.at is not None and (now or datetime.now(UTC)) - self.at > STALE_AFTER
+
+
+def _state(kind: str) -> str:
+    return _STATE.get(kind, "success")
 
 
 def _parse(description: str, plan: Plan, key: SigningKey) -> tuple[Kind, str] | None:
     words = (description or "").split()
-    if len(words) != 3 or words[0] not in _STATE:
+    if len(words) != 3 or not (words[0] in _STATE or _DONE.fullmatch(words[0])):
         return None
     kind, run, signature = words
     if not key.verify(signature, "ledger", plan.digest, kind, run):
@@ -87,7 +116,8 @@ def records(gh: Github, repository: str, plan: Plan, key: SigningKey) -> list[Re
                     continue
                 parsed = _parse(str(status.get("description") or ""), plan, key)
                 if parsed is not None:
-                    found.append(Record(parsed[0], parsed[1], int(status.get("id") or 0)))
+                    at = _when(status.get("created_at"))
+                    found.append(Record(parsed[0], parsed[1], int(status.get("id") or 0), at))
             if len(batch) < 100:
                 return sorted(found, key=lambda r: r.status_id)
     raise Refused(
@@ -98,12 +128,33 @@ def records(gh: Github, repository: str, plan: Plan, key: SigningKey) -> list[Re
     )
 
 
+def _when(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _since_outcome(found: list[Record]) -> list[Record]:
+    """The records after the last outcome (an apply that finished, well or not)."""
+    last = max((n for n, r in enumerate(found) if r.kind in ("applied", "failed")), default=-1)
+    return found[last + 1 :]
+
+
+def done_entries(found: list[Record]) -> set[int]:
+    """The entries (1-based) that some apply of the plan carried out to the end."""
+    return {r.entry for r in found if r.entry}
+
+
 def _post(
     gh: Github, repository: str, plan: Plan, key: SigningKey, kind: Kind, run: str, url: str
 ) -> None:
     signature = key.sign("ledger", plan.digest, kind, run)
     body = {
-        "state": _STATE[kind],
+        "state": _state(kind),
         "context": context(plan),
         "description": f"{kind} {run} {signature}",
     }
@@ -117,22 +168,34 @@ def _post(
 
 def claim(
     gh: Github, repository: str, plan: Plan, key: SigningKey, run: str, url: str = ""
-) -> None:
-    """Claim the plan for ``run``, or refuse when it was claimed or carried out before.
+) -> list[Record]:
+    """Claim the plan for ``run``, or refuse when it was carried out or is being carried out.
+
+    A plan whose last apply failed may be claimed again: the caller skips the entries the
+    returned records mark ``done``.
+
+    Returns:
+        The plan's signed records, this claim included.
 
     Raises:
-        Refused: a signed record exists already, or another run's claim came first.
+        Refused: the plan was applied, another run's claim is live, or came first.
         ServiceError: GitHub refused the listing or the status (``statuses: write``).
     """
     earlier = records(gh, repository, plan, key)
-    if earlier:
-        first = earlier[0]
-        done = next((r for r in earlier if r.kind != "claim"), None)
-        what = f"was {done.kind} by run {done.run}" if done else f"was claimed by run {first.run}"
+    done = next((r for r in earlier if r.kind == "applied"), None)
+    if done is not None:
         raise Refused(
-            f"Plan {plan.plan_id} {what} (recorded on commit {plan.ledger_sha[:7]}); "
-            "a plan is carried out once, whatever its comment says now.",
+            f"Plan {plan.plan_id} was applied by run {done.run} (recorded on commit "
+            f"{plan.ledger_sha[:7]}); a plan is carried out once, whatever its comment says now.",
             remedy="Ask for the change again to get a fresh plan.",
+        )
+    live = [r for r in _since_outcome(earlier) if r.kind == "claim" and not r.stale()]
+    if live:
+        raise Refused(
+            f"Plan {plan.plan_id} was claimed by run {live[0].run}, which has not finished "
+            f"(recorded on commit {plan.ledger_sha[:7]}); it is not carried out twice at once.",
+            remedy="Wait for that run to finish; if it failed part-way, apply the plan again "
+            "to carry out what is left.",
         )
     try:
         _post(gh, repository, plan, key, "claim", run, url)
@@ -141,13 +204,20 @@ def claim(
             f"Could not claim plan {plan.plan_id} before acting: {exc.message}",
             remedy=exc.remedy or f"Add `{_PERMISSION}` to the workflow's `permissions:` block.",
         ) from None
-    claims = [r for r in records(gh, repository, plan, key) if r.kind == "claim"]
+    now = records(gh, repository, plan, key)
+    claims = [r for r in _since_outcome(now) if r.kind == "claim" and not r.stale()]
     if not claims or claims[0].run != run:
         winner = claims[0].run if claims else "?"
         raise Refused(
             f"Plan {plan.plan_id} was claimed by run {winner} just before this one; "
             "it is not applied twice."
         )
+    return now
+
+
+def entry_done(gh: Github, repository: str, plan: Plan, key: SigningKey, run: str, n: int) -> None:
+    """Record that entry ``n`` (1-based) was carried out, so no later apply repeats it."""
+    _post(gh, repository, plan, key, f"done:{n}", run, "")
 
 
 def finish(

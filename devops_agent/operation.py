@@ -50,11 +50,15 @@ if TYPE_CHECKING:
     from devops_agent.settings import ActionsEnv, Settings
 
 __all__ = [
+    "ApiCall",
     "Args",
     "Command",
     "Declaration",
+    "Grant",
     "Hidden",
+    "InProgress",
     "Lower",
+    "NotAsPlanned",
     "Option",
     "Pairs",
     "PlanEntry",
@@ -65,6 +69,8 @@ __all__ = [
     "Service",
     "Switch",
     "Unchanged",
+    "Verification",
+    "Verified",
     "Write",
     "Writers",
 ]
@@ -198,6 +204,112 @@ class Unchanged:
 
     title: str
     data: Mapping[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- what runs
+
+
+class Grant(BaseModel):
+    """One IAM authorization a call needs: an action on resources, under conditions.
+
+    ``resources`` are ARN patterns with ``{partition}`` and ``{account}`` left in braces
+    (filled in from the plan's account when the session policy is built); ``("*",)``
+    for an action that takes no resource-level permissions (the Service Authorization
+    Reference lists no resource type for it), and a trailing ``*`` (``instance/*``) for
+    a resource whose ARN AWS gives only when it is created.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    action: str
+    """The IAM action, e.g. ``ec2:CreateTags``."""
+    resources: tuple[str, ...] = ("*",)
+    conditions: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    """More conditions for this grant alone, e.g. ``{"StringEquals": {"ec2:CreateAction":
+    ["RunInstances"]}}``; ``aws:RequestedRegion`` is added from the call's region."""
+
+
+class ApiCall(BaseModel):
+    """One request an executor sends, exactly as it sends it (an operation's ``calls``).
+
+    Declared per operation from its validated arguments, so that the plan shows what
+    will run before anyone approves it, the session policy allows exactly these calls
+    (:mod:`devops_agent.session_policy`), ``apply --dry-run`` can send them with
+    ``DryRun=True``, and a test can compare them with what the executor really sent.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    service: str
+    """``ec2``, ``s3``, ``iam`` … (a boto3 service name), or ``github``."""
+    operation: str
+    """The API operation as the service names it: ``StopInstances``; for GitHub the
+    method and path, ``PUT /repos/{owner}/{repo}/actions/secrets/{name}``."""
+    params: dict[str, Any] = Field(default_factory=dict)
+    """The request's parameters as boto3 takes them (secrets shown as a placeholder)."""
+    action: str = ""
+    """The IAM action it needs (``ec2:StopInstances``); empty for GitHub."""
+    region: str = ""
+    """The AWS region it is sent to (``aws:RequestedRegion`` in the session policy)."""
+    resources: tuple[str, ...] = ("*",)
+    """ARN patterns it acts on (see :class:`Grant`): in the session policy, and what an
+    apply locks while it runs (the concrete ones)."""
+    uses: tuple[str, ...] = ()
+    """ARN patterns it names without changing them (the AMI and subnet of a launch): in
+    the session policy, never locked."""
+    extra: tuple[Grant, ...] = ()
+    """Further authorizations the same request needs (``ec2:CreateTags`` for the tags
+    of a launch)."""
+    dry_run: bool = False
+    """The API takes ``DryRun=True`` (EC2): ``apply --dry-run`` sends it that way."""
+    when: str = ""
+    """Empty when it is always sent; otherwise when (``only if storing the secret
+    fails``)."""
+
+    def grants(self) -> list[Grant]:
+        """Every authorization the call needs: its own action, then the extra ones."""
+        own = [Grant(action=self.action, resources=(*self.resources, *self.uses))]
+        return [*(own if self.action else []), *self.extra]
+
+    def line(self) -> str:
+        """One line for people: ``ec2:StopInstances {"InstanceIds":["i-…"]} (us-east-1)``."""
+        import json
+
+        name = self.action or f"{self.service} {self.operation}"
+        params = json.dumps(self.params, sort_keys=True, separators=(",", ":"), default=str)
+        where = f" ({self.region})" if self.region else ""
+        when = f" — {self.when}" if self.when else ""
+        return f"{name} {params}{where}{when}"
+
+
+@dataclass(frozen=True)
+class Verified:
+    """The post-condition holds: the change is what the plan said."""
+
+    what: str
+    """What was read back, e.g. ``i-0abc… is stopped``."""
+
+
+@dataclass(frozen=True)
+class InProgress:
+    """AWS accepted the change and is still carrying it out."""
+
+    what: str
+    """What was read back, e.g. ``i-0abc… is stopping``."""
+    watch: str
+    """What to watch until it is done, e.g. ``ec2 describe i-0abc…`` until ``stopped``."""
+
+
+@dataclass(frozen=True)
+class NotAsPlanned:
+    """What was read back is not what the plan said: the plan stops here."""
+
+    what: str
+    """What was read, e.g. ``i-0abc… is running``."""
+
+
+Verification = Verified | InProgress | NotAsPlanned
+"""What an operation's ``verify`` read back after its entry ran."""
 
 
 # --------------------------------------------------------------------------- the run's sides
@@ -352,6 +464,40 @@ class Write(_Declared[A]):
     argument fields in braces (a list field stands for each of its items)."""
     emits: tuple[Write[Any], ...] = ()
     """Other operations its plans may carry (cleanup steps, composites)."""
+
+    # -- plans that prove themselves (issue 15): what runs, what it leaves, the way back --
+    calls: Callable[[A], list[ApiCall]] | None = None
+    """The exact requests the executor sends for these (validated) arguments, in order.
+    The plan shows them; the session policy allows exactly their grants; ``apply
+    --dry-run`` sends the ``dry_run`` ones with ``DryRun=True``. ``None`` for an
+    operation not yet declared this way: its session policy falls back to ``actions``
+    on ``arns`` (:func:`devops_agent.session_policy.grants_of`)."""
+    verify: Callable[[Reader, A], Verification] | None = None
+    """Reads the post-condition back with the read role after the entry ran:
+    :class:`Verified`, :class:`InProgress` (with what to watch) or :class:`NotAsPlanned`
+    (what was read; the plan stops there). On a resumed apply it is asked first, so an
+    entry already carried out (a create) is never repeated."""
+    before: Callable[[Reader, A], Any] | None = None
+    """Reads, with the read role, the state the way back needs, right before the entry
+    runs (JSON-able: it goes into the apply's report)."""
+    undo: Callable[[Reader, Any, A], list[PlanEntry]] | None = None
+    """The inverse entries (a rollback plan), from what ``before`` read and, for what the
+    entry created, what the read role finds now. Empty when there is nothing to undo (a
+    reboot, an instance that was already stopped)."""
+    irreversible: Callable[[A], str] | str = ""
+    """Why these arguments cannot be undone, in words a tired on-call engineer cannot
+    miss (``"terminating deletes the instances and their instance-store data"``); empty
+    when they can. A string for an operation that never can be, a function when it
+    depends on the arguments (``terminate`` but not ``stop``)."""
+    examples: tuple[dict[str, Any], ...] = field(default=(), hash=False, compare=False)
+    """Argument sets, as a plan holds them, that together reach every action in
+    ``actions``: the catalog-wide tests check the session policy and the declarations
+    above against them."""
+
+    def warning(self, args: A) -> str:
+        """Why ``args`` cannot be undone, or empty when they can."""
+        reason = self.irreversible
+        return reason(args) if callable(reason) else reason
 
     def entry(self, args: A, description: str, resources: Sequence[str] = ()) -> PlanEntry:
         """The plan entry that carries out this operation with ``args``.

@@ -52,8 +52,9 @@ __all__ = [
 
 #: How long a plan may wait for its apply.
 DEFAULT_TTL = timedelta(hours=24)
-#: The plan format this version writes and applies.
-VERSION = 2
+#: The plan format this version writes and applies (3: the session policy's hash and
+#: rollbacks; a plan may be applied again after it failed part-way).
+VERSION = 3
 #: Plan markers read per comment; the action writes one, the rest is ignored.
 MAX_MARKERS = 4
 
@@ -91,6 +92,12 @@ class Plan(BaseModel):
     nonce: str = ""
     """Random: two plans of the same change, asked in the same second, still differ, so a
     plan's ledger records can never be taken for another's."""
+    policy_sha256: str = ""
+    """SHA-256 of the session policy the apply will assume the write role with (empty when
+    the plan needs no AWS): the apply derives the policy again and refuses another one."""
+    rollback_of: str = ""
+    """The plan this one undoes (a rollback plan carried by an apply's answer); a bare
+    ``apply`` never picks one."""
     created_at: datetime
     expires_at: datetime
 
@@ -131,6 +138,8 @@ def new_plan(
     ledger_sha: str = "",
     now: datetime | None = None,
     ttl: timedelta = DEFAULT_TTL,
+    policy_sha256: str = "",
+    rollback_of: str = "",
 ) -> Plan:
     """Build a plan that expires ``ttl`` from ``now``."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)
@@ -144,6 +153,8 @@ def new_plan(
         head_sha=head_sha,
         ledger_sha=ledger_sha,
         nonce=secrets.token_hex(8),
+        policy_sha256=policy_sha256,
+        rollback_of=rollback_of,
         created_at=now,
         expires_at=now + ttl,
     )

@@ -340,8 +340,11 @@ class Publisher:
     # -- always: summary, report file, outputs --------------------------------------
 
     def _summary(self, result: report.Result, body: str) -> None:
+        audit = (
+            f"\n\n`{' '.join(self.runner.redact(result.audit).split())}`" if result.audit else ""
+        )
         try:
-            self.runner.summary(f"{body}\n\n{self._footer(final=True)}")
+            self.runner.summary(f"{body}\n\n{self._footer(final=True)}{audit}")
         except OSError as exc:
             self.runner.warning(f"Could not write the job summary: {exc}")
 

@@ -62,6 +62,9 @@ class Result(BaseModel):
     """A report with its own documented schema (the audit's), written as the report file."""
     plan_block: str = ""
     """Machine-readable plan block (hidden marker + JSON); posted after the body, never cut."""
+    audit: str = ""
+    """One line for the job summary's audit trail (an applied plan: who, which session,
+    which policy, which AWS request ids); also in ``data``."""
     not_read: list[Gap] = Field(default_factory=list)
     """What the work could not read (investigation gaps): rendered as a *Not read* section
     after everything else and listed under ``not_read`` in the JSON, so nothing unread is
@@ -151,6 +154,7 @@ def fit(markdown: str, *, limit: int = COMMENT_BUDGET, more_url: str = "") -> st
 def render_json(result: Result) -> dict[str, Any]:
     """The result as JSON-able data (the ``result`` output and the report file)."""
     return {
+        **({"audit": result.audit} if result.audit else {}),
         "status": result.status,
         "command": result.command,
         "title": result.title,

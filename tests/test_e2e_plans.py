@@ -26,8 +26,17 @@ def state_of(session, instance_id, region="us-east-1"):
     return reservations[0]["Instances"][0]["State"]["Name"]
 
 
+def is_rollback(body):
+    return any(b.plan is not None and b.plan.rollback_of for b in plans.find_blocks(body))
+
+
 def plan_comment(github, number):
-    found = [c for c in github.comments(REPO, number) if "devops-agent:plan " in c["body"]]
+    """The thread's one plan comment (an apply's answer may carry a rollback plan too)."""
+    found = [
+        c
+        for c in github.comments(REPO, number)
+        if "devops-agent:plan " in c["body"] and not is_rollback(c["body"])
+    ]
     assert len(found) == 1
     return found[0]
 
@@ -89,17 +98,29 @@ def test_without_a_write_role_nothing_can_be_applied(action, github, server_sess
     assert plans.find_blocks(plan_comment(github, 1)["body"])[0].state == "pending"
 
 
-def test_dry_run_refuses_every_apply(action, github, server_session, estate):
+def test_dry_run_walks_the_apply_and_changes_nothing(action, github, server_session, estate):
+    """`apply --dry-run` and the `dry-run` input check everything, send EC2 DryRun calls
+    with the session-limited write role, and claim, lock and change nothing."""
     web1 = estate["instances"]["web-1"]["id"]
     planned = action.comment(f"/devops ec2 stop {web1}", aws_write_role_to_assume=WRITE_ROLE)
-    run = action.comment(
-        f"/devops apply {planned.outputs['plan-id']}",
-        pr=1,
-        aws_write_role_to_assume=WRITE_ROLE,
-        dry_run="true",
-    )
-    assert run.code == 3 and "dry-run" in run.summary
-    assert state_of(server_session, web1) == "running"
+    plan_id = planned.outputs["plan-id"]
+    for how in ({"body": f"/devops apply {plan_id} --dry-run"}, {"dry_run": "true"}):
+        body = how.get("body", f"/devops apply {plan_id}")
+        extra = {k: v for k, v in how.items() if k != "body"}
+        run = action.comment(body, pr=1, aws_write_role_to_assume=WRITE_ROLE, **extra)
+        assert run.code == 0, run.summary
+        assert f"Dry run of plan {plan_id}: it would apply" in run.summary
+        assert (
+            "ec2:StopInstances" in run.summary and "would succeed (DryRunOperation)" in run.summary
+        )
+        assert "nothing was claimed, locked or changed" in run.summary
+        assert state_of(server_session, web1) == "running"
+        assert plans.find_blocks(plan_comment(github, 1)["body"])[0].state == "pending"
+    assert not github.requests_to("POST", r"/statuses/")  # no claim, no lock
+    # …and the real apply still works afterwards
+    done = action.comment(f"/devops apply {plan_id}", pr=1, aws_write_role_to_assume=WRITE_ROLE)
+    assert done.code == 0, done.summary
+    assert state_of(server_session, web1) in ("stopping", "stopped")
 
 
 def test_a_plan_copied_into_a_users_comment_is_refused(action, github, server_session, estate):

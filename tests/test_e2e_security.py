@@ -39,7 +39,13 @@ def state_of(session: Any, instance_id: str, region: str = "us-east-1") -> str:
 
 
 def plan_comments(github: Any, number: int) -> list[dict[str, Any]]:
-    return [c for c in github.comments(REPO, number) if "devops-agent:plan " in c["body"]]
+    """The thread's plan comments (not the rollback plans that applies' answers carry)."""
+    return [
+        c
+        for c in github.comments(REPO, number)
+        if "devops-agent:plan " in c["body"]
+        and not any(b.plan is not None and b.plan.rollback_of for b in plans.find_blocks(c["body"]))
+    ]
 
 
 def run_comment(

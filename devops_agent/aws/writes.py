@@ -31,6 +31,7 @@ __all__ = [
     "Change",
     "Tags",
     "cidr_block",
+    "ec2_arn",
     "ec2_call",
     "resource_id",
     "roll_back",
@@ -142,6 +143,15 @@ def ec2_call(
             return answer
         result: dict[str, Any] = call(**params)
         return result
+
+
+def ec2_arn(kind: str, ident: str, *, account: bool = True) -> str:
+    """An EC2 ARN pattern for a session policy: ``{partition}``, ``{region}`` and
+    ``{account}`` stay in braces (filled in from the plan), e.g.
+    ``arn:{partition}:ec2:{region}:{account}:instance/i-0123…``. AMIs and snapshots
+    owned by AWS have no account in their ARN (``account=False``)."""
+    owner = "{account}" if account else ""
+    return f"arn:{{partition}}:ec2:{{region}}:{owner}:{kind}/{ident}"
 
 
 def resource_id(value: str, prefix: str, what: str) -> str:

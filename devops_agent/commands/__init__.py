@@ -375,8 +375,9 @@ def no_model(ctx: DevOpsContext, text: str) -> Result:
 def _apply(ctx: DevOpsContext, inv: Invocation) -> Result:
     from devops_agent.apply import apply
 
-    with tracing.span("apply", plan_id=inv.args[0] if inv.args else "") as span:
-        result = apply(ctx, inv.args[0] if inv.args else None)
+    plan_id = inv.args[0] if inv.args else None
+    with tracing.span("apply", plan_id=plan_id or "") as span:
+        result = apply(ctx, plan_id, dry_run="--dry-run" in inv.flags)
         span.update(status=result.status, plan_id=str((result.data or {}).get("plan_id", "")))
         return result
 
@@ -392,7 +393,14 @@ def _build() -> tuple[Spec, ...]:
             max_args=None,
         ),
         *derived,
-        Spec(("apply",), "apply [PLAN_ID]", "Carry out an approved plan.", _apply, max_args=1),
+        Spec(
+            ("apply",),
+            "apply [PLAN_ID] [--dry-run]",
+            "Carry out an approved plan (--dry-run: walk every check, change nothing).",
+            _apply,
+            max_args=1,
+            flags=("--dry-run",),
+        ),
     )
 
 

@@ -33,6 +33,8 @@ class Invocation:
     """Every token of the line, in order (options included)."""
     args: tuple[str, ...] = ()
     """Positional words after a built-in command's words, case kept."""
+    flags: tuple[str, ...] = ()
+    """The options a built-in accepts that were given (``--dry-run``)."""
 
     @property
     def command_words(self) -> tuple[str, ...]:
@@ -59,6 +61,8 @@ class Spec:
     """``None`` for a command of the contract this version cannot run yet."""
     max_args: int | None = 0
     """A built-in's most positional words (``None``: any)."""
+    flags: tuple[str, ...] = ()
+    """Options a built-in accepts (``--dry-run``)."""
     op: Any = None
     """``(declaration, Command)`` for a catalog command (its grammar comes from its
     arguments); ``None`` for the built-ins."""
@@ -80,9 +84,12 @@ def bind(invocation: Invocation, spec: Spec) -> Invocation:
     """A built-in's positional words; an option or too many words is a mistake."""
     usage = f"Usage: {spec.usage}"
     rest = invocation.words[len(spec.path) :]
-    options = [w for w in rest if w.startswith("--")]
-    if options:
-        raise BadInput(f"`{' '.join(spec.path)}` does not take {options[0]}.", remedy=usage)
+    options = [w.lower() for w in rest if w.startswith("--")]
+    unknown = [w for w in options if w not in spec.flags]
+    if unknown:
+        raise BadInput(f"`{' '.join(spec.path)}` does not take {unknown[0]}.", remedy=usage)
+    invocation.flags = tuple(options)
+    rest = tuple(w for w in rest if not w.startswith("--"))
     if spec.max_args is not None and len(rest) > spec.max_args:
         raise BadInput(f"Wrong number of arguments for `{' '.join(spec.path)}`.", remedy=usage)
     invocation.args = tuple(rest)

@@ -37,17 +37,32 @@ from devops_agent.aws import (
 from devops_agent.aws.ec2.images import describe_image
 from devops_agent.aws.ec2.key_pairs import find_key_pair, key_pair_name
 from devops_agent.aws.ec2.security_groups import describe_security_group
-from devops_agent.aws.writes import Change, Tags, ec2_call, resource_id, tag_list, tag_map
+from devops_agent.aws.writes import (
+    Change,
+    Tags,
+    ec2_arn,
+    ec2_call,
+    resource_id,
+    tag_list,
+    tag_map,
+)
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
+    ApiCall,
     Command,
+    Grant,
     Hidden,
+    InProgress,
     Lower,
+    NotAsPlanned,
     Option,
+    PlanEntry,
     Positional,
     Proposal,
     Read,
     Reader,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -67,6 +82,8 @@ __all__ = [
     "check_instance_type",
     "describe_instances",
     "instance_from",
+    "instances_by_client_token",
+    "launch_params",
     "list_instances",
     "run_instances",
     "validate_instance_ids",
@@ -342,9 +359,7 @@ def check_instance_type(session: boto3.Session, region: str, instance_type: str)
     return wanted
 
 
-def run_instances(
-    session: boto3.Session,
-    region: str,
+def launch_params(
     *,
     image_id: str,
     instance_type: str,
@@ -355,26 +370,12 @@ def run_instances(
     count: int = 1,
     imds_v2_required: bool = True,
     client_token: str | None = None,
-) -> list[Change]:
-    """Launch instances from an AMI, IMDSv2 required unless asked otherwise.
+) -> dict[str, Any]:
+    """The RunInstances parameters of a launch: what the executor sends and the plan shows.
 
-    Args:
-        session: the write session of an approved plan.
-        region: where to launch.
-        image_id: the AMI.
-        instance_type: e.g. ``t3.micro``.
-        subnet_id: the subnet (its VPC's default otherwise).
-        security_group_ids: groups for the primary interface.
-        key_name: key pair for SSH, if any.
-        tags: tags for the instances and their volumes.
-        count: how many (1-10).
-        imds_v2_required: require session tokens for the metadata service.
-        client_token: idempotency token: a retried apply launches nothing twice.
-
-    Returns:
-        One change per instance launched.
+    Raises:
+        BadInput: a count outside 1-10, or a malformed id.
     """
-    region = check_region(session, region)
     if not 1 <= count <= 10:
         raise BadInput(f"--count must be between 1 and 10, not {count}.")
     params: dict[str, Any] = {
@@ -401,6 +402,24 @@ def run_instances(
         ]
     if client_token:
         params["ClientToken"] = client_token
+    return params
+
+
+def run_instances(session: boto3.Session, region: str, **launch: Any) -> list[Change]:
+    """Launch instances from an AMI, IMDSv2 required unless asked otherwise.
+
+    Args:
+        session: the write session of an approved plan.
+        region: where to launch.
+        **launch: :func:`launch_params`'s arguments (the AMI, type, subnet, groups, key
+            pair, tags, count, IMDSv2, and the idempotency token that keeps a retried
+            apply from launching twice).
+
+    Returns:
+        One change per instance launched.
+    """
+    region = check_region(session, region)
+    params = launch_params(**launch)
     ec2 = client(session, "ec2", region)
     answer = ec2_call(
         ec2,
@@ -414,10 +433,30 @@ def run_instances(
         Change(
             action="ec2:RunInstances",
             resource=raw["InstanceId"],
-            message=f"launched {raw['InstanceId']} ({instance_type}) from {params['ImageId']}",
+            message=f"launched {raw['InstanceId']} ({params['InstanceType']}) from "
+            f"{params['ImageId']}",
         )
         for raw in answer.get("Instances", [])
     ]
+
+
+def instances_by_client_token(session: boto3.Session, region: str, token: str) -> list[Instance]:
+    """The instances one launch made, found by its idempotency token.
+
+    Every instance of the region is read (DescribeInstances' ``client-token`` filter is
+    not answered by every stand-in), and those whose ``ClientToken`` matches are kept.
+    """
+    region = check_region(session, region)
+    ec2 = client(session, "ec2", region)
+    with aws_errors("ec2:DescribeInstances", region=region):
+        found = [
+            instance_from(raw, region)
+            for page in pages(ec2, "describe_instances")
+            for reservation in page.get("Reservations", [])
+            for raw in reservation.get("Instances", [])
+            if token and raw.get("ClientToken") == token
+        ]
+    return sorted(found, key=_instance_key)
 
 
 # --------------------------------------------------------------------------- operations
@@ -589,6 +628,78 @@ def _run_state(writers: Writers, args: InstanceStateArgs) -> str:
     return "; ".join(f"{c.id}: {c.previous} → {c.current}" for c in changes)
 
 
+def _state_calls(args: InstanceStateArgs) -> list[ApiCall]:
+    _, iam_action = STATE_ACTIONS[args.action]
+    return [
+        ApiCall(
+            service="ec2",
+            operation=iam_action.split(":", 1)[1],
+            params={"InstanceIds": list(args.instance_ids)},
+            action=iam_action,
+            region=args.region or "",
+            resources=tuple(ec2_arn("instance", i) for i in args.instance_ids),
+            dry_run=True,
+        )
+    ]
+
+
+#: Per action: the state it ends in, and the states on the way there.
+_SETTLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "start": ("running", ("pending",)),
+    "stop": ("stopped", ("stopping",)),
+    "reboot": ("running", ("pending",)),
+    "terminate": ("terminated", ("shutting-down",)),
+}
+
+
+def _states(reader: Reader, args: InstanceStateArgs) -> dict[str, str]:
+    assert args.region is not None  # the preview fixed it
+    found = describe_instances(reader.session(), args.region, args.instance_ids)
+    return {i.id: i.state for i in found}
+
+
+def _verify_state(reader: Reader, args: InstanceStateArgs) -> Verification:
+    states = _states(reader, args)
+    done, moving = _SETTLES[args.action]
+    read = ", ".join(f"{i} is {states.get(i, 'gone')}" for i in args.instance_ids)
+    now = [states.get(i, "gone") for i in args.instance_ids]
+    if all(s == done for s in now):
+        return Verified(read)
+    if all(s == done or s in moving for s in now):
+        ids = " ".join(args.instance_ids)
+        return InProgress(read, f"`ec2 describe {ids}` until every one is {done}")
+    return NotAsPlanned(read)
+
+
+def _undo_state(reader: Reader, before: Any, args: InstanceStateArgs) -> list[PlanEntry]:
+    """Start what a stop stopped, stop what a start started; a reboot has nothing to undo."""
+    inverse = {"stop": ("start", ("running", "pending")), "start": ("stop", ("stopped",))}
+    if args.action not in inverse or not isinstance(before, dict):
+        return []
+    action, was = inverse[args.action]
+    ids = [i for i in args.instance_ids if before.get(i) in was]
+    if not ids:
+        return []
+    back = args.model_copy(update={"action": action, "instance_ids": ids})
+    return [
+        INSTANCE_STATE.entry(
+            back,
+            f"Roll back: {action} {plural(len(ids), 'instance')} in {args.region} "
+            f"({', '.join(ids)}), as they were before",
+            ids,
+        )
+    ]
+
+
+def _terminate_warning(args: InstanceStateArgs) -> str:
+    if args.action != "terminate":
+        return ""
+    return (
+        "terminating deletes the instances, their instance-store data and every EBS volume "
+        "set to delete on termination; there is no way back"
+    )
+
+
 INSTANCE_STATE = Write(
     name="ec2.instance_state",
     args=InstanceStateArgs,
@@ -605,6 +716,15 @@ INSTANCE_STATE = Write(
     arns=("arn:{partition}:ec2:{region}:{account}:instance/{instance_ids}",),
     plan=_plan_state,
     run=_run_state,
+    calls=_state_calls,
+    verify=_verify_state,
+    before=_states,
+    undo=_undo_state,
+    irreversible=_terminate_warning,
+    examples=tuple(
+        {"action": verb, "region": "us-east-1", "instance_ids": ["i-0123456789abcdef0"]}
+        for verb in STATE_ACTIONS
+    ),
 )
 
 
@@ -703,25 +823,95 @@ def _plan_create(reader: Reader, args: RunInstancesArgs) -> Proposal:
     return Proposal([entry], what=f"launch {plural(args.count, 'EC2 instance')}", region=region)
 
 
-def _run_create(writers: Writers, args: RunInstancesArgs) -> str:
-    assert args.region is not None  # the preview fixed it
+def _launch(args: RunInstancesArgs) -> dict[str, Any]:
+    """:func:`launch_params`'s arguments for a planned launch (executor and plan alike)."""
     tags = dict(args.tags)
     if args.name:  # an entry written without the preview
         tags["Name"] = args.name
-    changes = run_instances(
-        writers.aws(),
-        args.region,
-        image_id=args.image_id,
-        instance_type=args.instance_type,
-        subnet_id=args.subnet_id,
-        security_group_ids=args.security_group_ids,
-        key_name=args.key_name,
-        tags=tags,
-        count=args.count,
-        imds_v2_required=not args.allow_imdsv1,
-        client_token=args.client_token or None,
-    )
+    return {
+        "image_id": args.image_id,
+        "instance_type": args.instance_type,
+        "subnet_id": args.subnet_id,
+        "security_group_ids": args.security_group_ids,
+        "key_name": args.key_name,
+        "tags": tags,
+        "count": args.count,
+        "imds_v2_required": not args.allow_imdsv1,
+        "client_token": args.client_token or None,
+    }
+
+
+def _run_create(writers: Writers, args: RunInstancesArgs) -> str:
+    assert args.region is not None  # the preview fixed it
+    changes = run_instances(writers.aws(), args.region, **_launch(args))
     return "; ".join(c.message for c in changes)
+
+
+def _create_calls(args: RunInstancesArgs) -> list[ApiCall]:
+    params = launch_params(**_launch(args))
+    created = tuple(ec2_arn(kind, "*") for kind in ("instance", "volume", "network-interface"))
+    uses = [
+        ec2_arn("image", params["ImageId"], account=False),
+        ec2_arn("subnet", params.get("SubnetId", "*")),
+        *(ec2_arn("security-group", g) for g in params.get("SecurityGroupIds", ["*"])),
+    ]
+    if args.key_name:
+        uses.append(ec2_arn("key-pair", params["KeyName"]))
+    extra = ()
+    if "TagSpecifications" in params:
+        extra = (
+            Grant(
+                action="ec2:CreateTags",
+                resources=(ec2_arn("instance", "*"), ec2_arn("volume", "*")),
+                conditions={"StringEquals": {"ec2:CreateAction": ["RunInstances"]}},
+            ),
+        )
+    return [
+        ApiCall(
+            service="ec2",
+            operation="RunInstances",
+            params=params,
+            action="ec2:RunInstances",
+            region=args.region or "",
+            resources=created,
+            uses=tuple(uses),
+            extra=extra,
+            dry_run=True,
+        )
+    ]
+
+
+def _launched(reader: Reader, args: RunInstancesArgs) -> list[Instance]:
+    assert args.region is not None  # the preview fixed it
+    return instances_by_client_token(reader.session(), args.region, args.client_token)
+
+
+def _verify_create(reader: Reader, args: RunInstancesArgs) -> Verification:
+    found = _launched(reader, args)
+    read = ", ".join(f"{i.id} is {i.state}" for i in found) or "no instance of this launch"
+    if len(found) != args.count:
+        return NotAsPlanned(f"{len(found)} of {args.count} instances found: {read}")
+    if all(i.state == "running" for i in found):
+        return Verified(read)
+    if all(i.state in ("pending", "running") for i in found):
+        ids = " ".join(i.id for i in found)
+        return InProgress(read, f"`ec2 describe {ids}` until every one is running")
+    return NotAsPlanned(read)
+
+
+def _undo_create(reader: Reader, before: Any, args: RunInstancesArgs) -> list[PlanEntry]:
+    ids = [i.id for i in _launched(reader, args) if i.state not in ("terminated",)]
+    if not ids:
+        return []
+    back = InstanceStateArgs(action="terminate", region=args.region, instance_ids=ids)
+    return [
+        INSTANCE_STATE.entry(
+            back,
+            f"Roll back the launch: terminate {plural(len(ids), 'instance')} in {args.region} "
+            f"({', '.join(ids)})",
+            ids,
+        )
+    ]
 
 
 RUN_INSTANCES = Write(
@@ -759,6 +949,24 @@ RUN_INSTANCES = Write(
     ),
     plan=_plan_create,
     run=_run_create,
+    calls=_create_calls,
+    verify=_verify_create,
+    undo=_undo_create,
+    examples=(
+        {
+            "region": "us-east-1",
+            "image_id": "ami-0123456789abcdef0",
+            "instance_type": "t3.micro",
+            "subnet_id": "subnet-0123456789abcdef0",
+            "security_group_ids": ["sg-0123456789abcdef0"],
+            "key_name": "deploy",
+            "name": None,
+            "tags": {"Name": "web-3", "team": "web"},
+            "count": 1,
+            "allow_imdsv1": False,
+            "client_token": "0123456789abcdef0123456789abcdef",
+        },
+    ),
 )
 
 OPERATIONS = (LIST, DESCRIBE, RUN_INSTANCES, INSTANCE_STATE)

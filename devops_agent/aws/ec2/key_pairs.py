@@ -24,18 +24,23 @@ from devops_agent.aws import (
     utc,
 )
 from devops_agent.aws.workspace_files import read_document
-from devops_agent.aws.writes import Change, ec2_call, roll_back, tag_list
-from devops_agent.errors import BadInput, DevOpsError, Refused
+from devops_agent.aws.writes import Change, ec2_arn, ec2_call, roll_back, tag_list
+from devops_agent.errors import BadInput, DevOpsError, Refused, ServiceError
 from devops_agent.gh.secrets import check_writable, secret_name, write_secret
 from devops_agent.operation import (
+    ApiCall,
     Command,
     Hidden,
     Lower,
+    NotAsPlanned,
     Option,
+    PlanEntry,
     Positional,
     Proposal,
     Read,
     Reader,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -54,8 +59,10 @@ __all__ = [
     "find_key_pair",
     "import_key_pair",
     "key_pair_name",
+    "key_pair_params",
     "list_key_pairs",
     "public_key",
+    "public_key_of",
 ]
 
 
@@ -145,6 +152,40 @@ class NewKeyPair(AwsModel):
     """The private key (PEM or OpenSSH); hidden from ``repr`` and dumps."""
 
 
+def key_pair_params(
+    name: str, key_type: str = "ed25519", tags: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The CreateKeyPair parameters: what the executor sends and the plan shows.
+
+    Raises:
+        BadInput: a bad name or key type.
+    """
+    if key_type not in ("ed25519", "rsa"):
+        raise BadInput(f"'{key_type}' is not a key type; use ed25519 or rsa.")
+    params: dict[str, Any] = {"KeyName": key_pair_name(name), "KeyType": key_type}
+    params["KeyFormat"] = "pem"
+    if tags:
+        params["TagSpecifications"] = [{"ResourceType": "key-pair", "Tags": tag_list(tags)}]
+    return params
+
+
+def public_key_of(session: boto3.Session, region: str, name: str) -> str | None:
+    """The public key of a key pair (DescribeKeyPairs with ``IncludePublicKey``), or
+    ``None`` when there is no such key pair or AWS does not return it."""
+    region = check_region(session, region)
+    wanted = key_pair_name(name)
+    ec2 = client(session, "ec2", region)
+    try:
+        with aws_errors("ec2:DescribeKeyPairs", resource=wanted, region=region):
+            found = ec2.describe_key_pairs(KeyNames=[wanted], IncludePublicKey=True)["KeyPairs"]
+    except ServiceError as exc:
+        if (exc.code or "").endswith("NotFound"):
+            return None
+        raise
+    key = str(found[0].get("PublicKey") or "").strip() if found else ""
+    return key or None
+
+
 def create_key_pair(
     session: boto3.Session,
     region: str,
@@ -158,12 +199,8 @@ def create_key_pair(
     The caller must put it where it belongs (a repository secret) and nowhere else.
     """
     region = check_region(session, region)
-    wanted = key_pair_name(name)
-    if key_type not in ("ed25519", "rsa"):
-        raise BadInput(f"'{key_type}' is not a key type; use ed25519 or rsa.")
-    params: dict[str, Any] = {"KeyName": wanted, "KeyType": key_type, "KeyFormat": "pem"}
-    if tags:
-        params["TagSpecifications"] = [{"ResourceType": "key-pair", "Tags": tag_list(tags)}]
+    params = key_pair_params(name, key_type, tags)
+    wanted = params["KeyName"]
     ec2 = client(session, "ec2", region)
     answer = ec2_call(
         ec2, "create_key_pair", "ec2:CreateKeyPair", resource=wanted, region=region, **params
@@ -331,6 +368,69 @@ def _run_create(writers: Writers, args: CreateKeyPairArgs) -> str:
     )
 
 
+def _key_arn(args: CreateKeyPairArgs | ImportKeyPairArgs | DeleteKeyPairArgs) -> str:
+    return ec2_arn("key-pair", args.name)
+
+
+def _delete_call(args: CreateKeyPairArgs | DeleteKeyPairArgs, when: str = "") -> ApiCall:
+    return ApiCall(
+        service="ec2",
+        operation="DeleteKeyPair",
+        params={"KeyName": args.name},
+        action="ec2:DeleteKeyPair",
+        region=args.region or "",
+        resources=(_key_arn(args),),
+        dry_run=True,
+        when=when,
+    )
+
+
+def _create_calls(args: CreateKeyPairArgs) -> list[ApiCall]:
+    return [
+        ApiCall(
+            service="ec2",
+            operation="CreateKeyPair",
+            params=key_pair_params(args.name, args.key_type),
+            action="ec2:CreateKeyPair",
+            region=args.region or "",
+            resources=(_key_arn(args),),
+            dry_run=True,
+        ),
+        ApiCall(
+            service="github",
+            operation=f"PUT /repos/{args.repository}/actions/secrets/{args.secret}",
+            params={"encrypted_value": "<the private key, sealed for the repository>"},
+        ),
+        _delete_call(args, when="only if the private key cannot be stored in the secret"),
+    ]
+
+
+def _exists(reader: Reader, region: str | None, name: str) -> Verification:
+    assert region is not None  # the preview fixed it
+    pair = find_key_pair(reader.session(), region, name)
+    if pair is None:
+        return NotAsPlanned(f"{region} has no key pair called '{name}'")
+    return Verified(f"key pair '{name}' exists ({pair.id or 'no id'})")
+
+
+def _verify_create(reader: Reader, args: CreateKeyPairArgs) -> Verification:
+    found = _exists(reader, args.region, args.name)
+    if isinstance(found, Verified):
+        return Verified(
+            f"{found.what}; its private key went to the secret {args.secret} (GitHub never "
+            "returns a secret's value, so that part cannot be read back)"
+        )
+    return found
+
+
+def _undo_new_pair(
+    reader: Reader, before: object, args: CreateKeyPairArgs | ImportKeyPairArgs
+) -> list[PlanEntry]:
+    back = DeleteKeyPairArgs(region=args.region, name=args.name)
+    what = f"Roll back: delete key pair '{args.name}' in {args.region}"
+    return [DELETE.entry(back, what, [args.name])]
+
+
 CREATE = Write(
     name="ec2.create_key_pair",
     args=CreateKeyPairArgs,
@@ -351,6 +451,18 @@ CREATE = Write(
     arns=("arn:{partition}:ec2:{region}:{account}:key-pair/{name}",),
     plan=_plan_create,
     run=_run_create,
+    calls=_create_calls,
+    verify=_verify_create,
+    undo=_undo_new_pair,
+    examples=(
+        {
+            "region": "us-east-1",
+            "name": "deploy",
+            "secret": "DEPLOY_SSH_KEY",
+            "key_type": "ed25519",
+            "repository": "acme/platform",
+        },
+    ),
 )
 
 
@@ -422,6 +534,25 @@ def _run_import(writers: Writers, args: ImportKeyPairArgs) -> str:
     return import_key_pair(writers.aws(), args.region, args.name, material).message
 
 
+def _import_calls(args: ImportKeyPairArgs) -> list[ApiCall]:
+    material = bytes.fromhex(args.public_key_hex).decode("utf-8") if args.public_key_hex else ""
+    return [
+        ApiCall(
+            service="ec2",
+            operation="ImportKeyPair",
+            params={"KeyName": args.name, "PublicKeyMaterial": material},
+            action="ec2:ImportKeyPair",
+            region=args.region or "",
+            resources=(_key_arn(args),),
+            dry_run=True,
+        )
+    ]
+
+
+def _verify_import(reader: Reader, args: ImportKeyPairArgs) -> Verification:
+    return _exists(reader, args.region, args.name)
+
+
 IMPORT = Write(
     name="ec2.import_key_pair",
     args=ImportKeyPairArgs,
@@ -440,6 +571,19 @@ IMPORT = Write(
     arns=("arn:{partition}:ec2:{region}:{account}:key-pair/{name}",),
     plan=_plan_import,
     run=_run_import,
+    calls=_import_calls,
+    verify=_verify_import,
+    undo=_undo_new_pair,
+    examples=(
+        {
+            "region": "us-east-1",
+            "name": "laptop",
+            "public_key": "",
+            "public_key_hex": (
+                b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG8wLT/kDrFTe4HsUF1FffS6zY6AUCzGr1PlYxH1oc/C"
+            ).hex(),
+        },
+    ),
 )
 
 
@@ -468,6 +612,44 @@ def _run_delete(writers: Writers, args: DeleteKeyPairArgs) -> str:
     return delete_key_pair(writers.aws(), args.region, args.name).message
 
 
+def _delete_calls(args: DeleteKeyPairArgs) -> list[ApiCall]:
+    return [_delete_call(args)]
+
+
+def _verify_delete(reader: Reader, args: DeleteKeyPairArgs) -> Verification:
+    found = _exists(reader, args.region, args.name)
+    if isinstance(found, Verified):
+        return NotAsPlanned(found.what)
+    return Verified(f"key pair '{args.name}' is gone")
+
+
+def _public_key_before(reader: Reader, args: DeleteKeyPairArgs) -> dict[str, str]:
+    assert args.region is not None  # the preview fixed it
+    return {"public_key": public_key_of(reader.session(), args.region, args.name) or ""}
+
+
+def _undo_delete(reader: Reader, before: object, args: DeleteKeyPairArgs) -> list[PlanEntry]:
+    """Import the same public key again (instances keep theirs; the key pair id is new)."""
+    key = before.get("public_key", "") if isinstance(before, dict) else ""
+    try:
+        checked = public_key(key) if key else ""
+    except BadInput:
+        checked = ""
+    if not checked:
+        return []
+    back = ImportKeyPairArgs(
+        region=args.region, name=args.name, public_key_hex=checked.encode("utf-8").hex()
+    )
+    return [
+        IMPORT.entry(
+            back,
+            f"Roll back: import key pair '{args.name}' in {args.region} again from the "
+            f"{checked.split()[0]} public key it had",
+            [args.name],
+        )
+    ]
+
+
 DELETE = Write(
     name="ec2.delete_key_pair",
     args=DeleteKeyPairArgs,
@@ -480,6 +662,11 @@ DELETE = Write(
     arns=("arn:{partition}:ec2:{region}:{account}:key-pair/{name}",),
     plan=_plan_delete,
     run=_run_delete,
+    calls=_delete_calls,
+    verify=_verify_delete,
+    before=_public_key_before,
+    undo=_undo_delete,
+    examples=({"region": "us-east-1", "name": "laptop"},),
 )
 
 OPERATIONS = (LIST, CREATE, IMPORT, DELETE)

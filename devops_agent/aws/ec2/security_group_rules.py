@@ -15,9 +15,22 @@ from devops_agent.aws.ec2.security_groups import (
     SecurityGroup,
     describe_security_group,
 )
-from devops_agent.aws.writes import Change, cidr_block, ec2_call, resource_id
+from devops_agent.aws.writes import Change, cidr_block, ec2_arn, ec2_call, resource_id
 from devops_agent.errors import BadInput
-from devops_agent.operation import Command, Option, Positional, Proposal, Reader, Write, Writers
+from devops_agent.operation import (
+    ApiCall,
+    Command,
+    NotAsPlanned,
+    Option,
+    PlanEntry,
+    Positional,
+    Proposal,
+    Reader,
+    Verification,
+    Verified,
+    Write,
+    Writers,
+)
 
 if TYPE_CHECKING:
     import boto3
@@ -326,6 +339,49 @@ def _run_rule(writers: Writers, args: RuleArgs) -> str:
     ).message
 
 
+def _rule_action(args: RuleArgs) -> str:
+    verb = "Revoke" if args.revoke else "Authorize"
+    return f"ec2:{verb}SecurityGroup{'Egress' if args.egress else 'Ingress'}"
+
+
+def _rule_calls(args: RuleArgs) -> list[ApiCall]:
+    action = _rule_action(args)
+    return [
+        ApiCall(
+            service="ec2",
+            operation=action.split(":", 1)[1],
+            params={"GroupId": args.group_id, "IpPermissions": [args.spec().permission()]},
+            action=action,
+            region=args.region or "",
+            resources=(ec2_arn("security-group", args.group_id),),
+            dry_run=True,
+        )
+    ]
+
+
+def _verify_rule(reader: Reader, args: RuleArgs) -> Verification:
+    assert args.region is not None  # the preview fixed it
+    group = describe_security_group(reader.session(), args.region, args.group_id)
+    spec = args.spec()
+    way = "outbound" if args.egress else "inbound"
+    present = has_rule(group, spec, egress=args.egress)
+    read = f"{group.id} {'has' if present else 'has no'} {way} rule {spec.summary()}"
+    return NotAsPlanned(read) if present == args.revoke else Verified(read)
+
+
+def _undo_rule(reader: Reader, before: object, args: RuleArgs) -> list[PlanEntry]:
+    """Remove the rule that was added, or add back the rule that was removed."""
+    back = args.model_copy(update={"revoke": not args.revoke})
+    spec = args.spec()
+    way = "outbound" if args.egress else "inbound"
+    change = "add back" if args.revoke else "remove"
+    return [
+        RULE.entry(
+            back, f"Roll back: {change} {way} {spec.summary()} on {args.group_id}", [args.group_id]
+        )
+    ]
+
+
 RULE = Write(
     name="ec2.security_group_rule",
     args=RuleArgs,
@@ -361,6 +417,21 @@ RULE = Write(
     arns=("arn:{partition}:ec2:{region}:{account}:security-group/{group_id}",),
     plan=_plan_rule,
     run=_run_rule,
+    calls=_rule_calls,
+    verify=_verify_rule,
+    undo=_undo_rule,
+    examples=tuple(
+        {
+            "region": "us-east-1",
+            "group_id": "sg-0123456789abcdef0",
+            "revoke": revoke,
+            "port": "443",
+            "cidr": "10.0.0.0/8",
+            "egress": egress,
+        }
+        for revoke in (False, True)
+        for egress in (False, True)
+    ),
 )
 
 OPERATIONS = (RULE,)

@@ -32,18 +32,25 @@ from devops_agent.aws.writes import (
     Change,
     Tags,
     delete_ec2_resource,
+    ec2_arn,
     ec2_call,
     resource_id,
     tag_list,
 )
-from devops_agent.errors import BadInput
+from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
+    ApiCall,
     Command,
+    Grant,
+    NotAsPlanned,
     Option,
+    PlanEntry,
     Positional,
     Proposal,
     Read,
     Reader,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -64,6 +71,8 @@ __all__ = [
     "create_security_group",
     "delete_security_group",
     "describe_security_group",
+    "find_group_by_name",
+    "group_params",
     "list_security_groups",
     "rule_from",
     "security_group_from",
@@ -274,6 +283,27 @@ def security_group_use(session: boto3.Session, region: str, group_id: str) -> Se
     return SecurityGroupUse(network_interfaces=sorted(interfaces), referenced_by=referencing)
 
 
+def group_params(
+    name: str, description: str, vpc_id: str, tags: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The CreateSecurityGroup parameters: what the executor sends and the plan shows."""
+    vpc = resource_id(vpc_id, "vpc", "VPC")
+    params: dict[str, Any] = {"GroupName": name, "Description": description, "VpcId": vpc}
+    if tags:
+        params["TagSpecifications"] = [{"ResourceType": "security-group", "Tags": tag_list(tags)}]
+    return params
+
+
+def find_group_by_name(
+    session: boto3.Session, region: str, vpc_id: str, name: str
+) -> SecurityGroup | None:
+    """The group called ``name`` in a VPC, or ``None``."""
+    return next(
+        (g for g in list_security_groups(session, region, vpc_id=vpc_id) if g.name == name),
+        None,
+    )
+
+
 def create_security_group(
     session: boto3.Session,
     region: str,
@@ -284,10 +314,8 @@ def create_security_group(
 ) -> Change:
     """Create a security group in a VPC (with EC2's default allow-all egress rule)."""
     region = check_region(session, region)
-    vpc = resource_id(vpc_id, "vpc", "VPC")
-    params: dict[str, Any] = {"GroupName": name, "Description": description, "VpcId": vpc}
-    if tags:
-        params["TagSpecifications"] = [{"ResourceType": "security-group", "Tags": tag_list(tags)}]
+    params = group_params(name, description, vpc_id, tags)
+    vpc = params["VpcId"]
     ec2 = client(session, "ec2", region)
     answer = ec2_call(
         ec2,
@@ -517,6 +545,57 @@ def _run_create(writers: Writers, args: CreateSecurityGroupArgs) -> str:
     ).message
 
 
+def _create_calls(args: CreateSecurityGroupArgs) -> list[ApiCall]:
+    params = group_params(args.name, args.description, args.vpc_id, args.tags)
+    extra: tuple[Grant, ...] = ()
+    if args.tags:
+        extra = (
+            Grant(
+                action="ec2:CreateTags",
+                resources=(ec2_arn("security-group", "*"),),
+                conditions={"StringEquals": {"ec2:CreateAction": ["CreateSecurityGroup"]}},
+            ),
+        )
+    return [
+        ApiCall(
+            service="ec2",
+            operation="CreateSecurityGroup",
+            params=params,
+            action="ec2:CreateSecurityGroup",
+            region=args.region or "",
+            resources=(ec2_arn("security-group", "*"),),
+            uses=(ec2_arn("vpc", params["VpcId"]),),
+            extra=extra,
+            dry_run=True,
+        )
+    ]
+
+
+def _created(reader: Reader, args: CreateSecurityGroupArgs) -> SecurityGroup | None:
+    assert args.region is not None  # the preview fixed it
+    return find_group_by_name(reader.session(), args.region, args.vpc_id, args.name)
+
+
+def _verify_create(reader: Reader, args: CreateSecurityGroupArgs) -> Verification:
+    group = _created(reader, args)
+    if group is None:
+        return NotAsPlanned(f"{args.vpc_id} has no security group called '{args.name}'")
+    return Verified(f"{group.id} ({group.name}) exists in {args.vpc_id}")
+
+
+def _undo_create(reader: Reader, before: object, args: CreateSecurityGroupArgs) -> list[PlanEntry]:
+    group = _created(reader, args)
+    if group is None:
+        return []
+    return [
+        DELETE.entry(
+            SecurityGroupArgs(region=args.region, group_id=group.id),
+            f"Roll back: delete security group {group.id} ({group.name}) in {args.vpc_id}",
+            [group.id],
+        )
+    ]
+
+
 CREATE = Write(
     name="ec2.create_security_group",
     args=CreateSecurityGroupArgs,
@@ -539,6 +618,18 @@ CREATE = Write(
     ),
     plan=_plan_create,
     run=_run_create,
+    calls=_create_calls,
+    verify=_verify_create,
+    undo=_undo_create,
+    examples=(
+        {
+            "region": "us-east-1",
+            "name": "web",
+            "vpc_id": "vpc-0123456789abcdef0",
+            "description": "web (created by devops-agent)",
+            "tags": {"team": "web"},
+        },
+    ),
 )
 
 
@@ -569,6 +660,31 @@ def _run_delete(writers: Writers, args: SecurityGroupArgs) -> str:
     return delete_security_group(writers.aws(), args.region, args.group_id).message
 
 
+def _delete_calls(args: SecurityGroupArgs) -> list[ApiCall]:
+    return [
+        ApiCall(
+            service="ec2",
+            operation="DeleteSecurityGroup",
+            params={"GroupId": args.group_id},
+            action="ec2:DeleteSecurityGroup",
+            region=args.region or "",
+            resources=(ec2_arn("security-group", args.group_id),),
+            dry_run=True,
+        )
+    ]
+
+
+def _verify_delete(reader: Reader, args: SecurityGroupArgs) -> Verification:
+    assert args.region is not None  # the preview fixed it
+    try:
+        group = describe_security_group(reader.session(), args.region, args.group_id)
+    except ServiceError as exc:
+        if (exc.code or "").endswith("NotFound"):
+            return Verified(f"{args.group_id} is gone")
+        raise
+    return NotAsPlanned(f"{group.id} ({group.name}) still exists")
+
+
 DELETE = Write(
     name="ec2.delete_security_group",
     args=SecurityGroupArgs,
@@ -582,6 +698,11 @@ DELETE = Write(
     arns=("arn:{partition}:ec2:{region}:{account}:security-group/{group_id}",),
     plan=_plan_delete,
     run=_run_delete,
+    calls=_delete_calls,
+    verify=_verify_delete,
+    irreversible="a deleted security group is gone for good: a new one gets a new id, and "
+    "nothing that named the old id follows it",
+    examples=({"region": "us-east-1", "group_id": "sg-0123456789abcdef0"},),
 )
 
 

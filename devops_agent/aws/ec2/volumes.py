@@ -38,15 +38,20 @@ from devops_agent.aws import (
 from devops_agent.aws.writes import resource_id
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
+    ApiCall,
     Command,
     Lower,
+    NotAsPlanned,
     Option,
+    PlanEntry,
     Positional,
     Proposal,
     Read,
     Reader,
     Switch,
     Unchanged,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -606,6 +611,51 @@ def _run_default(writers: Writers, args: SetEncryptionDefaultArgs) -> str:
     return set_encryption_by_default(writers.aws(), args.region, args.state == "on")
 
 
+def _default_action(args: SetEncryptionDefaultArgs) -> str:
+    verb = "Enable" if args.state == "on" else "Disable"
+    return f"ec2:{verb}EbsEncryptionByDefault"
+
+
+def _default_calls(args: SetEncryptionDefaultArgs) -> list[ApiCall]:
+    action = _default_action(args)
+    return [
+        ApiCall(
+            service="ec2",
+            operation=action.split(":", 1)[1],
+            action=action,
+            region=args.region or "",
+            resources=("*",),  # an account setting: no resource-level permissions
+            dry_run=True,
+        )
+    ]
+
+
+def _verify_default(reader: Reader, args: SetEncryptionDefaultArgs) -> Verification:
+    assert args.region is not None  # the preview fixed it
+    enabled = ebs_encryption_by_default(reader.session(), args.region)
+    read = f"EBS encryption by default is {'on' if enabled else 'off'} in {args.region}"
+    return Verified(read) if enabled == (args.state == "on") else NotAsPlanned(read)
+
+
+def _default_before(reader: Reader, args: SetEncryptionDefaultArgs) -> dict[str, bool]:
+    assert args.region is not None  # the preview fixed it
+    return {"enabled": ebs_encryption_by_default(reader.session(), args.region)}
+
+
+def _undo_default(
+    reader: Reader, before: object, args: SetEncryptionDefaultArgs
+) -> list[PlanEntry]:
+    if not isinstance(before, dict) or before.get("enabled") == (args.state == "on"):
+        return []  # it was already so: nothing changed, nothing to undo
+    state = "on" if before.get("enabled") else "off"
+    back = args.model_copy(update={"state": state})
+    return [
+        SET_ENCRYPTION_DEFAULT.entry(
+            back, f"Roll back: turn EBS encryption by default {state} in {args.region}", []
+        )
+    ]
+
+
 SET_ENCRYPTION_DEFAULT = Write(
     name="ec2.set_ebs_encryption_default",
     args=SetEncryptionDefaultArgs,
@@ -623,6 +673,11 @@ SET_ENCRYPTION_DEFAULT = Write(
     arns=("*",),  # an account setting: these actions take no resource-level permissions
     plan=_plan_default,
     run=_run_default,
+    calls=_default_calls,
+    verify=_verify_default,
+    before=_default_before,
+    undo=_undo_default,
+    examples=tuple({"region": "us-east-1", "state": state} for state in ("on", "off")),
 )
 
 OPERATIONS = (VOLUMES, SNAPSHOTS, ENCRYPTION_DEFAULT, SET_ENCRYPTION_DEFAULT)

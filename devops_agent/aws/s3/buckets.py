@@ -65,8 +65,8 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 __all__ = [
+    "ONE_SETTING",
     "SETTING_FIELDS",
-    "VIA_DESCRIBE",
     "Bucket",
     "BucketAcl",
     "BucketArgs",
@@ -97,7 +97,10 @@ _UNREADABLE = frozenset({"AccessDenied", "NoSuchBucket", "403", "404"})
 _LOCATION_WORKERS = 16
 
 #: Why the agent has no tool for the one-setting reads: one call returns them all.
-VIA_DESCRIBE = "describe_bucket returns this with every other setting of the bucket."
+ONE_SETTING = (
+    "One setting of one bucket; describe_bucket returns every setting at once, so prefer it "
+    "when more than one matters."
+)
 
 
 BucketSetting = Literal[

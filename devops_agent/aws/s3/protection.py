@@ -16,7 +16,7 @@ from pydantic import BeforeValidator, model_validator
 
 from devops_agent.aws import AwsModel, client
 from devops_agent.aws.s3.buckets import (
-    VIA_DESCRIBE,
+    ONE_SETTING,
     Bucket,
     BucketArgs,
     bucket_arn,
@@ -214,7 +214,8 @@ GET_VERSIONING = Read(
     summary="A bucket's versioning.",
     service="s3",
     commands=(Command("s3 versioning BUCKET", "A bucket's versioning."),),
-    agent=VIA_DESCRIBE,
+    tool="get_bucket_versioning",
+    guide=ONE_SETTING,
     actions=("s3:ListBucket", "s3:GetBucketVersioning"),
     read=_read_versioning,
     render=_show_versioning,
@@ -295,7 +296,8 @@ GET_ENCRYPTION = Read(
     summary="A bucket's default encryption.",
     service="s3",
     commands=(Command("s3 encryption BUCKET", "A bucket's default encryption."),),
-    agent=VIA_DESCRIBE,
+    tool="get_bucket_encryption",
+    guide=ONE_SETTING,
     actions=("s3:ListBucket", "s3:GetEncryptionConfiguration"),
     read=_read_encryption,
     render=_show_encryption,
@@ -404,7 +406,8 @@ GET_PUBLIC_ACCESS = Read(
     summary="A bucket's public access block.",
     service="s3",
     commands=(Command("s3 public-access BUCKET", "A bucket's public access block."),),
-    agent=VIA_DESCRIBE,
+    tool="get_bucket_public_access",
+    guide=ONE_SETTING,
     actions=("s3:ListBucket", "s3:GetBucketPublicAccessBlock"),
     read=_read_public_access,
     render=_show_public_access,

@@ -23,7 +23,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from devops_agent.aws import AwsModel, client, named
 from devops_agent.aws.s3.buckets import (
-    VIA_DESCRIBE,
+    ONE_SETTING,
     Bucket,
     BucketArgs,
     BucketName,
@@ -331,7 +331,8 @@ GET_TAGS = Read(
     summary="A bucket's tags.",
     service="s3",
     commands=(Command("s3 tags BUCKET", "A bucket's tags."),),
-    agent=VIA_DESCRIBE,
+    tool="get_bucket_tags",
+    guide=ONE_SETTING,
     actions=("s3:ListBucket", "s3:GetBucketTagging"),
     read=_read_tags,
     render=_show_tags,
@@ -453,7 +454,8 @@ GET_LIFECYCLE = Read(
     summary="A bucket's lifecycle rules.",
     service="s3",
     commands=(Command("s3 lifecycle BUCKET", "A bucket's lifecycle rules."),),
-    agent=VIA_DESCRIBE,
+    tool="get_bucket_lifecycle",
+    guide=ONE_SETTING,
     actions=("s3:ListBucket", "s3:GetLifecycleConfiguration"),
     read=_read_lifecycle,
     render=_show_lifecycle,
@@ -575,7 +577,8 @@ GET_LOGGING = Read(
     summary="A bucket's access logging.",
     service="s3",
     commands=(Command("s3 logging BUCKET", "A bucket's access logging."),),
-    agent=VIA_DESCRIBE,
+    tool="get_bucket_logging",
+    guide=ONE_SETTING,
     actions=("s3:ListBucket", "s3:GetBucketLogging"),
     read=_read_logging,
     render=_show_logging,

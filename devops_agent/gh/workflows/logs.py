@@ -423,7 +423,9 @@ STATUS = Read(
             "Recent runs, or one run with its jobs (and why it failed).",
         ),
     ),
-    agent="the agent reads runs with list_workflow_runs and get_workflow_run",
+    guide="The newest runs (of one workflow, or all), or one run with its jobs and, when it "
+    "failed, why. list_workflow_runs, get_workflow_run and diagnose_workflow_run do the same "
+    "in parts.",
     github=("actions: read",),
     read=_status,
     render=_status_result,

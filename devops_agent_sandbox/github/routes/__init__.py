@@ -100,6 +100,7 @@ _ROUTE_SPECS: list[tuple[str, str, RouteFn]] = [
     ("PUT", _REPO + r"/pulls/(?P<number>\d+)/merge", PullRoutes._merge_pull),
     ("GET", _REPO + r"/pulls/(?P<number>\d+)/reviews", PullRoutes._list_reviews),
     ("POST", _REPO + r"/pulls/(?P<number>\d+)/reviews", PullRoutes._create_review),
+    ("GET", _REPO + r"/commits", PullRoutes._list_commits),
     ("GET", _REPO + r"/commits/(?P<ref>.+)/status", PullRoutes._combined_status),
     ("GET", _REPO + r"/commits/(?P<ref>.+)/statuses", PullRoutes._list_statuses),
     ("POST", _REPO + r"/statuses/(?P<sha>[0-9a-f]{40})", PullRoutes._create_status),

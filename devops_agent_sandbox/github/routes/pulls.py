@@ -7,6 +7,7 @@ reviewer's latest verdict) and required checks (commit statuses and check runs a
 from __future__ import annotations
 
 import copy
+import hashlib
 from typing import Any
 
 from devops_agent_sandbox import payloads
@@ -453,6 +454,26 @@ class PullRoutes(HTTPLayer):
             repository=self._minimal_repo(repo),
         )
         return _Response(200, data)
+
+    def _list_commits(self, ctx: _Ctx) -> _Response:
+        """``GET /repos/{o}/{r}/commits``: the default branch's history, newest first.
+
+        The fake keeps no history, only each branch's head: the list is that head and the
+        repository's root commit (a fixed SHA per repository), paginated as GitHub does.
+        """
+        repo = ctx.r
+        head = repo.branches.get(repo.data["default_branch"], "")
+        root = hashlib.sha1(f"{repo.full_name}:root".encode(), usedforsecurity=False).hexdigest()
+        shas = [sha for sha in (head, root) if sha]
+        items = [
+            {
+                "sha": sha,
+                "url": f"{self.url}/repos/{repo.full_name}/commits/{sha}",
+                "commit": {"message": "Initial commit" if sha == root else "Latest commit"},
+            }
+            for sha in dict.fromkeys(shas)
+        ]
+        return self._list(ctx, items)
 
     def _list_statuses(self, ctx: _Ctx) -> _Response:
         """``GET /repos/{o}/{r}/commits/{ref}/statuses``: every status on the commit, newest

@@ -1,0 +1,274 @@
+"""Locks: two applies that touch the same resource never run at once.
+
+The example workflows give every comment its own concurrency group (so that GitHub never
+cancels a queued apply, docs/security.md), and even a shared group could not help: two
+pull requests, two threads, can each hold a plan that changes the same bucket or the same
+instance. So an apply locks the concrete resources its plan acts on
+(:func:`devops_agent.session_policy.lockable`) for as long as it runs, somewhere every run
+of the repository sees: commit statuses on the repository's **root commit** (the oldest
+commit of the default branch, the same for every run whatever has been pushed since),
+one context per resource, ``devops-agent/lock/<16 hex of the resource's SHA-256>``.
+Statuses cannot be edited or deleted, so a lock is a signed ``lock`` status and its
+release a signed ``unlock`` status after it; unsigned statuses (anyone with
+``statuses: write`` may post some) are ignored.
+
+**Refuse at once, never wait.** A second apply that finds a resource locked is refused
+straight away, naming the plan, the run and the approver that hold it. Waiting would
+keep the approver guessing while an Actions job idles, and the waiting plan was made
+against the state the first apply is changing: once that apply is done, its preview may
+no longer hold. The approver reads the first apply's result and applies again.
+
+Races are settled the way the plan ledger settles them: after posting its locks an apply
+reads them back, and it goes on only if, for every resource, the earliest live lock is its
+own; otherwise it releases its locks and refuses. A lock whose release never came (the run
+died) is stale after :data:`devops_agent.ledger.STALE_AFTER`, when that run's write session
+has expired. Statuses are read newest first and only as far back as that window, so the
+cost of a lock does not grow with the repository's history.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from devops_agent.errors import Refused, ServiceError
+from devops_agent.gh.common import api, github_errors
+from devops_agent.ledger import STALE_AFTER
+
+if TYPE_CHECKING:
+    from github import Github
+
+    from devops_agent.plans import Plan
+    from devops_agent.signing import SigningKey
+
+__all__ = ["Held", "Lock", "acquire", "context", "held", "release", "root_commit"]
+
+_PREFIX = "devops-agent/lock/"
+_PERMISSION = "statuses: write"
+#: Pages of 100 statuses read at most (newest first) before the lock window is passed.
+MAX_PAGES = 10
+_LOGIN = re.compile(r"[A-Za-z0-9-]{1,39}(?:\[bot\])?")
+
+
+def context(resource: str) -> str:
+    """The status context that holds one resource's locks."""
+    return _PREFIX + hashlib.sha256(resource.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Held:
+    """A live lock on one resource."""
+
+    resource: str
+    plan_id: str
+    run: str
+    approver: str
+    status_id: int
+    at: datetime | None
+    url: str = ""
+
+
+@dataclass
+class Lock:
+    """The locks one apply holds (release them with :func:`release`)."""
+
+    sha: str
+    resources: list[str]
+    plan_id: str
+    run: str
+    approver: str
+
+
+def root_commit(gh: Github, repository: str) -> str:
+    """The oldest commit of the default branch: the same for every run of the repository.
+
+    Two requests: the first page of the commit list names its last page in ``Link``.
+    """
+    with github_errors("find the repository's first commit"):
+        headers, first = gh.requester.requestJsonAndCheck(
+            "GET", f"/repos/{repository}/commits", parameters={"per_page": 1}
+        )
+        link = str(headers.get("link") or headers.get("Link") or "")
+        last = re.search(r"[?&]page=(\d+)[^>]*>;\s*rel=\"last\"", link)
+        if last:
+            _, first = gh.requester.requestJsonAndCheck(
+                "GET",
+                f"/repos/{repository}/commits",
+                parameters={"per_page": 1, "page": int(last.group(1))},
+            )
+    if not first:
+        raise Refused(
+            "The repository has no commit to record locks on, so two applies could not be "
+            "kept apart; nothing is applied."
+        )
+    return str(first[-1]["sha"])
+
+
+def _digest(resource: str) -> str:
+    return hashlib.sha256(resource.encode("utf-8")).hexdigest()
+
+
+#: Hex characters of a lock's signature: 192 bits, short enough that the description stays
+#: within GitHub's 140 characters with a 39-character login.
+_SIG = 48
+
+
+def _sign(key: SigningKey, kind: str, resource: str, plan_id: str, run: str, who: str) -> str:
+    return key.sign("lock", _digest(resource), kind, plan_id, run, who)[:_SIG]
+
+
+def _when(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _recent(gh: Github, repository: str, sha: str) -> list[dict[str, object]]:
+    """The commit's statuses of the lock window, newest first."""
+    now = datetime.now(UTC)
+    found: list[dict[str, object]] = []
+    with github_errors(f"read the locks on {sha[:7]}", permission=_PERMISSION):
+        for page in range(1, MAX_PAGES + 1):
+            batch = api(
+                gh,
+                "GET",
+                f"/repos/{repository}/commits/{sha}/statuses",
+                params={"per_page": 100, "page": page},
+            )
+            for status in batch:
+                at = _when(status.get("created_at"))
+                if at is not None and now - at > STALE_AFTER:
+                    return found
+                found.append(status)
+            if len(batch) < 100:
+                return found
+    raise Refused(
+        f"Commit {sha[:7]} holds more than {MAX_PAGES * 100:,} statuses from the last "
+        f"{STALE_AFTER.seconds // 60} minutes, so whether a resource is locked cannot be read; "
+        "nothing is applied.",
+        remedy="Someone may be flooding the commit with statuses; apply again later.",
+    )
+
+
+def held(
+    gh: Github, repository: str, sha: str, resources: list[str], key: SigningKey
+) -> dict[str, list[Held]]:
+    """Per resource, its live locks (signed, not released, not stale), oldest first."""
+    wanted = {context(r): r for r in resources}
+    locks: dict[str, list[Held]] = {r: [] for r in resources}
+    released: set[tuple[str, str, str]] = set()
+    for status in sorted(_recent(gh, repository, sha), key=lambda s: int(s.get("id") or 0)):
+        resource = wanted.get(str(status.get("context") or ""))
+        if resource is None:
+            continue
+        words = str(status.get("description") or "").split()
+        if len(words) != 5 or words[0] not in ("lock", "unlock"):
+            continue
+        kind, plan_id, run, who, signature = words
+        expected = _sign(key, kind, resource, plan_id, run, who)
+        if not _LOGIN.fullmatch(who) or not hmac.compare_digest(expected, signature.lower()):
+            continue
+        if kind == "unlock":
+            released.add((resource, plan_id, run))
+            continue
+        locks[resource].append(
+            Held(
+                resource=resource,
+                plan_id=plan_id,
+                run=run,
+                approver=who,
+                status_id=int(status.get("id") or 0),
+                at=_when(status.get("created_at")),
+                url=str(status.get("target_url") or ""),
+            )
+        )
+    return {
+        r: [h for h in found if (r, h.plan_id, h.run) not in released] for r, found in locks.items()
+    }
+
+
+def _post(
+    gh: Github, repository: str, lock: Lock, key: SigningKey, kind: str, resource: str, url: str
+) -> None:
+    signature = _sign(key, kind, resource, lock.plan_id, lock.run, lock.approver)
+    body = {
+        "state": "pending" if kind == "lock" else "success",
+        "context": context(resource),
+        "description": f"{kind} {lock.plan_id} {lock.run} {lock.approver} {signature}",
+    }
+    if url:
+        body["target_url"] = url
+    with github_errors(f"record a {kind} on {lock.sha[:7]}", permission=_PERMISSION):
+        api(gh, "POST", f"/repos/{repository}/statuses/{lock.sha}", body=body)
+
+
+def _refusal(holder: Held, plan: Plan) -> Refused:
+    since = f" since {holder.at:%H:%M} UTC" if holder.at else ""
+    run = f" ({holder.url})" if holder.url else ""
+    return Refused(
+        f"{holder.resource} is being changed by plan {holder.plan_id} (approver "
+        f"@{holder.approver}, run {holder.run}{run}{since}); two applies never touch the same "
+        f"resource at once, so plan {plan.plan_id} is not applied now.",
+        remedy="Read what that apply changed, then apply this plan again (ask for a fresh "
+        "plan if its preview no longer holds).",
+    )
+
+
+def acquire(
+    gh: Github,
+    repository: str,
+    plan: Plan,
+    key: SigningKey,
+    resources: list[str],
+    *,
+    run: str,
+    approver: str,
+    url: str = "",
+    sha: str | None = None,
+) -> Lock:
+    """Lock ``resources`` for this apply, or refuse at once naming who holds one.
+
+    Raises:
+        Refused: a resource is locked by another apply, or another apply won the race.
+        ServiceError: GitHub refused (``statuses: write``).
+    """
+    who = approver if _LOGIN.fullmatch(approver) else "unknown"
+    lock = Lock(sha or "", sorted(set(resources)), plan.plan_id, run, who)
+    if not lock.resources:
+        return lock
+    lock.sha = lock.sha or root_commit(gh, repository)
+    for found in held(gh, repository, lock.sha, lock.resources, key).values():
+        if found:
+            raise _refusal(found[0], plan)
+    posted: list[str] = []
+    try:
+        for resource in lock.resources:
+            _post(gh, repository, lock, key, "lock", resource, url)
+            posted.append(resource)
+        for found in held(gh, repository, lock.sha, lock.resources, key).values():
+            first = found[0] if found else None
+            if first is not None and (first.plan_id, first.run) != (plan.plan_id, run):
+                raise _refusal(first, plan)
+    except (Refused, ServiceError):
+        release(gh, repository, Lock(lock.sha, posted, plan.plan_id, run, who), key)
+        raise
+    return lock
+
+
+def release(gh: Github, repository: str, lock: Lock, key: SigningKey) -> list[str]:
+    """Release every lock of ``lock``; returns what could not be released (it goes stale)."""
+    failed: list[str] = []
+    for resource in lock.resources:
+        try:
+            _post(gh, repository, lock, key, "unlock", resource, "")
+        except ServiceError:
+            failed.append(resource)
+    return failed

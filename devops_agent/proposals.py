@@ -1,0 +1,219 @@
+"""Making a plan: what a run that would change something posts instead.
+
+:func:`propose` turns plan entries into a ``planned`` result whose comment holds the plan
+block, signed with the installation's ``plan-signing-key``, and shows, before anyone
+approves it (:mod:`devops_agent.preview`): the exact API calls, the entries that can
+never be undone, the session policy the apply will be limited to, and whether the write
+role may make the calls. :func:`make_plan` is the part an apply reuses for the rollback
+plan it leaves behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from devops_agent import plans
+from devops_agent.errors import BadInput, Refused
+from devops_agent.events import CommentEvent, DispatchEvent
+from devops_agent.report import Table
+
+if TYPE_CHECKING:
+    import boto3
+
+    from devops_agent.context import DevOpsContext
+    from devops_agent.operation import Proposal
+    from devops_agent.preview import RoleCheck
+    from devops_agent.report import Result
+
+__all__ = ["Made", "account_of", "check_actor", "make_plan", "propose", "propose_plan"]
+
+
+def account_of(session: boto3.Session) -> str:
+    """The AWS account a session works in (``sts:GetCallerIdentity``)."""
+    from devops_agent.aws import aws_errors, client
+
+    with aws_errors("sts:GetCallerIdentity"):
+        return str(client(session, "sts").get_caller_identity()["Account"])
+
+
+def check_actor(ctx: DevOpsContext, doing: str) -> None:
+    """Refuse a re-run started by someone other than the person whose event it replays.
+
+    Re-running a job replays the original event: its comment author would be taken as
+    the requester or approver although someone else pressed *Re-run*.
+    """
+    from devops_agent.authz import replayed_by
+
+    if not isinstance(ctx.event, CommentEvent | DispatchEvent):
+        return
+    other = replayed_by(ctx.requester, ctx.env.run_attempt, ctx.env.triggering_actor)
+    if other is not None:
+        raise Refused(
+            f"This is re-run {ctx.env.run_attempt} of @{ctx.requester}'s command, started by "
+            f"{other}; a re-run {doing} only when the person who asked starts it.",
+            remedy="Comment the command yourself; you then ask (or approve) it in your own name.",
+        )
+
+
+@dataclass
+class Made:
+    """A plan with its session policy, ready to render."""
+
+    plan: plans.Plan
+    policy: str
+    """The rendered session policy ("" when the plan needs no AWS)."""
+    partition: str = "aws"
+
+    @property
+    def needs_aws(self) -> bool:
+        """Whether an apply needs the AWS write role."""
+        return bool(self.policy)
+
+
+def make_plan(
+    ctx: DevOpsContext,
+    entries: list[plans.PlanEntry],
+    *,
+    region: str,
+    rollback_of: str = "",
+    account: str = "",
+) -> Made:
+    """Build a plan and its session policy; refuse one whose policy STS would refuse."""
+    from devops_agent import session_policy
+    from devops_agent.catalog import needs_aws as entry_needs_aws
+
+    thread = ctx.event.number if isinstance(ctx.event, CommentEvent) else 0
+    needs_aws = any(entry_needs_aws(e) for e in entries)
+    if needs_aws and not account:
+        account = account_of(ctx.session())
+    partition = session_policy.partition_of(region or ctx.region)
+    policy = session_policy.build(entries, account=account, partition=partition)
+    text = session_policy.render(policy) if policy is not None else ""
+    if text:
+        session_policy.check_size(text, entries, ctx.settings.trigger)
+    plan = plans.new_plan(
+        entries,
+        repository=ctx.repository,
+        requester=ctx.requester,
+        thread=thread,
+        account=account if needs_aws else "",
+        region=region,
+        head_sha=ctx.head_sha() or "",
+        ledger_sha=ctx.env.sha,
+        ttl=timedelta(hours=ctx.settings.plan_expiry_hours),
+        policy_sha256=session_policy.digest(text) if text else "",
+        rollback_of=rollback_of,
+    )
+    return Made(plan, text, partition)
+
+
+def role_check(ctx: DevOpsContext, made: Made) -> RoleCheck | None:
+    """IAM's policy simulator on the write role and the plan's calls (``None``: no AWS)."""
+    from devops_agent import preview, session_policy
+
+    if not made.needs_aws:
+        return None
+    scoped = session_policy.grants_of(made.plan.entries)
+    return preview.check_role(
+        ctx, made.policy, scoped, account=made.plan.account, partition=made.partition
+    )
+
+
+def sections(
+    ctx: DevOpsContext, made: Made, check: RoleCheck | None
+) -> tuple[list[str], str, list[Table]]:
+    """The plan's irreversible warnings (shown first), its text under them (role check,
+    policy) and its tables."""
+    from devops_agent import preview
+
+    entries = made.plan.entries
+    warnings = preview.irreversible(entries)
+    parts: list[str] = []
+    if check is not None:
+        parts.append(check.line)
+    if made.policy:
+        parts.append(preview.policy_section(made.policy, made.plan.policy_sha256))
+    rows = [
+        [n, e.description, plans.exact_line(e.operation, e.args), ", ".join(e.resources)]
+        for n, e in enumerate(entries, 1)
+    ]
+    tables = [
+        Table(columns=["#", "Change", "Exactly", "Resources"], rows=rows),
+        preview.calls_table(entries),
+    ]
+    return warnings, "\n\n".join(parts), tables
+
+
+def block_of(ctx: DevOpsContext, plan: plans.Plan) -> str:
+    """The plan's signed block, or a refusal when redaction would break it."""
+    block = plans.render_block(plan, ctx.settings.signing_key)
+    if ctx.redactor(block) != block:
+        # Everything posted is redacted: a block holding credential-shaped text would be
+        # cut, no longer hash to its id, and could never be applied.
+        raise BadInput(
+            "The plan would hold text shaped like a credential, which devops-agent redacts "
+            "from everything it posts, so the plan could never be applied.",
+            remedy="Remove secret-looking values from names, tags, descriptions and documents; "
+            "never put a credential in a command.",
+        )
+    return block
+
+
+def propose_plan(ctx: DevOpsContext, proposal: Proposal) -> Result:
+    """Post a preview's proposal as a plan (its note under the plan's table)."""
+    result = propose(ctx, proposal.entries, region=proposal.region, what=proposal.what)
+    if proposal.note:
+        result = result.model_copy(update={"text": f"{result.text}\n\n{proposal.note}"})
+    return result
+
+
+def propose(
+    ctx: DevOpsContext, entries: list[plans.PlanEntry], *, region: str, what: str
+) -> Result:
+    """Post ``entries`` as a plan instead of carrying them out.
+
+    Without a ``plan-signing-key`` the plan is still posted, marked unsigned: the
+    preview is worth reading, and an unsigned plan can never be applied.
+    """
+    from devops_agent.report import Result
+
+    check_actor(ctx, "proposes changes")
+    made = make_plan(ctx, entries, region=region)
+    plan, key = made.plan, ctx.settings.signing_key
+    plan_id = plan.plan_id
+    block = block_of(ctx, plan)
+    thread = plan.thread
+    how = (
+        f"An authorized person applies it with `{ctx.settings.trigger} apply {plan_id}` in this "
+        f"thread before {plan.expires_at:%Y-%m-%d %H:%M} UTC (add `--dry-run` to walk the "
+        "apply without changing anything)."
+        if thread
+        else f"Apply it from a comment thread with `{ctx.settings.trigger} apply {plan_id}`."
+    )
+    if key is None:
+        how = (
+            "This plan is **unsigned**: no `plan-signing-key` is configured, so it can never "
+            "be applied."
+        )
+    elif made.needs_aws and not ctx.settings.aws_write_role_to_assume:
+        how += " No `aws-write-role-to-assume` is configured, so it cannot be applied yet."
+    check = role_check(ctx, made)
+    warnings, extra, tables = sections(ctx, made, check)
+    data: dict[str, Any] = {
+        "plan_id": plan_id,
+        "signed": key is not None,
+        "plan": plan.model_dump(mode="json"),
+        "session_policy": made.policy,
+        "write_role_check": check.data() if check is not None else None,
+    }
+    text = "\n\n".join([*warnings, f"Nothing has changed yet. {how}", *([extra] if extra else [])])
+    return Result(
+        status="planned",
+        title=f"Plan {plan_id}: {what}" + (" — IRREVERSIBLE" if warnings else ""),
+        text=text,
+        tables=tables,
+        data=data,
+        plan_block=block,
+    )
