@@ -49,6 +49,7 @@ __all__ = [
     "COMMENT",
     "ISSUE",
     "SUMMARY",
+    "WHOLE",
     "Layout",
     "Pointer",
     "render_markdown",
@@ -79,6 +80,8 @@ ISSUE = Layout(per_check=5, changes=25, gaps=15)
 COMMENT = Layout(per_check=10, changes=50, gaps=25)
 #: The job summary (1 MiB): as much as fits.
 SUMMARY = Layout(per_check=1000, changes=2000, gaps=500, tops=3)
+#: A file of its own (``--format markdown`` in the action's report files): everything.
+WHOLE = Layout(per_check=10**9, changes=10**9, gaps=10**9)
 
 
 @dataclass(frozen=True)
@@ -498,6 +501,10 @@ def render_markdown(
         )
     if tail and size(body) + size(tail) + 2 <= limit:
         body += "\n\n" + tail
+    if pointer is not None and pointer.report_path:
+        closing = f"\n\n_Every finding, with its ARN and fingerprint, is in {where}._"
+        if size(body) + size(closing) <= limit:
+            body += closing
     return _cut(body, limit, size)
 
 

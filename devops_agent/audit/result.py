@@ -144,7 +144,20 @@ def audit_result(
             pointer=Pointer(summary_url=more_url),
             notes=notes,
         ),
-        data={"audit": data, "findings_count": report.counts.total, "notes": notes},
+        # The ``result`` output is this data: a summary, never the findings themselves
+        # (an output holds at most 1 MB; 10,000 findings are several). They are in
+        # ``report``, which becomes the JSON report file.
+        data={
+            "findings_count": report.counts.total,
+            "counts": report.counts.model_dump(),
+            "suppressed": report.suppressed,
+            "checks": {
+                status: sum(c.status == status for c in report.checks)
+                for status in ("failed", "passed", "partial", "not_audited", "error")
+            },
+            "not_audited": len(report.not_audited),
+            "notes": notes,
+        },
         report=data,
         exit_code=1 if failing else 0,
     )
@@ -153,10 +166,13 @@ def audit_result(
 def report_of(result: Result) -> tuple[AuditReport, list[str]] | None:
     """The audit report and notes a result carries, or ``None`` for any other result."""
     data: Any = result.data
-    if not isinstance(data, dict) or not isinstance(data.get("audit"), dict):
+    report = result.report
+    if not isinstance(report, dict) or report.get("schema_version") is None:
+        return None
+    if not isinstance(data, dict) or "findings_count" not in data:
         return None
     notes = data.get("notes")
     return (
-        AuditReport.model_validate(data["audit"]),
+        AuditReport.model_validate(report),
         [str(n) for n in notes] if isinstance(notes, list) else [],
     )

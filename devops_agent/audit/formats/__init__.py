@@ -10,7 +10,7 @@ both share (an ARN's resource type, the compliance ids a check cites) lives here
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Any, Literal
 
 from devops_agent.audit.models import AuditReport, CheckMeta, Finding
 
@@ -97,6 +97,14 @@ def compliance_ids(meta: CheckMeta | None) -> list[str]:
     return ids
 
 
+def _json_lines(items: list[Any]) -> str:
+    """A JSON array with one item per line: readable, diffable, and written by the C
+    encoder (``indent`` would fall back to Python's, several times slower at 10,000)."""
+    if not items:
+        return "[]\n"
+    return "[\n" + ",\n".join(json.dumps(item, ensure_ascii=False) for item in items) + "\n]\n"
+
+
 def render(report: AuditReport, fmt: str, **options: object) -> str:
     """``report`` in format ``fmt`` (see :data:`FORMATS`), as the text of a file.
 
@@ -107,18 +115,18 @@ def render(report: AuditReport, fmt: str, **options: object) -> str:
     if fmt == "ocsf":
         from devops_agent.audit.formats.ocsf import to_ocsf
 
-        return json.dumps(to_ocsf(report), indent=2)
+        return _json_lines(to_ocsf(report))
     if fmt == "asff":
         from devops_agent.audit.formats.asff import to_asff
 
         home = str(options.get("home_region") or "")
-        return json.dumps(to_asff(report, home_region=home or None), indent=2)
+        return _json_lines(to_asff(report, home_region=home or None))
     if fmt == "markdown":
-        from devops_agent.audit.markdown import SUMMARY, Pointer, render_markdown
+        from devops_agent.audit.markdown import WHOLE, Pointer, render_markdown
 
         path = str(options.get("report_path") or "")
         return render_markdown(
-            report, limit=10**9, layout=SUMMARY, level=2, pointer=Pointer(report_path=path)
+            report, limit=10**9, layout=WHOLE, level=2, pointer=Pointer(report_path=path)
         )
     if fmt == "text":
         from devops_agent.audit.text import render_text
