@@ -52,11 +52,10 @@ class ImportOutcome:
         done = sum(self.imported.values())
         where = ", ".join(sorted(self.imported)) or "no region"
         text = f"📤 Security Hub: {plural(done, 'finding')} imported ({where})."
-        if self.rejected:
+        rejected = sum(self.rejected.values())
+        if rejected:
             text += (
-                f" ❌ {plural(sum(self.rejected.values()), 'finding')} rejected: "
-                + "; ".join(self.reasons[:3])
-                + "."
+                f" ❌ {plural(rejected, 'finding')} rejected: " + "; ".join(self.reasons[:3]) + "."
             )
         for region, why in sorted(self.errors.items()):
             text += f" ❌ {region}: {why}"
