@@ -27,7 +27,8 @@ __all__ = ["render_text"]
 
 
 def _one_line(value: object, width: int) -> str:
-    text = " ".join(clean_untrusted(str(value)).split())
+    """``value`` on one line of at most ``width`` characters (its spacing kept)."""
+    text = " ".join(clean_untrusted(str(value)).replace("\t", " ").splitlines())
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

@@ -257,8 +257,12 @@ _THROTTLED = frozenset(
 _NOT_FOUND = frozenset({"NotFound", "404", "ResourceNotFoundException", "NoSuchEntityException"})
 _OPT_IN = frozenset({"OptInRequired"})
 
-#: The error codes :func:`translate` gives failures that never reached an AWS answer.
-_UNREACHABLE = frozenset({"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError"})
+#: The error codes of failures that never reached an AWS answer (:func:`translate`'s, and
+#: ``EndpointUnreachable`` for an endpoint known in advance not to resolve, such as S3
+#: Control's account host behind a local stand-in).
+_UNREACHABLE = frozenset(
+    {"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "EndpointUnreachable"}
+)
 
 FailureKind = Literal[
     "denied", "credentials", "throttled", "opt_in", "unreachable", "not_found", "failed"
