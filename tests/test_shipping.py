@@ -136,7 +136,11 @@ EXTENSIONS = {
     "web-search": "false",
     "plan-signing-key": "",
     "apply-environment": "",
+    "audit-format": "json",
+    "securityhub-import": "false",
 }
+#: Outputs beyond CONTRACT.md §4: the report files an audit wrote, by format (issue 16).
+OUTPUT_EXTENSIONS = {"report-files"}
 
 
 def test_action_inputs_match_contract(action: dict[str, Any]) -> None:
@@ -152,7 +156,7 @@ def test_action_inputs_match_contract(action: dict[str, Any]) -> None:
 
 def test_action_outputs_match_contract(action: dict[str, Any]) -> None:
     outputs = action["outputs"]
-    assert set(outputs) == expected_outputs()
+    assert set(outputs) == expected_outputs() | OUTPUT_EXTENSIONS
     for name, spec in outputs.items():
         assert str(spec.get("description", "")).strip(), f"output {name} has no description"
 
