@@ -104,7 +104,11 @@ class Pointer:
             path = table_cell(self.report_path).replace("`", "'")
             link = f" ([artifacts]({self.artifacts_url}))" if self.artifacts_url else ""
             places.append(f"the JSON report `{path}`{link}")
-        return " and ".join(places) if places else "the JSON report (`--json PATH`)"
+        return (
+            " and ".join(places)
+            if places
+            else "a JSON report (`devops-agent audit --json PATH` writes one)"
+        )
 
 
 def severity_at_least(report: AuditReport, level: str) -> bool:
