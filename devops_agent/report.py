@@ -57,13 +57,13 @@ class Result(BaseModel):
     data: Any = None
     """Machine-readable payload for the ``result`` output and the JSON report."""
     exit_code: int = 0
+    icon: str = ""
+    """The heading's icon when the status's would mislead: an audit that ran shows the
+    estate's state (🔴 critical findings open), not a tick."""
     report: dict[str, Any] | None = None
     """A report with its own documented schema (the audit's), written as the report file."""
     plan_block: str = ""
     """Machine-readable plan block (hidden marker + JSON); posted after the body, never cut."""
-    icon: str = ""
-    """The heading's icon when the status's would mislead: an audit that ran shows the
-    estate's state (🔴 critical findings open), not a tick."""
 
     @field_validator("title")
     @classmethod
