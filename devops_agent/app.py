@@ -276,6 +276,7 @@ def _handle(
         grace=GRACE_SECONDS if grace is None else grace,
         workspace=env.workspace if runner.in_actions else None,
         head=pull_head,
+        settings=settings,
     )
     publisher.command = text
 
@@ -349,7 +350,7 @@ def _handle(
 
 
 def _finish(publisher: Publisher, result: Result, runner: Runner) -> int:
-    publisher.finish(result)
+    result = publisher.finish(result)  # publishing can fail a run (the audit issue)
     if result.status == "failure":
         runner.error(result.title + (f" — {result.text.splitlines()[0]}" if result.text else ""))
     else:

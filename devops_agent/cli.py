@@ -29,19 +29,32 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print the result as JSON")
     run.add_argument("--profile", metavar="NAME", help="AWS profile to use (sets AWS_PROFILE)")
     audit = sub.add_parser(
-        "audit", help="audit the AWS estate (read-only) with your own credentials"
+        "audit",
+        help="audit the AWS estate (read-only) with your own credentials",
+        usage="devops-agent audit [options]\n"
+        "       devops-agent audit merge FILE [FILE ...] [options]",
+        description="Audit the AWS estate (read-only), or merge the JSON reports of several "
+        "audits (the optional `merge` verb). The JSON report is always written (--json, "
+        "default .devops-agent/report.json); --format chooses what is printed.",
     )
     audit.add_argument("--regions", default="", help="comma list (default: your AWS region)")
     audit.add_argument("--services", default="", help="comma list of ec2,s3,iam,vpc (default: all)")
-    audit.add_argument("--json", metavar="PATH", help="write the JSON report here")
+    _audit_output_options(audit)
     audit.add_argument("--config", default=".github/devops-agent.yml", help="repo config file")
-    audit.add_argument("--fail-on", default="never", help="never, low, medium, high or critical")
     audit.add_argument("--profile", metavar="NAME", help="AWS profile to use (sets AWS_PROFILE)")
-    audit_verbs = audit.add_subparsers(dest="audit_verb", metavar="merge", required=False)
-    merge = audit_verbs.add_parser("merge", help="merge JSON reports of several accounts")
+    audit.add_argument(
+        "--securityhub-import",
+        action="store_true",
+        help="also send the findings to AWS Security Hub (securityhub:BatchImportFindings)",
+    )
+    audit_verbs = audit.add_subparsers(dest="audit_verb", title="optional verb", metavar="[merge]")
+    merge = audit_verbs.add_parser(
+        "merge",
+        help="merge JSON reports of several accounts (instead of auditing)",
+        usage="devops-agent audit merge FILE [FILE ...] [options]",
+    )
     merge.add_argument("files", nargs="+", metavar="FILE", help="JSON reports to merge")
-    merge.add_argument("--json", dest="merge_json", metavar="PATH", help="write the merged report")
-    merge.add_argument("--fail-on", dest="merge_fail_on", default=None, help="as for audit")
+    _audit_output_options(merge, prefix="merge_")
     demo = sub.add_parser(
         "demo", help="try it on a seeded sandbox account (no credentials, no network)"
     )
@@ -55,6 +68,38 @@ def _parser() -> argparse.ArgumentParser:
     evals.add_argument("--scripted", action="store_true", help="use the scripts even with a key")
     evals.add_argument("--record", metavar="NAME", help="record NAME's tool outputs in the sandbox")
     return parser
+
+
+#: ``audit --format`` choices: devops_agent.audit.formats.FORMATS, spelled out so that
+#: parsing argv never imports the audit (and boto3) before ``action`` reacts 👀.
+AUDIT_FORMATS = ("json", "ocsf", "asff", "markdown", "text")
+
+
+def _audit_output_options(parser: argparse.ArgumentParser, prefix: str = "") -> None:
+    """``--format``, ``--json`` and ``--fail-on``: the same for ``audit`` and ``audit merge``
+    (``merge`` keeps its own copies, so they may stand before or after the verb)."""
+    parser.add_argument(
+        "--format",
+        dest=f"{prefix}format",
+        choices=AUDIT_FORMATS,
+        default=None,
+        help="what to print: text (the default on a terminal), markdown (the default "
+        "otherwise), json, ocsf (OCSF 1.5.0 Detection Findings) or asff (Security Hub)",
+    )
+    parser.add_argument(
+        "--json",
+        dest=f"{prefix}json",
+        metavar="PATH",
+        default=None,
+        help="where to write the JSON report (default: .devops-agent/report.json)",
+    )
+    parser.add_argument(
+        "--fail-on",
+        dest=f"{prefix}fail_on",
+        metavar="LEVEL",
+        default=None,
+        help="never (default), low, medium, high or critical: exit 1 at this severity",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from github.Issue import Issue
     from github.IssueComment import IssueComment
 
+    from devops_agent.settings import Settings
+
 #: Seconds a run may take before a progress comment and check run are posted.
 GRACE_SECONDS = 2.0
 REPORT_PATH = Path(".devops-agent") / "report.json"
@@ -122,8 +124,11 @@ class Publisher:
         grace: float = GRACE_SECONDS,
         workspace: Path | None = None,
         head: Callable[[], str] | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.runner = runner
+        self.settings = settings
+        """The inputs, for what they say about publishing (``audit-format``)."""
         self.event = event
         self.gh = gh
         self.requester = requester
@@ -196,8 +201,13 @@ class Publisher:
             }
         )
 
-    def finish(self, result: report.Result) -> None:
-        """Post the final answer everywhere; never raises."""
+    def finish(self, result: report.Result) -> report.Result:
+        """Post the final answer everywhere; never raises.
+
+        Returns:
+            The result as it finally stands: an audit whose living issue could not be
+            created or updated has failed (exit 1), whatever it found.
+        """
         result = self.redacted(result)
         with self._lock:
             self._finished = True
@@ -205,14 +215,53 @@ class Publisher:
                 self._timer.cancel()
         usage = result.data.get("usage") if isinstance(result.data, dict) else None
         self._usage = usage if isinstance(usage, dict) else None
+        written = self._write_report(result)
+        audit = _audit_of(result)
+        previous: tuple[object, bool] | None = None
+        if isinstance(self.event, ScheduleEvent) and result.report is not None:
+            result, previous = self._audit_issue(result, written)
         body = report.render_body(result)
-        self._write_report(result)
-        self._summary(result, body)
+        if audit is not None:
+            body = self._audit_body(result, audit, "comment", written, previous)
+        self._summary(
+            result,
+            self._audit_body(result, audit, "summary", written, previous)
+            if audit is not None
+            else body,
+        )
         if self.thread is not None:
             self._post_final(result, body)
-        elif isinstance(self.event, ScheduleEvent) and result.report is not None:
-            self._audit_issue(result.report)
         self._outputs(result)
+        return result
+
+    def _audit_body(
+        self,
+        result: report.Result,
+        audit: tuple[Any, list[str]],
+        place: str,
+        written: dict[str, str],
+        previous: tuple[object, bool] | None,
+    ) -> str:
+        """The answer with the audit's text sized for ``place``, pointing at what exists."""
+        from devops_agent.audit.markdown import Pointer
+        from devops_agent.audit.result import audit_body
+
+        run_url = self.runner.env.run_url
+        pointer = Pointer(
+            summary_url=run_url if place != "summary" else "",
+            report_path=written.get("json", ""),
+            artifacts_url=f"{run_url}#artifacts" if run_url and written else "",
+        )
+        prior, unknown = previous if previous is not None else (None, False)
+        text = audit_body(
+            audit[0],
+            place,  # type: ignore[arg-type]
+            previous=prior,  # type: ignore[arg-type]
+            state_unknown=unknown,
+            pointer=pointer,
+            notes=[*audit[1], *_result_notes(result)],
+        )
+        return self.runner.redact(report.render_body(result.model_copy(update={"text": text})))
 
     # -- the thread: comment and check run ----------------------------------------
 
@@ -322,20 +371,41 @@ class Publisher:
             except DevOpsError as exc:
                 self.runner.error(f"Could not complete the check run: {exc.explain()}")
 
-    def _audit_issue(self, audit: dict[str, object]) -> None:
-        """Scheduled audits keep one open ``devops-audit`` issue up to date."""
-        if self.gh is None:
-            return
+    def _audit_issue(
+        self, result: report.Result, written: dict[str, str]
+    ) -> tuple[report.Result, tuple[object, bool] | None]:
+        """Scheduled audits keep one open ``devops-audit`` issue up to date.
+
+        A failure to create or update it fails the run (exit 1, ``status=failure`` and
+        an ``::error`` that says why): a living issue that silently never appears is
+        worse than a red run.
+        """
+        if self.gh is None or result.report is None:
+            return result, None
         try:
-            action, url = update_audit_issue(
-                self.gh, self.event.repository, audit, run_url=self.runner.env.run_url
+            outcome = update_audit_issue(
+                self.gh,
+                self.event.repository,
+                result.report,
+                run_url=self.runner.env.run_url,
+                report_path=written.get("json", ""),
+                redact=self.runner.redact,
             )
         except DevOpsError as exc:
-            self.runner.error(f"Could not update the audit issue: {exc.explain()}")
-            return
-        self.runner.info(f"devops-agent: audit issue {action}{': ' + url if url else ''}")
-        if url:
-            self.runner.set_output("comment-url", url)
+            why = f"Could not create or update the {AUDIT_LABEL} issue: {exc.explain()}"
+            self.runner.error(why)
+            data = dict(result.data) if isinstance(result.data, dict) else {}
+            data["issue_error"] = why
+            failed = result.model_copy(
+                update={"status": "failure", "exit_code": max(1, result.exit_code), "data": data}
+            )
+            return failed, None
+        self.runner.info(
+            f"devops-agent: audit issue {outcome.action}{': ' + outcome.url if outcome.url else ''}"
+        )
+        if outcome.url:
+            self.runner.set_output("comment-url", outcome.url)
+        return result, (outcome.previous, outcome.state_unknown)
 
     # -- always: summary, report file, outputs --------------------------------------
 
@@ -348,9 +418,15 @@ class Publisher:
         except OSError as exc:
             self.runner.warning(f"Could not write the job summary: {exc}")
 
-    def _write_report(self, result: report.Result) -> None:
+    def _write_report(self, result: report.Result) -> dict[str, str]:
+        """Write the JSON report (and an audit's other formats); their paths by format.
+
+        Paths are relative to the workspace: the same inside the action's container
+        (/github/workspace) and for later steps on the runner.
+        """
         if self.workspace is None:
-            return
+            return {}
+        written: dict[str, str] = {}
         path = self.workspace / REPORT_PATH
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -358,11 +434,40 @@ class Publisher:
             path.write_text(
                 self.runner.redact(json.dumps(content, indent=2, default=str)), encoding="utf-8"
             )
-            # Relative to the workspace: the same path inside the action's container
-            # (/github/workspace) and for later steps on the runner.
+            written["json"] = str(REPORT_PATH)
             self.runner.set_output("report", str(REPORT_PATH))
         except OSError as exc:
             self.runner.warning(f"Could not write the report file {path}: {exc}")
+        audit = _audit_of(result)
+        if audit is not None:
+            written.update(self._write_formats(audit[0]))
+            self.runner.set_output("report-files", written)
+        return written
+
+    def _write_formats(self, audit: Any) -> dict[str, str]:
+        """The audit in the formats the ``audit-format`` input names, beside report.json."""
+        from devops_agent.audit.formats import FILE_NAMES, render
+
+        formats = getattr(self.settings, "audit_format", ()) if self.settings else ()
+        written: dict[str, str] = {}
+        for fmt in formats:
+            if fmt == "json" or fmt not in FILE_NAMES:
+                continue
+            relative = REPORT_PATH.parent / FILE_NAMES[fmt]
+            try:
+                text = render(
+                    audit,
+                    fmt,
+                    home_region=self.settings.aws_region if self.settings else "",
+                    report_path=str(REPORT_PATH),
+                )
+                # Made from the report already redacted (``redacted``) and the checks' own
+                # metadata: no second pass over megabytes of JSON.
+                (self.workspace / relative).write_text(text, encoding="utf-8")  # type: ignore[operator]
+                written[fmt] = str(relative)
+            except OSError as exc:
+                self.runner.warning(f"Could not write the {fmt} report {relative}: {exc}")
+        return written
 
     def _outputs(self, result: report.Result) -> None:
         self.runner.set_output("status", result.status)
@@ -380,79 +485,217 @@ class Publisher:
 
 # ---------------------------------------------------------------- the audit issue
 # The one open ``devops-audit`` issue a scheduled audit keeps up to date: created the
-# first time there is something to report, edited afterwards (what is new and what was
-# resolved comes from the fingerprints the previous body kept in a hidden marker), and
-# closed when nothing is left. Only an issue written by the action's own identity is
-# ever edited.
+# first time there is something to report, edited afterwards, and closed when nothing is
+# left. Only an issue written by the action's own identity is ever edited.
+#
+# Its body never exceeds GitHub's 65,536 characters, whatever the estate: every failing
+# check gets a row, the details get the room that is left, and the rest is pointed to (the
+# job summary, the JSON report). What is new and resolved comes from the last audit's open
+# findings, kept in a hidden marker (audit/history.py); when they do not fit in the body
+# they are split over hidden comments on the issue, also only ever read from the action's
+# own identity, so the counts stay exact at any size.
 
 AUDIT_LABEL = "devops-audit"
 AUDIT_MARKER = "<!-- devops-agent:audit-issue -->"
-#: GitHub's limit on an issue body, and the share the hidden state may take of it.
+#: GitHub's limit on an issue (and comment) body.
 ISSUE_LIMIT = 65_536
-STATE_BUDGET = 30_000
+#: Most characters of the last audit's state kept in the body itself (about 2,000 findings).
+STATE_INLINE = 18_000
+#: Most characters of state per hidden comment (about 7,000 findings each).
+STATE_PART = 60_000
+_STATE_NOTE = (
+    "<sub>The devops-agent audit keeps the state of its findings here (part {n} of {of}) "
+    "to tell what is new and what was resolved next time. Please leave it.</sub>"
+)
 
 
-def _find_audit_issue(gh: Github, repository: str) -> Issue | None:
-    from devops_agent.gh.identity import own_login
+def _audit_of(result: report.Result) -> tuple[Any, list[str]] | None:
+    """The audit report and notes of ``result``; ``None`` for any other answer."""
+    if result.report is None:
+        return None
+    from devops_agent.audit.result import report_of
 
-    own = own_login(gh)
+    try:
+        return report_of(result)
+    except ValueError:
+        return None
+
+
+def _result_notes(result: report.Result) -> list[str]:
+    data = result.data if isinstance(result.data, dict) else {}
+    error = data.get("issue_error")
+    return [f"❌ {error}"] if error else []
+
+
+def _find_audit_issue(gh: Github, repository: str, own: str) -> Issue | None:
     for issue in gh.get_repo(repository).get_issues(state="open", labels=[AUDIT_LABEL]):
         if issue.user.login == own and AUDIT_MARKER in (issue.body or ""):
             return issue
     return None
 
 
+def _state_comments(issue: Issue, own: str) -> list[IssueComment]:
+    """The issue's hidden state comments that the action itself wrote, oldest first."""
+    from devops_agent.audit.history import STATE_PART_MARKER
+
+    return [
+        c
+        for c in issue.get_comments()
+        if c.user.login == own and STATE_PART_MARKER in (c.body or "")
+    ]
+
+
+class IssueOutcome:
+    """What :func:`update_audit_issue` did, and the state it read."""
+
+    def __init__(
+        self, action: str, url: str, previous: object = None, state_unknown: bool = False
+    ) -> None:
+        self.action = action
+        self.url = url
+        self.previous = previous
+        """The last audit's open findings (a ``Previous``), or ``None``."""
+        self.state_unknown = state_unknown
+        """The issue had a state that could not be read back (a part was missing)."""
+
+
+def audit_issue_body(
+    audit: Any,
+    *,
+    previous: Any = None,
+    state_unknown: bool = False,
+    run_url: str = "",
+    report_path: str = "",
+    token: str = "",
+    redact: Callable[[str], str] = str,
+) -> tuple[str, list[str]]:
+    """The living issue's body and its state parts; the body is at most :data:`ISSUE_LIMIT`.
+
+    Args:
+        audit: the :class:`~devops_agent.audit.AuditReport`.
+        previous: the last audit's open findings.
+        state_unknown: the last audit's state could not be read back.
+        run_url: this run's page (its job summary holds more).
+        report_path: the JSON report this run wrote.
+        token: ties the state's parts to this body.
+        redact: applied to the visible text (never to the state: its base64 is not a
+            secret, and a redactor that mistook a stretch of it for one would corrupt it).
+
+    Returns:
+        ``(body, parts)``: ``parts`` are the bodies of the hidden state comments, empty
+        when the state fits in the body.
+    """
+    from devops_agent.audit.history import encode_state
+    from devops_agent.audit.markdown import Pointer
+    from devops_agent.audit.result import audit_body
+
+    marker, parts = encode_state(
+        audit, inline_limit=STATE_INLINE, part_limit=STATE_PART, token=token
+    )
+    footer = (
+        "<sub>Kept up to date by devops-agent"
+        + (f" · [last run]({run_url})" if run_url else "")
+        + "</sub>"
+    )
+    room = ISSUE_LIMIT - len(AUDIT_MARKER) - len(marker) - len(footer) - 8
+    text = audit_body(
+        audit,
+        "issue",
+        limit=room,
+        previous=previous,
+        state_unknown=state_unknown,
+        pointer=Pointer(
+            summary_url=run_url,
+            report_path=report_path,
+            artifacts_url=f"{run_url}#artifacts" if run_url and report_path else "",
+        ),
+    )
+    text = redact(text)
+    if len(text) > room:  # a redaction made it longer: cut, never exceed GitHub's limit
+        text = report.fit(text, limit=room, more_url=run_url)
+    body = f"{AUDIT_MARKER}\n{marker}\n{text}\n\n{footer}"
+    pieces = [
+        _STATE_NOTE.format(n=n, of=len(parts)) + "\n" + part
+        for n, part in enumerate(parts, start=1)
+    ]
+    return body, pieces
+
+
 def update_audit_issue(
-    gh: Github, repository: str, audit: dict[str, Any], *, run_url: str = ""
-) -> tuple[str, str]:
-    """Create, edit or close the audit issue; returns ``(action, url)``."""
+    gh: Github,
+    repository: str,
+    audit: dict[str, Any],
+    *,
+    run_url: str = "",
+    report_path: str = "",
+    redact: Callable[[str], str] = str,
+) -> IssueOutcome:
+    """Create, edit or close the audit issue (and its state comments).
+
+    Raises:
+        ServiceError: GitHub refused a call; the caller fails the run with it.
+    """
+    import secrets
+
     from github import GithubException
 
-    from devops_agent.audit import (
-        AuditReport,
-        fingerprints_marker,
-        read_fingerprints,
-        render_markdown,
-    )
-    from devops_agent.audit.markdown import _MARKER as STATE_MARKER
-    from devops_agent.audit.operations import title_of
+    from devops_agent.audit import AuditReport
+    from devops_agent.audit.history import STATE_MARKER, decode_state
+    from devops_agent.audit.result import title_of
+    from devops_agent.gh.identity import own_login
 
     report = AuditReport.model_validate(audit)
-    open_findings = sum(report.counts.model_dump().values())
+    open_findings = report.counts.total
     try:
-        issue = _find_audit_issue(gh, repository)
-        previous = read_fingerprints(issue.body or "") if issue is not None else None
-        state = fingerprints_marker(report)
-        if len(state) > STATE_BUDGET:  # very large estates: keep the fingerprints, drop labels
-            compact = {f.fingerprint: "" for f in report.findings if not f.suppressed}
-            state = f"<!-- {STATE_MARKER} {json.dumps(compact, separators=(',', ':'))} -->"
-        room = ISSUE_LIMIT - len(state) - len(AUDIT_MARKER) - 400
-        body = "\n".join(
-            [
-                AUDIT_MARKER,
-                state,
-                render_markdown(
-                    report, previous_fingerprints=previous, more_url=run_url, limit=room
-                ),
-                "\n<sub>Kept up to date by devops-agent"
-                + (f" · [last run]({run_url})" if run_url else "")
-                + "</sub>",
-            ]
+        own = own_login(gh)
+        issue = _find_audit_issue(gh, repository, own)
+        previous, unknown, old_parts = None, False, []
+        if issue is not None:
+            text = issue.body or ""
+            if '"parts"' in text:
+                old_parts = _state_comments(issue, own)
+            previous = decode_state(text, [c.body or "" for c in old_parts])
+            unknown = previous is None and STATE_MARKER in text
+        token = f"{report.generated_at:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+        body, parts = audit_issue_body(
+            report,
+            previous=previous,
+            state_unknown=unknown,
+            run_url=run_url,
+            report_path=report_path,
+            token=token,
+            redact=redact,
         )
         title = title_of(report).replace("Audit:", "devops-agent audit:", 1)
         if issue is None:
             if open_findings == 0:
-                return "not needed (no findings)", ""
+                return IssueOutcome("not needed (no findings)", "")
             created = gh.get_repo(repository).create_issue(
                 title=title, body=body, labels=[AUDIT_LABEL]
             )
-            return "created", created.html_url
+            _write_parts(created, [], parts)
+            return IssueOutcome("created", created.html_url)
+        if parts and not old_parts:
+            old_parts = _state_comments(issue, own)
+        _write_parts(issue, old_parts, parts)  # before the body that points at them
         if open_findings == 0:
             issue.edit(title=title, body=body, state="closed", state_reason="completed")
-            return "closed (nothing left)", issue.html_url
+            return IssueOutcome("closed (nothing left)", issue.html_url, previous, unknown)
         issue.edit(title=title, body=body)
-        return "updated", issue.html_url
+        return IssueOutcome("updated", issue.html_url, previous, unknown)
     except GithubException as exc:
         from devops_agent.gh import service_error
 
         raise service_error(exc, f"update the {AUDIT_LABEL} issue") from None
+
+
+def _write_parts(issue: Issue, old: list[IssueComment], parts: list[str]) -> None:
+    """Edit the state comments in place, add any more needed, delete the ones left over."""
+    for n, text in enumerate(parts):
+        if n < len(old):
+            if old[n].body != text:
+                old[n].edit(text)
+        else:
+            issue.create_comment(text)
+    for extra in old[len(parts) :]:
+        extra.delete()

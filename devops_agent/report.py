@@ -58,6 +58,9 @@ class Result(BaseModel):
     data: Any = None
     """Machine-readable payload for the ``result`` output and the JSON report."""
     exit_code: int = 0
+    icon: str = ""
+    """The heading's icon when the status's would mislead: an audit that ran shows the
+    estate's state (🔴 critical findings open), not a tick."""
     report: dict[str, Any] | None = None
     """A report with its own documented schema (the audit's), written as the report file."""
     plan_block: str = ""
@@ -80,9 +83,10 @@ class Result(BaseModel):
         return self.model_copy(update={"status": status, "exit_code": exit_code})
 
 
-def plural(n: int, word: str) -> str:
-    """``1 instance``, ``2 instances`` (with thousands separators)."""
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+def plural(n: int, word: str, many: str = "") -> str:
+    """``1 instance``, ``2 instances`` (with thousands separators); ``many`` for irregular
+    plurals (``plural(2, "identity", "identities")``)."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {many or word + 's'}"
 
 
 def when(value: datetime | None) -> str:
@@ -118,7 +122,7 @@ def render_table(table: Table) -> str:
 
 def render_body(result: Result) -> str:
     """The result as Markdown, without header or footer; what could not be read comes last."""
-    parts = [f"### {_ICONS[result.status]} {result.title}"]
+    parts = [f"### {result.icon or _ICONS[result.status]} {result.title}"]
     if result.text:
         parts.append(result.text)
     parts.extend(render_table(t) for t in result.tables)

@@ -19,6 +19,7 @@ from devops_agent.signing import MIN_KEY_CHARS, SigningKey
 
 Permission = Literal["read", "triage", "write", "maintain", "admin"]
 Severity = Literal["never", "low", "medium", "high", "critical"]
+AuditFormat = Literal["json", "ocsf", "asff", "markdown"]
 OpenAIApi = Literal["responses", "chat_completions"]
 
 #: Used when the ``model`` input is empty. A current, fast and inexpensive model.
@@ -101,6 +102,12 @@ class Settings(BaseModel):
     """Audit severity that fails the step."""
     dry_run: bool = False
     """Never carry anything out, even an approved plan."""
+    audit_format: tuple[AuditFormat, ...] = ("json",)
+    """Report files an audit writes under ``.devops-agent/`` besides ``report.json``: OCSF,
+    ASFF, Markdown (extension of §3)."""
+    securityhub_import: bool = False
+    """When true, an audit sends its findings to AWS Security Hub (BatchImportFindings) with
+    the read role (extension of §3)."""
     apply_min_permission: Permission | None = None
     """Lowest role that may apply a plan; ``min-permission`` when unset (extension of §3)."""
     require_second_approver: bool = False
@@ -156,14 +163,22 @@ class Settings(BaseModel):
             value = read_input(env, field_name.replace("_", "-"))
             if not value:
                 continue
-            if field_name in ("allowed_users", "aws_regions"):
+            if field_name in ("allowed_users", "aws_regions", "audit_format"):
                 parts = _csv(value)
                 raw[field_name] = (
                     tuple(p.lower().lstrip("@") for p in parts)
                     if field_name == "allowed_users"
+                    else tuple(p.lower() for p in parts)
+                    if field_name == "audit_format"
                     else parts
                 )
-            elif field_name in ("dry_run", "require_second_approver", "trace_export", "web_search"):
+            elif field_name in (
+                "dry_run",
+                "require_second_approver",
+                "trace_export",
+                "web_search",
+                "securityhub_import",
+            ):
                 name = field_name.replace("_", "-")
                 if value not in _TRUE | _FALSE:
                     raise ConfigError(

@@ -17,10 +17,10 @@ from devops_agent.audit import (
     SeverityCounts,
     Suppression,
     apply_suppressions,
+    decode_state,
+    encode_state,
     fingerprint,
-    fingerprints_marker,
     load_config,
-    read_fingerprints,
     render_markdown,
     severity_at_least,
 )
@@ -248,17 +248,24 @@ def test_markdown_counts_chart_groups_and_remediation(sample: AuditReport) -> No
     assert "New since the last audit" not in text and "Not audited" not in text
 
 
+def state_of(audit: AuditReport, limit: int = 10_000):
+    marker, parts = encode_state(audit, inline_limit=limit, part_limit=60_000)
+    assert not parts
+    return decode_state("body\n" + marker)
+
+
 def test_markdown_new_and_resolved_since_last_audit(sample: AuditReport) -> None:
     gone = finding(SSH, "sg-0old")
     before = report([sample.findings[1], gone])
-    labels = read_fingerprints("body\n" + fingerprints_marker(before))
-    assert set(labels) == {sample.findings[1].fingerprint, gone.fingerprint}
+    labels = state_of(before)
+    assert sample.findings[1].fingerprint in labels and gone.fingerprint in labels
+    assert len(labels) == 2
 
     text = render_markdown(sample, previous_fingerprints=labels)
     new = text[text.index("New since the last audit") : text.index("Resolved since")]
     assert "acme-public" in new and "sg-0bbb" in new and "sg-0aaa" not in new
     resolved = text[text.index("Resolved since the last audit (1)") :]
-    assert f"{SSH} sg-0old us-east-1" in resolved
+    assert f"`{SSH}` sg-0old us-east-1" in resolved
 
     as_set = render_markdown(sample, previous_fingerprints={gone.fingerprint})
     assert "Resolved since the last audit (1)" in as_set
@@ -284,14 +291,16 @@ def test_markdown_does_not_call_unread_findings_resolved(sample: AuditReport) ->
             "checks": [
                 *blind.checks,
                 CheckResult(id=SSH, service="ec2", severity="high", status="not_audited"),
+                CheckResult(id=LOGGING, service="s3", severity="medium", status="passed"),
             ]
         }
     )
-    labels = read_fingerprints(fingerprints_marker(sample))
+    labels = state_of(sample)
     text = render_markdown(blind, previous_fingerprints=labels)
     assert "### ⚠️ Not audited" in text and "`ec2:DescribeSecurityGroups`" in text
+    assert "missing permission" in text
     resolved = text[text.index("Resolved since") :]
-    assert "sg-0aaa" not in resolved and "were not re-checked" in resolved
+    assert "sg-0aaa" not in resolved and "could not be re-checked" in resolved
     assert "acme-logs" in resolved  # its check ran and found nothing
 
 
@@ -302,7 +311,7 @@ def test_markdown_escapes_what_aws_wrote_and_fits_the_limit() -> None:
     text = render_markdown(big, limit=8000)
     assert len(text) <= 8000
     assert "<img" not in text and "&lt;img src=x&gt; \\| injected # heading" in text
-    assert "<details><summary>400 resources</summary>" in text or "did not fit" in text
+    assert "… and 390 more" in text or "did not fit" in text
     tiny = render_markdown(big, limit=2500)
     assert len(tiny) <= 2500 and "did not fit" in tiny
 
@@ -342,12 +351,11 @@ def test_docs_list_every_check_and_field(tmp_path: Path) -> None:
     assert docs_main(["--check", "--out-dir", str(tmp_path)]) == 1
 
 
-def test_fingerprints_marker_fits_a_budget(sample: AuditReport) -> None:
-    full = fingerprints_marker(sample)
-    assert len(read_fingerprints(full)) == 5 and all(read_fingerprints(full).values())
-    bare = fingerprints_marker(sample, limit=len(full) - 1)
-    assert len(bare) < len(full) and set(read_fingerprints(bare)) == set(read_fingerprints(full))
-    assert not any(read_fingerprints(bare).values())
-    cut = fingerprints_marker(sample, limit=120)
-    assert len(cut) <= 120 and 0 < len(read_fingerprints(cut)) < 5
-    assert read_fingerprints("no marker here") == {}
+def test_state_keeps_every_finding_and_labels_what_fits(sample: AuditReport) -> None:
+    full, parts = encode_state(sample, inline_limit=10_000, part_limit=60_000)
+    state = decode_state(full)
+    assert not parts and len(state) == 5 and len(state.labels) == 5
+    bare, parts = encode_state(sample, inline_limit=len(full) - 1, part_limit=60_000)
+    state = decode_state(bare)
+    assert not parts and len(state) == 5 and len(state.labels) < 5  # labels cut, marks whole
+    assert decode_state("no marker here") is None

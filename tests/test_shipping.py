@@ -138,7 +138,11 @@ EXTENSIONS = {
     "apply-environment": "",
     "max-cost-usd": "",
     "otel-endpoint": "",
+    "audit-format": "json",
+    "securityhub-import": "false",
 }
+#: Outputs beyond CONTRACT.md §4: the report files an audit wrote, by format (issue 16).
+OUTPUT_EXTENSIONS = {"report-files"}
 
 #: Outputs beyond CONTRACT.md §4 (issue 18: what the model cost).
 OUTPUT_EXTENSIONS = {"tokens", "cost-usd"}

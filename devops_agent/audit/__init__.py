@@ -5,7 +5,8 @@ The pieces, in the order a run uses them::
     load_config(path)            the repo config's audit: section (suppressions, defaults)
     run_audit(session, regions)  collect (inventory.py) → checks/<id>.py → AuditReport
     merge_reports([...])         one report from a matrix of accounts
-    render_markdown(report)      the issue / comment / summary body
+    render_markdown(report)      the issue / comment / summary body (render_text: a terminal)
+    encode_state / decode_state  the last audit's open findings, kept in the living issue
     severity_at_least(report, level)   the fail-on decision
 
 Nothing here changes AWS: the inventory uses Describe, Get and List calls only
@@ -20,15 +21,9 @@ from devops_agent.audit.engine import (
     parse_report,
     run_audit,
 )
+from devops_agent.audit.history import Previous, decode_state, encode_state
 from devops_agent.audit.inventory import PARTS, Inventory
-from devops_agent.audit.markdown import (
-    FINGERPRINTS_MARKER,
-    fingerprint_labels,
-    fingerprints_marker,
-    read_fingerprints,
-    render_markdown,
-    severity_at_least,
-)
+from devops_agent.audit.markdown import render_markdown, severity_at_least
 from devops_agent.audit.models import (
     SCHEMA_VERSION,
     SERVICES,
@@ -49,7 +44,6 @@ from devops_agent.audit.registry import Check, discover_checks, select_checks
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
-    "FINGERPRINTS_MARKER",
     "PARTS",
     "SCHEMA_VERSION",
     "SERVICES",
@@ -63,20 +57,20 @@ __all__ = [
     "Hit",
     "Inventory",
     "NotAudited",
+    "Previous",
     "Remediation",
     "SeverityCounts",
     "Suppression",
     "apply_suppressions",
     "collect",
+    "decode_state",
     "discover_checks",
+    "encode_state",
     "evaluate",
     "fingerprint",
-    "fingerprint_labels",
-    "fingerprints_marker",
     "load_config",
     "merge_reports",
     "parse_report",
-    "read_fingerprints",
     "render_markdown",
     "run_audit",
     "select_checks",

@@ -188,6 +188,9 @@ class CheckResult(AuditModel):
     """Of those, how many are suppressed."""
     note: str = ""
     """Why a check is partial, not audited or in error."""
+    fix_command: str = ""
+    """The command that plans this check's fix for its failing resources (e.g.
+    ``/devops audit fix s3_bucket_versioning_enabled``); empty when it has no safe fix."""
 
 
 class SeverityCounts(AuditModel):

@@ -14,8 +14,8 @@ from pydantic import Field
 
 from devops_agent.audit.config import load_config
 from devops_agent.audit.engine import run_audit
-from devops_agent.audit.markdown import render_markdown, severity_at_least
 from devops_agent.audit.models import AuditReport
+from devops_agent.audit.result import audit_result, title_of
 from devops_agent.aws import Regions, regions_for
 from devops_agent.operation import Command, Lower, Positional, Read, Reader
 from devops_agent.report import Result
@@ -25,7 +25,9 @@ __all__ = ["AUDIT", "OPERATIONS", "AuditArgs", "audit_result", "title_of"]
 AuditedService = Literal["ec2", "s3", "iam", "vpc"]
 
 #: IAM actions of the read role the audit's inventory uses (the parts' actions in
-#: ``audit/inventory.py``, and STS to learn the account).
+#: ``audit/inventory.py``, and STS to learn the account), and the one it sends findings to
+#: Security Hub with when ``securityhub-import`` is true (BatchImportFindings only accepts
+#: findings of the caller's own account, into its own product).
 AUDIT_ACTIONS = (
     "ec2:DescribeAddresses",
     "ec2:DescribeFlowLogs",
@@ -59,6 +61,7 @@ AUDIT_ACTIONS = (
     "s3:GetEncryptionConfiguration",
     "s3:GetLifecycleConfiguration",
     "s3:ListAllMyBuckets",
+    "securityhub:BatchImportFindings",
     "sts:GetCallerIdentity",
 )
 
@@ -72,34 +75,6 @@ class AuditArgs(Regions):
     """Only these services (ec2, s3, iam, vpc); empty for all four."""
 
 
-def title_of(report: AuditReport) -> str:
-    """``Audit: 3 findings (1 high, 2 medium) in 2 regions``."""
-    counts = report.counts.model_dump()
-    total = sum(counts.values())
-    worst = ", ".join(f"{n} {level}" for level, n in counts.items() if n)
-    where = f"{len(report.regions)} region{'s' if len(report.regions) != 1 else ''}"
-    if total == 0:
-        return f"Audit: no findings in {where}"
-    return f"Audit: {total} finding{'s' if total != 1 else ''} ({worst}) in {where}"
-
-
-def audit_result(
-    report: AuditReport, *, fail_on: str, more_url: str = "", previous: object = None
-) -> Result:
-    """The audit as a result: Markdown body, JSON report, and exit code from ``fail-on``."""
-    failed = severity_at_least(report, fail_on)
-    data = report.model_dump(mode="json")
-    return Result(
-        status="failure" if failed else "success",
-        title=title_of(report),
-        text=render_markdown(report, previous_fingerprints=previous, more_url=more_url)
-        + (f"\n\n`fail-on: {fail_on}` reached: the step fails." if failed else ""),
-        data={"audit": data, "findings_count": sum(report.counts.model_dump().values())},
-        report=data,
-        exit_code=1 if failed else 0,
-    )
-
-
 def _audit(reader: Reader, args: AuditArgs) -> AuditReport:
     config = load_config(reader.workspace / reader.settings.config_file)
     if args.region:
@@ -110,7 +85,21 @@ def _audit(reader: Reader, args: AuditArgs) -> AuditReport:
 
 
 def _render(reader: Reader, args: AuditArgs, report: AuditReport) -> Result:
-    return audit_result(report, fail_on=reader.settings.fail_on, more_url=reader.env.run_url)
+    notes: list[str] = []
+    failed = False
+    if reader.settings.securityhub_import:
+        from devops_agent.audit.formats.securityhub import import_findings
+
+        sent = import_findings(reader.session(), report, home_region=reader.region)
+        notes.append(sent.sentence())
+        failed = not sent.ok
+    return audit_result(
+        report,
+        fail_on=reader.settings.fail_on,
+        more_url=reader.env.run_url,
+        notes=notes,
+        failed=failed,
+    )
 
 
 AUDIT = Read(

@@ -72,6 +72,7 @@ __all__ = [
     "call",
     "check_region",
     "client",
+    "failure_kind",
     "known_regions",
     "named",
     "one_region",
@@ -258,6 +259,40 @@ _THROTTLED = frozenset(
 )
 _NOT_FOUND = frozenset({"NotFound", "404", "ResourceNotFoundException", "NoSuchEntityException"})
 _OPT_IN = frozenset({"OptInRequired"})
+
+#: The error codes of failures that never reached an AWS answer (:func:`translate`'s, and
+#: ``EndpointUnreachable`` for an endpoint known in advance not to resolve, such as S3
+#: Control's account host behind a local stand-in).
+_UNREACHABLE = frozenset(
+    {"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "EndpointUnreachable"}
+)
+
+FailureKind = Literal[
+    "denied", "credentials", "throttled", "opt_in", "unreachable", "not_found", "failed"
+]
+
+
+def failure_kind(code: str) -> FailureKind:
+    """What kind of failure an error ``code`` of :func:`translate` names.
+
+    The audit's "not audited" list says the real cause with it: a missing permission
+    asks for a grant, an unreachable endpoint for a look at the network or
+    ``AWS_ENDPOINT_URL`` (no call was answered, so no permission was judged).
+    """
+    if code in _ACCESS_DENIED:
+        return "denied"
+    if code in _BAD_CREDENTIALS or code in ("NoCredentials", "CredentialRetrievalError"):
+        return "credentials"
+    if code in _THROTTLED:
+        return "throttled"
+    if code in _OPT_IN:
+        return "opt_in"
+    if code in _UNREACHABLE:
+        return "unreachable"
+    if code in _NOT_FOUND or code.endswith(".NotFound") or code.startswith("NoSuch"):
+        return "not_found"
+    return "failed"
+
 
 _PRINCIPAL = re.compile(r"\barn:aws[a-z-]*:(?:iam|sts)::\d{12}:[\w+=,.@/:-]+")
 _DENIED_ACTION = re.compile(r"perform: ([a-z0-9-]+:[A-Za-z0-9*]+)")

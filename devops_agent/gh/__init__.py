@@ -67,6 +67,13 @@ def service_error(exc: GithubException, action: str) -> ServiceError:
     """Turn a PyGithub exception into a :class:`ServiceError` that says what to do."""
     data = exc.data if isinstance(exc.data, dict) else {}
     message = str(data.get("message") or exc.__class__.__name__)
+    details = [
+        str(e.get("message") or "")
+        for e in data.get("errors") or []
+        if isinstance(e, dict) and e.get("message")
+    ]
+    if details:  # a 422 says what was wrong here ("body is too long ...")
+        message += f" ({'; '.join(details)})"
     status = exc.status
     remedy = ""
     if status == 401:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 from devops_agent.audit.policy import grants_full_admin
+from devops_agent.report import plural
 
 META = CheckMeta(
     id="iam_policy_no_full_admin",
@@ -48,7 +49,7 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         if not grants_full_admin(policy.document):
             continue
         attached = (
-            f"attached to {policy.attachment_count} identities"
+            f"attached to {plural(policy.attachment_count, 'identity', 'identities')}"
             if policy.attachment_count
             else "not attached yet"
         )

@@ -53,10 +53,29 @@ class IssueRoutes(HTTPLayer):
             raise _not_found("https://docs.github.com/rest/issues/issues#get-an-issue")
         return issue
 
+    @staticmethod
+    def _check_issue_body(body: object) -> None:
+        """GitHub refuses an issue body over the same limit as a comment's."""
+        if isinstance(body, str) and len(body) > MAX_COMMENT_CHARS:
+            raise _HTTPError(
+                422,
+                "Validation Failed",
+                errors=[
+                    {
+                        "resource": "Issue",
+                        "code": "custom",
+                        "field": "body",
+                        "message": f"body is too long (maximum is {MAX_COMMENT_CHARS} characters)",
+                    }
+                ],
+                doc="https://docs.github.com/rest/issues/issues#create-an-issue",
+            )
+
     def _create_issue(self, ctx: _Ctx) -> _Response:
         title = ctx.arg("title")
         if title is None or title == "":
             raise _missing("title")
+        self._check_issue_body(ctx.arg("body"))
         labels = [
             lbl["name"] if isinstance(lbl, dict) else str(lbl) for lbl in ctx.arg("labels") or []
         ]
@@ -79,6 +98,7 @@ class IssueRoutes(HTTPLayer):
         number = issue["number"]
         pr = repo.pulls.get(number)
         body = ctx.body if isinstance(ctx.body, dict) else {}
+        self._check_issue_body(body.get("body"))
         if "title" in body:
             issue["title"] = body["title"]
         if "body" in body:

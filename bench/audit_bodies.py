@@ -1,0 +1,153 @@
+"""How large the audit's answers get, and how long they take to render, at any estate size.
+
+A scheduled audit of 2,663 findings once failed to create its issue (GitHub: 422 "body is
+too long") and still reported success. This builds synthetic reports of 1,000 to 30,000
+findings (over every real check, three regions), renders what each place gets, and
+prints each size against its limit:
+
+* the living issue's body (65,536 characters) and its hidden state comments;
+* the answer comment's audit text (65,536 characters);
+* the job summary (1 MiB), and how many findings it lists in full;
+* the OCSF and ASFF files, and how long each takes.
+
+It fails when a body exceeds its limit or the new/resolved counts of a second audit
+(3,000 fixed, 2,500 new at 10,000) come out wrong.
+
+Usage: python bench/audit_bodies.py [--sizes 1000,10000,30000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from datetime import UTC, datetime
+
+from devops_agent.audit import (
+    AuditReport,
+    CheckResult,
+    Finding,
+    SeverityCounts,
+    decode_state,
+    fingerprint,
+)
+from devops_agent.audit.formats import render
+from devops_agent.audit.models import severity_rank
+from devops_agent.audit.result import COMMENT_TEXT_LIMIT, SUMMARY_TEXT_LIMIT, audit_body
+from devops_agent.audit.view import metadata
+from devops_agent.publish import ISSUE_LIMIT, audit_issue_body
+
+ACCOUNT = "123456789012"
+REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
+
+
+def findings(ids: range) -> list[Finding]:
+    """One finding per number, spread over every check and three regions."""
+    metas = sorted(metadata().values(), key=lambda m: m.id)
+    out = []
+    for i in ids:
+        meta = metas[i % len(metas)]
+        region = "global" if meta.service == "iam" else REGIONS[i % 3]
+        resource = f"{meta.service}-{i:06d}"
+        out.append(
+            Finding(
+                check_id=meta.id,
+                title=meta.title,
+                severity=meta.severity,
+                service=meta.service,
+                region=region,
+                account=ACCOUNT,
+                resource_id=resource,
+                resource_arn=f"arn:aws:ec2:{region}:{ACCOUNT}:volume/{resource}",
+                detail=f"Volume {resource} (8 GiB, attached to i-0123456789abcdef0) is not "
+                "encrypted.",
+                fingerprint=fingerprint(meta.id, ACCOUNT, region, resource),
+            )
+        )
+    return out
+
+
+def report(found: list[Finding]) -> AuditReport:
+    """A report of ``found`` as the engine would rank and count it."""
+    found.sort(key=lambda f: (severity_rank(f.severity), f.check_id, f.region, f.resource_id))
+    failing = {f.check_id for f in found}
+    return AuditReport(
+        tool_version="bench",
+        generated_at=datetime(2025, 6, 1, tzinfo=UTC),
+        account=ACCOUNT,
+        accounts=[ACCOUNT],
+        regions=list(REGIONS),
+        services=["ec2", "vpc", "s3", "iam"],
+        counts=SeverityCounts(
+            **{
+                s: sum(f.severity == s for f in found)
+                for s in ("critical", "high", "medium", "low")
+            }
+        ),
+        checks=[
+            CheckResult(
+                id=m.id,
+                service=m.service,
+                severity=m.severity,
+                status="failed" if m.id in failing else "passed",
+            )
+            for m in metadata().values()
+        ],
+        findings=found,
+    )
+
+
+def _timed(fn):  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print sizes and times; exit 1 when a limit is broken or a count is wrong."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,2663,10000,30000")
+    args = parser.parse_args(argv)
+    ok = True
+    print(
+        f"{'findings':>9} {'issue':>16} {'parts':>14} {'comment':>16} {'summary (bytes)':>22} "
+        f"{'listed':>7} {'render s':>8} {'ocsf s':>7} {'asff s':>7}"
+    )
+    for size in (int(s) for s in args.sizes.split(",")):
+        audit = report(findings(range(size)))
+        (body, parts), issue_s = _timed(lambda a=audit: audit_issue_body(a, token="bench"))
+        comment = audit_body(audit, "comment")
+        summary, summary_s = _timed(lambda a=audit: audit_body(a, "summary"))
+        _, ocsf_s = _timed(lambda a=audit: render(a, "ocsf"))
+        _, asff_s = _timed(lambda a=audit: render(a, "asff", home_region="us-east-1"))
+        summary_bytes = len(summary.encode("utf-8"))
+        listed = len(re.findall(r"^\| [a-z0-9]+-\d{6} \|", summary, re.M))
+        fits = (
+            len(body) <= ISSUE_LIMIT
+            and all(len(p) <= ISSUE_LIMIT for p in parts)
+            and len(comment) <= COMMENT_TEXT_LIMIT
+            and summary_bytes <= SUMMARY_TEXT_LIMIT
+        )
+        ok &= fits
+        print(
+            f"{size:>9,} {len(body):>7,} ({len(body) / ISSUE_LIMIT:4.0%}) "
+            f"{len(parts):>3} × ≤{max((len(p) for p in parts), default=0):>7,} "
+            f"{len(comment):>7,} ({len(comment) / 65_536:4.0%}) "
+            f"{summary_bytes:>12,} ({summary_bytes / (1024 * 1024):4.0%}) {listed:>7,} "
+            f"{issue_s + summary_s:>8.2f} {ocsf_s:>7.2f} {asff_s:>7.2f}" + ("" if fits else "  ✗")
+        )
+    # Exact changes at 10,000: 3,000 fixed and 2,500 new since the last audit.
+    first = report(findings(range(10_000)))
+    previous = decode_state(*audit_issue_body(first, token="one"))
+    now = report([*first.findings[3_000:], *findings(range(50_000, 52_500))])
+    body, _ = audit_issue_body(now, previous=previous, token="two")
+    exact = "New since the last audit (2,500)" in body and (
+        "Resolved since the last audit (3,000)" in body
+    )
+    print(f"changes at 10,000 (2,500 new, 3,000 resolved): {'exact' if exact else 'WRONG'}")
+    return 0 if ok and exact else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
