@@ -10,6 +10,9 @@
   for whom, and how to fix it; ``code`` keeps the AWS error code.
 * :func:`across_regions` runs one function per region concurrently.
 * :func:`pages` walks a paginator, so no list is ever cut at the first page.
+* :func:`parse_timestamp` reads the ISO 8601 UTC timestamps AWS sends (``...Z``)
+  with :meth:`datetime.fromisoformat` instead of botocore's ``dateutil`` parser,
+  which took a sixth of an audit's CPU; anything else still goes to botocore's.
 
 Threads: a boto3 ``Session`` is not thread-safe, its clients are. :func:`client`
 creates clients under one process-wide lock, so a function handed to
@@ -43,6 +46,7 @@ from botocore.exceptions import (
     TokenRetrievalError,
 )
 from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.utils import parse_timestamp as botocore_timestamp
 from pydantic import BaseModel, ConfigDict
 
 from devops_agent import __version__
@@ -73,6 +77,7 @@ __all__ = [
     "named",
     "one_region",
     "pages",
+    "parse_timestamp",
     "regions_for",
     "tags_of",
     "translate",
@@ -151,6 +156,7 @@ def client(session: boto3.Session, service: str, region: str | None = None) -> A
     from devops_agent.aws import denylist
 
     with _client_lock:
+        _parse_timestamps_fast(session)
         try:
             return denylist.install(
                 session.client(service, region_name=name, config=BOTO_CONFIG)  # type: ignore[call-overload]
@@ -160,6 +166,36 @@ def client(session: boto3.Session, service: str, region: str | None = None) -> A
                 f"No AWS region is set for {service}.",
                 remedy="Set the aws-region input, pass --region, or set AWS_REGION.",
             ) from exc
+
+
+def parse_timestamp(value: Any) -> datetime:
+    """A response timestamp as botocore's own parser reads it, faster for the usual form.
+
+    AWS sends ``2024-05-01T12:00:00.000Z``; :meth:`datetime.fromisoformat` reads that in
+    a microsecond where ``dateutil`` takes about thirty. Any other form (an offset, no
+    zone, RFC 822, epoch seconds) goes to botocore's :func:`botocore.utils.parse_timestamp`,
+    so every value equals what botocore would return (UTC as :data:`datetime.UTC`
+    where botocore says ``tzutc()``: the same instant, and :func:`utc` makes both ``UTC``).
+    """
+    if isinstance(value, str) and len(value) > 19 and value[10] == "T" and value[-1] == "Z":
+        try:
+            return datetime.fromisoformat(value[:-1]).replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    return botocore_timestamp(value)  # type: ignore[no-any-return]
+
+
+def _parse_timestamps_fast(session: boto3.Session) -> None:
+    """Make every client of ``session`` parse timestamps with :func:`parse_timestamp`.
+
+    botocore makes a response parser per request from its session's factory, so one
+    default on that factory reaches every client of the session. boto3 keeps the
+    botocore session in ``_session``; without it nothing changes.
+    """
+    core = getattr(session, "_session", None)
+    if core is not None:
+        factory = core.get_component("response_parser_factory")
+        factory.set_parser_defaults(timestamp_parser=parse_timestamp)
 
 
 # --------------------------------------------------------------------------- regions
