@@ -8,7 +8,11 @@ cannot disagree about a resource. The IAM parts no service reads yet come from
 
 * the part → reader table (:data:`_REGIONAL`, :data:`_GLOBAL`), asking each listing
   for the largest page it allows (:data:`PAGE_SIZES`);
-* running every part in every region at once on a thread pool (:func:`collect`);
+* running every part in every region at once (:func:`collect`): the listings on one
+  pool, slowest first (:data:`_SLOWEST`), and every per-item read (a bucket's
+  setting, a snapshot's permissions) on a second pool they all share
+  (:data:`ITEM_WORKERS`), each read started as soon as its listing has answered, so a
+  far region's reads overlap with everything else instead of queueing per part;
 * recording what could not be read as :class:`~devops_agent.audit.models.NotAudited`
   with the IAM action that failed and AWS's own code and message, for a whole part
   in a region or for one resource of it (a bucket setting, a snapshot's
@@ -17,13 +21,17 @@ cannot disagree about a resource. The IAM parts no service reads yet come from
 * counting calls: one shared client per (service, region), whose botocore
   ``before-call`` event counts every call made through it.
 
-The readers keep calls few: one ListBuckets, the IAM credential report and
+The readers keep calls few: one ListBuckets that reports every bucket's region (and,
+where a stand-in leaves regions out, one filtered ListBuckets per audited region
+rather than a GetBucketLocation per bucket), the IAM credential report and
 GetAccountAuthorizationDetails instead of per-user calls, snapshot attributes only for
 snapshots AWS lists as restorable by ``all``, the bucket policy status only for
 buckets with a policy, and a bucket's own region for its calls (no redirects).
+``bench/audit.py`` measures all of this against a plain 16-thread boto3 scanner.
 
 Threads: boto3 clients are thread-safe; :func:`devops_agent.aws.client` serialises
-only their creation.
+only their creation. Only listing threads wait on item reads, and item reads wait on
+nothing, so the shared item pool cannot deadlock.
 """
 
 from __future__ import annotations
@@ -60,10 +68,13 @@ from devops_agent.errors import ServiceError
 if TYPE_CHECKING:
     import boto3
 
-__all__ = ["PAGE_SIZES", "collect"]
+__all__ = ["ITEM_WORKERS", "PAGE_SIZES", "collect"]
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+#: Most per-item reads (a bucket setting, a snapshot's permissions) in flight at once.
+ITEM_WORKERS = 64
 
 #: The largest page each listing allows: fewer pages, fewer calls.
 PAGE_SIZES: dict[str, int] = {
@@ -118,6 +129,8 @@ class _Reader:
         self.items: ThreadPoolExecutor | None = None
         """The one pool every per-item read runs on (a bucket, a snapshot's permissions),
         beside the pool the listings run on; ``None`` when reading sequentially."""
+        self.connections = max_workers
+        """Connections each shared client keeps: as many as threads may call through it."""
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
@@ -128,7 +141,7 @@ class _Reader:
             found = self._clients.get(key)
             if found is not None:
                 return found
-        made = client(self.session, service, key[1])
+        made = client(self.session, service, key[1], connections=self.connections)
         made.meta.events.register("before-call", self._count)
         with self._lock:
             return self._clients.setdefault(key, made)
@@ -368,6 +381,7 @@ def collect(
     account_id: str | None = None,
     sequential: bool = False,
     max_workers: int = 16,
+    item_workers: int = ITEM_WORKERS,
 ) -> Inventory:
     """Read the given inventory parts in every region, once, and return them.
 
@@ -377,7 +391,10 @@ def collect(
         parts: part names (see :data:`PARTS`); the parts they are read through are added.
         account_id: the account; asked from STS (one call) when ``None``.
         sequential: read one region and one part after another (the benchmark's baseline).
-        max_workers: most reads in flight at once.
+        max_workers: most listings in flight at once.
+        item_workers: most per-item reads (bucket settings, snapshot permissions) in
+            flight at once, on a pool every part shares; on real AWS these wait mostly
+            on the round trip to a far region, so they get more threads than listings.
 
     Returns:
         The inventory. What could not be read is in ``gaps``, never silently empty.
@@ -428,12 +445,15 @@ def collect(
     else:
         workers = max(1, max_workers)
         with (
-            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="audit-item") as items,
+            ThreadPoolExecutor(
+                max_workers=max(1, item_workers), thread_name_prefix="audit-item"
+            ) as items,
             ThreadPoolExecutor(
                 max_workers=min(workers, len(tasks) or 1), thread_name_prefix="audit"
             ) as pool,
         ):
             reader.items = items
+            reader.connections = workers + max(1, item_workers)
             results = list(pool.map(run, tasks))
 
     services = {PARTS[n].service for n in wanted}

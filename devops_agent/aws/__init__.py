@@ -116,23 +116,51 @@ _VPC_ID = re.compile(r"^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 
 @overload
 def client(
-    session: boto3.Session, service: Literal["ec2"], region: str | None = None
+    session: boto3.Session,
+    service: Literal["ec2"],
+    region: str | None = None,
+    *,
+    connections: int | None = None,
 ) -> EC2Client: ...
 @overload
 def client(
-    session: boto3.Session, service: Literal["s3"], region: str | None = None
+    session: boto3.Session,
+    service: Literal["s3"],
+    region: str | None = None,
+    *,
+    connections: int | None = None,
 ) -> S3Client: ...
 @overload
 def client(
-    session: boto3.Session, service: Literal["iam"], region: str | None = None
+    session: boto3.Session,
+    service: Literal["iam"],
+    region: str | None = None,
+    *,
+    connections: int | None = None,
 ) -> IAMClient: ...
 @overload
 def client(
-    session: boto3.Session, service: Literal["sts"], region: str | None = None
+    session: boto3.Session,
+    service: Literal["sts"],
+    region: str | None = None,
+    *,
+    connections: int | None = None,
 ) -> STSClient: ...
 @overload
-def client(session: boto3.Session, service: str, region: str | None = None) -> Any: ...
-def client(session: boto3.Session, service: str, region: str | None = None) -> Any:
+def client(
+    session: boto3.Session,
+    service: str,
+    region: str | None = None,
+    *,
+    connections: int | None = None,
+) -> Any: ...
+def client(
+    session: boto3.Session,
+    service: str,
+    region: str | None = None,
+    *,
+    connections: int | None = None,
+) -> Any:
     """A boto3 client for ``service`` in ``region`` with :data:`BOTO_CONFIG`.
 
     Safe to call from several threads with one session (see the module docstring).
@@ -142,6 +170,9 @@ def client(session: boto3.Session, service: str, region: str | None = None) -> A
         service: the boto3 service name, e.g. ``"ec2"``.
         region: the region; the session's region when ``None``, and ``us-east-1``
             for global services (IAM, S3, STS) when neither is set.
+        connections: open connections the client keeps for reuse, when more threads
+            than :data:`BOTO_CONFIG`'s 16 call through it at once (the audit's shared
+            clients); beyond it each call would open, and drop, a connection of its own.
 
     Returns:
         The client. Its endpoint follows ``AWS_ENDPOINT_URL[_<SERVICE>]`` when set.
@@ -155,11 +186,14 @@ def client(session: boto3.Session, service: str, region: str | None = None) -> A
         name = _FALLBACK_REGION
     from devops_agent.aws import denylist
 
+    config = BOTO_CONFIG
+    if connections is not None and connections > (BOTO_CONFIG.max_pool_connections or 0):
+        config = BOTO_CONFIG.merge(Config(max_pool_connections=connections))
     with _client_lock:
         _parse_timestamps_fast(session)
         try:
             return denylist.install(
-                session.client(service, region_name=name, config=BOTO_CONFIG)  # type: ignore[call-overload]
+                session.client(service, region_name=name, config=config)  # type: ignore[call-overload]
             )
         except NoRegionError as exc:
             raise ConfigError(
