@@ -91,6 +91,8 @@ T = TypeVar("T")
 #: (botocore's ``Config(retries={"max_attempts": ...})`` counts retries: 9 tries in all).
 MAX_RETRIES = 8
 
+_CONNECTIONS = 16  # open connections a client keeps for reuse
+
 #: The one client configuration: adaptive retries (client-side rate limiting on
 #: throttling), bounded connect/read waits, and a user agent that tells CloudTrail
 #: readers which calls came from us.
@@ -98,7 +100,7 @@ BOTO_CONFIG = Config(
     retries={"mode": "adaptive", "max_attempts": MAX_RETRIES},
     connect_timeout=5,
     read_timeout=30,
-    max_pool_connections=16,
+    max_pool_connections=_CONNECTIONS,
     user_agent_extra=f"devops-agent/{__version__}",
 )
 
@@ -187,7 +189,7 @@ def client(
     from devops_agent.aws import denylist
 
     config = BOTO_CONFIG
-    if connections is not None and connections > (BOTO_CONFIG.max_pool_connections or 0):
+    if connections is not None and connections > _CONNECTIONS:
         config = BOTO_CONFIG.merge(Config(max_pool_connections=connections))
     with _client_lock:
         _parse_timestamps_fast(session)
@@ -216,7 +218,7 @@ def parse_timestamp(value: Any) -> datetime:
             return datetime.fromisoformat(value[:-1]).replace(tzinfo=UTC)
         except ValueError:
             pass
-    return botocore_timestamp(value)  # type: ignore[no-any-return]
+    return botocore_timestamp(value)
 
 
 def _parse_timestamps_fast(session: boto3.Session) -> None:
