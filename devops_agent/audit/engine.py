@@ -69,7 +69,8 @@ def run_audit(
         config: suppressions and defaults from the repo config.
         checks: only these check ids (globs allowed), e.g. for a focused run or a test.
         sequential: read one part and region after another (a baseline to compare with).
-        max_workers: most AWS reads in flight at once.
+        max_workers: most AWS listings in flight at once (per-item reads, such as
+            bucket settings, share a pool of their own: ``reading.ITEM_WORKERS``).
 
     Returns:
         The report. Parts that could not be read are listed in ``not_audited`` and

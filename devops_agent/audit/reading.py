@@ -8,7 +8,11 @@ cannot disagree about a resource. The IAM parts no service reads yet come from
 
 * the part → reader table (:data:`_REGIONAL`, :data:`_GLOBAL`), asking each listing
   for the largest page it allows (:data:`PAGE_SIZES`);
-* running every part in every region at once on a thread pool (:func:`collect`);
+* running every part in every region at once (:func:`collect`): the listings on one
+  pool, slowest first (:data:`_SLOWEST`), and every per-item read (a bucket's
+  setting, a snapshot's permissions) on a second pool they all share
+  (:data:`ITEM_WORKERS`), each read started as soon as its listing has answered, so a
+  far region's reads overlap with everything else instead of queueing per part;
 * recording what could not be read as :class:`~devops_agent.audit.models.NotAudited`
   with the IAM action that failed and AWS's own code and message, for a whole part
   in a region or for one resource of it (a bucket setting, a snapshot's
@@ -17,13 +21,17 @@ cannot disagree about a resource. The IAM parts no service reads yet come from
 * counting calls: one shared client per (service, region), whose botocore
   ``before-call`` event counts every call made through it.
 
-The readers keep calls few: one ListBuckets, the IAM credential report and
+The readers keep calls few: one ListBuckets that reports every bucket's region (and,
+where a stand-in leaves regions out, one filtered ListBuckets per audited region
+rather than a GetBucketLocation per bucket), the IAM credential report and
 GetAccountAuthorizationDetails instead of per-user calls, snapshot attributes only for
 snapshots AWS lists as restorable by ``all``, the bucket policy status only for
 buckets with a policy, and a bucket's own region for its calls (no redirects).
+``bench/audit.py`` measures all of this against a plain 16-thread boto3 scanner.
 
 Threads: boto3 clients are thread-safe; :func:`devops_agent.aws.client` serialises
-only their creation.
+only their creation. Only listing threads wait on item reads, and item reads wait on
+nothing, so the shared item pool cannot deadlock.
 """
 
 from __future__ import annotations
@@ -60,10 +68,13 @@ from devops_agent.errors import ServiceError
 if TYPE_CHECKING:
     import boto3
 
-__all__ = ["PAGE_SIZES", "collect"]
+__all__ = ["ITEM_WORKERS", "PAGE_SIZES", "collect"]
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+#: Most per-item reads (a bucket setting, a snapshot's permissions) in flight at once.
+ITEM_WORKERS = 64
 
 #: The largest page each listing allows: fewer pages, fewer calls.
 PAGE_SIZES: dict[str, int] = {
@@ -112,8 +123,14 @@ class _Reader:
         self.sequential = sequential
         self.max_workers = max_workers
         self.account = ""
+        self.regions: list[str] = []
         self.calls: Counter[str] = Counter()
         self.gaps: list[NotAudited] = []
+        self.items: ThreadPoolExecutor | None = None
+        """The one pool every per-item read runs on (a bucket, a snapshot's permissions),
+        beside the pool the listings run on; ``None`` when reading sequentially."""
+        self.connections = max_workers
+        """Connections each shared client keeps: as many as threads may call through it."""
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
@@ -124,7 +141,7 @@ class _Reader:
             found = self._clients.get(key)
             if found is not None:
                 return found
-        made = client(self.session, service, key[1])
+        made = client(self.session, service, key[1], connections=self.connections)
         made.meta.events.register("before-call", self._count)
         with self._lock:
             return self._clients.setdefault(key, made)
@@ -165,12 +182,14 @@ class _Reader:
             self.gaps.append(entry)
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
-        """``fn`` over ``items``, on a pool of its own unless sequential."""
-        if self.workers <= 1 or len(items) <= 1:
+        """``fn`` over ``items`` on the shared item pool (in this thread when sequential).
+
+        ``fn`` must not wait on the item pool itself: item reads are leaves, so the pool
+        never deadlocks.
+        """
+        if self.items is None or len(items) <= 1:
             return [fn(item) for item in items]
-        workers = min(self.workers, len(items))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="audit-item") as pool:
-            return list(pool.map(fn, items))
+        return list(self.items.map(fn, items))
 
 
 # --------------------------------------------------------------------------- regional parts
@@ -199,8 +218,27 @@ def _ec2_snapshots(reader: _Reader, region: str) -> list[ec2.Snapshot]:
         page_size=PAGE_SIZES["describe_snapshots"],
         ec2=reader.client("ec2", region),
         workers=reader.workers,
+        pool=reader.items,
         on_unreadable=unreadable,
     )
+
+
+#: The parts whose reads take longest, started first so none of them is left to run alone at
+#: the end: the bucket settings (calls per bucket), then the largest EC2 listings.
+_SLOWEST = (
+    "s3.buckets",
+    "ec2.instances",
+    "ec2.network_interfaces",
+    "ec2.volumes",
+    "ec2.snapshots",
+    "ec2.security_groups",
+    "iam.authorization_details",
+    "iam.credential_report",
+)
+
+
+def _longest_first(part: str) -> tuple[int, str]:
+    return (_SLOWEST.index(part) if part in _SLOWEST else len(_SLOWEST), part)
 
 
 _REGIONAL: dict[str, Callable[[_Reader, str], Any]] = {
@@ -230,25 +268,54 @@ _NONE: Set[str] = frozenset()
 
 
 def _s3_buckets(reader: _Reader, wanted: Set[str] = _NONE) -> list[s3.Bucket]:
-    """Every bucket (one ListBuckets), then each bucket's wanted settings, buckets at once."""
-    settings = [s for part, ss in _BUCKET_SETTINGS.items() if part in wanted for s in ss]
-    listed = s3.list_buckets(reader.session, s3=reader.client("s3"), locate=False)
-    read = reader.map(lambda bucket: _read_bucket(reader, bucket, settings), listed)
-    return [bucket for bucket in read if bucket is not None]
+    """Every bucket (one ListBuckets), then every wanted setting of every bucket.
+
+    Each setting is a read of its own on the shared item pool (a bucket's policy status
+    right after its policy), so a far region's buckets never wait on each other's calls.
+    """
+    groups = [ss for part, ss in _BUCKET_SETTINGS.items() if part in wanted]
+    listed = s3.list_buckets(
+        reader.session,
+        s3=reader.client("s3"),
+        locate=False,
+        regions=reader.regions,
+        regional=lambda region: reader.client("s3", region),
+    )
+    unlocated = [b for b in listed if b.region is None]
+    located = reader.map(partial(_locate, reader), unlocated)
+    where = {b.name: found for b, found in zip(unlocated, located, strict=True)}
+    buckets = [where[b.name] if b.region is None else b for b in listed]
+    jobs = [(b, group) for b in buckets if b is not None for group in groups]
+    reads = reader.map(lambda job: _read_settings(reader, *job), jobs)
+    found: dict[str, list[s3.Bucket | None]] = {}
+    for (bucket, _), read in zip(jobs, reads, strict=True):
+        found.setdefault(bucket.name, []).append(read)
+    return [
+        s3.merge_settings(b, [r for r in found.get(b.name, []) if r is not None])
+        for b in buckets
+        if b is not None and None not in found.get(b.name, [])
+    ]
 
 
-def _read_bucket(
-    reader: _Reader, bucket: s3.Bucket, settings: list[s3.BucketSetting]
+def _locate(reader: _Reader, bucket: s3.Bucket) -> s3.Bucket | None:
+    """``bucket`` with its region asked of S3; ``None`` when it was deleted meanwhile, and
+    as it was (region unknown, the refusal recorded) when S3 would not say."""
+    try:
+        return bucket.model_copy(
+            update={"region": s3.locate_bucket(reader.client("s3"), bucket.name)}
+        )
+    except ServiceError as exc:
+        if exc.code == "NoSuchBucket":
+            return None
+        reader.gap("s3.buckets", "global", exc, resource=bucket.name)
+        return bucket
+
+
+def _read_settings(
+    reader: _Reader, bucket: s3.Bucket, settings: Sequence[s3.BucketSetting]
 ) -> s3.Bucket | None:
-    """One bucket's settings, in its own region; ``None`` when it was deleted meanwhile."""
-    if bucket.region is None:  # ListBuckets did not say: ask, and say so when refused
-        try:
-            region = s3.locate_bucket(reader.client("s3"), bucket.name)
-            bucket = bucket.model_copy(update={"region": region})
-        except ServiceError as exc:
-            if exc.code == "NoSuchBucket":
-                return None
-            reader.gap("s3.buckets", "global", exc, resource=bucket.name)
+    """Some of one bucket's settings, in its own region; ``None`` when it was deleted
+    meanwhile."""
 
     def unreadable(setting: s3.BucketSetting, error: ServiceError) -> None:
         reader.gap(_PART_OF_SETTING[setting], "global", error, resource=bucket.name)
@@ -314,6 +381,7 @@ def collect(
     account_id: str | None = None,
     sequential: bool = False,
     max_workers: int = 16,
+    item_workers: int = ITEM_WORKERS,
 ) -> Inventory:
     """Read the given inventory parts in every region, once, and return them.
 
@@ -323,7 +391,10 @@ def collect(
         parts: part names (see :data:`PARTS`); the parts they are read through are added.
         account_id: the account; asked from STS (one call) when ``None``.
         sequential: read one region and one part after another (the benchmark's baseline).
-        max_workers: most reads in flight at once.
+        max_workers: most listings in flight at once.
+        item_workers: most per-item reads (bucket settings, snapshot permissions) in
+            flight at once, on a pool every part shares; on real AWS these wait mostly
+            on the round trip to a far region, so they get more threads than listings.
 
     Returns:
         The inventory. What could not be read is in ``gaps``, never silently empty.
@@ -350,9 +421,10 @@ def collect(
     except Exception:  # an unknown region keeps the commercial partition
         partition = "aws"
 
+    reader.regions = region_list
     wanted = expand_parts(parts)
     tasks: list[tuple[str, str, Callable[[], Any]]] = []
-    for name in sorted(wanted):
+    for name in sorted(wanted, key=_longest_first):
         if PARTS[name].scope == "region":
             tasks += [
                 (name, region, partial(_REGIONAL[name], reader, region)) for region in region_list
@@ -371,9 +443,17 @@ def collect(
     if sequential:
         results = [run(t) for t in tasks]
     else:
-        with ThreadPoolExecutor(
-            max_workers=max(1, min(max_workers, len(tasks) or 1)), thread_name_prefix="audit"
-        ) as pool:
+        workers = max(1, max_workers)
+        with (
+            ThreadPoolExecutor(
+                max_workers=max(1, item_workers), thread_name_prefix="audit-item"
+            ) as items,
+            ThreadPoolExecutor(
+                max_workers=min(workers, len(tasks) or 1), thread_name_prefix="audit"
+            ) as pool,
+        ):
+            reader.items = items
+            reader.connections = workers + max(1, item_workers)
             results = list(pool.map(run, tasks))
 
     services = {PARTS[n].service for n in wanted}

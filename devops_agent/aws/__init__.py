@@ -12,6 +12,9 @@
   collects investigation gaps (:mod:`devops_agent.gaps`), a region that fails while
   others answer is recorded as a gap and the others' results are returned.
 * :func:`pages` walks a paginator, so no list is ever cut at the first page.
+* :func:`parse_timestamp` reads the ISO 8601 UTC timestamps AWS sends (``...Z``)
+  with :meth:`datetime.fromisoformat` instead of botocore's ``dateutil`` parser,
+  which took a sixth of an audit's CPU; anything else still goes to botocore's.
 
 Threads: a boto3 ``Session`` is not thread-safe, its clients are. :func:`client`
 creates clients under one process-wide lock, so a function handed to
@@ -46,6 +49,7 @@ from botocore.exceptions import (
     TokenRetrievalError,
 )
 from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.utils import parse_timestamp as botocore_timestamp
 from pydantic import BaseModel, ConfigDict
 
 from devops_agent import __version__, gaps, tracing
@@ -77,6 +81,7 @@ __all__ = [
     "named",
     "one_region",
     "pages",
+    "parse_timestamp",
     "regions_for",
     "tags_of",
     "translate",
@@ -90,6 +95,8 @@ T = TypeVar("T")
 #: (botocore's ``Config(retries={"max_attempts": ...})`` counts retries: 9 tries in all).
 MAX_RETRIES = 8
 
+_CONNECTIONS = 16  # open connections a client keeps for reuse
+
 #: The one client configuration: adaptive retries (client-side rate limiting on
 #: throttling), bounded connect/read waits, and a user agent that tells CloudTrail
 #: readers which calls came from us.
@@ -97,7 +104,7 @@ BOTO_CONFIG = Config(
     retries={"mode": "adaptive", "max_attempts": MAX_RETRIES},
     connect_timeout=5,
     read_timeout=30,
-    max_pool_connections=16,
+    max_pool_connections=_CONNECTIONS,
     user_agent_extra=f"devops-agent/{__version__}",
 )
 
@@ -115,23 +122,51 @@ _VPC_ID = re.compile(r"^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 
 @overload
 def client(
-    session: boto3.Session, service: Literal["ec2"], region: str | None = None
+    session: boto3.Session,
+    service: Literal["ec2"],
+    region: str | None = None,
+    *,
+    connections: int | None = None,
 ) -> EC2Client: ...
 @overload
 def client(
-    session: boto3.Session, service: Literal["s3"], region: str | None = None
+    session: boto3.Session,
+    service: Literal["s3"],
+    region: str | None = None,
+    *,
+    connections: int | None = None,
 ) -> S3Client: ...
 @overload
 def client(
-    session: boto3.Session, service: Literal["iam"], region: str | None = None
+    session: boto3.Session,
+    service: Literal["iam"],
+    region: str | None = None,
+    *,
+    connections: int | None = None,
 ) -> IAMClient: ...
 @overload
 def client(
-    session: boto3.Session, service: Literal["sts"], region: str | None = None
+    session: boto3.Session,
+    service: Literal["sts"],
+    region: str | None = None,
+    *,
+    connections: int | None = None,
 ) -> STSClient: ...
 @overload
-def client(session: boto3.Session, service: str, region: str | None = None) -> Any: ...
-def client(session: boto3.Session, service: str, region: str | None = None) -> Any:
+def client(
+    session: boto3.Session,
+    service: str,
+    region: str | None = None,
+    *,
+    connections: int | None = None,
+) -> Any: ...
+def client(
+    session: boto3.Session,
+    service: str,
+    region: str | None = None,
+    *,
+    connections: int | None = None,
+) -> Any:
     """A boto3 client for ``service`` in ``region`` with :data:`BOTO_CONFIG`.
 
     Safe to call from several threads with one session (see the module docstring).
@@ -141,6 +176,9 @@ def client(session: boto3.Session, service: str, region: str | None = None) -> A
         service: the boto3 service name, e.g. ``"ec2"``.
         region: the region; the session's region when ``None``, and ``us-east-1``
             for global services (IAM, S3, STS) when neither is set.
+        connections: open connections the client keeps for reuse, when more threads
+            than :data:`BOTO_CONFIG`'s 16 call through it at once (the audit's shared
+            clients); beyond it each call would open, and drop, a connection of its own.
 
     Returns:
         The client. Its endpoint follows ``AWS_ENDPOINT_URL[_<SERVICE>]`` when set.
@@ -154,16 +192,50 @@ def client(session: boto3.Session, service: str, region: str | None = None) -> A
         name = _FALLBACK_REGION
     from devops_agent.aws import denylist
 
+    config = BOTO_CONFIG
+    if connections is not None and connections > _CONNECTIONS:
+        config = BOTO_CONFIG.merge(Config(max_pool_connections=connections))
     with _client_lock:
+        _parse_timestamps_fast(session)
         try:
             return denylist.install(
-                session.client(service, region_name=name, config=BOTO_CONFIG)  # type: ignore[call-overload]
+                session.client(service, region_name=name, config=config)  # type: ignore[call-overload]
             )
         except NoRegionError as exc:
             raise ConfigError(
                 f"No AWS region is set for {service}.",
                 remedy="Set the aws-region input, pass --region, or set AWS_REGION.",
             ) from exc
+
+
+def parse_timestamp(value: Any) -> datetime:
+    """A response timestamp as botocore's own parser reads it, faster for the usual form.
+
+    AWS sends ``2024-05-01T12:00:00.000Z``; :meth:`datetime.fromisoformat` reads that in
+    a microsecond where ``dateutil`` takes about thirty. Any other form (an offset, no
+    zone, RFC 822, epoch seconds) goes to botocore's :func:`botocore.utils.parse_timestamp`,
+    so every value equals what botocore would return (UTC as :data:`datetime.UTC`
+    where botocore says ``tzutc()``: the same instant, and :func:`utc` makes both ``UTC``).
+    """
+    if isinstance(value, str) and len(value) > 19 and value[10] == "T" and value[-1] == "Z":
+        try:
+            return datetime.fromisoformat(value[:-1]).replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    return botocore_timestamp(value)
+
+
+def _parse_timestamps_fast(session: boto3.Session) -> None:
+    """Make every client of ``session`` parse timestamps with :func:`parse_timestamp`.
+
+    botocore makes a response parser per request from its session's factory, so one
+    default on that factory reaches every client of the session. boto3 keeps the
+    botocore session in ``_session``; without it nothing changes.
+    """
+    core = getattr(session, "_session", None)
+    if core is not None:
+        factory = core.get_component("response_parser_factory")
+        factory.set_parser_defaults(timestamp_parser=parse_timestamp)
 
 
 # --------------------------------------------------------------------------- regions

@@ -15,7 +15,7 @@ first. Failures raise :class:`~devops_agent.errors.ServiceError` (AWS said no) o
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -216,6 +216,7 @@ def list_snapshots(
     page_size: int | None = _PAGE_SIZE,
     ec2: EC2Client | None = None,
     workers: int = _ATTRIBUTE_WORKERS,
+    pool: Executor | None = None,
     on_unreadable: Callable[[str, ServiceError], None] | None = None,
 ) -> list[Snapshot]:
     """EBS snapshots the account owns in one region, with whether each is public.
@@ -223,8 +224,9 @@ def list_snapshots(
     AWS lists the publicly restorable ones with ``RestorableByUserIds=["all"]``; only
     those get their ``createVolumePermission`` attribute read (one call each), which
     confirms it, so a stand-in that ignores the filter still gets the right answer.
-    When the attribute cannot be read, ``public`` is ``None`` (unknown) rather than a
-    guess.
+    That listing comes first and each page's attribute reads start as soon as it
+    arrives, while the full listing is still being read. When the attribute cannot be
+    read, ``public`` is ``None`` (unknown) rather than a guess.
 
     Args:
         session: credentials to read with.
@@ -233,7 +235,10 @@ def list_snapshots(
         page_size: snapshots per request (5-1000); the service default when ``None``.
         ec2: a client to call with (the audit passes its shared, counted one); one is
             made from ``session`` when ``None``.
-        workers: most attribute reads in flight at once (1: one after another).
+        workers: most attribute reads in flight at once on a pool of this call's own
+            (1: one after another); unused when ``pool`` is given.
+        pool: an executor to run the attribute reads on (the audit shares one between
+            every per-item read); a pool of ``workers`` threads is made when ``None``.
         on_unreadable: called with the snapshot id and the error for each snapshot whose
             permissions could not be read (the audit records it as not audited).
 
@@ -247,30 +252,6 @@ def list_snapshots(
     region = check_region(session, region)
     filters = [{"Name": "volume-id", "Values": [_volume_id(volume_id)]}] if volume_id else []
     ec2 = ec2 or client(session, "ec2", region)
-    with aws_errors("ec2:DescribeSnapshots", region=region):
-        raw = [
-            s
-            for page in pages(
-                ec2,
-                "describe_snapshots",
-                page_size=page_size,
-                OwnerIds=["self"],
-                Filters=filters,
-            )
-            for s in page.get("Snapshots", [])
-        ]
-        candidates = [
-            s["SnapshotId"]
-            for page in pages(
-                ec2,
-                "describe_snapshots",
-                page_size=page_size,
-                OwnerIds=["self"],
-                RestorableByUserIds=["all"],
-                Filters=filters,
-            )
-            for s in page.get("Snapshots", [])
-        ]
 
     def is_public(snapshot_id: str) -> bool | None:
         try:
@@ -280,14 +261,47 @@ def list_snapshots(
                 on_unreadable(snapshot_id, exc)
             return None
 
-    if workers > 1 and len(candidates) > 1:
-        with ThreadPoolExecutor(
-            max_workers=min(workers, len(candidates)), thread_name_prefix="ebs-snapshot"
-        ) as pool:
-            verdicts = list(pool.map(is_public, candidates))
-    else:
-        verdicts = [is_public(c) for c in candidates]
-    public = dict(zip(candidates, verdicts, strict=True))
+    own: ThreadPoolExecutor | None = None
+    runner: Executor | None = pool
+    pending: dict[str, Future[bool | None]] = {}
+    later: list[str] = []  # read one after another, once both listings are in
+    try:
+        with aws_errors("ec2:DescribeSnapshots", region=region):
+            for page in pages(
+                ec2,
+                "describe_snapshots",
+                page_size=page_size,
+                OwnerIds=["self"],
+                RestorableByUserIds=["all"],
+                Filters=filters,
+            ):
+                for item in page.get("Snapshots", []):
+                    if runner is None and workers > 1:  # made only when a snapshot needs it
+                        runner = own = ThreadPoolExecutor(
+                            max_workers=workers, thread_name_prefix="ebs-snapshot"
+                        )
+                    if runner is None:
+                        later.append(item["SnapshotId"])
+                    else:
+                        pending[item["SnapshotId"]] = runner.submit(is_public, item["SnapshotId"])
+            raw = [
+                s
+                for page in pages(
+                    ec2,
+                    "describe_snapshots",
+                    page_size=page_size,
+                    OwnerIds=["self"],
+                    Filters=filters,
+                )
+                for s in page.get("Snapshots", [])
+            ]
+        public = {sid: verdict.result() for sid, verdict in pending.items()}
+        public.update((sid, is_public(sid)) for sid in later)
+    finally:
+        for verdict in pending.values():  # the listing failed: reads not started are dropped
+            verdict.cancel()
+        if own is not None:
+            own.shutdown(wait=True)
     found = [snapshot_from(s, region, public=public.get(s["SnapshotId"], False)) for s in raw]
     return sorted(found, key=_newest_first)
 

@@ -2,9 +2,10 @@
 bucket operation shares.
 
 S3 is global: one ListBuckets call sees every bucket of the account. A bucket's
-region comes from the ``BucketRegion`` field ListBuckets returns today; when a
-stand-in (or an older endpoint) leaves it out, GetBucketLocation is asked for
-those buckets only, concurrently, over one shared client.
+region comes from the ``BucketRegion`` field ListBuckets returns when asked with a
+page size; when a stand-in (or an older endpoint) leaves it out, a listing filtered
+by region answers for the regions the caller names, and GetBucketLocation is asked
+only for the buckets left, concurrently, over one shared client.
 
 :class:`Bucket` is what ``s3 list``, ``s3 describe``, the agent and the audit all
 read: its name, region and creation date, plus whichever of its settings were read
@@ -20,6 +21,7 @@ the bucket is there (a bucket that does not exist is a bad argument, exit 2).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -95,6 +97,9 @@ _NEW_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IPV4_SHAPE = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 _UNREADABLE = frozenset({"AccessDenied", "NoSuchBucket", "403", "404"})
 _LOCATION_WORKERS = 16
+#: Buckets per ListBuckets page (the API's maximum); asking for a page size at all is
+#: what makes AWS report each bucket's region.
+_BUCKETS_PER_PAGE = 10_000
 
 #: Why the agent has no tool for the one-setting reads: one call returns them all.
 ONE_SETTING = (
@@ -335,18 +340,35 @@ def bucket_from(raw: Any, region: str | None = None) -> Bucket:
 
 
 def list_buckets(
-    session: boto3.Session, *, s3: S3Client | None = None, locate: bool = True
+    session: boto3.Session,
+    *,
+    s3: S3Client | None = None,
+    locate: bool = True,
+    regions: Sequence[str] = (),
+    regional: Callable[[str], S3Client] | None = None,
 ) -> list[Bucket]:
     """Every S3 bucket of the account, with its region.
 
+    ListBuckets is asked with ``MaxBuckets`` (pages of :data:`_BUCKETS_PER_PAGE`): AWS
+    adds ``BucketRegion`` to a request with at least one parameter, so no bucket needs a
+    call of its own. Where the answer still has no regions (a stand-in, an older
+    endpoint), ListBuckets filtered by ``BucketRegion`` is asked once per region in
+    ``regions`` (two or more) when that is fewer calls than one GetBucketLocation per
+    bucket; only the buckets found in none of them are located one by one (when
+    ``locate``).
+
     Args:
         session: credentials to read with (``s3:ListAllMyBuckets``, and
-            ``s3:GetBucketLocation`` when ListBuckets does not report regions).
+            ``s3:GetBucketLocation`` when no listing reports a bucket's region).
         s3: a client to call with (the audit passes its shared, counted one); one is
             made from ``session`` when ``None``.
-        locate: False leaves ``region`` ``None`` where ListBuckets did not report it,
-            for a caller that locates each bucket itself (the audit, which records
-            every refusal with :func:`locate_bucket`).
+        locate: False leaves ``region`` ``None`` where no listing reported it, for a
+            caller that locates each bucket itself (the audit, which records every
+            refusal with :func:`locate_bucket`).
+        regions: regions to ask a filtered listing in when ListBuckets gives no regions
+            (the audit passes the regions it audits); none when empty.
+        regional: the client for a region (the audit passes its counted ones); made
+            from ``session`` when ``None``. A filtered listing must go to its region.
 
     Returns:
         The buckets sorted by region then name (no setting read); ``region`` is
@@ -358,18 +380,65 @@ def list_buckets(
     """
     s3 = s3 or client(session, "s3")
     with aws_errors("s3:ListAllMyBuckets"):
-        raw = [b for page in pages(s3, "list_buckets") for b in page.get("Buckets", [])]
-    missing = [b["Name"] for b in raw if not b.get("BucketRegion")] if locate else []
+        raw = [
+            b
+            for page in pages(s3, "list_buckets", page_size=_BUCKETS_PER_PAGE)
+            for b in page.get("Buckets", [])
+        ]
     located: dict[str, str | None] = {}
-    if missing:
+    missing = [b["Name"] for b in raw if not b.get("BucketRegion")]
+    wanted = list(dict.fromkeys(regions))
+    if len(wanted) > 1 and len(missing) > len(wanted):
+        located = _located_by_listing(session, wanted, regional)
+        missing = [name for name in missing if name not in located]
+    if missing and locate:
         with ThreadPoolExecutor(
             max_workers=min(_LOCATION_WORKERS, len(missing)), thread_name_prefix="s3-location"
         ) as pool:
-            located = dict(
+            located.update(
                 zip(missing, pool.map(lambda n: _bucket_region(s3, n), missing), strict=True)
             )
     buckets = [bucket_from(b, located.get(b["Name"])) for b in raw]
     return sorted(buckets, key=lambda b: (b.region or "~", b.name))
+
+
+def _located_by_listing(
+    session: boto3.Session,
+    regions: list[str],
+    regional: Callable[[str], S3Client] | None,
+) -> dict[str, str | None]:
+    """Bucket name → region from one ListBuckets per region filtered by ``BucketRegion``.
+
+    A region whose filtered listing fails adds nothing: its buckets are then located one
+    by one, where a refusal is reported per bucket. A bucket listed in two regions means
+    the endpoint ignored the filter: then nothing is taken from these listings.
+    """
+
+    def listed(region: str) -> list[str]:
+        regional_s3 = regional(region) if regional else client(session, "s3", region)
+        try:
+            with aws_errors("s3:ListAllMyBuckets", region=region):
+                return [
+                    b["Name"]
+                    for page in pages(
+                        regional_s3,
+                        "list_buckets",
+                        page_size=_BUCKETS_PER_PAGE,
+                        BucketRegion=region,
+                    )
+                    for b in page.get("Buckets", [])
+                ]
+        except ServiceError:
+            return []
+
+    with ThreadPoolExecutor(
+        max_workers=min(_LOCATION_WORKERS, len(regions)), thread_name_prefix="s3-location"
+    ) as pool:
+        found = list(pool.map(listed, regions))
+    located = {name: region for region, names in zip(regions, found, strict=True) for name in names}
+    if len(located) < sum(len(names) for names in found):  # a name in two regions
+        return {}
+    return dict(located)
 
 
 def locate_bucket(s3: S3Client, name: str) -> str:

@@ -42,6 +42,7 @@ __all__ = [
     "SETTINGS",
     "Setting",
     "account_public_access_block",
+    "merge_settings",
     "public_access_block_of",
     "read_settings",
 ]
@@ -255,6 +256,25 @@ def read_settings(
         except ServiceError as exc:
             if exc.code == "NoSuchBucket":
                 raise
+    order = list(SETTINGS)
+    updates["settings_read"] = sorted(done, key=order.index)
+    return bucket.model_copy(update=updates)
+
+
+def merge_settings(bucket: Bucket, reads: Iterable[Bucket]) -> Bucket:
+    """``bucket`` with the settings each of ``reads`` read (copies of it returned by
+    :func:`read_settings` for some of its settings each).
+
+    This lets a caller read one bucket's settings as separate calls at once (the audit
+    reads every setting of every bucket on one pool) and still get the one model
+    :func:`read_settings` would have made.
+    """
+    updates: dict[str, Any] = {}
+    done = set(bucket.settings_read)
+    for read in reads:
+        for setting in read.settings_read:
+            updates.update({f: getattr(read, f) for f in SETTING_FIELDS[setting]})
+            done.add(setting)
     order = list(SETTINGS)
     updates["settings_read"] = sorted(done, key=order.index)
     return bucket.model_copy(update=updates)
