@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from devops_agent import plans
 from devops_agent.errors import BadInput, Refused, ServiceError
 from devops_agent.events import CommentEvent, DispatchEvent
+from devops_agent.operation import Applying
 from devops_agent.report import Result, Table
 from devops_agent.sanitize import strip_markers
 from devops_agent.signing import SETUP, SigningKey
@@ -47,15 +48,21 @@ if TYPE_CHECKING:
     from github.IssueComment import IssueComment
 
     from devops_agent.context import DevOpsContext
-    from devops_agent.operation import Proposal
+    from devops_agent.operation import Proposal, Reader
 
 
 class _Writers:
     """The apply path's clients; the AWS session is assumed and checked before the claim."""
 
-    def __init__(self, ctx: DevOpsContext, session: boto3.Session | None) -> None:
+    def __init__(
+        self, ctx: DevOpsContext, session: boto3.Session | None, applying: Applying
+    ) -> None:
         self._ctx = ctx
         self._session = session
+        self.applying = applying
+
+    def reader(self) -> Reader:
+        return self._ctx
 
     def aws(self) -> boto3.Session:
         if self._session is None:
@@ -455,7 +462,9 @@ def apply(ctx: DevOpsContext, plan_id: str | None) -> Result:
 
     needs_aws = any(entry_needs_aws(entry) for entry in plan.entries)
     session = _write_session(ctx, plan) if needs_aws else None
-    writers = _Writers(ctx, session)
+    writers = _Writers(
+        ctx, session, Applying(plan_id, plan.requester, ctx.requester, ctx.env.run_url)
+    )
 
     # Claim in the ledger (append-only: a reset comment cannot undo it), then mark the
     # comment; from here on the plan is used, whatever happens next.

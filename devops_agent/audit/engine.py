@@ -28,6 +28,7 @@ from devops_agent.audit.models import (
     CheckResult,
     CheckStatus,
     Finding,
+    Hit,
     NotAudited,
     Service,
     SeverityCounts,
@@ -36,14 +37,23 @@ from devops_agent.audit.models import (
     severity_rank,
 )
 from devops_agent.audit.reading import collect
-from devops_agent.audit.registry import Check, discover_checks, select_checks
+from devops_agent.audit.registry import Check, Limits, discover_checks, select_checks
 from devops_agent.aws import check_region
-from devops_agent.errors import BadInput
+from devops_agent.errors import BadInput, ServiceError
 
 if TYPE_CHECKING:
     import boto3
 
-__all__ = ["apply_suppressions", "evaluate", "merge_reports", "parse_report", "run_audit"]
+__all__ = [
+    "apply_suppressions",
+    "evaluate",
+    "fix_commands",
+    "judge",
+    "merge_reports",
+    "parse_report",
+    "run_audit",
+    "with_fix_commands",
+]
 
 
 def run_audit(
@@ -98,8 +108,92 @@ def run_audit(
         sequential=sequential,
         max_workers=max_workers,
     )
-    report = evaluate(inventory, selected, services=service_list)
-    return apply_suppressions(report, config.suppressions)
+    report = evaluate(inventory, selected, services=service_list, thresholds=config.thresholds)
+    return with_fix_commands(apply_suppressions(report, config.suppressions), selected)
+
+
+def judge(
+    session: boto3.Session,
+    check: Check,
+    region: str,
+    *,
+    config: AuditConfig | None = None,
+    resources: Sequence[str] = (),
+    account_id: str | None = None,
+) -> tuple[Inventory, list[Hit]]:
+    """Run one check on one region (or the account, for a global check), optionally on only
+    some resources: what ``audit fix`` plans from and what the re-check after an apply reads.
+
+    Args:
+        session: the read role's session.
+        check: the check.
+        region: its region (a global check reads its account-wide parts from there).
+        config: thresholds from the repo config.
+        resources: only these resource ids (all when empty); buckets outside them are not
+            even read.
+
+    Returns:
+        The inventory read and the check's hits (only on ``resources`` when given).
+
+    Raises:
+        ServiceError: a part the check needs could not be read at all (nothing is judged
+            on what was not read).
+    """
+    config = config or AuditConfig()
+    wanted = set(resources)
+    inventory = collect(
+        session,
+        [region],
+        set(check.meta.requires),
+        account_id=account_id,
+        buckets=wanted if check.meta.service == "s3" and wanted else None,
+    )
+    needed = expand_parts(check.meta.requires)
+    for gap in inventory.gaps:
+        if gap.part in needed and (gap.resource is None or not wanted or gap.resource in wanted):
+            raise ServiceError(
+                f"Could not read {gap.part} ({gap.permission}, {gap.code or 'error'}): "
+                f"{gap.reason}",
+                code=gap.code,
+                action=gap.permission,
+            )
+    hits = check.judge(inventory, config.thresholds)
+    if wanted:
+        hits = [h for h in hits if h.resource_id in wanted]
+    return inventory, hits
+
+
+def fix_commands(check: Check, findings: Iterable[Finding]) -> list[str]:
+    """The ``audit fix`` commands that plan the fix of ``findings``: one per region for a
+    regional check, one for a global one; none when the check has no automatic fix."""
+    if check.meta.fix is None:
+        return []
+    regions = sorted({f.region for f in findings if not f.suppressed})
+    if not regions:
+        return []
+    base = f"audit fix {check.meta.id}"
+    if regions == ["global"] or _is_global(check):
+        return [base]
+    return [f"{base} --region {r}" for r in regions]
+
+
+def _is_global(check: Check) -> bool:
+    return all(PARTS[p].scope == "global" for p in expand_parts(check.meta.requires))
+
+
+def with_fix_commands(report: AuditReport, checks: Sequence[Check]) -> AuditReport:
+    """A copy of ``report`` whose failing checks carry the commands that plan their fix."""
+    by_id = {c.meta.id: c for c in checks}
+    per_check: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        per_check.setdefault(finding.check_id, []).append(finding)
+    results = [
+        r.model_copy(update={"fix_commands": fix_commands(by_id[r.id], per_check.get(r.id, []))})
+        if r.id in by_id
+        else r
+        for r in report.checks
+    ]
+    return report.model_copy(update={"checks": results})
 
 
 def _services(services: Iterable[str] | None) -> list[Service]:
@@ -119,11 +213,16 @@ def _rank(finding: Finding) -> tuple[int, str, str, str]:
 
 
 def evaluate(
-    inventory: Inventory, checks: Sequence[Check], *, services: Sequence[Service] | None = None
+    inventory: Inventory,
+    checks: Sequence[Check],
+    *,
+    services: Sequence[Service] | None = None,
+    thresholds: Limits | None = None,
 ) -> AuditReport:
     """Run ``checks`` over ``inventory`` (pure) and build the unsuppressed report.
 
     A check that raises is reported with status ``error`` and does not stop the others.
+    ``thresholds`` (the repo config's ``audit.thresholds``) override the checks' defaults.
     """
     findings: list[Finding] = []
     results: list[CheckResult] = []
@@ -132,10 +231,11 @@ def evaluate(
         hits = []
         error = ""
         try:
-            hits = list(check.run(inventory))
+            hits = check.judge(inventory, thresholds)
         except Exception as exc:  # a broken check must not sink the audit
             error = f"The check failed: {type(exc).__name__}: {exc}"
         status, note = _status(check, inventory, bool(hits), error)
+        title = check.title(thresholds)
         seen: set[str] = set()
         for hit in hits:
             mark = fingerprint(meta.id, inventory.account, hit.region, hit.resource_id)
@@ -145,7 +245,7 @@ def evaluate(
             findings.append(
                 Finding(
                     check_id=meta.id,
-                    title=meta.title,
+                    title=title,
                     severity=meta.severity,
                     service=meta.service,
                     region=hit.region,
@@ -341,6 +441,7 @@ def merge_reports(reports: Sequence[AuditReport]) -> AuditReport:
             status = next(s for s in _STATUS_ORDER if s in statuses)
         total, quiet = per_check.get(check_id, (0, 0))
         notes = sorted({r.note for r in runs if r.note})
+        commands = sorted({c for r in runs for c in r.fix_commands})
         checks.append(
             runs[0].model_copy(
                 update={
@@ -348,6 +449,7 @@ def merge_reports(reports: Sequence[AuditReport]) -> AuditReport:
                     "findings": total,
                     "suppressed": quiet,
                     "note": " ".join(notes),
+                    "fix_commands": commands,
                 }
             )
         )

@@ -112,6 +112,8 @@ class _Reader:
         self.sequential = sequential
         self.max_workers = max_workers
         self.account = ""
+        self.buckets: Set[str] | None = None
+        """Only these buckets' settings are read (``None``: every bucket's)."""
         self.calls: Counter[str] = Counter()
         self.gaps: list[NotAudited] = []
         self._clients: dict[tuple[str, str], Any] = {}
@@ -230,9 +232,12 @@ _NONE: Set[str] = frozenset()
 
 
 def _s3_buckets(reader: _Reader, wanted: Set[str] = _NONE) -> list[s3.Bucket]:
-    """Every bucket (one ListBuckets), then each bucket's wanted settings, buckets at once."""
+    """Every bucket (one ListBuckets), then each bucket's wanted settings, buckets at once
+    (only the buckets the reader is limited to, when it is: a fix's re-check)."""
     settings = [s for part, ss in _BUCKET_SETTINGS.items() if part in wanted for s in ss]
     listed = s3.list_buckets(reader.session, s3=reader.client("s3"), locate=False)
+    if reader.buckets is not None:
+        listed = [b for b in listed if b.name in reader.buckets]
     read = reader.map(lambda bucket: _read_bucket(reader, bucket, settings), listed)
     return [bucket for bucket in read if bucket is not None]
 
@@ -314,6 +319,7 @@ def collect(
     account_id: str | None = None,
     sequential: bool = False,
     max_workers: int = 16,
+    buckets: Set[str] | None = None,
 ) -> Inventory:
     """Read the given inventory parts in every region, once, and return them.
 
@@ -324,6 +330,8 @@ def collect(
         account_id: the account; asked from STS (one call) when ``None``.
         sequential: read one region and one part after another (the benchmark's baseline).
         max_workers: most reads in flight at once.
+        buckets: read only these buckets' settings (a fix's re-check); every bucket's
+            when ``None``.
 
     Returns:
         The inventory. What could not be read is in ``gaps``, never silently empty.
@@ -344,6 +352,7 @@ def collect(
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, "sts:GetCallerIdentity", region=home) from exc
     reader.account = account_id
+    reader.buckets = buckets
     known_regions(session)  # the readers check region names: load botocore's list before threads
     try:
         partition = session.get_partition_for_region(home)
