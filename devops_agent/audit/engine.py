@@ -45,9 +45,11 @@ if TYPE_CHECKING:
     import boto3
 
 __all__ = [
+    "active_suppression",
     "apply_suppressions",
     "evaluate",
     "fix_commands",
+    "is_global",
     "judge",
     "merge_reports",
     "parse_report",
@@ -172,12 +174,13 @@ def fix_commands(check: Check, findings: Iterable[Finding]) -> list[str]:
     if not regions:
         return []
     base = f"audit fix {check.meta.id}"
-    if regions == ["global"] or _is_global(check):
+    if regions == ["global"] or is_global(check):
         return [base]
     return [f"{base} --region {r}" for r in regions]
 
 
-def _is_global(check: Check) -> bool:
+def is_global(check: Check) -> bool:
+    """Whether every part the check reads is account-wide (IAM, S3, account settings)."""
     return all(PARTS[p].scope == "global" for p in expand_parts(check.meta.requires))
 
 
@@ -342,6 +345,20 @@ def _matches(suppression: Suppression, finding: Finding) -> bool:
         and fnmatchcase(finding.check_id, suppression.check)
         and fnmatchcase(finding.account, suppression.account)
         and fnmatchcase(finding.region, suppression.region)
+    )
+
+
+def active_suppression(
+    finding: Finding, suppressions: Sequence[Suppression], *, today: date
+) -> Suppression | None:
+    """The first suppression that covers ``finding`` on ``today`` (expired ones do not)."""
+    return next(
+        (
+            s
+            for s in suppressions
+            if (s.expires is None or s.expires >= today) and _matches(s, finding)
+        ),
+        None,
     )
 
 

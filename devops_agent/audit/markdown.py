@@ -20,6 +20,7 @@ from collections.abc import Collection, Iterable, Mapping
 from itertools import groupby
 
 from devops_agent.audit.models import SEVERITIES, AuditReport, CheckMeta, Finding, severity_rank
+from devops_agent.audit.rechecks import render_loop
 from devops_agent.errors import BadInput
 from devops_agent.report import COMMENT_BUDGET, fit
 from devops_agent.sanitize import table_cell
@@ -331,6 +332,7 @@ def render_markdown(
     previous_fingerprints: Collection[str] | Mapping[str, str] | None = None,
     limit: int = COMMENT_BUDGET,
     more_url: str = "",
+    trigger: str = "/devops",
 ) -> str:
     """The report as Markdown, at most ``limit`` characters.
 
@@ -341,6 +343,7 @@ def render_markdown(
             findings); when given, "New" and "Resolved since the last audit" sections appear.
         limit: most characters; checks that do not fit are summarised at the end.
         more_url: where the full report is (the job summary or an artifact), for the cut note.
+        trigger: the comment prefix shown in front of the ``audit fix`` commands.
 
     Returns:
         The Markdown body (no fingerprint marker; add :func:`fingerprints_marker` yourself).
@@ -352,6 +355,7 @@ def render_markdown(
         for s in (
             _not_audited(report),
             _changes(report, previous_fingerprints) if previous_fingerprints is not None else "",
+            render_loop(report, trigger=trigger),
             _expired(report),
         )
         if s

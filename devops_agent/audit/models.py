@@ -10,7 +10,7 @@ AWS access. The JSON shape of :class:`AuditReport` is a public contract:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -108,9 +108,10 @@ class Fix:
     """The catalog write that fixes one failing resource of a check.
 
     Derived, not duplicated: ``args`` fills the write's own argument model from the finding
-    (and the inventory the check judged), and the write's preview re-reads the resource and
-    builds the plan entry, or answers that it is already fixed. ``args`` returns ``None``
-    for a resource that needs a person after all (the plan then says why).
+    (with the inventory the check judged and its threshold values), and the write's preview
+    re-reads the resource and builds the plan entry, or answers that it is already fixed.
+    ``args`` returns ``None`` for a resource that needs a person after all (the plan then
+    says why).
     """
 
     __slots__ = ("args", "caveat", "write")
@@ -118,7 +119,7 @@ class Fix:
     def __init__(
         self,
         write: Write[Any],
-        args: Callable[[Hit, Inventory], Args | None],
+        args: Callable[[Hit, Inventory, Mapping[str, Any]], Args | None],
         *,
         caveat: str = "",
     ) -> None:

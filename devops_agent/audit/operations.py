@@ -14,9 +14,11 @@ from pydantic import Field
 
 from devops_agent.audit.config import load_config
 from devops_agent.audit.engine import run_audit
+from devops_agent.audit.fixes import OPERATIONS as FIX_OPERATIONS
 from devops_agent.audit.markdown import render_markdown, severity_at_least
 from devops_agent.audit.models import AuditReport
 from devops_agent.aws import Regions, regions_for
+from devops_agent.errors import DevOpsError
 from devops_agent.operation import Command, Lower, Positional, Read, Reader
 from devops_agent.report import Result
 
@@ -84,7 +86,12 @@ def title_of(report: AuditReport) -> str:
 
 
 def audit_result(
-    report: AuditReport, *, fail_on: str, more_url: str = "", previous: object = None
+    report: AuditReport,
+    *,
+    fail_on: str,
+    more_url: str = "",
+    previous: object = None,
+    trigger: str = "/devops",
 ) -> Result:
     """The audit as a result: Markdown body, JSON report, and exit code from ``fail-on``."""
     failed = severity_at_least(report, fail_on)
@@ -92,7 +99,9 @@ def audit_result(
     return Result(
         status="failure" if failed else "success",
         title=title_of(report),
-        text=render_markdown(report, previous_fingerprints=previous, more_url=more_url)
+        text=render_markdown(
+            report, previous_fingerprints=previous, more_url=more_url, trigger=trigger
+        )
         + (f"\n\n`fail-on: {fail_on}` reached: the step fails." if failed else ""),
         data={"audit": data, "findings_count": sum(report.counts.model_dump().values())},
         report=data,
@@ -106,11 +115,35 @@ def _audit(reader: Reader, args: AuditArgs) -> AuditReport:
         regions = regions_for(reader, args.region)
     else:
         regions = list(reader.settings.aws_regions) or list(config.regions) or [reader.region]
-    return run_audit(reader.session(), regions, args.services or None, config=config)
+    report = run_audit(reader.session(), regions, args.services or None, config=config)
+    return with_rechecks(reader, report)
+
+
+def with_rechecks(reader: Reader, report: AuditReport) -> AuditReport:
+    """The report with what fix plans' re-checks recorded in the audit issue since the last
+    audit (nothing when there is no GitHub connection or no issue)."""
+    if reader.github is None:
+        return report
+    from github import GithubException
+
+    from devops_agent.audit.rechecks import attach, find_audit_issue, read_records
+
+    try:
+        issue = find_audit_issue(reader.github, reader.repository)
+    except (GithubException, DevOpsError):
+        return report
+    if issue is None:
+        return report
+    return attach(report, read_records(issue.body or "", reader.settings.signing_key))
 
 
 def _render(reader: Reader, args: AuditArgs, report: AuditReport) -> Result:
-    return audit_result(report, fail_on=reader.settings.fail_on, more_url=reader.env.run_url)
+    return audit_result(
+        report,
+        fail_on=reader.settings.fail_on,
+        more_url=reader.env.run_url,
+        trigger=reader.settings.trigger,
+    )
 
 
 AUDIT = Read(
@@ -136,4 +169,4 @@ AUDIT = Read(
     render=_render,
 )
 
-OPERATIONS = (AUDIT,)
+OPERATIONS = (AUDIT, *FIX_OPERATIONS)
