@@ -46,6 +46,7 @@ from devops_agent.aws.ec2 import (
     Snapshot,
     Volume,
 )
+from devops_agent.aws.iam.account import PasswordPolicy
 from devops_agent.aws.s3 import Bucket, BucketAcl, BucketSetting, Grant
 from devops_agent.aws.vpc import (
     FlowLog,
@@ -373,19 +374,6 @@ class AccountSummary(AuditModel):
 
     root_mfa_enabled: bool
     root_access_keys_present: bool
-
-
-class PasswordPolicy(AuditModel):
-    """The account password policy; ``exists`` is False when none is set."""
-
-    exists: bool
-    minimum_length: int | None = None
-    require_symbols: bool = False
-    require_numbers: bool = False
-    require_uppercase: bool = False
-    require_lowercase: bool = False
-    reuse_prevention: int | None = None
-    max_age_days: int | None = None
 
 
 class IamInventory(AuditModel):
