@@ -42,6 +42,10 @@ META = CheckMeta(
         ),
     ),
     requires=("ec2.snapshots",),
+    no_fix=(
+        "Deleting a snapshot destroys data: whether it is past its retention (or backs an AMI) "
+        "is a human decision."
+    ),
     thresholds=(MAX_AGE,),
 )
 

@@ -32,6 +32,10 @@ META = CheckMeta(
     ),
     fsbp=("EC2.4",),
     requires=("ec2.instances",),
+    no_fix=(
+        "Terminating destroys the instance and its instance-store data: whether it is still "
+        "needed is a human decision."
+    ),
     thresholds=(MAX_STOPPED,),
 )
 

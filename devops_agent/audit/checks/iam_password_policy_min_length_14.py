@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.audit.registry import Limits
 from devops_agent.audit.thresholds import PASSWORD_MIN_LENGTH as MIN_LENGTH
+from devops_agent.aws.iam.account import SET_PASSWORD_POLICY, PasswordPolicyArgs
 
 META = CheckMeta(
     id="iam_password_policy_min_length_14",
@@ -25,6 +26,11 @@ META = CheckMeta(
     cis=("1.8",),
     fsbp=("IAM.15",),
     requires=("iam.password_policy",),
+    fix=Fix(
+        SET_PASSWORD_POLICY,
+        lambda hit, inventory, limits: PasswordPolicyArgs(min_length=limits[MIN_LENGTH.name]),
+        caveat="Applies to passwords set from now on; existing ones keep working.",
+    ),
     thresholds=(MIN_LENGTH,),
 )
 

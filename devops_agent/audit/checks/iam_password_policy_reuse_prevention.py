@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.audit.registry import Limits
 from devops_agent.audit.thresholds import PASSWORD_REUSE_PREVENTION as REMEMBERED
+from devops_agent.aws.iam.account import SET_PASSWORD_POLICY, PasswordPolicyArgs
 
 META = CheckMeta(
     id="iam_password_policy_reuse_prevention",
@@ -30,6 +31,10 @@ META = CheckMeta(
     cis=("1.9",),
     fsbp=("IAM.16",),
     requires=("iam.password_policy",),
+    fix=Fix(
+        SET_PASSWORD_POLICY,
+        lambda hit, inventory, limits: PasswordPolicyArgs(reuse_prevention=limits[REMEMBERED.name]),
+    ),
     thresholds=(REMEMBERED,),
 )
 

@@ -42,6 +42,10 @@ META = CheckMeta(
     cis=("1.14",),
     fsbp=("IAM.3",),
     requires=("iam.credential_report",),
+    no_fix=(
+        "Needs a human decision: where the new key goes and who switches its users over; "
+        "`iam keys rotate USER --secret NAME` plans it once that is known."
+    ),
     thresholds=(MAX_AGE,),
 )
 

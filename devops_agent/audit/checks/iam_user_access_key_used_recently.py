@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from devops_agent.audit.checks._iam import days_between, report_users
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.audit.registry import Limits
 from devops_agent.audit.thresholds import ACCESS_KEY_MAX_UNUSED_DAYS as MAX_UNUSED
+from devops_agent.aws.iam.unused_credentials import DEACTIVATE_UNUSED_KEYS, UnusedKeysArgs
 
 META = CheckMeta(
     id="iam_user_access_key_used_recently",
@@ -32,6 +33,13 @@ META = CheckMeta(
     cis=("1.12",),
     fsbp=("IAM.8", "IAM.22"),
     requires=("iam.credential_report",),
+    fix=Fix(
+        DEACTIVATE_UNUSED_KEYS,
+        lambda hit, inventory, limits: UnusedKeysArgs(
+            user=hit.resource_id.rsplit("/access-key-", 1)[0], days=limits[MAX_UNUSED.name]
+        ),
+        caveat="A key that is switched off can be switched on again (`iam keys activate`).",
+    ),
     thresholds=(MAX_UNUSED,),
 )
 

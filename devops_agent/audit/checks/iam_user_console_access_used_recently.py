@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from devops_agent.audit.checks._iam import days_between, report_users
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.audit.registry import Limits
 from devops_agent.audit.thresholds import CONSOLE_PASSWORD_MAX_UNUSED_DAYS as MAX_UNUSED
+from devops_agent.aws.iam.unused_credentials import DISABLE_CONSOLE, ConsoleArgs
 
 META = CheckMeta(
     id="iam_user_console_access_used_recently",
@@ -28,6 +29,11 @@ META = CheckMeta(
     cis=("1.12",),
     fsbp=("IAM.8", "IAM.22"),
     requires=("iam.credential_report",),
+    fix=Fix(
+        DISABLE_CONSOLE,
+        lambda hit, inventory, limits: ConsoleArgs(user=hit.resource_id),
+        caveat="The users keep their access keys and permissions; a password can be set again.",
+    ),
     thresholds=(MAX_UNUSED,),
 )
 

@@ -35,6 +35,10 @@ META = CheckMeta(
     ),
     fsbp=("S3.9",),
     requires=("s3.bucket_logging",),
+    no_fix=(
+        "Needs a human decision: which bucket receives the logs "
+        "(`s3 logging BUCKET --target LOG_BUCKET`); a bucket must not log to itself."
+    ),
 )
 
 

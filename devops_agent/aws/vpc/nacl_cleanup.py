@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator
 
-from devops_agent.aws import InRegion, aws_errors, check_region, client, one_region
+from devops_agent.aws import InRegion, aws_errors, check_region, client, named, one_region
 from devops_agent.aws.vpc.network_acls import NetworkAcl, network_acl_from
 from devops_agent.aws.writes import delete_ec2_resource, resource_id
 from devops_agent.errors import BadInput
@@ -36,10 +36,8 @@ def describe_network_acl(session: boto3.Session, region: str, acl_id: str) -> Ne
     """
     region = check_region(session, region)
     ec2 = client(session, "ec2", region)
-    with aws_errors("ec2:DescribeNetworkAcls", resource=acl_id, region=region):
-        found = ec2.describe_network_acls(
-            Filters=[{"Name": "network-acl-id", "Values": [acl_id]}]
-        ).get("NetworkAcls", [])
+    with named(), aws_errors("ec2:DescribeNetworkAcls", resource=acl_id, region=region):
+        found = ec2.describe_network_acls(NetworkAclIds=[acl_id]).get("NetworkAcls", [])
     if not found:
         raise BadInput(f"There is no network ACL {acl_id} in {region}.")
     return network_acl_from(found[0], region)

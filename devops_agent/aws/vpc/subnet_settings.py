@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 from devops_agent.aws import InRegion, check_region, client, named, one_region
 from devops_agent.aws.vpc.subnets import describe_subnet
 from devops_agent.aws.vpc.vpcs import SubnetId
-from devops_agent.aws.writes import Change, ec2_call
+from devops_agent.aws.writes import Change, write_errors
 from devops_agent.operation import (
     Command,
     Positional,
@@ -35,15 +35,11 @@ __all__ = ["SET_SUBNET_PUBLIC_IP", "set_map_public_ip"]
 def set_map_public_ip(session: boto3.Session, region: str, subnet_id: str, on: bool) -> Change:
     """Turn a subnet's public IPv4 address at launch on or off."""
     region = check_region(session, region)
-    ec2_call(
-        client(session, "ec2", region),
-        "modify_subnet_attribute",
-        "ec2:ModifySubnetAttribute",
-        resource=subnet_id,
-        region=region,
-        SubnetId=subnet_id,
-        MapPublicIpOnLaunch={"Value": on},
-    )
+    # ModifySubnetAttribute takes no DryRun: the call itself is the only check.
+    with write_errors("ec2:ModifySubnetAttribute", resource=subnet_id, region=region):
+        client(session, "ec2", region).modify_subnet_attribute(
+            SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": on}
+        )
     return Change(
         action="ec2:ModifySubnetAttribute",
         resource=subnet_id,
