@@ -120,21 +120,24 @@ def _audit(reader: Reader, args: AuditArgs) -> AuditReport:
 
 
 def with_rechecks(reader: Reader, report: AuditReport) -> AuditReport:
-    """The report with what fix plans' re-checks recorded in the audit issue since the last
-    audit (nothing when there is no GitHub connection or no issue)."""
+    """The report with what fix plans' re-checks recorded in the audit issue: each fix told
+    once, as its finding stands now (nothing without GitHub or an open audit issue; a
+    GitHub error leaves the audit as it is)."""
     if reader.github is None:
         return report
     from github import GithubException
 
-    from devops_agent.audit.rechecks import attach, find_audit_issue, read_records
+    from devops_agent.audit.markdown import read_fingerprints
+    from devops_agent.audit.rechecks import attach, find_audit_issue, read_issue_records
 
     try:
         issue = find_audit_issue(reader.github, reader.repository)
+        if issue is None:
+            return report
+        records = read_issue_records(reader.github, issue, reader.settings.signing_key)
     except (GithubException, DevOpsError):
         return report
-    if issue is None:
-        return report
-    return attach(report, read_records(issue.body or "", reader.settings.signing_key))
+    return attach(report, records, previous=set(read_fingerprints(issue.body or "")))
 
 
 def _render(reader: Reader, args: AuditArgs, report: AuditReport) -> Result:

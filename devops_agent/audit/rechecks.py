@@ -1,4 +1,4 @@
-"""Closing the loop: what a fix plan's re-check read, kept in the audit issue until the next audit.
+"""Closing the loop: what a fix plan's re-check read, kept in the audit issue for the next audit.
 
 A plan made by ``audit fix`` ends with a re-check step (:mod:`devops_agent.audit.fixes`):
 right after the changes, the same check runs again on exactly the resources the plan
@@ -6,17 +6,23 @@ fixed. Each outcome becomes a :class:`~devops_agent.audit.models.Recheck` (resol
 still failing with what was read, with the plan, its requester and approver) that goes
 
 * into the apply comment, as the step's result line, and
-* into the open ``devops-audit`` issue, as a hidden, signed marker in its body
-  (:func:`record`), where the next audit picks it up (:func:`read_records`,
-  :func:`attach`) and shows it (:func:`render_loop`); rewriting the body then drops the
-  marker, so each record is shown once.
+* into the open ``devops-audit`` issue as a **comment** (:func:`record`): a table people
+  read in the issue's timeline, and the same records signed in a hidden marker. A
+  comment has its own 65,536-character budget, so a record never competes with the
+  issue body the audit keeps full.
 
-Trust: every workflow of a repository comments and edits as the same bot, and people with
-write access may edit the issue body. Each record is signed with the installation's
-``plan-signing-key`` (purpose ``audit-recheck``); a run that has the key ignores records
-whose signature does not verify. A record only ever *attributes*: whether a finding is
-open is what the audit itself reads, and :func:`attach` shows a record only beside the
-finding's current state (a forged "resolved" cannot hide an open finding).
+The next audit reads the comments of the last :data:`RECORD_DAYS` days written by the
+action's own identity (:func:`read_issue_records`) and shows each record beside the
+finding as it stands now (:func:`attach`, :func:`render_loop`): a resolved record once,
+in the run where the finding goes from open (in the previous body's fingerprints) to
+closed; a still-failing one while the finding stays open.
+
+Trust: every workflow of a repository comments as the same bot. Each record is signed
+with the installation's ``plan-signing-key`` (purpose ``audit-recheck``); a run that has
+the key ignores records whose signature does not verify, and comments by anyone else are
+never read. A record only ever *attributes*: whether a finding is open is what the audit
+itself reads, and :func:`attach` shows a record only beside the finding's current state,
+so a forged "resolved" cannot hide an open finding.
 
 The living issue itself belongs to :mod:`devops_agent.publish`; :data:`AUDIT_LABEL` and
 :data:`AUDIT_ISSUE_MARKER` must stay equal to its constants (a test holds them together).
@@ -28,7 +34,8 @@ import base64
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -45,10 +52,12 @@ if TYPE_CHECKING:
 __all__ = [
     "AUDIT_ISSUE_MARKER",
     "AUDIT_LABEL",
-    "MAX_RECORDS",
     "RECHECKS_MARKER",
+    "RECORD_DAYS",
     "attach",
+    "comment_body",
     "find_audit_issue",
+    "read_issue_records",
     "read_records",
     "record",
     "records_marker",
@@ -59,12 +68,12 @@ __all__ = [
 #: The label and hidden marker of the one open audit issue (as :mod:`devops_agent.publish`).
 AUDIT_LABEL = "devops-audit"
 AUDIT_ISSUE_MARKER = "<!-- devops-agent:audit-issue -->"
-#: The HTML comment name that carries the re-check records in the issue body.
+#: The HTML comment name that carries the re-check records in a comment.
 RECHECKS_MARKER = "devops-agent:audit-rechecks"
-#: Records kept in the issue at most (the oldest go first).
-MAX_RECORDS = 200
-#: GitHub's limit on an issue body.
-ISSUE_LIMIT = 65_536
+#: How far back the next audit reads re-check comments.
+RECORD_DAYS = 30
+#: Records read from comments at most (the newest win).
+MAX_RECORDS = 2_000
 _PURPOSE = "audit-recheck"
 _MARKER_RE = re.compile(r"<!--\s*" + re.escape(RECHECKS_MARKER) + r"\s+([A-Za-z0-9_=-]*)\s*-->")
 #: Rows of the "fixed by plans" table shown at most; the rest are counted.
@@ -129,28 +138,40 @@ def read_records(text: str, key: SigningKey | None) -> list[Recheck]:
     return found
 
 
-def _with_marker(body: str, marker: str) -> str:
-    if _MARKER_RE.search(body):
-        return _MARKER_RE.sub(lambda _: marker, body, count=1)
-    head, found, rest = body.partition(AUDIT_ISSUE_MARKER)
-    return f"{head}{found}\n{marker}{rest}" if found else f"{marker}\n{body}"
+def comment_body(new: Sequence[Recheck], key: SigningKey | None) -> str:
+    """The audit-issue comment of one plan's re-check: a table, and the records signed."""
+    from devops_agent.sanitize import Redactor
 
-
-def updated_body(body: str, new: Sequence[Recheck], key: SigningKey | None) -> str | None:
-    """``body`` with ``new`` records added to its marker (the oldest dropped to stay within
-    :data:`MAX_RECORDS` and GitHub's body limit); ``None`` when not even one fits."""
-    entries = _raw_entries(body)
+    first = new[0]
+    entries = []
     for item in new:
         entry = item.model_dump(mode="json")
         entry["sig"] = sign(item, key) if key is not None else ""
         entries.append(entry)
-    entries = entries[-MAX_RECORDS:]
-    while entries:
-        candidate = _with_marker(body, records_marker(entries))
-        if len(candidate) <= ISSUE_LIMIT:
-            return candidate
-        entries = entries[1:]
-    return None
+    rows = "\n".join(
+        "| "
+        + " | ".join(
+            table_cell(v)
+            for v in (
+                item.check_id,
+                item.resource_id,
+                item.region,
+                "✅ resolved" if item.resolved else f"❌ still failing: {item.detail}",
+            )
+        )
+        + " |"
+        for item in new
+    )
+    resolved = sum(item.resolved for item in new)
+    run = f" ([run]({first.run_url}))" if first.run_url else ""
+    text = (
+        f"### 🔁 Plan {first.plan_id} applied by @{first.approver}{run}: "
+        f"{resolved} of {len(new)} resolved\n\n"
+        f"Requested by @{first.requester}. Right after the apply, the same check ran again on "
+        "exactly the resources the plan fixed:\n\n"
+        "| check | resource | region | re-check |\n|---|---|---|---|\n" + rows
+    )
+    return Redactor()(text) + "\n\n" + records_marker(entries)
 
 
 # --------------------------------------------------------------------------- the issue
@@ -170,7 +191,7 @@ def find_audit_issue(gh: Github, repository: str) -> Issue | None:
 def record(
     gh: Github | None, repository: str, new: Sequence[Recheck], key: SigningKey | None
 ) -> str:
-    """Add ``new`` to the open audit issue for the next audit to show; returns what happened.
+    """Comment ``new`` on the open audit issue for the next audit; returns what happened.
 
     Never raises: the plan's changes are made either way, and the apply comment shows the
     same outcomes.
@@ -185,24 +206,43 @@ def record(
         issue = find_audit_issue(gh, repository)
         if issue is None:
             return "no open audit issue to record it in"
-        body = updated_body(issue.body or "", new, key)
-        if body is None:
-            return f"not recorded in #{issue.number}: its body is full"
-        issue.edit(body=body)
+        issue.create_comment(comment_body(new, key))
     except GithubException as exc:
         return f"not recorded in the audit issue (GitHub answered {exc.status})"
     return f"recorded in #{issue.number} for the next audit"
 
 
+def read_issue_records(
+    gh: Github, issue: Issue, key: SigningKey | None, *, now: datetime | None = None
+) -> list[Recheck]:
+    """The records of the issue's re-check comments of the last :data:`RECORD_DAYS` days,
+    oldest first; only comments by the action's own identity are read."""
+    from devops_agent.gh.identity import own_login
+
+    own = own_login(gh)
+    since = (now or datetime.now(UTC)) - timedelta(days=RECORD_DAYS)
+    found: list[Recheck] = []
+    for comment in issue.get_comments(since=since):
+        body = comment.body or ""
+        if comment.user.login != own or RECHECKS_MARKER not in body:
+            continue
+        found += [r for r in read_records(body, key) if r.applied_at >= since]
+    return found[-MAX_RECORDS:]
+
+
 # --------------------------------------------------------------------------- the next audit
 
 
-def attach(report: AuditReport, records: Iterable[Recheck]) -> AuditReport:
+def attach(
+    report: AuditReport, records: Iterable[Recheck], previous: Collection[str] | None = None
+) -> AuditReport:
     """``report`` with the records that concern its findings, told as they stand now.
 
-    The newest record per finding wins. A record is shown only for a check this audit
-    judged: resolved and still resolved; still failing and still open; resolved but open
-    again (said so); failing right after the apply but resolved since (said so).
+    The newest record per finding wins, and only for a check this audit judged. A finding
+    closed now is shown (resolved) only when it was open in the previous audit
+    (``previous``: its fingerprints; always when ``None``), so each fix is told once; an
+    open finding is shown (still failing) while it stays open, said to be failing again
+    when the re-check had found it resolved.
     """
     judged = {c.id for c in report.checks if c.status in ("passed", "failed", "partial")}
     open_now = {f.fingerprint: f for f in report.findings if not f.suppressed}
@@ -213,6 +253,8 @@ def attach(report: AuditReport, records: Iterable[Recheck]) -> AuditReport:
     shown: list[Recheck] = []
     for mark, item in newest.items():
         finding = open_now.get(mark)
+        if finding is None and previous is not None and mark not in previous:
+            continue  # closed before the last audit: told then
         if item.resolved and finding is not None:
             item = item.model_copy(
                 update={

@@ -158,6 +158,9 @@ MAKE_ACL_PRIVATE = Write(
 class DisableAclsArgs(BucketArgs):
     """Arguments of ``s3 acls BUCKET disable``."""
 
+    acls: Annotated[Literal["disable"], Positional(), Lower] = "disable"
+    """disable: object ownership BucketOwnerEnforced, so ACLs no longer count."""
+
 
 def _plan_disable(reader: Reader, args: DisableAclsArgs) -> Proposal | Unchanged:
     bucket = _read(reader, args.bucket)
