@@ -15,6 +15,7 @@ from pydantic import Field
 from devops_agent.audit.config import load_config
 from devops_agent.audit.engine import run_audit
 from devops_agent.audit.fixes import OPERATIONS as FIX_OPERATIONS
+from devops_agent.audit.inventory import PARTS
 from devops_agent.audit.markdown import render_markdown, severity_at_least
 from devops_agent.audit.models import AuditReport
 from devops_agent.aws import Regions, regions_for
@@ -26,42 +27,12 @@ __all__ = ["AUDIT", "OPERATIONS", "AuditArgs", "audit_result", "title_of"]
 
 AuditedService = Literal["ec2", "s3", "iam", "vpc"]
 
-#: IAM actions of the read role the audit's inventory uses (the parts' actions in
-#: ``audit/inventory.py``, and STS to learn the account).
-AUDIT_ACTIONS = (
-    "ec2:DescribeAddresses",
-    "ec2:DescribeFlowLogs",
-    "ec2:DescribeImages",
-    "ec2:DescribeInstances",
-    "ec2:DescribeNetworkAcls",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DescribeRouteTables",
-    "ec2:DescribeSecurityGroups",
-    "ec2:DescribeSnapshotAttribute",
-    "ec2:DescribeSnapshots",
-    "ec2:DescribeSubnets",
-    "ec2:DescribeVolumes",
-    "ec2:DescribeVpcPeeringConnections",
-    "ec2:DescribeVpcs",
-    "ec2:GetEbsEncryptionByDefault",
-    "iam:GenerateCredentialReport",
-    "iam:GetAccountAuthorizationDetails",
-    "iam:GetAccountPasswordPolicy",
-    "iam:GetAccountSummary",
-    "iam:GetCredentialReport",
-    "s3:GetAccountPublicAccessBlock",
-    "s3:GetBucketAcl",
-    "s3:GetBucketLocation",
-    "s3:GetBucketLogging",
-    "s3:GetBucketOwnershipControls",
-    "s3:GetBucketPolicy",
-    "s3:GetBucketPolicyStatus",
-    "s3:GetBucketPublicAccessBlock",
-    "s3:GetBucketVersioning",
-    "s3:GetEncryptionConfiguration",
-    "s3:GetLifecycleConfiguration",
-    "s3:ListAllMyBuckets",
-    "sts:GetCallerIdentity",
+#: IAM actions of the read role the audit's inventory uses: every part's actions in
+#: ``audit/inventory.py``, and STS to learn the account.
+AUDIT_ACTIONS = tuple(
+    sorted(
+        {action for part in PARTS.values() for action in part.actions} | {"sts:GetCallerIdentity"}
+    )
 )
 
 

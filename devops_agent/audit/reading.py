@@ -54,7 +54,7 @@ from devops_agent.audit.inventory import (
     expand_parts,
 )
 from devops_agent.audit.models import NotAudited
-from devops_agent.aws import client, ec2, known_regions, s3, translate, vpc
+from devops_agent.aws import client, ec2, iam, known_regions, s3, translate, vpc
 from devops_agent.errors import ServiceError
 
 if TYPE_CHECKING:
@@ -79,6 +79,9 @@ PAGE_SIZES: dict[str, int] = {
     "describe_network_acls": 1000,
     "describe_route_tables": 100,
     "describe_vpc_peering_connections": 1000,
+    "describe_launch_template_versions": 200,
+    "describe_vpc_endpoints": 1000,
+    "describe_transit_gateways": 1000,
     "get_account_authorization_details": 1000,
 }
 
@@ -222,6 +225,10 @@ _REGIONAL: dict[str, Callable[[_Reader, str], Any]] = {
     "vpc.peering_connections": _on_ec2(
         vpc.list_peering_connections, "describe_vpc_peering_connections"
     ),
+    "ec2.key_pairs": _on_ec2(ec2.list_key_pairs),
+    "ec2.launch_templates": _on_ec2(ec2.list_launch_templates, "describe_launch_template_versions"),
+    "vpc.endpoints": _on_ec2(vpc.list_vpc_endpoints, "describe_vpc_endpoints"),
+    "vpc.transit_gateways": _on_ec2(vpc.list_transit_gateways, "describe_transit_gateways"),
 }
 """Regional parts: read in every region, each by its service's reader."""
 
@@ -297,6 +304,14 @@ def _iam_password_policy(reader: _Reader, wanted: Set[str] = _NONE) -> PasswordP
     return iam_reading.password_policy(reader.client("iam"))
 
 
+def _iam_virtual_mfa_devices(reader: _Reader, wanted: Set[str] = _NONE) -> list[Any]:
+    return iam.list_virtual_mfa_devices(reader.client("iam"))
+
+
+def _iam_server_certificates(reader: _Reader, wanted: Set[str] = _NONE) -> list[Any]:
+    return iam.list_server_certificates(reader.client("iam"))
+
+
 #: Global parts: read once per account; each gets the wanted part names.
 _GLOBAL: dict[str, Callable[[_Reader, Set[str]], Any]] = {
     "s3.buckets": _s3_buckets,
@@ -305,6 +320,8 @@ _GLOBAL: dict[str, Callable[[_Reader, Set[str]], Any]] = {
     "iam.authorization_details": _iam_authorization_details,
     "iam.account_summary": _iam_account_summary,
     "iam.password_policy": _iam_password_policy,
+    "iam.virtual_mfa_devices": _iam_virtual_mfa_devices,
+    "iam.server_certificates": _iam_server_certificates,
 }
 
 

@@ -19,6 +19,7 @@ from devops_agent.aws.ec2.instances import *  # noqa: F403
 from devops_agent.aws.ec2.instances import OPERATIONS as _INSTANCES
 from devops_agent.aws.ec2.key_pairs import *  # noqa: F403
 from devops_agent.aws.ec2.key_pairs import OPERATIONS as _KEY_PAIRS
+from devops_agent.aws.ec2.launch_templates import *  # noqa: F403
 from devops_agent.aws.ec2.network import *  # noqa: F403
 from devops_agent.aws.ec2.public_sharing import *  # noqa: F403
 from devops_agent.aws.ec2.public_sharing import OPERATIONS as _SHARING

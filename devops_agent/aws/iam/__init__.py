@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from devops_agent.aws.iam.account import *  # noqa: F403
 from devops_agent.aws.iam.account import GET_PASSWORD_POLICY, SET_PASSWORD_POLICY
+from devops_agent.aws.iam.credentials import *  # noqa: F403
 from devops_agent.aws.iam.keys import *  # noqa: F403
 from devops_agent.aws.iam.keys import (
     CREATE_ACCESS_KEY,

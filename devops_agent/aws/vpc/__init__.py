@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from devops_agent.aws.vpc.associations import *  # noqa: F403
 from devops_agent.aws.vpc.associations import OPERATIONS as _ASSOCIATIONS
+from devops_agent.aws.vpc.endpoints import *  # noqa: F403
 from devops_agent.aws.vpc.flow_logs import *  # noqa: F403
 from devops_agent.aws.vpc.flow_logs import OPERATIONS as _FLOW_LOGS
 from devops_agent.aws.vpc.gateways import *  # noqa: F403
