@@ -14,7 +14,7 @@ from typing import Any
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import Hit
 from devops_agent.audit.network import is_all_ports, world_cidrs, world_open_ports
-from devops_agent.aws.ec2 import SecurityGroup
+from devops_agent.aws.ec2 import SecurityGroup, SecurityGroupRule
 from devops_agent.aws.ec2.security_group_cleanup import CloseArgs, OpenRule, split_rule
 from devops_agent.operation import Args
 
@@ -22,6 +22,7 @@ __all__ = [
     "ArgsFromFinding",
     "close_all_ports_rules",
     "close_world_rules",
+    "close_world_rules_where",
     "on_resource",
     "security_group",
 ]
@@ -73,6 +74,31 @@ def close_world_rules(
         )
         return _close(
             hit, [r for rule, cidr, _ in found for r in split_rule(rule) if r.peer == cidr]
+        )
+
+    return build
+
+
+def close_world_rules_where(
+    flagged: Callable[[SecurityGroupRule, Mapping[str, Any]], bool],
+) -> ArgsFromFinding:
+    """``ec2 sg close`` of exactly the internet-open rules ``flagged`` picks (with the
+    check's limits, e.g. its authorized ports)."""
+
+    def build(hit: Hit, inventory: Inventory, limits: Mapping[str, Any]) -> CloseArgs | None:
+        group = security_group(inventory, hit)
+        if group is None:
+            return None
+        return _close(
+            hit,
+            [
+                r
+                for rule in group.ingress
+                if flagged(rule, limits)
+                for cidr in world_cidrs(rule)
+                for r in split_rule(rule)
+                if r.peer == cidr
+            ],
         )
 
     return build
