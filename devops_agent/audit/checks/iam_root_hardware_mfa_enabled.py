@@ -20,8 +20,9 @@ META = CheckMeta(
     remediation=Remediation(
         text="Sign in as root, remove the virtual MFA device and register a hardware key.",
         cli=(
-            "# Root MFA is managed in the console, signed in as root:\n"
-            "# Security credentials → Multi-factor authentication → Assign MFA device"
+            "# which MFA the root user has (a virtual one is listed with its serial):\n"
+            "aws iam list-virtual-mfa-devices --assignment-status Assigned\n"
+            "# then, signed in as root: Security credentials → Assign MFA device"
         ),
         terraform="# Root credentials cannot be managed with Terraform.",
     ),
