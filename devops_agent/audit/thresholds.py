@@ -95,7 +95,7 @@ AUTHORIZED_PUBLIC_PORTS = Threshold(
     name="authorized_public_ports",
     default=(80, 443),
     unit="ports",
-    meaning="TCP ports an in-use security group may open to the whole internet.",
+    meaning="TCP ports a security group may open to the whole internet.",
     source="FSBP EC2.18 (authorizedTcpPorts default 80, 443); CIS has no such control.",
     stricter="fewer",
 )

@@ -33,6 +33,7 @@ META = CheckMeta(
             "}"
         ),
     ),
+    cis=("3.4",),
     fsbp=("S3.9",),
     requires=("s3.bucket_logging",),
     no_fix=(

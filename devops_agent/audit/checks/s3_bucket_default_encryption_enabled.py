@@ -40,6 +40,7 @@ META = CheckMeta(
             "}"
         ),
     ),
+    fsbp=("S3.4",),
     requires=("s3.bucket_encryption",),
     fix=Fix(
         SET_ENCRYPTION,
