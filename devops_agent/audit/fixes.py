@@ -317,11 +317,16 @@ def _fixable() -> list[Check]:
 
 
 def _fix_writes() -> tuple[Write[Any], ...]:
-    """Every write a fix plan may carry: each fixable check's write, once."""
+    """Every write a fix plan may carry: each fixable check's write, or for a composite
+    (whose preview plans other operations) the operations it plans, once."""
     found: dict[str, Write[Any]] = {}
-    for check in _fixable():
-        assert check.meta.fix is not None
-        found.setdefault(check.meta.fix.write.name, check.meta.fix.write)
+    todo = [c.meta.fix.write for c in _fixable() if c.meta.fix is not None]
+    while todo:
+        write = todo.pop()
+        if write.run is None:
+            todo.extend(write.emits)
+        else:
+            found.setdefault(write.name, write)
     return tuple(found[name] for name in sorted(found))
 
 
