@@ -5,17 +5,19 @@ plan naming the composite, a rule added after the plan was read)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from test_audit_fixes import (
+from audit_fix_support import (
     ACCOUNT,
     REGION,
     WORLD,
     Account,
-    _backend,
-    account,  # noqa: F401 - the fixture
     default_vpc,
+    fresh_account,
+    iam_backend,
     instance,
     open_group,
     tcp,
@@ -25,6 +27,11 @@ from devops_agent.audit import fixes
 from devops_agent.catalog import carry_out
 from devops_agent.errors import BadInput, Refused
 from devops_agent.operation import PlanEntry
+
+
+@pytest.fixture
+def account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Account]:
+    yield from fresh_account(tmp_path, monkeypatch)
 
 
 def refused(a: Account, command: str, *words: str, code: int = 2) -> str:
@@ -103,7 +110,7 @@ def test_a_plan_takes_at_most_the_cap_and_says_how_many_wait(
 def test_thresholds_from_the_config_decide_what_is_fixed(account: Account) -> None:
     account.iam.create_user(UserName="quiet")
     account.iam.create_login_profile(UserName="quiet", Password="Correct-Horse-9!")
-    _backend().users["quiet"].password_last_used = datetime.now(UTC).replace(
+    iam_backend().users["quiet"].password_last_used = datetime.now(UTC).replace(
         tzinfo=None
     ) - timedelta(days=60)
     entries, _ = account.plan("audit fix iam_user_console_access_used_recently")

@@ -13,147 +13,30 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
-from moto.iam.models import iam_backends
+from audit_fix_support import (
+    ACCOUNT,
+    REGION,
+    WORLD,
+    Account,
+    default_vpc,
+    fresh_account,
+    iam_backend,
+    instance,
+    open_group,
+    tcp,
+)
 
-from devops_agent.app import execute
-from devops_agent.audit import run_audit
 from devops_agent.audit.registry import discover_checks
-from devops_agent.catalog import carry_out
-from devops_agent.operation import Applying, PlanEntry
-from devops_agent.report import Result
-from devops_agent.testing import make_context, make_local
-
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
-REPO = "acme/platform"
-WORLD = "0.0.0.0/0"
-
-
-@dataclass
-class Writers:
-    """What ``apply`` hands an executor: here the same moto account, and its read side."""
-
-    session: boto3.Session
-    read: Any
-    applying: Applying = field(default_factory=lambda: Applying("abcdef012345", "alice", "bob"))
-    workspace: Path | None = None
-
-    def aws(self) -> boto3.Session:
-        return self.session
-
-    def reader(self) -> Any:
-        return self.read
-
-    @property
-    def github(self) -> Any:
-        raise AssertionError("no GitHub here")
-
-
-@dataclass
-class Account:
-    session: boto3.Session
-    workspace: Path
-
-    @cached_property
-    def ec2(self) -> Any:
-        return self.session.client("ec2", region_name=REGION)
-
-    @cached_property
-    def s3(self) -> Any:
-        return self.session.client("s3", region_name=REGION)
-
-    @cached_property
-    def iam(self) -> Any:
-        return self.session.client("iam", region_name=REGION)
-
-    def context(self) -> Any:
-        return make_context(
-            workspace=self.workspace,
-            repository=REPO,
-            event=make_local(repository=REPO, actor="alice"),
-            session=self.session,
-            mode="local",
-        )
-
-    def run(self, command: str) -> Result:
-        return execute(self.context(), command)
-
-    def flagged(self, check_id: str) -> set[str]:
-        report = run_audit(self.session, [REGION], checks=[check_id], account_id=ACCOUNT)
-        assert report.not_audited == [], report.not_audited
-        return {f.resource_id for f in report.findings}
-
-    def plan(self, command: str) -> tuple[list[PlanEntry], Result]:
-        result = self.run(command)
-        assert result.status == "planned", f"{result.title}\n{result.text}"
-        entries = [PlanEntry.model_validate(e) for e in result.data["plan"]["entries"]]
-        return entries, result
-
-    def apply(self, entries: list[PlanEntry]) -> list[str]:
-        writers = Writers(self.session, self.context(), workspace=self.workspace)
-        return [carry_out(entry, writers) for entry in entries]
-
-    def fix(self, check_id: str, resource: str, extra: str = "") -> list[str]:
-        """The whole loop for one resource; returns the apply's result lines."""
-        assert resource in self.flagged(check_id)
-        entries, _ = self.plan(f"audit fix {check_id} {extra}".strip())
-        assert entries[-1].operation == "audit.recheck"
-        assert resource in entries[-1].resources
-        assert all(e.operation != "audit.fix" for e in entries)
-        lines = self.apply(entries)
-        assert lines[-1].startswith(f"re-checked {check_id}"), lines
-        assert "resolved" in lines[-1] and resource in lines[-1], lines[-1]
-        assert "still failing" not in lines[-1], lines[-1]
-        assert resource not in self.flagged(check_id)
-        return lines
 
 
 @pytest.fixture
 def account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Account]:
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_ROLE_ARN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-    with mock_aws():
-        yield Account(boto3.Session(region_name=REGION), tmp_path)
-
-
-def default_vpc(a: Account) -> str:
-    return a.ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0][
-        "VpcId"
-    ]
-
-
-def open_group(a: Account, *permissions: dict[str, Any], name: str = "open") -> str:
-    group = a.ec2.create_security_group(GroupName=name, Description="t", VpcId=default_vpc(a))[
-        "GroupId"
-    ]
-    a.ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=list(permissions))
-    return group
-
-
-def tcp(port: int, to: int | None = None, cidr: str = WORLD) -> dict[str, Any]:
-    return {
-        "IpProtocol": "tcp",
-        "FromPort": port,
-        "ToPort": to or port,
-        "IpRanges": [{"CidrIp": cidr}],
-    }
-
-
-def instance(a: Account, **kw: Any) -> str:
-    return a.ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1, **kw)["Instances"][
-        0
-    ]["InstanceId"]
+    yield from fresh_account(tmp_path, monkeypatch)
 
 
 # --------------------------------------------------------------------------- coverage
@@ -288,15 +171,11 @@ def test_password_policy_family(account: Account, check_id: str, policy: dict | 
         assert after["MinimumPasswordLength"] >= policy["MinimumPasswordLength"]
 
 
-def _backend() -> Any:
-    return iam_backends[ACCOUNT]["global"]
-
-
 def test_unused_access_key_family(account: Account) -> None:
     account.iam.create_user(UserName="dormant")
     old = account.iam.create_access_key(UserName="dormant")["AccessKey"]["AccessKeyId"]
     fresh = account.iam.create_access_key(UserName="dormant")["AccessKey"]["AccessKeyId"]
-    key = next(k for k in _backend().users["dormant"].access_keys if k.access_key_id == old)
+    key = next(k for k in iam_backend().users["dormant"].access_keys if k.access_key_id == old)
     key.create_date = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=60)
     lines = account.fix("iam_user_access_key_used_recently", "dormant/access-key-1")
     assert len(lines) == 2  # one deactivation, then the re-check
@@ -310,7 +189,7 @@ def test_unused_access_key_family(account: Account) -> None:
 def test_unused_console_password_family(account: Account) -> None:
     account.iam.create_user(UserName="gone")
     account.iam.create_login_profile(UserName="gone", Password="Correct-Horse-9!")
-    _backend().users["gone"].password_last_used = datetime.now(UTC).replace(
+    iam_backend().users["gone"].password_last_used = datetime.now(UTC).replace(
         tzinfo=None
     ) - timedelta(days=50)
     account.fix("iam_user_console_access_used_recently", "gone")
