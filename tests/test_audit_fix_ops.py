@@ -78,7 +78,7 @@ def test_a_named_resource_that_passes_is_said_to_pass(account: Account) -> None:
         ["arn:aws:s3:::acme-bad"],
         ["acme-bad"],
     ]
-    assert "Already pass s3_bucket_versioning_enabled: `acme-ok`" in result.text
+    assert "Not failing s3_bucket_versioning_enabled: `acme-ok`" in result.text
 
 
 def test_suppressed_findings_are_left_out_unless_named(account: Account) -> None:
@@ -285,6 +285,19 @@ def test_network_acl_states(account: Account) -> None:
     account.ec2.replace_network_acl_association(AssociationId=association, NetworkAclId=acl)
     refused(account, f"vpc nacl delete {acl}", "still used by")
     refused(account, "vpc nacl delete acl-0123456789abcdef0", "Not found")
+
+
+def test_every_fix_is_a_write_the_catalog_carries_out() -> None:
+    from devops_agent import catalog
+    from devops_agent.audit.registry import discover_checks
+    from devops_agent.operation import Write
+
+    declared = {op.name: op for op in catalog.declarations()}
+    for check in discover_checks():
+        if check.meta.fix is not None:
+            write = check.meta.fix.write
+            assert isinstance(write, Write) and declared[write.name] is write, check.meta.id
+            assert write.commands, f"{write.name}: people can ask for the same fix by hand"
 
 
 def test_every_fix_write_is_in_the_write_role_policy() -> None:

@@ -50,6 +50,7 @@ from devops_agent.operation import (
     Write,
     Writers,
 )
+from devops_agent.sanitize import clean_untrusted
 
 __all__ = ["AUDIT_FIX", "MAX_FIX_ENTRIES", "OPERATIONS", "RECHECK", "FixArgs", "RecheckArgs"]
 
@@ -116,7 +117,7 @@ def _region(reader: Reader, check: Check, raw: str | None) -> str | None:
 
 
 def _open_hits(
-    reader: Reader, check: Check, hits: list[Hit], account: str, config: Any, named: bool
+    check: Check, hits: list[Hit], account: str, config: Any, named: bool
 ) -> list[Hit]:
     """The hits to fix: suppressed findings stay out unless named."""
     if named or not config.suppressions:
@@ -159,12 +160,15 @@ def _plan_fix(reader: Reader, args: FixArgs) -> Proposal | Unchanged:
         config=config,
         resources=args.resources,
     )
-    hits = _open_hits(reader, check, hits, inventory.account, config, bool(args.resources))
+    hits = _open_hits(check, hits, inventory.account, config, bool(args.resources))
+    where = f" in {region}" if region else ""
     notes: list[str] = []
     failing = {h.resource_id for h in hits}
     passing = [r for r in args.resources if r not in failing]
     if passing:
-        notes.append(f"Already pass {meta.id}: {', '.join(f'`{r}`' for r in passing)}.")
+        notes.append(
+            f"Not failing {meta.id}{where}: {', '.join(f'`{_line(r)}`' for r in passing)}."
+        )
     later = hits[MAX_FIX_ENTRIES:]
     limits = check.limits(config.thresholds)
     entries: list[PlanEntry] = []
@@ -174,14 +178,14 @@ def _plan_fix(reader: Reader, args: FixArgs) -> Proposal | Unchanged:
         try:
             fix_args = fix.args(hit, inventory, limits)
             if fix_args is None:
-                notes.append(f"`{hit.resource_id}` needs a person: {hit.detail}")
+                notes.append(f"`{_line(hit.resource_id)}` needs a person: {_line(hit.detail)}")
                 continue
             outcome = fix.write.plan(reader, fix_args)
         except DevOpsError as exc:
-            notes.append(f"`{hit.resource_id}` is left out: {exc.message}")
+            notes.append(f"`{_line(hit.resource_id)}` is left out: {_line(exc.message)}")
             continue
         if isinstance(outcome, Unchanged):
-            notes.append(f"`{hit.resource_id}`: {outcome.title}.")
+            notes.append(f"`{_line(hit.resource_id)}`: {_line(outcome.title)}.")
             continue
         fixed.append(hit)
         for entry in outcome.entries:
@@ -194,7 +198,6 @@ def _plan_fix(reader: Reader, args: FixArgs) -> Proposal | Unchanged:
             f"{len(later)} more failing resources wait for the next plan: apply this one, "
             f"then ask for `audit fix {meta.id}` again."
         )
-    where = f" in {region}" if region else ""
     if not entries:
         return Unchanged(
             f"Nothing to fix for {meta.id}{where}"
@@ -223,6 +226,11 @@ def _plan_fix(reader: Reader, args: FixArgs) -> Proposal | Unchanged:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _line(text: str) -> str:
+    """What AWS (or a person, through names) wrote, as one clean line of the plan's note."""
+    return " ".join(clean_untrusted(text).replace("`", "'").split())
 
 
 # --------------------------------------------------------------------------- re-check
