@@ -138,8 +138,8 @@ def judge(
         The inventory read and the check's hits (only on ``resources`` when given).
 
     Raises:
-        ServiceError: a part the check needs could not be read at all (nothing is judged
-            on what was not read).
+        ServiceError: a part the check needs, or a named resource, could not be read
+            (nothing is judged on what was not read).
     """
     config = config or AuditConfig()
     wanted = set(resources)
@@ -152,7 +152,9 @@ def judge(
     )
     needed = expand_parts(check.meta.requires)
     for gap in inventory.gaps:
-        if gap.part in needed and (gap.resource is None or not wanted or gap.resource in wanted):
+        # A whole part unread, or a named resource unread: nothing to judge it on. A
+        # resource nobody named that could not be read simply yields no hit.
+        if gap.part in needed and (gap.resource is None or gap.resource in wanted):
             raise ServiceError(
                 f"Could not read {gap.part} ({gap.permission}, {gap.code or 'error'}): "
                 f"{gap.reason}",
