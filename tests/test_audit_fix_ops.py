@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import boto3
 import pytest
 from audit_fix_support import (
     ACCOUNT,
@@ -22,6 +23,8 @@ from audit_fix_support import (
     open_group,
     tcp,
 )
+from moto import mock_aws
+from moto.core import set_initial_no_auth_action_count
 
 from devops_agent.audit import fixes
 from devops_agent.catalog import carry_out
@@ -317,3 +320,30 @@ def test_world_open_means_the_same_to_the_checks_and_to_sg_close() -> None:
     assert network.WORLD is security_group_cleanup.WORLD
     assert network.covers_port is security_group_cleanup.covers_port
     assert WORLD in network.WORLD and ACCOUNT
+
+
+@set_initial_no_auth_action_count(3)
+def test_a_recheck_that_cannot_read_says_so_and_never_resolved(tmp_path: Path) -> None:
+    """A read role refused the part the check needs: the step reports it could not
+    re-check; nothing is called resolved on what was not read."""
+    with mock_aws():
+        admin = boto3.Session(region_name=REGION).client("iam")
+        admin.create_user(UserName="blind")
+        key = admin.create_access_key(UserName="blind")["AccessKey"]  # 3rd free call
+        blind = boto3.Session(
+            aws_access_key_id=key["AccessKeyId"],
+            aws_secret_access_key=key["SecretAccessKey"],
+            region_name=REGION,
+        )
+        entry = fixes.RECHECK.entry(
+            fixes.RecheckArgs(
+                check="ec2_eip_associated",
+                region=REGION,
+                targets=[fixes.FixTarget(region=REGION, resource="eipalloc-0123456789abcdef0")],
+            ),
+            "re-check",
+            ["eipalloc-0123456789abcdef0"],
+        )
+        (line,) = Account(blind, tmp_path).apply([entry])
+    assert line.startswith("could not re-check ec2_eip_associated")
+    assert "resolved" not in line
