@@ -355,6 +355,7 @@ RECHECK = Write(
     summary="Run a check again on the resources a fix plan changed (its last step).",
     service="audit",
     agent="The last step of an audit fix plan: plan_audit_fix adds it.",
+    github=("issues: write",),  # the comment on the audit issue (skipped, and said, without)
     reads=_check_reads(),
     arns=(),
     plan=_only_in_fix_plans,
