@@ -116,9 +116,7 @@ def _region(reader: Reader, check: Check, raw: str | None) -> str | None:
     return None if is_global(check) else one_region(reader, raw, "`audit fix`")
 
 
-def _open_hits(
-    check: Check, hits: list[Hit], account: str, config: Any, named: bool
-) -> list[Hit]:
+def _open_hits(check: Check, hits: list[Hit], account: str, config: Any, named: bool) -> list[Hit]:
     """The hits to fix: suppressed findings stay out unless named."""
     if named or not config.suppressions:
         return hits
