@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from devops_agent import plans
 from devops_agent.errors import BadInput, DevOpsError, Refused, ServiceError
 from devops_agent.events import CommentEvent
+from devops_agent.operation import Applying
 from devops_agent.proposals import account_of, check_actor, propose, propose_plan
 from devops_agent.report import Result, Table
 from devops_agent.sanitize import strip_markers
@@ -56,14 +57,21 @@ if TYPE_CHECKING:
 
     from devops_agent.carry import Outcome
     from devops_agent.context import DevOpsContext
+    from devops_agent.operation import Reader
 
 
 class _Writers:
     """The apply path's clients; the AWS session is assumed and checked before the claim."""
 
-    def __init__(self, ctx: DevOpsContext, session: boto3.Session | None) -> None:
+    def __init__(
+        self, ctx: DevOpsContext, session: boto3.Session | None, applying: Applying
+    ) -> None:
         self._ctx = ctx
         self._session = session
+        self.applying = applying
+
+    def reader(self) -> Reader:
+        return self._ctx
 
     def aws(self) -> boto3.Session:
         if self._session is None:
@@ -406,7 +414,9 @@ def _carry_out(
     assert ctx.github is not None
     session = _write_session(ctx, plan, policy) if policy else None
     recorder = Recorder(session) if session is not None else None
-    writers = _Writers(ctx, session)
+    writers = _Writers(
+        ctx, session, Applying(plan.plan_id, plan.requester, ctx.requester, ctx.env.run_url)
+    )
     run = _run_label(ctx)
     resources = session_policy.lockable(plan.entries, account=plan.account, partition=partition)
     lock = locks.acquire(

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ApiCall",
+    "Applying",
     "Args",
     "Command",
     "Declaration",
@@ -350,8 +351,31 @@ class Reader(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Applying:
+    """The plan an executor is carrying out, and who asked for it and approved it."""
+
+    plan_id: str
+    requester: str
+    """Who asked for the plan."""
+    approver: str
+    """Who applied it (the author of the ``apply`` comment)."""
+    run_url: str = ""
+    """The apply run, when known."""
+
+
 class Writers(Protocol):
     """What an executor may change things with: the apply side of a run."""
+
+    @property
+    def applying(self) -> Applying:
+        """The plan being carried out: its id, requester and approver."""
+        ...
+
+    def reader(self) -> Reader:
+        """The read side of the same run (the read role), for a step that reads back what
+        the plan changed, such as the audit's re-check after a fix."""
+        ...
 
     def aws(self) -> boto3.Session:
         """The write role's session (assumed on first use)."""

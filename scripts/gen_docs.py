@@ -261,6 +261,9 @@ def render_configuration(action: dict[str, Any]) -> str:
         "      resource: sg-0123456789abcdef0            # fnmatch on the resource id or ARN",
         "      reason: Bastion host, restricted by a NACL  # required: why the risk is accepted",
         "      expires: 2026-06-30                       # optional: open again after this day",
+        "  thresholds:                      # the numbers checks judge by",
+        "    console_password_max_unused_days: 90   # FSBP IAM.8's 90 instead of CIS 1.12's 45",
+        "    authorized_public_ports: [80, 443, 8443]",
         "```",
         "",
         "### `audit`",
@@ -328,8 +331,30 @@ def render_configuration(action: dict[str, Any]) -> str:
         "",
         *_model_table(_CommandSpec),
         "",
+        "### `audit.thresholds`",
+        "",
+        "Each default is the stricter of the values the benchmarks the check cites publish;",
+        "a name no check has, a list for a number (or the reverse) or a value that cannot be",
+        f"meant stops the run. The checks that use each one are in {catalogue}.",
+        "",
+        "| threshold | default | what it limits | source of the default |",
+        "|---|---|---|---|",
+        *_threshold_rows(),
+        "",
     ]
     return "\n".join(lines)
+
+
+def _threshold_rows() -> list[str]:
+    from devops_agent.audit.registry import thresholds
+
+    def shown(value: Any) -> str:
+        return ", ".join(map(str, value)) if isinstance(value, tuple) else str(value)
+
+    return [
+        f"| `{t.name}` | {shown(t.default)} {t.unit} | {t.meaning} | {t.source} |"
+        for t in thresholds().values()
+    ]
 
 
 # ------------------------------------------------------------ generated blocks

@@ -685,7 +685,7 @@ def test_the_iam_agent_reaches_every_iam_command():
 
     held = {t.name for t in tools.for_specialist("iam")}
     with_commands = [op for op in catalog.declarations() if op.service == "iam" and op.commands]
-    assert len(with_commands) == 19
+    assert len(with_commands) == 23
     assert {op.tool_name for op in with_commands} == held
     assert {"list_users", "list_roles", "list_policies"} <= held  # names evals replay by
 

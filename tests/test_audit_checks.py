@@ -625,10 +625,186 @@ def support_role(e: Env) -> str:
     return ACCOUNT
 
 
+# --------------------------------------------------------------------------- setups of the
+# checks added for the coverage table (CIS 1.6, 1.7, 1.11, 1.19, 1.22; FSBP EC2.10,
+# EC2.17, EC2.18, EC2.19, EC2.23, EC2.25, IAM.21, S3.6)
+
+
+def key_pair(e: Env, *, used: bool) -> str:
+    name = "used-key" if used else "spare-key"
+    e.ec2.create_key_pair(KeyName=name)
+    if used:
+        instance(e, KeyName=name)
+    return name
+
+
+def launch_template(e: Env, *, public: bool) -> str:
+    data: dict = {"InstanceType": "t3.micro"}
+    if public:
+        data["NetworkInterfaces"] = [{"DeviceIndex": 0, "AssociatePublicIpAddress": True}]
+    return e.ec2.create_launch_template(LaunchTemplateName="web", LaunchTemplateData=data)[
+        "LaunchTemplate"
+    ]["LaunchTemplateId"]
+
+
+def vpc_with_ec2_endpoint(e: Env) -> str:
+    found = vpc(e)
+    e.ec2.create_vpc_endpoint(
+        VpcId=found, ServiceName=f"com.amazonaws.{REGION}.ec2", VpcEndpointType="Interface"
+    )
+    return found
+
+
+def transit_gateway(e: Env, *, auto_accept: bool) -> str:
+    options = {"AutoAcceptSharedAttachments": "enable" if auto_accept else "disable"}
+    return e.ec2.create_transit_gateway(Options=options)["TransitGateway"]["TransitGatewayId"]
+
+
+def root_used(e: Env, days_ago: int) -> str:
+    """moto's credential report has no root line: add one to the backend's answer."""
+    backend = iam_backend()
+    real = backend.get_credential_report
+    used = (datetime.now(UTC) - timedelta(days=days_ago)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    line = (
+        f"<root_account>,arn:aws:iam::{ACCOUNT}:root,2020-01-01T00:00:00+00:00,not_supported,"
+        f"{used},not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,"
+        "false,N/A,false,N/A\n"
+    )
+
+    def with_root() -> str:
+        header, _, rest = real().partition("\n")
+        return f"{header}\n{line}{rest}"
+
+    # an instance attribute: moto's reset at the end of the test clears it with the backend
+    backend.get_credential_report = with_root
+    return "root"
+
+
+def console_user_with_key(e: Env, *, password: bool) -> str:
+    name = user(e, password=password)
+    access_key(e, name)
+    return f"{name}/access-key-1"
+
+
+def server_certificate(e: Env) -> str:
+    # moto reports every server certificate as expired in 2012.
+    e.iam.upload_server_certificate(
+        ServerCertificateName="old-cert", CertificateBody="body", PrivateKey="key"
+    )
+    return "old-cert"
+
+
+def cloudshell_user(e: Env) -> str:
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    data = json.loads(aws_managed_policies_data)["AWSCloudShellFullAccess"]
+    managed = AWSManagedPolicy.from_data("AWSCloudShellFullAccess", ACCOUNT, REGION, data)
+    iam_backend().managed_policies[managed.arn] = managed
+    name = user(e)
+    e.iam.attach_user_policy(
+        UserName=name, PolicyArn="arn:aws:iam::aws:policy/AWSCloudShellFullAccess"
+    )
+    return name
+
+
+def service_wildcard_policy(e: Env, action: str) -> str:
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}],
+    }
+    e.iam.create_policy(PolicyName="wide", PolicyDocument=json.dumps(document))
+    return "wide"
+
+
+def two_interfaces(e: Env) -> str:
+    found = instance(e)
+    subnet = e.ec2.describe_instances(InstanceIds=[found])["Reservations"][0]["Instances"][0][
+        "SubnetId"
+    ]
+    eni = e.ec2.create_network_interface(SubnetId=subnet)["NetworkInterface"]["NetworkInterfaceId"]
+    e.ec2.attach_network_interface(NetworkInterfaceId=eni, InstanceId=found, DeviceIndex=1)
+    return found
+
+
+def cross_account_policy(e: Env, action: str) -> str:
+    name = bucket(e)
+    bucket_policy(
+        e,
+        name,
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
+            "Action": action,
+            "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"],
+        },
+    )
+    return name
+
+
 # --------------------------------------------------------------------------- the cases
 
 #: check id -> {case name: (setup, finding expected)}
 CASES: dict[str, dict[str, tuple[Setup, bool]]] = {
+    "ec2_key_pair_in_use": {
+        "fail": (lambda e: key_pair(e, used=False), True),
+        "pass": (lambda e: key_pair(e, used=True), False),
+    },
+    "ec2_launch_template_no_public_ip": {
+        "fail": (lambda e: launch_template(e, public=True), True),
+        "pass": (lambda e: launch_template(e, public=False), False),
+    },
+    "vpc_endpoint_for_ec2_exists": {
+        "fail": (vpc, True),
+        "pass": (vpc_with_ec2_endpoint, False),
+    },
+    "vpc_transit_gateway_auto_accept_disabled": {
+        "fail": (lambda e: transit_gateway(e, auto_accept=True), True),
+        "pass": (lambda e: transit_gateway(e, auto_accept=False), False),
+    },
+    "iam_root_hardware_mfa_enabled": {
+        "fail": (lambda e: "root", True),
+        "pass": (root_mfa, False),
+    },
+    "iam_root_not_used_recently": {
+        "fail": (lambda e: root_used(e, days_ago=3), True),
+        "pass": (lambda e: root_used(e, days_ago=200), False),
+    },
+    "iam_user_no_initial_access_key": {
+        "fail": (lambda e: console_user_with_key(e, password=True), True),
+        "pass": (lambda e: console_user_with_key(e, password=False), False),
+    },
+    "iam_server_certificate_not_expired": {
+        "fail": (server_certificate, True),
+        "pass": (lambda e: "no-cert", False),
+    },
+    "iam_cloudshell_full_access_not_attached": {
+        "fail": (cloudshell_user, True),
+        "pass": (user, False),
+    },
+    "iam_policy_no_service_wildcard": {
+        "fail": (lambda e: service_wildcard_policy(e, "s3:*"), True),
+        "pass": (lambda e: service_wildcard_policy(e, "s3:GetObject"), False),
+    },
+    "ec2_securitygroup_authorized_ports_only": {
+        "fail-tcp": (lambda e: open_group(e, "tcp", (8443, 8443), v4=WORLD_V4), True),
+        "fail-udp": (lambda e: open_group(e, "udp", (53, 53), v6=WORLD_V6), True),
+        "fail-range": (lambda e: open_group(e, "tcp", (80, 443), v4=WORLD_V4), True),
+        "pass": (lambda e: open_group(e, "tcp", (443, 443), v4=WORLD_V4), False),
+        "pass-private": (lambda e: open_group(e, "tcp", (8443, 8443), v4="10.0.0.0/8"), False),
+    },
+    "ec2_securitygroup_high_risk_ports_restricted": {
+        "fail": (lambda e: open_group(e, "tcp", (8080, 8080), v4=WORLD_V4), True),
+        "pass": (lambda e: open_group(e, "tcp", (8080, 8080), v4="10.0.0.0/8"), False),
+    },
+    "ec2_instance_single_eni": {
+        "fail": (two_interfaces, True),
+        "pass": (instance, False),
+    },
+    "s3_bucket_policy_cross_account_restricted": {
+        "fail": (lambda e: cross_account_policy(e, "s3:PutBucketPolicy"), True),
+        "fail-wildcard": (lambda e: cross_account_policy(e, "s3:Put*"), True),
+        "pass": (lambda e: cross_account_policy(e, "s3:GetObject"), False),
+    },
     "ec2_securitygroup_ssh_restricted": {
         "fail-ipv4": (lambda e: open_group(e, "tcp", (22, 22), v4=WORLD_V4), True),
         "fail-ipv6": (lambda e: open_group(e, "tcp", (20, 30), v6=WORLD_V6), True),
@@ -1008,8 +1184,8 @@ def test_checks_are_pure_over_a_built_inventory() -> None:
     by_id = {c.meta.id: c for c in CHECKS}
 
     def hits(check_id: str) -> list[str]:
-        first = [h.resource_id for h in by_id[check_id].run(inventory)]
-        assert first == [h.resource_id for h in by_id[check_id].run(inventory)]  # pure
+        first = [h.resource_id for h in by_id[check_id].judge(inventory)]
+        assert first == [h.resource_id for h in by_id[check_id].judge(inventory)]  # pure
         return first
 
     assert hits("iam_root_mfa_enabled") == []
@@ -1021,3 +1197,51 @@ def test_checks_are_pure_over_a_built_inventory() -> None:
     # a part that was not read (None) yields nothing rather than a guess
     assert hits("iam_password_policy_exists") == []
     assert hits("ec2_securitygroup_ssh_restricted") == []
+
+
+def test_root_with_a_virtual_mfa_is_not_hardware_mfa() -> None:
+    from devops_agent.aws.iam.credentials import VirtualMfaDevice
+
+    now = datetime(2025, 6, 1, tzinfo=UTC)
+    root = f"arn:aws:iam::{ACCOUNT}:root"
+
+    def judged(devices: list[VirtualMfaDevice], used_days_ago: int) -> dict[str, list[str]]:
+        inventory = Inventory(
+            account=ACCOUNT,
+            regions=[REGION],
+            collected_at=now,
+            iam=IamInventory(
+                account_summary=AccountSummary(
+                    root_mfa_enabled=True, root_access_keys_present=False
+                ),
+                virtual_mfa_devices=devices,
+                credential_report=[
+                    CredentialReportRow(
+                        user="<root_account>",
+                        arn=root,
+                        access_keys=[
+                            AccessKeyCredential(
+                                slot=1, active=True, last_used=now - timedelta(days=used_days_ago)
+                            )
+                        ],
+                    )
+                ],
+            ),
+        )
+        by_id = {c.meta.id: c for c in CHECKS}
+        return {
+            check: [h.detail for h in by_id[check].judge(inventory)]
+            for check in ("iam_root_hardware_mfa_enabled", "iam_root_not_used_recently")
+        }
+
+    phone = VirtualMfaDevice(serial=f"arn:aws:iam::{ACCOUNT}:mfa/root", user_arn=root)
+    other = VirtualMfaDevice(serial=f"arn:aws:iam::{ACCOUNT}:mfa/bob", user_arn="x:user/bob")
+    found = judged([phone, other], used_days_ago=10)
+    assert found["iam_root_hardware_mfa_enabled"] == [
+        f"The root user's MFA is a virtual device ({phone.serial})."
+    ]
+    assert "used access key 1 10 days ago" in found["iam_root_not_used_recently"][0]
+    assert judged([other], used_days_ago=100) == {
+        "iam_root_hardware_mfa_enabled": [],
+        "iam_root_not_used_recently": [],
+    }

@@ -227,6 +227,8 @@ def test_denied_parts_are_not_audited_never_clean(monkeypatch: pytest.MonkeyPatc
         "iam:GetAccountAuthorizationDetails",
         "iam:GetAccountSummary",
         "iam:GetAccountPasswordPolicy",
+        "iam:ListVirtualMFADevices",
+        "iam:ListServerCertificates",
     }
     assert all(g.code == "AccessDenied" and g.region == "global" for g in iam_gaps)
     assert all("auditor" in g.reason for g in iam_gaps)

@@ -554,6 +554,8 @@ def test_steps_are_reached_only_through_their_composites(moto_account: Account) 
         "delete_role",
         "delete_policy",
         "rotate_access_key",
+        "deactivate_unused_keys",
+        "disable_console",
     }
     steps = [op for op in catalog.writes() if op.service == "iam" and not op.commands]
     assert len(steps) == 8

@@ -22,6 +22,7 @@ from moto import mock_aws
 from devops_agent.app import execute
 from devops_agent.catalog import carry_out
 from devops_agent.context import DevOpsContext
+from devops_agent.operation import Applying
 from devops_agent.plans import PlanEntry
 from devops_agent.report import Result, render_body, render_json
 from devops_agent.testing import make_context, make_local
@@ -44,9 +45,16 @@ class Writers:
     session: boto3.Session
     gh: Any = None
     workspace: Path | None = None
+    read: Any = None
+    """The read side (a context); the tests' read and write sides share one account."""
+    applying: Applying = field(default_factory=lambda: Applying("0" * 12, "alice", "bob"))
 
     def aws(self) -> boto3.Session:
         return self.session
+
+    def reader(self) -> Any:
+        assert self.read is not None, "this operation reads back with the read role"
+        return self.read
 
     @property
     def github(self) -> Any:
@@ -87,7 +95,7 @@ class Account:
 
     def apply(self, entries: list[PlanEntry], gh: Any = None) -> list[str]:
         """Carry the entries out through the registered executors, as ``apply`` does."""
-        writers = Writers(self.session, gh, self.workspace)
+        writers = Writers(self.session, gh, self.workspace, self.context())
         done = [carry_out(entry, writers) for entry in entries]
         self.posted.extend(done)
         return done

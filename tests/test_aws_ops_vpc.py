@@ -443,6 +443,7 @@ def _lab_for_every_write(moto_account: Account) -> dict[str, str]:
         LogDestinationType="s3",
         LogDestination="arn:aws:s3:::lab-flow-logs",
     )["FlowLogIds"][0]
+    made["nacl"] = c.create_network_acl(VpcId=made["bare_vpc"])["NetworkAcl"]["NetworkAclId"]
     return made
 
 
@@ -529,6 +530,12 @@ def _every_write(m: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
             "delete_flow_logs",
             {"flow_log_id": m["flow_log"]},
         ),
+        (
+            f"vpc subnet public-ip {m['subnet']} on",
+            "set_subnet_public_ip",
+            {"subnet_id": m["subnet"], "state": "on"},
+        ),
+        (f"vpc nacl delete {m['nacl']}", "delete_network_acl", {"acl_id": m["nacl"]}),
     ]
 
 

@@ -10,6 +10,8 @@
           resource: sg-0123456789abcdef0            # fnmatch pattern on id or ARN (default *)
           reason: Bastion host, restricted by NACL  # required
           expires: 2025-12-31                       # optional; after it the finding is open again
+      thresholds:                         # the numbers checks judge by (docs/audit-checks.md)
+        console_password_max_unused_days: 90
 
 Other top-level keys belong to other features and are ignored here. Mistakes
 raise :class:`~devops_agent.errors.ConfigError` naming the file, the entry and
@@ -25,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field, StrictInt, ValidationError
 
-from devops_agent.audit.models import AuditModel, Service, Suppression
+from devops_agent.audit.models import AuditModel, Service, Suppression, Threshold
 from devops_agent.errors import ConfigError
 
 __all__ = ["DEFAULT_CONFIG_PATH", "AuditConfig", "load_config"]
@@ -54,6 +56,8 @@ class AuditConfig(AuditModel):
     """Services to audit when the run does not name any (all when empty)."""
     suppressions: list[Suppression] = Field(default_factory=list)
     """Accepted risks: matching findings are counted as suppressed, not open."""
+    thresholds: dict[str, StrictInt | tuple[StrictInt, ...]] = Field(default_factory=dict)
+    """Threshold values by name, over the checks' defaults (see docs/audit-checks.md)."""
 
 
 class _Loader(yaml.SafeLoader):
@@ -67,12 +71,18 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def load_config(path: Path, *, known_checks: Iterable[str] | None = None) -> AuditConfig:
+def load_config(
+    path: Path,
+    *,
+    known_checks: Iterable[str] | None = None,
+    known_thresholds: dict[str, Threshold] | None = None,
+) -> AuditConfig:
     """Read and validate the ``audit:`` section of the repo config.
 
     Args:
         path: the config file; a missing file (or one without ``audit:``) gives defaults.
         known_checks: check ids suppressions may name; every discovered check when ``None``.
+        known_thresholds: thresholds the config may set; every declared one when ``None``.
 
     Returns:
         The validated configuration.
@@ -117,12 +127,16 @@ def load_config(path: Path, *, known_checks: Iterable[str] | None = None) -> Aud
     try:
         config = AuditConfig.model_validate(section)
     except ValidationError as exc:
+        thresholds_wrong = any(str(e["loc"][0]) == "thresholds" for e in exc.errors() if e["loc"])
         raise ConfigError(
             f"{path}: " + " ".join(_explain(section, e) for e in exc.errors()[:5]),
-            remedy=f"Each suppression needs `check`, `reason`, and optionally `resource` and "
+            remedy=_THRESHOLDS_REMEDY
+            if thresholds_wrong
+            else f"Each suppression needs `check`, `reason`, and optionally `resource` and "
             f"`expires` (YYYY-MM-DD):\n{_EXAMPLE}",
             link=_DOCS,
         ) from exc
+    _check_thresholds(path, config, known_thresholds)
     if known_checks is None:
         from devops_agent.audit.registry import discover_checks
 
@@ -139,6 +153,53 @@ def load_config(path: Path, *, known_checks: Iterable[str] | None = None) -> Aud
                 link=_DOCS,
             )
     return config
+
+
+_THRESHOLDS_REMEDY = (
+    "Each threshold is a whole number (days, characters, passwords), or a list of ports for "
+    "authorized_public_ports:\n"
+    "audit:\n  thresholds:\n    console_password_max_unused_days: 90\n"
+    "    authorized_public_ports: [80, 443]"
+)
+
+
+def _check_thresholds(path: Path, config: AuditConfig, known: dict[str, Threshold] | None) -> None:
+    """Refuse a threshold no check declares, a list where a number is due, and the reverse,
+    and values that cannot be meant (zero or negative days, ports outside 0-65535)."""
+    if not config.thresholds:
+        return
+    if known is None:
+        from devops_agent.audit.registry import thresholds
+
+        known = thresholds()
+    for name, value in config.thresholds.items():
+        declared = known.get(name)
+        if declared is None:
+            close = difflib.get_close_matches(name, list(known), n=3)
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            raise ConfigError(
+                f"{path}: audit.thresholds.{name}: no audit check has that threshold.{hint}",
+                remedy="The thresholds and their defaults are listed in docs/audit-checks.md.",
+                link=_DOCS,
+            )
+        listed = isinstance(declared.default, tuple)
+        if listed != isinstance(value, tuple):
+            shape = "a list of ports, e.g. [80, 443]" if listed else f"a number of {declared.unit}"
+            given = list(value) if isinstance(value, tuple) else value
+            raise ConfigError(
+                f"{path}: audit.thresholds.{name} must be {shape}, not {given!r}.",
+                remedy=_THRESHOLDS_REMEDY,
+                link=_DOCS,
+            )
+        numbers = value if isinstance(value, tuple) else (value,)
+        low = 0 if listed else 1
+        if any(not low <= n <= 65535 for n in numbers):
+            what = "ports from 0 to 65535" if listed else f"a positive number of {declared.unit}"
+            raise ConfigError(
+                f"{path}: audit.thresholds.{name} must be {what}, not {value!r}.",
+                remedy=_THRESHOLDS_REMEDY,
+                link=_DOCS,
+            )
 
 
 def _explain(section: dict[str, Any], error: Any) -> str:
@@ -164,7 +225,7 @@ def _explain(section: dict[str, Any], error: Any) -> str:
             problem = f"`{field}` is missing."
     elif kind == "extra_forbidden":
         allowed = {
-            "audit": ["regions", "services", "suppressions"],
+            "audit": ["regions", "services", "suppressions", "thresholds"],
             "suppression": ["check", "resource", "account", "region", "reason", "expires"],
         }["suppression" if loc[0] == "suppressions" else "audit"]
         close = difflib.get_close_matches(field, allowed, n=1)
@@ -174,6 +235,9 @@ def _explain(section: dict[str, Any], error: Any) -> str:
         problem = f"`expires` must be a date written YYYY-MM-DD, not {given!r}."
     elif loc and loc[0] == "services":
         problem = f"{given!r} is not an audit service (ec2, vpc, s3, iam)."
+    elif loc and loc[0] == "thresholds":
+        name = loc[1] if len(loc) > 1 else ""
+        return f"audit.thresholds.{name}: {given!r} is not a whole number or a list of them."
     else:
         problem = str(error.get("msg", "is invalid")).rstrip(".") + "."
         if field:

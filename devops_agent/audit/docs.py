@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from devops_agent.audit.controls import CIS, FSBP, coverage
 from devops_agent.audit.inventory import PARTS, expand_parts
 from devops_agent.audit.models import SCHEMA_VERSION, SERVICES, AuditReport, severity_rank
-from devops_agent.audit.registry import Check, discover_checks
+from devops_agent.audit.registry import Check, discover_checks, thresholds
 
 __all__ = ["CHECKS_DOC", "SCHEMA_DOC", "main", "render_checks_doc", "render_schema_doc"]
 
@@ -44,8 +45,9 @@ def render_checks_doc(checks: Sequence[Check] | None = None) -> str:
         "reported as **not audited** with the missing permission, never as clean.",
         "",
         "Ids follow `<service>_<resource>_<expected state>`. **CIS** is the CIS AWS "
-        "Foundations Benchmark v3.0.0, **FSBP** the AWS Foundational Security Best "
-        "Practices standard. Suppress an accepted risk in `.github/devops-agent.yml`:",
+        "Foundations Benchmark v3.0.0 (v4.0.1 ids in [Coverage](#coverage)), **FSBP** the AWS "
+        "Foundational Security Best Practices standard (Security Hub control ids). Suppress "
+        "an accepted risk, or set a threshold, in `.github/devops-agent.yml`:",
         "",
         "```yaml",
         "audit:",
@@ -54,8 +56,11 @@ def render_checks_doc(checks: Sequence[Check] | None = None) -> str:
         "      resource: sg-0123456789abcdef0            # fnmatch on resource id or ARN",
         "      reason: Bastion host behind a NACL allow-list",
         "      expires: 2025-12-31                       # optional",
+        "  thresholds:                                   # see Thresholds below",
+        "    console_password_max_unused_days: 90        # FSBP's value instead of CIS's 45",
         "```",
         "",
+        *_fixes_intro(checks),
     ]
     for service in SERVICES:
         own = sorted(
@@ -67,12 +72,13 @@ def render_checks_doc(checks: Sequence[Check] | None = None) -> str:
         lines += [
             f"## {_SERVICE_NAMES[service]} ({len(own)})",
             "",
-            "| check | severity | title | CIS | FSBP |",
-            "|---|---|---|---|---|",
+            "| check | severity | title | CIS | FSBP | fix |",
+            "|---|---|---|---|---|---|",
         ]
         lines += [
-            f"| [`{c.meta.id}`](#{c.meta.id}) | {c.meta.severity} | {_cell(c.meta.title)} | "
-            f"{', '.join(c.meta.cis) or '–'} | {', '.join(c.meta.fsbp) or '–'} |"
+            f"| [`{c.meta.id}`](#{c.meta.id}) | {c.meta.severity} | {_cell(c.title())} | "
+            f"{', '.join(c.meta.cis) or '–'} | {', '.join(c.meta.fsbp) or '–'} | "
+            f"{'plan' if c.meta.fix else '–'} |"
             for c in own
         ]
         lines.append("")
@@ -82,7 +88,7 @@ def render_checks_doc(checks: Sequence[Check] | None = None) -> str:
             lines += [
                 f"### {meta.id}",
                 "",
-                f"**{meta.title}** · {meta.severity}"
+                f"**{c.title()}** · {meta.severity}"
                 + (f" · CIS {', '.join(meta.cis)}" if meta.cis else "")
                 + (f" · FSBP {', '.join(meta.fsbp)}" if meta.fsbp else ""),
                 "",
@@ -98,10 +104,14 @@ def render_checks_doc(checks: Sequence[Check] | None = None) -> str:
                 meta.remediation.terraform,
                 "```",
                 "",
+                *_fix_lines(c),
+                *_threshold_lines(c),
                 f"*Reads* {', '.join(f'`{p}`' for p in meta.requires)} "
                 f"(needs {', '.join(f'`{a}`' for a in actions)}).",
                 "",
             ]
+    lines += _thresholds_section(checks)
+    lines += _coverage_section(checks)
     every = sorted(
         {a for c in checks for p in expand_parts(c.meta.requires) for a in PARTS[p].actions}
     )
@@ -129,6 +139,145 @@ def render_checks_doc(checks: Sequence[Check] | None = None) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _fixes_intro(checks: Sequence[Check]) -> list[str]:
+    fixable = [c for c in checks if c.meta.fix is not None]
+    return [
+        f"**Fixes as plans.** {len(fixable)} of the {len(checks)} checks declare their fix as a "
+        "catalog write (the *fix* column). `/devops audit fix CHECK_ID [RESOURCE...] "
+        "[--region R]` runs the check, fills the write's arguments from each failing resource "
+        "and runs that write's own preview, so one plan holds one entry per resource; "
+        "suppressed findings stay out unless named. An authorized person applies it as any "
+        "plan. Its last step runs the same check again on exactly those resources: the apply "
+        "comment shows each one resolved or still failing (with what was read), and a signed "
+        "record in the `devops-audit` issue lets the next audit show them with the plan and "
+        "its approver. The living issue lists the command for every failing check with a "
+        "fix. Checks without one say why (a human decision, or breaking for workloads).",
+        "",
+    ]
+
+
+def _fix_lines(check: Check) -> list[str]:
+    meta = check.meta
+    if meta.fix is None:
+        return [f"*No automatic fix.* {meta.no_fix}", ""]
+    write = meta.fix.write
+    usage = f" (`{write.commands[0].usage}`)" if write.commands else ""
+    caveat = f" {meta.fix.caveat}" if meta.fix.caveat else ""
+    return [
+        f"*Fix as a plan.* `audit fix {meta.id}` plans `{write.name}`{usage} for each "
+        f"failing resource, then re-checks them.{caveat}",
+        "",
+    ]
+
+
+def _threshold_lines(check: Check) -> list[str]:
+    if not check.meta.thresholds:
+        return []
+    parts = [
+        f"`{t.name}` = {_value(t.default)} {t.unit} ({_cell(t.source)})"
+        for t in check.meta.thresholds
+    ]
+    return [f"*Thresholds.* {'; '.join(parts)}", ""]
+
+
+def _value(value: Any) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, tuple) else str(value)
+
+
+def _thresholds_section(checks: Sequence[Check]) -> list[str]:
+    users: dict[str, list[str]] = {}
+    for c in checks:
+        for t in c.meta.thresholds:
+            users.setdefault(t.name, []).append(c.meta.id)
+    rows = [
+        f"| `{t.name}` | {_value(t.default)} {t.unit} | {_cell(t.meaning)} | {_cell(t.source)} | "
+        + ", ".join(f"[`{i}`](#{i})" for i in users[t.name])
+        + " |"
+        for t in thresholds(checks).values()
+    ]
+    return [
+        "## Thresholds",
+        "",
+        "Set any of them under `audit.thresholds` in the repo config. Each default is the "
+        "stricter of the values the benchmarks its checks cite publish, and says where it "
+        "comes from; a value the config cannot mean (a list for a number, zero days, a "
+        "name no check has) stops the run with the entry named.",
+        "",
+        "| threshold | default | what it limits | source of the default | checks |",
+        "|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
+def _coverage_section(checks: Sequence[Check]) -> list[str]:
+    cis, fsbp = coverage([(c.meta.id, c.meta.cis, c.meta.fsbp) for c in checks])
+
+    def ours(ids: list[str]) -> str:
+        return ", ".join(f"[`{i}`](#{i})" for i in sorted(set(ids))) or "**not covered**"
+
+    def counts(found: dict[Any, list[str]]) -> str:
+        covered = sum(bool(v) for v in found.values())
+        return f"{covered} of {len(found)} covered, {len(found) - covered} not covered"
+
+    by_id = {c.meta.id: c for c in checks}
+
+    def note(text: str, ids: list[str]) -> str:
+        limits = {
+            f"`{t.name}` = {_value(t.default)} {t.unit}"
+            for i in ids
+            for t in by_id[i].meta.thresholds
+        }
+        shown = f"Threshold {', '.join(sorted(limits))} ([source](#thresholds))." if limits else ""
+        return _cell(" ".join(part for part in (text, shown) if part))
+
+    cis_rows = [
+        f"| {c.v3 or '–'} | {c.v4 or '–'} | {_cell(c.title)}{' (manual)' if c.manual else ''} "
+        f"| {ours(cis[c])} | {note(c.why or c.stricter, cis[c])} |"
+        for c in CIS
+    ]
+    fsbp_rows = [
+        f"| {c.id} | {_cell(c.title)} | {c.source} | {ours(fsbp[c])} | "
+        f"{note(c.why or c.stricter, fsbp[c])} |"
+        for c in FSBP
+    ]
+    stricter = sum(bool(c.stricter) for c in (*CIS, *FSBP))
+    return [
+        "## Coverage",
+        "",
+        "Every CIS AWS Foundations Benchmark (v3.0.0 and v4.0.1) and AWS Foundational "
+        "Security Best Practices control for IAM, S3, EBS, EC2 and VPC, with the checks that "
+        "judge it, or why none does. The list is data in the repository "
+        "(`devops_agent/audit/controls.py`, with its sources); which check covers which "
+        "control comes from the checks' own metadata. CIS sections on CloudTrail, Config, "
+        "KMS, CloudWatch, RDS and EFS, and FSBP controls of other services, are out of "
+        "scope: they belong to services the audit does not read.",
+        "",
+        f"- **CIS v3.0.0 / v4.0.1**: {counts(cis)}.",
+        f"- **FSBP**: {counts(fsbp)}.",
+        f"- **Stricter than Prowler** on {stricter} controls (said in the last column): "
+        "Prowler passes access keys that were never used, and by default (without "
+        "`--scan-unused-services`) skips security groups attached to nothing, the default "
+        "groups and flow logs of VPCs not in use; ours judges them all.",
+        "",
+        "### CIS AWS Foundations Benchmark",
+        "",
+        "| v3.0.0 | v4.0.1 | control | our checks | note |",
+        "|---|---|---|---|---|",
+        *cis_rows,
+        "",
+        "### AWS Foundational Security Best Practices",
+        "",
+        "*Source* is the list that names the control as FSBP: AWS's user guide, Prowler's "
+        "mapping, or both.",
+        "",
+        "| control | title | source | our checks | note |",
+        "|---|---|---|---|---|",
+        *fsbp_rows,
+        "",
+    ]
 
 
 def _type(schema: dict[str, Any]) -> str:

@@ -28,6 +28,7 @@ from devops_agent.audit.models import (
     CheckResult,
     CheckStatus,
     Finding,
+    Hit,
     NotAudited,
     Service,
     SeverityCounts,
@@ -36,14 +37,25 @@ from devops_agent.audit.models import (
     severity_rank,
 )
 from devops_agent.audit.reading import collect
-from devops_agent.audit.registry import Check, discover_checks, select_checks
+from devops_agent.audit.registry import Check, Limits, discover_checks, select_checks
 from devops_agent.aws import check_region
-from devops_agent.errors import BadInput
+from devops_agent.errors import BadInput, ServiceError
 
 if TYPE_CHECKING:
     import boto3
 
-__all__ = ["apply_suppressions", "evaluate", "merge_reports", "parse_report", "run_audit"]
+__all__ = [
+    "active_suppression",
+    "apply_suppressions",
+    "evaluate",
+    "fix_commands",
+    "is_global",
+    "judge",
+    "merge_reports",
+    "parse_report",
+    "run_audit",
+    "with_fix_commands",
+]
 
 
 def run_audit(
@@ -99,8 +111,95 @@ def run_audit(
         sequential=sequential,
         max_workers=max_workers,
     )
-    report = evaluate(inventory, selected, services=service_list)
-    return apply_suppressions(report, config.suppressions)
+    report = evaluate(inventory, selected, services=service_list, thresholds=config.thresholds)
+    return with_fix_commands(apply_suppressions(report, config.suppressions), selected)
+
+
+def judge(
+    session: boto3.Session,
+    check: Check,
+    region: str,
+    *,
+    config: AuditConfig | None = None,
+    resources: Sequence[str] = (),
+    account_id: str | None = None,
+) -> tuple[Inventory, list[Hit]]:
+    """Run one check on one region (or the account, for a global check), optionally on only
+    some resources: what ``audit fix`` plans from and what the re-check after an apply reads.
+
+    Args:
+        session: the read role's session.
+        check: the check.
+        region: its region (a global check reads its account-wide parts from there).
+        config: thresholds from the repo config.
+        resources: only these resource ids (all when empty); buckets outside them are not
+            even read.
+
+    Returns:
+        The inventory read and the check's hits (only on ``resources`` when given).
+
+    Raises:
+        ServiceError: a part the check needs, or a named resource, could not be read
+            (nothing is judged on what was not read).
+    """
+    config = config or AuditConfig()
+    wanted = set(resources)
+    inventory = collect(
+        session,
+        [region],
+        set(check.meta.requires),
+        account_id=account_id,
+        buckets=wanted if check.meta.service == "s3" and wanted else None,
+    )
+    needed = expand_parts(check.meta.requires)
+    for gap in inventory.gaps:
+        # A whole part unread, or a named resource unread: nothing to judge it on. A
+        # resource nobody named that could not be read simply yields no hit.
+        if gap.part in needed and (gap.resource is None or gap.resource in wanted):
+            raise ServiceError(
+                f"Could not read {gap.part} ({gap.permission}, {gap.code or 'error'}): "
+                f"{gap.reason}",
+                code=gap.code,
+                action=gap.permission,
+            )
+    hits = check.judge(inventory, config.thresholds)
+    if wanted:
+        hits = [h for h in hits if h.resource_id in wanted]
+    return inventory, hits
+
+
+def fix_commands(check: Check, findings: Iterable[Finding]) -> list[str]:
+    """The ``audit fix`` commands that plan the fix of ``findings``: one per region for a
+    regional check, one for a global one; none when the check has no automatic fix."""
+    if check.meta.fix is None:
+        return []
+    regions = sorted({f.region for f in findings if not f.suppressed})
+    if not regions:
+        return []
+    base = f"audit fix {check.meta.id}"
+    if regions == ["global"] or is_global(check):
+        return [base]
+    return [f"{base} --region {r}" for r in regions]
+
+
+def is_global(check: Check) -> bool:
+    """Whether every part the check reads is account-wide (IAM, S3, account settings)."""
+    return all(PARTS[p].scope == "global" for p in expand_parts(check.meta.requires))
+
+
+def with_fix_commands(report: AuditReport, checks: Sequence[Check]) -> AuditReport:
+    """A copy of ``report`` whose failing checks carry the commands that plan their fix."""
+    by_id = {c.meta.id: c for c in checks}
+    per_check: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        per_check.setdefault(finding.check_id, []).append(finding)
+    results = [
+        r.model_copy(update={"fix_commands": fix_commands(by_id[r.id], per_check.get(r.id, []))})
+        if r.id in by_id
+        else r
+        for r in report.checks
+    ]
+    return report.model_copy(update={"checks": results})
 
 
 def _services(services: Iterable[str] | None) -> list[Service]:
@@ -120,11 +219,16 @@ def _rank(finding: Finding) -> tuple[int, str, str, str]:
 
 
 def evaluate(
-    inventory: Inventory, checks: Sequence[Check], *, services: Sequence[Service] | None = None
+    inventory: Inventory,
+    checks: Sequence[Check],
+    *,
+    services: Sequence[Service] | None = None,
+    thresholds: Limits | None = None,
 ) -> AuditReport:
     """Run ``checks`` over ``inventory`` (pure) and build the unsuppressed report.
 
     A check that raises is reported with status ``error`` and does not stop the others.
+    ``thresholds`` (the repo config's ``audit.thresholds``) override the checks' defaults.
     """
     findings: list[Finding] = []
     results: list[CheckResult] = []
@@ -133,10 +237,11 @@ def evaluate(
         hits = []
         error = ""
         try:
-            hits = list(check.run(inventory))
+            hits = check.judge(inventory, thresholds)
         except Exception as exc:  # a broken check must not sink the audit
             error = f"The check failed: {type(exc).__name__}: {exc}"
         status, note = _status(check, inventory, bool(hits), error)
+        title = check.title(thresholds)
         seen: set[str] = set()
         for hit in hits:
             mark = fingerprint(meta.id, inventory.account, hit.region, hit.resource_id)
@@ -146,7 +251,7 @@ def evaluate(
             findings.append(
                 Finding(
                     check_id=meta.id,
-                    title=meta.title,
+                    title=title,
                     severity=meta.severity,
                     service=meta.service,
                     region=hit.region,
@@ -246,6 +351,20 @@ def _matches(suppression: Suppression, finding: Finding) -> bool:
     )
 
 
+def active_suppression(
+    finding: Finding, suppressions: Sequence[Suppression], *, today: date
+) -> Suppression | None:
+    """The first suppression that covers ``finding`` on ``today`` (expired ones do not)."""
+    return next(
+        (
+            s
+            for s in suppressions
+            if (s.expires is None or s.expires >= today) and _matches(s, finding)
+        ),
+        None,
+    )
+
+
 def apply_suppressions(
     report: AuditReport, suppressions: Sequence[Suppression], *, today: date | None = None
 ) -> AuditReport:
@@ -342,6 +461,7 @@ def merge_reports(reports: Sequence[AuditReport]) -> AuditReport:
             status = next(s for s in _STATUS_ORDER if s in statuses)
         total, quiet = per_check.get(check_id, (0, 0))
         notes = sorted({r.note for r in runs if r.note})
+        commands = sorted({c for r in runs for c in r.fix_commands})
         checks.append(
             runs[0].model_copy(
                 update={
@@ -349,6 +469,7 @@ def merge_reports(reports: Sequence[AuditReport]) -> AuditReport:
                     "findings": total,
                     "suppressed": quiet,
                     "note": " ".join(notes),
+                    "fix_commands": commands,
                 }
             )
         )

@@ -19,8 +19,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
 from devops_agent.audit.inventory import (
     AccessKeyCredential,
     AccountSummary,
@@ -34,6 +32,7 @@ from devops_agent.audit.inventory import (
     PasswordPolicy,
 )
 from devops_agent.aws import aws_errors, pages, utc
+from devops_agent.aws.iam.account import read_password_policy
 from devops_agent.aws.policy_document import decode_policy
 from devops_agent.errors import ServiceError
 
@@ -233,27 +232,10 @@ def account_summary(iam: IAMClient) -> AccountSummary:
 
 
 def password_policy(iam: IAMClient) -> PasswordPolicy:
-    """The account password policy (``exists=False`` when none is set).
+    """The account password policy (``exists=False`` when none is set), read by the IAM
+    package's one reader over the audit's shared client.
 
     Raises:
         ServiceError: IAM refused (``iam:GetAccountPasswordPolicy``).
     """
-    with aws_errors("iam:GetAccountPasswordPolicy"):
-        try:
-            policy: dict[str, Any] = dict(
-                iam.get_account_password_policy().get("PasswordPolicy", {})
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "NoSuchEntity":
-                return PasswordPolicy(exists=False)
-            raise
-    return PasswordPolicy(
-        exists=True,
-        minimum_length=policy.get("MinimumPasswordLength"),
-        require_symbols=bool(policy.get("RequireSymbols")),
-        require_numbers=bool(policy.get("RequireNumbers")),
-        require_uppercase=bool(policy.get("RequireUppercaseCharacters")),
-        require_lowercase=bool(policy.get("RequireLowercaseCharacters")),
-        reuse_prevention=policy.get("PasswordReusePrevention"),
-        max_age_days=policy.get("MaxPasswordAge"),
-    )
+    return read_password_policy(iam=iam)

@@ -40,12 +40,16 @@ from devops_agent.aws.ec2 import (
     Address,
     Image,
     Instance,
+    KeyPair,
+    LaunchTemplate,
     NetworkInterface,
     SecurityGroup,
     SecurityGroupRule,
     Snapshot,
     Volume,
 )
+from devops_agent.aws.iam.account import PasswordPolicy
+from devops_agent.aws.iam.credentials import ServerCertificate, VirtualMfaDevice
 from devops_agent.aws.s3 import Bucket, BucketAcl, BucketSetting, Grant
 from devops_agent.aws.vpc import (
     FlowLog,
@@ -55,7 +59,9 @@ from devops_agent.aws.vpc import (
     Route,
     RouteTable,
     Subnet,
+    TransitGateway,
     Vpc,
+    VpcEndpoint,
 )
 
 __all__ = [
@@ -78,6 +84,8 @@ __all__ = [
     "InlinePolicy",
     "Instance",
     "Inventory",
+    "KeyPair",
+    "LaunchTemplate",
     "ManagedPolicy",
     "NaclEntry",
     "NetworkAcl",
@@ -91,10 +99,14 @@ __all__ = [
     "S3Inventory",
     "SecurityGroup",
     "SecurityGroupRule",
+    "ServerCertificate",
     "Snapshot",
     "Subnet",
+    "TransitGateway",
+    "VirtualMfaDevice",
     "Volume",
     "Vpc",
+    "VpcEndpoint",
     "VpcRegion",
     "expand_parts",
 ]
@@ -133,12 +145,16 @@ _PART_LIST = (
     Part("ec2.ebs_encryption_by_default", "ec2", "region", ("ec2:GetEbsEncryptionByDefault",)),
     Part("ec2.addresses", "ec2", "region", ("ec2:DescribeAddresses",)),
     Part("ec2.network_interfaces", "ec2", "region", ("ec2:DescribeNetworkInterfaces",)),
+    Part("ec2.key_pairs", "ec2", "region", ("ec2:DescribeKeyPairs",)),
+    Part("ec2.launch_templates", "ec2", "region", ("ec2:DescribeLaunchTemplateVersions",)),
     Part("vpc.vpcs", "vpc", "region", ("ec2:DescribeVpcs",)),
     Part("vpc.subnets", "vpc", "region", ("ec2:DescribeSubnets",)),
     Part("vpc.flow_logs", "vpc", "region", ("ec2:DescribeFlowLogs",)),
     Part("vpc.network_acls", "vpc", "region", ("ec2:DescribeNetworkAcls",)),
     Part("vpc.route_tables", "vpc", "region", ("ec2:DescribeRouteTables",)),
     Part("vpc.peering_connections", "vpc", "region", ("ec2:DescribeVpcPeeringConnections",)),
+    Part("vpc.endpoints", "vpc", "region", ("ec2:DescribeVpcEndpoints",)),
+    Part("vpc.transit_gateways", "vpc", "region", ("ec2:DescribeTransitGateways",)),
     Part("s3.buckets", "s3", "global", ("s3:ListAllMyBuckets", "s3:GetBucketLocation")),
     Part(
         "s3.bucket_public_access_block",
@@ -170,6 +186,8 @@ _PART_LIST = (
     Part("iam.authorization_details", "iam", "global", ("iam:GetAccountAuthorizationDetails",)),
     Part("iam.account_summary", "iam", "global", ("iam:GetAccountSummary",)),
     Part("iam.password_policy", "iam", "global", ("iam:GetAccountPasswordPolicy",)),
+    Part("iam.virtual_mfa_devices", "iam", "global", ("iam:ListVirtualMFADevices",)),
+    Part("iam.server_certificates", "iam", "global", ("iam:ListServerCertificates",)),
 )
 #: Every inventory part by name.
 PARTS: dict[str, Part] = {p.name: p for p in _PART_LIST}
@@ -201,6 +219,9 @@ class Ec2Region(AuditModel):
     ebs_encryption_by_default: bool | None = None
     addresses: list[Address] | None = None
     network_interfaces: list[NetworkInterface] | None = None
+    key_pairs: list[KeyPair] | None = None
+    launch_templates: list[LaunchTemplate] | None = None
+    """Each launch template by its default version."""
 
 
 class VpcRegion(AuditModel):
@@ -213,6 +234,8 @@ class VpcRegion(AuditModel):
     network_acls: list[NetworkAcl] | None = None
     route_tables: list[RouteTable] | None = None
     peering_connections: list[PeeringConnection] | None = None
+    endpoints: list[VpcEndpoint] | None = None
+    transit_gateways: list[TransitGateway] | None = None
 
 
 # --------------------------------------------------------------------------- S3
@@ -375,19 +398,6 @@ class AccountSummary(AuditModel):
     root_access_keys_present: bool
 
 
-class PasswordPolicy(AuditModel):
-    """The account password policy; ``exists`` is False when none is set."""
-
-    exists: bool
-    minimum_length: int | None = None
-    require_symbols: bool = False
-    require_numbers: bool = False
-    require_uppercase: bool = False
-    require_lowercase: bool = False
-    reuse_prevention: int | None = None
-    max_age_days: int | None = None
-
-
 class IamInventory(AuditModel):
     """IAM data (global); a part is ``None`` when it was not read (see the gaps)."""
 
@@ -400,6 +410,8 @@ class IamInventory(AuditModel):
     """Customer managed policies."""
     account_summary: AccountSummary | None = None
     password_policy: PasswordPolicy | None = None
+    virtual_mfa_devices: list[VirtualMfaDevice] | None = None
+    server_certificates: list[ServerCertificate] | None = None
 
 
 # --------------------------------------------------------------------------- the inventory

@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 
 from devops_agent.audit.history import Previous
 from devops_agent.audit.models import SEVERITIES, AuditReport, severity_rank
+from devops_agent.audit.rechecks import render_rechecks
 from devops_agent.audit.view import (
     CAUSES,
     SEVERITY_ICONS,
@@ -474,6 +475,7 @@ def render_markdown(
             _not_audited(report, attempt, level),
             _unknown_changes(level) if state_unknown else "",
             _changes(found, attempt, level, where) if found is not None else "",
+            render_rechecks(report, level),
             _expired(report, level),
         ]
         top = "\n\n".join(s for s in sections if s)

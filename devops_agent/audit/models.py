@@ -10,10 +10,15 @@ AWS access. The JSON shape of :class:`AuditReport` is a public contract:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+if TYPE_CHECKING:
+    from devops_agent.audit.inventory import Inventory
+    from devops_agent.operation import Args, Write
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -25,13 +30,16 @@ __all__ = [
     "CheckResult",
     "CheckStatus",
     "Finding",
+    "Fix",
     "Hit",
     "NotAudited",
+    "Recheck",
     "Remediation",
     "Service",
     "Severity",
     "SeverityCounts",
     "Suppression",
+    "Threshold",
     "fingerprint",
     "severity_rank",
 ]
@@ -73,8 +81,63 @@ class Remediation(AuditModel):
     """The Terraform (AWS provider v5) that keeps it fixed."""
 
 
+class Threshold(AuditModel):
+    """A number a check judges by: configurable under ``audit.thresholds`` in the repo config.
+
+    The default is the stricter of the values the benchmarks publish, and ``source`` names
+    where it comes from, so a finding never follows a weaker rule than the control its
+    check cites.
+    """
+
+    name: str
+    """The key under ``audit.thresholds``, e.g. ``console_password_max_unused_days``."""
+    default: int | tuple[int, ...]
+    """The value used unless the repo config sets another (a number, or a list of ports)."""
+    unit: str
+    """What the number counts: ``days``, ``characters``, ``passwords``, ``ports``."""
+    meaning: str
+    """One line: what the value limits."""
+    source: str
+    """Where the default comes from, e.g. ``CIS AWS Foundations v3.0.0 1.12 (45 days;
+    FSBP IAM.8 says 90)``."""
+    stricter: Literal["lower", "higher", "fewer"] = "lower"
+    """Which way is stricter: a lower age, a higher length, fewer allowed ports."""
+
+
+class Fix:
+    """The catalog write that fixes one failing resource of a check.
+
+    Derived, not duplicated: ``args`` fills the write's own argument model from the finding
+    (with the inventory the check judged and its threshold values), and the write's preview
+    re-reads the resource and builds the plan entry, or answers that it is already fixed.
+    ``args`` returns ``None`` for a resource that needs a person after all (the plan then
+    says why).
+    """
+
+    __slots__ = ("args", "caveat", "write")
+
+    def __init__(
+        self,
+        write: Write[Any],
+        args: Callable[[Hit, Inventory, Mapping[str, Any]], Args | None],
+        *,
+        caveat: str = "",
+    ) -> None:
+        self.write = write
+        self.args = args
+        self.caveat = caveat
+        """What the fix may break, said under the plan (empty when nothing)."""
+
+    def __repr__(self) -> str:
+        return f"Fix({self.write.name})"
+
+
 class CheckMeta(AuditModel):
     """What a check verifies and why; lives beside the check function in its module."""
+
+    model_config = ConfigDict(
+        frozen=True, use_attribute_docstrings=True, extra="forbid", arbitrary_types_allowed=True
+    )
 
     id: str
     """``<service>_<resource>_<expected state>``; equals the module name."""
@@ -94,6 +157,12 @@ class CheckMeta(AuditModel):
     """AWS Foundational Security Best Practices control ids, e.g. ``"EC2.13"``."""
     requires: tuple[str, ...]
     """Inventory parts the check reads (see :data:`devops_agent.audit.inventory.PARTS`)."""
+    thresholds: tuple[Threshold, ...] = ()
+    """The numbers it judges by; ``title`` may name them in braces (``{name}``)."""
+    fix: Fix | None = None
+    """The catalog write that fixes a failing resource (``audit fix CHECK_ID``)."""
+    no_fix: str = ""
+    """Why there is no safe automatic fix, when ``fix`` is ``None``."""
 
 
 class Hit(AuditModel):
@@ -188,9 +257,36 @@ class CheckResult(AuditModel):
     """Of those, how many are suppressed."""
     note: str = ""
     """Why a check is partial, not audited or in error."""
-    fix_command: str = ""
-    """The command that plans this check's fix for its failing resources (e.g.
-    ``/devops audit fix s3_bucket_versioning_enabled``); empty when it has no safe fix."""
+    fix_commands: list[str] = Field(default_factory=list)
+    """For a failing check with an automatic fix: the commands that plan it, one per region
+    with open findings (``audit fix CHECK_ID --region R``; the trigger goes in front)."""
+
+
+class Recheck(AuditModel):
+    """What the same check read on one resource right after a fix plan was applied."""
+
+    check_id: str
+    """The check that ran again."""
+    region: str
+    """Region of the resource, or ``"global"``."""
+    resource_id: str
+    """The resource the plan fixed."""
+    fingerprint: str
+    """The finding's fingerprint (check, account, region, resource)."""
+    resolved: bool
+    """True when the check passed on the resource after the apply."""
+    detail: str
+    """What was read: the check's finding when it still fails, what passes otherwise."""
+    plan_id: str
+    """The applied plan."""
+    requester: str
+    """Who asked for the plan."""
+    approver: str
+    """Who applied it."""
+    applied_at: datetime
+    """When the re-check ran (UTC)."""
+    run_url: str = ""
+    """The apply run, when known."""
 
 
 class SeverityCounts(AuditModel):
@@ -275,3 +371,6 @@ class AuditReport(AuditModel):
     """Wall time of the audit (of the slowest one, for a merged report)."""
     findings: list[Finding] = Field(default_factory=list)
     """Every finding, ranked by severity, then check, then resource."""
+    rechecks: list[Recheck] = Field(default_factory=list)
+    """Fixes applied since the previous audit and what the check read right after each:
+    resolved (with the plan and its approver) or still failing (with what was read)."""

@@ -2,7 +2,9 @@
 
 Shared by the security group and NACL checks so that "open to the world" means
 the same thing everywhere: a rule whose peer is ``0.0.0.0/0`` or ``::/0`` and
-whose protocol and port range include the port.
+whose protocol and port range include the port. The world peers and the port match are
+declared once in :mod:`devops_agent.aws.ec2.security_group_cleanup`, which ``ec2 sg
+close`` (the fix of these checks) uses too.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import Hit
 from devops_agent.aws.ec2 import SecurityGroup, SecurityGroupRule
+from devops_agent.aws.ec2.security_group_cleanup import WORLD, covers_port, world_cidrs
 from devops_agent.aws.vpc import NetworkAcl
 
 __all__ = [
@@ -24,32 +27,6 @@ __all__ = [
     "world_cidrs",
     "world_open_ports",
 ]
-
-#: The peers that mean "anyone on the internet".
-WORLD = ("0.0.0.0/0", "::/0")
-
-
-def world_cidrs(rule: SecurityGroupRule) -> list[str]:
-    """The rule's peers that are the whole internet (IPv4 and IPv6)."""
-    return [c for c in [*rule.ipv4, *rule.ipv6] if c in WORLD]
-
-
-def covers_port(
-    protocol: str,
-    from_port: int | None,
-    to_port: int | None,
-    port: int,
-    protocols: Iterable[str] = ("tcp",),
-) -> bool:
-    """True when traffic on ``port`` over one of ``protocols`` matches the rule."""
-    if protocol == "all":
-        return True
-    if protocol not in tuple(protocols):
-        return False
-    if from_port is None:
-        return True
-    last = to_port if to_port is not None else from_port
-    return from_port <= port <= last
 
 
 def is_all_ports(rule: SecurityGroupRule) -> bool:

@@ -14,9 +14,12 @@ from pydantic import Field
 
 from devops_agent.audit.config import load_config
 from devops_agent.audit.engine import run_audit
+from devops_agent.audit.fixes import OPERATIONS as FIX_OPERATIONS
+from devops_agent.audit.inventory import PARTS
 from devops_agent.audit.models import AuditReport
 from devops_agent.audit.result import audit_result, title_of
 from devops_agent.aws import Regions, regions_for
+from devops_agent.errors import DevOpsError
 from devops_agent.operation import Command, Lower, Positional, Read, Reader
 from devops_agent.report import Result
 
@@ -24,45 +27,15 @@ __all__ = ["AUDIT", "OPERATIONS", "AuditArgs", "audit_result", "title_of"]
 
 AuditedService = Literal["ec2", "s3", "iam", "vpc"]
 
-#: IAM actions of the read role the audit's inventory uses (the parts' actions in
-#: ``audit/inventory.py``, and STS to learn the account), and the one it sends findings to
+#: IAM actions of the read role the audit uses: every inventory part's actions in
+#: ``audit/inventory.py``, STS to learn the account, and the one it sends findings to
 #: Security Hub with when ``securityhub-import`` is true (BatchImportFindings only accepts
 #: findings of the caller's own account, into its own product).
-AUDIT_ACTIONS = (
-    "ec2:DescribeAddresses",
-    "ec2:DescribeFlowLogs",
-    "ec2:DescribeImages",
-    "ec2:DescribeInstances",
-    "ec2:DescribeNetworkAcls",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DescribeRouteTables",
-    "ec2:DescribeSecurityGroups",
-    "ec2:DescribeSnapshotAttribute",
-    "ec2:DescribeSnapshots",
-    "ec2:DescribeSubnets",
-    "ec2:DescribeVolumes",
-    "ec2:DescribeVpcPeeringConnections",
-    "ec2:DescribeVpcs",
-    "ec2:GetEbsEncryptionByDefault",
-    "iam:GenerateCredentialReport",
-    "iam:GetAccountAuthorizationDetails",
-    "iam:GetAccountPasswordPolicy",
-    "iam:GetAccountSummary",
-    "iam:GetCredentialReport",
-    "s3:GetAccountPublicAccessBlock",
-    "s3:GetBucketAcl",
-    "s3:GetBucketLocation",
-    "s3:GetBucketLogging",
-    "s3:GetBucketOwnershipControls",
-    "s3:GetBucketPolicy",
-    "s3:GetBucketPolicyStatus",
-    "s3:GetBucketPublicAccessBlock",
-    "s3:GetBucketVersioning",
-    "s3:GetEncryptionConfiguration",
-    "s3:GetLifecycleConfiguration",
-    "s3:ListAllMyBuckets",
-    "securityhub:BatchImportFindings",
-    "sts:GetCallerIdentity",
+AUDIT_ACTIONS = tuple(
+    sorted(
+        {action for part in PARTS.values() for action in part.actions}
+        | {"sts:GetCallerIdentity", "securityhub:BatchImportFindings"}
+    )
 )
 
 
@@ -81,7 +54,40 @@ def _audit(reader: Reader, args: AuditArgs) -> AuditReport:
         regions = regions_for(reader, args.region)
     else:
         regions = list(reader.settings.aws_regions) or list(config.regions) or [reader.region]
-    return run_audit(reader.session(), regions, args.services or None, config=config)
+    report = run_audit(reader.session(), regions, args.services or None, config=config)
+    return with_rechecks(reader, with_trigger(report, reader.settings.trigger))
+
+
+def with_trigger(report: AuditReport, trigger: str) -> AuditReport:
+    """The report with each fix command as it is typed in a comment (``/devops audit fix …``)."""
+    checks = [
+        c.model_copy(update={"fix_commands": [f"{trigger} {cmd}" for cmd in c.fix_commands]})
+        if c.fix_commands
+        else c
+        for c in report.checks
+    ]
+    return report.model_copy(update={"checks": checks})
+
+
+def with_rechecks(reader: Reader, report: AuditReport) -> AuditReport:
+    """The report with what fix plans' re-checks recorded in the audit issue: each fix told
+    once, as its finding stands now (nothing without GitHub or an open audit issue; a
+    GitHub error leaves the audit as it is)."""
+    if reader.github is None:
+        return report
+    from github import GithubException
+
+    from devops_agent.audit.history import decode_state
+    from devops_agent.audit.rechecks import attach, find_audit_issue, read_issue_records
+
+    try:
+        issue = find_audit_issue(reader.github, reader.repository)
+        if issue is None:
+            return report
+        records = read_issue_records(reader.github, issue, reader.settings.signing_key)
+    except (GithubException, DevOpsError):
+        return report
+    return attach(report, records, previous=decode_state(issue.body or ""))
 
 
 def _render(reader: Reader, args: AuditArgs, report: AuditReport) -> Result:
@@ -125,4 +131,4 @@ AUDIT = Read(
     render=_render,
 )
 
-OPERATIONS = (AUDIT,)
+OPERATIONS = (AUDIT, *FIX_OPERATIONS)

@@ -62,7 +62,7 @@ from devops_agent.audit.inventory import (
     expand_parts,
 )
 from devops_agent.audit.models import NotAudited
-from devops_agent.aws import client, ec2, known_regions, s3, translate, vpc
+from devops_agent.aws import client, ec2, iam, known_regions, s3, translate, vpc
 from devops_agent.errors import ServiceError
 
 if TYPE_CHECKING:
@@ -90,6 +90,9 @@ PAGE_SIZES: dict[str, int] = {
     "describe_network_acls": 1000,
     "describe_route_tables": 100,
     "describe_vpc_peering_connections": 1000,
+    "describe_launch_template_versions": 200,
+    "describe_vpc_endpoints": 1000,
+    "describe_transit_gateways": 1000,
     "get_account_authorization_details": 1000,
 }
 
@@ -124,6 +127,8 @@ class _Reader:
         self.max_workers = max_workers
         self.account = ""
         self.regions: list[str] = []
+        self.buckets: Set[str] | None = None
+        """Only these buckets' settings are read (``None``: every bucket's)."""
         self.calls: Counter[str] = Counter()
         self.gaps: list[NotAudited] = []
         self.items: ThreadPoolExecutor | None = None
@@ -258,6 +263,10 @@ _REGIONAL: dict[str, Callable[[_Reader, str], Any]] = {
     "vpc.peering_connections": _on_ec2(
         vpc.list_peering_connections, "describe_vpc_peering_connections"
     ),
+    "ec2.key_pairs": _on_ec2(ec2.list_key_pairs),
+    "ec2.launch_templates": _on_ec2(ec2.list_launch_templates, "describe_launch_template_versions"),
+    "vpc.endpoints": _on_ec2(vpc.list_vpc_endpoints, "describe_vpc_endpoints"),
+    "vpc.transit_gateways": _on_ec2(vpc.list_transit_gateways, "describe_transit_gateways"),
 }
 """Regional parts: read in every region, each by its service's reader."""
 
@@ -272,6 +281,7 @@ def _s3_buckets(reader: _Reader, wanted: Set[str] = _NONE) -> list[s3.Bucket]:
 
     Each setting is a read of its own on the shared item pool (a bucket's policy status
     right after its policy), so a far region's buckets never wait on each other's calls.
+    Only the buckets the reader is limited to are read when it is (a fix's re-check).
     """
     groups = [ss for part, ss in _BUCKET_SETTINGS.items() if part in wanted]
     listed = s3.list_buckets(
@@ -281,6 +291,8 @@ def _s3_buckets(reader: _Reader, wanted: Set[str] = _NONE) -> list[s3.Bucket]:
         regions=reader.regions,
         regional=lambda region: reader.client("s3", region),
     )
+    if reader.buckets is not None:
+        listed = [b for b in listed if b.name in reader.buckets]
     unlocated = [b for b in listed if b.region is None]
     located = reader.map(partial(_locate, reader), unlocated)
     where = {b.name: found for b, found in zip(unlocated, located, strict=True)}
@@ -359,6 +371,14 @@ def _iam_password_policy(reader: _Reader, wanted: Set[str] = _NONE) -> PasswordP
     return iam_reading.password_policy(reader.client("iam"))
 
 
+def _iam_virtual_mfa_devices(reader: _Reader, wanted: Set[str] = _NONE) -> list[Any]:
+    return iam.list_virtual_mfa_devices(reader.client("iam"))
+
+
+def _iam_server_certificates(reader: _Reader, wanted: Set[str] = _NONE) -> list[Any]:
+    return iam.list_server_certificates(reader.client("iam"))
+
+
 #: Global parts: read once per account; each gets the wanted part names.
 _GLOBAL: dict[str, Callable[[_Reader, Set[str]], Any]] = {
     "s3.buckets": _s3_buckets,
@@ -367,6 +387,8 @@ _GLOBAL: dict[str, Callable[[_Reader, Set[str]], Any]] = {
     "iam.authorization_details": _iam_authorization_details,
     "iam.account_summary": _iam_account_summary,
     "iam.password_policy": _iam_password_policy,
+    "iam.virtual_mfa_devices": _iam_virtual_mfa_devices,
+    "iam.server_certificates": _iam_server_certificates,
 }
 
 
@@ -382,6 +404,7 @@ def collect(
     sequential: bool = False,
     max_workers: int = 16,
     item_workers: int = ITEM_WORKERS,
+    buckets: Set[str] | None = None,
 ) -> Inventory:
     """Read the given inventory parts in every region, once, and return them.
 
@@ -395,6 +418,8 @@ def collect(
         item_workers: most per-item reads (bucket settings, snapshot permissions) in
             flight at once, on a pool every part shares; on real AWS these wait mostly
             on the round trip to a far region, so they get more threads than listings.
+        buckets: read only these buckets' settings (a fix's re-check); every bucket's
+            when ``None``.
 
     Returns:
         The inventory. What could not be read is in ``gaps``, never silently empty.
@@ -415,6 +440,7 @@ def collect(
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, "sts:GetCallerIdentity", region=home) from exc
     reader.account = account_id
+    reader.buckets = buckets
     known_regions(session)  # the readers check region names: load botocore's list before threads
     try:
         partition = session.get_partition_for_region(home)

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import inspect
 import pkgutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import Any
 
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import SERVICES, CheckMeta, Hit
+from devops_agent.audit.models import SERVICES, CheckMeta, Hit, Threshold
 from devops_agent.errors import BadInput
 
-__all__ = ["CHECKS_PACKAGE", "Check", "discover_checks", "select_checks"]
+__all__ = ["CHECKS_PACKAGE", "Check", "Limits", "discover_checks", "select_checks", "thresholds"]
+
+Limits = Mapping[str, Any]
+"""Threshold values by name (``audit.thresholds`` over the declared defaults)."""
 
 #: The package whose modules are the checks.
 CHECKS_PACKAGE = "devops_agent.audit.checks"
@@ -29,9 +34,34 @@ class Check:
     """One check: its metadata and its pure function."""
 
     meta: CheckMeta
-    run: Callable[[Inventory], Iterable[Hit]]
+    run: Callable[..., Iterable[Hit]]
+    """``check(inventory)``, or ``check(inventory, limits)`` for a check with thresholds."""
     module: str
     """The module's own name (must equal ``meta.id``)."""
+
+    def limits(self, configured: Limits | None = None) -> dict[str, Any]:
+        """This check's threshold values: the configured ones over the declared defaults."""
+        given = configured or {}
+        return {t.name: given.get(t.name, t.default) for t in self.meta.thresholds}
+
+    def judge(self, inventory: Inventory, configured: Limits | None = None) -> list[Hit]:
+        """Run the check over ``inventory`` with its thresholds (configured or default)."""
+        if self.meta.thresholds:
+            return list(self.run(inventory, self.limits(configured)))
+        return list(self.run(inventory))
+
+    def title(self, configured: Limits | None = None) -> str:
+        """The title with its thresholds filled in (``{name}`` in the declared title)."""
+        if not self.meta.thresholds:
+            return self.meta.title
+        values = {k: _shown(v) for k, v in self.limits(configured).items()}
+        return self.meta.title.format_map(values)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple | list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
 
 
 def discover_checks(package: str = CHECKS_PACKAGE) -> list[Check]:
@@ -55,6 +85,12 @@ def discover_checks(package: str = CHECKS_PACKAGE) -> list[Check]:
             raise TypeError(
                 f"{package}.{info.name} is not a check: it needs META = CheckMeta(...) and "
                 "def check(inventory) -> Iterable[Hit]."
+            )
+        wanted = 2 if meta.thresholds else 1
+        if len(inspect.signature(run).parameters) != wanted:
+            raise TypeError(
+                f"{package}.{info.name}: a check with thresholds takes (inventory, limits), "
+                "one without takes (inventory)."
             )
         found.append(Check(meta=meta, run=run, module=info.name))
     return sorted(found, key=lambda c: c.meta.id)
@@ -89,3 +125,17 @@ def select_checks(
                 raise BadInput(f"No audit check matches '{pattern}'.{hint}")
         selected = [c for c in selected if any(fnmatchcase(c.meta.id, p) for p in patterns)]
     return selected
+
+
+def thresholds(checks: Sequence[Check] | None = None) -> dict[str, Threshold]:
+    """Every declared threshold by name (one declaration may serve several checks).
+
+    Raises:
+        TypeError: two checks declare the same name differently (a programming error).
+    """
+    found: dict[str, Threshold] = {}
+    for check in checks if checks is not None else discover_checks():
+        for threshold in check.meta.thresholds:
+            if found.setdefault(threshold.name, threshold) != threshold:
+                raise TypeError(f"threshold {threshold.name} is declared twice, differently")
+    return dict(sorted(found.items()))

@@ -114,7 +114,7 @@ def check_groups(report: AuditReport, previous: Previous | None = None) -> list[
     Every check with a finding gets a group, also one whose findings are all suppressed.
     """
     meta = metadata()
-    fixes = {c.id: c.fix_command for c in report.checks if c.fix_command}
+    fixes = {c.id: " · ".join(c.fix_commands) for c in report.checks if c.fix_commands}
     by_check: dict[str, list[Finding]] = {}
     for finding in report.findings:
         by_check.setdefault(finding.check_id, []).append(finding)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit import remedies
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
+from devops_agent.aws.ec2.public_sharing import UNSHARE_IMAGE, ImageArgs
 
 META = CheckMeta(
     id="ec2_ami_private",
@@ -34,6 +36,10 @@ META = CheckMeta(
         ),
     ),
     requires=("ec2.images",),
+    fix=Fix(
+        UNSHARE_IMAGE,
+        remedies.on_resource(lambda ami, region: ImageArgs(image_id=ami, region=region)),
+    ),
 )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
+from devops_agent.aws.ec2.volumes import SET_ENCRYPTION_DEFAULT, SetEncryptionDefaultArgs
 
 META = CheckMeta(
     id="ec2_ebs_default_encryption_enabled",
@@ -24,6 +25,11 @@ META = CheckMeta(
     cis=("2.2.1",),
     fsbp=("EC2.7",),
     requires=("ec2.ebs_encryption_by_default",),
+    fix=Fix(
+        SET_ENCRYPTION_DEFAULT,
+        lambda hit, inventory, limits: SetEncryptionDefaultArgs(state="on", region=hit.region),
+        caveat="Only new volumes are encrypted; existing ones stay as they are.",
+    ),
 )
 
 

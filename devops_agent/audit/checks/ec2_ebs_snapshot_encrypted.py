@@ -33,6 +33,10 @@ META = CheckMeta(
         ),
     ),
     requires=("ec2.snapshots",),
+    no_fix=(
+        "Needs a human decision: a snapshot is encrypted by copying it with a KMS key (a new "
+        "snapshot id) and deleting the old one once no AMI or backup plan names it."
+    ),
 )
 
 

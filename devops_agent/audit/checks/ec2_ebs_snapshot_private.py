@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit import remedies
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
+from devops_agent.aws.ec2.public_sharing import UNSHARE_SNAPSHOT, SnapshotArgs
 
 META = CheckMeta(
     id="ec2_ebs_snapshot_private",
@@ -34,6 +36,10 @@ META = CheckMeta(
     ),
     fsbp=("EC2.1",),
     requires=("ec2.snapshots",),
+    fix=Fix(
+        UNSHARE_SNAPSHOT,
+        remedies.on_resource(lambda snap, region: SnapshotArgs(snapshot_id=snap, region=region)),
+    ),
 )
 
 

@@ -1,4 +1,4 @@
-"""No EBS snapshot is kept for more than a year without a lifecycle decision."""
+"""No EBS snapshot is kept past its age limit (a year by default) without a decision."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ from datetime import timedelta
 
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
-
-#: Age in days past which a manual snapshot counts as forgotten.
-MAX_AGE_DAYS = 365
+from devops_agent.audit.registry import Limits
+from devops_agent.audit.thresholds import SNAPSHOT_MAX_AGE_DAYS as MAX_AGE
 
 META = CheckMeta(
     id="ec2_ebs_snapshot_under_365_days",
     service="ec2",
-    title="EBS snapshots are younger than 365 days",
+    title="EBS snapshots are younger than {snapshot_max_age_days} days",
     severity="low",
     risk=(
         "Old snapshots cost storage every month and keep data (and old secrets) long after "
@@ -43,12 +42,17 @@ META = CheckMeta(
         ),
     ),
     requires=("ec2.snapshots",),
+    no_fix=(
+        "Deleting a snapshot destroys data: whether it is past its retention (or backs an AMI) "
+        "is a human decision."
+    ),
+    thresholds=(MAX_AGE,),
 )
 
 
-def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per snapshot started more than 365 days before the inventory."""
-    limit = inventory.collected_at - timedelta(days=MAX_AGE_DAYS)
+def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
+    """One hit per snapshot started longer before the inventory than the threshold."""
+    limit = inventory.collected_at - timedelta(days=limits[MAX_AGE.name])
     for ec2 in inventory.ec2_regions():
         for snapshot in ec2.snapshots or []:
             if snapshot.started is None or snapshot.started > limit:

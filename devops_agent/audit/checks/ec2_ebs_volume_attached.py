@@ -28,6 +28,10 @@ META = CheckMeta(
         ),
     ),
     requires=("ec2.volumes",),
+    no_fix=(
+        "Deleting a volume destroys its data: whether a detached volume is still needed is a "
+        "human decision."
+    ),
 )
 
 

@@ -39,6 +39,10 @@ META = CheckMeta(
     ),
     fsbp=("EC2.3",),
     requires=("ec2.volumes",),
+    no_fix=(
+        "Breaking for workloads: a volume is encrypted only by snapshotting it, copying the "
+        "snapshot encrypted and swapping the new volume in on a stopped instance."
+    ),
 )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
+from devops_agent.aws.ec2.addresses import RELEASE_ADDRESS, ReleaseArgs
 
 META = CheckMeta(
     id="ec2_eip_associated",
@@ -23,6 +24,16 @@ META = CheckMeta(
     ),
     fsbp=("EC2.12",),
     requires=("ec2.addresses",),
+    fix=Fix(
+        RELEASE_ADDRESS,
+        lambda hit, inventory, limits: (
+            ReleaseArgs(allocation_id=hit.resource_id, region=hit.region)
+            if hit.resource_id.startswith("eipalloc-")
+            else None
+        ),
+        caveat="A released address cannot be recovered: check no DNS record or allow-list "
+        "still names it.",
+    ),
 )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
+from devops_agent.aws.ec2.instance_metadata import REQUIRE_IMDSV2, Imdsv2Args
 
 META = CheckMeta(
     id="ec2_instance_imdsv2_required",
@@ -35,6 +36,14 @@ META = CheckMeta(
     cis=("5.6",),
     fsbp=("EC2.8",),
     requires=("ec2.instances",),
+    fix=Fix(
+        REQUIRE_IMDSV2,
+        lambda hit, inventory, limits: Imdsv2Args(
+            instance_ids=[hit.resource_id], region=hit.region
+        ),
+        caveat="Software on the instances still using IMDSv1 (very old SDKs and agents) stops "
+        "getting credentials; no restart is needed.",
+    ),
 )
 
 

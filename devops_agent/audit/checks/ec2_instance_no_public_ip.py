@@ -36,6 +36,10 @@ META = CheckMeta(
     ),
     fsbp=("EC2.9",),
     requires=("ec2.instances",),
+    no_fix=(
+        "Breaking for workloads: taking the address away cuts whoever reaches the instance "
+        "over it; a load balancer, NAT or VPN has to be chosen by a person first."
+    ),
 )
 
 

@@ -34,6 +34,9 @@ META = CheckMeta(
     ),
     cis=("1.18",),
     requires=("ec2.instances",),
+    no_fix=(
+        "Needs a human decision: which role, with which permissions, the instance should have."
+    ),
 )
 
 

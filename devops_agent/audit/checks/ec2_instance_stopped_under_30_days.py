@@ -1,4 +1,4 @@
-"""No instance has been stopped for more than 30 days."""
+"""No instance has been stopped for long (30 days by default, FSBP EC2.4)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ from datetime import timedelta
 
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
-
-#: Days a stopped instance may wait before it counts as forgotten.
-MAX_STOPPED_DAYS = 30
+from devops_agent.audit.registry import Limits
+from devops_agent.audit.thresholds import INSTANCE_MAX_STOPPED_DAYS as MAX_STOPPED
 
 META = CheckMeta(
     id="ec2_instance_stopped_under_30_days",
     service="ec2",
-    title="EC2 instances are not left stopped for more than 30 days",
+    title="EC2 instances are not left stopped for more than {instance_max_stopped_days} days",
     severity="low",
     risk=(
         "Long-stopped instances still cost their EBS volumes and Elastic IPs, miss patches, "
@@ -33,12 +32,18 @@ META = CheckMeta(
     ),
     fsbp=("EC2.4",),
     requires=("ec2.instances",),
+    no_fix=(
+        "Terminating destroys the instance and its instance-store data: whether it is still "
+        "needed is a human decision."
+    ),
+    thresholds=(MAX_STOPPED,),
 )
 
 
-def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per instance stopped (by a user) more than 30 days before the inventory."""
-    limit = inventory.collected_at - timedelta(days=MAX_STOPPED_DAYS)
+def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
+    """One hit per instance stopped (by a user) longer before the inventory than the
+    threshold."""
+    limit = inventory.collected_at - timedelta(days=limits[MAX_STOPPED.name])
     for ec2 in inventory.ec2_regions():
         for instance in ec2.instances or []:
             if instance.state != "stopped" or instance.state_changed is None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit import remedies
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.audit.network import describe_rule, is_all_ports, world_cidrs
+from devops_agent.aws.ec2.security_group_cleanup import CLOSE_SECURITY_GROUP
 
 META = CheckMeta(
     id="ec2_securitygroup_all_ports_restricted",
@@ -38,6 +40,11 @@ META = CheckMeta(
     cis=("5.2", "5.3"),
     fsbp=("EC2.18", "EC2.19"),
     requires=("ec2.security_groups",),
+    fix=Fix(
+        CLOSE_SECURITY_GROUP,
+        remedies.close_all_ports_rules,
+        caveat="Traffic those rules let in stops; add rules for the ports the workload serves.",
+    ),
 )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
+from devops_agent.aws.ec2.security_group_cleanup import CLOSE_SECURITY_GROUP, CloseArgs
 
 META = CheckMeta(
     id="ec2_securitygroup_default_restricted",
@@ -39,6 +40,14 @@ META = CheckMeta(
     cis=("5.4",),
     fsbp=("EC2.2",),
     requires=("ec2.security_groups",),
+    fix=Fix(
+        CLOSE_SECURITY_GROUP,
+        lambda hit, inventory, limits: CloseArgs(
+            group_id=hit.resource_id, region=hit.region, all_rules=True
+        ),
+        caveat="Anything still using a default group loses the traffic its rules allowed: "
+        "move it to a purpose-made group first.",
+    ),
 )
 
 

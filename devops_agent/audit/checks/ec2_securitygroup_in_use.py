@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit import remedies
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
+from devops_agent.aws.ec2.security_groups import DELETE, SecurityGroupArgs
 
 META = CheckMeta(
     id="ec2_securitygroup_in_use",
@@ -26,6 +28,12 @@ META = CheckMeta(
     ),
     fsbp=("EC2.22",),
     requires=("ec2.security_groups", "ec2.network_interfaces"),
+    fix=Fix(
+        DELETE,
+        remedies.on_resource(lambda sg, region: SecurityGroupArgs(group_id=sg, region=region)),
+        caveat="A deleted group cannot be restored; launch templates or stacks that name it "
+        "fail until they are updated.",
+    ),
 )
 
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit import remedies
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.audit.network import security_group_port_hits
+from devops_agent.aws.ec2.security_group_cleanup import CLOSE_SECURITY_GROUP
 
 #: Protocols that send credentials in clear text or were never meant for the internet.
 LEGACY_PORTS = {
@@ -44,6 +46,11 @@ META = CheckMeta(
     ),
     fsbp=("EC2.19",),
     requires=("ec2.security_groups",),
+    fix=Fix(
+        CLOSE_SECURITY_GROUP,
+        remedies.close_world_rules(LEGACY_PORTS, include_all_ports_rules=False),
+        caveat="FTP, Telnet and SMB clients on the internet are cut off.",
+    ),
 )
 
 

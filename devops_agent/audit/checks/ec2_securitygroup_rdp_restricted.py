@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit import remedies
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.audit.network import security_group_port_hits
+from devops_agent.aws.ec2.security_group_cleanup import CLOSE_SECURITY_GROUP
 
 META = CheckMeta(
     id="ec2_securitygroup_rdp_restricted",
@@ -42,6 +44,11 @@ META = CheckMeta(
     cis=("5.2", "5.3"),
     fsbp=("EC2.14", "EC2.53", "EC2.54"),
     requires=("ec2.security_groups",),
+    fix=Fix(
+        CLOSE_SECURITY_GROUP,
+        remedies.close_world_rules([3389], protocols=("tcp", "udp")),
+        caveat="RDP from the internet stops; use Fleet Manager or a VPN.",
+    ),
 )
 
 

@@ -31,6 +31,10 @@ META = CheckMeta(
     ),
     cis=("1.16",),
     requires=("iam.authorization_details",),
+    no_fix=(
+        "Needs a human decision: taking admin rights from a principal that uses them breaks "
+        "its work; what it should keep is for a person to decide."
+    ),
 )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
+from devops_agent.aws.iam.account import SET_PASSWORD_POLICY, PasswordPolicyArgs
 
 META = CheckMeta(
     id="iam_password_policy_complexity_required",
@@ -30,6 +31,11 @@ META = CheckMeta(
     ),
     fsbp=("IAM.11", "IAM.12", "IAM.13", "IAM.14"),
     requires=("iam.password_policy",),
+    fix=Fix(
+        SET_PASSWORD_POLICY,
+        lambda hit, inventory, limits: PasswordPolicyArgs(require=["all"]),
+        caveat="Applies to passwords set from now on; existing ones keep working.",
+    ),
 )
 
 

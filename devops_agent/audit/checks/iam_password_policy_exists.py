@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
+from devops_agent.audit.registry import Limits
+from devops_agent.audit.thresholds import PASSWORD_MIN_LENGTH, PASSWORD_REUSE_PREVENTION
+from devops_agent.aws.iam.account import SET_PASSWORD_POLICY, PasswordPolicyArgs
 
 META = CheckMeta(
     id="iam_password_policy_exists",
@@ -38,11 +41,22 @@ META = CheckMeta(
     ),
     fsbp=("IAM.7",),
     requires=("iam.password_policy",),
+    fix=Fix(
+        SET_PASSWORD_POLICY,
+        lambda hit, inventory, limits: PasswordPolicyArgs(
+            min_length=limits[PASSWORD_MIN_LENGTH.name],
+            reuse_prevention=limits[PASSWORD_REUSE_PREVENTION.name],
+            require=["all"],
+        ),
+        caveat="Applies to passwords set from now on; existing ones keep working.",
+    ),
+    thresholds=(PASSWORD_MIN_LENGTH, PASSWORD_REUSE_PREVENTION),
 )
 
 
-def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit for the account when no password policy is set."""
+def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
+    """One hit for the account when no password policy is set (the thresholds are the
+    fix's: the policy it plans)."""
     policy = inventory.iam.password_policy
     if policy is not None and not policy.exists:
         yield Hit(

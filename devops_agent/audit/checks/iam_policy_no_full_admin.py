@@ -40,6 +40,10 @@ META = CheckMeta(
     cis=("1.16",),
     fsbp=("IAM.1",),
     requires=("iam.authorization_details",),
+    no_fix=(
+        "Needs a human decision: detaching or rewriting an admin policy breaks whoever uses it; "
+        "what each principal should keep is for a person to decide."
+    ),
 )
 
 

@@ -36,6 +36,7 @@ META = CheckMeta(
         ),
     ),
     requires=("iam.authorization_details",),
+    no_fix=("Needs a human decision: which principals the role should trust instead."),
 )
 
 

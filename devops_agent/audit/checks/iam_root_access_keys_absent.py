@@ -37,6 +37,7 @@ META = CheckMeta(
     cis=("1.4",),
     fsbp=("IAM.4",),
     requires=("iam.account_summary",),
+    no_fix=("Only the root user, signed in as root, can delete its own access keys; no role can."),
 )
 
 

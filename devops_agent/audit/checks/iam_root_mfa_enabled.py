@@ -34,6 +34,7 @@ META = CheckMeta(
     cis=("1.5",),
     fsbp=("IAM.9",),
     requires=("iam.account_summary",),
+    no_fix=("Only the root user can enroll an MFA device, with the device in hand."),
 )
 
 

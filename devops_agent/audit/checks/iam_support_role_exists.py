@@ -36,6 +36,7 @@ META = CheckMeta(
     ),
     cis=("1.17",),
     requires=("iam.authorization_details",),
+    no_fix=("Needs a human decision: who may assume the support role (its trust policy)."),
 )
 
 

@@ -1,4 +1,4 @@
-"""Every active access key was created or rotated within the last 90 days."""
+"""Every active access key was created or rotated recently (90 days by default)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,13 @@ from datetime import timedelta
 from devops_agent.audit.checks._iam import days_between, report_users
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
-
-#: Longest an access key may live.
-MAX_KEY_AGE_DAYS = 90
+from devops_agent.audit.registry import Limits
+from devops_agent.audit.thresholds import ACCESS_KEY_MAX_AGE_DAYS as MAX_AGE
 
 META = CheckMeta(
     id="iam_user_access_key_rotated",
     service="iam",
-    title="IAM access keys are rotated within 90 days",
+    title="IAM access keys are rotated within {access_key_max_age_days} days",
     severity="medium",
     risk=(
         "Long-lived keys end up in laptops, CI logs and old repositories; the older a key, "
@@ -43,12 +42,18 @@ META = CheckMeta(
     cis=("1.14",),
     fsbp=("IAM.3",),
     requires=("iam.credential_report",),
+    no_fix=(
+        "Needs a human decision: where the new key goes and who switches its users over; "
+        "`iam keys rotate USER --secret NAME` plans it once that is known."
+    ),
+    thresholds=(MAX_AGE,),
 )
 
 
-def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per active key last rotated more than 90 days before the inventory."""
-    limit = inventory.collected_at - timedelta(days=MAX_KEY_AGE_DAYS)
+def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
+    """One hit per active key last rotated longer ago than the threshold."""
+    most = limits[MAX_AGE.name]
+    limit = inventory.collected_at - timedelta(days=most)
     for row in report_users(inventory):
         for key in row.access_keys:
             if not key.active or key.last_rotated is None or key.last_rotated > limit:
@@ -60,6 +65,6 @@ def check(inventory: Inventory) -> Iterator[Hit]:
                 resource_arn=row.arn or None,
                 detail=(
                     f"Access key {key.slot} of user {row.user} is {days} days old "
-                    f"(created {key.last_rotated:%Y-%m-%d})."
+                    f"(created {key.last_rotated:%Y-%m-%d}; limit {most} days)."
                 ),
             )

@@ -1,4 +1,4 @@
-"""Every active access key has been used within the last 90 days."""
+"""Every active access key has been used recently (45 days by default, CIS 1.12)."""
 
 from __future__ import annotations
 
@@ -7,22 +7,22 @@ from datetime import timedelta
 
 from devops_agent.audit.checks._iam import days_between, report_users
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
-
-#: Days without use after which an active key counts as abandoned.
-MAX_UNUSED_DAYS = 90
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
+from devops_agent.audit.registry import Limits
+from devops_agent.audit.thresholds import ACCESS_KEY_MAX_UNUSED_DAYS as MAX_UNUSED
+from devops_agent.aws.iam.unused_credentials import DEACTIVATE_UNUSED_KEYS, UnusedKeysArgs
 
 META = CheckMeta(
     id="iam_user_access_key_used_recently",
     service="iam",
-    title="Active IAM access keys were used in the last 90 days",
+    title="Active IAM access keys were used in the last {access_key_max_unused_days} days",
     severity="medium",
     risk=(
         "An active key nobody uses is a credential nobody watches: if it leaks, its use "
-        "stands out to no one. (CIS asks for 45 days; this check uses FSBP's 90.)"
+        "stands out to no one."
     ),
     remediation=Remediation(
-        text="Deactivate keys unused for 90 days, then delete them if nothing breaks.",
+        text="Deactivate keys unused that long, then delete them if nothing breaks.",
         cli=(
             "aws iam update-access-key --user-name <user> --access-key-id <key-id> "
             "--status Inactive\n"
@@ -30,14 +30,24 @@ META = CheckMeta(
         ),
         terraform=('# Remove the aws_iam_access_key resource (or set status = "Inactive").'),
     ),
-    fsbp=("IAM.8",),
+    cis=("1.12",),
+    fsbp=("IAM.8", "IAM.22"),
     requires=("iam.credential_report",),
+    fix=Fix(
+        DEACTIVATE_UNUSED_KEYS,
+        lambda hit, inventory, limits: UnusedKeysArgs(
+            user=hit.resource_id.rsplit("/access-key-", 1)[0], days=limits[MAX_UNUSED.name]
+        ),
+        caveat="A key that is switched off can be switched on again (`iam keys activate`).",
+    ),
+    thresholds=(MAX_UNUSED,),
 )
 
 
-def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per active key unused (or never used) for more than 90 days."""
-    limit = inventory.collected_at - timedelta(days=MAX_UNUSED_DAYS)
+def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
+    """One hit per active key unused (or never used) for longer than the threshold."""
+    most = limits[MAX_UNUSED.name]
+    limit = inventory.collected_at - timedelta(days=most)
     for row in report_users(inventory):
         for key in row.access_keys:
             if not key.active:
@@ -46,14 +56,17 @@ def check(inventory: Inventory) -> Iterator[Hit]:
                 if key.last_used > limit:
                     continue
                 days = days_between(key.last_used, inventory.collected_at)
-                detail = f"Access key {key.slot} of user {row.user} was last used {days} days ago."
+                detail = (
+                    f"Access key {key.slot} of user {row.user} was last used {days} days "
+                    f"ago (limit {most} days)."
+                )
             else:
                 if key.last_rotated is None or key.last_rotated > limit:
                     continue
                 days = days_between(key.last_rotated, inventory.collected_at)
                 detail = (
                     f"Access key {key.slot} of user {row.user} has never been used in the "
-                    f"{days} days since it was created."
+                    f"{days} days since it was created (limit {most} days)."
                 )
             yield Hit(
                 region="global",

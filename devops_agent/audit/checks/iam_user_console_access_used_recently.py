@@ -1,4 +1,4 @@
-"""Every console password has been used within the last 90 days."""
+"""Every console password has been used recently (45 days by default, CIS 1.12)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from datetime import timedelta
 
 from devops_agent.audit.checks._iam import days_between, report_users
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
-
-#: Days without a sign-in after which a console password counts as abandoned.
-MAX_UNUSED_DAYS = 90
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
+from devops_agent.audit.registry import Limits
+from devops_agent.audit.thresholds import CONSOLE_PASSWORD_MAX_UNUSED_DAYS as MAX_UNUSED
+from devops_agent.aws.iam.unused_credentials import DISABLE_CONSOLE, ConsoleArgs
 
 META = CheckMeta(
     id="iam_user_console_access_used_recently",
     service="iam",
-    title="IAM console passwords were used in the last 90 days",
+    title="IAM console passwords were used in the last {console_password_max_unused_days} days",
     severity="medium",
     risk=(
         "Passwords of people who left or never sign in are targets for guessing and reuse, "
@@ -26,14 +26,22 @@ META = CheckMeta(
         cli="aws iam delete-login-profile --user-name <user>",
         terraform="# Remove the aws_iam_user_login_profile resource of that user.",
     ),
-    fsbp=("IAM.8",),
+    cis=("1.12",),
+    fsbp=("IAM.8", "IAM.22"),
     requires=("iam.credential_report",),
+    fix=Fix(
+        DISABLE_CONSOLE,
+        lambda hit, inventory, limits: ConsoleArgs(user=hit.resource_id),
+        caveat="The users keep their access keys and permissions; a password can be set again.",
+    ),
+    thresholds=(MAX_UNUSED,),
 )
 
 
-def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per password unused (or never used) for more than 90 days."""
-    limit = inventory.collected_at - timedelta(days=MAX_UNUSED_DAYS)
+def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
+    """One hit per password unused (or never used) for longer than the threshold."""
+    most = limits[MAX_UNUSED.name]
+    limit = inventory.collected_at - timedelta(days=most)
     for row in report_users(inventory):
         if not row.password_enabled:
             continue
@@ -41,14 +49,18 @@ def check(inventory: Inventory) -> Iterator[Hit]:
             if row.password_last_used > limit:
                 continue
             days = days_between(row.password_last_used, inventory.collected_at)
-            detail = f"User {row.user} last signed in to the console {days} days ago."
+            detail = (
+                f"User {row.user} last signed in to the console {days} days ago "
+                f"(limit {most} days)."
+            )
         else:
             since = row.password_last_changed or row.created
             if since is None or since > limit:
                 continue
             days = days_between(since, inventory.collected_at)
             detail = (
-                f"User {row.user} has had a console password for {days} days and never signed in."
+                f"User {row.user} has had a console password for {days} days and never "
+                f"signed in (limit {most} days)."
             )
         yield Hit(
             region="global",

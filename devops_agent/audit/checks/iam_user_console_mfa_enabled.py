@@ -40,6 +40,7 @@ META = CheckMeta(
     cis=("1.10",),
     fsbp=("IAM.5",),
     requires=("iam.credential_report",),
+    no_fix=("Only the user can enroll an MFA device, with the device in hand."),
 )
 
 

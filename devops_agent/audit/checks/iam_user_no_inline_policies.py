@@ -36,6 +36,10 @@ META = CheckMeta(
     cis=("1.15",),
     fsbp=("IAM.2",),
     requires=("iam.authorization_details",),
+    no_fix=(
+        "Needs a human decision: which group should carry the permissions; deleting them "
+        "first would break the user's work."
+    ),
 )
 
 

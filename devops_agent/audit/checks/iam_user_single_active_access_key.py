@@ -28,6 +28,7 @@ META = CheckMeta(
     ),
     cis=("1.13",),
     requires=("iam.credential_report",),
+    no_fix=("Needs a human decision: which of the two keys is still in use."),
 )
 
 

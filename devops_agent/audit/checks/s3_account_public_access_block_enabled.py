@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
+from devops_agent.aws.s3.account_block import BLOCK_ACCOUNT_PUBLIC_ACCESS, AccountBlockArgs
 
 META = CheckMeta(
     id="s3_account_public_access_block_enabled",
@@ -35,6 +36,12 @@ META = CheckMeta(
     cis=("2.1.4",),
     fsbp=("S3.1",),
     requires=("s3.account_public_access_block",),
+    fix=Fix(
+        BLOCK_ACCOUNT_PUBLIC_ACCESS,
+        lambda hit, inventory, limits: AccountBlockArgs(),
+        caveat="Buckets deliberately public (websites, downloads) stop answering anonymous "
+        "requests; the plan names those whose policy is public today.",
+    ),
 )
 
 

@@ -33,8 +33,13 @@ META = CheckMeta(
             "}"
         ),
     ),
+    cis=("3.4",),
     fsbp=("S3.9",),
     requires=("s3.bucket_logging",),
+    no_fix=(
+        "Needs a human decision: which bucket receives the logs "
+        "(`s3 logging BUCKET --target LOG_BUCKET`); a bucket must not log to itself."
+    ),
 )
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit import remedies
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
+from devops_agent.aws.s3.access_control import MAKE_ACL_PRIVATE, PrivateAclArgs
 
 #: ACL groups that mean "the internet" and "any AWS account".
 PUBLIC_GROUPS = {
@@ -43,6 +45,11 @@ META = CheckMeta(
     ),
     fsbp=("S3.2", "S3.3"),
     requires=("s3.bucket_acl",),
+    fix=Fix(
+        MAKE_ACL_PRIVATE,
+        remedies.on_resource(lambda bucket, region: PrivateAclArgs(bucket=bucket)),
+        caveat="Anonymous readers through the ACL are cut off; bucket policies are not touched.",
+    ),
 )
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit import remedies
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
+from devops_agent.aws.s3.access_control import DISABLE_ACLS, DisableAclsArgs
 
 META = CheckMeta(
     id="s3_bucket_acls_disabled",
@@ -33,6 +35,12 @@ META = CheckMeta(
     ),
     fsbp=("S3.12",),
     requires=("s3.bucket_ownership",),
+    fix=Fix(
+        DISABLE_ACLS,
+        remedies.on_resource(lambda bucket, region: DisableAclsArgs(bucket=bucket)),
+        caveat="Writers setting object ACLs other than bucket-owner-full-control are refused "
+        "afterwards.",
+    ),
 )
 
 

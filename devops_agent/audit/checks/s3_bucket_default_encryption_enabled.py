@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit import remedies
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
+from devops_agent.aws.s3.protection import SET_ENCRYPTION, EncryptionArgs
 
 META = CheckMeta(
     id="s3_bucket_default_encryption_enabled",
@@ -38,7 +40,14 @@ META = CheckMeta(
             "}"
         ),
     ),
+    fsbp=("S3.4",),
     requires=("s3.bucket_encryption",),
+    fix=Fix(
+        SET_ENCRYPTION,
+        remedies.on_resource(
+            lambda bucket, region: EncryptionArgs(bucket=bucket, encryption="sse-s3")
+        ),
+    ),
 )
 
 

@@ -40,8 +40,9 @@ META = CheckMeta(
             "}"
         ),
     ),
-    fsbp=("S3.13",),
+    fsbp=("S3.10", "S3.13"),
     requires=("s3.bucket_lifecycle",),
+    no_fix=("Needs a human decision: how long objects and their old versions are kept."),
 )
 
 

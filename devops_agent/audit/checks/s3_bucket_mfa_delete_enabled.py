@@ -40,6 +40,7 @@ META = CheckMeta(
     cis=("2.1.2",),
     fsbp=("S3.20",),
     requires=("s3.bucket_versioning",),
+    no_fix=("Only the root user, with its MFA device, can turn MFA delete on."),
 )
 
 

@@ -49,6 +49,10 @@ META = CheckMeta(
     ),
     fsbp=("S3.2", "S3.3"),
     requires=("s3.bucket_policy",),
+    no_fix=(
+        "Needs a human decision: a public policy may be deliberate (a website), and which "
+        "statements to narrow is for a person to decide."
+    ),
 )
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit import remedies
 from devops_agent.audit.inventory import Inventory, PublicAccessBlock
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
+from devops_agent.aws.s3.protection import SET_PUBLIC_ACCESS, PublicAccessArgs
 
 META = CheckMeta(
     id="s3_bucket_public_access_block_enabled",
@@ -36,6 +38,13 @@ META = CheckMeta(
     cis=("2.1.4",),
     fsbp=("S3.8",),
     requires=("s3.bucket_public_access_block",),
+    fix=Fix(
+        SET_PUBLIC_ACCESS,
+        remedies.on_resource(
+            lambda bucket, region: PublicAccessArgs(bucket=bucket, access="block")
+        ),
+        caveat="A bucket deliberately public stops answering anonymous requests.",
+    ),
 )
 
 

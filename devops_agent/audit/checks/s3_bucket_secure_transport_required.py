@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit import remedies
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.audit.policy import denies_insecure_transport
+from devops_agent.aws.s3.tls_policy import REQUIRE_TLS, RequireTlsArgs
 
 META = CheckMeta(
     id="s3_bucket_secure_transport_required",
@@ -49,6 +51,11 @@ META = CheckMeta(
     cis=("2.1.1",),
     fsbp=("S3.5",),
     requires=("s3.bucket_policy",),
+    fix=Fix(
+        REQUIRE_TLS,
+        remedies.on_resource(lambda bucket, region: RequireTlsArgs(bucket=bucket)),
+        caveat="Clients still using plain HTTP are refused.",
+    ),
 )
 
 

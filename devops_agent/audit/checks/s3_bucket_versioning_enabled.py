@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit import remedies
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
+from devops_agent.aws.s3.protection import SET_VERSIONING, VersioningArgs
 
 META = CheckMeta(
     id="s3_bucket_versioning_enabled",
@@ -33,6 +35,12 @@ META = CheckMeta(
     ),
     fsbp=("S3.14",),
     requires=("s3.bucket_versioning",),
+    fix=Fix(
+        SET_VERSIONING,
+        remedies.on_resource(lambda bucket, region: VersioningArgs(bucket=bucket, versioning="on")),
+        caveat="Every overwritten and deleted object is kept from now on: storage grows until "
+        "a lifecycle rule expires old versions.",
+    ),
 )
 
 

@@ -29,6 +29,10 @@ META = CheckMeta(
         ),
     ),
     requires=("vpc.vpcs",),
+    no_fix=(
+        "Needs a human decision: a VPC is deleted only after its subnets, gateways and "
+        "interfaces, and workloads may still use it."
+    ),
 )
 
 

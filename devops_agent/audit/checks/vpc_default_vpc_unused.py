@@ -37,6 +37,10 @@ META = CheckMeta(
         ),
     ),
     requires=("vpc.vpcs", "ec2.network_interfaces"),
+    no_fix=(
+        "Needs a human decision: a VPC is deleted only after its subnets, gateways and "
+        "interfaces; whether nothing will use it again is for a person to say."
+    ),
 )
 
 

@@ -35,6 +35,10 @@ META = CheckMeta(
     cis=("3.7",),
     fsbp=("EC2.6",),
     requires=("vpc.vpcs", "vpc.flow_logs"),
+    no_fix=(
+        "Needs a human decision: where the logs go (an S3 bucket, or a log group and a role "
+        "allowed to write to it): `vpc flowlogs enable VPC_ID --s3 BUCKET_ARN`."
+    ),
 )
 
 

@@ -49,6 +49,10 @@ META = CheckMeta(
     cis=("5.1",),
     fsbp=("EC2.21",),
     requires=("vpc.network_acls",),
+    no_fix=(
+        "Breaking for workloads: the rule that allows admin ports is usually the subnet's "
+        "allow-all rule, which carries its other traffic too."
+    ),
 )
 
 

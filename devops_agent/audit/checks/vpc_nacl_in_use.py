@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit import remedies
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
+from devops_agent.aws.vpc.nacl_cleanup import DELETE_NETWORK_ACL, NaclArgs
 
 META = CheckMeta(
     id="vpc_nacl_in_use",
@@ -23,6 +25,10 @@ META = CheckMeta(
     ),
     fsbp=("EC2.16",),
     requires=("vpc.network_acls",),
+    fix=Fix(
+        DELETE_NETWORK_ACL,
+        remedies.on_resource(lambda acl, region: NaclArgs(acl_id=acl, region=region)),
+    ),
 )
 
 

@@ -38,6 +38,7 @@ META = CheckMeta(
     ),
     cis=("5.5",),
     requires=("vpc.route_tables", "vpc.peering_connections"),
+    no_fix=("Needs a human decision: which address ranges the peer really needs."),
 )
 
 

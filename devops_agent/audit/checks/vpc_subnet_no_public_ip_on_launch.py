@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit import remedies
 from devops_agent.audit.inventory import Inventory
-from devops_agent.audit.models import CheckMeta, Hit, Remediation
+from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
+from devops_agent.aws.vpc.subnet_settings import SET_SUBNET_PUBLIC_IP, SubnetPublicIpArgs
 
 META = CheckMeta(
     id="vpc_subnet_no_public_ip_on_launch",
@@ -32,6 +34,14 @@ META = CheckMeta(
     ),
     fsbp=("EC2.15",),
     requires=("vpc.subnets",),
+    fix=Fix(
+        SET_SUBNET_PUBLIC_IP,
+        remedies.on_resource(
+            lambda subnet, region: SubnetPublicIpArgs(subnet_id=subnet, state="off", region=region)
+        ),
+        caveat="Running instances keep their addresses; launches that relied on the default "
+        "(an Auto Scaling group in a public subnet) must ask for a public address.",
+    ),
 )
 
 

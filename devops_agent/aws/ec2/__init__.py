@@ -10,12 +10,21 @@ order ``help`` lists them.
 
 from __future__ import annotations
 
+from devops_agent.aws.ec2.addresses import *  # noqa: F403
+from devops_agent.aws.ec2.addresses import OPERATIONS as _ADDRESSES
 from devops_agent.aws.ec2.images import *  # noqa: F403
+from devops_agent.aws.ec2.instance_metadata import *  # noqa: F403
+from devops_agent.aws.ec2.instance_metadata import OPERATIONS as _METADATA
 from devops_agent.aws.ec2.instances import *  # noqa: F403
 from devops_agent.aws.ec2.instances import OPERATIONS as _INSTANCES
 from devops_agent.aws.ec2.key_pairs import *  # noqa: F403
 from devops_agent.aws.ec2.key_pairs import OPERATIONS as _KEY_PAIRS
+from devops_agent.aws.ec2.launch_templates import *  # noqa: F403
 from devops_agent.aws.ec2.network import *  # noqa: F403
+from devops_agent.aws.ec2.public_sharing import *  # noqa: F403
+from devops_agent.aws.ec2.public_sharing import OPERATIONS as _SHARING
+from devops_agent.aws.ec2.security_group_cleanup import *  # noqa: F403
+from devops_agent.aws.ec2.security_group_cleanup import OPERATIONS as _CLEANUP
 from devops_agent.aws.ec2.security_group_rules import *  # noqa: F403
 from devops_agent.aws.ec2.security_group_rules import OPERATIONS as _RULES
 from devops_agent.aws.ec2.security_groups import *  # noqa: F403
@@ -23,4 +32,14 @@ from devops_agent.aws.ec2.security_groups import OPERATIONS as _SECURITY_GROUPS
 from devops_agent.aws.ec2.volumes import *  # noqa: F403
 from devops_agent.aws.ec2.volumes import OPERATIONS as _VOLUMES
 
-OPERATIONS = (*_INSTANCES, *_SECURITY_GROUPS, *_RULES, *_KEY_PAIRS, *_VOLUMES)
+OPERATIONS = (
+    *_INSTANCES,
+    *_METADATA,
+    *_SECURITY_GROUPS,
+    *_RULES,
+    *_CLEANUP,
+    *_KEY_PAIRS,
+    *_VOLUMES,
+    *_SHARING,
+    *_ADDRESSES,
+)

@@ -95,8 +95,14 @@ class KeyPair(AwsModel):
     """All tags, key to value."""
 
 
-def list_key_pairs(session: boto3.Session, region: str) -> list[KeyPair]:
+def list_key_pairs(session: boto3.Session, region: str, *, ec2: Any = None) -> list[KeyPair]:
     """EC2 key pairs in one region (DescribeKeyPairs returns them all in one page).
+
+    Args:
+        session: credentials to read with.
+        region: the region to read.
+        ec2: a client to call with (the audit passes its shared, counted one); one is
+            made from ``session`` when ``None``.
 
     Returns:
         The key pairs, sorted by name. Private keys are never included.
@@ -105,7 +111,7 @@ def list_key_pairs(session: boto3.Session, region: str) -> list[KeyPair]:
         ServiceError: AWS refused (``ec2:DescribeKeyPairs``).
     """
     region = check_region(session, region)
-    ec2 = client(session, "ec2", region)
+    ec2 = ec2 or client(session, "ec2", region)
     with aws_errors("ec2:DescribeKeyPairs", region=region):
         raw_pairs = ec2.describe_key_pairs().get("KeyPairs", [])
     pairs = [

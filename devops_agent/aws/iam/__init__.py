@@ -10,7 +10,9 @@ One module per kind of thing; each holds its models, its API calls and the opera
 * :mod:`.policies`: policies as models, ``iam policies``, ``iam policy show``;
 * :mod:`.policy_changes`: ``iam policy create|attach|detach|delete`` and their steps;
 * :mod:`.keys`: ``iam keys`` (with ages) and ``iam keys create|rotate|...``;
-* :mod:`.permissions`: ``iam permissions`` and the policy simulator.
+* :mod:`.permissions`: ``iam permissions`` and the policy simulator;
+* :mod:`.account`: the account password policy, ``iam password-policy [set]``;
+* :mod:`.unused_credentials`: ``iam keys deactivate-unused`` and ``iam user disable-console``.
 
 Composites (``iam user|role|policy delete``, ``iam keys rotate``) are named after their
 command (``iam.user_delete``); the steps their plans carry keep the name of the API call
@@ -21,6 +23,9 @@ working, and joins the operations in the order ``help`` lists them.
 
 from __future__ import annotations
 
+from devops_agent.aws.iam.account import *  # noqa: F403
+from devops_agent.aws.iam.account import GET_PASSWORD_POLICY, SET_PASSWORD_POLICY
+from devops_agent.aws.iam.credentials import *  # noqa: F403
 from devops_agent.aws.iam.keys import *  # noqa: F403
 from devops_agent.aws.iam.keys import (
     CREATE_ACCESS_KEY,
@@ -52,6 +57,8 @@ from devops_agent.aws.iam.roles import (
     REMOVE_ROLE_FROM_INSTANCE_PROFILE,
     ROLE_DELETE,
 )
+from devops_agent.aws.iam.unused_credentials import *  # noqa: F403
+from devops_agent.aws.iam.unused_credentials import DEACTIVATE_UNUSED_KEYS, DISABLE_CONSOLE
 from devops_agent.aws.iam.users import *  # noqa: F403
 from devops_agent.aws.iam.users import (
     CREATE_USER,
@@ -81,8 +88,12 @@ OPERATIONS = (
     CREATE_ACCESS_KEY,
     KEYS_ROTATE,
     UPDATE_ACCESS_KEY,
+    DEACTIVATE_UNUSED_KEYS,
     DELETE_ACCESS_KEY,
+    DISABLE_CONSOLE,
     PERMISSIONS,
+    GET_PASSWORD_POLICY,
+    SET_PASSWORD_POLICY,
     # steps that only other plans carry
     DELETE_POLICY_VERSION,
     DELETE_POLICY,

@@ -5,7 +5,9 @@ One module per kind of thing: :mod:`~devops_agent.aws.s3.buckets` (the bucket mo
 list, create, delete, and what every bucket operation shares),
 :mod:`~devops_agent.aws.s3.configuration` (reading a bucket's settings: the one reader
 ``s3 describe``, the previews and the audit share), :mod:`~devops_agent.aws.s3.objects`
-(keys, uploads, downloads), :mod:`~devops_agent.aws.s3.policy`,
+(keys, uploads, downloads), :mod:`~devops_agent.aws.s3.policy` (and
+:mod:`~devops_agent.aws.s3.tls_policy`, its TLS deny), :mod:`~devops_agent.aws.s3.access_control`
+(ACLs), :mod:`~devops_agent.aws.s3.account_block` (the account's Block Public Access),
 :mod:`~devops_agent.aws.s3.protection` (versioning, default encryption, public access
 block) and :mod:`~devops_agent.aws.s3.settings` (tags, lifecycle, access logging, and
 every setting at once). This package re-exports their public names, so
@@ -15,13 +17,25 @@ joins their operations in the order ``help`` lists them.
 
 from __future__ import annotations
 
-from devops_agent.aws.s3 import buckets, objects, policy, protection, settings
+from devops_agent.aws.s3 import (
+    access_control,
+    account_block,
+    buckets,
+    objects,
+    policy,
+    protection,
+    settings,
+    tls_policy,
+)
+from devops_agent.aws.s3.access_control import *  # noqa: F403
+from devops_agent.aws.s3.account_block import *  # noqa: F403
 from devops_agent.aws.s3.buckets import *  # noqa: F403
 from devops_agent.aws.s3.configuration import *  # noqa: F403
 from devops_agent.aws.s3.objects import *  # noqa: F403
 from devops_agent.aws.s3.policy import *  # noqa: F403
 from devops_agent.aws.s3.protection import *  # noqa: F403
 from devops_agent.aws.s3.settings import *  # noqa: F403
+from devops_agent.aws.s3.tls_policy import *  # noqa: F403
 
 OPERATIONS = (
     buckets.LIST,
@@ -32,6 +46,9 @@ OPERATIONS = (
     objects.UPLOAD,
     objects.DOWNLOAD,
     *policy.OPERATIONS,
+    *tls_policy.OPERATIONS,
     *protection.OPERATIONS,
+    *access_control.OPERATIONS,
+    *account_block.OPERATIONS,
     *(op for op in settings.OPERATIONS if op is not settings.DESCRIBE),
 )

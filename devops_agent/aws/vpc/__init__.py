@@ -12,17 +12,31 @@ from __future__ import annotations
 
 from devops_agent.aws.vpc.associations import *  # noqa: F403
 from devops_agent.aws.vpc.associations import OPERATIONS as _ASSOCIATIONS
+from devops_agent.aws.vpc.endpoints import *  # noqa: F403
 from devops_agent.aws.vpc.flow_logs import *  # noqa: F403
 from devops_agent.aws.vpc.flow_logs import OPERATIONS as _FLOW_LOGS
 from devops_agent.aws.vpc.gateways import *  # noqa: F403
 from devops_agent.aws.vpc.gateways import OPERATIONS as _GATEWAYS
+from devops_agent.aws.vpc.nacl_cleanup import *  # noqa: F403
+from devops_agent.aws.vpc.nacl_cleanup import OPERATIONS as _NACL_CLEANUP
 from devops_agent.aws.vpc.network_acls import *  # noqa: F403
 from devops_agent.aws.vpc.peering import *  # noqa: F403
 from devops_agent.aws.vpc.routes import *  # noqa: F403
 from devops_agent.aws.vpc.routes import OPERATIONS as _ROUTES
+from devops_agent.aws.vpc.subnet_settings import *  # noqa: F403
+from devops_agent.aws.vpc.subnet_settings import OPERATIONS as _SUBNET_SETTINGS
 from devops_agent.aws.vpc.subnets import *  # noqa: F403
 from devops_agent.aws.vpc.subnets import OPERATIONS as _SUBNETS
 from devops_agent.aws.vpc.vpcs import *  # noqa: F403
 from devops_agent.aws.vpc.vpcs import OPERATIONS as _VPCS
 
-OPERATIONS = (*_VPCS, *_SUBNETS, *_ROUTES, *_ASSOCIATIONS, *_GATEWAYS, *_FLOW_LOGS)
+OPERATIONS = (
+    *_VPCS,
+    *_SUBNETS,
+    *_SUBNET_SETTINGS,
+    *_ROUTES,
+    *_ASSOCIATIONS,
+    *_GATEWAYS,
+    *_FLOW_LOGS,
+    *_NACL_CLEANUP,
+)

@@ -1,0 +1,124 @@
+"""How a finding fills the arguments of its check's fix: small builders the checks share.
+
+A check's ``META.fix`` names a catalog write and a function ``(hit, inventory, limits) ->
+the write's argument model``. Most are one line (the resource id and region go straight
+into the model); the security group checks need the exact rules they flagged, so the
+plan revokes precisely those (:func:`close_world_rules`). Pure: nothing here calls AWS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from devops_agent.audit.inventory import Inventory
+from devops_agent.audit.models import Hit
+from devops_agent.audit.network import is_all_ports, world_cidrs, world_open_ports
+from devops_agent.aws.ec2 import SecurityGroup, SecurityGroupRule
+from devops_agent.aws.ec2.security_group_cleanup import CloseArgs, OpenRule, split_rule
+from devops_agent.operation import Args
+
+__all__ = [
+    "ArgsFromFinding",
+    "close_all_ports_rules",
+    "close_world_rules",
+    "close_world_rules_where",
+    "on_resource",
+    "security_group",
+]
+
+ArgsFromFinding = Callable[[Hit, Inventory, Mapping[str, Any]], Args | None]
+"""What ``Fix.args`` is: the finding, the inventory the check judged, its limits."""
+
+
+def on_resource(make: Callable[[str, str], Args]) -> ArgsFromFinding:
+    """A fix whose arguments are the resource id and its region (``make(resource, region)``)."""
+
+    def build(hit: Hit, inventory: Inventory, limits: Mapping[str, Any]) -> Args:
+        return make(hit.resource_id, hit.region)
+
+    return build
+
+
+def security_group(inventory: Inventory, hit: Hit) -> SecurityGroup | None:
+    """The security group a finding names, as the check read it."""
+    region = inventory.ec2.get(hit.region)
+    return (
+        next((g for g in (region.security_groups or []) if g.id == hit.resource_id), None)
+        if region
+        else None
+    )
+
+
+def _close(hit: Hit, rules: list[OpenRule]) -> CloseArgs | None:
+    unique = list(dict.fromkeys(rules))
+    return CloseArgs(group_id=hit.resource_id, region=hit.region, rules=unique) if unique else None
+
+
+def close_world_rules(
+    ports: Iterable[int],
+    *,
+    protocols: Iterable[str] = ("tcp",),
+    include_all_ports_rules: bool = True,
+) -> ArgsFromFinding:
+    """``ec2 sg close`` of exactly the internet-open rules a port check flagged."""
+    wanted = tuple(ports)
+    kinds = tuple(protocols)
+
+    def build(hit: Hit, inventory: Inventory, limits: Mapping[str, Any]) -> CloseArgs | None:
+        group = security_group(inventory, hit)
+        if group is None:
+            return None
+        found = world_open_ports(
+            group, wanted, protocols=kinds, include_all_ports_rules=include_all_ports_rules
+        )
+        return _close(
+            hit, [r for rule, cidr, _ in found for r in split_rule(rule) if r.peer == cidr]
+        )
+
+    return build
+
+
+def close_world_rules_where(
+    flagged: Callable[[SecurityGroupRule, Mapping[str, Any]], bool],
+) -> ArgsFromFinding:
+    """``ec2 sg close`` of exactly the internet-open rules ``flagged`` picks (with the
+    check's limits, e.g. its authorized ports)."""
+
+    def build(hit: Hit, inventory: Inventory, limits: Mapping[str, Any]) -> CloseArgs | None:
+        group = security_group(inventory, hit)
+        if group is None:
+            return None
+        return _close(
+            hit,
+            [
+                r
+                for rule in group.ingress
+                if flagged(rule, limits)
+                for cidr in world_cidrs(rule)
+                for r in split_rule(rule)
+                if r.peer == cidr
+            ],
+        )
+
+    return build
+
+
+def close_all_ports_rules(
+    hit: Hit, inventory: Inventory, limits: Mapping[str, Any]
+) -> CloseArgs | None:
+    """``ec2 sg close`` of exactly the internet-open rules that open every port."""
+    group = security_group(inventory, hit)
+    if group is None:
+        return None
+    return _close(
+        hit,
+        [
+            r
+            for rule in group.ingress
+            if is_all_ports(rule)
+            for cidr in world_cidrs(rule)
+            for r in split_rule(rule)
+            if r.peer == cidr
+        ],
+    )

@@ -1,0 +1,119 @@
+"""Elastic IPs: ``ec2 eip release ALLOCATION_ID`` gives back an address nothing uses.
+
+An Elastic IP associated with nothing is billed by the hour and, if it ever sat in a DNS
+record or an allow-list, is a name someone may still trust. Releasing it cannot be
+undone: AWS may give the address to another customer (recovering it needs luck and
+``AllocateAddress --address``), so the plan says so in words. An address still
+associated is refused: disassociate it first, deliberately.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import AfterValidator
+
+from devops_agent.aws import InRegion, aws_errors, check_region, client, named, one_region
+from devops_agent.aws.ec2.network import Address, address_from
+from devops_agent.aws.writes import Change, ec2_call, resource_id
+from devops_agent.errors import BadInput
+from devops_agent.operation import Command, Positional, Proposal, Reader, Write, Writers
+
+if TYPE_CHECKING:
+    import boto3
+
+__all__ = ["RELEASE_ADDRESS", "describe_address", "release_address"]
+
+
+def _allocation_id(value: str) -> str:
+    return resource_id(value, "eipalloc", "Elastic IP allocation")
+
+
+AllocationId = Annotated[str, AfterValidator(_allocation_id)]
+
+
+def describe_address(session: boto3.Session, region: str, allocation_id: str) -> Address:
+    """One Elastic IP by its allocation id.
+
+    Raises:
+        ServiceError: no such address in the region (``InvalidAllocationID.NotFound``) or
+            AWS refused (``ec2:DescribeAddresses``).
+    """
+    region = check_region(session, region)
+    ec2 = client(session, "ec2", region)
+    with aws_errors("ec2:DescribeAddresses", resource=allocation_id, region=region):
+        raw = ec2.describe_addresses(AllocationIds=[allocation_id]).get("Addresses", [])
+    if not raw:
+        raise BadInput(f"There is no Elastic IP {allocation_id} in {region}.")
+    return address_from(raw[0], region)
+
+
+def release_address(session: boto3.Session, region: str, allocation_id: str) -> Change:
+    """Release an Elastic IP (it may go to another AWS customer)."""
+    region = check_region(session, region)
+    ec2_call(
+        client(session, "ec2", region),
+        "release_address",
+        "ec2:ReleaseAddress",
+        resource=allocation_id,
+        region=region,
+        AllocationId=allocation_id,
+    )
+    return Change(
+        action="ec2:ReleaseAddress", resource=allocation_id, message=f"released {allocation_id}"
+    )
+
+
+class ReleaseArgs(InRegion):
+    """Arguments of ``ec2 eip release``."""
+
+    allocation_id: Annotated[AllocationId, Positional()]
+    """The address's allocation id (eipalloc-...)."""
+
+
+def _plan(reader: Reader, args: ReleaseArgs) -> Proposal:
+    region = one_region(reader, args.region, "`ec2 eip release`")
+    with named():
+        address = describe_address(reader.session(), region, args.allocation_id)
+    if address.associated:
+        target = address.instance_id or address.network_interface_id or address.association_id
+        raise BadInput(
+            f"{address.public_ip} ({args.allocation_id}) is associated with {target}; "
+            "only an address nothing uses is released.",
+            remedy="Disassociate it first if it really is no longer needed.",
+        )
+    entry = RELEASE_ADDRESS.entry(
+        args.model_copy(update={"region": region}),
+        f"Release Elastic IP {address.public_ip} ({args.allocation_id}) in {region} — "
+        "cannot be undone: AWS may give the address to someone else",
+        [args.allocation_id],
+    )
+    return Proposal([entry], what=f"release Elastic IP {address.public_ip}", region=region)
+
+
+def _run(writers: Writers, args: ReleaseArgs) -> str:
+    assert args.region is not None  # the preview fixed it
+    return release_address(writers.aws(), args.region, args.allocation_id).message
+
+
+RELEASE_ADDRESS = Write(
+    name="ec2.release_address",
+    args=ReleaseArgs,
+    summary="Plan to release an Elastic IP nothing uses (cannot be undone).",
+    service="ec2",
+    commands=(
+        Command(
+            "ec2 eip release ALLOCATION_ID",
+            "Plan to release an Elastic IP nothing uses (cannot be undone).",
+        ),
+    ),
+    guide="Only an address associated with nothing; the public IP may go to another "
+    "customer, so check no DNS record or allow-list still names it.",
+    reads=("ec2:DescribeAddresses",),
+    actions=("ec2:ReleaseAddress",),
+    arns=("arn:{partition}:ec2:{region}:{account}:elastic-ip/{allocation_id}",),
+    plan=_plan,
+    run=_run,
+)
+
+OPERATIONS = (RELEASE_ADDRESS,)
