@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 from conftest import REPO, TOKEN, ActionHarness
-from scripted_openai import ScriptedOpenAI
+from devops_agent_sandbox.scripted_model import ScriptedOpenAI
 
 from devops_agent_sandbox.estate import seed
 

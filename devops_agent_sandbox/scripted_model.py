@@ -1,4 +1,4 @@
-"""A scripted OpenAI-compatible server on 127.0.0.1, for end-to-end tests of the agent.
+"""A scripted OpenAI-compatible server on 127.0.0.1: the model for end-to-end runs.
 
 It answers ``POST /responses`` and ``POST /chat/completions`` (non-streamed) in the
 response shapes of the OpenAI API, replaying a script: tool calls first, then a final
