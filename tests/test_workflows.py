@@ -198,6 +198,10 @@ def test_selftest_workflow() -> None:
     assert "pip install '.[sandbox]'" in stand_ins
     assert "moto_server" in stand_ins
     assert "python scripts/selftest.py" in stand_ins
+    # the image built from the Dockerfile runs the same journey, as the runner runs it
+    image_runs = " ".join(s.get("run", "") for s in jobs["image"]["steps"])
+    assert "docker build -t devops-agent:selftest ." in image_runs
+    assert "python scripts/selftest.py --image devops-agent:selftest" in image_runs
     local = [s for s in jobs["container"]["steps"] if s.get("uses") == "./"]
     assert local, "the self-test must run the action itself with `uses: ./`"
     assert local[0]["with"] == {"command": "help", "dry-run": True}
@@ -229,6 +233,21 @@ def test_ci_lints_the_example_workflows() -> None:
     ci = _load(ROOT / ".github" / "workflows" / "ci.yml")
     runs = " ".join(s.get("run", "") for s in _jobs(ci)["actionlint"]["steps"])
     assert "docs/workflows/*.yml" in runs
+    assert "--require-hashes -r requirements/lint.txt" in runs
+
+
+def test_ci_builds_the_docs_strictly_and_a_release_publishes_them() -> None:
+    ci = _load(ROOT / ".github" / "workflows" / "ci.yml")
+    runs = " ".join(s.get("run", "") for s in _jobs(ci)["docs"]["steps"])
+    assert "pip install -e '.[docs]'" in runs and "mkdocs build --strict" in runs
+    docs = _load(ROOT / ".github" / "workflows" / "docs.yml")
+    assert "release" in _on(docs)
+    build = " ".join(s.get("run", "") for s in _jobs(docs)["build"]["steps"])
+    assert "mkdocs build --strict" in build
+    deploy = _jobs(docs)["deploy"]
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["environment"]["name"] == "github-pages"
+    assert any(s.get("uses", "").startswith("actions/deploy-pages@") for s in deploy["steps"])
 
 
 @pytest.mark.e2e
