@@ -233,8 +233,14 @@ def test_the_name_check_runs_offline_to_a_clear_error(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "check_pypi_name.py"), "--repository", "a/b"]
-        + ["--pyproject", str(bad)],
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "check_pypi_name.py"),
+            "--repository",
+            "a/b",
+            "--pyproject",
+            str(bad),
+        ],
         capture_output=True,
         text=True,
         timeout=30,

@@ -507,7 +507,10 @@ def test_the_actionlint_wheel_is_the_vetted_one() -> None:
     assert [f.name for f in code] == ["__init__.py"]
     tree = ast.parse(Path(str(dist.locate_file(code[0]))).read_text(encoding="utf-8"))
     imported = {
-        alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
     }
     assert imported <= {"os", "subprocess", "sys"}, imported
     out = subprocess.run(
