@@ -208,8 +208,11 @@ def test_dockerfile_installs_only_the_runtime_package() -> None:
     runs = " ".join(args for word, args in instructions if word == "RUN")
     # The lock first (every file checked against its hash), then the package with
     # nothing resolved again, then a check that the lock satisfies the package.
-    lock = "pip install --no-cache-dir --no-deps --require-hashes -r requirements/runtime.txt"
-    package = "pip install --no-cache-dir --no-deps /app"
+    lock = (
+        "pip install --no-cache-dir --no-compile --no-deps --require-hashes "
+        "-r requirements/runtime.txt"
+    )
+    package = "pip install --no-cache-dir --no-compile --no-deps /app"
     assert lock in runs
     assert package in runs
     assert runs.index(lock) < runs.index(package) < runs.index("pip check")
@@ -225,6 +228,23 @@ def test_dockerfile_installs_only_the_runtime_package() -> None:
             for source in sources:
                 assert (REPO / source).exists(), f"COPY source {source} is missing"
                 assert source.rstrip("/") not in ignored, f"{source} is in .dockerignore"
+
+
+def test_the_image_runs_precompiled_bytecode_and_writes_none() -> None:
+    """PYTHONDONTWRITEBYTECODE at run time, and every module compiled at build time with
+    hashes nobody checks (the image never changes; a timestamp-based .pyc would be
+    recompiled, in memory, on every start once a rebuild touched the files' mtimes)."""
+    instructions = _dockerfile()
+    env = " ".join(args for word, args in instructions if word == "ENV")
+    assert "PYTHONDONTWRITEBYTECODE=1" in env
+    runs = [args for word, args in instructions if word == "RUN"]
+    compiles = [r for r in runs if "python -m compileall" in r]
+    assert len(compiles) == 2, "the dependencies' layer and the package's layer"
+    for run in compiles:
+        assert "--invalidation-mode unchecked-hash" in run
+        assert "--no-compile" in run, "pip's own timestamp .pyc files would be kept"
+    assert "devops_agent" in compiles[1].split("compileall", 1)[1]
+    assert "rm -rf /app/build /app/devops_agent" in compiles[1]
 
 
 def test_the_image_holds_no_test_or_demo_machinery() -> None:
