@@ -124,19 +124,39 @@ class JsonlTraceProcessor(TracingProcessor):
                 self.path = None  # a full disk must not stop the run
 
     def on_trace_start(self, trace: Trace) -> None:
+        """Write the trace's opening line (the SDK calls this when a run starts).
+
+        Args:
+            trace: The trace that started.
+        """
         exported = trace.export()
         if exported:
             self._write({**exported, "event": "trace_start"})
 
     def on_trace_end(self, trace: Trace) -> None:
+        """Write the trace's closing line (the SDK calls this when a run ends).
+
+        Args:
+            trace: The trace that ended.
+        """
         exported = trace.export()
         if exported:
             self._write({**exported, "event": "trace_end"})
 
     def on_span_start(self, span: Span[Any]) -> None:
+        """Nothing: a span is written once, when it ends, with its timing and result.
+
+        Args:
+            span: The span that started.
+        """
         return None
 
     def on_span_end(self, span: Span[Any]) -> None:
+        """Write the finished span, redacted, and count it in the summary.
+
+        Args:
+            span: The span that ended (model call, tool call, handoff, guardrail, agent).
+        """
         exported = span.export()
         if not exported:
             return
@@ -188,9 +208,11 @@ class JsonlTraceProcessor(TracingProcessor):
         return copy
 
     def shutdown(self) -> None:
+        """Nothing to close: every line is written and flushed as it comes."""
         return None
 
     def force_flush(self) -> None:
+        """Nothing buffered: every line is written and flushed as it comes."""
         return None
 
 

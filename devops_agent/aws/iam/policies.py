@@ -291,6 +291,15 @@ Scope = Annotated[Literal["Local", "AWS", "All"], BeforeValidator(_scope)]
 
 
 def json_block(value: Any) -> str:
+    """A policy document as a fenced JSON block for a comment.
+
+    Args:
+        value: The document, as JSON text (IAM's URL-decoded form) or already parsed.
+
+    Returns:
+        Markdown: the document indented, in a ```` ```json ```` fence that text inside
+        the document cannot close.
+    """
     pretty = json.dumps(json.loads(value) if isinstance(value, str) else value, indent=2)
     return "```json\n" + pretty.replace("```", "'''") + "\n```"
 
