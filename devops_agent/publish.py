@@ -48,13 +48,27 @@ _CONCLUSIONS = {
 
 
 def answer_marker(event: Event) -> str:
-    """Hidden marker that ties an answer comment to the comment that asked."""
+    """Hidden marker that ties an answer comment to the comment that asked.
+
+    Args:
+        event: The run's event.
+
+    Returns:
+        ``<!-- devops-agent:answer ID -->`` with the asking comment's id (0 outside a comment).
+    """
     comment_id = event.comment_id if isinstance(event, CommentEvent) else 0
     return f"<!-- devops-agent:answer {comment_id} -->"
 
 
 def usage_line(usage: dict[str, object]) -> str:
-    """``🤖 3 turns · 3 model requests · 1,234 tokens``: what a model answer cost."""
+    """``🤖 3 turns · 3 model requests · 1,234 tokens``: what a model answer cost.
+
+    Args:
+        usage: The agent's usage data (``turns``, ``requests``, ``total_tokens``).
+
+    Returns:
+        One line for the answer's footer.
+    """
 
     def count(key: str) -> int:
         value = usage.get(key, 0)
@@ -68,7 +82,15 @@ def usage_line(usage: dict[str, object]) -> str:
 
 
 def quote_command(text: str, limit: int = 120) -> str:
-    """The user's command, safe for inline code in Markdown."""
+    """The user's command, safe for inline code in Markdown.
+
+    Args:
+        text: The command as typed (untrusted).
+        limit: Most characters kept; a cut ends with ``…``.
+
+    Returns:
+        Its first line, cleaned, backticks made quotes.
+    """
     line = clean_untrusted(text).splitlines()[0] if text.strip() else ""
     line = line.replace("`", "'")
     return line if len(line) <= limit else line[: limit - 1] + "…"
@@ -145,7 +167,11 @@ class Publisher:
             self.runner.warning(f"Could not add the 👀 reaction: {exc.explain()}")
 
     def start(self, command: str) -> None:
-        """The run has begun: post progress if it is still going after the grace period."""
+        """The run has begun: post progress if it is still going after the grace period.
+
+        Args:
+            command: The command as typed, for the progress comment.
+        """
         self.command = command
         if self.thread is None:
             return
@@ -163,6 +189,12 @@ class Publisher:
         ``result`` output and the report file all show the same (redacted) values:
         structured data is redacted by key (``{"DB_PASSWORD": …}``, a ``Key``/``Value``
         tag) as well as by shape, which text patterns over its JSON would miss.
+
+        Args:
+            result: The run's result.
+
+        Returns:
+            A redacted copy; ``result`` is unchanged.
         """
         redact = self.runner.redact
         tables = [
@@ -181,7 +213,11 @@ class Publisher:
         )
 
     def finish(self, result: report.Result) -> None:
-        """Post the final answer everywhere; never raises."""
+        """Post the final answer everywhere; never raises.
+
+        Args:
+            result: The run's result; redacted here before anything is rendered.
+        """
         result = self.redacted(result)
         with self._lock:
             self._finished = True
@@ -383,7 +419,21 @@ def _find_audit_issue(gh: Github, repository: str) -> Issue | None:
 def update_audit_issue(
     gh: Github, repository: str, audit: dict[str, Any], *, run_url: str = ""
 ) -> tuple[str, str]:
-    """Create, edit or close the audit issue; returns ``(action, url)``."""
+    """Create, edit or close the audit issue; returns ``(action, url)``.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        audit: The audit's JSON report.
+        run_url: The run's URL, linked from the issue.
+
+    Returns:
+        What was done (``created``, ``updated``, ``closed (nothing left)`` or ``not needed (no
+        findings)``) and the issue's URL (empty when none).
+
+    Raises:
+        ServiceError: GitHub refused (a missing ``issues: write``, say).
+    """
     from github import GithubException
 
     from devops_agent.audit import (

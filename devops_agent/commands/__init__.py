@@ -48,7 +48,19 @@ AWS_SERVICES = frozenset({"ec2", "s3", "iam", "vpc"})
 
 def match(invocation: Invocation) -> list[Spec] | None:
     """The commands whose words the invocation starts with (longest match), or ``None``
-    for plain language. Built-in commands are bound here; catalog commands when run."""
+    for plain language. Built-in commands are bound here; catalog commands when run.
+
+    Args:
+        invocation: The parsed line.
+
+    Returns:
+        The specs of the longest matching command words (several when forms share words), or
+        ``None``.
+
+    Raises:
+        UnknownCommand: the first word is a service's (``ec2``) but no command of it matches;
+            the answer suggests the closest and lists the service's commands.
+    """
     lowered = invocation.command_words
     best: list[Spec] = []
     for spec in COMMANDS:
@@ -77,7 +89,19 @@ def match(invocation: Invocation) -> list[Spec] | None:
 
 
 def run_command(ctx: DevOpsContext, text: str) -> Result | None:
-    """Run one command line; ``None`` when the text is plain language (the agent's)."""
+    """Run one command line; ``None`` when the text is plain language (the agent's).
+
+    Args:
+        ctx: The run's context.
+        text: What follows the trigger.
+
+    Returns:
+        The command's result, or ``None`` for plain language.
+
+    Raises:
+        BadInput: a command with words its grammar rejects.
+        UnknownCommand: a service's word with no command behind it.
+    """
     try:
         invocation = tokenize(text)
     except BadInput:
@@ -112,6 +136,12 @@ def parse(text: str) -> tuple[Spec, Any] | None:
 
     Raises:
         BadInput: a command word with arguments its grammar rejects.
+
+    Args:
+        text: The command line.
+
+    Returns:
+        The spec and its bound arguments, or ``None``.
     """
     invocation = tokenize(text)
     specs = match(invocation) if invocation.words else None
@@ -184,7 +214,19 @@ def _drop_region(words: list[str]) -> list[str]:
 
 def perform(ctx: DevOpsContext, op: Declaration, args: Any) -> Result:
     """Run one catalog operation with validated arguments: read and render it, or
-    preview it and propose the plan (a write never changes anything here)."""
+    preview it and propose the plan (a write never changes anything here).
+
+    Args:
+        ctx: The run's context.
+        op: The declaration to run.
+        args: Its validated argument model.
+
+    Returns:
+        The read's rendered answer, the plan proposed, or "nothing to change".
+
+    Raises:
+        UnknownCommand: a read without a command form.
+    """
     from devops_agent.operation import Read, Unchanged
 
     if isinstance(op, Read):
@@ -220,7 +262,15 @@ def _catalog_specs() -> list[Spec]:
 
 
 def help_result(ctx: DevOpsContext | None, invocation: Invocation | None = None) -> Result:
-    """The list of commands this version can run."""
+    """The list of commands this version can run.
+
+    Args:
+        ctx: The run's context (its trigger); ``None`` shows ``/devops``.
+        invocation: The ``help`` line as typed; not read.
+
+    Returns:
+        A result with one row per runnable command and its GitHub token needs.
+    """
     trigger = ctx.settings.trigger if ctx else "/devops"
     rows = [
         [f"`{trigger} {s.usage}`", s.summary + _token_note(s)]

@@ -13,7 +13,18 @@ from typing import Any
 
 
 def cli_audit(args: Any) -> int:
-    """``devops-agent audit [--regions R] [--json PATH]`` and ``devops-agent audit merge FILES``."""
+    """``devops-agent audit [--regions R] [--json PATH]`` and ``devops-agent audit merge FILES``.
+
+    Args:
+        args: The parsed ``audit`` arguments of the CLI (regions, services, JSON path, config,
+            fail-on, or ``merge`` and its files).
+
+    Returns:
+        The exit code: 0, or 1 when an open finding reaches ``--fail-on``.
+
+    Raises:
+        BadInput: a report to merge cannot be read.
+    """
     import os
     import sys
 
