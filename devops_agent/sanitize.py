@@ -374,7 +374,7 @@ class Redactor:
             text: Any text about to leave the run.
 
         Returns:
-            The text with each secret replaced by a ``***`` marker.
+            The text with each secret replaced by ``[REDACTED]``.
         """
         if not text:
             return text

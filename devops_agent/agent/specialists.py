@@ -125,7 +125,14 @@ SPECIALISTS: tuple[Specialist, ...] = (
 
 
 def context_line(ctx: DevOpsContext) -> str:
-    """Where the run works: repository and regions. Nothing secret."""
+    """Where the run works: repository and regions. Nothing secret.
+
+    Args:
+        ctx: The run's context.
+
+    Returns:
+        One line for the instructions.
+    """
     regions = ", ".join(ctx.regions)
     return (
         f"Context: GitHub repository {ctx.repository or 'unknown'}; default AWS region "
@@ -161,6 +168,14 @@ def build_specialists(
 
     ``extra_tools`` (specialist name → tools) adds tools that settings enable, such as
     hosted web search (:func:`devops_agent.agent.web.extra_tools`).
+
+    Args:
+        specialists: Which specialists to build.
+        tool_overrides: Tool name to a replacement tool (same name and schema).
+        extra_tools: Specialist name to tools added to it.
+
+    Returns:
+        The agents, in the order given, with handoffs to each other.
     """
     overrides = tool_overrides or {}
     extra = extra_tools or {}
@@ -179,7 +194,14 @@ def build_specialists(
 
 
 def flat_agent(specialists: Sequence[Specialist] = SPECIALISTS) -> Agent[DevOpsContext]:
-    """One agent holding every tool and every focus: the baseline the benchmark compares."""
+    """One agent holding every tool and every focus: the baseline the benchmark compares.
+
+    Args:
+        specialists: Whose tools and focus to merge.
+
+    Returns:
+        The single agent.
+    """
     focus = "You answer questions about this AWS account and GitHub repository.\n" + "\n".join(
         f"- {s.focus}" for s in specialists
     )

@@ -54,7 +54,11 @@ class TraceSummary:
     """From the first span's start to the last span's end."""
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form for ``Result.data``."""
+        """JSON-ready form for ``Result.data``.
+
+        Returns:
+            Agents, tools with calls, errors and seconds, model calls and tokens.
+        """
         return {
             "agents": self.agents,
             "tools": {
@@ -68,7 +72,11 @@ class TraceSummary:
         }
 
     def tools_line(self) -> str:
-        """``list_instances ×2 (0.3 s), describe_instances (1 error)``, or ``none``."""
+        """``list_instances ×2 (0.3 s), describe_instances (1 error)``, or ``none``.
+
+        Returns:
+            One line for the answer's footer.
+        """
         if not self.tools:
             return "none"
         parts = []
@@ -192,7 +200,11 @@ class JsonlTraceProcessor(TracingProcessor):
                 summary.guardrails_tripped.append(str(data.get("name")))
 
     def summary(self) -> TraceSummary:
-        """The summary of every span finished so far (agents start order is span end order)."""
+        """The summary of every span finished so far (agents start order is span end order).
+
+        Returns:
+            A copy, safe to read while spans still end.
+        """
         with self._lock:
             done = self._summary
             copy = TraceSummary(
