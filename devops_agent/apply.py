@@ -89,6 +89,13 @@ def check_actor(ctx: DevOpsContext, doing: str) -> None:
 
     Re-running a job replays the original event: its comment author would be taken as
     the requester or approver although someone else pressed *Re-run*.
+
+    Args:
+        ctx: The run's context.
+        doing: What the run was about to do, for the message (``applies plans``).
+
+    Raises:
+        Refused: the run is a re-run someone other than the requester started.
     """
     from devops_agent.authz import replayed_by
 
@@ -104,7 +111,15 @@ def check_actor(ctx: DevOpsContext, doing: str) -> None:
 
 
 def propose_plan(ctx: DevOpsContext, proposal: Proposal) -> Result:
-    """Post a preview's proposal as a plan (its note under the plan's table)."""
+    """Post a preview's proposal as a plan (its note under the plan's table).
+
+    Args:
+        ctx: The run's context.
+        proposal: A preview's entries, region, title and note.
+
+    Returns:
+        The ``planned`` result.
+    """
     result = propose(ctx, proposal.entries, region=proposal.region, what=proposal.what)
     if proposal.note:
         result = result.model_copy(update={"text": f"{result.text}\n\n{proposal.note}"})
@@ -118,6 +133,18 @@ def propose(
 
     Without a ``plan-signing-key`` the plan is still posted, marked unsigned: the
     preview is worth reading, and an unsigned plan can never be applied.
+
+    Args:
+        ctx: The run's context.
+        entries: The plan's entries, from previews.
+        region: The region the plan is for.
+        what: One line that says what the plan does.
+
+    Returns:
+        A ``planned`` result: the plan's table and its signed block, with the plan id.
+
+    Raises:
+        Refused: a re-run by someone other than the requester.
     """
     from devops_agent.catalog import needs_aws as entry_needs_aws
 
@@ -421,7 +448,19 @@ def _write_session(ctx: DevOpsContext, plan: plans.Plan) -> boto3.Session:
 
 
 def apply(ctx: DevOpsContext, plan_id: str | None) -> Result:
-    """Carry out one approved plan from this thread, once."""
+    """Carry out one approved plan from this thread, once.
+
+    Args:
+        ctx: The run's context (the apply comment's event, settings, sessions).
+        plan_id: The plan to apply; ``None`` means the newest plan in the thread.
+
+    Returns:
+        The apply's answer: what each entry did, or why nothing was done.
+
+    Raises:
+        Refused: no such plan, unsigned, changed, expired, already claimed, newer than the apply
+            comment, not permitted for this person, or a re-run by someone else.
+    """
     from devops_agent import ledger
     from devops_agent.catalog import carry_out
     from devops_agent.gh.identity import own_login

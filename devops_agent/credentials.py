@@ -49,7 +49,20 @@ _OIDC_DOC = "https://docs.github.com/actions/security-for-github-actions/securit
 
 
 def request_id_token(env: ActionsEnv, *, audience: str = AUDIENCE, attempts: int = 4) -> str:
-    """Fetch the job's OIDC ID token the way the official toolkit does (GET, bearer, retries)."""
+    """Fetch the job's OIDC ID token the way the official toolkit does (GET, bearer, retries).
+
+    Args:
+        env: The Actions environment (the token request URL and token).
+        audience: The token's audience (``sts.amazonaws.com``).
+        attempts: Tries before giving up, with backoff between them.
+
+    Returns:
+        The ID token (a JWT).
+
+    Raises:
+        ConfigError: the job has no ``id-token: write`` permission.
+        ServiceError: GitHub's token service did not answer with a token.
+    """
     if not env.id_token_request_url or env.id_token_request_token is None:
         raise ConfigError(
             "aws-role-to-assume is set but the job cannot request an OIDC token "
@@ -91,7 +104,14 @@ def request_id_token(env: ActionsEnv, *, audience: str = AUDIENCE, attempts: int
 
 
 def token_claims(token: str) -> dict[str, str]:
-    """The (unverified) claims of a JWT, to explain a trust-policy refusal."""
+    """The (unverified) claims of a JWT, to explain a trust-policy refusal.
+
+    Args:
+        token: A JWT.
+
+    Returns:
+        Its payload's claims as strings; empty when it cannot be read.
+    """
     import base64
 
     try:
@@ -113,7 +133,12 @@ class AwsSessions:
         self._read: boto3.Session | None = None
 
     def read(self) -> boto3.Session:
-        """The read-only session every command and tool uses."""
+        """The read-only session every command and tool uses.
+
+        Returns:
+            The read role's session (assumed through OIDC when ``aws-role-to-assume`` is set,
+            else the ambient credentials); built once.
+        """
         if self._read is None:
             self._read = self._build_read()
         return self._read
@@ -131,6 +156,19 @@ class AwsSessions:
         Without OIDC (self-hosted runners, local stand-ins) the write role is chained from
         the ambient credentials with ``SourceIdentity`` = the approver and session tags
         naming the repository, PR, plan and both people.
+
+        Args:
+            plan: The approved plan (its id names the session).
+            approver: Who applies it; named in the session and its tags.
+
+        Returns:
+            A session of the write role, for 15 minutes, named after the plan and the approver.
+
+        Raises:
+            Refused: no write role is configured, or the OIDC token's ``sub`` is not the
+                protected environment's.
+            ConfigError: the job cannot request an OIDC token.
+            ServiceError: STS refused.
         """
         role = self.settings.aws_write_role_to_assume
         if not role:

@@ -253,7 +253,7 @@ class Writers(Protocol):
         """The write role's session (assumed on first use).
 
         Returns:
-            A boto3 session with the write role's credentials, narrowed to the plan.
+            A boto3 session with the write role's credentials, for this plan's apply.
         """
         ...
 
