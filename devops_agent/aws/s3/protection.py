@@ -98,14 +98,30 @@ class PublicAccess(AwsModel):
 
 
 def get_versioning(session: boto3.Session, bucket: str) -> str:
-    """``Enabled``, ``Suspended`` or ``Disabled`` (never turned on)."""
+    """``Enabled``, ``Suspended`` or ``Disabled`` (never turned on).
+
+    Args:
+        session: Credentials to read with (the read role's).
+        bucket: The bucket's name.
+
+    Returns:
+        The versioning status.
+    """
     name = bucket_name(bucket)
     answer = optional_setting(session, "get_bucket_versioning", "s3:GetBucketVersioning", name)
     return str((answer or {}).get("Status") or "Disabled")
 
 
 def get_encryption(session: boto3.Session, bucket: str) -> tuple[str | None, str | None]:
-    """Default encryption algorithm and KMS key, ``(None, None)`` when unset."""
+    """Default encryption algorithm and KMS key, ``(None, None)`` when unset.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        bucket: The bucket's name.
+
+    Returns:
+        The algorithm (``AES256``, ``aws:kms``...) and the KMS key id, each ``None`` when unset.
+    """
     name = bucket_name(bucket)
     answer = optional_setting(
         session, "get_bucket_encryption", "s3:GetEncryptionConfiguration", name
@@ -116,7 +132,15 @@ def get_encryption(session: boto3.Session, bucket: str) -> tuple[str | None, str
 
 
 def get_public_access_block(session: boto3.Session, bucket: str) -> dict[str, bool] | None:
-    """The bucket's public access block switches, ``None`` when it has none."""
+    """The bucket's public access block switches, ``None`` when it has none.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        bucket: The bucket's name.
+
+    Returns:
+        The four switches by name, or ``None``.
+    """
     name = bucket_name(bucket)
     answer = optional_setting(
         session, "get_public_access_block", "s3:GetBucketPublicAccessBlock", name
@@ -132,7 +156,16 @@ def get_public_access_block(session: boto3.Session, bucket: str) -> dict[str, bo
 
 
 def put_versioning(session: boto3.Session, bucket: str, enabled: bool) -> Change:
-    """Turn versioning on (``Enabled``) or off (``Suspended``: old versions stay)."""
+    """Turn versioning on (``Enabled``) or off (``Suspended``: old versions stay).
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+        enabled: True for ``Enabled``, False for ``Suspended``.
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
+    """
     name = bucket_name(bucket)
     status = "Enabled" if enabled else "Suspended"
     with write_errors("s3:PutBucketVersioning", resource=name):
@@ -149,7 +182,17 @@ def put_versioning(session: boto3.Session, bucket: str, enabled: bool) -> Change
 def put_encryption(
     session: boto3.Session, bucket: str, algorithm: str, kms_key: str | None = None
 ) -> Change:
-    """Set default encryption: ``AES256`` (SSE-S3) or ``aws:kms`` (SSE-KMS, bucket key on)."""
+    """Set default encryption: ``AES256`` (SSE-S3) or ``aws:kms`` (SSE-KMS, bucket key on).
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+        algorithm: ``AES256`` or ``aws:kms``.
+        kms_key: The KMS key for ``aws:kms``; ``None`` means S3's AWS-managed key.
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
+    """
     name = bucket_name(bucket)
     if algorithm not in ("AES256", "aws:kms"):
         raise BadInput(f"'{algorithm}' is not an encryption setting; use sse-s3 or sse-kms.")
@@ -173,7 +216,15 @@ def put_encryption(
 
 
 def delete_encryption(session: boto3.Session, bucket: str) -> Change:
-    """Remove the bucket's default encryption setting (S3 then applies SSE-S3)."""
+    """Remove the bucket's default encryption setting (S3 then applies SSE-S3).
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
+    """
     name = bucket_name(bucket)
     with write_errors("s3:PutEncryptionConfiguration", resource=name):
         client(session, "s3").delete_bucket_encryption(Bucket=name)
@@ -185,7 +236,15 @@ def delete_encryption(session: boto3.Session, bucket: str) -> Change:
 
 
 def put_public_access_block(session: boto3.Session, bucket: str) -> Change:
-    """Turn on all four public access block switches of a bucket."""
+    """Turn on all four public access block switches of a bucket.
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
+    """
     name = bucket_name(bucket)
     with write_errors("s3:PutBucketPublicAccessBlock", resource=name):
         cast(Any, client(session, "s3")).put_public_access_block(
@@ -200,7 +259,15 @@ def put_public_access_block(session: boto3.Session, bucket: str) -> Change:
 
 
 def delete_public_access_block(session: boto3.Session, bucket: str) -> Change:
-    """Remove a bucket's public access block (account-level settings still apply)."""
+    """Remove a bucket's public access block (account-level settings still apply).
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
+    """
     name = bucket_name(bucket)
     with write_errors("s3:PutBucketPublicAccessBlock", resource=name):
         client(session, "s3").delete_public_access_block(Bucket=name)

@@ -138,14 +138,30 @@ class Logging(AwsModel):
 
 
 def get_tags(session: boto3.Session, bucket: str) -> dict[str, str]:
-    """The bucket's tags (empty when it has none)."""
+    """The bucket's tags (empty when it has none).
+
+    Args:
+        session: Credentials to read with (the read role's).
+        bucket: The bucket's name.
+
+    Returns:
+        Tag key to value.
+    """
     name = bucket_name(bucket)
     answer = optional_setting(session, "get_bucket_tagging", "s3:GetBucketTagging", name)
     return {t["Key"]: t.get("Value", "") for t in (answer or {}).get("TagSet", [])}
 
 
 def get_lifecycle(session: boto3.Session, bucket: str) -> list[dict[str, Any]]:
-    """The bucket's lifecycle rules (empty when it has none)."""
+    """The bucket's lifecycle rules (empty when it has none).
+
+    Args:
+        session: Credentials to read with (the read role's).
+        bucket: The bucket's name.
+
+    Returns:
+        The rules as S3 reports them.
+    """
     name = bucket_name(bucket)
     answer = optional_setting(
         session, "get_bucket_lifecycle_configuration", "s3:GetLifecycleConfiguration", name
@@ -154,7 +170,15 @@ def get_lifecycle(session: boto3.Session, bucket: str) -> list[dict[str, Any]]:
 
 
 def get_logging(session: boto3.Session, bucket: str) -> tuple[str | None, str]:
-    """Server access logging: target bucket (``None`` when off) and key prefix."""
+    """Server access logging: target bucket (``None`` when off) and key prefix.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        bucket: The bucket's name.
+
+    Returns:
+        The target bucket and the prefix.
+    """
     name = bucket_name(bucket)
     answer = optional_setting(session, "get_bucket_logging", "s3:GetBucketLogging", name)
     enabled = (answer or {}).get("LoggingEnabled") or {}
@@ -163,6 +187,13 @@ def get_logging(session: boto3.Session, bucket: str) -> tuple[str | None, str]:
 
 def describe_bucket(session: boto3.Session, bucket: str) -> BucketSettings:
     """Every setting of one bucket that devops-agent can change, read at once.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        bucket: The bucket's name.
+
+    Returns:
+        The bucket's settings.
 
     Raises:
         ServiceError: no such bucket, or AWS refused one of the get calls (the message
@@ -195,6 +226,12 @@ def describe_bucket(session: boto3.Session, bucket: str) -> BucketSettings:
 
 def lifecycle_rules(document: str) -> list[dict[str, Any]]:
     """Lifecycle rules from JSON (``{"Rules": [...]}`` or a list), checked against S3's schema.
+
+    Args:
+        document: The JSON text (a workspace file's).
+
+    Returns:
+        The rules.
 
     Raises:
         BadInput: not JSON, no rules, a rule without an action, or a field S3 does not take.
@@ -230,7 +267,16 @@ def lifecycle_rules(document: str) -> list[dict[str, Any]]:
 
 
 def put_tags(session: boto3.Session, bucket: str, tags: dict[str, str]) -> Change:
-    """Replace a bucket's tag set (an empty set removes every tag)."""
+    """Replace a bucket's tag set (an empty set removes every tag).
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+        tags: The complete new tag set.
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
+    """
     name = bucket_name(bucket)
     s3: Any = client(session, "s3")
     with write_errors("s3:PutBucketTagging", resource=name):
@@ -245,7 +291,16 @@ def put_tags(session: boto3.Session, bucket: str, tags: dict[str, str]) -> Chang
 
 
 def put_lifecycle(session: boto3.Session, bucket: str, rules: list[dict[str, Any]]) -> Change:
-    """Replace a bucket's lifecycle rules (an empty list removes them)."""
+    """Replace a bucket's lifecycle rules (an empty list removes them).
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+        rules: The rules, checked; empty removes them.
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
+    """
     name = bucket_name(bucket)
     s3: Any = client(session, "s3")
     with write_errors("s3:PutLifecycleConfiguration", resource=name):
@@ -265,7 +320,17 @@ def put_lifecycle(session: boto3.Session, bucket: str, rules: list[dict[str, Any
 def put_logging(
     session: boto3.Session, bucket: str, target: str | None, prefix: str = ""
 ) -> Change:
-    """Send server access logs to ``target`` under ``prefix``, or turn logging off (``None``)."""
+    """Send server access logs to ``target`` under ``prefix``, or turn logging off (``None``).
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+        target: The bucket that receives the logs; ``None`` turns logging off.
+        prefix: The key prefix of the log objects.
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
+    """
     name = bucket_name(bucket)
     status: dict[str, Any] = {}
     if target:
