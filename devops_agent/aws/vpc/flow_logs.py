@@ -135,9 +135,6 @@ def flow_log_destination(
         ``DeliverLogsPermissionArn``.
 
     Raises:
-        BadInput: neither or both, or a malformed ARN or name.
-
-    Raises:
         BadInput: neither or both destinations, a role with S3, or a malformed ARN or name.
     """
     if bool(s3_arn) == bool(log_group):
