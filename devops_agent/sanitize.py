@@ -459,8 +459,8 @@ def clean_untrusted(text: str, *, limit: int | None = None) -> str:
         limit: cut to this many characters (after cleaning), if given.
 
     Returns:
-        The text without HTML comments or format characters (the action's own markers defused),
-        ``\r\n`` as ``\n``, cut to ``limit``.
+        The text without HTML comments or format characters (the action's own markers
+        defused), CRLF line ends made LF, cut to ``limit``.
     """
     text = "".join(c for c in text if c in _KEEP_FORMAT or unicodedata.category(c) != "Cf").replace(
         "\r\n", "\n"
