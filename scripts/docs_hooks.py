@@ -13,7 +13,9 @@ own events and keeps the docs extra to mkdocs, its theme and mkdocstrings:
   failing gap, so ``mkdocs build --strict`` fails on an undocumented public name;
 - :func:`on_page_markdown` turns links that leave ``docs/`` (``../README.md``,
   ``../action.yml``) into links to the repository on GitHub, and warns when the file
-  does not exist, so ``--strict`` fails on those too (mkdocs checks the links inside).
+  does not exist, so ``--strict`` fails on those too (mkdocs checks the links inside);
+- :func:`on_page_content` drops the Sphinx role prefixes the docstrings use
+  (``:func:`name```), which mkdocstrings' Google parser leaves as text before the code.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import docstrings  # noqa: E402
 
 log = logging.getLogger("mkdocs.plugins.devops_agent")
+
+#: A Sphinx role left before inline code in rendered HTML: ``:func:<code>``.
+ROLE = re.compile(r":(?:py:)?(?:func|class|mod|meth|attr|data|exc|obj|const|term):(?=<code>)")
 
 #: A Markdown link or image target: ``](target)`` or ``](target "title")``.
 LINK = re.compile(r"\]\((?P<target>[^)\s]+)(?P<title>\s+\"[^\"]*\")?\)")
@@ -166,3 +171,18 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
         return match.group(0) if url is None else f"]({url}{match.group('title') or ''})"
 
     return LINK.sub(rewrite, markdown)
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    """Drop the Sphinx role prefixes left before inline code (``:func:<code>x</code>``).
+
+    Args:
+        html: The page's HTML.
+        page: The page.
+        config: The mkdocs configuration.
+        files: All files of the site.
+
+    Returns:
+        The HTML with ``:func:``, ``:class:`` and the like removed where code follows.
+    """
+    return ROLE.sub("", html)

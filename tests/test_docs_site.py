@@ -122,3 +122,9 @@ def test_the_hook_rewrites_markdown_links_and_warns_on_broken_ones(
     assert f"]({REPO_URL}/blob/main/README.md)" in out
     assert "](security.md)" in out
     assert "gone.md" in caplog.text
+
+
+def test_sphinx_roles_do_not_show_in_the_reference() -> None:
+    html = "<p>see :func:<code>run</code>, :py:class:<code>Box</code> and a: colon</p>"
+    out = docs_hooks.on_page_content(html, None, None, None)
+    assert out == "<p>see <code>run</code>, <code>Box</code> and a: colon</p>"
