@@ -532,7 +532,10 @@ def main(argv: list[str] | None = None) -> int:
         moto_endpoint() as endpoint,
         FakeGitHub(port=args.github_port) as github,
         ScriptedOpenAI() as model,
-        tempfile.TemporaryDirectory(prefix="devops-agent-selftest-") as tmp,
+        # ignore_cleanup_errors: with --image the container writes files as root
+        tempfile.TemporaryDirectory(
+            prefix="devops-agent-selftest-", ignore_cleanup_errors=True
+        ) as tmp,
     ):
         os.environ["AWS_ENDPOINT_URL"] = endpoint
         # Seeding takes seconds: only when a chosen scenario reads AWS.

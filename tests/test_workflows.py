@@ -264,3 +264,33 @@ def test_selftest_script_passes() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed, 0 failed" in result.stdout
+
+
+def test_selftest_runs_the_image_as_the_runner_would(tmp_path: Path) -> None:
+    """`scripts/selftest.py --image`: the image's own entrypoint, host networking to reach
+    the stand-ins, the run's folder at the same path, and every value passed by name only
+    (a token never shows in the process list)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import selftest
+
+    env = {
+        "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
+        "INPUT_GITHUB-TOKEN": "ghs_secretValue0000000000000000000000000",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
+        "OPENAI_API_KEY": "sk-secret",
+        "HOME": "/root",
+        "PATH": "/usr/bin",
+    }
+    argv = selftest.docker_run("devops-agent:selftest", env, tmp_path)
+    assert argv[:5] == ["docker", "run", "--rm", "--network", "host"]
+    assert argv[-1] == "devops-agent:selftest"
+    assert "--entrypoint" not in argv
+    assert f"{tmp_path}:{tmp_path}" in argv
+    passed = {argv[i + 1] for i, a in enumerate(argv) if a == "--env"}
+    assert passed == {
+        "GITHUB_EVENT_PATH",
+        "INPUT_GITHUB-TOKEN",
+        "AWS_ENDPOINT_URL",
+        "OPENAI_API_KEY",
+    }
+    assert not any("secret" in a.lower() for a in argv)
