@@ -55,12 +55,15 @@ class Variant:
         runs: How many runs.
         env: Variables added to each run's environment.
         prepare: Called once before this variant's runs (e.g. to drop bytecode).
+        plain: Not the action: time the whole process (``python -c "import agents"``),
+            interleaved with the others so a busy machine weighs on both alike.
     """
 
     exe: list[str]
     runs: int
     env: dict[str, str] = field(default_factory=dict)
     prepare: Callable[[], None] | None = None
+    plain: bool = False
 
 
 def measure(
@@ -120,6 +123,11 @@ def measure_variants(
         for i, k in enumerate(schedule):
             variant = variants[k]
             acks, totals, counts = found[k]
+            if variant.plain:
+                start = time.perf_counter()
+                subprocess.run(variant.exe, check=True, env={**os.environ, **variant.env})
+                acks.append(time.perf_counter() - start)
+                continue
             github.on_request = on_request
             comment = github.add_comment(REPO, number, body="/devops ec2 list", user="alice")
             work = Path(tmp) / f"r{i}"

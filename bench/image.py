@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ack import Variant, measure_variants, time_import
+from ack import Variant, measure_variants
 
 ROOT = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
@@ -43,11 +43,12 @@ MIB = 1024 * 1024
 #: The runtime's site-packages (without pip), in MiB: today's about 200 plus headroom for
 #: one more dependency's worth. numpy (bm25s's) and botocore are most of it.
 SIZE_BUDGET_MIB = 230
-#: Process start → 👀 in the fresh venv, in ms: under a second from the container's start
-#: (the image is prebuilt, so nothing is built or installed first) on a 2-core machine
-#: shared with other work; the reaction must not wait for boto3, PyGithub's models or the
-#: Agents SDK.
-COLD_START_BUDGET_MS = 1000
+#: Process start → 👀 in the fresh venv, in ms: seconds, not the tens of seconds a build
+#: from the Dockerfile took before the first line ran. About 0.5-0.8 s on a quiet 2-core
+#: machine; 1.5 s leaves room for one shared with other work (measured 1.0 s at a load
+#: average of 16). The ratio below is the load-independent check: the reaction must not
+#: wait for boto3, PyGithub's models or the Agents SDK.
+COLD_START_BUDGET_MS = 1500
 #: 👀 / ``import agents`` in the same venv (bench/ack.py's goal).
 RATIO_GOAL = 0.33
 
@@ -174,18 +175,17 @@ def main() -> int:
             return 0
         exe = [str(venv / "bin" / "devops-agent"), "action"]
         nobytes = {"PYTHONDONTWRITEBYTECODE": "1"}
-        agents = time_import("agents", (args.runs + 1) // 2, str(python))
         # No bytecode: an empty PYTHONPYCACHEPREFIX hides every __pycache__ (Python looks
         # for .pyc files only there), so both variants share one venv and interleave.
         empty = Path(tmp) / "no-pycache"
         empty.mkdir()
-        (cold, _totals, counts), (uncompiled, _t, _c) = measure_variants(
+        (cold, _totals, counts), (uncompiled, _t, _c), (agents, _a, _b) = measure_variants(
             [
                 Variant(exe, args.runs, nobytes),
                 Variant(exe, args.runs, {**nobytes, "PYTHONPYCACHEPREFIX": str(empty)}),
+                Variant([str(python), "-c", "import agents"], args.runs, nobytes, plain=True),
             ]
         )
-        agents += time_import("agents", (args.runs + 1) // 2, str(python))  # before and after
         version = subprocess.run(
             [str(python), "-c", "import sys; print(sys.version.split()[0])"],
             capture_output=True,
