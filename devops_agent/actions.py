@@ -43,7 +43,12 @@ class Runner:
         return self.env.output is not None
 
     def mask(self, secret: str | None) -> None:
-        """Register a secret: masked by the runner in logs and redacted by us everywhere."""
+        """Register a secret: masked by the runner in logs and redacted by us everywhere.
+
+        Args:
+            secret: The value to mask; ``None`` or empty is ignored. Each line of a multi-line
+                secret is masked on its own.
+        """
         if not secret:
             return
         self.redact.add(secret)
@@ -59,6 +64,9 @@ class Runner:
         that starts otherwise is written as is; anything else (several lines, a leading
         ``::``) goes between ``::stop-commands::`` markers, so text a person, AWS or a
         model wrote can never mask, set an output or stop command processing itself.
+
+        Args:
+            message: The line; redacted before it is written.
         """
         text = self.redact(message)
         if "\n" in text or "\r" in text or text.lstrip().startswith("::"):
@@ -73,6 +81,9 @@ class Runner:
         Between ``::stop-commands::TOKEN`` and ``::TOKEN::`` the runner treats every line as
         plain text; the token is random per block, so the text cannot end the block early.
         Outside Actions the text is written as it is (no runner reads it).
+
+        Args:
+            text: Text a person, AWS or a model wrote; redacted first.
         """
         text = self.redact(text)
         if not self.in_actions:
@@ -86,7 +97,12 @@ class Runner:
         self.stream.flush()
 
     def group(self, title: str, text: str) -> None:
-        """A folded log group holding untrusted ``text`` (a traceback, a tool's output)."""
+        """A folded log group holding untrusted ``text`` (a traceback, a tool's output).
+
+        Args:
+            title: The group's title, on one line.
+            text: The folded text, written so the runner runs none of it.
+        """
         if self.in_actions:
             self._command("group", " ".join(self.redact(title).split()))
         self.untrusted(text)
@@ -94,15 +110,30 @@ class Runner:
             self._command("endgroup", "")
 
     def error(self, message: str, title: str = "devops-agent") -> None:
-        """An ``::error::`` annotation (a plain line outside Actions)."""
+        """An ``::error::`` annotation (a plain line outside Actions).
+
+        Args:
+            message: What went wrong; redacted before it is written.
+            title: The annotation's title (shown above the message).
+        """
         self._annotate("error", message, title)
 
     def warning(self, message: str, title: str = "devops-agent") -> None:
-        """A ``::warning::`` annotation (a plain line outside Actions)."""
+        """A ``::warning::`` annotation (a plain line outside Actions).
+
+        Args:
+            message: The warning; redacted before it is written.
+            title: The annotation's title (shown above the message).
+        """
         self._annotate("warning", message, title)
 
     def notice(self, message: str, title: str = "devops-agent") -> None:
-        """A ``::notice::`` annotation (a plain line outside Actions)."""
+        """A ``::notice::`` annotation (a plain line outside Actions).
+
+        Args:
+            message: The notice; redacted before it is written.
+            title: The annotation's title (shown above the message).
+        """
         self._annotate("notice", message, title)
 
     def _command(self, name: str, message: str, **properties: str) -> None:
@@ -118,7 +149,12 @@ class Runner:
             self.stream.flush()
 
     def set_output(self, name: str, value: object) -> None:
-        """Record an output (JSON for non-strings); written only inside Actions."""
+        """Record an output (JSON for non-strings); written only inside Actions.
+
+        Args:
+            name: The output's name, as action.yml declares it.
+            value: A string, or anything JSON can hold (redacted field by field).
+        """
         # Structured data is redacted before it is serialised: as JSON a secret-named
         # field reads ``"DB_PASSWORD": "…"``, which text patterns alone may miss.
         data = value if isinstance(value, str) else self.redact.redact_data(value)
@@ -130,7 +166,11 @@ class Runner:
                 handle.write(prepare_key_value_message(name, text) + "\n")
 
     def summary(self, markdown: str) -> None:
-        """Append Markdown to the job summary, within GitHub's size limit."""
+        """Append Markdown to the job summary, within GitHub's size limit.
+
+        Args:
+            markdown: The Markdown to append; redacted, and cut with a note past the limit.
+        """
         path = self.env.step_summary
         if path is None:
             return

@@ -53,7 +53,15 @@ class Cancelled(BaseException):
 
 
 def failure(exc: DevOpsError, command: str = "") -> Result:
-    """A result that explains an error the user can act on."""
+    """A result that explains an error the user can act on.
+
+    Args:
+        exc: The error, with its remedy and link.
+        command: The command that met it, echoed in the answer.
+
+    Returns:
+        A ``failure`` result (``refused`` for a refusal) with the error's exit code.
+    """
     status = exc.status if exc.status in ("refused",) else "failure"
     title = exc.message.split("\n")[0]
     if len(title) > 160:
@@ -75,7 +83,16 @@ def failure(exc: DevOpsError, command: str = "") -> Result:
 
 
 def request_text(event: Event, settings: Settings) -> str:
-    """The command or request this run should carry out."""
+    """The command or request this run should carry out.
+
+    Args:
+        event: The run's event.
+        settings: The inputs (trigger, command).
+
+    Returns:
+        The text after the trigger for a comment, the ``command`` input for a dispatch,
+        ``audit`` (or the ``command`` input) on a schedule, else ``""``.
+    """
     if isinstance(event, CommentEvent):
         return command_text(event.body, settings.trigger)
     if isinstance(event, DispatchEvent):
@@ -86,7 +103,14 @@ def request_text(event: Event, settings: Settings) -> str:
 
 
 def requester_of(event: Event) -> str:
-    """Login of the person who asked; empty when nobody did (schedule)."""
+    """Login of the person who asked; empty when nobody did (schedule).
+
+    Args:
+        event: The run's event.
+
+    Returns:
+        The comment's author or the dispatch's actor; ``""`` on a schedule.
+    """
     if isinstance(event, CommentEvent):
         return event.author
     if isinstance(event, DispatchEvent | LocalEvent):
@@ -128,6 +152,15 @@ def ask_agent(ctx: DevOpsContext, text: str, **options: Any) -> Result:
 
     Without a model the answer says what to configure. ``options`` go to
     :func:`devops_agent.agent.run.converse` (tests pass a scripted ``model``).
+
+    Args:
+        ctx: The run's context.
+        text: The request as typed.
+        options: Passed to :func:`devops_agent.agent.run.converse` (a scripted ``model`` in
+            tests).
+
+    Returns:
+        The agent's answer, or its plan when it proposed a change, or the no-model answer.
     """
     from devops_agent.commands import no_model
 
@@ -147,6 +180,15 @@ def run_with_deadline(work: Callable[[], Result], seconds: float, command: str) 
 
     The worker is a daemon thread: when the deadline passes, the run still posts
     a final answer and exits instead of hanging until the job is killed.
+
+    Args:
+        work: The run's work; returns its result.
+        seconds: The time limit (the ``timeout-seconds`` input).
+        command: The command, echoed in a timed-out answer.
+
+    Returns:
+        The work's result, or a failed result that says it timed out; an exception the work
+        raised is raised here.
     """
     box: dict[str, Result | BaseException] = {}
 
@@ -199,7 +241,18 @@ def run_action(
     mode: Mode = "action",
     grace: float | None = None,
 ) -> int:
-    """Handle one Actions event end to end and return the exit code."""
+    """Handle one Actions event end to end and return the exit code.
+
+    Args:
+        environ: The process environment the runner gave the container.
+        stream: Where log lines go; ``None`` means stdout.
+        mode: ``action`` in a workflow; tests and the demo pass others.
+        grace: Seconds before the answer comment shows progress; ``None`` reads
+            ``DEVOPS_AGENT_PROGRESS_AFTER``, else the default.
+
+    Returns:
+        The exit code: 0 done, 1 failed, 2 bad input or configuration, 3 refused.
+    """
     redactor = Redactor()
     env = ActionsEnv.from_env(environ)
     runner = Runner(env, redactor, stream)
@@ -420,7 +473,17 @@ def run_local(
     stream: TextIO | None = None,
     mode: Mode = "local",
 ) -> tuple[int, Result]:
-    """``devops-agent run``: one command against the caller's own credentials."""
+    """``devops-agent run``: one command against the caller's own credentials.
+
+    Args:
+        command: The command or request, as typed.
+        environ: The process environment (credentials, ``OPENAI_API_KEY``, inputs).
+        stream: Where log lines go; ``None`` means stdout.
+        mode: ``local`` for the CLI.
+
+    Returns:
+        The exit code and the result, for the CLI to print.
+    """
     redactor = Redactor()
     env = ActionsEnv.from_env(
         {k: v for k, v in environ.items() if not k.startswith("GITHUB_EVENT")}

@@ -78,7 +78,14 @@ WORKFLOW_TOKEN_SCOPES = frozenset(
 
 @cache
 def declarations() -> tuple[Declaration, ...]:
-    """Every declared operation, in :data:`MODULES` order; checked for clashes."""
+    """Every declared operation, in :data:`MODULES` order; checked for clashes.
+
+    Returns:
+        The declarations of every module in :data:`MODULES`.
+
+    Raises:
+        RuntimeError: two declarations share a name, a tool name or a usage line.
+    """
     found: list[Declaration] = []
     for module in MODULES:
         found.extend(importlib.import_module(module).OPERATIONS)
@@ -110,17 +117,35 @@ def _by_name() -> dict[str, Declaration]:
 
 
 def reads() -> list[Read[Any, Any]]:
-    """Every read operation."""
+    """Every read operation.
+
+    Returns:
+        The read declarations, in catalog order.
+    """
     return [op for op in declarations() if isinstance(op, Read)]
 
 
 def writes() -> list[Write[Any]]:
-    """Every write operation (composites included)."""
+    """Every write operation (composites included).
+
+    Returns:
+        The write declarations, in catalog order.
+    """
     return [op for op in declarations() if isinstance(op, Write)]
 
 
 def lookup(name: str) -> Write[Any]:
-    """The write a plan entry names, if it can be carried out; otherwise a refusal."""
+    """The write a plan entry names, if it can be carried out; otherwise a refusal.
+
+    Args:
+        name: The operation's name (``ec2.instance_state``).
+
+    Returns:
+        The write declaration.
+
+    Raises:
+        Refused: no such operation, or it is a read, or it has no executor.
+    """
     op = _by_name().get(name)
     if not isinstance(op, Write) or op.run is None:
         raise Refused(f"The plan names an operation devops-agent does not have: {name}.")
@@ -133,6 +158,12 @@ def validate(entry: PlanEntry) -> tuple[Write[Any], Any]:
     Raises:
         Refused: unknown operation, or arguments the model does not accept (a plan
             block written by hand, or by an older version with other rules).
+
+    Args:
+        entry: A plan entry read back from a plan block.
+
+    Returns:
+        The write declaration and its validated argument model.
     """
     op = lookup(entry.operation)
     try:
@@ -164,6 +195,13 @@ def carry_out(entry: PlanEntry, writers: Writers) -> str:
     Raises:
         Refused: the entry names no executor or its arguments do not validate.
         ServiceError: AWS or GitHub refused.
+
+    Args:
+        entry: A plan entry read back from a signed plan.
+        writers: The apply side of the run (the write role's session, the GitHub client).
+
+    Returns:
+        What the executor did, in one line for the apply's answer.
     """
     op, args = validate(entry)
     assert op.run is not None  # lookup() refuses operations without an executor
@@ -190,6 +228,13 @@ def iam_actions(op: Declaration, role: Literal["read", "write"]) -> list[str]:
     """The IAM actions ``op`` needs from the read or the write role, sorted.
 
     A write's own actions and those of every operation its plans may carry.
+
+    Args:
+        op: A read or a write.
+        role: ``read`` (reads and previews) or ``write`` (executors).
+
+    Returns:
+        The IAM actions, sorted and without repeats; a read needs nothing from the write role.
     """
     if isinstance(op, Read):
         return sorted(set(op.actions)) if role == "read" else []
@@ -205,6 +250,13 @@ def role_policy(role: Literal["read", "write"]) -> dict[str, Any]:
     The read role gets every read and preview action; the write role every action an
     executor takes. Both are what the docs show; the write role is still narrowed per
     plan at apply.
+
+    Args:
+        role: ``read`` or ``write``.
+
+    Returns:
+        An IAM policy document (``Version``, one ``Allow`` statement over every action,
+        ``Resource: *``).
     """
     actions: set[str] = set()
     for op in declarations():
@@ -223,7 +275,15 @@ def role_policy(role: Literal["read", "write"]) -> dict[str, Any]:
 
 
 def github_permissions(ops: Iterable[Declaration] | None = None) -> dict[str, str]:
-    """``scope: read|write`` over ``ops`` (default: every operation), write winning."""
+    """``scope: read|write`` over ``ops`` (default: every operation), write winning.
+
+    Args:
+        ops: The operations to cover; ``None`` means the whole catalog. A write counts with
+            every operation its plans may carry.
+
+    Returns:
+        GitHub token scope to ``read`` or ``write``, sorted by scope.
+    """
     scopes: dict[str, str] = {}
     for op in declarations() if ops is None else ops:
         parts = _all_emitted(op) if isinstance(op, Write) else [op]

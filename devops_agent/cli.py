@@ -3,6 +3,12 @@
 Exit codes (docs/configuration.md, "Exit codes"): 0 done, 1 the work failed, 2 bad input or
 configuration, 3 refused. This is the one place with a broad ``except``: a bug
 still ends with one clear line and exit 1, never a bare traceback.
+
+A reader that goes away early (``devops-agent run "iam users" --json | head``) closes
+the pipe: the rest of the output is dropped without a word and the exit code is
+:data:`EXIT_PIPE_CLOSED` (128 + SIGPIPE, what a shell reports for ``yes | head``).
+SIGPIPE itself keeps Python's default (ignored): restoring the signal's default action
+would also kill the process on a socket the network closed, mid-request.
 """
 
 from __future__ import annotations
@@ -14,6 +20,10 @@ from collections.abc import Sequence
 
 from devops_agent import __version__
 from devops_agent.errors import ConfigError, DevOpsError
+
+#: Exit code when whoever reads stdout closed it early: 128 + SIGPIPE (13), as a shell
+#: reports a process that a closed pipe ended.
+EXIT_PIPE_CLOSED = 141
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -103,9 +113,39 @@ def _audit_output_options(parser: argparse.ArgumentParser, prefix: str = "") -> 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script."""
+    """Entry point of the console script: parse ``argv``, run the verb, map errors to codes.
+
+    Args:
+        argv: The arguments after the program name; ``None`` reads ``sys.argv``.
+
+    Returns:
+        The exit code: 0 done, 1 the work failed, 2 bad input or configuration,
+        3 refused, :data:`EXIT_PIPE_CLOSED` when the reader of stdout went away.
+    """
     parser = _parser()
     args = parser.parse_args(argv)
+    try:
+        code = _dispatch(parser, args)
+        sys.stdout.flush()  # inside the try: a closed pipe surfaces here, not at exit
+        return code
+    except BrokenPipeError:
+        _drop_stdout()
+        return EXIT_PIPE_CLOSED
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's flush at exit cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout already closed or not a real file
+        pass
+    finally:
+        os.close(devnull)
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Run the verb ``args`` names; every error a user can cause becomes its exit code."""
     try:
         if args.verb == "action":
             from devops_agent.app import ABANDONED, run_action
@@ -156,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("devops-agent: interrupted.")
         return 1
+    except BrokenPipeError:
+        raise  # the reader went away: main() ends quietly
     except Exception as exc:  # the one broad except: a bug, reported in one line
         _say(
             f"devops-agent: internal error: {exc.__class__.__name__}: {exc}. "
@@ -189,7 +231,7 @@ def _require_sandbox(verb: str) -> None:
         )
     raise ConfigError(
         f"`devops-agent {verb}` needs the sandbox extra, and moto is not installed.",
-        remedy="Install the extra: pip install 'devops-agent[sandbox]' "
+        remedy="Install the extra: pip install 'devops-agent-action[sandbox]' "
         "(from a checkout: pip install '.[sandbox]').",
     )
 

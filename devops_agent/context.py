@@ -71,9 +71,17 @@ class DevOpsContext:
         return self.env.workspace
 
     def session(self) -> boto3.Session:
-        """The read-only AWS session."""
+        """The read-only AWS session.
+
+        Returns:
+            The read role's session (assumed on first use, then cached).
+        """
         return self.aws.read()
 
     def head_sha(self) -> str | None:
-        """The PR head commit when the run answers on a pull request."""
+        """The PR head commit when the run answers on a pull request.
+
+        Returns:
+            The head commit's SHA, or ``None`` outside a pull request.
+        """
         return self.pull_head() if self.pull_head is not None else None

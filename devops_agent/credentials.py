@@ -49,7 +49,20 @@ _OIDC_DOC = "https://docs.github.com/actions/security-for-github-actions/securit
 
 
 def request_id_token(env: ActionsEnv, *, audience: str = AUDIENCE, attempts: int = 4) -> str:
-    """Fetch the job's OIDC ID token the way the official toolkit does (GET, bearer, retries)."""
+    """Fetch the job's OIDC ID token the way the official toolkit does (GET, bearer, retries).
+
+    Args:
+        env: The Actions environment (the token request URL and token).
+        audience: The token's audience (``sts.amazonaws.com``).
+        attempts: Tries before giving up, with backoff between them.
+
+    Returns:
+        The ID token (a JWT).
+
+    Raises:
+        ConfigError: the job has no ``id-token: write`` permission.
+        ServiceError: GitHub's token service did not answer with a token.
+    """
     if not env.id_token_request_url or env.id_token_request_token is None:
         raise ConfigError(
             "aws-role-to-assume is set but the job cannot request an OIDC token "
@@ -91,7 +104,14 @@ def request_id_token(env: ActionsEnv, *, audience: str = AUDIENCE, attempts: int
 
 
 def token_claims(token: str) -> dict[str, str]:
-    """The (unverified) claims of a JWT, to explain a trust-policy refusal."""
+    """The (unverified) claims of a JWT, to explain a trust-policy refusal.
+
+    Args:
+        token: A JWT.
+
+    Returns:
+        Its payload's claims as strings; empty when it cannot be read.
+    """
     import base64
 
     try:
@@ -116,7 +136,12 @@ class AwsSessions:
         self.write_info: dict[str, Any] = {}
 
     def read(self) -> boto3.Session:
-        """The read-only session every command and tool uses."""
+        """The read-only session every command and tool uses.
+
+        Returns:
+            The read role's session (assumed through OIDC when ``aws-role-to-assume`` is set,
+            else the ambient credentials); built once.
+        """
         if self._read is None:
             self._read = self._build_read()
         return self._read

@@ -33,7 +33,11 @@ class DevOpsError(Exception):
         self.link = link
 
     def explain(self) -> str:
-        """One paragraph: what, then how to fix it, then where to read more."""
+        """One paragraph: what, then how to fix it, then where to read more.
+
+        Returns:
+            The message, the remedy and the link, in one line.
+        """
         parts = [self.message]
         if self.remedy:
             parts.append(self.remedy)

@@ -132,6 +132,12 @@ def parse_event(env: ActionsEnv) -> Event:
     Raises:
         EventError: the event name is missing, or the payload is unreadable or
             lacks a field the agent needs.
+
+    Args:
+        env: The Actions environment (event name and payload path).
+
+    Returns:
+        A comment, dispatch, schedule or ignored event.
     """
     name = env.event_name
     if not name:

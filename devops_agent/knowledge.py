@@ -231,7 +231,15 @@ def _walk_files(root: Path) -> list[str]:
 
 
 def list_files(root: Path) -> list[str]:
-    """Relative POSIX paths of the files worth indexing (before the size and binary checks)."""
+    """Relative POSIX paths of the files worth indexing (before the size and binary checks).
+
+    Args:
+        root: The workspace.
+
+    Returns:
+        At most :data:`MAX_FILES` paths, relative and POSIX, that git tracks or would track (or
+        a walk's), without skipped folders or other suffixes.
+    """
     listed = _git_files(root)
     if listed is None:
         listed = _walk_files(root)
@@ -287,7 +295,15 @@ _LOCK = threading.Lock()
 
 
 def build_index(root: Path, stats: list[tuple[str, int, int]] | None = None) -> Index:
-    """Read and index the workspace's files (no cache: see :func:`index_for`)."""
+    """Read and index the workspace's files (no cache: see :func:`index_for`).
+
+    Args:
+        root: The workspace.
+        stats: ``(path, size, mtime)`` of the files to index; ``None`` lists them.
+
+    Returns:
+        The passages and their BM25 index.
+    """
     import bm25s
 
     root = root.resolve()
@@ -337,6 +353,10 @@ def search(root: Path, query: str, limit: int = 5, *, index: Index | None = None
         query: plain words ("how do we deploy service X").
         limit: most passages, 1 to :data:`MAX_RESULTS`.
         index: a prebuilt index (else :func:`index_for` ``root``).
+
+    Returns:
+        Up to ``limit`` passages with file, lines and text, within :data:`MAX_TOTAL_CHARS`;
+        empty when no word of the query is in the index.
     """
     import numpy as np
 

@@ -53,7 +53,14 @@ _PERMISSION = "statuses: write"
 
 
 def context(plan: Plan) -> str:
-    """The status context that holds one plan's records."""
+    """The status context that holds one plan's records.
+
+    Args:
+        plan: The plan.
+
+    Returns:
+        ``devops-agent/plan/<plan-id>``.
+    """
     return f"devops-agent/plan/{plan.plan_id}"
 
 
@@ -98,6 +105,15 @@ def records(gh: Github, repository: str, plan: Plan, key: SigningKey) -> list[Re
     Raises:
         Refused: the commit holds more statuses than :data:`MAX_PAGES` pages.
         ServiceError: GitHub refused the listing.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        plan: The plan.
+        key: The plan-signing key.
+
+    Returns:
+        The records whose signature holds; others (anyone can post a status) are ignored.
     """
     if not plan.ledger_sha:
         raise Refused("The plan names no commit to record its use on; it is not applied.")
@@ -180,6 +196,14 @@ def claim(
     Raises:
         Refused: the plan was applied, another run's claim is live, or came first.
         ServiceError: GitHub refused the listing or the status (``statuses: write``).
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        plan: The plan to apply.
+        key: The plan-signing key.
+        run: This run's id.
+        url: This run's URL, linked from the status.
     """
     earlier = records(gh, repository, plan, key)
     done = next((r for r in earlier if r.kind == "applied"), None)
@@ -223,5 +247,18 @@ def entry_done(gh: Github, repository: str, plan: Plan, key: SigningKey, run: st
 def finish(
     gh: Github, repository: str, plan: Plan, key: SigningKey, run: str, *, ok: bool, url: str = ""
 ) -> None:
-    """Record the outcome of ``run``'s apply (the claim stays, so the plan stays used)."""
+    """Record the outcome of ``run``'s apply (the claim stays, so the plan stays used).
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        plan: The plan applied.
+        key: The plan-signing key.
+        run: This run's id.
+        ok: Whether every entry succeeded.
+        url: This run's URL, linked from the status.
+
+    Raises:
+        ServiceError: GitHub refused the status.
+    """
     _post(gh, repository, plan, key, "applied" if ok else "failed", run, url)

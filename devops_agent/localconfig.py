@@ -19,7 +19,11 @@ __all__ = ["load_env_file", "use_profile"]
 def load_env_file(path: Path | None = None) -> Path | None:
     """Load ``path`` (default ``./.env``) into ``os.environ``, keeping what is already set.
 
-    Returns the file loaded, or ``None`` when there is none.
+    Args:
+        path: The file to read; ``None`` means ``.env`` in the working directory.
+
+    Returns:
+        The file loaded, or ``None`` when there is none.
     """
     from dotenv import load_dotenv
 
@@ -35,6 +39,10 @@ def use_profile(name: str, environ: MutableMapping[str, str] | None = None) -> N
 
     Raises:
         ConfigError: no such profile (naming it and the profiles found).
+
+    Args:
+        name: An AWS profile name from ``~/.aws/config`` or ``credentials``.
+        environ: The environment to set it in; ``None`` means ``os.environ``.
     """
     import botocore.session
     from botocore.exceptions import ProfileNotFound

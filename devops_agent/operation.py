@@ -328,7 +328,11 @@ class Reader(Protocol):
     """The Actions environment: run URL, workspace, ``GITHUB_SERVER_URL`` …"""
 
     def session(self) -> boto3.Session:
-        """The read role's session."""
+        """The read role's session.
+
+        Returns:
+            A boto3 session with the read role's credentials.
+        """
         ...
 
     @property
@@ -347,7 +351,11 @@ class Reader(Protocol):
         ...
 
     def head_sha(self) -> str | None:
-        """The pull request's head when the run answers on one."""
+        """The pull request's head when the run answers on one.
+
+        Returns:
+            The head commit's SHA, or ``None`` outside a pull request.
+        """
         ...
 
 
@@ -378,7 +386,11 @@ class Writers(Protocol):
         ...
 
     def aws(self) -> boto3.Session:
-        """The write role's session (assumed on first use)."""
+        """The write role's session (assumed on first use).
+
+        Returns:
+            A boto3 session with the write role's credentials, for this plan's apply.
+        """
         ...
 
     @property
@@ -528,6 +540,17 @@ class Write(_Declared[A]):
 
         The description is one line: hidden markup removed and whitespace collapsed, so
         nothing a person or AWS wrote can start a new line in a log or a comment.
+
+        Args:
+            args: This operation's validated arguments.
+            description: What the entry does, for people; made one line.
+            resources: The resources it touches (ids, names), for the plan's table.
+
+        Returns:
+            The entry, its arguments as JSON data.
+
+        Raises:
+            TypeError: ``args`` is another operation's model.
         """
         if not isinstance(args, self.args):
             raise TypeError(f"{self.name} takes {self.args.__name__}, not {type(args).__name__}")

@@ -116,13 +116,23 @@ class Plan(BaseModel):
 
         ``<`` and ``>`` are written as JSON escapes, so no value (an object key, an issue
         body) can close the folded block or open a marker inside the action's comment.
+
+        Returns:
+            The JSON text.
         """
         text = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
         return text.replace("<", "\\u003c").replace(">", "\\u003e")
 
 
 def plan_id_of(canonical: str) -> str:
-    """The id of a plan's canonical JSON."""
+    """The id of a plan's canonical JSON.
+
+    Args:
+        canonical: The plan's canonical JSON.
+
+    Returns:
+        The first 12 hex characters of its SHA-256.
+    """
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
 
 
@@ -141,7 +151,23 @@ def new_plan(
     policy_sha256: str = "",
     rollback_of: str = "",
 ) -> Plan:
-    """Build a plan that expires ``ttl`` from ``now``."""
+    """Build a plan that expires ``ttl`` from ``now``.
+
+    Args:
+        entries: What the plan carries out.
+        repository: The repository, ``owner/name``.
+        requester: Who asked.
+        thread: The issue or pull request it lives in (0 for none).
+        account: The AWS account it was made in (the apply checks it).
+        region: Its region.
+        head_sha: The pull request's head when asked on one.
+        ledger_sha: The commit whose statuses record its use.
+        now: Its creation time; ``None`` means now.
+        ttl: How long it may wait for its apply.
+
+    Returns:
+        The plan; its id is the hash of its canonical JSON.
+    """
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     return Plan(
         entries=entries,
@@ -166,7 +192,17 @@ def state_signature(key: SigningKey, plan: Plan, state: PlanState, run: str = "-
 
 
 def marker(plan: Plan, key: SigningKey | None, state: PlanState = "pending", run: str = "-") -> str:
-    """Hidden line that finds a plan in a thread and records its signed state."""
+    """Hidden line that finds a plan in a thread and records its signed state.
+
+    Args:
+        plan: The plan.
+        key: The signing key; ``None`` writes an unsigned marker.
+        state: The plan's state.
+        run: The run that set the state.
+
+    Returns:
+        The HTML comment line.
+    """
     if key is None:
         return f"{_MARK}{plan.plan_id} state={state} unsigned {_MARK_END}"
     sig = state_signature(key, plan, state, run)
@@ -174,7 +210,16 @@ def marker(plan: Plan, key: SigningKey | None, state: PlanState = "pending", run
 
 
 def render_block(plan: Plan, key: SigningKey | None, state: PlanState = "pending") -> str:
-    """The machine-readable part of a plan comment (hidden marker + folded JSON)."""
+    """The machine-readable part of a plan comment (hidden marker + folded JSON).
+
+    Args:
+        plan: The plan.
+        key: The signing key; ``None`` marks it unsigned.
+        state: Its state.
+
+    Returns:
+        The marker line and the plan's JSON folded in ``<details>``.
+    """
     return (
         f"{marker(plan, key, state)}\n"
         "<details><summary>Machine-readable plan</summary>\n\n"
@@ -199,7 +244,14 @@ class FoundPlan(BaseModel):
     """True when the block's content hashes to the claimed id."""
 
     def signed_by(self, key: SigningKey) -> bool:
-        """Whether the plan and its recorded state carry ``key``'s valid signature."""
+        """Whether the plan and its recorded state carry ``key``'s valid signature.
+
+        Args:
+            key: The plan-signing key.
+
+        Returns:
+            True only for an intact plan whose marker's signature holds.
+        """
         if self.plan is None or not self.intact or not self.signature:
             return False
         return key.verify(self.signature, "plan-state", self.plan.digest, self.state, self.run)
@@ -242,6 +294,13 @@ def find_blocks(body: str) -> list[FoundPlan]:
 
     Linear in ``len(body)``: each marker's search stops at the next marker, so no part
     of the body is scanned more than a few times whatever it holds.
+
+    Args:
+        body: A comment's body (untrusted).
+
+    Returns:
+        Each block found, with its plan (``None`` when unreadable), state, signature and whether
+        its id matches its JSON.
     """
     starts = _starts(body)
     found: list[FoundPlan] = []
@@ -282,7 +341,18 @@ def find_blocks(body: str) -> list[FoundPlan]:
 def set_state(
     body: str, plan: Plan, key: SigningKey | None, state: PlanState, run: str = "-"
 ) -> str:
-    """The comment body with the plan's recorded state changed (and signed)."""
+    """The comment body with the plan's recorded state changed (and signed).
+
+    Args:
+        body: The plan comment's body.
+        plan: The plan in it.
+        key: The signing key; ``None`` writes it unsigned.
+        state: The new state.
+        run: The run that set it.
+
+    Returns:
+        The body with the marker replaced; unchanged when the marker is not found.
+    """
     at = body.find(f"{_MARK}{plan.plan_id} ")
     if at == -1:
         return body

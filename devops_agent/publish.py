@@ -50,13 +50,27 @@ _CONCLUSIONS = {
 
 
 def answer_marker(event: Event) -> str:
-    """Hidden marker that ties an answer comment to the comment that asked."""
+    """Hidden marker that ties an answer comment to the comment that asked.
+
+    Args:
+        event: The run's event.
+
+    Returns:
+        ``<!-- devops-agent:answer ID -->`` with the asking comment's id (0 outside a comment).
+    """
     comment_id = event.comment_id if isinstance(event, CommentEvent) else 0
     return f"<!-- devops-agent:answer {comment_id} -->"
 
 
 def usage_line(usage: dict[str, object]) -> str:
-    """``🤖 3 turns · 3 model requests · 1,234 tokens``: what a model answer cost."""
+    """``🤖 3 turns · 3 model requests · 1,234 tokens``: what a model answer cost.
+
+    Args:
+        usage: The agent's usage data (``turns``, ``requests``, ``total_tokens``).
+
+    Returns:
+        One line for the answer's footer.
+    """
 
     def count(key: str) -> int:
         value = usage.get(key, 0)
@@ -86,7 +100,15 @@ def spend(result: report.Result) -> tuple[int, str]:
 
 
 def quote_command(text: str, limit: int = 120) -> str:
-    """The user's command, safe for inline code in Markdown."""
+    """The user's command, safe for inline code in Markdown.
+
+    Args:
+        text: The command as typed (untrusted).
+        limit: Most characters kept; a cut ends with ``…``.
+
+    Returns:
+        Its first line, cleaned, backticks made quotes.
+    """
     line = clean_untrusted(text).splitlines()[0] if text.strip() else ""
     line = line.replace("`", "'")
     return line if len(line) <= limit else line[: limit - 1] + "…"
@@ -166,7 +188,11 @@ class Publisher:
             self.runner.warning(f"Could not add the 👀 reaction: {exc.explain()}")
 
     def start(self, command: str) -> None:
-        """The run has begun: post progress if it is still going after the grace period."""
+        """The run has begun: post progress if it is still going after the grace period.
+
+        Args:
+            command: The command as typed, for the progress comment.
+        """
         self.command = command
         if self.thread is None:
             return
@@ -184,6 +210,12 @@ class Publisher:
         ``result`` output and the report file all show the same (redacted) values:
         structured data is redacted by key (``{"DB_PASSWORD": …}``, a ``Key``/``Value``
         tag) as well as by shape, which text patterns over its JSON would miss.
+
+        Args:
+            result: The run's result.
+
+        Returns:
+            A redacted copy; ``result`` is unchanged.
         """
         redact = self.runner.redact
         tables = [

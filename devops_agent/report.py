@@ -79,7 +79,15 @@ class Result(BaseModel):
         return " ".join(value.split())
 
     def with_status(self, status: Status, exit_code: int) -> Result:
-        """A copy with another status and exit code."""
+        """A copy with another status and exit code.
+
+        Args:
+            status: The new status.
+            exit_code: The new exit code.
+
+        Returns:
+            The copy; this result is unchanged.
+        """
         return self.model_copy(update={"status": status, "exit_code": exit_code})
 
 
@@ -90,22 +98,50 @@ def plural(n: int, word: str, many: str = "") -> str:
 
 
 def when(value: datetime | None) -> str:
-    """A timestamp as people read it in a table, or empty."""
+    """A timestamp as people read it in a table, or empty.
+
+    Args:
+        value: A timestamp, or ``None``.
+
+    Returns:
+        ``YYYY-MM-DD HH:MM UTC``, or ``""``.
+    """
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
 
 def where(regions: Sequence[str]) -> str:
-    """``us-east-1``, or ``3 regions``."""
+    """``us-east-1``, or ``3 regions``.
+
+    Args:
+        regions: The regions a command covered (at least one).
+
+    Returns:
+        The region's name, or how many regions.
+    """
     return regions[0] if len(regions) == 1 else f"{len(regions)} regions"
 
 
 def dump(items: Sequence[Any]) -> list[dict[str, Any]]:
-    """Pydantic models as JSON data, for ``Result.data``."""
+    """Pydantic models as JSON data, for ``Result.data``.
+
+    Args:
+        items: Pydantic models.
+
+    Returns:
+        Their JSON-mode dumps, in order.
+    """
     return [item.model_dump(mode="json") for item in items]
 
 
 def render_table(table: Table) -> str:
-    """A Markdown table; folded into ``<details>`` past :data:`FOLD_ROWS` rows."""
+    """A Markdown table; folded into ``<details>`` past :data:`FOLD_ROWS` rows.
+
+    Args:
+        table: The table.
+
+    Returns:
+        Markdown; the table's ``empty`` text when it has no rows.
+    """
     if not table.rows:
         body = f"_{table.empty}_"
         return f"**{table.title}**\n\n{body}" if table.title else body
@@ -143,7 +179,16 @@ def render_gaps(gaps: Sequence[Gap]) -> str:
 
 
 def fit(markdown: str, *, limit: int = COMMENT_BUDGET, more_url: str = "") -> str:
-    """Cut ``markdown`` to ``limit`` characters at a line break, saying where the rest is."""
+    """Cut ``markdown`` to ``limit`` characters at a line break, saying where the rest is.
+
+    Args:
+        markdown: The text to fit.
+        limit: Most characters kept (GitHub's comment limit, less room for the footer).
+        more_url: Where the full answer is (the job summary's URL), linked from the note.
+
+    Returns:
+        ``markdown`` itself when it fits, else its head and a note that says where the rest is.
+    """
     if len(markdown) <= limit:
         return markdown
     where = f"[job summary]({more_url})" if more_url else "job summary"
@@ -156,7 +201,14 @@ def fit(markdown: str, *, limit: int = COMMENT_BUDGET, more_url: str = "") -> st
 
 
 def render_json(result: Result) -> dict[str, Any]:
-    """The result as JSON-able data (the ``result`` output and the report file)."""
+    """The result as JSON-able data (the ``result`` output and the report file).
+
+    Args:
+        result: The result.
+
+    Returns:
+        Status, command, title, data, tables and the rest, as JSON-able data.
+    """
     return {
         **({"audit": result.audit} if result.audit else {}),
         "status": result.status,

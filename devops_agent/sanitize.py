@@ -170,6 +170,12 @@ def is_secret_name(name: str) -> bool:
     ``AWS_SECRET_ACCESS_KEY`` do, while ``http_tokens``, ``token_type``,
     ``password_policy``, ``SECRET_NAME`` and ``token.actions.githubusercontent.com:aud``
     do not.
+
+    Args:
+        name: The name as written (quotes and spaces around it ignored).
+
+    Returns:
+        True when its last words name a credential.
     """
     words = [w.lower() for w in _WORD.findall(name.strip("\"' "))]
     if not words:
@@ -340,7 +346,12 @@ class Redactor:
         self._lock = threading.Lock()
 
     def add(self, secret: str | None) -> None:
-        """Remember an exact secret (and each of its lines) so it is always redacted."""
+        """Remember an exact secret (and each of its lines) so it is always redacted.
+
+        Args:
+            secret: A value the run holds as a credential; ``None``, empty and pieces under six
+                characters are ignored.
+        """
         if not secret:
             return
         with self._lock:
@@ -358,6 +369,12 @@ class Redactor:
         In order: the exact secrets the run holds (and each of their lines), credential
         shapes, values assigned to secret-ish names in any common syntax (and the lines
         that continue them), then bare AWS secret keys.
+
+        Args:
+            text: Any text about to leave the run.
+
+        Returns:
+            The text with each secret replaced by ``[REDACTED]``.
         """
         if not text:
             return text
@@ -369,6 +386,12 @@ class Redactor:
 
         A secret wrapped onto the next line is one secret: its second half is redacted
         even though it is another item of the list.
+
+        Args:
+            lines: Consecutive lines of one text.
+
+        Returns:
+            The lines redacted, as many as given.
         """
         shaped = [self._shapes(line) for line in lines]
         return [_redact_bare_keys(line) for line in _redact_lines(shaped)]
@@ -390,6 +413,13 @@ class Redactor:
         that names a secret (``{"DB_PASSWORD": "…"}``) and of every ``Key``/``Value`` or
         ``Name``/``Value`` pair whose name does (EC2 tags, environment variables) is
         replaced whole, however short, so JSON shows what the comment's table shows.
+
+        Args:
+            value: Strings, mappings, sequences, pydantic models, or anything else (kept as it
+                is).
+
+        Returns:
+            A redacted copy, the same shape (models become their JSON data).
         """
         if isinstance(value, str):
             return self.redact(value)
@@ -427,6 +457,10 @@ def clean_untrusted(text: str, *, limit: int | None = None) -> str:
     Args:
         text: text a person, GitHub or AWS wrote.
         limit: cut to this many characters (after cleaning), if given.
+
+    Returns:
+        The text without HTML comments or format characters (the action's own markers
+        defused), CRLF line ends made LF, cut to ``limit``.
     """
     text = "".join(c for c in text if c in _KEEP_FORMAT or unicodedata.category(c) != "Cf").replace(
         "\r\n", "\n"
@@ -444,6 +478,13 @@ def strip_markers(text: str) -> str:
     one is removed. Whatever survives that still names ``devops-agent:`` is broken
     up, so text from a person, AWS or a model can never pose as an answer marker or
     a plan block inside a comment the action writes.
+
+    Args:
+        text: Untrusted text.
+
+    Returns:
+        The text without HTML comments, any ``<!--`` left escaped and ``devops-agent:`` broken
+        up.
     """
     while True:
         cleaned = _HTML_COMMENT.sub("", text)
@@ -454,7 +495,14 @@ def strip_markers(text: str) -> str:
 
 
 def table_cell(value: object) -> str:
-    """Make any value safe for one Markdown table cell (no pipes, newlines, HTML)."""
+    """Make any value safe for one Markdown table cell (no pipes, newlines, HTML).
+
+    Args:
+        value: Anything; ``None`` is an empty cell.
+
+    Returns:
+        One line with ``|``, backslashes and angle brackets escaped.
+    """
     text = clean_untrusted("" if value is None else str(value))
     text = text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
     return text.replace("<", "&lt;").replace(">", "&gt;")

@@ -30,7 +30,15 @@ _FALSE = {"false", "False", "FALSE", "0", "no", ""}
 
 
 def read_input(env: Mapping[str, str], name: str) -> str:
-    """The input ``name`` from ``env``, in either spelling, trimmed; ``""`` when unset."""
+    """The input ``name`` from ``env``, in either spelling, trimmed; ``""`` when unset.
+
+    Args:
+        env: The process environment.
+        name: The input's name as action.yml spells it (``aws-region``).
+
+    Returns:
+        The value, trimmed, or ``""``.
+    """
     upper = name.upper()
     for key in (f"INPUT_{upper}", f"INPUT_{upper.replace('-', '_')}"):
         value = env.get(key)
@@ -157,7 +165,17 @@ class Settings(BaseModel):
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
-        """Read every input from ``env``; raise :class:`ConfigError` naming the bad one."""
+        """Read every input from ``env``; raise :class:`ConfigError` naming the bad one.
+
+        Args:
+            env: The process environment (``INPUT_*`` in either spelling).
+
+        Returns:
+            The validated settings; secrets as ``SecretStr``.
+
+        Raises:
+            ConfigError: an input has a value its field rejects; the message names the input.
+        """
         raw: dict[str, object] = {}
         for field_name in cls.model_fields:
             value = read_input(env, field_name.replace("_", "-"))
@@ -258,7 +276,14 @@ class ActionsEnv(BaseModel):
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ActionsEnv:
-        """Read the ``GITHUB_*`` and ``ACTIONS_ID_TOKEN_*`` variables from ``env``."""
+        """Read the ``GITHUB_*`` and ``ACTIONS_ID_TOKEN_*`` variables from ``env``.
+
+        Args:
+            env: The process environment.
+
+        Returns:
+            The Actions environment, every value trimmed (empty when unset).
+        """
 
         def get(name: str) -> str:
             return env.get(name, "").strip()

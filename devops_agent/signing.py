@@ -36,7 +36,14 @@ SETUP = (
 
 
 def digest(canonical: str) -> str:
-    """SHA-256 of a plan's canonical JSON, hex: what every signature names."""
+    """SHA-256 of a plan's canonical JSON, hex: what every signature names.
+
+    Args:
+        canonical: The plan's canonical JSON.
+
+    Returns:
+        64 hex characters.
+    """
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -60,10 +67,30 @@ class SigningKey:
         return hmac.new(self._key, message.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def sign(self, purpose: str, plan_digest: str, *parts: str) -> str:
-        """The signature (64 hex characters) of ``purpose`` for one plan and its details."""
+        """The signature (64 hex characters) of ``purpose`` for one plan and its details.
+
+        Args:
+            purpose: What the signature is for (``plan-state``, ``ledger``), so one kind can
+                never pass for another.
+            plan_digest: The plan's digest.
+            parts: The details signed with it (state, run...).
+
+        Returns:
+            HMAC-SHA256, hex.
+        """
         return self._mac([purpose, plan_digest, *parts])
 
     def verify(self, signature: str, purpose: str, plan_digest: str, *parts: str) -> bool:
-        """Whether ``signature`` is this key's for exactly these parts (constant time)."""
+        """Whether ``signature`` is this key's for exactly these parts (constant time).
+
+        Args:
+            signature: The signature found (untrusted).
+            purpose: What it must be for.
+            plan_digest: The plan's digest.
+            parts: The details it must cover.
+
+        Returns:
+            True when it matches.
+        """
         expected = self.sign(purpose, plan_digest, *parts)
         return hmac.compare_digest(expected, signature.strip().lower())

@@ -67,6 +67,22 @@ def make_comment(
     """An ``issue_comment`` as :func:`~devops_agent.events.parse_event` returns it.
 
     Defaults: ``alice`` commented on issue #1 of :data:`REPOSITORY` (``created``).
+
+    Args:
+        repository: The repository, ``owner/name``.
+        number: The issue or pull request number.
+        body: The comment's text.
+        author: The commenter's login.
+        author_type: GitHub's user type (``User``, ``Bot``).
+        is_pull_request: Whether the thread is a pull request.
+        comment_id: The comment's id.
+        action: ``created``, ``edited`` or ``deleted``.
+        author_association: GitHub's ``author_association`` (``OWNER``, ``MEMBER``...).
+        html_url: The comment's URL.
+        created_at: When it was written; ``None`` leaves it unset.
+
+    Returns:
+        The event.
     """
     return CommentEvent(
         action=action,
@@ -90,17 +106,43 @@ def make_dispatch(
     inputs: Mapping[str, str] | None = None,
     ref: str = "refs/heads/main",
 ) -> DispatchEvent:
-    """A ``workflow_dispatch`` run that ``actor`` started, with its ``inputs``."""
+    """A ``workflow_dispatch`` run that ``actor`` started, with its ``inputs``.
+
+    Args:
+        repository: The repository, ``owner/name``.
+        actor: Who started the run.
+        inputs: The dispatch's inputs (``command``).
+        ref: The branch or tag the run is on.
+
+    Returns:
+        The event.
+    """
     return DispatchEvent(repository=repository, actor=actor, inputs=dict(inputs or {}), ref=ref)
 
 
 def make_schedule(*, repository: str = REPOSITORY, cron: str = "0 3 * * *") -> ScheduleEvent:
-    """A ``schedule`` run: nobody asked, so no permission check applies."""
+    """A ``schedule`` run: nobody asked, so no permission check applies.
+
+    Args:
+        repository: The repository, ``owner/name``.
+        cron: The schedule's cron line.
+
+    Returns:
+        The event.
+    """
     return ScheduleEvent(repository=repository, cron=cron)
 
 
 def make_local(*, repository: str = REPOSITORY, actor: str = "alice") -> LocalEvent:
-    """A command typed at ``devops-agent run`` by ``actor``."""
+    """A command typed at ``devops-agent run`` by ``actor``.
+
+    Args:
+        repository: The repository, ``owner/name``.
+        actor: Who typed it.
+
+    Returns:
+        The event.
+    """
     return LocalEvent(repository=repository, actor=actor)
 
 

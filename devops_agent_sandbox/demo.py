@@ -61,7 +61,7 @@ def sandbox() -> Iterator[tuple[Any, str]]:
     except ImportError:
         raise ConfigError(
             "The sandbox needs moto, which is not installed.",
-            remedy="Install the sandbox extra: pip install 'devops-agent[sandbox]'.",
+            remedy="Install the sandbox extra: pip install 'devops-agent-action[sandbox]'.",
         ) from None
     from devops_agent_sandbox.github import FakeGitHub
 

@@ -1,9 +1,16 @@
-"""Self-test: run the installed ``devops-agent action`` against local stand-ins.
+"""Self-test: run ``devops-agent action``, installed or as the image, against local stand-ins.
 
 What ``.github/workflows/selftest.yml`` runs after ``pip install '.[sandbox]'``, and
 what anyone can run on a laptop::
 
-    python scripts/selftest.py
+    python scripts/selftest.py                                # the installed console script
+    python scripts/selftest.py --image devops-agent:selftest  # the container image
+
+With ``--image`` every scenario runs ``docker run --network host IMAGE`` the way the
+runner starts a Docker action: the same ``GITHUB_*``/``INPUT_*`` environment, the
+workspace and the output files mounted, the image's own entrypoint. Host networking lets
+the container reach the stand-ins on 127.0.0.1. selftest.yml runs it on the image it
+builds from the Dockerfile, and release.yml on the pushed image before the major tag moves.
 
 AWS is moto's server: the one at ``AWS_ENDPOINT_URL`` when that is set (the
 workflow starts ``moto_server`` in the background), else one started here.
@@ -18,6 +25,9 @@ Why not ``uses: ./`` for all of this: a Docker action runs in its own container,
 and the runner sets every ``GITHUB_*`` variable itself after the step's ``env:``,
 so ``GITHUB_API_URL`` cannot point the container at a fake GitHub. The workflow's
 ``uses: ./`` job covers the container path with the real GitHub instead.
+
+The model is :class:`devops_agent_sandbox.scripted_model.ScriptedOpenAI`, an
+OpenAI-compatible server that replays a script, for the plain-language scenario.
 
 Exit code 0 when every scenario passed, 1 otherwise. Nothing leaves 127.0.0.1.
 """
@@ -43,6 +53,7 @@ from typing import Any
 REPO = "acme/platform"
 TOKEN = "ghs_selftestWorkflowToken000000000000000"  # noqa: S105 - the fake GitHub's own token
 OIDC_REQUEST_TOKEN = "selftest-oidc-request-token"  # noqa: S105 - the fake OIDC endpoint's
+MODEL_KEY = "sk-selftest-scriptedModelKey000000000000"  # the scripted model server's
 #: The protected environment the job runs in, and the plan-signing key it holds (random
 #: per self-test: nothing outside this process ever sees it).
 ENVIRONMENT = "devops-agent"
@@ -95,6 +106,10 @@ class SelfTest:
     outcomes: list[Outcome] = field(default_factory=list)
     oidc_url: str = ""
     last_comment_id: int = 0
+    #: The container image to run instead of the installed console script.
+    image: str = ""
+    #: The scripted model server, for the plain-language scenario.
+    model: Any = None
 
     # -------------------------------------------------------------- running
     def action(self, event_name: str, payload: dict[str, Any], *, actor: str, **inputs: str) -> Run:
@@ -135,8 +150,8 @@ class SelfTest:
         for name, value in inputs.items():
             env[f"INPUT_{name.upper().replace('_', '-')}"] = value
         began = time.monotonic()
-        proc = subprocess.run(  # noqa: S603 - our own console script, no shell
-            [*console_script(), "action"],
+        proc = subprocess.run(  # noqa: S603 - our own console script or docker, no shell
+            docker_run(self.image, env, work) if self.image else [*console_script(), "action"],
             env=env,
             capture_output=True,
             text=True,
@@ -283,6 +298,30 @@ def scenarios(t: SelfTest, only: frozenset[str] = frozenset()) -> None:
         run = t.action("push", {"ref": "refs/heads/main"}, actor=MAINTAINER)
         return _expect(run, 0, "ignored")
 
+    def a_request_in_plain_language() -> tuple[bool, str, float]:
+        t.model.reset(
+            [
+                {"call": "transfer_to_ec2", "arguments": {}},
+                {"call": "list_instances", "arguments": {"region": None, "state": "running"}},
+                {"summarize": True},
+            ]
+        )
+        run, answer = t.comment(
+            "/devops which instances are running?",
+            login=MAINTAINER,
+            number=t.issue,
+            openai_api_key=MODEL_KEY,
+            openai_base_url=t.model.url,
+        )
+        return _expect(
+            run,
+            0,
+            "success",
+            (f"web-1 ({web_1})" in answer, "the answer does not name web-1 from the tool"),
+            (len(t.model.requests) == 3, f"{len(t.model.requests)} model requests, expected 3"),
+            (t.model.tunnels == [], f"requests left for elsewhere: {t.model.tunnels}"),
+        )
+
     def nightly_audit_keeps_one_issue() -> tuple[bool, str, float]:
         from devops_agent_sandbox.payloads import schedule_event
 
@@ -317,6 +356,11 @@ def scenarios(t: SelfTest, only: frozenset[str] = frozenset()) -> None:
             dispatch_answers_in_the_summary,
         ),
         ("ignore", "a push event is ignored with a notice", other_events_are_ignored),
+        (
+            "ask",
+            "a request in plain language, answered by a scripted model",
+            a_request_in_plain_language,
+        ),
         ("audit", "a scheduled audit keeps one devops-audit issue", nightly_audit_keeps_one_issue),
     ]
     for key, name, scenario in journey:
@@ -348,6 +392,31 @@ def console_script() -> list[str]:
     beside = Path(sys.executable).parent / "devops-agent"
     found = str(beside) if beside.is_file() else shutil.which("devops-agent")
     return [found] if found else [sys.executable, "-m", "devops_agent"]
+
+
+def docker_run(image: str, env: dict[str, str], work: Path) -> list[str]:
+    """``docker run`` of ``image`` as the runner starts a Docker action, for ``env``.
+
+    Args:
+        image: The image reference (a local tag, or ``ghcr.io/...@sha256:...``).
+        env: The environment the action gets; the ``GITHUB_*``, ``INPUT_*``, ``ACTIONS_*``,
+            ``AWS_*`` and ``OPENAI_*`` names are passed into the container by name (their
+            values stay out of the process list).
+        work: The run's directory (workspace, event and output files), mounted at the same
+            path so every path in ``env`` holds inside the container.
+
+    Returns:
+        The argv: no shell, the image's own entrypoint, host networking for the stand-ins.
+    """
+    names = sorted(
+        name
+        for name in env
+        if name.startswith(("GITHUB_", "INPUT_", "ACTIONS_", "AWS_", "OPENAI_", "MOTO_"))
+        or name in ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY")
+    )
+    passed = [arg for name in names for arg in ("--env", name)]
+    mount = f"{work}:{work}"
+    return ["docker", "run", "--rm", "--network", "host", "--volume", mount, *passed, image]
 
 
 def read_outputs(path: Path) -> dict[str, str]:
@@ -440,7 +509,12 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         default="",
         help="comma list of scenarios: help, read, refuse, plan, apply, once, dispatch, "
-        "ignore, audit (default: all)",
+        "ignore, ask, audit (default: all)",
+    )
+    parser.add_argument(
+        "--image",
+        default="",
+        help="run this container image (docker run) instead of the installed console script",
     )
     args = parser.parse_args(argv)
     only = frozenset(word.strip() for word in args.only.split(",") if word.strip())
@@ -451,19 +525,31 @@ def main(argv: list[str] | None = None) -> int:
 
     from devops_agent_sandbox.estate import seed
     from devops_agent_sandbox.github import FakeGitHub
+    from devops_agent_sandbox.scripted_model import ScriptedOpenAI
 
     started = time.monotonic()
     with (
         moto_endpoint() as endpoint,
         FakeGitHub(port=args.github_port) as github,
-        tempfile.TemporaryDirectory(prefix="devops-agent-selftest-") as tmp,
+        ScriptedOpenAI() as model,
+        # ignore_cleanup_errors: with --image the container writes files as root
+        tempfile.TemporaryDirectory(
+            prefix="devops-agent-selftest-", ignore_cleanup_errors=True
+        ) as tmp,
     ):
         os.environ["AWS_ENDPOINT_URL"] = endpoint
         # Seeding takes seconds: only when a chosen scenario reads AWS.
         uses_aws = not only or bool(only - {"help", "refuse", "ignore"})
         estate = seed(boto3.Session(region_name=REGIONS[0]), REGIONS) if uses_aws else {}
         issue, pr = seed_github(github)
-        test = SelfTest(github=github, aws_endpoint=endpoint, workdir=Path(tmp), estate=estate)
+        test = SelfTest(
+            github=github,
+            aws_endpoint=endpoint,
+            workdir=Path(tmp),
+            estate=estate,
+            image=args.image,
+            model=model,
+        )
         test.issue, test.pr = issue, pr
         test.oidc_url = github.enable_oidc(
             OIDC_REQUEST_TOKEN,

@@ -16,9 +16,9 @@ import urllib.request
 
 import pytest
 from conftest import REPO, TOKEN, ActionHarness
-from scripted_openai import ScriptedOpenAI
 
 from devops_agent_sandbox.estate import seed
+from devops_agent_sandbox.scripted_model import ScriptedOpenAI
 
 pytestmark = pytest.mark.e2e
 

@@ -60,6 +60,68 @@ def test_run_bad_input(local_env, command, code, text):
     assert "Traceback" not in proc.stdout + proc.stderr
 
 
+def _closed_reader(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run the CLI with a stdout whose reader is gone before the first byte (``| head -0``)."""
+    read, write = os.pipe()
+    os.close(read)  # every write now fails with EPIPE, however small the output
+    try:
+        return subprocess.run(
+            [*CLI, *args], stdout=write, stderr=subprocess.PIPE, text=True, env=env, timeout=60
+        )
+    finally:
+        os.close(write)
+
+
+@pytest.mark.parametrize(
+    "args", [("run", "iam users", "--json"), ("run", "iam users"), ("run", "help")]
+)
+def test_a_closed_pipe_ends_quietly(estate, local_env, args):
+    """`devops-agent run "iam users" --json | head`: the reader left, so the rest of the
+    output is dropped without a traceback or "internal error", exit 141 as for SIGPIPE."""
+    from devops_agent.cli import EXIT_PIPE_CLOSED
+
+    proc = _closed_reader(*args, env=local_env)
+    assert proc.returncode == EXIT_PIPE_CLOSED == 141, proc.stderr
+    assert proc.stderr == ""
+
+
+def test_a_pipe_read_to_the_end_is_untouched(estate, local_env):
+    """Control: with a reader that reads everything, the same command succeeds (0)."""
+    proc = cli("run", "iam users", "--json", env=local_env)
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["data"]["users"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("iam user", "iam users"),
+        ("users", "iam users"),
+        ("workflow list", "workflows list"),
+        ("lst ec2 instances", "ec2 list"),
+        ("s3 lst", "s3 list"),
+    ],
+)
+def test_a_near_miss_suggests_the_closest_commands(local_env, typed, meant):
+    env = {k: v for k, v in local_env.items() if k != "OPENAI_API_KEY"}
+    proc = cli("run", typed, env=env)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    out = proc.stdout + proc.stderr
+    assert f"`{meant}" in out
+    assert len(out.splitlines()) < 30, "the whole help was dumped"
+    assert "Traceback" not in out
+
+
+def test_plain_language_on_the_command_line_points_to_help(local_env):
+    env = {k: v for k, v in local_env.items() if k != "OPENAI_API_KEY"}
+    proc = cli("run", "why is the web tier slow?", env=env)
+    assert proc.returncode == 2
+    assert "no model is configured" in proc.stdout
+    assert "Nothing in the command language is close" in proc.stdout
+    assert "devops-agent run help" in proc.stdout
+    assert "| `" not in proc.stdout  # no table of unrelated commands
+
+
 def test_no_command_prints_help_and_exits_2():
     proc = cli()
     assert proc.returncode == 2
@@ -101,7 +163,7 @@ WITHOUT = (
 @pytest.mark.parametrize(
     ("hidden", "says"),
     [
-        ("moto", "pip install 'devops-agent[sandbox]'"),
+        ("moto", "pip install 'devops-agent-action[sandbox]'"),
         ("devops_agent_sandbox", "pip install '.[sandbox]'"),
         ("devops_agent_sandbox,moto", "pip install '.[sandbox]'"),
     ],

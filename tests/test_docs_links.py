@@ -126,3 +126,29 @@ def test_quickstart_policies_are_those_of_security_md() -> None:
     quickstart = _json_blocks((DOCS / "quickstart.md").read_text(encoding="utf-8"))
     for policy in expected:
         assert policy in quickstart, f"quickstart.md lacks this policy of security.md: {policy}"
+
+
+def test_quickstart_stop_step_matches_its_write_policy() -> None:
+    """Step 8 stops an instance with the write role of step 3, whose policy allows only
+    instances tagged managed-by=devops-agent: the page tags that very instance with that
+    very tag before the stop, and says what an untagged one gets."""
+    text = (DOCS / "quickstart.md").read_text(encoding="utf-8")
+    policies = _json_blocks(text)
+    (write,) = [
+        p
+        for p in policies
+        if isinstance(p, dict)
+        and any("ec2:StopInstances" in s.get("Action", []) for s in p.get("Statement", []))
+    ]
+    condition = write["Statement"][0]["Condition"]["StringEquals"]
+    ((key, value),) = condition.items()
+    tag = key.removeprefix("aws:ResourceTag/")
+    stopped = re.search(r"^/devops ec2 stop (i-[0-9a-f]+)$", text, re.M)
+    assert stopped, "step 8 no longer stops an instance"
+    instance = stopped.group(1)
+    tagging = re.search(
+        rf"aws ec2 create-tags --resources {instance} \\\n\s+--tags Key={tag},Value={value}", text
+    )
+    assert tagging, f"the quickstart must tag {instance} with {tag}={value} before stopping it"
+    assert tagging.start() < stopped.start()
+    assert "UnauthorizedOperation" in text and f"`{tag}={value}`" in text

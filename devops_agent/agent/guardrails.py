@@ -257,7 +257,14 @@ def screen(text: str, *, data: bool = False, nested: bool = False) -> list[Findi
 
 
 def check_request(text: str) -> list[Finding]:
-    """:func:`screen` plus the size limits a request in plain language must keep."""
+    """:func:`screen` plus the size limits a request in plain language must keep.
+
+    Args:
+        text: The request.
+
+    Returns:
+        What is wrong with it (size, lines, injection markers); empty when nothing is.
+    """
     findings = []
     if len(text) > MAX_REQUEST_CHARS:
         findings.append(
@@ -286,7 +293,16 @@ def _input_text(value: str | list[TResponseInputItem]) -> str:
 def request_guardrail(
     ctx: RunContextWrapper[DevOpsContext], agent: Agent[Any], value: str | list[TResponseInputItem]
 ) -> GuardrailFunctionOutput:
-    """Block an oversized or suspicious request before any model sees it."""
+    """Block an oversized or suspicious request before any model sees it.
+
+    Args:
+        ctx: The run's context (wrapped by the SDK).
+        agent: The starting agent.
+        value: The request, as text or input items.
+
+    Returns:
+        The findings; the tripwire trips when there is one.
+    """
     findings = check_request(_input_text(value))
     return GuardrailFunctionOutput(
         output_info={"findings": [f.__dict__ for f in findings]},
@@ -317,6 +333,12 @@ def model_check_guardrail(model: Model) -> InputGuardrail[DevOpsContext]:
     """An optional, blocking second opinion from a classifier agent on ``model``.
 
     Off by default (it costs a model request per run); the local :func:`screen` runs first.
+
+    Args:
+        model: The model the classifier agent asks.
+
+    Returns:
+        A blocking input guardrail (it runs before the first model call).
     """
     classifier: Agent[DevOpsContext] = Agent(
         name="Request screen", instructions=_CLASSIFIER, model=model, output_type=_Verdict
@@ -346,7 +368,14 @@ def model_check_guardrail(model: Model) -> InputGuardrail[DevOpsContext]:
 
 @tool_output_guardrail(name="data_only")
 def data_guardrail(data: ToolOutputGuardrailData) -> ToolGuardrailFunctionOutput:
-    """Let through only tool output in the data wrapper, clean and without secrets."""
+    """Let through only tool output in the data wrapper, clean and without secrets.
+
+    Args:
+        data: The tool call and its output, as the SDK hands them over.
+
+    Returns:
+        Allow, or the output replaced by an error the model reads.
+    """
     output = data.output
     ctx = data.context.context
     reason = ""
@@ -390,6 +419,13 @@ def safe_answer(text: str, redact: Any) -> str:
 
     HTML comments go (they could carry a forged ``devops-agent:plan`` marker into the
     action's own comment); images go (their URLs could carry data to another host).
+
+    Args:
+        text: The model's final answer.
+        redact: The run's redactor.
+
+    Returns:
+        The answer, redacted and cleaned, images and media replaced by a note.
     """
     text = clean_untrusted(redact(text))
     text = _IMAGE.sub(lambda m: f"[image: {m.group(1) or 'removed'}]", text)
@@ -400,7 +436,16 @@ def safe_answer(text: str, redact: Any) -> str:
 def secret_guardrail(
     ctx: RunContextWrapper[DevOpsContext], agent: Agent[Any], output: Any
 ) -> GuardrailFunctionOutput:
-    """Trip when the final answer holds a secret of the run or a credential-shaped string."""
+    """Trip when the final answer holds a secret of the run or a credential-shaped string.
+
+    Args:
+        ctx: The run's context (wrapped by the SDK).
+        agent: The agent that answered.
+        output: Its final output.
+
+    Returns:
+        The redacted answer and how many secrets it held; the tripwire trips when it held any.
+    """
     text = output if isinstance(output, str) else json.dumps(output, default=str)
     redacted = ctx.context.redactor(text)
     return GuardrailFunctionOutput(

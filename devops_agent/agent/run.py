@@ -103,6 +103,13 @@ def budget_seconds(settings: Settings, deadline: float | None = None) -> float:
     (a fifth of the limit, 3 to 60 seconds, kept back) so it can say what it did.
     ``deadline`` (monotonic) is when the whole run must end; time already spent on
     authorization and AWS reads before the agent started is taken off.
+
+    Args:
+        settings: The inputs (``timeout-seconds``).
+        deadline: Monotonic time when the whole run must end; ``None`` counts from now.
+
+    Returns:
+        Seconds, at least 1.
     """
     total = float(settings.timeout_seconds)
     reserve = min(60.0, max(3.0, total * 0.2))
@@ -111,7 +118,14 @@ def budget_seconds(settings: Settings, deadline: float | None = None) -> float:
 
 
 def model_settings(*, timeout: float = MODEL_TIMEOUT) -> ModelSettings:
-    """Bounded, runner-managed retries of failed model calls, and a per-call time limit."""
+    """Bounded, runner-managed retries of failed model calls, and a per-call time limit.
+
+    Args:
+        timeout: Seconds one model call may take.
+
+    Returns:
+        Model settings with :data:`MODEL_RETRIES` retries, jittered backoff, and the time limit.
+    """
     return ModelSettings(
         retry=ModelRetrySettings(
             max_retries=MODEL_RETRIES,
@@ -133,6 +147,15 @@ def build_model(settings: Settings) -> tuple[Model, AsyncOpenAI]:
     OpenAI-compatible server), else it talks to OpenAI. ``openai-api`` picks the
     Responses or the Chat Completions API. The client does no retries of its own:
     the runner does them (:func:`model_settings`), so they are counted and bounded once.
+
+    Args:
+        settings: The inputs (key, base URL, model name, API).
+
+    Returns:
+        The model and its client (closed by the caller).
+
+    Raises:
+        ValueError: no ``openai-api-key``.
     """
     from agents import OpenAIChatCompletionsModel, OpenAIResponsesModel
     from openai import AsyncOpenAI
@@ -650,7 +673,14 @@ class Reply:
     """What the run's tools could not read: the answer ends with it (never taken for fine)."""
 
     def with_plan(self, planned: Result) -> Result:
-        """The plan the run made from :attr:`proposal`, introduced as the agent's answer."""
+        """The plan the run made from :attr:`proposal`, introduced as the agent's answer.
+
+        Args:
+            planned: The plan result :func:`devops_agent.apply.propose_plan` made.
+
+        Returns:
+            That result, with the agent's words, what was dropped and the usage line.
+        """
         dropped = ""
         if self.rejected:
             dropped = "\n\nNot planned (they failed the checks):\n" + "\n".join(

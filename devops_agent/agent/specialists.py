@@ -218,6 +218,14 @@ def build_specialists(
 
     ``extra_tools`` (specialist name → tools) adds tools that settings enable, such as
     hosted web search (:func:`devops_agent.agent.web.extra_tools`).
+
+    Args:
+        specialists: Which specialists to build.
+        tool_overrides: Tool name to a replacement tool (same name and schema).
+        extra_tools: Specialist name to tools added to it.
+
+    Returns:
+        The agents, in the order given, with handoffs to each other.
     """
     overrides = tool_overrides or {}
     extra = extra_tools or {}
@@ -236,7 +244,14 @@ def build_specialists(
 
 
 def flat_agent(specialists: Sequence[Specialist] = SPECIALISTS) -> Agent[DevOpsContext]:
-    """One agent holding every tool and every focus: the baseline the benchmark compares."""
+    """One agent holding every tool and every focus: the baseline the benchmark compares.
+
+    Args:
+        specialists: Whose tools and focus to merge.
+
+    Returns:
+        The single agent.
+    """
     focus = "You answer questions about this AWS account and GitHub repository.\n" + "\n".join(
         f"- {s.focus}" for s in specialists
     )

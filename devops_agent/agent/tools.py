@@ -199,7 +199,15 @@ def as_data(
 
 
 def error_payload(error: Exception, redact: Callable[[str], str]) -> str:
-    """``{"error": {"code", "message", "remedy"}}`` for the model: the code and one sentence."""
+    """``{"error": {"code", "message", "remedy"}}`` for the model: the code and one sentence.
+
+    Args:
+        error: What the tool raised.
+        redact: The run's redactor.
+
+    Returns:
+        JSON text: the error's code, its message and remedy, redacted.
+    """
     remedy = ""
     if isinstance(error, ServiceError):
         code, message, remedy = error.code or "ServiceError", error.message, error.remedy
@@ -222,7 +230,15 @@ def error_payload(error: Exception, redact: Callable[[str], str]) -> str:
 
 
 def tool_error(ctx: RunContextWrapper[Any], error: Exception) -> str:
-    """The ``failure_error_function`` of every tool (see :func:`error_payload`)."""
+    """The ``failure_error_function`` of every tool (see :func:`error_payload`).
+
+    Args:
+        ctx: The run's context (wrapped by the SDK).
+        error: What the tool raised.
+
+    Returns:
+        The error payload the model reads.
+    """
     run = ctx.context
     redact = run.redactor if isinstance(run, DevOpsContext) else (lambda text: text)
     return error_payload(error, redact)
@@ -247,6 +263,14 @@ async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     Not ``asyncio.to_thread``: a pool's threads are joined when the process exits, so
     one AWS or GitHub call stuck past the run's time limit would hold the finished run
     open. A daemon thread is left behind instead (its result is dropped).
+
+    Args:
+        fn: The blocking call.
+        args: Its positional arguments.
+        kwargs: Its keyword arguments.
+
+    Returns:
+        What ``fn`` returned; what it raised is raised here.
     """
     loop = asyncio.get_running_loop()
     future: asyncio.Future[T] = loop.create_future()
@@ -281,6 +305,13 @@ async def plan_check(data: ToolInputGuardrailData) -> ToolGuardrailFunctionOutpu
     The preview runs here, with the read role: a call the command would refuse (an id
     that does not exist, a rule already there) goes back to the model as an error, and
     a change that is already so as ``{"unchanged": ...}``; neither pauses the run.
+
+    Args:
+        data: The tool call, as the SDK hands it to an input guardrail.
+
+    Returns:
+        Allow (the run pauses for approval), or the call rejected with an error or
+        ``{"unchanged": ...}`` for the model.
     """
     tool = data.context
     ctx = tool.context
@@ -316,6 +347,13 @@ def plan_entries(
 
     Every call is validated again (the plan must match the account now, not when the
     model asked); identical entries are kept once.
+
+    Args:
+        ctx: The run's context (read role, regions).
+        pending: The calls the run paused for.
+
+    Returns:
+        The entries, and one line per call that was dropped, saying why.
     """
     entries: list[PlanEntry] = []
     seen: set[str] = set()
@@ -345,7 +383,11 @@ def plan_entries(
 
 
 def all_tools() -> list[FunctionTool]:
-    """Every tool once (the flat agent of the benchmark holds them all)."""
+    """Every tool once (the flat agent of the benchmark holds them all).
+
+    Returns:
+        The tools, each name once.
+    """
     every = [tool for name in SPECIALIST_NAMES for tool in for_specialist(name)]
     return list({tool.name: tool for tool in every}.values())
 
@@ -371,17 +413,35 @@ def specialists_of(op: Declaration) -> tuple[str, ...]:
 
 
 def for_specialist(name: str) -> tuple[FunctionTool, ...]:
-    """The tools of one specialist: every catalog operation routed to it, in catalog order."""
+    """The tools of one specialist: every catalog operation routed to it, in catalog order.
+
+    Args:
+        name: The specialist's name (``ec2``, ``github``...).
+
+    Returns:
+        Its tools.
+    """
     return tuple(t for op, t in _derived().items() if name in specialists_of(op))
 
 
 def proposals() -> dict[str, str]:
-    """Every tool that proposes a change: tool name → the operation its plan entries name."""
+    """Every tool that proposes a change: tool name → the operation its plan entries name.
+
+    Returns:
+        Tool name to operation name, for every write.
+    """
     return {name: op.name for name, op in _derived_writes().items()}
 
 
 def refusals(name: str) -> list[tuple[str, str]]:
-    """Operations of a specialist's area the agent may not use: (what, why)."""
+    """Operations of a specialist's area the agent may not use: (what, why).
+
+    Args:
+        name: The specialist's name.
+
+    Returns:
+        ``(usage or name, reason)`` for each operation kept from the agent.
+    """
     from devops_agent import catalog
 
     return [
@@ -419,7 +479,14 @@ def _strip_titles(node: Any, *, named: bool = False) -> Any:
 
 def tool_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The strict JSON schema the model fills in: the argument model's fields, without
-    the hidden ones the preview fills in, and without titles (they cost prompt)."""
+    the hidden ones the preview fills in, and without titles (they cost prompt).
+
+    Args:
+        model: The operation's argument model.
+
+    Returns:
+        The JSON schema (every field required, no additional properties).
+    """
     schema = model.model_json_schema()
     hidden = {
         name
@@ -462,6 +529,12 @@ def tool_for(op: Declaration) -> FunctionTool:
     A read returns its data through :func:`as_data`. A write's tool needs approval, so a
     call pauses the run; :func:`plan_check` previews it first, and the run turns the
     pending calls into a plan (:func:`plan_entries`). Its body never runs.
+
+    Args:
+        op: A read or a write declaration.
+
+    Returns:
+        The tool: its name, description and strict schema derived from the declaration.
     """
     source = op.source if isinstance(op, Read) else "AWS"
 

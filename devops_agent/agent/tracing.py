@@ -58,7 +58,11 @@ class TraceSummary:
     """From the first span's start to the last span's end."""
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form for ``Result.data``."""
+        """JSON-ready form for ``Result.data``.
+
+        Returns:
+            Agents, tools with calls, errors and seconds, model calls and tokens.
+        """
         return {
             "agents": self.agents,
             "tools": {
@@ -72,7 +76,11 @@ class TraceSummary:
         }
 
     def tools_line(self) -> str:
-        """``list_instances ×2 (0.3 s), describe_instances (1 error)``, or ``none``."""
+        """``list_instances ×2 (0.3 s), describe_instances (1 error)``, or ``none``.
+
+        Returns:
+            One line for the answer's footer.
+        """
         if not self.tools:
             return "none"
         parts = []
@@ -126,19 +134,39 @@ class JsonlTraceProcessor(TracingProcessor):
         return self.trace.spans
 
     def on_trace_start(self, trace: Trace) -> None:
+        """Write the trace's opening line (the SDK calls this when a run starts).
+
+        Args:
+            trace: The trace that started.
+        """
         exported = trace.export()
         if exported and exported.get("id") != self.trace.trace_id:
             self.trace.emit({**exported, "event": "trace_start"})
 
     def on_trace_end(self, trace: Trace) -> None:
+        """Write the trace's closing line (the SDK calls this when a run ends).
+
+        Args:
+            trace: The trace that ended.
+        """
         exported = trace.export()
         if exported and exported.get("id") != self.trace.trace_id:
             self.trace.emit({**exported, "event": "trace_end"})
 
     def on_span_start(self, span: Span[Any]) -> None:
+        """Nothing: a span is written once, when it ends, with its timing and result.
+
+        Args:
+            span: The span that started.
+        """
         return None
 
     def on_span_end(self, span: Span[Any]) -> None:
+        """Write the finished span, redacted, and count it in the summary.
+
+        Args:
+            span: The span that ended (model call, tool call, handoff, guardrail, agent).
+        """
         exported = span.export()
         if not exported:
             return
@@ -174,7 +202,11 @@ class JsonlTraceProcessor(TracingProcessor):
                 summary.guardrails_tripped.append(str(data.get("name")))
 
     def summary(self) -> TraceSummary:
-        """The summary of every span finished so far (agents start order is span end order)."""
+        """The summary of every span finished so far (agents start order is span end order).
+
+        Returns:
+            A copy, safe to read while spans still end.
+        """
         with self._lock:
             done = self._summary
             copy = TraceSummary(
@@ -190,9 +222,11 @@ class JsonlTraceProcessor(TracingProcessor):
         return copy
 
     def shutdown(self) -> None:
+        """Nothing to close: every line is written and flushed as it comes."""
         return None
 
     def force_flush(self) -> None:
+        """Nothing buffered: every line is written and flushed as it comes."""
         return None
 
 

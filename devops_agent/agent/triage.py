@@ -35,6 +35,9 @@ def build_triage(
         specialists: the agents it may hand off to.
         guardrails: input guardrails run before its first model call (the local screen,
             and the optional model check).
+
+    Returns:
+        The triage agent: it answers small questions or hands off.
     """
 
     def instructions(run: RunContextWrapper[DevOpsContext], agent: Agent[DevOpsContext]) -> str:

@@ -25,7 +25,14 @@ WEB_SEARCH_AGENT = "knowledge"
 
 
 def check_web_search(settings: Settings) -> None:
-    """Raise :class:`ConfigError` when web search is on but the API cannot carry it."""
+    """Raise :class:`ConfigError` when web search is on but the API cannot carry it.
+
+    Args:
+        settings: The inputs.
+
+    Raises:
+        ConfigError: ``web-search`` is true and ``openai-api`` is ``chat_completions``.
+    """
     if settings.web_search and settings.openai_api == "chat_completions":
         raise ConfigError(
             "Input web-search is true, but web search is a hosted tool of the Responses API "
@@ -36,7 +43,17 @@ def check_web_search(settings: Settings) -> None:
 
 
 def extra_tools(settings: Settings) -> dict[str, Sequence[Tool]]:
-    """Hosted tools enabled by settings, by specialist name (none by default)."""
+    """Hosted tools enabled by settings, by specialist name (none by default).
+
+    Args:
+        settings: The inputs (``web-search``).
+
+    Returns:
+        Specialist name to hosted tools; empty unless web search is on.
+
+    Raises:
+        ConfigError: web search is on with the Chat Completions API.
+    """
     if not settings.web_search:
         return {}
     check_web_search(settings)

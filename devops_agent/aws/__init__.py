@@ -244,7 +244,14 @@ _known_regions: frozenset[str] | None = None
 
 
 def known_regions(session: boto3.Session) -> frozenset[str]:
-    """Every region botocore's bundled endpoint data knows, over all partitions (offline)."""
+    """Every region botocore's bundled endpoint data knows, over all partitions (offline).
+
+    Args:
+        session: Any boto3 session (only bundled data is read).
+
+    Returns:
+        Region names of every partition (commercial, China, GovCloud...).
+    """
     global _known_regions  # a process-wide cache of static data
     if _known_regions is None:
         names: set[str] = set()
@@ -509,6 +516,9 @@ def aws_errors(
         resource: the id or name the block is about.
         region: the region the block calls.
 
+    Yields:
+        Nothing; the block runs inside it.
+
     Raises:
         ServiceError: AWS refused or failed; ``code`` carries the AWS error code.
         BadInput: botocore rejected a parameter before sending it.
@@ -521,6 +531,12 @@ def aws_errors(
 
 def call(action: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """``fn(*args, **kwargs)`` with botocore failures explained (see :func:`aws_errors`).
+
+    Args:
+        action: The IAM action the call needs, for messages.
+        fn: The boto3 client method.
+        args: Its positional arguments.
+        kwargs: Its keyword arguments.
 
     Returns:
         Whatever ``fn`` returns.
@@ -632,7 +648,14 @@ def across_regions(
 
 
 def tags_of(resource: dict[str, Any]) -> dict[str, str]:
-    """AWS's ``[{"Key": k, "Value": v}]`` tag list as a plain dict."""
+    """AWS's ``[{"Key": k, "Value": v}]`` tag list as a plain dict.
+
+    Args:
+        resource: An AWS resource as boto3 returns it.
+
+    Returns:
+        Tag key to value; empty when it has none.
+    """
     return {t["Key"]: t.get("Value", "") for t in resource.get("Tags") or [] if "Key" in t}
 
 
@@ -641,7 +664,14 @@ def utc(value: datetime) -> datetime: ...
 @overload
 def utc(value: None) -> None: ...
 def utc(value: datetime | None) -> datetime | None:
-    """A timezone-aware UTC datetime (botocore returns local-zone ones), or ``None``."""
+    """A timezone-aware UTC datetime (botocore returns local-zone ones), or ``None``.
+
+    Args:
+        value: A datetime, or ``None``.
+
+    Returns:
+        The same instant in UTC, or ``None``.
+    """
     if value is None:
         return None
     if value.tzinfo is None:
@@ -654,6 +684,12 @@ def vpc_filter(vpc_id: str | None) -> list[dict[str, Any]]:
 
     Raises:
         BadInput: ``vpc_id`` is not ``vpc-`` followed by 8 or 17 hex digits.
+
+    Args:
+        vpc_id: A VPC id, or ``None`` for every VPC.
+
+    Returns:
+        ``[{"Name": "vpc-id", "Values": [id]}]``, or ``[]``.
     """
     if vpc_id is None:
         return []
@@ -693,6 +729,13 @@ def regions_for(reader: Reader, raw: str | None) -> list[str]:
 
     Raises:
         BadInput: more than :data:`MAX_REGIONS`. UnknownRegion: a name AWS does not have.
+
+    Args:
+        reader: The read side of the run (its default and configured regions).
+        raw: What ``--region`` said.
+
+    Returns:
+        The regions, normalised, without repeats.
     """
     text = (raw or "").strip()
     if not text:
@@ -712,6 +755,14 @@ def one_region(reader: Reader, raw: str | None, what: str = "This") -> str:
 
     Raises:
         BadInput: several regions named; changes work on one region at a time.
+
+    Args:
+        reader: The read side of the run (its default and configured regions).
+        raw: What ``--region`` said; empty means the default.
+        what: The command, for the message.
+
+    Returns:
+        The region's name.
     """
     regions = regions_for(reader, raw)
     if len(regions) != 1:
@@ -725,7 +776,15 @@ _NAMED_CODES = frozenset({"404", "NoSuchEntity"})
 @contextmanager
 def named() -> Iterator[None]:
     """A resource the user named that does not exist is a bad argument (exit 2), not a
-    failed call: AWS's ``…NotFound``, ``NoSuch…`` and ``….Malformed`` become BadInput."""
+    failed call: AWS's ``…NotFound``, ``NoSuch…`` and ``….Malformed`` become BadInput.
+
+    Yields:
+        Nothing; the block runs inside it.
+
+    Raises:
+        BadInput: the block raised a ServiceError whose code says the named resource does not
+            exist or is malformed.
+    """
     try:
         yield
     except ServiceError as exc:

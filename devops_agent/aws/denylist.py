@@ -89,6 +89,13 @@ def _before_parameter_build(params: Mapping[str, Any], model: Any, **_: Any) -> 
 
 
 def install(aws_client: Any) -> Any:
-    """Hook the deny-list into one botocore client; returns the client."""
+    """Hook the deny-list into one botocore client; returns the client.
+
+    Args:
+        aws_client: A boto3 client.
+
+    Returns:
+        The same client, which now refuses the denied operations before any request.
+    """
     aws_client.meta.events.register("before-parameter-build", _before_parameter_build)
     return aws_client

@@ -105,6 +105,14 @@ def stat_file(workspace: Path, path: str, *, limit: int | None = None) -> LocalF
 
     Raises:
         BadInput: missing, not a regular file, or larger than ``limit``.
+
+    Args:
+        workspace: The run's workspace (the checkout).
+        path: The file, relative to the workspace.
+        limit: The most bytes allowed; ``None`` means :data:`MAX_TRANSFER_BYTES`.
+
+    Returns:
+        Its path, size and SHA-256, for the plan.
     """
     resolved = inside(workspace, path)
     if not resolved.exists():
@@ -128,6 +136,10 @@ def open_verified(workspace: Path, expected: LocalFile) -> BinaryIO:
 
     Raises:
         BadInput: the file is gone, outside the workspace, or its size or hash changed.
+
+    Args:
+        workspace: The run's workspace (the checkout).
+        expected: The file as it was planned (path, size, SHA-256).
     """
     resolved = inside(workspace, expected.path)
     if not resolved.is_file():
@@ -153,6 +165,14 @@ def read_document(workspace: Path, path: str, *, limit: int = MAX_DOCUMENT_BYTES
 
     Raises:
         BadInput: missing, too large or not UTF-8.
+
+    Args:
+        workspace: The run's workspace (the checkout).
+        path: The file, relative to the workspace.
+        limit: The most bytes read.
+
+    Returns:
+        The file's text.
     """
     resolved = inside(workspace, path)
     if not resolved.is_file():
@@ -180,7 +200,14 @@ def _protected_part(parts: tuple[str, ...]) -> str | None:
 
 def protected(path: str) -> str | None:
     """The component of ``path`` (relative to the workspace) that is a protected folder,
-    or ``None``: for anything else that writes into the workspace (a clone)."""
+    or ``None``: for anything else that writes into the workspace (a clone).
+
+    Args:
+        path: A path relative to the workspace, as typed.
+
+    Returns:
+        ``.git``, ``.github`` or ``.devops-agent`` when the path is under one, else ``None``.
+    """
     return _protected_part(PurePosixPath(path.strip().replace("\\", "/")).parts)
 
 
@@ -193,6 +220,14 @@ def target_path(workspace: Path, path: str, *, overwrite: bool) -> Path:
     Raises:
         BadInput: outside the workspace, under a protected folder, a directory, or an
             existing file without ``overwrite``.
+
+    Args:
+        workspace: The run's workspace (the checkout).
+        path: Where to write, relative to the workspace.
+        overwrite: Whether an existing file may be replaced.
+
+    Returns:
+        The resolved path to write.
     """
     resolved = inside(workspace, path)
     typed = PurePosixPath(path.strip().replace("\\", "/")).parts
@@ -222,6 +257,12 @@ def write_stream(
 
     Raises:
         BadInput: the stream is longer than ``limit`` (nothing is left behind).
+
+    Args:
+        workspace: The run's workspace (the checkout).
+        target: The path :func:`target_path` gave.
+        stream: Something with ``read(n)`` (an S3 body).
+        limit: The most bytes allowed; ``None`` means :data:`MAX_TRANSFER_BYTES`.
     """
     root = workspace.resolve()
     if not target.resolve().is_relative_to(root) or _protected_part(
@@ -251,6 +292,11 @@ def check_size(path: str, size: int, limit: int | None = None) -> None:
 
     Raises:
         BadInput: ``size`` is over ``limit``; the message gives both in MiB.
+
+    Args:
+        path: The file, for the message.
+        size: Its size in bytes.
+        limit: The most bytes allowed; ``None`` means :data:`MAX_TRANSFER_BYTES`.
     """
     limit = MAX_TRANSFER_BYTES if limit is None else limit
     if size > limit:

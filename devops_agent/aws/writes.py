@@ -67,6 +67,14 @@ def write_errors(
     Raises:
         ServiceError: AWS refused or failed (``code`` = the AWS code).
         BadInput: botocore rejected a parameter before sending it.
+
+    Args:
+        action: The IAM action the block needs.
+        resource: The id or name the block is about.
+        region: The region the block calls.
+
+    Yields:
+        Nothing; the block runs inside it.
     """
     try:
         with aws_errors(action, resource=resource, region=region):
@@ -92,6 +100,10 @@ def roll_back(undo: Callable[[], object], cause: DevOpsError) -> None:
 
     Raises:
         ServiceError: the undo failed too; the message says to delete it by hand.
+
+    Args:
+        undo: The call that deletes what was created.
+        cause: The error that stopped the write.
     """
     try:
         undo()
@@ -162,6 +174,9 @@ def resource_id(value: str, prefix: str, what: str) -> str:
         prefix: the id prefix, e.g. ``"sg"``.
         what: the resource's name in messages, e.g. ``"security group"``.
 
+    Returns:
+        The id, trimmed and lower-cased.
+
     Raises:
         BadInput: not ``prefix-`` followed by 8 or 17 hex digits.
     """
@@ -179,6 +194,13 @@ def cidr_block(value: str, *, ipv6: bool = True) -> str:
 
     Raises:
         BadInput: not a CIDR, host bits set, or IPv6 where only IPv4 is allowed.
+
+    Args:
+        value: What was typed.
+        ipv6: Whether an IPv6 block is allowed.
+
+    Returns:
+        The block, canonical (``10.0.0.0/8``, ``2001:db8::/56``).
     """
     text = value.strip()
     if "/" not in text:
@@ -202,6 +224,9 @@ def tag_map(raw: Mapping[str, str] | None = None, *specs: str) -> dict[str, str]
     Args:
         raw: pairs already split, e.g. ``{"env": "prod"}``.
         *specs: strings like ``"env=prod,team=web"``.
+
+    Returns:
+        Tag key to value, the later of two equal keys winning.
 
     Raises:
         BadInput: a tag without ``=``, an ``aws:`` key, or characters AWS rejects.
@@ -227,7 +252,14 @@ def tag_map(raw: Mapping[str, str] | None = None, *specs: str) -> dict[str, str]
 
 
 def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
-    """AWS's ``[{"Key": k, "Value": v}]`` form of a tag dict, sorted by key."""
+    """AWS's ``[{"Key": k, "Value": v}]`` form of a tag dict, sorted by key.
+
+    Args:
+        tags: Tag key to value.
+
+    Returns:
+        The tag list.
+    """
     return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "parse",
     "perform",
     "run_command",
+    "suggest",
     "tokenize",
 ]
 
@@ -48,7 +49,19 @@ AWS_SERVICES = frozenset({"ec2", "s3", "iam", "vpc"})
 
 def match(invocation: Invocation) -> list[Spec] | None:
     """The commands whose words the invocation starts with (longest match), or ``None``
-    for plain language. Built-in commands are bound here; catalog commands when run."""
+    for plain language. Built-in commands are bound here; catalog commands when run.
+
+    Args:
+        invocation: The parsed line.
+
+    Returns:
+        The specs of the longest matching command words (several when forms share words), or
+        ``None``.
+
+    Raises:
+        UnknownCommand: the first word is a service's (``ec2``) but no command of it matches;
+            the answer suggests the closest and lists the service's commands.
+    """
     lowered = invocation.command_words
     best: list[Spec] = []
     for spec in COMMANDS:
@@ -62,9 +75,13 @@ def match(invocation: Invocation) -> list[Spec] | None:
         if lowered and lowered[0] in _SERVICE_WORDS:
             family = [s for s in COMMANDS if s.path[0] == lowered[0]]
             usages = "\n".join(f"  {s.usage}" for s in family)
+            closest = suggest(" ".join(invocation.command_words), limit=3)
+            meant = (
+                f"Did you mean {' or '.join(f'`{s.usage}`' for s in closest)}?\n" if closest else ""
+            )
             raise UnknownCommand(
                 f"`{' '.join(invocation.words[:2])}` is not a command.",
-                remedy=f"{lowered[0]} commands are:\n{usages}",
+                remedy=f"{meant}{lowered[0]} commands are:\n{usages}",
             )
         return None
     if best[0].op is None:
@@ -73,7 +90,19 @@ def match(invocation: Invocation) -> list[Spec] | None:
 
 
 def run_command(ctx: DevOpsContext, text: str) -> Result | None:
-    """Run one command line; ``None`` when the text is plain language (the agent's)."""
+    """Run one command line; ``None`` when the text is plain language (the agent's).
+
+    Args:
+        ctx: The run's context.
+        text: What follows the trigger.
+
+    Returns:
+        The command's result, or ``None`` for plain language.
+
+    Raises:
+        BadInput: a command with words its grammar rejects.
+        UnknownCommand: a service's word with no command behind it.
+    """
     try:
         invocation = tokenize(text)
     except BadInput:
@@ -108,6 +137,12 @@ def parse(text: str) -> tuple[Spec, Any] | None:
 
     Raises:
         BadInput: a command word with arguments its grammar rejects.
+
+    Args:
+        text: The command line.
+
+    Returns:
+        The spec and its bound arguments, or ``None``.
     """
     invocation = tokenize(text)
     specs = match(invocation) if invocation.words else None
@@ -230,7 +265,19 @@ def _drop_region(words: list[str]) -> list[str]:
 
 def perform(ctx: DevOpsContext, op: Declaration, args: Any) -> Result:
     """Run one catalog operation with validated arguments: read and render it, or
-    preview it and propose the plan (a write never changes anything here)."""
+    preview it and propose the plan (a write never changes anything here).
+
+    Args:
+        ctx: The run's context.
+        op: The declaration to run.
+        args: Its validated argument model.
+
+    Returns:
+        The read's rendered answer, the plan proposed, or "nothing to change".
+
+    Raises:
+        UnknownCommand: a read without a command form.
+    """
     from devops_agent.operation import Read, Unchanged
 
     if isinstance(op, Read):
@@ -285,7 +332,15 @@ def _catalog_specs() -> list[Spec]:
 
 
 def help_result(ctx: DevOpsContext | None, invocation: Invocation | None = None) -> Result:
-    """The list of commands this version can run."""
+    """The list of commands this version can run.
+
+    Args:
+        ctx: The run's context (its trigger); ``None`` shows ``/devops``.
+        invocation: The ``help`` line as typed; not read.
+
+    Returns:
+        A result with one row per runnable command and its GitHub token needs.
+    """
     trigger = ctx.settings.trigger if ctx else "/devops"
     rows = [
         [f"`{trigger} {s.usage}`", s.summary + _token_note(s)]
@@ -355,20 +410,110 @@ def _token_note(spec: Spec) -> str:
     return f" _(token: {shown}{elevated})_"
 
 
+#: How alike (difflib's ratio, 0..1) a command's words must be to what was typed to be
+#: suggested; below it a typo is too far from every command to guess.
+SUGGEST_CUTOFF = 0.6
+
+
+def suggest(text: str, *, limit: int = 5) -> list[Spec]:
+    """The commands closest to ``text``, best first: a typo's likely meaning.
+
+    Each command's words (``iam users``) are compared with :mod:`difflib` to as many
+    leading words of ``text`` as the command has; a command whose every word is close to
+    some typed word scores too (``lst ec2 instances`` → ``ec2 list``), and so does the
+    last word alone when one word was typed (``users`` → ``iam users``). Only runnable
+    commands are suggested.
+
+    Args:
+        text: What was typed after the trigger.
+        limit: Most commands returned.
+
+    Returns:
+        Up to ``limit`` specs whose words score at least :data:`SUGGEST_CUTOFF`; empty when
+        nothing is close (then ``help`` is the answer).
+    """
+    from difflib import SequenceMatcher
+
+    words = text.lower().split()
+    scored: list[tuple[float, int, Spec]] = []
+    for order, spec in enumerate(COMMANDS):
+        if spec.handler is None:
+            continue
+        name = " ".join(spec.path)
+        head = " ".join(words[: len(spec.path)])
+        score = SequenceMatcher(None, head, name).ratio() if head else 0.0
+        if len(words) == 1 and len(spec.path) > 1:
+            # one word typed of a two-word command: "users" for "iam users"
+            score = max(score, SequenceMatcher(None, words[0], spec.path[-1]).ratio() - 0.1)
+        elif len(spec.path) > 1:
+            # every word of the command somewhere in what was typed: "lst ec2 instances"
+            present = min(
+                max(SequenceMatcher(None, typed, word).ratio() for typed in words)
+                for word in spec.path
+            )
+            score = max(score, present - 0.05)
+        if score >= SUGGEST_CUTOFF:
+            scored.append((score, order, spec))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    seen: set[tuple[str, ...]] = set()
+    best: list[Spec] = []
+    for _score, _order, spec in scored:
+        if spec.path not in seen:  # two forms of one command: suggest it once
+            seen.add(spec.path)
+            best.append(spec)
+    return best[:limit]
+
+
 def no_model(ctx: DevOpsContext, text: str) -> Result:
-    """The answer to plain language when no model is configured: what to set, and ``help``."""
-    help_text = help_result(ctx)
+    """The answer to plain language when no model is configured: what to set, and what to run.
+
+    The closest commands come first (:func:`suggest`), so a typo gets its likely meaning
+    instead of a hundred rows. In a comment or job summary (``action`` mode) the whole
+    ``help`` follows, folded; on the command line (``devops-agent run``) a pointer to
+    ``help`` does.
+
+    Args:
+        ctx: The run's context (its trigger and mode).
+        text: What was typed.
+
+    Returns:
+        A failed result (exit code 2) that says a model is needed and lists the suggestions.
+    """
+    first_line = text.splitlines()[0][:200] if text.strip() else ""
+    closest = suggest(first_line)
+    trigger = ctx.settings.trigger if ctx else "/devops"
+    lead = (
+        "Requests in plain language need the `openai-api-key` input (and optionally "
+        "`openai-base-url` for any OpenAI-compatible server). Without it only the "
+        "command language works."
+    )
+    local = ctx is not None and ctx.mode == "local"
+    shown = "" if local else f"{trigger} "  # `devops-agent run` takes the command bare
+    tables = []
+    if closest:
+        lead += " The closest commands are below."
+        tables.append(
+            Table(
+                columns=["Command", "What it does"],
+                rows=[[f"`{shown}{s.usage}`", s.summary] for s in closest],
+            )
+        )
+    else:
+        lead += " Nothing in the command language is close to that."
+    if local:
+        text_out = lead + " `devops-agent run help` lists every command."
+    else:
+        help_text = help_result(ctx)
+        text_out = lead + "\n\n" + help_text.text
+        tables += help_text.tables
     return Result(
         status="failure",
         exit_code=2,
-        command=text.splitlines()[0][:200] if text.strip() else "",
+        command=first_line,
         title="That is not a command, and no model is configured to answer requests",
-        text=(
-            "Requests in plain language need the `openai-api-key` input (and optionally "
-            "`openai-base-url` for any OpenAI-compatible server). Without it only the "
-            "command language below works.\n\n" + help_text.text
-        ),
-        tables=help_text.tables,
+        text=text_out,
+        tables=tables,
+        data={"suggestions": [s.usage for s in closest]},
     )
 
 

@@ -71,7 +71,15 @@ def _marker(info: FieldInfo, kind: type) -> Any:
 
 
 def syntax(model: type[Args], fixed: Mapping[str, Any] | None = None) -> list[Syntax]:
-    """How each typed field of ``model`` is written, in field order."""
+    """How each typed field of ``model`` is written, in field order.
+
+    Args:
+        model: The operation's argument model.
+        fixed: Fields a command form fixes (``action="stop"``): never typed, so left out.
+
+    Returns:
+        One :class:`Syntax` per typed field: positional, option, flag or ``KEY=VALUE`` pairs.
+    """
     found: list[Syntax] = []
     fixed = fixed or {}
     for name, info in model.model_fields.items():
@@ -117,6 +125,9 @@ def bind(
         command: the command's words, for messages (``ec2 stop``).
         usage: its usage line, shown with every mistake.
         fixed: arguments this command form fixes (``action="stop"``).
+
+    Returns:
+        The model instance, validated.
 
     Raises:
         BadInput: an unknown option, a missing value, too many or too few words, or a

@@ -69,7 +69,17 @@ class Spec:
 
 
 def tokenize(text: str) -> Invocation:
-    """Split the first line into tokens (shell quoting rules)."""
+    """Split the first line into tokens (shell quoting rules).
+
+    Args:
+        text: The text after the trigger; only its first line is read.
+
+    Returns:
+        The line and its tokens.
+
+    Raises:
+        BadInput: unbalanced quotes.
+    """
     line = text.strip().splitlines()[0] if text.strip() else ""
     try:
         tokens = shlex.split(line)
@@ -81,7 +91,18 @@ def tokenize(text: str) -> Invocation:
 
 
 def bind(invocation: Invocation, spec: Spec) -> Invocation:
-    """A built-in's positional words; an option or too many words is a mistake."""
+    """A built-in's positional words; an option or too many words is a mistake.
+
+    Args:
+        invocation: The parsed line.
+        spec: The built-in command it matched (``help``, ``apply``).
+
+    Returns:
+        The invocation with its positional words in ``args``.
+
+    Raises:
+        BadInput: an option, or more words than the command takes.
+    """
     usage = f"Usage: {spec.usage}"
     rest = invocation.words[len(spec.path) :]
     options = [w.lower() for w in rest if w.startswith("--")]

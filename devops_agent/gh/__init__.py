@@ -33,6 +33,10 @@ def connect(token: str, api_url: str, *, backoff: float = 0.5, timeout: int = 30
         api_url: ``GITHUB_API_URL`` (``https://api.github.com``, or ``…/api/v3`` on GHES).
         backoff: seconds of the first retry pause; doubles each time.
         timeout: seconds per request.
+
+    Returns:
+        A lazy PyGithub client: no sleeps between requests, retries with backoff on 5xx and rate
+        limits (never a POST that GitHub may have done).
     """
     import logging
 
@@ -64,7 +68,16 @@ def connect(token: str, api_url: str, *, backoff: float = 0.5, timeout: int = 30
 
 
 def service_error(exc: GithubException, action: str) -> ServiceError:
-    """Turn a PyGithub exception into a :class:`ServiceError` that says what to do."""
+    """Turn a PyGithub exception into a :class:`ServiceError` that says what to do.
+
+    Args:
+        exc: What PyGithub raised.
+        action: What was being done, for the message (``post the answer comment``).
+
+    Returns:
+        An error with GitHub's message, the status and the fix (the token, the ``permissions:``
+        line, the rate limit).
+    """
     data = exc.data if isinstance(exc.data, dict) else {}
     message = str(data.get("message") or exc.__class__.__name__)
     details = [

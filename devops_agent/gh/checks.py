@@ -25,7 +25,19 @@ def _output(title: str, summary: str) -> dict[str, str | list[dict[str, str | in
 def start_check(
     gh: Github, repository: str, head_sha: str, *, title: str, summary: str, details_url: str = ""
 ) -> CheckRun:
-    """Create the check run as ``in_progress``."""
+    """Create the check run as ``in_progress``.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        head_sha: The commit to put it on.
+        title: The check run's title.
+        summary: Its summary.
+        details_url: The workflow run's URL.
+
+    Returns:
+        The check run.
+    """
     from github import GithubException
     from github.GithubObject import NotSet
 
@@ -54,7 +66,22 @@ def complete_check(
     check: CheckRun | None = None,
     details_url: str = "",
 ) -> CheckRun:
-    """Complete the check run (creating it already completed if it was never started)."""
+    """Complete the check run (creating it already completed if it was never started).
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        head_sha: The commit the check run is on.
+        conclusion: ``success``, ``failure``, ``neutral``...
+        title: The check run's title.
+        summary: Its summary (Markdown, redacted by the caller).
+        started_at: When the run began.
+        check: The check run :func:`start_check` made; ``None`` creates it completed.
+        details_url: The workflow run's URL.
+
+    Returns:
+        The check run.
+    """
     from github import GithubException
     from github.GithubObject import NotSet
 

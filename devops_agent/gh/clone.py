@@ -48,12 +48,29 @@ class CloneResult(GhModel):
 
 
 def clone_url(server_url: str, repository: str) -> str:
-    """``https://github.com/OWNER/NAME.git`` (or the GHES server's), never with credentials."""
+    """``https://github.com/OWNER/NAME.git`` (or the GHES server's), never with credentials.
+
+    Args:
+        server_url: The GitHub server (``GITHUB_SERVER_URL``).
+        repository: The repository, ``owner/name``.
+
+    Returns:
+        The HTTPS clone URL.
+    """
     return f"{server_url.rstrip('/')}/{check_repository(repository)}.git"
 
 
 def auth_environment(server_url: str, token: str) -> dict[str, str]:
-    """Environment entries that make git send the token to ``server_url`` only."""
+    """Environment entries that make git send the token to ``server_url`` only.
+
+    Args:
+        server_url: The GitHub server (``GITHUB_SERVER_URL``).
+        token: The token to send.
+
+    Returns:
+        ``GIT_CONFIG_*`` entries for an ``http.<server>.extraheader``; the token never lands in
+        a file or a URL.
+    """
     basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
     return {
         "GIT_CONFIG_COUNT": "1",
@@ -91,6 +108,14 @@ def clone(
         depth: commits of history to fetch (``None`` for all); 1 by default.
         ref: branch or tag to check out (the default branch when omitted).
         timeout: seconds before the clone is stopped.
+
+    Returns:
+        The repository, the working tree's path, the commit checked out and its ref.
+
+    Raises:
+        ConfigError: git is not installed, or a token comes without its server.
+        BadInput: ``dest`` exists, a depth under 1, or a ref that is not a branch or tag name.
+        ServiceError: git failed or timed out.
     """
     git = shutil.which("git")
     if git is None:

@@ -62,7 +62,14 @@ class GhModel(BaseModel):
 
 
 def permission_remedy(permission: str) -> str:
-    """What to add to the workflow's ``permissions:`` block for ``permission``."""
+    """What to add to the workflow's ``permissions:`` block for ``permission``.
+
+    Args:
+        permission: A ``scope: level`` entry (``issues: write``).
+
+    Returns:
+        The YAML line to add, in a sentence.
+    """
     if permission.startswith("administration"):
         return _ADMIN
     return f"Add `{permission}` to the workflow's `permissions:` block (or to the token's grants)."
@@ -76,6 +83,13 @@ def github_errors(action: str, *, permission: str = "") -> Iterator[None]:
         action: what was being done, for the message ("merge pull request #3").
         permission: the ``permissions:`` entry the call needs ("pull-requests: write"),
             named in the remedy of a 403.
+
+    Yields:
+        Nothing; the block runs inside it.
+
+    Raises:
+        ServiceError: GitHub refused or could not be reached; the remedy names the token or the
+            ``permissions:`` line.
     """
     import requests
     from github import GithubException
@@ -103,7 +117,17 @@ def github_errors(action: str, *, permission: str = "") -> Iterator[None]:
 
 
 def require_github(gh: Github | None) -> Github:
-    """The run's client, or a configuration error that says how to get one."""
+    """The run's client, or a configuration error that says how to get one.
+
+    Args:
+        gh: The run's client, or ``None``.
+
+    Returns:
+        The client.
+
+    Raises:
+        ConfigError: ``gh`` is ``None``.
+    """
     if gh is None:
         raise ConfigError(
             "GitHub commands need a token.",
@@ -114,7 +138,17 @@ def require_github(gh: Github | None) -> Github:
 
 
 def check_repository(name: str) -> str:
-    """Validate ``owner/name``; returns it unchanged."""
+    """Validate ``owner/name``; returns it unchanged.
+
+    Args:
+        name: What was typed.
+
+    Returns:
+        The name.
+
+    Raises:
+        BadInput: not ``owner/name`` in GitHub's characters.
+    """
     if not (name or "").strip():
         raise ConfigError(
             "No repository is known for this GitHub command.",
@@ -129,7 +163,17 @@ def check_repository(name: str) -> str:
 
 
 def check_login(login: str) -> str:
-    """Validate a user or organization login (a leading ``@`` is dropped)."""
+    """Validate a user or organization login (a leading ``@`` is dropped).
+
+    Args:
+        login: What was typed.
+
+    Returns:
+        The login, without ``@``.
+
+    Raises:
+        BadInput: not a GitHub login.
+    """
     login = (login or "").removeprefix("@")
     if not LOGIN.fullmatch(login):
         raise BadInput(f"'{login}' is not a GitHub login.")
@@ -191,12 +235,33 @@ class RepoArgs(GhArgs):
 
 
 def gh_client(reader: Reader) -> Github:
-    """The run's GitHub client, or a configuration error that says how to get one."""
+    """The run's GitHub client, or a configuration error that says how to get one.
+
+    Args:
+        reader: The read side of the run.
+
+    Returns:
+        The GitHub client.
+
+    Raises:
+        ConfigError: the run has no GitHub token.
+    """
     return require_github(reader.github)
 
 
 def repository_of(reader: Reader, given: str | None) -> str:
-    """The repository an operation works on: the one named, else the run's own."""
+    """The repository an operation works on: the one named, else the run's own.
+
+    Args:
+        reader: The read side of the run.
+        given: The repository the arguments name, or ``None``.
+
+    Returns:
+        ``owner/name``.
+
+    Raises:
+        ConfigError: none named and the run has no repository.
+    """
     name = given or reader.repository
     if not name:
         raise BadInput(
@@ -207,7 +272,19 @@ def repository_of(reader: Reader, given: str | None) -> str:
 
 
 def user_text(text: str, what: str, limit: int = 60_000) -> str:
-    """Text a person asked us to post: hidden parts removed, bounded, not empty."""
+    """Text a person asked us to post: hidden parts removed, bounded, not empty.
+
+    Args:
+        text: What the person wrote.
+        what: What it is, for messages (``comment``).
+        limit: Most characters allowed.
+
+    Returns:
+        The text, cleaned.
+
+    Raises:
+        BadInput: empty, or longer than ``limit``.
+    """
     cleaned = clean_untrusted(text).strip()
     if not cleaned:
         raise BadInput(f"The {what} is empty.")
@@ -220,13 +297,29 @@ def user_text(text: str, what: str, limit: int = 60_000) -> str:
 
 
 def fenced(lines: list[str], lang: str = "text") -> str:
-    """Untrusted lines in a code block that nothing inside can close."""
+    """Untrusted lines in a code block that nothing inside can close.
+
+    Args:
+        lines: The lines.
+        lang: The fence's language.
+
+    Returns:
+        A fenced block whose fence is longer than any backtick run inside.
+    """
     body = "\n".join(clean_untrusted(line).replace("`", "'") for line in lines)
     return f"```{lang}\n{body}\n```"
 
 
 def code(text: str, limit: int = 100) -> str:
-    """Untrusted text (a name, a title) as inline code: shown, never rendered."""
+    """Untrusted text (a name, a title) as inline code: shown, never rendered.
+
+    Args:
+        text: The text.
+        limit: Most characters shown.
+
+    Returns:
+        Inline code with enough backticks that nothing inside closes it.
+    """
     cleaned = " ".join(clean_untrusted(text).split())[:limit].replace("`", "'")
     return f"`{cleaned}`" if cleaned else "``"
 
@@ -242,7 +335,21 @@ def api(
     body: dict[str, Any] | None = None,
     params: dict[str, Any] | None = None,
 ) -> Any:
-    """Call ``path`` (``/repos/...``, relative to ``GITHUB_API_URL``) and return the JSON."""
+    """Call ``path`` (``/repos/...``, relative to ``GITHUB_API_URL``) and return the JSON.
+
+    Args:
+        gh: The run's GitHub client.
+        method: ``GET``, ``POST``, ``PATCH``, ``PUT`` or ``DELETE``.
+        path: The API path.
+        body: The JSON body.
+        params: Query parameters.
+
+    Returns:
+        The parsed JSON (``None`` for an empty answer).
+
+    Raises:
+        GithubException: GitHub answered an error (callers wrap this in :func:`github_errors`).
+    """
     _, data = gh.requester.requestJsonAndCheck(method, path, parameters=params, input=body)
     return data
 
@@ -283,6 +390,12 @@ def post_once(
         tries: attempts in all.
         sleep: waits between attempts (tests pass a recorder).
         permission: the ``permissions:`` entry the call needs, for a 403's remedy.
+
+    Returns:
+        What ``attempt`` (or ``look``) returned.
+
+    Raises:
+        ServiceError: every try failed, or GitHub refused.
     """
     import requests
     from github import GithubException, RateLimitExceededException
@@ -339,6 +452,16 @@ def fetch_redirect(
     The redirect target is a signed URL on another host: the request to it carries no
     token. With ``keep="tail"`` a body longer than the bound keeps its end (where a
     failure is), reading no more than ``max_read`` bytes in all; otherwise its start.
+
+    Args:
+        gh: The run's GitHub client.
+        path: The API path that redirects (a run's or job's logs).
+        max_bytes: Most bytes kept.
+        keep: ``tail`` keeps the end, anything else the start.
+        max_read: Most bytes read in all with ``keep="tail"``.
+
+    Returns:
+        The bytes kept.
     """
     import requests
 

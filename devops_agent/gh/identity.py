@@ -16,6 +16,12 @@ def own_login(gh: Github) -> str:
 
     A personal token answers ``GET /user``; the workflow token and app tokens
     cannot (403), and the workflow token's comments are ``github-actions[bot]``'s.
+
+    Args:
+        gh: The run's GitHub client.
+
+    Returns:
+        The token's login, or ``github-actions[bot]`` when GitHub refuses ``GET /user``.
     """
     from github import GithubException
 

@@ -52,7 +52,18 @@ COMMENT_LIMIT = 65_536
 
 
 def react(gh: Github, repository: str, number: int, comment_id: int, content: str = "eyes") -> None:
-    """Add a reaction to a comment (GitHub answers 200 when it is already there)."""
+    """Add a reaction to a comment (GitHub answers 200 when it is already there).
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        number: The issue or pull request number.
+        comment_id: The comment's id.
+        content: The reaction (``eyes``, ``+1``...).
+
+    Raises:
+        ServiceError: GitHub refused.
+    """
     from github import GithubException
 
     comment = gh.get_repo(repository).get_issue(number).get_comment(comment_id)
@@ -67,6 +78,15 @@ def find_comment(gh: Github, repository: str, number: int, marker: str) -> Issue
 
     Only the marker is trusted to find the action's own comment when the author is
     the action's identity; callers check ``comment.user`` when it matters.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        number: The issue or pull request number.
+        marker: The hidden marker to look for.
+
+    Returns:
+        The comment, or ``None``.
     """
     from github import GithubException
 
@@ -88,6 +108,16 @@ def create_comment_once(
 
     A 5xx or a dropped connection on POST does not tell whether the comment exists.
     Posting again would duplicate it, so the thread is searched for ``marker`` first.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        number: The issue or pull request number.
+        body: The comment's body, holding ``marker``.
+        marker: A hidden HTML comment unique to this comment.
+
+    Returns:
+        The comment, created once.
     """
     from github import GithubException
 
@@ -113,7 +143,15 @@ def create_comment_once(
 
 
 def edit_comment(comment: IssueComment, body: str) -> None:
-    """Replace a comment's body (PATCH is idempotent and retried by the client)."""
+    """Replace a comment's body (PATCH is idempotent and retried by the client).
+
+    Args:
+        comment: The comment.
+        body: Its new body.
+
+    Raises:
+        ServiceError: GitHub refused.
+    """
     from github import GithubException
 
     try:
@@ -188,6 +226,9 @@ def list_issues(
         author: login of the person who opened it.
         kind: which of the two the listing keeps.
         limit: stop after this many.
+
+    Returns:
+        Up to ``limit`` issues, newest first.
     """
     if state not in STATES:
         raise BadInput(f"--state must be one of {', '.join(STATES)}, not '{state}'.")
@@ -217,7 +258,20 @@ def list_issues(
 
 
 def get_issue(gh: Github, repository: str, number: int) -> IssueSummary:
-    """One issue or pull request; BadInput when it does not exist."""
+    """One issue or pull request; BadInput when it does not exist.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        number: The issue or pull request number.
+
+    Returns:
+        The issue or pull request.
+
+    Raises:
+        BadInput: no such issue.
+        ServiceError: GitHub refused.
+    """
     try:
         with github_errors(f"read #{number}", permission="issues: read"):
             return _issue(api(gh, "GET", f"/repos/{check_repository(repository)}/issues/{number}"))
@@ -230,7 +284,18 @@ def get_issue(gh: Github, repository: str, number: int) -> IssueSummary:
 def create_issue(
     gh: Github, repository: str, title: str, *, body: str = "", labels: list[str] | None = None
 ) -> IssueSummary:
-    """Open an issue; after an unknown outcome it looks for it before posting again."""
+    """Open an issue; after an unknown outcome it looks for it before posting again.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        title: Its title.
+        body: Its body.
+        labels: Labels to put on it.
+
+    Returns:
+        The issue.
+    """
     payload: dict[str, Any] = {"title": title, "body": body}
     if labels:
         payload["labels"] = labels
@@ -255,7 +320,17 @@ def create_issue(
 def close_issue(
     gh: Github, repository: str, number: int, *, reason: str = "completed"
 ) -> IssueSummary:
-    """Close an issue or pull request (PATCH: idempotent)."""
+    """Close an issue or pull request (PATCH: idempotent).
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        number: The issue or pull request number.
+        reason: ``completed`` or ``not_planned``.
+
+    Returns:
+        The issue as it is now.
+    """
     with github_errors(f"close #{number}", permission="issues: write"):
         return _issue(
             api(
@@ -269,7 +344,18 @@ def close_issue(
 
 def comment_on(gh: Github, repository: str, number: int, body: str, marker: str) -> str:
     """Comment on an issue or PR once (``marker``, a hidden HTML comment, finds a retry's
-    earlier success); returns the comment's URL."""
+    earlier success); returns the comment's URL.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        number: The issue or pull request number.
+        body: The comment's text.
+        marker: A hidden HTML comment unique to this comment.
+
+    Returns:
+        The comment's URL.
+    """
     comment = create_comment_once(gh, repository, number, f"{body}\n\n{marker}", marker)
     return str(comment.html_url)
 
@@ -287,6 +373,13 @@ def last_editor(gh: Github, comment: IssueComment) -> str | None:
     The REST API keeps the author after anyone's edit, and people with write access
     may edit any comment, so authorship alone cannot vouch for a plan's content.
     Bot logins come back without ``[bot]``.
+
+    Args:
+        gh: The run's GitHub client.
+        comment: The comment.
+
+    Returns:
+        The login (bots without ``[bot]``), or ``None``.
     """
     from github import GithubException
 

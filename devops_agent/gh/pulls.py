@@ -145,7 +145,18 @@ def get_pull(
     settle: bool = False,
     sleep: Callable[[float], None] = time.sleep,
 ) -> PullSummary:
-    """One pull request. With ``settle``, wait (1, 2, 4 s) while GitHub computes mergeability."""
+    """One pull request. With ``settle``, wait (1, 2, 4 s) while GitHub computes mergeability.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        number: The pull request's number.
+        settle: Wait until GitHub has computed whether it can be merged.
+        sleep: How to wait (tests pass a recorder).
+
+    Returns:
+        The pull request.
+    """
     path = f"/repos/{check_repository(repository)}/pulls/{number}"
     try:
         with github_errors(f"read pull request #{number}", permission="pull-requests: read"):
@@ -171,7 +182,19 @@ def list_pulls(
     author: str | None = None,
     limit: int = 50,
 ) -> list[PullSummary]:
-    """Pull requests, newest first, filtered by label and author."""
+    """Pull requests, newest first, filtered by label and author.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        state: ``open``, ``closed`` or ``all``.
+        label: Only those with this label.
+        author: Only those opened by this login.
+        limit: Stop after this many.
+
+    Returns:
+        The pull requests.
+    """
     if state not in ("open", "closed", "all"):
         raise BadInput(f"--state must be open, closed or all, not '{state}'.")
     author = check_login(author) if author else None
@@ -202,6 +225,14 @@ def head_checks(gh: Github, repository: str, sha: str) -> list[CheckOutcome]:
     """Commit statuses (newest per context) and check runs (latest per name) on ``sha``.
 
     The action's own ``devops-agent`` check run is left out: it describes this run.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        sha: The commit.
+
+    Returns:
+        One outcome per status context and check run name.
     """
     outcomes: list[CheckOutcome] = []
     with github_errors(f"read the checks on {sha[:7]}", permission="checks: read"):
@@ -253,7 +284,16 @@ def head_checks(gh: Github, repository: str, sha: str) -> list[CheckOutcome]:
 
 
 def reviews_summary(gh: Github, repository: str, number: int) -> tuple[int, list[str]]:
-    """Approvals (each reviewer's latest verdict) and who asks for changes."""
+    """Approvals (each reviewer's latest verdict) and who asks for changes.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        number: The pull request's number.
+
+    Returns:
+        How many approve, and the logins that request changes.
+    """
     latest: dict[str, str] = {}
     page = 1
     with github_errors(f"read the reviews of #{number}", permission="pull-requests: read"):
@@ -282,7 +322,18 @@ def merge_readiness(
     *,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Readiness:
-    """Whether pull request ``number`` may be merged now; every reason it may not."""
+    """Whether pull request ``number`` may be merged now; every reason it may not.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        number: The pull request's number.
+        sleep: How to wait (tests pass a recorder).
+
+    Returns:
+        Whether it may be merged, its head, and every reason it may not (draft, conflicts,
+        failing checks, reviews).
+    """
     pull = get_pull(gh, repository, number, settle=True, sleep=sleep)
     reasons: list[str] = []
     if pull.merged:
@@ -349,6 +400,16 @@ def merge(gh: Github, repository: str, number: int, *, method: str, sha: str) ->
 
     The PUT is retried by the client after a 5xx; a retry that finds the PR already
     merged (405) is the first attempt's success, so the PR is read back to tell.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        number: The pull request's number.
+        method: ``merge``, ``squash`` or ``rebase``.
+        sha: The head the plan saw; GitHub refuses when it moved.
+
+    Returns:
+        The merge commit's SHA.
     """
     from github import GithubException
 
@@ -381,6 +442,16 @@ def review(gh: Github, repository: str, number: int, event: str, body: str) -> s
     """Post a review that comments or requests changes; returns its URL.
 
     Anything else, ``APPROVE`` above all, is refused: devops-agent never approves.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        number: The pull request's number.
+        event: ``COMMENT`` or ``REQUEST_CHANGES``.
+        body: The review's text.
+
+    Returns:
+        The review's URL.
     """
     if event not in REVIEW_EVENTS:
         raise Refused(

@@ -26,6 +26,12 @@ _ACTIONS = "actions"
 def secret_name(name: str) -> str:
     """An Actions secret name, upper-cased, after GitHub's rules.
 
+    Args:
+        name: What was typed.
+
+    Returns:
+        The name, upper-cased.
+
     Raises:
         BadInput: empty, not letters/digits/underscores, starting with a digit or
             ``GITHUB_``, or longer than 100 characters.
@@ -46,6 +52,10 @@ def check_writable(gh: Github, repository: str) -> None:
 
     Reads the repository's Actions public key (the first half of writing a secret).
 
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+
     Raises:
         ServiceError: GitHub refused; the token may not write Actions secrets.
     """
@@ -61,6 +71,12 @@ def check_writable(gh: Github, repository: str) -> None:
 
 def write_secret(gh: Github, repository: str, name: str, value: str) -> None:
     """Seal ``value`` with the repository's public key and store it as secret ``name``.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        name: The secret's name.
+        value: The secret; never logged.
 
     Raises:
         ServiceError: GitHub refused (the message never contains ``value``).

@@ -1,7 +1,7 @@
 """Agent evals: recorded scenarios replayed against a model, with expectations checked.
 
 A scenario is a folder ``scenarios/<name>/`` beside this module (package data, so an
-installed ``devops-agent[sandbox]`` has them) holding
+installed ``devops-agent-action[sandbox]`` has them) holding
 
 - ``scenario.yaml`` (:class:`Scenario`): the request and what must hold after the run —
   the outcome (an answer, a plan, or a request blocked before any model call), tools

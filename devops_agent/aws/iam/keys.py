@@ -112,6 +112,12 @@ class NewAccessKey(AwsModel):
 def access_key_id(value: str) -> str:
     """A full access key id, upper-cased (plans carry it lower-cased).
 
+    Args:
+        value: What was typed.
+
+    Returns:
+        The key id, upper-cased.
+
     Raises:
         BadInput: not ``AKIA`` (or ``ASIA``) followed by 16 letters and digits.
     """
@@ -123,7 +129,14 @@ def access_key_id(value: str) -> str:
 
 def access_key_secret_names(prefix: str) -> tuple[str, str]:
     """The two Actions secrets an access key goes to: ``PREFIX_ACCESS_KEY_ID`` and
-    ``PREFIX_SECRET_ACCESS_KEY``."""
+    ``PREFIX_SECRET_ACCESS_KEY``.
+
+    Args:
+        prefix: The secret name prefix as typed (made a valid Actions secret name).
+
+    Returns:
+        The two secret names.
+    """
     base = secret_name(prefix)
     return secret_name(f"{base}_ACCESS_KEY_ID"), secret_name(f"{base}_SECRET_ACCESS_KEY")
 
@@ -183,6 +196,11 @@ def list_all_access_keys(
 
     A user deleted while the list is read is skipped.
 
+    Args:
+        session: Credentials to read with (the read role's).
+        now: The time ages are counted to; ``None`` means now.
+        max_workers: Users read at once.
+
     Returns:
         The keys sorted by user, then oldest first.
 
@@ -216,6 +234,13 @@ def create_access_key(session: boto3.Session, user: str) -> NewAccessKey:
     """Create an access key; its secret is returned once, as a :class:`SecretStr`.
 
     The caller must put it where it belongs (a repository secret) and nowhere else.
+
+    Args:
+        session: The **write** session of an approved plan.
+        user: The user's name.
+
+    Returns:
+        The key id and its secret (a ``SecretStr``, shown nowhere).
     """
     wanted = principal_name(user, "user")
     with write_errors("iam:CreateAccessKey", resource=wanted):
@@ -232,7 +257,17 @@ def create_access_key(session: boto3.Session, user: str) -> NewAccessKey:
 
 
 def update_access_key(session: boto3.Session, user: str, key_id: str, status: str) -> Change:
-    """Set an access key ``Active`` or ``Inactive``."""
+    """Set an access key ``Active`` or ``Inactive``.
+
+    Args:
+        session: The **write** session of an approved plan.
+        user: The user's name.
+        key_id: The key's id.
+        status: ``Active`` or ``Inactive``.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     wanted = principal_name(user, "user")
     key = access_key_id(key_id)
     if status not in ("Active", "Inactive"):
@@ -247,7 +282,16 @@ def update_access_key(session: boto3.Session, user: str, key_id: str, status: st
 
 
 def delete_access_key(session: boto3.Session, user: str, key_id: str) -> Change:
-    """Delete an access key for good."""
+    """Delete an access key for good.
+
+    Args:
+        session: The **write** session of an approved plan.
+        user: The user's name.
+        key_id: The key's id.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     wanted = principal_name(user, "user")
     key = access_key_id(key_id)
     with write_errors("iam:DeleteAccessKey", resource=wanted):

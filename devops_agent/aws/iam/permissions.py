@@ -79,6 +79,9 @@ def permissions(session: boto3.Session, name: str, kind: str | None = None) -> P
         name: the user or role name.
         kind: ``user`` or ``role``; ``None`` tries a user first, then a role.
 
+    Returns:
+        The principal's attached, inline and group policies.
+
     Raises:
         BadInput: neither a user nor a role has that name.
         ServiceError: AWS refused.
@@ -161,6 +164,10 @@ def simulate(
         principal_arn: the user or role ARN.
         actions: actions like ``s3:GetObject`` (at most 50).
         resources: resource ARNs; every resource (``*``) when ``None``.
+
+    Returns:
+        One decision per action (``allowed``, ``implicitDeny`` or ``explicitDeny``), with the
+        policies that decided.
 
     Raises:
         BadInput: no action, too many, or one that is not ``service:Action``.

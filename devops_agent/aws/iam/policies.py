@@ -112,7 +112,11 @@ class PolicyDetail(AwsModel):
     """Groups it is attached to."""
 
     def attached_to(self) -> list[tuple[PrincipalKind, str]]:
-        """Every attachment as ``(kind, name)``: users, then roles, then groups."""
+        """Every attachment as ``(kind, name)``: users, then roles, then groups.
+
+        Returns:
+            The attachments, in that order.
+        """
         return [
             *(("user", u) for u in self.users),
             *(("role", r) for r in self.roles),
@@ -122,6 +126,12 @@ class PolicyDetail(AwsModel):
 
 def policy_arn(text: str) -> str:
     """A managed policy's ARN, after checking its shape.
+
+    Args:
+        text: What was typed.
+
+    Returns:
+        The ARN, trimmed.
 
     Raises:
         BadInput: not ``arn:aws:iam::ACCOUNT:policy/NAME`` (or ``::aws:`` for AWS managed).
@@ -190,6 +200,13 @@ def list_policies(
 def find_policy(session: boto3.Session, name_or_arn: str) -> Policy:
     """A managed policy by ARN, or a customer managed policy by name.
 
+    Args:
+        session: Credentials to read with (the read role's).
+        name_or_arn: A policy's ARN, or a customer managed policy's name.
+
+    Returns:
+        The policy.
+
     Raises:
         BadInput: no such policy. ServiceError: AWS refused.
     """
@@ -215,6 +232,13 @@ def find_policy(session: boto3.Session, name_or_arn: str) -> Policy:
 
 def policy_detail(session: boto3.Session, name_or_arn: str) -> PolicyDetail:
     """A managed policy with its default document, other versions and attachments.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        name_or_arn: A policy's ARN, or a customer managed policy's name.
+
+    Returns:
+        The policy, its default document, its versions and where it is attached.
 
     Raises:
         BadInput: no such policy. ServiceError: AWS refused (``iam:GetPolicyVersion``,
@@ -274,6 +298,14 @@ def policy_refs(iam: Any, kind: PrincipalKind, name: str, via: str) -> list[Poli
 def policies_of(session: boto3.Session, kind: PrincipalKind, name: str) -> list[PolicyRef]:
     """The attached and inline policies of one user, role or group (not through groups).
 
+    Args:
+        session: Credentials to read with (the read role's).
+        kind: ``user``, ``role`` or ``group``.
+        name: Its name.
+
+    Returns:
+        Its attached policies, then its inline ones.
+
     Raises:
         ServiceError: no such principal, or AWS refused (``iam:ListAttached*Policies``,
             ``iam:List*Policies``).
@@ -291,6 +323,15 @@ Scope = Annotated[Literal["Local", "AWS", "All"], BeforeValidator(_scope)]
 
 
 def json_block(value: Any) -> str:
+    """A policy document as a fenced JSON block for a comment.
+
+    Args:
+        value: The document, as JSON text (IAM's URL-decoded form) or already parsed.
+
+    Returns:
+        Markdown: the document indented, in a ```` ```json ```` fence that text inside
+        the document cannot close.
+    """
     pretty = json.dumps(json.loads(value) if isinstance(value, str) else value, indent=2)
     return "```json\n" + pretty.replace("```", "'''") + "\n```"
 
@@ -316,7 +357,11 @@ class OnePrincipal(Args):
         return [(kind, name) for kind in kinds if (name := getattr(self, kind, None))]
 
     def principal(self) -> tuple[PrincipalKind, str] | None:
-        """``(kind, name)`` of the principal named, if any."""
+        """``(kind, name)`` of the principal named, if any.
+
+        Returns:
+            The kind and the name, or ``None`` when none is named.
+        """
         named = self._named()
         return named[0] if named else None
 

@@ -63,7 +63,18 @@ _VERSION = re.compile(r"^v[1-9]\d*(?:\.[A-Za-z0-9-]+)?$")
 def create_policy(
     session: boto3.Session, name: str, text: str, *, description: str = "", path: str = "/"
 ) -> Change:
-    """Create a customer managed policy (its document validated before it was planned)."""
+    """Create a customer managed policy (its document validated before it was planned).
+
+    Args:
+        session: The **write** session of an approved plan.
+        name: The policy's name.
+        text: Its document, JSON text.
+        description: Its description.
+        path: Its IAM path.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     wanted = principal_name(name, "policy")
     params: dict[str, Any] = {
         "PolicyName": wanted,
@@ -78,14 +89,31 @@ def create_policy(
 
 
 def delete_policy(session: boto3.Session, arn: str) -> Change:
-    """Delete a customer managed policy (IAM refuses while attached or with other versions)."""
+    """Delete a customer managed policy (IAM refuses while attached or with other versions).
+
+    Args:
+        session: The **write** session of an approved plan.
+        arn: The policy's ARN.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     with write_errors("iam:DeletePolicy", resource=arn):
         client(session, "iam").delete_policy(PolicyArn=policy_arn(arn))
     return Change(action="iam:DeletePolicy", resource=arn, message=f"deleted policy {arn}")
 
 
 def delete_policy_version(session: boto3.Session, arn: str, version: str) -> Change:
-    """Delete one non-default version of a managed policy."""
+    """Delete one non-default version of a managed policy.
+
+    Args:
+        session: The **write** session of an approved plan.
+        arn: The policy's ARN.
+        version: The version id (``v2``).
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     with write_errors("iam:DeletePolicyVersion", resource=arn):
         client(session, "iam").delete_policy_version(PolicyArn=policy_arn(arn), VersionId=version)
     return Change(
@@ -98,7 +126,18 @@ def delete_policy_version(session: boto3.Session, arn: str, version: str) -> Cha
 def attach_policy(
     session: boto3.Session, arn: str, kind: PrincipalKind, name: str, *, detach: bool = False
 ) -> Change:
-    """Attach (or detach) a managed policy to a user, role or group."""
+    """Attach (or detach) a managed policy to a user, role or group.
+
+    Args:
+        session: The **write** session of an approved plan.
+        arn: The managed policy's ARN.
+        kind: ``user``, ``role`` or ``group``.
+        name: The principal's name.
+        detach: Detach instead of attach.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     wanted = principal_name(name, kind)
     verb = "Detach" if detach else "Attach"
     action = f"iam:{verb}{kind.capitalize()}Policy"
@@ -113,7 +152,17 @@ def attach_policy(
 def delete_inline_policy(
     session: boto3.Session, kind: PrincipalKind, name: str, policy_name: str
 ) -> Change:
-    """Delete an inline policy of a user, role or group."""
+    """Delete an inline policy of a user, role or group.
+
+    Args:
+        session: The **write** session of an approved plan.
+        kind: ``user``, ``role`` or ``group``.
+        name: The principal's name.
+        policy_name: The inline policy's name.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     wanted = principal_name(name, kind)
     action = f"iam:Delete{kind.capitalize()}Policy"
     with write_errors(action, resource=f"{kind} {wanted}"):

@@ -61,6 +61,13 @@ _PATH = re.compile(r"^/(?:[\x21-\x7e]*/)?$")
 def principal_name(name: str, kind: str = "user") -> str:
     """A user, role, group or policy name after IAM's rules.
 
+    Args:
+        name: What was typed.
+        kind: ``user``, ``role``, ``group`` or ``policy``, for the rules and the message.
+
+    Returns:
+        The name, trimmed.
+
     Raises:
         BadInput: empty, too long, or characters IAM does not allow.
     """
@@ -77,6 +84,12 @@ def principal_name(name: str, kind: str = "user") -> str:
 
 def iam_path(path: str) -> str:
     """An IAM path such as ``/`` or ``/ci/``.
+
+    Args:
+        path: What was typed.
+
+    Returns:
+        The path.
 
     Raises:
         BadInput: not starting and ending with ``/``, or too long.
@@ -212,7 +225,14 @@ class Dependencies(AwsModel):
 
 
 def describe_dependencies(deps: Dependencies) -> str:
-    """What stands in the way, in words: ``1 access key, a console password, ...``."""
+    """What stands in the way, in words: ``1 access key, a console password, ...``.
+
+    Args:
+        deps: What IAM wants gone first.
+
+    Returns:
+        A comma list; empty when nothing stands in the way (blockers are not listed here).
+    """
     parts = []
     if deps.access_keys:
         parts.append(plural(len(deps.access_keys), "access key"))
@@ -305,6 +325,13 @@ def list_roles(session: boto3.Session, *, page_size: int | None = None) -> list[
 def list_groups(session: boto3.Session, *, page_size: int | None = None) -> list[Group]:
     """Every IAM group of the account.
 
+    Args:
+        session: Credentials to read with (the read role's).
+        page_size: Items per page; ``None`` lets IAM choose.
+
+    Returns:
+        The groups.
+
     Raises:
         ServiceError: AWS refused (``iam:ListGroups``).
     """
@@ -327,6 +354,13 @@ def list_groups(session: boto3.Session, *, page_size: int | None = None) -> list
 def get_user(session: boto3.Session, name: str) -> User | None:
     """One user, or ``None`` when there is none by that name.
 
+    Args:
+        session: Credentials to read with (the read role's).
+        name: The user's name.
+
+    Returns:
+        The user, or ``None``.
+
     Raises:
         ServiceError: AWS refused (``iam:GetUser``).
     """
@@ -343,6 +377,13 @@ def get_user(session: boto3.Session, name: str) -> User | None:
 def get_role(session: boto3.Session, name: str) -> Role | None:
     """One role with its trust policy, or ``None`` when there is none by that name.
 
+    Args:
+        session: Credentials to read with (the read role's).
+        name: The role's name.
+
+    Returns:
+        The role, or ``None``.
+
     Raises:
         ServiceError: AWS refused (``iam:GetRole``).
     """
@@ -358,6 +399,13 @@ def get_role(session: boto3.Session, name: str) -> Role | None:
 
 def group_exists(session: boto3.Session, name: str) -> bool:
     """Whether a group of that name exists.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        name: The group's name.
+
+    Returns:
+        True when it exists.
 
     Raises:
         ServiceError: AWS refused (``iam:GetGroup``).

@@ -73,6 +73,13 @@ _ROLE_ARNS = (
 def role_dependencies(session: boto3.Session, role: str) -> Dependencies:
     """What IAM wants gone before it deletes a role.
 
+    Args:
+        session: Credentials to read with (the read role's).
+        role: The role's name.
+
+    Returns:
+        Its attached and inline policies and instance profiles.
+
     Raises:
         ServiceError: no such role, or AWS refused one of the list calls.
     """
@@ -106,7 +113,20 @@ def create_role(
     max_session_duration: int = 3600,
     tags: dict[str, str] | None = None,
 ) -> Change:
-    """Create a role with a trust policy (validated before it was planned)."""
+    """Create a role with a trust policy (validated before it was planned).
+
+    Args:
+        session: The **write** session of an approved plan.
+        name: The role's name.
+        trust_policy: Its trust policy, JSON text.
+        description: Its description.
+        path: Its IAM path.
+        max_session_duration: Longest session, in seconds (3600 to 43200).
+        tags: Its tags.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     wanted = principal_name(name, "role")
     if not 3600 <= max_session_duration <= 43200:
         raise BadInput("The longest session is between 1 and 12 hours.")
@@ -126,7 +146,15 @@ def create_role(
 
 
 def delete_role(session: boto3.Session, name: str) -> Change:
-    """Delete a role (IAM refuses while policies or instance profiles remain)."""
+    """Delete a role (IAM refuses while policies or instance profiles remain).
+
+    Args:
+        session: The **write** session of an approved plan.
+        name: The role's name.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     wanted = principal_name(name, "role")
     with write_errors("iam:DeleteRole", resource=wanted):
         client(session, "iam").delete_role(RoleName=wanted)
@@ -134,7 +162,16 @@ def delete_role(session: boto3.Session, name: str) -> Change:
 
 
 def remove_role_from_instance_profile(session: boto3.Session, role: str, profile: str) -> Change:
-    """Take a role out of an instance profile."""
+    """Take a role out of an instance profile.
+
+    Args:
+        session: The **write** session of an approved plan.
+        role: The role's name.
+        profile: The instance profile's name.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     wanted = principal_name(role, "role")
     with write_errors("iam:RemoveRoleFromInstanceProfile", resource=wanted):
         client(session, "iam").remove_role_from_instance_profile(

@@ -82,6 +82,14 @@ _BLOCKERS = (
 def user_dependencies(session: boto3.Session, user: str) -> Dependencies:
     """What IAM wants gone before it deletes a user.
 
+    Args:
+        session: Credentials to read with (the read role's).
+        user: The user's name.
+
+    Returns:
+        Its access keys, console password, attached and inline policies, groups, and anything
+        else that blocks the delete.
+
     Raises:
         ServiceError: no such user, or AWS refused one of the list calls.
     """
@@ -123,7 +131,17 @@ def user_dependencies(session: boto3.Session, user: str) -> Dependencies:
 def create_user(
     session: boto3.Session, name: str, *, path: str = "/", tags: dict[str, str] | None = None
 ) -> Change:
-    """Create an IAM user (no password, no access key)."""
+    """Create an IAM user (no password, no access key).
+
+    Args:
+        session: The **write** session of an approved plan.
+        name: The user's name.
+        path: Its IAM path.
+        tags: Its tags.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     wanted = principal_name(name, "user")
     params: dict[str, Any] = {"UserName": wanted, "Path": iam_path(path)}
     if tags:
@@ -134,7 +152,15 @@ def create_user(
 
 
 def delete_user(session: boto3.Session, name: str) -> Change:
-    """Delete a user (IAM refuses while keys, policies, groups or a password remain)."""
+    """Delete a user (IAM refuses while keys, policies, groups or a password remain).
+
+    Args:
+        session: The **write** session of an approved plan.
+        name: The user's name.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     wanted = principal_name(name, "user")
     with write_errors("iam:DeleteUser", resource=wanted):
         client(session, "iam").delete_user(UserName=wanted)
@@ -142,7 +168,16 @@ def delete_user(session: boto3.Session, name: str) -> Change:
 
 
 def remove_user_from_group(session: boto3.Session, user: str, group: str) -> Change:
-    """Take a user out of a group."""
+    """Take a user out of a group.
+
+    Args:
+        session: The **write** session of an approved plan.
+        user: The user's name.
+        group: The group's name.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     wanted = principal_name(user, "user")
     with write_errors("iam:RemoveUserFromGroup", resource=wanted):
         client(session, "iam").remove_user_from_group(
@@ -156,7 +191,15 @@ def remove_user_from_group(session: boto3.Session, user: str, group: str) -> Cha
 
 
 def delete_login_profile(session: boto3.Session, user: str) -> Change:
-    """Remove a user's console password."""
+    """Remove a user's console password.
+
+    Args:
+        session: The **write** session of an approved plan.
+        user: The user's name.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     wanted = principal_name(user, "user")
     with write_errors("iam:DeleteLoginProfile", resource=wanted):
         client(session, "iam").delete_login_profile(UserName=wanted)

@@ -260,6 +260,12 @@ class Emptiness(AwsModel):
 def bucket_name(bucket: str) -> str:
     """A bucket name as typed (``name``, ``s3://name`` or ``s3://name/``), checked for shape.
 
+    Args:
+        bucket: What was typed.
+
+    Returns:
+        The bare name.
+
     Raises:
         BadInput: it can never be a bucket name.
     """
@@ -277,6 +283,12 @@ def bucket_name(bucket: str) -> str:
 
 def new_bucket_name(name: str) -> str:
     """A name for a bucket to create, after today's naming rules.
+
+    Args:
+        name: What was typed.
+
+    Returns:
+        The name, checked.
 
     Raises:
         BadInput: 3-63 characters of lower-case letters, digits, dots and hyphens,
@@ -307,12 +319,27 @@ def new_bucket_name(name: str) -> str:
 
 
 def bucket_arn(name: str, key: str | None = None) -> str:
-    """The ARN a plan entry names as its resource: the bucket, or one object in it."""
+    """The ARN a plan entry names as its resource: the bucket, or one object in it.
+
+    Args:
+        name: The bucket's name.
+        key: An object's key, for an object's ARN.
+
+    Returns:
+        ``arn:aws:s3:::name`` or ``arn:aws:s3:::name/key``.
+    """
     return f"arn:aws:s3:::{name}" if key is None else f"arn:aws:s3:::{name}/{key}"
 
 
 def error_code(exc: ClientError) -> str:
-    """The S3 error code of a botocore error (``NoSuchBucket``, ``404`` …)."""
+    """The S3 error code of a botocore error (``NoSuchBucket``, ``404`` …).
+
+    Args:
+        exc: What botocore raised.
+
+    Returns:
+        The code, or ``""``.
+    """
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
@@ -467,6 +494,13 @@ def _bucket_region(s3: S3Client, name: str) -> str | None:
 def bucket_owner_region(session: boto3.Session, bucket: str) -> str | None:
     """The region of a bucket this account can reach, or ``None`` when no bucket has the name.
 
+    Args:
+        session: Credentials to read with (the read role's).
+        bucket: The bucket's name.
+
+    Returns:
+        The bucket's region, or ``None``.
+
     Raises:
         ServiceError: the name belongs to another account (``403``) or AWS refused.
     """
@@ -494,6 +528,13 @@ def bucket_owner_region(session: boto3.Session, bucket: str) -> str | None:
 def existing_bucket(reader: Reader, bucket: str) -> str:
     """The region of a bucket the arguments name; one that does not exist is a bad argument.
 
+    Args:
+        reader: The read side of the run.
+        bucket: The bucket's name.
+
+    Returns:
+        The bucket's region.
+
     Raises:
         BadInput: there is no bucket of that name.
         ServiceError: another account holds the name, or AWS refused.
@@ -509,6 +550,14 @@ def existing_bucket(reader: Reader, bucket: str) -> str:
 
 def bucket_emptiness(session: boto3.Session, bucket: str, *, limit: int = 1000) -> Emptiness:
     """Count what a bucket holds (every version and delete marker), up to ``limit``.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        bucket: The bucket's name.
+        limit: Stop counting past this many items.
+
+    Returns:
+        Versions and delete markers counted, and whether the count stopped at ``limit``.
 
     Raises:
         ServiceError: no such bucket, or AWS refused (``s3:ListBucketVersions``).
@@ -531,7 +580,16 @@ def bucket_emptiness(session: boto3.Session, bucket: str, *, limit: int = 1000) 
 
 def create_bucket(session: boto3.Session, bucket: str, region: str) -> Change:
     """Create a bucket in ``region`` with S3's defaults (owner-enforced, SSE-S3, public
-    access blocked)."""
+    access blocked).
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+        region: Where to create it.
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
+    """
     name = new_bucket_name(bucket)
     region = check_region(session, region)
     s3 = client(session, "s3", region)
@@ -549,6 +607,15 @@ def delete_bucket(session: boto3.Session, bucket: str, *, delete_objects: bool =
     """Delete a bucket; with ``delete_objects`` first every object version and delete marker.
 
     Without ``delete_objects`` S3 refuses a bucket that is not empty (``BucketNotEmpty``).
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+        delete_objects: Whether to delete every object version and delete marker first
+            (``--delete-objects``).
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
     """
     name = bucket_name(bucket)
     s3: Any = client(session, "s3")

@@ -98,6 +98,12 @@ class Download(AwsModel):
 def s3_location(text: str) -> tuple[str, str]:
     """``s3://BUCKET/KEY`` split into the bucket name and the key (which may be empty).
 
+    Args:
+        text: What was typed.
+
+    Returns:
+        The bucket's name and the key (``""`` for none).
+
     Raises:
         BadInput: not an ``s3://`` location, or no bucket in it.
     """
@@ -163,6 +169,14 @@ def list_objects(
 def head_object(session: boto3.Session, bucket: str, key: str) -> S3Object | None:
     """One object's size and dates, or ``None`` when there is no such key.
 
+    Args:
+        session: Credentials to read with (the read role's).
+        bucket: The bucket's name.
+        key: The object's key.
+
+    Returns:
+        The object's key, size and dates, or ``None``.
+
     Raises:
         ServiceError: no such bucket, or AWS refused (``s3:GetObject``).
     """
@@ -206,6 +220,9 @@ def download_object(
         path: where to write, relative to the workspace.
         overwrite: replace an existing file (``--force``).
 
+    Returns:
+        The bucket, key, path written and bytes.
+
     Raises:
         BadInput: the path leaves the workspace, exists without ``overwrite``, or the
             object is larger than the transfer limit.
@@ -245,6 +262,22 @@ def upload_object(
     """Write one object; without ``overwrite`` S3 itself refuses an existing key (If-None-Match).
 
     Only the apply path calls this, with the write role's session.
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+        key: The object's key.
+        body: The file, open for binary reading (checked against its plan).
+        size: Its size in bytes.
+        overwrite: Whether an existing key may be replaced (``--force``).
+        content_type: The object's ``Content-Type``; ``None`` lets S3 choose.
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
+
+    Raises:
+        ServiceError: the key exists and ``overwrite`` is false (``PreconditionFailed``), or AWS
+            refused or failed.
     """
     name = bucket_name(bucket)
     s3 = client(session, "s3")

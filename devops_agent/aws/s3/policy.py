@@ -78,6 +78,14 @@ def put_bucket_policy(session: boto3.Session, bucket: str, policy: str) -> Chang
     """Replace a bucket's policy (checked again here, as it was before it was planned).
 
     Only the apply path calls this, with the write role's session.
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+        policy: The policy document, JSON text.
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
     """
     name = bucket_name(bucket)
     document = validate_policy(policy, "bucket", bucket=name)
@@ -89,7 +97,15 @@ def put_bucket_policy(session: boto3.Session, bucket: str, policy: str) -> Chang
 
 
 def delete_bucket_policy(session: boto3.Session, bucket: str) -> Change:
-    """Remove a bucket's policy. Only the apply path calls this."""
+    """Remove a bucket's policy. Only the apply path calls this.
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
+    """
     name = bucket_name(bucket)
     with write_errors("s3:DeleteBucketPolicy", resource=name):
         client(session, "s3").delete_bucket_policy(Bucket=name)
@@ -99,7 +115,14 @@ def delete_bucket_policy(session: boto3.Session, bucket: str) -> Change:
 
 
 def json_block(document: str | dict[str, Any] | list[Any]) -> str:
-    """A JSON document as a fenced Markdown block (no fence inside it can close it)."""
+    """A JSON document as a fenced Markdown block (no fence inside it can close it).
+
+    Args:
+        document: The document, as JSON text or parsed.
+
+    Returns:
+        Markdown: the document indented, in a ```` ```json ```` fence.
+    """
     value = json.loads(document) if isinstance(document, str) else document
     pretty = json.dumps(value, indent=2).replace("```", "'''")
     return f"```json\n{pretty}\n```"

@@ -114,7 +114,16 @@ def get_public_access_block(session: boto3.Session, bucket: str) -> dict[str, bo
 
 
 def put_versioning(session: boto3.Session, bucket: str, enabled: bool) -> Change:
-    """Turn versioning on (``Enabled``) or off (``Suspended``: old versions stay)."""
+    """Turn versioning on (``Enabled``) or off (``Suspended``: old versions stay).
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+        enabled: True for ``Enabled``, False for ``Suspended``.
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
+    """
     name = bucket_name(bucket)
     status = "Enabled" if enabled else "Suspended"
     with write_errors("s3:PutBucketVersioning", resource=name):
@@ -131,7 +140,17 @@ def put_versioning(session: boto3.Session, bucket: str, enabled: bool) -> Change
 def put_encryption(
     session: boto3.Session, bucket: str, algorithm: str, kms_key: str | None = None
 ) -> Change:
-    """Set default encryption: ``AES256`` (SSE-S3) or ``aws:kms`` (SSE-KMS, bucket key on)."""
+    """Set default encryption: ``AES256`` (SSE-S3) or ``aws:kms`` (SSE-KMS, bucket key on).
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+        algorithm: ``AES256`` or ``aws:kms``.
+        kms_key: The KMS key for ``aws:kms``; ``None`` means S3's AWS-managed key.
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
+    """
     name = bucket_name(bucket)
     if algorithm not in ("AES256", "aws:kms"):
         raise BadInput(f"'{algorithm}' is not an encryption setting; use sse-s3 or sse-kms.")
@@ -155,7 +174,15 @@ def put_encryption(
 
 
 def delete_encryption(session: boto3.Session, bucket: str) -> Change:
-    """Remove the bucket's default encryption setting (S3 then applies SSE-S3)."""
+    """Remove the bucket's default encryption setting (S3 then applies SSE-S3).
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
+    """
     name = bucket_name(bucket)
     with write_errors("s3:PutEncryptionConfiguration", resource=name):
         client(session, "s3").delete_bucket_encryption(Bucket=name)
@@ -167,7 +194,15 @@ def delete_encryption(session: boto3.Session, bucket: str) -> Change:
 
 
 def put_public_access_block(session: boto3.Session, bucket: str) -> Change:
-    """Turn on all four public access block switches of a bucket."""
+    """Turn on all four public access block switches of a bucket.
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
+    """
     name = bucket_name(bucket)
     with write_errors("s3:PutBucketPublicAccessBlock", resource=name):
         cast(Any, client(session, "s3")).put_public_access_block(
@@ -182,7 +217,15 @@ def put_public_access_block(session: boto3.Session, bucket: str) -> Change:
 
 
 def delete_public_access_block(session: boto3.Session, bucket: str) -> Change:
-    """Remove a bucket's public access block (account-level settings still apply)."""
+    """Remove a bucket's public access block (account-level settings still apply).
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
+    """
     name = bucket_name(bucket)
     with write_errors("s3:PutBucketPublicAccessBlock", resource=name):
         client(session, "s3").delete_public_access_block(Bucket=name)

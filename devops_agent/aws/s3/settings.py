@@ -142,6 +142,13 @@ def describe_bucket(session: boto3.Session, bucket: str) -> Bucket:
     """Every setting of one bucket that devops-agent can change (:data:`DESCRIBED`), read
     at once in the bucket's own region.
 
+    Args:
+        session: Credentials to read with (the read role's).
+        bucket: The bucket's name.
+
+    Returns:
+        The bucket's settings.
+
     Raises:
         ServiceError: no such bucket, or AWS refused one of the get calls (the message
             names the action).
@@ -159,6 +166,12 @@ def describe_bucket(session: boto3.Session, bucket: str) -> Bucket:
 
 def lifecycle_rules(document: str) -> list[dict[str, Any]]:
     """Lifecycle rules from JSON (``{"Rules": [...]}`` or a list), checked against S3's schema.
+
+    Args:
+        document: The JSON text (a workspace file's).
+
+    Returns:
+        The rules.
 
     Raises:
         BadInput: not JSON, no rules, a rule without an action, or a field S3 does not take.
@@ -194,7 +207,16 @@ def lifecycle_rules(document: str) -> list[dict[str, Any]]:
 
 
 def put_tags(session: boto3.Session, bucket: str, tags: dict[str, str]) -> Change:
-    """Replace a bucket's tag set (an empty set removes every tag)."""
+    """Replace a bucket's tag set (an empty set removes every tag).
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+        tags: The complete new tag set.
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
+    """
     name = bucket_name(bucket)
     s3: Any = client(session, "s3")
     with write_errors("s3:PutBucketTagging", resource=name):
@@ -209,7 +231,16 @@ def put_tags(session: boto3.Session, bucket: str, tags: dict[str, str]) -> Chang
 
 
 def put_lifecycle(session: boto3.Session, bucket: str, rules: list[dict[str, Any]]) -> Change:
-    """Replace a bucket's lifecycle rules (an empty list removes them)."""
+    """Replace a bucket's lifecycle rules (an empty list removes them).
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+        rules: The rules, checked; empty removes them.
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
+    """
     name = bucket_name(bucket)
     s3: Any = client(session, "s3")
     with write_errors("s3:PutLifecycleConfiguration", resource=name):
@@ -229,7 +260,17 @@ def put_lifecycle(session: boto3.Session, bucket: str, rules: list[dict[str, Any
 def put_logging(
     session: boto3.Session, bucket: str, target: str | None, prefix: str = ""
 ) -> Change:
-    """Send server access logs to ``target`` under ``prefix``, or turn logging off (``None``)."""
+    """Send server access logs to ``target`` under ``prefix``, or turn logging off (``None``).
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+        target: The bucket that receives the logs; ``None`` turns logging off.
+        prefix: The key prefix of the log objects.
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
+    """
     name = bucket_name(bucket)
     status: dict[str, Any] = {}
     if target:

@@ -60,7 +60,16 @@ class SubnetAssociation(AwsModel):
 def subnet_association(
     session: boto3.Session, region: str, subnet_id: str
 ) -> SubnetAssociation | None:
-    """The subnet's explicit route table association, or ``None`` (it uses the main table)."""
+    """The subnet's explicit route table association, or ``None`` (it uses the main table).
+
+    Args:
+        session: Credentials to read with (the read role's).
+        region: The region.
+        subnet_id: The subnet.
+
+    Returns:
+        The association and its route table, or ``None``.
+    """
     region = check_region(session, region)
     ec2 = client(session, "ec2", region)
     with aws_errors("ec2:DescribeRouteTables", resource=subnet_id, region=region):
@@ -95,7 +104,19 @@ def associate_route_table(
     *,
     replace_association_id: str | None = None,
 ) -> Change:
-    """Make a subnet use a route table (replacing its current explicit association if given)."""
+    """Make a subnet use a route table (replacing its current explicit association if given).
+
+    Args:
+        session: The **write** session of an approved plan.
+        region: The region.
+        route_table_id: The route table.
+        subnet_id: The subnet.
+        replace_association_id: The subnet's current explicit association to replace; ``None``
+            to create one.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     region = check_region(session, region)
     table = resource_id(route_table_id, "rtb", "route table")
     subnet = resource_id(subnet_id, "subnet", "subnet")
@@ -131,7 +152,16 @@ def associate_route_table(
 
 
 def disassociate_route_table(session: boto3.Session, region: str, association_id: str) -> Change:
-    """Remove an explicit association: the subnet falls back to the VPC's main table."""
+    """Remove an explicit association: the subnet falls back to the VPC's main table.
+
+    Args:
+        session: The **write** session of an approved plan.
+        region: The region.
+        association_id: The association (``rtbassoc-``).
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     region = check_region(session, region)
     association = resource_id(association_id, "rtbassoc", "route table association")
     ec2 = client(session, "ec2", region)

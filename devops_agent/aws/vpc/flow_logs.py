@@ -142,8 +142,17 @@ def flow_log_destination(
 ) -> dict[str, str]:
     """CreateFlowLogs destination parameters: an S3 bucket ARN, or a log group and a role.
 
+    Args:
+        s3_arn: An S3 bucket ARN (with an optional prefix).
+        log_group: A CloudWatch Logs group name.
+        role_arn: The role that lets flow logs write to the log group.
+
+    Returns:
+        ``LogDestinationType`` and ``LogDestination``, or ``LogGroupName`` and
+        ``DeliverLogsPermissionArn``.
+
     Raises:
-        BadInput: neither or both, or a malformed ARN or name.
+        BadInput: neither or both destinations, a role with S3, or a malformed ARN or name.
     """
     if bool(s3_arn) == bool(log_group):
         raise BadInput(
@@ -182,7 +191,19 @@ def create_flow_logs(
     traffic_type: str = "ALL",
     client_token: str | None = None,
 ) -> Change:
-    """Turn on flow logs for a VPC (``destination`` from :func:`flow_log_destination`)."""
+    """Turn on flow logs for a VPC (``destination`` from :func:`flow_log_destination`).
+
+    Args:
+        session: The **write** session of an approved plan.
+        region: The region.
+        vpc_id: The VPC.
+        destination: The destination parameters.
+        traffic_type: ``ALL``, ``ACCEPT`` or ``REJECT``.
+        client_token: An idempotency token, so a retried call does not create two.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     region = check_region(session, region)
     vpc = resource_id(vpc_id, "vpc", "VPC")
     if traffic_type not in TRAFFIC_TYPES:
@@ -221,7 +242,16 @@ def create_flow_logs(
 
 
 def delete_flow_logs(session: boto3.Session, region: str, flow_log_id: str) -> Change:
-    """Turn off one flow log."""
+    """Turn off one flow log.
+
+    Args:
+        session: The **write** session of an approved plan.
+        region: The region.
+        flow_log_id: The flow log (``fl-``).
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     region = check_region(session, region)
     wanted = resource_id(flow_log_id, "fl", "flow log")
     ec2 = client(session, "ec2", region)

@@ -112,6 +112,14 @@ def list_internet_gateways(
 ) -> list[InternetGateway]:
     """Internet gateways in one region, optionally those attached to one VPC.
 
+    Args:
+        session: Credentials to read with (the read role's).
+        region: The region.
+        vpc_id: Only those attached to this VPC; ``None`` for all.
+
+    Returns:
+        The gateways.
+
     Raises:
         BadInput: malformed VPC id. ServiceError: AWS refused (``ec2:DescribeInternetGateways``).
     """
@@ -138,6 +146,14 @@ def list_nat_gateways(
     session: boto3.Session, region: str, vpc_id: str | None = None
 ) -> list[NatGateway]:
     """NAT gateways in one region (deleted ones left out), optionally of one VPC.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        region: The region.
+        vpc_id: Only this VPC's; ``None`` for all.
+
+    Returns:
+        The gateways.
 
     Raises:
         BadInput: malformed VPC id. ServiceError: AWS refused (``ec2:DescribeNatGateways``).
@@ -171,7 +187,16 @@ def _nat(raw: Any, region: str) -> NatGateway:
 
 
 def route_tables_through(session: boto3.Session, region: str, gateway_id: str) -> list[str]:
-    """Ids of the route tables with a route through ``gateway_id`` (an ``igw-`` or ``vgw-``)."""
+    """Ids of the route tables with a route through ``gateway_id`` (an ``igw-`` or ``vgw-``).
+
+    Args:
+        session: Credentials to read with (the read role's).
+        region: The region.
+        gateway_id: The gateway.
+
+    Returns:
+        The route table ids.
+    """
     region = check_region(session, region)
     ec2 = client(session, "ec2", region)
     with aws_errors("ec2:DescribeRouteTables", resource=gateway_id, region=region):
@@ -188,6 +213,14 @@ def route_tables_through(session: boto3.Session, region: str, gateway_id: str) -
 
 def elastic_ip_in_use(session: boto3.Session, region: str, allocation_id: str) -> str | None:
     """What an Elastic IP is associated with (an instance or interface id), or ``None``.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        region: The region.
+        allocation_id: The Elastic IP's allocation id.
+
+    Returns:
+        The instance or network interface id, or ``None``.
 
     Raises:
         ServiceError: no such allocation in the region (``InvalidAllocationID.NotFound``),
@@ -213,7 +246,17 @@ def elastic_ip_in_use(session: boto3.Session, region: str, allocation_id: str) -
 def create_internet_gateway(
     session: boto3.Session, region: str, vpc_id: str, *, name: str | None = None
 ) -> Change:
-    """Create an internet gateway and attach it to a VPC."""
+    """Create an internet gateway and attach it to a VPC.
+
+    Args:
+        session: The **write** session of an approved plan.
+        region: The region.
+        vpc_id: The VPC to attach it to.
+        name: Its ``Name`` tag.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     region = check_region(session, region)
     vpc = resource_id(vpc_id, "vpc", "VPC")
     params: dict[str, Any] = {}
@@ -248,7 +291,17 @@ def create_internet_gateway(
 def delete_internet_gateway(
     session: boto3.Session, region: str, gateway_id: str, vpc_ids: list[str]
 ) -> Change:
-    """Detach an internet gateway from the VPCs named, then delete it."""
+    """Detach an internet gateway from the VPCs named, then delete it.
+
+    Args:
+        session: The **write** session of an approved plan.
+        region: The region.
+        gateway_id: The gateway (``igw-``).
+        vpc_ids: The VPCs to detach it from first.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     region = check_region(session, region)
     gateway = resource_id(gateway_id, "igw", "internet gateway")
     ec2 = client(session, "ec2", region)
@@ -286,7 +339,20 @@ def create_nat_gateway(
     name: str | None = None,
     client_token: str | None = None,
 ) -> Change:
-    """Create a NAT gateway; a public one without ``allocation_id`` gets a new Elastic IP."""
+    """Create a NAT gateway; a public one without ``allocation_id`` gets a new Elastic IP.
+
+    Args:
+        session: The **write** session of an approved plan.
+        region: The region.
+        subnet_id: The subnet it lives in.
+        allocation_id: An Elastic IP's allocation id; ``None`` allocates one (public only).
+        private: A private NAT gateway (no Elastic IP).
+        name: Its ``Name`` tag.
+        client_token: An idempotency token, so a retried call does not create two.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     region = check_region(session, region)
     subnet = resource_id(subnet_id, "subnet", "subnet")
     ec2 = client(session, "ec2", region)
@@ -318,7 +384,16 @@ def create_nat_gateway(
 
 
 def delete_nat_gateway(session: boto3.Session, region: str, nat_gateway_id: str) -> Change:
-    """Delete a NAT gateway (its Elastic IP stays allocated until released)."""
+    """Delete a NAT gateway (its Elastic IP stays allocated until released).
+
+    Args:
+        session: The **write** session of an approved plan.
+        region: The region.
+        nat_gateway_id: The gateway (``nat-``).
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     region = check_region(session, region)
     nat = resource_id(nat_gateway_id, "nat", "NAT gateway")
     ec2 = client(session, "ec2", region)

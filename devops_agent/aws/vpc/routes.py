@@ -194,6 +194,14 @@ def list_route_tables(
 def describe_route_table(session: boto3.Session, region: str, route_table_id: str) -> RouteTable:
     """One route table with its routes and associations.
 
+    Args:
+        session: Credentials to read with (the read role's).
+        region: The region.
+        route_table_id: The route table.
+
+    Returns:
+        The route table.
+
     Raises:
         BadInput: malformed id. ServiceError: no such table in the region, or AWS refused.
     """
@@ -239,6 +247,12 @@ def route_from(raw: Any) -> Route:
 def route_target(target: str) -> tuple[str, str]:
     """The CreateRoute parameter for a target id, and the id.
 
+    Args:
+        target: The target's id (``igw-``, ``nat-``, ``tgw-``...).
+
+    Returns:
+        The parameter (``GatewayId``, ``NatGatewayId``...) and the id.
+
     Raises:
         BadInput: not an id of a kind a route can point at.
     """
@@ -250,7 +264,18 @@ def route_target(target: str) -> tuple[str, str]:
 
 
 def route_destination(destination: str) -> tuple[str, str]:
-    """The CreateRoute destination parameter for a CIDR or prefix list, and its value."""
+    """The CreateRoute destination parameter for a CIDR or prefix list, and its value.
+
+    Args:
+        destination: A CIDR block (IPv4 or IPv6) or a prefix list id.
+
+    Returns:
+        ``DestinationCidrBlock``, ``DestinationIpv6CidrBlock`` or ``DestinationPrefixListId``,
+        and the value.
+
+    Raises:
+        BadInput: neither a CIDR block nor a prefix list id.
+    """
     text = destination.strip()
     if text.lower().startswith("pl-"):
         return "DestinationPrefixListId", resource_id(text, "pl", "prefix list")
@@ -264,7 +289,17 @@ def route_destination(destination: str) -> tuple[str, str]:
 def create_route_table(
     session: boto3.Session, region: str, vpc_id: str, *, name: str | None = None
 ) -> Change:
-    """Create a route table (with only the local route) in a VPC."""
+    """Create a route table (with only the local route) in a VPC.
+
+    Args:
+        session: The **write** session of an approved plan.
+        region: The region.
+        vpc_id: The VPC.
+        name: Its ``Name`` tag.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     region = check_region(session, region)
     vpc = resource_id(vpc_id, "vpc", "VPC")
     params: dict[str, Any] = {"VpcId": vpc}
@@ -281,7 +316,16 @@ def create_route_table(
 
 
 def delete_route_table(session: boto3.Session, region: str, route_table_id: str) -> Change:
-    """Delete a route table (EC2 refuses the main table and associated ones)."""
+    """Delete a route table (EC2 refuses the main table and associated ones).
+
+    Args:
+        session: The **write** session of an approved plan.
+        region: The region.
+        route_table_id: The route table.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     return delete_ec2_resource(
         session,
         region,
@@ -296,7 +340,18 @@ def delete_route_table(session: boto3.Session, region: str, route_table_id: str)
 def create_route(
     session: boto3.Session, region: str, route_table_id: str, destination: str, target: str
 ) -> Change:
-    """Add a route: ``destination`` (CIDR or prefix list) through ``target`` (igw-, nat-...)."""
+    """Add a route: ``destination`` (CIDR or prefix list) through ``target`` (igw-, nat-...).
+
+    Args:
+        session: The **write** session of an approved plan.
+        region: The region.
+        route_table_id: The route table.
+        destination: A CIDR block or a prefix list id.
+        target: The target's id.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     region = check_region(session, region)
     table = resource_id(route_table_id, "rtb", "route table")
     dest_param, dest = route_destination(destination)
@@ -319,7 +374,17 @@ def create_route(
 def delete_route(
     session: boto3.Session, region: str, route_table_id: str, destination: str
 ) -> Change:
-    """Remove the route for ``destination`` from a route table."""
+    """Remove the route for ``destination`` from a route table.
+
+    Args:
+        session: The **write** session of an approved plan.
+        region: The region.
+        route_table_id: The route table.
+        destination: The route's CIDR block or prefix list id.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     region = check_region(session, region)
     table = resource_id(route_table_id, "rtb", "route table")
     dest_param, dest = route_destination(destination)

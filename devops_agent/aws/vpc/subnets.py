@@ -154,6 +154,14 @@ def list_subnets(
 def describe_subnet(session: boto3.Session, region: str, subnet_id: str) -> Subnet:
     """One subnet.
 
+    Args:
+        session: Credentials to read with (the read role's).
+        region: The region.
+        subnet_id: The subnet.
+
+    Returns:
+        The subnet.
+
     Raises:
         BadInput: malformed id. ServiceError: no such subnet in the region, or AWS refused.
     """
@@ -168,7 +176,16 @@ def describe_subnet(session: boto3.Session, region: str, subnet_id: str) -> Subn
 def subnet_dependencies(
     session: boto3.Session, region: str, subnet_id: str
 ) -> dict[str, list[str]]:
-    """What keeps a subnet from being deleted: network interfaces (instances) in it."""
+    """What keeps a subnet from being deleted: network interfaces (instances) in it.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        region: The region.
+        subnet_id: The subnet.
+
+    Returns:
+        Kind to ids; empty when nothing stands in the way.
+    """
     region = check_region(session, region)
     ec2 = client(session, "ec2", region)
     with aws_errors("ec2:DescribeNetworkInterfaces", resource=subnet_id, region=region):
@@ -202,7 +219,20 @@ def create_subnet(
     name: str | None = None,
     public: bool = False,
 ) -> Change:
-    """Create a subnet; ``public`` turns on public IPv4 addresses at launch."""
+    """Create a subnet; ``public`` turns on public IPv4 addresses at launch.
+
+    Args:
+        session: The **write** session of an approved plan.
+        region: The region.
+        vpc_id: The VPC.
+        cidr: The subnet's CIDR block, inside the VPC's.
+        availability_zone: The zone; ``None`` lets EC2 choose.
+        name: Its ``Name`` tag.
+        public: Give instances launched in it a public IPv4 address.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     region = check_region(session, region)
     vpc = resource_id(vpc_id, "vpc", "VPC")
     block = cidr_block(cidr, ipv6=False)
@@ -228,7 +258,16 @@ def create_subnet(
 
 
 def delete_subnet(session: boto3.Session, region: str, subnet_id: str) -> Change:
-    """Delete a subnet (EC2 refuses while network interfaces use it)."""
+    """Delete a subnet (EC2 refuses while network interfaces use it).
+
+    Args:
+        session: The **write** session of an approved plan.
+        region: The region.
+        subnet_id: The subnet.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     return delete_ec2_resource(
         session,
         region,

@@ -163,6 +163,14 @@ def list_vpcs(
 def describe_vpc(session: boto3.Session, region: str, vpc_id: str) -> Vpc:
     """One VPC.
 
+    Args:
+        session: Credentials to read with (the read role's).
+        region: The region.
+        vpc_id: The VPC.
+
+    Returns:
+        The VPC.
+
     Raises:
         BadInput: malformed id. ServiceError: no such VPC in the region, or AWS refused.
     """
@@ -184,6 +192,14 @@ def vpc_dependencies(session: boto3.Session, region: str, vpc_id: str) -> dict[s
     network interfaces: EC2 deletes only a VPC without them. Only ids are needed,
     so they are read here rather than through the subnet, route and gateway
     readers (those modules build on this one).
+
+    Args:
+        session: Credentials to read with (the read role's).
+        region: The region.
+        vpc_id: The VPC.
+
+    Returns:
+        Kind (subnets, gateways, security groups...) to ids.
     """
     region = check_region(session, region)
     ec2 = client(session, "ec2", region)
@@ -266,7 +282,18 @@ def create_vpc(
     name: str | None = None,
     tags: dict[str, str] | None = None,
 ) -> Change:
-    """Create a VPC with an IPv4 CIDR block (/16 to /28)."""
+    """Create a VPC with an IPv4 CIDR block (/16 to /28).
+
+    Args:
+        session: The **write** session of an approved plan.
+        region: The region.
+        cidr: The VPC's IPv4 CIDR block.
+        name: Its ``Name`` tag.
+        tags: Its other tags.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     region = check_region(session, region)
     block = cidr_block(cidr, ipv6=False)
     ec2 = client(session, "ec2", region)
@@ -279,7 +306,16 @@ def create_vpc(
 
 
 def delete_vpc(session: boto3.Session, region: str, vpc_id: str) -> Change:
-    """Delete a VPC (EC2 refuses while it has subnets, gateways, groups...)."""
+    """Delete a VPC (EC2 refuses while it has subnets, gateways, groups...).
+
+    Args:
+        session: The **write** session of an approved plan.
+        region: The region.
+        vpc_id: The VPC.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
     return delete_ec2_resource(
         session, region, vpc_id, prefix="vpc", what="VPC", action="ec2:DeleteVpc", param="VpcId"
     )

@@ -74,6 +74,14 @@ def collaborator_role(gh: Github, repository: str, login: str) -> str:
 
     Compares on ``role_name`` (five roles) and falls back to the legacy
     ``permission`` for custom roles, as GitHub documents.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        login: The person's login.
+
+    Returns:
+        ``admin``, ``maintain``, ``write``, ``triage``, ``read`` or ``none``.
     """
     from github import GithubException, UnknownObjectException
 
@@ -90,7 +98,19 @@ def collaborator_role(gh: Github, repository: str, login: str) -> str:
 
 
 def pull_head_sha(gh: Github, repository: str, number: int) -> str:
-    """The head commit of pull request ``number`` (the comment event does not carry it)."""
+    """The head commit of pull request ``number`` (the comment event does not carry it).
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        number: The pull request's number.
+
+    Returns:
+        The head commit's SHA.
+
+    Raises:
+        ServiceError: GitHub refused.
+    """
     from github import GithubException
 
     try:
@@ -123,7 +143,16 @@ class Collaborator(GhModel):
 
 
 def list_collaborators(gh: Github, repository: str, *, limit: int = 300) -> list[Collaborator]:
-    """People with access to the repository and their roles."""
+    """People with access to the repository and their roles.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        limit: Stop after this many.
+
+    Returns:
+        The collaborators with their roles.
+    """
     items: list[Collaborator] = []
     page = 1
     with github_errors(f"list the collaborators of {repository}", permission="metadata: read"):
@@ -151,7 +180,17 @@ def list_collaborators(gh: Github, repository: str, *, limit: int = 300) -> list
 
 
 def add_collaborator(gh: Github, repository: str, login: str, permission: str) -> str:
-    """Invite ``login`` (or change an existing collaborator's role); says which happened."""
+    """Invite ``login`` (or change an existing collaborator's role); says which happened.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        login: The person's login.
+        permission: The role to give (``pull``, ``triage``, ``push``, ``maintain``, ``admin``).
+
+    Returns:
+        One line: invited, or the new role.
+    """
     from github import GithubException
 
     role = PERMISSIONS[permission]
@@ -174,7 +213,19 @@ def add_collaborator(gh: Github, repository: str, login: str, permission: str) -
 
 
 def remove_collaborator(gh: Github, repository: str, login: str) -> str:
-    """Remove ``login``'s access (and any pending invitation)."""
+    """Remove ``login``'s access (and any pending invitation).
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        login: The person's login.
+
+    Returns:
+        One line that says so.
+
+    Raises:
+        ServiceError: GitHub refused.
+    """
     with github_errors(f"remove @{login} from {repository}", permission=ADMIN):
         api(
             gh,

@@ -76,7 +76,14 @@ class RepoSummary(GhModel):
 
 
 def repo_summary(data: dict[str, Any]) -> RepoSummary:
-    """A repository as GitHub's JSON describes it."""
+    """A repository as GitHub's JSON describes it.
+
+    Args:
+        data: GitHub's repository JSON.
+
+    Returns:
+        The summary.
+    """
     pushed = data.get("pushed_at")
     return RepoSummary(
         full_name=data["full_name"],
@@ -92,7 +99,15 @@ def repo_summary(data: dict[str, Any]) -> RepoSummary:
 
 
 def owner_type(gh: Github, owner: str) -> str:
-    """``User`` or ``Organization`` (``GET /users/{owner}``); BadInput when it does not exist."""
+    """``User`` or ``Organization`` (``GET /users/{owner}``); BadInput when it does not exist.
+
+    Args:
+        gh: The run's GitHub client.
+        owner: The login.
+
+    Returns:
+        ``User`` or ``Organization``.
+    """
     from github import GithubException
 
     owner = check_login(owner)
@@ -160,6 +175,17 @@ def create_repo(
 
     A POST: after an answer that leaves the outcome unknown it looks for the
     repository before trying again, so it is never created twice.
+
+    Args:
+        gh: The run's GitHub client.
+        owner: The organization or user.
+        name: The new repository's name.
+        organization: Whether ``owner`` is an organization.
+        private: Whether it is private.
+        description: Its description.
+
+    Returns:
+        The repository.
     """
     body: dict[str, Any] = {"name": name, "private": private}
     if description:
@@ -183,7 +209,15 @@ def create_repo(
 
 
 def delete_repo(gh: Github, repository: str) -> None:
-    """Delete the repository."""
+    """Delete the repository.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+
+    Raises:
+        ServiceError: GitHub refused (the token needs ``delete_repo``).
+    """
     with github_errors(f"delete {repository}", permission=ADMIN):
         api(gh, "DELETE", f"/repos/{check_repository(repository)}")
 

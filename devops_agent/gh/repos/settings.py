@@ -112,7 +112,16 @@ class RepoSettings(GhModel):
 
 
 def branch_protection(gh: Github, repository: str, branch: str) -> BranchProtection:
-    """The protection of ``branch`` (not protected, or unreadable, are answers too)."""
+    """The protection of ``branch`` (not protected, or unreadable, are answers too).
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        branch: The branch.
+
+    Returns:
+        Its protection: the rules, or not protected, or why it could not be read.
+    """
     from github import GithubException
 
     try:
@@ -143,7 +152,16 @@ def branch_protection(gh: Github, repository: str, branch: str) -> BranchProtect
 
 
 def repo_settings(gh: Github, repository: str, *, protection: bool = True) -> RepoSettings:
-    """A repository's settings and topics (one request), and its default branch's protection."""
+    """A repository's settings and topics (one request), and its default branch's protection.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        protection: Also read the default branch's protection.
+
+    Returns:
+        The settings.
+    """
     with github_errors(f"read {repository}"):
         data = api(gh, "GET", f"/repos/{check_repository(repository)}")
     settings = {key: data[key] for key in SETTINGS if key in data and data[key] is not None}
@@ -165,7 +183,17 @@ def repo_settings(gh: Github, repository: str, *, protection: bool = True) -> Re
 def edit_repo(
     gh: Github, repository: str, changes: dict[str, Any], topics: list[str] | None = None
 ) -> RepoSettings:
-    """Change settings (PATCH) and, if given, replace the topics (PUT); both idempotent."""
+    """Change settings (PATCH) and, if given, replace the topics (PUT); both idempotent.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        changes: The settings to change, as GitHub's PATCH body names them.
+        topics: The complete new topic list; ``None`` leaves the topics.
+
+    Returns:
+        The settings as they are now.
+    """
     with github_errors(f"change the settings of {repository}", permission=ADMIN):
         if changes:
             api(gh, "PATCH", f"/repos/{check_repository(repository)}", body=changes)

@@ -95,7 +95,11 @@ class InputSpec(GhModel):
     description: str = ""
 
     def describe(self) -> str:
-        """``env (required, choice: dev|prod)``."""
+        """``env (required, choice: dev|prod)``.
+
+        Returns:
+            The input's name, whether it is required, its type and choices.
+        """
         bits = ["required" if self.required else "optional"]
         if self.type == "choice":
             bits.append("choice: " + "|".join(self.options))
@@ -117,7 +121,15 @@ def _workflow(data: dict[str, Any]) -> WorkflowInfo:
 
 
 def list_workflows(gh: Github, repository: str) -> list[WorkflowInfo]:
-    """Every workflow of the repository, in GitHub's order."""
+    """Every workflow of the repository, in GitHub's order.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+
+    Returns:
+        The workflows with their id, name, path and state.
+    """
     found: list[WorkflowInfo] = []
     page = 1
     with github_errors(f"list the workflows of {repository}", permission="actions: read"):
@@ -137,7 +149,19 @@ def list_workflows(gh: Github, repository: str) -> list[WorkflowInfo]:
 
 
 def find_workflow(gh: Github, repository: str, ref: str) -> WorkflowInfo:
-    """The workflow ``ref`` names: its id, file name (``deploy.yml``), path or name."""
+    """The workflow ``ref`` names: its id, file name (``deploy.yml``), path or name.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        ref: An id, a file name, a path or a name.
+
+    Returns:
+        The workflow.
+
+    Raises:
+        BadInput: no workflow matches (the message lists them).
+    """
     workflows = list_workflows(gh, repository)
     wanted = ref.strip()
     for match in (
@@ -165,7 +189,17 @@ def find_workflow(gh: Github, repository: str, ref: str) -> WorkflowInfo:
 
 
 def workflow_file(gh: Github, repository: str, path: str, ref: str | None = None) -> str:
-    """The text of ``path`` at ``ref`` (the default branch when ``None``)."""
+    """The text of ``path`` at ``ref`` (the default branch when ``None``).
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        path: The file's path (``.github/workflows/deploy.yml``).
+        ref: The branch, tag or commit; ``None`` for the default branch.
+
+    Returns:
+        The file's text.
+    """
     params = {"ref": ref} if ref else None
     try:
         with github_errors(f"read {path}", permission="contents: read"):
@@ -200,6 +234,9 @@ def _text(value: Any) -> str | None:
 
 def declared_inputs(text: str) -> dict[str, InputSpec] | None:
     """The ``workflow_dispatch`` inputs a workflow file declares.
+
+    Args:
+        text: The workflow file's YAML.
 
     Returns:
         Inputs by name (empty when it declares none), or ``None`` when the workflow has
@@ -241,6 +278,14 @@ def validate_inputs(
     workflow: str, specs: dict[str, InputSpec] | None, given: dict[str, str]
 ) -> dict[str, str]:
     """Check ``given`` against the declared inputs; returns them normalised.
+
+    Args:
+        workflow: The workflow's name, for messages.
+        specs: The declared inputs; ``None`` when it has no ``workflow_dispatch``.
+        given: The inputs asked for.
+
+    Returns:
+        The inputs, booleans and choices normalised.
 
     Raises:
         BadInput: the workflow cannot be dispatched, an input is unknown or missing, a
@@ -300,7 +345,17 @@ def validate_inputs(
 
 
 def set_state(gh: Github, repository: str, workflow_id: int, enabled: bool) -> None:
-    """Enable or disable a workflow (PUT: idempotent)."""
+    """Enable or disable a workflow (PUT: idempotent).
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        workflow_id: The workflow's id.
+        enabled: Enable, or disable.
+
+    Raises:
+        ServiceError: GitHub refused (``actions: write``).
+    """
     verb = "enable" if enabled else "disable"
     with github_errors(f"{verb} workflow {workflow_id}", permission="actions: write"):
         api(

@@ -150,6 +150,14 @@ def extract_failure(text: str, *, max_lines: int = MAX_LINES) -> list[str]:
     ``FAILED`` lines, failed assertions, ``npm ERR!``, ``fatal:``/``panic:``, exceptions
     and the last line of each Python traceback, and ``Process completed with exit code N``.
     Past ``max_lines`` the latest lines win, but up to five ``##[error]`` lines always stay.
+
+    Args:
+        text: A job's log.
+        max_lines: Most lines returned.
+
+    Returns:
+        The telling lines, in order, without timestamps or colour codes; secrets are
+        redacted by the caller.
     """
     text = clean_untrusted(_ANSI.sub("", text))
     lines = [_TIMESTAMP.sub("", raw).rstrip() for raw in text.split("\n")]
@@ -183,7 +191,16 @@ def extract_failure(text: str, *, max_lines: int = MAX_LINES) -> list[str]:
 
 
 def job_log(gh: Github, repository: str, job_id: int) -> str:
-    """The end of one job's log (at most :data:`JOB_LOG_BYTES`)."""
+    """The end of one job's log (at most :data:`JOB_LOG_BYTES`).
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        job_id: The job's id.
+
+    Returns:
+        The log's end, as text.
+    """
     with github_errors(f"download the log of job {job_id}", permission="actions: read"):
         data = fetch_redirect(
             gh,
@@ -194,7 +211,16 @@ def job_log(gh: Github, repository: str, job_id: int) -> str:
 
 
 def run_logs(gh: Github, repository: str, run_id: int) -> dict[str, str]:
-    """The run's zip of logs: ``job name: end of its log`` for each top-level job file."""
+    """The run's zip of logs: ``job name: end of its log`` for each top-level job file.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        run_id: The workflow run's id.
+
+    Returns:
+        Job name to the end of its log.
+    """
     with github_errors(f"download the logs of run {run_id}", permission="actions: read"):
         data = fetch_redirect(
             gh,
@@ -222,7 +248,18 @@ def run_logs(gh: Github, repository: str, run_id: int) -> dict[str, str]:
 def diagnose(
     gh: Github, repository: str, run_id: int, *, max_jobs: int = 5, run: RunInfo | None = None
 ) -> Diagnosis:
-    """Why run ``run_id`` failed: its failed jobs and steps, and the log lines that say why."""
+    """Why run ``run_id`` failed: its failed jobs and steps, and the log lines that say why.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        run_id: The workflow run's id.
+        max_jobs: Most failed jobs whose logs are read.
+        run: The run, when already read.
+
+    Returns:
+        The run, its failed jobs and steps, and each job's telling log lines.
+    """
     run = run or get_run(gh, repository, run_id)
     jobs = run_jobs(gh, repository, run_id)
     failed = [j for j in jobs if j.conclusion in FAILED]
@@ -281,7 +318,14 @@ def _failed(conclusion: str | None) -> str:
 
 
 def diagnosis_markdown(diagnosis: Diagnosis) -> tuple[str, list[Table]]:
-    """Markdown for a diagnosis: the jobs in a table, each job's log lines fenced."""
+    """Markdown for a diagnosis: the jobs in a table, each job's log lines fenced.
+
+    Args:
+        diagnosis: What :func:`diagnose` found.
+
+    Returns:
+        The text (log lines fenced) and the jobs' table.
+    """
     rows = []
     blocks = []
     for item in diagnosis.jobs:

@@ -120,7 +120,14 @@ class JobInfo(GhModel):
         return [s for s in self.steps if s.conclusion in FAILED]
 
     def step_url(self, step: StepInfo) -> str:
-        """Link to the step in the job's log page."""
+        """Link to the step in the job's log page.
+
+        Args:
+            step: One of this job's steps.
+
+        Returns:
+            The job's URL with the step's anchor.
+        """
         return f"{self.html_url}#step:{step.number}:1" if self.html_url else ""
 
 
@@ -187,7 +194,15 @@ def _job(data: dict[str, Any]) -> JobInfo:
 
 
 def default_branch(gh: Github, repository: str) -> str:
-    """The repository's default branch (where a dispatch runs when no ref is named)."""
+    """The repository's default branch (where a dispatch runs when no ref is named).
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+
+    Returns:
+        The branch's name.
+    """
     with github_errors(f"read {repository}"):
         return str(api(gh, "GET", f"/repos/{check_repository(repository)}")["default_branch"])
 
@@ -201,7 +216,19 @@ def list_runs(
     branch: str | None = None,
     limit: int = 10,
 ) -> list[RunInfo]:
-    """The newest runs (of one workflow, when given), newest first."""
+    """The newest runs (of one workflow, when given), newest first.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        workflow_id: Only this workflow's runs.
+        event: Only runs of this event (``workflow_dispatch``).
+        branch: Only runs on this branch.
+        limit: Most runs (1 to 100).
+
+    Returns:
+        The runs.
+    """
     base = f"/repos/{check_repository(repository)}/actions"
     path = f"{base}/workflows/{workflow_id}/runs" if workflow_id else f"{base}/runs"
     params: dict[str, Any] = {"per_page": min(max(limit, 1), 100)}
@@ -215,7 +242,20 @@ def list_runs(
 
 
 def get_run(gh: Github, repository: str, run_id: int) -> RunInfo:
-    """One run; BadInput when it does not exist."""
+    """One run; BadInput when it does not exist.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        run_id: The workflow run's id.
+
+    Returns:
+        The run.
+
+    Raises:
+        BadInput: no such run.
+        ServiceError: GitHub refused.
+    """
     try:
         with github_errors(f"read run {run_id}", permission="actions: read"):
             return _run(
@@ -231,7 +271,16 @@ def get_run(gh: Github, repository: str, run_id: int) -> RunInfo:
 
 
 def run_jobs(gh: Github, repository: str, run_id: int) -> list[JobInfo]:
-    """The jobs of the run's latest attempt, with their steps."""
+    """The jobs of the run's latest attempt, with their steps.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        run_id: The workflow run's id.
+
+    Returns:
+        The jobs.
+    """
     jobs: list[JobInfo] = []
     page = 1
     with github_errors(f"list the jobs of run {run_id}", permission="actions: read"):
@@ -264,6 +313,20 @@ def dispatch(
     The POST is made at most once unless GitHub's answer leaves the outcome unknown
     and no new run shows up (then it is tried again). The new run is the one that was
     not listed before the dispatch; ``None`` if it has not appeared after a few seconds.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        workflow_id: The workflow's id.
+        ref: The branch or tag to run on.
+        inputs: The workflow's inputs, validated.
+        sleep: How to wait (tests pass a recorder).
+
+    Returns:
+        The new run, or ``None`` when it has not appeared yet.
+
+    Raises:
+        ServiceError: GitHub refused (``actions: write``).
     """
 
     def runs() -> list[RunInfo]:
@@ -315,6 +378,19 @@ def watch_run(
 
     Waits grow exponentially (``first_wait``, doubling, at most ``max_wait``) and the last
     one is cut to end at the timeout; each poll is one request.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        run_id: The workflow run's id.
+        timeout: Seconds to watch.
+        first_wait: Seconds before the second look; the wait doubles each time.
+        max_wait: Longest wait between two looks.
+        sleep: How to wait (tests pass a recorder).
+        clock: The clock (tests pass a fake).
+
+    Returns:
+        The run as last seen and whether it completed in time.
     """
     start = clock()
     run = get_run(gh, repository, run_id)

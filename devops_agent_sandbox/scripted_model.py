@@ -1,4 +1,4 @@
-"""A scripted OpenAI-compatible server on 127.0.0.1, for end-to-end tests of the agent.
+"""A scripted OpenAI-compatible server on 127.0.0.1: the model for end-to-end runs.
 
 It answers ``POST /responses`` and ``POST /chat/completions`` (non-streamed) in the
 response shapes of the OpenAI API, replaying a script: tool calls first, then a final
@@ -95,13 +95,14 @@ class ScriptedOpenAI:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        """The OpenAI-compatible base URL (what ``openai-base-url`` takes)."""
+        return f"{self.proxy}/v1"
 
     @property
     def proxy(self) -> str:
+        """``http://127.0.0.1:PORT``: the server as an HTTP(S) proxy that refuses everything."""
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def __enter__(self) -> ScriptedOpenAI:
         self._thread.start()
