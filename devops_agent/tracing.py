@@ -201,7 +201,7 @@ def run_trace(
                 warn(
                     f"otel-endpoint is set but OpenTelemetry is not installed ({exc.name}); "
                     "spans are not exported. Install the extra: pip install "
-                    "'devops-agent[otel]'."
+                    "'devops-agent-action[otel]'."
                 )
     trace = RunTrace(path, redact, metadata=metadata, exporters=exporters)
     token = _TRACE.set(trace)

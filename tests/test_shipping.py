@@ -141,11 +141,9 @@ EXTENSIONS = {
     "audit-format": "json",
     "securityhub-import": "false",
 }
-#: Outputs beyond CONTRACT.md §4: the report files an audit wrote, by format (issue 16).
-OUTPUT_EXTENSIONS = {"report-files"}
-
-#: Outputs beyond CONTRACT.md §4 (issue 18: what the model cost).
-OUTPUT_EXTENSIONS = {"tokens", "cost-usd"}
+#: Outputs beyond CONTRACT.md §4: the report files an audit wrote, by format (issue 16), and
+#: what the model cost (issue 18).
+OUTPUT_EXTENSIONS = {"report-files", "tokens", "cost-usd"}
 
 
 def test_action_inputs_match_contract(action: dict[str, Any]) -> None:

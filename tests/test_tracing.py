@@ -274,7 +274,7 @@ def test_without_the_otel_extra_the_run_goes_on_and_says_why(tmp_path, monkeypat
     ):
         pass
     assert run.exporters == [] and run.spans == 1
-    assert "pip install 'devops-agent[otel]'" in warnings[0]
+    assert "pip install 'devops-agent-action[otel]'" in warnings[0]
 
 
 def test_an_unreachable_collector_never_fails_the_run(tmp_path):

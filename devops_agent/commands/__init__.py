@@ -73,15 +73,15 @@ def match(invocation: Invocation) -> list[Spec] | None:
             best.append(spec)
     if not best:
         if lowered and lowered[0] in _SERVICE_WORDS:
-            family = [s for s in COMMANDS if s.path[0] == lowered[0]]
-            usages = "\n".join(f"  {s.usage}" for s in family)
             closest = suggest(" ".join(invocation.command_words), limit=3)
             meant = (
                 f"Did you mean {' or '.join(f'`{s.usage}`' for s in closest)}?\n" if closest else ""
             )
+            # the family's command words on one line (`help` shows their usages)
+            family = dict.fromkeys(" ".join(s.path) for s in COMMANDS if s.path[0] == lowered[0])
+            remedy = f"{meant}{lowered[0]} commands: {', '.join(family)} (see `help`)."
             raise UnknownCommand(
-                f"`{' '.join(invocation.words[:2])}` is not a command.",
-                remedy=f"{meant}{lowered[0]} commands are:\n{usages}",
+                f"`{' '.join(invocation.words[:2])}` is not a command.", remedy=remedy
             )
         return None
     if best[0].op is None:
