@@ -253,6 +253,9 @@ def run_action(
     Returns:
         The exit code: 0 done, 1 failed, 2 bad input or configuration, 3 refused.
     """
+    # Per run: an earlier run in this process (a test, a notebook) that abandoned work
+    # must not make this one exit without joining its own threads.
+    ABANDONED.clear()
     redactor = Redactor()
     env = ActionsEnv.from_env(environ)
     runner = Runner(env, redactor, stream)
