@@ -184,7 +184,19 @@ def sections(
 
 
 def block_of(ctx: DevOpsContext, plan: plans.Plan) -> str:
-    """The plan's signed block, or a refusal when redaction would break it."""
+    """The plan's signed block, or a refusal when redaction would break it.
+
+    Args:
+        ctx: The run: its signing key signs the block, its redactor is tried on it.
+        plan: The plan.
+
+    Returns:
+        The machine-readable block for the plan comment.
+
+    Raises:
+        BadInput: The block holds credential-shaped text that redaction would cut, so
+            the plan could never be applied.
+    """
     block = plans.render_block(plan, ctx.settings.signing_key)
     if ctx.redactor(block) != block:
         # Everything posted is redacted: a block holding credential-shaped text would be
