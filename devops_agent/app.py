@@ -496,6 +496,9 @@ def run_local(
 
     Returns:
         The exit code and the result, for the CLI to print.
+
+    Raises:
+        ConfigError: An input in ``environ`` is invalid (the CLI prints it and exits 2).
     """
     redactor = Redactor()
     env = ActionsEnv.from_env(
