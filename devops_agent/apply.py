@@ -366,7 +366,32 @@ def _session_policy(ctx: DevOpsContext, plan: plans.Plan) -> tuple[str, str]:
 
 
 def apply(ctx: DevOpsContext, plan_id: str | None, *, dry_run: bool = False) -> Result:
-    """Carry out one approved plan from this thread, once (or walk it with ``dry_run``)."""
+    """Carry out one approved plan from this thread, once (or walk it with ``dry_run``).
+
+    Every condition in the module docstring is checked first, in that order; the first
+    that fails refuses the apply and nothing is claimed, locked or changed.
+
+    Args:
+        ctx: The run: a comment event with a GitHub client, its settings (signing key,
+            ``dry-run`` input) and the requester, who is the approver.
+        plan_id: The 12-hex-character id the plan shows (any case, spaces trimmed), or
+            ``None`` for the newest pending plan in the thread (never a rollback plan).
+        dry_run: Walk every check, the write role and the EC2 ``DryRun`` previews, and
+            report whether the apply would go ahead, without claiming or changing
+            anything. The ``dry-run`` input turns it on too.
+
+    Returns:
+        The applied plan's outcome (each entry's change read back, the rollback plan when
+        something changed; ``failure`` with exit code 1 when an entry failed), or the
+        dry run's checks and previews (exit code 1 when the apply would not succeed).
+
+    Raises:
+        BadInput: Not run from a comment thread, or ``plan_id`` is not a plan id.
+        Refused: A condition does not hold: the actor, no signing key, no such plan or
+            one that is edited, expired, applied, foreign or tampered with, the approver,
+            the write role, a lock held by another apply or a claim lost in the ledger.
+        ServiceError: GitHub or STS failed while the plan was read, locked or claimed.
+    """
     from devops_agent.gh.identity import own_login
 
     event = ctx.event

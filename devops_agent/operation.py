@@ -268,12 +268,23 @@ class ApiCall(BaseModel):
     fails``)."""
 
     def grants(self) -> list[Grant]:
-        """Every authorization the call needs: its own action, then the extra ones."""
+        """Every authorization the call needs: its own action, then the extra ones.
+
+        Returns:
+            A grant of :attr:`action` on :attr:`resources` and :attr:`uses` (none for a
+            GitHub call, which has no IAM action), then :attr:`extra`.
+        """
         own = [Grant(action=self.action, resources=(*self.resources, *self.uses))]
         return [*(own if self.action else []), *self.extra]
 
     def line(self) -> str:
-        """One line for people: ``ec2:StopInstances {"InstanceIds":["i-…"]} (us-east-1)``."""
+        """The call in one line for people, as the plan and its apply show it.
+
+        Returns:
+            The IAM action (or service and operation), the parameters as compact JSON with
+            sorted keys, the region and the condition, e.g.
+            ``ec2:StopInstances {"InstanceIds":["i-…"]} (us-east-1)``.
+        """
         import json
 
         name = self.action or f"{self.service} {self.operation}"
@@ -382,7 +393,11 @@ class Writers(Protocol):
 
     def reader(self) -> Reader:
         """The read side of the same run (the read role), for a step that reads back what
-        the plan changed, such as the audit's re-check after a fix."""
+        the plan changed, such as the audit's re-check after a fix.
+
+        Returns:
+            The run's reader, with the read role's session.
+        """
         ...
 
     def aws(self) -> boto3.Session:
@@ -531,7 +546,15 @@ class Write(_Declared[A]):
     above against them."""
 
     def warning(self, args: A) -> str:
-        """Why ``args`` cannot be undone, or empty when they can."""
+        """Why ``args`` cannot be undone, or empty when they can.
+
+        Args:
+            args: This operation's validated arguments.
+
+        Returns:
+            :attr:`irreversible` itself, or what it returns for ``args`` when it is a
+            function; ``""`` when the change can be undone.
+        """
         reason = self.irreversible
         return reason(args) if callable(reason) else reason
 

@@ -31,7 +31,17 @@ __all__ = ["Made", "account_of", "check_actor", "make_plan", "propose", "propose
 
 
 def account_of(session: boto3.Session) -> str:
-    """The AWS account a session works in (``sts:GetCallerIdentity``)."""
+    """The AWS account a session works in (``sts:GetCallerIdentity``).
+
+    Args:
+        session: A boto3 session (the read role's, when a plan is made).
+
+    Returns:
+        The 12-digit account id.
+
+    Raises:
+        ServiceError: STS refused or could not be reached.
+    """
     from devops_agent.aws import aws_errors, client
 
     with aws_errors("sts:GetCallerIdentity"):
@@ -43,6 +53,15 @@ def check_actor(ctx: DevOpsContext, doing: str) -> None:
 
     Re-running a job replays the original event: its comment author would be taken as
     the requester or approver although someone else pressed *Re-run*.
+
+    Args:
+        ctx: The run; only comment and dispatch events are checked (a schedule has no
+            person behind it).
+        doing: What the re-run would do, for the message (``proposes changes``,
+            ``applies plans``).
+
+    Raises:
+        Refused: This is a re-run started by someone other than the requester.
     """
     from devops_agent.authz import replayed_by
 
@@ -80,7 +99,25 @@ def make_plan(
     rollback_of: str = "",
     account: str = "",
 ) -> Made:
-    """Build a plan and its session policy; refuse one whose policy STS would refuse."""
+    """Build a plan and its session policy; refuse one whose policy STS would refuse.
+
+    Args:
+        ctx: The run: its event gives the thread, its settings the expiry and trigger,
+            its read session the account when none is given.
+        entries: What the plan carries out.
+        region: The plan's region (its partition is derived from it).
+        rollback_of: The id of the plan this one undoes, for a rollback plan.
+        account: The AWS account; empty asks STS when an entry needs AWS.
+
+    Returns:
+        The plan with its rendered session policy (empty when nothing needs AWS) and
+        partition.
+
+    Raises:
+        Refused: The session policy would exceed STS's limit, or an entry names an
+            unknown operation or invalid arguments.
+        ServiceError: STS could not tell the account.
+    """
     from devops_agent import session_policy
     from devops_agent.catalog import needs_aws as entry_needs_aws
 
@@ -147,7 +184,19 @@ def sections(
 
 
 def block_of(ctx: DevOpsContext, plan: plans.Plan) -> str:
-    """The plan's signed block, or a refusal when redaction would break it."""
+    """The plan's signed block, or a refusal when redaction would break it.
+
+    Args:
+        ctx: The run: its signing key signs the block, its redactor is tried on it.
+        plan: The plan.
+
+    Returns:
+        The machine-readable block for the plan comment.
+
+    Raises:
+        BadInput: The block holds credential-shaped text that redaction would cut, so
+            the plan could never be applied.
+    """
     block = plans.render_block(plan, ctx.settings.signing_key)
     if ctx.redactor(block) != block:
         # Everything posted is redacted: a block holding credential-shaped text would be
@@ -162,7 +211,20 @@ def block_of(ctx: DevOpsContext, plan: plans.Plan) -> str:
 
 
 def propose_plan(ctx: DevOpsContext, proposal: Proposal) -> Result:
-    """Post a preview's proposal as a plan (its note under the plan's table)."""
+    """Post a preview's proposal as a plan (its note under the plan's table).
+
+    Args:
+        ctx: The run.
+        proposal: What an operation's preview (or the agent) proposed: entries, region,
+            a title and an optional note.
+
+    Returns:
+        The ``planned`` result, as :func:`propose` makes it, the note appended.
+
+    Raises:
+        Refused: As :func:`propose`.
+        BadInput: As :func:`propose`.
+    """
     result = propose(ctx, proposal.entries, region=proposal.region, what=proposal.what)
     if proposal.note:
         result = result.model_copy(update={"text": f"{result.text}\n\n{proposal.note}"})
@@ -176,6 +238,23 @@ def propose(
 
     Without a ``plan-signing-key`` the plan is still posted, marked unsigned: the
     preview is worth reading, and an unsigned plan can never be applied.
+
+    Args:
+        ctx: The run.
+        entries: The changes, as plan entries.
+        region: The plan's region.
+        what: A short title for the change (``stop 2 instances``).
+
+    Returns:
+        A ``planned`` result: the irreversible warnings first, how to apply it, the
+        write-role check and the session policy, the entries' and the exact calls'
+        tables, the plan as JSON data and its signed block.
+
+    Raises:
+        Refused: A re-run started by someone else, a session policy too large for STS,
+            or an entry with an unknown operation or invalid arguments.
+        BadInput: The plan would hold credential-shaped text that redaction would cut.
+        ServiceError: STS could not tell the account.
     """
     from devops_agent.report import Result
 

@@ -66,7 +66,15 @@ class Scoped:
 
 
 def partition_of(region: str) -> str:
-    """The AWS partition of ``region`` (``aws``, ``aws-cn``, ``aws-us-gov`` …), offline."""
+    """The AWS partition of ``region`` (``aws``, ``aws-cn``, ``aws-us-gov`` …), offline.
+
+    Args:
+        region: A region name; empty means ``us-east-1``.
+
+    Returns:
+        The partition from botocore's bundled endpoint data; ``aws`` for a region it
+        does not know, as botocore assumes.
+    """
     import boto3
 
     try:
@@ -77,7 +85,18 @@ def partition_of(region: str) -> str:
 
 def calls_of(entry: PlanEntry) -> list[ApiCall] | None:
     """The calls ``entry`` will make, from its validated arguments; ``None`` when its
-    operation does not declare them yet."""
+    operation does not declare them yet.
+
+    Args:
+        entry: A plan entry.
+
+    Returns:
+        The operation's :class:`~devops_agent.operation.ApiCall` list for the entry's
+        arguments, in the order the executor sends them, or ``None``.
+
+    Raises:
+        Refused: An entry names an unknown operation or arguments its model rejects.
+    """
     from devops_agent import catalog
 
     op, args = catalog.validate(entry)
@@ -110,7 +129,19 @@ def _declared_grants(op: Write[Any], entry: PlanEntry) -> list[Scoped]:
 
 
 def grants_of(entries: Iterable[PlanEntry]) -> list[Scoped]:
-    """Every authorization the entries need, each with its call's region."""
+    """Every authorization the entries need, each with its call's region.
+
+    Args:
+        entries: The plan's entries. GitHub operations and calls need no IAM grant and
+            are skipped; an operation without declared ``calls`` gives its declared
+            ``actions`` on its ``arns`` patterns, with no region.
+
+    Returns:
+        The grants in entry and call order (duplicates kept; :func:`build` merges them).
+
+    Raises:
+        Refused: An entry names an unknown operation or arguments its model rejects.
+    """
     from devops_agent import catalog
 
     found: list[Scoped] = []
@@ -129,6 +160,19 @@ def grants_of(entries: Iterable[PlanEntry]) -> list[Scoped]:
 
 
 def arn_of(pattern: str, *, account: str, partition: str, region: str) -> str:
+    """An ARN pattern with its ``{partition}``, ``{account}`` and ``{region}`` filled in.
+
+    Args:
+        pattern: A declared ARN pattern (:class:`~devops_agent.operation.Grant`); argument
+            fields are already filled.
+        account: The plan's AWS account id.
+        partition: The account's partition.
+        region: The call's region; empty gives ``*`` (any region).
+
+    Returns:
+        The ARN, or a pattern that still holds ``*`` where AWS names the resource only
+        when it creates it.
+    """
     return (
         pattern.replace("{partition}", partition)
         .replace("{account}", account)
@@ -144,6 +188,18 @@ def build(
     Statements are grouped so the policy stays small: actions that share their resources
     and conditions share one statement. Resources and actions are sorted, so the same
     plan always gives the same text (and hash).
+
+    Args:
+        entries: The plan's entries.
+        account: The AWS account the plan was made in, filled into every ARN.
+        partition: The account's partition; empty looks it up per call region.
+
+    Returns:
+        An IAM policy document (``Version`` and ``Allow`` statements, each call's region
+        as an ``aws:RequestedRegion`` condition), or ``None`` when no entry needs AWS.
+
+    Raises:
+        Refused: An entry names an unknown operation or arguments its model rejects.
     """
     scoped = grants_of(entries)
     if not scoped:
@@ -185,17 +241,36 @@ def build(
 
 
 def render(policy: dict[str, Any]) -> str:
-    """The policy as STS gets it: compact, sorted, ASCII-only JSON."""
+    """The policy as STS gets it: compact, sorted, ASCII-only JSON.
+
+    Args:
+        policy: What :func:`build` returned.
+
+    Returns:
+        The JSON text, the same for the same policy, so its :func:`digest` is stable.
+    """
     return json.dumps(policy, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
 def digest(text: str) -> str:
-    """SHA-256 of the rendered policy (hex): what the plan signs and the audit line shows."""
+    """SHA-256 of the rendered policy (hex): what the plan signs and the audit line shows.
+
+    Args:
+        text: What :func:`render` returned.
+
+    Returns:
+        64 hex characters.
+    """
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def check_size(text: str, entries: Sequence[PlanEntry], trigger: str = "/devops") -> None:
     """Refuse a plan whose session policy STS would refuse, saying how to split it.
+
+    Args:
+        text: The rendered session policy.
+        entries: The plan's entries, to estimate how many resources fit in one plan.
+        trigger: The comment trigger, for the example command in the remedy.
 
     Raises:
         Refused: the policy is longer than :data:`LIMIT` characters.
@@ -219,6 +294,18 @@ def lockable(entries: Iterable[PlanEntry], *, account: str, partition: str = "")
 
     Patterns with a wildcard (what a launch will create) and what calls only name
     (``uses``: the AMI of a launch) are not locked.
+
+    Args:
+        entries: The plan's entries.
+        account: The plan's AWS account id.
+        partition: The account's partition; empty looks it up per call region.
+
+    Returns:
+        The ARNs, sorted and once each. An operation without declared ``calls``
+        contributes ``service:resource`` for each resource its entry lists instead.
+
+    Raises:
+        Refused: An entry names an unknown operation or arguments its model rejects.
     """
     from devops_agent import catalog
 
