@@ -10,8 +10,10 @@ Everything is derived from the operations' declarations (:mod:`devops_agent.oper
 
 * an operation that declares ``calls`` contributes the grants of exactly the calls its
   arguments make (``ec2 stop`` gets ``ec2:StopInstances`` only, never
-  ``ec2:TerminateInstances``), on the ARNs they name, with ``aws:RequestedRegion`` set to
-  the call's region;
+  ``ec2:TerminateInstances``), on the ARNs they name, under the conditions they declare
+  (``iam:PolicyARN`` for an attach), with ``aws:RequestedRegion`` set to the call's region
+  (for a global service such as IAM, the region its partition signs it for:
+  :func:`requested_region`);
 * an operation not yet declared that way falls back to its declared ``actions`` on its
   ``arns`` patterns, argument fields filled in (``*`` where an argument is empty) and no
   region condition (its calls' regions are not declared).
@@ -32,10 +34,11 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from devops_agent.errors import Refused
-from devops_agent.operation import ApiCall, Grant, PlanEntry, Write
+from devops_agent.operation import GLOBAL, ApiCall, Grant, PlanEntry, Write
 
 __all__ = [
     "LIMIT",
@@ -49,6 +52,7 @@ __all__ = [
     "lockable",
     "partition_of",
     "render",
+    "requested_region",
 ]
 
 #: STS's limit on the plaintext of an inline session policy (characters).
@@ -73,6 +77,48 @@ def partition_of(region: str) -> str:
         return str(boto3.session.Session().get_partition_for_region(region or "us-east-1"))
     except Exception:  # an unknown region: the commercial partition, as botocore assumes
         return "aws"
+
+
+@cache
+def _endpoints() -> Any:
+    """botocore's resolver over its bundled endpoint data (loaded once, offline)."""
+    import botocore.loaders
+    import botocore.regions
+
+    return botocore.regions.EndpointResolver(
+        botocore.loaders.create_loader().load_data("endpoints")
+    )
+
+
+def requested_region(service: str, region: str, partition: str) -> str:
+    """What ``aws:RequestedRegion`` holds for a call: its region, or for a call to a global
+    service (:data:`~devops_agent.operation.GLOBAL`) the region ``partition`` signs it for,
+    from botocore's bundled endpoint data (offline).
+
+    Args:
+        service: The boto3 service name (``iam``).
+        region: The call's declared region.
+        partition: The plan's partition (``aws``, ``aws-cn``, ``aws-us-gov`` …); the
+            commercial one when empty, as :func:`partition_of` assumes.
+
+    Returns:
+        The region, e.g. ``us-east-1`` for IAM in ``aws``.
+
+    Raises:
+        ValueError: the service has no global endpoint in that partition.
+    """
+    if region != GLOBAL:
+        return region
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        found = _endpoints().construct_endpoint(service, partition_name=partition or "aws")
+    except BotoCoreError:  # a regional service: it has no one endpoint to resolve
+        found = None
+    scoped = ((found or {}).get("credentialScope") or {}).get("region")
+    if not scoped:
+        raise ValueError(f"{service} has no global endpoint in the {partition} partition")
+    return str(scoped)
 
 
 def calls_of(entry: PlanEntry) -> list[ApiCall] | None:
@@ -109,8 +155,17 @@ def _declared_grants(op: Write[Any], entry: PlanEntry) -> list[Scoped]:
     return [Scoped(Grant(action=a, resources=arns)) for a in op.actions]
 
 
-def grants_of(entries: Iterable[PlanEntry]) -> list[Scoped]:
-    """Every authorization the entries need, each with its call's region."""
+def grants_of(entries: Iterable[PlanEntry], partition: str = "") -> list[Scoped]:
+    """Every authorization the entries need, each with its call's region.
+
+    Args:
+        entries: The plan's entries.
+        partition: The plan's partition, which decides the region of a global service's
+            calls (:func:`requested_region`).
+
+    Returns:
+        One scoped grant per authorization, in the entries' order.
+    """
     from devops_agent import catalog
 
     found: list[Scoped] = []
@@ -124,7 +179,8 @@ def grants_of(entries: Iterable[PlanEntry]) -> list[Scoped]:
         for call in op.calls(args):
             if call.service == "github":
                 continue
-            found.extend(Scoped(g, call.region) for g in call.grants())
+            region = requested_region(call.service, call.region, partition)
+            found.extend(Scoped(g, region) for g in call.grants())
     return found
 
 
@@ -145,7 +201,7 @@ def build(
     and conditions share one statement. Resources and actions are sorted, so the same
     plan always gives the same text (and hash).
     """
-    scoped = grants_of(entries)
+    scoped = grants_of(entries, partition)
     if not scoped:
         return None
     groups: dict[str, dict[str, set[str]]] = {}
