@@ -24,6 +24,7 @@ from devops_agent.aws.iam.principals import (
     only_in_plans,
     only_in_rollbacks,
     param,
+    principal_exists,
     principal_name,
 )
 from devops_agent.aws.policy_document import validate_policy
@@ -176,9 +177,10 @@ def _document_before(reader: Reader, args: InlinePolicyArgs) -> dict[str, Any]:
 
 
 def _put_back(reader: Reader, before: Any, args: InlinePolicyArgs) -> list[PlanEntry]:
-    """Put the document read before the deletion back, under the same name."""
+    """Put the document read before the deletion back, under the same name (nothing once
+    the user, role or group itself is gone)."""
     text = before.get("document") if isinstance(before, dict) else None
-    if not text:
+    if not text or not principal_exists(reader.session(), args.kind, args.name):
         return []
     back = PutInlinePolicyArgs(kind=args.kind, name=args.name, policy=args.policy, document=text)
     return [
@@ -220,7 +222,12 @@ DELETE_INLINE_POLICY = Write(
     summary="Delete an inline policy of a user, role or group (a step of a deletion).",
     service="iam",
     agent="A cleanup step: delete_user and delete_role plan it (with force).",
-    reads=tuple(f"iam:Get{kind.capitalize()}Policy" for kind in _KINDS),
+    reads=(
+        *(f"iam:Get{kind.capitalize()}Policy" for kind in _KINDS),
+        "iam:GetUser",
+        "iam:GetRole",
+        "iam:GetGroup",
+    ),
     actions=tuple(f"iam:Delete{kind.capitalize()}Policy" for kind in _KINDS),
     arns=_PRINCIPAL_ARNS,
     plan=only_in_plans("iam user|role delete NAME --force"),
@@ -275,6 +282,8 @@ def _undo_put(reader: Reader, before: Any, args: PutInlinePolicyArgs) -> list[Pl
     """Delete it again, or put back the document it replaced."""
     text = before.get("document") if isinstance(before, dict) else None
     what = f"the inline policy {args.policy} of {args.kind} {args.name}"
+    if not principal_exists(reader.session(), args.kind, args.name):
+        return []
     if text:
         if json.loads(text) == json.loads(args.document):
             return []
@@ -291,7 +300,12 @@ PUT_INLINE_POLICY = Write(
     summary="Put an inline policy back into a user, role or group (a rollback step).",
     service="iam",
     agent="A rollback step: only the rollback of a deleted inline policy plans it.",
-    reads=tuple(f"iam:Get{kind.capitalize()}Policy" for kind in _KINDS),
+    reads=(
+        *(f"iam:Get{kind.capitalize()}Policy" for kind in _KINDS),
+        "iam:GetUser",
+        "iam:GetRole",
+        "iam:GetGroup",
+    ),
     actions=tuple(f"iam:Put{kind.capitalize()}Policy" for kind in _KINDS),
     arns=_PRINCIPAL_ARNS,
     plan=only_in_rollbacks("an inline policy"),

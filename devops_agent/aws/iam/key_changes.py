@@ -345,6 +345,8 @@ def _undo_status(reader: Reader, before: Any, args: KeyStatusArgs) -> list[PlanE
     was = before.get("status") if isinstance(before, dict) else None
     if was not in ("Active", "Inactive") or was == args.status:
         return []
+    if _the_key(reader, args.user, args.access_key) is None:  # deleted since
+        return []
     verb = "activate" if was == "Active" else "deactivate"
     suffix = args.access_key[-4:].upper()
     return [

@@ -503,18 +503,22 @@ def _verify_attach(reader: Reader, args: AttachPolicyArgs | DetachPolicyArgs) ->
 def _undo_attach(
     reader: Reader, before: Any, args: AttachPolicyArgs | DetachPolicyArgs
 ) -> list[PlanEntry]:
-    """Detach what was attached, attach again what was detached (as it was before)."""
+    """Detach what was attached, attach again what was detached (as it was before; nothing
+    once the user, role or group itself is gone)."""
     target = args.principal()
     assert target is not None  # the model requires one
     kind, name = target
     was = before.get("attached") if isinstance(before, dict) else None
+    now = attached_policies(reader.session(), kind, name)
+    if now is None:
+        return []
     if isinstance(args, DetachPolicyArgs):
-        if was is not True:
+        if was is not True or args.policy in now:
             return []
         back = AttachPolicyArgs.model_validate({"policy": args.policy, kind: name})
         line = f"Roll back: attach {args.policy} to {kind} {name} again"
         return [ATTACH_POLICY.entry(back, line, [args.policy])]
-    if was is not False:
+    if was is not False or args.policy not in now:
         return []
     line = f"Roll back: detach {args.policy} from {kind} {name} again"
     return [DETACH_POLICY.entry(detach_args(args.policy, kind, name), line, [args.policy])]

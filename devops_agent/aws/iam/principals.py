@@ -49,6 +49,7 @@ __all__ = [
     "list_groups",
     "list_roles",
     "list_users",
+    "principal_exists",
     "principal_name",
     "profiles_of_role",
 ]
@@ -492,18 +493,39 @@ def profiles_of_role(session: boto3.Session, role: str) -> list[str]:
         )
 
 
-def require(session: boto3.Session, kind: PrincipalKind, name: str) -> None:
-    """Check that a user, role or group exists (a preview's check of what it names).
+def principal_exists(session: boto3.Session, kind: PrincipalKind, name: str) -> bool:
+    """Whether a user, role or group of that name exists.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        kind: ``user``, ``role`` or ``group``.
+        name: Its name.
+
+    Returns:
+        True when it exists.
 
     Raises:
-        BadInput: there is no such principal. ServiceError: AWS refused.
+        ServiceError: AWS refused (``iam:GetUser``, ``iam:GetRole`` or ``iam:GetGroup``).
     """
-    exists = {
+    return {
         "user": lambda: get_user(session, name) is not None,
         "role": lambda: get_role(session, name) is not None,
         "group": lambda: group_exists(session, name),
     }[kind]()
-    if not exists:
+
+
+def require(session: boto3.Session, kind: PrincipalKind, name: str) -> None:
+    """Check that a user, role or group exists (a preview's check of what it names).
+
+    Args:
+        session: Credentials to read with (the read role's).
+        kind: ``user``, ``role`` or ``group``.
+        name: Its name.
+
+    Raises:
+        BadInput: there is no such principal. ServiceError: AWS refused.
+    """
+    if not principal_exists(session, kind, name):
         raise BadInput(f"There is no IAM {kind} called '{name}'.")
 
 

@@ -536,8 +536,12 @@ def _verify_in(reader: Reader, args: InstanceProfileArgs) -> Verification:
 
 
 def _undo_out(reader: Reader, before: Any, args: InstanceProfileArgs) -> list[PlanEntry]:
-    """Put the role back into the instance profile that held it."""
+    """Put the role back into the instance profile that held it (nothing once the role is
+    gone)."""
     if not (isinstance(before, dict) and before.get("member")):
+        return []
+    profiles = _profiles(reader, args.role)
+    if profiles is None or args.profile in profiles:
         return []
     line = f"Roll back: put {args.role} back into instance profile {args.profile}"
     return [ADD_ROLE_TO_INSTANCE_PROFILE.entry(args, line, [args.profile])]
@@ -546,6 +550,8 @@ def _undo_out(reader: Reader, before: Any, args: InstanceProfileArgs) -> list[Pl
 def _undo_in(reader: Reader, before: Any, args: InstanceProfileArgs) -> list[PlanEntry]:
     """Take the role out again, unless the profile held it before."""
     if not isinstance(before, dict) or before.get("member") is not False:
+        return []
+    if args.profile not in (_profiles(reader, args.role) or []):
         return []
     line = f"Roll back: take {args.role} out of instance profile {args.profile} again"
     return [REMOVE_ROLE_FROM_INSTANCE_PROFILE.entry(args, line, [args.profile])]

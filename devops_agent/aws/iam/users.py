@@ -474,8 +474,11 @@ def _verify_added(reader: Reader, args: GroupMemberArgs) -> Verification:
 
 
 def _undo_removal(reader: Reader, before: Any, args: GroupMemberArgs) -> list[PlanEntry]:
-    """Put the user back into the group it was in."""
+    """Put the user back into the group it was in (nothing once the user is gone)."""
     if not (isinstance(before, dict) and before.get("member")):
+        return []
+    groups = _groups(reader, args.user)
+    if groups is None or args.group in groups:
         return []
     line = f"Roll back: put {args.user} back into group {args.group}"
     return [ADD_USER_TO_GROUP.entry(args, line, [args.group])]
@@ -484,6 +487,8 @@ def _undo_removal(reader: Reader, before: Any, args: GroupMemberArgs) -> list[Pl
 def _undo_addition(reader: Reader, before: Any, args: GroupMemberArgs) -> list[PlanEntry]:
     """Take the user out of the group again, unless it was in it before."""
     if not isinstance(before, dict) or before.get("member") is not False:
+        return []
+    if args.group not in (_groups(reader, args.user) or []):
         return []
     line = f"Roll back: take {args.user} out of group {args.group} again"
     return [REMOVE_USER_FROM_GROUP.entry(args, line, [args.group])]
