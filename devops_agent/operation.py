@@ -520,7 +520,9 @@ class Write(_Declared[A]):
     """ARN patterns of what it touches: ``{partition}``, ``{region}``, ``{account}`` and
     argument fields in braces (a list field stands for each of its items)."""
     emits: tuple[Write[Any], ...] = ()
-    """Other operations its plans may carry (cleanup steps, composites)."""
+    """Other operations its plans may carry (cleanup steps, composites), and the steps
+    without a command of their own that its rollback plans carry (putting back a group
+    membership a removal took away)."""
 
     # -- plans that prove themselves (issue 15): what runs, what it leaves, the way back --
     calls: Callable[[A], list[ApiCall]] | None = None

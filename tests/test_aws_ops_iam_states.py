@@ -573,8 +573,9 @@ def test_steps_are_reached_only_through_their_composites(moto_account: Account) 
     for step in steps:
         assert isinstance(step, Write) and step.run is not None and not step.for_agent
         if step.name in rollback_steps:
-            # only a rollback plan carries it, built from what was read before a change
-            assert not any(step in op.emits for op in catalog.writes()), step.name
+            # only a rollback plan carries it: the step it puts back declares it
+            assert not any(step in op.emits for op in composites), step.name
+            assert any(step in op.emits for op in steps if op.undo is not None), step.name
             with pytest.raises(Refused, match="only planned as a rollback"):
                 step.plan(moto_account.context(), None)
             continue

@@ -216,31 +216,6 @@ _EXAMPLE_DOCUMENT = (
     '"Resource":"arn:aws:s3:::reports/*"}]}'
 )
 
-DELETE_INLINE_POLICY = Write(
-    name="iam.delete_inline_policy",
-    args=InlinePolicyArgs,
-    summary="Delete an inline policy of a user, role or group (a step of a deletion).",
-    service="iam",
-    agent="A cleanup step: delete_user and delete_role plan it (with force).",
-    reads=(
-        *(f"iam:Get{kind.capitalize()}Policy" for kind in _KINDS),
-        "iam:GetUser",
-        "iam:GetRole",
-        "iam:GetGroup",
-    ),
-    actions=tuple(f"iam:Delete{kind.capitalize()}Policy" for kind in _KINDS),
-    arns=_PRINCIPAL_ARNS,
-    plan=only_in_plans("iam user|role delete NAME --force"),
-    run=lambda writers, args: (
-        delete_inline_policy(writers.aws(), args.kind, args.name, args.policy).message
-    ),
-    calls=_delete_calls,
-    verify=_verify_deleted,
-    before=_document_before,
-    undo=_put_back,
-    examples=tuple({"kind": kind, "name": "dev", "policy": "extra"} for kind in _KINDS),
-)
-
 
 def _identity_document(value: str) -> str:
     return validate_policy(value, "identity")
@@ -320,6 +295,32 @@ PUT_INLINE_POLICY = Write(
         {"kind": kind, "name": "dev", "policy": "extra", "document": _EXAMPLE_DOCUMENT}
         for kind in _KINDS
     ),
+)
+
+DELETE_INLINE_POLICY = Write(
+    name="iam.delete_inline_policy",
+    args=InlinePolicyArgs,
+    summary="Delete an inline policy of a user, role or group (a step of a deletion).",
+    service="iam",
+    agent="A cleanup step: delete_user and delete_role plan it (with force).",
+    reads=(
+        *(f"iam:Get{kind.capitalize()}Policy" for kind in _KINDS),
+        "iam:GetUser",
+        "iam:GetRole",
+        "iam:GetGroup",
+    ),
+    actions=tuple(f"iam:Delete{kind.capitalize()}Policy" for kind in _KINDS),
+    arns=_PRINCIPAL_ARNS,
+    plan=only_in_plans("iam user|role delete NAME --force"),
+    run=lambda writers, args: (
+        delete_inline_policy(writers.aws(), args.kind, args.name, args.policy).message
+    ),
+    calls=_delete_calls,
+    verify=_verify_deleted,
+    before=_document_before,
+    undo=_put_back,
+    emits=(PUT_INLINE_POLICY,),  # what its rollback plans carry
+    examples=tuple({"kind": kind, "name": "dev", "policy": "extra"} for kind in _KINDS),
 )
 
 OPERATIONS = (DELETE_INLINE_POLICY, PUT_INLINE_POLICY)

@@ -562,26 +562,6 @@ _PROFILE_ARNS = (
     "arn:{partition}:iam::{account}:instance-profile/*/{profile}",
 )
 
-REMOVE_ROLE_FROM_INSTANCE_PROFILE = Write(
-    name="iam.remove_role_from_instance_profile",
-    args=InstanceProfileArgs,
-    summary="Take a role out of an instance profile (a step of deleting the role).",
-    service="iam",
-    agent="A cleanup step: delete_role plans it (with force).",
-    reads=("iam:ListInstanceProfilesForRole",),
-    actions=("iam:RemoveRoleFromInstanceProfile",),
-    arns=_PROFILE_ARNS,
-    plan=only_in_plans("iam role delete NAME --force"),
-    run=lambda writers, args: (
-        remove_role_from_instance_profile(writers.aws(), args.role, args.profile).message
-    ),
-    calls=_profile_calls("RemoveRoleFromInstanceProfile"),
-    verify=_verify_out,
-    before=_in_profile,
-    undo=_undo_out,
-    examples=({"role": "app", "profile": "app"},),
-)
-
 ADD_ROLE_TO_INSTANCE_PROFILE = Write(
     name="iam.add_role_to_instance_profile",
     args=InstanceProfileArgs,
@@ -599,6 +579,27 @@ ADD_ROLE_TO_INSTANCE_PROFILE = Write(
     verify=_verify_in,
     before=_in_profile,
     undo=_undo_in,
+    examples=({"role": "app", "profile": "app"},),
+)
+
+REMOVE_ROLE_FROM_INSTANCE_PROFILE = Write(
+    name="iam.remove_role_from_instance_profile",
+    args=InstanceProfileArgs,
+    summary="Take a role out of an instance profile (a step of deleting the role).",
+    service="iam",
+    agent="A cleanup step: delete_role plans it (with force).",
+    reads=("iam:ListInstanceProfilesForRole",),
+    actions=("iam:RemoveRoleFromInstanceProfile",),
+    arns=_PROFILE_ARNS,
+    plan=only_in_plans("iam role delete NAME --force"),
+    run=lambda writers, args: (
+        remove_role_from_instance_profile(writers.aws(), args.role, args.profile).message
+    ),
+    calls=_profile_calls("RemoveRoleFromInstanceProfile"),
+    verify=_verify_out,
+    before=_in_profile,
+    undo=_undo_out,
+    emits=(ADD_ROLE_TO_INSTANCE_PROFILE,),  # what its rollback plans carry
     examples=({"role": "app", "profile": "app"},),
 )
 

@@ -499,24 +499,6 @@ _GROUP_ARNS = (
     "arn:{partition}:iam::{account}:group/*/{group}",
 )
 
-REMOVE_USER_FROM_GROUP = Write(
-    name="iam.remove_user_from_group",
-    args=GroupMemberArgs,
-    summary="Take a user out of a group (a step of deleting the user).",
-    service="iam",
-    agent="A cleanup step: delete_user plans it (with force).",
-    reads=("iam:ListGroupsForUser",),
-    actions=("iam:RemoveUserFromGroup",),
-    arns=_GROUP_ARNS,
-    plan=only_in_plans("iam user delete NAME --force"),
-    run=lambda writers, args: remove_user_from_group(writers.aws(), args.user, args.group).message,
-    calls=_membership_calls("RemoveUserFromGroup"),
-    verify=_verify_removed,
-    before=_member_before,
-    undo=_undo_removal,
-    examples=({"user": "dev", "group": "devs"},),
-)
-
 ADD_USER_TO_GROUP = Write(
     name="iam.add_user_to_group",
     args=GroupMemberArgs,
@@ -532,6 +514,25 @@ ADD_USER_TO_GROUP = Write(
     verify=_verify_added,
     before=_member_before,
     undo=_undo_addition,
+    examples=({"user": "dev", "group": "devs"},),
+)
+
+REMOVE_USER_FROM_GROUP = Write(
+    name="iam.remove_user_from_group",
+    args=GroupMemberArgs,
+    summary="Take a user out of a group (a step of deleting the user).",
+    service="iam",
+    agent="A cleanup step: delete_user plans it (with force).",
+    reads=("iam:ListGroupsForUser",),
+    actions=("iam:RemoveUserFromGroup",),
+    arns=_GROUP_ARNS,
+    plan=only_in_plans("iam user delete NAME --force"),
+    run=lambda writers, args: remove_user_from_group(writers.aws(), args.user, args.group).message,
+    calls=_membership_calls("RemoveUserFromGroup"),
+    verify=_verify_removed,
+    before=_member_before,
+    undo=_undo_removal,
+    emits=(ADD_USER_TO_GROUP,),  # what its rollback plans carry
     examples=({"user": "dev", "group": "devs"},),
 )
 
