@@ -18,6 +18,10 @@ Everything is derived from the operations' declarations (:mod:`devops_agent.oper
   ``arns`` patterns, argument fields filled in (``*`` where an argument is empty) and no
   region condition (its calls' regions are not declared).
 
+Statements for the same actions on the same resources whose conditions differ in one
+key's values are merged into one listing those values (IAM allows any of them), so twelve
+detaches from one user fit where twelve statements would not.
+
 The policy is compact JSON, ASCII only (STS accepts ``\\u0020``-``\\u00FF`` and tabs and
 newlines), and at most :data:`LIMIT` characters: STS refuses longer plaintext, so a
 plan that would need more is refused when it is made (:func:`check_size`), saying how to
@@ -237,7 +241,44 @@ def build(
             if conditions:
                 statement["Condition"] = conditions
             statements.append(statement)
-    return {"Version": "2012-10-17", "Statement": statements}
+    return {"Version": "2012-10-17", "Statement": _merged(statements)}
+
+
+def _one_key_apart(one: dict[str, Any], other: dict[str, Any]) -> tuple[str, str] | None:
+    """The one ``(operator, key)`` whose values alone tell two conditions apart, if any."""
+    if one.keys() != other.keys() or any(one[op].keys() != other[op].keys() for op in one):
+        return None
+    apart = [(op, key) for op in one for key in one[op] if one[op][key] != other[op][key]]
+    return apart[0] if len(apart) == 1 else None
+
+
+def _merged(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Statements for the same actions on the same resources whose conditions differ only
+    in one key's values, as one statement listing those values: IAM allows a request when
+    the key matches any of them, which is exactly the union of the statements (detaching
+    three planned policies from one user is one statement, not three). Two keys apart
+    would allow their cross combinations too, so those stay apart."""
+    kept: list[dict[str, Any]] = []
+    for statement in statements:
+        for earlier in kept:
+            if (earlier["Action"], earlier["Resource"]) != (
+                statement["Action"],
+                statement["Resource"],
+            ):
+                continue
+            apart = _one_key_apart(earlier.get("Condition", {}), statement.get("Condition", {}))
+            if apart is None:
+                continue
+            op, key = apart
+            values = earlier["Condition"][op][key] + statement["Condition"][op][key]
+            earlier["Condition"] = {
+                **earlier["Condition"],
+                op: {**earlier["Condition"][op], key: sorted(set(values))},
+            }
+            break
+        else:
+            kept.append(statement)
+    return kept
 
 
 def render(policy: dict[str, Any]) -> str:

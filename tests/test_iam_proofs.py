@@ -599,3 +599,56 @@ def test_an_iam_plan_locks_the_principals_it_changes():
         f"arn:aws:iam::{ACCOUNT}:role/app",
         f"arn:aws:iam::{ACCOUNT}:user/ci/new",
     ]
+
+
+def test_a_user_with_many_policies_can_be_deleted_in_one_plan(moto_account: Account, simulate):  # noqa: F811
+    """Twelve detaches from one user are one statement listing the twelve policies (IAM
+    allows any of a key's values), so the plan fits STS's limit and still allows no other
+    policy to be detached."""
+    principal(moto_account, "user", "pz-user")
+    arns = [policy(moto_account, f"pz-policy-with-a-longer-name-{n:02}") for n in range(12)]
+    for arn in arns:
+        iam(moto_account).attach_user_policy(UserName="pz-user", PolicyArn=arn)
+    entries = moto_account.plan("iam user delete pz-user --force")
+    built = _policy(entries)
+    assert len(session_policy.render(built)) <= session_policy.LIMIT
+    (detach,) = [s for s in built["Statement"] if s["Action"] == ["iam:DetachUserPolicy"]]
+    assert detach["Condition"]["ArnEquals"]["iam:PolicyARN"] == sorted(arns)
+    user = f"arn:aws:iam::{ACCOUNT}:user/pz-user"
+    here = {"aws:RequestedRegion": "us-east-1"}
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    got = simulate(
+        built,
+        [
+            {
+                "action": "iam:DetachUserPolicy",
+                "resource": user,
+                "context": {**here, "iam:PolicyARN": arns[7]},
+            },
+            {
+                "action": "iam:DetachUserPolicy",
+                "resource": user,
+                "context": {**here, "iam:PolicyARN": admin},
+            },
+            {
+                "action": "iam:AttachUserPolicy",
+                "resource": user,
+                "context": {**here, "iam:PolicyARN": arns[7]},
+            },
+        ],
+    )
+    assert got == ["Allowed", "ImplicitlyDenied", "ImplicitlyDenied"]
+
+
+def test_conditions_two_keys_apart_stay_apart():
+    """Merging statements that differ in two condition keys would allow their cross
+    combinations; only one key apart is merged."""
+    base = {"Effect": "Allow", "Action": ["x:Y"], "Resource": "*"}
+    one = {**base, "Condition": {"StringEquals": {"a": ["1"], "b": ["1"]}}}
+    two = {**base, "Condition": {"StringEquals": {"a": ["2"], "b": ["2"]}}}
+    three = {**base, "Condition": {"StringEquals": {"a": ["3"], "b": ["1"]}}}
+    merged = session_policy._merged([one, two, three])
+    assert [s["Condition"]["StringEquals"] for s in merged] == [
+        {"a": ["1", "3"], "b": ["1"]},
+        {"a": ["2"], "b": ["2"]},
+    ]
