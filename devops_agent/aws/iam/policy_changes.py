@@ -214,11 +214,12 @@ def attached_policies(session: boto3.Session, kind: PrincipalKind, name: str) ->
     iam = client(session, "iam")
     wanted = principal_name(name, kind)
     action = f"iam:ListAttached{kind.capitalize()}Policies"
+    params: dict[str, Any] = {param(kind): wanted}
     try:
         with aws_errors(action, resource=f"{kind} {wanted}"):
             return {
                 p["PolicyArn"]
-                for page in pages(iam, f"list_attached_{kind}_policies", **{param(kind): wanted})
+                for page in pages(iam, f"list_attached_{kind}_policies", **params)
                 for p in page.get("AttachedPolicies", [])
             }
     except ServiceError as exc:
