@@ -12,8 +12,11 @@ claimed and locked, one after the other:
 4. the post-condition is read back with the read role (``verify``): ✅ verified,
    ⏳ in progress (with what to watch) or ❌ not as planned; a failure or ❌ stops the
    plan, and the entries after it are not run;
-5. the entry is recorded ``done`` in the ledger, and its inverse entries (``undo``)
-   join the rollback plan, last change first.
+5. the entry is recorded ``done`` in the ledger; once every entry has run (or the plan
+   stopped), the inverse entries (``undo``) of those that ran join the rollback plan,
+   last change first. They are read after the last entry, not after each, so that what
+   a later entry did counts: the detach before a user's deletion has no way back once
+   the user is gone.
 
 :func:`preview` is the ``--dry-run`` walk: every EC2 call of every entry sent with
 ``DryRun=True`` through the write session, nothing changed. :func:`audit_line` is the
@@ -277,6 +280,10 @@ def carry(
                 record_done(n)
             except ServiceError as exc:
                 out.note = f"not recorded in the ledger: {exc.message}"
+    for out, entry in zip(outcomes, plan.entries, strict=True):
+        if not out.ran:
+            continue
+        op, args = catalog.validate(entry)
         if op.undo is not None and not op.warning(args):
             try:
                 out.undo = op.undo(ctx, out.before, args)

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from devops_agent.settings import ActionsEnv, Settings
 
 __all__ = [
+    "GLOBAL",
     "ApiCall",
     "Applying",
     "Args",
@@ -210,6 +211,14 @@ class Unchanged:
 # --------------------------------------------------------------------------- what runs
 
 
+GLOBAL = "global"
+"""The region of a call to a global service's one endpoint (IAM). AWS signs such a request
+for the partition's own region, and that is what ``aws:RequestedRegion`` holds for it:
+``us-east-1`` in ``aws``, ``us-gov-west-1`` in ``aws-us-gov``, ``cn-north-1`` in ``aws-cn``.
+The session policy resolves it from the plan's partition
+(:func:`devops_agent.session_policy.requested_region`)."""
+
+
 class Grant(BaseModel):
     """One IAM authorization a call needs: an action on resources, under conditions.
 
@@ -251,13 +260,18 @@ class ApiCall(BaseModel):
     action: str = ""
     """The IAM action it needs (``ec2:StopInstances``); empty for GitHub."""
     region: str = ""
-    """The AWS region it is sent to (``aws:RequestedRegion`` in the session policy)."""
+    """The AWS region it is sent to (``aws:RequestedRegion`` in the session policy);
+    :data:`GLOBAL` for a global service (IAM), resolved from the plan's partition."""
     resources: tuple[str, ...] = ("*",)
     """ARN patterns it acts on (see :class:`Grant`): in the session policy, and what an
     apply locks while it runs (the concrete ones)."""
     uses: tuple[str, ...] = ()
     """ARN patterns it names without changing them (the AMI and subnet of a launch): in
     the session policy, never locked."""
+    conditions: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    """Conditions on its own action that pin what the request names beyond its resources,
+    e.g. ``{"ArnEquals": {"iam:PolicyARN": [arn]}}`` for an attach: the session may attach
+    that policy and no other."""
     extra: tuple[Grant, ...] = ()
     """Further authorizations the same request needs (``ec2:CreateTags`` for the tags
     of a launch)."""
@@ -271,10 +285,17 @@ class ApiCall(BaseModel):
         """Every authorization the call needs: its own action, then the extra ones.
 
         Returns:
-            A grant of :attr:`action` on :attr:`resources` and :attr:`uses` (none for a
-            GitHub call, which has no IAM action), then :attr:`extra`.
+            A grant of :attr:`action` on :attr:`resources` and :attr:`uses` with
+            :attr:`conditions` (none for a GitHub call, which has no IAM action), then
+            :attr:`extra`.
         """
-        own = [Grant(action=self.action, resources=(*self.resources, *self.uses))]
+        own = [
+            Grant(
+                action=self.action,
+                resources=(*self.resources, *self.uses),
+                conditions=self.conditions,
+            )
+        ]
         return [*(own if self.action else []), *self.extra]
 
     def line(self) -> str:
@@ -507,14 +528,17 @@ class Write(_Declared[A]):
     """The executor: carries out one entry with the write side; returns one line.
     ``None`` for a composite whose plan holds only other operations (``emits``)."""
     reads: tuple[str, ...] = ()
-    """IAM actions the preview needs (read role)."""
+    """IAM actions the preview needs (read role), and those ``verify`` and ``before``
+    read with."""
     actions: tuple[str, ...] = ()
     """IAM actions the executor needs (write role)."""
     arns: tuple[str, ...] = ()
     """ARN patterns of what it touches: ``{partition}``, ``{region}``, ``{account}`` and
     argument fields in braces (a list field stands for each of its items)."""
     emits: tuple[Write[Any], ...] = ()
-    """Other operations its plans may carry (cleanup steps, composites)."""
+    """Other operations its plans may carry (cleanup steps, composites), and the steps
+    without a command of their own that its rollback plans carry (putting back a group
+    membership a removal took away)."""
 
     # -- plans that prove themselves (issue 15): what runs, what it leaves, the way back --
     calls: Callable[[A], list[ApiCall]] | None = None

@@ -152,7 +152,7 @@ def role_check(ctx: DevOpsContext, made: Made) -> RoleCheck | None:
 
     if not made.needs_aws:
         return None
-    scoped = session_policy.grants_of(made.plan.entries)
+    scoped = session_policy.grants_of(made.plan.entries, made.partition)
     return preview.check_role(
         ctx, made.policy, scoped, account=made.plan.account, partition=made.partition
     )
