@@ -44,6 +44,7 @@ __all__ = [
     "account_public_access_block",
     "merge_settings",
     "public_access_block_of",
+    "raw_setting",
     "read_settings",
 ]
 
@@ -199,6 +200,33 @@ def _answer(s3: Any, setting: Setting, name: str, region: str | None) -> dict[st
             if error_code(exc) in setting.missing:
                 return None
             raise
+
+
+def raw_setting(
+    session: boto3.Session, bucket: str, region: str | None, setting: BucketSetting
+) -> dict[str, Any] | None:
+    """One setting of a bucket exactly as S3 answers it, for a way back that puts it back.
+
+    The parsed :class:`Bucket` fields keep what people and checks read; a rollback needs
+    the whole answer (every rule, every grant), so that what it puts back is what was there.
+
+    Args:
+        session: Credentials to read with (the setting's ``action``; the read role's).
+        bucket: The bucket's name.
+        region: The bucket's region (its endpoint answers).
+        setting: Which setting (see :data:`SETTINGS`).
+
+    Returns:
+        S3's answer without its ``ResponseMetadata``, or ``None`` when the bucket has no
+        such setting.
+
+    Raises:
+        ServiceError: no such bucket, or AWS refused.
+    """
+    found = _answer(client(session, "s3", region), SETTINGS[setting], bucket, region)
+    if found is not None:
+        found.pop("ResponseMetadata", None)
+    return found
 
 
 def read_settings(
