@@ -375,7 +375,7 @@ def test_every_s3_operation_is_declared_completely() -> None:
     assert len(usages) == 26 and all(u.startswith("s3 ") for u in usages)
     #: the steps only rollback plans carry: no command, no agent tool, and never planned
     rollback_only = {
-        "s3.restore_setting",
+        *(f"s3.restore_{setting}" for setting in s3.RESTORABLE),
         "s3.restore_account_public_access",
         "s3.delete_object",
     }

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from devops_agent.aws.s3.buckets import Bucket, bucket_arn, bucket_name, existing_bucket
 from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, send
 from devops_agent.aws.s3.configuration import read_settings
-from devops_agent.aws.s3.restore import way_back
+from devops_agent.aws.s3.restore import RESTORES, way_back
 from devops_agent.aws.writes import Change
 from devops_agent.operation import (
     ApiCall,
@@ -229,6 +229,7 @@ MAKE_ACL_PRIVATE = Write(
     reads=("s3:ListBucket", "s3:GetBucketAcl", "s3:GetBucketOwnershipControls"),
     actions=("s3:PutBucketAcl",),
     arns=("arn:{partition}:s3:::{bucket}",),
+    emits=(RESTORES["acl"],),
     plan=_plan_private,
     run=lambda writers, args: (
         make_acl_private(writers.aws(), args.bucket, args.bucket_region).message
@@ -306,7 +307,7 @@ DISABLE_ACLS = Write(
     reads=("s3:ListBucket", "s3:GetBucketAcl", "s3:GetBucketOwnershipControls"),
     actions=("s3:PutBucketOwnershipControls",),
     arns=("arn:{partition}:s3:::{bucket}",),
-    emits=(MAKE_ACL_PRIVATE,),
+    emits=(MAKE_ACL_PRIVATE, RESTORES["ownership"]),
     plan=_plan_disable,
     run=_run_disable,
     calls=lambda args: [ownership_enforced_call(args.bucket, args.bucket_region)],

@@ -5,7 +5,7 @@ S3 delivers the logs only when the target bucket's policy lets ``logging.s3.amaz
 put objects; the preview reads that policy and warns when it does not. The write declares
 the one request it sends (on the logged bucket only: the target's own policy, not the
 write role, decides delivery), reads the setting back, and leaves a way back: logging as
-S3 answered just before the change, put back by ``s3.restore_setting``
+S3 answered just before the change, put back by ``s3.restore_<setting>``
 (:mod:`~devops_agent.aws.s3.restore`).
 """
 
@@ -28,7 +28,7 @@ from devops_agent.aws.s3.buckets import (
 from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, send
 from devops_agent.aws.s3.configuration import read_settings
 from devops_agent.aws.s3.policy import get_bucket_policy
-from devops_agent.aws.s3.restore import way_back
+from devops_agent.aws.s3.restore import RESTORES, way_back
 from devops_agent.aws.writes import Change
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
@@ -281,6 +281,7 @@ SET_LOGGING = Write(
     # PutBucketLogging acts on the logged bucket only: the target's own policy (not the
     # write role) decides whether S3 may deliver logs into it.
     arns=("arn:{partition}:s3:::{bucket}",),
+    emits=(RESTORES["logging"],),
     plan=_plan_logging,
     run=_run_logging,
     calls=_logging_calls,

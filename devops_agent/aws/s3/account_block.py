@@ -236,43 +236,6 @@ def _undo(reader: Reader, before: Any, args: AccountBlockArgs) -> list[PlanEntry
     return _restore(before, args, dict.fromkeys(PUBLIC_ACCESS_BLOCK, True))
 
 
-BLOCK_ACCOUNT_PUBLIC_ACCESS = Write(
-    name="s3.block_account_public_access",
-    args=AccountBlockArgs,
-    summary="Plan to block all public access to S3 for the whole account.",
-    service="s3",
-    commands=(
-        Command(
-            "s3 account public-access block",
-            "Plan to block all public access to S3 for the whole account (all four switches).",
-        ),
-    ),
-    guide="Overrides every bucket: buckets deliberately public (static websites, public "
-    "downloads) stop answering anonymous requests; the plan names the buckets whose "
-    "policy is public today.",
-    reads=(
-        "sts:GetCallerIdentity",
-        "s3:GetAccountPublicAccessBlock",
-        "s3:ListAllMyBuckets",
-        "s3:GetBucketPolicy",
-        "s3:GetBucketPolicyStatus",
-    ),
-    actions=("s3:PutAccountPublicAccessBlock",),
-    arns=("*",),  # an account setting: the action takes no resource-level permissions
-    plan=_plan,
-    run=_run,
-    calls=lambda args: [
-        account_block_call(
-            args.account, args.control_region, dict.fromkeys(PUBLIC_ACCESS_BLOCK, True)
-        )
-    ],
-    verify=_verify,
-    before=_before,
-    undo=_undo,
-    examples=({"access": "block", "account": "123456789012", "control_region": "us-east-1"},),
-)
-
-
 # --------------------------------------------------------------------------- the way back
 
 
@@ -345,5 +308,44 @@ RESTORE_ACCOUNT_PUBLIC_ACCESS = Write(
         {"account": "123456789012", "control_region": "us-east-1", "switches": None},
     ),
 )
+
+
+BLOCK_ACCOUNT_PUBLIC_ACCESS = Write(
+    name="s3.block_account_public_access",
+    args=AccountBlockArgs,
+    summary="Plan to block all public access to S3 for the whole account.",
+    service="s3",
+    commands=(
+        Command(
+            "s3 account public-access block",
+            "Plan to block all public access to S3 for the whole account (all four switches).",
+        ),
+    ),
+    guide="Overrides every bucket: buckets deliberately public (static websites, public "
+    "downloads) stop answering anonymous requests; the plan names the buckets whose "
+    "policy is public today.",
+    reads=(
+        "sts:GetCallerIdentity",
+        "s3:GetAccountPublicAccessBlock",
+        "s3:ListAllMyBuckets",
+        "s3:GetBucketPolicy",
+        "s3:GetBucketPolicyStatus",
+    ),
+    actions=("s3:PutAccountPublicAccessBlock",),
+    arns=("*",),  # an account setting: the action takes no resource-level permissions
+    emits=(RESTORE_ACCOUNT_PUBLIC_ACCESS,),
+    plan=_plan,
+    run=_run,
+    calls=lambda args: [
+        account_block_call(
+            args.account, args.control_region, dict.fromkeys(PUBLIC_ACCESS_BLOCK, True)
+        )
+    ],
+    verify=_verify,
+    before=_before,
+    undo=_undo,
+    examples=({"access": "block", "account": "123456789012", "control_region": "us-east-1"},),
+)
+
 
 OPERATIONS = (BLOCK_ACCOUNT_PUBLIC_ACCESS, RESTORE_ACCOUNT_PUBLIC_ACCESS)

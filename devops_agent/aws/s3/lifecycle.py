@@ -5,7 +5,7 @@ The preview computes the whole list of rules the bucket will have (checked again
 own schema) and the plan records it, so the apply writes exactly what was reviewed. The
 write declares the one request it sends, reads the rules back (their IDs and statuses),
 and leaves a way back: the rules as S3 answered just before the change (or none), put
-back by ``s3.restore_setting`` (:mod:`~devops_agent.aws.s3.restore`).
+back by ``s3.restore_<setting>`` (:mod:`~devops_agent.aws.s3.restore`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from devops_agent.aws.s3.buckets import (
 )
 from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, send
 from devops_agent.aws.s3.configuration import read_settings
-from devops_agent.aws.s3.restore import way_back
+from devops_agent.aws.s3.restore import RESTORES, way_back
 from devops_agent.aws.workspace_files import read_document
 from devops_agent.aws.writes import Change
 from devops_agent.errors import BadInput
@@ -362,6 +362,7 @@ SET_LIFECYCLE = Write(
     reads=("s3:ListBucket", "s3:GetLifecycleConfiguration"),
     actions=("s3:PutLifecycleConfiguration",),
     arns=("arn:{partition}:s3:::{bucket}",),
+    emits=(RESTORES["lifecycle"],),
     plan=_plan_lifecycle,
     run=_run_lifecycle,
     calls=_lifecycle_calls,

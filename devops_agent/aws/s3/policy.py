@@ -7,7 +7,7 @@ checked document, not the path, so the apply sets exactly what was reviewed.
 
 Both writes declare the one request they send, read the policy back (the document set,
 or none), and leave a way back: the policy as S3 answered just before the change (or its
-absence), put back by ``s3.restore_setting`` (:mod:`~devops_agent.aws.s3.restore`).
+absence), put back by ``s3.restore_<setting>`` (:mod:`~devops_agent.aws.s3.restore`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from devops_agent.aws.s3.buckets import (
 )
 from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, send
 from devops_agent.aws.s3.configuration import read_settings
-from devops_agent.aws.s3.restore import way_back
+from devops_agent.aws.s3.restore import RESTORES, way_back
 from devops_agent.aws.workspace_files import read_document
 from devops_agent.aws.writes import Change
 from devops_agent.errors import BadInput
@@ -304,6 +304,7 @@ SET = Write(
     reads=("s3:ListBucket", "s3:GetBucketPolicy"),
     actions=("s3:PutBucketPolicy",),
     arns=("arn:{partition}:s3:::{bucket}",),
+    emits=(RESTORES["policy"],),
     plan=_plan_set,
     run=_run_set,
     calls=lambda args: [policy_call(args.bucket, _planned_policy(args), args.bucket_region)],
@@ -354,6 +355,7 @@ DELETE = Write(
     reads=("s3:ListBucket", "s3:GetBucketPolicy"),
     actions=("s3:DeleteBucketPolicy",),
     arns=("arn:{partition}:s3:::{bucket}",),
+    emits=(RESTORES["policy"],),
     plan=_plan_delete,
     run=_run_delete,
     calls=lambda args: [policy_call(args.bucket, None, args.bucket_region)],

@@ -9,7 +9,7 @@ a key); a public access block absent, partly on or all on.
 
 Each write declares the one request it sends (built by the same function the executor
 uses), reads its setting back after the apply, and leaves a way back: the setting as S3
-answered just before the change, put back by ``s3.restore_setting``
+answered just before the change, put back by ``s3.restore_<setting>``
 (:mod:`~devops_agent.aws.s3.restore`).
 """
 
@@ -30,7 +30,7 @@ from devops_agent.aws.s3.buckets import (
 )
 from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, send
 from devops_agent.aws.s3.configuration import PUBLIC_ACCESS_BLOCK, read_settings
-from devops_agent.aws.s3.restore import way_back
+from devops_agent.aws.s3.restore import RESTORES, way_back
 from devops_agent.aws.writes import Change
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
@@ -467,6 +467,7 @@ SET_VERSIONING = Write(
     reads=("s3:ListBucket", "s3:GetBucketVersioning"),
     actions=("s3:PutBucketVersioning",),
     arns=("arn:{partition}:s3:::{bucket}",),
+    emits=(RESTORES["versioning"],),
     plan=_plan_versioning,
     run=_run_versioning,
     calls=_versioning_calls,
@@ -618,6 +619,7 @@ SET_ENCRYPTION = Write(
     reads=("s3:ListBucket", "s3:GetEncryptionConfiguration"),
     actions=("s3:PutEncryptionConfiguration",),
     arns=("arn:{partition}:s3:::{bucket}",),
+    emits=(RESTORES["encryption"],),
     plan=_plan_encryption,
     run=_run_encryption,
     calls=_encryption_calls,
@@ -748,6 +750,7 @@ SET_PUBLIC_ACCESS = Write(
     reads=("s3:ListBucket", "s3:GetBucketPublicAccessBlock"),
     actions=("s3:PutBucketPublicAccessBlock",),
     arns=("arn:{partition}:s3:::{bucket}",),
+    emits=(RESTORES["public_access_block"],),
     plan=_plan_public_access,
     run=_run_public_access,
     calls=_public_access_calls,

@@ -3,7 +3,7 @@
 Each change of a bucket setting (versioning, default encryption, the public access block,
 the ACL, object ownership, tags, lifecycle rules, access logging, the policy) reads the
 setting with the read role just before it runs, exactly as S3 answers (its ``before``).
-Its rollback plan is one ``s3.restore_setting`` entry that puts that answer back whole,
+Its rollback plan is one ``s3.restore_<setting>`` entry that puts that answer back whole,
 every rule and grant of it, or removes the setting when the bucket had none. Nobody asks
 for it by hand: only rollback plans carry it (it has no command and no agent tool), and
 like any plan it runs only when someone applies it, under its own session policy.
@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from botocore.exceptions import ParamValidationError
-from pydantic import model_validator
 
 from devops_agent.aws.policy_document import decode_policy
 from devops_agent.aws.s3.buckets import bucket_arn
@@ -44,7 +43,7 @@ from devops_agent.report import plural
 
 __all__ = [
     "RESTORABLE",
-    "RESTORE",
+    "RESTORES",
     "Restorable",
     "RestorableSetting",
     "RestoreArgs",
@@ -85,6 +84,10 @@ class Restorable:
     """A value → what the read-back compares (two values S3 treats alike compare equal)."""
     words: Callable[[Answer], str]
     """S3's answer, for people: ``default encryption aws:kms (key alias/data)``."""
+    what: str
+    """The setting for people: ``the default encryption``."""
+    example: Any
+    """A value as the put request takes it (the catalog-wide tests use it)."""
     delete: str = ""
     """The S3 operation that removes it; empty when it can only be set."""
     delete_action: str = ""
@@ -233,6 +236,8 @@ def _policy_words(answer: Answer) -> str:
     return f"its bucket policy as before ({plural(count, 'statement')})"
 
 
+_OWNER = {"ID": "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"}
+
 #: Every bucket setting a rollback puts back, and how.
 RESTORABLE: dict[RestorableSetting, Restorable] = {
     "versioning": Restorable(
@@ -242,6 +247,8 @@ RESTORABLE: dict[RestorableSetting, Restorable] = {
         value=lambda a: {"Status": (a or {}).get("Status") or "Suspended"},
         same=lambda v: (v or {}).get("Status") or "Suspended",
         words=_versioning_words,
+        what="the versioning",
+        example={"Status": "Suspended"},
     ),
     "encryption": Restorable(
         "PutBucketEncryption",
@@ -250,6 +257,8 @@ RESTORABLE: dict[RestorableSetting, Restorable] = {
         value=_encryption_value,
         same=_encryption_rule,
         words=_encryption_words,
+        what="the default encryption",
+        example={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
         delete="DeleteBucketEncryption",
         delete_action="s3:PutEncryptionConfiguration",
     ),
@@ -260,6 +269,8 @@ RESTORABLE: dict[RestorableSetting, Restorable] = {
         value=_block_value,
         same=public_access_block_of,
         words=_block_words,
+        what="the public access block",
+        example={"BlockPublicAcls": True, "IgnorePublicAcls": False},
         delete="DeletePublicAccessBlock",
         delete_action="s3:PutBucketPublicAccessBlock",
     ),
@@ -270,6 +281,20 @@ RESTORABLE: dict[RestorableSetting, Restorable] = {
         value=_acl_value,
         same=_acl_same,
         words=_acl_words,
+        what="the ACL",
+        example={
+            "Owner": _OWNER,
+            "Grants": [
+                {"Grantee": {**_OWNER, "Type": "CanonicalUser"}, "Permission": "FULL_CONTROL"},
+                {
+                    "Grantee": {
+                        "Type": "Group",
+                        "URI": "http://acs.amazonaws.com/groups/s3/LogDelivery",
+                    },
+                    "Permission": "WRITE",
+                },
+            ],
+        },
     ),
     "ownership": Restorable(
         "PutBucketOwnershipControls",
@@ -278,6 +303,8 @@ RESTORABLE: dict[RestorableSetting, Restorable] = {
         value=_ownership_value,
         same=_ownership_same,
         words=_ownership_words,
+        what="the object ownership",
+        example={"Rules": [{"ObjectOwnership": "ObjectWriter"}]},
         delete="DeleteBucketOwnershipControls",
         delete_action="s3:PutBucketOwnershipControls",
     ),
@@ -288,6 +315,8 @@ RESTORABLE: dict[RestorableSetting, Restorable] = {
         value=_tags_value,
         same=_tags_same,
         words=_tags_words,
+        what="the tags",
+        example={"TagSet": [{"Key": "team", "Value": "data"}]},
         delete="DeleteBucketTagging",
         delete_action="s3:PutBucketTagging",
     ),
@@ -298,6 +327,17 @@ RESTORABLE: dict[RestorableSetting, Restorable] = {
         value=_lifecycle_value,
         same=_lifecycle_same,
         words=_lifecycle_words,
+        what="the lifecycle rules",
+        example={
+            "Rules": [
+                {
+                    "ID": "expire-tmp",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": "tmp/"},
+                    "Expiration": {"Days": 7},
+                }
+            ]
+        },
         delete="DeleteBucketLifecycle",
         delete_action="s3:PutLifecycleConfiguration",
     ),
@@ -308,6 +348,8 @@ RESTORABLE: dict[RestorableSetting, Restorable] = {
         value=_logging_value,
         same=_logging_same,
         words=_logging_words,
+        what="the access logging",
+        example={"LoggingEnabled": {"TargetBucket": "acme-logs", "TargetPrefix": "acme-data/"}},
     ),
     "policy": Restorable(
         "PutBucketPolicy",
@@ -316,6 +358,10 @@ RESTORABLE: dict[RestorableSetting, Restorable] = {
         value=lambda a: None if a is None else a.get("Policy"),
         same=decode_policy,
         words=_policy_words,
+        what="the bucket policy",
+        example='{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*",'
+        '"Action":"s3:*","Resource":"arn:aws:s3:::acme-data/*","Condition":'
+        '{"Bool":{"aws:SecureTransport":"false"}}}]}',
         delete="DeleteBucketPolicy",
         delete_action="s3:DeleteBucketPolicy",
     ),
@@ -335,35 +381,37 @@ def _read(reader: Reader, bucket: str, region: str | None, setting: RestorableSe
 
 
 class RestoreArgs(BucketChangeArgs):
-    """Arguments of ``s3.restore_setting``: one setting of one bucket, put back."""
+    """Arguments of an ``s3.restore_<setting>`` step: one setting of one bucket, put back."""
 
-    setting: RestorableSetting
-    """Which setting."""
     value: Any = None
     """What to put back, exactly as the setting's put request takes it (the parameter
     :data:`RESTORABLE` names); ``None`` removes the setting, as when the bucket had none."""
 
-    @model_validator(mode="after")
-    def _fits_the_request(self) -> RestoreArgs:
-        from botocore.session import get_session
-        from botocore.validate import validate_parameters
 
-        spec = RESTORABLE[self.setting]
-        if self.value is None:
-            if not spec.delete:
-                raise BadInput(f"A bucket's {self.setting} cannot be removed, only set.")
-            return self
-        model = get_session().get_service_model("s3").operation_model(spec.put)
-        assert model.input_shape is not None
-        try:
-            validate_parameters(
-                {"Bucket": "checked-bucket", spec.param: self.value}, model.input_shape
-            )
-        except ParamValidationError as exc:
-            raise BadInput(
-                f"The {self.setting} to put back does not fit S3's {spec.put}: {exc}"
-            ) from None
-        return self
+def _fitting(setting: RestorableSetting, value: Any) -> Any:
+    """``value`` after checking it against S3's own schema of the setting's put request.
+
+    Raises:
+        BadInput: it does not fit (the rollback plan then says it has no entry for it), or
+            it is ``None`` for a setting S3 cannot remove.
+    """
+    from botocore.session import get_session
+    from botocore.validate import validate_parameters
+
+    spec = RESTORABLE[setting]
+    if value is None:
+        if not spec.delete:
+            raise BadInput(f"{spec.what.capitalize()} of a bucket cannot be removed, only set.")
+        return value
+    model = get_session().get_service_model("s3").operation_model(spec.put)
+    assert model.input_shape is not None
+    try:
+        validate_parameters({"Bucket": "checked-bucket", spec.param: value}, model.input_shape)
+    except ParamValidationError as exc:
+        raise BadInput(
+            f"{spec.what.capitalize()} to put back does not fit S3's {spec.put}: {exc}"
+        ) from None
+    return value
 
 
 def restore_entry(
@@ -378,17 +426,16 @@ def restore_entry(
         answer: S3's answer read before the change (``None``: the bucket had none).
 
     Returns:
-        An ``s3.restore_setting`` entry.
+        An ``s3.restore_<setting>`` entry.
 
     Raises:
         BadInput: what S3 answered cannot be put back as it is (the rollback plan then
             says there is no entry for it).
     """
     spec = RESTORABLE[setting]
-    args = RestoreArgs(
-        bucket=bucket, bucket_region=region, setting=setting, value=spec.value(answer)
-    )
-    return RESTORE.entry(
+    value = _fitting(setting, spec.value(answer))
+    args = RestoreArgs(bucket=bucket, bucket_region=region, value=value)
+    return RESTORES[setting].entry(
         args, f"Roll back: put back {spec.words(answer)} on s3://{bucket}", [bucket_arn(bucket)]
     )
 
@@ -424,7 +471,7 @@ def way_back(
     return before, undo
 
 
-# --------------------------------------------------------------------------- the operation
+# --------------------------------------------------------------------------- the operations
 
 
 def _only_in_rollbacks(reader: Reader, args: RestoreArgs) -> Proposal:
@@ -435,117 +482,65 @@ def _only_in_rollbacks(reader: Reader, args: RestoreArgs) -> Proposal:
     )
 
 
-def _calls(args: RestoreArgs) -> list[ApiCall]:
-    spec = RESTORABLE[args.setting]
-    if args.value is None:
-        return [bucket_call(spec.delete, spec.delete_action, args.bucket, args.bucket_region)]
-    params = {spec.param: args.value}
-    return [bucket_call(spec.put, spec.action, args.bucket, args.bucket_region, **params)]
+def _restore_operation(setting: RestorableSetting) -> Write[RestoreArgs]:
+    """The rollback step that puts ``setting`` back: declared from :data:`RESTORABLE`."""
+    spec = RESTORABLE[setting]
 
+    def calls(args: RestoreArgs) -> list[ApiCall]:
+        value = _fitting(setting, args.value)
+        if value is None:
+            return [bucket_call(spec.delete, spec.delete_action, args.bucket, args.bucket_region)]
+        params = {spec.param: value}
+        return [bucket_call(spec.put, spec.action, args.bucket, args.bucket_region, **params)]
 
-def _run(writers: Writers, args: RestoreArgs) -> str:
-    for call in _calls(args):
-        send(writers.aws(), call, resource=f"s3://{args.bucket}")
-    return f"s3://{args.bucket}: {args.setting} put back as before"
+    def run(writers: Writers, args: RestoreArgs) -> str:
+        for call in calls(args):
+            send(writers.aws(), call, resource=f"s3://{args.bucket}")
+        return f"put back {spec.what} of s3://{args.bucket}"
 
+    def verify(reader: Reader, args: RestoreArgs) -> Verification:
+        found = _read(reader, args.bucket, args.bucket_region, setting)
+        read = f"s3://{args.bucket} has {spec.words(found)}"
+        if spec.same(spec.value(found)) == spec.same(args.value):
+            return Verified(read)
+        return NotAsPlanned(read)
 
-def _verify(reader: Reader, args: RestoreArgs) -> Verification:
-    spec = RESTORABLE[args.setting]
-    found = _read(reader, args.bucket, args.bucket_region, args.setting)
-    read = f"s3://{args.bucket} has {spec.words(found)}"
-    if spec.same(spec.value(found)) == spec.same(args.value):
-        return Verified(read)
-    return NotAsPlanned(read)
+    def before(reader: Reader, args: RestoreArgs) -> Answer:
+        return _read(reader, args.bucket, args.bucket_region, setting)
 
+    def undo(reader: Reader, answer: Any, args: RestoreArgs) -> list[PlanEntry]:
+        if spec.same(spec.value(answer)) == spec.same(args.value):
+            return []
+        return [restore_entry(setting, args.bucket, args.bucket_region, answer)]
 
-def _before(reader: Reader, args: RestoreArgs) -> Answer:
-    return _read(reader, args.bucket, args.bucket_region, args.setting)
-
-
-def _undo(reader: Reader, answer: Any, args: RestoreArgs) -> list[PlanEntry]:
-    spec = RESTORABLE[args.setting]
-    if spec.same(spec.value(answer)) == spec.same(args.value):
-        return []
-    return [restore_entry(args.setting, args.bucket, args.bucket_region, answer)]
-
-
-_OWNER = {"ID": "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"}
-
-RESTORE = Write(
-    name="s3.restore_setting",
-    args=RestoreArgs,
-    summary="Put a bucket setting back as it was before a plan changed it (rollback plans).",
-    service="s3",
-    agent="Only rollback plans put a bucket setting back: they carry what was read just "
-    "before the change.",
-    reads=tuple(sorted({SETTINGS[name].action for name in RESTORABLE})),
-    actions=tuple(
-        sorted(
-            {spec.action for spec in RESTORABLE.values()}
-            | {spec.delete_action for spec in RESTORABLE.values() if spec.delete_action}
-        )
-    ),
-    arns=("arn:{partition}:s3:::{bucket}",),
-    plan=_only_in_rollbacks,
-    run=_run,
-    calls=_calls,
-    verify=_verify,
-    before=_before,
-    undo=_undo,
-    examples=(
-        *(
-            {
-                "bucket": "acme-data",
-                "bucket_region": "us-east-1",
-                "setting": setting,
-                "value": value,
-            }
-            for setting, value in (
-                ("versioning", {"Status": "Suspended"}),
-                (
-                    "encryption",
-                    {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
-                ),
-                ("public_access_block", {"BlockPublicAcls": True, "IgnorePublicAcls": False}),
-                (
-                    "acl",
-                    {
-                        "Owner": _OWNER,
-                        "Grants": [
-                            {
-                                "Grantee": {**_OWNER, "Type": "CanonicalUser"},
-                                "Permission": "FULL_CONTROL",
-                            }
-                        ],
-                    },
-                ),
-                ("ownership", {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}),
-                ("tags", {"TagSet": [{"Key": "team", "Value": "data"}]}),
-                (
-                    "lifecycle",
-                    {
-                        "Rules": [
-                            {
-                                "ID": "expire-tmp",
-                                "Status": "Enabled",
-                                "Filter": {"Prefix": "tmp/"},
-                                "Expiration": {"Days": 7},
-                            }
-                        ]
-                    },
-                ),
-                ("logging", {}),
-                (
-                    "policy",
-                    '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*",'
-                    '"Action":"s3:*","Resource":"arn:aws:s3:::acme-data/*","Condition":'
-                    '{"Bool":{"aws:SecureTransport":"false"}}}]}',
-                ),
-                ("policy", None),
-                ("tags", None),
-            )
+    example = {"bucket": "acme-data", "bucket_region": "us-east-1"}
+    return Write(
+        name=f"s3.restore_{setting}",
+        args=RestoreArgs,
+        summary=f"Put {spec.what} of a bucket back as it was before a plan changed it "
+        "(rollback plans).",
+        service="s3",
+        agent=f"Only rollback plans put {spec.what} of a bucket back: they carry what was "
+        "read just before the change.",
+        reads=(SETTINGS[setting].action,),
+        actions=tuple(dict.fromkeys(a for a in (spec.action, spec.delete_action) if a)),
+        arns=("arn:{partition}:s3:::{bucket}",),
+        plan=_only_in_rollbacks,
+        run=run,
+        calls=calls,
+        verify=verify,
+        before=before,
+        undo=undo,
+        examples=(
+            {**example, "value": spec.example},
+            *([{**example, "value": None}] if spec.delete else []),
         ),
-    ),
-)
+    )
 
-OPERATIONS = (RESTORE,)
+
+#: The rollback step of each setting: ``s3.restore_versioning``, ``s3.restore_tags`` ….
+RESTORES: dict[RestorableSetting, Write[RestoreArgs]] = {
+    setting: _restore_operation(setting) for setting in RESTORABLE
+}
+
+OPERATIONS = tuple(RESTORES.values())

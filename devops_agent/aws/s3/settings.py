@@ -10,7 +10,7 @@ sharing its words (``s3 tags BUCKET`` reads, ``s3 tags BUCKET team=web`` plans).
 What the apply writes is computed by the preview and recorded in the plan (the
 whole tag set), so the apply writes exactly what was reviewed. The write declares the
 one request it sends, reads the tags back, and leaves a way back: the tags as S3 answered
-just before the change, put back by ``s3.restore_setting``
+just before the change, put back by ``s3.restore_<setting>``
 (:mod:`~devops_agent.aws.s3.restore`).
 """
 
@@ -33,7 +33,7 @@ from devops_agent.aws.s3.buckets import (
 )
 from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, send
 from devops_agent.aws.s3.configuration import read_settings
-from devops_agent.aws.s3.restore import way_back
+from devops_agent.aws.s3.restore import RESTORES, way_back
 from devops_agent.aws.writes import Change, Tags, tag_list, tag_map
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
@@ -365,6 +365,7 @@ SET_TAGS = Write(
     reads=("s3:ListBucket", "s3:GetBucketTagging"),
     actions=("s3:PutBucketTagging",),
     arns=("arn:{partition}:s3:::{bucket}",),
+    emits=(RESTORES["tags"],),
     plan=_plan_tags,
     run=_run_tags,
     calls=_tags_calls,

@@ -13,7 +13,7 @@ the approver read, never merged blindly. Clients still using plain HTTP are refu
 afterwards. A policy that already denies insecure transport is unchanged. Read back,
 the bucket's policy is exactly the planned one (so it refuses plain HTTP); the way back
 puts the policy as it was before (or removes it, when there was none) with
-``s3.restore_setting``.
+``s3.restore_<setting>``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from devops_agent.aws.s3.policy import (
     policy_verification,
     put_bucket_policy,
 )
-from devops_agent.aws.s3.restore import way_back
+from devops_agent.aws.s3.restore import RESTORES, way_back
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
     Command,
@@ -201,6 +201,7 @@ REQUIRE_TLS = Write(
     reads=("s3:ListBucket", "s3:GetBucketPolicy"),
     actions=("s3:PutBucketPolicy",),
     arns=("arn:{partition}:s3:::{bucket}",),
+    emits=(RESTORES["policy"],),
     plan=_plan,
     run=_run,
     calls=lambda args: [policy_call(args.bucket, _planned(args), args.bucket_region)],

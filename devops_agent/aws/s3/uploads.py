@@ -329,47 +329,6 @@ _EXAMPLE_FILE = {
     "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 }
 
-UPLOAD = Write(
-    name="s3.upload",
-    args=UploadArgs,
-    summary="Plan to upload a workspace file (up to 100 MiB).",
-    service="s3",
-    tool="upload_object",
-    commands=(
-        Command(
-            "s3 upload PATH s3://BUCKET/KEY [--force]",
-            "Plan to upload a workspace file (up to 100 MiB).",
-        ),
-    ),
-    guide="Only a file of this repository's workspace can be uploaded; the plan records its "
-    "size and SHA-256, and the apply uploads exactly that content. An existing key comes "
-    "back as an error unless overwrite is true.",
-    reads=("s3:ListBucket", "s3:GetObject"),
-    actions=("s3:PutObject",),
-    arns=("arn:{partition}:s3:::{bucket}/{key}",),
-    plan=_plan_upload,
-    run=_run_upload,
-    calls=_upload_calls,
-    verify=_verify_upload,
-    before=_before_upload,
-    undo=_undo_upload,
-    irreversible=_upload_warning,
-    examples=tuple(
-        {
-            "path": "dist/app.zip",
-            "destination": "s3://acme-data/releases/",
-            "overwrite": overwrite,
-            "bucket": "acme-data",
-            "key": "releases/app.zip",
-            "file": _EXAMPLE_FILE,
-            "content_type": "application/zip",
-            "bucket_region": "us-east-1",
-        }
-        for overwrite in (False, True)
-    ),
-)
-
-
 # --------------------------------------------------------------------------- undo an upload
 
 
@@ -490,6 +449,48 @@ DELETE_OBJECT = Write(
             "bucket_region": "us-east-1",
             "etag": "9b2cf535f27731c974343645a3985328",
         },
+    ),
+)
+
+
+UPLOAD = Write(
+    name="s3.upload",
+    args=UploadArgs,
+    summary="Plan to upload a workspace file (up to 100 MiB).",
+    service="s3",
+    tool="upload_object",
+    commands=(
+        Command(
+            "s3 upload PATH s3://BUCKET/KEY [--force]",
+            "Plan to upload a workspace file (up to 100 MiB).",
+        ),
+    ),
+    guide="Only a file of this repository's workspace can be uploaded; the plan records its "
+    "size and SHA-256, and the apply uploads exactly that content. An existing key comes "
+    "back as an error unless overwrite is true.",
+    reads=("s3:ListBucket", "s3:GetObject"),
+    actions=("s3:PutObject",),
+    arns=("arn:{partition}:s3:::{bucket}/{key}",),
+    emits=(DELETE_OBJECT,),
+    plan=_plan_upload,
+    run=_run_upload,
+    calls=_upload_calls,
+    verify=_verify_upload,
+    before=_before_upload,
+    undo=_undo_upload,
+    irreversible=_upload_warning,
+    examples=tuple(
+        {
+            "path": "dist/app.zip",
+            "destination": "s3://acme-data/releases/",
+            "overwrite": overwrite,
+            "bucket": "acme-data",
+            "key": "releases/app.zip",
+            "file": _EXAMPLE_FILE,
+            "content_type": "application/zip",
+            "bucket_region": "us-east-1",
+        }
+        for overwrite in (False, True)
     ),
 )
 
