@@ -316,6 +316,7 @@ def _delete_calls(args: DeleteBucketArgs) -> list[ApiCall]:
                 when=f"once per page of up to {_BATCH:,} versions (the next pages with the "
                 "listing's KeyMarker and VersionIdMarker)",
                 MaxKeys=_BATCH,
+                EncodingType="url",  # botocore adds it to every listing, and decodes the keys
             ),
             ApiCall(
                 service="s3",

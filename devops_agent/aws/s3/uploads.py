@@ -73,18 +73,20 @@ def upload_params(
         bucket: The bucket's name.
         key: The object's key.
         size: The file's size in bytes.
-        sha256: The file's SHA-256 (hex), sent as ``ChecksumSHA256``: S3 refuses a body
-            with another digest, and stores it for the read-back.
+        sha256: The file's SHA-256 (hex), sent as ``ChecksumSHA256`` (with
+            ``ChecksumAlgorithm`` SHA256, so no other checksum replaces it): S3 refuses a
+            body with another digest, and stores it for the read-back.
         overwrite: Whether an existing key may be replaced; without it ``IfNoneMatch``
             makes S3 refuse a key that exists.
         content_type: The object's ``Content-Type``; ``None`` lets S3 choose.
 
     Returns:
-        ``Bucket``, ``Key``, ``ContentLength`` and, as they apply, ``ChecksumSHA256``,
-        ``IfNoneMatch`` and ``ContentType``.
+        ``Bucket``, ``Key``, ``ContentLength`` and, as they apply, ``ChecksumAlgorithm``
+        and ``ChecksumSHA256``, ``IfNoneMatch`` and ``ContentType``.
     """
     params: dict[str, Any] = {"Bucket": bucket_name(bucket), "Key": key, "ContentLength": size}
     if sha256:
+        params["ChecksumAlgorithm"] = "SHA256"
         params["ChecksumSHA256"] = base64.b64encode(bytes.fromhex(sha256)).decode("ascii")
     if not overwrite:
         params["IfNoneMatch"] = "*"
