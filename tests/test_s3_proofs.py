@@ -45,6 +45,33 @@ def account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Account]:
     yield from open_account(tmp_path_factory)
 
 
+class WriteSide:
+    """The apply's write session (one per module: botocore loads S3's models once), its
+    :class:`~devops_agent.carry.Recorder`, and the region each request went to."""
+
+    def __init__(self) -> None:
+        self.session = boto3.Session(region_name="us-east-1")
+        self.recorder = carry.Recorder(self.session)
+        self.regions: list[tuple[str, str]] = []
+        self.session.events.register("before-parameter-build", self._where)
+
+    def _where(self, model: Any, context: dict[str, Any], **_: Any) -> None:
+        self.regions.append((model.name, str(context.get("client_region"))))
+
+
+@pytest.fixture(scope="module")
+def write_side(account: Account) -> WriteSide:
+    return WriteSide()
+
+
+@pytest.fixture(autouse=True)
+def _write_side_for_apply(write_side: WriteSide, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(_WRITE, "side", write_side)
+
+
+_WRITE: dict[str, WriteSide] = {}
+
+
 def fresh(account: Account, region: str = "us-east-1", prefix: str = "proof") -> str:
     """A new, empty bucket in ``region``."""
     name = f"{prefix}-{next(_NAMES)}-{region}"
@@ -86,27 +113,22 @@ def apply(
     resumed: bool = False,
 ) -> Applied:
     """Carry ``entries`` out as an apply does: a write session of its own, recorded."""
-    write = boto3.Session(region_name="us-east-1")
-    recorder = carry.Recorder(write)
-    regions: list[tuple[str, str]] = []
-
-    def where(model: Any, context: dict[str, Any], **_: Any) -> None:
-        regions.append((model.name, str(context.get("client_region"))))
-
-    write.events.register("before-parameter-build", where)
+    side = _WRITE["side"]
+    side.recorder.take()
+    side.regions.clear()
     plan = plans.new_plan(entries, repository=REPO, requester="alice", account=ACCOUNT)
     finished = set(done or ())
     outcomes = carry.carry(
         account.context(),
         plan,
         [plans.exact_line(e.operation, e.args) for e in entries],
-        Writers(write, None, account.workspace, account.context()),
-        recorder,
+        Writers(side.session, None, account.workspace, account.context()),
+        side.recorder,
         done=finished,
         resumed=resumed,
         record_done=finished.add,
     )
-    return Applied(outcomes, regions)
+    return Applied(outcomes, list(side.regions))
 
 
 def _matches(declared: Any, sent: Any) -> bool:

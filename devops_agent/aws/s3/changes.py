@@ -20,6 +20,7 @@ and hands them to :func:`send`, which makes each one as declared.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any
 
 from devops_agent.aws import client
@@ -30,7 +31,7 @@ from devops_agent.operation import ApiCall, Grant, Hidden
 if TYPE_CHECKING:
     import boto3
 
-__all__ = ["BucketChangeArgs", "bucket_call", "s3_arn", "send"]
+__all__ = ["BucketChangeArgs", "bucket_call", "check_params", "s3_arn", "send"]
 
 #: What IAM reads specially in a resource ARN, and how a policy writes it literally.
 _IAM_ESCAPES = (("$", "${$}"), ("*", "${*}"), ("?", "${?}"))
@@ -105,6 +106,30 @@ def bucket_call(
         extra=extra,
         when=when,
     )
+
+
+@cache
+def _input_shape(operation: str) -> Any:
+    from botocore.session import get_session
+
+    return get_session().get_service_model("s3").operation_model(operation).input_shape
+
+
+def check_params(operation: str, params: dict[str, Any]) -> None:
+    """Check request parameters against S3's own schema of ``operation``, offline.
+
+    botocore's service model is loaded once per process (about a tenth of a second).
+
+    Args:
+        operation: The S3 API operation, e.g. ``PutBucketLifecycleConfiguration``.
+        params: The parameters, ``Bucket`` included.
+
+    Raises:
+        botocore.exceptions.ParamValidationError: they do not fit, saying where.
+    """
+    from botocore.validate import validate_parameters
+
+    validate_parameters(params, _input_shape(operation))
 
 
 def send(session: boto3.Session, call: ApiCall, *, resource: str = "") -> dict[str, Any]:

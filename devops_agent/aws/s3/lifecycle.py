@@ -14,8 +14,6 @@ import json
 from typing import TYPE_CHECKING, Annotated, Any
 
 from botocore.exceptions import ParamValidationError
-from botocore.session import get_session
-from botocore.validate import validate_parameters
 from pydantic import model_validator
 
 from devops_agent.aws import AwsModel
@@ -27,7 +25,7 @@ from devops_agent.aws.s3.buckets import (
     bucket_name,
     existing_bucket,
 )
-from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, send
+from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, check_params, send
 from devops_agent.aws.s3.configuration import read_settings
 from devops_agent.aws.s3.restore import RESTORES, way_back
 from devops_agent.aws.workspace_files import read_document
@@ -126,12 +124,10 @@ def lifecycle_rules(document: str) -> list[dict[str, Any]]:
             raise BadInput(
                 f"Lifecycle rule {number} has no action ({', '.join(_LIFECYCLE_ACTIONS)})."
             )
-    model = get_session().get_service_model("s3").operation_model("PutBucketLifecycleConfiguration")
-    assert model.input_shape is not None
     try:
-        validate_parameters(
+        check_params(
+            "PutBucketLifecycleConfiguration",
             {"Bucket": "checked-bucket", "LifecycleConfiguration": {"Rules": rules}},
-            model.input_shape,
         )
     except ParamValidationError as exc:
         raise BadInput(f"The lifecycle configuration does not fit S3's schema: {exc}") from None

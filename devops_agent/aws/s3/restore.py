@@ -25,7 +25,7 @@ from botocore.exceptions import ParamValidationError
 
 from devops_agent.aws.policy_document import decode_policy
 from devops_agent.aws.s3.buckets import bucket_arn
-from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, send
+from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, check_params, send
 from devops_agent.aws.s3.configuration import SETTINGS, public_access_block_of, raw_setting
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
@@ -395,18 +395,13 @@ def _fitting(setting: RestorableSetting, value: Any) -> Any:
         BadInput: it does not fit (the rollback plan then says it has no entry for it), or
             it is ``None`` for a setting S3 cannot remove.
     """
-    from botocore.session import get_session
-    from botocore.validate import validate_parameters
-
     spec = RESTORABLE[setting]
     if value is None:
         if not spec.delete:
             raise BadInput(f"{spec.what.capitalize()} of a bucket cannot be removed, only set.")
         return value
-    model = get_session().get_service_model("s3").operation_model(spec.put)
-    assert model.input_shape is not None
     try:
-        validate_parameters({"Bucket": "checked-bucket", spec.param: value}, model.input_shape)
+        check_params(spec.put, {"Bucket": "checked-bucket", spec.param: value})
     except ParamValidationError as exc:
         raise BadInput(
             f"{spec.what.capitalize()} to put back does not fit S3's {spec.put}: {exc}"
