@@ -501,6 +501,13 @@ def test_hidden_fields_come_from_the_preview_not_the_caller(
         {"path": "same.txt", "destination": f"s3://{same}/x.txt", "key": "../../etc"},
     )
     assert (entry.args["bucket"], entry.args["key"]) == (same, "x.txt")
+    # the region the apply sends to (and the session policy allows) is the bucket's own
+    (entry,) = _tool_entries(
+        moto_account,
+        "set_bucket_versioning",
+        {"bucket": same, "versioning": "on", "bucket_region": "ap-south-1"},
+    )
+    assert entry.args["bucket_region"] == "us-east-1"
 
 
 # --------------------------------------------------------------------------- every state

@@ -197,7 +197,14 @@ class Bucket(AwsModel):
         return decode_policy(self.policy)
 
     def has(self, setting: BucketSetting) -> bool:
-        """Whether ``setting`` was read (and so its fields say what AWS said)."""
+        """Whether ``setting`` was read (and so its fields say what AWS said).
+
+        Args:
+            setting: The setting asked about.
+
+        Returns:
+            True when it is in ``settings_read``.
+        """
         return setting in self.settings_read
 
     @model_serializer(mode="wrap")
@@ -349,7 +356,15 @@ class BucketArgs(Args):
 
 
 def bucket_from(raw: Any, region: str | None = None) -> Bucket:
-    """The model of one raw ListBuckets item; ``region`` when ListBuckets did not say."""
+    """The model of one raw ListBuckets item.
+
+    Args:
+        raw: One item of ListBuckets' ``Buckets``.
+        region: The bucket's region, when ListBuckets did not say (``BucketRegion``).
+
+    Returns:
+        The bucket, no setting read.
+    """
     return Bucket(
         name=raw["Name"],
         region=raw.get("BucketRegion") or region,
@@ -461,6 +476,13 @@ def _located_by_listing(
 
 def locate_bucket(s3: S3Client, name: str) -> str:
     """The region a bucket lives in, from GetBucketLocation.
+
+    Args:
+        s3: An S3 client (any region answers).
+        name: The bucket's name.
+
+    Returns:
+        The region (``us-east-1`` for no constraint, ``eu-west-1`` for the legacy ``EU``).
 
     Raises:
         ServiceError: no such bucket (``NoSuchBucket``) or AWS refused.

@@ -74,7 +74,14 @@ class Setting:
 
 
 def public_access_block_of(config: dict[str, Any] | None) -> dict[str, bool] | None:
-    """The four switches of a ``PublicAccessBlockConfiguration``; ``None`` for none."""
+    """The four switches of a ``PublicAccessBlockConfiguration``.
+
+    Args:
+        config: The configuration as S3 answers it; ``None`` when there is none.
+
+    Returns:
+        Each of the four switches (a missing one is off), or ``None`` for no configuration.
+    """
     if config is None:
         return None
     return {k: bool(config.get(k)) for k in PUBLIC_ACCESS_BLOCK}
@@ -296,6 +303,13 @@ def merge_settings(bucket: Bucket, reads: Iterable[Bucket]) -> Bucket:
     This lets a caller read one bucket's settings as separate calls at once (the audit
     reads every setting of every bucket on one pool) and still get the one model
     :func:`read_settings` would have made.
+
+    Args:
+        bucket: The bucket the reads were made for.
+        reads: Copies of it, each with some settings read.
+
+    Returns:
+        ``bucket`` with every setting any of ``reads`` read.
     """
     updates: dict[str, Any] = {}
     done = set(bucket.settings_read)
@@ -330,6 +344,9 @@ def account_public_access_block(
         account_id: the account (S3 Control calls go to ``<account>.<host>``).
         control: an S3 Control client to call with (the audit passes its counted one);
             one is made from ``session`` when ``None``.
+
+    Returns:
+        The four switches, or ``None`` when the account has no setting.
 
     Raises:
         ServiceError: AWS refused, or ``EndpointUnreachable`` when the configured endpoint
