@@ -36,11 +36,11 @@ from devops_agent.errors import BadInput
 from devops_agent.operation import (
     Command,
     Hidden,
-    NotAsPlanned,
     Proposal,
     Reader,
     Unchanged,
     Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -176,8 +176,8 @@ def _run(writers: Writers, args: RequireTlsArgs) -> str:
 
 def _verify(reader: Reader, args: RequireTlsArgs) -> Verification:
     found = policy_verification(reader, args.bucket, args.bucket_region, _planned(args))
-    if not denies_plain_http(json.loads(_planned(args))):
-        return NotAsPlanned(f"the planned policy of s3://{args.bucket} does not deny plain HTTP")
+    if isinstance(found, Verified):
+        return Verified(f"{found.what}: it refuses plain HTTP")
     return found
 
 
