@@ -793,3 +793,24 @@ def test_an_unfinished_read_back_is_in_progress_not_failed(account: Account) -> 
     op, args = catalog.validate(entry)
     found = op.verify(account.context(), args)  # not deleted yet: it still answers
     assert isinstance(found, InProgress) and "s3 list" in found.watch
+
+
+def test_an_entry_without_its_region_is_refused_before_any_request(account: Account) -> None:
+    """Attack: an entry no preview wrote (no bucket region) would be sent wherever the
+    session points and allowed in any region; it gets no session policy and is not run."""
+    bucket = fresh(account)
+    op = catalog.lookup("s3.put_versioning")
+    bare = PlanEntry(
+        operation=op.name, args={"bucket": bucket, "versioning": "on"}, description="x"
+    )
+    with pytest.raises(BadInput, match="does not record the region"):
+        session_policy.build([bare], account=ACCOUNT)
+    applied = apply(account, [bare])
+    assert applied.outcomes[0].status == "failed" and not applied.outcomes[0].calls
+    assert s3.get_versioning(account.session, bucket) == "Disabled"
+    block = catalog.lookup("s3.block_account_public_access")
+    with pytest.raises(BadInput, match="does not record the account"):
+        session_policy.build(
+            [PlanEntry(operation=block.name, args={"access": "block"}, description="x")],
+            account=ACCOUNT,
+        )

@@ -286,7 +286,9 @@ def _verify_disable(reader: Reader, args: DisableAclsArgs) -> Verification:
 
 _ownership_before, _ownership_undo = way_back(
     "ownership",
-    lambda args: ownership_enforced_call(args.bucket).params["OwnershipControls"],
+    lambda args: ownership_enforced_call(args.bucket, args.bucket_region).params[
+        "OwnershipControls"
+    ],
 )
 
 

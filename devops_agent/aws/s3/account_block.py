@@ -83,7 +83,15 @@ def account_block_call(
     Returns:
         The ``PutPublicAccessBlock`` or ``DeletePublicAccessBlock`` request (both need
         ``s3:PutAccountPublicAccessBlock``, which takes no resource-level permissions).
+
+    Raises:
+        BadInput: no account or no region: an entry no preview wrote; it is not applied.
     """
+    if not account or not region:
+        raise BadInput(
+            "The plan does not record the account and the S3 Control region; it is not applied.",
+            remedy="Ask for the change again to get a fresh plan.",
+        )
     params: dict[str, Any] = {"AccountId": account}
     if switches is not None:
         params["PublicAccessBlockConfiguration"] = {k: switches[k] for k in PUBLIC_ACCESS_BLOCK}

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from devops_agent.aws import client
 from devops_agent.aws.s3.buckets import BucketArgs
 from devops_agent.aws.writes import write_errors
+from devops_agent.errors import BadInput
 from devops_agent.operation import ApiCall, Grant, Hidden
 
 if TYPE_CHECKING:
@@ -95,7 +96,16 @@ def bucket_call(
 
     Returns:
         The declared request.
+
+    Raises:
+        BadInput: no region: an entry no preview wrote, which would be sent wherever the
+            session points and allowed in any region; it is not applied.
     """
+    if not region:
+        raise BadInput(
+            f"The plan does not record the region of s3://{bucket}; it is not applied.",
+            remedy="Ask for the change again to get a fresh plan.",
+        )
     return ApiCall(
         service="s3",
         operation=operation,
