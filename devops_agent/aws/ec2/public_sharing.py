@@ -284,7 +284,7 @@ def _verify_image(reader: Reader, args: ImageArgs) -> Verification:
 
 def _never_public_again(what: str, verb: str) -> str:
     return (
-        f"devops-agent never makes a {what} public, so no plan can share it with every AWS "
+        f"devops-agent never makes {what} public, so no plan can share it with every AWS "
         f"account again: anyone who {verb} it through public sharing loses that until a "
         "person shares it again in AWS"
     )
@@ -314,7 +314,7 @@ UNSHARE_SNAPSHOT = Write(
     run=_run_snapshot,
     calls=_snapshot_calls,
     verify=_verify_snapshot,
-    irreversible=_never_public_again("snapshot", "restores"),
+    irreversible=_never_public_again("a snapshot", "restores"),
     examples=({"region": "us-east-1", "snapshot_id": "snap-0123456789abcdef0"},),
 )
 
@@ -334,7 +334,7 @@ UNSHARE_IMAGE = Write(
     run=_run_image,
     calls=_image_calls,
     verify=_verify_image,
-    irreversible=_never_public_again("AMI", "launches"),
+    irreversible=_never_public_again("an AMI", "launches"),
     examples=({"region": "us-east-1", "image_id": "ami-0123456789abcdef0"},),
 )
 
