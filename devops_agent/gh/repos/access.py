@@ -458,7 +458,7 @@ def _verify_add(reader: Reader, args: CollaboratorAddArgs) -> Verification:
     read = f"@{args.login} {_described(role, invited)} on {args.repository}"
     if role == args.permission:
         return Verified(read)
-    if invited == args.permission:
+    if role is None and invited == args.permission:
         return InProgress(
             read,
             f"the invitation until @{args.login} accepts it (`repo collaborators` lists them "
