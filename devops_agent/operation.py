@@ -273,14 +273,35 @@ class ApiCall(BaseModel):
         return [*(own if self.action else []), *self.extra]
 
     def line(self) -> str:
-        """One line for people: ``ec2:StopInstances {"InstanceIds":["i-…"]} (us-east-1)``."""
+        """One line for people: ``ec2:StopInstances {"InstanceIds":["i-…"]} (us-east-1)``.
+
+        A text parameter longer than 300 characters (a comment's body) is cut
+        there and says how long it is: the entry's arguments in the plan's block hold all
+        of it, and a plan comment has room for it only once.
+        """
         import json
 
         name = self.action or f"{self.service} {self.operation}"
-        params = json.dumps(self.params, sort_keys=True, separators=(",", ":"), default=str)
+        params = json.dumps(
+            _bounded(self.params), sort_keys=True, separators=(",", ":"), default=str
+        )
         where = f" ({self.region})" if self.region else ""
         when = f" — {self.when}" if self.when else ""
         return f"{name} {params}{where}{when}"
+
+
+#: Characters of one text parameter an :class:`ApiCall`'s line shows.
+_SHOWN = 300
+
+
+def _bounded(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > _SHOWN:
+        return f"{value[: _SHOWN - 1]}… ({len(value):,} characters in all)"
+    if isinstance(value, dict):
+        return {k: _bounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_bounded(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)

@@ -691,3 +691,16 @@ def test_the_recheck_declares_its_comment_and_reads_it_back(
     assert isinstance(verify(thread, one), NotAsPlanned)
     _record(github, issue, resource)
     assert verify(thread, one) == Verified(f"recorded in #{issue}: 1 of 1 resource resolved")
+
+
+def test_a_long_comment_is_shown_once_in_full_and_cut_in_the_calls(
+    thread: Thread, github: FakeGitHub
+) -> None:
+    """The calls table cuts a long body (the entry's arguments hold all of it): a plan
+    comment has room for a long text only once."""
+    number = github.add_issue(REPO, title="Long")["number"]
+    text = "word " * 2_000
+    result = thread.run(f"issue comment {number} {text}")
+    (row,) = result.tables[1].rows
+    assert "characters in all" in str(row[1]) and len(str(row[1])) < 600
+    assert entry(result)["args"]["body"] == text.strip()
