@@ -32,6 +32,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from devops_agent.errors import Refused
@@ -65,8 +66,13 @@ class Scoped:
     region: str = ""
 
 
+@cache
 def partition_of(region: str) -> str:
-    """The AWS partition of ``region`` (``aws``, ``aws-cn``, ``aws-us-gov`` …), offline."""
+    """The AWS partition of ``region`` (``aws``, ``aws-cn``, ``aws-us-gov`` …), offline.
+
+    Cached: each answer costs a new botocore session (its endpoint data loaded again), and
+    an apply asks for its plan and again for the rollback plan it leaves.
+    """
     import boto3
 
     try:
