@@ -301,6 +301,10 @@ class ApiCall(BaseModel):
     def line(self) -> str:
         """The call in one line for people, as the plan and its apply show it.
 
+        A text parameter longer than 300 characters (a comment's body) is cut there and says
+        how long it is: the entry's arguments in the plan's block hold all of it, and a plan
+        comment has room for it only once.
+
         Returns:
             The IAM action (or service and operation), the parameters as compact JSON with
             sorted keys, the region and the condition, e.g.
@@ -309,10 +313,26 @@ class ApiCall(BaseModel):
         import json
 
         name = self.action or f"{self.service} {self.operation}"
-        params = json.dumps(self.params, sort_keys=True, separators=(",", ":"), default=str)
+        params = json.dumps(
+            _bounded(self.params), sort_keys=True, separators=(",", ":"), default=str
+        )
         where = f" ({self.region})" if self.region else ""
         when = f" — {self.when}" if self.when else ""
         return f"{name} {params}{where}{when}"
+
+
+#: Characters of one text parameter an :class:`ApiCall`'s line shows.
+_SHOWN = 300
+
+
+def _bounded(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > _SHOWN:
+        return f"{value[: _SHOWN - 1]}… ({len(value):,} characters in all)"
+    if isinstance(value, dict):
+        return {k: _bounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_bounded(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)

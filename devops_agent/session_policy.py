@@ -73,8 +73,12 @@ class Scoped:
     region: str = ""
 
 
+@cache
 def partition_of(region: str) -> str:
     """The AWS partition of ``region`` (``aws``, ``aws-cn``, ``aws-us-gov`` …), offline.
+
+    Cached: each answer costs a new botocore session (its endpoint data loaded again), and
+    an apply asks for its plan and again for the rollback plan it leaves.
 
     Args:
         region: A region name; empty means ``us-east-1``.
