@@ -258,6 +258,10 @@ class ApiCall(BaseModel):
     uses: tuple[str, ...] = ()
     """ARN patterns it names without changing them (the AMI and subnet of a launch): in
     the session policy, never locked."""
+    conditions: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    """More conditions for the call's own grant, e.g. ``{"StringEquals":
+    {"aws:ResourceTag/devops-agent:create-token": ["…"]}}`` so that a call on a resource the
+    plan creates (whose id nobody knows yet) may act on that one resource alone."""
     extra: tuple[Grant, ...] = ()
     """Further authorizations the same request needs (``ec2:CreateTags`` for the tags
     of a launch)."""
@@ -269,7 +273,13 @@ class ApiCall(BaseModel):
 
     def grants(self) -> list[Grant]:
         """Every authorization the call needs: its own action, then the extra ones."""
-        own = [Grant(action=self.action, resources=(*self.resources, *self.uses))]
+        own = [
+            Grant(
+                action=self.action,
+                resources=(*self.resources, *self.uses),
+                conditions=self.conditions,
+            )
+        ]
         return [*(own if self.action else []), *self.extra]
 
     def line(self) -> str:

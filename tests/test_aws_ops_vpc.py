@@ -12,7 +12,15 @@ import pytest
 from test_aws_ops_support import Account, open_account
 
 from devops_agent.aws import vpc
-from devops_agent.aws.vpc import associations, flow_logs, gateways
+from devops_agent.aws.vpc import (
+    associations,
+    flow_logs,
+    gateways,
+    nat_gateways,
+    routes,
+    subnets,
+    vpcs,
+)
 from devops_agent.errors import Refused
 from devops_agent.operation import Read, Write
 
@@ -570,11 +578,18 @@ def test_hidden_fields_are_not_in_the_tool_schema() -> None:
     from devops_agent.agent.tools import tool_schema
 
     for op, hidden in [
-        (gateways.CREATE_NAT_GATEWAY, "client_token"),
+        (nat_gateways.CREATE_NAT_GATEWAY, "client_token"),
         (flow_logs.CREATE_FLOW_LOGS, "client_token"),
+        (flow_logs.DELETE_FLOW_LOGS, "destination_type"),
+        (vpcs.CREATE_VPC, "client_token"),
+        (subnets.CREATE_SUBNET, "client_token"),
+        (routes.CREATE_ROUTE_TABLE, "client_token"),
+        (gateways.CREATE_INTERNET_GATEWAY, "client_token"),
         (gateways.DELETE_INTERNET_GATEWAY, "vpc_ids"),
         (associations.ASSOCIATE_ROUTE_TABLE, "replace_association_id"),
+        (associations.ASSOCIATE_ROUTE_TABLE, "current_route_table_id"),
         (associations.DISASSOCIATE_ROUTE_TABLE, "association_id"),
+        (associations.DISASSOCIATE_ROUTE_TABLE, "current_route_table_id"),
     ]:
         schema = tool_schema(op.args)
         assert hidden in op.args.model_fields and hidden not in schema["properties"], op.name

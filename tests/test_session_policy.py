@@ -34,7 +34,7 @@ PRINCIPAL = f"arn:aws:sts::{ACCOUNT}:assumed-role/devops-agent-write/devops-agen
 NOT_YET = {
     op.name
     for op in catalog.writes()
-    if op.service in ("s3", "iam", "vpc", "github") and op.run is not None
+    if op.service in ("s3", "iam", "github") and op.run is not None
 } | {
     # the audit's new fixes (issue 16), declared in phase 2 too
     "ec2.close_security_group",
