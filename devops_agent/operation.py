@@ -260,7 +260,7 @@ class ApiCall(BaseModel):
     the session policy, never locked."""
     conditions: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
     """More conditions for the call's own grant, e.g. ``{"StringEquals":
-    {"aws:ResourceTag/devops-agent:create-token": ["…"]}}`` so that a call on a resource the
+    {"aws:ResourceTag/devops-agent/create-token": ["…"]}}`` so that a call on a resource the
     plan creates (whose id nobody knows yet) may act on that one resource alone."""
     extra: tuple[Grant, ...] = ()
     """Further authorizations the same request needs (``ec2:CreateTags`` for the tags

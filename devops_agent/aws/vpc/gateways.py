@@ -28,6 +28,7 @@ from devops_agent.aws import (
     vpc_filter,
 )
 from devops_agent.aws.vpc.proofs import (
+    carries,
     create_tags_grant,
     gone,
     new_id,
@@ -149,7 +150,7 @@ def internet_gateways_by_token(
     Raises:
         ServiceError: AWS refused (``ec2:DescribeInternetGateways``).
     """
-    return _gateways(session, region, None, Filters=token_filter(token))
+    return _gateways(session, region, None, token, Filters=token_filter(token))
 
 
 def describe_internet_gateway(
@@ -179,7 +180,7 @@ def describe_internet_gateway(
 
 
 def _gateways(
-    session: boto3.Session, region: str, about: str | None, **params: Any
+    session: boto3.Session, region: str, about: str | None, token: str = "", **params: Any
 ) -> list[InternetGateway]:
     region = check_region(session, region)
     ec2 = client(session, "ec2", region)
@@ -188,6 +189,7 @@ def _gateways(
             internet_gateway_from(g, region)
             for page in pages(ec2, "describe_internet_gateways", **params)
             for g in page.get("InternetGateways", [])
+            if not token or carries(g, token)
         ]
     return sorted(found, key=lambda g: (g.region, g.name is None, g.name or "", g.id))
 

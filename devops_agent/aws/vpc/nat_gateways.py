@@ -30,6 +30,7 @@ from devops_agent.aws import (
 )
 from devops_agent.aws.vpc.gateways import ListInVpcArgs
 from devops_agent.aws.vpc.proofs import (
+    carries,
     create_tags_grant,
     new_id,
     no_token,
@@ -125,7 +126,7 @@ def nat_gateway_from(raw: Any, region: str) -> NatGateway:
 
 
 def _nat_gateways(
-    session: boto3.Session, region: str, about: str | None, **params: Any
+    session: boto3.Session, region: str, about: str | None, token: str = "", **params: Any
 ) -> list[NatGateway]:
     region = check_region(session, region)
     ec2 = client(session, "ec2", region)
@@ -134,6 +135,7 @@ def _nat_gateways(
             nat_gateway_from(n, region)
             for page in pages(ec2, "describe_nat_gateways", **params)
             for n in page.get("NatGateways", [])
+            if not token or carries(n, token)
         ]
     return sorted(found, key=lambda n: (n.region, n.vpc_id, n.name is None, n.name or "", n.id))
 
@@ -174,7 +176,7 @@ def nat_gateways_by_token(session: boto3.Session, region: str, token: str) -> li
     Raises:
         ServiceError: AWS refused (``ec2:DescribeNatGateways``).
     """
-    return _nat_gateways(session, region, None, Filter=token_filter(token))
+    return _nat_gateways(session, region, None, token, Filter=token_filter(token))
 
 
 def read_nat_gateway(session: boto3.Session, region: str, nat_gateway_id: str) -> NatGateway | None:
@@ -247,7 +249,9 @@ def addresses_by_token(session: boto3.Session, region: str, token: str) -> list[
     ec2 = client(session, "ec2", region)
     with aws_errors("ec2:DescribeAddresses", region=region):
         found = ec2.describe_addresses(Filters=token_filter(token)).get("Addresses", [])
-    return sorted(a["AllocationId"] for a in found if not a.get("AssociationId"))
+    return sorted(
+        a["AllocationId"] for a in found if carries(a, token) and not a.get("AssociationId")
+    )
 
 
 # --------------------------------------------------------------------------- writes

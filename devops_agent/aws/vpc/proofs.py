@@ -4,15 +4,16 @@ read-back of a delete.
 Most of EC2's network creates (CreateVpc, CreateSubnet, CreateInternetGateway,
 AllocateAddress) take no idempotency token, and nothing in what they make says which plan
 made it. So the preview of every VPC create draws a token, and the create tags what it
-makes with ``devops-agent:create-token=<token>`` (the plan shows the tag among the call's
+makes with ``devops-agent/create-token=<token>`` (the plan shows the tag among the call's
 parameters). That one tag is
 
-* how the read-back finds what the entry made (a ``tag:devops-agent:create-token``
-  filter), so a resumed apply sees it is done and never creates it twice;
+* how the read-back finds what the entry made (a ``tag:devops-agent/create-token``
+  filter, and the tag checked again on each item returned), so a resumed apply sees it
+  is done and never creates it twice;
 * how the rollback plan names what to delete;
 * how the session policy limits a call on the new resource, whose id nobody knows when
   the plan is made (attaching the new internet gateway, turning on public IPs of the new
-  subnet), to that one resource: ``aws:ResourceTag/devops-agent:create-token`` on
+  subnet), to that one resource: ``aws:ResourceTag/devops-agent/create-token`` on
   ``subnet/*`` rather than every subnet of the region.
 
 Where the API takes a ``ClientToken`` too (CreateRouteTable, CreateNatGateway), the same
@@ -30,6 +31,7 @@ from devops_agent.operation import Grant, NotAsPlanned, Verification, Verified
 
 __all__ = [
     "CREATE_TOKEN_TAG",
+    "carries",
     "create_tags_grant",
     "gone",
     "new_id",
@@ -39,7 +41,7 @@ __all__ = [
     "token_filter",
 ]
 
-CREATE_TOKEN_TAG = "devops-agent:create-token"  # noqa: S105 (a tag key, not a secret)
+CREATE_TOKEN_TAG = "devops-agent/create-token"  # noqa: S105 (a tag key, not a secret)
 """The tag key a VPC create puts its plan's token under."""
 
 
@@ -94,7 +96,7 @@ def token_condition(token: str | None) -> dict[str, dict[str, list[str]]]:
             tokens keeps the wider pattern its ARNs name).
 
     Returns:
-        ``{"StringEquals": {"aws:ResourceTag/devops-agent:create-token": [token]}}``.
+        ``{"StringEquals": {"aws:ResourceTag/devops-agent/create-token": [token]}}``.
     """
     if not token:
         return {}
@@ -108,9 +110,25 @@ def token_filter(token: str) -> list[dict[str, Any]]:
         token: The plan's create token.
 
     Returns:
-        ``[{"Name": "tag:devops-agent:create-token", "Values": [token]}]``.
+        ``[{"Name": "tag:devops-agent/create-token", "Values": [token]}]``.
     """
     return [{"Name": f"tag:{CREATE_TOKEN_TAG}", "Values": [token]}]
+
+
+def carries(raw: Mapping[str, Any], token: str) -> bool:
+    """Whether a raw Describe item carries the create token (checked again on what the
+    filter returned: a stand-in that ignores tag filters returns everything).
+
+    Args:
+        raw: One item of a Describe answer, with its ``Tags``.
+        token: The plan's create token.
+
+    Returns:
+        True when its ``devops-agent/create-token`` tag is ``token``.
+    """
+    return any(
+        t.get("Key") == CREATE_TOKEN_TAG and t.get("Value") == token for t in raw.get("Tags") or []
+    )
 
 
 def new_id(what: str) -> str:

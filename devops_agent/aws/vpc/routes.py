@@ -34,6 +34,7 @@ from devops_agent.aws import (
 from devops_agent.aws.vpc.gateways import list_internet_gateways
 from devops_agent.aws.vpc.nat_gateways import list_nat_gateways
 from devops_agent.aws.vpc.proofs import (
+    carries,
     create_tags_grant,
     gone,
     no_token,
@@ -252,6 +253,7 @@ def route_tables_by_token(session: boto3.Session, region: str, token: str) -> li
             route_table_from(t, region)
             for page in pages(ec2, "describe_route_tables", Filters=token_filter(token))
             for t in page.get("RouteTables", [])
+            if carries(t, token)
         ]
     return sorted(found, key=lambda t: t.id)
 

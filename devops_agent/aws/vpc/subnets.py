@@ -30,6 +30,7 @@ from devops_agent.aws import (
     vpc_filter,
 )
 from devops_agent.aws.vpc.proofs import (
+    carries,
     create_tags_grant,
     gone,
     new_id,
@@ -220,6 +221,7 @@ def subnets_by_token(session: boto3.Session, region: str, token: str) -> list[Su
             subnet_from(s, region)
             for page in pages(ec2, "describe_subnets", Filters=token_filter(token))
             for s in page.get("Subnets", [])
+            if carries(s, token)
         ]
     return sorted(found, key=lambda s: s.id)
 

@@ -32,6 +32,7 @@ from devops_agent.aws import (
     vpc_filter,
 )
 from devops_agent.aws.vpc.proofs import (
+    carries,
     create_tags_grant,
     gone,
     no_token,
@@ -236,6 +237,7 @@ def vpcs_by_token(session: boto3.Session, region: str, token: str) -> list[Vpc]:
             vpc_from(v, region)
             for page in pages(ec2, "describe_vpcs", Filters=token_filter(token))
             for v in page.get("Vpcs", [])
+            if carries(v, token)
         ]
     return sorted(found, key=lambda v: v.id)
 
