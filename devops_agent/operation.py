@@ -247,7 +247,9 @@ class ApiCall(BaseModel):
     """The API operation as the service names it: ``StopInstances``; for GitHub the
     method and path, ``PUT /repos/{owner}/{repo}/actions/secrets/{name}``."""
     params: dict[str, Any] = Field(default_factory=dict)
-    """The request's parameters as boto3 takes them (secrets shown as a placeholder)."""
+    """The request's parameters as boto3 takes them. A value written ``<…>`` is a
+    placeholder: a secret (``<the private key, sealed for the repository>``), or what is
+    known only at apply (``<the new subnet's id>``, made by an earlier call)."""
     action: str = ""
     """The IAM action it needs (``ec2:StopInstances``); empty for GitHub."""
     region: str = ""
@@ -281,6 +283,28 @@ class ApiCall(BaseModel):
             )
         ]
         return [*(own if self.action else []), *self.extra]
+
+    def placeholders(self) -> list[str]:
+        """The parameter values written ``<…>``: known only at apply, or secret.
+
+        Returns:
+            Those values, in the order they appear; empty when the call can be sent as
+            the plan shows it (``apply --dry-run`` previews only such calls).
+        """
+        found: list[str] = []
+
+        def walk(value: Any) -> None:
+            if isinstance(value, str) and value.startswith("<") and value.endswith(">"):
+                found.append(value)
+            elif isinstance(value, dict):
+                for item in value.values():
+                    walk(item)
+            elif isinstance(value, list):
+                for item in value:
+                    walk(item)
+
+        walk(self.params)
+        return found
 
     def line(self) -> str:
         """One line for people: ``ec2:StopInstances {"InstanceIds":["i-…"]} (us-east-1)``."""

@@ -221,3 +221,28 @@ def test_a_partial_apply_stops_and_resumes_without_creating_twice(
     routes = ec2(server_session).describe_route_tables(RouteTableIds=[table])["RouteTables"][0]
     assert "10.99.0.0/16" not in {r.get("DestinationCidrBlock") for r in routes["Routes"]}
     assert public_ip_on_launch(server_session, private)
+
+
+def test_a_dry_run_previews_the_create_and_says_why_not_the_call_on_what_it_makes(
+    action, github, server_session, estate
+):
+    """`apply --dry-run` of an internet gateway: the create is sent with DryRun=True; the
+    attach names a gateway that does not exist yet, so it is not sent, and it says why."""
+    bare = ec2(server_session).create_vpc(CidrBlock="10.80.0.0/16")["Vpc"]["VpcId"]
+    planned = action.comment(f"/devops vpc igw create {bare}", aws_write_role_to_assume=WRITE_ROLE)
+    assert planned.code == 0, planned.summary
+    run = action.comment(
+        f"/devops apply {planned.outputs['plan-id']} --dry-run",
+        pr=1,
+        aws_write_role_to_assume=WRITE_ROLE,
+    )
+    assert run.code == 0, run.summary
+    lines = run.summary.splitlines()
+    create = next(ln for ln in lines if "ec2:CreateInternetGateway" in ln)
+    attach = next(ln for ln in lines if "ec2:AttachInternetGateway" in ln)
+    assert "would succeed (DryRunOperation)" in create
+    assert "not previewed: it names what an earlier call makes" in attach
+    attached = ec2(server_session).describe_internet_gateways(
+        Filters=[{"Name": "attachment.vpc-id", "Values": [bare]}]
+    )["InternetGateways"]
+    assert attached == []

@@ -18,12 +18,14 @@ import botocore.session
 import pytest
 from botocore.validate import ParamValidator
 from test_aws_ops_support import Account, Writers, open_account
+from test_session_policy import simulate  # noqa: F401 (the offline IAM simulator, a fixture)
 from vpc_lab import every_write, lab_for_every_write
 
-from devops_agent import catalog
+from devops_agent import catalog, session_policy
 from devops_agent.aws import vpc
 from devops_agent.aws.vpc.proofs import CREATE_TOKEN_TAG
 from devops_agent.carry import Recorder
+from devops_agent.errors import BadInput
 from devops_agent.operation import ApiCall, InProgress, PlanEntry, Verified, Write
 
 REGION = "us-east-1"
@@ -270,6 +272,125 @@ def test_a_create_read_back_names_what_it_finds_when_the_token_is_on_two(
             CidrBlock="10.72.0.0/16",
             TagSpecifications=[{"ResourceType": "vpc", "Tags": _tag(token)}],
         )
-    found = catalog.lookup("vpc.create_vpc").verify(moto_account.context(), args)
+    op = catalog.lookup("vpc.create_vpc")
+    found = op.verify(moto_account.context(), args)
     assert not isinstance(found, Verified | InProgress)
     assert found.what.startswith("2 VPCs carry this plan's create token")
+    # …and the rollback deletes neither: one of them is not the plan's
+    with pytest.raises(BadInput, match="cannot be told from copies"):
+        op.undo(moto_account.context(), None, args)
+
+
+# --------------------------------------------------------------------------- the session, attacked
+
+ACCOUNT = "123456789012"
+HERE = {"aws:RequestedRegion": REGION}
+TAG_KEY = f"aws:ResourceTag/{CREATE_TOKEN_TAG}"
+OURS = "0123456789abcdef0123456789abcdef"
+
+
+def policy_of(name: str, **args: Any) -> dict[str, Any]:
+    op = catalog.lookup(name)
+    parsed = op.args.model_validate({"region": REGION, "client_token": OURS, **args})
+    built = session_policy.build([op.entry(parsed, "x", [])], account=ACCOUNT, partition="aws")
+    assert built is not None
+    return built
+
+
+def arn(kind: str, ident: str) -> str:
+    return f"arn:aws:ec2:{REGION}:{ACCOUNT}:{kind}/{ident}"
+
+
+def ask(action: str, resource: str, **context: str) -> dict[str, Any]:
+    return {"action": action, "resource": resource, "context": {**HERE, **context}}
+
+
+def test_a_call_on_what_the_plan_creates_reaches_only_what_carries_its_token(simulate):  # noqa: F811
+    """The session of `vpc subnet create --public`, `vpc igw create` and `vpc nat create`
+    may act on a new resource only when it carries the plan's token: not on any other
+    subnet, gateway or Elastic IP of the account, not in another VPC, not in another
+    region, not by deleting."""
+    subnet, vpc_id = "subnet-0aaaaaaaaaaaaaaa1", "vpc-0123456789abcdef0"
+    other = {TAG_KEY: "f" * 32}
+    ours = {TAG_KEY: OURS}
+    subnet_policy = policy_of("vpc.create_subnet", vpc_id=vpc_id, cidr="10.50.1.0/24", public=True)
+    cases = [
+        (ask("ec2:ModifySubnetAttribute", arn("subnet", subnet), **ours), "Allowed"),
+        (ask("ec2:ModifySubnetAttribute", arn("subnet", subnet), **other), "ImplicitlyDenied"),
+        (ask("ec2:ModifySubnetAttribute", arn("subnet", subnet)), "ImplicitlyDenied"),
+        (
+            {
+                "action": "ec2:ModifySubnetAttribute",
+                "resource": arn("subnet", subnet),
+                "context": {"aws:RequestedRegion": "eu-west-1", **ours},
+            },
+            "ImplicitlyDenied",
+        ),
+        (ask("ec2:CreateSubnet", arn("vpc", "vpc-0fedcba9876543210")), "ImplicitlyDenied"),
+        (ask("ec2:DeleteSubnet", arn("subnet", subnet), **ours), "ImplicitlyDenied"),
+    ]
+    assert simulate(subnet_policy, [c for c, _ in cases]) == [want for _, want in cases]
+    # the role alone would have allowed the untagged one: the policy is what narrows
+    assert simulate(None, [cases[2][0]]) == ["Allowed"]
+
+    gateway = "igw-0aaaaaaaaaaaaaaa1"
+    igw_policy = policy_of("vpc.create_internet_gateway", vpc_id=vpc_id)
+    cases = [
+        (ask("ec2:AttachInternetGateway", arn("internet-gateway", gateway), **ours), "Allowed"),
+        (ask("ec2:AttachInternetGateway", arn("vpc", vpc_id)), "Allowed"),
+        (ask("ec2:AttachInternetGateway", arn("internet-gateway", gateway)), "ImplicitlyDenied"),
+        (
+            ask("ec2:AttachInternetGateway", arn("vpc", "vpc-0fedcba9876543210")),
+            "ImplicitlyDenied",
+        ),
+        (ask("ec2:DetachInternetGateway", arn("vpc", vpc_id)), "ImplicitlyDenied"),
+    ]
+    assert simulate(igw_policy, [c for c, _ in cases]) == [want for _, want in cases]
+
+    address = "eipalloc-0aaaaaaaaaaaaaaa1"
+    nat_policy = policy_of("vpc.create_nat_gateway", subnet_id=subnet)
+    cases = [
+        (ask("ec2:CreateNatGateway", arn("elastic-ip", address), **ours), "Allowed"),
+        (ask("ec2:CreateNatGateway", arn("elastic-ip", address)), "ImplicitlyDenied"),
+        (
+            ask("ec2:CreateNatGateway", arn("subnet", "subnet-0bbbbbbbbbbbbbbb2")),
+            "ImplicitlyDenied",
+        ),
+        (ask("ec2:ReleaseAddress", arn("elastic-ip", address), **ours), "ImplicitlyDenied"),
+    ]
+    assert simulate(nat_policy, [c for c, _ in cases]) == [want for _, want in cases]
+
+
+def test_a_flow_logs_session_passes_its_role_to_flow_logs_only(simulate):  # noqa: F811
+    """The delivery role may be passed to vpc-flow-logs.amazonaws.com and nothing else, no
+    other role may be passed, and a CloudWatch Logs flow log gets no log-delivery rights."""
+    role = f"arn:aws:iam::{ACCOUNT}:role/flow-logs"
+    policy = policy_of(
+        "vpc.create_flow_logs", vpc_id="vpc-0123456789abcdef0", log_group="/vpc/x", role_arn=role
+    )
+    flow_logs = {"iam:PassedToService": "vpc-flow-logs.amazonaws.com"}
+    cases = [
+        ({"action": "iam:PassRole", "resource": role, "context": {**HERE, **flow_logs}}, "Allowed"),
+        (
+            {
+                "action": "iam:PassRole",
+                "resource": role,
+                "context": {**HERE, "iam:PassedToService": "ec2.amazonaws.com"},
+            },
+            "ImplicitlyDenied",
+        ),
+        (
+            {
+                "action": "iam:PassRole",
+                "resource": f"arn:aws:iam::{ACCOUNT}:role/admin",
+                "context": {**HERE, **flow_logs},
+            },
+            "ImplicitlyDenied",
+        ),
+        (ask("logs:CreateLogDelivery", "*"), "ImplicitlyDenied"),
+        (
+            ask("ec2:DeleteFlowLogs", arn("vpc-flow-log", "fl-0123456789abcdef0")),
+            "ImplicitlyDenied",
+        ),
+    ]
+    assert simulate(policy, [c for c, _ in cases]) == [want for _, want in cases]

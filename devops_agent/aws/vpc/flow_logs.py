@@ -29,6 +29,7 @@ from devops_agent.aws import (
     s3,
     vpc_filter,
 )
+from devops_agent.aws.vpc.proofs import only_one
 from devops_agent.aws.vpc.vpcs import ClientToken, VpcId, describe_vpc, ec2_id, region_of
 from devops_agent.aws.writes import Change, ec2_arn, ec2_call, resource_id
 from devops_agent.errors import BadInput, ServiceError
@@ -559,7 +560,7 @@ def _undo_create(reader: Reader, before: object, args: CreateFlowLogsArgs) -> li
             "made by the plan; logs already delivered stay)",
             [f.id, f.resource_id],
         )
-        for f in _made(reader, args)
+        for f in only_one(_made(reader, args), "flow log")
     ]
 
 

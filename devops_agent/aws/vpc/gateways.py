@@ -33,6 +33,7 @@ from devops_agent.aws.vpc.proofs import (
     gone,
     new_id,
     no_token,
+    only_one,
     tag_specifications,
     token_condition,
     token_filter,
@@ -498,7 +499,7 @@ def _undo_create_igw(
             "(made by the plan)",
             [g.id, *g.vpc_ids],
         )
-        for g in _created_igws(reader, args)
+        for g in only_one(_created_igws(reader, args), "internet gateway")
     ]
 
 

@@ -34,6 +34,7 @@ from devops_agent.aws.vpc.proofs import (
     create_tags_grant,
     new_id,
     no_token,
+    only_one,
     tag_specifications,
     token_condition,
     token_filter,
@@ -594,9 +595,10 @@ def _verify_create_nat(reader: Reader, args: CreateNatGatewayArgs) -> Verificati
 def _undo_create_nat(reader: Reader, before: object, args: CreateNatGatewayArgs) -> list[PlanEntry]:
     """Delete the gateway the entry made; an Elastic IP it allocated stays, to release after."""
     entries = []
-    for nat in _created_nats(reader, args):
-        if nat.state in ("deleted", "deleting", "failed"):
-            continue
+    live = [
+        n for n in _created_nats(reader, args) if n.state not in ("deleted", "deleting", "failed")
+    ]
+    for nat in only_one(live, "NAT gateway"):
         kept = ""
         if nat.allocation_id and not args.allocation_id:
             kept = (

@@ -22,11 +22,11 @@ token goes there, so a retried request is not a second create either.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 from devops_agent.aws.writes import ec2_arn, tag_list
-from devops_agent.errors import ServiceError
+from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import Grant, NotAsPlanned, Verification, Verified
 
 __all__ = [
@@ -36,10 +36,19 @@ __all__ = [
     "gone",
     "new_id",
     "no_token",
+    "only_one",
     "tag_specifications",
     "token_condition",
     "token_filter",
 ]
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+R = TypeVar("R", bound=_Identified)
 
 CREATE_TOKEN_TAG = "devops-agent/create-token"  # noqa: S105 (a tag key, not a secret)
 """The tag key a VPC create puts its plan's token under."""
@@ -156,6 +165,31 @@ def no_token(what: str) -> NotAsPlanned:
         f"the plan carries no create token (an older devops-agent made it), so the new {what} "
         "cannot be told apart from others; check by hand that it exists"
     )
+
+
+def only_one(found: Sequence[R], what: str) -> list[R]:
+    """What a rollback may delete: the one resource that carries the plan's create token.
+
+    The token is shown in the plan, and anyone who may tag resources can copy it onto
+    another one; deleting every carrier would delete what the plan never made.
+
+    Args:
+        found: The resources carrying the token now.
+        what: What they are, for the message (``VPC``, ``subnet``).
+
+    Returns:
+        ``found`` when it holds at most one.
+
+    Raises:
+        BadInput: more than one carries it: no rollback entry, and the note says why.
+    """
+    if len(found) > 1:
+        raise BadInput(
+            f"{len(found)} {what}s carry this plan's create token "
+            f"({', '.join(r.id for r in found)}), so the one it made cannot be told from "
+            "copies: delete that one by hand"
+        )
+    return list(found)
 
 
 def gone(read: Callable[[], object], what: str) -> Verification:

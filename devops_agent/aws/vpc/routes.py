@@ -38,6 +38,7 @@ from devops_agent.aws.vpc.proofs import (
     create_tags_grant,
     gone,
     no_token,
+    only_one,
     tag_specifications,
     token_filter,
 )
@@ -656,7 +657,7 @@ def _undo_create_table(
             f"Roll back: delete route table {t.id} in {t.vpc_id}, made by the plan",
             [t.id],
         )
-        for t in _created_tables(reader, args)
+        for t in only_one(_created_tables(reader, args), "route table")
     ]
 
 

@@ -35,6 +35,7 @@ from devops_agent.aws.vpc.proofs import (
     gone,
     new_id,
     no_token,
+    only_one,
     tag_specifications,
     token_condition,
     token_filter,
@@ -566,7 +567,7 @@ def _undo_create(reader: Reader, before: object, args: CreateSubnetArgs) -> list
             f"Roll back: delete subnet {s.id} ({s.cidr}) in {s.vpc_id}, made by the plan",
             [s.id],
         )
-        for s in _created_subnets(reader, args)
+        for s in only_one(_created_subnets(reader, args), "subnet")
     ]
 
 

@@ -36,6 +36,7 @@ from devops_agent.aws.vpc.proofs import (
     create_tags_grant,
     gone,
     no_token,
+    only_one,
     tag_specifications,
     token_filter,
 )
@@ -608,7 +609,7 @@ def _undo_create(reader: Reader, before: object, args: CreateVpcArgs) -> list[Pl
             f"Roll back: delete VPC {v.id} ({v.cidr}), made by the plan",
             [v.id],
         )
-        for v in _created_vpcs(reader, args)
+        for v in only_one(_created_vpcs(reader, args), "VPC")
     ]
 
 
