@@ -17,14 +17,14 @@ import boto3
 import botocore.session
 import pytest
 from botocore.validate import ParamValidator
-from test_aws_ops_support import Account, Writers, open_account
+from test_aws_ops_support import REPO, Account, Writers, open_account
 from test_session_policy import simulate  # noqa: F401 (the offline IAM simulator, a fixture)
 from vpc_lab import every_write, lab_for_every_write
 
-from devops_agent import catalog, session_policy
+from devops_agent import catalog, plans, session_policy
 from devops_agent.aws import vpc
 from devops_agent.aws.vpc.proofs import CREATE_TOKEN_TAG
-from devops_agent.carry import Recorder
+from devops_agent.carry import Recorder, carry
 from devops_agent.errors import BadInput
 from devops_agent.operation import ApiCall, InProgress, PlanEntry, Verified, Write
 
@@ -258,6 +258,40 @@ def test_an_elastic_ip_allocated_before_the_apply_stopped_is_used_not_allocated_
     assert isinstance(
         catalog.lookup("vpc.create_nat_gateway").verify(moto_account.context(), args), Verified
     )
+
+
+def test_a_resumed_apply_finds_a_create_the_ledger_missed_and_does_not_repeat_it(
+    moto_account: Account,
+) -> None:
+    """The runner died after AWS made the route table, before the ledger recorded it: the
+    plan is applied again (resumed), the read-back finds the table by its token, the entry
+    is recorded done and no CreateRouteTable is sent; the next entry runs."""
+    c = moto_account.client("ec2")
+    network = c.create_vpc(CidrBlock="10.73.0.0/16")["Vpc"]["VpcId"]
+    create, _, token = _plan(moto_account, f"vpc route-table create {network} --name again")
+    (subnet_entry,) = moto_account.plan(f"vpc subnet create {network} 10.73.1.0/24")
+    made = c.create_route_table(
+        VpcId=network, TagSpecifications=[{"ResourceType": "route-table", "Tags": _tag(token)}]
+    )["RouteTable"]["RouteTableId"]
+    plan = plans.new_plan([create, subnet_entry], repository=REPO, requester="alice")
+    write = write_session(moto_account)
+    recorder = Recorder(write)
+    recorded: list[int] = []
+    ctx = moto_account.context()
+    outcomes = carry(
+        ctx,
+        plan,
+        ["1", "2"],
+        Writers(write, None, moto_account.workspace, ctx),
+        recorder,
+        done=set(),
+        resumed=True,
+        record_done=recorded.append,
+    )
+    assert [o.status for o in outcomes] == ["already", "verified"]
+    assert made in outcomes[0].read and recorded == [1, 2]
+    assert [name for name, _ in sent(outcomes[1].calls)] == ["CreateSubnet"]
+    assert [t.id for t in vpc.route_tables_by_token(moto_account.session, REGION, token)] == [made]
 
 
 def test_a_create_read_back_names_what_it_finds_when_the_token_is_on_two(
