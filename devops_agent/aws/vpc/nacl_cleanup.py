@@ -79,11 +79,13 @@ def describe_network_acl(session: boto3.Session, region: str, acl_id: str) -> Ne
     Raises:
         BadInput: no such ACL in the region. ServiceError: AWS refused.
     """
-    with named():
-        acl = read_network_acl(session, region, acl_id)
-    if acl is None:
+    region = check_region(session, region)
+    ec2 = client(session, "ec2", region)
+    with named(), aws_errors("ec2:DescribeNetworkAcls", resource=acl_id, region=region):
+        found = ec2.describe_network_acls(NetworkAclIds=[acl_id]).get("NetworkAcls", [])
+    if not found:
         raise BadInput(f"There is no network ACL {acl_id} in {region}.")
-    return acl
+    return network_acl_from(found[0], region)
 
 
 class NaclArgs(InRegion):
