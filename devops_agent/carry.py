@@ -327,6 +327,9 @@ def preview(session: boto3.Session, plan: Plan) -> list[list[object]]:
             if not call.dry_run:
                 rows.append([n, call.line(), "not previewed: this API has no dry run"])
                 continue
+            if call.placeholders():
+                rows.append([n, call.line(), "not previewed: it names what an earlier call makes"])
+                continue
             api = client(session, call.service, call.region or None)
             try:
                 getattr(api, _snake(call.operation))(DryRun=True, **call.params)

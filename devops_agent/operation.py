@@ -256,7 +256,9 @@ class ApiCall(BaseModel):
     """The API operation as the service names it: ``StopInstances``; for GitHub the
     method and path, ``PUT /repos/{owner}/{repo}/actions/secrets/{name}``."""
     params: dict[str, Any] = Field(default_factory=dict)
-    """The request's parameters as boto3 takes them (secrets shown as a placeholder)."""
+    """The request's parameters as boto3 takes them. A value written ``<…>`` is a
+    placeholder: a secret (``<the private key, sealed for the repository>``), or what is
+    known only at apply (``<the new subnet's id>``, made by an earlier call)."""
     action: str = ""
     """The IAM action it needs (``ec2:StopInstances``); empty for GitHub."""
     region: str = ""
@@ -269,9 +271,11 @@ class ApiCall(BaseModel):
     """ARN patterns it names without changing them (the AMI and subnet of a launch): in
     the session policy, never locked."""
     conditions: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
-    """Conditions on its own action that pin what the request names beyond its resources,
-    e.g. ``{"ArnEquals": {"iam:PolicyARN": [arn]}}`` for an attach: the session may attach
-    that policy and no other."""
+    """More conditions for the call's own grant. They pin what the request names beyond its
+    resources, e.g. ``{"ArnEquals": {"iam:PolicyARN": [arn]}}`` for an attach (the session may
+    attach that policy and no other), or ``{"StringEquals":
+    {"aws:ResourceTag/devops-agent/create-token": ["…"]}}`` so that a call on a resource the
+    plan creates (whose id nobody knows yet) may act on that one resource alone."""
     extra: tuple[Grant, ...] = ()
     """Further authorizations the same request needs (``ec2:CreateTags`` for the tags
     of a launch)."""
@@ -297,6 +301,28 @@ class ApiCall(BaseModel):
             )
         ]
         return [*(own if self.action else []), *self.extra]
+
+    def placeholders(self) -> list[str]:
+        """The parameter values written ``<…>``: known only at apply, or secret.
+
+        Returns:
+            Those values, in the order they appear; empty when the call can be sent as
+            the plan shows it (``apply --dry-run`` previews only such calls).
+        """
+        found: list[str] = []
+
+        def walk(value: Any) -> None:
+            if isinstance(value, str) and value.startswith("<") and value.endswith(">"):
+                found.append(value)
+            elif isinstance(value, dict):
+                for item in value.values():
+                    walk(item)
+            elif isinstance(value, list):
+                for item in value:
+                    walk(item)
+
+        walk(self.params)
+        return found
 
     def line(self) -> str:
         """The call in one line for people, as the plan and its apply show it.

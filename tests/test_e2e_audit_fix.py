@@ -56,9 +56,7 @@ def test_finding_plan_apply_recheck_and_the_next_audit(action, github, server_se
     )
     assert applied.code == 0, applied.stdout + applied.stderr
     assert applied.outputs["status"] == "applied"
-    found = [
-        (c, b) for c in github.comments(REPO, pr) for b in plans.find_blocks(c["body"])
-    ]
+    found = [(c, b) for c in github.comments(REPO, pr) for b in plans.find_blocks(c["body"])]
     (comment,) = [c for c, b in found if b.plan_id == plan_id]
     assert f"re-checked {CHECK}" in comment["body"] and "✅ resolved" in comment["body"]
     # the way back adds the rule again, marked as open to the internet; the re-check step
