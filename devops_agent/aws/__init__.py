@@ -368,7 +368,8 @@ def failure_kind(code: str) -> FailureKind:
         code: An error code as :func:`translate` reports it (AWS's, or botocore's own).
 
     Returns:
-        ``denied``, ``credentials``, ``throttled``, ``unreachable`` or ``other``.
+        One of :data:`FailureKind`: ``denied``, ``credentials``, ``throttled``, ``opt_in``,
+        ``unreachable``, ``not_found`` or ``failed``.
     """
     if code in _ACCESS_DENIED:
         return "denied"
