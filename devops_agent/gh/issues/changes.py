@@ -469,34 +469,6 @@ def _undo_comment(reader: Reader, before: object, args: CommentArgs) -> list[Pla
     ]
 
 
-ISSUE_COMMENT = Write(
-    name="github.issue_comment",
-    args=CommentArgs,
-    summary="Comment on an issue or pull request.",
-    service="github",
-    tool="comment_on_issue",
-    commands=(
-        Command("issue comment N TEXT", "Plan a comment on an issue or pull request."),
-        Command("pr comment N TEXT", "Plan a comment on a pull request."),
-    ),
-    guide="Hidden HTML comments and invisible characters are removed from what is posted.",
-    github=("issues: write", "pull-requests: write"),
-    plan=_plan_comment,
-    run=_run_comment,
-    calls=_comment_calls,
-    verify=_verify_comment,
-    undo=_undo_comment,
-    examples=(
-        {
-            "repository": "acme/platform",
-            "number": 12,
-            "body": "Deployed to staging.",
-            "key": "0123456789abcdef",
-        },
-    ),
-)
-
-
 class DeleteCommentArgs(GhArgs):
     """Arguments of the step that deletes a comment a plan posted (a rollback's)."""
 
@@ -582,6 +554,35 @@ COMMENT_DELETE = Write(
             "number": 12,
             "comment_id": 1234,
             "marker": "<!-- devops-agent:comment 0123456789abcdef -->",
+        },
+    ),
+)
+
+
+ISSUE_COMMENT = Write(
+    name="github.issue_comment",
+    args=CommentArgs,
+    summary="Comment on an issue or pull request.",
+    service="github",
+    tool="comment_on_issue",
+    commands=(
+        Command("issue comment N TEXT", "Plan a comment on an issue or pull request."),
+        Command("pr comment N TEXT", "Plan a comment on a pull request."),
+    ),
+    guide="Hidden HTML comments and invisible characters are removed from what is posted.",
+    github=("issues: write", "pull-requests: write"),
+    plan=_plan_comment,
+    run=_run_comment,
+    calls=_comment_calls,
+    verify=_verify_comment,
+    undo=_undo_comment,
+    emits=(COMMENT_DELETE,),  # what its rollback plans carry
+    examples=(
+        {
+            "repository": "acme/platform",
+            "number": 12,
+            "body": "Deployed to staging.",
+            "key": "0123456789abcdef",
         },
     ),
 )
