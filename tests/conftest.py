@@ -21,6 +21,7 @@ import pytest
 
 from devops_agent_sandbox.github import FakeGitHub
 from devops_agent_sandbox.payloads import comment_event, dispatch_event, schedule_event
+from devops_agent_sandbox.step_outputs import read_outputs
 
 REPO = "acme/platform"
 TOKEN = "ghs_testWorkflowToken00000000000000000000"
@@ -136,28 +137,6 @@ class ActionRun:
     summary: str
     workspace: Path
     requests: list[Any] = field(default_factory=list)
-
-
-def read_outputs(path: Path) -> dict[str, str]:
-    """Parse GITHUB_OUTPUT's `name<<DELIM` heredocs into a dict."""
-    outputs: dict[str, str] = {}
-    lines = path.read_text(encoding="utf-8").splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if "<<" in line:
-            name, delim = line.split("<<", 1)
-            value: list[str] = []
-            i += 1
-            while lines[i] != delim:
-                value.append(lines[i])
-                i += 1
-            outputs[name] = "\n".join(value)
-        elif "=" in line:
-            name, value_ = line.split("=", 1)
-            outputs[name] = value_
-        i += 1
-    return outputs
 
 
 def _run_in_process(env: dict[str, str]) -> tuple[int, str, str]:
