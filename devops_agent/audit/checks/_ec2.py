@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import Hit
+from devops_agent.aws.ec2 import Instance
 
-__all__ = ["ec2_hit", "labelled"]
+__all__ = ["ec2_hit", "instance_hit", "labelled"]
 
 
 def ec2_hit(inventory: Inventory, region: str, kind: str, resource_id: str, detail: str) -> Hit:
@@ -41,3 +42,19 @@ def labelled(name: str | None, resource_id: str) -> str:
         The label.
     """
     return f"{name} ({resource_id})" if name else resource_id
+
+
+def instance_hit(inventory: Inventory, region: str, instance: Instance, what: str) -> Hit:
+    """A hit on an instance, whose detail names it (``Instance web-1 (i-0abc…) <what>``).
+
+    Args:
+        inventory: What the audit read.
+        region: The instance's region.
+        instance: The instance.
+        what: The rest of the sentence (``runs without an IAM instance profile.``).
+
+    Returns:
+        The hit.
+    """
+    label = labelled(instance.name, instance.id)
+    return ec2_hit(inventory, region, "instance", instance.id, f"Instance {label} {what}")

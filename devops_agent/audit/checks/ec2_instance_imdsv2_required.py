@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from devops_agent.audit.checks._ec2 import ec2_hit, labelled
+from devops_agent.audit.checks._ec2 import instance_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.aws.ec2.instance_metadata import REQUIRE_IMDSV2, Imdsv2Args
@@ -68,11 +68,9 @@ def check(inventory: Inventory) -> Iterator[Hit]:
                 continue
             if not instance.metadata_endpoint_enabled or instance.imds_v2_required:
                 continue
-            label = labelled(instance.name, instance.id)
-            yield ec2_hit(
+            yield instance_hit(
                 inventory,
                 ec2.region,
-                "instance",
-                instance.id,
-                f"Instance {label} is {instance.state} and accepts IMDSv1 (HttpTokens optional).",
+                instance,
+                f"is {instance.state} and accepts IMDSv1 (HttpTokens optional).",
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from devops_agent.audit.checks._ec2 import ec2_hit, labelled
+from devops_agent.audit.checks._ec2 import instance_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -61,11 +61,6 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         for instance in ec2.instances or []:
             if not instance.public_ip or instance.state == "terminated":
                 continue
-            label = labelled(instance.name, instance.id)
-            yield ec2_hit(
-                inventory,
-                ec2.region,
-                "instance",
-                instance.id,
-                f"Instance {label} has the public address {instance.public_ip}.",
+            yield instance_hit(
+                inventory, ec2.region, instance, f"has the public address {instance.public_ip}."
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from devops_agent.audit.checks._ec2 import ec2_hit, labelled
+from devops_agent.audit.checks._ec2 import instance_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -57,11 +57,6 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         for instance in ec2.instances or []:
             if instance.state not in ("pending", "running") or instance.iam_instance_profile_arn:
                 continue
-            label = labelled(instance.name, instance.id)
-            yield ec2_hit(
-                inventory,
-                ec2.region,
-                "instance",
-                instance.id,
-                f"Instance {label} runs without an IAM instance profile.",
+            yield instance_hit(
+                inventory, ec2.region, instance, "runs without an IAM instance profile."
             )

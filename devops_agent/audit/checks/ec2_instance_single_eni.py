@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from devops_agent.audit.checks._ec2 import ec2_hit, labelled
+from devops_agent.audit.checks._ec2 import instance_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -50,11 +50,6 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         for instance in ec2.instances or []:
             if instance.state == "terminated" or count[instance.id] < 2:
                 continue
-            label = labelled(instance.name, instance.id)
-            yield ec2_hit(
-                inventory,
-                ec2.region,
-                "instance",
-                instance.id,
-                f"Instance {label} has {count[instance.id]} network interfaces.",
+            yield instance_hit(
+                inventory, ec2.region, instance, f"has {count[instance.id]} network interfaces."
             )

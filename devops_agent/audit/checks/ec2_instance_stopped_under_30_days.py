@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-from devops_agent.audit.checks._ec2 import ec2_hit, labelled
+from devops_agent.audit.checks._ec2 import instance_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 from devops_agent.audit.registry import Limits
@@ -65,12 +65,9 @@ def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
             if instance.state_changed > limit:
                 continue
             days = (inventory.collected_at - instance.state_changed).days
-            label = labelled(instance.name, instance.id)
-            yield ec2_hit(
+            yield instance_hit(
                 inventory,
                 ec2.region,
-                "instance",
-                instance.id,
-                f"Instance {label} has been stopped for {days} days "
-                f"(since {instance.state_changed:%Y-%m-%d}).",
+                instance,
+                f"has been stopped for {days} days (since {instance.state_changed:%Y-%m-%d}).",
             )
