@@ -3,19 +3,29 @@ report's users, the principals with policies, and the hits on IAM's global resou
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 
 from devops_agent.audit.inventory import (
+    AttachedPolicy,
     CredentialReportRow,
     IamGroup,
     IamRole,
     IamUser,
+    InlinePolicy,
     Inventory,
 )
 from devops_agent.audit.models import Hit
 
-__all__ = ["days_between", "global_hit", "principals", "report_users", "root_arn", "root_hit"]
+__all__ = [
+    "days_between",
+    "global_hit",
+    "principals",
+    "report_users",
+    "root_arn",
+    "root_hit",
+    "users_holding",
+]
 
 
 def report_users(inventory: Inventory) -> Iterator[CredentialReportRow]:
@@ -39,6 +49,24 @@ def principals(inventory: Inventory) -> list[tuple[str, IamUser | IamGroup | Iam
         *(("group", p) for p in iam.groups or []),
         *(("role", p) for p in iam.roles or []),
     ]
+
+
+def users_holding(
+    inventory: Inventory, policies: Callable[[IamUser], Sequence[AttachedPolicy | InlinePolicy]]
+) -> Iterator[tuple[IamUser, str]]:
+    """Each user of the authorization details who holds policies of one kind.
+
+    Args:
+        inventory: What the audit read.
+        policies: Which of a user's policies count (attached or inline).
+
+    Yields:
+        The user and the names of those policies, sorted and joined with commas.
+    """
+    for user in inventory.iam.users or []:
+        held = policies(user)
+        if held:
+            yield user, ", ".join(sorted(p.name for p in held))
 
 
 def days_between(earlier: datetime, later: datetime) -> int:
