@@ -377,6 +377,96 @@ ISSUE_REOPEN = Write(
 )
 
 
+class DeleteCommentArgs(GhArgs):
+    """Arguments of the step that deletes a comment a plan posted (a rollback's)."""
+
+    number: Number
+    """The issue or pull request the comment is on."""
+    comment_id: Annotated[int, Field(ge=1)]
+    """The comment's id."""
+    marker: str
+    """The hidden marker the comment must still hold: only the comment the plan posted,
+    by devops-agent, is ever deleted."""
+
+
+def _only_in_rollbacks(reader: Reader, args: DeleteCommentArgs) -> Proposal:
+    raise BadInput(
+        "Only the rollback of a plan that posted a comment deletes it.",
+        remedy="Delete other comments on GitHub yourself.",
+    )
+
+
+def _run_delete_comment(writers: Writers, args: DeleteCommentArgs) -> str:
+    from github import GithubException
+
+    gh, repository = writers.github, planned_repository(args)
+    with github_errors(f"read comment {args.comment_id}", permission="issues: read"):
+        try:
+            comment = api(gh, "GET", f"/repos/{repository}/issues/comments/{args.comment_id}")
+        except GithubException as exc:
+            if exc.status != 404:
+                raise
+            return f"comment {args.comment_id} is deleted already"
+    author = str((comment.get("user") or {}).get("login") or "")
+    if args.marker not in str(comment.get("body") or "") or author != own_login(gh):
+        raise Refused(
+            f"Comment {args.comment_id} is not the one the plan posted (another author, or "
+            "its marker is gone); it is not deleted.",
+        )
+    delete_comment(gh, repository, args.comment_id)
+    return f"deleted comment {args.comment_id} on #{args.number}"
+
+
+def _delete_comment_calls(args: DeleteCommentArgs) -> list[ApiCall]:
+    repository = planned_repository(args)
+    return [
+        rest_call(
+            "DELETE",
+            f"/repos/{repository}/issues/comments/{args.comment_id}",
+            locks=(_thread(repository, args.number),),
+            when="only if it is still devops-agent's comment with the plan's marker",
+        )
+    ]
+
+
+def _verify_deleted(reader: Reader, args: DeleteCommentArgs) -> Verification:
+    from github import GithubException
+
+    gh, repository = gh_client(reader), planned_repository(args)
+    with github_errors(f"read comment {args.comment_id}", permission="issues: read"):
+        try:
+            api(gh, "GET", f"/repos/{repository}/issues/comments/{args.comment_id}")
+        except GithubException as exc:
+            if exc.status == 404:
+                return Verified(f"comment {args.comment_id} is gone")
+            raise
+    return NotAsPlanned(f"comment {args.comment_id} is still on #{args.number}")
+
+
+COMMENT_DELETE = Write(
+    name="github.comment_delete",
+    args=DeleteCommentArgs,
+    summary="Delete the comment a plan posted (the rollback of a comment).",
+    service="github",
+    agent="only the rollback of a plan that posted a comment deletes it",
+    github=("issues: write", "pull-requests: write"),
+    plan=_only_in_rollbacks,
+    run=_run_delete_comment,
+    calls=_delete_comment_calls,
+    verify=_verify_deleted,
+    irreversible="a deleted comment cannot be brought back: GitHub keeps no copy to restore, "
+    "and replies that quoted it lose what they answered",
+    examples=(
+        {
+            "repository": "acme/platform",
+            "number": 12,
+            "comment_id": 1234,
+            "marker": "<!-- devops-agent:comment 0123456789abcdef -->",
+        },
+    ),
+)
+
+
 class CommentArgs(GhArgs):
     """Arguments of ``issue comment`` and ``pr comment``."""
 
@@ -479,102 +569,13 @@ ISSUE_COMMENT = Write(
     calls=_comment_calls,
     verify=_verify_comment,
     undo=_undo_comment,
+    emits=(COMMENT_DELETE,),  # what its rollback plans carry
     examples=(
         {
             "repository": "acme/platform",
             "number": 12,
             "body": "Deployed to staging.",
             "key": "0123456789abcdef",
-        },
-    ),
-)
-
-
-class DeleteCommentArgs(GhArgs):
-    """Arguments of the step that deletes a comment a plan posted (a rollback's)."""
-
-    number: Number
-    """The issue or pull request the comment is on."""
-    comment_id: Annotated[int, Field(ge=1)]
-    """The comment's id."""
-    marker: str
-    """The hidden marker the comment must still hold: only the comment the plan posted,
-    by devops-agent, is ever deleted."""
-
-
-def _only_in_rollbacks(reader: Reader, args: DeleteCommentArgs) -> Proposal:
-    raise BadInput(
-        "Only the rollback of a plan that posted a comment deletes it.",
-        remedy="Delete other comments on GitHub yourself.",
-    )
-
-
-def _run_delete_comment(writers: Writers, args: DeleteCommentArgs) -> str:
-    from github import GithubException
-
-    gh, repository = writers.github, planned_repository(args)
-    with github_errors(f"read comment {args.comment_id}", permission="issues: read"):
-        try:
-            comment = api(gh, "GET", f"/repos/{repository}/issues/comments/{args.comment_id}")
-        except GithubException as exc:
-            if exc.status != 404:
-                raise
-            return f"comment {args.comment_id} is deleted already"
-    author = str((comment.get("user") or {}).get("login") or "")
-    if args.marker not in str(comment.get("body") or "") or author != own_login(gh):
-        raise Refused(
-            f"Comment {args.comment_id} is not the one the plan posted (another author, or "
-            "its marker is gone); it is not deleted.",
-        )
-    delete_comment(gh, repository, args.comment_id)
-    return f"deleted comment {args.comment_id} on #{args.number}"
-
-
-def _delete_comment_calls(args: DeleteCommentArgs) -> list[ApiCall]:
-    repository = planned_repository(args)
-    return [
-        rest_call(
-            "DELETE",
-            f"/repos/{repository}/issues/comments/{args.comment_id}",
-            locks=(_thread(repository, args.number),),
-            when="only if it is still devops-agent's comment with the plan's marker",
-        )
-    ]
-
-
-def _verify_deleted(reader: Reader, args: DeleteCommentArgs) -> Verification:
-    from github import GithubException
-
-    gh, repository = gh_client(reader), planned_repository(args)
-    with github_errors(f"read comment {args.comment_id}", permission="issues: read"):
-        try:
-            api(gh, "GET", f"/repos/{repository}/issues/comments/{args.comment_id}")
-        except GithubException as exc:
-            if exc.status == 404:
-                return Verified(f"comment {args.comment_id} is gone")
-            raise
-    return NotAsPlanned(f"comment {args.comment_id} is still on #{args.number}")
-
-
-COMMENT_DELETE = Write(
-    name="github.comment_delete",
-    args=DeleteCommentArgs,
-    summary="Delete the comment a plan posted (the rollback of a comment).",
-    service="github",
-    agent="only the rollback of a plan that posted a comment deletes it",
-    github=("issues: write", "pull-requests: write"),
-    plan=_only_in_rollbacks,
-    run=_run_delete_comment,
-    calls=_delete_comment_calls,
-    verify=_verify_deleted,
-    irreversible="a deleted comment cannot be brought back: GitHub keeps no copy to restore, "
-    "and replies that quoted it lose what they answered",
-    examples=(
-        {
-            "repository": "acme/platform",
-            "number": 12,
-            "comment_id": 1234,
-            "marker": "<!-- devops-agent:comment 0123456789abcdef -->",
         },
     ),
 )
