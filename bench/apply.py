@@ -27,6 +27,8 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -73,15 +75,66 @@ def _run(github: Any, number: int, body: str, work: Path, run_id: int) -> tuple[
     return code, time.perf_counter() - start
 
 
-def _without_reads(operation: str) -> dict[str, Any]:
-    """Switch off the state/read-back/undo declarations of ``operation``; returns the
-    catalog entry to put back."""
+def open_repository(github: Any) -> None:
+    """The repository the benches plan and apply in: the workflow token's, alice maintains it."""
+    github.add_token(TOKEN, "github-actions[bot]", kind="workflow")
+    github.add_repo(REPO)
+    github.set_permission(REPO, "alice", "maintain")
+
+
+@contextmanager
+def reads_switched_off(operation: str, off: bool = True) -> Iterator[None]:
+    """Inside the block, ``operation`` has no state read, read-back or undo (when ``off``):
+    what an apply costs without reading anything back. The catalog entry is put back after.
+    """
     from devops_agent import catalog
 
     table = catalog._by_name()
     saved = table[operation]
-    table[operation] = dataclasses.replace(saved, before=None, verify=None, undo=None)
-    return {operation: saved}
+    if off:
+        table[operation] = dataclasses.replace(saved, before=None, verify=None, undo=None)
+    try:
+        yield
+    finally:
+        table[operation] = saved
+
+
+def plan_then_apply(
+    github: Any, work: Path, n: int, command: str, operation: str, *, without_reads: bool
+) -> tuple[float, int]:
+    """Plan ``command`` on a new pull request, then apply the plan (with ``operation``'s
+    reads switched off when ``without_reads``), each run of the action the n-th.
+
+    Returns:
+        The apply's wall time in seconds and the GitHub requests it made.
+    """
+    number = int(github.add_pull(REPO, title=f"bench {n}", user="alice")["number"])
+    code, _ = _run(github, number, command, work / f"p{n}", 100 + n)
+    if code != 0:
+        raise SystemExit(f"planning failed: {command}")
+    plan_id = (work / f"p{n}" / "output").read_text().split("plan-id<<")[1].split("\n")[1]
+    before = len(github.requests)
+    with reads_switched_off(operation, without_reads):
+        code, seconds = _run(github, number, f"/devops apply {plan_id}", work / f"a{n}", 500 + n)
+    if code != 0:
+        raise SystemExit(f"the apply failed: {command}")
+    return seconds, len(github.requests) - before
+
+
+def print_medians(shown: str, results: dict[str, list[tuple[float, int]]]) -> None:
+    """Print the median apply of ``shown`` with and without the extra reads, their ratio and
+    the GitHub requests of each."""
+    with_s = statistics.median(s for s, _ in results["with"])
+    without_s = statistics.median(s for s, _ in results["without"])
+    first = f"apply `{shown}` with read-back, rollback and state reads:"
+    print(f"runs: {len(results['with'])} per mode (medians)")
+    print(f"{first} {with_s * 1000:7.0f} ms")
+    print(f"{f'apply `{shown}` without the extra reads:':<{len(first)}} {without_s * 1000:7.0f} ms")
+    print(f"{'ratio with / without:':<{len(first)}} {with_s / without_s:7.2f}  (goal < 2)")
+    print(
+        "GitHub requests per apply: "
+        f"{max(c for _, c in results['with'])} with, {max(c for _, c in results['without'])} without"
+    )
 
 
 def main() -> None:
@@ -96,17 +149,13 @@ def main() -> None:
     with sandbox() as (github, _endpoint), tempfile.TemporaryDirectory() as tmp:
         import boto3
 
-        from devops_agent import catalog
-
-        github.add_token(TOKEN, "github-actions[bot]", kind="workflow")
-        github.add_repo(REPO)
-        github.set_permission(REPO, "alice", "maintain")
+        open_repository(github)
         ec2 = boto3.client("ec2", region_name="us-east-1")
         s3 = boto3.client("s3", region_name="us-east-1")
         image = ec2.register_image(Name="bench", RootDeviceName="/dev/xvda")["ImageId"]
         results: dict[str, list[tuple[float, int]]] = {"with": [], "without": []}
         n = 0
-        for i in range(args.runs):
+        for _ in range(args.runs):
             for mode in ("with", "without"):
                 n += 1
                 if args.family == "s3":
@@ -117,35 +166,12 @@ def main() -> None:
                         "Instances"
                     ][0]["InstanceId"]
                     command = f"/devops ec2 stop {instance}"
-                number = int(github.add_pull(REPO, title=f"bench {n}", user="alice")["number"])
-                code, _ = _run(github, number, command, Path(tmp) / f"p{n}", 100 + n)
-                if code != 0:
-                    raise SystemExit(f"planning failed in run {i} ({mode})")
-                plan_id = (Path(tmp) / f"p{n}" / "output").read_text().split("plan-id<<")[1]
-                plan_id = plan_id.split("\n")[1]
-                saved = _without_reads(operation) if mode == "without" else {}
-                before = len(github.requests)
-                try:
-                    code, seconds = _run(
-                        github, number, f"/devops apply {plan_id}", Path(tmp) / f"a{n}", 500 + n
+                results[mode].append(
+                    plan_then_apply(
+                        github, Path(tmp), n, command, operation, without_reads=mode == "without"
                     )
-                finally:
-                    catalog._by_name().update(saved)
-                if code != 0:
-                    raise SystemExit(f"apply failed in run {i} ({mode})")
-                results[mode].append((seconds, len(github.requests) - before))
-    with_s = statistics.median(s for s, _ in results["with"])
-    without_s = statistics.median(s for s, _ in results["without"])
-    print(f"runs: {args.runs} per mode (medians)")
-    print(f"apply `{shown}` with read-back, rollback and state reads: {with_s * 1000:7.0f} ms")
-    print(f"apply `{shown}` without the extra reads:                  {without_s * 1000:7.0f} ms")
-    print(
-        f"ratio with / without:                                      {with_s / without_s:7.2f}  (goal < 2)"
-    )
-    print(
-        "GitHub requests per apply: "
-        f"{max(c for _, c in results['with'])} with, {max(c for _, c in results['without'])} without"
-    )
+                )
+    print_medians(shown, results)
 
 
 if __name__ == "__main__":

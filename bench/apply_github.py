@@ -19,28 +19,14 @@ GitHub requests of each. Usage: python bench/apply_github.py [--runs N]
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import statistics
 import tempfile
 from pathlib import Path
-from typing import Any
 
-from apply import _run  # bench/apply.py: runs the action in this process
+from apply import open_repository, plan_then_apply, print_medians  # bench/apply.py's harness
 
-from devops_agent_sandbox.demo import REPO, TOKEN, sandbox
+from devops_agent_sandbox.demo import REPO, sandbox
 
 OPERATION = "github.issue_close"
-
-
-def _without_reads() -> dict[str, Any]:
-    """Switch off the state/read-back/undo declarations of the close; returns the catalog
-    entry to put back."""
-    from devops_agent import catalog
-
-    table = catalog._by_name()
-    saved = table[OPERATION]
-    table[OPERATION] = dataclasses.replace(saved, before=None, verify=None, undo=None)
-    return {OPERATION: saved}
 
 
 def main() -> None:
@@ -48,53 +34,26 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     with sandbox() as (github, _endpoint), tempfile.TemporaryDirectory() as tmp:
-        from devops_agent import catalog
-
-        github.add_token(TOKEN, "github-actions[bot]", kind="workflow")
-        github.add_repo(REPO)
-        github.set_permission(REPO, "alice", "maintain")
+        open_repository(github)
         results: dict[str, list[tuple[float, int]]] = {"with": [], "without": []}
         n = 0
         for i in range(args.runs):
             for mode in ("with", "without"):
                 n += 1
                 issue = github.add_issue(REPO, title=f"bench {n}")["number"]
-                number = int(github.add_pull(REPO, title=f"bench {n}", user="alice")["number"])
-                code, _ = _run(
-                    github, number, f"/devops issue close {issue}", Path(tmp) / f"p{n}", 100 + n
-                )
-                if code != 0:
-                    raise SystemExit(f"planning failed in run {i} ({mode})")
-                plan_id = (Path(tmp) / f"p{n}" / "output").read_text().split("plan-id<<")[1]
-                plan_id = plan_id.split("\n")[1]
-                saved = _without_reads() if mode == "without" else {}
-                before = len(github.requests)
-                try:
-                    code, seconds = _run(
-                        github, number, f"/devops apply {plan_id}", Path(tmp) / f"a{n}", 500 + n
+                results[mode].append(
+                    plan_then_apply(
+                        github,
+                        Path(tmp),
+                        n,
+                        f"/devops issue close {issue}",
+                        OPERATION,
+                        without_reads=mode == "without",
                     )
-                finally:
-                    catalog._by_name().update(saved)
-                if code != 0:
-                    raise SystemExit(f"apply failed in run {i} ({mode})")
+                )
                 if github.issues(REPO)[issue - 1]["state"] != "closed":
                     raise SystemExit(f"the issue was not closed in run {i} ({mode})")
-                results[mode].append((seconds, len(github.requests) - before))
-    with_s = statistics.median(s for s, _ in results["with"])
-    without_s = statistics.median(s for s, _ in results["without"])
-    print(f"runs: {args.runs} per mode (medians)")
-    print(f"apply `issue close` with read-back, rollback and state reads: {with_s * 1000:7.0f} ms")
-    print(
-        f"apply `issue close` without the extra reads:                  {without_s * 1000:7.0f} ms"
-    )
-    print(
-        "ratio with / without:                                         "
-        f"{with_s / without_s:7.2f}  (goal < 2)"
-    )
-    print(
-        "GitHub requests per apply: "
-        f"{max(c for _, c in results['with'])} with, {max(c for _, c in results['without'])} without"
-    )
+    print_medians("issue close", results)
 
 
 if __name__ == "__main__":

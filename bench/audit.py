@@ -184,6 +184,7 @@ def _parallel(fn: Callable[[Any], Any], items: list[Any], workers: int = 8) -> l
 def seed(session: Any, size: int) -> None:
     """About ``size`` resources over :data:`REGIONS`, in batches where the API allows."""
     from devops_agent.aws import client
+    from devops_agent_sandbox.estate import public_read_policy
 
     size = round(size * _SCALE)
     per_region = size / len(REGIONS)
@@ -252,19 +253,7 @@ def seed(session: Any, size: int) -> None:
         if i % 5 == 0:
             s3.put_bucket_policy(
                 Bucket=name,
-                Policy=json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": "*",
-                                "Action": "s3:GetObject",
-                                "Resource": f"arn:aws:s3:::{name}/*",
-                            }
-                        ],
-                    }
-                ),
+                Policy=public_read_policy(name),
             )
 
     _parallel(bucket, list(range(buckets(size))))

@@ -22,80 +22,31 @@ import argparse
 import re
 import sys
 import time
-from datetime import UTC, datetime
 
 from devops_agent.audit import (
     AuditReport,
-    CheckResult,
     Finding,
-    SeverityCounts,
     decode_state,
-    fingerprint,
 )
 from devops_agent.audit.formats import render
-from devops_agent.audit.models import severity_rank
 from devops_agent.audit.result import COMMENT_TEXT_LIMIT, SUMMARY_TEXT_LIMIT, audit_body
-from devops_agent.audit.view import metadata
 from devops_agent.publish import ISSUE_LIMIT, audit_issue_body
-
-ACCOUNT = "123456789012"
-REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
+from devops_agent_sandbox.audit_reports import ranked_report, spread_findings
 
 
 def findings(ids: range) -> list[Finding]:
     """One finding per number, spread over every check and three regions."""
-    metas = sorted(metadata().values(), key=lambda m: m.id)
-    out = []
-    for i in ids:
-        meta = metas[i % len(metas)]
-        region = "global" if meta.service == "iam" else REGIONS[i % 3]
-        resource = f"{meta.service}-{i:06d}"
-        out.append(
-            Finding(
-                check_id=meta.id,
-                title=meta.title,
-                severity=meta.severity,
-                service=meta.service,
-                region=region,
-                account=ACCOUNT,
-                resource_id=resource,
-                resource_arn=f"arn:aws:ec2:{region}:{ACCOUNT}:volume/{resource}",
-                detail=f"Volume {resource} (8 GiB, attached to i-0123456789abcdef0) is not "
-                "encrypted.",
-                fingerprint=fingerprint(meta.id, ACCOUNT, region, resource),
-            )
-        )
-    return out
+    return spread_findings(
+        ids,
+        lambda resource: (
+            f"Volume {resource} (8 GiB, attached to i-0123456789abcdef0) is not encrypted."
+        ),
+    )
 
 
 def report(found: list[Finding]) -> AuditReport:
     """A report of ``found`` as the engine would rank and count it."""
-    found.sort(key=lambda f: (severity_rank(f.severity), f.check_id, f.region, f.resource_id))
-    failing = {f.check_id for f in found}
-    return AuditReport(
-        tool_version="bench",
-        generated_at=datetime(2025, 6, 1, tzinfo=UTC),
-        account=ACCOUNT,
-        accounts=[ACCOUNT],
-        regions=list(REGIONS),
-        services=["ec2", "vpc", "s3", "iam"],
-        counts=SeverityCounts(
-            **{
-                s: sum(f.severity == s for f in found)
-                for s in ("critical", "high", "medium", "low")
-            }
-        ),
-        checks=[
-            CheckResult(
-                id=m.id,
-                service=m.service,
-                severity=m.severity,
-                status="failed" if m.id in failing else "passed",
-            )
-            for m in metadata().values()
-        ],
-        findings=found,
-    )
+    return ranked_report(found, tool_version="bench")
 
 
 def _timed(fn):  # type: ignore[no-untyped-def]

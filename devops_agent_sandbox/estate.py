@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
     from mypy_boto3_ec2.type_defs import IpPermissionTypeDef
 
-__all__ = ["BUCKETS", "DEFAULT_REGIONS", "USERS", "seed"]
+__all__ = ["BUCKETS", "DEFAULT_REGIONS", "USERS", "public_read_policy", "seed"]
 
 DEFAULT_REGIONS = ("us-east-1", "eu-west-1")
 USERS = ("alice", "bob", "ci-deployer")
@@ -102,6 +102,26 @@ def seed(session: boto3.Session, regions: tuple[str, str] = DEFAULT_REGIONS) -> 
     _seed_buckets(session, regions, summary)
     _seed_iam(session, account, summary)
     return summary
+
+
+def public_read_policy(bucket: str, *, sid: str = "") -> str:
+    """A bucket policy that lets anyone on the internet read every object of ``bucket``.
+
+    Args:
+        bucket: The bucket's name.
+        sid: The statement's id; none when empty.
+
+    Returns:
+        The policy document, as JSON text.
+    """
+    statement = {
+        **({"Sid": sid} if sid else {}),
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 def _tag_list(name: str, env: str) -> list[dict[str, str]]:
@@ -280,19 +300,7 @@ def _seed_buckets(
                 s3.put_object(Bucket=name, Key=key, Body=body)
             entry["objects"] = sorted(_ASSET_OBJECTS)
         if name == "acme-staging-uploads":
-            policy = {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "PublicRead",
-                        "Effect": "Allow",
-                        "Principal": "*",
-                        "Action": "s3:GetObject",
-                        "Resource": f"arn:aws:s3:::{name}/*",
-                    }
-                ],
-            }
-            s3.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
+            s3.put_bucket_policy(Bucket=name, Policy=public_read_policy(name, sid="PublicRead"))
             entry["policy"] = True
         summary["buckets"][name] = entry
 

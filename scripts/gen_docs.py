@@ -348,11 +348,8 @@ def render_configuration(action: dict[str, Any]) -> str:
 def _threshold_rows() -> list[str]:
     from devops_agent.audit.registry import thresholds
 
-    def shown(value: Any) -> str:
-        return ", ".join(map(str, value)) if isinstance(value, tuple) else str(value)
-
     return [
-        f"| `{t.name}` | {shown(t.default)} {t.unit} | {t.meaning} | {t.source} |"
+        f"| `{t.name}` | {t.shown_default()} {t.unit} | {t.meaning} | {t.source} |"
         for t in thresholds().values()
     ]
 

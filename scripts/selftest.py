@@ -114,6 +114,8 @@ class SelfTest:
     # -------------------------------------------------------------- running
     def action(self, event_name: str, payload: dict[str, Any], *, actor: str, **inputs: str) -> Run:
         """Run ``devops-agent action`` as GitHub Actions runs the container."""
+        from devops_agent_sandbox.step_outputs import read_outputs
+
         work = Path(tempfile.mkdtemp(prefix="run-", dir=self.workdir))
         (work / "event.json").write_text(json.dumps(payload), encoding="utf-8")
         (work / "output").write_text("", encoding="utf-8")
@@ -417,28 +419,6 @@ def docker_run(image: str, env: dict[str, str], work: Path) -> list[str]:
     passed = [arg for name in names for arg in ("--env", name)]
     mount = f"{work}:{work}"
     return ["docker", "run", "--rm", "--network", "host", "--volume", mount, *passed, image]
-
-
-def read_outputs(path: Path) -> dict[str, str]:
-    """Parse a GITHUB_OUTPUT file (``name<<DELIM`` heredocs and ``name=value`` lines)."""
-    outputs: dict[str, str] = {}
-    lines = path.read_text(encoding="utf-8").splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if "<<" in line:
-            name, delim = line.split("<<", 1)
-            value: list[str] = []
-            i += 1
-            while i < len(lines) and lines[i] != delim:
-                value.append(lines[i])
-                i += 1
-            outputs[name] = "\n".join(value)
-        elif "=" in line:
-            name, value_ = line.split("=", 1)
-            outputs[name] = value_
-        i += 1
-    return outputs
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""Shared by tests/test_audit_fixes.py and tests/test_audit_fix_ops.py: a fresh
+"""Shared by tests/test_audit_fixes.py and tests/test_audit_fix_ops.py (and its clients and
+``instance`` by tests/test_audit_checks.py): a fresh
 in-process moto account per test, where a command is run, a plan's entries are carried
 out through the registered executors (with a read side for the re-check step), and the
 audit is asked again.
@@ -51,9 +52,10 @@ class Writers:
 
 
 @dataclass
-class Account:
+class Clients:
+    """A moto session's EC2, S3 and IAM clients in :data:`REGION`, each made once."""
+
     session: boto3.Session
-    workspace: Path
 
     @cached_property
     def ec2(self) -> Any:
@@ -66,6 +68,13 @@ class Account:
     @cached_property
     def iam(self) -> Any:
         return self.session.client("iam", region_name=REGION)
+
+
+@dataclass
+class Account(Clients):
+    """A fresh account where commands run as alice, with a workspace."""
+
+    workspace: Path
 
     def context(self) -> Any:
         return make_context(
@@ -142,7 +151,7 @@ def tcp(port: int, to: int | None = None, cidr: str = WORLD) -> dict[str, Any]:
     }
 
 
-def instance(a: Account, **kw: Any) -> str:
+def instance(a: Clients, **kw: Any) -> str:
     return a.ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1, **kw)["Instances"][
         0
     ]["InstanceId"]

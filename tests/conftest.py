@@ -21,6 +21,7 @@ import pytest
 
 from devops_agent_sandbox.github import FakeGitHub
 from devops_agent_sandbox.payloads import comment_event, dispatch_event, schedule_event
+from devops_agent_sandbox.step_outputs import read_outputs
 
 REPO = "acme/platform"
 TOKEN = "ghs_testWorkflowToken00000000000000000000"
@@ -138,28 +139,6 @@ class ActionRun:
     requests: list[Any] = field(default_factory=list)
 
 
-def read_outputs(path: Path) -> dict[str, str]:
-    """Parse GITHUB_OUTPUT's `name<<DELIM` heredocs into a dict."""
-    outputs: dict[str, str] = {}
-    lines = path.read_text(encoding="utf-8").splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if "<<" in line:
-            name, delim = line.split("<<", 1)
-            value: list[str] = []
-            i += 1
-            while lines[i] != delim:
-                value.append(lines[i])
-                i += 1
-            outputs[name] = "\n".join(value)
-        elif "=" in line:
-            name, value_ = line.split("=", 1)
-            outputs[name] = value_
-        i += 1
-    return outputs
-
-
 def _run_in_process(env: dict[str, str]) -> tuple[int, str, str]:
     """``run_action`` with ``os.environ`` exactly as the process would have it."""
     import io
@@ -260,21 +239,38 @@ class ActionHarness:
         ``DEVOPS_AGENT_PROGRESS_AFTER`` knob), for tests that count requests.
         """
         number = pr or int(self.github.add_pull(REPO, title="Change", user=login)["number"])
-        created = self.github.add_comment(REPO, number, body=body, user=login)
+        env = self.comment_env(body, pr=number, login=login, **kw)
+        if progress_after is not None:
+            env["DEVOPS_AGENT_PROGRESS_AFTER"] = progress_after
+        return self.run(env)
+
+    def comment_env(
+        self,
+        body: str,
+        *,
+        pr: int,
+        login: str = "alice",
+        created_at: str | None = None,
+        **inputs: str,
+    ) -> dict[str, str]:
+        """Post ``body`` as ``login`` on ``pr``: the environment of the run that answers it,
+        for a test that changes it, or starts the run its own way, before running it.
+
+        ``created_at`` is the comment's time in the event (now when ``None``).
+        """
+        created = self.github.add_comment(REPO, pr, body=body, user=login)
         payload = comment_event(
             REPO,
-            number,
+            pr,
             body,
             login=login,
             is_pr=True,
             comment_id=int(created["id"]),
             server_url=self.github.server_url,
             api_url=self.github.url,
+            created_at=created_at,
         )
-        env = self.env("issue_comment", payload, **kw)
-        if progress_after is not None:
-            env["DEVOPS_AGENT_PROGRESS_AFTER"] = progress_after
-        return self.run(env)
+        return self.env("issue_comment", payload, **inputs)
 
     def dispatch(self, command: str, *, login: str = "alice", **kw: Any) -> ActionRun:
         payload = dispatch_event(REPO, inputs={"command": command}, login=login)

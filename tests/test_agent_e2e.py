@@ -58,20 +58,7 @@ def action(tmp_path, github, moto_server, estate):
 def agent_env(action, openai_server, comment: str, **inputs: str) -> dict[str, str]:
     """The Actions environment for a comment, with the agent's model and a trap proxy."""
     pull = action.github.add_pull(REPO, title="Change", user="alice")
-    created = action.github.add_comment(REPO, pull["number"], body=comment, user="alice")
-    from devops_agent_sandbox.payloads import comment_event
-
-    payload = comment_event(
-        REPO,
-        pull["number"],
-        comment,
-        login="alice",
-        is_pr=True,
-        comment_id=int(created["id"]),
-        server_url=action.github.server_url,
-        api_url=action.github.url,
-    )
-    env = action.env("issue_comment", payload, openai_api_key=OPENAI_KEY, **inputs)
+    env = action.comment_env(comment, pr=pull["number"], openai_api_key=OPENAI_KEY, **inputs)
     env.pop("OPENAI_AGENTS_DISABLE_TRACING", None)  # the run itself must keep traces local
     env.update(AWS_KEYS)
     env["OPENAI_API_KEY"] = OPENAI_KEY  # what would make the SDK export traces to OpenAI

@@ -13,7 +13,6 @@ import itertools
 import json
 import random
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,17 +20,13 @@ from conftest import REPO, TOKEN, read_outputs
 
 from devops_agent.audit import (
     AuditReport,
-    CheckResult,
     Finding,
     NotAudited,
-    SeverityCounts,
     decode_state,
     encode_state,
-    fingerprint,
 )
 from devops_agent.audit.history import STATE_PART_MARKER
 from devops_agent.audit.markdown import Pointer
-from devops_agent.audit.models import severity_rank
 from devops_agent.audit.result import (
     COMMENT_TEXT_LIMIT,
     SUMMARY_TEXT_LIMIT,
@@ -49,68 +44,19 @@ from devops_agent.publish import (
 )
 from devops_agent.report import render_body
 from devops_agent.testing import make_context
-
-ACCOUNT = "123456789012"
-REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
+from devops_agent_sandbox.audit_reports import ACCOUNT, ranked_report, spread_findings
 
 
 def make_findings(ids: range, *, seed: int = 7) -> list[Finding]:
     """One finding per number in ``ids``, spread over every real check and three regions."""
-    metas = sorted(metadata().values(), key=lambda m: m.id)
     rnd = random.Random(seed)
-    found = []
-    for i in ids:
-        meta = metas[i % len(metas)]
-        region = "global" if meta.service == "iam" else REGIONS[i % 3]
-        resource = f"{meta.service}-{i:06d}"
-        found.append(
-            Finding(
-                check_id=meta.id,
-                title=meta.title,
-                severity=meta.severity,
-                service=meta.service,
-                region=region,
-                account=ACCOUNT,
-                resource_id=resource,
-                resource_arn=f"arn:aws:ec2:{region}:{ACCOUNT}:volume/{resource}",
-                detail=f"{resource} is in the wrong state ({rnd.randint(1, 999)} days).",
-                fingerprint=fingerprint(meta.id, ACCOUNT, region, resource),
-            )
-        )
-    return found
+    return spread_findings(
+        ids, lambda resource: f"{resource} is in the wrong state ({rnd.randint(1, 999)} days)."
+    )
 
 
 def make_report(findings: list[Finding], **extra: object) -> AuditReport:
-    findings = sorted(
-        findings, key=lambda f: (severity_rank(f.severity), f.check_id, f.region, f.resource_id)
-    )
-    counts = {s: sum(f.severity == s and not f.suppressed for f in findings) for s in
-              ("critical", "high", "medium", "low")}  # fmt: skip
-    failing = {f.check_id for f in findings}
-    checks = [
-        CheckResult(
-            id=m.id,
-            service=m.service,
-            severity=m.severity,
-            status="failed" if m.id in failing else "passed",
-            findings=sum(f.check_id == m.id for f in findings),
-        )
-        for m in metadata().values()
-    ]
-    fields: dict[str, object] = {
-        "tool_version": "0",
-        "generated_at": datetime(2025, 6, 1, 12, 0, tzinfo=UTC),
-        "account": ACCOUNT,
-        "accounts": [ACCOUNT],
-        "regions": REGIONS,
-        "services": ["ec2", "vpc", "s3", "iam"],
-        "counts": SeverityCounts(**counts),
-        "suppressed": sum(f.suppressed for f in findings),
-        "checks": checks,
-        "findings": findings,
-    }
-    fields.update(extra)
-    return AuditReport.model_validate(fields)
+    return ranked_report(findings, **extra)
 
 
 @pytest.fixture(scope="module")

@@ -23,13 +23,13 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
 from pathlib import Path
 
 import boto3
 import botocore.loaders
 import botocore.session
 import pytest
+from audit_fix_support import Clients, instance
 from moto import mock_aws
 from moto.ec2.models import ec2_backends
 from moto.iam.models import AccessKeyLastUsed, AWSManagedPolicy, iam_backends
@@ -53,23 +53,11 @@ LOG_DELIVERY = 'uri="http://acs.amazonaws.com/groups/s3/LogDelivery"'
 
 
 @dataclass
-class Env:
-    """What a setup gets: the session (moto, in-process) and pytest's monkeypatch."""
+class Env(Clients):
+    """What a setup gets: the session (moto, in-process), its clients and pytest's
+    monkeypatch."""
 
-    session: boto3.Session
     monkeypatch: pytest.MonkeyPatch
-
-    @cached_property
-    def ec2(self):
-        return self.session.client("ec2", region_name=REGION)
-
-    @cached_property
-    def s3(self):
-        return self.session.client("s3", region_name=REGION)
-
-    @cached_property
-    def iam(self):
-        return self.session.client("iam", region_name=REGION)
 
 
 Setup = Callable[[Env], str]
@@ -127,12 +115,6 @@ def open_group(
         permission["Ipv6Ranges"] = [{"CidrIpv6": v6}]
     e.ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[permission])
     return group
-
-
-def instance(e: Env, **params) -> str:
-    return e.ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1, **params)[
-        "Instances"
-    ][0]["InstanceId"]
 
 
 def volume(e: Env, *, encrypted: bool = False) -> str:

@@ -32,6 +32,7 @@ from audit_fix_support import (
 )
 
 from devops_agent.audit.registry import discover_checks
+from devops_agent_sandbox.estate import public_read_policy
 
 
 @pytest.fixture
@@ -261,19 +262,7 @@ def test_account_public_access_block_family(account: Account) -> None:
     account.s3.create_bucket(Bucket="acme-website")
     account.s3.put_bucket_policy(
         Bucket="acme-website",
-        Policy=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": "*",
-                        "Action": "s3:GetObject",
-                        "Resource": "arn:aws:s3:::acme-website/*",
-                    }
-                ],
-            }
-        ),
+        Policy=public_read_policy("acme-website"),
     )
     entries, _ = account.plan("audit fix s3_account_public_access_block_enabled")
     assert "acme-website" in entries[0].description  # what the block would close is named

@@ -324,11 +324,7 @@ def test_slow_run_shows_progress_then_edits(action, github, estate, monkeypatch)
     from devops_agent.app import run_action
 
     pull = github.add_pull(REPO, title="x", user="alice")
-    created = github.add_comment(REPO, pull["number"], body="/devops ec2 list", user="alice")
-    payload = comment_event(
-        REPO, pull["number"], created["body"], login="alice", is_pr=True, comment_id=created["id"]
-    )
-    env = action.env("issue_comment", payload)
+    env = action.comment_env("/devops ec2 list", pr=pull["number"], login="alice")
     monkeypatch.setenv("AWS_ENDPOINT_URL", env["AWS_ENDPOINT_URL"])
     before = len(github.requests)
     assert run_action(env, stream=io.StringIO(), grace=0) == 0
@@ -402,11 +398,7 @@ def test_cancellation_still_posts_a_final_answer(action, github, black_hole):
 
     action.aws_endpoint = black_hole
     pull = github.add_pull(REPO, title="x", user="alice")
-    created = github.add_comment(REPO, pull["number"], body="/devops ec2 list", user="alice")
-    payload = comment_event(
-        REPO, pull["number"], created["body"], login="alice", is_pr=True, comment_id=created["id"]
-    )
-    env = action.env("issue_comment", payload)
+    env = action.comment_env("/devops ec2 list", pr=pull["number"], login="alice")
     reacted = threading.Event()
     github.on_request = lambda r: reacted.set() if r.path.endswith("/reactions") else None
     proc = subprocess.Popen(
@@ -431,18 +423,7 @@ def test_heavy_libraries_are_not_loaded_for_a_refusal(action, github):
     import sys
 
     pull = github.add_pull(REPO, title="x")
-    created = github.add_comment(REPO, pull["number"], body="/devops ec2 list", user="mallory")
-    env = action.env(
-        "issue_comment",
-        comment_event(
-            REPO,
-            pull["number"],
-            created["body"],
-            login="mallory",
-            is_pr=True,
-            comment_id=created["id"],
-        ),
-    )
+    env = action.comment_env("/devops ec2 list", pr=pull["number"], login="mallory")
     code = (
         "import os, sys\n"
         "from devops_agent.app import run_action\n"
@@ -467,18 +448,7 @@ def test_a_bug_after_the_reaction_still_posts_a_final_status(action, github, mon
 
     monkeypatch.setattr(BaseClient, "_make_api_call", explode)
     pull = github.add_pull(REPO, title="x", user="alice")
-    created = github.add_comment(REPO, pull["number"], body="/devops ec2 list", user="alice")
-    env = action.env(
-        "issue_comment",
-        comment_event(
-            REPO,
-            pull["number"],
-            created["body"],
-            login="alice",
-            is_pr=True,
-            comment_id=created["id"],
-        ),
-    )
+    env = action.comment_env("/devops ec2 list", pr=pull["number"], login="alice")
     log = io.StringIO()
     assert run_action(env, stream=log) == 1
     (answer,) = answers(github, pull["number"])

@@ -13,29 +13,15 @@ import pytest
 from conftest import REPO
 
 from devops_agent import plans
-from devops_agent_sandbox.payloads import comment_event
 
 pytestmark = pytest.mark.e2e
 
 WRITE_ROLE = "arn:aws:iam::123456789012:role/devops-agent-write"
 
 
-def _comment(
-    action: Any, github: Any, body: str, pr: int, files: dict[str, bytes] | None = None
-) -> Any:
+def _comment(action: Any, body: str, pr: int, files: dict[str, bytes] | None = None) -> Any:
     """Comment ``body`` on ``pr`` and run the action, with ``files`` in its workspace."""
-    created = github.add_comment(REPO, pr, body=body, user="alice")
-    payload = comment_event(
-        REPO,
-        pr,
-        body,
-        login="alice",
-        is_pr=True,
-        comment_id=int(created["id"]),
-        server_url=github.server_url,
-        api_url=github.url,
-    )
-    env = action.env("issue_comment", payload, aws_write_role_to_assume=WRITE_ROLE)
+    env = action.comment_env(body, pr=pr, aws_write_role_to_assume=WRITE_ROLE)
     for relative, content in (files or {}).items():
         path = Path(env["GITHUB_WORKSPACE"]) / relative
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -57,10 +43,10 @@ def _plan_then_apply(
     action: Any, github: Any, command: str, files: dict[str, bytes] | None = None
 ) -> tuple[Any, Any, int]:
     pr = int(github.add_pull(REPO, title="Change", user="alice")["number"])
-    planned = _comment(action, github, f"/devops {command}", pr, files)
+    planned = _comment(action, f"/devops {command}", pr, files)
     assert planned.code == 0, planned.stdout + planned.stderr
     assert planned.outputs["status"] == "planned", planned.summary
-    applied = _comment(action, github, f"/devops apply {planned.outputs['plan-id']}", pr, files)
+    applied = _comment(action, f"/devops apply {planned.outputs['plan-id']}", pr, files)
     assert applied.code == 0, applied.summary + applied.stdout + applied.stderr
     assert applied.outputs["status"] == "applied"
     return planned, applied, pr
@@ -127,7 +113,7 @@ def test_upload_from_the_workspace_and_download_into_it(
 
     pr = int(github.add_pull(REPO, title="Fetch", user="alice")["number"])
     fetched = _comment(
-        action, github, "/devops s3 download s3://e2e-artifacts/releases/app.txt in/app.txt", pr
+        action, "/devops s3 download s3://e2e-artifacts/releases/app.txt in/app.txt", pr
     )
     assert fetched.code == 0, fetched.summary
     assert (fetched.workspace / "in" / "app.txt").read_bytes() == files["dist/app.txt"]

@@ -13,15 +13,17 @@ import json
 from typing import Any
 
 import pytest
-from conftest import REPO
-
-from devops_agent import plans
+from e2e_support import (
+    ACCOUNT,
+    WRITE_ROLE,
+    assumed_policy,
+    bot_blocks,
+    rollback_of,
+    run_report,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.in_process]
 
-WRITE_ROLE = "arn:aws:iam::123456789012:role/devops-agent-write"
-ACCOUNT = "123456789012"
-BOT = "github-actions[bot]"
 DOC = json.dumps(
     {
         "Version": "2012-10-17",
@@ -30,36 +32,11 @@ DOC = json.dumps(
 )
 
 
-def blocks(github: Any, number: int) -> list[tuple[dict[str, Any], plans.FoundPlan]]:
-    return [
-        (c, b)
-        for c in github.comments(REPO, number)
-        if c["user"]["login"] == BOT
-        for b in plans.find_blocks(c["body"])
-    ]
-
-
-def report(run: Any) -> dict[str, Any]:
-    return json.loads((run.workspace / ".devops-agent" / "report.json").read_text())
-
-
-def assumed_policy(audit: dict[str, Any]) -> dict[str, Any]:
-    """The session policy the STS call of this apply really carried."""
-    from moto.sts.models import sts_backends
-
-    found = [
-        r
-        for r in sts_backends[ACCOUNT]["global"].assumed_roles
-        if r.session_name == audit["role_session_name"]
-    ]
-    assert found and found[-1].policy == audit["session_policy"]
-    return dict(json.loads(found[-1].policy))
-
-
-def rollback_of(github: Any, number: int, plan_id: str) -> plans.Plan:
-    (back,) = [b for _, b in blocks(github, number) if b.plan and b.plan.rollback_of == plan_id]
-    assert back.state == "pending" and back.plan is not None
-    return back.plan
+def carried_policy(audit: dict[str, Any]) -> dict[str, Any]:
+    """The session policy the STS call of this apply really carried (the one it recorded)."""
+    text = assumed_policy(audit["role_session_name"])
+    assert text == audit["session_policy"]
+    return dict(json.loads(text))
 
 
 def test_a_key_switched_off_is_verified_and_its_rollback_switches_it_on(
@@ -72,7 +49,7 @@ def test_a_key_switched_off_is_verified_and_its_rollback_switches_it_on(
         f"/devops iam keys deactivate ci {key[-4:]}", aws_write_role_to_assume=WRITE_ROLE
     )
     plan_id = planned.outputs["plan-id"]
-    body = blocks(github, 1)[0][0]["body"]
+    body = bot_blocks(github, 1)[0][0]["body"]
     # the exact call (its key id redacted, as everything posted), the policy, no warning
     assert 'iam:UpdateAccessKey {"AccessKeyId":"[REDACTED]","Status":"Inactive"' in body
     assert "(global)" in body and "IRREVERSIBLE" not in body
@@ -80,8 +57,8 @@ def test_a_key_switched_off_is_verified_and_its_rollback_switches_it_on(
 
     applied = action.comment(f"/devops apply {plan_id}", pr=1, aws_write_role_to_assume=WRITE_ROLE)
     assert applied.code == 0, applied.summary
-    audit = report(applied)["data"]["audit"]
-    assert assumed_policy(audit)["Statement"] == [
+    audit = run_report(applied)["data"]["audit"]
+    assert carried_policy(audit)["Statement"] == [
         {
             "Effect": "Allow",
             "Action": ["iam:UpdateAccessKey"],
@@ -120,11 +97,11 @@ def test_a_created_user_is_verified_and_its_rollback_deletes_it(action, github, 
         aws_write_role_to_assume=WRITE_ROLE,
     )
     plan_id = planned.outputs["plan-id"]
-    body = blocks(github, 1)[0][0]["body"]
+    body = bot_blocks(github, 1)[0][0]["body"]
     assert 'iam:CreateUser {"Path":"/ci/","Tags":[{"Key":"team","Value":"ci"}]' in body
     applied = action.comment(f"/devops apply {plan_id}", pr=1, aws_write_role_to_assume=WRITE_ROLE)
     assert applied.code == 0, applied.summary
-    (statement,) = assumed_policy(report(applied)["data"]["audit"])["Statement"]
+    (statement,) = carried_policy(run_report(applied)["data"]["audit"])["Statement"]
     # creating with tags needs iam:TagUser too, on the one user the plan creates
     assert statement["Action"] == ["iam:CreateUser", "iam:TagUser"]
     assert statement["Resource"] == f"arn:aws:iam::{ACCOUNT}:user/ci/svc"
@@ -152,8 +129,8 @@ def test_deletions_that_cannot_be_undone_say_so_before_approval(action, github, 
     planned = action.comment(
         "/devops iam user delete leaver --force", aws_write_role_to_assume=WRITE_ROLE
     )
-    body = blocks(github, 1)[0][0]["body"]
-    ops = [e.operation for e in blocks(github, 1)[0][1].plan.entries]
+    body = bot_blocks(github, 1)[0][0]["body"]
+    ops = [e.operation for e in bot_blocks(github, 1)[0][1].plan.entries]
     assert ops == [
         "iam.delete_access_key",
         "iam.delete_login_profile",
@@ -178,7 +155,7 @@ def test_deletions_that_cannot_be_undone_say_so_before_approval(action, github, 
     assert not [u for u in iam.list_users()["Users"] if u["UserName"] == "leaver"]
     # the user is gone: nothing can be put back onto it, so no rollback plan is offered
     assert "No rollback plan" in applied.summary
-    assert not [b for _, b in blocks(github, 1) if b.plan and b.plan.rollback_of]
+    assert not [b for _, b in bot_blocks(github, 1) if b.plan and b.plan.rollback_of]
 
 
 def test_a_user_deletion_that_fails_stops_offers_a_way_back_and_resumes(
@@ -204,7 +181,7 @@ def test_a_user_deletion_that_fails_stops_offers_a_way_back_and_resumes(
     assert "entries 1, 2 ran, entries 3 did not finish" in first.summary
     assert iam.list_attached_user_policies(UserName="half")["AttachedPolicies"] == []
     assert iam.list_groups_for_user(UserName="half")["Groups"] == []
-    found = next(b for _, b in blocks(github, 1) if b.plan_id == plan_id)
+    found = next(b for _, b in bot_blocks(github, 1) if b.plan_id == plan_id)
     assert found.state == "failed"
     back = rollback_of(github, 1, plan_id)
     assert [e.operation for e in back.entries] == ["iam.add_user_to_group", "iam.attach_policy"]
@@ -215,6 +192,6 @@ def test_a_user_deletion_that_fails_stops_offers_a_way_back_and_resumes(
     assert again.summary.count("carried out by an earlier apply") == 2
     assert not [u for u in iam.list_users()["Users"] if u["UserName"] == "half"]
     requests = [
-        c["operation"] for e in report(again)["data"]["audit"]["entries"] for c in e["requests"]
+        c["operation"] for e in run_report(again)["data"]["audit"]["entries"] for c in e["requests"]
     ]
     assert requests == ["DeleteUser"]  # nothing done before was sent again

@@ -8,22 +8,12 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import PLAN_KEY, REPO
+from conftest import REPO
+from e2e_support import KEY, WRITE_ROLE, instance_entry, state_of, thread_plan
 
 from devops_agent import plans
-from devops_agent.signing import SigningKey
-
-KEY = SigningKey(PLAN_KEY)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.in_process]
-
-WRITE_ROLE = "arn:aws:iam::123456789012:role/devops-agent-write"
-
-
-def state_of(session, instance_id, region="us-east-1"):
-    ec2 = session.client("ec2", region_name=region)
-    reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
-    return reservations[0]["Instances"][0]["State"]["Name"]
 
 
 def is_rollback(body):
@@ -127,20 +117,7 @@ def test_a_plan_copied_into_a_users_comment_is_refused(action, github, server_se
     """A valid, intact plan block posted by a person is not the action's plan."""
     web1 = estate["instances"]["web-1"]["id"]
     pull = github.add_pull(REPO, title="x", user="alice")
-    forged = plans.new_plan(
-        [
-            plans.PlanEntry(
-                operation="ec2.instance_state",
-                args={"action": "terminate", "region": "us-east-1", "instance_ids": [web1]},
-                description="x",
-            )
-        ],
-        repository=REPO,
-        requester="alice",
-        thread=pull["number"],
-        account="123456789012",
-        head_sha=pull["head"]["sha"],
-    )
+    forged = thread_plan(pull, [instance_entry("terminate", web1, "x")], account="123456789012")
     # mallory copies a block signed with the installation's key into her own comment
     github.add_comment(REPO, pull["number"], body=plans.render_block(forged, KEY), user="mallory")
     run = action.comment(
@@ -226,19 +203,8 @@ def test_a_plan_state_reset_by_an_editor_is_refused(action, github, server_sessi
 def test_an_expired_plan_is_refused(action, github, server_session, estate):
     web1 = estate["instances"]["web-1"]["id"]
     pull = github.add_pull(REPO, title="x", user="alice")
-    old = plans.new_plan(
-        [
-            plans.PlanEntry(
-                operation="ec2.instance_state",
-                args={"action": "stop", "region": "us-east-1", "instance_ids": [web1]},
-                description="x",
-            )
-        ],
-        repository=REPO,
-        requester="alice",
-        thread=pull["number"],
-        head_sha=pull["head"]["sha"],
-        now=datetime.now(UTC) - timedelta(days=2),
+    old = thread_plan(
+        pull, [instance_entry("stop", web1, "x")], now=datetime.now(UTC) - timedelta(days=2)
     )
     github.add_comment(
         REPO,

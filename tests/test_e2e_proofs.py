@@ -12,72 +12,36 @@ import json
 from typing import Any
 
 import pytest
-from conftest import PLAN_KEY, REPO
+from conftest import REPO
+from e2e_support import (
+    ACCOUNT,
+    KEY,
+    WRITE_ROLE,
+    assumed_policy,
+    bot_blocks,
+    catalog_entry,
+    post_signed_plan,
+    rollback_of,
+    run_report,
+    state_of,
+)
 
-from devops_agent import catalog, locks, plans, session_policy
-from devops_agent.signing import SigningKey
+from devops_agent import locks, plans, session_policy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.in_process]
 
-WRITE_ROLE = "arn:aws:iam::123456789012:role/devops-agent-write"
-ACCOUNT = "123456789012"
-KEY = SigningKey(PLAN_KEY)
-BOT = "github-actions[bot]"
-
-
-def state_of(session: Any, instance_id: str, region: str = "us-east-1") -> str:
-    ec2 = session.client("ec2", region_name=region)
-    found = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
-    return str(found[0]["Instances"][0]["State"]["Name"])
-
-
-def blocks(github: Any, number: int) -> list[tuple[dict[str, Any], plans.FoundPlan]]:
-    return [
-        (c, b)
-        for c in github.comments(REPO, number)
-        if c["user"]["login"] == BOT
-        for b in plans.find_blocks(c["body"])
-    ]
-
-
-def report(run: Any) -> dict[str, Any]:
-    return json.loads((run.workspace / ".devops-agent" / "report.json").read_text())
-
-
-def signed_plan(github: Any, entries: list[plans.PlanEntry], pull: dict[str, Any]) -> plans.Plan:
-    """A plan as devops-agent makes it (policy hash included), posted as the action."""
-    policy = session_policy.build(entries, account=ACCOUNT, partition="aws")
-    plan = plans.new_plan(
-        entries,
-        repository=REPO,
-        requester="alice",
-        thread=pull["number"],
-        account=ACCOUNT,
-        region="us-east-1",
-        head_sha=pull["head"]["sha"],
-        ledger_sha="a" * 40,
-        policy_sha256=session_policy.digest(session_policy.render(policy)) if policy else "",
-    )
-    github.add_comment(
-        REPO, pull["number"], body=plans.render_block(plan, KEY), user=BOT, user_type="Bot"
-    )
-    return plan
-
 
 def entry(name: str, **args: Any) -> plans.PlanEntry:
-    op = catalog.lookup(name)
-    return op.entry(op.args.model_validate({"region": "us-east-1", **args}), name, [])
+    return catalog_entry(name, region="us-east-1", **args)
 
 
 def test_an_apply_is_limited_verified_audited_and_leaves_a_way_back(
     action, github, server_session, estate
 ):
-    from moto.sts.models import sts_backends
-
     web1 = estate["instances"]["web-1"]["id"]
     planned = action.comment(f"/devops ec2 stop {web1}", aws_write_role_to_assume=WRITE_ROLE)
     plan_id = planned.outputs["plan-id"]
-    body = blocks(github, 1)[0][0]["body"]
+    body = bot_blocks(github, 1)[0][0]["body"]
     # the preview shows the exact call, the folded session policy, and the role check
     assert f'ec2:StopInstances {{"InstanceIds":["{web1}"]}} (us-east-1)' in body
     assert "Session policy for the apply" in body and '"ec2:StopInstances"' in body
@@ -86,16 +50,12 @@ def test_an_apply_is_limited_verified_audited_and_leaves_a_way_back(
 
     applied = action.comment(f"/devops apply {plan_id}", pr=1, aws_write_role_to_assume=WRITE_ROLE)
     assert applied.code == 0, applied.summary
-    audit = report(applied)["data"]["audit"]
+    audit = run_report(applied)["data"]["audit"]
     # the STS call carried exactly the policy the plan signed
-    assumed = [
-        r
-        for r in sts_backends[ACCOUNT]["global"].assumed_roles
-        if r.session_name == audit["role_session_name"]
-    ]
-    assert assumed and assumed[-1].policy == audit["session_policy"]
-    assert session_policy.digest(assumed[-1].policy) == audit["policy_sha256"]
-    assert json.loads(assumed[-1].policy)["Statement"][0]["Action"] == ["ec2:StopInstances"]
+    assumed = assumed_policy(audit["role_session_name"])
+    assert assumed == audit["session_policy"]
+    assert session_policy.digest(assumed) == audit["policy_sha256"]
+    assert json.loads(assumed)["Statement"][0]["Action"] == ["ec2:StopInstances"]
     # the executor sent exactly the declared call, and AWS's request id is on record
     (first,) = audit["entries"]
     sent = [c for c in first["requests"] if not c["dry_run"]]
@@ -112,9 +72,7 @@ def test_an_apply_is_limited_verified_audited_and_leaves_a_way_back(
     assert "✅ verified" in applied.summary or "⏳ in progress" in applied.summary
 
     # the answer carries a signed, pending rollback plan built from the state before
-    rollback = [b for _, b in blocks(github, 1) if b.plan and b.plan.rollback_of == plan_id]
-    assert len(rollback) == 1 and rollback[0].state == "pending"
-    back = rollback[0].plan
+    back = rollback_of(github, 1, plan_id)
     assert back.entries[0].args["action"] == "start" and back.entries[0].args["instance_ids"] == [
         web1
     ]
@@ -133,7 +91,7 @@ def test_an_irreversible_entry_says_so_before_approval_and_leaves_no_rollback(
 ):
     web1 = estate["instances"]["web-1"]["id"]
     planned = action.comment(f"/devops ec2 terminate {web1}", aws_write_role_to_assume=WRITE_ROLE)
-    body = blocks(github, 1)[0][0]["body"]
+    body = bot_blocks(github, 1)[0][0]["body"]
     assert "IRREVERSIBLE" in planned.summary and "⚠️ IRREVERSIBLE — entry 1 cannot be undone" in body
     assert body.index("IRREVERSIBLE") < body.index("Nothing has changed yet")
     applied = action.comment(
@@ -141,7 +99,7 @@ def test_an_irreversible_entry_says_so_before_approval_and_leaves_no_rollback(
     )
     assert applied.code == 0, applied.summary
     assert "No rollback plan" in applied.summary
-    assert not [b for _, b in blocks(github, 1) if b.plan and b.plan.rollback_of]
+    assert not [b for _, b in bot_blocks(github, 1) if b.plan and b.plan.rollback_of]
 
 
 def test_a_partial_apply_stops_says_what_ran_and_resumes_only_what_is_left(
@@ -153,7 +111,7 @@ def test_a_partial_apply_stops_says_what_ran_and_resumes_only_what_is_left(
     ec2 = server_session.client("ec2", region_name="us-east-1")
     group = ec2.create_security_group(GroupName="partial", Description="x")["GroupId"]
     pull = github.add_pull(REPO, title="x", user="alice")
-    plan = signed_plan(
+    plan = post_signed_plan(
         github,
         [
             entry("ec2.instance_state", action="stop", instance_ids=[web1]),
@@ -176,7 +134,7 @@ def test_a_partial_apply_stops_says_what_ran_and_resumes_only_what_is_left(
     assert state_of(server_session, web1) in ("stopping", "stopped")
     assert state_of(server_session, worker) == worker_before  # entry 3 never ran
     assert "entries 1 ran, entries 2, 3 did not finish" in first.summary
-    found = next(b for _, b in blocks(github, pull["number"]) if b.plan_id == plan.plan_id)
+    found = next(b for _, b in bot_blocks(github, pull["number"]) if b.plan_id == plan.plan_id)
     assert found.state == "failed"
     statuses = [r.json["description"] for r in github.requests_to("POST", r"/statuses/")]
     assert sum(d.startswith("done:1 ") for d in statuses) == 1
@@ -221,7 +179,7 @@ def test_a_verification_that_fails_stops_the_plan(
     web1 = estate["instances"]["web-1"]["id"]
     worker = estate["instances"]["worker-1"]["id"]
     pull = github.add_pull(REPO, title="x", user="alice")
-    plan = signed_plan(
+    plan = post_signed_plan(
         github,
         [
             entry("ec2.instance_state", action="stop", instance_ids=[web1]),
@@ -237,7 +195,7 @@ def test_a_verification_that_fails_stops_the_plan(
     assert run.code == 1, run.summary
     assert f"❌ not as planned: {web1} is running" in run.summary
     assert state_of(server_session, worker) == worker_before
-    found = next(b for _, b in blocks(github, pull["number"]) if b.plan_id == plan.plan_id)
+    found = next(b for _, b in bot_blocks(github, pull["number"]) if b.plan_id == plan.plan_id)
     assert found.state == "failed"
 
 

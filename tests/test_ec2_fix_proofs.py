@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
+from proof_support import read_back, state_before, way_back
 from test_aws_ops_support import Account, Writers, open_account
 
 from devops_agent import catalog, preview, session_policy
@@ -68,23 +69,6 @@ def as_declared(entries: list[PlanEntry], recorded: list[dict[str, Any]]) -> Non
     assert previewed == [(c.operation, c.params) for c in declared if c.dry_run]
 
 
-def verify(account: Account, entry: PlanEntry) -> Any:
-    op, args = catalog.validate(entry)
-    assert op.verify is not None
-    return op.verify(account.context(), args)
-
-
-def way_back(account: Account, entry: PlanEntry, before: Any) -> list[PlanEntry]:
-    op, args = catalog.validate(entry)
-    assert op.undo is not None and not op.warning(args)
-    return op.undo(account.context(), before, args)
-
-
-def before(account: Account, entry: PlanEntry) -> Any:
-    op, args = catalog.validate(entry)
-    return op.before(account.context(), args) if op.before is not None else None
-
-
 def image(account: Account, name: str) -> str:
     return str(
         ec2(account).register_image(
@@ -113,22 +97,22 @@ def test_requiring_imdsv2_is_sent_as_declared_read_back_and_rolled_back(account:
     ids = [i["InstanceId"] for i in launched["Instances"]]
     (entry,) = account.plan(f"ec2 imdsv2 {' '.join(ids)}")
     assert entry.args["http_tokens"] == "required"
-    assert isinstance(verify(account, entry), NotAsPlanned)  # not so before the apply
-    was = before(account, entry)
+    assert isinstance(read_back(account.context(), entry), NotAsPlanned)  # not so before the apply
+    was = state_before(account.context(), entry)
     assert was == {i: "optional" for i in ids}
 
     as_declared([entry], carry(account, [entry]))
     assert [tokens(account, i) for i in ids] == ["required", "required"]
-    assert isinstance(verify(account, entry), Verified)
+    assert isinstance(read_back(account.context(), entry), Verified)
 
-    (back,) = way_back(account, entry, was)
+    (back,) = way_back(account.context(), entry, was)
     assert back.args["http_tokens"] == "optional"
     assert back.args["instance_ids"] == entry.args["instance_ids"]
     assert "allow IMDSv1 again" in back.description
     as_declared([back], carry(account, [back]))
     assert [tokens(account, i) for i in ids] == ["optional", "optional"]
     # the rollback's own way back requires IMDSv2 again
-    (again,) = way_back(account, back, {i: "required" for i in ids})
+    (again,) = way_back(account.context(), back, {i: "required" for i in ids})
     assert again.args["http_tokens"] == "required"
 
 
@@ -197,12 +181,12 @@ def test_closing_a_group_revokes_exactly_the_planned_rules_and_the_way_back_adds
 ):
     group = open_group(account, "close-me")
     (entry,) = account.plan(f"ec2 sg close {group} --ports 22")
-    assert isinstance(verify(account, entry), NotAsPlanned)
+    assert isinstance(read_back(account.context(), entry), NotAsPlanned)
     as_declared([entry], carry(account, [entry]))
     assert inbound(account, group) == {(443, "10.0.0.0/8")}  # only what the plan named
-    assert isinstance(verify(account, entry), Verified)
+    assert isinstance(read_back(account.context(), entry), Verified)
 
-    backs = way_back(account, entry, None)
+    backs = way_back(account.context(), entry, None)
     assert [b.operation for b in backs] == ["ec2.security_group_rule"] * 2
     assert all("open to the whole internet" in b.description for b in backs)
     as_declared(backs, carry(account, backs))
@@ -220,7 +204,7 @@ def test_closing_every_rule_sends_an_inbound_and_an_outbound_revoke(account: Acc
     ]
     found = ec2(account).describe_security_groups(GroupIds=[group])["SecurityGroups"][0]
     assert found["IpPermissions"] == [] and found["IpPermissionsEgress"] == []
-    backs = way_back(account, entry, None)
+    backs = way_back(account.context(), entry, None)
     assert {b.args["egress"] for b in backs} == {False, True}
     assert any(b.args["protocol"] == "all" for b in backs)
 
@@ -268,13 +252,13 @@ def test_making_a_snapshot_private_is_sent_as_declared_and_marked_before_approva
     (entry,) = account.plan(f"ec2 snapshot private {snapshot}")
     (warning,) = preview.irreversible([entry])
     assert "IRREVERSIBLE" in warning and "never makes a snapshot public" in warning
-    assert isinstance(verify(account, entry), NotAsPlanned)
+    assert isinstance(read_back(account.context(), entry), NotAsPlanned)
     as_declared([entry], carry(account, [entry]))
     permissions = c.describe_snapshot_attribute(
         SnapshotId=snapshot, Attribute="createVolumePermission"
     )["CreateVolumePermissions"]
     assert {"Group": "all"} not in permissions
-    assert isinstance(verify(account, entry), Verified)
+    assert isinstance(read_back(account.context(), entry), Verified)
 
 
 def test_making_an_ami_private_is_sent_as_declared_and_marked_before_approval(
@@ -287,7 +271,7 @@ def test_making_an_ami_private_is_sent_as_declared_and_marked_before_approval(
     assert "never makes an AMI public" in preview.irreversible([entry])[0]
     as_declared([entry], carry(account, [entry]))
     assert ec2(account).describe_images(ImageIds=[ami])["Images"][0]["Public"] is False
-    assert isinstance(verify(account, entry), Verified)
+    assert isinstance(read_back(account.context(), entry), Verified)
 
 
 def test_releasing_an_address_is_irreversible_sent_as_declared_and_read_back(account: Account):
@@ -295,12 +279,12 @@ def test_releasing_an_address_is_irreversible_sent_as_declared_and_read_back(acc
     (entry,) = account.plan(f"ec2 eip release {allocation}")
     (warning,) = preview.irreversible([entry])
     assert "another customer" in warning
-    assert isinstance(verify(account, entry), NotAsPlanned)
+    assert isinstance(read_back(account.context(), entry), NotAsPlanned)
     as_declared([entry], carry(account, [entry]))
     assert allocation not in {
         a["AllocationId"] for a in ec2(account).describe_addresses()["Addresses"]
     }
-    assert verify(account, entry) == Verified(f"{allocation} is released")
+    assert read_back(account.context(), entry) == Verified(f"{allocation} is released")
 
 
 def test_each_fix_locks_exactly_what_it_changes():

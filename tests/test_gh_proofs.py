@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 from conftest import PLAN_KEY, REPO
+from proof_support import read_back, state_before, way_back
 from test_gh_commands import DEPLOY, PAT, Thread, entry, make_thread, person
 
 from devops_agent import catalog, locks, plans, preview, session_policy
@@ -105,23 +106,6 @@ def declared(entries: list[PlanEntry]) -> list[tuple[str, str, dict[str, Any]]]:
             method, _, path = call.operation.partition(" ")
             found.append((method, path, call.params))
     return found
-
-
-def verify(thread: Thread, one: PlanEntry) -> Any:
-    op, args = catalog.validate(one)
-    assert op.verify is not None
-    return op.verify(thread.ctx(), args)
-
-
-def before(thread: Thread, one: PlanEntry) -> Any:
-    op, args = catalog.validate(one)
-    return op.before(thread.ctx(), args) if op.before is not None else None
-
-
-def way_back(thread: Thread, one: PlanEntry, was: Any) -> list[PlanEntry]:
-    op, args = catalog.validate(one)
-    assert op.undo is not None and not op.warning(args), op.name
-    return op.undo(thread.ctx(), was, args)
 
 
 # --------------------------------------------------------------------------- what is sent
@@ -216,7 +200,7 @@ def test_the_executor_sends_exactly_the_declared_requests(
     assert one.operation == name
     assert carry(thread, [one]) == declared([one])
     # and what it changed reads back as planned (a queued run and an invitation are ⏳)
-    assert isinstance(verify(thread, one), Verified | InProgress)
+    assert isinstance(read_back(thread.ctx(), one), Verified | InProgress)
 
 
 def test_deleting_the_comment_a_plan_posted_sends_exactly_the_declared_request(
@@ -225,13 +209,13 @@ def test_deleting_the_comment_a_plan_posted_sends_exactly_the_declared_request(
     number = github.add_issue(REPO, title="Deploy")["number"]
     posted = planned(thread, f"issue comment {number} Deployed.")
     carry(thread, [posted])
-    (delete,) = way_back(thread, posted, None)
+    (delete,) = way_back(thread.ctx(), posted, None)
     assert delete.operation == "github.comment_delete"
-    assert isinstance(verify(thread, delete), NotAsPlanned)
+    assert isinstance(read_back(thread.ctx(), delete), NotAsPlanned)
     assert carry(thread, [delete]) == declared([delete])
     assert github.comments(REPO, number) == []
-    assert isinstance(verify(thread, delete), Verified)
-    assert isinstance(verify(thread, posted), NotAsPlanned)
+    assert isinstance(read_back(thread.ctx(), delete), Verified)
+    assert isinstance(read_back(thread.ctx(), posted), NotAsPlanned)
 
 
 def test_a_comment_delete_never_deletes_someone_elses_comment(
@@ -275,13 +259,13 @@ def test_a_dispatch_reads_back_only_a_run_it_could_have_started(
     github.add_branch(REPO, "other")
     github.add_run(REPO, deploy["id"], event="workflow_dispatch", head_branch="other")
     github.add_run(REPO, deploy["id"], event="push", head_branch="main")
-    assert isinstance(verify(thread, one), NotAsPlanned)
+    assert isinstance(read_back(thread.ctx(), one), NotAsPlanned)
     carry(thread, [one])
-    found = verify(thread, one)
+    found = read_back(thread.ctx(), one)
     run = github.runs(REPO)[-1]
     assert isinstance(found, InProgress) and f"workflows watch {run['id']}" in found.watch
     github.update_run(REPO, run["id"], status="completed", conclusion="success")
-    assert verify(thread, one) == Verified(f"run {run['id']} of Deploy on main is success")
+    assert read_back(thread.ctx(), one) == Verified(f"run {run['id']} of Deploy on main is success")
 
 
 def test_adding_a_collaborator_reads_back_an_invitation_as_in_progress(
@@ -290,16 +274,16 @@ def test_adding_a_collaborator_reads_back_an_invitation_as_in_progress(
     thread.token = PAT
     person(github, "dave")
     one = planned(thread, "repo collaborator add dave --permission triage")
-    assert isinstance(verify(thread, one), NotAsPlanned)
+    assert isinstance(read_back(thread.ctx(), one), NotAsPlanned)
     carry(thread, [one])
-    found = verify(thread, one)
+    found = read_back(thread.ctx(), one)
     assert isinstance(found, InProgress) and "accepts" in found.watch
     # accepted: a direct collaborator with that role (the invitation is gone)
     github.set_permission(REPO, "dave", "triage")
-    assert isinstance(verify(thread, one), Verified)
+    assert isinstance(read_back(thread.ctx(), one), Verified)
     # someone changed it since: not as planned
     github.set_permission(REPO, "dave", "admin")
-    assert isinstance(verify(thread, one), NotAsPlanned)
+    assert isinstance(read_back(thread.ctx(), one), NotAsPlanned)
 
 
 def test_removing_a_collaborator_reads_back_no_access_and_no_invitation(
@@ -310,10 +294,10 @@ def test_removing_a_collaborator_reads_back_no_access_and_no_invitation(
     invite = planned(thread, "repo collaborator add erin --permission read")
     carry(thread, [invite])
     remove = planned(thread, "repo collaborator remove erin")
-    assert isinstance(verify(thread, remove), NotAsPlanned)  # the invitation is pending
+    assert isinstance(read_back(thread.ctx(), remove), NotAsPlanned)  # the invitation is pending
     carry(thread, [remove])
     assert github.invitations(REPO) == {}
-    assert isinstance(verify(thread, remove), Verified)
+    assert isinstance(read_back(thread.ctx(), remove), Verified)
 
 
 @pytest.mark.parametrize(
@@ -338,7 +322,7 @@ def test_before_the_change_the_read_back_says_not_as_planned(
     """What a resumed apply asks first: nothing done yet reads ❌, so the entry runs."""
     one = planned(thread, arrange(thread, github))
     assert one.operation == name
-    assert isinstance(verify(thread, one), NotAsPlanned)
+    assert isinstance(read_back(thread.ctx(), one), NotAsPlanned)
 
 
 # --------------------------------------------------------------------------- the way back
@@ -395,11 +379,11 @@ def test_the_way_back_leaves_github_as_it_was_read_before(
     op, args = catalog.validate(one)
     assert not op.warning(args)
     was = _state(github)
-    read = before(thread, one)
+    read = state_before(thread.ctx(), one)
     json.dumps(read)  # it goes into the apply's JSON report
     carry(thread, [one])
     assert _state(github) != was
-    backs = way_back(thread, one, read)
+    backs = way_back(thread.ctx(), one, read)
     assert backs and all(b.description.startswith("Roll back") for b in backs)
     sent = carry(thread, backs)
     assert sent == declared(backs)
@@ -418,10 +402,10 @@ def test_a_custom_role_is_not_set_back_by_a_plan(thread: Thread, github: FakeGit
     person(github, "carol")
     github.set_permission(REPO, "carol", "deployer", base_role="write")
     one = planned(thread, "repo collaborator add carol --permission admin")
-    read = before(thread, one)
+    read = state_before(thread.ctx(), one)
     assert read == {"role": "deployer", "invited": None}
     with pytest.raises(BadInput, match="custom role 'deployer'"):
-        way_back(thread, one, read)
+        way_back(thread.ctx(), one, read)
 
 
 def test_creating_a_repository_is_undone_by_an_irreversible_delete(
@@ -431,7 +415,7 @@ def test_creating_a_repository_is_undone_by_an_irreversible_delete(
     thread.token = PAT
     one = planned(thread, "repo create scratch")
     carry(thread, [one])
-    (back,) = way_back(thread, one, None)
+    (back,) = way_back(thread.ctx(), one, None)
     assert back.operation == "github.repo_delete" and back.args == {"repository": "acme/scratch"}
     (warning,) = preview.irreversible([back])
     assert "IRREVERSIBLE" in warning and "cannot bring any of it back" in warning
@@ -680,17 +664,21 @@ def test_the_recheck_declares_its_comment_and_reads_it_back(
     assert op.undo is not None and op.undo(thread.ctx(), None, args) == []
 
     resource = args.targets[0].resource
-    assert verify(thread, one) == Verified("re-checked; no open audit issue to record it in")
+    assert read_back(thread.ctx(), one) == Verified(
+        "re-checked; no open audit issue to record it in"
+    )
     issue = _audit_issue(github)["number"]
-    assert isinstance(verify(thread, one), NotAsPlanned)
+    assert isinstance(read_back(thread.ctx(), one), NotAsPlanned)
     _record(github, issue, resource, applied_at=datetime.now(UTC) - timedelta(days=2))
-    assert isinstance(verify(thread, one), NotAsPlanned)  # another apply's, days ago
+    assert isinstance(read_back(thread.ctx(), one), NotAsPlanned)  # another apply's, days ago
     github.add_comment(  # a look-alike written by someone else is never read
         REPO, issue, body=github.comments(REPO, issue)[-1]["body"], user="mallory"
     )
-    assert isinstance(verify(thread, one), NotAsPlanned)
+    assert isinstance(read_back(thread.ctx(), one), NotAsPlanned)
     _record(github, issue, resource)
-    assert verify(thread, one) == Verified(f"recorded in #{issue}: 1 of 1 resource resolved")
+    assert read_back(thread.ctx(), one) == Verified(
+        f"recorded in #{issue}: 1 of 1 resource resolved"
+    )
 
 
 def test_a_long_comment_is_shown_once_in_full_and_cut_in_the_calls(

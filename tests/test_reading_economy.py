@@ -37,6 +37,7 @@ from moto.core import set_initial_no_auth_action_count
 from devops_agent.audit import discover_checks, reading
 from devops_agent.aws import client, ec2, parse_timestamp, s3
 from devops_agent.errors import ServiceError
+from devops_agent_sandbox.estate import public_read_policy
 
 ACCOUNT = "123456789012"
 REGIONS = ("us-east-1", "eu-west-1")
@@ -350,19 +351,7 @@ def test_settings_read_apart_and_merged_equal_one_read(aws: boto3.Session) -> No
     raw.put_bucket_versioning(Bucket="mixed", VersioningConfiguration={"Status": "Enabled"})
     raw.put_bucket_policy(
         Bucket="mixed",
-        Policy=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": "*",
-                        "Action": "s3:GetObject",
-                        "Resource": "arn:aws:s3:::mixed/*",
-                    }
-                ],
-            }
-        ),
+        Policy=public_read_policy("mixed"),
     )
     (bucket,) = s3.list_buckets(aws)
     every: list[s3.BucketSetting] = [

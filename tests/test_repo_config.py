@@ -24,7 +24,6 @@ from devops_agent.errors import BadInput, ConfigError
 from devops_agent.gh import connect
 from devops_agent.report import render_body
 from devops_agent.testing import make_comment, make_context
-from devops_agent_sandbox.payloads import comment_event
 
 CONFIG = Path(".github/devops-agent.yml")
 MAIN = """\
@@ -388,18 +387,7 @@ def test_end_to_end_a_pull_request_cannot_add_a_command_for_its_own_comments(
         ("/devops wipe i-0123456789abcdef0", "failure"),
         ("/devops help", "success"),
     ):
-        created = github.add_comment(REPO, pull["number"], body=body, user="alice")
-        payload = comment_event(
-            REPO,
-            pull["number"],
-            body,
-            login="alice",
-            is_pr=True,
-            comment_id=int(created["id"]),
-            server_url=github.server_url,
-            api_url=github.url,
-        )
-        env = harness.env("issue_comment", payload)
+        env = harness.comment_env(body, pr=pull["number"])
         workspace = Path(env["GITHUB_WORKSPACE"])
         (workspace / CONFIG).parent.mkdir(parents=True)
         (workspace / CONFIG).write_text(PR_HEAD)  # the checkout is the PR's head

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 import yaml
-from test_shipping import actionlint  # noqa: F401 - the session fixture, shared
+from test_shipping import _on, actionlint  # noqa: F401 - the session fixture, shared
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "docs" / "workflows").glob("*.yml"))
@@ -42,10 +42,6 @@ def _load(path: Path) -> dict[Any, Any]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert isinstance(data, dict), path
     return data
-
-
-def _on(workflow: dict[Any, Any]) -> Any:
-    return workflow.get("on", workflow.get(True))  # YAML 1.1 reads `on` as True
 
 
 def _jobs(workflow: dict[Any, Any]) -> dict[str, dict[str, Any]]:

@@ -185,14 +185,10 @@ def _threshold_lines(check: Check) -> list[str]:
     if not check.meta.thresholds:
         return []
     parts = [
-        f"`{t.name}` = {_value(t.default)} {t.unit} ({_cell(t.source)})"
+        f"`{t.name}` = {t.shown_default()} {t.unit} ({_cell(t.source)})"
         for t in check.meta.thresholds
     ]
     return [f"*Thresholds.* {'; '.join(parts)}", ""]
-
-
-def _value(value: Any) -> str:
-    return ", ".join(map(str, value)) if isinstance(value, tuple) else str(value)
 
 
 def _thresholds_section(checks: Sequence[Check]) -> list[str]:
@@ -201,7 +197,7 @@ def _thresholds_section(checks: Sequence[Check]) -> list[str]:
         for t in c.meta.thresholds:
             users.setdefault(t.name, []).append(c.meta.id)
     rows = [
-        f"| `{t.name}` | {_value(t.default)} {t.unit} | {_cell(t.meaning)} | {_cell(t.source)} | "
+        f"| `{t.name}` | {t.shown_default()} {t.unit} | {_cell(t.meaning)} | {_cell(t.source)} | "
         + ", ".join(f"[`{i}`](#{i})" for i in users[t.name])
         + " |"
         for t in thresholds(checks).values()
@@ -235,7 +231,7 @@ def _coverage_section(checks: Sequence[Check]) -> list[str]:
 
     def note(text: str, ids: list[str]) -> str:
         limits = {
-            f"`{t.name}` = {_value(t.default)} {t.unit}"
+            f"`{t.name}` = {t.shown_default()} {t.unit}"
             for i in ids
             for t in by_id[i].meta.thresholds
         }

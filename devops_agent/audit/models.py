@@ -110,6 +110,15 @@ class Threshold(AuditModel):
     stricter: Literal["lower", "higher", "fewer"] = "lower"
     """Which way is stricter: a lower age, a higher length, fewer allowed ports."""
 
+    def shown_default(self) -> str:
+        """The default as the docs and tables show it.
+
+        Returns:
+            The number, or the list of ports joined with commas (``80, 443``).
+        """
+        value = self.default
+        return ", ".join(map(str, value)) if isinstance(value, tuple) else str(value)
+
 
 class Fix:
     """The catalog write that fixes one failing resource of a check.

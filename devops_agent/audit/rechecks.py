@@ -162,6 +162,16 @@ def read_records(text: str, key: SigningKey | None) -> list[Recheck]:
     return found
 
 
+def _outcome(item: Recheck) -> str:
+    """What the re-check found, as a table cell says it."""
+    return "✅ resolved" if item.resolved else f"❌ still failing: {item.detail}"
+
+
+def _row(*values: object) -> str:
+    """One Markdown table row, each value a cell that nothing in it can break."""
+    return "| " + " | ".join(table_cell(v) for v in values) + " |"
+
+
 def comment_body(new: Sequence[Recheck], key: SigningKey | None) -> str:
     """The audit-issue comment of one plan's re-check: a table, and the records signed.
 
@@ -183,18 +193,7 @@ def comment_body(new: Sequence[Recheck], key: SigningKey | None) -> str:
         entry["sig"] = sign(item, key) if key is not None else ""
         entries.append(entry)
     rows = "\n".join(
-        "| "
-        + " | ".join(
-            table_cell(v)
-            for v in (
-                item.check_id,
-                item.resource_id,
-                item.region,
-                "✅ resolved" if item.resolved else f"❌ still failing: {item.detail}",
-            )
-        )
-        + " |"
-        for item in new
+        _row(item.check_id, item.resource_id, item.region, _outcome(item)) for item in new
     )
     resolved = sum(item.resolved for item in new)
     run = f" ([run]({first.run_url}))" if first.run_url else ""
@@ -371,21 +370,15 @@ def render_rechecks(report: AuditReport, level: int = 3) -> str:
     if report.rechecks:
         rows = []
         for item in report.rechecks[:MAX_ROWS]:
-            state = "✅ resolved" if item.resolved else f"❌ still failing: {item.detail}"
             rows.append(
-                "| "
-                + " | ".join(
-                    table_cell(v)
-                    for v in (
-                        item.check_id,
-                        item.resource_id,
-                        item.region,
-                        state,
-                        item.plan_id,
-                        f"@{item.approver}",
-                    )
+                _row(
+                    item.check_id,
+                    item.resource_id,
+                    item.region,
+                    _outcome(item),
+                    item.plan_id,
+                    f"@{item.approver}",
                 )
-                + " |"
             )
         more = (
             f"\n\n_… and {len(report.rechecks) - MAX_ROWS} more in the JSON report._"

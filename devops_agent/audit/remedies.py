@@ -139,6 +139,9 @@ def close_world_rules_where(
     return build
 
 
+_close_all_ports = close_world_rules_where(lambda rule, limits: is_all_ports(rule))
+
+
 def close_all_ports_rules(
     hit: Hit, inventory: Inventory, limits: Mapping[str, Any]
 ) -> CloseArgs | None:
@@ -153,17 +156,4 @@ def close_all_ports_rules(
         The close arguments with one rule per world peer of each such rule, or ``None``
         when the group is not in the inventory or no such rule is left.
     """
-    group = security_group(inventory, hit)
-    if group is None:
-        return None
-    return _close(
-        hit,
-        [
-            r
-            for rule in group.ingress
-            if is_all_ports(rule)
-            for cidr in world_cidrs(rule)
-            for r in split_rule(rule)
-            if r.peer == cidr
-        ],
-    )
+    return _close_all_ports(hit, inventory, limits)

@@ -16,6 +16,7 @@ from devops_agent.audit.markdown import (
     COMMENT,
     ISSUE,
     SUMMARY,
+    Layout,
     Pointer,
     render_markdown,
     severity_at_least,
@@ -40,6 +41,12 @@ Place = Literal["comment", "summary", "issue"]
 COMMENT_TEXT_LIMIT = COMMENT_BUDGET - 2_000
 #: Bytes of the audit's text in the job summary: under its 1 MiB, with room for the rest.
 SUMMARY_TEXT_LIMIT = 1024 * 1024 - 24 * 1024
+#: Each place's own limit (bytes for the summary), its layout and its headings' level.
+_PLACES: dict[str, tuple[int, Layout, int]] = {
+    "comment": (COMMENT_TEXT_LIMIT, COMMENT, 4),
+    "summary": (SUMMARY_TEXT_LIMIT, SUMMARY, 4),
+    "issue": (COMMENT_BUDGET, ISSUE, 2),
+}
 
 
 def title_of(report: AuditReport) -> str:
@@ -82,40 +89,19 @@ def audit_body(
         and pointed to.
     """
     tail = "".join(f"\n\n{note}" for note in notes)
-    if place == "summary":
-        room = (limit or SUMMARY_TEXT_LIMIT) - len(tail.encode("utf-8"))
-        text = render_markdown(
-            report,
-            previous=previous,
-            state_unknown=state_unknown,
-            limit=room,
-            layout=SUMMARY,
-            level=4,
-            pointer=pointer,
-            in_bytes=True,
-        )
-    elif place == "issue":
-        room = (limit or COMMENT_BUDGET) - len(tail)
-        text = render_markdown(
-            report,
-            previous=previous,
-            state_unknown=state_unknown,
-            limit=room,
-            layout=ISSUE,
-            level=2,
-            pointer=pointer,
-        )
-    else:
-        room = (limit or COMMENT_TEXT_LIMIT) - len(tail)
-        text = render_markdown(
-            report,
-            previous=previous,
-            state_unknown=state_unknown,
-            limit=room,
-            layout=COMMENT,
-            level=4,
-            pointer=pointer,
-        )
+    budget, layout, level = _PLACES.get(place, _PLACES["comment"])
+    in_bytes = place == "summary"
+    used = len(tail.encode("utf-8")) if in_bytes else len(tail)
+    text = render_markdown(
+        report,
+        previous=previous,
+        state_unknown=state_unknown,
+        limit=(limit or budget) - used,
+        layout=layout,
+        level=level,
+        pointer=pointer,
+        in_bytes=in_bytes,
+    )
     return text + tail
 
 

@@ -18,7 +18,10 @@ calls, safe POSTs, and how untrusted text is shown.
   sending the token to the other host, and never reading more than a bound.
 * :func:`rest_call` and :func:`locked` declare a change's requests for its plan
   (:class:`~devops_agent.operation.ApiCall`): the method, path and body the executor
-  sends, and the GitHub resource an apply locks while it runs.
+  sends, and the GitHub resource an apply locks while it runs; :func:`planned_repository`
+  is the repository a plan entry names.
+* :func:`timestamp` reads GitHub's times; :func:`listing` is the answer of a read that
+  lists things: one table, and the same things as data.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
@@ -34,6 +38,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 from devops_agent.errors import BadInput, ConfigError, ServiceError
 from devops_agent.gh import service_error
 from devops_agent.operation import ApiCall, Args, Option, Positional, Reader
+from devops_agent.report import Result, Table
 from devops_agent.sanitize import clean_untrusted
 
 if TYPE_CHECKING:
@@ -274,6 +279,36 @@ def repository_of(reader: Reader, given: str | None) -> str:
     return check_repository(name)
 
 
+def planned_repository(args: GhArgs) -> str:
+    """The repository a plan entry names: its preview always fills it in, so an entry
+    without one was not made by a preview and is not carried out.
+
+    Args:
+        args: The entry's arguments.
+
+    Returns:
+        ``owner/name``.
+
+    Raises:
+        BadInput: the entry names no repository.
+    """
+    if args.repository is None:
+        raise BadInput("The plan does not name the repository; it is not applied.")
+    return args.repository
+
+
+def timestamp(value: str | None) -> datetime | None:
+    """A time as GitHub's JSON writes it (``2026-11-25T10:00:00Z``).
+
+    Args:
+        value: The JSON's string, or ``None``/empty when GitHub gave none.
+
+    Returns:
+        The time, with its time zone; ``None`` for none.
+    """
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
 def user_text(text: str, what: str, limit: int = 60_000) -> str:
     """Text a person asked us to post: hidden parts removed, bounded, not empty.
 
@@ -325,6 +360,25 @@ def code(text: str, limit: int = 100) -> str:
     """
     cleaned = " ".join(clean_untrusted(text).split())[:limit].replace("`", "'")
     return f"`{cleaned}`" if cleaned else "``"
+
+
+def listing(
+    title: str, columns: list[str], rows: list[list[Any]], empty: str, data: dict[str, Any]
+) -> Result:
+    """The answer of a read that lists things: one table for people, the same things as
+    data for the agent and the JSON report.
+
+    Args:
+        title: What was found, counted (``3 collaborators of acme/platform``).
+        columns: The table's headings.
+        rows: One row per thing found.
+        empty: What the table says when nothing was found.
+        data: What was found, as JSON-ready data.
+
+    Returns:
+        The result.
+    """
+    return Result(title=title, tables=[Table(columns=columns, rows=rows, empty=empty)], data=data)
 
 
 # --------------------------------------------------------------------------- declared calls

@@ -61,6 +61,13 @@ class FakeGitHub(Seeding, IssueRoutes, RepoRoutes, ActionsRoutes, GraphQLRoutes)
                 and (path_regex is None or re.search(path_regex, r.path))
             ]
 
+    def _copies(self, full_name: str, table: str) -> list[dict[str, Any]]:
+        """Copies of the records of one of the repository's tables (``issues``, ``runs`` …),
+        by id."""
+        with self._lock:
+            records = getattr(self._repo(full_name), table)
+            return [copy.deepcopy(r) for _, r in sorted(records.items())]
+
     def repo(self, full_name: str) -> dict[str, Any]:
         with self._lock:
             return copy.deepcopy(self._repo(full_name).data)
@@ -84,25 +91,21 @@ class FakeGitHub(Seeding, IssueRoutes, RepoRoutes, ActionsRoutes, GraphQLRoutes)
             return copy.deepcopy(self._repo(full_name).reactions.get(comment_id, []))
 
     def check_runs(self, full_name: str) -> list[dict[str, Any]]:
-        with self._lock:
-            return [copy.deepcopy(c) for _, c in sorted(self._repo(full_name).check_runs.items())]
+        return self._copies(full_name, "check_runs")
 
     def issues(self, full_name: str) -> list[dict[str, Any]]:
         """All issues, PRs included (as GitHub's issues API lists them), by number."""
-        with self._lock:
-            return [copy.deepcopy(i) for _, i in sorted(self._repo(full_name).issues.items())]
+        return self._copies(full_name, "issues")
 
     def pulls(self, full_name: str) -> list[dict[str, Any]]:
-        with self._lock:
-            return [copy.deepcopy(p) for _, p in sorted(self._repo(full_name).pulls.items())]
+        return self._copies(full_name, "pulls")
 
     def labels(self, full_name: str) -> list[dict[str, Any]]:
         with self._lock:
             return copy.deepcopy(list(self._repo(full_name).labels.values()))
 
     def runs(self, full_name: str) -> list[dict[str, Any]]:
-        with self._lock:
-            return [copy.deepcopy(r) for _, r in sorted(self._repo(full_name).runs.items())]
+        return self._copies(full_name, "runs")
 
     def dispatches(self, full_name: str) -> list[dict[str, Any]]:
         """``{"workflow_id" (numeric), "ref", "inputs"}`` for each accepted dispatch."""
@@ -131,8 +134,7 @@ class FakeGitHub(Seeding, IssueRoutes, RepoRoutes, ActionsRoutes, GraphQLRoutes)
             return copy.deepcopy(self._repo(full_name).reviews.get(number, []))
 
     def workflows(self, full_name: str) -> list[dict[str, Any]]:
-        with self._lock:
-            return [copy.deepcopy(w) for _, w in sorted(self._repo(full_name).workflows.items())]
+        return self._copies(full_name, "workflows")
 
     def secret_value(self, full_name: str, name: str) -> str | None:
         """Decrypt a repository secret that was PUT (tests check what was stored)."""

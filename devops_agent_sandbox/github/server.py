@@ -81,9 +81,33 @@ class _Ctx:
     def arg(self, name: str) -> Any:
         return self.body.get(name) if isinstance(self.body, dict) else None
 
+    def record(self, records: dict[int, dict[str, Any]], param: str, doc: str) -> dict[str, Any]:
+        """The record the path's number ``param`` names, or GitHub's 404 linking ``doc``."""
+        found = records.get(int(self.params[param]))
+        if found is None:
+            raise _not_found(doc)
+        return found
+
 
 def _not_found(doc: str = DOCS) -> _HTTPError:
     return _HTTPError(404, "Not Found", doc=doc)
+
+
+def _validation_failed(
+    resource: str | None,
+    field: str | None,
+    *,
+    code: str = "invalid",
+    message: str | None = None,
+    doc: str = DOCS,
+    title: str = "Validation Failed",
+) -> _HTTPError:
+    """GitHub's 422 with one error object: what (``resource``, ``field``) failed and how
+    (``code``, ``message``); a part given as ``None`` is left out, as GitHub leaves it."""
+    error = {"resource": resource, "code": code, "field": field, "message": message}
+    return _HTTPError(
+        422, title, errors=[{k: v for k, v in error.items() if v is not None}], doc=doc
+    )
 
 
 def _missing(*names: str) -> _HTTPError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._ec2 import ec2_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -55,12 +56,11 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         for snapshot in ec2.snapshots or []:
             if snapshot.encrypted:
                 continue
-            yield Hit(
-                region=ec2.region,
-                resource_id=snapshot.id,
-                resource_arn=inventory.arn("ec2", ec2.region, f"snapshot/{snapshot.id}"),
-                detail=(
-                    f"Snapshot {snapshot.id} (of {snapshot.volume_id or 'a deleted volume'}) "
-                    "is not encrypted."
-                ),
+            yield ec2_hit(
+                inventory,
+                ec2.region,
+                "snapshot",
+                snapshot.id,
+                f"Snapshot {snapshot.id} (of {snapshot.volume_id or 'a deleted volume'}) "
+                "is not encrypted.",
             )

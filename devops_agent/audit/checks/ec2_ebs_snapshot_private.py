@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from devops_agent.audit import remedies
+from devops_agent.audit.checks._ec2 import ec2_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.aws.ec2.public_sharing import UNSHARE_SNAPSHOT, SnapshotArgs
@@ -60,12 +61,11 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         for snapshot in ec2.snapshots or []:
             if snapshot.public is not True:
                 continue
-            yield Hit(
-                region=ec2.region,
-                resource_id=snapshot.id,
-                resource_arn=inventory.arn("ec2", ec2.region, f"snapshot/{snapshot.id}"),
-                detail=(
-                    f"Snapshot {snapshot.id} (of {snapshot.volume_id or 'a deleted volume'}, "
-                    f"{snapshot.size_gib} GiB) can be restored by any AWS account."
-                ),
+            yield ec2_hit(
+                inventory,
+                ec2.region,
+                "snapshot",
+                snapshot.id,
+                f"Snapshot {snapshot.id} (of {snapshot.volume_id or 'a deleted volume'}, "
+                f"{snapshot.size_gib} GiB) can be restored by any AWS account.",
             )

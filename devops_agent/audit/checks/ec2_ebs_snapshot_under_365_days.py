@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
+from devops_agent.audit.checks._ec2 import ec2_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 from devops_agent.audit.registry import Limits
@@ -71,9 +72,10 @@ def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
             if snapshot.started is None or snapshot.started > limit:
                 continue
             days = (inventory.collected_at - snapshot.started).days
-            yield Hit(
-                region=ec2.region,
-                resource_id=snapshot.id,
-                resource_arn=inventory.arn("ec2", ec2.region, f"snapshot/{snapshot.id}"),
-                detail=f"Snapshot {snapshot.id} is {days} days old ({snapshot.started:%Y-%m-%d}).",
+            yield ec2_hit(
+                inventory,
+                ec2.region,
+                "snapshot",
+                snapshot.id,
+                f"Snapshot {snapshot.id} is {days} days old ({snapshot.started:%Y-%m-%d}).",
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._ec2 import ec2_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -68,9 +69,10 @@ def check(inventory: Inventory) -> Iterator[Hit]:
                 if volume.attached_to
                 else "unattached"
             )
-            yield Hit(
-                region=ec2.region,
-                resource_id=volume.id,
-                resource_arn=inventory.arn("ec2", ec2.region, f"volume/{volume.id}"),
-                detail=f"Volume {volume.id} ({volume.size_gib} GiB, {where}) is not encrypted.",
+            yield ec2_hit(
+                inventory,
+                ec2.region,
+                "volume",
+                volume.id,
+                f"Volume {volume.id} ({volume.size_gib} GiB, {where}) is not encrypted.",
             )

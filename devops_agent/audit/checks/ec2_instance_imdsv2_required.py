@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._ec2 import instance_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.aws.ec2.instance_metadata import REQUIRE_IMDSV2, Imdsv2Args
@@ -67,13 +68,9 @@ def check(inventory: Inventory) -> Iterator[Hit]:
                 continue
             if not instance.metadata_endpoint_enabled or instance.imds_v2_required:
                 continue
-            label = f"{instance.name} ({instance.id})" if instance.name else instance.id
-            yield Hit(
-                region=ec2.region,
-                resource_id=instance.id,
-                resource_arn=inventory.arn("ec2", ec2.region, f"instance/{instance.id}"),
-                detail=(
-                    f"Instance {label} is {instance.state} and accepts IMDSv1 "
-                    "(HttpTokens optional)."
-                ),
+            yield instance_hit(
+                inventory,
+                ec2.region,
+                instance,
+                f"is {instance.state} and accepts IMDSv1 (HttpTokens optional).",
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._ec2 import instance_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -60,10 +61,6 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         for instance in ec2.instances or []:
             if not instance.public_ip or instance.state == "terminated":
                 continue
-            label = f"{instance.name} ({instance.id})" if instance.name else instance.id
-            yield Hit(
-                region=ec2.region,
-                resource_id=instance.id,
-                resource_arn=inventory.arn("ec2", ec2.region, f"instance/{instance.id}"),
-                detail=f"Instance {label} has the public address {instance.public_ip}.",
+            yield instance_hit(
+                inventory, ec2.region, instance, f"has the public address {instance.public_ip}."
             )

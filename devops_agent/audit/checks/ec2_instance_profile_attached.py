@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._ec2 import instance_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -56,10 +57,6 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         for instance in ec2.instances or []:
             if instance.state not in ("pending", "running") or instance.iam_instance_profile_arn:
                 continue
-            label = f"{instance.name} ({instance.id})" if instance.name else instance.id
-            yield Hit(
-                region=ec2.region,
-                resource_id=instance.id,
-                resource_arn=inventory.arn("ec2", ec2.region, f"instance/{instance.id}"),
-                detail=f"Instance {label} runs without an IAM instance profile.",
+            yield instance_hit(
+                inventory, ec2.region, instance, "runs without an IAM instance profile."
             )

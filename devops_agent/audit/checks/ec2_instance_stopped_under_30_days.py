@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
+from devops_agent.audit.checks._ec2 import instance_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 from devops_agent.audit.registry import Limits
@@ -64,13 +65,9 @@ def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
             if instance.state_changed > limit:
                 continue
             days = (inventory.collected_at - instance.state_changed).days
-            label = f"{instance.name} ({instance.id})" if instance.name else instance.id
-            yield Hit(
-                region=ec2.region,
-                resource_id=instance.id,
-                resource_arn=inventory.arn("ec2", ec2.region, f"instance/{instance.id}"),
-                detail=(
-                    f"Instance {label} has been stopped for {days} days "
-                    f"(since {instance.state_changed:%Y-%m-%d})."
-                ),
+            yield instance_hit(
+                inventory,
+                ec2.region,
+                instance,
+                f"has been stopped for {days} days (since {instance.state_changed:%Y-%m-%d}).",
             )

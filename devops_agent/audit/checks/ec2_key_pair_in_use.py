@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._ec2 import ec2_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.aws.ec2.key_pairs import DELETE as DELETE_KEY_PAIR
@@ -51,9 +52,10 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         for pair in ec2.key_pairs or []:
             if pair.name in used:
                 continue
-            yield Hit(
-                region=ec2.region,
-                resource_id=pair.name,
-                resource_arn=inventory.arn("ec2", ec2.region, f"key-pair/{pair.name}"),
-                detail=f"Key pair {pair.name} is used by no instance in {ec2.region}.",
+            yield ec2_hit(
+                inventory,
+                ec2.region,
+                "key-pair",
+                pair.name,
+                f"Key pair {pair.name} is used by no instance in {ec2.region}.",
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._ec2 import ec2_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -59,12 +60,11 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         for template in ec2.launch_templates or []:
             if not template.assigns_public_ip:
                 continue
-            yield Hit(
-                region=ec2.region,
-                resource_id=template.id,
-                resource_arn=inventory.arn("ec2", ec2.region, f"launch-template/{template.id}"),
-                detail=(
-                    f"Launch template {template.name} ({template.id}) version "
-                    f"{template.version} gives its instances a public IPv4 address."
-                ),
+            yield ec2_hit(
+                inventory,
+                ec2.region,
+                "launch-template",
+                template.id,
+                f"Launch template {template.name} ({template.id}) version "
+                f"{template.version} gives its instances a public IPv4 address.",
             )

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from devops_agent.audit import remedies
+from devops_agent.audit.checks._ec2 import ec2_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.audit.network import describe_rule, world_cidrs
@@ -109,12 +110,11 @@ def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
             if not found:
                 continue
             allowed = ", ".join(str(p) for p in limits[AUTHORIZED.name]) or "none"
-            yield Hit(
-                region=ec2.region,
-                resource_id=group.id,
-                resource_arn=inventory.arn("ec2", ec2.region, f"security-group/{group.id}"),
-                detail=(
-                    f"Security group {group.name} ({group.id}) allows {'; '.join(found)} "
-                    f"(authorized: TCP {allowed})."
-                ),
+            yield ec2_hit(
+                inventory,
+                ec2.region,
+                "security-group",
+                group.id,
+                f"Security group {group.name} ({group.id}) allows {'; '.join(found)} "
+                f"(authorized: TCP {allowed}).",
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._ec2 import ec2_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.aws.ec2.security_group_cleanup import CLOSE_SECURITY_GROUP, CloseArgs
@@ -66,12 +67,11 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         for group in ec2.security_groups or []:
             if not group.is_default or not (group.ingress or group.egress):
                 continue
-            yield Hit(
-                region=ec2.region,
-                resource_id=group.id,
-                resource_arn=inventory.arn("ec2", ec2.region, f"security-group/{group.id}"),
-                detail=(
-                    f"The default security group of {group.vpc_id or 'its VPC'} has "
-                    f"{len(group.ingress)} inbound and {len(group.egress)} outbound rules."
-                ),
+            yield ec2_hit(
+                inventory,
+                ec2.region,
+                "security-group",
+                group.id,
+                f"The default security group of {group.vpc_id or 'its VPC'} has "
+                f"{len(group.ingress)} inbound and {len(group.egress)} outbound rules.",
             )

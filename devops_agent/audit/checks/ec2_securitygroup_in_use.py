@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from devops_agent.audit import remedies
+from devops_agent.audit.checks._ec2 import ec2_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.aws.ec2.security_groups import DELETE, SecurityGroupArgs
@@ -64,12 +65,11 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         for group in groups:
             if group.is_default or group.id in used or group.id in referenced:
                 continue
-            yield Hit(
-                region=ec2.region,
-                resource_id=group.id,
-                resource_arn=inventory.arn("ec2", ec2.region, f"security-group/{group.id}"),
-                detail=(
-                    f"Security group {group.name} ({group.id}) is attached to no network "
-                    "interface and referenced by no other group."
-                ),
+            yield ec2_hit(
+                inventory,
+                ec2.region,
+                "security-group",
+                group.id,
+                f"Security group {group.name} ({group.id}) is attached to no network "
+                "interface and referenced by no other group.",
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._iam import global_hit, principals
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -49,18 +50,11 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         A hit per principal with the AWS managed ``AWSCloudShellFullAccess`` policy
         attached, saying whether it is a user, group or role.
     """
-    iam = inventory.iam
-    principals = [
-        *(("user", p) for p in iam.users or []),
-        *(("group", p) for p in iam.groups or []),
-        *(("role", p) for p in iam.roles or []),
-    ]
-    for kind, principal in principals:
+    for kind, principal in principals(inventory):
         if not any(a.arn.endswith(f":policy/{CLOUDSHELL}") for a in principal.attached_policies):
             continue
-        yield Hit(
-            region="global",
-            resource_id=principal.name,
-            resource_arn=principal.arn,
-            detail=f"{kind.capitalize()} {principal.name} has {CLOUDSHELL} attached.",
+        yield global_hit(
+            principal.name,
+            f"{kind.capitalize()} {principal.name} has {CLOUDSHELL} attached.",
+            principal.arn,
         )

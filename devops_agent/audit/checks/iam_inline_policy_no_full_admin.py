@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._iam import global_hit, principals
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 from devops_agent.audit.policy import grants_full_admin
@@ -50,19 +51,12 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         A hit per principal (resource id ``user/NAME``, ``group/NAME`` or ``role/NAME``),
         naming its inline policies that allow every action on every resource.
     """
-    iam = inventory.iam
-    holders = [
-        *(("user", u.name, u.arn, u.inline_policies) for u in iam.users or []),
-        *(("group", g.name, g.arn, g.inline_policies) for g in iam.groups or []),
-        *(("role", r.name, r.arn, r.inline_policies) for r in iam.roles or []),
-    ]
-    for kind, name, arn, policies in holders:
-        admin = sorted(p.name for p in policies if grants_full_admin(p.document))
+    for kind, holder in principals(inventory):
+        admin = sorted(p.name for p in holder.inline_policies if grants_full_admin(p.document))
         if admin:
-            yield Hit(
-                region="global",
-                resource_id=f"{kind}/{name}",
-                resource_arn=arn or None,
-                detail=f'The {kind} {name} has inline policies allowing "*" on "*": '
+            yield global_hit(
+                f"{kind}/{holder.name}",
+                f'The {kind} {holder.name} has inline policies allowing "*" on "*": '
                 f"{', '.join(admin)}.",
+                holder.arn,
             )

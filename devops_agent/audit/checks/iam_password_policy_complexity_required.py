@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._iam import global_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.aws.iam.account import SET_PASSWORD_POLICY, PasswordPolicyArgs
@@ -71,4 +72,4 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         if policy.exists
         else "There is no password policy, so no character classes are required."
     )
-    yield Hit(region="global", resource_id=inventory.account, detail=detail)
+    yield global_hit(inventory.account, detail)

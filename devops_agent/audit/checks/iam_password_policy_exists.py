@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._iam import global_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.audit.registry import Limits
@@ -71,8 +72,6 @@ def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
     """
     policy = inventory.iam.password_policy
     if policy is not None and not policy.exists:
-        yield Hit(
-            region="global",
-            resource_id=inventory.account,
-            detail=f"Account {inventory.account} has no IAM password policy.",
+        yield global_hit(
+            inventory.account, f"Account {inventory.account} has no IAM password policy."
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._iam import global_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.audit.registry import Limits
@@ -60,4 +61,4 @@ def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
         if length is not None
         else "There is no password policy, so IAM accepts 8-character passwords."
     )
-    yield Hit(region="global", resource_id=inventory.account, detail=detail)
+    yield global_hit(inventory.account, detail)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._iam import global_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 from devops_agent.audit.policy import grants_full_admin
@@ -67,12 +68,9 @@ def check(inventory: Inventory) -> Iterator[Hit]:
             if policy.attachment_count
             else "not attached yet"
         )
-        yield Hit(
-            region="global",
-            resource_id=policy.name,
-            resource_arn=policy.arn or None,
-            detail=(
-                f"Policy {policy.name} ({policy.default_version or 'default version'}) allows "
-                f'"*" on "*" and is {attached}.'
-            ),
+        yield global_hit(
+            policy.name,
+            f"Policy {policy.name} ({policy.default_version or 'default version'}) allows "
+            f'"*" on "*" and is {attached}.',
+            policy.arn,
         )

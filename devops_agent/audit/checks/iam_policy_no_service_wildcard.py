@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._iam import global_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 from devops_agent.audit.policy import statements, values
@@ -67,9 +68,6 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         )
         if not wildcards:
             continue
-        yield Hit(
-            region="global",
-            resource_id=policy.name,
-            resource_arn=policy.arn or None,
-            detail=f"Policy {policy.name} allows {', '.join(wildcards)}.",
+        yield global_hit(
+            policy.name, f"Policy {policy.name} allows {', '.join(wildcards)}.", policy.arn
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._iam import global_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 from devops_agent.audit.policy import public_statements
@@ -57,9 +58,8 @@ def check(inventory: Inventory) -> Iterator[Hit]:
     """
     for role in inventory.iam.roles or []:
         if public_statements(role.trust_policy):
-            yield Hit(
-                region="global",
-                resource_id=role.name,
-                resource_arn=role.arn or None,
-                detail=f"Role {role.name} trusts every AWS principal, with no narrowing condition.",
+            yield global_hit(
+                role.name,
+                f"Role {role.name} trusts every AWS principal, with no narrowing condition.",
+                role.arn,
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from devops_agent.audit.checks._iam import root_arn
+from devops_agent.audit.checks._iam import root_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -57,4 +57,4 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         if virtual
         else "The root user has no MFA device at all."
     )
-    yield Hit(region="global", resource_id="root", resource_arn=root_arn(inventory), detail=detail)
+    yield root_hit(inventory, detail)

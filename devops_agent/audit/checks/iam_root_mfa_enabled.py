@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from devops_agent.audit.checks._iam import root_arn
+from devops_agent.audit.checks._iam import root_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -51,9 +51,6 @@ def check(inventory: Inventory) -> Iterator[Hit]:
     """
     summary = inventory.iam.account_summary
     if summary is not None and not summary.root_mfa_enabled:
-        yield Hit(
-            region="global",
-            resource_id="root",
-            resource_arn=root_arn(inventory),
-            detail=f"The root user of account {inventory.account} has no MFA device.",
+        yield root_hit(
+            inventory, f"The root user of account {inventory.account} has no MFA device."
         )

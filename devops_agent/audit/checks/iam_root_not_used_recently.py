@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-from devops_agent.audit.checks._iam import days_between, root_arn
+from devops_agent.audit.checks._iam import days_between, root_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 from devops_agent.audit.registry import Limits
@@ -63,12 +63,8 @@ def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
     if not recent:
         return
     what, when = max(recent, key=lambda pair: pair[1])
-    yield Hit(
-        region="global",
-        resource_id="root",
-        resource_arn=root_arn(inventory),
-        detail=(
-            f"The root user {what} {days_between(when, inventory.collected_at)} days ago "
-            f"({when:%Y-%m-%d}; window {window} days)."
-        ),
+    yield root_hit(
+        inventory,
+        f"The root user {what} {days_between(when, inventory.collected_at)} days ago "
+        f"({when:%Y-%m-%d}; window {window} days).",
     )

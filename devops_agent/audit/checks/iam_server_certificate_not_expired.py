@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._iam import global_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -48,9 +49,8 @@ def check(inventory: Inventory) -> Iterator[Hit]:
     for cert in inventory.iam.server_certificates or []:
         if cert.expiration is None or cert.expiration > inventory.collected_at:
             continue
-        yield Hit(
-            region="global",
-            resource_id=cert.name,
-            resource_arn=cert.arn or None,
-            detail=f"Server certificate {cert.name} expired on {cert.expiration:%Y-%m-%d}.",
+        yield global_hit(
+            cert.name,
+            f"Server certificate {cert.name} expired on {cert.expiration:%Y-%m-%d}.",
+            cert.arn,
         )

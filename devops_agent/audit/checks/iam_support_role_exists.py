@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._iam import global_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -58,8 +59,7 @@ def check(inventory: Inventory) -> Iterator[Hit]:
     suffix = f":iam::aws:policy/{SUPPORT_POLICY}"
     if any(p.arn.endswith(suffix) for role in roles for p in role.attached_policies):
         return
-    yield Hit(
-        region="global",
-        resource_id=inventory.account,
-        detail=f"No role of account {inventory.account} has the {SUPPORT_POLICY} policy.",
+    yield global_hit(
+        inventory.account,
+        f"No role of account {inventory.account} has the {SUPPORT_POLICY} policy.",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-from devops_agent.audit.checks._iam import days_between, report_users
+from devops_agent.audit.checks._iam import days_between, global_hit, report_users
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 from devops_agent.audit.registry import Limits
@@ -73,12 +73,9 @@ def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
             if not key.active or key.last_rotated is None or key.last_rotated > limit:
                 continue
             days = days_between(key.last_rotated, inventory.collected_at)
-            yield Hit(
-                region="global",
-                resource_id=f"{row.user}/access-key-{key.slot}",
-                resource_arn=row.arn or None,
-                detail=(
-                    f"Access key {key.slot} of user {row.user} is {days} days old "
-                    f"(created {key.last_rotated:%Y-%m-%d}; limit {most} days)."
-                ),
+            yield global_hit(
+                f"{row.user}/access-key-{key.slot}",
+                f"Access key {key.slot} of user {row.user} is {days} days old "
+                f"(created {key.last_rotated:%Y-%m-%d}; limit {most} days).",
+                row.arn,
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-from devops_agent.audit.checks._iam import days_between, report_users
+from devops_agent.audit.checks._iam import days_between, global_hit, report_users
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.audit.registry import Limits
@@ -81,9 +81,4 @@ def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
                     f"Access key {key.slot} of user {row.user} has never been used in the "
                     f"{days} days since it was created (limit {most} days)."
                 )
-            yield Hit(
-                region="global",
-                resource_id=f"{row.user}/access-key-{key.slot}",
-                resource_arn=row.arn or None,
-                detail=detail,
-            )
+            yield global_hit(f"{row.user}/access-key-{key.slot}", detail, row.arn)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-from devops_agent.audit.checks._iam import days_between, report_users
+from devops_agent.audit.checks._iam import days_between, global_hit, report_users
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.audit.registry import Limits
@@ -77,9 +77,4 @@ def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
                 f"User {row.user} has had a console password for {days} days and never "
                 f"signed in (limit {most} days)."
             )
-        yield Hit(
-            region="global",
-            resource_id=row.user,
-            resource_arn=row.arn or None,
-            detail=detail,
-        )
+        yield global_hit(row.user, detail, row.arn)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._iam import global_hit, users_holding
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -52,13 +53,7 @@ def check(inventory: Inventory) -> Iterator[Hit]:
     Yields:
         A hit per such user, naming the policies.
     """
-    for user in inventory.iam.users or []:
-        if not user.attached_policies:
-            continue
-        names = ", ".join(sorted(p.name for p in user.attached_policies))
-        yield Hit(
-            region="global",
-            resource_id=user.name,
-            resource_arn=user.arn or None,
-            detail=f"User {user.name} has policies attached directly: {names}.",
+    for user, names in users_holding(inventory, lambda user: user.attached_policies):
+        yield global_hit(
+            user.name, f"User {user.name} has policies attached directly: {names}.", user.arn
         )

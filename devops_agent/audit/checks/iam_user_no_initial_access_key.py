@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from devops_agent.audit.checks._iam import report_users
+from devops_agent.audit.checks._iam import global_hit, report_users
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -48,12 +48,9 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         for key in row.access_keys:
             if not key.active or key.last_used is not None:
                 continue
-            yield Hit(
-                region="global",
-                resource_id=f"{row.user}/access-key-{key.slot}",
-                resource_arn=row.arn or None,
-                detail=(
-                    f"User {row.user} has a console password and access key {key.slot}, "
-                    "which was never used."
-                ),
+            yield global_hit(
+                f"{row.user}/access-key-{key.slot}",
+                f"User {row.user} has a console password and access key {key.slot}, "
+                "which was never used.",
+                row.arn,
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from devops_agent.audit.checks._iam import report_users
+from devops_agent.audit.checks._iam import global_hit, report_users
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -45,9 +45,4 @@ def check(inventory: Inventory) -> Iterator[Hit]:
     """
     for row in report_users(inventory):
         if sum(key.active for key in row.access_keys) > 1:
-            yield Hit(
-                region="global",
-                resource_id=row.user,
-                resource_arn=row.arn or None,
-                detail=f"User {row.user} has two active access keys.",
-            )
+            yield global_hit(row.user, f"User {row.user} has two active access keys.", row.arn)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._iam import global_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.aws.s3.account_block import BLOCK_ACCOUNT_PUBLIC_ACCESS, AccountBlockArgs
@@ -65,4 +66,4 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         if not block.configured
         else f"Account-level S3 Block Public Access has {', '.join(block.off)} off."
     )
-    yield Hit(region="global", resource_id=inventory.account, detail=detail)
+    yield global_hit(inventory.account, detail)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._s3 import bucket_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -59,9 +60,4 @@ def check(inventory: Inventory) -> Iterator[Hit]:
     for bucket in inventory.s3.buckets_with("logging"):
         if bucket.logging_target:
             continue
-        yield Hit(
-            region=bucket.region or "global",
-            resource_id=bucket.name,
-            resource_arn=inventory.bucket_arn(bucket.name),
-            detail=f"Bucket {bucket.name} writes no server access logs.",
-        )
+        yield bucket_hit(inventory, bucket, f"Bucket {bucket.name} writes no server access logs.")

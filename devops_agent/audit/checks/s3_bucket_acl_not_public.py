@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from devops_agent.audit import remedies
+from devops_agent.audit.checks._s3 import bucket_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.aws.s3.access_control import MAKE_ACL_PRIVATE, PrivateAclArgs
@@ -76,9 +77,6 @@ def check(inventory: Inventory) -> Iterator[Hit]:
             }
         )
         if grants:
-            yield Hit(
-                region=bucket.region or "global",
-                resource_id=bucket.name,
-                resource_arn=inventory.bucket_arn(bucket.name),
-                detail=f"The ACL of bucket {bucket.name} grants {', '.join(grants)}.",
+            yield bucket_hit(
+                inventory, bucket, f"The ACL of bucket {bucket.name} grants {', '.join(grants)}."
             )

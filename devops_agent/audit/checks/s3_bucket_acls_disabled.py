@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from devops_agent.audit import remedies
+from devops_agent.audit.checks._s3 import bucket_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.aws.s3.access_control import DISABLE_ACLS, DisableAclsArgs
@@ -61,9 +62,8 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         if bucket.object_ownership == "BucketOwnerEnforced":
             continue
         setting = bucket.object_ownership or "not set"
-        yield Hit(
-            region=bucket.region or "global",
-            resource_id=bucket.name,
-            resource_arn=inventory.bucket_arn(bucket.name),
-            detail=f"Bucket {bucket.name} still honours ACLs (object ownership: {setting}).",
+        yield bucket_hit(
+            inventory,
+            bucket,
+            f"Bucket {bucket.name} still honours ACLs (object ownership: {setting}).",
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from devops_agent.audit import remedies
+from devops_agent.audit.checks._s3 import bucket_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.aws.s3.protection import SET_ENCRYPTION, EncryptionArgs
@@ -67,9 +68,4 @@ def check(inventory: Inventory) -> Iterator[Hit]:
     for bucket in inventory.s3.buckets_with("encryption"):
         if bucket.encryption:
             continue
-        yield Hit(
-            region=bucket.region or "global",
-            resource_id=bucket.name,
-            resource_arn=inventory.bucket_arn(bucket.name),
-            detail=f"Bucket {bucket.name} has no default encryption rule.",
-        )
+        yield bucket_hit(inventory, bucket, f"Bucket {bucket.name} has no default encryption rule.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._s3 import bucket_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -65,9 +66,8 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         # reported by s3_bucket_versioning_enabled.
         if bucket.versioning != "Enabled" or bucket.mfa_delete:
             continue
-        yield Hit(
-            region=bucket.region or "global",
-            resource_id=bucket.name,
-            resource_arn=inventory.bucket_arn(bucket.name),
-            detail=f"Bucket {bucket.name} does not require MFA to delete object versions.",
+        yield bucket_hit(
+            inventory,
+            bucket,
+            f"Bucket {bucket.name} does not require MFA to delete object versions.",
         )

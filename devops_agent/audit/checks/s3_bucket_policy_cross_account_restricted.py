@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from devops_agent.audit.checks._s3 import bucket_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 from devops_agent.audit.policy import action_covers, is_public_principal, statements, values
@@ -90,9 +91,6 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         if not granted:
             continue
         what = "; ".join(f"{a}: {', '.join(sorted(v))}" for a, v in sorted(granted.items()))
-        yield Hit(
-            region=bucket.region or "global",
-            resource_id=bucket.name,
-            resource_arn=inventory.bucket_arn(bucket.name),
-            detail=f"The policy of bucket {bucket.name} lets other accounts {what}.",
+        yield bucket_hit(
+            inventory, bucket, f"The policy of bucket {bucket.name} lets other accounts {what}."
         )

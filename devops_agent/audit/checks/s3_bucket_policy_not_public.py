@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._s3 import bucket_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 from devops_agent.audit.policy import public_statements, values
@@ -85,12 +86,9 @@ def check(inventory: Inventory) -> Iterator[Hit]:
             continue
         actions = sorted({a for s in found for a in values(s.get("Action"))})
         what = f" ({', '.join(actions)})" if actions else ""
-        yield Hit(
-            region=bucket.region or "global",
-            resource_id=bucket.name,
-            resource_arn=inventory.bucket_arn(bucket.name),
-            detail=(
-                f"The policy of bucket {bucket.name} allows anyone{what}"
-                + (" and AWS reports it as public." if is_public else ".")
-            ),
+        yield bucket_hit(
+            inventory,
+            bucket,
+            f"The policy of bucket {bucket.name} allows anyone{what}"
+            + (" and AWS reports it as public." if is_public else "."),
         )

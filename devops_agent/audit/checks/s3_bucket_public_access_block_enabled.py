@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from devops_agent.audit import remedies
+from devops_agent.audit.checks._s3 import bucket_hit
 from devops_agent.audit.inventory import Inventory, PublicAccessBlock
 from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.aws.s3.protection import SET_PUBLIC_ACCESS, PublicAccessArgs
@@ -70,9 +71,4 @@ def check(inventory: Inventory) -> Iterator[Hit]:
             if not block.configured
             else f"Bucket {bucket.name} has {', '.join(block.off)} off."
         )
-        yield Hit(
-            region=bucket.region or "global",
-            resource_id=bucket.name,
-            resource_arn=inventory.bucket_arn(bucket.name),
-            detail=detail,
-        )
+        yield bucket_hit(inventory, bucket, detail)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from devops_agent.audit import remedies
+from devops_agent.audit.checks._s3 import bucket_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.aws.s3.protection import SET_VERSIONING, VersioningArgs
@@ -65,9 +66,4 @@ def check(inventory: Inventory) -> Iterator[Hit]:
             if bucket.versioning == "Suspended"
             else f"Bucket {bucket.name} has never had versioning enabled."
         )
-        yield Hit(
-            region=bucket.region or "global",
-            resource_id=bucket.name,
-            resource_arn=inventory.bucket_arn(bucket.name),
-            detail=detail,
-        )
+        yield bucket_hit(inventory, bucket, detail)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._ec2 import ec2_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -51,9 +52,10 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         for network in vpc.vpcs or []:
             if not network.is_default:
                 continue
-            yield Hit(
-                region=vpc.region,
-                resource_id=network.id,
-                resource_arn=inventory.arn("ec2", vpc.region, f"vpc/{network.id}"),
-                detail=f"{vpc.region} still has its default VPC {network.id}.",
+            yield ec2_hit(
+                inventory,
+                vpc.region,
+                "vpc",
+                network.id,
+                f"{vpc.region} still has its default VPC {network.id}.",
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._ec2 import ec2_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -64,9 +65,10 @@ def check(inventory: Inventory) -> Iterator[Hit]:
             count = by_vpc.get(network.id, 0)
             if not network.is_default or not count:
                 continue
-            yield Hit(
-                region=vpc.region,
-                resource_id=network.id,
-                resource_arn=inventory.arn("ec2", vpc.region, f"vpc/{network.id}"),
-                detail=f"The default VPC {network.id} holds {count} network interface(s).",
+            yield ec2_hit(
+                inventory,
+                vpc.region,
+                "vpc",
+                network.id,
+                f"The default VPC {network.id} holds {count} network interface(s).",
             )

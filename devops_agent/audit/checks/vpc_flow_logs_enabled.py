@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._ec2 import ec2_hit, labelled
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -60,11 +61,8 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         for network in vpc.vpcs or []:
             if network.id in logged:
                 continue
-            label = f"{network.name} ({network.id})" if network.name else network.id
+            label = labelled(network.name, network.id)
             kind = "Default VPC" if network.is_default else "VPC"
-            yield Hit(
-                region=vpc.region,
-                resource_id=network.id,
-                resource_arn=inventory.arn("ec2", vpc.region, f"vpc/{network.id}"),
-                detail=f"{kind} {label} has no active flow log.",
+            yield ec2_hit(
+                inventory, vpc.region, "vpc", network.id, f"{kind} {label} has no active flow log."
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._ec2 import ec2_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 from devops_agent.audit.network import nacl_world_allows
@@ -83,9 +84,10 @@ def check(inventory: Inventory) -> Iterator[Hit]:
                 for port, peers in opened.items()
             )
             kind = "default network ACL" if acl.is_default else "network ACL"
-            yield Hit(
-                region=vpc.region,
-                resource_id=acl.id,
-                resource_arn=inventory.arn("ec2", vpc.region, f"network-acl/{acl.id}"),
-                detail=f"The {kind} {acl.id} of {acl.vpc_id} allows {what}.",
+            yield ec2_hit(
+                inventory,
+                vpc.region,
+                "network-acl",
+                acl.id,
+                f"The {kind} {acl.id} of {acl.vpc_id} allows {what}.",
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from devops_agent.audit import remedies
+from devops_agent.audit.checks._ec2 import ec2_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.aws.vpc.nacl_cleanup import DELETE_NETWORK_ACL, NaclArgs
@@ -47,9 +48,10 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         for acl in vpc.network_acls or []:
             if acl.is_default or acl.subnet_ids:
                 continue
-            yield Hit(
-                region=vpc.region,
-                resource_id=acl.id,
-                resource_arn=inventory.arn("ec2", vpc.region, f"network-acl/{acl.id}"),
-                detail=f"Network ACL {acl.id} of {acl.vpc_id} is associated with no subnet.",
+            yield ec2_hit(
+                inventory,
+                vpc.region,
+                "network-acl",
+                acl.id,
+                f"Network ACL {acl.id} of {acl.vpc_id} is associated with no subnet.",
             )

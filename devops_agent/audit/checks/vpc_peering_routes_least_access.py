@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._ec2 import ec2_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -92,9 +93,10 @@ def check(inventory: Inventory) -> Iterator[Hit]:
                     if _covers(route.destination, far):
                         broad.append(f"{route.destination} -> {route.target} (the whole peer VPC)")
             if broad:
-                yield Hit(
-                    region=vpc.region,
-                    resource_id=table.id,
-                    resource_arn=inventory.arn("ec2", vpc.region, f"route-table/{table.id}"),
-                    detail=f"Route table {table.id} of {table.vpc_id} routes {'; '.join(broad)}.",
+                yield ec2_hit(
+                    inventory,
+                    vpc.region,
+                    "route-table",
+                    table.id,
+                    f"Route table {table.id} of {table.vpc_id} routes {'; '.join(broad)}.",
                 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from devops_agent.audit import remedies
+from devops_agent.audit.checks._ec2 import ec2_hit, labelled
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Fix, Hit, Remediation
 from devops_agent.aws.vpc.subnet_settings import SET_SUBNET_PUBLIC_IP, SubnetPublicIpArgs
@@ -60,13 +61,12 @@ def check(inventory: Inventory) -> Iterator[Hit]:
         for subnet in vpc.subnets or []:
             if not subnet.map_public_ip_on_launch:
                 continue
-            label = f"{subnet.name} ({subnet.id})" if subnet.name else subnet.id
-            yield Hit(
-                region=vpc.region,
-                resource_id=subnet.id,
-                resource_arn=inventory.arn("ec2", vpc.region, f"subnet/{subnet.id}"),
-                detail=(
-                    f"Subnet {label} in {subnet.vpc_id} gives every new instance a public IPv4 "
-                    "address."
-                ),
+            label = labelled(subnet.name, subnet.id)
+            yield ec2_hit(
+                inventory,
+                vpc.region,
+                "subnet",
+                subnet.id,
+                f"Subnet {label} in {subnet.vpc_id} gives every new instance a public IPv4 "
+                "address.",
             )

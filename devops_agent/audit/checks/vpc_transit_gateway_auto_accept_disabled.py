@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from devops_agent.audit.checks._ec2 import ec2_hit
 from devops_agent.audit.inventory import Inventory
 from devops_agent.audit.models import CheckMeta, Hit, Remediation
 
@@ -57,9 +58,10 @@ def check(inventory: Inventory) -> Iterator[Hit]:
                 "deleting",
             ):
                 continue
-            yield Hit(
-                region=vpc.region,
-                resource_id=gateway.id,
-                resource_arn=inventory.arn("ec2", vpc.region, f"transit-gateway/{gateway.id}"),
-                detail=f"Transit gateway {gateway.id} accepts shared attachments automatically.",
+            yield ec2_hit(
+                inventory,
+                vpc.region,
+                "transit-gateway",
+                gateway.id,
+                f"Transit gateway {gateway.id} accepts shared attachments automatically.",
             )

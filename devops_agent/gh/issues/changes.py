@@ -26,6 +26,7 @@ from devops_agent.gh.common import (
     gh_client,
     github_errors,
     locked,
+    planned_repository,
     repository_of,
     rest_call,
     user_text,
@@ -111,22 +112,15 @@ def _plan_create(reader: Reader, args: CreateIssueArgs) -> Proposal:
     return Proposal([entry], what=f"open an issue in {repository}")
 
 
-def _named(args: GhArgs) -> str:
-    """The repository a plan entry names (its preview always fills it in)."""
-    if args.repository is None:
-        raise BadInput("The plan does not name the repository; it is not applied.")
-    return args.repository
-
-
 def _run_create(writers: Writers, args: CreateIssueArgs) -> str:
     issue = create_issue(
-        writers.github, _named(args), args.title, body=args.body, labels=args.labels
+        writers.github, planned_repository(args), args.title, body=args.body, labels=args.labels
     )
     return f"opened #{issue.number} {issue.html_url}"
 
 
 def _create_calls(args: CreateIssueArgs) -> list[ApiCall]:
-    repository = _named(args)
+    repository = planned_repository(args)
     return [
         rest_call(
             "POST",
@@ -137,7 +131,7 @@ def _create_calls(args: CreateIssueArgs) -> list[ApiCall]:
 
 
 def _opened(reader: Reader, args: CreateIssueArgs) -> IssueSummary | None:
-    gh, repository = gh_client(reader), _named(args)
+    gh, repository = gh_client(reader), planned_repository(args)
     with github_errors(f"read the issues of {repository}", permission="issues: read"):
         return find_opened(gh, repository, args.title, args.body)
 
@@ -225,24 +219,29 @@ def _plan_close(reader: Reader, args: CloseIssueArgs) -> Proposal | Unchanged:
 
 
 def _run_close(writers: Writers, args: CloseIssueArgs) -> str:
-    issue = close_issue(writers.github, _named(args), args.number, reason=args.reason)
+    issue = close_issue(writers.github, planned_repository(args), args.number, reason=args.reason)
     return f"closed #{issue.number}"
 
 
-def _close_calls(args: CloseIssueArgs) -> list[ApiCall]:
-    repository = _named(args)
+def _state_calls(args: CloseIssueArgs | ReopenIssueArgs, body: dict[str, Any]) -> list[ApiCall]:
+    """The one request that closes or reopens the thread: ``body`` is its new state."""
+    repository = planned_repository(args)
     return [
         rest_call(
             "PATCH",
             f"/repos/{repository}/issues/{args.number}",
-            {"state": "closed", "state_reason": args.reason},
+            body,
             locks=(_thread(repository, args.number),),
         )
     ]
 
 
+def _close_calls(args: CloseIssueArgs) -> list[ApiCall]:
+    return _state_calls(args, {"state": "closed", "state_reason": args.reason})
+
+
 def _state_now(reader: Reader, args: CloseIssueArgs | ReopenIssueArgs) -> IssueSummary:
-    return get_issue(gh_client(reader), _named(args), args.number)
+    return get_issue(gh_client(reader), planned_repository(args), args.number)
 
 
 def _state_before(reader: Reader, args: CloseIssueArgs | ReopenIssueArgs) -> dict[str, Any]:
@@ -329,20 +328,12 @@ def _plan_reopen(reader: Reader, args: ReopenIssueArgs) -> Proposal | Unchanged:
 
 
 def _run_reopen(writers: Writers, args: ReopenIssueArgs) -> str:
-    issue = reopen_issue(writers.github, _named(args), args.number)
+    issue = reopen_issue(writers.github, planned_repository(args), args.number)
     return f"reopened #{issue.number}"
 
 
 def _reopen_calls(args: ReopenIssueArgs) -> list[ApiCall]:
-    repository = _named(args)
-    return [
-        rest_call(
-            "PATCH",
-            f"/repos/{repository}/issues/{args.number}",
-            {"state": "open"},
-            locks=(_thread(repository, args.number),),
-        )
-    ]
+    return _state_calls(args, {"state": "open"})
 
 
 def _undo_reopen(reader: Reader, before: Any, args: ReopenIssueArgs) -> list[PlanEntry]:
@@ -386,6 +377,96 @@ ISSUE_REOPEN = Write(
 )
 
 
+class DeleteCommentArgs(GhArgs):
+    """Arguments of the step that deletes a comment a plan posted (a rollback's)."""
+
+    number: Number
+    """The issue or pull request the comment is on."""
+    comment_id: Annotated[int, Field(ge=1)]
+    """The comment's id."""
+    marker: str
+    """The hidden marker the comment must still hold: only the comment the plan posted,
+    by devops-agent, is ever deleted."""
+
+
+def _only_in_rollbacks(reader: Reader, args: DeleteCommentArgs) -> Proposal:
+    raise BadInput(
+        "Only the rollback of a plan that posted a comment deletes it.",
+        remedy="Delete other comments on GitHub yourself.",
+    )
+
+
+def _run_delete_comment(writers: Writers, args: DeleteCommentArgs) -> str:
+    from github import GithubException
+
+    gh, repository = writers.github, planned_repository(args)
+    with github_errors(f"read comment {args.comment_id}", permission="issues: read"):
+        try:
+            comment = api(gh, "GET", f"/repos/{repository}/issues/comments/{args.comment_id}")
+        except GithubException as exc:
+            if exc.status != 404:
+                raise
+            return f"comment {args.comment_id} is deleted already"
+    author = str((comment.get("user") or {}).get("login") or "")
+    if args.marker not in str(comment.get("body") or "") or author != own_login(gh):
+        raise Refused(
+            f"Comment {args.comment_id} is not the one the plan posted (another author, or "
+            "its marker is gone); it is not deleted.",
+        )
+    delete_comment(gh, repository, args.comment_id)
+    return f"deleted comment {args.comment_id} on #{args.number}"
+
+
+def _delete_comment_calls(args: DeleteCommentArgs) -> list[ApiCall]:
+    repository = planned_repository(args)
+    return [
+        rest_call(
+            "DELETE",
+            f"/repos/{repository}/issues/comments/{args.comment_id}",
+            locks=(_thread(repository, args.number),),
+            when="only if it is still devops-agent's comment with the plan's marker",
+        )
+    ]
+
+
+def _verify_deleted(reader: Reader, args: DeleteCommentArgs) -> Verification:
+    from github import GithubException
+
+    gh, repository = gh_client(reader), planned_repository(args)
+    with github_errors(f"read comment {args.comment_id}", permission="issues: read"):
+        try:
+            api(gh, "GET", f"/repos/{repository}/issues/comments/{args.comment_id}")
+        except GithubException as exc:
+            if exc.status == 404:
+                return Verified(f"comment {args.comment_id} is gone")
+            raise
+    return NotAsPlanned(f"comment {args.comment_id} is still on #{args.number}")
+
+
+COMMENT_DELETE = Write(
+    name="github.comment_delete",
+    args=DeleteCommentArgs,
+    summary="Delete the comment a plan posted (the rollback of a comment).",
+    service="github",
+    agent="only the rollback of a plan that posted a comment deletes it",
+    github=("issues: write", "pull-requests: write"),
+    plan=_only_in_rollbacks,
+    run=_run_delete_comment,
+    calls=_delete_comment_calls,
+    verify=_verify_deleted,
+    irreversible="a deleted comment cannot be brought back: GitHub keeps no copy to restore, "
+    "and replies that quoted it lose what they answered",
+    examples=(
+        {
+            "repository": "acme/platform",
+            "number": 12,
+            "comment_id": 1234,
+            "marker": "<!-- devops-agent:comment 0123456789abcdef -->",
+        },
+    ),
+)
+
+
 class CommentArgs(GhArgs):
     """Arguments of ``issue comment`` and ``pr comment``."""
 
@@ -425,12 +506,14 @@ def _plan_comment(reader: Reader, args: CommentArgs) -> Proposal:
 
 
 def _run_comment(writers: Writers, args: CommentArgs) -> str:
-    url = comment_on(writers.github, _named(args), args.number, args.body, args.marker())
+    url = comment_on(
+        writers.github, planned_repository(args), args.number, args.body, args.marker()
+    )
     return f"commented {url}"
 
 
 def _comment_calls(args: CommentArgs) -> list[ApiCall]:
-    repository = _named(args)
+    repository = planned_repository(args)
     return [
         rest_call(
             "POST",
@@ -442,7 +525,7 @@ def _comment_calls(args: CommentArgs) -> list[ApiCall]:
 
 
 def _posted(reader: Reader, args: CommentArgs) -> IssueComment | None:
-    return own_comment(gh_client(reader), _named(args), args.number, args.marker())
+    return own_comment(gh_client(reader), planned_repository(args), args.number, args.marker())
 
 
 def _verify_comment(reader: Reader, args: CommentArgs) -> Verification:
@@ -467,96 +550,6 @@ def _undo_comment(reader: Reader, before: object, args: CommentArgs) -> list[Pla
             [f"{args.repository}#{args.number}"],
         )
     ]
-
-
-class DeleteCommentArgs(GhArgs):
-    """Arguments of the step that deletes a comment a plan posted (a rollback's)."""
-
-    number: Number
-    """The issue or pull request the comment is on."""
-    comment_id: Annotated[int, Field(ge=1)]
-    """The comment's id."""
-    marker: str
-    """The hidden marker the comment must still hold: only the comment the plan posted,
-    by devops-agent, is ever deleted."""
-
-
-def _only_in_rollbacks(reader: Reader, args: DeleteCommentArgs) -> Proposal:
-    raise BadInput(
-        "Only the rollback of a plan that posted a comment deletes it.",
-        remedy="Delete other comments on GitHub yourself.",
-    )
-
-
-def _run_delete_comment(writers: Writers, args: DeleteCommentArgs) -> str:
-    from github import GithubException
-
-    gh, repository = writers.github, _named(args)
-    with github_errors(f"read comment {args.comment_id}", permission="issues: read"):
-        try:
-            comment = api(gh, "GET", f"/repos/{repository}/issues/comments/{args.comment_id}")
-        except GithubException as exc:
-            if exc.status != 404:
-                raise
-            return f"comment {args.comment_id} is deleted already"
-    author = str((comment.get("user") or {}).get("login") or "")
-    if args.marker not in str(comment.get("body") or "") or author != own_login(gh):
-        raise Refused(
-            f"Comment {args.comment_id} is not the one the plan posted (another author, or "
-            "its marker is gone); it is not deleted.",
-        )
-    delete_comment(gh, repository, args.comment_id)
-    return f"deleted comment {args.comment_id} on #{args.number}"
-
-
-def _delete_comment_calls(args: DeleteCommentArgs) -> list[ApiCall]:
-    repository = _named(args)
-    return [
-        rest_call(
-            "DELETE",
-            f"/repos/{repository}/issues/comments/{args.comment_id}",
-            locks=(_thread(repository, args.number),),
-            when="only if it is still devops-agent's comment with the plan's marker",
-        )
-    ]
-
-
-def _verify_deleted(reader: Reader, args: DeleteCommentArgs) -> Verification:
-    from github import GithubException
-
-    gh, repository = gh_client(reader), _named(args)
-    with github_errors(f"read comment {args.comment_id}", permission="issues: read"):
-        try:
-            api(gh, "GET", f"/repos/{repository}/issues/comments/{args.comment_id}")
-        except GithubException as exc:
-            if exc.status == 404:
-                return Verified(f"comment {args.comment_id} is gone")
-            raise
-    return NotAsPlanned(f"comment {args.comment_id} is still on #{args.number}")
-
-
-COMMENT_DELETE = Write(
-    name="github.comment_delete",
-    args=DeleteCommentArgs,
-    summary="Delete the comment a plan posted (the rollback of a comment).",
-    service="github",
-    agent="only the rollback of a plan that posted a comment deletes it",
-    github=("issues: write", "pull-requests: write"),
-    plan=_only_in_rollbacks,
-    run=_run_delete_comment,
-    calls=_delete_comment_calls,
-    verify=_verify_deleted,
-    irreversible="a deleted comment cannot be brought back: GitHub keeps no copy to restore, "
-    "and replies that quoted it lose what they answered",
-    examples=(
-        {
-            "repository": "acme/platform",
-            "number": 12,
-            "comment_id": 1234,
-            "marker": "<!-- devops-agent:comment 0123456789abcdef -->",
-        },
-    ),
-)
 
 
 ISSUE_COMMENT = Write(

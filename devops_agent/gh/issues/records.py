@@ -18,12 +18,14 @@ from devops_agent.gh.common import (
     check_repository,
     gh_client,
     github_errors,
+    listing,
     post_once,
     repository_of,
+    timestamp,
 )
 from devops_agent.gh.identity import own_login
 from devops_agent.operation import Command, Lower, Option, Read, Reader
-from devops_agent.report import Result, Table, dump, plural, when
+from devops_agent.report import Result, dump, plural, when
 
 if TYPE_CHECKING:
     from github import Github
@@ -70,10 +72,6 @@ class IssueSummary(GhModel):
     updated_at: datetime | None = None
 
 
-def _when(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
-
-
 def _issue(data: dict[str, Any]) -> IssueSummary:
     return IssueSummary(
         number=int(data["number"]),
@@ -85,8 +83,8 @@ def _issue(data: dict[str, Any]) -> IssueSummary:
         is_pull_request="pull_request" in data,
         comments=int(data.get("comments") or 0),
         html_url=str(data.get("html_url") or ""),
-        created_at=_when(data.get("created_at")),
-        updated_at=_when(data.get("updated_at")),
+        created_at=timestamp(data.get("created_at")),
+        updated_at=timestamp(data.get("updated_at")),
     )
 
 
@@ -343,15 +341,11 @@ def _list_table(reader: Reader, args: ListIssuesArgs, found: list[IssueSummary])
         [f"#{i.number}", i.title, i.state, i.author, ", ".join(i.labels), when(i.updated_at)]
         for i in found
     ]
-    return Result(
-        title=f"{plural(len(found), what)} in {repository}",
-        tables=[
-            Table(
-                columns=["Issue", "Title", "State", "Author", "Labels", "Updated"],
-                rows=rows,
-                empty="No issues match.",
-            )
-        ],
+    return listing(
+        f"{plural(len(found), what)} in {repository}",
+        columns=["Issue", "Title", "State", "Author", "Labels", "Updated"],
+        rows=rows,
+        empty="No issues match.",
         data={"repository": repository, "issues": dump(found)},
     )
 

@@ -24,6 +24,7 @@ from devops_agent.gh.common import (
     gh_client,
     github_errors,
     locked,
+    planned_repository,
     post_once,
     repository_of,
     rest_call,
@@ -117,6 +118,18 @@ def merge(gh: Github, repository: str, number: int, *, method: str, sha: str) ->
             raise
 
 
+def _pull_call(
+    method: str, repository: str, number: int, endpoint: str, body: dict[str, Any]
+) -> ApiCall:
+    """A request to one of the pull request's endpoints; it locks the pull request."""
+    return rest_call(
+        method,
+        f"/repos/{check_repository(repository)}/pulls/{number}/{endpoint}",
+        body,
+        locks=(locked(repository, "issues", number),),
+    )
+
+
 def merge_call(repository: str, number: int, *, method: str, sha: str) -> ApiCall:
     """The request that merges ``number`` if its head is still ``sha``: what :func:`merge`
     sends and a plan shows. It locks the pull request.
@@ -130,12 +143,7 @@ def merge_call(repository: str, number: int, *, method: str, sha: str) -> ApiCal
     Returns:
         ``PUT …/pulls/{number}/merge`` with ``merge_method`` and ``sha``.
     """
-    return rest_call(
-        "PUT",
-        f"/repos/{check_repository(repository)}/pulls/{number}/merge",
-        {"merge_method": method, "sha": sha},
-        locks=(locked(repository, "issues", number),),
-    )
+    return _pull_call("PUT", repository, number, "merge", {"merge_method": method, "sha": sha})
 
 
 def review_call(repository: str, number: int, event: str, body: str) -> ApiCall:
@@ -151,12 +159,7 @@ def review_call(repository: str, number: int, event: str, body: str) -> ApiCall:
     Returns:
         ``POST …/pulls/{number}/reviews`` with ``event`` and ``body``.
     """
-    return rest_call(
-        "POST",
-        f"/repos/{check_repository(repository)}/pulls/{number}/reviews",
-        {"event": event, "body": body},
-        locks=(locked(repository, "issues", number),),
-    )
+    return _pull_call("POST", repository, number, "reviews", {"event": event, "body": body})
 
 
 def own_review(gh: Github, repository: str, number: int, event: str, body: str) -> str | None:
@@ -381,17 +384,13 @@ def _plan_review(reader: Reader, args: ReviewArgs) -> Proposal:
 
 
 def _run_review(writers: Writers, args: ReviewArgs) -> str:
-    if args.repository is None:
-        raise BadInput("The plan does not name the repository; it is not applied.")
-    url = review(writers.github, args.repository, args.number, args.event, args.body)
+    url = review(writers.github, planned_repository(args), args.number, args.event, args.body)
     verb = "requested changes" if args.event == "REQUEST_CHANGES" else "commented"
     return f"{verb} on #{args.number} {url}"
 
 
 def _review_calls(args: ReviewArgs) -> list[ApiCall]:
-    if args.repository is None:
-        raise BadInput("The plan does not name the repository; it is not applied.")
-    return [review_call(args.repository, args.number, args.event, args.body)]
+    return [review_call(planned_repository(args), args.number, args.event, args.body)]
 
 
 def _verify_review(reader: Reader, args: ReviewArgs) -> Verification:

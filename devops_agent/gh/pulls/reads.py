@@ -32,7 +32,9 @@ from devops_agent.gh.common import (
     code,
     gh_client,
     github_errors,
+    listing,
     repository_of,
+    timestamp,
 )
 from devops_agent.gh.issues import LIST_LIMIT, State
 from devops_agent.gh.repos import branch_protection
@@ -122,10 +124,6 @@ class Readiness(GhModel):
     protection_readable: bool = True
 
 
-def _when(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
-
-
 def pull_from(data: dict[str, Any]) -> PullSummary:
     """A pull request as GitHub's JSON describes it.
 
@@ -149,7 +147,7 @@ def pull_from(data: dict[str, Any]) -> PullSummary:
         mergeable_state=str(data.get("mergeable_state") or "unknown"),
         labels=[str(label.get("name")) for label in data.get("labels") or []],
         html_url=str(data.get("html_url") or ""),
-        created_at=_when(data.get("created_at")),
+        created_at=timestamp(data.get("created_at")),
     )
 
 
@@ -449,15 +447,11 @@ def _list_table(reader: Reader, args: ListPullsArgs, found: list[PullSummary]) -
         ]
         for p in found
     ]
-    return Result(
-        title=f"{plural(len(found), 'pull request')} ({args.state}) in {repository}",
-        tables=[
-            Table(
-                columns=["PR", "Title", "State", "Author", "Branches", "Labels"],
-                rows=rows,
-                empty="No pull requests match.",
-            )
-        ],
+    return listing(
+        f"{plural(len(found), 'pull request')} ({args.state}) in {repository}",
+        columns=["PR", "Title", "State", "Author", "Branches", "Labels"],
+        rows=rows,
+        empty="No pull requests match.",
         data={"repository": repository, "pulls": dump(found)},
     )
 

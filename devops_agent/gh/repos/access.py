@@ -28,7 +28,9 @@ from devops_agent.gh.common import (
     check_repository,
     gh_client,
     github_errors,
+    listing,
     locked,
+    planned_repository,
     repository_of,
     rest_call,
 )
@@ -49,7 +51,7 @@ from devops_agent.operation import (
     Write,
     Writers,
 )
-from devops_agent.report import Result, Table, dump, plural
+from devops_agent.report import Result, dump, plural
 
 if TYPE_CHECKING:
     from github import Github
@@ -340,15 +342,11 @@ def _list(reader: Reader, args: RepoArgs) -> list[Collaborator]:
 
 def _list_table(reader: Reader, args: RepoArgs, people: list[Collaborator]) -> Result:
     repository = repository_of(reader, args.repository)
-    return Result(
-        title=f"{plural(len(people), 'collaborator')} of {repository}",
-        tables=[
-            Table(
-                columns=["Login", "Role"],
-                rows=[[p.login, p.role] for p in people],
-                empty="No collaborators.",
-            )
-        ],
+    return listing(
+        f"{plural(len(people), 'collaborator')} of {repository}",
+        columns=["Login", "Role"],
+        rows=[[p.login, p.role] for p in people],
+        empty="No collaborators.",
         data={"repository": repository, "collaborators": dump(people)},
     )
 
@@ -421,23 +419,17 @@ def _plan_add(reader: Reader, args: CollaboratorAddArgs) -> Proposal | Unchanged
     return Proposal([entry], what=f"add @{login} to {repository} ({args.permission})")
 
 
-def _named(args: CollaboratorArgs) -> str:
-    if args.repository is None:
-        raise BadInput("The plan does not name the repository; it is not applied.")
-    return args.repository
-
-
 def _run_add(writers: Writers, args: CollaboratorAddArgs) -> str:
-    return add_collaborator(writers.github, _named(args), args.login, args.permission)
+    return add_collaborator(writers.github, planned_repository(args), args.login, args.permission)
 
 
 def _add_calls(args: CollaboratorAddArgs) -> list[ApiCall]:
-    return [collaborator_call(_named(args), args.login, args.permission)]
+    return [collaborator_call(planned_repository(args), args.login, args.permission)]
 
 
 def _access(reader: Reader, args: CollaboratorArgs) -> tuple[str | None, str | None]:
     """``login``'s direct role and the role a pending invitation offers them."""
-    gh, repository = gh_client(reader), _named(args)
+    gh, repository = gh_client(reader), planned_repository(args)
     return direct_role(gh, repository, args.login), pending_invitation(gh, repository, args.login)
 
 
@@ -545,11 +537,11 @@ def _plan_remove(reader: Reader, args: CollaboratorArgs) -> Proposal:
 
 
 def _run_remove(writers: Writers, args: CollaboratorArgs) -> str:
-    return remove_collaborator(writers.github, _named(args), args.login)
+    return remove_collaborator(writers.github, planned_repository(args), args.login)
 
 
 def _remove_calls(args: CollaboratorArgs) -> list[ApiCall]:
-    return [collaborator_call(_named(args), args.login, None)]
+    return [collaborator_call(planned_repository(args), args.login, None)]
 
 
 def _verify_remove(reader: Reader, args: CollaboratorArgs) -> Verification:

@@ -24,6 +24,7 @@ from devops_agent.gh.common import (
     check_repository,
     gh_client,
     github_errors,
+    listing,
     locked,
     post_once,
     rest_call,
@@ -45,7 +46,7 @@ from devops_agent.operation import (
     Write,
     Writers,
 )
-from devops_agent.report import Result, Table, dump, plural, when
+from devops_agent.report import Result, dump, plural, when
 from devops_agent.sanitize import clean_untrusted
 
 if TYPE_CHECKING:
@@ -310,16 +311,11 @@ def _list_table(reader: Reader, args: ListReposArgs, found: list[RepoSummary]) -
         [r.full_name, r.visibility, r.default_branch, _yes(r.archived), when(r.pushed_at)]
         for r in found
     ]
-    return Result(
-        title=plural(len(found), "repository").replace("repositorys", "repositories")
-        + (f" of {owner}" if owner else ""),
-        tables=[
-            Table(
-                columns=["Repository", "Visibility", "Default branch", "Archived", "Pushed"],
-                rows=rows,
-                empty="No repositories.",
-            )
-        ],
+    return listing(
+        plural(len(found), "repository", "repositories") + (f" of {owner}" if owner else ""),
+        columns=["Repository", "Visibility", "Default branch", "Archived", "Pushed"],
+        rows=rows,
+        empty="No repositories.",
         data={"owner": owner, "repositories": dump(found)},
     )
 

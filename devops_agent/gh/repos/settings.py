@@ -24,6 +24,7 @@ from devops_agent.gh.common import (
     gh_client,
     github_errors,
     locked,
+    planned_repository,
     repository_of,
     rest_call,
 )
@@ -419,15 +420,9 @@ def _plan_settings(reader: Reader, args: RepoSettingsArgs) -> Proposal | Unchang
     return Proposal([entry], what=f"change settings of {repository}")
 
 
-def _named(args: RepoSettingsArgs) -> str:
-    if args.repository is None:
-        raise BadInput("The plan does not name the repository; it is not applied.")
-    return args.repository
-
-
 def _run_settings(writers: Writers, args: RepoSettingsArgs) -> str:
     changes = args.changes()
-    after = edit_repo(writers.github, _named(args), changes, args.topics)
+    after = edit_repo(writers.github, planned_repository(args), changes, args.topics)
     done = [f"{k}={getattr(after, k)}" for k in changes]
     if args.topics is not None:
         done.append("topics=" + ",".join(after.topics))
@@ -435,11 +430,11 @@ def _run_settings(writers: Writers, args: RepoSettingsArgs) -> str:
 
 
 def _settings_calls(args: RepoSettingsArgs) -> list[ApiCall]:
-    return settings_calls(_named(args), args.changes(), args.topics)
+    return settings_calls(planned_repository(args), args.changes(), args.topics)
 
 
 def _current(reader: Reader, args: RepoSettingsArgs) -> RepoSettings:
-    return repo_settings(gh_client(reader), _named(args), protection=False)
+    return repo_settings(gh_client(reader), planned_repository(args), protection=False)
 
 
 def _before_settings(reader: Reader, args: RepoSettingsArgs) -> dict[str, Any]:

@@ -25,10 +25,12 @@ from devops_agent.gh.common import (
     check_repository,
     gh_client,
     github_errors,
+    listing,
     locked,
     post_once,
     repository_of,
     rest_call,
+    timestamp,
 )
 from devops_agent.gh.workflows.files import (
     WorkflowInfo,
@@ -54,7 +56,7 @@ from devops_agent.operation import (
     Write,
     Writers,
 )
-from devops_agent.report import Result, Table, dump, plural, when
+from devops_agent.report import Result, dump, plural, when
 from devops_agent.sanitize import clean_untrusted
 
 if TYPE_CHECKING:
@@ -158,10 +160,6 @@ class WatchResult(GhModel):
     polls: int
 
 
-def _when(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
-
-
 def _run(data: dict[str, Any]) -> RunInfo:
     return RunInfo(
         id=int(data["id"]),
@@ -175,8 +173,8 @@ def _run(data: dict[str, Any]) -> RunInfo:
         head_branch=data.get("head_branch"),
         head_sha=str(data.get("head_sha") or ""),
         actor=str((data.get("actor") or {}).get("login") or ""),
-        created_at=_when(data.get("created_at")),
-        updated_at=_when(data.get("updated_at")),
+        created_at=timestamp(data.get("created_at")),
+        updated_at=timestamp(data.get("updated_at")),
         html_url=str(data.get("html_url") or ""),
     )
 
@@ -188,8 +186,8 @@ def _job(data: dict[str, Any]) -> JobInfo:
         status=str(data.get("status") or ""),
         conclusion=data.get("conclusion"),
         html_url=str(data.get("html_url") or ""),
-        started_at=_when(data.get("started_at")),
-        completed_at=_when(data.get("completed_at")),
+        started_at=timestamp(data.get("started_at")),
+        completed_at=timestamp(data.get("completed_at")),
         steps=[
             StepInfo(
                 number=int(s.get("number") or 0),
@@ -496,15 +494,11 @@ def _workflows_table(reader: Reader, args: GhArgs, found: list[WorkflowInfo]) ->
             else ""
         )
         rows.append([wf.name, wf.file, wf.state, last, wf.id])
-    return Result(
-        title=f"{plural(len(found), 'workflow')} in {repository}",
-        tables=[
-            Table(
-                columns=["Workflow", "File", "State", "Last run", "Id"],
-                rows=rows,
-                empty="This repository has no workflows.",
-            )
-        ],
+    return listing(
+        f"{plural(len(found), 'workflow')} in {repository}",
+        columns=["Workflow", "File", "State", "Last run", "Id"],
+        rows=rows,
+        empty="This repository has no workflows.",
         data={"repository": repository, "workflows": dump(found)},
     )
 

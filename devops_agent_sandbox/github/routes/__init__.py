@@ -17,6 +17,13 @@ from devops_agent_sandbox.github.server import _REPO, RouteFn
 
 __all__ = ["ROUTES"]
 
+# The paths under a repository that name one thing, as GitHub's OpenAPI description does.
+_ISSUE = _REPO + r"/issues/(?P<number>\d+)"
+_COMMENT = _REPO + r"/issues/comments/(?P<comment_id>\d+)"
+_PULL = _REPO + r"/pulls/(?P<number>\d+)"
+_WORKFLOW = _REPO + r"/actions/workflows/(?P<workflow_id>[^/]+)"
+_RUN = _REPO + r"/actions/runs/(?P<run_id>\d+)"
+
 _ROUTE_SPECS: list[tuple[str, str, RouteFn]] = [
     ("GET", r"/user", RepoRoutes._get_user),
     ("GET", r"/rate_limit", RepoRoutes._rate_limit),
@@ -28,21 +35,17 @@ _ROUTE_SPECS: list[tuple[str, str, RouteFn]] = [
     ),
     ("GET", _REPO + r"/issues", IssueRoutes._list_issues),
     ("POST", _REPO + r"/issues", IssueRoutes._create_issue),
-    ("GET", _REPO + r"/issues/(?P<number>\d+)", IssueRoutes._get_issue),
-    ("PATCH", _REPO + r"/issues/(?P<number>\d+)", IssueRoutes._update_issue),
-    ("GET", _REPO + r"/issues/(?P<number>\d+)/comments", IssueRoutes._list_comments),
-    ("POST", _REPO + r"/issues/(?P<number>\d+)/comments", IssueRoutes._create_comment),
-    ("GET", _REPO + r"/issues/comments/(?P<comment_id>\d+)", IssueRoutes._get_comment),
-    ("PATCH", _REPO + r"/issues/comments/(?P<comment_id>\d+)", IssueRoutes._update_comment),
-    ("DELETE", _REPO + r"/issues/comments/(?P<comment_id>\d+)", IssueRoutes._delete_comment),
-    ("GET", _REPO + r"/issues/comments/(?P<comment_id>\d+)/reactions", IssueRoutes._list_reactions),
-    (
-        "POST",
-        _REPO + r"/issues/comments/(?P<comment_id>\d+)/reactions",
-        IssueRoutes._create_reaction,
-    ),
+    ("GET", _ISSUE, IssueRoutes._get_issue),
+    ("PATCH", _ISSUE, IssueRoutes._update_issue),
+    ("GET", _ISSUE + r"/comments", IssueRoutes._list_comments),
+    ("POST", _ISSUE + r"/comments", IssueRoutes._create_comment),
+    ("GET", _COMMENT, IssueRoutes._get_comment),
+    ("PATCH", _COMMENT, IssueRoutes._update_comment),
+    ("DELETE", _COMMENT, IssueRoutes._delete_comment),
+    ("GET", _COMMENT + r"/reactions", IssueRoutes._list_reactions),
+    ("POST", _COMMENT + r"/reactions", IssueRoutes._create_reaction),
     ("GET", _REPO + r"/pulls", PullRoutes._list_pulls),
-    ("GET", _REPO + r"/pulls/(?P<number>\d+)", PullRoutes._get_pull),
+    ("GET", _PULL, PullRoutes._get_pull),
     ("POST", _REPO + r"/check-runs", PullRoutes._create_check_run),
     ("GET", _REPO + r"/check-runs/(?P<check_run_id>\d+)", PullRoutes._get_check_run),
     ("PATCH", _REPO + r"/check-runs/(?P<check_run_id>\d+)", PullRoutes._update_check_run),
@@ -50,19 +53,11 @@ _ROUTE_SPECS: list[tuple[str, str, RouteFn]] = [
     ("GET", _REPO + r"/labels", IssueRoutes._list_labels),
     ("POST", _REPO + r"/labels", IssueRoutes._create_label),
     ("GET", _REPO + r"/actions/workflows", ActionsRoutes._list_workflows),
-    ("GET", _REPO + r"/actions/workflows/(?P<workflow_id>[^/]+)", ActionsRoutes._get_workflow),
-    (
-        "POST",
-        _REPO + r"/actions/workflows/(?P<workflow_id>[^/]+)/dispatches",
-        ActionsRoutes._dispatch,
-    ),
-    (
-        "GET",
-        _REPO + r"/actions/workflows/(?P<workflow_id>[^/]+)/runs",
-        ActionsRoutes._list_workflow_runs,
-    ),
+    ("GET", _WORKFLOW, ActionsRoutes._get_workflow),
+    ("POST", _WORKFLOW + r"/dispatches", ActionsRoutes._dispatch),
+    ("GET", _WORKFLOW + r"/runs", ActionsRoutes._list_workflow_runs),
     ("GET", _REPO + r"/actions/runs", ActionsRoutes._list_runs),
-    ("GET", _REPO + r"/actions/runs/(?P<run_id>\d+)", ActionsRoutes._get_run),
+    ("GET", _RUN, ActionsRoutes._get_run),
     ("GET", _REPO + r"/actions/secrets/public-key", RepoRoutes._secrets_public_key),
     ("PUT", _REPO + r"/actions/secrets/(?P<secret_name>[A-Za-z0-9_]+)", RepoRoutes._put_secret),
     # users and repositories
@@ -83,24 +78,16 @@ _ROUTE_SPECS: list[tuple[str, str, RouteFn]] = [
     ("GET", _REPO + r"/invitations", RepoRoutes._list_invitations),
     ("GET", _REPO + r"/contents/(?P<path>.*)", RepoRoutes._get_contents),
     # workflows: state, jobs, logs
-    (
-        "PUT",
-        _REPO + r"/actions/workflows/(?P<workflow_id>[^/]+)/enable",
-        ActionsRoutes._enable_workflow,
-    ),
-    (
-        "PUT",
-        _REPO + r"/actions/workflows/(?P<workflow_id>[^/]+)/disable",
-        ActionsRoutes._disable_workflow,
-    ),
-    ("GET", _REPO + r"/actions/runs/(?P<run_id>\d+)/jobs", ActionsRoutes._list_jobs),
-    ("GET", _REPO + r"/actions/runs/(?P<run_id>\d+)/logs", ActionsRoutes._run_logs),
+    ("PUT", _WORKFLOW + r"/enable", ActionsRoutes._enable_workflow),
+    ("PUT", _WORKFLOW + r"/disable", ActionsRoutes._disable_workflow),
+    ("GET", _RUN + r"/jobs", ActionsRoutes._list_jobs),
+    ("GET", _RUN + r"/logs", ActionsRoutes._run_logs),
     ("GET", _REPO + r"/actions/jobs/(?P<job_id>\d+)", ActionsRoutes._get_job),
     ("GET", _REPO + r"/actions/jobs/(?P<job_id>\d+)/logs", ActionsRoutes._job_logs),
     # merges, reviews, statuses
-    ("PUT", _REPO + r"/pulls/(?P<number>\d+)/merge", PullRoutes._merge_pull),
-    ("GET", _REPO + r"/pulls/(?P<number>\d+)/reviews", PullRoutes._list_reviews),
-    ("POST", _REPO + r"/pulls/(?P<number>\d+)/reviews", PullRoutes._create_review),
+    ("PUT", _PULL + r"/merge", PullRoutes._merge_pull),
+    ("GET", _PULL + r"/reviews", PullRoutes._list_reviews),
+    ("POST", _PULL + r"/reviews", PullRoutes._create_review),
     ("GET", _REPO + r"/commits", PullRoutes._list_commits),
     ("GET", _REPO + r"/commits/(?P<ref>.+)/status", PullRoutes._combined_status),
     ("GET", _REPO + r"/commits/(?P<ref>.+)/statuses", PullRoutes._list_statuses),

@@ -121,20 +121,14 @@ class ActionsRoutes(HTTPLayer):
         return self._filter_runs(ctx, (r for r in ctx.r.runs.values() if r["workflow_id"] == wid))
 
     def _run(self, ctx: _Ctx) -> dict[str, Any]:
-        run = ctx.r.runs.get(int(ctx.params["run_id"]))
-        if run is None:
-            raise _not_found(
-                "https://docs.github.com/rest/actions/workflow-runs#get-a-workflow-run"
-            )
-        return run
+        return ctx.record(
+            ctx.r.runs,
+            "run_id",
+            "https://docs.github.com/rest/actions/workflow-runs#get-a-workflow-run",
+        )
 
     def _get_run(self, ctx: _Ctx) -> _Response:
-        run = ctx.r.runs.get(int(ctx.params["run_id"]))
-        if run is None:
-            raise _not_found(
-                "https://docs.github.com/rest/actions/workflow-runs#get-a-workflow-run"
-            )
-        return _Response(200, copy.deepcopy(run))
+        return _Response(200, copy.deepcopy(self._run(ctx)))
 
     # jobs and logs
     def _list_jobs(self, ctx: _Ctx) -> _Response:
@@ -143,12 +137,11 @@ class ActionsRoutes(HTTPLayer):
         return self._list(ctx, jobs, "jobs")
 
     def _job(self, ctx: _Ctx) -> dict[str, Any]:
-        job = ctx.r.jobs.get(int(ctx.params["job_id"]))
-        if job is None:
-            raise _not_found(
-                "https://docs.github.com/rest/actions/workflow-jobs#get-a-job-for-a-workflow-run"
-            )
-        return job
+        return ctx.record(
+            ctx.r.jobs,
+            "job_id",
+            "https://docs.github.com/rest/actions/workflow-jobs#get-a-job-for-a-workflow-run",
+        )
 
     def _get_job(self, ctx: _Ctx) -> _Response:
         return _Response(200, copy.deepcopy(self._job(ctx)))

@@ -10,8 +10,8 @@ from devops_agent_sandbox.github.server import (
     _Ctx,
     _HTTPError,
     _missing,
-    _not_found,
     _Response,
+    _validation_failed,
 )
 from devops_agent_sandbox.github.state import REACTIONS
 from devops_agent_sandbox.payloads import node_id, now_iso, shape
@@ -48,26 +48,19 @@ class IssueRoutes(HTTPLayer):
         return self._list(ctx, items)
 
     def _issue(self, ctx: _Ctx) -> dict[str, Any]:
-        issue = ctx.r.issues.get(int(ctx.params["number"]))
-        if issue is None:
-            raise _not_found("https://docs.github.com/rest/issues/issues#get-an-issue")
-        return issue
+        return ctx.record(
+            ctx.r.issues, "number", "https://docs.github.com/rest/issues/issues#get-an-issue"
+        )
 
     @staticmethod
     def _check_issue_body(body: object) -> None:
         """GitHub refuses an issue body over the same limit as a comment's."""
         if isinstance(body, str) and len(body) > MAX_COMMENT_CHARS:
-            raise _HTTPError(
-                422,
-                "Validation Failed",
-                errors=[
-                    {
-                        "resource": "Issue",
-                        "code": "custom",
-                        "field": "body",
-                        "message": f"body is too long (maximum is {MAX_COMMENT_CHARS} characters)",
-                    }
-                ],
+            raise _validation_failed(
+                "Issue",
+                "body",
+                code="custom",
+                message=f"body is too long (maximum is {MAX_COMMENT_CHARS} characters)",
                 doc="https://docs.github.com/rest/issues/issues#create-an-issue",
             )
 
@@ -116,17 +109,9 @@ class IssueRoutes(HTTPLayer):
         reason = body.get("state_reason")
         if state is not None or reason is not None:
             if state not in (None, "open", "closed"):
-                raise _HTTPError(
-                    422,
-                    "Validation Failed",
-                    errors=[{"resource": "Issue", "code": "invalid", "field": "state"}],
-                )
+                raise _validation_failed("Issue", "state")
             if reason not in (None, "completed", "not_planned", "reopened", "duplicate"):
-                raise _HTTPError(
-                    422,
-                    "Validation Failed",
-                    errors=[{"resource": "Issue", "code": "invalid", "field": "state_reason"}],
-                )
+                raise _validation_failed("Issue", "state_reason")
             self._set_state(
                 repo, number, state or issue["state"], reason, self._user(ctx.ident.login)
             )
@@ -137,10 +122,11 @@ class IssueRoutes(HTTPLayer):
 
     # comments
     def _comment(self, ctx: _Ctx) -> dict[str, Any]:
-        c = ctx.r.comments.get(int(ctx.params["comment_id"]))
-        if c is None:
-            raise _not_found("https://docs.github.com/rest/issues/comments#get-an-issue-comment")
-        return c
+        return ctx.record(
+            ctx.r.comments,
+            "comment_id",
+            "https://docs.github.com/rest/issues/comments#get-an-issue-comment",
+        )
 
     @staticmethod
     def _check_body(ctx: _Ctx) -> str:
@@ -148,17 +134,11 @@ class IssueRoutes(HTTPLayer):
         if not isinstance(body, str):
             raise _missing("body")
         if len(body) > MAX_COMMENT_CHARS:
-            raise _HTTPError(
-                422,
-                "Validation Failed",
-                errors=[
-                    {
-                        "resource": "IssueComment",
-                        "code": "unprocessable",
-                        "field": "data",
-                        "message": f"Body is too long (maximum is {MAX_COMMENT_CHARS} characters)",
-                    }
-                ],
+            raise _validation_failed(
+                "IssueComment",
+                "data",
+                code="unprocessable",
+                message=f"Body is too long (maximum is {MAX_COMMENT_CHARS} characters)",
                 doc="https://docs.github.com/rest/issues/comments#create-an-issue-comment",
             )
         return body
@@ -223,10 +203,9 @@ class IssueRoutes(HTTPLayer):
         c = self._comment(ctx)
         content = ctx.arg("content")
         if content not in REACTIONS:
-            raise _HTTPError(
-                422,
-                "Validation Failed",
-                errors=[{"resource": "Reaction", "code": "invalid", "field": "content"}],
+            raise _validation_failed(
+                "Reaction",
+                "content",
                 doc="https://docs.github.com/rest/reactions/reactions#create-reaction-for-an-issue-comment",
             )
         existing = ctx.r.reactions.setdefault(c["id"], [])
@@ -256,10 +235,10 @@ class IssueRoutes(HTTPLayer):
         if not name:
             raise _missing("name")
         if str(name).lower() in ctx.r.labels:
-            raise _HTTPError(
-                422,
-                "Validation Failed",
-                errors=[{"resource": "Label", "code": "already_exists", "field": "name"}],
+            raise _validation_failed(
+                "Label",
+                "name",
+                code="already_exists",
                 doc="https://docs.github.com/rest/issues/labels#create-a-label",
             )
         color = str(ctx.arg("color") or "ededed").lstrip("#")

@@ -16,8 +16,8 @@ from devops_agent_sandbox.github.server import (
     _Ctx,
     _HTTPError,
     _missing,
-    _not_found,
     _Response,
+    _validation_failed,
 )
 from devops_agent_sandbox.github.state import (
     MAX_STATUSES_PER_CONTEXT,
@@ -142,10 +142,7 @@ class PullRoutes(HTTPLayer):
         return self._list(ctx, [self._pull_view(ctx.r, pr) for pr in items])
 
     def _get_pull(self, ctx: _Ctx) -> _Response:
-        pr = ctx.r.pulls.get(int(ctx.params["number"]))
-        if pr is None:
-            raise _not_found("https://docs.github.com/rest/pulls/pulls#get-a-pull-request")
-        return _Response(200, self._pull_view(ctx.r, pr))
+        return _Response(200, self._pull_view(ctx.r, self._pull(ctx)))
 
     # check runs
     def _check_fields(self, ctx: _Ctx, run: dict[str, Any], creating: bool) -> None:
@@ -157,17 +154,9 @@ class PullRoutes(HTTPLayer):
         status = body.get("status")
         conclusion = body.get("conclusion")
         if status is not None and status not in CHECK_STATUSES:
-            raise _HTTPError(
-                422,
-                "Validation Failed",
-                errors=[{"resource": "CheckRun", "code": "invalid", "field": "status"}],
-            )
+            raise _validation_failed("CheckRun", "status")
         if conclusion is not None and conclusion not in CHECK_CONCLUSIONS:
-            raise _HTTPError(
-                422,
-                "Validation Failed",
-                errors=[{"resource": "CheckRun", "code": "invalid", "field": "conclusion"}],
-            )
+            raise _validation_failed("CheckRun", "conclusion")
         if (
             status == "completed"
             and conclusion is None
@@ -183,17 +172,11 @@ class PullRoutes(HTTPLayer):
             for key in ("summary", "text"):
                 value = output.get(key)
                 if isinstance(value, str) and len(value.encode()) > limit:
-                    raise _HTTPError(
-                        422,
-                        "Validation Failed",
-                        errors=[
-                            {
-                                "resource": "CheckRun",
-                                "code": "custom",
-                                "field": key,
-                                "message": f"{key} exceeds a maximum bytesize of {limit}",
-                            }
-                        ],
+                    raise _validation_failed(
+                        "CheckRun",
+                        key,
+                        code="custom",
+                        message=f"{key} exceeds a maximum bytesize of {limit}",
                         doc="https://docs.github.com/rest/checks/runs#create-a-check-run",
                     )
         now = now_iso()
@@ -290,10 +273,11 @@ class PullRoutes(HTTPLayer):
         return _Response(201, copy.deepcopy(run))
 
     def _check_run(self, ctx: _Ctx) -> dict[str, Any]:
-        run = ctx.r.check_runs.get(int(ctx.params["check_run_id"]))
-        if run is None:
-            raise _not_found("https://docs.github.com/rest/checks/runs#get-a-check-run")
-        return run
+        return ctx.record(
+            ctx.r.check_runs,
+            "check_run_id",
+            "https://docs.github.com/rest/checks/runs#get-a-check-run",
+        )
 
     def _get_check_run(self, ctx: _Ctx) -> _Response:
         return _Response(200, copy.deepcopy(self._check_run(ctx)))
@@ -328,10 +312,9 @@ class PullRoutes(HTTPLayer):
 
     # merges and reviews
     def _pull(self, ctx: _Ctx) -> dict[str, Any]:
-        pr = ctx.r.pulls.get(int(ctx.params["number"]))
-        if pr is None:
-            raise _not_found("https://docs.github.com/rest/pulls/pulls#get-a-pull-request")
-        return pr
+        return ctx.record(
+            ctx.r.pulls, "number", "https://docs.github.com/rest/pulls/pulls#get-a-pull-request"
+        )
 
     def _merge_pull(self, ctx: _Ctx) -> _Response:
         doc = "https://docs.github.com/rest/pulls/pulls#merge-a-pull-request"
@@ -339,12 +322,7 @@ class PullRoutes(HTTPLayer):
         pr = self._pull(ctx)
         method = ctx.arg("merge_method") or "merge"
         if method not in MERGE_METHODS:
-            raise _HTTPError(
-                422,
-                "Validation Failed",
-                errors=[{"resource": "PullRequest", "code": "invalid", "field": "merge_method"}],
-                doc=doc,
-            )
+            raise _validation_failed("PullRequest", "merge_method", doc=doc)
         if pr.get("merged") or pr["state"] != "open" or pr.get("mergeable") is False:
             raise _HTTPError(405, "Pull Request is not mergeable", doc=doc)
         if pr.get("draft"):
@@ -486,26 +464,20 @@ class PullRoutes(HTTPLayer):
     def _create_status(self, ctx: _Ctx) -> _Response:
         state = ctx.arg("state")
         if state not in STATUS_STATES:
-            raise _HTTPError(
-                422,
-                "Validation Failed",
-                errors=[{"resource": "Status", "code": "custom", "field": "state"}],
+            raise _validation_failed(
+                "Status",
+                "state",
+                code="custom",
                 doc="https://docs.github.com/rest/commits/statuses#create-a-commit-status",
             )
         context = str(ctx.arg("context") or "default")
         same = [s for s in ctx.r.statuses.get(ctx.params["sha"], []) if s["context"] == context]
         if len(same) >= MAX_STATUSES_PER_CONTEXT:
-            raise _HTTPError(
-                422,
-                "Validation Failed",
-                errors=[
-                    {
-                        "resource": "Status",
-                        "code": "custom",
-                        "message": "This SHA and context has reached the maximum number of "
-                        "statuses.",
-                    }
-                ],
+            raise _validation_failed(
+                "Status",
+                None,
+                code="custom",
+                message="This SHA and context has reached the maximum number of statuses.",
                 doc="https://docs.github.com/rest/commits/statuses#create-a-commit-status",
             )
         status = self._new_status(

@@ -18,6 +18,7 @@ from devops_agent_sandbox.github.server import (
     _missing,
     _not_found,
     _Response,
+    _validation_failed,
 )
 from devops_agent_sandbox.github.state import (
     DOCS,
@@ -239,51 +240,33 @@ class RepoRoutes(HTTPLayer):
             if key in body:
                 value = body[key]
                 if value is not None and not isinstance(value, str):
-                    raise _HTTPError(
-                        422, "Validation Failed", errors=[{"code": "invalid", "field": key}]
-                    )
+                    raise _validation_failed(None, key)
                 staged[key] = value
         for key in self._REPO_FLAGS:
             if key in body:
                 if not isinstance(body[key], bool):
-                    raise _HTTPError(
-                        422, "Validation Failed", errors=[{"code": "invalid", "field": key}]
-                    )
+                    raise _validation_failed(None, key)
                 staged[key] = body[key]
         if "private" in body:
             staged["private"] = bool(body["private"])
             staged["visibility"] = "private" if body["private"] else "public"
         if "visibility" in body:
             if body["visibility"] not in ("public", "private", "internal"):
-                raise _HTTPError(
-                    422, "Validation Failed", errors=[{"code": "invalid", "field": "visibility"}]
-                )
+                raise _validation_failed(None, "visibility")
             staged["visibility"] = body["visibility"]
             staged["private"] = body["visibility"] != "public"
         if "default_branch" in body and not creating:
             if body["default_branch"] not in repo.branches:
-                raise _HTTPError(
-                    422,
-                    "Validation Failed",
-                    errors=[
-                        {"resource": "Repository", "code": "invalid", "field": "default_branch"}
-                    ],
-                )
+                raise _validation_failed("Repository", "default_branch")
             staged["default_branch"] = body["default_branch"]
         if not any(
             staged[k] for k in ("allow_squash_merge", "allow_merge_commit", "allow_rebase_merge")
         ):
-            raise _HTTPError(
-                422,
-                "Validation Failed",
-                errors=[
-                    {
-                        "resource": "Repository",
-                        "code": "custom",
-                        "field": "merge_commit_allowed",
-                        "message": "Sorry, you need to allow at least one merge strategy.",
-                    }
-                ],
+            raise _validation_failed(
+                "Repository",
+                "merge_commit_allowed",
+                code="custom",
+                message="Sorry, you need to allow at least one merge strategy.",
             )
         staged["updated_at"] = now_iso()
         data.clear()
@@ -295,33 +278,23 @@ class RepoRoutes(HTTPLayer):
         if not name:
             raise _missing("name")
         if not re.fullmatch(r"[A-Za-z0-9._-]{1,100}", str(name)):
-            raise _HTTPError(
-                422,
-                "Repository creation failed.",
-                errors=[
-                    {
-                        "resource": "Repository",
-                        "code": "custom",
-                        "field": "name",
-                        "message": "name is invalid",
-                    }
-                ],
+            raise _validation_failed(
+                "Repository",
+                "name",
+                code="custom",
+                message="name is invalid",
                 doc=doc,
+                title="Repository creation failed.",
             )
         full_name = f"{owner}/{name}"
         if any(r.lower() == full_name.lower() for r in self._repos):
-            raise _HTTPError(
-                422,
-                "Repository creation failed.",
-                errors=[
-                    {
-                        "resource": "Repository",
-                        "code": "custom",
-                        "field": "name",
-                        "message": "name already exists on this account",
-                    }
-                ],
+            raise _validation_failed(
+                "Repository",
+                "name",
+                code="custom",
+                message="name already exists on this account",
                 doc=doc,
+                title="Repository creation failed.",
             )
         self.add_repo(full_name, private=bool(ctx.arg("private")), owner_type=owner_type)
         repo = self._repos[full_name]
@@ -375,18 +348,11 @@ class RepoRoutes(HTTPLayer):
             raise _missing("names")
         bad = [n for n in names if not isinstance(n, str) or not _TOPIC.fullmatch(n)]
         if bad or len(names) > 20:
-            raise _HTTPError(
-                422,
-                "Validation Failed",
-                errors=[
-                    {
-                        "resource": "Repository",
-                        "code": "invalid",
-                        "field": "topics",
-                        "message": "Topics must start with a lowercase letter or number, consist "
-                        "of 50 characters or less, and can include hyphens; at most 20 topics.",
-                    }
-                ],
+            raise _validation_failed(
+                "Repository",
+                "topics",
+                message="Topics must start with a lowercase letter or number, consist "
+                "of 50 characters or less, and can include hyphens; at most 20 topics.",
                 doc=doc,
             )
         ctx.r.data["topics"] = list(dict.fromkeys(names))
@@ -426,12 +392,7 @@ class RepoRoutes(HTTPLayer):
         permission = ctx.arg("permission") or "push"
         role = COLLABORATOR_PERMISSIONS.get(str(permission))
         if role is None:
-            raise _HTTPError(
-                422,
-                "Validation Failed",
-                errors=[{"resource": "Repository", "code": "invalid", "field": "permission"}],
-                doc=doc,
-            )
+            raise _validation_failed("Repository", "permission", doc=doc)
         repo = ctx.r
         if login in repo.collaborators:
             repo.collaborators[login] = (role, LEGACY_PERMISSION[role], role)
