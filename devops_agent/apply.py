@@ -106,7 +106,14 @@ class _Writers:
 
 
 def run_label(ctx: DevOpsContext) -> str:
-    """This run in ledger records and signed states: ``RUN_ID.ATTEMPT`` (``local`` outside)."""
+    """This run in ledger records and signed states: ``RUN_ID.ATTEMPT`` (``local`` outside).
+
+    Args:
+        ctx: The run.
+
+    Returns:
+        The label.
+    """
     return f"{ctx.env.run_id}.{ctx.env.run_attempt}" if ctx.env.run_id.isdigit() else "local"
 
 
@@ -471,6 +478,15 @@ def apply(ctx: DevOpsContext, plan_id: str | None, *, dry_run: bool = False) -> 
 
     When the agent proposed the plan, the result carries it (``resume``) with what each
     entry did, or with why a plan that can never be applied any more was refused.
+
+    Args:
+        ctx: The run (its comment event names the thread and the approver).
+        plan_id: The plan named, or ``None`` for the newest.
+        dry_run: Walk every check and change nothing.
+
+    Returns:
+        The apply's result (``applied``, or ``failure`` when an entry failed), a dry run's,
+        or a ``refused`` one for a lapsed plan whose agent is to hear why.
     """
     dry_run = dry_run or ctx.settings.dry_run
     found = checked_plan(ctx, plan_id, "applies")

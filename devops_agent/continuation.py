@@ -126,7 +126,14 @@ class AgentState(BaseModel):
     """Tokens the first part of the run used."""
 
     def call(self, call_id: str) -> PausedCall | None:
-        """The paused call with this id, if the state has it."""
+        """The paused call with this id, if the state has it.
+
+        Args:
+            call_id: The SDK's call id.
+
+        Returns:
+            The call, or ``None``.
+        """
         return next((c for c in self.calls if c.call_id == call_id), None)
 
 
@@ -162,7 +169,14 @@ class Decision(BaseModel):
 
     def facts(self, call: PausedCall | None) -> dict[str, Any]:
         """What the model is told about one of its calls (the data part: it quotes AWS,
-        GitHub and people, so the resumed run wraps it as untrusted data)."""
+        GitHub and people, so the resumed run wraps it as untrusted data).
+
+        Args:
+            call: The paused call (``None`` when the state does not list it).
+
+        Returns:
+            The plan id and outcome, and the entries' results or who decided and why.
+        """
         facts: dict[str, Any] = {"plan_id": self.plan_id, "outcome": self.outcome}
         if call is None or (not call.entries and self.outcome in ("applied", "failed")):
             facts["outcome"] = "not planned"
@@ -187,7 +201,11 @@ class Decision(BaseModel):
         return facts
 
     def instruction(self) -> str:
-        """What to do with these facts, in devops-agent's own words (never a person's)."""
+        """What to do with these facts, in devops-agent's own words (never a person's).
+
+        Returns:
+            One or two sentences for the model.
+        """
         if self.outcome == "applied":
             return (
                 "A person applied the plan with this proposal after you proposed it; the "
@@ -268,7 +286,14 @@ def decode(payload: str) -> AgentState:
 
 
 def digest(payload: str) -> str:
-    """SHA-256 (hex) of a payload without its line breaks: what the plan signs."""
+    """SHA-256 (hex) of a payload without its line breaks: what the plan signs.
+
+    Args:
+        payload: The payload, as encoded or as read back (line breaks ignored).
+
+    Returns:
+        64 hex characters.
+    """
     return hashlib.sha256("".join(payload.split()).encode("ascii", "replace")).hexdigest()
 
 

@@ -122,7 +122,14 @@ def build_model(settings: Settings) -> tuple[Model, AsyncOpenAI]:
 
 
 def is_model_error(exc: BaseException) -> bool:
-    """Whether ``exc`` is the model server's (the OpenAI client's errors)."""
+    """Whether ``exc`` is the model server's (the OpenAI client's errors).
+
+    Args:
+        exc: What the run stopped on.
+
+    Returns:
+        True for the OpenAI client's errors.
+    """
     try:
         import openai
     except ImportError:  # pragma: no cover - openai ships with the SDK
