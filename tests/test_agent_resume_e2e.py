@@ -60,10 +60,15 @@ def web1(estate, ec2):
 
 
 @pytest.fixture
-def action(tmp_path, github, moto_server, estate):
+def action(request, tmp_path, github, moto_server, estate):
+    """The harness; tests marked ``in_process`` call ``run_action`` here (the same path
+    without an interpreter start), the first one runs every comment as a process."""
     github.set_permission(REPO, "alice", "maintain")
     github.set_permission(REPO, "bob", "maintain")
-    return ActionHarness(tmp=tmp_path, github=github, aws_endpoint=moto_server)
+    in_process = request.node.get_closest_marker("in_process") is not None
+    return ActionHarness(
+        tmp=tmp_path, github=github, aws_endpoint=moto_server, in_process=in_process
+    )
 
 
 def comment(action, openai_server, number: int, body: str, *, login: str = "alice", **inputs):
@@ -184,6 +189,7 @@ def test_ask_then_apply_and_the_answer_follows_in_the_thread(
     assert {"apply", "describe_instances"} <= names
 
 
+@pytest.mark.in_process
 def test_a_state_tampered_in_the_comment_is_refused(action, github, openai_server, web1, ec2):
     number, plan_id, _ = ask_to_stop(action, openai_server, web1)
     plan_comment = answers(github, number)[0]
@@ -204,6 +210,7 @@ def test_a_state_tampered_in_the_comment_is_refused(action, github, openai_serve
     assert state_of(ec2, web1) == "running"
 
 
+@pytest.mark.in_process
 def test_an_oversized_conversation_still_continues_after_the_apply(
     action, github, openai_server, web1, ec2
 ):
@@ -223,6 +230,7 @@ def test_an_oversized_conversation_still_continues_after_the_apply(
     assert "Stopped, as asked." in answers(github, number)[-1]["body"]
 
 
+@pytest.mark.in_process
 def test_a_rejection_and_a_moved_head_reach_the_model(action, github, openai_server, web1, ec2):
     number, plan_id, _ = ask_to_stop(action, openai_server, web1)
     openai_server.reset([{"say": "Understood, web-1 stays up."}])
@@ -253,6 +261,7 @@ def test_a_rejection_and_a_moved_head_reach_the_model(action, github, openai_ser
     assert state_of(ec2, web1) == "running"
 
 
+@pytest.mark.in_process
 def test_without_a_model_the_apply_is_as_it_was(action, github, openai_server, web1, ec2):
     openai_server.reset([])
     number = int(github.add_pull(REPO, title="Change", user="alice")["number"])
