@@ -130,7 +130,7 @@ def main() -> None:
     print(f"Kept agent state per plan (cap {cap:,} characters in the comment of 65,536)\n")
     print(
         f"{'conversation':52} {'state JSON':>11} {'in comment':>11} {'ratio':>6} "
-        f"{'history':>8} {'load ms':>8}"
+        f"{'history':>12} {'load ms':>8}"
     )
     for name, raw, kept_chars, history, calls, ms in rows:
         ratio = f"{raw / kept_chars:>5.1f}x" if history else "     -"
