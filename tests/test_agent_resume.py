@@ -545,3 +545,22 @@ def test_the_kept_state_holds_no_secret(thread, web1, estate):
     state = json.loads(kept.state)
     assert state["context"]["context"] == {} and state["trace"] is None
     assert state["context"]["usage"] == {} and not state["context"]["approvals"]
+
+
+def test_the_turn_limit_covers_the_run_and_its_resumption(thread, web1, estate):
+    """Three turns to propose, of max-turns 4: the resumed run has one turn left."""
+    planned, _ = thread.ask(
+        "stop web-1 and tell me when it is down", stop_web1(web1), max_turns="4"
+    )
+    applied, resumed = thread.decide(
+        f"apply {planned.data['plan_id']}",
+        [
+            [call("describe_instances", "watch", instance_ids=[web1], region=None)],
+            [assistant_message("never reached: the limit")],
+        ],
+        max_turns="10",  # a higher limit in the apply's run does not widen the kept one
+    )
+    assert applied.status == "applied"
+    assert resumed.remaining_steps == 1
+    assert applied.data["agent"]["status"] == "failure"
+    assert "Stopped at the limit of 4 turns" in applied.text

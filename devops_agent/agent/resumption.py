@@ -8,7 +8,9 @@ redacted. It is then loaded back once, the way the apply will load it, and kept 
 its pending calls come back; :func:`keep` bounds it (:mod:`devops_agent.continuation`).
 
 :func:`restore` loads it in the apply's run, with the same agents ``converse`` builds and
-the apply run's own context (``context_override``). The write tools' bodies never run
+the apply run's own context (``context_override``), and the turn limit of the run and
+its resumption together (the SDK counts on from the turns already taken; a state kept
+without history starts afresh). The write tools' bodies never run
 on resume: each pending call is *rejected* through the SDK's approval API with a message
 that is the real outcome of its plan entries (:func:`answer`) — the SDK then gives the
 model exactly that text as the call's output (``function_call_output``), without
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from agents import Agent, RunState
@@ -40,7 +43,7 @@ from devops_agent.continuation import (
     encode,
 )
 
-__all__ = ["answer", "keep", "restore", "state_json"]
+__all__ = ["Resumed", "answer", "keep", "restore", "state_json"]
 
 
 def _redacted(value: Any, redact: Callable[[str], str]) -> Any:
@@ -183,6 +186,15 @@ def _agent_named(triage: Agent[DevOpsContext], name: str) -> Agent[DevOpsContext
     return triage
 
 
+def _turns_within(text: str, max_turns: int) -> tuple[str, int]:
+    """The state with its turn limit no higher than this run's ``max-turns``, and that
+    limit: the SDK resumes with the state's limit and counts on from the turns already
+    taken, so the run and its resumption share one limit."""
+    data = json.loads(text)
+    data["max_turns"] = min(int(data.get("max_turns") or max_turns), max_turns)
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False), data["max_turns"]
+
+
 def _clean_state(text: str) -> bool:
     """A kept state that records no approval (this version never keeps one)."""
     try:
@@ -192,9 +204,18 @@ def _clean_state(text: str) -> bool:
     return not context.get("approvals") and not context.get("function_tool_approvals")
 
 
-async def restore(
-    triage: Agent[DevOpsContext], ctx: DevOpsContext, kept: Continuation
-) -> tuple[Agent[DevOpsContext], RunState[Any, Any] | list[Any]]:
+@dataclass(frozen=True)
+class Resumed:
+    """Where a kept run starts again."""
+
+    agent: Agent[DevOpsContext]
+    start: RunState[Any, Any] | list[Any]
+    """The loaded state, or input items when it was kept without history."""
+    max_turns: int
+    """The turn limit the SDK keeps (a loaded state's: the run and its resumption's)."""
+
+
+async def restore(triage: Agent[DevOpsContext], ctx: DevOpsContext, kept: Continuation) -> Resumed:
     """The agent and input to resume a kept run with, each paused call answered.
 
     Args:
@@ -203,20 +224,22 @@ async def restore(
         kept: The kept state and how its plan was decided.
 
     Returns:
-        The agent to run and its input: the loaded state, or input items when the state
-        was kept without history or no longer loads.
+        The agent to run, its input (the loaded state, or input items when the state was
+        kept without history or no longer loads) and its turn limit.
     """
     state, decision = kept.state, kept.decision
+    limit = ctx.settings.max_turns
     if state.state and _clean_state(state.state):
+        text, limit = _turns_within(state.state, limit)
         try:
-            run_state = await RunState.from_string(triage, state.state, context_override=ctx)
+            run_state = await RunState.from_string(triage, text, context_override=ctx)
         except Exception:  # another version's state, say: resume without history
-            run_state = None
+            run_state, limit = None, ctx.settings.max_turns
         if run_state is not None:
             for item in run_state.get_interruptions():
                 call = state.call(str(getattr(item.raw_item, "call_id", "")))
                 run_state.reject(item, rejection_message=answer(ctx, decision, call))
-            return triage, run_state
+            return Resumed(triage, run_state, limit)
     items: list[Any] = [{"role": "user", "content": state.request}]
     for call in state.calls:
         items.append(
@@ -234,4 +257,4 @@ async def restore(
                 "output": answer(ctx, decision, call),
             }
         )
-    return _agent_named(triage, state.agent), items
+    return Resumed(_agent_named(triage, state.agent), items, limit)

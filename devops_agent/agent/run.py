@@ -206,6 +206,8 @@ class _Outcome:
     """The paused run's state, as kept with the plan (:func:`resumption.state_json`)."""
     resumed: Continuation | None = None
     """The kept run this one resumed (its cost so far counts toward ``max-cost-usd``)."""
+    max_turns: int = 0
+    """The turn limit the run had (a resumed run shares the kept run's)."""
 
 
 async def _run(
@@ -261,11 +263,12 @@ async def _run_agents(
     settings = ctx.settings
     specialists = build_specialists(extra_tools=extra_tools)
     triage = build_triage(specialists, (guardrails.request_guardrail, *extra_guardrails))
-    outcome = _Outcome(resumed=resumed)
+    outcome = _Outcome(resumed=resumed, max_turns=settings.max_turns)
     start: Any = request
     first: Agent[DevOpsContext] = triage
     if resumed is not None:  # the same agents and tools; each paused call gets its outcome
-        first, start = await resumption.restore(triage, ctx, resumed)
+        again = await resumption.restore(triage, ctx, resumed)
+        first, start, outcome.max_turns = again.agent, again.start, again.max_turns
 
     def on_max_turns(data: RunErrorHandlerInput[DevOpsContext]) -> RunErrorHandlerResult:
         outcome.status = "max_turns"
@@ -301,7 +304,7 @@ async def _run_agents(
                 first,
                 start,
                 context=ctx,
-                max_turns=settings.max_turns,
+                max_turns=outcome.max_turns,
                 hooks=counter,
                 run_config=config,
                 error_handlers={"max_turns": on_max_turns},
@@ -472,7 +475,7 @@ def _rendered(
         summary = meta["trace"]
         budget = budget_seconds(settings, ctx.deadline)
         limit = (
-            f"the limit of {settings.max_turns} turns (`max-turns`)"
+            f"the limit of {outcome.max_turns or settings.max_turns} turns (`max-turns`)"
             if outcome.status == "max_turns"
             else f"its time limit ({budget:.0f} s of `timeout-seconds`)"
         )

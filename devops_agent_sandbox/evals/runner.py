@@ -522,9 +522,9 @@ def _drive(
             between(ctx, run.pending)
         run.calls_before = len(log.calls) if log is not None else 0
         resumed = Continuation(state=kept, decision=_decision(decision, run.pending))
-        first, start = await resumption.restore(triage, ctx, resumed)
+        again = await resumption.restore(triage, ctx, resumed)
         run.after = _Run()
-        await once(first, start, run.after)
+        await once(again.agent, again.start, run.after)
 
     try:
         asyncio.run(main())
