@@ -564,3 +564,62 @@ def test_the_turn_limit_covers_the_run_and_its_resumption(thread, web1, estate):
     assert resumed.remaining_steps == 1
     assert applied.data["agent"]["status"] == "failure"
     assert "Stopped at the limit of 4 turns" in applied.text
+
+
+@pytest.mark.parametrize("always", [True, False], ids=["always", "this call"])
+def test_a_kept_state_that_records_an_approval_is_never_loaded(thread, web1, estate, always):
+    """This version keeps a run before anyone decided, so its state records no decision.
+    One that does (another version's, or one signed with a leaked key) is not loaded: an
+    approval in it would let the resumed run call that tool without pausing. The run
+    restarts from the request and the calls instead, each answered with the plan's
+    outcome, and nothing is approved."""
+    import asyncio
+
+    from agents import RunState
+
+    from devops_agent.agent import resumption
+    from devops_agent.agent.specialists import build_specialists
+    from devops_agent.agent.triage import build_triage
+
+    planned, _ = thread.ask("stop web-1", stop_web1(web1))
+    plan_id = planned.data["plan_id"]
+    kept = kept_state(thread.plan_comment(plan_id)["body"], plan_id)
+    ctx = thread.context(f"/devops apply {plan_id}", login="bob")
+    triage = build_triage(build_specialists())
+
+    async def approved(always: bool) -> str:
+        """The genuine state, approved through the SDK's own API and serialized again."""
+        state = await RunState.from_string(triage, kept.state, context_override=ctx)
+        (item,) = state.get_interruptions()
+        state.approve(item, always_approve=always)
+        return json.dumps(state.to_json(context_serializer=lambda _: {}))
+
+    text = asyncio.run(approved(always))
+    assert json.loads(text)["context"]["function_tool_approvals"]
+
+    async def later_call_approved(text: str) -> bool | None:
+        loaded = await RunState.from_string(triage, text, context_override=ctx)
+        return loaded._context.is_tool_approved("change_instance_state", "stop")
+
+    # The taint is real: the SDK itself would load it with the call approved.
+    assert asyncio.run(later_call_approved(text)) is True
+    tainted = kept.model_copy(update={"state": text})
+    decision = continuation.Decision(plan_id=plan_id, outcome="rejected", by="bob")
+
+    async def start(state: continuation.AgentState) -> Any:
+        again = await resumption.restore(
+            triage, ctx, continuation.Continuation(state=state, decision=decision)
+        )
+        return again.start if isinstance(again.start, list) else "loaded"
+
+    assert asyncio.run(start(kept)) == "loaded"  # the genuine state loads
+    items = asyncio.run(start(tainted))
+    assert [i.get("type") or i.get("role") for i in items] == [
+        "user",
+        "function_call",
+        "function_call_output",
+    ]
+    assert items[0]["content"] == "stop web-1"
+    assert items[1]["call_id"] == items[2]["call_id"] == "stop"
+    told = json.loads(items[2]["output"])
+    assert told["data"]["outcome"] == "rejected" and told["data"]["decided_by"] == "bob"

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from agents import Agent, RunState
@@ -195,22 +195,30 @@ def _turns_within(text: str, max_turns: int) -> tuple[str, int]:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False), data["max_turns"]
 
 
+#: Where the SDK's state records decisions (per tool, per agent's tool, hosted MCP).
+_DECISIONS = ("approvals", "function_tool_approvals", "hosted_mcp_approvals")
+
+
 def _clean_state(text: str) -> bool:
-    """A kept state that records no approval (this version never keeps one)."""
+    """A kept state that records no approval or rejection (this version never keeps one:
+    it keeps the run before anyone decided). One that does came from elsewhere, and an
+    approval in it would let the resumed run call that tool without pausing."""
     try:
         context = json.loads(text).get("context") or {}
     except (ValueError, AttributeError):
         return False
-    return not context.get("approvals") and not context.get("function_tool_approvals")
+    return isinstance(context, dict) and not any(context.get(k) for k in _DECISIONS)
 
 
 @dataclass(frozen=True)
 class Resumed:
     """Where a kept run starts again."""
 
-    agent: Agent[DevOpsContext]
-    start: RunState[Any, Any] | list[Any]
-    """The loaded state, or input items when it was kept without history."""
+    agent: Agent[DevOpsContext] = field(repr=False)
+    start: RunState[Any, Any] | list[Any] = field(repr=False)
+    """The loaded state, or input items when it was kept without history. (Out of the
+    repr: the SDK's dataclass repr of a state and its agents takes minutes, and asyncio
+    formats a finished task's result when it restores its signal handler.)"""
     max_turns: int
     """The turn limit the SDK keeps (a loaded state's: the run and its resumption's)."""
 
