@@ -12,7 +12,9 @@ wall time of applying a one-entry `ec2 stop` plan:
   the apply costs without reading anything back.
 
 Prints both, their ratio (goal: below 2, the extra reads must not double an apply) and the
-GitHub and AWS requests of each. Usage: python bench/apply.py [--runs N]
+GitHub and AWS requests of each. ``--family s3`` measures a one-entry `s3 versioning BUCKET
+on` plan instead (its state read, read-back and rollback read S3's answer whole). Usage:
+python bench/apply.py [--runs N] [--family ec2|s3]
 """
 
 from __future__ import annotations
@@ -71,21 +73,26 @@ def _run(github: Any, number: int, body: str, work: Path, run_id: int) -> tuple[
     return code, time.perf_counter() - start
 
 
-def _without_reads() -> dict[str, Any]:
-    """Switch off the state/read-back/undo declarations of ec2.instance_state; returns the
+def _without_reads(operation: str) -> dict[str, Any]:
+    """Switch off the state/read-back/undo declarations of ``operation``; returns the
     catalog entry to put back."""
     from devops_agent import catalog
 
     table = catalog._by_name()
-    saved = table["ec2.instance_state"]
-    table["ec2.instance_state"] = dataclasses.replace(saved, before=None, verify=None, undo=None)
-    return {"ec2.instance_state": saved}
+    saved = table[operation]
+    table[operation] = dataclasses.replace(saved, before=None, verify=None, undo=None)
+    return {operation: saved}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--family", choices=("ec2", "s3"), default="ec2")
     args = parser.parse_args()
+    operation, shown = {
+        "ec2": ("ec2.instance_state", "ec2 stop"),
+        "s3": ("s3.put_versioning", "s3 versioning on"),
+    }[args.family]
     with sandbox() as (github, _endpoint), tempfile.TemporaryDirectory() as tmp:
         import boto3
 
@@ -95,24 +102,28 @@ def main() -> None:
         github.add_repo(REPO)
         github.set_permission(REPO, "alice", "maintain")
         ec2 = boto3.client("ec2", region_name="us-east-1")
+        s3 = boto3.client("s3", region_name="us-east-1")
         image = ec2.register_image(Name="bench", RootDeviceName="/dev/xvda")["ImageId"]
         results: dict[str, list[tuple[float, int]]] = {"with": [], "without": []}
         n = 0
         for i in range(args.runs):
             for mode in ("with", "without"):
                 n += 1
-                instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"][0][
-                    "InstanceId"
-                ]
+                if args.family == "s3":
+                    s3.create_bucket(Bucket=f"bench-{n}")
+                    command = f"/devops s3 versioning bench-{n} on"
+                else:
+                    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)[
+                        "Instances"
+                    ][0]["InstanceId"]
+                    command = f"/devops ec2 stop {instance}"
                 number = int(github.add_pull(REPO, title=f"bench {n}", user="alice")["number"])
-                code, _ = _run(
-                    github, number, f"/devops ec2 stop {instance}", Path(tmp) / f"p{n}", 100 + n
-                )
+                code, _ = _run(github, number, command, Path(tmp) / f"p{n}", 100 + n)
                 if code != 0:
                     raise SystemExit(f"planning failed in run {i} ({mode})")
                 plan_id = (Path(tmp) / f"p{n}" / "output").read_text().split("plan-id<<")[1]
                 plan_id = plan_id.split("\n")[1]
-                saved = _without_reads() if mode == "without" else {}
+                saved = _without_reads(operation) if mode == "without" else {}
                 before = len(github.requests)
                 try:
                     code, seconds = _run(
@@ -126,8 +137,8 @@ def main() -> None:
     with_s = statistics.median(s for s, _ in results["with"])
     without_s = statistics.median(s for s, _ in results["without"])
     print(f"runs: {args.runs} per mode (medians)")
-    print(f"apply `ec2 stop` with read-back, rollback and state reads: {with_s * 1000:7.0f} ms")
-    print(f"apply `ec2 stop` without the extra reads:                  {without_s * 1000:7.0f} ms")
+    print(f"apply `{shown}` with read-back, rollback and state reads: {with_s * 1000:7.0f} ms")
+    print(f"apply `{shown}` without the extra reads:                  {without_s * 1000:7.0f} ms")
     print(
         f"ratio with / without:                                      {with_s / without_s:7.2f}  (goal < 2)"
     )

@@ -121,7 +121,17 @@ def requester_of(event: Event) -> str:
 def execute(ctx: DevOpsContext, text: str) -> Result:
     """The fork: the command language, or the agent for plain language; user-caused errors
     become results. The whole of it is one trace (:mod:`devops_agent.tracing`): a
-    ``request`` span around the command's, the plan's, apply's or the agent's spans."""
+    ``request`` span around the command's, the plan's, apply's or the agent's spans.
+
+    Args:
+        ctx: The run's context (its settings, workspace and redactor shape the trace).
+        text: The request as typed after ``/devops``: a command, or plain language.
+
+    Returns:
+        The command's, apply's or the agent's result. A
+        :class:`~devops_agent.errors.DevOpsError` (bad input, a refusal, a failed call)
+        becomes a failed result with its exit code instead of propagating.
+    """
     from devops_agent.commands import run_command
 
     with (
@@ -231,6 +241,9 @@ def run_with_deadline(work: Callable[[], Result], seconds: float, command: str) 
     Returns:
         The work's result, or a failed result that says it timed out; an exception the work
         raised is raised here.
+
+    Raises:
+        BaseException: Whatever ``work`` raised, re-raised in the calling thread.
     """
     box: dict[str, Result | BaseException] = {}
 
@@ -295,6 +308,9 @@ def run_action(
     Returns:
         The exit code: 0 done, 1 failed, 2 bad input or configuration, 3 refused.
     """
+    # Per run: an earlier run in this process (a test, a notebook) that abandoned work
+    # must not make this one exit without joining its own threads.
+    ABANDONED.clear()
     redactor = Redactor()
     env = ActionsEnv.from_env(environ)
     runner = Runner(env, redactor, stream)
@@ -525,6 +541,9 @@ def run_local(
 
     Returns:
         The exit code and the result, for the CLI to print.
+
+    Raises:
+        ConfigError: An input in ``environ`` is invalid (the CLI prints it and exits 2).
     """
     redactor = Redactor()
     env = ActionsEnv.from_env(

@@ -447,6 +447,13 @@ def checked_plan(ctx: DevOpsContext, plan_id: str | None, doing: str) -> Checked
 
     Returns:
         The plan, its comment, the key, and its kept agent state.
+
+    Raises:
+        BadInput: Not run from a comment thread, or ``plan_id`` is not a plan id.
+        Refused: The actor, no signing key, no such plan or one that is edited, applied,
+            foreign or tampered with, or whose kept agent state does not hash to what the
+            plan signs.
+        ServiceError: GitHub failed while the plan was read.
     """
     from devops_agent.gh.identity import own_login
 
@@ -476,17 +483,34 @@ def checked_plan(ctx: DevOpsContext, plan_id: str | None, doing: str) -> Checked
 def apply(ctx: DevOpsContext, plan_id: str | None, *, dry_run: bool = False) -> Result:
     """Carry out one approved plan from this thread, once (or walk it with ``dry_run``).
 
-    When the agent proposed the plan, the result carries it (``resume``) with what each
-    entry did, or with why a plan that can never be applied any more was refused.
+    Every condition in the module docstring is checked first, in that order; the first
+    that fails refuses the apply and nothing is claimed, locked or changed. When the
+    agent proposed the plan, the result carries its kept state (``resume``) with what
+    each entry did, or with why a plan that can never be applied any more was refused.
 
     Args:
-        ctx: The run (its comment event names the thread and the approver).
-        plan_id: The plan named, or ``None`` for the newest.
-        dry_run: Walk every check and change nothing.
+        ctx: The run: a comment event with a GitHub client, its settings (signing key,
+            ``dry-run`` input) and the requester, who is the approver.
+        plan_id: The 12-hex-character id the plan shows (any case, spaces trimmed), or
+            ``None`` for the newest pending plan in the thread (never a rollback plan).
+        dry_run: Walk every check, the write role and the EC2 ``DryRun`` previews, and
+            report whether the apply would go ahead, without claiming or changing
+            anything. The ``dry-run`` input turns it on too.
 
     Returns:
-        The apply's result (``applied``, or ``failure`` when an entry failed), a dry run's,
-        or a ``refused`` one for a lapsed plan whose agent is to hear why.
+        The applied plan's outcome (each entry's change read back, the rollback plan when
+        something changed; ``failure`` with exit code 1 when an entry failed), the dry
+        run's checks and previews (exit code 1 when the apply would not succeed), or a
+        ``refused`` result (exit code 3) for an expired or lapsed plan the agent proposed,
+        so that it hears why.
+
+    Raises:
+        BadInput: Not run from a comment thread, or ``plan_id`` is not a plan id.
+        Refused: A condition does not hold: the actor, no signing key, no such plan or
+            one that is edited, expired, applied, foreign or tampered with (its kept agent
+            state included), the approver, the write role, a lock held by another apply
+            or a claim lost in the ledger.
+        ServiceError: GitHub or STS failed while the plan was read, locked or claimed.
     """
     dry_run = dry_run or ctx.settings.dry_run
     found = checked_plan(ctx, plan_id, "applies")

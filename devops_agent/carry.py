@@ -12,8 +12,11 @@ claimed and locked, one after the other:
 4. the post-condition is read back with the read role (``verify``): ✅ verified,
    ⏳ in progress (with what to watch) or ❌ not as planned; a failure or ❌ stops the
    plan, and the entries after it are not run;
-5. the entry is recorded ``done`` in the ledger, and its inverse entries (``undo``)
-   join the rollback plan, last change first.
+5. the entry is recorded ``done`` in the ledger; once every entry has run (or the plan
+   stopped), the inverse entries (``undo``) of those that ran join the rollback plan,
+   last change first. They are read after the last entry, not after each, so that what
+   a later entry did counts: the detach before a user's deletion has no way back once
+   the user is gone.
 
 :func:`preview` is the ``--dry-run`` walk: every EC2 call of every entry sent with
 ``DryRun=True`` through the write session, nothing changed. :func:`audit_line` is the
@@ -96,7 +99,13 @@ class Recorder:
             self._calls.append(call)
 
     def take(self) -> list[dict[str, Any]]:
-        """The requests recorded since the last ``take``, oldest first."""
+        """The requests recorded since the last ``take``, oldest first.
+
+        Returns:
+            One dict per request that got an answer: ``service``, ``operation``,
+            ``params``, ``dry_run``, ``request_id``, ``http_status`` and, when AWS
+            refused it, ``error`` (its code). The list is emptied.
+        """
         with self._lock:
             calls, self._calls = self._calls, []
             return calls
@@ -132,7 +141,12 @@ class Outcome:
         return self.status not in ("failed", "not-as-planned", "not-run")
 
     def row(self) -> list[object]:
-        """``[#, exact change, result]`` for the table."""
+        """``[#, exact change, result]`` for the table.
+
+        Returns:
+            The entry's number, its exact change, and its status as an icon and words,
+            followed by the executor's line when it ran.
+        """
         icon = _ICONS[self.status]
         words = {
             "verified": f"verified: {self.read}",
@@ -148,7 +162,13 @@ class Outcome:
         return [self.n, self.exact, f"{icon} {words}{done}"]
 
     def data(self) -> dict[str, Any]:
-        """As JSON for the report."""
+        """As JSON for the report.
+
+        Returns:
+            The entry's number, exact change, status, executor line, what was read back
+            and what to watch, the state read before, the requests sent with their AWS
+            request ids, and any note.
+        """
         return {
             "entry": self.n,
             "exact": self.exact,
@@ -178,7 +198,34 @@ def carry(
     resumed: bool,
     record_done: Callable[[int], None],
 ) -> list[Outcome]:
-    """Carry out the plan's entries not done yet, in order; stop at the first that fails."""
+    """Carry out the plan's entries not done yet, in order; stop at the first that fails.
+
+    Errors do not propagate: an entry whose state cannot be read, whose executor fails,
+    or whose post-condition does not hold is ``failed`` or ``not-as-planned``, and the
+    entries after it are ``not-run``.
+
+    Args:
+        ctx: The run; its read role reads the state before, verifies after, and finds
+            the inverse entries.
+        plan: The checked, claimed and locked plan.
+        exact: Each entry's exact change, in entry order (for the outcome table).
+        writers: The apply side: the write session and the GitHub client.
+        recorder: Records the write session's requests per entry; ``None`` when the plan
+            needs no AWS.
+        done: Entries (1-based) an earlier apply finished; not run again.
+        resumed: An earlier apply of this plan failed part-way: each entry's
+            post-condition is read first, and one that already holds is not repeated.
+        record_done: Records entry ``n`` as done in the ledger.
+
+    Returns:
+        One outcome per entry of the plan, in order, with the inverse entries of those
+        that can be undone.
+
+    Raises:
+        Refused: An entry names an unknown operation or arguments its model rejects
+            (the apply validated them all before, so this does not happen after a
+            claim).
+    """
     from devops_agent import catalog
 
     outcomes: list[Outcome] = []
@@ -233,6 +280,10 @@ def carry(
                 record_done(n)
             except ServiceError as exc:
                 out.note = f"not recorded in the ledger: {exc.message}"
+    for out, entry in zip(outcomes, plan.entries, strict=True):
+        if not out.ran:
+            continue
+        op, args = catalog.validate(entry)
         if op.undo is not None and not op.warning(args):
             try:
                 out.undo = op.undo(ctx, out.before, args)
@@ -248,8 +299,18 @@ def _snake(name: str) -> str:
 def preview(session: boto3.Session, plan: Plan) -> list[list[object]]:
     """``--dry-run``: send every EC2 call of the plan with ``DryRun=True``; change nothing.
 
+    Args:
+        session: The write role's session, limited by the plan's session policy, so the
+            answers say whether the apply itself would be allowed.
+        plan: The plan.
+
     Returns:
-        ``[#, request, what AWS said]`` rows.
+        ``[#, request, what AWS said]`` rows: would succeed, would be denied, would fail
+        (with AWS's code), not previewed (the call has no dry run or is not declared),
+        or a warning when a service ignored ``DryRun`` and made the change.
+
+    Raises:
+        Refused: An entry names an unknown operation or arguments its model rejects.
     """
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -265,6 +326,9 @@ def preview(session: boto3.Session, plan: Plan) -> list[list[object]]:
         for call in calls:
             if not call.dry_run:
                 rows.append([n, call.line(), "not previewed: this API has no dry run"])
+                continue
+            if call.placeholders():
+                rows.append([n, call.line(), "not previewed: it names what an earlier call makes"])
                 continue
             api = client(session, call.service, call.region or None)
             try:
@@ -286,7 +350,17 @@ def preview(session: boto3.Session, plan: Plan) -> list[list[object]]:
 
 
 def audit_line(record: dict[str, Any]) -> str:
-    """The one line a security team reads for an applied plan (job summary, JSON report)."""
+    """The one line a security team reads for an applied plan (job summary, JSON report).
+
+    Args:
+        record: The apply's audit record: ``plan_id``, ``requester``, ``approver``, the
+            write session's ``role_session_name``, ``source_identity`` and
+            ``session_tags``, ``policy_sha256`` and ``entries`` with their
+            ``request_ids``.
+
+    Returns:
+        The record on one line, ``-`` or ``(none)`` for what it lacks.
+    """
     tags = record.get("session_tags") or {}
     ids = "; ".join(
         f"{e['entry']}:{','.join(e['request_ids']) or '-'}" for e in record.get("entries", [])

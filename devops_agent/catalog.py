@@ -185,7 +185,17 @@ def validate(entry: PlanEntry) -> tuple[Write[Any], Any]:
 
 
 def needs_aws(entry: PlanEntry) -> bool:
-    """Whether carrying out ``entry`` needs the AWS write role."""
+    """Whether carrying out ``entry`` needs the AWS write role.
+
+    Args:
+        entry: A plan entry.
+
+    Returns:
+        ``False`` only for a GitHub operation.
+
+    Raises:
+        Refused: The entry names an operation devops-agent cannot carry out.
+    """
     return lookup(entry.operation).service not in ("github",)
 
 

@@ -75,7 +75,16 @@ _DATED = re.compile(r"^(?P<base>.+?)-\d{4}-\d{2}-\d{2}$")
 def price_for(model: str, overrides: Mapping[str, Any] | None = None) -> Price | None:
     """The price of ``model``: the config's entry, else the built-in one; ``None`` when
     neither knows it. A dated snapshot (``gpt-5-mini-2025-08-07``) costs what its model
-    costs unless it is listed itself."""
+    costs unless it is listed itself.
+
+    Args:
+        model: The model name the agent runs with.
+        overrides: The repository config's ``agent.pricing`` (objects with ``input``,
+            ``output`` and ``cached_input``), by model name; ``None`` for none.
+
+    Returns:
+        The price, or ``None`` when neither the config nor :data:`PRICES` has the model.
+    """
     names = [model]
     dated = _DATED.match(model)
     if dated:
@@ -100,7 +109,16 @@ class RequestTokens:
 
 
 def cost_of(requests: Iterable[RequestTokens], price: Price) -> float:
-    """What ``requests`` cost at ``price``, in US dollars."""
+    """What ``requests`` cost at ``price``, in US dollars.
+
+    Args:
+        requests: The model requests' token counts; cached tokens beyond the input are
+            capped at the input, negative ones count as none.
+        price: The model's price per million tokens.
+
+    Returns:
+        The total in US dollars.
+    """
     cached_price = price.input if price.cached_input is None else price.cached_input
     total = 0.0
     for r in requests:
@@ -125,6 +143,14 @@ class Budget:
     ) -> Budget | None:
         """The budget of a run, or ``None`` when no ``max-cost-usd`` is set.
 
+        Args:
+            limit: The ``max-cost-usd`` input, in US dollars; ``None`` when unset.
+            model: The model the agent runs with.
+            overrides: The repository config's ``agent.pricing`` (see :func:`price_for`).
+
+        Returns:
+            A budget with nothing spent yet, or ``None`` without a limit.
+
         Raises:
             ConfigError: a budget is set but no price is known for ``model``: the run could
                 not keep it, so it does not start.
@@ -142,7 +168,17 @@ class Budget:
         return cls(limit=limit, price=price)
 
     def next_call(self, prompt_chars: int, outputs: Iterable[int]) -> float:
-        """The estimated cost of a model call whose prompt has ``prompt_chars`` characters."""
+        """The estimated cost of a model call whose prompt has ``prompt_chars`` characters.
+
+        Args:
+            prompt_chars: The characters of the call's whole prompt, priced as uncached
+                input at :data:`CHARS_PER_TOKEN` characters a token.
+            outputs: The output tokens of the calls so far; the largest (at least
+                :data:`MIN_OUTPUT_TOKENS`) is assumed for this one.
+
+        Returns:
+            The estimate in US dollars, slightly high on purpose.
+        """
         biggest = max([MIN_OUTPUT_TOKENS, *outputs])
         tokens = RequestTokens(input=prompt_chars // CHARS_PER_TOKEN + 1, output=biggest)
         return cost_of([tokens], self.price)
@@ -150,7 +186,16 @@ class Budget:
     def allows(
         self, requests: Iterable[RequestTokens], prompt_chars: int
     ) -> tuple[bool, float, float]:
-        """Whether one more call fits: ``(fits, spent so far, estimate of the call)``."""
+        """Whether one more call fits in the budget.
+
+        Args:
+            requests: The token counts of this part's model requests so far.
+            prompt_chars: The characters of the next call's prompt.
+
+        Returns:
+            ``(fits, spent so far, estimate of the call)``, in US dollars; ``spent``
+            includes what a resumed run's first part spent.
+        """
         done = list(requests)
         spent = self.spent + cost_of(done, self.price)
         estimate = self.next_call(prompt_chars, (r.output for r in done))

@@ -165,6 +165,24 @@ class AwsSessions:
         takes no ``SourceIdentity`` or ``Tags``: those would have to come from the token's
         ``https://aws.amazon.com/source_identity`` and ``…/tags`` claims, which GitHub's
         tokens do not carry, so with OIDC the session name is what names the approver.
+
+        Args:
+            plan: The plan being carried out (its id names the session; its repository,
+                thread and people become session tags without OIDC).
+            approver: The login of the person applying the plan.
+            policy: The plan's session policy JSON; ``None`` for the role's own policy.
+
+        Returns:
+            A session of the write role for :data:`WRITE_SESSION_SECONDS`, its credentials
+            masked in the log; what it was assumed with is kept in ``write_info``.
+
+        Raises:
+            Refused: No ``aws-write-role-to-assume`` is set; the job's OIDC token is not the
+                ``apply-environment``'s (or that input is unset); or STS found the packed
+                session policy too large.
+            ConfigError: The job cannot request an OIDC token (no ``id-token: write``).
+            ServiceError: STS refused the role (its trust policy), or could not be reached,
+                or GitHub's token service did not answer.
         """
         role = self.settings.aws_write_role_to_assume
         if not role:

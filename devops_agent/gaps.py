@@ -74,7 +74,20 @@ class Gap(BaseModel):
         resource: str | None = None,
     ) -> Gap:
         """The gap an error leaves, as the audit records one: the action AWS refused (or
-        ``permission`` when it named none), its code, and its sentence."""
+        ``permission`` when it named none), its code, and its sentence.
+
+        Args:
+            error: The failed call's error (its ``action``, ``code`` and message are used).
+            service: The service whose data is missing.
+            region: The region that could not be read, or ``"global"``.
+            part: What is missing: the read's operation or the audit part.
+            permission: The permission to name when the error names no action;
+                ``unknown`` when neither does.
+            resource: The one resource it concerns, when not the whole part.
+
+        Returns:
+            The gap; its code is the error's class name when AWS gave none.
+        """
         return cls(
             service=service,
             region=region,
@@ -86,7 +99,13 @@ class Gap(BaseModel):
         )
 
     def sentence(self) -> str:
-        """``ec2.list_instances in eu-west-1: ec2:DescribeInstances was refused (…)``."""
+        """The gap in one sentence for an answer's text.
+
+        Returns:
+            E.g. ``I could not check ec2.list_instances in eu-west-1:
+            `ec2:DescribeInstances` was refused.``; an error that is not a denial says
+            ``failed (CODE)`` instead, and a global part names no region.
+        """
         where = f" in {self.region}" if self.region and self.region != "global" else ""
         what = f"{self.part} ({self.resource})" if self.resource else self.part
         verb = "was refused" if _denied(self.code) else f"failed ({self.code})"
@@ -119,7 +138,11 @@ class Gaps:
         self._lock = threading.Lock()
 
     def add(self, gap: Gap) -> None:
-        """Keep ``gap`` (once) here and in every enclosing collector."""
+        """Keep ``gap`` (once) here and in every enclosing collector.
+
+        Args:
+            gap: The gap; an identical one already kept is not kept twice.
+        """
         key = gap.model_dump_json()
         with self._lock:
             if key not in self._keys:
@@ -129,7 +152,11 @@ class Gaps:
             self.parent.add(gap)
 
     def extend(self, gaps: Iterable[Gap]) -> None:
-        """Keep each of ``gaps``."""
+        """Keep each of ``gaps``, as :meth:`add` does.
+
+        Args:
+            gaps: The gaps, in order.
+        """
         for gap in gaps:
             self.add(gap)
 
@@ -160,6 +187,9 @@ def collect(*, service: str = "", part: str = "") -> Iterator[Gaps]:
     Args:
         service: the service of the read, for gaps whose recorder names none.
         part: the read's operation name, for gaps whose recorder names none.
+
+    Yields:
+        The collector; read its ``items`` after (or during) the block.
     """
     outer = _CURRENT.get()
     found = Gaps(service=service, part=part, parent=outer)
@@ -171,7 +201,11 @@ def collect(*, service: str = "", part: str = "") -> Iterator[Gaps]:
 
 
 def collecting() -> bool:
-    """Whether a collector is open: a reader may then keep going past a failed part."""
+    """Whether a collector is open: a reader may then keep going past a failed part.
+
+    Returns:
+        ``True`` inside :func:`collect` (in this context or one copied from it).
+    """
     return _CURRENT.get() is not None
 
 
@@ -188,6 +222,17 @@ def record(
 
     Call it only when :func:`collecting` is true (otherwise raise the error as before).
     ``service`` and ``part`` default to those of the innermost collector.
+
+    Args:
+        error: What the service answered.
+        region: The region that could not be read, or ``"global"``.
+        service: The service; the collector's (else ``aws``) when empty.
+        part: The read's operation or part; the collector's (else ``read``) when empty.
+        permission: The permission to name when the error names no action.
+        resource: The one resource it concerns, when not the whole part.
+
+    Raises:
+        ServiceError: ``error`` itself, when no collector is open.
     """
     current = _CURRENT.get()
     if current is None:
@@ -206,7 +251,11 @@ def record(
 
 def add(gap: Gap) -> None:
     """Keep a gap built by hand (an MCP server that did not answer) in the open collector;
-    without one it is dropped (nothing is collecting)."""
+    without one it is dropped (nothing is collecting).
+
+    Args:
+        gap: The gap.
+    """
     current = _CURRENT.get()
     if current is not None:
         current.add(gap)
@@ -218,6 +267,12 @@ def from_reports(value: Any) -> list[Gap]:
     Any model with a ``not_audited`` list of entries with the gap fields (the audit's
     :class:`~devops_agent.audit.models.NotAudited`) counts, so an agent run that ran the
     audit ends with what the audit could not read as well.
+
+    Args:
+        value: Any tool result; only pydantic models' entries are taken.
+
+    Returns:
+        One gap per entry; empty when ``value`` has no ``not_audited`` list.
     """
     entries = getattr(value, "not_audited", None)
     if not isinstance(entries, list):
@@ -235,6 +290,14 @@ def section(gaps: Sequence[Gap]) -> tuple[str, list[str], list[list[str]]]:
 
     The same columns as the audit's *Not audited* table, one row per service, region,
     missing permission and error, naming up to three resources.
+
+    Args:
+        gaps: The result's gaps.
+
+    Returns:
+        ``(sentence, columns, rows)``: the sentence says nothing here is fine and which
+        input to grant the permissions to; rows are sorted by service, region,
+        permission and code, the first reason of each group shown.
     """
     grouped: dict[tuple[str, str, str, str], list[str]] = {}
     parts: dict[tuple[str, str, str, str], list[str]] = {}

@@ -89,7 +89,14 @@ class Record:
         return int(found.group(1)) if found else 0
 
     def stale(self, now: datetime | None = None) -> bool:
-        """Whether this is older than :data:`STALE_AFTER` (unknown age: not stale)."""
+        """Whether this is older than :data:`STALE_AFTER` (unknown age: not stale).
+
+        Args:
+            now: The time to judge at; ``None`` for the current time.
+
+        Returns:
+            ``True`` when the record's run can no longer act (its write session expired).
+        """
         return self.at is not None and (now or datetime.now(UTC)) - self.at > STALE_AFTER
 
 
@@ -169,7 +176,14 @@ def _since_outcome(found: list[Record]) -> list[Record]:
 
 
 def done_entries(found: list[Record]) -> set[int]:
-    """The entries (1-based) that some apply of the plan carried out to the end."""
+    """The entries (1-based) that some apply of the plan carried out to the end.
+
+    Args:
+        found: The plan's records (:func:`records` or :func:`claim`).
+
+    Returns:
+        The numbers of the ``done:<n>`` records; a resumed apply skips them.
+    """
     return {r.entry for r in found if r.entry}
 
 
@@ -307,7 +321,19 @@ def reject(
 
 
 def entry_done(gh: Github, repository: str, plan: Plan, key: SigningKey, run: str, n: int) -> None:
-    """Record that entry ``n`` (1-based) was carried out, so no later apply repeats it."""
+    """Record that entry ``n`` (1-based) was carried out, so no later apply repeats it.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        plan: The plan being applied.
+        key: The plan-signing key.
+        run: This run's id.
+        n: The entry's number, 1-based.
+
+    Raises:
+        ServiceError: GitHub refused the status (``statuses: write``).
+    """
     _post(gh, repository, plan, key, f"done:{n}", run, "")
 
 

@@ -55,7 +55,16 @@ _LOGIN = re.compile(r"[A-Za-z0-9-]{1,39}(?:\[bot\])?")
 
 
 def context(resource: str) -> str:
-    """The status context that holds one resource's locks."""
+    """The status context that holds one resource's locks.
+
+    Args:
+        resource: The resource's ARN, as :func:`devops_agent.session_policy.lockable`
+            names it.
+
+    Returns:
+        ``devops-agent/lock/`` and the first 16 hex characters of the ARN's SHA-256:
+        fixed length, and nothing about the resource shown on the commit.
+    """
     return _PREFIX + hashlib.sha256(resource.encode("utf-8")).hexdigest()[:16]
 
 
@@ -87,6 +96,17 @@ def root_commit(gh: Github, repository: str) -> str:
     """The oldest commit of the default branch: the same for every run of the repository.
 
     Two requests: the first page of the commit list names its last page in ``Link``.
+
+    Args:
+        gh: The GitHub client.
+        repository: ``owner/name``.
+
+    Returns:
+        The root commit's SHA.
+
+    Raises:
+        Refused: The repository has no commit, so there is nowhere to record locks.
+        ServiceError: GitHub refused or failed to list the commits.
     """
     with github_errors("find the repository's first commit"):
         headers, first = gh.requester.requestJsonAndCheck(
@@ -161,7 +181,25 @@ def _recent(gh: Github, repository: str, sha: str) -> list[dict[str, object]]:
 def held(
     gh: Github, repository: str, sha: str, resources: list[str], key: SigningKey
 ) -> dict[str, list[Held]]:
-    """Per resource, its live locks (signed, not released, not stale), oldest first."""
+    """Per resource, its live locks (signed, not released, not stale), oldest first.
+
+    Statuses whose signature does not verify with ``key`` are ignored: anyone with
+    ``statuses: write`` could post one.
+
+    Args:
+        gh: The GitHub client.
+        repository: ``owner/name``.
+        sha: The commit that holds the locks (:func:`root_commit`).
+        resources: The resources' ARNs.
+        key: The plan-signing key that signed the locks.
+
+    Returns:
+        Every resource of ``resources``, with its live locks (an empty list when free).
+
+    Raises:
+        Refused: The commit holds too many recent statuses to read the lock window.
+        ServiceError: GitHub refused or failed to list the statuses (``statuses: write``).
+    """
     wanted = {context(r): r for r in resources}
     locks: dict[str, list[Held]] = {r: [] for r in resources}
     released: set[tuple[str, str, str]] = set()
@@ -236,6 +274,24 @@ def acquire(
 ) -> Lock:
     """Lock ``resources`` for this apply, or refuse at once naming who holds one.
 
+    Posts a signed ``lock`` status per resource, then reads them back: the apply goes on
+    only when its lock is the earliest live one on every resource. When it is refused
+    after posting, the locks it posted are released first.
+
+    Args:
+        gh: The GitHub client.
+        repository: ``owner/name``.
+        plan: The plan being applied (its id is recorded, and named in a refusal).
+        key: The plan-signing key the statuses are signed with.
+        resources: The resources' ARNs; none means nothing to lock and no request.
+        run: This run as ``RUN_ID.ATTEMPT``.
+        approver: Who applies the plan (``unknown`` when it is not a GitHub login).
+        url: The run's URL, the statuses' link.
+        sha: The commit to record on; ``None`` looks up :func:`root_commit`.
+
+    Returns:
+        The locks held, for :func:`release`.
+
     Raises:
         Refused: a resource is locked by another apply, or another apply won the race.
         ServiceError: GitHub refused (``statuses: write``).
@@ -264,7 +320,18 @@ def acquire(
 
 
 def release(gh: Github, repository: str, lock: Lock, key: SigningKey) -> list[str]:
-    """Release every lock of ``lock``; returns what could not be released (it goes stale)."""
+    """Release every lock of ``lock`` with a signed ``unlock`` status each.
+
+    Args:
+        gh: The GitHub client.
+        repository: ``owner/name``.
+        lock: What :func:`acquire` returned.
+        key: The plan-signing key.
+
+    Returns:
+        The resources whose release GitHub refused; their locks go stale after
+        :data:`devops_agent.ledger.STALE_AFTER`. Empty when all were released.
+    """
     failed: list[str] = []
     for resource in lock.resources:
         try:

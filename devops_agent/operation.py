@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from devops_agent.settings import ActionsEnv, Settings
 
 __all__ = [
+    "GLOBAL",
     "ApiCall",
     "Applying",
     "Args",
@@ -210,6 +211,14 @@ class Unchanged:
 # --------------------------------------------------------------------------- what runs
 
 
+GLOBAL = "global"
+"""The region of a call to a global service's one endpoint (IAM). AWS signs such a request
+for the partition's own region, and that is what ``aws:RequestedRegion`` holds for it:
+``us-east-1`` in ``aws``, ``us-gov-west-1`` in ``aws-us-gov``, ``cn-north-1`` in ``aws-cn``.
+The session policy resolves it from the plan's partition
+(:func:`devops_agent.session_policy.requested_region`)."""
+
+
 class Grant(BaseModel):
     """One IAM authorization a call needs: an action on resources, under conditions.
 
@@ -247,17 +256,26 @@ class ApiCall(BaseModel):
     """The API operation as the service names it: ``StopInstances``; for GitHub the
     method and path, ``PUT /repos/{owner}/{repo}/actions/secrets/{name}``."""
     params: dict[str, Any] = Field(default_factory=dict)
-    """The request's parameters as boto3 takes them (secrets shown as a placeholder)."""
+    """The request's parameters as boto3 takes them. A value written ``<…>`` is a
+    placeholder: a secret (``<the private key, sealed for the repository>``), or what is
+    known only at apply (``<the new subnet's id>``, made by an earlier call)."""
     action: str = ""
     """The IAM action it needs (``ec2:StopInstances``); empty for GitHub."""
     region: str = ""
-    """The AWS region it is sent to (``aws:RequestedRegion`` in the session policy)."""
+    """The AWS region it is sent to (``aws:RequestedRegion`` in the session policy);
+    :data:`GLOBAL` for a global service (IAM), resolved from the plan's partition."""
     resources: tuple[str, ...] = ("*",)
     """ARN patterns it acts on (see :class:`Grant`): in the session policy, and what an
     apply locks while it runs (the concrete ones)."""
     uses: tuple[str, ...] = ()
     """ARN patterns it names without changing them (the AMI and subnet of a launch): in
     the session policy, never locked."""
+    conditions: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    """More conditions for the call's own grant. They pin what the request names beyond its
+    resources, e.g. ``{"ArnEquals": {"iam:PolicyARN": [arn]}}`` for an attach (the session may
+    attach that policy and no other), or ``{"StringEquals":
+    {"aws:ResourceTag/devops-agent/create-token": ["…"]}}`` so that a call on a resource the
+    plan creates (whose id nobody knows yet) may act on that one resource alone."""
     extra: tuple[Grant, ...] = ()
     """Further authorizations the same request needs (``ec2:CreateTags`` for the tags
     of a launch)."""
@@ -268,19 +286,79 @@ class ApiCall(BaseModel):
     fails``)."""
 
     def grants(self) -> list[Grant]:
-        """Every authorization the call needs: its own action, then the extra ones."""
-        own = [Grant(action=self.action, resources=(*self.resources, *self.uses))]
+        """Every authorization the call needs: its own action, then the extra ones.
+
+        Returns:
+            A grant of :attr:`action` on :attr:`resources` and :attr:`uses` with
+            :attr:`conditions` (none for a GitHub call, which has no IAM action), then
+            :attr:`extra`.
+        """
+        own = [
+            Grant(
+                action=self.action,
+                resources=(*self.resources, *self.uses),
+                conditions=self.conditions,
+            )
+        ]
         return [*(own if self.action else []), *self.extra]
 
+    def placeholders(self) -> list[str]:
+        """The parameter values written ``<…>``: known only at apply, or secret.
+
+        Returns:
+            Those values, in the order they appear; empty when the call can be sent as
+            the plan shows it (``apply --dry-run`` previews only such calls).
+        """
+        found: list[str] = []
+
+        def walk(value: Any) -> None:
+            if isinstance(value, str) and value.startswith("<") and value.endswith(">"):
+                found.append(value)
+            elif isinstance(value, dict):
+                for item in value.values():
+                    walk(item)
+            elif isinstance(value, list):
+                for item in value:
+                    walk(item)
+
+        walk(self.params)
+        return found
+
     def line(self) -> str:
-        """One line for people: ``ec2:StopInstances {"InstanceIds":["i-…"]} (us-east-1)``."""
+        """The call in one line for people, as the plan and its apply show it.
+
+        A text parameter longer than 300 characters (a comment's body) is cut there and says
+        how long it is: the entry's arguments in the plan's block hold all of it, and a plan
+        comment has room for it only once.
+
+        Returns:
+            The IAM action (or service and operation), the parameters as compact JSON with
+            sorted keys, the region and the condition, e.g.
+            ``ec2:StopInstances {"InstanceIds":["i-…"]} (us-east-1)``.
+        """
         import json
 
         name = self.action or f"{self.service} {self.operation}"
-        params = json.dumps(self.params, sort_keys=True, separators=(",", ":"), default=str)
+        params = json.dumps(
+            _bounded(self.params), sort_keys=True, separators=(",", ":"), default=str
+        )
         where = f" ({self.region})" if self.region else ""
         when = f" — {self.when}" if self.when else ""
         return f"{name} {params}{where}{when}"
+
+
+#: Characters of one text parameter an :class:`ApiCall`'s line shows.
+_SHOWN = 300
+
+
+def _bounded(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > _SHOWN:
+        return f"{value[: _SHOWN - 1]}… ({len(value):,} characters in all)"
+    if isinstance(value, dict):
+        return {k: _bounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_bounded(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -382,7 +460,11 @@ class Writers(Protocol):
 
     def reader(self) -> Reader:
         """The read side of the same run (the read role), for a step that reads back what
-        the plan changed, such as the audit's re-check after a fix."""
+        the plan changed, such as the audit's re-check after a fix.
+
+        Returns:
+            The run's reader, with the read role's session.
+        """
         ...
 
     def aws(self) -> boto3.Session:
@@ -492,14 +574,17 @@ class Write(_Declared[A]):
     """The executor: carries out one entry with the write side; returns one line.
     ``None`` for a composite whose plan holds only other operations (``emits``)."""
     reads: tuple[str, ...] = ()
-    """IAM actions the preview needs (read role)."""
+    """IAM actions the preview needs (read role), and those ``verify`` and ``before``
+    read with."""
     actions: tuple[str, ...] = ()
     """IAM actions the executor needs (write role)."""
     arns: tuple[str, ...] = ()
     """ARN patterns of what it touches: ``{partition}``, ``{region}``, ``{account}`` and
     argument fields in braces (a list field stands for each of its items)."""
     emits: tuple[Write[Any], ...] = ()
-    """Other operations its plans may carry (cleanup steps, composites)."""
+    """Other operations its plans may carry (cleanup steps, composites), and the steps
+    without a command of their own that its rollback plans carry (putting back a group
+    membership a removal took away)."""
 
     # -- plans that prove themselves (issue 15): what runs, what it leaves, the way back --
     calls: Callable[[A], list[ApiCall]] | None = None
@@ -531,7 +616,15 @@ class Write(_Declared[A]):
     above against them."""
 
     def warning(self, args: A) -> str:
-        """Why ``args`` cannot be undone, or empty when they can."""
+        """Why ``args`` cannot be undone, or empty when they can.
+
+        Args:
+            args: This operation's validated arguments.
+
+        Returns:
+            :attr:`irreversible` itself, or what it returns for ``args`` when it is a
+            function; ``""`` when the change can be undone.
+        """
         reason = self.irreversible
         return reason(args) if callable(reason) else reason
 

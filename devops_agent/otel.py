@@ -79,7 +79,18 @@ def _attributes(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def to_span(record: Mapping[str, Any], resource: Resource) -> ReadableSpan | None:
-    """One trace record as an OpenTelemetry span, or ``None`` when it is not a span."""
+    """One trace record as an OpenTelemetry span, or ``None`` when it is not a span.
+
+    Args:
+        record: A record of the run's trace file (the Agents SDK's export shape);
+            trace records and spans without readable hex ids are skipped.
+        resource: The OpenTelemetry resource (service name, version) every span carries.
+
+    Returns:
+        A finished span with the record's ids, parent, times and error status, named for
+        its kind (``model call``, ``handoff a → b``, ``function NAME``, a custom span's
+        name), its plain-valued data and token usage as attributes; or ``None``.
+    """
     if record.get("object") != "trace.span":
         return None
     trace_id = _hex_id(record.get("trace_id"), 32)

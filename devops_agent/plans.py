@@ -173,12 +173,15 @@ def new_plan(
         ledger_sha: The commit whose statuses record its use.
         now: Its creation time; ``None`` means now.
         ttl: How long it may wait for its apply.
-        policy_sha256: The hash of its session policy.
-        rollback_of: The plan it undoes.
-        agent_state_sha256: The hash of the agent state kept under it.
+        policy_sha256: The SHA-256 of its session policy, which the apply derives again
+            and compares (empty when it changes nothing in AWS).
+        rollback_of: The id of the plan it undoes, for a rollback plan (a bare
+            ``apply`` never picks one).
+        agent_state_sha256: The SHA-256 of the agent state kept under it
+            (:func:`devops_agent.continuation.digest`; empty when none is kept).
 
     Returns:
-        The plan; its id is the hash of its canonical JSON.
+        The plan, with a random nonce; its id is the hash of its canonical JSON.
     """
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     return Plan(

@@ -35,7 +35,20 @@ __all__ = ["RoleCheck", "calls_table", "check_role", "irreversible", "policy_sec
 
 
 def calls_table(entries: list[PlanEntry], title: str = "API calls, exactly") -> Table:
-    """One row per request the entries will send, in order."""
+    """One row per request the entries will send, in order.
+
+    Args:
+        entries: The plan's entries, each validated again by its operation's model.
+        title: The table's title.
+
+    Returns:
+        A table of entry number and :meth:`~devops_agent.operation.ApiCall.line`; an
+        operation without declared ``calls`` gets one row naming the IAM actions it
+        may use instead.
+
+    Raises:
+        Refused: An entry names an unknown operation or arguments its model rejects.
+    """
     from devops_agent import catalog
 
     rows: list[list[object]] = []
@@ -50,7 +63,18 @@ def calls_table(entries: list[PlanEntry], title: str = "API calls, exactly") -> 
 
 
 def irreversible(entries: list[PlanEntry]) -> list[str]:
-    """One line per entry that cannot be undone, in words nobody can miss."""
+    """One line per entry that cannot be undone, in words nobody can miss.
+
+    Args:
+        entries: The plan's entries.
+
+    Returns:
+        A bold ``IRREVERSIBLE`` line per such entry, with its number and the operation's
+        reason; empty when every entry can be undone.
+
+    Raises:
+        Refused: An entry names an unknown operation or arguments its model rejects.
+    """
     from devops_agent import catalog
 
     lines: list[str] = []
@@ -66,7 +90,16 @@ def irreversible(entries: list[PlanEntry]) -> list[str]:
 
 
 def policy_section(text: str, digest: str) -> str:
-    """The session policy, folded, with its size and hash."""
+    """The session policy, folded, with its size and hash.
+
+    Args:
+        text: The rendered session policy JSON.
+        digest: Its SHA-256 in hex (the first 16 characters are shown).
+
+    Returns:
+        A ``<details>`` block for the plan comment: the size against STS's limit, the
+        hash, and the policy as a JSON code block.
+    """
     from devops_agent.session_policy import LIMIT
 
     return (
@@ -103,7 +136,11 @@ class RoleCheck:
         )
 
     def data(self) -> dict[str, Any]:
-        """As JSON for the report."""
+        """As JSON for the report.
+
+        Returns:
+            ``checked``, ``denied`` and ``reason``.
+        """
         return {"checked": self.checked, "denied": self.denied, "reason": self.reason}
 
 
@@ -128,7 +165,24 @@ def _context_entries(scoped: Scoped) -> list[dict[str, Any]]:
 def check_role(
     ctx: DevOpsContext, policy: str, scoped: list[Scoped], *, account: str, partition: str
 ) -> RoleCheck:
-    """Ask IAM's policy simulator whether the write role, under ``policy``, may make the calls."""
+    """Ask IAM's policy simulator whether the write role, under ``policy``, may make the calls.
+
+    One ``iam:SimulatePrincipalPolicy`` request per grant, with the read role, one
+    attempt each; the session policy goes in as a permissions boundary.
+
+    Args:
+        ctx: The run: its settings name the write role, its session is the read role's.
+        policy: The session policy JSON the apply will assume the write role with.
+        scoped: The plan's grants with their regions
+            (:func:`devops_agent.session_policy.grants_of`).
+        account: The plan's account, filled into the ARN patterns.
+        partition: The account's partition, filled in likewise.
+
+    Returns:
+        ``checked`` with every call the simulator would not allow; or not checked, with
+        the reason (no write role, not a role ARN, the simulator refused to the read
+        role or did not answer). It never raises: a failed check is "not checked".
+    """
     from botocore.config import Config
 
     from devops_agent.aws import BOTO_CONFIG, aws_errors

@@ -31,7 +31,17 @@ __all__ = ["Made", "account_of", "check_actor", "make_plan", "propose", "propose
 
 
 def account_of(session: boto3.Session) -> str:
-    """The AWS account a session works in (``sts:GetCallerIdentity``)."""
+    """The AWS account a session works in (``sts:GetCallerIdentity``).
+
+    Args:
+        session: A boto3 session (the read role's, when a plan is made).
+
+    Returns:
+        The 12-digit account id.
+
+    Raises:
+        ServiceError: STS refused or could not be reached.
+    """
     from devops_agent.aws import aws_errors, client
 
     with aws_errors("sts:GetCallerIdentity"):
@@ -43,6 +53,15 @@ def check_actor(ctx: DevOpsContext, doing: str) -> None:
 
     Re-running a job replays the original event: its comment author would be taken as
     the requester or approver although someone else pressed *Re-run*.
+
+    Args:
+        ctx: The run; only comment and dispatch events are checked (a schedule has no
+            person behind it).
+        doing: What the re-run would do, for the message (``proposes changes``,
+            ``applies plans``).
+
+    Raises:
+        Refused: This is a re-run started by someone other than the requester.
     """
     from devops_agent.authz import replayed_by
 
@@ -81,7 +100,26 @@ def make_plan(
     account: str = "",
     agent_state_sha256: str = "",
 ) -> Made:
-    """Build a plan and its session policy; refuse one whose policy STS would refuse."""
+    """Build a plan and its session policy; refuse one whose policy STS would refuse.
+
+    Args:
+        ctx: The run: its event gives the thread, its settings the expiry and trigger,
+            its read session the account when none is given.
+        entries: What the plan carries out.
+        region: The plan's region (its partition is derived from it).
+        rollback_of: The id of the plan this one undoes, for a rollback plan.
+        account: The AWS account; empty asks STS when an entry needs AWS.
+        agent_state_sha256: The hash of the agent state kept under the plan, or ``""``.
+
+    Returns:
+        The plan with its rendered session policy (empty when nothing needs AWS) and
+        partition.
+
+    Raises:
+        Refused: The session policy would exceed STS's limit, or an entry names an
+            unknown operation or invalid arguments.
+        ServiceError: STS could not tell the account.
+    """
     from devops_agent import session_policy
     from devops_agent.catalog import needs_aws as entry_needs_aws
 
@@ -117,7 +155,7 @@ def role_check(ctx: DevOpsContext, made: Made) -> RoleCheck | None:
 
     if not made.needs_aws:
         return None
-    scoped = session_policy.grants_of(made.plan.entries)
+    scoped = session_policy.grants_of(made.plan.entries, made.partition)
     return preview.check_role(
         ctx, made.policy, scoped, account=made.plan.account, partition=made.partition
     )
@@ -149,7 +187,19 @@ def sections(
 
 
 def block_of(ctx: DevOpsContext, plan: plans.Plan) -> str:
-    """The plan's signed block, or a refusal when redaction would break it."""
+    """The plan's signed block, or a refusal when redaction would break it.
+
+    Args:
+        ctx: The run: its signing key signs the block, its redactor is tried on it.
+        plan: The plan.
+
+    Returns:
+        The machine-readable block for the plan comment.
+
+    Raises:
+        BadInput: The block holds credential-shaped text that redaction would cut, so
+            the plan could never be applied.
+    """
     block = plans.render_block(plan, ctx.settings.signing_key)
     if ctx.redactor(block) != block:
         # Everything posted is redacted: a block holding credential-shaped text would be
@@ -168,12 +218,17 @@ def propose_plan(ctx: DevOpsContext, proposal: Proposal, *, state: str = "") -> 
 
     Args:
         ctx: The run.
-        proposal: The entries and their title.
+        proposal: What an operation's preview (or the agent) proposed: entries, region,
+            a title and an optional note.
         state: The paused agent's kept state (:func:`devops_agent.continuation.encode`),
             when the agent proposed it: kept under the plan and bound to it.
 
     Returns:
-        The ``planned`` result.
+        The ``planned`` result, as :func:`propose` makes it, the note appended.
+
+    Raises:
+        Refused: As :func:`propose`.
+        BadInput: As :func:`propose`.
     """
     result = propose(ctx, proposal.entries, region=proposal.region, what=proposal.what, state=state)
     if proposal.note:
@@ -211,6 +266,25 @@ def propose(
     preview is worth reading, and an unsigned plan can never be applied. ``state`` (the
     paused agent's, :mod:`devops_agent.continuation`) is kept in a second block under the
     plan's, its hash inside the plan.
+
+    Args:
+        ctx: The run.
+        entries: The changes, as plan entries.
+        region: The plan's region.
+        what: A short title for the change (``stop 2 instances``).
+        state: The paused agent's kept state, or ``""``.
+
+    Returns:
+        A ``planned`` result: the irreversible warnings first, how to apply it, the
+        write-role check and the session policy, the entries' and the exact calls'
+        tables, the plan as JSON data, its signed block and the kept state's block.
+
+    Raises:
+        Refused: A re-run started by someone else, a session policy too large for STS,
+            or an entry with an unknown operation or invalid arguments.
+        BadInput: The plan would hold credential-shaped text that redaction would cut,
+            or the kept state would be.
+        ServiceError: STS could not tell the account.
     """
     from devops_agent import continuation
     from devops_agent.report import Result

@@ -87,7 +87,14 @@ def usage_line(usage: dict[str, object]) -> str:
 
 def spend(result: report.Result) -> tuple[int, str]:
     """The ``tokens`` and ``cost-usd`` outputs: the model's tokens and their cost in US
-    dollars (``0`` and ``0`` when no model ran; an empty cost when its price is unknown)."""
+    dollars (``0`` and ``0`` when no model ran; an empty cost when its price is unknown).
+
+    Args:
+        result: The run's result; the agent puts its usage under ``data["usage"]``.
+
+    Returns:
+        ``(tokens, cost)``, the cost as text with six decimals.
+    """
     usage = result.data.get("usage") if isinstance(result.data, dict) else None
     if not isinstance(usage, dict):
         return 0, "0"
@@ -235,6 +242,13 @@ class Publisher:
 
     def finish(self, result: report.Result) -> report.Result:
         """Post the final answer everywhere; never raises.
+
+        Redacts the result, writes the report files, updates the living audit issue on
+        a schedule, then posts the job summary, the answer comment (on a thread) and the
+        step outputs.
+
+        Args:
+            result: The run's result, not yet redacted.
 
         Returns:
             The result as it finally stands: an audit whose living issue could not be
@@ -663,6 +677,23 @@ def update_audit_issue(
     redact: Callable[[str], str] = str,
 ) -> IssueOutcome:
     """Create, edit or close the audit issue (and its state comments).
+
+    The issue is the one with the audit label written by the action's own identity. It
+    is created only when there are open findings, closed when none are left, and
+    otherwise edited; the last audit's state is read back from it first, so the new
+    body can say what changed.
+
+    Args:
+        gh: The GitHub client.
+        repository: ``owner/name``.
+        audit: The audit report as JSON data (an ``AuditReport``'s dump).
+        run_url: This run's page, linked from the issue.
+        report_path: The JSON report this run wrote, named in the issue.
+        redact: Applied to the issue's visible text.
+
+    Returns:
+        What was done (``created``, ``updated``, ``closed (nothing left)``,
+        ``not needed (no findings)``), the issue's URL, and the previous state read.
 
     Raises:
         ServiceError: GitHub refused a call; the caller fails the run with it.

@@ -192,6 +192,12 @@ class CustomCommand(_Strict):
 
         Words fill the parameters in order; ``name=value`` and ``--name value`` name one.
 
+        Args:
+            words: The words typed after the command's name.
+
+        Returns:
+            Every parameter's value: what was typed, else its default.
+
         Raises:
             BadInput: a missing or unknown parameter, too many words, or a value that is
                 not one plain word (no spaces, no leading ``-``).
@@ -235,7 +241,15 @@ class CustomCommand(_Strict):
         return values
 
     def lines(self, values: dict[str, str]) -> list[str]:
-        """The steps with the values in place, each value one word whatever it holds."""
+        """The steps with the values in place, each value one word whatever it holds.
+
+        Args:
+            values: What :meth:`bind` returned.
+
+        Returns:
+            One command line per step, each ``{param}`` replaced and the words
+            shell-quoted, so a value can never add a word to a step.
+        """
         return [
             shlex.join([_fill(token, values) for token in shlex.split(step)]) for step in self.steps
         ]
@@ -328,6 +342,9 @@ def parse(text: str, source: str) -> RepoConfig:
     Args:
         text: the file's YAML.
         source: where it came from, named in every message.
+
+    Returns:
+        The validated config; an empty one for an empty file.
 
     Raises:
         ConfigError: invalid YAML, an unknown key, or an invalid entry (named).
@@ -458,6 +475,13 @@ def load(ctx: DevOpsContext) -> RepoConfig:
     In a workflow: the file on the default branch, through the contents API. Locally
     (``devops-agent run``, the demo), or without a GitHub client: the file in the
     workspace. A file that does not exist is an empty config.
+
+    Args:
+        ctx: The run: its settings name the file (``config-file``), its GitHub client and
+            event decide where it is read, and the parsed config is kept on it.
+
+    Returns:
+        The parsed config, or an empty one naming where it was looked for.
 
     Raises:
         ConfigError: the file is invalid, or GitHub refused to read it.

@@ -97,7 +97,16 @@ class Result(BaseModel):
 
 def plural(n: int, word: str, many: str = "") -> str:
     """``1 instance``, ``2 instances`` (with thousands separators); ``many`` for irregular
-    plurals (``plural(2, "identity", "identities")``)."""
+    plurals (``plural(2, "identity", "identities")``).
+
+    Args:
+        n: The count.
+        word: The singular.
+        many: The plural, when it is not ``word`` + ``s``.
+
+    Returns:
+        The count and the word; ``0`` takes the plural.
+    """
     return f"{n:,} {word}" if n == 1 else f"{n:,} {many or word + 's'}"
 
 
@@ -161,7 +170,15 @@ def render_table(table: Table) -> str:
 
 
 def render_body(result: Result) -> str:
-    """The result as Markdown, without header or footer; what could not be read comes last."""
+    """The result as Markdown, without header or footer; what could not be read comes last.
+
+    Args:
+        result: The run's result (redacted by the publisher before this).
+
+    Returns:
+        A ``###`` heading with the status icon and title, the text, each table, and the
+        *Not read* section when the result has gaps.
+    """
     parts = [f"### {result.icon or _ICONS[result.status]} {result.title}"]
     if result.text:
         parts.append(result.text)
@@ -173,7 +190,16 @@ def render_body(result: Result) -> str:
 
 def render_gaps(gaps: Sequence[Gap]) -> str:
     """The *Not read* section: a sentence per gap for people and the model alike, then the
-    same table as the audit's *Not audited* section."""
+    same table as the audit's *Not audited* section.
+
+    Args:
+        gaps: The result's gaps.
+
+    Returns:
+        Markdown under a ``#### ⚠️ Not read`` heading: at most :data:`FOLD_ROWS`
+        sentences (then how many more), the intro of :func:`devops_agent.gaps.section`,
+        and its table.
+    """
     intro, columns, rows = section(gaps)
     sentences = "\n".join(f"- {g.sentence()}" for g in gaps[:FOLD_ROWS])
     if len(gaps) > FOLD_ROWS:

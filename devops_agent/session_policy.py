@@ -10,11 +10,17 @@ Everything is derived from the operations' declarations (:mod:`devops_agent.oper
 
 * an operation that declares ``calls`` contributes the grants of exactly the calls its
   arguments make (``ec2 stop`` gets ``ec2:StopInstances`` only, never
-  ``ec2:TerminateInstances``), on the ARNs they name, with ``aws:RequestedRegion`` set to
-  the call's region;
+  ``ec2:TerminateInstances``), on the ARNs they name, under the conditions they declare
+  (``iam:PolicyARN`` for an attach), with ``aws:RequestedRegion`` set to the call's region
+  (for a global service such as IAM, the region its partition signs it for:
+  :func:`requested_region`);
 * an operation not yet declared that way falls back to its declared ``actions`` on its
   ``arns`` patterns, argument fields filled in (``*`` where an argument is empty) and no
   region condition (its calls' regions are not declared).
+
+Statements for the same actions on the same resources whose conditions differ in one
+key's values are merged into one listing those values (IAM allows any of them), so twelve
+detaches from one user fit where twelve statements would not.
 
 The policy is compact JSON, ASCII only (STS accepts ``\\u0020``-``\\u00FF`` and tabs and
 newlines), and at most :data:`LIMIT` characters: STS refuses longer plaintext, so a
@@ -32,10 +38,11 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from devops_agent.errors import Refused
-from devops_agent.operation import ApiCall, Grant, PlanEntry, Write
+from devops_agent.operation import GLOBAL, ApiCall, Grant, PlanEntry, Write
 
 __all__ = [
     "LIMIT",
@@ -49,6 +56,7 @@ __all__ = [
     "lockable",
     "partition_of",
     "render",
+    "requested_region",
 ]
 
 #: STS's limit on the plaintext of an inline session policy (characters).
@@ -65,8 +73,20 @@ class Scoped:
     region: str = ""
 
 
+@cache
 def partition_of(region: str) -> str:
-    """The AWS partition of ``region`` (``aws``, ``aws-cn``, ``aws-us-gov`` …), offline."""
+    """The AWS partition of ``region`` (``aws``, ``aws-cn``, ``aws-us-gov`` …), offline.
+
+    Cached: each answer costs a new botocore session (its endpoint data loaded again), and
+    an apply asks for its plan and again for the rollback plan it leaves.
+
+    Args:
+        region: A region name; empty means ``us-east-1``.
+
+    Returns:
+        The partition from botocore's bundled endpoint data; ``aws`` for a region it
+        does not know, as botocore assumes.
+    """
     import boto3
 
     try:
@@ -75,9 +95,62 @@ def partition_of(region: str) -> str:
         return "aws"
 
 
+@cache
+def _endpoints() -> Any:
+    """botocore's resolver over its bundled endpoint data (loaded once, offline)."""
+    import botocore.loaders
+    import botocore.regions
+
+    return botocore.regions.EndpointResolver(
+        botocore.loaders.create_loader().load_data("endpoints")
+    )
+
+
+def requested_region(service: str, region: str, partition: str) -> str:
+    """What ``aws:RequestedRegion`` holds for a call: its region, or for a call to a global
+    service (:data:`~devops_agent.operation.GLOBAL`) the region ``partition`` signs it for,
+    from botocore's bundled endpoint data (offline).
+
+    Args:
+        service: The boto3 service name (``iam``).
+        region: The call's declared region.
+        partition: The plan's partition (``aws``, ``aws-cn``, ``aws-us-gov`` …); the
+            commercial one when empty, as :func:`partition_of` assumes.
+
+    Returns:
+        The region, e.g. ``us-east-1`` for IAM in ``aws``.
+
+    Raises:
+        ValueError: the service has no global endpoint in that partition.
+    """
+    if region != GLOBAL:
+        return region
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        found = _endpoints().construct_endpoint(service, partition_name=partition or "aws")
+    except BotoCoreError:  # a regional service: it has no one endpoint to resolve
+        found = None
+    scoped = ((found or {}).get("credentialScope") or {}).get("region")
+    if not scoped:
+        raise ValueError(f"{service} has no global endpoint in the {partition} partition")
+    return str(scoped)
+
+
 def calls_of(entry: PlanEntry) -> list[ApiCall] | None:
     """The calls ``entry`` will make, from its validated arguments; ``None`` when its
-    operation does not declare them yet."""
+    operation does not declare them yet.
+
+    Args:
+        entry: A plan entry.
+
+    Returns:
+        The operation's :class:`~devops_agent.operation.ApiCall` list for the entry's
+        arguments, in the order the executor sends them, or ``None``.
+
+    Raises:
+        Refused: An entry names an unknown operation or arguments its model rejects.
+    """
     from devops_agent import catalog
 
     op, args = catalog.validate(entry)
@@ -109,8 +182,22 @@ def _declared_grants(op: Write[Any], entry: PlanEntry) -> list[Scoped]:
     return [Scoped(Grant(action=a, resources=arns)) for a in op.actions]
 
 
-def grants_of(entries: Iterable[PlanEntry]) -> list[Scoped]:
-    """Every authorization the entries need, each with its call's region."""
+def grants_of(entries: Iterable[PlanEntry], partition: str = "") -> list[Scoped]:
+    """Every authorization the entries need, each with its call's region.
+
+    Args:
+        entries: The plan's entries. GitHub operations and calls need no IAM grant and
+            are skipped; an operation without declared ``calls`` gives its declared
+            ``actions`` on its ``arns`` patterns, with no region.
+        partition: The plan's partition, which decides the region of a global service's
+            calls (:func:`requested_region`).
+
+    Returns:
+        The grants in entry and call order (duplicates kept; :func:`build` merges them).
+
+    Raises:
+        Refused: An entry names an unknown operation or arguments its model rejects.
+    """
     from devops_agent import catalog
 
     found: list[Scoped] = []
@@ -124,11 +211,25 @@ def grants_of(entries: Iterable[PlanEntry]) -> list[Scoped]:
         for call in op.calls(args):
             if call.service == "github":
                 continue
-            found.extend(Scoped(g, call.region) for g in call.grants())
+            region = requested_region(call.service, call.region, partition)
+            found.extend(Scoped(g, region) for g in call.grants())
     return found
 
 
 def arn_of(pattern: str, *, account: str, partition: str, region: str) -> str:
+    """An ARN pattern with its ``{partition}``, ``{account}`` and ``{region}`` filled in.
+
+    Args:
+        pattern: A declared ARN pattern (:class:`~devops_agent.operation.Grant`); argument
+            fields are already filled.
+        account: The plan's AWS account id.
+        partition: The account's partition.
+        region: The call's region; empty gives ``*`` (any region).
+
+    Returns:
+        The ARN, or a pattern that still holds ``*`` where AWS names the resource only
+        when it creates it.
+    """
     return (
         pattern.replace("{partition}", partition)
         .replace("{account}", account)
@@ -144,8 +245,20 @@ def build(
     Statements are grouped so the policy stays small: actions that share their resources
     and conditions share one statement. Resources and actions are sorted, so the same
     plan always gives the same text (and hash).
+
+    Args:
+        entries: The plan's entries.
+        account: The AWS account the plan was made in, filled into every ARN.
+        partition: The account's partition; empty looks it up per call region.
+
+    Returns:
+        An IAM policy document (``Version`` and ``Allow`` statements, each call's region
+        as an ``aws:RequestedRegion`` condition), or ``None`` when no entry needs AWS.
+
+    Raises:
+        Refused: An entry names an unknown operation or arguments its model rejects.
     """
-    scoped = grants_of(entries)
+    scoped = grants_of(entries, partition)
     if not scoped:
         return None
     groups: dict[str, dict[str, set[str]]] = {}
@@ -181,21 +294,77 @@ def build(
             if conditions:
                 statement["Condition"] = conditions
             statements.append(statement)
-    return {"Version": "2012-10-17", "Statement": statements}
+    return {"Version": "2012-10-17", "Statement": _merged(statements)}
+
+
+def _one_key_apart(one: dict[str, Any], other: dict[str, Any]) -> tuple[str, str] | None:
+    """The one ``(operator, key)`` whose values alone tell two conditions apart, if any."""
+    if one.keys() != other.keys() or any(one[op].keys() != other[op].keys() for op in one):
+        return None
+    apart = [(op, key) for op in one for key in one[op] if one[op][key] != other[op][key]]
+    return apart[0] if len(apart) == 1 else None
+
+
+def _merged(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Statements for the same actions on the same resources whose conditions differ only
+    in one key's values, as one statement listing those values: IAM allows a request when
+    the key matches any of them, which is exactly the union of the statements (detaching
+    three planned policies from one user is one statement, not three). Two keys apart
+    would allow their cross combinations too, so those stay apart."""
+    kept: list[dict[str, Any]] = []
+    for statement in statements:
+        for earlier in kept:
+            if (earlier["Action"], earlier["Resource"]) != (
+                statement["Action"],
+                statement["Resource"],
+            ):
+                continue
+            apart = _one_key_apart(earlier.get("Condition", {}), statement.get("Condition", {}))
+            if apart is None:
+                continue
+            op, key = apart
+            values = earlier["Condition"][op][key] + statement["Condition"][op][key]
+            earlier["Condition"] = {
+                **earlier["Condition"],
+                op: {**earlier["Condition"][op], key: sorted(set(values))},
+            }
+            break
+        else:
+            kept.append(statement)
+    return kept
 
 
 def render(policy: dict[str, Any]) -> str:
-    """The policy as STS gets it: compact, sorted, ASCII-only JSON."""
+    """The policy as STS gets it: compact, sorted, ASCII-only JSON.
+
+    Args:
+        policy: What :func:`build` returned.
+
+    Returns:
+        The JSON text, the same for the same policy, so its :func:`digest` is stable.
+    """
     return json.dumps(policy, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
 def digest(text: str) -> str:
-    """SHA-256 of the rendered policy (hex): what the plan signs and the audit line shows."""
+    """SHA-256 of the rendered policy (hex): what the plan signs and the audit line shows.
+
+    Args:
+        text: What :func:`render` returned.
+
+    Returns:
+        64 hex characters.
+    """
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def check_size(text: str, entries: Sequence[PlanEntry], trigger: str = "/devops") -> None:
     """Refuse a plan whose session policy STS would refuse, saying how to split it.
+
+    Args:
+        text: The rendered session policy.
+        entries: The plan's entries, to estimate how many resources fit in one plan.
+        trigger: The comment trigger, for the example command in the remedy.
 
     Raises:
         Refused: the policy is longer than :data:`LIMIT` characters.
@@ -219,6 +388,18 @@ def lockable(entries: Iterable[PlanEntry], *, account: str, partition: str = "")
 
     Patterns with a wildcard (what a launch will create) and what calls only name
     (``uses``: the AMI of a launch) are not locked.
+
+    Args:
+        entries: The plan's entries.
+        account: The plan's AWS account id.
+        partition: The account's partition; empty looks it up per call region.
+
+    Returns:
+        The ARNs, sorted and once each. An operation without declared ``calls``
+        contributes ``service:resource`` for each resource its entry lists instead.
+
+    Raises:
+        Refused: An entry names an unknown operation or arguments its model rejects.
     """
     from devops_agent import catalog
 

@@ -116,7 +116,13 @@ class RunTrace:
                 self.path = None
 
     def emit(self, record: Record) -> None:
-        """Redact ``record`` and hand it to every sink; a failing sink never stops the run."""
+        """Redact ``record`` and hand it to every sink; a failing sink never stops the run.
+
+        Args:
+            record: A trace or span record in the Agents SDK's export shape; it is cleaned
+                and redacted as JSON text, appended to the file (dropped for the rest of
+                the run once the file cannot be written) and given to each exporter.
+        """
         line = self._redact(clean_untrusted(json.dumps(record, default=str, ensure_ascii=False)))
         clean: Record = json.loads(line)
         with self._lock:
@@ -162,7 +168,11 @@ class RunTrace:
 
 
 def current() -> RunTrace | None:
-    """The trace of the run in this context, if one was started."""
+    """The trace of the run in this context, if one was started.
+
+    Returns:
+        The innermost :func:`run_trace`'s trace, or ``None`` outside one.
+    """
     return _TRACE.get()
 
 
@@ -185,6 +195,10 @@ def run_trace(
             input). Without the ``otel`` extra installed the run goes on and ``warn``
             says why nothing is exported: telemetry never changes an operation's outcome.
         warn: where that warning goes (the run log).
+
+    Yields:
+        The run's trace; the outer one when a trace is already open, so nested calls
+        write one trace.
     """
     outer = _TRACE.get()
     if outer is not None:
@@ -216,7 +230,13 @@ def run_trace(
 def set_bridge(
     bridge: Callable[[str, dict[str, Any]], AbstractContextManager[Any] | None] | None,
 ) -> None:
-    """Route :func:`span` through the SDK while one of its traces is current (or stop)."""
+    """Route :func:`span` through the SDK while one of its traces is current (or stop).
+
+    Args:
+        bridge: Given a span's name and data, the SDK's ``custom_span`` when an SDK
+            trace is current, else ``None`` (then the span is recorded here); ``None``
+            removes the bridge.
+    """
     global _bridge  # one SDK per process: set once by the agent package
     _bridge = bridge
 
@@ -228,6 +248,13 @@ def span(name: str, **data: Any) -> Iterator[dict[str, Any]]:
     Yields the data dict: add to it inside the block (``data["rows"] = 3``). An exception
     leaving the block is recorded as the span's error (its type, never its message, which
     may hold what a person or AWS wrote) and raised on. Outside a run it costs nothing.
+
+    Args:
+        name: The span's name (``request``, ``plan``, ``ec2.list_instances``…).
+        data: Its attributes: ids, counts and outcomes, never prompts or secrets.
+
+    Yields:
+        ``data`` itself, to add to inside the block.
     """
     bridged = _bridge(name, data) if _bridge is not None else None
     if bridged is not None:

@@ -466,7 +466,11 @@ def test_a_bucket_deletion_is_only_proposed(ctx, estate, aws_calls):
     # acme-prod-assets holds objects: the preview refused it back to the model, unplanned
     (entry,) = result.data["plan"]["entries"]
     assert entry["operation"] == "s3.delete_bucket"
-    assert entry["args"] == {"bucket": "acme-prod-logs", "delete_objects": False}
+    assert entry["args"] == {
+        "bucket": "acme-prod-logs",
+        "bucket_region": "us-east-1",
+        "delete_objects": False,
+    }
     assert "Delete the empty bucket s3://acme-prod-logs" in entry["description"]
     s3_call = model.calls[1]
     assert [t.name for t in s3_call.tools] == [t.name for t in tools.for_specialist("s3")]

@@ -21,7 +21,7 @@ from test_aws_ops_support import Account, github_client, open_account
 from devops_agent import catalog
 from devops_agent.agent.tools import Pending, plan_entries
 from devops_agent.aws import iam
-from devops_agent.aws.iam.keys import KeyStatusArgs
+from devops_agent.aws.iam.key_changes import KeyStatusArgs
 from devops_agent.errors import Refused
 from devops_agent.operation import PlanEntry, Unchanged, Write
 
@@ -414,7 +414,12 @@ def test_keys_with_none_one_or_two(moto_account: Account, github: Any) -> None:
         user="st-keys",
         secret="st_keys",
     )
-    assert created[0].args == {"user": "st-keys", "secret": "ST_KEYS", "repository": REPO}
+    assert created[0].args == {
+        "user": "st-keys",
+        "secret": "ST_KEYS",
+        "repository": REPO,
+        "existing": [],  # the keys it had: the read-back tells the new one from them
+    }
     moto_account.apply(created, gh=github_client(github))
     (first,) = iam.list_access_keys(moto_account.session, "st-keys")
 
@@ -426,6 +431,7 @@ def test_keys_with_none_one_or_two(moto_account: Account, github: Any) -> None:
         secret="ST_KEYS",
     )
     assert ops(rotate) == ["iam.create_access_key", "iam.update_access_key"]
+    assert rotate[0].args["existing"] == [first.id.lower()]
     assert rotate[1].args == {
         "user": "st-keys",
         "access_key": first.id.lower(),
@@ -558,12 +564,26 @@ def test_steps_are_reached_only_through_their_composites(moto_account: Account) 
         "disable_console",
     }
     steps = [op for op in catalog.writes() if op.service == "iam" and not op.commands]
-    assert len(steps) == 8
+    rollback_steps = {
+        "iam.add_user_to_group",
+        "iam.add_role_to_instance_profile",
+        "iam.put_inline_policy",
+    }
+    assert len(steps) == 8 + len(rollback_steps)
     for step in steps:
         assert isinstance(step, Write) and step.run is not None and not step.for_agent
+        if step.name in rollback_steps:
+            # only a rollback plan carries it: the step it puts back declares it
+            assert not any(step in op.emits for op in composites), step.name
+            assert any(step in op.emits for op in steps if op.undo is not None), step.name
+            with pytest.raises(Refused, match="only planned as a rollback"):
+                step.plan(moto_account.context(), None)
+            continue
         assert any(step in op.emits for op in composites), step.name
         with pytest.raises(Refused, match="only planned as a step"):
             step.plan(moto_account.context(), None)
-    assert "not a change devops-agent can plan" in refused_tool(
-        moto_account, "remove_user_from_group", user="x", group="y"
-    )
+    for tool, arguments in (
+        ("remove_user_from_group", {"user": "x", "group": "y"}),
+        ("add_user_to_group", {"user": "x", "group": "y"}),
+    ):
+        assert "not a change devops-agent can plan" in refused_tool(moto_account, tool, **arguments)

@@ -63,7 +63,11 @@ def test_delete_refuses_a_full_bucket_unless_asked(
     refused = moto_account.refused(f"s3 delete {buckets['assets']}")
     assert "not empty" in refused.title and "--delete-objects" in refused.text
     entries = moto_account.plan(f"s3 delete {buckets['assets']} --delete-objects")
-    assert entries[0].args == {"bucket": buckets["assets"], "delete_objects": True}
+    assert entries[0].args == {
+        "bucket": buckets["assets"],
+        "bucket_region": "us-east-1",
+        "delete_objects": True,
+    }
     assert _exists(moto_account, buckets["assets"])
     (line,) = moto_account.apply(entries)
     assert "after deleting 3 object versions" in line
@@ -369,8 +373,19 @@ def test_every_s3_operation_is_declared_completely() -> None:
     assert [op.name for op in declared] == [op.name for op in s3.OPERATIONS]
     usages = [c.usage for op in declared for c in op.commands]
     assert len(usages) == 26 and all(u.startswith("s3 ") for u in usages)
+    #: the steps only rollback plans carry: no command, no agent tool, and never planned
+    rollback_only = {
+        *(f"s3.restore_{setting}" for setting in s3.RESTORABLE),
+        "s3.restore_account_public_access",
+        "s3.delete_object",
+    }
+    assert {op.name for op in declared if not op.commands} == rollback_only
     for op in declared:
-        assert op.summary and op.commands, op.name
+        assert op.summary, op.name
+        if op.name in rollback_only:
+            assert isinstance(op, Write) and isinstance(op.agent, str) and op.run is not None
+            continue
+        assert op.commands, op.name
         if isinstance(op, Read):
             assert op.actions and op.render is not None, op.name
             continue
@@ -486,6 +501,13 @@ def test_hidden_fields_come_from_the_preview_not_the_caller(
         {"path": "same.txt", "destination": f"s3://{same}/x.txt", "key": "../../etc"},
     )
     assert (entry.args["bucket"], entry.args["key"]) == (same, "x.txt")
+    # the region the apply sends to (and the session policy allows) is the bucket's own
+    (entry,) = _tool_entries(
+        moto_account,
+        "set_bucket_versioning",
+        {"bucket": same, "versioning": "on", "bucket_region": "ap-south-1"},
+    )
+    assert entry.args["bucket_region"] == "us-east-1"
 
 
 # --------------------------------------------------------------------------- every state

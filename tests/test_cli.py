@@ -182,3 +182,35 @@ def test_demo_and_eval_without_the_sandbox_say_how_to_install_it(verb, hidden, s
     assert says in lines[0]
     assert "Traceback" not in proc.stdout + proc.stderr
     assert proc.stdout == ""
+
+
+def test_an_earlier_abandoned_run_does_not_end_a_later_one_in_the_same_process(tmp_path):
+    """``cli.main(["action"])`` exits the process at once only for work *its own* run
+    abandoned: a flag left by an earlier in-process run (a test, a notebook) must not
+    end the process (in a test run that would end pytest with exit 0, silently). Run in
+    a child process, so that a regression is seen as the child dying, not as a pass."""
+    import subprocess
+    import sys
+
+    event = tmp_path / "event.json"
+    event.write_text("{}")
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "GITHUB_EVENT_NAME": "push",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_REPOSITORY": "acme/platform",
+        "GITHUB_WORKSPACE": str(tmp_path),
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+    code = (
+        "from devops_agent.app import ABANDONED\n"
+        "from devops_agent import cli\n"
+        "ABANDONED.set()\n"  # as an earlier run that timed out leaves it
+        "print('code', cli.main(['action']))\n"
+        "print('still here')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert "still here" in done.stdout, done.stdout + done.stderr

@@ -56,8 +56,15 @@ def test_finding_plan_apply_recheck_and_the_next_audit(action, github, server_se
     )
     assert applied.code == 0, applied.stdout + applied.stderr
     assert applied.outputs["status"] == "applied"
-    (comment,) = [c for c in github.comments(REPO, pr) if "devops-agent:plan " in c["body"]]
+    found = [(c, b) for c in github.comments(REPO, pr) for b in plans.find_blocks(c["body"])]
+    (comment,) = [c for c, b in found if b.plan_id == plan_id]
     assert f"re-checked {CHECK}" in comment["body"] and "✅ resolved" in comment["body"]
+    # the way back adds the rule again, marked as open to the internet; the re-check step
+    # has nothing to undo
+    (back,) = [b.plan for _, b in found if b.plan is not None and b.plan.rollback_of == plan_id]
+    assert {e.operation for e in back.entries} == {"ec2.security_group_rule"}
+    assert all(e.args["revoke"] is False and e.args["group_id"] == group for e in back.entries)
+    assert any("open to the whole internet" in e.description for e in back.entries)
     assert group in comment["body"] and "still failing" not in comment["body"]
     rules = server_session.client("ec2", region_name="us-east-1").describe_security_groups(
         GroupIds=[group]

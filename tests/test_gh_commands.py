@@ -234,6 +234,7 @@ def test_workflows_run_is_planned_then_dispatched_once(
         "path": ".github/workflows/deploy.yml",
         "ref": "main",
         "inputs": {"environment": "production", "dry_run": "true"},
+        "after_run": 0,  # no dispatched run yet: the plan's run is the first after none
     }
     assert planned.data["plan"]["account"] == ""  # no AWS account lookup for GitHub plans
     applied = thread.apply(planned)

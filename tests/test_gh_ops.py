@@ -85,7 +85,7 @@ def test_every_github_command_is_declared_once() -> None:
     from devops_agent.commands import COMMANDS
 
     usages = [c.usage for op in github_ops() for c in op.commands]
-    assert len(usages) == 28 and len(set(usages)) == 28
+    assert len(usages) == 30 and len(set(usages)) == 30
     words = {"workflows", "repo", "issue", "pr"}
     legacy = [s.usage for s in COMMANDS if s.path[0] in words and s.op is None]
     assert legacy == []  # nothing of the family is left outside the catalog

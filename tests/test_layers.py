@@ -9,10 +9,28 @@ instead of waiting for a review.
 from __future__ import annotations
 
 import io
+import logging
+from collections.abc import Iterator
 from contextlib import redirect_stdout
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _loggers_left_enabled() -> Iterator[None]:
+    """import-linter configures logging with ``disable_existing_loggers``: every logger made
+    before it (the docs hook's, ours) would stay silent for the rest of the session."""
+    loggers = [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger) and not logger.disabled
+    ]
+    yield
+    for logger in loggers:
+        logger.disabled = False
 
 
 def test_the_import_contracts_hold(monkeypatch):

@@ -57,7 +57,19 @@ _TOOL_NAME = re.compile(r"[^A-Za-z0-9_-]")
 
 
 def read_only(tool: Any) -> tuple[bool, str]:
-    """Whether an MCP tool says it changes nothing: ``(ok, why not)``."""
+    """Whether an MCP tool says it changes nothing, by its own annotations.
+
+    Only a tool marked ``readOnlyHint: true`` and not ``destructiveHint: true`` passes:
+    MCP tools run at once, outside the plan gate, so a tool that says nothing is refused.
+
+    Args:
+        tool: The tool as the server lists it (``mcp.types.Tool``); both the snake_case
+            and the camelCase annotation names are read.
+
+    Returns:
+        ``(True, "")`` for a read-only tool, else ``(False, why)`` with the reason in
+        words, ready for the refusal's message.
+    """
     notes = getattr(tool, "annotations", None)
     if notes is None:
         return False, "it has no annotations (readOnlyHint is not true)"
@@ -199,12 +211,22 @@ async def connect(
 ) -> tuple[dict[str, list[FunctionTool]], list[Gap]]:
     """Start the configured servers (closed with ``stack``) and build their tools.
 
+    Args:
+        ctx: The run: its runner masks the secrets a server is given, and its redactor
+            is applied to every tool result.
+        servers: The repository config's ``agent.mcp_servers``.
+        stack: Where each started server is entered, so the caller closes them all when
+            the agent is done.
+
     Returns:
-        Tools by specialist, and a gap for each server that could not be reached.
+        Tools by specialist (each allow-listed tool wrapped as a function tool whose
+        output is treated as untrusted data), and a gap for each server that could not
+        be started or did not list its tools.
 
     Raises:
         ConfigError: an allow-listed tool the server does not list, or one that is not
             read-only: the server is refused, since its tools would bypass the plan gate.
+            Also a ``pass_env`` or ``headers_from_env`` variable that is not set.
     """
     tools: dict[str, list[FunctionTool]] = {}
     missed: list[Gap] = []

@@ -682,6 +682,10 @@ def converse(
         A reply holding a ``success`` answer or a ``refused``/``failure`` result that says
         why, or the proposal the run turns into a plan; ``data["usage"]`` holds turns, model
         requests and tokens.
+
+    Raises:
+        ConfigError: The repository config is invalid or could not be read, or
+            ``max-cost-usd`` is set for a model whose price is unknown.
     """
     started = time.monotonic()
     settings = ctx.settings

@@ -143,7 +143,16 @@ SPECIALISTS: tuple[Specialist, ...] = (
 
 def context_line(ctx: DevOpsContext) -> str:
     """Where the run works: repository and regions, then the repository's own instructions
-    (:func:`repository_instructions`). Nothing secret."""
+    (:func:`repository_instructions`). Nothing secret.
+
+    Args:
+        ctx: The run, for its repository, default region, configured regions and the
+            repository config read before the run.
+
+    Returns:
+        One ``Context: ...`` line, followed by the instructions block when the
+        repository has one; added to every agent's instructions.
+    """
     regions = ", ".join(ctx.regions)
     line = (
         f"Context: GitHub repository {ctx.repository or 'unknown'}; default AWS region "
@@ -167,6 +176,15 @@ def repository_instructions(ctx: DevOpsContext) -> str:
     (empty until then). The text is treated like tool output: hidden markup removed,
     bounded, redacted, and screened, with a warning when parts read like an attempt to
     override the rules. Nothing here changes the tools, the plan gate or the roles.
+
+    Args:
+        ctx: The run, whose ``repo_config`` holds the instructions and custom commands and
+            whose redactor is applied to them.
+
+    Returns:
+        The block: a preface saying what the text may and may not do, a warning when it
+        reads like steering, the instructions in ``<repository-instructions>`` tags and
+        the custom commands' usage and steps; ``""`` when the repository has neither.
     """
     config = ctx.repo_config
     if config is None or not (config.instructions or config.commands):

@@ -530,6 +530,15 @@ def coverage(
 ) -> tuple[dict[CisControl, list[str]], dict[FsbpControl, list[str]]]:
     """The checks covering each control, from ``(check id, cis ids, fsbp ids)`` triples.
 
+    Args:
+        checks: For each check, its id, the CIS v3.0.0 ids and the Security Hub control
+            ids its metadata names.
+
+    Returns:
+        Every CIS control (with the checks its table row already names, then those
+        naming it) and every FSBP control, each with its covering check ids; a control no
+        check covers has an empty list.
+
     Raises:
         ValueError: a check names a CIS id or Security Hub id no table knows.
     """

@@ -32,7 +32,16 @@ def _cell(text: str) -> str:
 
 
 def render_checks_doc(checks: Sequence[Check] | None = None) -> str:
-    """The check catalogue: a table per service, each check in full, and the permissions needed."""
+    """The check catalogue: a table per service, each check in full, and the permissions needed.
+
+    Args:
+        checks: The checks to document; every discovered check when ``None``.
+
+    Returns:
+        ``docs/audit-checks.md``'s Markdown: per service a table, then each check's risk,
+        fix (text, CLI, Terraform), planned fix, thresholds and the parts and IAM actions
+        it reads; then the thresholds, the CIS/FSBP coverage and the minimal IAM policy.
+    """
     checks = list(checks) if checks is not None else discover_checks()
     lines = [
         _GENERATED,
@@ -321,7 +330,12 @@ def _fields(name: str, schema: dict[str, Any], definitions: dict[str, Any]) -> l
 
 
 def render_schema_doc() -> str:
-    """The JSON report's documentation: every model as a table, then the JSON Schema itself."""
+    """The JSON report's documentation: every model as a table, then the JSON Schema itself.
+
+    Returns:
+        ``docs/audit-report-schema.md``'s Markdown, from
+        :class:`~devops_agent.audit.models.AuditReport`'s serialization schema.
+    """
     schema = AuditReport.model_json_schema(mode="serialization")
     definitions = schema.get("$defs", {})
     lines = [
@@ -365,7 +379,16 @@ def _default_docs_dir() -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Write (or with ``--check``, verify) both documents; returns the exit code."""
+    """Write (or with ``--check``, verify) both documents; returns the exit code.
+
+    Args:
+        argv: The command line after the program name: ``--out-dir DIR`` (the checkout's
+            ``docs/`` by default) and ``--check``; ``None`` reads ``sys.argv``.
+
+    Returns:
+        0, or 1 when ``--check`` finds a file missing or different from what would be
+        written (their paths are printed).
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out-dir", type=Path, default=None, help="docs directory")
     parser.add_argument("--check", action="store_true", help="fail if the files are stale")

@@ -134,6 +134,7 @@ def judge(
         config: thresholds from the repo config.
         resources: only these resource ids (all when empty); buckets outside them are not
             even read.
+        account_id: the account; asked from STS when ``None``.
 
     Returns:
         The inventory read and the check's hits (only on ``resources`` when given).
@@ -170,7 +171,16 @@ def judge(
 
 def fix_commands(check: Check, findings: Iterable[Finding]) -> list[str]:
     """The ``audit fix`` commands that plan the fix of ``findings``: one per region for a
-    regional check, one for a global one; none when the check has no automatic fix."""
+    regional check, one for a global one; none when the check has no automatic fix.
+
+    Args:
+        check: The check the findings are of.
+        findings: Its findings; suppressed ones need no fix and are left out.
+
+    Returns:
+        ``audit fix CHECK_ID`` (with ``--region R`` per region for a regional check),
+        without the trigger; empty when nothing is to be fixed or no fix is declared.
+    """
     if check.meta.fix is None:
         return []
     regions = sorted({f.region for f in findings if not f.suppressed})
@@ -183,12 +193,27 @@ def fix_commands(check: Check, findings: Iterable[Finding]) -> list[str]:
 
 
 def is_global(check: Check) -> bool:
-    """Whether every part the check reads is account-wide (IAM, S3, account settings)."""
+    """Whether every part the check reads is account-wide (IAM, S3, account settings).
+
+    Args:
+        check: The check.
+
+    Returns:
+        ``True`` when none of its required inventory parts is read per region.
+    """
     return all(PARTS[p].scope == "global" for p in expand_parts(check.meta.requires))
 
 
 def with_fix_commands(report: AuditReport, checks: Sequence[Check]) -> AuditReport:
-    """A copy of ``report`` whose failing checks carry the commands that plan their fix."""
+    """A copy of ``report`` whose failing checks carry the commands that plan their fix.
+
+    Args:
+        report: The report (suppressions already applied).
+        checks: The checks that ran; a result whose check is not among them is kept as is.
+
+    Returns:
+        The copy, each check result's ``fix_commands`` set by :func:`fix_commands`.
+    """
     by_id = {c.meta.id: c for c in checks}
     per_check: dict[str, list[Finding]] = {}
     for finding in report.findings:
@@ -229,6 +254,17 @@ def evaluate(
 
     A check that raises is reported with status ``error`` and does not stop the others.
     ``thresholds`` (the repo config's ``audit.thresholds``) override the checks' defaults.
+
+    Args:
+        inventory: What was read, with the parts that could not be.
+        checks: The checks to run.
+        services: The services audited, recorded in the report; all when ``None``.
+        thresholds: Configured threshold values by name; the declared defaults otherwise.
+
+    Returns:
+        The report: findings ranked by severity (one per check, region and resource,
+        with its fingerprint), each check's status (``passed`` only when everything it
+        needs was read), the unread parts with the checks they blind, and the counts.
     """
     findings: list[Finding] = []
     results: list[CheckResult] = []
@@ -354,7 +390,17 @@ def _matches(suppression: Suppression, finding: Finding) -> bool:
 def active_suppression(
     finding: Finding, suppressions: Sequence[Suppression], *, today: date
 ) -> Suppression | None:
-    """The first suppression that covers ``finding`` on ``today`` (expired ones do not)."""
+    """The first suppression that covers ``finding`` on ``today`` (expired ones do not).
+
+    Args:
+        finding: The finding.
+        suppressions: The repo config's suppressions, in order.
+        today: The day expiry is judged on (a suppression expiring that day still holds).
+
+    Returns:
+        The suppression whose check, account, region and resource globs all match (the
+        resource matched by id or ARN), or ``None``.
+    """
     return next(
         (
             s
@@ -420,6 +466,14 @@ def merge_reports(reports: Sequence[AuditReport]) -> AuditReport:
     ``not_audited`` keeps every distinct entry of every report, counts are
     recomputed, API calls add up, and the duration is the slowest report's (the
     jobs ran side by side).
+
+    Args:
+        reports: The reports, e.g. one per account of a matrix job.
+
+    Returns:
+        The merged report: each check's worst status (``partial`` when only some runs
+        could not audit it), its notes and fix commands joined, account ``multiple``
+        when the reports cover more than one.
 
     Raises:
         BadInput: no reports.
@@ -498,6 +552,13 @@ def merge_reports(reports: Sequence[AuditReport]) -> AuditReport:
 
 def parse_report(text: str, *, source: str = "the report") -> AuditReport:
     """A JSON audit report read back, with a clear error for another schema version.
+
+    Args:
+        text: The report's JSON.
+        source: Where it came from, named in the messages (a file name).
+
+    Returns:
+        The validated report.
 
     Raises:
         BadInput: not JSON, another ``schema_version``, or not a report's shape.

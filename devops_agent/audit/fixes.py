@@ -17,6 +17,13 @@ resources, each resolved or still failing with what was read. Its line goes into
 comment, and a signed record into the open audit issue for the next audit to show
 (:mod:`devops_agent.audit.rechecks`).
 
+What "proving itself" means for that step, which only reads AWS: its one change is the
+comment on the audit issue, so that is its declared call (GitHub's, no IAM side: the
+re-check reads with the read role, never the plan's write session, and adds nothing to
+the session policy); its post-condition is that comment read back; and it has nothing to
+undo: the rollback of a fix plan undoes the fixes, and the record stays as what was read
+then (the next audit reads the resources again anyway).
+
 Findings a suppression covers are left alone unless named: a suppression is an accepted
 risk. At most :data:`MAX_FIX_ENTRIES` resources go into one plan (a plan block and its
 session policy stay small); the plan says how many are left for the next one.
@@ -25,7 +32,7 @@ session policy stay small); the plan says how many are left for the next one.
 from __future__ import annotations
 
 import difflib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
@@ -34,19 +41,23 @@ from devops_agent.audit.config import load_config
 from devops_agent.audit.engine import active_suppression, is_global, judge
 from devops_agent.audit.inventory import PARTS, expand_parts
 from devops_agent.audit.models import Finding, Hit, Recheck, fingerprint
-from devops_agent.audit.rechecks import record
+from devops_agent.audit.rechecks import find_audit_issue, read_issue_records, record
 from devops_agent.audit.registry import Check, discover_checks
 from devops_agent.aws import one_region
 from devops_agent.errors import BadInput, DevOpsError
 from devops_agent.operation import (
+    ApiCall,
     Args,
     Command,
+    NotAsPlanned,
     Option,
     PlanEntry,
     Positional,
     Proposal,
     Reader,
     Unchanged,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -311,6 +322,66 @@ def _run_recheck(writers: Writers, args: RecheckArgs) -> str:
     return ": ".join(parts[:1]) + " — " + "; ".join(parts[1:]) + (f" ({kept})" if kept else "")
 
 
+#: How recent a re-check record must be to be this apply's own (an apply's write session
+#: lasts 15 minutes; the rest is slack for clocks).
+RECORD_WINDOW = timedelta(hours=1)
+
+
+def _recheck_calls(args: RecheckArgs) -> list[ApiCall]:
+    """The comment on the audit issue: the re-check's one change (no IAM side)."""
+    return [
+        ApiCall(
+            service="github",
+            operation="POST /repos/{owner}/{repo}/issues/{number}/comments",
+            params={
+                "body": f"<the re-check of {args.check} on "
+                f"{_plural(len(args.targets), 'resource')}: a table and the signed records>"
+            },
+            resources=(),
+            when="on the repository's open devops-audit issue, if there is one; the check "
+            "itself runs again with the read role first",
+        )
+    ]
+
+
+def _verify_recheck(reader: Reader, args: RecheckArgs) -> Verification:
+    """The record of this re-check in the open audit issue, read back."""
+    from github import GithubException
+
+    if reader.github is None:
+        return Verified("re-checked; no GitHub connection to record it in")
+    wanted = {(t.region, t.resource) for t in args.targets}
+    since = datetime.now(UTC) - RECORD_WINDOW
+    try:
+        issue = find_audit_issue(reader.github, reader.repository)
+        if issue is None:
+            return Verified("re-checked; no open audit issue to record it in")
+        found = [
+            r
+            for r in read_issue_records(reader.github, issue, reader.settings.signing_key)
+            if r.check_id == args.check
+            and (r.region, r.resource_id) in wanted
+            and r.applied_at >= since
+        ]
+    except GithubException as exc:
+        return NotAsPlanned(f"the audit issue could not be read (GitHub answered {exc.status})")
+    newest = {(r.region, r.resource_id): r for r in found}
+    if set(newest) != wanted:
+        return NotAsPlanned(
+            f"#{issue.number} holds no re-check record of {args.check} for "
+            f"{_plural(len(wanted - set(newest)), 'resource')} of the plan"
+        )
+    resolved = sum(r.resolved for r in newest.values())
+    return Verified(
+        f"recorded in #{issue.number}: {resolved} of {_plural(len(wanted), 'resource')} resolved"
+    )
+
+
+def _nothing_to_undo(reader: Reader, before: object, args: RecheckArgs) -> list[PlanEntry]:
+    """Nothing: the re-check changed no resource; its record stays as what was read then."""
+    return []
+
+
 def _only_in_fix_plans(reader: Reader, args: RecheckArgs) -> Proposal:
     raise BadInput(
         "The re-check is planned only as the last step of `audit fix`.",
@@ -358,6 +429,24 @@ RECHECK = Write(
     arns=(),
     plan=_only_in_fix_plans,
     run=_run_recheck,
+    calls=_recheck_calls,
+    verify=_verify_recheck,
+    undo=_nothing_to_undo,
+    examples=(
+        {
+            "check": "ec2_instance_imdsv2_required",
+            "region": "us-east-1",
+            "targets": [{"region": "us-east-1", "resource": "i-0123456789abcdef0"}],
+        },
+        {
+            "check": "s3_bucket_versioning_enabled",
+            "region": None,
+            "targets": [
+                {"region": "global", "resource": "logs"},
+                {"region": "global", "resource": "assets"},
+            ],
+        },
+    ),
 )
 
 AUDIT_FIX = Write(

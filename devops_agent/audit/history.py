@@ -63,7 +63,14 @@ _HEX = re.compile(r"[0-9a-f]{8,64}")
 
 
 def mark_of(fingerprint: str) -> str:
-    """The short form of a finding's fingerprint that the state keeps."""
+    """The short form of a finding's fingerprint that the state keeps.
+
+    Args:
+        fingerprint: A finding's fingerprint (hex); a mark already is its own mark.
+
+    Returns:
+        Its first 2 × :data:`MARK_BYTES` hex characters (12).
+    """
     return fingerprint[:_MARK_HEX]
 
 
@@ -91,6 +98,14 @@ class Previous:
 
         A mapping's labels are ``"check_id resource region"`` (what version 1 of the state
         kept), so the check is their first word.
+
+        Args:
+            value: A :class:`Previous` (returned as is), fingerprints, or fingerprints
+                with their labels.
+
+        Returns:
+            The last audit's open findings by mark; with bare fingerprints, neither
+            their checks nor labels are known (empty).
         """
         if isinstance(value, Previous):
             return value

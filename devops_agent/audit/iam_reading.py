@@ -78,6 +78,12 @@ def credential_report(iam: IAMClient) -> list[CredentialReportRow]:
     at most :data:`CREDENTIAL_REPORT_WAIT` seconds), asking IAM to generate it again
     when it says the report is missing or expired.
 
+    Args:
+        iam: The audit's IAM client (shared, its calls counted).
+
+    Returns:
+        One row per user of the report (the root account's row included), dates as UTC.
+
     Raises:
         ServiceError: IAM refused (``iam:GenerateCredentialReport`` or
             ``iam:GetCredentialReport``), or the report was not ready in time.
@@ -146,6 +152,10 @@ def _attached(items: Iterable[dict[str, Any]]) -> list[AttachedPolicy]:
 def authorization_details(iam: IAMClient, *, page_size: int | None = None) -> dict[str, Any]:
     """Users, groups, roles and customer managed policies with every policy document, from
     GetAccountAuthorizationDetails (pages of up to 1000 entities).
+
+    Args:
+        iam: The audit's IAM client (shared, its calls counted).
+        page_size: Entities per page; IAM's default (100) when ``None``.
 
     Returns:
         ``{"users", "groups", "roles", "policies"}``: the :class:`IamInventory` fields.
@@ -220,6 +230,12 @@ def _managed_policy(raw: dict[str, Any]) -> ManagedPolicy:
 def account_summary(iam: IAMClient) -> AccountSummary:
     """Whether the root user has MFA and access keys, from GetAccountSummary.
 
+    Args:
+        iam: The audit's IAM client (shared, its calls counted).
+
+    Returns:
+        The root user's MFA and access-key flags.
+
     Raises:
         ServiceError: IAM refused (``iam:GetAccountSummary``).
     """
@@ -234,6 +250,12 @@ def account_summary(iam: IAMClient) -> AccountSummary:
 def password_policy(iam: IAMClient) -> PasswordPolicy:
     """The account password policy (``exists=False`` when none is set), read by the IAM
     package's one reader over the audit's shared client.
+
+    Args:
+        iam: The audit's IAM client (shared, its calls counted).
+
+    Returns:
+        The policy's settings, or ``exists=False`` when the account has none.
 
     Raises:
         ServiceError: IAM refused (``iam:GetAccountPasswordPolicy``).

@@ -194,7 +194,17 @@ PARTS: dict[str, Part] = {p.name: p for p in _PART_LIST}
 
 
 def expand_parts(names: Iterable[str]) -> set[str]:
-    """The parts plus the parts they are read through (a bucket setting needs the bucket list)."""
+    """The parts plus the parts they are read through (a bucket setting needs the bucket list).
+
+    Args:
+        names: Inventory part names (keys of :data:`PARTS`).
+
+    Returns:
+        The names and every ancestor part of each.
+
+    Raises:
+        KeyError: A name is not a part of :data:`PARTS`.
+    """
     out: set[str] = set()
     for name in names:
         while name:
@@ -262,7 +272,15 @@ class PublicAccessBlock(AuditModel):
 
     @classmethod
     def of(cls, switches: dict[str, bool] | None) -> PublicAccessBlock:
-        """The configuration S3 reports as four switches (``None``: none is set)."""
+        """The configuration S3 reports as four switches (``None``: none is set).
+
+        Args:
+            switches: S3's ``PublicAccessBlockConfiguration`` (``BlockPublicAcls``…), or
+                ``None`` when there is none.
+
+        Returns:
+            The configuration; a switch S3 did not report counts as off.
+        """
         if switches is None:
             return cls(configured=False)
         return cls(
@@ -295,7 +313,14 @@ class S3Inventory(AuditModel):
 
     def buckets_with(self, setting: BucketSetting) -> Iterator[Bucket]:
         """The buckets whose ``setting`` was read: a bucket where it could not be read
-        is left out (its gap says why), never judged on a default."""
+        is left out (its gap says why), never judged on a default.
+
+        Args:
+            setting: The bucket setting the check judges (``encryption``, ``policy``…).
+
+        Returns:
+            Those buckets, in listing order; none when the bucket list was not read.
+        """
         return (b for b in self.buckets or [] if b.has(setting))
 
 
@@ -441,17 +466,44 @@ class Inventory(AuditModel):
     """Wall time of the reading."""
 
     def ec2_regions(self) -> Iterator[Ec2Region]:
-        """EC2 data of each region read, in region order."""
+        """EC2 data of each region read, in region order.
+
+        Returns:
+            The regions' EC2 data; a part that could not be read in a region is ``None``
+            there (its gap says why).
+        """
         return (self.ec2[r] for r in sorted(self.ec2))
 
     def vpc_regions(self) -> Iterator[VpcRegion]:
-        """VPC data of each region read, in region order."""
+        """VPC data of each region read, in region order.
+
+        Returns:
+            The regions' VPC data; a part that could not be read in a region is ``None``
+            there (its gap says why).
+        """
         return (self.vpc[r] for r in sorted(self.vpc))
 
     def arn(self, service: str, region: str, resource: str) -> str:
-        """An ARN in this account, e.g. ``arn("ec2", "eu-west-1", "security-group/sg-1")``."""
+        """An ARN in this account, e.g. ``arn("ec2", "eu-west-1", "security-group/sg-1")``.
+
+        Args:
+            service: The ARN's service (``ec2``, ``iam``…).
+            region: The region; empty for a global resource.
+            resource: The resource part, type and id (``security-group/sg-1``).
+
+        Returns:
+            ``arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`` in this inventory's
+            partition and account.
+        """
         return f"arn:{self.partition}:{service}:{region}:{self.account}:{resource}"
 
     def bucket_arn(self, name: str) -> str:
-        """A bucket's ARN (bucket ARNs name neither region nor account)."""
+        """A bucket's ARN (bucket ARNs name neither region nor account).
+
+        Args:
+            name: The bucket's name.
+
+        Returns:
+            ``arn:PARTITION:s3:::NAME``.
+        """
         return f"arn:{self.partition}:s3:::{name}"

@@ -97,7 +97,13 @@ class Pointer:
     """Where that report can be downloaded (the run's artifacts), when known."""
 
     def where(self) -> str:
-        """``the [job summary](…) and the JSON report `…```, or what there is of it."""
+        """Where the whole report can be read, as words for a "see …" note.
+
+        Returns:
+            A link to the job summary and the JSON report's path (linked to the run's
+            artifacts when known), whichever are set, joined with "and"; without either,
+            how to write a JSON report.
+        """
         places = []
         if self.summary_url:
             places.append(f"the [job summary]({self.summary_url})")
@@ -117,7 +123,11 @@ def severity_at_least(report: AuditReport, level: str) -> bool:
 
     Args:
         report: the audit report.
-        level: ``low``, ``medium``, ``high``, ``critical``, or ``never`` (always False).
+        level: ``low``, ``medium``, ``high``, ``critical``, or ``never`` (always False;
+            ``none`` and an empty word mean the same), in any case.
+
+    Returns:
+        Whether the run should fail on this report.
 
     Raises:
         BadInput: any other word.

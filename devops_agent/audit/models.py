@@ -57,7 +57,14 @@ CheckStatus = Literal["passed", "failed", "partial", "not_audited", "error"]
 
 
 def severity_rank(severity: str) -> int:
-    """0 for critical up to 3 for low; unknown words sort last."""
+    """0 for critical up to 3 for low; unknown words sort last.
+
+    Args:
+        severity: ``critical``, ``high``, ``medium`` or ``low``.
+
+    Returns:
+        Its rank (smaller is worse); 4 for any other word.
+    """
     try:
         return SEVERITIES.index(severity)
     except ValueError:
@@ -183,6 +190,15 @@ def fingerprint(check_id: str, account: str, region: str, resource_id: str) -> s
 
     Only the check, account, region and resource go in, never the wording of the
     detail, so rephrasing a message does not make old findings look new.
+
+    Args:
+        check_id: The check's id.
+        account: The AWS account id.
+        region: The resource's region, or ``global``.
+        resource_id: The resource's id (a bucket's name, a group's ``sg-…``).
+
+    Returns:
+        The first 20 hex characters of the SHA-256 of the four, unit-separated.
     """
     key = "\x1f".join((check_id, account, region, resource_id))
     return hashlib.sha256(key.encode()).hexdigest()[:20]

@@ -30,7 +30,15 @@ __all__ = [
 
 
 def is_all_ports(rule: SecurityGroupRule) -> bool:
-    """Every protocol, or every TCP or UDP port."""
+    """Every protocol, or every TCP or UDP port.
+
+    Args:
+        rule: A security group rule.
+
+    Returns:
+        ``True`` for an all-traffic rule, or a TCP or UDP rule with no port range or
+        one spanning 0/1 to 65535; ``False`` for ICMP and other protocols.
+    """
     if rule.protocol == "all":
         return True
     if rule.protocol not in ("tcp", "udp"):
@@ -41,7 +49,14 @@ def is_all_ports(rule: SecurityGroupRule) -> bool:
 
 
 def describe_rule(rule: SecurityGroupRule) -> str:
-    """``"TCP 22"``, ``"TCP 1024-2048"`` or ``"all traffic"``."""
+    """The rule's protocol and ports in words, for a finding's detail.
+
+    Args:
+        rule: A security group rule.
+
+    Returns:
+        ``"TCP 22"``, ``"TCP 1024-2048"``, ``"all UDP ports"`` or ``"all traffic"``.
+    """
     if rule.protocol == "all":
         return "all traffic"
     name = rule.protocol.upper()
@@ -60,6 +75,14 @@ def world_open_ports(
     include_all_ports_rules: bool = True,
 ) -> list[tuple[SecurityGroupRule, str, list[int]]]:
     """Ingress rules letting the internet reach any of ``ports``.
+
+    Args:
+        group: The security group.
+        ports: The ports to look for.
+        protocols: The transport protocols a port counts for; "all traffic" rules
+            always count.
+        include_all_ports_rules: ``False`` to skip rules that open every port (the
+            all-ports check reports those).
 
     Returns:
         ``(rule, world_cidr, ports_it_opens)`` per offending rule and peer.
@@ -86,6 +109,14 @@ def nacl_world_allows(acl: NetworkAcl, port: int) -> list[str]:
     NACL rules are evaluated in rule-number order and the first match wins; for
     a source anywhere on the internet only rules for the whole world range
     match every time, so those decide.
+
+    Args:
+        acl: The network ACL.
+        port: The TCP port.
+
+    Returns:
+        The world peers whose first matching ingress entry allows the port; empty when
+        a deny comes first or no world entry covers it.
     """
     entries = sorted((e for e in acl.entries if not e.egress), key=lambda e: e.rule_number)
     allowed: list[str] = []
@@ -115,6 +146,10 @@ def security_group_port_hits(
         protocols: transport protocols to consider besides "all traffic" rules.
         include_all_ports_rules: False to leave rules opening every port to the
             all-ports check, so one rule is not reported once per port family.
+
+    Yields:
+        A hit per group naming the ports reached (with their services), the world peers
+        and the rules that open them, in region order.
     """
     for ec2 in inventory.ec2_regions():
         for group in ec2.security_groups or []:

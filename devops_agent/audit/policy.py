@@ -51,7 +51,14 @@ RESTRICTING_CONDITION_KEYS = frozenset(
 
 
 def values(value: Any) -> list[str]:
-    """A policy field that may be one string or a list, as a list of strings."""
+    """A policy field that may be one string or a list, as a list of strings.
+
+    Args:
+        value: The field's value (``Action``, ``Resource``, a principal or condition value).
+
+    Returns:
+        Its items as strings; empty for ``None``.
+    """
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
@@ -60,7 +67,14 @@ def values(value: Any) -> list[str]:
 
 
 def statements(document: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The statements of a document (a single statement object counts as a list of one)."""
+    """The statements of a document (a single statement object counts as a list of one).
+
+    Args:
+        document: A parsed policy document; ``None`` or empty for none.
+
+    Returns:
+        The statement objects; anything that is not an object is skipped.
+    """
     if not document:
         return []
     found = document.get("Statement", [])
@@ -70,7 +84,14 @@ def statements(document: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 
 def is_public_principal(principal: Any) -> bool:
-    """True for ``"*"``, ``{"AWS": "*"}`` or ``{"CanonicalUser": "*"}``: anyone at all."""
+    """True for ``"*"``, ``{"AWS": "*"}`` or ``{"CanonicalUser": "*"}``: anyone at all.
+
+    Args:
+        principal: A statement's ``Principal``.
+
+    Returns:
+        Whether it names everyone (a ``*`` among its ``AWS`` or ``CanonicalUser`` values).
+    """
     if principal == "*":
         return True
     if isinstance(principal, dict):
@@ -79,7 +100,15 @@ def is_public_principal(principal: Any) -> bool:
 
 
 def has_restricting_condition(statement: dict[str, Any]) -> bool:
-    """True when a condition pins the statement to known accounts, organisations or networks."""
+    """True when a condition pins the statement to known accounts, organisations or networks.
+
+    Args:
+        statement: A policy statement.
+
+    Returns:
+        Whether any condition operator tests a key of :data:`RESTRICTING_CONDITION_KEYS`
+        (any case) with a value other than ``*`` or empty.
+    """
     condition = statement.get("Condition")
     if not isinstance(condition, dict):
         return False
@@ -95,7 +124,14 @@ def has_restricting_condition(statement: dict[str, Any]) -> bool:
 
 
 def public_statements(document: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """``Allow`` statements open to anyone, without a condition that narrows who."""
+    """``Allow`` statements open to anyone, without a condition that narrows who.
+
+    Args:
+        document: A parsed policy document; ``None`` or empty for none.
+
+    Returns:
+        Those statements, in document order.
+    """
     return [
         s
         for s in statements(document)
@@ -106,13 +142,30 @@ def public_statements(document: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 
 def action_covers(actions: Any, action: str) -> bool:
-    """True when one of ``actions`` (wildcards allowed, case-insensitive) matches ``action``."""
+    """True when one of ``actions`` (wildcards allowed, case-insensitive) matches ``action``.
+
+    Args:
+        actions: A statement's ``Action`` (one pattern or a list).
+        action: The IAM action asked about, e.g. ``s3:GetObject``.
+
+    Returns:
+        Whether any pattern matches it.
+    """
     wanted = action.lower()
     return any(fnmatchcase(wanted, pattern.lower()) for pattern in values(actions))
 
 
 def grants_full_admin(document: dict[str, Any] | None) -> bool:
-    """True when a statement allows every action on every resource (``"*"`` on ``"*"``)."""
+    """True when a statement allows every action on every resource (``"*"`` on ``"*"``).
+
+    Args:
+        document: A parsed policy document; ``None`` or empty for none.
+
+    Returns:
+        Whether an ``Allow`` statement has ``*`` (or ``*:*``) among its actions and
+        ``*`` among its resources; ``NotAction`` and ``NotResource`` statements do not
+        count.
+    """
     for s in statements(document):
         if s.get("Effect") != "Allow" or "NotAction" in s or "NotResource" in s:
             continue
@@ -128,6 +181,12 @@ def denies_insecure_transport(document: dict[str, Any] | None) -> bool:
 
     That is a ``Deny`` for any principal, covering S3 object reads, with the
     condition ``aws:SecureTransport`` = ``false`` (``Bool`` or ``BoolIfExists``).
+
+    Args:
+        document: The bucket policy; ``None`` when the bucket has none.
+
+    Returns:
+        Whether such a statement is there.
     """
     for s in statements(document):
         if s.get("Effect") != "Deny" or not is_public_principal(s.get("Principal")):

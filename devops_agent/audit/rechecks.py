@@ -88,7 +88,16 @@ def _canonical(item: Recheck) -> str:
 
 
 def sign(item: Recheck, key: SigningKey) -> str:
-    """The record's signature under the installation's key."""
+    """The record's signature under the installation's key.
+
+    Args:
+        item: The re-check record.
+        key: The installation's plan-signing key.
+
+    Returns:
+        The signature (purpose ``audit-recheck``) over the SHA-256 of the record's
+        canonical JSON.
+    """
     return key.sign(_PURPOSE, hashlib.sha256(_canonical(item).encode()).hexdigest())
 
 
@@ -100,6 +109,13 @@ def records_marker(entries: Sequence[dict[str, Any]]) -> str:
     """The hidden marker carrying ``entries`` (records as JSON, each with its ``sig``).
 
     Base64 keeps ``--`` and ``>`` out of the HTML comment whatever AWS wrote in a detail.
+
+    Args:
+        entries: The records as JSON data, each with its ``sig``.
+
+    Returns:
+        ``<!-- devops-agent:audit-rechecks BASE64 -->``, the entries as URL-safe base64
+        of compact, sorted JSON.
     """
     payload = json.dumps(list(entries), separators=(",", ":"), sort_keys=True)
     encoded = base64.urlsafe_b64encode(payload.encode()).decode()
@@ -123,6 +139,14 @@ def read_records(text: str, key: SigningKey | None) -> list[Recheck]:
     With ``key``, only records whose signature verifies are returned; without one (a run
     without the plan-signing-key) every well-formed record is, since records only
     attribute what the audit itself finds.
+
+    Args:
+        text: A comment's body.
+        key: The plan-signing key, or ``None`` when the run has none.
+
+    Returns:
+        The records; a malformed marker gives none, and a malformed or unverified
+        record is skipped.
     """
     found: list[Recheck] = []
     for entry in _raw_entries(text):
@@ -139,7 +163,17 @@ def read_records(text: str, key: SigningKey | None) -> list[Recheck]:
 
 
 def comment_body(new: Sequence[Recheck], key: SigningKey | None) -> str:
-    """The audit-issue comment of one plan's re-check: a table, and the records signed."""
+    """The audit-issue comment of one plan's re-check: a table, and the records signed.
+
+    Args:
+        new: The plan's re-check records (at least one; the first names the plan, its
+            requester, approver and run).
+        key: The plan-signing key; ``None`` leaves the signatures empty.
+
+    Returns:
+        A heading with the plan and how many were resolved, a table per resource
+        (redacted), and the hidden marker with the records.
+    """
     from devops_agent.sanitize import Redactor
 
     first = new[0]
@@ -178,7 +212,19 @@ def comment_body(new: Sequence[Recheck], key: SigningKey | None) -> str:
 
 
 def find_audit_issue(gh: Github, repository: str) -> Issue | None:
-    """The open audit issue written by the action's own identity, if there is one."""
+    """The open audit issue written by the action's own identity, if there is one.
+
+    Args:
+        gh: The GitHub client.
+        repository: ``owner/name``.
+
+    Returns:
+        The first open issue labelled :data:`AUDIT_LABEL`, by the token's own login, whose
+        body holds :data:`AUDIT_ISSUE_MARKER`; ``None`` when there is none.
+
+    Raises:
+        GithubException: GitHub refused or failed to list the issues.
+    """
     from devops_agent.gh.identity import own_login
 
     own = own_login(gh)
@@ -195,6 +241,17 @@ def record(
 
     Never raises: the plan's changes are made either way, and the apply comment shows the
     same outcomes.
+
+    Args:
+        gh: The GitHub client; ``None`` outside a repository.
+        repository: ``owner/name``.
+        new: The plan's re-check records.
+        key: The plan-signing key the records are signed with; ``None`` leaves them
+            unsigned.
+
+    Returns:
+        A clause for the apply's answer (``recorded in #12 for the next audit``, or why
+        not); empty when there is nothing to record.
     """
     if not new:
         return ""
@@ -216,7 +273,21 @@ def read_issue_records(
     gh: Github, issue: Issue, key: SigningKey | None, *, now: datetime | None = None
 ) -> list[Recheck]:
     """The records of the issue's re-check comments of the last :data:`RECORD_DAYS` days,
-    oldest first; only comments by the action's own identity are read."""
+    oldest first; only comments by the action's own identity are read.
+
+    Args:
+        gh: The GitHub client.
+        issue: The open audit issue (:func:`find_audit_issue`).
+        key: The plan-signing key; with it, records whose signature does not verify are
+            dropped.
+        now: The time the window ends; the current time when ``None``.
+
+    Returns:
+        At most :data:`MAX_RECORDS` records applied in the window, the newest kept.
+
+    Raises:
+        GithubException: GitHub refused or failed to list the comments.
+    """
     from devops_agent.gh.identity import own_login
 
     own = own_login(gh)
@@ -243,6 +314,15 @@ def attach(
     (``previous``: its fingerprints; always when ``None``), so each fix is told once; an
     open finding is shown (still failing) while it stays open, said to be failing again
     when the re-check had found it resolved.
+
+    Args:
+        report: This audit's report.
+        records: The re-check records read from the audit issue, oldest first.
+        previous: The last audit's open fingerprints; ``None`` when unknown.
+
+    Returns:
+        A copy whose ``rechecks`` hold the records to show, still failing first; a
+        record's outcome is restated when the finding's state has changed since.
     """
     judged = {c.id for c in report.checks if c.status in ("passed", "failed", "partial")}
     open_now = {f.fingerprint: f for f in report.findings if not f.suppressed}
@@ -277,7 +357,16 @@ def attach(
 def render_rechecks(report: AuditReport, level: int = 3) -> str:
     """Markdown for what plans fixed since the last audit, each with its re-check, plan and
     approver. Empty when there is nothing to tell. (The command that plans each fixable
-    failing check is shown with the check itself.)"""
+    failing check is shown with the check itself.)
+
+    Args:
+        report: The report, its ``rechecks`` set by :func:`attach`.
+        level: The Markdown heading level of the section.
+
+    Returns:
+        A heading and a table of at most :data:`MAX_ROWS` records (the rest counted), or
+        ``""``.
+    """
     parts: list[str] = []
     if report.rechecks:
         rows = []

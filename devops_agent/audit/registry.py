@@ -40,18 +40,43 @@ class Check:
     """The module's own name (must equal ``meta.id``)."""
 
     def limits(self, configured: Limits | None = None) -> dict[str, Any]:
-        """This check's threshold values: the configured ones over the declared defaults."""
+        """This check's threshold values: the configured ones over the declared defaults.
+
+        Args:
+            configured: The repo config's ``audit.thresholds``; ``None`` for the defaults.
+
+        Returns:
+            One value per threshold the check declares; other configured names are
+            ignored.
+        """
         given = configured or {}
         return {t.name: given.get(t.name, t.default) for t in self.meta.thresholds}
 
     def judge(self, inventory: Inventory, configured: Limits | None = None) -> list[Hit]:
-        """Run the check over ``inventory`` with its thresholds (configured or default)."""
+        """Run the check over ``inventory`` with its thresholds (configured or default).
+
+        Args:
+            inventory: What the audit read.
+            configured: The repo config's ``audit.thresholds``; ``None`` for the defaults.
+
+        Returns:
+            The check's hits, in the order it yields them. Whatever the check raises is
+            raised here (:func:`~devops_agent.audit.engine.evaluate` reports it).
+        """
         if self.meta.thresholds:
             return list(self.run(inventory, self.limits(configured)))
         return list(self.run(inventory))
 
     def title(self, configured: Limits | None = None) -> str:
-        """The title with its thresholds filled in (``{name}`` in the declared title)."""
+        """The title with its thresholds filled in (``{name}`` in the declared title).
+
+        Args:
+            configured: The repo config's ``audit.thresholds``; ``None`` for the defaults.
+
+        Returns:
+            The title, a list threshold shown comma-separated
+            (``… open only TCP 80, 443 to the internet``).
+        """
         if not self.meta.thresholds:
             return self.meta.title
         values = {k: _shown(v) for k, v in self.limits(configured).items()}
@@ -69,6 +94,12 @@ def discover_checks(package: str = CHECKS_PACKAGE) -> list[Check]:
 
     A check module defines ``META`` (a :class:`CheckMeta`) and ``check(inventory)``;
     modules whose names start with ``_`` are helpers and are skipped.
+
+    Args:
+        package: The dotted package to walk (tests pass one of their own).
+
+    Returns:
+        The checks, sorted by id.
 
     Raises:
         TypeError: a module lacks ``META`` or ``check`` (a programming error).
@@ -103,6 +134,14 @@ def select_checks(
 ) -> list[Check]:
     """The checks of some services, optionally only some ids (globs allowed).
 
+    Args:
+        checks: The checks to choose from (:func:`discover_checks`).
+        services: Service names (any case); all services when ``None``.
+        ids: Check ids or globs (``s3_bucket_*``); every check when ``None``.
+
+    Returns:
+        The checks of those services whose id matches one of ``ids``, in the given order.
+
     Raises:
         BadInput: an unknown service, or an id pattern that matches no check.
     """
@@ -129,6 +168,12 @@ def select_checks(
 
 def thresholds(checks: Sequence[Check] | None = None) -> dict[str, Threshold]:
     """Every declared threshold by name (one declaration may serve several checks).
+
+    Args:
+        checks: The checks; every discovered check when ``None``.
+
+    Returns:
+        The thresholds, sorted by name.
 
     Raises:
         TypeError: two checks declare the same name differently (a programming error).

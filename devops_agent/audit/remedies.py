@@ -32,7 +32,14 @@ ArgsFromFinding = Callable[[Hit, Inventory, Mapping[str, Any]], Args | None]
 
 
 def on_resource(make: Callable[[str, str], Args]) -> ArgsFromFinding:
-    """A fix whose arguments are the resource id and its region (``make(resource, region)``)."""
+    """A fix whose arguments are the resource id and its region (``make(resource, region)``).
+
+    Args:
+        make: Builds the write's arguments from the finding's resource id and region.
+
+    Returns:
+        The builder ``Fix.args`` takes; it ignores the inventory and limits.
+    """
 
     def build(hit: Hit, inventory: Inventory, limits: Mapping[str, Any]) -> Args:
         return make(hit.resource_id, hit.region)
@@ -41,7 +48,16 @@ def on_resource(make: Callable[[str, str], Args]) -> ArgsFromFinding:
 
 
 def security_group(inventory: Inventory, hit: Hit) -> SecurityGroup | None:
-    """The security group a finding names, as the check read it."""
+    """The security group a finding names, as the check read it.
+
+    Args:
+        inventory: The inventory the check judged.
+        hit: The finding on a security group (its id and region).
+
+    Returns:
+        The group, or ``None`` when that region's groups were not read or it is not
+        among them.
+    """
     region = inventory.ec2.get(hit.region)
     return (
         next((g for g in (region.security_groups or []) if g.id == hit.resource_id), None)
@@ -61,7 +77,18 @@ def close_world_rules(
     protocols: Iterable[str] = ("tcp",),
     include_all_ports_rules: bool = True,
 ) -> ArgsFromFinding:
-    """``ec2 sg close`` of exactly the internet-open rules a port check flagged."""
+    """``ec2 sg close`` of exactly the internet-open rules a port check flagged.
+
+    Args:
+        ports: The ports the check looks for.
+        protocols: The transport protocols a port counts for.
+        include_all_ports_rules: ``False`` when the check leaves all-ports rules to the
+            all-ports check (then its fix leaves them too).
+
+    Returns:
+        A builder that gives ``None`` when the group is no longer in the inventory or
+        no such rule is left, so no empty plan is made.
+    """
     wanted = tuple(ports)
     kinds = tuple(protocols)
 
@@ -83,7 +110,15 @@ def close_world_rules_where(
     flagged: Callable[[SecurityGroupRule, Mapping[str, Any]], bool],
 ) -> ArgsFromFinding:
     """``ec2 sg close`` of exactly the internet-open rules ``flagged`` picks (with the
-    check's limits, e.g. its authorized ports)."""
+    check's limits, e.g. its authorized ports).
+
+    Args:
+        flagged: The check's own rule test, given a rule and the check's limits.
+
+    Returns:
+        A builder that gives ``None`` when the group is no longer in the inventory or
+        no such rule is left, so no empty plan is made.
+    """
 
     def build(hit: Hit, inventory: Inventory, limits: Mapping[str, Any]) -> CloseArgs | None:
         group = security_group(inventory, hit)
@@ -107,7 +142,17 @@ def close_world_rules_where(
 def close_all_ports_rules(
     hit: Hit, inventory: Inventory, limits: Mapping[str, Any]
 ) -> CloseArgs | None:
-    """``ec2 sg close`` of exactly the internet-open rules that open every port."""
+    """``ec2 sg close`` of exactly the internet-open rules that open every port.
+
+    Args:
+        hit: The finding on a security group.
+        inventory: The inventory the check judged.
+        limits: The check's limits (unused: the all-ports check has none).
+
+    Returns:
+        The close arguments with one rule per world peer of each such rule, or ``None``
+        when the group is not in the inventory or no such rule is left.
+    """
     group = security_group(inventory, hit)
     if group is None:
         return None

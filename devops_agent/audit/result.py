@@ -43,7 +43,15 @@ SUMMARY_TEXT_LIMIT = 1024 * 1024 - 24 * 1024
 
 
 def title_of(report: AuditReport) -> str:
-    """``Audit: 3 open findings (1 high, 2 medium) in 2 regions``."""
+    """The audit's one-line title, as the answer and the living issue show it.
+
+    Args:
+        report: The audit report.
+
+    Returns:
+        E.g. ``Audit: 3 open findings (1 high, 2 medium) in 2 regions``
+        (:func:`~devops_agent.audit.view.headline`).
+    """
     return headline(report)
 
 
@@ -68,6 +76,10 @@ def audit_body(
         state_unknown: the last audit left a state that could not be read back.
         pointer: where the whole report is.
         notes: sentences to end with (``fail-on`` reached, a Security Hub import...).
+
+    Returns:
+        The Markdown, the notes included, within the limit; what did not fit is counted
+        and pointed to.
     """
     tail = "".join(f"\n\n{note}" for note in notes)
     if place == "summary":
@@ -126,6 +138,14 @@ def audit_result(
         notes: sentences the answer ends with.
         failed: something the user asked for besides the audit failed (an import):
             the step fails even below ``fail-on``.
+
+    Returns:
+        A ``success`` or ``failure`` result (exit code 0 or 1): the comment's Markdown
+        as text, counts and notes as data (never the findings: the ``result`` output is
+        bounded), and the whole report under ``report``.
+
+    Raises:
+        BadInput: ``fail_on`` is not a severity or ``never``.
     """
     reached = severity_at_least(report, fail_on)
     notes = [*notes]
@@ -164,7 +184,15 @@ def audit_result(
 
 
 def report_of(result: Result) -> tuple[AuditReport, list[str]] | None:
-    """The audit report and notes a result carries, or ``None`` for any other result."""
+    """The audit report and notes a result carries, or ``None`` for any other result.
+
+    Args:
+        result: A run's result (what :func:`audit_result` made, or any other).
+
+    Returns:
+        The report validated again and its notes, or ``None`` when the result is not an
+        audit's.
+    """
     data: Any = result.data
     report = result.report
     if not isinstance(report, dict) or report.get("schema_version") is None:

@@ -48,6 +48,12 @@ def render_text(
         per_check: resources listed under each failing check.
         report_path: the JSON report written beside it, named at the end.
         width: the most characters of a line.
+
+    Returns:
+        The headline, account and counts, then the failing checks with their resources
+        and fix commands, what was not audited and why, what is new and resolved since
+        the last audit (when ``previous`` is given), expired suppressions, and where the
+        JSON report is.
     """
     prior = Previous.of(previous) if previous is not None else None
     counts = report.counts

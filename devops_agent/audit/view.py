@@ -41,7 +41,12 @@ PreviousLike = Previous | Collection[str] | Mapping[str, str]
 
 @cache
 def metadata() -> dict[str, CheckMeta]:
-    """Every check's metadata by id (the registry is read once per process)."""
+    """Every check's metadata by id (the registry is read once per process).
+
+    Returns:
+        The :class:`~devops_agent.audit.models.CheckMeta` of each discovered check, by
+        id; cached, so callers must not change it.
+    """
     from devops_agent.audit.registry import discover_checks
 
     return {c.meta.id: c.meta for c in discover_checks()}
@@ -51,6 +56,12 @@ def state_icon(report: AuditReport) -> str:
     """The estate's state at a glance: the worst open severity, ✅ only when all is clean.
 
     ⚠️ when nothing is open but part of the estate could not be read: that is not clean.
+
+    Args:
+        report: The audit report.
+
+    Returns:
+        The icon of the worst open severity (:data:`SEVERITY_ICONS`), else ⚠️ or ✅.
     """
     for severity in SEVERITIES:
         if getattr(report.counts, severity):
@@ -62,7 +73,15 @@ def state_icon(report: AuditReport) -> str:
 
 
 def headline(report: AuditReport) -> str:
-    """``Audit: 3 open findings (1 high, 2 medium) in 2 regions``: what the estate is like."""
+    """``Audit: 3 open findings (1 high, 2 medium) in 2 regions``: what the estate is like.
+
+    Args:
+        report: The audit report.
+
+    Returns:
+        The line: open findings by severity, the regions (and accounts for a merged
+        report); with nothing open, whether some of it could not be audited.
+    """
     counts = report.counts
     total = counts.total
     where = plural(len(report.regions), "region")
@@ -77,7 +96,14 @@ def headline(report: AuditReport) -> str:
 
 
 def status_words(report: AuditReport) -> str:
-    """``41 of 51 checks fail · 8 pass · 2 partial``: how the checks went."""
+    """``41 of 51 checks fail · 8 pass · 2 partial``: how the checks went.
+
+    Args:
+        report: The audit report.
+
+    Returns:
+        How many checks failed out of all, then each other status that occurred.
+    """
     tally = Counter(c.status for c in report.checks)
     words = {
         "passed": "pass",
@@ -112,6 +138,15 @@ def check_groups(report: AuditReport, previous: Previous | None = None) -> list[
     """Findings grouped by check: worst severity first, then most open findings.
 
     Every check with a finding gets a group, also one whose findings are all suppressed.
+
+    Args:
+        report: The audit report.
+        previous: The last audit's open findings, to count and list new ones first;
+            ``None`` when unknown (``new`` is then ``None``).
+
+    Returns:
+        One group per check, its findings sorted open first, new first, then by region
+        and resource, with its fix command(s) when the check has any.
     """
     meta = metadata()
     fixes = {c.id: " · ".join(c.fix_commands) for c in report.checks if c.fix_commands}
@@ -176,6 +211,15 @@ def changes(report: AuditReport, previous: Previous) -> Changes:
 
     A finding of the last audit whose check is not audited, partial or in error now is
     neither new nor resolved (its data was not read). A suppressed finding is not resolved.
+
+    Args:
+        report: The audit report.
+        previous: The last audit's open findings.
+
+    Returns:
+        The open findings not in ``previous``; those of ``previous`` gone now, named when
+        their label is known and counted per check when not; and how many could not be
+        re-checked.
     """
     new = [f for f in report.findings if not f.suppressed and f.fingerprint not in previous]
     current = {mark_of(f.fingerprint) for f in report.findings}
@@ -253,7 +297,16 @@ class GapRow:
 
 
 def gap_rows(report: AuditReport) -> list[GapRow]:
-    """``not_audited`` grouped by (cause, service, region, action, code), causes in order."""
+    """``not_audited`` grouped by (cause, service, region, action, code), causes in order.
+
+    Args:
+        report: The audit report.
+
+    Returns:
+        One row per group, with its resources, the checks it blinds and the first reason,
+        ordered by :data:`CAUSES` (denied, unreachable, credentials…), then service,
+        region and code.
+    """
     rows: dict[tuple[str, str, str, str, str], GapRow] = {}
     for gap in report.not_audited:
         cause = failure_kind(gap.code) if gap.code else "failed"

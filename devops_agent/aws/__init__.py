@@ -216,6 +216,12 @@ def parse_timestamp(value: Any) -> datetime:
     zone, RFC 822, epoch seconds) goes to botocore's :func:`botocore.utils.parse_timestamp`,
     so every value equals what botocore would return (UTC as :data:`datetime.UTC`
     where botocore says ``tzutc()``: the same instant, and :func:`utc` makes both ``UTC``).
+
+    Args:
+        value: The timestamp as the response carried it (text, epoch seconds, a datetime).
+
+    Returns:
+        That instant as an aware datetime.
     """
     if isinstance(value, str) and len(value) > 19 and value[10] == "T" and value[-1] == "Z":
         try:
@@ -357,6 +363,13 @@ def failure_kind(code: str) -> FailureKind:
     The audit's "not audited" list says the real cause with it: a missing permission
     asks for a grant, an unreachable endpoint for a look at the network or
     ``AWS_ENDPOINT_URL`` (no call was answered, so no permission was judged).
+
+    Args:
+        code: An error code as :func:`translate` reports it (AWS's, or botocore's own).
+
+    Returns:
+        One of :data:`FailureKind`: ``denied``, ``credentials``, ``throttled``, ``opt_in``,
+        ``unreachable``, ``not_found`` or ``failed``.
     """
     if code in _ACCESS_DENIED:
         return "denied"

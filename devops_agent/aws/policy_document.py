@@ -55,6 +55,12 @@ def decode_policy(value: Any) -> dict[str, Any] | None:
     botocore decodes IAM's documents into dicts; S3 returns a bucket policy as JSON text;
     IAM's raw API (and some stand-ins) URL-encode the JSON. ``None`` for no document, or
     for text that is not a JSON object.
+
+    Args:
+        value: The document as the response carried it: a dict, JSON text or URL-encoded JSON.
+
+    Returns:
+        The document, or ``None``.
     """
     if value is None or isinstance(value, dict):
         return value

@@ -158,10 +158,19 @@ def ec2_call(
 
 
 def ec2_arn(kind: str, ident: str, *, account: bool = True) -> str:
-    """An EC2 ARN pattern for a session policy: ``{partition}``, ``{region}`` and
-    ``{account}`` stay in braces (filled in from the plan), e.g.
-    ``arn:{partition}:ec2:{region}:{account}:instance/i-0123…``. AMIs and snapshots
-    owned by AWS have no account in their ARN (``account=False``)."""
+    """An EC2 ARN pattern for a session policy.
+
+    ``{partition}``, ``{region}`` and ``{account}`` stay in braces (filled in from the plan).
+    AMIs and snapshots owned by AWS have no account in their ARN.
+
+    Args:
+        kind: The resource type, e.g. ``instance`` or ``security-group``.
+        ident: The resource's id, or ``*`` for any of that type.
+        account: Whether the ARN names the account (``False`` for AWS-owned images).
+
+    Returns:
+        The pattern, e.g. ``arn:{partition}:ec2:{region}:{account}:instance/i-0123…``.
+    """
     owner = "{account}" if account else ""
     return f"arn:{{partition}}:ec2:{{region}}:{owner}:{kind}/{ident}"
 

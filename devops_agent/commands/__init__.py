@@ -305,7 +305,19 @@ def perform(ctx: DevOpsContext, op: Declaration, args: Any) -> Result:
 
 
 def propose_traced(ctx: DevOpsContext, proposal: Proposal) -> Result:
-    """Post ``proposal`` as a plan (:func:`devops_agent.apply.propose_plan`) in a span."""
+    """Post ``proposal`` as a plan (:func:`devops_agent.apply.propose_plan`) in a span.
+
+    Args:
+        ctx: The run.
+        proposal: What a preview proposed.
+
+    Returns:
+        The ``planned`` result; the span records the plan id.
+
+    Raises:
+        Refused: As :func:`devops_agent.proposals.propose` refuses a plan.
+        BadInput: The plan would hold credential-shaped text.
+    """
     from devops_agent.apply import propose_plan
 
     with tracing.span("propose plan", entries=len(proposal.entries)) as span:

@@ -28,9 +28,24 @@ def _pick(args: Any, name: str) -> Any:
 def cli_audit(args: Any) -> int:
     """``devops-agent audit [--regions R] [--format F] [--json PATH]`` and ``… audit merge FILES``.
 
+    Audits with the caller's own credentials (boto3's default chain), or merges the JSON
+    reports of several runs; writes the redacted JSON report, prints the chosen format,
+    and appends the summary to ``GITHUB_STEP_SUMMARY`` when that is set.
+
+    Args:
+        args: The parsed command line (``argparse.Namespace``): ``regions``,
+            ``services``, ``config``, ``format``, ``json``, ``fail_on`` and
+            ``securityhub_import``; for ``merge``, ``files`` and its own copies of the
+            output options.
+
     Returns:
         The exit code: 0, or 1 when ``--fail-on`` is reached or the Security Hub import
         failed.
+
+    Raises:
+        BadInput: A report to merge cannot be read or is not an audit report, or the
+            JSON report cannot be written.
+        ConfigError: The config file is unreadable or invalid.
     """
     import json
     import os

@@ -32,10 +32,24 @@ __all__ = ["run_custom"]
 def run_custom(ctx: DevOpsContext, command: CustomCommand, invocation: Invocation) -> Result:
     """Run ``command`` with the words typed after its name.
 
+    Each step binds as if typed; reads answer at once, and every write step is previewed
+    before any plan is made, so a failing step leaves nothing planned.
+
+    Args:
+        ctx: The run.
+        command: The repository's custom command, from its config file.
+        invocation: The parsed line; the words after the command's name are its values.
+
+    Returns:
+        The reads' answers, and, when a step would change something, one plan holding
+        every write step's entries in step order.
+
     Raises:
         BadInput: a parameter is missing or not one plain word, or a step's words do not
             bind (the message names the step).
         ServiceError: AWS or GitHub refused a read or a preview.
+        Refused: A preview or the plan was refused (as
+            :func:`devops_agent.proposals.propose` refuses one).
     """
     from devops_agent.commands import bind_step, perform
     from devops_agent.operation import Proposal, Read, Unchanged

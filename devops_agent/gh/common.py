@@ -16,6 +16,9 @@ calls, safe POSTs, and how untrusted text is shown.
   after a rate-limit answer (GitHub did nothing) it waits as ``Retry-After`` says.
 * :func:`fetch_redirect` downloads what GitHub redirects to (logs), never
   sending the token to the other host, and never reading more than a bound.
+* :func:`rest_call` and :func:`locked` declare a change's requests for its plan
+  (:class:`~devops_agent.operation.ApiCall`): the method, path and body the executor
+  sends, and the GitHub resource an apply locks while it runs.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from devops_agent.errors import BadInput, ConfigError, ServiceError
 from devops_agent.gh import service_error
-from devops_agent.operation import Args, Option, Positional, Reader
+from devops_agent.operation import ApiCall, Args, Option, Positional, Reader
 from devops_agent.sanitize import clean_untrusted
 
 if TYPE_CHECKING:
@@ -322,6 +325,60 @@ def code(text: str, limit: int = 100) -> str:
     """
     cleaned = " ".join(clean_untrusted(text).split())[:limit].replace("`", "'")
     return f"`{cleaned}`" if cleaned else "``"
+
+
+# --------------------------------------------------------------------------- declared calls
+
+
+def locked(repository: str, *path: str | int) -> str:
+    """The GitHub resource an apply locks while it changes it: ``github:`` and its REST
+    path under ``/repos/`` (``github:acme/platform/issues/12``), lower-cased, because
+    GitHub's owner, repository and login names are case-insensitive.
+
+    Args:
+        repository: ``owner/name``.
+        *path: What under the repository: ``"issues", 12``, ``"collaborators", "carol"``.
+            Nothing for the repository itself.
+
+    Returns:
+        The lock's name, the same for every plan that changes the same thing.
+    """
+    parts = [repository, *(str(p) for p in path)]
+    return "github:" + "/".join(parts).lower()
+
+
+def rest_call(
+    method: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+    *,
+    locks: tuple[str, ...] = (),
+    when: str = "",
+) -> ApiCall:
+    """One REST request a GitHub change sends, as its plan shows it.
+
+    GitHub has no IAM side: the call grants nothing in a session policy; what it changes
+    is locked while the apply runs (``locks``), and the test of each executor compares
+    the requests it sends with these.
+
+    Args:
+        method: ``POST``, ``PATCH``, ``PUT`` or ``DELETE``.
+        path: The concrete API path, ``/repos/acme/platform/issues/12``.
+        body: The JSON body exactly as it is sent; ``None`` for none.
+        locks: What it changes, from :func:`locked`; empty for nothing an apply must keep
+            to itself (a comment added to a thread).
+        when: Empty when it is always sent; otherwise when it is.
+
+    Returns:
+        The declared call.
+    """
+    return ApiCall(
+        service="github",
+        operation=f"{method} {path}",
+        params=dict(body or {}),
+        resources=locks,
+        when=when,
+    )
 
 
 # --------------------------------------------------------------------------- raw calls

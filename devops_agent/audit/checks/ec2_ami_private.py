@@ -44,7 +44,16 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per public AMI owned by the account."""
+    """One hit per public AMI owned by the account.
+
+    Args:
+        inventory: What the audit read; this check uses each region's ``ec2.images`` (the
+            AMIs the account owns). A region where they could not be read yields nothing:
+            its gap is reported instead, never a pass.
+
+    Yields:
+        A hit per AMI whose launch permission includes everyone, naming the AMI.
+    """
     for ec2 in inventory.ec2_regions():
         for image in ec2.images or []:
             if not image.public:

@@ -34,7 +34,17 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per region where the setting is off."""
+    """One hit per region where the setting is off.
+
+    Args:
+        inventory: What the audit read; this check uses each region's EBS
+            encryption-by-default setting. A region where it could not be read yields
+            nothing: its gap is reported instead, never a pass.
+
+    Yields:
+        A hit per region where new volumes are not encrypted by default, on the resource
+        ``ACCOUNT/REGION`` (the setting has no ARN).
+    """
     for ec2 in inventory.ec2_regions():
         if ec2.ebs_encryption_by_default is False:
             yield Hit(

@@ -41,7 +41,16 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per unencrypted snapshot owned by the account."""
+    """One hit per unencrypted snapshot owned by the account.
+
+    Args:
+        inventory: What the audit read; this check uses each region's ``ec2.snapshots``. A
+            region where they could not be read yields nothing: its gap is reported instead,
+            never a pass.
+
+    Yields:
+        A hit per unencrypted snapshot, naming the volume it was taken from.
+    """
     for ec2 in inventory.ec2_regions():
         for snapshot in ec2.snapshots or []:
             if snapshot.encrypted:

@@ -44,7 +44,18 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per snapshot whose create-volume permission includes the group ``all``."""
+    """One hit per snapshot whose create-volume permission includes the group ``all``.
+
+    A snapshot whose sharing could not be read (``public`` unknown) is not judged.
+
+    Args:
+        inventory: What the audit read; this check uses each region's ``ec2.snapshots``. A
+            region where they could not be read yields nothing: its gap is reported instead,
+            never a pass.
+
+    Yields:
+        A hit per snapshot any AWS account can restore, with its source volume and size.
+    """
     for ec2 in inventory.ec2_regions():
         for snapshot in ec2.snapshots or []:
             if snapshot.public is not True:

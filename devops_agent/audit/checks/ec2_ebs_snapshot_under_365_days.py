@@ -51,7 +51,20 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
-    """One hit per snapshot started longer before the inventory than the threshold."""
+    """One hit per snapshot started longer before the inventory than the threshold.
+
+    Age is measured from the snapshot's start to when the inventory was collected; a
+    snapshot without a start time is not judged.
+
+    Args:
+        inventory: What the audit read; this check uses each region's ``ec2.snapshots``. A
+            region where they could not be read yields nothing: its gap is reported instead,
+            never a pass.
+        limits: The check's thresholds: ``snapshot_max_age_days`` (365 by default).
+
+    Yields:
+        A hit per snapshot older than the limit, with its age in days and start date.
+    """
     limit = inventory.collected_at - timedelta(days=limits[MAX_AGE.name])
     for ec2 in inventory.ec2_regions():
         for snapshot in ec2.snapshots or []:

@@ -36,7 +36,16 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per volume in the ``available`` state."""
+    """One hit per volume in the ``available`` state.
+
+    Args:
+        inventory: What the audit read; this check uses each region's ``ec2.volumes``. A
+            region where they could not be read yields nothing: its gap is reported instead,
+            never a pass.
+
+    Yields:
+        A hit per volume attached to no instance, with its size and type.
+    """
     for ec2 in inventory.ec2_regions():
         for volume in ec2.volumes or []:
             if volume.state != "available":

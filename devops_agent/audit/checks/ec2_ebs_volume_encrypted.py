@@ -47,7 +47,18 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per unencrypted volume."""
+    """One hit per unencrypted volume.
+
+    Volumes being deleted are not judged.
+
+    Args:
+        inventory: What the audit read; this check uses each region's ``ec2.volumes``. A
+            region where they could not be read yields nothing: its gap is reported instead,
+            never a pass.
+
+    Yields:
+        A hit per unencrypted volume, with its size and the instances it is attached to.
+    """
     for ec2 in inventory.ec2_regions():
         for volume in ec2.volumes or []:
             if volume.encrypted or volume.state in ("deleting", "deleted"):

@@ -38,7 +38,17 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per Elastic IP with no instance or network interface."""
+    """One hit per Elastic IP with no instance or network interface.
+
+    Args:
+        inventory: What the audit read; this check uses each region's ``ec2.addresses``. A
+            region where they could not be read yields nothing: its gap is reported instead,
+            never a pass.
+
+    Yields:
+        A hit per unassociated address, on its allocation id (its public IP, without an ARN,
+        for an address that has none).
+    """
     for ec2 in inventory.ec2_regions():
         for address in ec2.addresses or []:
             if address.associated:

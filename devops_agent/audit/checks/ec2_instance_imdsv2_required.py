@@ -48,7 +48,19 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per live instance whose metadata endpoint is on and accepts IMDSv1."""
+    """One hit per live instance whose metadata endpoint is on and accepts IMDSv1.
+
+    Terminated and shutting-down instances, and instances whose metadata endpoint is
+    disabled, are not judged.
+
+    Args:
+        inventory: What the audit read; this check uses each region's ``ec2.instances``. A
+            region where they could not be read yields nothing: its gap is reported instead,
+            never a pass.
+
+    Yields:
+        A hit per instance whose ``HttpTokens`` is ``optional``, with its name and state.
+    """
     for ec2 in inventory.ec2_regions():
         for instance in ec2.instances or []:
             if instance.state in ("terminated", "shutting-down"):

@@ -44,7 +44,18 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per instance with a public IPv4 address."""
+    """One hit per instance with a public IPv4 address.
+
+    Terminated instances are not judged; a stopped one that still holds an address is.
+
+    Args:
+        inventory: What the audit read; this check uses each region's ``ec2.instances``. A
+            region where they could not be read yields nothing: its gap is reported instead,
+            never a pass.
+
+    Yields:
+        A hit per such instance, naming the address.
+    """
     for ec2 in inventory.ec2_regions():
         for instance in ec2.instances or []:
             if not instance.public_ip or instance.state == "terminated":

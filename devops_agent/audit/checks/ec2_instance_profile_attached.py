@@ -41,7 +41,17 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per pending or running instance without an instance profile."""
+    """One hit per pending or running instance without an instance profile.
+
+    Args:
+        inventory: What the audit read; this check uses each region's ``ec2.instances``. A
+            region where they could not be read yields nothing: its gap is reported instead,
+            never a pass.
+
+    Yields:
+        A hit per such instance: whatever it calls AWS with is stored on it, not an instance
+        role's short-lived credentials.
+    """
     for ec2 in inventory.ec2_regions():
         for instance in ec2.instances or []:
             if instance.state not in ("pending", "running") or instance.iam_instance_profile_arn:

@@ -32,7 +32,16 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per live instance with two or more attached interfaces."""
+    """One hit per live instance with two or more attached interfaces.
+
+    Args:
+        inventory: What the audit read; this check counts each region's
+            ``ec2.network_interfaces`` per instance of ``ec2.instances``. A region where the
+            interfaces could not be read yields nothing: its gap is reported instead.
+
+    Yields:
+        A hit per instance (not terminated) with more than one interface, and how many.
+    """
     for ec2 in inventory.ec2_regions():
         if ec2.network_interfaces is None:
             continue

@@ -42,7 +42,20 @@ META = CheckMeta(
 
 def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
     """One hit per instance stopped (by a user) longer before the inventory than the
-    threshold."""
+    threshold.
+
+    The time stopped is read from the instance's last state change; an instance whose stop
+    time is unknown is not judged.
+
+    Args:
+        inventory: What the audit read; this check uses each region's ``ec2.instances``. A
+            region where they could not be read yields nothing: its gap is reported instead,
+            never a pass.
+        limits: The check's thresholds: ``instance_max_stopped_days`` (30 by default).
+
+    Yields:
+        A hit per such instance, with the days stopped and since when.
+    """
     limit = inventory.collected_at - timedelta(days=limits[MAX_STOPPED.name])
     for ec2 in inventory.ec2_regions():
         for instance in ec2.instances or []:

@@ -34,7 +34,16 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per key pair no instance (but a terminated one) was launched with."""
+    """One hit per key pair no instance (but a terminated one) was launched with.
+
+    Args:
+        inventory: What the audit read; this check compares each region's ``ec2.key_pairs``
+            with the key names of its ``ec2.instances``. A region where the instances could
+            not be read yields nothing: its gap is reported instead.
+
+    Yields:
+        A hit per key pair no live instance of its region uses.
+    """
     for ec2 in inventory.ec2_regions():
         if ec2.instances is None:
             continue

@@ -45,7 +45,16 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per template whose default version asks for a public IPv4 address."""
+    """One hit per template whose default version asks for a public IPv4 address.
+
+    Args:
+        inventory: What the audit read; this check uses each region's
+            ``ec2.launch_templates`` (each by its default version). A region where they
+            could not be read yields nothing: its gap is reported instead, never a pass.
+
+    Yields:
+        A hit per such template, with the version that assigns the address.
+    """
     for ec2 in inventory.ec2_regions():
         for template in ec2.launch_templates or []:
             if not template.assigns_public_ip:

@@ -49,7 +49,19 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per group with an ingress rule opening every port to the world."""
+    """One hit per group with an ingress rule opening every port to the world.
+
+    "Every port" is an all-traffic rule, or a TCP or UDP rule over the whole port range;
+    "the world" is ``0.0.0.0/0`` or ``::/0``.
+
+    Args:
+        inventory: What the audit read; this check uses each region's
+            ``ec2.security_groups``. A region where they could not be read yields nothing:
+            its gap is reported instead, never a pass.
+
+    Yields:
+        A hit per such group, listing each offending rule and peer.
+    """
     for ec2 in inventory.ec2_regions():
         for group in ec2.security_groups or []:
             found = sorted(

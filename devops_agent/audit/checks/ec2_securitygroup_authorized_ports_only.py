@@ -16,7 +16,20 @@ from devops_agent.aws.ec2.security_group_cleanup import CLOSE_SECURITY_GROUP
 
 
 def unauthorized(rule: SecurityGroupRule, limits: Mapping[str, Any]) -> bool:
-    """Whether an internet-open rule reaches anything but the authorized TCP ports."""
+    """Whether an internet-open rule reaches anything but the authorized TCP ports.
+
+    An all-traffic or UDP rule open to the world is never authorized; ICMP and other
+    protocols have no ports and are left alone. This is also the fix's rule filter, so the
+    plan closes exactly what the check flagged.
+
+    Args:
+        rule: A security group ingress rule.
+        limits: The check's thresholds: ``authorized_public_ports`` (80 and 443 by default).
+
+    Returns:
+        ``True`` when the rule is open to ``0.0.0.0/0`` or ``::/0`` and covers any port
+        outside the authorized ones.
+    """
     if not world_cidrs(rule):
         return False
     if rule.protocol in ("all", "udp"):
@@ -71,7 +84,18 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
-    """One hit per group with an internet-open rule beyond the authorized TCP ports."""
+    """One hit per group with an internet-open rule beyond the authorized TCP ports.
+
+    Args:
+        inventory: What the audit read; this check uses each region's
+            ``ec2.security_groups``. A region where they could not be read yields nothing:
+            its gap is reported instead, never a pass.
+        limits: The check's thresholds: ``authorized_public_ports`` (80 and 443 by default).
+
+    Yields:
+        A hit per such group, listing each unauthorized rule and peer and the ports that are
+        authorized.
+    """
     for ec2 in inventory.ec2_regions():
         for group in ec2.security_groups or []:
             found = sorted(

@@ -69,5 +69,18 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per group opening a database port (not via an all-ports rule) to the world."""
+    """One hit per group opening a database port (not via an all-ports rule) to the world.
+
+    The ports are :data:`DATABASE_PORTS` over TCP (SQL Server, Oracle, MySQL, PostgreSQL,
+    Redis, Elasticsearch, Memcached, MongoDB and others).
+
+    Args:
+        inventory: What the audit read; this check uses each region's
+            ``ec2.security_groups``. A region where they could not be read yields nothing:
+            its gap is reported instead, never a pass.
+
+    Returns:
+        A hit per such group, naming the ports reached with their services, the world peers
+        and the rules that open them.
+    """
     return security_group_port_hits(inventory, DATABASE_PORTS, include_all_ports_rules=False)

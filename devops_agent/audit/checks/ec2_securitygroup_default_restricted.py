@@ -52,7 +52,16 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per default group that still has inbound or outbound rules."""
+    """One hit per default group that still has inbound or outbound rules.
+
+    Args:
+        inventory: What the audit read; this check uses each region's
+            ``ec2.security_groups``. A region where they could not be read yields nothing:
+            its gap is reported instead, never a pass.
+
+    Yields:
+        A hit per VPC's default group with any rule, with how many each way.
+    """
     for ec2 in inventory.ec2_regions():
         for group in ec2.security_groups or []:
             if not group.is_default or not (group.ingress or group.egress):

@@ -58,5 +58,18 @@ META = CheckMeta(
 
 def check(inventory: Inventory) -> Iterator[Hit]:
     """One hit per group letting the internet reach one of the ports (all-ports rules are
-    the all-ports check's)."""
+    the all-ports check's).
+
+    The ports are :data:`HIGH_RISK_PORTS` over TCP: mail (SMTP, POP3, IMAP), VNC, the SQL
+    Server browser, mSQL and common development and alternate HTTP ports.
+
+    Args:
+        inventory: What the audit read; this check uses each region's
+            ``ec2.security_groups``. A region where they could not be read yields nothing:
+            its gap is reported instead, never a pass.
+
+    Returns:
+        A hit per such group, naming the ports reached with their services, the world peers
+        and the rules that open them.
+    """
     return security_group_port_hits(inventory, HIGH_RISK_PORTS, include_all_ports_rules=False)

@@ -38,7 +38,17 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per non-default group on no interface and named by no other group's rule."""
+    """One hit per non-default group on no interface and named by no other group's rule.
+
+    Args:
+        inventory: What the audit read; this check compares each region's
+            ``ec2.security_groups`` with the groups of its ``ec2.network_interfaces``. A
+            region where the interfaces could not be read yields nothing: its gap is
+            reported instead.
+
+    Yields:
+        A hit per unused group (default groups are never reported: they cannot be deleted).
+    """
     for ec2 in inventory.ec2_regions():
         if ec2.network_interfaces is None:
             continue

@@ -55,5 +55,17 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per group opening a legacy port (not via an all-ports rule) to the world."""
+    """One hit per group opening a legacy port (not via an all-ports rule) to the world.
+
+    The ports are :data:`LEGACY_PORTS` over TCP: FTP, Telnet, MS RPC, NetBIOS and SMB.
+
+    Args:
+        inventory: What the audit read; this check uses each region's
+            ``ec2.security_groups``. A region where they could not be read yields nothing:
+            its gap is reported instead, never a pass.
+
+    Returns:
+        A hit per such group, naming the ports reached with their services, the world peers
+        and the rules that open them.
+    """
     return security_group_port_hits(inventory, LEGACY_PORTS, include_all_ports_rules=False)

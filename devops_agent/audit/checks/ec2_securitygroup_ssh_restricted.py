@@ -52,5 +52,16 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per group with an ingress rule opening 22 to the world."""
+    """One hit per group with an ingress rule opening 22 to the world.
+
+    All-traffic and all-ports TCP rules count too.
+
+    Args:
+        inventory: What the audit read; this check uses each region's
+            ``ec2.security_groups``. A region where they could not be read yields nothing:
+            its gap is reported instead, never a pass.
+
+    Returns:
+        A hit per such group, naming the world peers and the rules that open SSH.
+    """
     return security_group_port_hits(inventory, {22: "SSH"})

@@ -38,7 +38,17 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per user, group or role the policy is attached to."""
+    """One hit per user, group or role the policy is attached to.
+
+    Args:
+        inventory: What the audit read; this check uses the account authorization details
+            (users, groups, roles and their policies). When that could not be read the check
+            yields nothing: its gap is reported instead, never a pass.
+
+    Yields:
+        A hit per principal with the AWS managed ``AWSCloudShellFullAccess`` policy
+        attached, saying whether it is a user, group or role.
+    """
     iam = inventory.iam
     principals = [
         *(("user", p) for p in iam.users or []),

@@ -39,7 +39,17 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per user, group or role with an inline policy allowing * on *."""
+    """One hit per user, group or role with an inline policy allowing * on *.
+
+    Args:
+        inventory: What the audit read; this check uses the account authorization details
+            (users, groups, roles and their policies). When that could not be read the check
+            yields nothing: its gap is reported instead, never a pass.
+
+    Yields:
+        A hit per principal (resource id ``user/NAME``, ``group/NAME`` or ``role/NAME``),
+        naming its inline policies that allow every action on every resource.
+    """
     iam = inventory.iam
     holders = [
         *(("user", u.name, u.arn, u.inline_policies) for u in iam.users or []),

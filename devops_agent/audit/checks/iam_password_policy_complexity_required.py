@@ -40,7 +40,17 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit when a character class is not required (or there is no policy)."""
+    """One hit when a character class is not required (or there is no policy).
+
+    Args:
+        inventory: What the audit read; this check uses the account password policy. When
+            that could not be read the check yields nothing: its gap is reported instead,
+            never a pass.
+
+    Yields:
+        At most one hit, on the account, naming the classes (upper and lower case letters,
+        numbers, symbols) the policy does not require, or saying there is no policy.
+    """
     policy = inventory.iam.password_policy
     if policy is None:
         return

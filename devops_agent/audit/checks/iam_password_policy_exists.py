@@ -55,8 +55,20 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
-    """One hit for the account when no password policy is set (the thresholds are the
-    fix's: the policy it plans)."""
+    """One hit for the account when no password policy is set (the thresholds are the fix's:
+    the policy it plans).
+
+    Args:
+        inventory: What the audit read; this check uses the account password policy. When
+            that could not be read the check yields nothing: its gap is reported instead,
+            never a pass.
+        limits: The check's thresholds, ``password_min_length`` (14) and
+            ``password_reuse_prevention`` (24) by default; this check does not judge them,
+            its fix plans a policy with them.
+
+    Yields:
+        At most one hit, on the account, when it has no password policy at all.
+    """
     policy = inventory.iam.password_policy
     if policy is not None and not policy.exists:
         yield Hit(

@@ -37,7 +37,17 @@ META = CheckMeta(
 
 def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
     """One hit when the minimum length is under the threshold (or there is no policy: IAM
-    then allows 8)."""
+    then allows 8).
+
+    Args:
+        inventory: What the audit read; this check uses the account password policy. When
+            that could not be read the check yields nothing: its gap is reported instead,
+            never a pass.
+        limits: The check's thresholds: ``password_min_length`` (14 by default).
+
+    Yields:
+        At most one hit, on the account, with the length allowed and the length wanted.
+    """
     least = limits[MIN_LENGTH.name]
     policy = inventory.iam.password_policy
     if policy is None:

@@ -41,7 +41,18 @@ META = CheckMeta(
 
 def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
     """One hit when fewer passwords are remembered than the threshold (or there is no
-    policy)."""
+    policy).
+
+    Args:
+        inventory: What the audit read; this check uses the account password policy. When
+            that could not be read the check yields nothing: its gap is reported instead,
+            never a pass.
+        limits: The check's thresholds: ``password_reuse_prevention`` (24 by default).
+
+    Yields:
+        At most one hit, on the account, with how many previous passwords are remembered and
+        how many are wanted.
+    """
     least = limits[REMEMBERED.name]
     policy = inventory.iam.password_policy
     if policy is None:

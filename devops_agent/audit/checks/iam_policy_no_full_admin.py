@@ -48,7 +48,17 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per customer managed policy whose default version allows * on *."""
+    """One hit per customer managed policy whose default version allows * on *.
+
+    Args:
+        inventory: What the audit read; this check uses the account authorization details
+            (users, groups, roles and their policies). When that could not be read the check
+            yields nothing: its gap is reported instead, never a pass.
+
+    Yields:
+        A hit per such policy, with its default version and how many identities it is
+        attached to.
+    """
     for policy in inventory.iam.policies or []:
         if not grants_full_admin(policy.document):
             continue

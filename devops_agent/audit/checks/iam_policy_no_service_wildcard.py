@@ -43,7 +43,18 @@ META = CheckMeta(
 
 def check(inventory: Inventory) -> Iterator[Hit]:
     """One hit per policy whose default version allows ``service:*`` (full ``*`` is the
-    full-admin check's)."""
+    full-admin check's).
+
+    Args:
+        inventory: What the audit read; this check uses the account authorization details
+            (users, groups, roles and their policies); only customer managed policies are
+            judged. When that could not be read the check yields nothing: its gap is
+            reported instead, never a pass.
+
+    Yields:
+        A hit per such policy, listing the ``service:*`` actions its ``Allow`` statements
+        name.
+    """
     for policy in inventory.iam.policies or []:
         wildcards = sorted(
             {

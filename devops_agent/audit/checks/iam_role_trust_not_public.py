@@ -41,7 +41,20 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per role whose trust policy has a public statement."""
+    """One hit per role whose trust policy has a public statement.
+
+    A statement is public when it allows ``Principal: "*"`` (or ``{"AWS": "*"}``) without a
+    condition that pins it to known accounts, organisations or networks
+    (:func:`devops_agent.audit.policy.public_statements`).
+
+    Args:
+        inventory: What the audit read; this check uses the account authorization details
+            (users, groups, roles and their policies). When that could not be read the check
+            yields nothing: its gap is reported instead, never a pass.
+
+    Yields:
+        A hit per role any AWS principal can assume.
+    """
     for role in inventory.iam.roles or []:
         if public_statements(role.trust_policy):
             yield Hit(

@@ -34,7 +34,17 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit when root has no MFA, or its MFA is a virtual device."""
+    """One hit when root has no MFA, or its MFA is a virtual device.
+
+    Args:
+        inventory: What the audit read; this check uses the IAM account summary and the
+            virtual MFA devices; both are needed. When that could not be read the check
+            yields nothing: its gap is reported instead, never a pass.
+
+    Yields:
+        At most one hit, on the root user, naming its virtual device's serial or saying it
+        has no MFA at all.
+    """
     summary = inventory.iam.account_summary
     devices = inventory.iam.virtual_mfa_devices
     if summary is None or devices is None:

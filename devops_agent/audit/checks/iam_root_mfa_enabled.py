@@ -39,7 +39,16 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit when the account summary says root has no MFA."""
+    """One hit when the account summary says root has no MFA.
+
+    Args:
+        inventory: What the audit read; this check uses the IAM account summary. When that
+            could not be read the check yields nothing: its gap is reported instead, never a
+            pass.
+
+    Yields:
+        At most one hit, on the root user.
+    """
     summary = inventory.iam.account_summary
     if summary is not None and not summary.root_mfa_enabled:
         yield Hit(

@@ -36,7 +36,20 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
-    """One hit when root's password or an access key of root was used within the window."""
+    """One hit when root's password or an access key of root was used within the window.
+
+    The window ends when the inventory was collected.
+
+    Args:
+        inventory: What the audit read; this check uses the root user's line of the
+            credential report. When that could not be read the check yields nothing: its gap
+            is reported instead, never a pass.
+        limits: The check's thresholds: ``root_quiet_days`` (90 by default).
+
+    Yields:
+        At most one hit, on the root user, naming its most recent use (a sign-in or an
+        access key) and how many days ago it was.
+    """
     window = limits[ROOT_QUIET_DAYS.name]
     since = inventory.collected_at - timedelta(days=window)
     root = next((r for r in inventory.iam.credential_report or [] if r.is_root), None)

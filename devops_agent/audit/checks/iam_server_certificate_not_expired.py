@@ -32,7 +32,19 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per server certificate past its expiration."""
+    """One hit per server certificate past its expiration.
+
+    Expiry is judged at the time the inventory was collected; a certificate without an
+    expiration date is not judged.
+
+    Args:
+        inventory: What the audit read; this check uses the server certificates stored in
+            IAM. When that could not be read the check yields nothing: its gap is reported
+            instead, never a pass.
+
+    Yields:
+        A hit per expired certificate, with the day it expired.
+    """
     for cert in inventory.iam.server_certificates or []:
         if cert.expiration is None or cert.expiration > inventory.collected_at:
             continue

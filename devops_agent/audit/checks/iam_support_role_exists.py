@@ -41,7 +41,17 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit for the account when no role has AWSSupportAccess attached."""
+    """One hit for the account when no role has AWSSupportAccess attached.
+
+    Args:
+        inventory: What the audit read; this check uses the account authorization details
+            (users, groups, roles and their policies). When that could not be read the check
+            yields nothing: its gap is reported instead, never a pass.
+
+    Yields:
+        At most one hit, on the account, when no role has the AWS managed
+        ``AWSSupportAccess`` policy.
+    """
     roles = inventory.iam.roles
     if roles is None:
         return

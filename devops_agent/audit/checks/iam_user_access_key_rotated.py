@@ -51,7 +51,21 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
-    """One hit per active key last rotated longer ago than the threshold."""
+    """One hit per active key last rotated longer ago than the threshold.
+
+    Age is counted from the key's creation (its last rotation) to when the inventory was
+    collected.
+
+    Args:
+        inventory: What the audit read; this check uses the credential report (the root
+            user's line left out). When that could not be read the check yields nothing: its
+            gap is reported instead, never a pass.
+        limits: The check's thresholds: ``access_key_max_age_days`` (90 by default).
+
+    Yields:
+        A hit per such key (resource id ``USER/access-key-N``), with its age and creation
+        date.
+    """
     most = limits[MAX_AGE.name]
     limit = inventory.collected_at - timedelta(days=most)
     for row in report_users(inventory):

@@ -45,7 +45,20 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
-    """One hit per active key unused (or never used) for longer than the threshold."""
+    """One hit per active key unused (or never used) for longer than the threshold.
+
+    A key never used is judged by the time since it was created.
+
+    Args:
+        inventory: What the audit read; this check uses the credential report (the root
+            user's line left out). When that could not be read the check yields nothing: its
+            gap is reported instead, never a pass.
+        limits: The check's thresholds: ``access_key_max_unused_days`` (45 by default).
+
+    Yields:
+        A hit per such key (resource id ``USER/access-key-N``), with the days since its last
+        use or, for a key never used, since its creation.
+    """
     most = limits[MAX_UNUSED.name]
     limit = inventory.collected_at - timedelta(days=most)
     for row in report_users(inventory):

@@ -39,7 +39,22 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory, limits: Limits) -> Iterator[Hit]:
-    """One hit per password unused (or never used) for longer than the threshold."""
+    """One hit per password unused (or never used) for longer than the threshold.
+
+    A password never used is judged by the time since it was last changed, else since the
+    user was created.
+
+    Args:
+        inventory: What the audit read; this check uses the credential report (the root
+            user's line left out). When that could not be read the check yields nothing: its
+            gap is reported instead, never a pass.
+        limits: The check's thresholds: ``console_password_max_unused_days`` (45 by
+            default).
+
+    Yields:
+        A hit per such user, with the days since the last console sign-in, or since the
+        password was set.
+    """
     most = limits[MAX_UNUSED.name]
     limit = inventory.collected_at - timedelta(days=most)
     for row in report_users(inventory):

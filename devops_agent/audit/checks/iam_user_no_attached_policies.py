@@ -42,7 +42,16 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per user with managed policies attached directly."""
+    """One hit per user with managed policies attached directly.
+
+    Args:
+        inventory: What the audit read; this check uses the account authorization details
+            (users, groups, roles and their policies). When that could not be read the check
+            yields nothing: its gap is reported instead, never a pass.
+
+    Yields:
+        A hit per such user, naming the policies.
+    """
     for user in inventory.iam.users or []:
         if not user.attached_policies:
             continue

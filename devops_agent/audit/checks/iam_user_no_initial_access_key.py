@@ -32,7 +32,16 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per active, never used key of a user who also has a console password."""
+    """One hit per active, never used key of a user who also has a console password.
+
+    Args:
+        inventory: What the audit read; this check uses the credential report (the root
+            user's line left out). When that could not be read the check yields nothing: its
+            gap is reported instead, never a pass.
+
+    Yields:
+        A hit per such key (resource id ``USER/access-key-N``).
+    """
     for row in report_users(inventory):
         if not row.password_enabled:
             continue

@@ -44,7 +44,16 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per user with at least one inline policy."""
+    """One hit per user with at least one inline policy.
+
+    Args:
+        inventory: What the audit read; this check uses the account authorization details
+            (users, groups, roles and their policies). When that could not be read the check
+            yields nothing: its gap is reported instead, never a pass.
+
+    Yields:
+        A hit per such user, naming the inline policies.
+    """
     for user in inventory.iam.users or []:
         if not user.inline_policies:
             continue

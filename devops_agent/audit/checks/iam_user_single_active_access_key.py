@@ -33,7 +33,16 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per user with both key slots active."""
+    """One hit per user with both key slots active.
+
+    Args:
+        inventory: What the audit read; this check uses the credential report (the root
+            user's line left out). When that could not be read the check yields nothing: its
+            gap is reported instead, never a pass.
+
+    Yields:
+        A hit per user with two active access keys.
+    """
     for row in report_users(inventory):
         if sum(key.active for key in row.access_keys) > 1:
             yield Hit(

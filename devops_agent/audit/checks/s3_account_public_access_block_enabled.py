@@ -46,7 +46,17 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit for the account when a setting is off (or none is configured)."""
+    """One hit for the account when a setting is off (or none is configured).
+
+    Args:
+        inventory: What the audit read; this check uses the account-level S3 Block Public
+            Access configuration. When it could not be read the check yields nothing: its
+            gap is reported instead, never a pass.
+
+    Yields:
+        At most one hit, on the account, naming the settings that are off, or saying no
+        configuration is set.
+    """
     block = inventory.s3.account_public_access_block
     if block is None or block.fully_on:
         return

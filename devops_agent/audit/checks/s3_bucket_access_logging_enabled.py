@@ -44,7 +44,18 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per bucket without a logging target."""
+    """One hit per bucket without a logging target.
+
+    Args:
+        inventory: What the audit read; this check judges each bucket whose logging
+            configuration was read. A bucket where it could not be read is left out (its gap
+            is reported instead, never a pass), and nothing is judged when the bucket list
+            was not read.
+
+    Yields:
+        A hit per bucket that writes no server access logs, on the bucket's region
+        (``global`` when unknown), its name and its ARN.
+    """
     for bucket in inventory.s3.buckets_with("logging"):
         if bucket.logging_target:
             continue

@@ -54,7 +54,17 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per bucket with a grant to AllUsers or AuthenticatedUsers."""
+    """One hit per bucket with a grant to AllUsers or AuthenticatedUsers.
+
+    Args:
+        inventory: What the audit read; this check judges each bucket whose ACL was read. A
+            bucket where it could not be read is left out (its gap is reported instead,
+            never a pass), and nothing is judged when the bucket list was not read.
+
+    Yields:
+        A hit per such bucket, on the bucket's region (``global`` when unknown), its name
+        and its ARN, naming each permission granted to everyone or to any AWS user.
+    """
     for bucket in inventory.s3.buckets_with("acl"):
         if bucket.acl is None:
             continue

@@ -45,7 +45,18 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per bucket whose object ownership is not BucketOwnerEnforced."""
+    """One hit per bucket whose object ownership is not BucketOwnerEnforced.
+
+    Args:
+        inventory: What the audit read; this check judges each bucket whose object ownership
+            setting was read. A bucket where it could not be read is left out (its gap is
+            reported instead, never a pass), and nothing is judged when the bucket list was
+            not read.
+
+    Yields:
+        A hit per bucket that still honours ACLs, on the bucket's region (``global`` when
+        unknown), its name and its ARN, with its setting (or ``not set``).
+    """
     for bucket in inventory.s3.buckets_with("ownership"):
         if bucket.object_ownership == "BucketOwnerEnforced":
             continue

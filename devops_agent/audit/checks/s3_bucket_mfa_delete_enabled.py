@@ -45,7 +45,21 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per versioned bucket without MFA delete."""
+    """One hit per versioned bucket without MFA delete.
+
+    Unversioned buckets are left to ``s3_bucket_versioning_enabled``: MFA delete exists only
+    on versioned ones.
+
+    Args:
+        inventory: What the audit read; this check judges each bucket whose versioning
+            configuration was read. A bucket where it could not be read is left out (its gap
+            is reported instead, never a pass), and nothing is judged when the bucket list
+            was not read.
+
+    Yields:
+        A hit per bucket with versioning ``Enabled`` and MFA delete off, on the bucket's
+        region (``global`` when unknown), its name and its ARN.
+    """
     for bucket in inventory.s3.buckets_with("versioning"):
         # MFA delete only exists on versioned buckets; unversioned ones are
         # reported by s3_bucket_versioning_enabled.

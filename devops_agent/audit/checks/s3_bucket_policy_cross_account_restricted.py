@@ -61,7 +61,23 @@ def _other_accounts(principal: Any, own: str) -> list[str]:
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per bucket whose policy allows another account a guarded action."""
+    """One hit per bucket whose policy allows another account a guarded action.
+
+    The guarded actions (:data:`GUARDED_ACTIONS`) change who can reach the data or how it is
+    encrypted: putting or deleting the bucket policy, putting bucket or object ACLs, putting
+    the encryption configuration. Another account is a 12-digit account id (or its
+    ``arn:…:iam::ID:…``) in an ``Allow`` statement's ``AWS`` principal that is not this
+    account; statements open to everyone are the public-policy check's.
+
+    Args:
+        inventory: What the audit read; this check judges each bucket whose policy was read.
+            A bucket where it could not be read is left out (its gap is reported instead,
+            never a pass), and nothing is judged when the bucket list was not read.
+
+    Yields:
+        A hit per such bucket, on the bucket's region (``global`` when unknown), its name
+        and its ARN, listing per foreign account the guarded actions it is allowed.
+    """
     for bucket in inventory.s3.buckets_with("policy"):
         granted: dict[str, set[str]] = {}
         for s in statements(bucket.policy_document):

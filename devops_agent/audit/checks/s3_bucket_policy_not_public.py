@@ -57,7 +57,23 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per bucket whose policy AWS reports as public or that has a public statement."""
+    """One hit per bucket whose policy AWS reports as public or that has a public statement.
+
+    AWS's own verdict (``GetBucketPolicyStatus``, which evaluates conditions) wins when it
+    was read: a policy AWS says is not public is not reported, whatever its statements look
+    like. Without it, a statement allowing ``Principal: "*"`` without a narrowing condition
+    (:func:`devops_agent.audit.policy.public_statements`) makes the bucket public.
+
+    Args:
+        inventory: What the audit read; this check judges each bucket whose policy was read.
+            A bucket where it could not be read is left out (its gap is reported instead,
+            never a pass), and nothing is judged when the bucket list was not read.
+
+    Yields:
+        A hit per such bucket, on the bucket's region (``global`` when unknown), its name
+        and its ARN, naming the actions its public statements allow and whether AWS reports
+        it as public.
+    """
     for bucket in inventory.s3.buckets_with("policy"):
         document = bucket.policy_document
         if document is None:

@@ -49,7 +49,18 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per bucket with a setting off or no configuration."""
+    """One hit per bucket with a setting off or no configuration.
+
+    Args:
+        inventory: What the audit read; this check judges each bucket whose Block Public
+            Access configuration was read. A bucket where it could not be read is left out
+            (its gap is reported instead, never a pass), and nothing is judged when the
+            bucket list was not read.
+
+    Yields:
+        A hit per such bucket, on the bucket's region (``global`` when unknown), its name
+        and its ARN, naming the settings that are off or saying it has no configuration.
+    """
     for bucket in inventory.s3.buckets_with("public_access_block"):
         block = PublicAccessBlock.of(bucket.public_access_block)
         if block.fully_on:

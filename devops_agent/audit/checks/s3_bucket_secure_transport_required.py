@@ -60,7 +60,21 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per bucket whose policy (or lack of one) allows plain HTTP."""
+    """One hit per bucket whose policy (or lack of one) allows plain HTTP.
+
+    A bucket passes only when its policy denies every principal ``s3:GetObject`` (or a
+    wildcard covering it) under ``aws:SecureTransport`` = ``false``
+    (:func:`devops_agent.audit.policy.denies_insecure_transport`).
+
+    Args:
+        inventory: What the audit read; this check judges each bucket whose policy was read.
+            A bucket where it could not be read is left out (its gap is reported instead,
+            never a pass), and nothing is judged when the bucket list was not read.
+
+    Yields:
+        A hit per such bucket, on the bucket's region (``global`` when unknown), its name
+        and its ARN, saying whether it has no policy or one without the deny.
+    """
     for bucket in inventory.s3.buckets_with("policy"):
         if denies_insecure_transport(bucket.policy_document):
             continue

@@ -45,7 +45,18 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per bucket whose versioning is not Enabled."""
+    """One hit per bucket whose versioning is not Enabled.
+
+    Args:
+        inventory: What the audit read; this check judges each bucket whose versioning
+            configuration was read. A bucket where it could not be read is left out (its gap
+            is reported instead, never a pass), and nothing is judged when the bucket list
+            was not read.
+
+    Yields:
+        A hit per such bucket, on the bucket's region (``global`` when unknown), its name
+        and its ARN, saying whether versioning is suspended or was never enabled.
+    """
     for bucket in inventory.s3.buckets_with("versioning"):
         if bucket.versioning == "Enabled":
             continue

@@ -37,7 +37,16 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per default VPC present."""
+    """One hit per default VPC present.
+
+    Args:
+        inventory: What the audit read; this check uses each region's ``vpc.vpcs``. A region
+            where they could not be read yields nothing: its gap is reported instead, never
+            a pass.
+
+    Yields:
+        A hit per region's default VPC that still exists.
+    """
     for vpc in inventory.vpc_regions():
         for network in vpc.vpcs or []:
             if not network.is_default:

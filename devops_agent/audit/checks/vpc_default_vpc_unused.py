@@ -45,7 +45,16 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per default VPC with network interfaces in it."""
+    """One hit per default VPC with network interfaces in it.
+
+    Args:
+        inventory: What the audit read; this check counts the ``ec2.network_interfaces`` of
+            each region per VPC of its ``vpc.vpcs``. A region where the interfaces could not
+            be read yields nothing: its gap is reported instead.
+
+    Yields:
+        A hit per default VPC that holds an interface, and how many it holds.
+    """
     for vpc in inventory.vpc_regions():
         ec2 = inventory.ec2.get(vpc.region)
         if ec2 is None or ec2.network_interfaces is None:

@@ -42,7 +42,18 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per VPC with no available EC2 interface endpoint."""
+    """One hit per VPC with no available EC2 interface endpoint.
+
+    An endpoint counts unless it is deleted, being deleted or failed.
+
+    Args:
+        inventory: What the audit read; this check compares each region's ``vpc.vpcs`` with
+            its ``vpc.endpoints`` for ``com.amazonaws.REGION.ec2``. A region where the
+            endpoints could not be read yields nothing: its gap is reported instead.
+
+    Yields:
+        A hit per VPC with no such endpoint.
+    """
     for vpc in inventory.vpc_regions():
         if vpc.endpoints is None:
             continue

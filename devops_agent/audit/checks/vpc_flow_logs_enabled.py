@@ -43,7 +43,16 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per VPC that no active flow log records."""
+    """One hit per VPC that no active flow log records.
+
+    Args:
+        inventory: What the audit read; this check compares each region's ``vpc.vpcs`` with
+            its ``vpc.flow_logs``. A region where the flow logs could not be read yields
+            nothing: its gap is reported instead.
+
+    Yields:
+        A hit per VPC without an active flow log, saying whether it is the default VPC.
+    """
     for vpc in inventory.vpc_regions():
         if vpc.flow_logs is None:
             continue

@@ -57,7 +57,20 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per ACL whose first matching world rule for 22 or 3389 allows it."""
+    """One hit per ACL whose first matching world rule for 22 or 3389 allows it.
+
+    Entries are evaluated as AWS does, in rule-number order with the first match winning
+    (:func:`devops_agent.audit.network.nacl_world_allows`), for ``0.0.0.0/0`` and ``::/0``.
+
+    Args:
+        inventory: What the audit read; this check uses each region's ``vpc.network_acls``.
+            A region where they could not be read yields nothing: its gap is reported
+            instead, never a pass.
+
+    Yields:
+        A hit per such ACL, naming each admin port it lets in and from which world peers,
+        and whether it is the VPC's default ACL.
+    """
     for vpc in inventory.vpc_regions():
         for acl in vpc.network_acls or []:
             opened = {

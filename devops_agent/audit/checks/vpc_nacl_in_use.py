@@ -33,7 +33,16 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per non-default ACL with no subnet association."""
+    """One hit per non-default ACL with no subnet association.
+
+    Args:
+        inventory: What the audit read; this check uses each region's ``vpc.network_acls``.
+            A region where they could not be read yields nothing: its gap is reported
+            instead, never a pass.
+
+    Yields:
+        A hit per such ACL, with its VPC.
+    """
     for vpc in inventory.vpc_regions():
         for acl in vpc.network_acls or []:
             if acl.is_default or acl.subnet_ids:

@@ -59,7 +59,20 @@ def _covers(destination: str, cidrs: list[str]) -> bool:
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per route table with a peering route to a whole peer VPC block or wider."""
+    """One hit per route table with a peering route to a whole peer VPC block or wider.
+
+    A route through a peering connection (``pcx-…``) is too broad when its destination is
+    ``0.0.0.0/0`` or ``::/0``, or contains a whole CIDR block of the VPC on the other side.
+
+    Args:
+        inventory: What the audit read; this check uses each region's ``vpc.route_tables``
+            and ``vpc.peering_connections``. A region whose route tables could not be read
+            yields nothing; where the peering connections could not be read, only routes to
+            the whole internet are judged. Their gaps are reported instead.
+
+    Yields:
+        A hit per such route table, listing each broad route and its peering connection.
+    """
     for vpc in inventory.vpc_regions():
         peers = {p.id: p for p in vpc.peering_connections or []}
         for table in vpc.route_tables or []:

@@ -46,7 +46,16 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per subnet with MapPublicIpOnLaunch on."""
+    """One hit per subnet with MapPublicIpOnLaunch on.
+
+    Args:
+        inventory: What the audit read; this check uses each region's ``vpc.subnets``. A
+            region where they could not be read yields nothing: its gap is reported instead,
+            never a pass.
+
+    Yields:
+        A hit per subnet that gives every new instance a public IPv4 address, with its VPC.
+    """
     for vpc in inventory.vpc_regions():
         for subnet in vpc.subnets or []:
             if not subnet.map_public_ip_on_launch:

@@ -38,7 +38,18 @@ META = CheckMeta(
 
 
 def check(inventory: Inventory) -> Iterator[Hit]:
-    """One hit per live transit gateway that accepts shared attachments automatically."""
+    """One hit per live transit gateway that accepts shared attachments automatically.
+
+    Gateways deleted or being deleted are not judged.
+
+    Args:
+        inventory: What the audit read; this check uses each region's
+            ``vpc.transit_gateways``. A region where they could not be read yields nothing:
+            its gap is reported instead, never a pass.
+
+    Yields:
+        A hit per such gateway.
+    """
     for vpc in inventory.vpc_regions():
         for gateway in vpc.transit_gateways or []:
             if not gateway.auto_accept_shared_attachments or gateway.state in (

@@ -73,7 +73,15 @@ def _arn_parts(arn: str | None) -> tuple[str, str, str]:
 
 
 def resource_type(finding: Finding) -> str:
-    """The ASFF resource type of a finding's resource, e.g. ``AwsEc2SecurityGroup``."""
+    """The ASFF resource type of a finding's resource, e.g. ``AwsEc2SecurityGroup``.
+
+    Args:
+        finding: The finding; its ARN's service and resource type decide.
+
+    Returns:
+        Security Hub's type name; ``AwsAccount`` for an account-wide finding without an
+        ARN; ``Other`` for anything the table does not know, as ASFF asks.
+    """
     _, service, kind = _arn_parts(finding.resource_arn)
     found = _RESOURCE_TYPES.get((service, kind))
     if found:
@@ -84,12 +92,27 @@ def resource_type(finding: Finding) -> str:
 
 
 def partition_of(finding: Finding) -> str:
-    """The AWS partition of a finding (``aws``, ``aws-cn``, ``aws-us-gov``)."""
+    """The AWS partition of a finding (``aws``, ``aws-cn``, ``aws-us-gov``).
+
+    Args:
+        finding: The finding.
+
+    Returns:
+        The partition of its resource's ARN; ``aws`` when it has none.
+    """
     return _arn_parts(finding.resource_arn)[0] or "aws"
 
 
 def compliance_ids(meta: CheckMeta | None) -> list[str]:
-    """The standards' controls a check cites, as Security Hub names them."""
+    """The standards' controls a check cites, as Security Hub names them.
+
+    Args:
+        meta: The check's metadata; ``None`` for a finding whose check is unknown.
+
+    Returns:
+        ``CIS AWS Foundations Benchmark v3.0.0/<id>`` and
+        ``AWS Foundational Security Best Practices v1.0.0/<id>`` entries, CIS first.
+    """
     if meta is None:
         return []
     ids = [f"CIS AWS Foundations Benchmark v3.0.0/{c}" for c in meta.cis]
@@ -109,6 +132,19 @@ def render(report: AuditReport, fmt: str, **options: object) -> str:
     """``report`` in format ``fmt`` (see :data:`FORMATS`), as the text of a file.
 
     ``options`` go to the format's renderer (``home_region`` for ASFF's global findings).
+
+    Args:
+        report: The audit report.
+        fmt: One of :data:`FORMATS`.
+        options: ``home_region`` (ASFF: the Security Hub region that receives global
+            findings) and ``report_path`` (Markdown and text: the JSON report to point at).
+
+    Returns:
+        The file's text: indented JSON, a JSON array with one finding per line (OCSF,
+        ASFF), the whole Markdown report, or plain text.
+
+    Raises:
+        ValueError: ``fmt`` is not a known format.
     """
     if fmt == "json":
         return report.model_dump_json(indent=2)

@@ -37,13 +37,30 @@ def _cut(text: str, most: int) -> str:
 
 
 def region_of(finding: Finding, home_region: str) -> str:
-    """The region a finding is imported into: its own, or ``home_region`` for global ones."""
+    """The region a finding is imported into: its own, or ``home_region`` for global ones.
+
+    Args:
+        finding: The finding; IAM and account settings have region ``global``.
+        home_region: The Security Hub region that receives global findings.
+
+    Returns:
+        The region name.
+    """
     return home_region if finding.region == "global" else finding.region
 
 
 def product_arn(partition: str, region: str, account: str) -> str:
     """The account's own product in Security Hub, which accepts its findings without setup
-    beyond enabling Security Hub."""
+    beyond enabling Security Hub.
+
+    Args:
+        partition: The account's partition.
+        region: The Security Hub region the finding goes to.
+        account: The account id.
+
+    Returns:
+        ``arn:PARTITION:securityhub:REGION:ACCOUNT:product/ACCOUNT/default``.
+    """
     return f"arn:{partition}:securityhub:{region}:{account}:product/{account}/default"
 
 
@@ -114,6 +131,11 @@ def to_asff(report: AuditReport, *, home_region: str | None = None) -> list[dict
         report: the audit report.
         home_region: where findings of global resources go; the report's first region
             when ``None``.
+
+    Returns:
+        One ASFF finding per finding, cut to Security Hub's field limits: workflow
+        ``SUPPRESSED`` (with the reason as a note) for suppressed ones, ``NEW``
+        otherwise; compliance ``FAILED`` with the CIS and FSBP controls the check cites.
     """
     home = home_region or (report.regions[0] if report.regions else "us-east-1")
     return [_finding(report, finding, home) for finding in report.findings]

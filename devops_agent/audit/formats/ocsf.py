@@ -119,5 +119,12 @@ def _event(report: AuditReport, finding: Finding) -> dict[str, Any]:
 
 def to_ocsf(report: AuditReport) -> list[dict[str, Any]]:
     """Every finding of ``report`` (suppressed ones with status Suppressed) as an OCSF
-    Detection Finding, in the report's order (worst first)."""
+    Detection Finding, in the report's order (worst first).
+
+    Args:
+        report: The audit report.
+
+    Returns:
+        One OCSF 1.5.0 Detection Finding (class 2004) per finding, as JSON-able dicts.
+    """
     return [_event(report, finding) for finding in report.findings]

@@ -48,7 +48,13 @@ class ImportOutcome:
         return not self.errors and not sum(self.rejected.values())
 
     def sentence(self) -> str:
-        """One line for the answer: what was imported where, and what was not."""
+        """One line for the answer: what was imported where, and what was not.
+
+        Returns:
+            How many findings were imported and in which regions, then how many were
+            rejected with up to three of Security Hub's reasons, then each region whose
+            calls failed and why.
+        """
         done = sum(self.imported.values())
         where = ", ".join(sorted(self.imported)) or "no region"
         text = f"📤 Security Hub: {plural(done, 'finding')} imported ({where})."

@@ -15,14 +15,25 @@ from pydantic import AfterValidator
 
 from devops_agent.aws import InRegion, aws_errors, check_region, client, named, one_region
 from devops_agent.aws.ec2.network import Address, address_from
-from devops_agent.aws.writes import Change, ec2_call, resource_id
-from devops_agent.errors import BadInput
-from devops_agent.operation import Command, Positional, Proposal, Reader, Write, Writers
+from devops_agent.aws.writes import Change, ec2_arn, ec2_call, resource_id
+from devops_agent.errors import BadInput, ServiceError
+from devops_agent.operation import (
+    ApiCall,
+    Command,
+    NotAsPlanned,
+    Positional,
+    Proposal,
+    Reader,
+    Verification,
+    Verified,
+    Write,
+    Writers,
+)
 
 if TYPE_CHECKING:
     import boto3
 
-__all__ = ["RELEASE_ADDRESS", "describe_address", "release_address"]
+__all__ = ["RELEASE_ADDRESS", "ReleaseArgs", "describe_address", "release_address"]
 
 
 def _allocation_id(value: str) -> str:
@@ -35,9 +46,18 @@ AllocationId = Annotated[str, AfterValidator(_allocation_id)]
 def describe_address(session: boto3.Session, region: str, allocation_id: str) -> Address:
     """One Elastic IP by its allocation id.
 
+    Args:
+        session: Credentials to read with.
+        region: The address's region.
+        allocation_id: Its allocation id (``eipalloc-…``).
+
+    Returns:
+        The address.
+
     Raises:
         ServiceError: no such address in the region (``InvalidAllocationID.NotFound``) or
             AWS refused (``ec2:DescribeAddresses``).
+        BadInput: AWS answered with no address.
     """
     region = check_region(session, region)
     ec2 = client(session, "ec2", region)
@@ -49,7 +69,19 @@ def describe_address(session: boto3.Session, region: str, allocation_id: str) ->
 
 
 def release_address(session: boto3.Session, region: str, allocation_id: str) -> Change:
-    """Release an Elastic IP (it may go to another AWS customer)."""
+    """Release an Elastic IP (it may go to another AWS customer).
+
+    Args:
+        session: The write role's session.
+        region: The address's region.
+        allocation_id: Its allocation id (``eipalloc-…``).
+
+    Returns:
+        What was done.
+
+    Raises:
+        ServiceError: AWS refused (``ec2:ReleaseAddress``).
+    """
     region = check_region(session, region)
     ec2_call(
         client(session, "ec2", region),
@@ -96,6 +128,33 @@ def _run(writers: Writers, args: ReleaseArgs) -> str:
     return release_address(writers.aws(), args.region, args.allocation_id).message
 
 
+def _calls(args: ReleaseArgs) -> list[ApiCall]:
+    return [
+        ApiCall(
+            service="ec2",
+            operation="ReleaseAddress",
+            params={"AllocationId": args.allocation_id},
+            action="ec2:ReleaseAddress",
+            region=args.region or "",
+            resources=(ec2_arn("elastic-ip", args.allocation_id),),
+            dry_run=True,
+        )
+    ]
+
+
+def _verify(reader: Reader, args: ReleaseArgs) -> Verification:
+    assert args.region is not None  # the preview fixed it
+    try:
+        address = describe_address(reader.session(), args.region, args.allocation_id)
+    except BadInput:
+        return Verified(f"{args.allocation_id} is released")
+    except ServiceError as exc:
+        if (exc.code or "").endswith("NotFound"):
+            return Verified(f"{args.allocation_id} is released")
+        raise
+    return NotAsPlanned(f"{address.public_ip} ({args.allocation_id}) is still allocated")
+
+
 RELEASE_ADDRESS = Write(
     name="ec2.release_address",
     args=ReleaseArgs,
@@ -114,6 +173,11 @@ RELEASE_ADDRESS = Write(
     arns=("arn:{partition}:ec2:{region}:{account}:elastic-ip/{allocation_id}",),
     plan=_plan,
     run=_run,
+    calls=_calls,
+    verify=_verify,
+    irreversible="a released Elastic IP goes back to AWS, which may give it to another "
+    "customer at once; getting the same address back is a matter of luck",
+    examples=({"region": "us-east-1", "allocation_id": "eipalloc-0123456789abcdef0"},),
 )
 
 OPERATIONS = (RELEASE_ADDRESS,)

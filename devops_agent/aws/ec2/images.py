@@ -43,7 +43,15 @@ class Image(AwsModel):
 
 
 def image_from(raw: Any, region: str) -> Image:
-    """The model of one raw DescribeImages item, read in ``region``."""
+    """The model of one raw DescribeImages item, read in ``region``.
+
+    Args:
+        raw: One item as boto3 returns it.
+        region: The region it was read in.
+
+    Returns:
+        The AMI's model.
+    """
     return Image(
         id=raw["ImageId"],
         name=raw.get("Name", ""),
@@ -71,6 +79,14 @@ def _created(value: Any) -> datetime | None:
 
 def describe_image(session: boto3.Session, region: str, image_id: str) -> Image:
     """One AMI.
+
+    Args:
+        session: Credentials to read with (``ec2:DescribeImages``).
+        region: The region.
+        image_id: The AMI (``ami-…``).
+
+    Returns:
+        The AMI.
 
     Raises:
         BadInput: malformed id. ServiceError: no such AMI in the region, or AWS refused.

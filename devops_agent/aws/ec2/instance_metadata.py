@@ -7,26 +7,75 @@ a restart. The executor sends ``HttpTokens=required`` and ``HttpEndpoint=enabled
 endpoint stays on (an instance with the endpoint off is not asked to change), and the
 plan says that software still calling IMDSv1 (old SDKs and agents) stops getting
 credentials.
+
+It is a toggle, so it has a way back: the rollback plan sends ``HttpTokens=optional`` to
+the instances that allowed IMDSv1 before (the one place devops-agent allows IMDSv1 again,
+and only as the inverse of its own change, approved like any plan).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from devops_agent.aws import InRegion, check_region, client, one_region
 from devops_agent.aws.ec2.instances import InstanceIds, describe_instances
-from devops_agent.aws.writes import Change, ec2_call
-from devops_agent.operation import Command, Positional, Proposal, Reader, Unchanged, Write, Writers
+from devops_agent.aws.writes import Change, ec2_arn, ec2_call
+from devops_agent.operation import (
+    ApiCall,
+    Command,
+    Hidden,
+    NotAsPlanned,
+    PlanEntry,
+    Positional,
+    Proposal,
+    Reader,
+    Unchanged,
+    Verification,
+    Verified,
+    Write,
+    Writers,
+)
 from devops_agent.report import plural
 
 if TYPE_CHECKING:
     import boto3
 
-__all__ = ["REQUIRE_IMDSV2", "require_imdsv2"]
+__all__ = ["REQUIRE_IMDSV2", "Imdsv2Args", "metadata_params", "require_imdsv2"]
+
+Tokens = Literal["required", "optional"]
 
 
-def require_imdsv2(session: boto3.Session, region: str, instance_id: str) -> Change:
-    """Require session tokens (IMDSv2) on one instance; the endpoint stays enabled."""
+def metadata_params(instance_id: str, tokens: Tokens = "required") -> dict[str, Any]:
+    """The ``ModifyInstanceMetadataOptions`` parameters: what the executor sends and the
+    plan shows. The metadata endpoint stays enabled either way.
+
+    Args:
+        instance_id: The instance (``i-…``).
+        tokens: ``required`` (IMDSv2 only) or ``optional`` (IMDSv1 allowed again).
+
+    Returns:
+        The call's parameters, without ``DryRun``.
+    """
+    return {"InstanceId": instance_id, "HttpTokens": tokens, "HttpEndpoint": "enabled"}
+
+
+def require_imdsv2(
+    session: boto3.Session, region: str, instance_id: str, tokens: Tokens = "required"
+) -> Change:
+    """Require session tokens (IMDSv2) on one instance, or allow IMDSv1 again.
+
+    Args:
+        session: The write role's session.
+        region: The instance's region.
+        instance_id: The instance (``i-…``).
+        tokens: ``required`` (the change) or ``optional`` (its rollback).
+
+    Returns:
+        What was done.
+
+    Raises:
+        ServiceError: AWS refused (``ec2:ModifyInstanceMetadataOptions``).
+    """
     region = check_region(session, region)
     ec2_call(
         client(session, "ec2", region),
@@ -34,14 +83,13 @@ def require_imdsv2(session: boto3.Session, region: str, instance_id: str) -> Cha
         "ec2:ModifyInstanceMetadataOptions",
         resource=instance_id,
         region=region,
-        InstanceId=instance_id,
-        HttpTokens="required",
-        HttpEndpoint="enabled",
+        **metadata_params(instance_id, tokens),
     )
+    done = "requires IMDSv2 (session tokens)" if tokens == "required" else "allows IMDSv1 again"
     return Change(
         action="ec2:ModifyInstanceMetadataOptions",
         resource=instance_id,
-        message=f"{instance_id} requires IMDSv2 (session tokens)",
+        message=f"{instance_id} {done}",
     )
 
 
@@ -50,6 +98,8 @@ class Imdsv2Args(InRegion):
 
     instance_ids: Annotated[InstanceIds, Positional(rest=True)]
     """The instances (i-...), all in one region, at most 50."""
+    http_tokens: Annotated[Tokens, Hidden()] = "required"
+    """``required`` for ``ec2 imdsv2``; ``optional`` only in the rollback of one."""
 
 
 def _plan(reader: Reader, args: Imdsv2Args) -> Proposal | Unchanged:
@@ -71,7 +121,7 @@ def _plan(reader: Reader, args: Imdsv2Args) -> Proposal | Unchanged:
     ids = [i.id for i in todo]
     names = ", ".join(f"{i.id} ({i.name})" if i.name else i.id for i in todo)
     entry = REQUIRE_IMDSV2.entry(
-        args.model_copy(update={"region": region, "instance_ids": ids}),
+        args.model_copy(update={"region": region, "instance_ids": ids, "http_tokens": "required"}),
         f"Require IMDSv2 on {plural(len(ids), 'instance')} in {region}: {names} "
         "(no restart; software still using IMDSv1 stops getting credentials)",
         ids,
@@ -85,9 +135,63 @@ def _run(writers: Writers, args: Imdsv2Args) -> str:
     assert args.region is not None  # the preview fixed it
     session = writers.aws()
     return "; ".join(
-        require_imdsv2(session, args.region, instance_id).message
+        require_imdsv2(session, args.region, instance_id, args.http_tokens).message
         for instance_id in args.instance_ids
     )
+
+
+def _calls(args: Imdsv2Args) -> list[ApiCall]:
+    return [
+        ApiCall(
+            service="ec2",
+            operation="ModifyInstanceMetadataOptions",
+            params=metadata_params(instance_id, args.http_tokens),
+            action="ec2:ModifyInstanceMetadataOptions",
+            region=args.region or "",
+            resources=(ec2_arn("instance", instance_id),),
+            dry_run=True,
+        )
+        for instance_id in args.instance_ids
+    ]
+
+
+def _tokens_now(reader: Reader, args: Imdsv2Args) -> dict[str, str]:
+    """Each instance's ``HttpTokens`` as read now (``unknown`` when AWS says nothing)."""
+    assert args.region is not None  # the preview fixed it
+    found = describe_instances(reader.session(), args.region, args.instance_ids)
+    return {
+        i.id: "unknown"
+        if i.imds_v2_required is None
+        else ("required" if i.imds_v2_required else "optional")
+        for i in found
+    }
+
+
+def _verify(reader: Reader, args: Imdsv2Args) -> Verification:
+    now = _tokens_now(reader, args)
+    read = ", ".join(f"{i} has HttpTokens={now.get(i, 'gone')}" for i in args.instance_ids)
+    if all(now.get(i) == args.http_tokens for i in args.instance_ids):
+        return Verified(read)
+    return NotAsPlanned(read)
+
+
+def _undo(reader: Reader, before: Any, args: Imdsv2Args) -> list[PlanEntry]:
+    """Set back ``HttpTokens`` on the instances where it was otherwise before."""
+    if not isinstance(before, dict):
+        return []
+    back: Tokens = "optional" if args.http_tokens == "required" else "required"
+    ids = [i for i in args.instance_ids if before.get(i) == back]
+    if not ids:
+        return []
+    what = "allow IMDSv1 again" if back == "optional" else "require IMDSv2 again"
+    return [
+        REQUIRE_IMDSV2.entry(
+            args.model_copy(update={"instance_ids": ids, "http_tokens": back}),
+            f"Roll back: {what} on {plural(len(ids), 'instance')} in {args.region} "
+            f"({', '.join(ids)}), as they were before",
+            ids,
+        )
+    ]
 
 
 REQUIRE_IMDSV2 = Write(
@@ -109,6 +213,18 @@ REQUIRE_IMDSV2 = Write(
     arns=("arn:{partition}:ec2:{region}:{account}:instance/{instance_ids}",),
     plan=_plan,
     run=_run,
+    calls=_calls,
+    verify=_verify,
+    before=_tokens_now,
+    undo=_undo,
+    examples=tuple(
+        {
+            "region": "us-east-1",
+            "instance_ids": ["i-0123456789abcdef0", "i-0fedcba9876543210"],
+            "http_tokens": tokens,
+        }
+        for tokens in ("required", "optional")
+    ),
 )
 
 OPERATIONS = (REQUIRE_IMDSV2,)

@@ -190,6 +190,9 @@ def list_instances(
 def validate_instance_ids(ids: list[str]) -> list[str]:
     """Normalise instance ids and reject malformed ones before any API call.
 
+    Args:
+        ids: What was typed.
+
     Returns:
         The ids, lower-cased, without duplicates, in the order given.
 
@@ -246,7 +249,15 @@ _STATE_CHANGED = re.compile(r"\((\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) (?:GMT|UTC
 
 
 def instance_from(raw: Any, region: str) -> Instance:
-    """The model of one raw DescribeInstances item (from a reservation), read in ``region``."""
+    """The model of one raw DescribeInstances item (from a reservation), read in ``region``.
+
+    Args:
+        raw: One item as boto3 returns it.
+        region: The region it was read in.
+
+    Returns:
+        The instance's model.
+    """
     tags = tags_of(raw)
     profile = raw.get("IamInstanceProfile") or {}
     metadata = raw.get("MetadataOptions") or {}
@@ -338,6 +349,14 @@ def change_instance_state(
 def check_instance_type(session: boto3.Session, region: str, instance_type: str) -> str:
     """An instance type the region offers, e.g. ``t3.micro``.
 
+    Args:
+        session: Credentials to read with (``ec2:DescribeInstanceTypes``).
+        region: The region.
+        instance_type: What was typed, e.g. ``t3.micro``.
+
+    Returns:
+        The type, lower-cased.
+
     Raises:
         BadInput: malformed, or the region has no such type.
         ServiceError: AWS refused (``ec2:DescribeInstanceTypes``).
@@ -372,6 +391,20 @@ def launch_params(
     client_token: str | None = None,
 ) -> dict[str, Any]:
     """The RunInstances parameters of a launch: what the executor sends and the plan shows.
+
+    Args:
+        image_id: The AMI (``ami-…``).
+        instance_type: The instance type, checked already.
+        subnet_id: The subnet; ``None`` for the default VPC's.
+        security_group_ids: The groups; ``None`` for the VPC's default group.
+        key_name: The key pair; ``None`` for none.
+        tags: Tags for the instances and their volumes.
+        count: How many instances, 1 to 10.
+        imds_v2_required: Require IMDSv2 session tokens (``HttpTokens=required``).
+        client_token: The idempotency token, so that a retried launch launches nothing twice.
+
+    Returns:
+        The call's parameters, without ``DryRun``.
 
     Raises:
         BadInput: a count outside 1-10, or a malformed id.
@@ -445,6 +478,14 @@ def instances_by_client_token(session: boto3.Session, region: str, token: str) -
 
     Every instance of the region is read (DescribeInstances' ``client-token`` filter is
     not answered by every stand-in), and those whose ``ClientToken`` matches are kept.
+
+    Args:
+        session: Credentials to read with (``ec2:DescribeInstances``).
+        region: The region.
+        token: The launch's idempotency token (``ClientToken``).
+
+    Returns:
+        The instances that launch made, sorted; empty when there are none.
     """
     region = check_region(session, region)
     ec2 = client(session, "ec2", region)

@@ -132,6 +132,12 @@ def list_key_pairs(session: boto3.Session, region: str, *, ec2: Any = None) -> l
 def key_pair_name(name: str) -> str:
     """A key pair name: 1-255 printable ASCII characters.
 
+    Args:
+        name: What was typed.
+
+    Returns:
+        The name, trimmed.
+
     Raises:
         BadInput: empty, too long or not printable ASCII.
     """
@@ -142,7 +148,16 @@ def key_pair_name(name: str) -> str:
 
 
 def find_key_pair(session: boto3.Session, region: str, name: str) -> KeyPair | None:
-    """The key pair called ``name``, or ``None`` when the region has none by that name."""
+    """The key pair called ``name``, or ``None`` when the region has none by that name.
+
+    Args:
+        session: Credentials to read with (``ec2:DescribeKeyPairs``).
+        region: The region.
+        name: The key pair's name.
+
+    Returns:
+        The key pair, or ``None``.
+    """
     wanted = key_pair_name(name)
     return next((k for k in list_key_pairs(session, region) if k.name == wanted), None)
 
@@ -163,6 +178,14 @@ def key_pair_params(
 ) -> dict[str, Any]:
     """The CreateKeyPair parameters: what the executor sends and the plan shows.
 
+    Args:
+        name: The key pair's name.
+        key_type: ``ed25519`` or ``rsa``.
+        tags: Tags for the key pair.
+
+    Returns:
+        The call's parameters, without ``DryRun``.
+
     Raises:
         BadInput: a bad name or key type.
     """
@@ -177,7 +200,16 @@ def key_pair_params(
 
 def public_key_of(session: boto3.Session, region: str, name: str) -> str | None:
     """The public key of a key pair (DescribeKeyPairs with ``IncludePublicKey``), or
-    ``None`` when there is no such key pair or AWS does not return it."""
+    ``None`` when there is no such key pair or AWS does not return it.
+
+    Args:
+        session: Credentials to read with (``ec2:DescribeKeyPairs``).
+        region: The region.
+        name: The key pair's name.
+
+    Returns:
+        The public key line, or ``None``.
+    """
     region = check_region(session, region)
     wanted = key_pair_name(name)
     ec2 = client(session, "ec2", region)
@@ -203,6 +235,16 @@ def create_key_pair(
     """Create a key pair; the private key is returned once, as a :class:`SecretStr`.
 
     The caller must put it where it belongs (a repository secret) and nowhere else.
+
+    Args:
+        session: The write role's session.
+        region: The region.
+        name: The key pair's name.
+        key_type: ``ed25519`` (default) or ``rsa``.
+        tags: Tags for the key pair.
+
+    Returns:
+        What was done, the fingerprint and the private key (hidden from ``repr``).
     """
     region = check_region(session, region)
     params = key_pair_params(name, key_type, tags)
@@ -224,6 +266,12 @@ def create_key_pair(
 
 def public_key(material: str) -> str:
     """An OpenSSH public key line, checked: known type, base64 body naming that type.
+
+    Args:
+        material: What was given: a public key line (or, refused, a private key).
+
+    Returns:
+        The key's type, body and comment, one space apart.
 
     Raises:
         BadInput: a private key (never echoed), or not an OpenSSH public key.
@@ -257,7 +305,18 @@ def import_key_pair(
     material: str,
     tags: dict[str, str] | None = None,
 ) -> Change:
-    """Import an existing public key as a key pair (AWS never sees a private key)."""
+    """Import an existing public key as a key pair (AWS never sees a private key).
+
+    Args:
+        session: The write role's session.
+        region: The region.
+        name: The key pair's name.
+        material: The OpenSSH public key line.
+        tags: Tags for the key pair.
+
+    Returns:
+        What was done, with the key's fingerprint.
+    """
     region = check_region(session, region)
     wanted = key_pair_name(name)
     params: dict[str, Any] = {"KeyName": wanted, "PublicKeyMaterial": public_key(material).encode()}
@@ -275,7 +334,16 @@ def import_key_pair(
 
 
 def delete_key_pair(session: boto3.Session, region: str, name: str) -> Change:
-    """Delete a key pair (instances launched with it keep their authorized key)."""
+    """Delete a key pair (instances launched with it keep their authorized key).
+
+    Args:
+        session: The write role's session.
+        region: The region.
+        name: The key pair's name.
+
+    Returns:
+        What was done.
+    """
     region = check_region(session, region)
     wanted = key_pair_name(name)
     ec2 = client(session, "ec2", region)

@@ -35,7 +35,15 @@ class LaunchTemplate(AwsModel):
 
 
 def launch_template_from(raw: Any, region: str) -> LaunchTemplate:
-    """The model of one raw DescribeLaunchTemplateVersions item, read in ``region``."""
+    """The model of one raw DescribeLaunchTemplateVersions item, read in ``region``.
+
+    Args:
+        raw: One DescribeLaunchTemplateVersions item as boto3 returns it.
+        region: The region it was read in.
+
+    Returns:
+        The template's model.
+    """
     data = raw.get("LaunchTemplateData") or {}
     tokens = (data.get("MetadataOptions") or {}).get("HttpTokens")
     return LaunchTemplate(
@@ -54,6 +62,16 @@ def list_launch_templates(
     session: boto3.Session, region: str, *, page_size: int | None = None, ec2: Any = None
 ) -> list[LaunchTemplate]:
     """Every launch template of one region, by its default version.
+
+    Args:
+        session: Credentials to read with.
+        region: The region to read.
+        page_size: Items per page (``None``: the service's default).
+        ec2: A client to call with (the audit passes its shared, counted one); one is made from
+            ``session`` when ``None``.
+
+    Returns:
+        The templates, sorted by name and id.
 
     Raises:
         ServiceError: AWS refused (``ec2:DescribeLaunchTemplateVersions``).

@@ -74,7 +74,15 @@ class NetworkInterface(AwsModel):
 
 
 def address_from(raw: Any, region: str) -> Address:
-    """The model of one raw DescribeAddresses item, read in ``region``."""
+    """The model of one raw DescribeAddresses item, read in ``region``.
+
+    Args:
+        raw: One item as boto3 returns it.
+        region: The region it was read in.
+
+    Returns:
+        The address's model.
+    """
     return Address(
         public_ip=raw.get("PublicIp", ""),
         region=region,
@@ -96,6 +104,9 @@ def list_addresses(
         ec2: a client to call with (the audit passes its shared, counted one); one is
             made from ``session`` when ``None``.
 
+    Returns:
+        The addresses, sorted by public IP.
+
     Raises:
         UnknownRegion: unknown region. ServiceError: AWS refused.
     """
@@ -107,7 +118,15 @@ def list_addresses(
 
 
 def network_interface_from(raw: Any, region: str) -> NetworkInterface:
-    """The model of one raw DescribeNetworkInterfaces item, read in ``region``."""
+    """The model of one raw DescribeNetworkInterfaces item, read in ``region``.
+
+    Args:
+        raw: One item as boto3 returns it.
+        region: The region it was read in.
+
+    Returns:
+        The interface's model.
+    """
     return NetworkInterface(
         id=raw["NetworkInterfaceId"],
         region=region,

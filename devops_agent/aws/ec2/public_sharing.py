@@ -3,8 +3,9 @@
 A snapshot any account may restore, or an AMI any account may launch, is a copy of the
 disk for anyone: both previews read the permission first (only the ``all`` group is
 taken away; accounts it is shared with by id keep their access) and answer "already
-private" otherwise. Both are undone by sharing with ``all`` again, which devops-agent
-never plans.
+private" otherwise. Both would be undone by sharing with ``all`` again, which
+devops-agent never plans: so each is marked irreversible before approval, and a person
+who needs the disk public again shares it in AWS.
 """
 
 from __future__ import annotations
@@ -15,13 +16,17 @@ from pydantic import AfterValidator
 
 from devops_agent.aws import InRegion, aws_errors, check_region, client, named, one_region
 from devops_agent.aws.ec2.images import describe_image
-from devops_agent.aws.writes import Change, ec2_call, resource_id
+from devops_agent.aws.writes import Change, ec2_arn, ec2_call, resource_id
 from devops_agent.operation import (
+    ApiCall,
     Command,
+    NotAsPlanned,
     Positional,
     Proposal,
     Reader,
     Unchanged,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -32,8 +37,12 @@ if TYPE_CHECKING:
 __all__ = [
     "UNSHARE_IMAGE",
     "UNSHARE_SNAPSHOT",
+    "ImageArgs",
+    "SnapshotArgs",
     "image_is_public",
+    "image_params",
     "snapshot_is_public",
+    "snapshot_params",
     "unshare_image",
     "unshare_snapshot",
 ]
@@ -50,6 +59,14 @@ def _image_id(value: str) -> str:
 def snapshot_is_public(session: boto3.Session, region: str, snapshot_id: str) -> bool:
     """Whether any AWS account may create a volume from the snapshot.
 
+    Args:
+        session: Credentials to read with.
+        region: The snapshot's region.
+        snapshot_id: The snapshot (``snap-…``).
+
+    Returns:
+        True when its create-volume permission names the ``all`` group.
+
     Raises:
         ServiceError: no such snapshot, or AWS refused (``ec2:DescribeSnapshotAttribute``).
     """
@@ -64,14 +81,65 @@ def snapshot_is_public(session: boto3.Session, region: str, snapshot_id: str) ->
 def image_is_public(session: boto3.Session, region: str, image_id: str) -> bool:
     """Whether any AWS account may launch the AMI.
 
+    Args:
+        session: Credentials to read with.
+        region: The AMI's region.
+        image_id: The AMI (``ami-…``).
+
+    Returns:
+        True when the AMI is public.
+
     Raises:
         ServiceError: no such AMI, or AWS refused (``ec2:DescribeImages``).
     """
     return describe_image(session, region, image_id).public
 
 
+def snapshot_params(snapshot_id: str) -> dict[str, Any]:
+    """The ``ModifySnapshotAttribute`` parameters that take the ``all`` group out: what
+    the executor sends and the plan shows.
+
+    Args:
+        snapshot_id: The snapshot (``snap-…``).
+
+    Returns:
+        The call's parameters, without ``DryRun``.
+    """
+    return {
+        "SnapshotId": snapshot_id,
+        "Attribute": "createVolumePermission",
+        "OperationType": "remove",
+        "GroupNames": ["all"],
+    }
+
+
+def image_params(image_id: str) -> dict[str, Any]:
+    """The ``ModifyImageAttribute`` parameters that take the ``all`` group out: what the
+    executor sends and the plan shows.
+
+    Args:
+        image_id: The AMI (``ami-…``).
+
+    Returns:
+        The call's parameters, without ``DryRun``.
+    """
+    return {"ImageId": image_id, "LaunchPermission": {"Remove": [{"Group": "all"}]}}
+
+
 def unshare_snapshot(session: boto3.Session, region: str, snapshot_id: str) -> Change:
-    """Take the ``all`` group out of a snapshot's create-volume permission."""
+    """Take the ``all`` group out of a snapshot's create-volume permission.
+
+    Args:
+        session: The write role's session.
+        region: The snapshot's region.
+        snapshot_id: The snapshot (``snap-…``).
+
+    Returns:
+        What was done.
+
+    Raises:
+        ServiceError: AWS refused (``ec2:ModifySnapshotAttribute``).
+    """
     region = check_region(session, region)
     ec2_call(
         client(session, "ec2", region),
@@ -79,10 +147,7 @@ def unshare_snapshot(session: boto3.Session, region: str, snapshot_id: str) -> C
         "ec2:ModifySnapshotAttribute",
         resource=snapshot_id,
         region=region,
-        SnapshotId=snapshot_id,
-        Attribute="createVolumePermission",
-        OperationType="remove",
-        GroupNames=["all"],
+        **snapshot_params(snapshot_id),
     )
     return Change(
         action="ec2:ModifySnapshotAttribute",
@@ -92,7 +157,19 @@ def unshare_snapshot(session: boto3.Session, region: str, snapshot_id: str) -> C
 
 
 def unshare_image(session: boto3.Session, region: str, image_id: str) -> Change:
-    """Take the ``all`` group out of an AMI's launch permission."""
+    """Take the ``all`` group out of an AMI's launch permission.
+
+    Args:
+        session: The write role's session.
+        region: The AMI's region.
+        image_id: The AMI (``ami-…``).
+
+    Returns:
+        What was done.
+
+    Raises:
+        ServiceError: AWS refused (``ec2:ModifyImageAttribute``).
+    """
     region = check_region(session, region)
     ec2_call(
         client(session, "ec2", region),
@@ -100,8 +177,7 @@ def unshare_image(session: boto3.Session, region: str, image_id: str) -> Change:
         "ec2:ModifyImageAttribute",
         resource=image_id,
         region=region,
-        ImageId=image_id,
-        LaunchPermission={"Remove": [{"Group": "all"}]},
+        **image_params(image_id),
     )
     return Change(
         action="ec2:ModifyImageAttribute",
@@ -164,6 +240,56 @@ def _run_image(writers: Writers, args: ImageArgs) -> str:
     return unshare_image(writers.aws(), args.region, args.image_id).message
 
 
+def _snapshot_calls(args: SnapshotArgs) -> list[ApiCall]:
+    return [
+        ApiCall(
+            service="ec2",
+            operation="ModifySnapshotAttribute",
+            params=snapshot_params(args.snapshot_id),
+            action="ec2:ModifySnapshotAttribute",
+            region=args.region or "",
+            resources=(ec2_arn("snapshot", args.snapshot_id, account=False),),
+            dry_run=True,
+        )
+    ]
+
+
+def _image_calls(args: ImageArgs) -> list[ApiCall]:
+    return [
+        ApiCall(
+            service="ec2",
+            operation="ModifyImageAttribute",
+            params=image_params(args.image_id),
+            action="ec2:ModifyImageAttribute",
+            region=args.region or "",
+            resources=(ec2_arn("image", args.image_id, account=False),),
+            dry_run=True,
+        )
+    ]
+
+
+def _verify_snapshot(reader: Reader, args: SnapshotArgs) -> Verification:
+    assert args.region is not None  # the preview fixed it
+    if snapshot_is_public(reader.session(), args.region, args.snapshot_id):
+        return NotAsPlanned(f"{args.snapshot_id} can still be restored by any account")
+    return Verified(f"{args.snapshot_id} is not public")
+
+
+def _verify_image(reader: Reader, args: ImageArgs) -> Verification:
+    assert args.region is not None  # the preview fixed it
+    if image_is_public(reader.session(), args.region, args.image_id):
+        return NotAsPlanned(f"{args.image_id} can still be launched by any account")
+    return Verified(f"{args.image_id} is not public")
+
+
+def _never_public_again(what: str, verb: str) -> str:
+    return (
+        f"devops-agent never makes {what} public, so no plan can share it with every AWS "
+        f"account again: anyone who {verb} it through public sharing loses that until a "
+        "person shares it again in AWS"
+    )
+
+
 _GUIDE = (
     "Only public sharing (the all group) is removed; accounts it is shared with by id keep "
     "access. Already private comes back as unchanged."
@@ -186,6 +312,10 @@ UNSHARE_SNAPSHOT = Write(
     arns=("arn:{partition}:ec2:{region}::snapshot/{snapshot_id}",),
     plan=_plan_snapshot,
     run=_run_snapshot,
+    calls=_snapshot_calls,
+    verify=_verify_snapshot,
+    irreversible=_never_public_again("a snapshot", "restores"),
+    examples=({"region": "us-east-1", "snapshot_id": "snap-0123456789abcdef0"},),
 )
 
 UNSHARE_IMAGE = Write(
@@ -202,6 +332,10 @@ UNSHARE_IMAGE = Write(
     arns=("arn:{partition}:ec2:{region}::image/{image_id}",),
     plan=_plan_image,
     run=_run_image,
+    calls=_image_calls,
+    verify=_verify_image,
+    irreversible=_never_public_again("an AMI", "launches"),
+    examples=({"region": "us-east-1", "image_id": "ami-0123456789abcdef0"},),
 )
 
 OPERATIONS: tuple[Any, ...] = (UNSHARE_SNAPSHOT, UNSHARE_IMAGE)

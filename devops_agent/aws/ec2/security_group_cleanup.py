@@ -10,6 +10,10 @@ rule the entry names that is gone by then is simply not revoked again.
 
 The rules of "open to the internet" (:data:`WORLD`, :func:`covers_port`) are declared
 here once; the audit's checks use the same ones.
+
+The way back adds the removed rules again, one ``ec2 sg authorize`` entry per rule, from
+what the plan recorded; a rule that entry cannot express (an ICMP type, an IP protocol
+number) leaves the rollback to a person, and says so. Rule descriptions are not put back.
 """
 
 from __future__ import annotations
@@ -20,22 +24,28 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BeforeValidator, Field
 
 from devops_agent.aws import AwsModel, InRegion, check_region, client, named, one_region
+from devops_agent.aws.ec2.security_group_rules import RULE, RuleArgs
 from devops_agent.aws.ec2.security_groups import (
     GroupId,
     SecurityGroup,
     SecurityGroupRule,
     describe_security_group,
 )
-from devops_agent.aws.writes import Change, ec2_call
+from devops_agent.aws.writes import Change, ec2_arn, ec2_call
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
+    ApiCall,
     Command,
     Hidden,
+    NotAsPlanned,
     Option,
+    PlanEntry,
     Positional,
     Proposal,
     Reader,
     Unchanged,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -47,9 +57,13 @@ if TYPE_CHECKING:
 __all__ = [
     "CLOSE_SECURITY_GROUP",
     "WORLD",
+    "CloseArgs",
     "OpenRule",
     "close_rules",
     "covers_port",
+    "revoke_params",
+    "revoke_rules",
+    "rules_of",
     "split_rule",
     "world_cidrs",
 ]
@@ -61,7 +75,14 @@ _IP_PROTOCOL = {"all": "-1"}
 
 
 def world_cidrs(rule: SecurityGroupRule) -> list[str]:
-    """The rule's peers that are the whole internet (IPv4 and IPv6)."""
+    """The rule's peers that are the whole internet (IPv4 and IPv6).
+
+    Args:
+        rule: One rule as the models hold it.
+
+    Returns:
+        ``0.0.0.0/0`` and ``::/0`` where the rule names them.
+    """
     return [c for c in [*rule.ipv4, *rule.ipv6] if c in WORLD]
 
 
@@ -72,7 +93,18 @@ def covers_port(
     port: int,
     protocols: Iterable[str] = ("tcp",),
 ) -> bool:
-    """True when traffic on ``port`` over one of ``protocols`` matches the rule."""
+    """True when traffic on ``port`` over one of ``protocols`` matches the rule.
+
+    Args:
+        protocol: The rule's protocol (``tcp``, ``udp``, ``all`` …).
+        from_port: Its first port; ``None`` for every port.
+        to_port: Its last port; ``None`` for ``from_port`` alone.
+        port: The port asked about.
+        protocols: The protocols that count.
+
+    Returns:
+        Whether the rule lets that traffic in.
+    """
     if protocol == "all":
         return True
     if protocol not in tuple(protocols):
@@ -100,7 +132,11 @@ class OpenRule(AwsModel):
     """The CIDR, security group id or prefix list id."""
 
     def permission(self) -> dict[str, Any]:
-        """The ``IpPermissions`` item a revoke sends."""
+        """The ``IpPermissions`` item a revoke sends.
+
+        Returns:
+            One permission with one peer, as EC2 takes it.
+        """
         item: dict[str, Any] = {"IpProtocol": self.protocol}
         if self.protocol != "-1" and self.from_port is not None:
             item["FromPort"] = self.from_port
@@ -116,7 +152,11 @@ class OpenRule(AwsModel):
         return item
 
     def summary(self) -> str:
-        """``inbound tcp 22 from 0.0.0.0/0``."""
+        """One line for people.
+
+        Returns:
+            E.g. ``inbound tcp 22 from 0.0.0.0/0``.
+        """
         name = "all traffic" if self.protocol == "-1" else self.protocol
         ports = ""
         if self.protocol != "-1":
@@ -131,7 +171,15 @@ class OpenRule(AwsModel):
 
 
 def split_rule(rule: SecurityGroupRule, *, egress: bool = False) -> list[OpenRule]:
-    """One :class:`OpenRule` per peer of a rule as the models hold it."""
+    """One :class:`OpenRule` per peer of a rule as the models hold it.
+
+    Args:
+        rule: One rule with any number of peers.
+        egress: Whether it is an outbound rule.
+
+    Returns:
+        The rule once per peer (CIDRs, then groups, then prefix lists).
+    """
     protocol = _IP_PROTOCOL.get(rule.protocol, rule.protocol)
     base: dict[str, Any] = {
         "egress": egress,
@@ -147,7 +195,14 @@ def split_rule(rule: SecurityGroupRule, *, egress: bool = False) -> list[OpenRul
 
 
 def rules_of(group: SecurityGroup) -> list[OpenRule]:
-    """Every rule of a group, one per peer, inbound first."""
+    """Every rule of a group, one per peer, inbound first.
+
+    Args:
+        group: The security group as read.
+
+    Returns:
+        Its rules, one per peer.
+    """
     return [
         *(r for rule in group.ingress for r in split_rule(rule)),
         *(r for rule in group.egress for r in split_rule(rule, egress=True)),
@@ -164,7 +219,16 @@ def close_rules(
     group: SecurityGroup, *, ports: Iterable[int] = (), all_rules: bool = False
 ) -> list[OpenRule]:
     """The rules ``ec2 sg close`` removes: every rule (``all_rules``), or the inbound rules
-    open to the internet, only those reaching one of ``ports`` when some are given."""
+    open to the internet, only those reaching one of ``ports`` when some are given.
+
+    Args:
+        group: The security group as read.
+        ports: Only internet rules reaching one of these TCP/UDP ports; all when empty.
+        all_rules: Every inbound and outbound rule, whatever its peer.
+
+    Returns:
+        The rules to revoke, one per peer.
+    """
     if all_rules:
         return rules_of(group)
     wanted = list(ports)
@@ -181,25 +245,54 @@ def close_rules(
     return found
 
 
+def revoke_params(group_id: str, rules: list[OpenRule]) -> list[tuple[str, dict[str, Any]]]:
+    """The revokes that remove ``rules``: inbound in one call, outbound in another.
+
+    What :func:`revoke_rules` sends and the plan shows.
+
+    Args:
+        group_id: The security group.
+        rules: The rules to remove.
+
+    Returns:
+        ``(direction, parameters)`` per call, ``Ingress`` first; none for an empty list.
+    """
+    found: list[tuple[str, dict[str, Any]]] = []
+    for egress in (False, True):
+        permissions = [r.permission() for r in rules if r.egress == egress]
+        if permissions:
+            direction = "Egress" if egress else "Ingress"
+            found.append((direction, {"GroupId": group_id, "IpPermissions": permissions}))
+    return found
+
+
 def revoke_rules(
     session: boto3.Session, region: str, group_id: str, rules: list[OpenRule]
 ) -> Change:
-    """Revoke ``rules`` of a group: inbound in one call, outbound in another."""
+    """Revoke ``rules`` of a group: inbound in one call, outbound in another.
+
+    Args:
+        session: The write role's session.
+        region: The group's region.
+        group_id: The security group.
+        rules: The rules to remove.
+
+    Returns:
+        What was done.
+
+    Raises:
+        ServiceError: AWS refused (``ec2:RevokeSecurityGroupIngress``/``Egress``).
+    """
     region = check_region(session, region)
     ec2 = client(session, "ec2", region)
-    for egress in (False, True):
-        permissions = [r.permission() for r in rules if r.egress == egress]
-        if not permissions:
-            continue
-        direction = "Egress" if egress else "Ingress"
+    for direction, params in revoke_params(group_id, rules):
         ec2_call(
             ec2,
             f"revoke_security_group_{direction.lower()}",
             f"ec2:RevokeSecurityGroup{direction}",
             resource=group_id,
             region=region,
-            GroupId=group_id,
-            IpPermissions=permissions,
+            **params,
         )
     return Change(
         action="ec2:RevokeSecurityGroupIngress",
@@ -265,6 +358,86 @@ def _run(writers: Writers, args: CloseArgs) -> str:
     return revoke_rules(writers.aws(), args.region, args.group_id, args.rules).message
 
 
+def _calls(args: CloseArgs) -> list[ApiCall]:
+    if args.rules is None:
+        raise BadInput("The plan does not record the rules to remove; it is not applied.")
+    return [
+        ApiCall(
+            service="ec2",
+            operation=f"RevokeSecurityGroup{direction}",
+            params=params,
+            action=f"ec2:RevokeSecurityGroup{direction}",
+            region=args.region or "",
+            resources=(ec2_arn("security-group", args.group_id),),
+            dry_run=True,
+        )
+        for direction, params in revoke_params(args.group_id, args.rules)
+    ]
+
+
+def _verify(reader: Reader, args: CloseArgs) -> Verification:
+    assert args.region is not None  # the preview fixed it
+    group = describe_security_group(reader.session(), args.region, args.group_id)
+    present = rules_of(group)
+    left = [r for r in args.rules or [] if r in present]
+    if left:
+        shown = "; ".join(r.summary() for r in left[:5])
+        return NotAsPlanned(f"{group.id} still has {plural(len(left), 'rule')}: {shown}")
+    return Verified(f"{group.id} has none of the {plural(len(args.rules or []), 'rule')}")
+
+
+def _rule_back(rule: OpenRule, args: CloseArgs) -> RuleArgs:
+    """The ``ec2 sg authorize`` arguments that add ``rule`` again.
+
+    Raises:
+        BadInput: ``ec2 sg authorize`` cannot express it (an ICMP type, a protocol number).
+    """
+    protocol = {"-1": "all"}.get(rule.protocol, rule.protocol)
+    port = ""
+    if protocol in ("tcp", "udp"):
+        low, high = rule.from_port, rule.to_port
+        port = "all" if low is None else (str(low) if high in (None, low) else f"{low}-{high}")
+    elif protocol in ("icmp", "icmpv6"):
+        if rule.from_port not in (None, -1):
+            raise BadInput(
+                f"{rule.summary()} names ICMP type {rule.from_port}, which `ec2 sg authorize` "
+                "cannot add; add it back by hand if it is needed"
+            )
+    elif protocol != "all":
+        raise BadInput(
+            f"{rule.summary()} uses IP protocol {rule.protocol}, which `ec2 sg authorize` "
+            "cannot add; add it back by hand if it is needed"
+        )
+    peer = {"cidr": "cidr", "group": "source_group", "prefix_list": "prefix_list"}[rule.peer_kind]
+    return RuleArgs.model_validate(
+        {
+            "region": args.region,
+            "group_id": args.group_id,
+            "revoke": False,
+            "port": port,
+            "protocol": protocol,
+            "egress": rule.egress,
+            peer: rule.peer,
+        }
+    )
+
+
+def _undo(reader: Reader, before: object, args: CloseArgs) -> list[PlanEntry]:
+    """Add the removed rules again, one ``ec2 sg authorize`` entry each (without their
+    descriptions); none at all when one of them cannot be expressed that way."""
+    rules = args.rules or []
+    backs = [_rule_back(rule, args) for rule in rules]
+    return [
+        RULE.entry(
+            back,
+            f"Roll back: add {rule.summary()} to {args.group_id} again"
+            + (" — open to the whole internet" if rule.peer in WORLD else ""),
+            [args.group_id],
+        )
+        for rule, back in zip(rules, backs, strict=True)
+    ]
+
+
 CLOSE_SECURITY_GROUP = Write(
     name="ec2.close_security_group",
     args=CloseArgs,
@@ -284,6 +457,31 @@ CLOSE_SECURITY_GROUP = Write(
     arns=("arn:{partition}:ec2:{region}:{account}:security-group/{group_id}",),
     plan=_plan,
     run=_run,
+    calls=_calls,
+    verify=_verify,
+    undo=_undo,
+    examples=(
+        {
+            "region": "us-east-1",
+            "group_id": "sg-0123456789abcdef0",
+            "ports": [22],
+            "all_rules": False,
+            "rules": [
+                {"protocol": "tcp", "from_port": 22, "to_port": 22, "peer": "0.0.0.0/0"},
+                {"protocol": "tcp", "from_port": 22, "to_port": 22, "peer": "::/0"},
+            ],
+        },
+        {
+            "region": "us-east-1",
+            "group_id": "sg-0123456789abcdef0",
+            "ports": [],
+            "all_rules": True,
+            "rules": [
+                {"protocol": "-1", "peer_kind": "group", "peer": "sg-0123456789abcdef0"},
+                {"egress": True, "protocol": "-1", "peer": "0.0.0.0/0"},
+            ],
+        },
+    ),
 )
 
 OPERATIONS = (CLOSE_SECURITY_GROUP,)

@@ -90,12 +90,20 @@ class RuleSpec(AwsModel):
         )
 
     def summary(self) -> str:
-        """``tcp 443 from 10.0.0.0/8``."""
+        """One line for people: protocol, ports and peer.
+
+        Returns:
+            E.g. ``tcp 443 10.0.0.0/8``.
+        """
         protocol = PROTOCOL_NAMES.get(self.protocol, self.protocol)
         return f"{protocol} {self.ports} {self.peer}"
 
     def permission(self) -> dict[str, Any]:
-        """The ``IpPermissions`` item EC2 takes."""
+        """The ``IpPermissions`` item EC2 takes.
+
+        Returns:
+            One ``IpPermissions`` item.
+        """
         item: dict[str, Any] = {"IpProtocol": self.protocol}
         if self.protocol != "-1":
             item["FromPort"] = self.from_port
@@ -130,6 +138,9 @@ def rule_spec(
         source_group: security group peer.
         prefix_list: prefix list peer.
         description: rule description (ASCII, up to 255 characters).
+
+    Returns:
+        The rule as EC2 takes it.
 
     Raises:
         BadInput: unknown protocol, bad port range, not exactly one peer, bad CIDR or id.
@@ -177,7 +188,16 @@ def rule_spec(
 
 
 def has_rule(group: SecurityGroup, spec: RuleSpec, *, egress: bool) -> bool:
-    """Whether ``group`` already has the rule ``spec`` describes."""
+    """Whether ``group`` already has the rule ``spec`` describes.
+
+    Args:
+        group: The security group as read.
+        spec: The rule.
+        egress: Look at the outbound rules rather than the inbound ones.
+
+    Returns:
+        Whether a rule with that protocol, those ports and that peer is there.
+    """
     protocol = PROTOCOL_NAMES.get(spec.protocol, spec.protocol)
     rules = group.egress if egress else group.ingress
     return any(
@@ -197,7 +217,19 @@ def change_security_group_rule(
     egress: bool = False,
     revoke: bool = False,
 ) -> Change:
-    """Authorize or revoke one inbound (or outbound) rule of a security group."""
+    """Authorize or revoke one inbound (or outbound) rule of a security group.
+
+    Args:
+        session: The write role's session.
+        region: The region.
+        group_id: The security group.
+        spec: The rule.
+        egress: An outbound rule rather than an inbound one.
+        revoke: Remove the rule rather than add it.
+
+    Returns:
+        What was done.
+    """
     region = check_region(session, region)
     wanted = resource_id(group_id, "sg", "security group")
     verb = "revoke" if revoke else "authorize"
@@ -286,7 +318,11 @@ class RuleArgs(InRegion):
         return self
 
     def spec(self) -> RuleSpec:
-        """The rule as EC2 takes it."""
+        """The rule as EC2 takes it.
+
+        Returns:
+            The rule, checked.
+        """
         return rule_spec(
             protocol=self.protocol,
             port=self.port,

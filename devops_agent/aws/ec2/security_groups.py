@@ -143,7 +143,15 @@ class SecurityGroup(AwsModel):
 
 
 def security_group_from(raw: Any, region: str) -> SecurityGroup:
-    """The model of one raw DescribeSecurityGroups item, read in ``region``."""
+    """The model of one raw DescribeSecurityGroups item, read in ``region``.
+
+    Args:
+        raw: One item as boto3 returns it.
+        region: The region it was read in.
+
+    Returns:
+        The group's model.
+    """
     return SecurityGroup(
         id=raw["GroupId"],
         name=raw.get("GroupName", ""),
@@ -162,6 +170,12 @@ def rule_from(permission: Any) -> SecurityGroupRule:
     ``-1`` means every protocol; a TCP or UDP rule without a port range (or with ``-1``)
     covers every port, so both become ``None``. ICMP keeps its type and code as AWS
     reports them.
+
+    Args:
+        permission: One ``IpPermissions`` item as boto3 returns it.
+
+    Returns:
+        The rule's model.
     """
     raw_protocol = str(permission.get("IpProtocol", "-1")).lower()
     protocol = PROTOCOL_NAMES.get(raw_protocol, raw_protocol)
@@ -231,6 +245,14 @@ class SecurityGroupUse(AwsModel):
 def describe_security_group(session: boto3.Session, region: str, group_id: str) -> SecurityGroup:
     """One security group with its inbound and outbound rules.
 
+    Args:
+        session: Credentials to read with (``ec2:DescribeSecurityGroups``).
+        region: The region.
+        group_id: The security group (``sg-…``).
+
+    Returns:
+        The group with its rules.
+
     Raises:
         BadInput: malformed id. ServiceError: no such group in the region (the
             message names it) or AWS refused (``ec2:DescribeSecurityGroups``).
@@ -245,6 +267,14 @@ def describe_security_group(session: boto3.Session, region: str, group_id: str) 
 
 def security_group_use(session: boto3.Session, region: str, group_id: str) -> SecurityGroupUse:
     """The network interfaces and groups that use or name a security group.
+
+    Args:
+        session: Credentials to read with.
+        region: The region.
+        group_id: The security group (``sg-…``).
+
+    Returns:
+        Who uses the group and who names it.
 
     Raises:
         ServiceError: AWS refused (``ec2:DescribeNetworkInterfaces`` or
@@ -286,7 +316,17 @@ def security_group_use(session: boto3.Session, region: str, group_id: str) -> Se
 def group_params(
     name: str, description: str, vpc_id: str, tags: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    """The CreateSecurityGroup parameters: what the executor sends and the plan shows."""
+    """The CreateSecurityGroup parameters: what the executor sends and the plan shows.
+
+    Args:
+        name: The group's name.
+        description: Its description.
+        vpc_id: The VPC it belongs to.
+        tags: Tags for the group.
+
+    Returns:
+        The call's parameters, without ``DryRun``.
+    """
     vpc = resource_id(vpc_id, "vpc", "VPC")
     params: dict[str, Any] = {"GroupName": name, "Description": description, "VpcId": vpc}
     if tags:
@@ -297,7 +337,17 @@ def group_params(
 def find_group_by_name(
     session: boto3.Session, region: str, vpc_id: str, name: str
 ) -> SecurityGroup | None:
-    """The group called ``name`` in a VPC, or ``None``."""
+    """The group called ``name`` in a VPC, or ``None``.
+
+    Args:
+        session: Credentials to read with (``ec2:DescribeSecurityGroups``).
+        region: The region.
+        vpc_id: The VPC.
+        name: The group's name.
+
+    Returns:
+        The group, or ``None``.
+    """
     return next(
         (g for g in list_security_groups(session, region, vpc_id=vpc_id) if g.name == name),
         None,
@@ -312,7 +362,19 @@ def create_security_group(
     vpc_id: str,
     tags: dict[str, str] | None = None,
 ) -> Change:
-    """Create a security group in a VPC (with EC2's default allow-all egress rule)."""
+    """Create a security group in a VPC (with EC2's default allow-all egress rule).
+
+    Args:
+        session: The write role's session.
+        region: The region.
+        name: The group's name.
+        description: Its description.
+        vpc_id: The VPC it belongs to.
+        tags: Tags for the group.
+
+    Returns:
+        What was done, with the new group's id.
+    """
     region = check_region(session, region)
     params = group_params(name, description, vpc_id, tags)
     vpc = params["VpcId"]
@@ -334,7 +396,16 @@ def create_security_group(
 
 
 def delete_security_group(session: boto3.Session, region: str, group_id: str) -> Change:
-    """Delete a security group (EC2 refuses while anything uses it)."""
+    """Delete a security group (EC2 refuses while anything uses it).
+
+    Args:
+        session: The write role's session.
+        region: The region.
+        group_id: The security group.
+
+    Returns:
+        What was done.
+    """
     return delete_ec2_resource(
         session,
         region,

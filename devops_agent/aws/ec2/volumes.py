@@ -188,7 +188,15 @@ def list_volumes(
 
 
 def volume_from(raw: Any, region: str) -> Volume:
-    """The model of one raw DescribeVolumes item, read in ``region``."""
+    """The model of one raw DescribeVolumes item, read in ``region``.
+
+    Args:
+        raw: One DescribeVolumes item as boto3 returns it.
+        region: The region it was read in.
+
+    Returns:
+        The volume's model.
+    """
     tags = tags_of(raw)
     return Volume(
         id=raw["VolumeId"],
@@ -308,7 +316,16 @@ def list_snapshots(
 
 def snapshot_from(raw: Any, region: str, *, public: bool | None = False) -> Snapshot:
     """The model of one raw DescribeSnapshots item, read in ``region``; ``public`` comes
-    from its ``createVolumePermission`` attribute (not part of the item)."""
+    from its ``createVolumePermission`` attribute (not part of the item).
+
+    Args:
+        raw: One DescribeSnapshots item as boto3 returns it.
+        region: The region it was read in.
+        public: Whether any account may restore it; ``None`` when it could not be read.
+
+    Returns:
+        The snapshot's model.
+    """
     return Snapshot(
         id=raw["SnapshotId"],
         region=region,
@@ -358,6 +375,9 @@ def ebs_encryption_by_default(
         region: the region to read (the setting is per region).
         ec2: a client to call with (the audit passes its shared, counted one); one is
             made from ``session`` when ``None``.
+
+    Returns:
+        True when it is on.
 
     Raises:
         UnknownRegion: unknown region. ServiceError: AWS refused.
@@ -533,7 +553,16 @@ class EncryptionByDefault(AwsModel):
 
 
 def set_encryption_by_default(session: boto3.Session, region: str, enabled: bool) -> str:
-    """Turn EBS encryption by default on or off in one region (the apply path's write)."""
+    """Turn EBS encryption by default on or off in one region (the apply path's write).
+
+    Args:
+        session: The write role's session.
+        region: The region.
+        enabled: On, or off.
+
+    Returns:
+        One line that says which it is now.
+    """
     from devops_agent.aws.writes import write_errors
 
     region = check_region(session, region)

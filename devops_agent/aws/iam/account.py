@@ -7,6 +7,13 @@ asking for a longer minimum never quietly drops reuse prevention or an expiry so
 The preview also never weakens a setting unless asked in so many words: ``--min-length``
 lower than today's is refused (``iam password-policy set`` is how the audit's fixes raise a
 policy to the benchmark's values, and that must only ever raise it).
+
+The plan proves itself (:mod:`devops_agent.operation`): the exact policy sent is in the
+plan, it is read back after the apply, and the way back is the policy read just before
+the change (or, when the account had none, deleting the policy again:
+``DeleteAccountPasswordPolicy``, which only a rollback plan ever carries). An account
+setting takes no resource-level permissions: the session policy allows the call on
+``*``, limited to IAM's region of the partition (``aws:RequestedRegion``).
 """
 
 from __future__ import annotations
@@ -17,16 +24,21 @@ from botocore.exceptions import ClientError
 from pydantic import Field
 
 from devops_agent.aws import AwsModel, aws_errors, client
+from devops_agent.aws.iam.calls import iam_call, not_yet
 from devops_agent.aws.writes import Change, write_errors
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
+    ApiCall,
     Args,
     Command,
     Hidden,
+    PlanEntry,
     Proposal,
     Read,
     Reader,
     Unchanged,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -39,6 +51,8 @@ __all__ = [
     "GET_PASSWORD_POLICY",
     "SET_PASSWORD_POLICY",
     "PasswordPolicy",
+    "delete_password_policy",
+    "password_policy_params",
     "read_password_policy",
     "set_password_policy",
 ]
@@ -76,7 +90,14 @@ class PasswordPolicy(AwsModel):
 
 
 def password_policy_from(raw: dict[str, Any] | None) -> PasswordPolicy:
-    """The model of a GetAccountPasswordPolicy answer's ``PasswordPolicy`` (``None``: unset)."""
+    """The model of a GetAccountPasswordPolicy answer's ``PasswordPolicy``.
+
+    Args:
+        raw: The answer's ``PasswordPolicy``; ``None`` when the account has none.
+
+    Returns:
+        The policy (``exists=False`` for ``None``).
+    """
     if raw is None:
         return PasswordPolicy(exists=False)
     return PasswordPolicy(
@@ -102,6 +123,9 @@ def read_password_policy(
         session: the read session (unused when ``iam`` is given).
         iam: an IAM client to read with (the audit's shared, counted one).
 
+    Returns:
+        The policy as IAM has it.
+
     Raises:
         ServiceError: IAM refused (``iam:GetAccountPasswordPolicy``).
     """
@@ -116,8 +140,16 @@ def read_password_policy(
     return password_policy_from(raw)
 
 
-def set_password_policy(session: boto3.Session, policy: PasswordPolicy) -> Change:
-    """Replace the account password policy with ``policy`` (every setting is sent)."""
+def password_policy_params(policy: PasswordPolicy) -> dict[str, Any]:
+    """The UpdateAccountPasswordPolicy parameters for ``policy``: every setting, since IAM
+    resets what the call leaves out (what the executor sends and the plan shows).
+
+    Args:
+        policy: The complete policy to set.
+
+    Returns:
+        The parameters; reuse prevention and expiry only when set (IAM has no "off" value).
+    """
     params: dict[str, Any] = {
         "MinimumPasswordLength": policy.minimum_length or IAM_MIN_LENGTH,
         "RequireSymbols": policy.require_symbols,
@@ -131,12 +163,45 @@ def set_password_policy(session: boto3.Session, policy: PasswordPolicy) -> Chang
         params["PasswordReusePrevention"] = policy.reuse_prevention
     if policy.max_age_days:
         params["MaxPasswordAge"] = policy.max_age_days
+    return params
+
+
+def set_password_policy(session: boto3.Session, policy: PasswordPolicy) -> Change:
+    """Replace the account password policy with ``policy`` (every setting is sent).
+
+    Args:
+        session: The **write** session of an approved plan.
+        policy: The complete policy to set.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
+    params = password_policy_params(policy)
     with write_errors("iam:UpdateAccountPasswordPolicy"):
         client(session, "iam").update_account_password_policy(**params)
     return Change(
         action="iam:UpdateAccountPasswordPolicy",
         resource="account password policy",
         message=f"the account password policy is now: {describe(policy)}",
+    )
+
+
+def delete_password_policy(session: boto3.Session) -> Change:
+    """Delete the account password policy (IAM's defaults apply again): only a rollback of
+    a plan that set the first policy of an account does this.
+
+    Args:
+        session: The **write** session of an approved plan.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
+    with write_errors("iam:DeleteAccountPasswordPolicy"):
+        client(session, "iam").delete_account_password_policy()
+    return Change(
+        action="iam:DeleteAccountPasswordPolicy",
+        resource="account password policy",
+        message="the account has no password policy again",
     )
 
 
@@ -202,7 +267,8 @@ class PasswordPolicyArgs(Args):
     """Character classes to require on top of today's: symbols, numbers, uppercase,
     lowercase, or all."""
     policy: Annotated[PasswordPolicy | None, Hidden()] = None
-    """The complete policy the apply sets (the preview fills it in)."""
+    """The complete policy the apply sets (the preview fills it in); one that does not
+    exist means deleting the policy (only a rollback plan carries that)."""
 
     def classes(self) -> list[str]:
         """The classes asked for, checked."""
@@ -268,7 +334,67 @@ def _run_policy(writers: Writers, args: PasswordPolicyArgs) -> str:
             "The plan does not record the policy to set; it is not applied.",
             remedy="Ask for the change again to get a fresh plan.",
         )
+    if not args.policy.exists:
+        return delete_password_policy(writers.aws()).message
     return set_password_policy(writers.aws(), args.policy).message
+
+
+def _policy_calls(args: PasswordPolicyArgs) -> list[ApiCall]:
+    if args.policy is None:  # the executor refuses such an entry: nothing is sent
+        return []
+    if not args.policy.exists:
+        return [iam_call("DeleteAccountPasswordPolicy", {})]
+    return [iam_call("UpdateAccountPasswordPolicy", password_policy_params(args.policy))]
+
+
+def _same(one: PasswordPolicy, other: PasswordPolicy) -> bool:
+    """Whether two policies are the same setting (as IAM would store them)."""
+    if one.exists != other.exists:
+        return False
+    return not one.exists or password_policy_params(one) == password_policy_params(other)
+
+
+def _verify_policy(reader: Reader, args: PasswordPolicyArgs) -> Verification:
+    wanted = args.policy or PasswordPolicy(exists=True)
+    found = read_password_policy(reader.session())
+    if _same(found, wanted):
+        return Verified(f"the account password policy is: {describe(found)}")
+    return not_yet(f"the account password policy is: {describe(found)}")
+
+
+def _policy_before(reader: Reader, args: PasswordPolicyArgs) -> dict[str, Any]:
+    return read_password_policy(reader.session()).model_dump(mode="json")
+
+
+def _undo_policy(reader: Reader, before: Any, args: PasswordPolicyArgs) -> list[PlanEntry]:
+    """Set the policy read just before the change (or delete it if there was none)."""
+    if not isinstance(before, dict) or args.policy is None:
+        return []
+    was = PasswordPolicy.model_validate(before)
+    if _same(was, args.policy):
+        return []
+    what = f"back to: {describe(was)}" if was.exists else "back to none (IAM's defaults)"
+    return [
+        SET_PASSWORD_POLICY.entry(
+            PasswordPolicyArgs(policy=was),
+            f"Roll back: set the account password policy {what}",
+            ["account password policy"],
+        )
+    ]
+
+
+_EXAMPLE_POLICY = {
+    "exists": True,
+    "minimum_length": 14,
+    "require_symbols": True,
+    "require_numbers": True,
+    "require_uppercase": True,
+    "require_lowercase": True,
+    "reuse_prevention": 24,
+    "max_age_days": 90,
+    "allow_users_to_change": True,
+    "hard_expiry": False,
+}
 
 
 SET_PASSWORD_POLICY = Write(
@@ -287,10 +413,18 @@ SET_PASSWORD_POLICY = Write(
     "the complete policy it will set). A shorter minimum than today's is refused. CIS asks "
     "for 14 characters and 24 remembered passwords.",
     reads=("iam:GetAccountPasswordPolicy",),
-    actions=("iam:UpdateAccountPasswordPolicy",),
-    arns=("*",),  # an account setting: the action takes no resource-level permissions
+    actions=("iam:UpdateAccountPasswordPolicy", "iam:DeleteAccountPasswordPolicy"),
+    arns=("*",),  # an account setting: the actions take no resource-level permissions
     plan=_plan_policy,
     run=_run_policy,
+    calls=_policy_calls,
+    verify=_verify_policy,
+    before=_policy_before,
+    undo=_undo_policy,
+    examples=(
+        {"min_length": 14, "reuse_prevention": 24, "policy": _EXAMPLE_POLICY},
+        {"policy": {"exists": False}},
+    ),
 )
 
 OPERATIONS = (GET_PASSWORD_POLICY, SET_PASSWORD_POLICY)

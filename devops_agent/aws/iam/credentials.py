@@ -33,6 +33,12 @@ class VirtualMfaDevice(AwsModel):
 def list_virtual_mfa_devices(iam: Any) -> list[VirtualMfaDevice]:
     """Every virtual MFA device of the account, assigned or not.
 
+    Args:
+        iam: An IAM client to read with (the audit's shared, counted one).
+
+    Returns:
+        The devices, sorted by serial number.
+
     Raises:
         ServiceError: AWS refused (``iam:ListVirtualMFADevices``).
     """
@@ -65,6 +71,12 @@ class ServerCertificate(AwsModel):
 
 def list_server_certificates(iam: Any) -> list[ServerCertificate]:
     """Every server certificate stored in IAM.
+
+    Args:
+        iam: An IAM client to read with (the audit's shared, counted one).
+
+    Returns:
+        The certificates, sorted by name.
 
     Raises:
         ServiceError: AWS refused (``iam:ListServerCertificates``).

@@ -1,24 +1,36 @@
-"""Changes to IAM policies: create, attach, detach, delete, and the steps deletions carry.
+"""Changes to managed IAM policies: create, attach, detach, delete, and the steps deletions
+carry.
 
 ``iam policy delete`` is a composite: its plan detaches the policy where it is
 attached (with ``--force``), deletes the versions other than the default one, and
 then the policy, each an entry of its own so the plan shows exactly what goes. The
-detach and inline-policy steps are also carried by ``iam user|role delete``.
+detach step is also carried by ``iam user|role delete`` (the inline-policy step is in
+:mod:`.inline_policies`).
+
+Each write declares what makes its plan prove itself (:mod:`devops_agent.operation`):
+its exact request (an attach or detach may name only the planned policy: the session
+policy pins ``iam:PolicyARN``), its read-back, and its way back: a detach is undone by
+attaching again, an attach by detaching, a created policy by deleting it. Deleting a
+policy or one of its versions cannot be undone and says so before anyone approves it.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, model_validator
 
-from devops_agent.aws import client
+from devops_agent.aws import aws_errors, client, pages
+from devops_agent.aws.iam.calls import iam_call, not_yet, policy_condition, principal_arns
 from devops_agent.aws.iam.policies import (
     DETAIL_READS,
     NameOrArn,
     OnePrincipal,
     PolicyArn,
+    PolicyDetail,
+    find_policy,
     json_block,
     list_policies,
     policy_arn,
@@ -39,18 +51,33 @@ from devops_agent.aws.iam.principals import (
 from devops_agent.aws.policy_document import validate_policy
 from devops_agent.aws.workspace_files import read_document
 from devops_agent.aws.writes import Change, write_errors
-from devops_agent.errors import BadInput, Refused
-from devops_agent.operation import Args, Command, Positional, Proposal, Reader, Write, Writers
+from devops_agent.errors import BadInput, Refused, ServiceError
+from devops_agent.operation import (
+    ApiCall,
+    Args,
+    Command,
+    NotAsPlanned,
+    PlanEntry,
+    Positional,
+    Proposal,
+    Reader,
+    Verification,
+    Verified,
+    Write,
+    Writers,
+)
 
 if TYPE_CHECKING:
     import boto3
 
 __all__ = [
     "attach_policy",
+    "attached_policies",
     "create_policy",
-    "delete_inline_policy",
     "delete_policy",
     "delete_policy_version",
+    "policy_params",
+    "policy_versions",
 ]
 
 _VERSION = re.compile(r"^v[1-9]\d*(?:\.[A-Za-z0-9-]+)?$")
@@ -58,6 +85,33 @@ _VERSION = re.compile(r"^v[1-9]\d*(?:\.[A-Za-z0-9-]+)?$")
 
 # --------------------------------------------------------------------------- writes
 # Only the apply path calls these, with the write role's session.
+
+
+def policy_params(
+    name: str, text: str, *, description: str = "", path: str = "/"
+) -> dict[str, Any]:
+    """The CreatePolicy parameters: what the executor sends and the plan shows.
+
+    Args:
+        name: The policy's name.
+        text: Its document, JSON text.
+        description: Its description (left out when empty).
+        path: Its IAM path.
+
+    Returns:
+        The parameters, the document checked and made compact.
+
+    Raises:
+        BadInput: a bad name, path or document.
+    """
+    params: dict[str, Any] = {
+        "PolicyName": principal_name(name, "policy"),
+        "PolicyDocument": validate_policy(text, "identity"),
+        "Path": iam_path(path),
+    }
+    if description:
+        params["Description"] = description
+    return params
 
 
 def create_policy(
@@ -75,14 +129,8 @@ def create_policy(
     Returns:
         What was done: the IAM action, the resource, one line for people.
     """
-    wanted = principal_name(name, "policy")
-    params: dict[str, Any] = {
-        "PolicyName": wanted,
-        "PolicyDocument": validate_policy(text, "identity"),
-        "Path": iam_path(path),
-    }
-    if description:
-        params["Description"] = description
+    params = policy_params(name, text, description=description, path=path)
+    wanted = params["PolicyName"]
     with write_errors("iam:CreatePolicy", resource=wanted):
         arn = client(session, "iam").create_policy(**params)["Policy"]["Arn"]
     return Change(action="iam:CreatePolicy", resource=arn, message=f"created policy {arn}")
@@ -149,31 +197,62 @@ def attach_policy(
     return Change(action=action, resource=arn, message=f"{done} {arn} {way} {kind} {wanted}")
 
 
-def delete_inline_policy(
-    session: boto3.Session, kind: PrincipalKind, name: str, policy_name: str
-) -> Change:
-    """Delete an inline policy of a user, role or group.
+def attached_policies(session: boto3.Session, kind: PrincipalKind, name: str) -> set[str] | None:
+    """The ARNs of the managed policies attached to a user, role or group.
 
     Args:
-        session: The **write** session of an approved plan.
+        session: Credentials to read with (the read role's).
         kind: ``user``, ``role`` or ``group``.
-        name: The principal's name.
-        policy_name: The inline policy's name.
+        name: Its name.
 
     Returns:
-        What was done: the IAM action, the resource, one line for people.
+        The ARNs; ``None`` when there is no such user, role or group.
+
+    Raises:
+        ServiceError: AWS refused (``iam:ListAttachedUserPolicies`` and the like).
     """
+    iam = client(session, "iam")
     wanted = principal_name(name, kind)
-    action = f"iam:Delete{kind.capitalize()}Policy"
-    with write_errors(action, resource=f"{kind} {wanted}"):
-        getattr(client(session, "iam"), f"delete_{kind}_policy")(
-            PolicyName=policy_name, **{param(kind): wanted}
-        )
-    return Change(
-        action=action,
-        resource=wanted,
-        message=f"deleted inline policy {policy_name} of {kind} {wanted}",
-    )
+    action = f"iam:ListAttached{kind.capitalize()}Policies"
+    params: dict[str, Any] = {param(kind): wanted}
+    try:
+        with aws_errors(action, resource=f"{kind} {wanted}"):
+            return {
+                p["PolicyArn"]
+                for page in pages(iam, f"list_attached_{kind}_policies", **params)
+                for p in page.get("AttachedPolicies", [])
+            }
+    except ServiceError as exc:
+        if exc.code == "NoSuchEntity":
+            return None
+        raise
+
+
+def policy_versions(session: boto3.Session, arn: str) -> list[str] | None:
+    """The version ids of a managed policy.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        arn: The policy's ARN.
+
+    Returns:
+        The version ids, sorted; ``None`` when there is no such policy.
+
+    Raises:
+        ServiceError: AWS refused (``iam:ListPolicyVersions``).
+    """
+    iam = client(session, "iam")
+    try:
+        with aws_errors("iam:ListPolicyVersions", resource=arn):
+            return sorted(
+                v["VersionId"]
+                for page in pages(iam, "list_policy_versions", PolicyArn=policy_arn(arn))
+                for v in page.get("Versions", [])
+            )
+    except ServiceError as exc:
+        if exc.code == "NoSuchEntity":
+            return None
+        raise
 
 
 # --------------------------------------------------------------------------- operations
@@ -236,6 +315,51 @@ def _run_create(writers: Writers, args: CreatePolicyArgs) -> str:
     ).message
 
 
+def _create_calls(args: CreatePolicyArgs) -> list[ApiCall]:
+    if args.document is None:  # the executor refuses such an entry: nothing is sent
+        return []
+    params = policy_params(args.policy, args.document, description=args.description, path=args.path)
+    arn = f"arn:{{partition}}:iam::{{account}}:policy{args.path}{args.policy}"
+    return [iam_call("CreatePolicy", params, (arn,))]
+
+
+def _created(reader: Reader, name: str) -> PolicyDetail | None:
+    try:
+        return policy_detail(reader.session(), name)
+    except BadInput:  # no customer managed policy of that name
+        return None
+
+
+def _verify_create(reader: Reader, args: CreatePolicyArgs) -> Verification:
+    detail = _created(reader, args.policy)
+    if detail is None:
+        return not_yet(f"there is no customer managed policy called {args.policy}")
+    if detail.policy.path != args.path:
+        return NotAsPlanned(f"policy {args.policy} exists at path {detail.policy.path}")
+    if detail.document != json.loads(args.document or "null"):
+        return NotAsPlanned(f"policy {args.policy} exists with another document than planned")
+    return Verified(f"policy {detail.policy.arn} exists with the planned document")
+
+
+def _undo_create(reader: Reader, before: object, args: CreatePolicyArgs) -> list[PlanEntry]:
+    """Delete the policy the plan created (found again by name: its ARN is AWS's)."""
+    detail = _created(reader, args.policy)
+    if detail is None:
+        return []
+    return [
+        DELETE_POLICY.entry(
+            PolicyArgs(arn=detail.policy.arn),
+            f"Roll back: delete the policy {args.policy} the plan created",
+            [detail.policy.arn],
+        )
+    ]
+
+
+_POLICY_DOCUMENT = (
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject",'
+    '"Resource":"arn:aws:s3:::reports/*"}]}'
+)
+
 CREATE_POLICY = Write(
     name="iam.create_policy",
     args=CreatePolicyArgs,
@@ -250,11 +374,23 @@ CREATE_POLICY = Write(
     guide="Give the document as JSON text (or a workspace file path). It is checked "
     "(Version 2012-10-17, statements with Effect, Action and Resource, no Principal) and "
     "shown in the plan. The policy is attached to nothing: propose attach_policy next.",
-    reads=("iam:ListPolicies",),
+    reads=DETAIL_READS,
     actions=("iam:CreatePolicy",),
     arns=("arn:{partition}:iam::{account}:policy{path}{policy}",),
     plan=_plan_create,
     run=_run_create,
+    calls=_create_calls,
+    verify=_verify_create,
+    undo=_undo_create,
+    examples=(
+        {
+            "policy": "deploy",
+            "file": None,
+            "document": _POLICY_DOCUMENT,
+            "description": "Deploys",
+            "path": "/ci/",
+        },
+    ),
 )
 
 
@@ -325,6 +461,78 @@ def _run_attach(writers: Writers, args: AttachPolicyArgs | DetachPolicyArgs) -> 
     return attach_policy(writers.aws(), args.policy, *target, detach=detach).message
 
 
+def _attach_calls(args: AttachPolicyArgs | DetachPolicyArgs) -> list[ApiCall]:
+    target = args.principal()
+    assert target is not None  # the model requires one
+    kind, name = target
+    verb = "Detach" if isinstance(args, DetachPolicyArgs) else "Attach"
+    return [
+        iam_call(
+            f"{verb}{kind.capitalize()}Policy",
+            {"PolicyArn": args.policy, param(kind): name},
+            principal_arns(kind, name),
+            conditions=policy_condition(args.policy),
+        )
+    ]
+
+
+def _attached_now(reader: Reader, args: AttachPolicyArgs | DetachPolicyArgs) -> dict[str, Any]:
+    target = args.principal()
+    assert target is not None  # the model requires one
+    found = attached_policies(reader.session(), *target)
+    return {"attached": found is not None and args.policy in found}
+
+
+def _verify_attach(reader: Reader, args: AttachPolicyArgs | DetachPolicyArgs) -> Verification:
+    target = args.principal()
+    assert target is not None  # the model requires one
+    kind, name = target
+    found = attached_policies(reader.session(), kind, name)
+    detach = isinstance(args, DetachPolicyArgs)
+    if found is None:
+        if detach:
+            return Verified(f"there is no {kind} {name} any more, so nothing is attached to it")
+        return NotAsPlanned(f"there is no {kind} {name}")
+    attached = args.policy in found
+    if attached == (not detach):
+        way = "is not attached to" if detach else "is attached to"
+        return Verified(f"{args.policy} {way} {kind} {name}")
+    way = "is still attached to" if detach else "is not attached to"
+    return not_yet(f"{args.policy} {way} {kind} {name}")
+
+
+def _undo_attach(
+    reader: Reader, before: Any, args: AttachPolicyArgs | DetachPolicyArgs
+) -> list[PlanEntry]:
+    """Detach what was attached, attach again what was detached (as it was before; nothing
+    once the user, role or group itself is gone)."""
+    target = args.principal()
+    assert target is not None  # the model requires one
+    kind, name = target
+    was = before.get("attached") if isinstance(before, dict) else None
+    now = attached_policies(reader.session(), kind, name)
+    if now is None:
+        return []
+    if isinstance(args, DetachPolicyArgs):
+        if was is not True or args.policy in now:
+            return []
+        back = AttachPolicyArgs.model_validate({"policy": args.policy, kind: name})
+        line = f"Roll back: attach {args.policy} to {kind} {name} again"
+        return [ATTACH_POLICY.entry(back, line, [args.policy])]
+    if was is not False or args.policy not in now:
+        return []
+    line = f"Roll back: detach {args.policy} from {kind} {name} again"
+    return [DETACH_POLICY.entry(detach_args(args.policy, kind, name), line, [args.policy])]
+
+
+def _attach_examples(policy: str) -> tuple[dict[str, Any], ...]:
+    kinds: tuple[PrincipalKind, ...] = ("user", "role", "group")
+    return tuple({"policy": policy, kind: "dev"} for kind in kinds)
+
+
+_ATTACHED_READS = tuple(f"iam:ListAttached{kind}Policies" for kind in ("User", "Role", "Group"))
+_EXAMPLE_ARN = "arn:aws:iam::123456789012:policy/deploy"
+
 _PRINCIPAL_ARNS = (
     "arn:{partition}:iam::{account}:user/{user}",
     "arn:{partition}:iam::{account}:user/*/{user}",
@@ -346,11 +554,16 @@ ATTACH_POLICY = Write(
         ),
     ),
     guide="Give exactly one of user, role or group. Attaching what is already attached is refused.",
-    reads=("iam:GetUser", "iam:GetRole", "iam:GetGroup", *DETAIL_READS),
+    reads=("iam:GetUser", "iam:GetRole", "iam:GetGroup", *DETAIL_READS, *_ATTACHED_READS),
     actions=("iam:AttachUserPolicy", "iam:AttachRolePolicy", "iam:AttachGroupPolicy"),
     arns=_PRINCIPAL_ARNS,
     plan=_plan_attach,
     run=_run_attach,
+    calls=_attach_calls,
+    verify=_verify_attach,
+    before=_attached_now,
+    undo=_undo_attach,
+    examples=_attach_examples(_EXAMPLE_ARN),
 )
 
 DETACH_POLICY = Write(
@@ -365,42 +578,16 @@ DETACH_POLICY = Write(
         ),
     ),
     guide="Give exactly one of user, role or group. Detaching what is not attached is refused.",
-    reads=("iam:GetUser", "iam:GetRole", "iam:GetGroup", *DETAIL_READS),
+    reads=("iam:GetUser", "iam:GetRole", "iam:GetGroup", *DETAIL_READS, *_ATTACHED_READS),
     actions=("iam:DetachUserPolicy", "iam:DetachRolePolicy", "iam:DetachGroupPolicy"),
     arns=_PRINCIPAL_ARNS,
     plan=_plan_attach,
     run=_run_attach,
-)
-
-
-class InlinePolicyArgs(Args):
-    """One inline policy of a user, role or group (a step of ``iam user|role delete``)."""
-
-    kind: PrincipalKind
-    """What holds the policy: user, role or group."""
-    name: str
-    """The user, role or group name."""
-    policy: Annotated[str, AfterValidator(lambda v: principal_name(v, "policy"))]
-    """The inline policy's name."""
-
-    @model_validator(mode="after")
-    def _named(self) -> InlinePolicyArgs:
-        principal_name(self.name, self.kind)
-        return self
-
-
-DELETE_INLINE_POLICY = Write(
-    name="iam.delete_inline_policy",
-    args=InlinePolicyArgs,
-    summary="Delete an inline policy of a user, role or group (a step of a deletion).",
-    service="iam",
-    agent="A cleanup step: delete_user and delete_role plan it (with force).",
-    actions=("iam:DeleteUserPolicy", "iam:DeleteRolePolicy", "iam:DeleteGroupPolicy"),
-    arns=_PRINCIPAL_ARNS[:4],
-    plan=only_in_plans("iam user|role delete NAME --force"),
-    run=lambda writers, args: (
-        delete_inline_policy(writers.aws(), args.kind, args.name, args.policy).message
-    ),
+    calls=_attach_calls,
+    verify=_verify_attach,
+    before=_attached_now,
+    undo=_undo_attach,
+    examples=_attach_examples(_EXAMPLE_ARN),
 )
 
 
@@ -419,16 +606,36 @@ def _version(value: str) -> str:
     return value
 
 
+def _version_calls(args: PolicyVersionArgs) -> list[ApiCall]:
+    params = {"PolicyArn": args.arn, "VersionId": args.version}
+    return [iam_call("DeletePolicyVersion", params, (args.arn,))]
+
+
+def _verify_version(reader: Reader, args: PolicyVersionArgs) -> Verification:
+    versions = policy_versions(reader.session(), args.arn)
+    if versions is None:
+        return Verified(f"there is no policy {args.arn} any more, so no version {args.version}")
+    if args.version in versions:
+        return not_yet(f"{args.arn} still has version {args.version}")
+    return Verified(f"{args.arn} has no version {args.version}")
+
+
 DELETE_POLICY_VERSION = Write(
     name="iam.delete_policy_version",
     args=PolicyVersionArgs,
     summary="Delete a non-default version of a managed policy (a step of its deletion).",
     service="iam",
     agent="A cleanup step: delete_policy plans it.",
+    reads=("iam:ListPolicyVersions",),
     actions=("iam:DeletePolicyVersion",),
     arns=("{arn}",),
     plan=only_in_plans("iam policy delete NAME|ARN"),
     run=lambda writers, args: delete_policy_version(writers.aws(), args.arn, args.version).message,
+    calls=_version_calls,
+    verify=_verify_version,
+    irreversible="a deleted policy version is gone for good: its document cannot be read "
+    "again, and IAM never gives its version id to another version",
+    examples=({"arn": _EXAMPLE_ARN, "version": "v2"},),
 )
 
 
@@ -439,6 +646,14 @@ class PolicyArgs(Args):
     """The policy's ARN."""
 
 
+def _verify_deleted(reader: Reader, args: PolicyArgs) -> Verification:
+    try:
+        find_policy(reader.session(), args.arn)
+    except BadInput:
+        return Verified(f"there is no policy {args.arn}")
+    return not_yet(f"{args.arn} still exists")
+
+
 DELETE_POLICY = Write(
     name="iam.delete_policy",
     tool="delete_policy_step",  # never a tool: the composite's tool has the plain name
@@ -446,10 +661,16 @@ DELETE_POLICY = Write(
     summary="Delete a customer managed policy (the last step of its deletion).",
     service="iam",
     agent="A step: delete_policy plans it after the detaches and old versions.",
+    reads=("iam:GetPolicy",),
     actions=("iam:DeletePolicy",),
     arns=("{arn}",),
     plan=only_in_plans("iam policy delete NAME|ARN"),
     run=lambda writers, args: delete_policy(writers.aws(), args.arn).message,
+    calls=lambda args: [iam_call("DeletePolicy", {"PolicyArn": args.arn}, (args.arn,))],
+    verify=_verify_deleted,
+    irreversible="deleting a managed policy deletes it with its document and every version; "
+    "a policy created again under the same name is a new policy, with a new id and no history",
+    examples=({"arn": _EXAMPLE_ARN},),
 )
 
 

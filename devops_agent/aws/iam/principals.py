@@ -43,11 +43,15 @@ __all__ = [
     "get_role",
     "get_user",
     "group_exists",
+    "groups_of_user",
+    "has_login_profile",
     "iam_path",
     "list_groups",
     "list_roles",
     "list_users",
+    "principal_exists",
     "principal_name",
+    "profiles_of_role",
 ]
 
 PrincipalKind = Literal["user", "role", "group"]
@@ -420,18 +424,108 @@ def group_exists(session: boto3.Session, name: str) -> bool:
     return True
 
 
-def require(session: boto3.Session, kind: PrincipalKind, name: str) -> None:
-    """Check that a user, role or group exists (a preview's check of what it names).
+def has_login_profile(session: boto3.Session, user: str) -> bool:
+    """Whether the user has a console password (a login profile).
+
+    Args:
+        session: Credentials to read with (the read role's).
+        user: The user's name.
+
+    Returns:
+        True when it has one; False when it has none (or the user does not exist).
 
     Raises:
-        BadInput: there is no such principal. ServiceError: AWS refused.
+        ServiceError: AWS refused (``iam:GetLoginProfile``).
     """
-    exists = {
+    iam = client(session, "iam")
+    wanted = principal_name(user, "user")
+    with aws_errors("iam:GetLoginProfile", resource=wanted):
+        try:
+            iam.get_login_profile(UserName=wanted)
+        except iam.exceptions.NoSuchEntityException:
+            return False
+    return True
+
+
+def groups_of_user(session: boto3.Session, user: str) -> list[str]:
+    """The groups a user is in.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        user: The user's name.
+
+    Returns:
+        The group names, sorted.
+
+    Raises:
+        ServiceError: no such user, or AWS refused (``iam:ListGroupsForUser``).
+    """
+    iam = client(session, "iam")
+    wanted = principal_name(user, "user")
+    with aws_errors("iam:ListGroupsForUser", resource=wanted):
+        return sorted(
+            g["GroupName"]
+            for page in pages(iam, "list_groups_for_user", UserName=wanted)
+            for g in page.get("Groups", [])
+        )
+
+
+def profiles_of_role(session: boto3.Session, role: str) -> list[str]:
+    """The instance profiles that hold a role.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        role: The role's name.
+
+    Returns:
+        The instance profile names, sorted.
+
+    Raises:
+        ServiceError: no such role, or AWS refused (``iam:ListInstanceProfilesForRole``).
+    """
+    iam = client(session, "iam")
+    wanted = principal_name(role, "role")
+    with aws_errors("iam:ListInstanceProfilesForRole", resource=wanted):
+        return sorted(
+            p["InstanceProfileName"]
+            for page in pages(iam, "list_instance_profiles_for_role", RoleName=wanted)
+            for p in page.get("InstanceProfiles", [])
+        )
+
+
+def principal_exists(session: boto3.Session, kind: PrincipalKind, name: str) -> bool:
+    """Whether a user, role or group of that name exists.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        kind: ``user``, ``role`` or ``group``.
+        name: Its name.
+
+    Returns:
+        True when it exists.
+
+    Raises:
+        ServiceError: AWS refused (``iam:GetUser``, ``iam:GetRole`` or ``iam:GetGroup``).
+    """
+    return {
         "user": lambda: get_user(session, name) is not None,
         "role": lambda: get_role(session, name) is not None,
         "group": lambda: group_exists(session, name),
     }[kind]()
-    if not exists:
+
+
+def require(session: boto3.Session, kind: PrincipalKind, name: str) -> None:
+    """Check that a user, role or group exists (a preview's check of what it names).
+
+    Args:
+        session: Credentials to read with (the read role's).
+        kind: ``user``, ``role`` or ``group``.
+        name: Its name.
+
+    Raises:
+        BadInput: there is no such principal. ServiceError: AWS refused.
+    """
+    if not principal_exists(session, kind, name):
         raise BadInput(f"There is no IAM {kind} called '{name}'.")
 
 
@@ -443,12 +537,40 @@ def only_in_plans(composite: str) -> Callable[[Reader, Any], NoReturn]:
 
     Such a step has no command and no tool: asking for it alone is refused, naming the
     command whose plan holds it.
+
+    Args:
+        composite: The command whose plans carry the step.
+
+    Returns:
+        A preview that always refuses.
     """
 
     def refuse(reader: Reader, args: Any) -> NoReturn:
         raise Refused(
             f"This change is only planned as a step of `{composite}`.",
             remedy=f"Ask for `{composite}` instead.",
+        )
+
+    return refuse
+
+
+def only_in_rollbacks(change: str) -> Callable[[Reader, Any], NoReturn]:
+    """The preview of a step that only rollback plans carry (putting back what a plan
+    removed, such as a group membership a user deletion took away).
+
+    Such a step has no command and no tool: asking for it alone is refused.
+
+    Args:
+        change: What it puts back, for the message (``a group membership``).
+
+    Returns:
+        A preview that always refuses.
+    """
+
+    def refuse(reader: Reader, args: Any) -> NoReturn:
+        raise Refused(
+            f"Putting back {change} is only planned as a rollback of an applied plan.",
+            remedy="Apply the rollback plan that the applied plan's comment carries.",
         )
 
     return refuse

@@ -9,19 +9,26 @@ principals (``--service ec2.amazonaws.com``), read from a workspace file
 detaches and deletes the role's policies and takes it out of its instance profiles
 first, each a step of its own. Service-linked roles are refused: the service that owns
 one deletes it.
+
+Each step's way back: a role taken out of an instance profile is put back
+(:data:`ADD_ROLE_TO_INSTANCE_PROFILE`, a step only rollback plans carry), a created role
+is deleted again; deleting a role cannot be undone and says so before approval.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, Field, model_validator
 
-from devops_agent.aws import aws_errors, client, pages
+from devops_agent.aws import client
+from devops_agent.aws.iam.calls import iam_call, not_yet, principal_arns
+from devops_agent.aws.iam.inline_policies import DELETE_INLINE_POLICY
 from devops_agent.aws.iam.policies import policy_refs
-from devops_agent.aws.iam.policy_changes import DELETE_INLINE_POLICY, DETACH_POLICY
+from devops_agent.aws.iam.policy_changes import DETACH_POLICY
 from devops_agent.aws.iam.principals import (
     Dependencies,
     IamPath,
@@ -32,21 +39,29 @@ from devops_agent.aws.iam.principals import (
     iam_path,
     list_roles,
     only_in_plans,
+    only_in_rollbacks,
     principal_name,
+    profiles_of_role,
 )
 from devops_agent.aws.iam.users import NoArgs, cleanup_entries
 from devops_agent.aws.policy_document import validate_policy
 from devops_agent.aws.workspace_files import read_document
 from devops_agent.aws.writes import Change, tag_list, write_errors
-from devops_agent.errors import BadInput, Refused
+from devops_agent.errors import BadInput, Refused, ServiceError
 from devops_agent.operation import (
+    ApiCall,
     Args,
     Command,
+    Grant,
     Hidden,
+    NotAsPlanned,
+    PlanEntry,
     Positional,
     Proposal,
     Read,
     Reader,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -56,10 +71,12 @@ if TYPE_CHECKING:
     import boto3
 
 __all__ = [
+    "add_role_to_instance_profile",
     "create_role",
     "delete_role",
     "remove_role_from_instance_profile",
     "role_dependencies",
+    "role_params",
 ]
 
 _SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9.-]+\.amazonaws\.com(?:\.cn)?$")
@@ -86,12 +103,7 @@ def role_dependencies(session: boto3.Session, role: str) -> Dependencies:
     iam = client(session, "iam")
     wanted = principal_name(role, "role")
     refs = policy_refs(iam, "role", wanted, "direct")
-    with aws_errors("iam:ListInstanceProfilesForRole", resource=wanted):
-        profiles = sorted(
-            p["InstanceProfileName"]
-            for page in pages(iam, "list_instance_profiles_for_role", RoleName=wanted)
-            for p in page.get("InstanceProfiles", [])
-        )
+    profiles = profiles_of_role(session, wanted)
     return Dependencies(
         attached=[p.arn for p in refs if p.arn],
         inline=[p.name for p in refs if p.kind == "inline"],
@@ -101,6 +113,46 @@ def role_dependencies(session: boto3.Session, role: str) -> Dependencies:
 
 # --------------------------------------------------------------------------- writes
 # Only the apply path calls these, with the write role's session.
+
+
+def role_params(
+    name: str,
+    trust_policy: str,
+    *,
+    description: str = "",
+    path: str = "/",
+    max_session_duration: int = 3600,
+    tags: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The CreateRole parameters: what the executor sends and the plan shows.
+
+    Args:
+        name: The role's name.
+        trust_policy: Its trust policy, JSON text.
+        description: Its description (left out when empty).
+        path: Its IAM path.
+        max_session_duration: Longest session, in seconds (3600 to 43200).
+        tags: Its tags (left out when empty).
+
+    Returns:
+        The parameters, the trust policy checked and made compact.
+
+    Raises:
+        BadInput: a bad name, path, trust policy or session length.
+    """
+    if not 3600 <= max_session_duration <= 43200:
+        raise BadInput("The longest session is between 1 and 12 hours.")
+    params: dict[str, Any] = {
+        "RoleName": principal_name(name, "role"),
+        "AssumeRolePolicyDocument": validate_policy(trust_policy, "trust"),
+        "Path": iam_path(path),
+        "MaxSessionDuration": max_session_duration,
+    }
+    if description:
+        params["Description"] = description
+    if tags:
+        params["Tags"] = tag_list(tags)
+    return params
 
 
 def create_role(
@@ -127,19 +179,15 @@ def create_role(
     Returns:
         What was done: the IAM action, the resource, one line for people.
     """
-    wanted = principal_name(name, "role")
-    if not 3600 <= max_session_duration <= 43200:
-        raise BadInput("The longest session is between 1 and 12 hours.")
-    params: dict[str, Any] = {
-        "RoleName": wanted,
-        "AssumeRolePolicyDocument": validate_policy(trust_policy, "trust"),
-        "Path": iam_path(path),
-        "MaxSessionDuration": max_session_duration,
-    }
-    if description:
-        params["Description"] = description
-    if tags:
-        params["Tags"] = tag_list(tags)
+    params = role_params(
+        name,
+        trust_policy,
+        description=description,
+        path=path,
+        max_session_duration=max_session_duration,
+        tags=tags,
+    )
+    wanted = params["RoleName"]
     with write_errors("iam:CreateRole", resource=wanted):
         arn = client(session, "iam").create_role(**params)["Role"]["Arn"]
     return Change(action="iam:CreateRole", resource=arn, message=f"created role {wanted}")
@@ -181,6 +229,29 @@ def remove_role_from_instance_profile(session: boto3.Session, role: str, profile
         action="iam:RemoveRoleFromInstanceProfile",
         resource=wanted,
         message=f"removed {wanted} from instance profile {profile}",
+    )
+
+
+def add_role_to_instance_profile(session: boto3.Session, role: str, profile: str) -> Change:
+    """Put a role (back) into an instance profile.
+
+    Args:
+        session: The **write** session of an approved plan.
+        role: The role's name.
+        profile: The instance profile's name.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
+    wanted = principal_name(role, "role")
+    with write_errors("iam:AddRoleToInstanceProfile", resource=wanted):
+        client(session, "iam").add_role_to_instance_profile(
+            RoleName=wanted, InstanceProfileName=profile
+        )
+    return Change(
+        action="iam:AddRoleToInstanceProfile",
+        resource=wanted,
+        message=f"added {wanted} to instance profile {profile}",
     )
 
 
@@ -315,6 +386,49 @@ def _run_create(writers: Writers, args: CreateRoleArgs) -> str:
     ).message
 
 
+def _create_calls(args: CreateRoleArgs) -> list[ApiCall]:
+    if args.trust_policy is None:  # the executor refuses such an entry: nothing is sent
+        return []
+    params = role_params(
+        args.role,
+        args.trust_policy,
+        description=args.description,
+        path=args.path,
+        max_session_duration=args.max_session_duration,
+    )
+    return [
+        iam_call(
+            "CreateRole",
+            params,
+            (f"arn:{{partition}}:iam::{{account}}:role{args.path}{args.role}",),
+        )
+    ]
+
+
+def _verify_create(reader: Reader, args: CreateRoleArgs) -> Verification:
+    role = get_role(reader.session(), args.role)
+    if role is None:
+        return not_yet(f"there is no IAM role called {args.role}")
+    if role.path != args.path:
+        return NotAsPlanned(f"role {args.role} exists at path {role.path}, not {args.path}")
+    if role.trust_policy != json.loads(args.trust_policy or "null"):
+        return NotAsPlanned(f"role {args.role} exists with another trust policy than planned")
+    return Verified(f"role {role.arn} exists with the planned trust policy")
+
+
+def _undo_create(reader: Reader, before: object, args: CreateRoleArgs) -> list[PlanEntry]:
+    """Delete the role the plan created (it has no permissions unless someone added some)."""
+    if get_role(reader.session(), args.role) is None:
+        return []
+    line = f"Roll back: delete the IAM role {args.role} that the plan created"
+    return [DELETE_ROLE.entry(RoleArgs(role=args.role), line, [args.role])]
+
+
+_EXAMPLE_TRUST = (
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":'
+    '{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+)
+
 CREATE_ROLE = Write(
     name="iam.create_role",
     args=CreateRoleArgs,
@@ -331,10 +445,24 @@ CREATE_ROLE = Write(
     "trust (a workspace file). The trust policy is checked and shown in the plan. The role "
     "has no permissions until attach_policy.",
     reads=("iam:GetRole",),
-    actions=("iam:CreateRole", "iam:TagRole"),
+    actions=("iam:CreateRole",),
     arns=("arn:{partition}:iam::{account}:role{path}{role}",),
     plan=_plan_create,
     run=_run_create,
+    calls=_create_calls,
+    verify=_verify_create,
+    undo=_undo_create,
+    examples=(
+        {
+            "role": "app",
+            "trust": None,
+            "service": [],
+            "trust_policy": _EXAMPLE_TRUST,
+            "description": "The app's instances",
+            "path": "/apps/",
+            "max_session_duration": 3600,
+        },
+    ),
 )
 
 
@@ -352,7 +480,8 @@ def _profile(value: str) -> str:
 
 
 class InstanceProfileArgs(Args):
-    """A role's place in an instance profile (a step of ``iam role delete``)."""
+    """A role's place in an instance profile (a step of ``iam role delete``, and of its
+    rollback)."""
 
     role: RoleName
     """The role name."""
@@ -360,19 +489,126 @@ class InstanceProfileArgs(Args):
     """The instance profile to take it out of."""
 
 
+def _profiles(reader: Reader, role: str) -> list[str] | None:
+    try:
+        return profiles_of_role(reader.session(), role)
+    except ServiceError as exc:
+        if exc.code == "NoSuchEntity":
+            return None
+        raise
+
+
+def _in_profile(reader: Reader, args: InstanceProfileArgs) -> dict[str, bool]:
+    return {"member": args.profile in (_profiles(reader, args.role) or [])}
+
+
+def _profile_calls(operation: str) -> Callable[[InstanceProfileArgs], list[ApiCall]]:
+    def calls(args: InstanceProfileArgs) -> list[ApiCall]:
+        params = {"InstanceProfileName": args.profile, "RoleName": args.role}
+        extra: tuple[Grant, ...] = ()
+        if operation.startswith("Add"):  # AWS: the caller must be allowed to pass the role
+            extra = (Grant(action="iam:PassRole", resources=principal_arns("role", args.role)),)
+        return [
+            iam_call(
+                operation, params, principal_arns("instance-profile", args.profile), extra=extra
+            )
+        ]
+
+    return calls
+
+
+def _verify_out(reader: Reader, args: InstanceProfileArgs) -> Verification:
+    profiles = _profiles(reader, args.role)
+    if profiles is None:
+        return Verified(f"there is no role {args.role} any more, so no instance profile holds it")
+    if args.profile in profiles:
+        return not_yet(f"instance profile {args.profile} still holds {args.role}")
+    return Verified(f"instance profile {args.profile} does not hold {args.role}")
+
+
+def _verify_in(reader: Reader, args: InstanceProfileArgs) -> Verification:
+    profiles = _profiles(reader, args.role)
+    if profiles is None:
+        return NotAsPlanned(f"there is no IAM role called {args.role}")
+    if args.profile not in profiles:
+        return not_yet(f"instance profile {args.profile} does not hold {args.role}")
+    return Verified(f"instance profile {args.profile} holds {args.role}")
+
+
+def _undo_out(reader: Reader, before: Any, args: InstanceProfileArgs) -> list[PlanEntry]:
+    """Put the role back into the instance profile that held it (nothing once the role is
+    gone)."""
+    if not (isinstance(before, dict) and before.get("member")):
+        return []
+    profiles = _profiles(reader, args.role)
+    if profiles is None or args.profile in profiles:
+        return []
+    line = f"Roll back: put {args.role} back into instance profile {args.profile}"
+    return [ADD_ROLE_TO_INSTANCE_PROFILE.entry(args, line, [args.profile])]
+
+
+def _undo_in(reader: Reader, before: Any, args: InstanceProfileArgs) -> list[PlanEntry]:
+    """Take the role out again, unless the profile held it before."""
+    if not isinstance(before, dict) or before.get("member") is not False:
+        return []
+    if args.profile not in (_profiles(reader, args.role) or []):
+        return []
+    line = f"Roll back: take {args.role} out of instance profile {args.profile} again"
+    return [REMOVE_ROLE_FROM_INSTANCE_PROFILE.entry(args, line, [args.profile])]
+
+
+_PROFILE_ARNS = (
+    "arn:{partition}:iam::{account}:instance-profile/{profile}",
+    "arn:{partition}:iam::{account}:instance-profile/*/{profile}",
+)
+
+ADD_ROLE_TO_INSTANCE_PROFILE = Write(
+    name="iam.add_role_to_instance_profile",
+    args=InstanceProfileArgs,
+    summary="Put a role back into an instance profile (a rollback step).",
+    service="iam",
+    agent="A rollback step: only the rollback of a role taken out of a profile plans it.",
+    reads=("iam:ListInstanceProfilesForRole",),
+    actions=("iam:AddRoleToInstanceProfile", "iam:PassRole"),
+    arns=(*_PROFILE_ARNS, *_ROLE_ARNS),
+    plan=only_in_rollbacks("a role's place in an instance profile"),
+    run=lambda writers, args: (
+        add_role_to_instance_profile(writers.aws(), args.role, args.profile).message
+    ),
+    calls=_profile_calls("AddRoleToInstanceProfile"),
+    verify=_verify_in,
+    before=_in_profile,
+    undo=_undo_in,
+    examples=({"role": "app", "profile": "app"},),
+)
+
 REMOVE_ROLE_FROM_INSTANCE_PROFILE = Write(
     name="iam.remove_role_from_instance_profile",
     args=InstanceProfileArgs,
     summary="Take a role out of an instance profile (a step of deleting the role).",
     service="iam",
     agent="A cleanup step: delete_role plans it (with force).",
+    reads=("iam:ListInstanceProfilesForRole",),
     actions=("iam:RemoveRoleFromInstanceProfile",),
-    arns=(*_ROLE_ARNS, "arn:{partition}:iam::{account}:instance-profile/{profile}"),
+    arns=_PROFILE_ARNS,
     plan=only_in_plans("iam role delete NAME --force"),
     run=lambda writers, args: (
         remove_role_from_instance_profile(writers.aws(), args.role, args.profile).message
     ),
+    calls=_profile_calls("RemoveRoleFromInstanceProfile"),
+    verify=_verify_out,
+    before=_in_profile,
+    undo=_undo_out,
+    emits=(ADD_ROLE_TO_INSTANCE_PROFILE,),  # what its rollback plans carry
+    examples=({"role": "app", "profile": "app"},),
 )
+
+
+def _verify_deleted(reader: Reader, args: RoleArgs) -> Verification:
+    if get_role(reader.session(), args.role) is not None:
+        return not_yet(f"the IAM role {args.role} still exists")
+    return Verified(f"there is no IAM role called {args.role}")
+
 
 DELETE_ROLE = Write(
     name="iam.delete_role",
@@ -381,10 +617,19 @@ DELETE_ROLE = Write(
     summary="Delete an IAM role once nothing hangs on it (the last step of its deletion).",
     service="iam",
     agent="A step: delete_role plans it after the cleanup steps.",
+    reads=("iam:GetRole",),
     actions=("iam:DeleteRole",),
     arns=_ROLE_ARNS,
     plan=only_in_plans("iam role delete NAME"),
     run=lambda writers, args: delete_role(writers.aws(), args.role).message,
+    calls=lambda args: [
+        iam_call("DeleteRole", {"RoleName": args.role}, principal_arns("role", args.role))
+    ],
+    verify=_verify_deleted,
+    irreversible="a deleted IAM role is gone for good: a role created again under the same "
+    "name gets a new unique id, so trust policies, resource policies and other accounts that "
+    "named the old role no longer match it",
+    examples=({"role": "app"},),
 )
 
 

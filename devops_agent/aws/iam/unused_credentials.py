@@ -10,45 +10,33 @@ composites whose plans carry the ordinary steps (``iam.update_access_key`` to
   ``--days``: a key in use stays on, and a key switched off can be switched on again
   (``iam keys activate``);
 * ``disable-console`` removes the user's console password (the login profile): the
-  user keeps their access keys and permissions; a new password can be set later.
+  user keeps their access keys and permissions; a new password can be set later, but the
+  old one cannot be put back, which the plan says in capitals before approval.
+
+The steps declare their calls, read-backs and ways back (:mod:`.key_changes`,
+:mod:`.users`); these composites have no executor of their own.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field
 
-from devops_agent.aws import aws_errors, client
-from devops_agent.aws.iam.keys import UPDATE_ACCESS_KEY, KeyStatusArgs, list_access_keys
-from devops_agent.aws.iam.principals import UserName, get_user, principal_name
+from devops_agent.aws.iam.key_changes import UPDATE_ACCESS_KEY, KeyStatusArgs
+from devops_agent.aws.iam.keys import list_access_keys
+from devops_agent.aws.iam.principals import UserName, get_user, has_login_profile
 from devops_agent.aws.iam.users import DELETE_LOGIN_PROFILE, UserArgs
 from devops_agent.errors import BadInput
 from devops_agent.operation import Args, Command, Positional, Proposal, Reader, Unchanged, Write
 
-__all__ = ["DEACTIVATE_UNUSED_KEYS", "DISABLE_CONSOLE", "has_login_profile"]
+__all__ = ["DEACTIVATE_UNUSED_KEYS", "DISABLE_CONSOLE"]
 
 _USER_ARNS = (
     "arn:{partition}:iam::{account}:user/{user}",
     "arn:{partition}:iam::{account}:user/*/{user}",
 )
-
-
-def has_login_profile(session: Any, user: str) -> bool:
-    """Whether the user has a console password.
-
-    Raises:
-        ServiceError: AWS refused (``iam:GetLoginProfile``).
-    """
-    iam = client(session, "iam")
-    wanted = principal_name(user, "user")
-    with aws_errors("iam:GetLoginProfile", resource=wanted):
-        try:
-            iam.get_login_profile(UserName=wanted)
-        except iam.exceptions.NoSuchEntityException:
-            return False
-    return True
 
 
 # --------------------------------------------------------------------------- keys

@@ -7,21 +7,25 @@ then the deletion: the plan shows exactly what goes, and each step is an operati
 its own with its own executor (they have no command; the agent reaches them through
 ``delete_user``). MFA devices, SSH public keys and signing certificates are never
 removed by devops-agent: a user with any is refused.
+
+What can be put back is: a group membership (:data:`ADD_USER_TO_GROUP`, a step only
+rollback plans carry), a detached or inline policy (:mod:`.policy_changes`,
+:mod:`.inline_policies`), and a created user (deleted again). What cannot is said before
+approval: a deleted access key, a deleted console password, a deleted user.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
-from devops_agent.aws import aws_errors, client, pages
-from devops_agent.aws.iam.keys import DELETE_ACCESS_KEY, DeleteAccessKeyArgs, list_access_keys
+from devops_agent.aws import aws_errors, client
+from devops_agent.aws.iam.calls import iam_call, not_yet, principal_arns
+from devops_agent.aws.iam.inline_policies import DELETE_INLINE_POLICY, InlinePolicyArgs
+from devops_agent.aws.iam.key_changes import DELETE_ACCESS_KEY, DeleteAccessKeyArgs
+from devops_agent.aws.iam.keys import list_access_keys
 from devops_agent.aws.iam.policies import policy_refs
-from devops_agent.aws.iam.policy_changes import (
-    DELETE_INLINE_POLICY,
-    DETACH_POLICY,
-    InlinePolicyArgs,
-    detach_args,
-)
+from devops_agent.aws.iam.policy_changes import DETACH_POLICY, detach_args
 from devops_agent.aws.iam.principals import (
     Dependencies,
     Group,
@@ -31,22 +35,30 @@ from devops_agent.aws.iam.principals import (
     UserName,
     describe_dependencies,
     get_user,
+    groups_of_user,
+    has_login_profile,
     iam_path,
     list_groups,
     list_users,
     only_in_plans,
+    only_in_rollbacks,
     principal_name,
 )
 from devops_agent.aws.writes import Change, Tags, tag_list, write_errors
-from devops_agent.errors import BadInput
+from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
+    ApiCall,
     Args,
     Command,
+    Grant,
+    NotAsPlanned,
     PlanEntry,
     Positional,
     Proposal,
     Read,
     Reader,
+    Verification,
+    Verified,
     Write,
 )
 from devops_agent.report import Result, Table, dump, plural, when
@@ -55,11 +67,13 @@ if TYPE_CHECKING:
     import boto3
 
 __all__ = [
+    "add_user_to_group",
     "create_user",
     "delete_login_profile",
     "delete_user",
     "remove_user_from_group",
     "user_dependencies",
+    "user_params",
 ]
 
 _USER_ARNS = (
@@ -96,18 +110,8 @@ def user_dependencies(session: boto3.Session, user: str) -> Dependencies:
     iam = client(session, "iam")
     wanted = principal_name(user, "user")
     refs = policy_refs(iam, "user", wanted, "direct")
-    with aws_errors("iam:ListGroupsForUser", resource=wanted):
-        groups = sorted(
-            g["GroupName"]
-            for page in pages(iam, "list_groups_for_user", UserName=wanted)
-            for g in page.get("Groups", [])
-        )
-    with aws_errors("iam:GetLoginProfile", resource=wanted):
-        try:
-            iam.get_login_profile(UserName=wanted)
-            login = True
-        except iam.exceptions.NoSuchEntityException:
-            login = False
+    groups = groups_of_user(session, wanted)
+    login = has_login_profile(session, wanted)
     blockers: list[str] = []
     for method, action, key, what in _BLOCKERS:
         with aws_errors(action, resource=wanted):
@@ -128,6 +132,28 @@ def user_dependencies(session: boto3.Session, user: str) -> Dependencies:
 # Only the apply path calls these, with the write role's session.
 
 
+def user_params(
+    name: str, *, path: str = "/", tags: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The CreateUser parameters: what the executor sends and the plan shows.
+
+    Args:
+        name: The user's name.
+        path: Its IAM path.
+        tags: Its tags (left out when empty).
+
+    Returns:
+        The parameters.
+
+    Raises:
+        BadInput: a bad name or path.
+    """
+    params: dict[str, Any] = {"UserName": principal_name(name, "user"), "Path": iam_path(path)}
+    if tags:
+        params["Tags"] = tag_list(tags)
+    return params
+
+
 def create_user(
     session: boto3.Session, name: str, *, path: str = "/", tags: dict[str, str] | None = None
 ) -> Change:
@@ -142,10 +168,8 @@ def create_user(
     Returns:
         What was done: the IAM action, the resource, one line for people.
     """
-    wanted = principal_name(name, "user")
-    params: dict[str, Any] = {"UserName": wanted, "Path": iam_path(path)}
-    if tags:
-        params["Tags"] = tag_list(tags)
+    params = user_params(name, path=path, tags=tags)
+    wanted = params["UserName"]
     with write_errors("iam:CreateUser", resource=wanted):
         arn = client(session, "iam").create_user(**params)["User"]["Arn"]
     return Change(action="iam:CreateUser", resource=arn, message=f"created user {wanted}")
@@ -187,6 +211,27 @@ def remove_user_from_group(session: boto3.Session, user: str, group: str) -> Cha
         action="iam:RemoveUserFromGroup",
         resource=wanted,
         message=f"removed {wanted} from group {group}",
+    )
+
+
+def add_user_to_group(session: boto3.Session, user: str, group: str) -> Change:
+    """Put a user (back) into a group.
+
+    Args:
+        session: The **write** session of an approved plan.
+        user: The user's name.
+        group: The group's name.
+
+    Returns:
+        What was done: the IAM action, the resource, one line for people.
+    """
+    wanted = principal_name(user, "user")
+    with write_errors("iam:AddUserToGroup", resource=wanted):
+        client(session, "iam").add_user_to_group(
+            UserName=wanted, GroupName=principal_name(group, "group")
+        )
+    return Change(
+        action="iam:AddUserToGroup", resource=wanted, message=f"added {wanted} to group {group}"
     )
 
 
@@ -294,6 +339,30 @@ def _plan_create(reader: Reader, args: CreateUserArgs) -> Proposal:
     return Proposal([entry], what=f"create IAM user {args.user}")
 
 
+def _create_calls(args: CreateUserArgs) -> list[ApiCall]:
+    params = user_params(args.user, path=args.path, tags=dict(args.tags))
+    arn = (f"arn:{{partition}}:iam::{{account}}:user{args.path}{args.user}",)
+    tag = (Grant(action="iam:TagUser", resources=arn),) if args.tags else ()
+    return [iam_call("CreateUser", params, arn, extra=tag)]
+
+
+def _verify_create(reader: Reader, args: CreateUserArgs) -> Verification:
+    user = get_user(reader.session(), args.user)
+    if user is None:
+        return not_yet(f"there is no IAM user called {args.user}")
+    if user.path != args.path:
+        return NotAsPlanned(f"user {args.user} exists at path {user.path}, not {args.path}")
+    return Verified(f"user {user.arn} exists")
+
+
+def _undo_create(reader: Reader, before: object, args: CreateUserArgs) -> list[PlanEntry]:
+    """Delete the user the plan created (it has nothing yet unless someone added it since)."""
+    if get_user(reader.session(), args.user) is None:
+        return []
+    line = f"Roll back: delete the IAM user {args.user} that the plan created"
+    return [DELETE_USER.entry(UserArgs(user=args.user), line, [args.user])]
+
+
 CREATE_USER = Write(
     name="iam.create_user",
     args=CreateUserArgs,
@@ -311,6 +380,13 @@ CREATE_USER = Write(
     run=lambda writers, args: (
         create_user(writers.aws(), args.user, path=args.path, tags=dict(args.tags)).message
     ),
+    calls=_create_calls,
+    verify=_verify_create,
+    undo=_undo_create,
+    examples=(
+        {"user": "deployer", "path": "/ci/", "tags": {"team": "ci"}},
+        {"user": "deployer", "path": "/", "tags": {}},
+    ),
 )
 
 
@@ -321,16 +397,31 @@ class UserArgs(Args):
     """The user name."""
 
 
+def _verify_no_login(reader: Reader, args: UserArgs) -> Verification:
+    if has_login_profile(reader.session(), args.user):
+        return not_yet(f"{args.user} still has a console password")
+    return Verified(f"{args.user} has no console password")
+
+
 DELETE_LOGIN_PROFILE = Write(
     name="iam.delete_login_profile",
     args=UserArgs,
     summary="Remove a user's console password (a step of deleting the user).",
     service="iam",
     agent="A cleanup step: delete_user plans it (with force).",
+    reads=("iam:GetLoginProfile",),
     actions=("iam:DeleteLoginProfile",),
     arns=_USER_ARNS,
     plan=only_in_plans("iam user delete NAME --force"),
     run=lambda writers, args: delete_login_profile(writers.aws(), args.user).message,
+    calls=lambda args: [
+        iam_call("DeleteLoginProfile", {"UserName": args.user}, principal_arns("user", args.user))
+    ],
+    verify=_verify_no_login,
+    irreversible="the console password is deleted, and IAM never shows a password, so it "
+    "cannot be put back: signing in to the console again needs a new password that an "
+    "administrator sets and hands over",
+    examples=({"user": "dev"},),
 )
 
 
@@ -343,20 +434,114 @@ class GroupMemberArgs(Args):
     """The group to take the user out of."""
 
 
+def _membership_calls(operation: str) -> Callable[[GroupMemberArgs], list[ApiCall]]:
+    def calls(args: GroupMemberArgs) -> list[ApiCall]:
+        params = {"GroupName": args.group, "UserName": args.user}
+        return [iam_call(operation, params, principal_arns("group", args.group))]
+
+    return calls
+
+
+def _groups(reader: Reader, user: str) -> list[str] | None:
+    try:
+        return groups_of_user(reader.session(), user)
+    except ServiceError as exc:
+        if exc.code == "NoSuchEntity":
+            return None
+        raise
+
+
+def _member_before(reader: Reader, args: GroupMemberArgs) -> dict[str, bool]:
+    return {"member": args.group in (_groups(reader, args.user) or [])}
+
+
+def _verify_removed(reader: Reader, args: GroupMemberArgs) -> Verification:
+    groups = _groups(reader, args.user)
+    if groups is None:
+        return Verified(f"there is no user {args.user} any more, so it is in no group")
+    if args.group in groups:
+        return not_yet(f"{args.user} is still in group {args.group}")
+    return Verified(f"{args.user} is not in group {args.group}")
+
+
+def _verify_added(reader: Reader, args: GroupMemberArgs) -> Verification:
+    groups = _groups(reader, args.user)
+    if groups is None:
+        return NotAsPlanned(f"there is no IAM user called {args.user}")
+    if args.group not in groups:
+        return not_yet(f"{args.user} is not in group {args.group}")
+    return Verified(f"{args.user} is in group {args.group}")
+
+
+def _undo_removal(reader: Reader, before: Any, args: GroupMemberArgs) -> list[PlanEntry]:
+    """Put the user back into the group it was in (nothing once the user is gone)."""
+    if not (isinstance(before, dict) and before.get("member")):
+        return []
+    groups = _groups(reader, args.user)
+    if groups is None or args.group in groups:
+        return []
+    line = f"Roll back: put {args.user} back into group {args.group}"
+    return [ADD_USER_TO_GROUP.entry(args, line, [args.group])]
+
+
+def _undo_addition(reader: Reader, before: Any, args: GroupMemberArgs) -> list[PlanEntry]:
+    """Take the user out of the group again, unless it was in it before."""
+    if not isinstance(before, dict) or before.get("member") is not False:
+        return []
+    if args.group not in (_groups(reader, args.user) or []):
+        return []
+    line = f"Roll back: take {args.user} out of group {args.group} again"
+    return [REMOVE_USER_FROM_GROUP.entry(args, line, [args.group])]
+
+
+_GROUP_ARNS = (
+    "arn:{partition}:iam::{account}:group/{group}",
+    "arn:{partition}:iam::{account}:group/*/{group}",
+)
+
+ADD_USER_TO_GROUP = Write(
+    name="iam.add_user_to_group",
+    args=GroupMemberArgs,
+    summary="Put a user back into a group (a rollback step).",
+    service="iam",
+    agent="A rollback step: only the rollback of a removed group membership plans it.",
+    reads=("iam:ListGroupsForUser",),
+    actions=("iam:AddUserToGroup",),
+    arns=_GROUP_ARNS,
+    plan=only_in_rollbacks("a group membership"),
+    run=lambda writers, args: add_user_to_group(writers.aws(), args.user, args.group).message,
+    calls=_membership_calls("AddUserToGroup"),
+    verify=_verify_added,
+    before=_member_before,
+    undo=_undo_addition,
+    examples=({"user": "dev", "group": "devs"},),
+)
+
 REMOVE_USER_FROM_GROUP = Write(
     name="iam.remove_user_from_group",
     args=GroupMemberArgs,
     summary="Take a user out of a group (a step of deleting the user).",
     service="iam",
     agent="A cleanup step: delete_user plans it (with force).",
+    reads=("iam:ListGroupsForUser",),
     actions=("iam:RemoveUserFromGroup",),
-    arns=(
-        "arn:{partition}:iam::{account}:group/{group}",
-        "arn:{partition}:iam::{account}:group/*/{group}",
-    ),
+    arns=_GROUP_ARNS,
     plan=only_in_plans("iam user delete NAME --force"),
     run=lambda writers, args: remove_user_from_group(writers.aws(), args.user, args.group).message,
+    calls=_membership_calls("RemoveUserFromGroup"),
+    verify=_verify_removed,
+    before=_member_before,
+    undo=_undo_removal,
+    emits=(ADD_USER_TO_GROUP,),  # what its rollback plans carry
+    examples=({"user": "dev", "group": "devs"},),
 )
+
+
+def _verify_deleted(reader: Reader, args: UserArgs) -> Verification:
+    if get_user(reader.session(), args.user) is not None:
+        return not_yet(f"the IAM user {args.user} still exists")
+    return Verified(f"there is no IAM user called {args.user}")
+
 
 DELETE_USER = Write(
     name="iam.delete_user",
@@ -365,10 +550,19 @@ DELETE_USER = Write(
     summary="Delete an IAM user once nothing hangs on it (the last step of its deletion).",
     service="iam",
     agent="A step: delete_user plans it after the cleanup steps.",
+    reads=("iam:GetUser",),
     actions=("iam:DeleteUser",),
     arns=_USER_ARNS,
     plan=only_in_plans("iam user delete NAME"),
     run=lambda writers, args: delete_user(writers.aws(), args.user).message,
+    calls=lambda args: [
+        iam_call("DeleteUser", {"UserName": args.user}, principal_arns("user", args.user))
+    ],
+    verify=_verify_deleted,
+    irreversible="a deleted IAM user is gone for good: a user created again under the same "
+    "name gets a new unique id, so role trust policies and resource policies that named the "
+    "old user no longer match it",
+    examples=({"user": "dev"},),
 )
 
 

@@ -9,23 +9,35 @@
   it while the bucket's ACL grants anyone else (``InvalidBucketAclWithObjectOwnership``),
   so then the plan first makes the ACL private, as its own entry, before the ownership
   change. Objects written by other accounts become the bucket owner's.
+
+Both declare the one request they send, read the result back (no grant to anyone but the
+owner; ownership ``BucketOwnerEnforced``), and leave a way back: the ACL, or the ownership
+setting, exactly as S3 answered before the change (:mod:`~devops_agent.aws.s3.restore`).
+Turning ACLs back on restores the ACLs S3 kept meanwhile: they were not deleted, only
+ignored.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from devops_agent.aws import client
-from devops_agent.aws.s3.buckets import Bucket, BucketArgs, bucket_arn, bucket_name, existing_bucket
+from devops_agent.aws.s3.buckets import Bucket, bucket_arn, bucket_name, existing_bucket
+from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, send
 from devops_agent.aws.s3.configuration import read_settings
-from devops_agent.aws.writes import Change, write_errors
+from devops_agent.aws.s3.restore import RESTORES, way_back
+from devops_agent.aws.writes import Change
 from devops_agent.operation import (
+    ApiCall,
     Command,
     Lower,
+    NotAsPlanned,
+    PlanEntry,
     Positional,
     Proposal,
     Reader,
     Unchanged,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -41,6 +53,8 @@ __all__ = [
     "MAKE_ACL_PRIVATE",
     "foreign_grants",
     "make_acl_private",
+    "ownership_enforced_call",
+    "private_acl_call",
     "set_ownership_enforced",
 ]
 
@@ -52,13 +66,21 @@ _GROUP_NAMES = {
 }
 
 
-def _read(reader: Reader, name: str) -> Bucket:
-    region = existing_bucket(reader, name)
+def _read(reader: Reader, name: str, region: str | None = None) -> Bucket:
+    region = region or existing_bucket(reader, name)
     return read_settings(reader.session(), Bucket(name=name, region=region), ["acl", "ownership"])
 
 
 def foreign_grants(bucket: Bucket) -> list[Grant]:
-    """The ACL's grants to anyone but the bucket owner."""
+    """The ACL's grants to anyone but the bucket owner.
+
+    Args:
+        bucket: A bucket whose ``acl`` was read.
+
+    Returns:
+        The grants to others (groups, other accounts, e-mail grantees); empty when the
+        ACL was not read or grants only the owner.
+    """
     if bucket.acl is None:
         return []
     owner = bucket.acl.owner_id
@@ -74,26 +96,75 @@ def _shown(grant: Grant) -> str:
     return f"{grant.permission} to {who}"
 
 
-def make_acl_private(session: boto3.Session, bucket: str) -> Change:
-    """Replace a bucket's ACL with ``private`` (the owner's full control only)."""
-    name = bucket_name(bucket)
-    with write_errors("s3:PutBucketAcl", resource=name):
-        cast(Any, client(session, "s3")).put_bucket_acl(Bucket=name, ACL="private")
-    return Change(
-        action="s3:PutBucketAcl", resource=name, message=f"the ACL of s3://{name} is private"
+def private_acl_call(bucket: str, region: str | None = None) -> ApiCall:
+    """The request that replaces a bucket's ACL with the canned ``private`` one.
+
+    Args:
+        bucket: The bucket's name.
+        region: The bucket's region.
+
+    Returns:
+        The ``PutBucketAcl`` request, as the executor sends it.
+    """
+    return bucket_call(
+        "PutBucketAcl", "s3:PutBucketAcl", bucket_name(bucket), region, ACL="private"
     )
 
 
-def set_ownership_enforced(session: boto3.Session, bucket: str) -> Change:
-    """Disable ACLs on a bucket (object ownership ``BucketOwnerEnforced``)."""
-    name = bucket_name(bucket)
-    with write_errors("s3:PutBucketOwnershipControls", resource=name):
-        cast(Any, client(session, "s3")).put_bucket_ownership_controls(
-            Bucket=name,
-            OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
-        )
+def make_acl_private(session: boto3.Session, bucket: str, region: str | None = None) -> Change:
+    """Replace a bucket's ACL with ``private`` (the owner's full control only).
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+        region: The bucket's region (its endpoint gets the request).
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
+    """
+    call = private_acl_call(bucket, region)
+    name = call.params["Bucket"]
+    send(session, call, resource=f"s3://{name}")
+    return Change(action=call.action, resource=name, message=f"the ACL of s3://{name} is private")
+
+
+def ownership_enforced_call(bucket: str, region: str | None = None) -> ApiCall:
+    """The request that disables ACLs (object ownership ``BucketOwnerEnforced``).
+
+    Args:
+        bucket: The bucket's name.
+        region: The bucket's region.
+
+    Returns:
+        The ``PutBucketOwnershipControls`` request, as the executor sends it.
+    """
+    return bucket_call(
+        "PutBucketOwnershipControls",
+        "s3:PutBucketOwnershipControls",
+        bucket_name(bucket),
+        region,
+        OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+    )
+
+
+def set_ownership_enforced(
+    session: boto3.Session, bucket: str, region: str | None = None
+) -> Change:
+    """Disable ACLs on a bucket (object ownership ``BucketOwnerEnforced``).
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+        region: The bucket's region (its endpoint gets the request).
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
+    """
+    call = ownership_enforced_call(bucket, region)
+    name = call.params["Bucket"]
+    send(session, call, resource=f"s3://{name}")
     return Change(
-        action="s3:PutBucketOwnershipControls",
+        action=call.action,
         resource=name,
         message=f"ACLs are disabled on s3://{name} (BucketOwnerEnforced)",
     )
@@ -102,18 +173,18 @@ def set_ownership_enforced(session: boto3.Session, bucket: str) -> Change:
 # --------------------------------------------------------------------------- ACL private
 
 
-class PrivateAclArgs(BucketArgs):
+class PrivateAclArgs(BucketChangeArgs):
     """Arguments of ``s3 acl BUCKET private``."""
 
     acl: Annotated[Literal["private"], Positional(), Lower] = "private"
     """private: only the bucket owner keeps access through the ACL."""
 
 
-def _acl_entry(name: str, grants: list[Grant]) -> Any:
+def _acl_entry(name: str, region: str | None, grants: list[Grant]) -> PlanEntry:
     shown = ", ".join(_shown(g) for g in grants[:6])
     more = f" and {len(grants) - 6} more" if len(grants) > 6 else ""
     return MAKE_ACL_PRIVATE.entry(
-        PrivateAclArgs(bucket=name),
+        PrivateAclArgs(bucket=name, bucket_region=region),
         f"Make the ACL of s3://{name} private: {plural(len(grants), 'grant')} go ({shown}{more})",
         [bucket_arn(name)],
     )
@@ -127,11 +198,22 @@ def _plan_private(reader: Reader, args: PrivateAclArgs) -> Proposal | Unchanged:
             f"The ACL of s3://{args.bucket} grants nobody else", {"bucket": args.bucket}
         )
     return Proposal(
-        [_acl_entry(args.bucket, grants)],
+        [_acl_entry(args.bucket, bucket.region, grants)],
         what=f"make the ACL of s3://{args.bucket} private",
         region=bucket.region or "",
     )
 
+
+def _verify_private(reader: Reader, args: PrivateAclArgs) -> Verification:
+    grants = foreign_grants(_read(reader, args.bucket, args.bucket_region))
+    if not grants:
+        return Verified(f"the ACL of s3://{args.bucket} grants nobody but the owner")
+    return NotAsPlanned(
+        f"the ACL of s3://{args.bucket} still grants {', '.join(_shown(g) for g in grants[:6])}"
+    )
+
+
+_acl_before, _acl_undo = way_back("acl")
 
 MAKE_ACL_PRIVATE = Write(
     name="s3.make_acl_private",
@@ -147,15 +229,23 @@ MAKE_ACL_PRIVATE = Write(
     reads=("s3:ListBucket", "s3:GetBucketAcl", "s3:GetBucketOwnershipControls"),
     actions=("s3:PutBucketAcl",),
     arns=("arn:{partition}:s3:::{bucket}",),
+    emits=(RESTORES["acl"],),
     plan=_plan_private,
-    run=lambda writers, args: make_acl_private(writers.aws(), args.bucket).message,
+    run=lambda writers, args: (
+        make_acl_private(writers.aws(), args.bucket, args.bucket_region).message
+    ),
+    calls=lambda args: [private_acl_call(args.bucket, args.bucket_region)],
+    verify=_verify_private,
+    before=_acl_before,
+    undo=_acl_undo,
+    examples=({"bucket": "acme-data", "bucket_region": "us-east-1", "acl": "private"},),
 )
 
 
 # --------------------------------------------------------------------------- ACLs off
 
 
-class DisableAclsArgs(BucketArgs):
+class DisableAclsArgs(BucketChangeArgs):
     """Arguments of ``s3 acls BUCKET disable``."""
 
     acls: Annotated[Literal["disable"], Positional(), Lower] = "disable"
@@ -171,10 +261,10 @@ def _plan_disable(reader: Reader, args: DisableAclsArgs) -> Proposal | Unchanged
     entries = []
     grants = foreign_grants(bucket)
     if grants:
-        entries.append(_acl_entry(args.bucket, grants))
+        entries.append(_acl_entry(args.bucket, bucket.region, grants))
     entries.append(
         DISABLE_ACLS.entry(
-            args,
+            args.model_copy(update={"bucket_region": bucket.region}),
             f"Disable ACLs on s3://{args.bucket} (object ownership "
             f"{bucket.object_ownership or 'not set'} → BucketOwnerEnforced: only policies "
             "decide; objects other accounts wrote become the bucket owner's)",
@@ -185,7 +275,21 @@ def _plan_disable(reader: Reader, args: DisableAclsArgs) -> Proposal | Unchanged
 
 
 def _run_disable(writers: Writers, args: DisableAclsArgs) -> str:
-    return set_ownership_enforced(writers.aws(), args.bucket).message
+    return set_ownership_enforced(writers.aws(), args.bucket, args.bucket_region).message
+
+
+def _verify_disable(reader: Reader, args: DisableAclsArgs) -> Verification:
+    found = _read(reader, args.bucket, args.bucket_region).object_ownership
+    read = f"object ownership of s3://{args.bucket} is {found or 'not set'}"
+    return Verified(read) if found == "BucketOwnerEnforced" else NotAsPlanned(read)
+
+
+_ownership_before, _ownership_undo = way_back(
+    "ownership",
+    lambda args: ownership_enforced_call(args.bucket, args.bucket_region).params[
+        "OwnershipControls"
+    ],
+)
 
 
 DISABLE_ACLS = Write(
@@ -205,9 +309,14 @@ DISABLE_ACLS = Write(
     reads=("s3:ListBucket", "s3:GetBucketAcl", "s3:GetBucketOwnershipControls"),
     actions=("s3:PutBucketOwnershipControls",),
     arns=("arn:{partition}:s3:::{bucket}",),
-    emits=(MAKE_ACL_PRIVATE,),
+    emits=(MAKE_ACL_PRIVATE, RESTORES["ownership"]),
     plan=_plan_disable,
     run=_run_disable,
+    calls=lambda args: [ownership_enforced_call(args.bucket, args.bucket_region)],
+    verify=_verify_disable,
+    before=_ownership_before,
+    undo=_ownership_undo,
+    examples=({"bucket": "acme-data", "bucket_region": "us-east-1", "acls": "disable"},),
 )
 
 OPERATIONS = (MAKE_ACL_PRIVATE, DISABLE_ACLS)

@@ -1,5 +1,5 @@
-"""S3 buckets: the one model of a bucket, list them, create and delete them, and what every
-bucket operation shares.
+"""S3 buckets: the one model of a bucket, listing them, and what every bucket operation
+shares (creating and deleting them is :mod:`~devops_agent.aws.s3.create_delete`).
 
 S3 is global: one ListBuckets call sees every bucket of the account. A bucket's
 region comes from the ``BucketRegion`` field ListBuckets returns when asked with a
@@ -37,28 +37,21 @@ from pydantic import (
 
 from devops_agent.aws import (
     AwsModel,
-    InRegion,
     aws_errors,
-    check_region,
     client,
-    one_region,
     pages,
     regions_for,
     utc,
 )
 from devops_agent.aws.policy_document import decode_policy
-from devops_agent.aws.writes import Change, write_errors
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
     Args,
     Command,
     Option,
     Positional,
-    Proposal,
     Read,
     Reader,
-    Write,
-    Writers,
 )
 from devops_agent.report import Result, Table, dump, plural, when
 
@@ -81,8 +74,6 @@ __all__ = [
     "bucket_from",
     "bucket_name",
     "bucket_owner_region",
-    "create_bucket",
-    "delete_bucket",
     "error_code",
     "existing_bucket",
     "list_buckets",
@@ -206,7 +197,14 @@ class Bucket(AwsModel):
         return decode_policy(self.policy)
 
     def has(self, setting: BucketSetting) -> bool:
-        """Whether ``setting`` was read (and so its fields say what AWS said)."""
+        """Whether ``setting`` was read (and so its fields say what AWS said).
+
+        Args:
+            setting: The setting asked about.
+
+        Returns:
+            True when it is in ``settings_read``.
+        """
         return setting in self.settings_read
 
     @model_serializer(mode="wrap")
@@ -358,7 +356,15 @@ class BucketArgs(Args):
 
 
 def bucket_from(raw: Any, region: str | None = None) -> Bucket:
-    """The model of one raw ListBuckets item; ``region`` when ListBuckets did not say."""
+    """The model of one raw ListBuckets item.
+
+    Args:
+        raw: One item of ListBuckets' ``Buckets``.
+        region: The bucket's region, when ListBuckets did not say (``BucketRegion``).
+
+    Returns:
+        The bucket, no setting read.
+    """
     return Bucket(
         name=raw["Name"],
         region=raw.get("BucketRegion") or region,
@@ -471,6 +477,13 @@ def _located_by_listing(
 def locate_bucket(s3: S3Client, name: str) -> str:
     """The region a bucket lives in, from GetBucketLocation.
 
+    Args:
+        s3: An S3 client (any region answers).
+        name: The bucket's name.
+
+    Returns:
+        The region (``us-east-1`` for no constraint, ``eu-west-1`` for the legacy ``EU``).
+
     Raises:
         ServiceError: no such bucket (``NoSuchBucket``) or AWS refused.
     """
@@ -574,87 +587,6 @@ def bucket_emptiness(session: boto3.Session, bucket: str, *, limit: int = 1000) 
     return Emptiness(versions=versions, delete_markers=markers, more=False)
 
 
-# --------------------------------------------------------------------------- writes
-# Only the apply path calls these, with the write role's session.
-
-
-def create_bucket(session: boto3.Session, bucket: str, region: str) -> Change:
-    """Create a bucket in ``region`` with S3's defaults (owner-enforced, SSE-S3, public
-    access blocked).
-
-    Args:
-        session: The **write** session of an approved plan.
-        bucket: The bucket's name.
-        region: Where to create it.
-
-    Returns:
-        What was done: the IAM action, the bucket, one line for people.
-    """
-    name = new_bucket_name(bucket)
-    region = check_region(session, region)
-    s3 = client(session, "s3", region)
-    params: dict[str, Any] = {"Bucket": name}
-    if region != "us-east-1":
-        params["CreateBucketConfiguration"] = {"LocationConstraint": region}
-    with write_errors("s3:CreateBucket", resource=name, region=region):
-        s3.create_bucket(**params)
-    return Change(
-        action="s3:CreateBucket", resource=name, message=f"created s3://{name} in {region}"
-    )
-
-
-def delete_bucket(session: boto3.Session, bucket: str, *, delete_objects: bool = False) -> Change:
-    """Delete a bucket; with ``delete_objects`` first every object version and delete marker.
-
-    Without ``delete_objects`` S3 refuses a bucket that is not empty (``BucketNotEmpty``).
-
-    Args:
-        session: The **write** session of an approved plan.
-        bucket: The bucket's name.
-        delete_objects: Whether to delete every object version and delete marker first
-            (``--delete-objects``).
-
-    Returns:
-        What was done: the IAM action, the bucket, one line for people.
-    """
-    name = bucket_name(bucket)
-    s3: Any = client(session, "s3")
-    removed = 0
-    if delete_objects:
-        with write_errors("s3:DeleteObjectVersion", resource=name):
-            for page in pages(s3, "list_object_versions", Bucket=name):
-                batch = [
-                    {"Key": v["Key"], "VersionId": v["VersionId"]}
-                    for v in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
-                ]
-                for start in range(0, len(batch), 1000):
-                    answer = s3.delete_objects(
-                        Bucket=name,
-                        Delete={"Objects": batch[start : start + 1000], "Quiet": True},
-                    )
-                    if answer.get("Errors"):
-                        error = answer["Errors"][0]
-                        raise ServiceError(
-                            f"S3 did not delete s3://{name}/{error.get('Key')}: "
-                            f"{error.get('Code')}: {error.get('Message')}",
-                            code=str(error.get("Code", "")),
-                        )
-                    removed += len(batch[start : start + 1000])
-    with write_errors("s3:DeleteBucket", resource=name):
-        try:
-            s3.delete_bucket(Bucket=name)
-        except ClientError as exc:
-            if error_code(exc) == "BucketNotEmpty":
-                raise ServiceError(
-                    f"s3://{name} is not empty, and the plan did not say to delete its objects.",
-                    code="BucketNotEmpty",
-                    remedy=f"Ask again with `s3 delete {name} --delete-objects`.",
-                ) from None
-            raise
-    emptied = f" after deleting {removed:,} object versions" if removed else ""
-    return Change(action="s3:DeleteBucket", resource=name, message=f"deleted s3://{name}{emptied}")
-
-
 # --------------------------------------------------------------------------- operations
 
 
@@ -696,110 +628,4 @@ LIST = Read(
     render=_list_table,
 )
 
-
-class CreateBucketArgs(InRegion):
-    """Arguments of ``s3 create``."""
-
-    bucket: Annotated[str, Positional(), AfterValidator(new_bucket_name)]
-    """The new bucket's name: 3-63 lower-case letters, digits, dots and hyphens, free across
-    AWS."""
-
-
-def _plan_create(reader: Reader, args: CreateBucketArgs) -> Proposal:
-    region = one_region(reader, args.region, "`s3 create`")
-    name = args.bucket
-    existing = bucket_owner_region(reader.session(), name)
-    if existing is not None:
-        raise BadInput(f"s3://{name} already exists in this account ({existing}).")
-    entry = CREATE.entry(
-        args.model_copy(update={"region": region}),
-        f"Create bucket s3://{name} in {region} (S3 defaults: public access blocked, "
-        "SSE-S3 encryption, ACLs off)",
-        [bucket_arn(name)],
-    )
-    return Proposal([entry], what=f"create s3://{name}", region=region)
-
-
-def _run_create(writers: Writers, args: CreateBucketArgs) -> str:
-    assert args.region is not None  # the preview fixed it
-    return create_bucket(writers.aws(), args.bucket, args.region).message
-
-
-CREATE = Write(
-    name="s3.create_bucket",
-    args=CreateBucketArgs,
-    summary="Plan to create a bucket in --region.",
-    service="s3",
-    tool="create_bucket",
-    commands=(Command("s3 create BUCKET", "Plan to create a bucket in --region."),),
-    guide="The bucket gets S3's defaults: public access blocked, SSE-S3 encryption, ACLs "
-    "off. A name that exists (here or in another account) comes back as an error.",
-    reads=("s3:ListBucket",),
-    actions=("s3:CreateBucket",),
-    arns=("arn:{partition}:s3:::{bucket}",),
-    plan=_plan_create,
-    run=_run_create,
-)
-
-
-class DeleteBucketArgs(BucketArgs):
-    """Arguments of ``s3 delete``."""
-
-    delete_objects: bool = False
-    """Also delete every object version and delete marker in the bucket; without it a
-    bucket that holds anything is refused."""
-
-
-def _plan_delete(reader: Reader, args: DeleteBucketArgs) -> Proposal:
-    name = args.bucket
-    region = existing_bucket(reader, name)
-    held = bucket_emptiness(reader.session(), name)
-    count = f"{held.versions + held.delete_markers:,}{'+' if held.more else ''}"
-    if not held.empty and not args.delete_objects:
-        raise BadInput(
-            f"s3://{name} is not empty: it holds {count} object versions and delete markers.",
-            remedy=f"Add --delete-objects to delete them all with the bucket: "
-            f"`s3 delete {name} --delete-objects`.",
-        )
-    description = (
-        f"Delete every object version and delete marker in s3://{name} ({count}), then "
-        "delete the bucket"
-        if not held.empty
-        else f"Delete the empty bucket s3://{name}"
-    )
-    entry = DELETE.entry(args, description, [bucket_arn(name)])
-    return Proposal([entry], what=f"delete s3://{name}", region=region)
-
-
-def _run_delete(writers: Writers, args: DeleteBucketArgs) -> str:
-    return delete_bucket(writers.aws(), args.bucket, delete_objects=args.delete_objects).message
-
-
-DELETE = Write(
-    name="s3.delete_bucket",
-    args=DeleteBucketArgs,
-    summary="Plan to delete a bucket (and, if said, everything in it).",
-    service="s3",
-    tool="delete_bucket",
-    commands=(
-        Command(
-            "s3 delete BUCKET [--delete-objects]",
-            "Plan to delete a bucket (and, if said, everything in it).",
-        ),
-    ),
-    guide="Set delete_objects only when the user asked to delete the bucket's contents too; "
-    "without it a bucket that holds anything comes back as an error, and the apply never "
-    "deletes an object.",
-    reads=("s3:ListBucket", "s3:ListBucketVersions"),
-    actions=(
-        "s3:DeleteBucket",
-        "s3:ListBucketVersions",
-        "s3:DeleteObject",
-        "s3:DeleteObjectVersion",
-    ),
-    arns=("arn:{partition}:s3:::{bucket}", "arn:{partition}:s3:::{bucket}/*"),
-    plan=_plan_delete,
-    run=_run_delete,
-)
-
-OPERATIONS = (LIST, CREATE, DELETE)
+OPERATIONS = (LIST,)

@@ -44,6 +44,7 @@ __all__ = [
     "account_public_access_block",
     "merge_settings",
     "public_access_block_of",
+    "raw_setting",
     "read_settings",
 ]
 
@@ -73,7 +74,14 @@ class Setting:
 
 
 def public_access_block_of(config: dict[str, Any] | None) -> dict[str, bool] | None:
-    """The four switches of a ``PublicAccessBlockConfiguration``; ``None`` for none."""
+    """The four switches of a ``PublicAccessBlockConfiguration``.
+
+    Args:
+        config: The configuration as S3 answers it; ``None`` when there is none.
+
+    Returns:
+        Each of the four switches (a missing one is off), or ``None`` for no configuration.
+    """
     if config is None:
         return None
     return {k: bool(config.get(k)) for k in PUBLIC_ACCESS_BLOCK}
@@ -201,6 +209,33 @@ def _answer(s3: Any, setting: Setting, name: str, region: str | None) -> dict[st
             raise
 
 
+def raw_setting(
+    session: boto3.Session, bucket: str, region: str | None, setting: BucketSetting
+) -> dict[str, Any] | None:
+    """One setting of a bucket exactly as S3 answers it, for a way back that puts it back.
+
+    The parsed :class:`Bucket` fields keep what people and checks read; a rollback needs
+    the whole answer (every rule, every grant), so that what it puts back is what was there.
+
+    Args:
+        session: Credentials to read with (the setting's ``action``; the read role's).
+        bucket: The bucket's name.
+        region: The bucket's region (its endpoint answers).
+        setting: Which setting (see :data:`SETTINGS`).
+
+    Returns:
+        S3's answer without its ``ResponseMetadata``, or ``None`` when the bucket has no
+        such setting.
+
+    Raises:
+        ServiceError: no such bucket, or AWS refused.
+    """
+    found = _answer(client(session, "s3", region), SETTINGS[setting], bucket, region)
+    if found is not None:
+        found.pop("ResponseMetadata", None)
+    return found
+
+
 def read_settings(
     session: boto3.Session,
     bucket: Bucket,
@@ -268,6 +303,13 @@ def merge_settings(bucket: Bucket, reads: Iterable[Bucket]) -> Bucket:
     This lets a caller read one bucket's settings as separate calls at once (the audit
     reads every setting of every bucket on one pool) and still get the one model
     :func:`read_settings` would have made.
+
+    Args:
+        bucket: The bucket the reads were made for.
+        reads: Copies of it, each with some settings read.
+
+    Returns:
+        ``bucket`` with every setting any of ``reads`` read.
     """
     updates: dict[str, Any] = {}
     done = set(bucket.settings_read)
@@ -302,6 +344,9 @@ def account_public_access_block(
         account_id: the account (S3 Control calls go to ``<account>.<host>``).
         control: an S3 Control client to call with (the audit passes its counted one);
             one is made from ``session`` when ``None``.
+
+    Returns:
+        The four switches, or ``None`` when the account has no setting.
 
     Raises:
         ServiceError: AWS refused, or ``EndpointUnreachable`` when the configured endpoint

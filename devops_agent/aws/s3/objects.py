@@ -1,18 +1,17 @@
-"""S3 objects: list keys, plan uploads of workspace files, download into the workspace.
+"""S3 objects: list keys, read one, download into the workspace (uploads are
+:mod:`~devops_agent.aws.s3.uploads`).
 
-Transfers touch only the workspace (:mod:`devops_agent.aws.workspace_files`). An
-upload is a plan: its entry records the file's size and SHA-256, and the apply
-uploads exactly that content or nothing. A download is not a plan: it changes
-nothing in AWS and writes one file into the workspace at once, so only people
-may ask for it (the agent has no tool for it).
+Transfers touch only the workspace (:mod:`devops_agent.aws.workspace_files`). A download
+is not a plan: it changes nothing in AWS and writes one file into the workspace at once,
+so only people may ask for it (the agent has no tool for it).
 """
 
 from __future__ import annotations
 
-import mimetypes
+import base64
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
+from typing import TYPE_CHECKING, Annotated, Any
 
 from botocore.exceptions import ClientError
 from pydantic import AfterValidator, Field
@@ -20,33 +19,22 @@ from pydantic import AfterValidator, Field
 from devops_agent.aws import AwsModel, aws_errors, client, named, pages, utc
 from devops_agent.aws.s3.buckets import (
     BucketArgs,
-    BucketName,
-    bucket_arn,
     bucket_name,
     error_code,
-    existing_bucket,
 )
 from devops_agent.aws.workspace_files import (
-    LocalFile,
     check_size,
-    open_verified,
-    stat_file,
     target_path,
     write_stream,
 )
-from devops_agent.aws.writes import Change, write_errors
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
     Args,
     Command,
-    Hidden,
     Option,
     Positional,
-    Proposal,
     Read,
     Reader,
-    Write,
-    Writers,
 )
 from devops_agent.report import Result, Table, dump, plural, when
 
@@ -58,11 +46,11 @@ if TYPE_CHECKING:
 __all__ = [
     "Download",
     "S3Object",
+    "StoredObject",
     "download_object",
     "head_object",
     "list_objects",
     "s3_location",
-    "upload_object",
 ]
 
 #: Longest S3 key, in bytes of UTF-8.
@@ -82,6 +70,16 @@ class S3Object(AwsModel):
     """Storage class, e.g. ``STANDARD`` or ``GLACIER``."""
     etag: str | None = None
     """Entity tag (an MD5 for single-part uploads), without quotes."""
+
+
+class StoredObject(S3Object):
+    """One object as HeadObject reports it: with its version and stored checksum."""
+
+    version_id: str | None = None
+    """The version read (``"null"`` in a bucket whose versioning is suspended); ``None``
+    in a bucket that never kept versions."""
+    sha256: str | None = None
+    """The SHA-256 S3 stored for it (hex), when asked for and when it has one."""
 
 
 class Download(AwsModel):
@@ -166,35 +164,54 @@ def list_objects(
     return objects[:limit]
 
 
-def head_object(session: boto3.Session, bucket: str, key: str) -> S3Object | None:
-    """One object's size and dates, or ``None`` when there is no such key.
+def head_object(
+    session: boto3.Session,
+    bucket: str,
+    key: str,
+    *,
+    region: str | None = None,
+    version_id: str | None = None,
+    checksum: bool = False,
+) -> StoredObject | None:
+    """One object's size and dates, or ``None`` when there is no such key (or version).
 
     Args:
         session: Credentials to read with (the read role's).
         bucket: The bucket's name.
         key: The object's key.
+        region: The bucket's region (its endpoint answers); the session's when ``None``.
+        version_id: One version of the object instead of the current one.
+        checksum: Also ask for the SHA-256 S3 stored for it (``ChecksumMode``).
 
     Returns:
-        The object's key, size and dates, or ``None``.
+        The object's key, size, dates, version and (when asked) checksum, or ``None``.
 
     Raises:
         ServiceError: no such bucket, or AWS refused (``s3:GetObject``).
     """
     name = bucket_name(bucket)
-    s3 = client(session, "s3")
-    with aws_errors("s3:GetObject", resource=f"s3://{name}/{key}"):
+    s3 = client(session, "s3", region)
+    params: dict[str, Any] = {"Bucket": name, "Key": key}
+    if version_id:
+        params["VersionId"] = version_id
+    if checksum:
+        params["ChecksumMode"] = "ENABLED"
+    with aws_errors("s3:GetObject", resource=f"s3://{name}/{key}", region=region):
         try:
-            raw = s3.head_object(Bucket=name, Key=key)
+            raw = s3.head_object(**params)
         except ClientError as exc:
-            if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+            if error_code(exc) in ("404", "NoSuchKey", "NotFound", "NoSuchVersion"):
                 return None
             raise
-    return S3Object(
+    stored = raw.get("ChecksumSHA256")
+    return StoredObject(
         key=key,
         size=int(raw.get("ContentLength", 0)),
         last_modified=utc(raw.get("LastModified")),
         storage_class=raw.get("StorageClass"),
         etag=(raw.get("ETag") or "").strip('"') or None,
+        version_id=raw.get("VersionId") or None,
+        sha256=base64.b64decode(stored).hex() if stored and "-" not in stored else None,
     )
 
 
@@ -249,61 +266,6 @@ def download_object(
     return Download(bucket=name, key=key, path=relative, size=size)
 
 
-def upload_object(
-    session: boto3.Session,
-    bucket: str,
-    key: str,
-    body: BinaryIO,
-    *,
-    size: int,
-    overwrite: bool = False,
-    content_type: str | None = None,
-) -> Change:
-    """Write one object; without ``overwrite`` S3 itself refuses an existing key (If-None-Match).
-
-    Only the apply path calls this, with the write role's session.
-
-    Args:
-        session: The **write** session of an approved plan.
-        bucket: The bucket's name.
-        key: The object's key.
-        body: The file, open for binary reading (checked against its plan).
-        size: Its size in bytes.
-        overwrite: Whether an existing key may be replaced (``--force``).
-        content_type: The object's ``Content-Type``; ``None`` lets S3 choose.
-
-    Returns:
-        What was done: the IAM action, the bucket, one line for people.
-
-    Raises:
-        ServiceError: the key exists and ``overwrite`` is false (``PreconditionFailed``), or AWS
-            refused or failed.
-    """
-    name = bucket_name(bucket)
-    s3 = client(session, "s3")
-    params: dict[str, Any] = {"Bucket": name, "Key": key, "Body": body, "ContentLength": size}
-    if not overwrite:
-        params["IfNoneMatch"] = "*"
-    if content_type:
-        params["ContentType"] = content_type
-    with write_errors("s3:PutObject", resource=f"s3://{name}/{key}"):
-        try:
-            s3.put_object(**params)
-        except ClientError as exc:
-            if error_code(exc) == "PreconditionFailed":
-                raise ServiceError(
-                    f"s3://{name}/{key} appeared after the plan was made; it is not overwritten.",
-                    code="PreconditionFailed",
-                    remedy="Ask for the upload again with --force to replace it.",
-                ) from None
-            raise
-    return Change(
-        action="s3:PutObject",
-        resource=f"s3://{name}/{key}",
-        message=f"uploaded {size:,} bytes to s3://{name}/{key}",
-    )
-
-
 # --------------------------------------------------------------------------- operations
 
 
@@ -350,108 +312,6 @@ LIST = Read(
     actions=("s3:ListBucket",),
     read=_list,
     render=_list_table,
-)
-
-
-def _upload_destination(text: str) -> str:
-    s3_location(text)
-    return text
-
-
-class UploadArgs(Args):
-    """Arguments of ``s3 upload``."""
-
-    path: Annotated[str, Positional()]
-    """The file to upload, relative to the workspace (e.g. dist/app.zip), at most 100 MiB."""
-    destination: Annotated[str, Positional(), AfterValidator(_upload_destination)]
-    """Where to: s3://BUCKET/KEY; a key ending in / (or none) gets the file's name."""
-    overwrite: Annotated[bool, Option("--force")] = False
-    """Replace an object that already exists at the key."""
-    bucket: Annotated[BucketName | None, Hidden()] = None
-    """The bucket, from the destination."""
-    key: Annotated[str | None, Hidden()] = None
-    """The whole key, the file's name added to a key ending in /."""
-    file: Annotated[LocalFile | None, Hidden()] = None
-    """The file as planned: path, size and SHA-256."""
-    content_type: Annotated[str | None, Hidden()] = None
-    """The Content-Type guessed from the file's name."""
-
-
-def _plan_upload(reader: Reader, args: UploadArgs) -> Proposal:
-    local = stat_file(reader.workspace, args.path)
-    name, key = s3_location(args.destination)
-    if not key or key.endswith("/"):
-        key += PurePosixPath(local.path).name
-    if len(key.encode("utf-8")) > MAX_KEY_BYTES:
-        raise BadInput(f"S3 keys are at most {MAX_KEY_BYTES} bytes long.")
-    region = existing_bucket(reader, name)
-    existing = head_object(reader.session(), name, key)
-    if existing is not None and not args.overwrite:
-        raise BadInput(
-            f"s3://{name}/{key} already exists ({existing.size:,} bytes); add --force to "
-            "replace it."
-        )
-    planned = args.model_copy(
-        update={
-            "bucket": name,
-            "key": key,
-            "file": local,
-            "content_type": mimetypes.guess_type(local.path)[0],
-        }
-    )
-    entry = UPLOAD.entry(
-        planned,
-        f"Upload {local.path} ({local.size:,} bytes, sha256 {local.sha256[:12]}…) to "
-        f"s3://{name}/{key}" + (" (replacing it)" if existing is not None else ""),
-        [bucket_arn(name, key)],
-    )
-    return Proposal(
-        [entry],
-        what=f"upload {local.path}",
-        region=region,
-        note="On apply the file must be in the workspace with the same content (checked by "
-        "its SHA-256).",
-    )
-
-
-def _run_upload(writers: Writers, args: UploadArgs) -> str:
-    if args.bucket is None or args.key is None or args.file is None:
-        raise BadInput(
-            "The plan does not record which file goes where; it is not applied.",
-            remedy="Ask for the upload again to get a fresh plan.",
-        )
-    with open_verified(writers.workspace, args.file) as body:
-        return upload_object(
-            writers.aws(),
-            args.bucket,
-            args.key,
-            body,
-            size=args.file.size,
-            overwrite=args.overwrite,
-            content_type=args.content_type,
-        ).message
-
-
-UPLOAD = Write(
-    name="s3.upload",
-    args=UploadArgs,
-    summary="Plan to upload a workspace file (up to 100 MiB).",
-    service="s3",
-    tool="upload_object",
-    commands=(
-        Command(
-            "s3 upload PATH s3://BUCKET/KEY [--force]",
-            "Plan to upload a workspace file (up to 100 MiB).",
-        ),
-    ),
-    guide="Only a file of this repository's workspace can be uploaded; the plan records its "
-    "size and SHA-256, and the apply uploads exactly that content. An existing key comes "
-    "back as an error unless overwrite is true.",
-    reads=("s3:ListBucket", "s3:GetObject"),
-    actions=("s3:PutObject",),
-    arns=("arn:{partition}:s3:::{bucket}/{key}",),
-    plan=_plan_upload,
-    run=_run_upload,
 )
 
 
@@ -507,4 +367,4 @@ DOWNLOAD = Read(
     render=_downloaded,
 )
 
-OPERATIONS = (LIST, UPLOAD, DOWNLOAD)
+OPERATIONS = (LIST, DOWNLOAD)

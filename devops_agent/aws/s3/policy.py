@@ -4,15 +4,19 @@ A policy to set is read from a JSON file in the workspace and checked by
 :func:`~devops_agent.aws.policy_document.validate_policy` before anything is planned
 (every resource must be this bucket or objects in it). The plan records the
 checked document, not the path, so the apply sets exactly what was reviewed.
+
+Both writes declare the one request they send, read the policy back (the document set,
+or none), and leave a way back: the policy as S3 answered just before the change (or its
+absence), put back by ``s3.restore_<setting>`` (:mod:`~devops_agent.aws.s3.restore`).
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
-from devops_agent.aws import AwsModel, client
-from devops_agent.aws.policy_document import validate_policy
+from devops_agent.aws import AwsModel
+from devops_agent.aws.policy_document import decode_policy, validate_policy
 from devops_agent.aws.s3.buckets import (
     Bucket,
     BucketArgs,
@@ -20,18 +24,24 @@ from devops_agent.aws.s3.buckets import (
     bucket_name,
     existing_bucket,
 )
+from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, send
 from devops_agent.aws.s3.configuration import read_settings
+from devops_agent.aws.s3.restore import RESTORES, way_back
 from devops_agent.aws.workspace_files import read_document
-from devops_agent.aws.writes import Change, write_errors
+from devops_agent.aws.writes import Change
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
+    ApiCall,
     Command,
     Hidden,
+    NotAsPlanned,
     Positional,
     Proposal,
     Read,
     Reader,
     Unchanged,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -42,9 +52,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BucketPolicy",
+    "DeletePolicyArgs",
+    "SetPolicyArgs",
     "delete_bucket_policy",
     "get_bucket_policy",
     "json_block",
+    "policy_call",
+    "policy_verification",
     "put_bucket_policy",
 ]
 
@@ -58,12 +72,13 @@ class BucketPolicy(AwsModel):
     """The policy as the JSON text AWS stores; ``None`` when the bucket has none."""
 
 
-def get_bucket_policy(session: boto3.Session, bucket: str) -> str | None:
+def get_bucket_policy(session: boto3.Session, bucket: str, region: str | None = None) -> str | None:
     """The bucket policy document of one bucket.
 
     Args:
         session: credentials to read with (``s3:GetBucketPolicy``).
         bucket: bucket name; ``s3://name`` is accepted too.
+        region: The bucket's region (its endpoint answers); the session's when ``None``.
 
     Returns:
         The policy as the JSON text AWS stores, or ``None`` when the bucket has none.
@@ -71,10 +86,35 @@ def get_bucket_policy(session: boto3.Session, bucket: str) -> str | None:
     Raises:
         ServiceError: the bucket does not exist (``NoSuchBucket``) or AWS refused.
     """
-    return read_settings(session, Bucket(name=bucket_name(bucket)), ["policy"]).policy
+    found = read_settings(session, Bucket(name=bucket_name(bucket), region=region), ["policy"])
+    return found.policy
 
 
-def put_bucket_policy(session: boto3.Session, bucket: str, policy: str) -> Change:
+def policy_call(bucket: str, policy: str | None, region: str | None = None) -> ApiCall:
+    """The request that sets a bucket's policy (checked first), or removes it (``None``).
+
+    Args:
+        bucket: The bucket's name.
+        policy: The policy document, JSON text; ``None`` removes the bucket's policy.
+        region: The bucket's region.
+
+    Returns:
+        The ``PutBucketPolicy`` request with the checked, compact document, or the
+        ``DeleteBucketPolicy`` request.
+
+    Raises:
+        BadInput: the document breaks the policy grammar or names another bucket.
+    """
+    name = bucket_name(bucket)
+    if policy is None:
+        return bucket_call("DeleteBucketPolicy", "s3:DeleteBucketPolicy", name, region)
+    document = validate_policy(policy, "bucket", bucket=name)
+    return bucket_call("PutBucketPolicy", "s3:PutBucketPolicy", name, region, Policy=document)
+
+
+def put_bucket_policy(
+    session: boto3.Session, bucket: str, policy: str, region: str | None = None
+) -> Change:
     """Replace a bucket's policy (checked again here, as it was before it was planned).
 
     Only the apply path calls this, with the write role's session.
@@ -83,35 +123,61 @@ def put_bucket_policy(session: boto3.Session, bucket: str, policy: str) -> Chang
         session: The **write** session of an approved plan.
         bucket: The bucket's name.
         policy: The policy document, JSON text.
+        region: The bucket's region (its endpoint gets the request).
 
     Returns:
         What was done: the IAM action, the bucket, one line for people.
+
+    Raises:
+        BadInput: the document breaks the policy grammar or names another bucket.
     """
-    name = bucket_name(bucket)
-    document = validate_policy(policy, "bucket", bucket=name)
-    with write_errors("s3:PutBucketPolicy", resource=name):
-        cast(Any, client(session, "s3")).put_bucket_policy(Bucket=name, Policy=document)
-    return Change(
-        action="s3:PutBucketPolicy", resource=name, message=f"set the policy of s3://{name}"
-    )
+    call = policy_call(bucket, policy, region)
+    name = call.params["Bucket"]
+    send(session, call, resource=f"s3://{name}")
+    return Change(action=call.action, resource=name, message=f"set the policy of s3://{name}")
 
 
-def delete_bucket_policy(session: boto3.Session, bucket: str) -> Change:
+def delete_bucket_policy(session: boto3.Session, bucket: str, region: str | None = None) -> Change:
     """Remove a bucket's policy. Only the apply path calls this.
 
     Args:
         session: The **write** session of an approved plan.
         bucket: The bucket's name.
+        region: The bucket's region (its endpoint gets the request).
 
     Returns:
         What was done: the IAM action, the bucket, one line for people.
     """
-    name = bucket_name(bucket)
-    with write_errors("s3:DeleteBucketPolicy", resource=name):
-        client(session, "s3").delete_bucket_policy(Bucket=name)
-    return Change(
-        action="s3:DeleteBucketPolicy", resource=name, message=f"removed the policy of s3://{name}"
-    )
+    call = policy_call(bucket, None, region)
+    name = call.params["Bucket"]
+    send(session, call, resource=f"s3://{name}")
+    return Change(action=call.action, resource=name, message=f"removed the policy of s3://{name}")
+
+
+def policy_verification(
+    reader: Reader, bucket: str, region: str | None, policy: str | None
+) -> Verification:
+    """Whether the bucket's policy reads back as ``policy`` (compared as JSON), or as none.
+
+    Args:
+        reader: The read side of the run.
+        bucket: The bucket's name.
+        region: The bucket's region.
+        policy: The document set (JSON text), or ``None`` when the policy was removed.
+
+    Returns:
+        :class:`Verified` when it does, :class:`NotAsPlanned` with what was read otherwise.
+    """
+    found = get_bucket_policy(reader.session(), bucket, region)
+    if policy is None:
+        if found is None:
+            return Verified(f"s3://{bucket} has no bucket policy")
+        return NotAsPlanned(f"s3://{bucket} still has a bucket policy")
+    if found is None:
+        return NotAsPlanned(f"s3://{bucket} has no bucket policy")
+    if decode_policy(found) == decode_policy(policy):
+        return Verified(f"s3://{bucket} has the planned bucket policy")
+    return NotAsPlanned(f"s3://{bucket} has a bucket policy other than the planned one")
 
 
 def json_block(document: str | dict[str, Any] | list[Any]) -> str:
@@ -168,7 +234,7 @@ READ = Read(
 )
 
 
-class SetPolicyArgs(BucketArgs):
+class SetPolicyArgs(BucketChangeArgs):
     """Arguments of ``s3 policy set``."""
 
     file: Annotated[str, Positional()]
@@ -184,7 +250,7 @@ def _plan_set(reader: Reader, args: SetPolicyArgs) -> Proposal:
     statements = json.loads(policy)["Statement"]
     count = len(statements) if isinstance(statements, list) else 1
     entry = SET.entry(
-        args.model_copy(update={"policy": policy}),
+        args.model_copy(update={"policy": policy, "bucket_region": region}),
         f"Replace the bucket policy of s3://{name} with {args.file} ({plural(count, 'statement')})",
         [bucket_arn(name)],
     )
@@ -196,13 +262,28 @@ def _plan_set(reader: Reader, args: SetPolicyArgs) -> Proposal:
     )
 
 
-def _run_set(writers: Writers, args: SetPolicyArgs) -> str:
+def _planned_policy(args: SetPolicyArgs) -> str:
     if args.policy is None:
         raise BadInput(
             "The plan does not record the policy to set; it is not applied.",
             remedy="Ask for the change again to get a fresh plan.",
         )
-    return put_bucket_policy(writers.aws(), args.bucket, args.policy).message
+    return args.policy
+
+
+def _run_set(writers: Writers, args: SetPolicyArgs) -> str:
+    return put_bucket_policy(
+        writers.aws(), args.bucket, _planned_policy(args), args.bucket_region
+    ).message
+
+
+_policy_before, _policy_undo = way_back("policy")
+
+_EXAMPLE_POLICY = (
+    '{"Version":"2012-10-17","Statement":[{"Sid":"ReadSite","Effect":"Allow","Principal":'
+    '{"AWS":"arn:aws:iam::123456789012:role/site"},"Action":"s3:GetObject","Resource":'
+    '"arn:aws:s3:::acme-data/*"}]}'
+)
 
 
 SET = Write(
@@ -220,30 +301,53 @@ SET = Write(
     guide="The file must be a JSON policy in this repository's workspace whose resources "
     "are only this bucket and its objects; a document AWS would reject comes back as an "
     "error naming the statement and field.",
-    reads=("s3:ListBucket",),
+    reads=("s3:ListBucket", "s3:GetBucketPolicy"),
     actions=("s3:PutBucketPolicy",),
     arns=("arn:{partition}:s3:::{bucket}",),
+    emits=(RESTORES["policy"],),
     plan=_plan_set,
     run=_run_set,
+    calls=lambda args: [policy_call(args.bucket, _planned_policy(args), args.bucket_region)],
+    verify=lambda reader, args: policy_verification(
+        reader, args.bucket, args.bucket_region, _planned_policy(args)
+    ),
+    before=_policy_before,
+    undo=_policy_undo,
+    examples=(
+        {
+            "bucket": "acme-data",
+            "bucket_region": "us-east-1",
+            "file": "policies/acme-data.json",
+            "policy": _EXAMPLE_POLICY,
+        },
+    ),
 )
 
 
-def _plan_delete(reader: Reader, args: BucketArgs) -> Proposal | Unchanged:
+class DeletePolicyArgs(BucketChangeArgs):
+    """Arguments of ``s3 policy delete``."""
+
+
+def _plan_delete(reader: Reader, args: DeletePolicyArgs) -> Proposal | Unchanged:
     name = args.bucket
     region = existing_bucket(reader, name)
-    if get_bucket_policy(reader.session(), name) is None:
+    if get_bucket_policy(reader.session(), name, region) is None:
         return Unchanged(f"s3://{name} has no bucket policy", {"bucket": name})
-    entry = DELETE.entry(args, f"Remove the bucket policy of s3://{name}", [bucket_arn(name)])
+    entry = DELETE.entry(
+        args.model_copy(update={"bucket_region": region}),
+        f"Remove the bucket policy of s3://{name}",
+        [bucket_arn(name)],
+    )
     return Proposal([entry], what=f"remove the policy of s3://{name}", region=region)
 
 
-def _run_delete(writers: Writers, args: BucketArgs) -> str:
-    return delete_bucket_policy(writers.aws(), args.bucket).message
+def _run_delete(writers: Writers, args: DeletePolicyArgs) -> str:
+    return delete_bucket_policy(writers.aws(), args.bucket, args.bucket_region).message
 
 
 DELETE = Write(
     name="s3.delete_bucket_policy",
-    args=BucketArgs,
+    args=DeletePolicyArgs,
     summary="Plan to remove a bucket policy.",
     service="s3",
     tool="delete_bucket_policy",
@@ -251,8 +355,14 @@ DELETE = Write(
     reads=("s3:ListBucket", "s3:GetBucketPolicy"),
     actions=("s3:DeleteBucketPolicy",),
     arns=("arn:{partition}:s3:::{bucket}",),
+    emits=(RESTORES["policy"],),
     plan=_plan_delete,
     run=_run_delete,
+    calls=lambda args: [policy_call(args.bucket, None, args.bucket_region)],
+    verify=lambda reader, args: policy_verification(reader, args.bucket, args.bucket_region, None),
+    before=_policy_before,
+    undo=_policy_undo,
+    examples=({"bucket": "acme-data", "bucket_region": "us-east-1"},),
 )
 
 OPERATIONS = (READ, SET, DELETE)

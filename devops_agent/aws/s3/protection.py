@@ -6,15 +6,20 @@ answers "already so" instead of planning a change that changes nothing; every
 state S3 can report is one the preview knows: versioning ``Enabled``,
 ``Suspended`` or never set; encryption unset, SSE-S3 or SSE-KMS (with or without
 a key); a public access block absent, partly on or all on.
+
+Each write declares the one request it sends (built by the same function the executor
+uses), reads its setting back after the apply, and leaves a way back: the setting as S3
+answered just before the change, put back by ``s3.restore_<setting>``
+(:mod:`~devops_agent.aws.s3.restore`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BeforeValidator, model_validator
 
-from devops_agent.aws import AwsModel, client
+from devops_agent.aws import AwsModel
 from devops_agent.aws.s3.buckets import (
     ONE_SETTING,
     Bucket,
@@ -23,18 +28,24 @@ from devops_agent.aws.s3.buckets import (
     bucket_name,
     existing_bucket,
 )
+from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, send
 from devops_agent.aws.s3.configuration import PUBLIC_ACCESS_BLOCK, read_settings
-from devops_agent.aws.writes import Change, write_errors
+from devops_agent.aws.s3.restore import RESTORES, way_back
+from devops_agent.aws.writes import Change
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
+    ApiCall,
     Command,
     Lower,
+    NotAsPlanned,
     Positional,
     Proposal,
     Read,
     Reader,
     Switch,
     Unchanged,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -50,12 +61,15 @@ __all__ = [
     "Versioning",
     "delete_encryption",
     "delete_public_access_block",
+    "encryption_call",
     "get_encryption",
     "get_public_access_block",
     "get_versioning",
+    "public_access_call",
     "put_encryption",
     "put_public_access_block",
     "put_versioning",
+    "versioning_call",
 ]
 
 #: Encryption algorithms as people read them.
@@ -91,21 +105,64 @@ class PublicAccess(AwsModel):
 # --------------------------------------------------------------------------- reads
 
 
-def get_versioning(session: boto3.Session, bucket: str) -> str:
-    """``Enabled``, ``Suspended`` or ``Disabled`` (never turned on)."""
-    found = read_settings(session, Bucket(name=bucket_name(bucket)), ["versioning"])
+def get_versioning(session: boto3.Session, bucket: str, region: str | None = None) -> str:
+    """A bucket's versioning status.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        bucket: The bucket's name.
+        region: The bucket's region (its endpoint answers); the session's when ``None``.
+
+    Returns:
+        ``Enabled``, ``Suspended`` or ``Disabled`` (never turned on).
+
+    Raises:
+        ServiceError: no such bucket, or AWS refused (``s3:GetBucketVersioning``).
+    """
+    found = read_settings(session, Bucket(name=bucket_name(bucket), region=region), ["versioning"])
     return found.versioning or "Disabled"
 
 
-def get_encryption(session: boto3.Session, bucket: str) -> tuple[str | None, str | None]:
-    """Default encryption algorithm and KMS key, ``(None, None)`` when unset."""
-    found = read_settings(session, Bucket(name=bucket_name(bucket)), ["encryption"])
+def get_encryption(
+    session: boto3.Session, bucket: str, region: str | None = None
+) -> tuple[str | None, str | None]:
+    """A bucket's default encryption.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        bucket: The bucket's name.
+        region: The bucket's region (its endpoint answers); the session's when ``None``.
+
+    Returns:
+        The algorithm (``AES256``, ``aws:kms`` …) and the KMS key, ``(None, None)`` when
+        the bucket has no setting of its own.
+
+    Raises:
+        ServiceError: no such bucket, or AWS refused (``s3:GetEncryptionConfiguration``).
+    """
+    found = read_settings(session, Bucket(name=bucket_name(bucket), region=region), ["encryption"])
     return found.encryption, found.kms_key
 
 
-def get_public_access_block(session: boto3.Session, bucket: str) -> dict[str, bool] | None:
-    """The bucket's public access block switches, ``None`` when it has none."""
-    found = read_settings(session, Bucket(name=bucket_name(bucket)), ["public_access_block"])
+def get_public_access_block(
+    session: boto3.Session, bucket: str, region: str | None = None
+) -> dict[str, bool] | None:
+    """A bucket's own public access block.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        bucket: The bucket's name.
+        region: The bucket's region (its endpoint answers); the session's when ``None``.
+
+    Returns:
+        The four switches, or ``None`` when the bucket has no block of its own.
+
+    Raises:
+        ServiceError: no such bucket, or AWS refused (``s3:GetBucketPublicAccessBlock``).
+    """
+    found = read_settings(
+        session, Bucket(name=bucket_name(bucket), region=region), ["public_access_block"]
+    )
     return found.public_access_block
 
 
@@ -113,45 +170,73 @@ def get_public_access_block(session: boto3.Session, bucket: str) -> dict[str, bo
 # Only the apply path calls these, with the write role's session.
 
 
-def put_versioning(session: boto3.Session, bucket: str, enabled: bool) -> Change:
+def versioning_call(bucket: str, enabled: bool, region: str | None = None) -> ApiCall:
+    """The request that turns versioning on (``Enabled``) or off (``Suspended``).
+
+    Args:
+        bucket: The bucket's name.
+        enabled: True for ``Enabled``, False for ``Suspended``.
+        region: The bucket's region.
+
+    Returns:
+        The ``PutBucketVersioning`` request, as the executor sends it.
+    """
+    status = "Enabled" if enabled else "Suspended"
+    return bucket_call(
+        "PutBucketVersioning",
+        "s3:PutBucketVersioning",
+        bucket_name(bucket),
+        region,
+        VersioningConfiguration={"Status": status},
+    )
+
+
+def put_versioning(
+    session: boto3.Session, bucket: str, enabled: bool, region: str | None = None
+) -> Change:
     """Turn versioning on (``Enabled``) or off (``Suspended``: old versions stay).
 
     Args:
         session: The **write** session of an approved plan.
         bucket: The bucket's name.
         enabled: True for ``Enabled``, False for ``Suspended``.
+        region: The bucket's region (its endpoint gets the request).
 
     Returns:
         What was done: the IAM action, the bucket, one line for people.
     """
-    name = bucket_name(bucket)
-    status = "Enabled" if enabled else "Suspended"
-    with write_errors("s3:PutBucketVersioning", resource=name):
-        cast(Any, client(session, "s3")).put_bucket_versioning(
-            Bucket=name, VersioningConfiguration={"Status": status}
-        )
+    call = versioning_call(bucket, enabled, region)
+    send(session, call, resource=f"s3://{bucket}")
+    status = call.params["VersioningConfiguration"]["Status"]
     return Change(
-        action="s3:PutBucketVersioning",
-        resource=name,
-        message=f"versioning of s3://{name} is {status}",
+        action=call.action,
+        resource=call.params["Bucket"],
+        message=f"versioning of s3://{call.params['Bucket']} is {status}",
     )
 
 
-def put_encryption(
-    session: boto3.Session, bucket: str, algorithm: str, kms_key: str | None = None
-) -> Change:
-    """Set default encryption: ``AES256`` (SSE-S3) or ``aws:kms`` (SSE-KMS, bucket key on).
+def encryption_call(
+    bucket: str, algorithm: str | None, kms_key: str | None = None, region: str | None = None
+) -> ApiCall:
+    """The request that sets (or, for ``None``, removes) a bucket's default encryption.
 
     Args:
-        session: The **write** session of an approved plan.
         bucket: The bucket's name.
-        algorithm: ``AES256`` or ``aws:kms``.
+        algorithm: ``AES256`` (SSE-S3), ``aws:kms`` (SSE-KMS, bucket key on) or ``None``
+            to remove the setting (S3 then applies SSE-S3).
         kms_key: The KMS key for ``aws:kms``; ``None`` means S3's AWS-managed key.
+        region: The bucket's region.
 
     Returns:
-        What was done: the IAM action, the bucket, one line for people.
+        The ``PutBucketEncryption`` or ``DeleteBucketEncryption`` request.
+
+    Raises:
+        BadInput: an algorithm other than these.
     """
     name = bucket_name(bucket)
+    action = "s3:PutEncryptionConfiguration"
+    if algorithm is None:
+        return bucket_call("DeleteBucketEncryption", action, name, region)
     if algorithm not in ("AES256", "aws:kms"):
         raise BadInput(f"'{algorithm}' is not an encryption setting; use sse-s3 or sse-kms.")
     default: dict[str, Any] = {"SSEAlgorithm": algorithm}
@@ -160,77 +245,131 @@ def put_encryption(
     rule: dict[str, Any] = {"ApplyServerSideEncryptionByDefault": default}
     if algorithm == "aws:kms":
         rule["BucketKeyEnabled"] = True
-    with write_errors("s3:PutEncryptionConfiguration", resource=name):
-        cast(Any, client(session, "s3")).put_bucket_encryption(
-            Bucket=name,
-            ServerSideEncryptionConfiguration={"Rules": [rule]},
-        )
-    what = "SSE-S3" if algorithm == "AES256" else f"SSE-KMS ({kms_key or 'aws/s3 key'})"
-    return Change(
-        action="s3:PutEncryptionConfiguration",
-        resource=name,
-        message=f"s3://{name} encrypts new objects with {what}",
+    return bucket_call(
+        "PutBucketEncryption",
+        action,
+        name,
+        region,
+        ServerSideEncryptionConfiguration={"Rules": [rule]},
     )
 
 
-def delete_encryption(session: boto3.Session, bucket: str) -> Change:
+def put_encryption(
+    session: boto3.Session,
+    bucket: str,
+    algorithm: str,
+    kms_key: str | None = None,
+    region: str | None = None,
+) -> Change:
+    """Set default encryption: ``AES256`` (SSE-S3) or ``aws:kms`` (SSE-KMS, bucket key on).
+
+    Args:
+        session: The **write** session of an approved plan.
+        bucket: The bucket's name.
+        algorithm: ``AES256`` or ``aws:kms``.
+        kms_key: The KMS key for ``aws:kms``; ``None`` means S3's AWS-managed key.
+        region: The bucket's region (its endpoint gets the request).
+
+    Returns:
+        What was done: the IAM action, the bucket, one line for people.
+
+    Raises:
+        BadInput: an algorithm other than these.
+    """
+    call = encryption_call(bucket, algorithm, kms_key, region)
+    name = call.params["Bucket"]
+    send(session, call, resource=f"s3://{name}")
+    what = "SSE-S3" if algorithm == "AES256" else f"SSE-KMS ({kms_key or 'aws/s3 key'})"
+    return Change(
+        action=call.action, resource=name, message=f"s3://{name} encrypts new objects with {what}"
+    )
+
+
+def delete_encryption(session: boto3.Session, bucket: str, region: str | None = None) -> Change:
     """Remove the bucket's default encryption setting (S3 then applies SSE-S3).
 
     Args:
         session: The **write** session of an approved plan.
         bucket: The bucket's name.
+        region: The bucket's region (its endpoint gets the request).
 
     Returns:
         What was done: the IAM action, the bucket, one line for people.
     """
-    name = bucket_name(bucket)
-    with write_errors("s3:PutEncryptionConfiguration", resource=name):
-        client(session, "s3").delete_bucket_encryption(Bucket=name)
+    call = encryption_call(bucket, None, region=region)
+    name = call.params["Bucket"]
+    send(session, call, resource=f"s3://{name}")
     return Change(
-        action="s3:PutEncryptionConfiguration",
+        action=call.action,
         resource=name,
         message=f"removed the default encryption setting of s3://{name}",
     )
 
 
-def put_public_access_block(session: boto3.Session, bucket: str) -> Change:
+def public_access_call(bucket: str, block: bool, region: str | None = None) -> ApiCall:
+    """The request that turns on all four switches of a bucket's public access block, or
+    removes the block.
+
+    Args:
+        bucket: The bucket's name.
+        block: True to block (all four on), False to remove the bucket's own block.
+        region: The bucket's region.
+
+    Returns:
+        The ``PutPublicAccessBlock`` or ``DeletePublicAccessBlock`` request.
+    """
+    name = bucket_name(bucket)
+    action = "s3:PutBucketPublicAccessBlock"
+    if not block:
+        return bucket_call("DeletePublicAccessBlock", action, name, region)
+    return bucket_call(
+        "PutPublicAccessBlock",
+        action,
+        name,
+        region,
+        PublicAccessBlockConfiguration=dict.fromkeys(PUBLIC_ACCESS_BLOCK, True),
+    )
+
+
+def put_public_access_block(
+    session: boto3.Session, bucket: str, region: str | None = None
+) -> Change:
     """Turn on all four public access block switches of a bucket.
 
     Args:
         session: The **write** session of an approved plan.
         bucket: The bucket's name.
+        region: The bucket's region (its endpoint gets the request).
 
     Returns:
         What was done: the IAM action, the bucket, one line for people.
     """
-    name = bucket_name(bucket)
-    with write_errors("s3:PutBucketPublicAccessBlock", resource=name):
-        cast(Any, client(session, "s3")).put_public_access_block(
-            Bucket=name,
-            PublicAccessBlockConfiguration=dict.fromkeys(PUBLIC_ACCESS_BLOCK, True),
-        )
+    call = public_access_call(bucket, True, region)
+    name = call.params["Bucket"]
+    send(session, call, resource=f"s3://{name}")
     return Change(
-        action="s3:PutBucketPublicAccessBlock",
-        resource=name,
-        message=f"s3://{name} blocks all public access",
+        action=call.action, resource=name, message=f"s3://{name} blocks all public access"
     )
 
 
-def delete_public_access_block(session: boto3.Session, bucket: str) -> Change:
+def delete_public_access_block(
+    session: boto3.Session, bucket: str, region: str | None = None
+) -> Change:
     """Remove a bucket's public access block (account-level settings still apply).
 
     Args:
         session: The **write** session of an approved plan.
         bucket: The bucket's name.
+        region: The bucket's region (its endpoint gets the request).
 
     Returns:
         What was done: the IAM action, the bucket, one line for people.
     """
-    name = bucket_name(bucket)
-    with write_errors("s3:PutBucketPublicAccessBlock", resource=name):
-        client(session, "s3").delete_public_access_block(Bucket=name)
+    call = public_access_call(bucket, False, region)
+    name = call.params["Bucket"]
+    send(session, call, resource=f"s3://{name}")
     return Change(
-        action="s3:PutBucketPublicAccessBlock",
+        action=call.action,
         resource=name,
         message=f"removed the public access block of s3://{name}",
     )
@@ -265,7 +404,7 @@ GET_VERSIONING = Read(
 )
 
 
-class VersioningArgs(BucketArgs):
+class VersioningArgs(BucketChangeArgs):
     """Arguments of ``s3 versioning BUCKET on|off``."""
 
     versioning: Annotated[Switch, Positional()]
@@ -275,13 +414,13 @@ class VersioningArgs(BucketArgs):
 def _plan_versioning(reader: Reader, args: VersioningArgs) -> Proposal | Unchanged:
     name = args.bucket
     region = existing_bucket(reader, name)
-    current = get_versioning(reader.session(), name)
+    current = get_versioning(reader.session(), name, region)
     on = args.versioning == "on"
     wanted = "Enabled" if on else "Suspended"
     if current == wanted or (not on and current == "Disabled"):
         return Unchanged(f"Versioning of s3://{name} is already {current}", {"bucket": name})
     entry = SET_VERSIONING.entry(
-        args,
+        args.model_copy(update={"bucket_region": region}),
         f"Turn versioning of s3://{name} "
         + ("on" if on else "off (Suspended: existing versions stay)"),
         [bucket_arn(name)],
@@ -290,7 +429,25 @@ def _plan_versioning(reader: Reader, args: VersioningArgs) -> Proposal | Unchang
 
 
 def _run_versioning(writers: Writers, args: VersioningArgs) -> str:
-    return put_versioning(writers.aws(), args.bucket, args.versioning == "on").message
+    return put_versioning(
+        writers.aws(), args.bucket, args.versioning == "on", args.bucket_region
+    ).message
+
+
+def _versioning_calls(args: VersioningArgs) -> list[ApiCall]:
+    return [versioning_call(args.bucket, args.versioning == "on", args.bucket_region)]
+
+
+def _verify_versioning(reader: Reader, args: VersioningArgs) -> Verification:
+    found = get_versioning(reader.session(), args.bucket, args.bucket_region)
+    read = f"versioning of s3://{args.bucket} is {found}"
+    wanted = "Enabled" if args.versioning == "on" else "Suspended"
+    return Verified(read) if found == wanted else NotAsPlanned(read)
+
+
+_versioning_before, _versioning_undo = way_back(
+    "versioning", lambda args: _versioning_calls(args)[0].params["VersioningConfiguration"]
+)
 
 
 SET_VERSIONING = Write(
@@ -310,8 +467,17 @@ SET_VERSIONING = Write(
     reads=("s3:ListBucket", "s3:GetBucketVersioning"),
     actions=("s3:PutBucketVersioning",),
     arns=("arn:{partition}:s3:::{bucket}",),
+    emits=(RESTORES["versioning"],),
     plan=_plan_versioning,
     run=_run_versioning,
+    calls=_versioning_calls,
+    verify=_verify_versioning,
+    before=_versioning_before,
+    undo=_versioning_undo,
+    examples=tuple(
+        {"bucket": "acme-data", "bucket_region": "us-east-1", "versioning": word}
+        for word in ("on", "off")
+    ),
 )
 
 
@@ -357,7 +523,7 @@ def _encryption_word(value: Any) -> Any:
     return value
 
 
-class EncryptionArgs(BucketArgs):
+class EncryptionArgs(BucketChangeArgs):
     """Arguments of ``s3 encryption BUCKET sse-s3|sse-kms|off``."""
 
     encryption: Annotated[EncryptionSetting, Positional(), BeforeValidator(_encryption_word)]
@@ -378,7 +544,7 @@ class EncryptionArgs(BucketArgs):
 def _plan_encryption(reader: Reader, args: EncryptionArgs) -> Proposal | Unchanged:
     name = args.bucket
     region = existing_bucket(reader, name)
-    algorithm, key = get_encryption(reader.session(), name)
+    algorithm, key = get_encryption(reader.session(), name, region)
     if args.encryption == "off":
         if algorithm is None:
             return Unchanged(f"s3://{name} has no default encryption setting", {"bucket": name})
@@ -390,15 +556,50 @@ def _plan_encryption(reader: Reader, args: EncryptionArgs) -> Proposal | Unchang
         description = f"Encrypt new objects in s3://{name} with {args.encryption.upper()}" + (
             f" (key {args.kms_key})" if args.kms_key else ""
         )
-    entry = SET_ENCRYPTION.entry(args, description, [bucket_arn(name)])
+    entry = SET_ENCRYPTION.entry(
+        args.model_copy(update={"bucket_region": region}), description, [bucket_arn(name)]
+    )
     return Proposal([entry], what=f"change default encryption of s3://{name}", region=region)
 
 
+def _algorithm(args: EncryptionArgs) -> str | None:
+    return {"sse-s3": "AES256", "sse-kms": "aws:kms"}.get(args.encryption)
+
+
 def _run_encryption(writers: Writers, args: EncryptionArgs) -> str:
-    if args.encryption == "off":
-        return delete_encryption(writers.aws(), args.bucket).message
-    algorithm = "AES256" if args.encryption == "sse-s3" else "aws:kms"
-    return put_encryption(writers.aws(), args.bucket, algorithm, args.kms_key).message
+    algorithm = _algorithm(args)
+    if algorithm is None:
+        return delete_encryption(writers.aws(), args.bucket, args.bucket_region).message
+    return put_encryption(
+        writers.aws(), args.bucket, algorithm, args.kms_key, args.bucket_region
+    ).message
+
+
+def _encryption_calls(args: EncryptionArgs) -> list[ApiCall]:
+    return [encryption_call(args.bucket, _algorithm(args), args.kms_key, args.bucket_region)]
+
+
+def _verify_encryption(reader: Reader, args: EncryptionArgs) -> Verification:
+    algorithm, key = get_encryption(reader.session(), args.bucket, args.bucket_region)
+    shown = _SHOWN.get(algorithm or "", algorithm) or "no setting of its own"
+    read = f"default encryption of s3://{args.bucket} is {shown}" + (f" (key {key})" if key else "")
+    wanted = _algorithm(args)
+    if wanted is None:
+        # AWS answers SSE-S3 for a bucket whose setting was removed: it encrypts that way.
+        ok = algorithm in (None, "AES256") and key is None
+    else:
+        ok = algorithm == wanted and (
+            key == args.kms_key or bool(key and args.kms_key and key.endswith(args.kms_key))
+        )
+    return Verified(read) if ok else NotAsPlanned(read)
+
+
+def _encryption_target(args: EncryptionArgs) -> Any:
+    call = _encryption_calls(args)[0]
+    return call.params.get("ServerSideEncryptionConfiguration")
+
+
+_encryption_before, _encryption_undo = way_back("encryption", _encryption_target)
 
 
 SET_ENCRYPTION = Write(
@@ -418,8 +619,23 @@ SET_ENCRYPTION = Write(
     reads=("s3:ListBucket", "s3:GetEncryptionConfiguration"),
     actions=("s3:PutEncryptionConfiguration",),
     arns=("arn:{partition}:s3:::{bucket}",),
+    emits=(RESTORES["encryption"],),
     plan=_plan_encryption,
     run=_run_encryption,
+    calls=_encryption_calls,
+    verify=_verify_encryption,
+    before=_encryption_before,
+    undo=_encryption_undo,
+    examples=(
+        {"bucket": "acme-data", "bucket_region": "us-east-1", "encryption": "sse-s3"},
+        {
+            "bucket": "acme-data",
+            "bucket_region": "us-east-1",
+            "encryption": "sse-kms",
+            "kms_key": "alias/data",
+        },
+        {"bucket": "acme-data", "bucket_region": "us-east-1", "encryption": "off"},
+    ),
 )
 
 
@@ -457,7 +673,7 @@ GET_PUBLIC_ACCESS = Read(
 )
 
 
-class PublicAccessArgs(BucketArgs):
+class PublicAccessArgs(BucketChangeArgs):
     """Arguments of ``s3 public-access BUCKET block|unblock``."""
 
     access: Annotated[Literal["block", "unblock"], Positional(), Lower]
@@ -468,7 +684,7 @@ class PublicAccessArgs(BucketArgs):
 def _plan_public_access(reader: Reader, args: PublicAccessArgs) -> Proposal | Unchanged:
     name = args.bucket
     region = existing_bucket(reader, name)
-    current = get_public_access_block(reader.session(), name)
+    current = get_public_access_block(reader.session(), name, region)
     if args.access == "block":
         if current is not None and all(current.values()):
             return Unchanged(f"s3://{name} already blocks all public access", {"bucket": name})
@@ -479,14 +695,42 @@ def _plan_public_access(reader: Reader, args: PublicAccessArgs) -> Proposal | Un
         description = (
             f"Remove the public access block of s3://{name} (account-level settings still apply)"
         )
-    entry = SET_PUBLIC_ACCESS.entry(args, description, [bucket_arn(name)])
+    entry = SET_PUBLIC_ACCESS.entry(
+        args.model_copy(update={"bucket_region": region}), description, [bucket_arn(name)]
+    )
     return Proposal([entry], what=f"change public access of s3://{name}", region=region)
 
 
 def _run_public_access(writers: Writers, args: PublicAccessArgs) -> str:
     if args.access == "block":
-        return put_public_access_block(writers.aws(), args.bucket).message
-    return delete_public_access_block(writers.aws(), args.bucket).message
+        return put_public_access_block(writers.aws(), args.bucket, args.bucket_region).message
+    return delete_public_access_block(writers.aws(), args.bucket, args.bucket_region).message
+
+
+def _public_access_calls(args: PublicAccessArgs) -> list[ApiCall]:
+    return [public_access_call(args.bucket, args.access == "block", args.bucket_region)]
+
+
+def _verify_public_access(reader: Reader, args: PublicAccessArgs) -> Verification:
+    found = get_public_access_block(reader.session(), args.bucket, args.bucket_region)
+    if args.access == "block":
+        read = f"s3://{args.bucket} has " + (
+            "no public access block of its own"
+            if found is None
+            else "all four public access block settings on"
+            if all(found.values())
+            else f"{', '.join(k for k, v in found.items() if not v)} off"
+        )
+        return Verified(read) if found is not None and all(found.values()) else NotAsPlanned(read)
+    if found is None:
+        return Verified(f"s3://{args.bucket} has no public access block of its own")
+    return NotAsPlanned(f"s3://{args.bucket} still has a public access block of its own")
+
+
+_public_access_before, _public_access_undo = way_back(
+    "public_access_block",
+    lambda args: _public_access_calls(args)[0].params.get("PublicAccessBlockConfiguration"),
+)
 
 
 SET_PUBLIC_ACCESS = Write(
@@ -506,8 +750,17 @@ SET_PUBLIC_ACCESS = Write(
     reads=("s3:ListBucket", "s3:GetBucketPublicAccessBlock"),
     actions=("s3:PutBucketPublicAccessBlock",),
     arns=("arn:{partition}:s3:::{bucket}",),
+    emits=(RESTORES["public_access_block"],),
     plan=_plan_public_access,
     run=_run_public_access,
+    calls=_public_access_calls,
+    verify=_verify_public_access,
+    before=_public_access_before,
+    undo=_public_access_undo,
+    examples=tuple(
+        {"bucket": "acme-data", "bucket_region": "us-east-1", "access": word}
+        for word in ("block", "unblock")
+    ),
 )
 
 OPERATIONS = (

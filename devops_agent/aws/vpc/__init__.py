@@ -19,6 +19,8 @@ from devops_agent.aws.vpc.gateways import *  # noqa: F403
 from devops_agent.aws.vpc.gateways import OPERATIONS as _GATEWAYS
 from devops_agent.aws.vpc.nacl_cleanup import *  # noqa: F403
 from devops_agent.aws.vpc.nacl_cleanup import OPERATIONS as _NACL_CLEANUP
+from devops_agent.aws.vpc.nat_gateways import *  # noqa: F403
+from devops_agent.aws.vpc.nat_gateways import OPERATIONS as _NAT_GATEWAYS
 from devops_agent.aws.vpc.network_acls import *  # noqa: F403
 from devops_agent.aws.vpc.peering import *  # noqa: F403
 from devops_agent.aws.vpc.routes import *  # noqa: F403
@@ -37,6 +39,7 @@ OPERATIONS = (
     *_ROUTES,
     *_ASSOCIATIONS,
     *_GATEWAYS,
+    *_NAT_GATEWAYS,
     *_FLOW_LOGS,
     *_NACL_CLEANUP,
 )

@@ -7,7 +7,7 @@ subnet's current explicit association; disassociating returns it to the main tab
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from devops_agent.aws import (
     AwsModel,
@@ -22,15 +22,20 @@ from devops_agent.aws import (
 from devops_agent.aws.vpc.routes import TABLE_ARN, describe_route_table
 from devops_agent.aws.vpc.subnets import describe_subnet
 from devops_agent.aws.vpc.vpcs import RouteTableId, SubnetId, ec2_id, region_of
-from devops_agent.aws.writes import Change, ec2_call, resource_id
+from devops_agent.aws.writes import Change, ec2_arn, ec2_call, resource_id
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
+    ApiCall,
     Command,
     Hidden,
+    NotAsPlanned,
+    PlanEntry,
     Positional,
     Proposal,
     Reader,
     Unchanged,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -69,6 +74,9 @@ def subnet_association(
 
     Returns:
         The association and its route table, or ``None``.
+
+    Raises:
+        ServiceError: AWS refused (``ec2:DescribeRouteTables``).
     """
     region = check_region(session, region)
     ec2 = client(session, "ec2", region)
@@ -116,6 +124,9 @@ def associate_route_table(
 
     Returns:
         What was done: the IAM action, the resource, one line for people.
+
+    Raises:
+        BadInput: a malformed id. ServiceError: AWS refused.
     """
     region = check_region(session, region)
     table = resource_id(route_table_id, "rtb", "route table")
@@ -161,6 +172,9 @@ def disassociate_route_table(session: boto3.Session, region: str, association_id
 
     Returns:
         What was done: the IAM action, the resource, one line for people.
+
+    Raises:
+        BadInput: a malformed id. ServiceError: AWS refused.
     """
     region = check_region(session, region)
     association = resource_id(association_id, "rtbassoc", "route table association")
@@ -194,6 +208,8 @@ class AssociateRouteTableArgs(InRegion):
     """The subnet (subnet-...), in the table's VPC."""
     replace_association_id: Annotated[AssociationId | None, Hidden()] = None
     """The subnet's explicit association when planned, replaced by the new one."""
+    current_route_table_id: Annotated[RouteTableId | None, Hidden()] = None
+    """The table that association points at (the subnet leaves it), when planned."""
 
 
 def _plan_associate(reader: Reader, args: AssociateRouteTableArgs) -> Proposal | Unchanged:
@@ -214,6 +230,7 @@ def _plan_associate(reader: Reader, args: AssociateRouteTableArgs) -> Proposal |
                 "route_table_id": table.id,
                 "subnet_id": subnet.id,
                 "replace_association_id": current.id if current else None,
+                "current_route_table_id": current.route_table_id if current else None,
             }
         ),
         f"Make {subnet.id} use {table.id}"
@@ -233,6 +250,98 @@ def _run_associate(writers: Writers, args: AssociateRouteTableArgs) -> str:
     ).message
 
 
+def _tables(*ids: str | None) -> tuple[str, ...]:
+    """Route table ARNs of the ids given; ``route-table/*`` when none is known."""
+    known = [ec2_arn("route-table", i) for i in dict.fromkeys(ids) if i]
+    return tuple(known) or (ec2_arn("route-table", "*"),)
+
+
+def _associate_calls(args: AssociateRouteTableArgs) -> list[ApiCall]:
+    subnet = ec2_arn("subnet", args.subnet_id)
+    if args.replace_association_id:
+        return [
+            ApiCall(
+                service="ec2",
+                operation="ReplaceRouteTableAssociation",
+                params={
+                    "AssociationId": args.replace_association_id,
+                    "RouteTableId": args.route_table_id,
+                },
+                action="ec2:ReplaceRouteTableAssociation",
+                region=args.region or "",
+                resources=(*_tables(args.route_table_id, args.current_route_table_id), subnet),
+                dry_run=True,
+            )
+        ]
+    return [
+        ApiCall(
+            service="ec2",
+            operation="AssociateRouteTable",
+            params={"RouteTableId": args.route_table_id, "SubnetId": args.subnet_id},
+            action="ec2:AssociateRouteTable",
+            region=args.region or "",
+            resources=(*_tables(args.route_table_id), subnet),
+            dry_run=True,
+        )
+    ]
+
+
+def _table_of(reader: Reader, region: str, subnet_id: str) -> dict[str, Any]:
+    """The subnet's explicit association now: its id and table, or nulls (the main table)."""
+    current = subnet_association(reader.session(), region, subnet_id)
+    return {
+        "association_id": current.id if current else None,
+        "route_table_id": current.route_table_id if current else None,
+    }
+
+
+def _verify_associate(reader: Reader, args: AssociateRouteTableArgs) -> Verification:
+    now = _table_of(reader, region_of(args), args.subnet_id)["route_table_id"]
+    read = f"{args.subnet_id} uses {now or 'the main route table'}"
+    return Verified(read) if now == args.route_table_id else NotAsPlanned(read)
+
+
+def _before(reader: Reader, args: AssociateRouteTableArgs | DisassociateRouteTableArgs) -> Any:
+    return _table_of(reader, region_of(args), args.subnet_id)
+
+
+def _undo_associate(reader: Reader, before: Any, args: AssociateRouteTableArgs) -> list[PlanEntry]:
+    """Put the subnet back on the table it used: its old one, or the main one."""
+    was = before.get("route_table_id") if isinstance(before, dict) else None
+    now = _table_of(reader, region_of(args), args.subnet_id)
+    if now["route_table_id"] != args.route_table_id or not now["association_id"]:
+        return []
+    if was:
+        back = AssociateRouteTableArgs(
+            region=args.region,
+            route_table_id=was,
+            subnet_id=args.subnet_id,
+            replace_association_id=now["association_id"],
+            current_route_table_id=args.route_table_id,
+        )
+        return [
+            ASSOCIATE_ROUTE_TABLE.entry(
+                back,
+                f"Roll back: make {args.subnet_id} use {was} again instead of "
+                f"{args.route_table_id}",
+                [args.subnet_id, was],
+            )
+        ]
+    back_main = DisassociateRouteTableArgs(
+        region=args.region,
+        subnet_id=args.subnet_id,
+        association_id=now["association_id"],
+        current_route_table_id=args.route_table_id,
+    )
+    return [
+        DISASSOCIATE_ROUTE_TABLE.entry(
+            back_main,
+            f"Roll back: return {args.subnet_id} from {args.route_table_id} to the main table",
+            [args.subnet_id, args.route_table_id],
+        )
+    ]
+
+
 ASSOCIATE_ROUTE_TABLE = Write(
     name="vpc.associate_route_table",
     args=AssociateRouteTableArgs,
@@ -248,9 +357,31 @@ ASSOCIATE_ROUTE_TABLE = Write(
     "which table it leaves). Already so: no plan.",
     reads=("ec2:DescribeRouteTables", "ec2:DescribeSubnets"),
     actions=("ec2:AssociateRouteTable", "ec2:ReplaceRouteTableAssociation"),
-    arns=(TABLE_ARN, "arn:{partition}:ec2:{region}:{account}:subnet/{subnet_id}"),
+    arns=(
+        TABLE_ARN,
+        "arn:{partition}:ec2:{region}:{account}:route-table/{current_route_table_id}",
+        "arn:{partition}:ec2:{region}:{account}:subnet/{subnet_id}",
+    ),
     plan=_plan_associate,
     run=_run_associate,
+    calls=_associate_calls,
+    verify=_verify_associate,
+    before=_before,
+    undo=_undo_associate,
+    examples=(
+        {
+            "region": "us-east-1",
+            "route_table_id": "rtb-0123456789abcdef0",
+            "subnet_id": "subnet-0123456789abcdef0",
+        },
+        {
+            "region": "us-east-1",
+            "route_table_id": "rtb-0123456789abcdef0",
+            "subnet_id": "subnet-0123456789abcdef0",
+            "replace_association_id": "rtbassoc-0123456789abcdef0",
+            "current_route_table_id": "rtb-0fedcba9876543210",
+        },
+    ),
 )
 
 
@@ -261,6 +392,8 @@ class DisassociateRouteTableArgs(InRegion):
     """The subnet to return to its VPC's main route table (subnet-...)."""
     association_id: Annotated[AssociationId | None, Hidden()] = None
     """The subnet's explicit association when planned: the executor removes it."""
+    current_route_table_id: Annotated[RouteTableId | None, Hidden()] = None
+    """The table that association points at, when planned."""
 
 
 def _plan_disassociate(reader: Reader, args: DisassociateRouteTableArgs) -> Proposal | Unchanged:
@@ -275,7 +408,12 @@ def _plan_disassociate(reader: Reader, args: DisassociateRouteTableArgs) -> Prop
         )
     entry = DISASSOCIATE_ROUTE_TABLE.entry(
         args.model_copy(
-            update={"region": region, "subnet_id": subnet.id, "association_id": current.id}
+            update={
+                "region": region,
+                "subnet_id": subnet.id,
+                "association_id": current.id,
+                "current_route_table_id": current.route_table_id,
+            }
         ),
         f"Disassociate {subnet.id} from {current.route_table_id} (it falls back to the main table)",
         [subnet.id, current.route_table_id],
@@ -290,6 +428,47 @@ def _run_disassociate(writers: Writers, args: DisassociateRouteTableArgs) -> str
             remedy="Ask for the change again.",
         )
     return disassociate_route_table(writers.aws(), region_of(args), args.association_id).message
+
+
+def _disassociate_calls(args: DisassociateRouteTableArgs) -> list[ApiCall]:
+    return [
+        ApiCall(
+            service="ec2",
+            operation="DisassociateRouteTable",
+            params={"AssociationId": args.association_id or ""},
+            action="ec2:DisassociateRouteTable",
+            region=args.region or "",
+            resources=(
+                *_tables(args.current_route_table_id),
+                ec2_arn("subnet", args.subnet_id),
+            ),
+            dry_run=True,
+        )
+    ]
+
+
+def _verify_disassociate(reader: Reader, args: DisassociateRouteTableArgs) -> Verification:
+    now = _table_of(reader, region_of(args), args.subnet_id)["route_table_id"]
+    read = f"{args.subnet_id} uses {now or 'the main route table'}"
+    return NotAsPlanned(read) if now else Verified(read)
+
+
+def _undo_disassociate(
+    reader: Reader, before: Any, args: DisassociateRouteTableArgs
+) -> list[PlanEntry]:
+    """Associate the subnet with the table it used again."""
+    was = before.get("route_table_id") if isinstance(before, dict) else None
+    if not was:
+        return []
+    return [
+        ASSOCIATE_ROUTE_TABLE.entry(
+            AssociateRouteTableArgs(
+                region=args.region, route_table_id=was, subnet_id=args.subnet_id
+            ),
+            f"Roll back: make {args.subnet_id} use {was} again",
+            [args.subnet_id, was],
+        )
+    ]
 
 
 DISASSOCIATE_ROUTE_TABLE = Write(
@@ -308,11 +487,23 @@ DISASSOCIATE_ROUTE_TABLE = Write(
     reads=("ec2:DescribeSubnets", "ec2:DescribeRouteTables"),
     actions=("ec2:DisassociateRouteTable",),
     arns=(
-        "arn:{partition}:ec2:{region}:{account}:route-table/*",
+        "arn:{partition}:ec2:{region}:{account}:route-table/{current_route_table_id}",
         "arn:{partition}:ec2:{region}:{account}:subnet/{subnet_id}",
     ),
     plan=_plan_disassociate,
     run=_run_disassociate,
+    calls=_disassociate_calls,
+    verify=_verify_disassociate,
+    before=_before,
+    undo=_undo_disassociate,
+    examples=(
+        {
+            "region": "us-east-1",
+            "subnet_id": "subnet-0123456789abcdef0",
+            "association_id": "rtbassoc-0123456789abcdef0",
+            "current_route_table_id": "rtb-0123456789abcdef0",
+        },
+    ),
 )
 
 OPERATIONS = (ASSOCIATE_ROUTE_TABLE, DISASSOCIATE_ROUTE_TABLE)

@@ -41,7 +41,15 @@ class VpcEndpoint(AwsModel):
 
 
 def vpc_endpoint_from(raw: Any, region: str) -> VpcEndpoint:
-    """The model of one raw DescribeVpcEndpoints item, read in ``region``."""
+    """The model of one raw DescribeVpcEndpoints item, read in ``region``.
+
+    Args:
+        raw: One item of DescribeVpcEndpoints' ``VpcEndpoints``.
+        region: The region it was read in.
+
+    Returns:
+        The endpoint.
+    """
     return VpcEndpoint(
         id=raw["VpcEndpointId"],
         vpc_id=raw.get("VpcId", ""),
@@ -56,6 +64,16 @@ def list_vpc_endpoints(
     session: boto3.Session, region: str, *, page_size: int | None = None, ec2: Any = None
 ) -> list[VpcEndpoint]:
     """Every VPC endpoint of one region.
+
+    Args:
+        session: Credentials to read with (``ec2:DescribeVpcEndpoints``).
+        region: The region to read.
+        page_size: Endpoints per request; the service default when ``None``.
+        ec2: A client to call with (the audit passes its shared, counted one); one is made
+            from ``session`` when ``None``.
+
+    Returns:
+        The endpoints, sorted by VPC, service name, then id.
 
     Raises:
         ServiceError: AWS refused (``ec2:DescribeVpcEndpoints``).
@@ -84,7 +102,15 @@ class TransitGateway(AwsModel):
 
 
 def transit_gateway_from(raw: Any, region: str) -> TransitGateway:
-    """The model of one raw DescribeTransitGateways item, read in ``region``."""
+    """The model of one raw DescribeTransitGateways item, read in ``region``.
+
+    Args:
+        raw: One item of DescribeTransitGateways' ``TransitGateways``.
+        region: The region it was read in.
+
+    Returns:
+        The transit gateway.
+    """
     options = raw.get("Options") or {}
     return TransitGateway(
         id=raw["TransitGatewayId"],
@@ -98,6 +124,16 @@ def list_transit_gateways(
     session: boto3.Session, region: str, *, page_size: int | None = None, ec2: Any = None
 ) -> list[TransitGateway]:
     """Every transit gateway of one region.
+
+    Args:
+        session: Credentials to read with (``ec2:DescribeTransitGateways``).
+        region: The region to read.
+        page_size: Transit gateways per request; the service default when ``None``.
+        ec2: A client to call with (the audit passes its shared, counted one); one is made
+            from ``session`` when ``None``.
+
+    Returns:
+        The transit gateways, by id.
 
     Raises:
         ServiceError: AWS refused (``ec2:DescribeTransitGateways``).

@@ -29,16 +29,24 @@ from devops_agent.aws import (
     s3,
     vpc_filter,
 )
+from devops_agent.aws.vpc.proofs import only_one
 from devops_agent.aws.vpc.vpcs import ClientToken, VpcId, describe_vpc, ec2_id, region_of
-from devops_agent.aws.writes import Change, ec2_call, resource_id
+from devops_agent.aws.writes import Change, ec2_arn, ec2_call, resource_id
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
+    ApiCall,
     Command,
+    Grant,
+    Hidden,
+    NotAsPlanned,
     Option,
+    PlanEntry,
     Positional,
     Proposal,
     Read,
     Reader,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -55,7 +63,9 @@ __all__ = [
     "delete_flow_logs",
     "flow_log_destination",
     "flow_log_from",
+    "flow_log_params",
     "list_flow_logs",
+    "log_group_name",
 ]
 
 #: What a flow log may record: every flow, accepted ones, or rejected ones.
@@ -88,7 +98,15 @@ class FlowLog(AwsModel):
 
 
 def flow_log_from(raw: Any, region: str) -> FlowLog:
-    """The model of one raw DescribeFlowLogs item, read in ``region``."""
+    """The model of one raw DescribeFlowLogs item, read in ``region``.
+
+    Args:
+        raw: One item of DescribeFlowLogs' ``FlowLogs``.
+        region: The region it was read in.
+
+    Returns:
+        The flow log.
+    """
     return FlowLog(
         id=raw["FlowLogId"],
         resource_id=raw.get("ResourceId", ""),
@@ -137,6 +155,21 @@ def list_flow_logs(
     return sorted(found, key=lambda f: (f.region, f.resource_id, f.id))
 
 
+def log_group_name(destination: str) -> str:
+    """The log group's name in a flow log's destination (AWS may give its ARN).
+
+    Args:
+        destination: A log group name, or its ARN (``arn:aws:logs:…:log-group:NAME[:*]``).
+
+    Returns:
+        The name.
+    """
+    if ":log-group:" not in destination:
+        return destination
+    name = destination.split(":log-group:", 1)[1]
+    return name[:-2] if name.endswith(":*") else name
+
+
 def flow_log_destination(
     *, s3_arn: str = "", log_group: str = "", role_arn: str = ""
 ) -> dict[str, str]:
@@ -182,6 +215,47 @@ def flow_log_destination(
 # --------------------------------------------------------------------------- writes
 
 
+def flow_log_params(
+    vpc_id: str,
+    destination: dict[str, str],
+    *,
+    traffic_type: str = "ALL",
+    client_token: str | None = None,
+) -> dict[str, Any]:
+    """CreateFlowLogs' parameters, as the executor sends them and the plan shows them.
+
+    Args:
+        vpc_id: The VPC.
+        destination: The destination parameters (from :func:`flow_log_destination`).
+        traffic_type: ``ALL``, ``ACCEPT`` or ``REJECT``.
+        client_token: An idempotency token, so a retried call does not create two.
+
+    Returns:
+        ``ResourceIds``, ``ResourceType``, ``TrafficType``, the destination and, when
+        given, ``ClientToken``.
+
+    Raises:
+        BadInput: a malformed id, traffic type or destination.
+    """
+    vpc = resource_id(vpc_id, "vpc", "VPC")
+    if traffic_type not in TRAFFIC_TYPES:
+        raise BadInput(f"'{traffic_type}' is not a traffic type; use ALL, ACCEPT or REJECT.")
+    checked = flow_log_destination(
+        s3_arn=destination.get("LogDestination", ""),
+        log_group=destination.get("LogGroupName", ""),
+        role_arn=destination.get("DeliverLogsPermissionArn", ""),
+    )
+    params: dict[str, Any] = {
+        "ResourceIds": [vpc],
+        "ResourceType": "VPC",
+        "TrafficType": traffic_type,
+        **checked,
+    }
+    if client_token:
+        params["ClientToken"] = client_token
+    return params
+
+
 def create_flow_logs(
     session: boto3.Session,
     region: str,
@@ -203,24 +277,16 @@ def create_flow_logs(
 
     Returns:
         What was done: the IAM action, the resource, one line for people.
+
+    Raises:
+        BadInput: a malformed argument. ServiceError: AWS refused, or answered that it
+            could not turn flow logs on (``Unsuccessful``).
     """
     region = check_region(session, region)
-    vpc = resource_id(vpc_id, "vpc", "VPC")
-    if traffic_type not in TRAFFIC_TYPES:
-        raise BadInput(f"'{traffic_type}' is not a traffic type; use ALL, ACCEPT or REJECT.")
-    checked = flow_log_destination(
-        s3_arn=destination.get("LogDestination", ""),
-        log_group=destination.get("LogGroupName", ""),
-        role_arn=destination.get("DeliverLogsPermissionArn", ""),
+    params = flow_log_params(
+        vpc_id, destination, traffic_type=traffic_type, client_token=client_token
     )
-    params: dict[str, Any] = {
-        "ResourceIds": [vpc],
-        "ResourceType": "VPC",
-        "TrafficType": traffic_type,
-        **checked,
-    }
-    if client_token:
-        params["ClientToken"] = client_token
+    vpc = params["ResourceIds"][0]
     ec2 = client(session, "ec2", region)
     answer = ec2_call(
         ec2, "create_flow_logs", "ec2:CreateFlowLogs", resource=vpc, region=region, **params
@@ -233,7 +299,7 @@ def create_flow_logs(
             code=str(error.get("Code", "")),
         )
     ids = ", ".join(answer.get("FlowLogIds", []))
-    target = checked.get("LogDestination") or checked.get("LogGroupName")
+    target = params.get("LogDestination") or params.get("LogGroupName")
     return Change(
         action="ec2:CreateFlowLogs",
         resource=ids or vpc,
@@ -251,6 +317,10 @@ def delete_flow_logs(session: boto3.Session, region: str, flow_log_id: str) -> C
 
     Returns:
         What was done: the IAM action, the resource, one line for people.
+
+    Raises:
+        BadInput: a malformed id. ServiceError: AWS refused, or answered that it could not
+            delete it (``Unsuccessful``).
     """
     region = check_region(session, region)
     wanted = resource_id(flow_log_id, "fl", "flow log")
@@ -388,7 +458,10 @@ def _plan_create(reader: Reader, args: CreateFlowLogsArgs) -> Proposal:
                 f"There is no bucket s3://{bucket}.",
                 remedy="`s3 list` shows the account's buckets.",
             )
-    if any(f.destination == target for f in list_flow_logs(session, region, network.id)):
+    if any(
+        f.destination == target or log_group_name(f.destination) == target
+        for f in list_flow_logs(session, region, network.id)
+    ):
         raise BadInput(f"{network.id} already sends flow logs to {target}.")
     role = destination.get("DeliverLogsPermissionArn")
     entry = CREATE_FLOW_LOGS.entry(
@@ -413,6 +486,84 @@ def _run_create(writers: Writers, args: CreateFlowLogsArgs) -> str:
     ).message
 
 
+#: Who may assume a flow log's delivery role: what ``iam:PassRole`` is limited to.
+FLOW_LOGS_SERVICE = "vpc-flow-logs.amazonaws.com"
+
+
+def _create_calls(args: CreateFlowLogsArgs) -> list[ApiCall]:
+    destination = args.destination()
+    role = destination.get("DeliverLogsPermissionArn")
+    extra = (
+        Grant(
+            action="iam:PassRole",
+            resources=(role,),
+            conditions={"StringEquals": {"iam:PassedToService": [FLOW_LOGS_SERVICE]}},
+        )
+        if role
+        else Grant(action="logs:CreateLogDelivery")  # takes no resource-level permissions
+    )
+    return [
+        ApiCall(
+            service="ec2",
+            operation="CreateFlowLogs",
+            params=flow_log_params(
+                args.vpc_id,
+                destination,
+                traffic_type=args.traffic_type,
+                client_token=args.client_token,
+            ),
+            action="ec2:CreateFlowLogs",
+            region=args.region or "",
+            resources=(ec2_arn("vpc-flow-log", "*"),),
+            uses=(ec2_arn("vpc", args.vpc_id),),
+            extra=(extra,),
+            dry_run=True,
+        )
+    ]
+
+
+def _target(args: CreateFlowLogsArgs) -> str:
+    destination = args.destination()
+    return destination.get("LogDestination") or destination.get("LogGroupName", "")
+
+
+def _made(reader: Reader, args: CreateFlowLogsArgs) -> list[FlowLog]:
+    """The VPC's flow logs to the entry's destination (the preview allows only one)."""
+    target = _target(args)
+    found = list_flow_logs(reader.session(), region_of(args), args.vpc_id)
+    return [f for f in found if f.destination == target or log_group_name(f.destination) == target]
+
+
+def _verify_create(reader: Reader, args: CreateFlowLogsArgs) -> Verification:
+    found = _made(reader, args)
+    read = ", ".join(
+        f"{f.id} records {f.traffic_type} traffic of {f.resource_id} ({f.status or 'no status'})"
+        for f in found
+    )
+    if (
+        len(found) == 1
+        and found[0].status == "ACTIVE"
+        and found[0].traffic_type == (args.traffic_type)
+    ):
+        return Verified(read)
+    return NotAsPlanned(read or f"{args.vpc_id} has no flow log to {_target(args)}")
+
+
+def _undo_create(reader: Reader, before: object, args: CreateFlowLogsArgs) -> list[PlanEntry]:
+    """Stop the flow log the entry turned on (logs already delivered stay)."""
+    return [
+        DELETE_FLOW_LOGS.entry(
+            DeleteFlowLogsArgs(
+                region=args.region, flow_log_id=f.id, destination_type=f.destination_type
+            ),
+            f"Roll back: stop recording {f.resource_id} to {f.destination} (delete {f.id}, "
+            "made by the plan; logs already delivered stay)",
+            [f.id, f.resource_id],
+        )
+        for f in only_one(_made(reader, args), "flow log")
+    ]
+
+
 CREATE_FLOW_LOGS = Write(
     name="vpc.create_flow_logs",
     args=CreateFlowLogsArgs,
@@ -427,8 +578,8 @@ CREATE_FLOW_LOGS = Write(
     ),
     guide="Give exactly one destination: s3_arn (an existing bucket), or log_group with "
     "role_arn. A second flow log of the VPC to the same destination is refused. For S3 the "
-    "bucket policy must let delivery.logs.amazonaws.com write (AWS adds it when the write "
-    "role may change the bucket's policy).",
+    "bucket policy must already let delivery.logs.amazonaws.com write: the apply may not "
+    "change bucket policies, so AWS cannot add that statement itself.",
     reads=("ec2:DescribeVpcs", "ec2:DescribeFlowLogs", "s3:ListBucket"),
     actions=("ec2:CreateFlowLogs", "logs:CreateLogDelivery", "iam:PassRole"),
     arns=(
@@ -438,6 +589,25 @@ CREATE_FLOW_LOGS = Write(
     ),
     plan=_plan_create,
     run=_run_create,
+    calls=_create_calls,
+    verify=_verify_create,
+    undo=_undo_create,
+    examples=(
+        {
+            "region": "us-east-1",
+            "vpc_id": "vpc-0123456789abcdef0",
+            "s3_arn": "arn:aws:s3:::acme-flow-logs/vpc/",
+            "client_token": "0123456789abcdef0123456789abcdef",
+        },
+        {
+            "region": "us-east-1",
+            "vpc_id": "vpc-0123456789abcdef0",
+            "log_group": "/vpc/prod",
+            "role_arn": "arn:aws:iam::123456789012:role/flow-logs",
+            "traffic_type": "REJECT",
+            "client_token": "0123456789abcdef0123456789abcdef",
+        },
+    ),
 )
 
 
@@ -446,6 +616,9 @@ class DeleteFlowLogsArgs(InRegion):
 
     flow_log_id: Annotated[str, Positional(), ec2_id("fl", "flow log")]
     """The flow log to delete (fl-...)."""
+    destination_type: Annotated[str, Hidden()] = ""
+    """Where it delivers when planned (``s3``, ``cloud-watch-logs``…): deleting one that
+    delivers through a log delivery (S3, Firehose) also needs ``logs:DeleteLogDelivery``."""
 
 
 def _plan_delete(reader: Reader, args: DeleteFlowLogsArgs) -> Proposal:
@@ -455,7 +628,7 @@ def _plan_delete(reader: Reader, args: DeleteFlowLogsArgs) -> Proposal:
     if log is None:
         raise BadInput(f"There is no flow log {wanted} in {region}.")
     entry = DELETE_FLOW_LOGS.entry(
-        args.model_copy(update={"region": region}),
+        args.model_copy(update={"region": region, "destination_type": log.destination_type}),
         f"Stop recording {log.resource_id} to {log.destination} (delete {wanted}; logs "
         "already delivered stay)",
         [wanted, log.resource_id],
@@ -465,6 +638,79 @@ def _plan_delete(reader: Reader, args: DeleteFlowLogsArgs) -> Proposal:
 
 def _run_delete(writers: Writers, args: DeleteFlowLogsArgs) -> str:
     return delete_flow_logs(writers.aws(), region_of(args), args.flow_log_id).message
+
+
+def _delete_calls(args: DeleteFlowLogsArgs) -> list[ApiCall]:
+    delivery = args.destination_type != "cloud-watch-logs"
+    return [
+        ApiCall(
+            service="ec2",
+            operation="DeleteFlowLogs",
+            params={"FlowLogIds": [args.flow_log_id]},
+            action="ec2:DeleteFlowLogs",
+            region=args.region or "",
+            resources=(ec2_arn("vpc-flow-log", args.flow_log_id),),
+            # takes no resource-level permissions
+            extra=(Grant(action="logs:DeleteLogDelivery"),) if delivery else (),
+            dry_run=True,
+        )
+    ]
+
+
+def _the_log(reader: Reader, args: DeleteFlowLogsArgs) -> FlowLog | None:
+    found = list_flow_logs(reader.session(), region_of(args))
+    return next((f for f in found if f.id == args.flow_log_id), None)
+
+
+def _verify_delete(reader: Reader, args: DeleteFlowLogsArgs) -> Verification:
+    log = _the_log(reader, args)
+    if log is None:
+        return Verified(f"{args.flow_log_id} is gone")
+    return NotAsPlanned(f"{log.id} still records {log.resource_id} ({log.status})")
+
+
+def _before_delete(reader: Reader, args: DeleteFlowLogsArgs) -> dict[str, Any] | None:
+    log = _the_log(reader, args)
+    return None if log is None else log.model_dump(mode="json")
+
+
+def _undo_delete(reader: Reader, before: Any, args: DeleteFlowLogsArgs) -> list[PlanEntry]:
+    """Record the same VPC to the same destination again (a new flow log, AWS's default
+    format; the traffic in between is not recorded).
+
+    Raises:
+        BadInput: the flow log recorded a subnet or an interface, or delivered to Firehose:
+            ``vpc flowlogs enable`` cannot make that one again.
+    """
+    if not isinstance(before, dict):
+        return []
+    log = FlowLog.model_validate(before)
+    if not log.resource_id.startswith("vpc-") or log.destination_type not in (
+        "s3",
+        "cloud-watch-logs",
+    ):
+        raise BadInput(
+            f"{log.id} recorded {log.resource_id} to {log.destination_type}; `vpc flowlogs "
+            "enable` makes only VPC flow logs to S3 or CloudWatch Logs: recreate it by hand"
+        )
+    s3 = log.destination_type == "s3"
+    back = CreateFlowLogsArgs(
+        region=args.region,
+        vpc_id=log.resource_id,
+        s3_arn=log.destination if s3 else None,
+        log_group=None if s3 else log_group_name(log.destination),
+        role_arn=None if s3 else log.role_arn,
+        traffic_type=log.traffic_type or "ALL",  # type: ignore[arg-type]
+        client_token=uuid.uuid4().hex,
+    )
+    return [
+        CREATE_FLOW_LOGS.entry(
+            back,
+            f"Roll back: record {log.traffic_type} traffic of {log.resource_id} to "
+            f"{log.destination} again (a new flow log; what passed in between is not recorded)",
+            [log.resource_id],
+        )
+    ]
 
 
 DELETE_FLOW_LOGS = Write(
@@ -479,6 +725,18 @@ DELETE_FLOW_LOGS = Write(
     arns=("arn:{partition}:ec2:{region}:{account}:vpc-flow-log/{flow_log_id}",),
     plan=_plan_delete,
     run=_run_delete,
+    calls=_delete_calls,
+    verify=_verify_delete,
+    before=_before_delete,
+    undo=_undo_delete,
+    examples=(
+        {"region": "us-east-1", "flow_log_id": "fl-0123456789abcdef0", "destination_type": "s3"},
+        {
+            "region": "us-east-1",
+            "flow_log_id": "fl-0123456789abcdef0",
+            "destination_type": "cloud-watch-logs",
+        },
+    ),
 )
 
 OPERATIONS = (LIST_FLOW_LOGS, CREATE_FLOW_LOGS, DELETE_FLOW_LOGS)

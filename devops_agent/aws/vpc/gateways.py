@@ -1,17 +1,16 @@
-"""Internet and NAT gateways: models and reads, create and delete.
+"""Internet gateways: the model and read, create (and attach) and delete (and detach).
 
 An internet gateway attached to a VPC is its door to the internet: a subnet whose
-route table sends ``0.0.0.0/0`` to it is public. A NAT gateway lets private
-subnets reach out without being reachable: a public one through an Elastic IP
-(it must sit in a public subnet), a private one only towards other networks.
+route table sends ``0.0.0.0/0`` to it is public. NAT gateways, which let private
+subnets reach out, are in :mod:`.nat_gateways`; both list with :class:`ListInVpcArgs`.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from devops_agent.aws import (
     AwsModel,
@@ -28,27 +27,40 @@ from devops_agent.aws import (
     tags_of,
     vpc_filter,
 )
-from devops_agent.aws.vpc.subnets import describe_subnet
+from devops_agent.aws.vpc.proofs import (
+    carries,
+    create_tags_grant,
+    gone,
+    new_id,
+    no_token,
+    only_one,
+    tag_specifications,
+    token_condition,
+    token_filter,
+)
 from devops_agent.aws.vpc.vpcs import (
     ClientToken,
     Name,
-    SubnetId,
     VpcId,
     describe_vpc,
     ec2_id,
-    name_tags,
     region_of,
 )
-from devops_agent.aws.writes import Change, ec2_call, resource_id, write_errors
+from devops_agent.aws.writes import Change, ec2_arn, ec2_call, resource_id
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
+    ApiCall,
     Command,
+    Grant,
     Hidden,
-    Option,
+    NotAsPlanned,
+    PlanEntry,
     Positional,
     Proposal,
     Read,
     Reader,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -59,14 +71,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "InternetGateway",
-    "NatGateway",
+    "ListInVpcArgs",
     "create_internet_gateway",
-    "create_nat_gateway",
     "delete_internet_gateway",
-    "delete_nat_gateway",
-    "elastic_ip_in_use",
+    "describe_internet_gateway",
+    "internet_gateway_from",
+    "internet_gateways_by_token",
     "list_internet_gateways",
-    "list_nat_gateways",
     "route_tables_through",
 ]
 
@@ -84,27 +95,22 @@ class InternetGateway(AwsModel):
     """Region it lives in."""
 
 
-class NatGateway(AwsModel):
-    """One NAT gateway."""
+def internet_gateway_from(raw: Any, region: str) -> InternetGateway:
+    """The model of one raw DescribeInternetGateways item, read in ``region``.
 
-    id: str
-    """Gateway id, ``nat-...``."""
-    name: str | None = None
-    """Value of the ``Name`` tag."""
-    vpc_id: str = ""
-    """VPC it serves."""
-    subnet_id: str = ""
-    """Subnet it lives in."""
-    state: str = ""
-    """``pending``, ``available``, ``deleting``, ``deleted`` or ``failed``."""
-    connectivity: str = "public"
-    """``public`` (through an Elastic IP) or ``private``."""
-    public_ip: str | None = None
-    """Its Elastic IP address, for a public gateway."""
-    allocation_id: str | None = None
-    """The Elastic IP's allocation id."""
-    region: str
-    """Region it lives in."""
+    Args:
+        raw: One item of DescribeInternetGateways' ``InternetGateways``.
+        region: The region it was read in.
+
+    Returns:
+        The gateway and the VPCs it is attached to.
+    """
+    return InternetGateway(
+        id=raw["InternetGatewayId"],
+        name=tags_of(raw).get("Name") or None,
+        vpc_ids=[a["VpcId"] for a in raw.get("Attachments", []) if a.get("VpcId")],
+        region=region,
+    )
 
 
 def list_internet_gateways(
@@ -123,67 +129,70 @@ def list_internet_gateways(
     Raises:
         BadInput: malformed VPC id. ServiceError: AWS refused (``ec2:DescribeInternetGateways``).
     """
-    region = check_region(session, region)
     filters = [
         {"Name": "attachment.vpc-id", "Values": [f["Values"][0]]} for f in vpc_filter(vpc_id)
     ]
-    ec2 = client(session, "ec2", region)
-    with aws_errors("ec2:DescribeInternetGateways", resource=vpc_id, region=region):
-        found = [
-            InternetGateway(
-                id=g["InternetGatewayId"],
-                name=tags_of(g).get("Name") or None,
-                vpc_ids=[a["VpcId"] for a in g.get("Attachments", []) if a.get("VpcId")],
-                region=region,
-            )
-            for page in pages(ec2, "describe_internet_gateways", Filters=filters)
-            for g in page.get("InternetGateways", [])
-        ]
-    return sorted(found, key=lambda g: (g.region, g.name is None, g.name or "", g.id))
+    return _gateways(session, region, vpc_id, Filters=filters)
 
 
-def list_nat_gateways(
-    session: boto3.Session, region: str, vpc_id: str | None = None
-) -> list[NatGateway]:
-    """NAT gateways in one region (deleted ones left out), optionally of one VPC.
+def internet_gateways_by_token(
+    session: boto3.Session, region: str, token: str
+) -> list[InternetGateway]:
+    """The internet gateways a plan's create made: those tagged with its create token.
 
     Args:
         session: Credentials to read with (the read role's).
         region: The region.
-        vpc_id: Only this VPC's; ``None`` for all.
+        token: The plan's create token.
 
     Returns:
-        The gateways.
+        The gateways carrying it.
 
     Raises:
-        BadInput: malformed VPC id. ServiceError: AWS refused (``ec2:DescribeNatGateways``).
+        ServiceError: AWS refused (``ec2:DescribeInternetGateways``).
     """
+    return _gateways(session, region, None, token, Filters=token_filter(token))
+
+
+def describe_internet_gateway(
+    session: boto3.Session, region: str, gateway_id: str
+) -> InternetGateway:
+    """One internet gateway.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        region: The region.
+        gateway_id: The gateway (``igw-``).
+
+    Returns:
+        The gateway.
+
+    Raises:
+        BadInput: malformed id. ServiceError: no such gateway in the region
+            (``InvalidInternetGatewayID.NotFound``), or AWS refused.
+    """
+    wanted = resource_id(gateway_id, "igw", "internet gateway")
+    found = _gateways(session, region, wanted, InternetGatewayIds=[wanted])
+    if not found:
+        raise ServiceError(
+            f"Not found in {region}: {wanted}.", code="InvalidInternetGatewayID.NotFound"
+        )
+    return found[0]
+
+
+def _gateways(
+    session: boto3.Session, region: str, about: str | None, token: str = "", **params: Any
+) -> list[InternetGateway]:
     region = check_region(session, region)
-    filters = [{"Name": "vpc-id", "Values": [f["Values"][0]]} for f in vpc_filter(vpc_id)]
     ec2 = client(session, "ec2", region)
-    with aws_errors("ec2:DescribeNatGateways", resource=vpc_id, region=region):
+    with aws_errors("ec2:DescribeInternetGateways", resource=about, region=region):
         found = [
-            _nat(n, region)
-            for page in pages(ec2, "describe_nat_gateways", Filter=filters)
-            for n in page.get("NatGateways", [])
-            if n.get("State") != "deleted"
+            internet_gateway_from(g, region)
+            for page in pages(ec2, "describe_internet_gateways", **params)
+            for g in page.get("InternetGateways", [])
+            if not token or carries(g, token)
         ]
-    return sorted(found, key=lambda n: (n.region, n.vpc_id, n.name is None, n.name or "", n.id))
-
-
-def _nat(raw: Any, region: str) -> NatGateway:
-    address: dict[str, Any] = dict(next(iter(raw.get("NatGatewayAddresses") or []), {}))
-    return NatGateway(
-        id=raw["NatGatewayId"],
-        name=tags_of(raw).get("Name") or None,
-        vpc_id=raw.get("VpcId", ""),
-        subnet_id=raw.get("SubnetId", ""),
-        state=raw.get("State", ""),
-        connectivity=raw.get("ConnectivityType", "public"),
-        public_ip=address.get("PublicIp"),
-        allocation_id=address.get("AllocationId"),
-        region=region,
-    )
+    return sorted(found, key=lambda g: (g.region, g.name is None, g.name or "", g.id))
 
 
 def route_tables_through(session: boto3.Session, region: str, gateway_id: str) -> list[str]:
@@ -211,40 +220,31 @@ def route_tables_through(session: boto3.Session, region: str, gateway_id: str) -
         )
 
 
-def elastic_ip_in_use(session: boto3.Session, region: str, allocation_id: str) -> str | None:
-    """What an Elastic IP is associated with (an instance or interface id), or ``None``.
-
-    Args:
-        session: Credentials to read with (the read role's).
-        region: The region.
-        allocation_id: The Elastic IP's allocation id.
-
-    Returns:
-        The instance or network interface id, or ``None``.
-
-    Raises:
-        ServiceError: no such allocation in the region (``InvalidAllocationID.NotFound``),
-            or AWS refused (``ec2:DescribeAddresses``).
-    """
-    region = check_region(session, region)
-    ec2 = client(session, "ec2", region)
-    with aws_errors("ec2:DescribeAddresses", resource=allocation_id, region=region):
-        found = ec2.describe_addresses(AllocationIds=[allocation_id]).get("Addresses", [])
-    if not found:
-        raise ServiceError(
-            f"Not found in {region}: {allocation_id}.", code="InvalidAllocationID.NotFound"
-        )
-    raw = found[0]
-    if not raw.get("AssociationId"):
-        return None
-    return str(raw.get("InstanceId") or raw.get("NetworkInterfaceId") or raw["AssociationId"])
-
-
 # --------------------------------------------------------------------------- writes
 
 
+def internet_gateway_params(name: str | None = None, token: str | None = None) -> dict[str, Any]:
+    """CreateInternetGateway's parameters, as the executor sends them and the plan shows them.
+
+    Args:
+        name: Its ``Name`` tag.
+        token: The plan's create token (see :mod:`.proofs`).
+
+    Returns:
+        ``TagSpecifications`` when there is anything to tag; otherwise nothing.
+    """
+    specs = tag_specifications("internet-gateway", name=name, token=token)
+    return {"TagSpecifications": specs} if specs else {}
+
+
 def create_internet_gateway(
-    session: boto3.Session, region: str, vpc_id: str, *, name: str | None = None
+    session: boto3.Session,
+    region: str,
+    vpc_id: str,
+    *,
+    name: str | None = None,
+    token: str | None = None,
+    made: str | None = None,
 ) -> Change:
     """Create an internet gateway and attach it to a VPC.
 
@@ -253,25 +253,30 @@ def create_internet_gateway(
         region: The region.
         vpc_id: The VPC to attach it to.
         name: Its ``Name`` tag.
+        token: The plan's create token, tagged on the gateway.
+        made: A gateway an earlier apply of the same plan made and did not attach (found
+            by its token): attached now, not made again.
 
     Returns:
         What was done: the IAM action, the resource, one line for people.
+
+    Raises:
+        BadInput: a malformed id. ServiceError: AWS refused.
     """
     region = check_region(session, region)
     vpc = resource_id(vpc_id, "vpc", "VPC")
-    params: dict[str, Any] = {}
-    if specs := name_tags("internet-gateway", name, None):
-        params["TagSpecifications"] = specs
     ec2 = client(session, "ec2", region)
-    answer = ec2_call(
-        ec2,
-        "create_internet_gateway",
-        "ec2:CreateInternetGateway",
-        resource=vpc,
-        region=region,
-        **params,
-    )
-    gateway = answer["InternetGateway"]["InternetGatewayId"]
+    gateway = made
+    if gateway is None:
+        answer = ec2_call(
+            ec2,
+            "create_internet_gateway",
+            "ec2:CreateInternetGateway",
+            resource=vpc,
+            region=region,
+            **internet_gateway_params(name, token),
+        )
+        gateway = answer["InternetGateway"]["InternetGatewayId"]
     ec2_call(
         ec2,
         "attach_internet_gateway",
@@ -284,7 +289,9 @@ def create_internet_gateway(
     return Change(
         action="ec2:CreateInternetGateway",
         resource=gateway,
-        message=f"created {gateway} and attached it to {vpc}",
+        message=f"{'attached' if made else 'created'} {gateway}"
+        + (" to " if made else " and attached it to ")
+        + vpc,
     )
 
 
@@ -297,10 +304,13 @@ def delete_internet_gateway(
         session: The **write** session of an approved plan.
         region: The region.
         gateway_id: The gateway (``igw-``).
-        vpc_ids: The VPCs to detach it from first.
+        vpc_ids: The VPCs to detach it from first (those it is still attached to).
 
     Returns:
         What was done: the IAM action, the resource, one line for people.
+
+    Raises:
+        BadInput: a malformed id. ServiceError: AWS refused.
     """
     region = check_region(session, region)
     gateway = resource_id(gateway_id, "igw", "internet gateway")
@@ -329,86 +339,10 @@ def delete_internet_gateway(
     )
 
 
-def create_nat_gateway(
-    session: boto3.Session,
-    region: str,
-    subnet_id: str,
-    *,
-    allocation_id: str | None = None,
-    private: bool = False,
-    name: str | None = None,
-    client_token: str | None = None,
-) -> Change:
-    """Create a NAT gateway; a public one without ``allocation_id`` gets a new Elastic IP.
-
-    Args:
-        session: The **write** session of an approved plan.
-        region: The region.
-        subnet_id: The subnet it lives in.
-        allocation_id: An Elastic IP's allocation id; ``None`` allocates one (public only).
-        private: A private NAT gateway (no Elastic IP).
-        name: Its ``Name`` tag.
-        client_token: An idempotency token, so a retried call does not create two.
-
-    Returns:
-        What was done: the IAM action, the resource, one line for people.
-    """
-    region = check_region(session, region)
-    subnet = resource_id(subnet_id, "subnet", "subnet")
-    ec2 = client(session, "ec2", region)
-    params: dict[str, Any] = {
-        "SubnetId": subnet,
-        "ConnectivityType": "private" if private else "public",
-    }
-    note = ""
-    if not private:
-        if allocation_id:
-            params["AllocationId"] = resource_id(allocation_id, "eipalloc", "Elastic IP allocation")
-        else:
-            address = ec2_call(
-                ec2, "allocate_address", "ec2:AllocateAddress", region=region, Domain="vpc"
-            )
-            params["AllocationId"] = address["AllocationId"]
-            note = f" with new Elastic IP {address.get('PublicIp', address['AllocationId'])}"
-    if specs := name_tags("natgateway", name, None):
-        params["TagSpecifications"] = specs
-    if client_token:
-        params["ClientToken"] = client_token
-    answer = ec2_call(
-        ec2, "create_nat_gateway", "ec2:CreateNatGateway", resource=subnet, region=region, **params
-    )
-    nat = answer["NatGateway"]["NatGatewayId"]
-    return Change(
-        action="ec2:CreateNatGateway", resource=nat, message=f"created {nat} in {subnet}{note}"
-    )
-
-
-def delete_nat_gateway(session: boto3.Session, region: str, nat_gateway_id: str) -> Change:
-    """Delete a NAT gateway (its Elastic IP stays allocated until released).
-
-    Args:
-        session: The **write** session of an approved plan.
-        region: The region.
-        nat_gateway_id: The gateway (``nat-``).
-
-    Returns:
-        What was done: the IAM action, the resource, one line for people.
-    """
-    region = check_region(session, region)
-    nat = resource_id(nat_gateway_id, "nat", "NAT gateway")
-    ec2 = client(session, "ec2", region)
-    # DeleteNatGateway has no DryRun parameter.
-    with write_errors("ec2:DeleteNatGateway", resource=nat, region=region):
-        ec2.delete_nat_gateway(NatGatewayId=nat)
-    return Change(action="ec2:DeleteNatGateway", resource=nat, message=f"deleting {nat}")
-
-
 # --------------------------------------------------------------------------- argument types
 
 
 GatewayId = Annotated[str, ec2_id("igw", "internet gateway")]
-NatGatewayId = Annotated[str, ec2_id("nat", "NAT gateway")]
-AllocationId = Annotated[str, ec2_id("eipalloc", "Elastic IP allocation")]
 
 
 class ListInVpcArgs(Regions):
@@ -418,7 +352,7 @@ class ListInVpcArgs(Regions):
     """Only this VPC's gateways (vpc-...); null for every VPC."""
 
 
-# --------------------------------------------------------------------------- internet gateways
+# --------------------------------------------------------------------------- operations
 
 
 def _list_igws(reader: Reader, args: ListInVpcArgs) -> list[InternetGateway]:
@@ -460,6 +394,8 @@ class CreateInternetGatewayArgs(InRegion):
     """The VPC to attach the new gateway to (vpc-...); it may have no other."""
     name: Name = None
     """Value of its Name tag; null for none."""
+    client_token: ClientToken = None
+    """The create token, drawn by the preview and tagged on the gateway (see :mod:`.proofs`)."""
 
 
 def _plan_create_igw(reader: Reader, args: CreateInternetGatewayArgs) -> Proposal:
@@ -471,7 +407,9 @@ def _plan_create_igw(reader: Reader, args: CreateInternetGatewayArgs) -> Proposa
     if attached:
         raise BadInput(f"{network.id} already has internet gateway {attached[0].id}.")
     entry = CREATE_INTERNET_GATEWAY.entry(
-        args.model_copy(update={"region": region, "vpc_id": network.id}),
+        args.model_copy(
+            update={"region": region, "vpc_id": network.id, "client_token": uuid.uuid4().hex}
+        ),
         "Create an internet gateway"
         + (f" named {args.name}" if args.name else "")
         + f" and attach it to {network.id} (no route uses it yet)",
@@ -480,10 +418,89 @@ def _plan_create_igw(reader: Reader, args: CreateInternetGatewayArgs) -> Proposa
     return Proposal([entry], what=f"add an internet gateway to {network.id}", region=region)
 
 
+def _created_igws(reader: Reader, args: CreateInternetGatewayArgs) -> list[InternetGateway]:
+    if not args.client_token:
+        return []
+    return internet_gateways_by_token(reader.session(), region_of(args), args.client_token)
+
+
 def _run_create_igw(writers: Writers, args: CreateInternetGatewayArgs) -> str:
+    made = [g for g in _created_igws(writers.reader(), args) if not g.vpc_ids]
     return create_internet_gateway(
-        writers.aws(), region_of(args), args.vpc_id, name=args.name
+        writers.aws(),
+        region_of(args),
+        args.vpc_id,
+        name=args.name,
+        token=args.client_token,
+        made=made[0].id if made else None,
     ).message
+
+
+def _create_igw_calls(args: CreateInternetGatewayArgs) -> list[ApiCall]:
+    params = internet_gateway_params(args.name, args.client_token)
+    new = ec2_arn("internet-gateway", "*")
+    return [
+        ApiCall(
+            service="ec2",
+            operation="CreateInternetGateway",
+            params=params,
+            action="ec2:CreateInternetGateway",
+            region=args.region or "",
+            resources=(new,),
+            extra=(create_tags_grant("internet-gateway", "CreateInternetGateway"),)
+            if params
+            else (),
+            dry_run=True,
+            when="unless an earlier apply of this plan made it and stopped before attaching it",
+        ),
+        ApiCall(
+            service="ec2",
+            operation="AttachInternetGateway",
+            params={"InternetGatewayId": new_id("internet gateway"), "VpcId": args.vpc_id},
+            action="ec2:AttachInternetGateway",
+            region=args.region or "",
+            resources=(ec2_arn("vpc", args.vpc_id),),
+            extra=(
+                Grant(
+                    action="ec2:AttachInternetGateway",
+                    resources=(new,),
+                    conditions=token_condition(args.client_token),
+                ),
+            ),
+            dry_run=True,
+        ),
+    ]
+
+
+def _verify_create_igw(reader: Reader, args: CreateInternetGatewayArgs) -> Verification:
+    if not args.client_token:
+        return no_token("internet gateway")
+    found = _created_igws(reader, args)
+    read = ", ".join(
+        f"{g.id} is attached to {', '.join(g.vpc_ids)}" if g.vpc_ids else f"{g.id} is detached"
+        for g in found
+    )
+    if len(found) != 1:
+        return NotAsPlanned(
+            f"{len(found)} internet gateways carry this plan's create token"
+            + (f": {read}" if read else "")
+        )
+    return Verified(read) if found[0].vpc_ids == [args.vpc_id] else NotAsPlanned(read)
+
+
+def _undo_create_igw(
+    reader: Reader, before: object, args: CreateInternetGatewayArgs
+) -> list[PlanEntry]:
+    """Detach and delete the gateway the entry made."""
+    return [
+        DELETE_INTERNET_GATEWAY.entry(
+            DeleteInternetGatewayArgs(region=args.region, gateway_id=g.id, vpc_ids=g.vpc_ids),
+            f"Roll back: detach {g.id} from {', '.join(g.vpc_ids) or 'nothing'} and delete it "
+            "(made by the plan)",
+            [g.id, *g.vpc_ids],
+        )
+        for g in only_one(_created_igws(reader, args), "internet gateway")
+    ]
 
 
 CREATE_INTERNET_GATEWAY = Write(
@@ -506,6 +523,17 @@ CREATE_INTERNET_GATEWAY = Write(
     ),
     plan=_plan_create_igw,
     run=_run_create_igw,
+    calls=_create_igw_calls,
+    verify=_verify_create_igw,
+    undo=_undo_create_igw,
+    examples=(
+        {
+            "region": "us-east-1",
+            "vpc_id": "vpc-0123456789abcdef0",
+            "name": "door",
+            "client_token": "0123456789abcdef0123456789abcdef",
+        },
+    ),
 )
 
 
@@ -540,9 +568,49 @@ def _plan_delete_igw(reader: Reader, args: DeleteInternetGatewayArgs) -> Proposa
 
 
 def _run_delete_igw(writers: Writers, args: DeleteInternetGatewayArgs) -> str:
-    return delete_internet_gateway(
-        writers.aws(), region_of(args), args.gateway_id, args.vpc_ids
-    ).message
+    region = region_of(args)
+    try:
+        still = describe_internet_gateway(writers.reader().session(), region, args.gateway_id)
+    except ServiceError:
+        still = None  # cannot tell: detach from every VPC the plan names
+    attached = [v for v in args.vpc_ids if still is None or v in still.vpc_ids]
+    return delete_internet_gateway(writers.aws(), region, args.gateway_id, attached).message
+
+
+def _delete_igw_calls(args: DeleteInternetGatewayArgs) -> list[ApiCall]:
+    gateway = ec2_arn("internet-gateway", args.gateway_id)
+    detach = [
+        ApiCall(
+            service="ec2",
+            operation="DetachInternetGateway",
+            params={"InternetGatewayId": args.gateway_id, "VpcId": vpc_id},
+            action="ec2:DetachInternetGateway",
+            region=args.region or "",
+            resources=(gateway, ec2_arn("vpc", vpc_id)),
+            dry_run=True,
+            when="while it is still attached (an earlier apply of this plan may have detached it)",
+        )
+        for vpc_id in args.vpc_ids
+    ]
+    return [
+        *detach,
+        ApiCall(
+            service="ec2",
+            operation="DeleteInternetGateway",
+            params={"InternetGatewayId": args.gateway_id},
+            action="ec2:DeleteInternetGateway",
+            region=args.region or "",
+            resources=(gateway,),
+            dry_run=True,
+        ),
+    ]
+
+
+def _verify_delete_igw(reader: Reader, args: DeleteInternetGatewayArgs) -> Verification:
+    return gone(
+        lambda: describe_internet_gateway(reader.session(), region_of(args), args.gateway_id),
+        args.gateway_id,
+    )
 
 
 DELETE_INTERNET_GATEWAY = Write(
@@ -561,186 +629,18 @@ DELETE_INTERNET_GATEWAY = Write(
     ),
     plan=_plan_delete_igw,
     run=_run_delete_igw,
-)
-
-
-# --------------------------------------------------------------------------- NAT gateways
-
-
-def _list_nats(reader: Reader, args: ListInVpcArgs) -> list[NatGateway]:
-    session = reader.session()
-    return across_regions(
-        regions_for(reader, args.region), lambda r: list_nat_gateways(session, r, args.vpc_id)
-    )
-
-
-def _nat_table(reader: Reader, args: ListInVpcArgs, gateways: list[NatGateway]) -> Result:
-    regions = regions_for(reader, args.region)
-    rows = [
-        [n.id, n.name or "", n.vpc_id, n.subnet_id, n.state, n.connectivity, n.public_ip or ""]
-        for n in gateways
-    ]
-    columns = ["Gateway", "Name", "VPC", "Subnet", "State", "Type", "Public IP"]
-    return Result(
-        title=f"{plural(len(gateways), 'NAT gateway')} in {args.vpc_id or where(regions)}",
-        tables=[Table(columns=columns, rows=rows)],
-        data={"regions": regions, "nat_gateways": dump(gateways)},
-    )
-
-
-LIST_NAT_GATEWAYS = Read(
-    name="vpc.list_nat_gateways",
-    args=ListInVpcArgs,
-    summary="NAT gateways.",
-    service="vpc",
-    commands=(Command("vpc nat [VPC_ID]", "NAT gateways."),),
-    guide="Each has its id, Name tag, VPC, subnet, state, connectivity (public through an "
-    "Elastic IP, or private) and public IP. Deleted gateways are left out. Private subnets "
-    "reach the internet when their route table sends 0.0.0.0/0 to a public NAT gateway.",
-    actions=("ec2:DescribeNatGateways",),
-    read=_list_nats,
-    render=_nat_table,
-)
-
-
-class CreateNatGatewayArgs(InRegion):
-    """Arguments of ``vpc nat create``."""
-
-    subnet_id: Annotated[SubnetId, Positional()]
-    """The subnet the gateway lives in (subnet-...); a public gateway needs a public subnet."""
-    allocation_id: Annotated[AllocationId | None, Option("--eip")] = None
-    """An unused Elastic IP allocation (eipalloc-...) for a public gateway; null allocates
-    a new one."""
-    private: bool = False
-    """True for a private gateway (no Elastic IP, no internet): it reaches other networks."""
-    name: Name = None
-    """Value of its Name tag; null for none."""
-    client_token: ClientToken = None
-    """Idempotency token, drawn by the preview."""
-
-    @model_validator(mode="after")
-    def _public_or_private(self) -> Self:
-        if self.private and self.allocation_id:
-            raise BadInput("A private NAT gateway has no Elastic IP; drop --eip or --private.")
-        return self
-
-
-def _plan_create_nat(reader: Reader, args: CreateNatGatewayArgs) -> Proposal:
-    region = one_region(reader, args.region, "`vpc nat create`")
-    session = reader.session()
-    with named():
-        subnet = describe_subnet(session, region, args.subnet_id)
-        used_by = (
-            elastic_ip_in_use(session, region, args.allocation_id) if args.allocation_id else None
-        )
-    if used_by:
-        raise BadInput(
-            f"Elastic IP {args.allocation_id} is already associated with {used_by}.",
-            remedy="Give an unused allocation, or none to allocate a new Elastic IP.",
-        )
-    how = (
-        "private"
-        if args.private
-        else f"public, with Elastic IP {args.allocation_id}"
-        if args.allocation_id
-        else "public, with a new Elastic IP"
-    )
-    entry = CREATE_NAT_GATEWAY.entry(
-        args.model_copy(
-            update={"region": region, "subnet_id": subnet.id, "client_token": uuid.uuid4().hex}
-        ),
-        f"Create a NAT gateway in {subnet.id} ({subnet.vpc_id}), {how}"
-        + (f", named {args.name}" if args.name else "")
-        + " (NAT gateways are billed by the hour)",
-        [subnet.id],
-    )
-    return Proposal([entry], what=f"create a NAT gateway in {subnet.id}", region=region)
-
-
-def _run_create_nat(writers: Writers, args: CreateNatGatewayArgs) -> str:
-    return create_nat_gateway(
-        writers.aws(),
-        region_of(args),
-        args.subnet_id,
-        allocation_id=args.allocation_id,
-        private=args.private,
-        name=args.name,
-        client_token=args.client_token,
-    ).message
-
-
-CREATE_NAT_GATEWAY = Write(
-    name="vpc.create_nat_gateway",
-    args=CreateNatGatewayArgs,
-    summary="Plan to create a NAT gateway.",
-    service="vpc",
-    commands=(
-        Command(
-            "vpc nat create SUBNET_ID [--eip EIPALLOC_ID | --private] [--name N]",
-            "Plan to create a NAT gateway.",
-        ),
+    calls=_delete_igw_calls,
+    verify=_verify_delete_igw,
+    irreversible="a deleted internet gateway is gone for good: the VPC loses the internet, "
+    "routes through it stay as blackholes, and a new gateway gets a new id that no route "
+    "names",
+    examples=(
+        {
+            "region": "us-east-1",
+            "gateway_id": "igw-0123456789abcdef0",
+            "vpc_ids": ["vpc-0123456789abcdef0"],
+        },
     ),
-    guide="A public gateway gets a new Elastic IP unless allocation_id names an unused one. "
-    "NAT gateways are billed by the hour. Private subnets use it only once their route table "
-    "sends 0.0.0.0/0 to it (create_route).",
-    reads=("ec2:DescribeSubnets", "ec2:DescribeAddresses"),
-    actions=("ec2:CreateNatGateway", "ec2:AllocateAddress", "ec2:CreateTags"),
-    arns=(
-        "arn:{partition}:ec2:{region}:{account}:subnet/{subnet_id}",
-        "arn:{partition}:ec2:{region}:{account}:natgateway/*",
-        "arn:{partition}:ec2:{region}:{account}:elastic-ip/*",
-    ),
-    plan=_plan_create_nat,
-    run=_run_create_nat,
 )
 
-
-class DeleteNatGatewayArgs(InRegion):
-    """Arguments of ``vpc nat delete``."""
-
-    nat_gateway_id: Annotated[NatGatewayId, Positional()]
-    """The NAT gateway to delete (nat-...)."""
-
-
-def _plan_delete_nat(reader: Reader, args: DeleteNatGatewayArgs) -> Proposal:
-    region = one_region(reader, args.region, "`vpc nat delete`")
-    wanted = args.nat_gateway_id
-    gateway = next((n for n in list_nat_gateways(reader.session(), region) if n.id == wanted), None)
-    if gateway is None:
-        raise BadInput(f"There is no NAT gateway {wanted} in {region}.")
-    entry = DELETE_NAT_GATEWAY.entry(
-        args.model_copy(update={"region": region}),
-        f"Delete NAT gateway {wanted} in {gateway.subnet_id}"
-        + (f" (its Elastic IP {gateway.public_ip} stays allocated)" if gateway.public_ip else ""),
-        [wanted],
-    )
-    return Proposal([entry], what=f"delete {wanted}", region=region)
-
-
-def _run_delete_nat(writers: Writers, args: DeleteNatGatewayArgs) -> str:
-    return delete_nat_gateway(writers.aws(), region_of(args), args.nat_gateway_id).message
-
-
-DELETE_NAT_GATEWAY = Write(
-    name="vpc.delete_nat_gateway",
-    args=DeleteNatGatewayArgs,
-    summary="Plan to delete a NAT gateway.",
-    service="vpc",
-    commands=(Command("vpc nat delete NAT_ID", "Plan to delete a NAT gateway."),),
-    guide="Routes through it become blackholes; its Elastic IP stays allocated (and billed) "
-    "until released.",
-    reads=("ec2:DescribeNatGateways",),
-    actions=("ec2:DeleteNatGateway",),
-    arns=("arn:{partition}:ec2:{region}:{account}:natgateway/{nat_gateway_id}",),
-    plan=_plan_delete_nat,
-    run=_run_delete_nat,
-)
-
-OPERATIONS = (
-    LIST_INTERNET_GATEWAYS,
-    CREATE_INTERNET_GATEWAY,
-    DELETE_INTERNET_GATEWAY,
-    LIST_NAT_GATEWAYS,
-    CREATE_NAT_GATEWAY,
-    DELETE_NAT_GATEWAY,
-)
+OPERATIONS = (LIST_INTERNET_GATEWAYS, CREATE_INTERNET_GATEWAY, DELETE_INTERNET_GATEWAY)

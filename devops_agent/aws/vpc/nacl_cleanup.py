@@ -14,22 +14,67 @@ from pydantic import AfterValidator
 
 from devops_agent.aws import InRegion, aws_errors, check_region, client, named, one_region
 from devops_agent.aws.vpc.network_acls import NetworkAcl, network_acl_from
-from devops_agent.aws.writes import delete_ec2_resource, resource_id
-from devops_agent.errors import BadInput
-from devops_agent.operation import Command, Positional, Proposal, Reader, Write, Writers
+from devops_agent.aws.vpc.proofs import gone
+from devops_agent.aws.vpc.vpcs import region_of
+from devops_agent.aws.writes import delete_ec2_resource, ec2_arn, resource_id
+from devops_agent.errors import BadInput, ServiceError
+from devops_agent.operation import (
+    ApiCall,
+    Command,
+    Positional,
+    Proposal,
+    Reader,
+    Verification,
+    Write,
+    Writers,
+)
 
 if TYPE_CHECKING:
     import boto3
 
-__all__ = ["DELETE_NETWORK_ACL", "describe_network_acl"]
+__all__ = ["DELETE_NETWORK_ACL", "describe_network_acl", "read_network_acl"]
 
 
 def _acl_id(value: str) -> str:
     return resource_id(value, "acl", "network ACL")
 
 
+def read_network_acl(session: boto3.Session, region: str, acl_id: str) -> NetworkAcl | None:
+    """One network ACL, or ``None`` when the region has none by that id.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        region: The region.
+        acl_id: The ACL (``acl-``).
+
+    Returns:
+        The ACL with its rules and associations, or ``None``.
+
+    Raises:
+        ServiceError: AWS refused (``ec2:DescribeNetworkAcls``).
+    """
+    region = check_region(session, region)
+    ec2 = client(session, "ec2", region)
+    try:
+        with aws_errors("ec2:DescribeNetworkAcls", resource=acl_id, region=region):
+            found = ec2.describe_network_acls(NetworkAclIds=[acl_id]).get("NetworkAcls", [])
+    except ServiceError as exc:
+        if (exc.code or "").endswith("NotFound"):  # moto says InvalidRouteTableID.NotFound
+            return None
+        raise
+    return network_acl_from(found[0], region) if found else None
+
+
 def describe_network_acl(session: boto3.Session, region: str, acl_id: str) -> NetworkAcl:
-    """One network ACL.
+    """One network ACL that the user named.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        region: The region.
+        acl_id: The ACL (``acl-``).
+
+    Returns:
+        The ACL with its rules and associations.
 
     Raises:
         BadInput: no such ACL in the region. ServiceError: AWS refused.
@@ -72,16 +117,35 @@ def _plan(reader: Reader, args: NaclArgs) -> Proposal:
 
 
 def _run(writers: Writers, args: NaclArgs) -> str:
-    assert args.region is not None  # the preview fixed it
     return delete_ec2_resource(
         writers.aws(),
-        args.region,
+        region_of(args),
         args.acl_id,
         prefix="acl",
         what="network ACL",
         action="ec2:DeleteNetworkAcl",
         param="NetworkAclId",
     ).message
+
+
+def _calls(args: NaclArgs) -> list[ApiCall]:
+    return [
+        ApiCall(
+            service="ec2",
+            operation="DeleteNetworkAcl",
+            params={"NetworkAclId": args.acl_id},
+            action="ec2:DeleteNetworkAcl",
+            region=args.region or "",
+            resources=(ec2_arn("network-acl", args.acl_id),),
+            dry_run=True,
+        )
+    ]
+
+
+def _verify(reader: Reader, args: NaclArgs) -> Verification:
+    return gone(
+        lambda: read_network_acl(reader.session(), region_of(args), args.acl_id), args.acl_id
+    )
 
 
 DELETE_NETWORK_ACL = Write(
@@ -96,6 +160,11 @@ DELETE_NETWORK_ACL = Write(
     arns=("arn:{partition}:ec2:{region}:{account}:network-acl/{acl_id}",),
     plan=_plan,
     run=_run,
+    calls=_calls,
+    verify=_verify,
+    irreversible="a deleted network ACL is gone for good with all its rules: a new one gets "
+    "a new id and starts with none, and nothing that named the old one follows it",
+    examples=({"region": "us-east-1", "acl_id": "acl-0123456789abcdef0"},),
 )
 
 OPERATIONS = (DELETE_NETWORK_ACL,)

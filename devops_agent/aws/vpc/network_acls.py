@@ -56,7 +56,15 @@ class NetworkAcl(AwsModel):
 
 
 def network_acl_from(raw: Any, region: str) -> NetworkAcl:
-    """The model of one raw DescribeNetworkAcls item, read in ``region``."""
+    """The model of one raw DescribeNetworkAcls item, read in ``region``.
+
+    Args:
+        raw: One item of DescribeNetworkAcls' ``NetworkAcls``.
+        region: The region it was read in.
+
+    Returns:
+        The ACL with its rules and the subnets associated with it.
+    """
     return NetworkAcl(
         id=raw["NetworkAclId"],
         vpc_id=raw.get("VpcId", ""),

@@ -41,7 +41,15 @@ class PeeringConnection(AwsModel):
 
 
 def peering_connection_from(raw: Any, region: str) -> PeeringConnection:
-    """The model of one raw DescribeVpcPeeringConnections item, read in ``region``."""
+    """The model of one raw DescribeVpcPeeringConnections item, read in ``region``.
+
+    Args:
+        raw: One item of DescribeVpcPeeringConnections' ``VpcPeeringConnections``.
+        region: The region it was read in.
+
+    Returns:
+        The peering connection with both sides' blocks.
+    """
     requester = raw.get("RequesterVpcInfo") or {}
     accepter = raw.get("AccepterVpcInfo") or {}
     return PeeringConnection(

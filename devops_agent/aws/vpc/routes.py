@@ -11,6 +11,7 @@ table (:mod:`devops_agent.aws.vpc.associations`); it is public when that table s
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, Field, computed_field
@@ -30,29 +31,45 @@ from devops_agent.aws import (
     tags_of,
     vpc_filter,
 )
-from devops_agent.aws.vpc.gateways import list_internet_gateways, list_nat_gateways
+from devops_agent.aws.vpc.gateways import list_internet_gateways
+from devops_agent.aws.vpc.nat_gateways import list_nat_gateways
+from devops_agent.aws.vpc.proofs import (
+    carries,
+    create_tags_grant,
+    gone,
+    no_token,
+    only_one,
+    tag_specifications,
+    token_filter,
+)
 from devops_agent.aws.vpc.vpcs import (
+    ClientToken,
     Name,
     RouteTableId,
     VpcId,
     describe_vpc,
-    name_tags,
     region_of,
 )
 from devops_agent.aws.writes import (
     Change,
     cidr_block,
     delete_ec2_resource,
+    ec2_arn,
     ec2_call,
     resource_id,
 )
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
+    ApiCall,
     Command,
+    NotAsPlanned,
+    PlanEntry,
     Positional,
     Proposal,
     Read,
     Reader,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -74,7 +91,10 @@ __all__ = [
     "list_route_tables",
     "route_destination",
     "route_from",
+    "route_params",
     "route_table_from",
+    "route_table_params",
+    "route_tables_by_token",
     "route_target",
 ]
 
@@ -213,8 +233,42 @@ def describe_route_table(session: boto3.Session, region: str, route_table_id: st
     return route_table_from(raw, region)
 
 
+def route_tables_by_token(session: boto3.Session, region: str, token: str) -> list[RouteTable]:
+    """The route tables a plan's create made: those tagged with its create token.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        region: The region.
+        token: The plan's create token.
+
+    Returns:
+        The tables carrying it, by id.
+
+    Raises:
+        ServiceError: AWS refused (``ec2:DescribeRouteTables``).
+    """
+    region = check_region(session, region)
+    ec2 = client(session, "ec2", region)
+    with aws_errors("ec2:DescribeRouteTables", region=region):
+        found = [
+            route_table_from(t, region)
+            for page in pages(ec2, "describe_route_tables", Filters=token_filter(token))
+            for t in page.get("RouteTables", [])
+            if carries(t, token)
+        ]
+    return sorted(found, key=lambda t: t.id)
+
+
 def route_table_from(raw: Any, region: str) -> RouteTable:
-    """The model of one raw DescribeRouteTables item, read in ``region``."""
+    """The model of one raw DescribeRouteTables item, read in ``region``.
+
+    Args:
+        raw: One item of DescribeRouteTables' ``RouteTables``.
+        region: The region it was read in.
+
+    Returns:
+        The table with its routes and explicit associations.
+    """
     associations = raw.get("Associations", [])
     return RouteTable(
         id=raw["RouteTableId"],
@@ -233,7 +287,14 @@ def route_table_from(raw: Any, region: str) -> RouteTable:
 
 
 def route_from(raw: Any) -> Route:
-    """The model of one raw route: its destination, its first target field set, its state."""
+    """The model of one raw route: its destination, its first target field set, its state.
+
+    Args:
+        raw: One item of a route table's ``Routes``.
+
+    Returns:
+        The route.
+    """
     return Route(
         destination=raw.get("DestinationCidrBlock")
         or raw.get("DestinationIpv6CidrBlock")
@@ -286,8 +347,37 @@ def route_destination(destination: str) -> tuple[str, str]:
 # --------------------------------------------------------------------------- writes
 
 
+def route_table_params(
+    vpc_id: str, *, name: str | None = None, token: str | None = None
+) -> dict[str, Any]:
+    """CreateRouteTable's parameters, as the executor sends them and the plan shows them.
+
+    Args:
+        vpc_id: The VPC.
+        name: Its ``Name`` tag.
+        token: The plan's create token: tagged on the table and sent as ``ClientToken``.
+
+    Returns:
+        ``VpcId`` and, when given, ``TagSpecifications`` and ``ClientToken``.
+
+    Raises:
+        BadInput: a malformed VPC id.
+    """
+    params: dict[str, Any] = {"VpcId": resource_id(vpc_id, "vpc", "VPC")}
+    if specs := tag_specifications("route-table", name=name, token=token):
+        params["TagSpecifications"] = specs
+    if token:
+        params["ClientToken"] = token
+    return params
+
+
 def create_route_table(
-    session: boto3.Session, region: str, vpc_id: str, *, name: str | None = None
+    session: boto3.Session,
+    region: str,
+    vpc_id: str,
+    *,
+    name: str | None = None,
+    token: str | None = None,
 ) -> Change:
     """Create a route table (with only the local route) in a VPC.
 
@@ -296,15 +386,17 @@ def create_route_table(
         region: The region.
         vpc_id: The VPC.
         name: Its ``Name`` tag.
+        token: The plan's create token (tag and ``ClientToken``).
 
     Returns:
         What was done: the IAM action, the resource, one line for people.
+
+    Raises:
+        BadInput: a malformed id. ServiceError: AWS refused.
     """
     region = check_region(session, region)
-    vpc = resource_id(vpc_id, "vpc", "VPC")
-    params: dict[str, Any] = {"VpcId": vpc}
-    if specs := name_tags("route-table", name, None):
-        params["TagSpecifications"] = specs
+    params = route_table_params(vpc_id, name=name, token=token)
+    vpc = params["VpcId"]
     ec2 = client(session, "ec2", region)
     answer = ec2_call(
         ec2, "create_route_table", "ec2:CreateRouteTable", resource=vpc, region=region, **params
@@ -325,6 +417,10 @@ def delete_route_table(session: boto3.Session, region: str, route_table_id: str)
 
     Returns:
         What was done: the IAM action, the resource, one line for people.
+
+    Raises:
+        BadInput: a malformed id. ServiceError: AWS refused (``DependencyViolation`` while a
+            subnet uses it).
     """
     return delete_ec2_resource(
         session,
@@ -335,6 +431,33 @@ def delete_route_table(session: boto3.Session, region: str, route_table_id: str)
         action="ec2:DeleteRouteTable",
         param="RouteTableId",
     )
+
+
+def route_params(
+    route_table_id: str, destination: str, target: str | None = None
+) -> dict[str, Any]:
+    """CreateRoute's (or, without a target, DeleteRoute's) parameters.
+
+    Args:
+        route_table_id: The route table.
+        destination: A CIDR block or a prefix list id.
+        target: The target's id; ``None`` for DeleteRoute.
+
+    Returns:
+        ``RouteTableId``, the destination parameter and, with a target, its parameter.
+
+    Raises:
+        BadInput: a malformed id, destination or target.
+    """
+    dest_param, dest = route_destination(destination)
+    params: dict[str, Any] = {
+        "RouteTableId": resource_id(route_table_id, "rtb", "route table"),
+        dest_param: dest,
+    }
+    if target is not None:
+        target_param, target_id = route_target(target)
+        params[target_param] = target_id
+    return params
 
 
 def create_route(
@@ -351,21 +474,17 @@ def create_route(
 
     Returns:
         What was done: the IAM action, the resource, one line for people.
+
+    Raises:
+        BadInput: a malformed id, destination or target. ServiceError: AWS refused.
     """
     region = check_region(session, region)
-    table = resource_id(route_table_id, "rtb", "route table")
-    dest_param, dest = route_destination(destination)
-    target_param, target_id = route_target(target)
+    params = route_params(route_table_id, destination, target)
+    table = params["RouteTableId"]
+    dest = route_destination(destination)[1]
+    target_id = route_target(target)[1]
     ec2 = client(session, "ec2", region)
-    ec2_call(
-        ec2,
-        "create_route",
-        "ec2:CreateRoute",
-        resource=table,
-        region=region,
-        RouteTableId=table,
-        **{dest_param: dest, target_param: target_id},
-    )
+    ec2_call(ec2, "create_route", "ec2:CreateRoute", resource=table, region=region, **params)
     return Change(
         action="ec2:CreateRoute", resource=table, message=f"added {dest} -> {target_id} to {table}"
     )
@@ -384,20 +503,16 @@ def delete_route(
 
     Returns:
         What was done: the IAM action, the resource, one line for people.
+
+    Raises:
+        BadInput: a malformed id or destination. ServiceError: AWS refused.
     """
     region = check_region(session, region)
-    table = resource_id(route_table_id, "rtb", "route table")
-    dest_param, dest = route_destination(destination)
+    params = route_params(route_table_id, destination)
+    table = params["RouteTableId"]
+    dest = route_destination(destination)[1]
     ec2 = client(session, "ec2", region)
-    ec2_call(
-        ec2,
-        "delete_route",
-        "ec2:DeleteRoute",
-        resource=table,
-        region=region,
-        RouteTableId=table,
-        **{dest_param: dest},
-    )
+    ec2_call(ec2, "delete_route", "ec2:DeleteRoute", resource=table, region=region, **params)
     return Change(action="ec2:DeleteRoute", resource=table, message=f"removed {dest} from {table}")
 
 
@@ -467,6 +582,9 @@ class CreateRouteTableArgs(InRegion):
     """The VPC the table belongs to (vpc-...)."""
     name: Name = None
     """Value of its Name tag; null for none."""
+    client_token: ClientToken = None
+    """The create token, drawn by the preview: tagged on the table and sent as its
+    ClientToken (see :mod:`.proofs`)."""
 
 
 def _plan_create_table(reader: Reader, args: CreateRouteTableArgs) -> Proposal:
@@ -474,7 +592,9 @@ def _plan_create_table(reader: Reader, args: CreateRouteTableArgs) -> Proposal:
     with named():
         network = describe_vpc(reader.session(), region, args.vpc_id)
     entry = CREATE_ROUTE_TABLE.entry(
-        args.model_copy(update={"region": region, "vpc_id": network.id}),
+        args.model_copy(
+            update={"region": region, "vpc_id": network.id, "client_token": uuid.uuid4().hex}
+        ),
         f"Create a route table in {network.id}"
         + (f" named {args.name}" if args.name else "")
         + " (local route only; no subnet uses it yet)",
@@ -484,7 +604,61 @@ def _plan_create_table(reader: Reader, args: CreateRouteTableArgs) -> Proposal:
 
 
 def _run_create_table(writers: Writers, args: CreateRouteTableArgs) -> str:
-    return create_route_table(writers.aws(), region_of(args), args.vpc_id, name=args.name).message
+    return create_route_table(
+        writers.aws(), region_of(args), args.vpc_id, name=args.name, token=args.client_token
+    ).message
+
+
+def _create_table_calls(args: CreateRouteTableArgs) -> list[ApiCall]:
+    params = route_table_params(args.vpc_id, name=args.name, token=args.client_token)
+    return [
+        ApiCall(
+            service="ec2",
+            operation="CreateRouteTable",
+            params=params,
+            action="ec2:CreateRouteTable",
+            region=args.region or "",
+            resources=(ec2_arn("route-table", "*"),),
+            uses=(ec2_arn("vpc", args.vpc_id),),
+            extra=(create_tags_grant("route-table", "CreateRouteTable"),)
+            if "TagSpecifications" in params
+            else (),
+            dry_run=True,
+        )
+    ]
+
+
+def _created_tables(reader: Reader, args: CreateRouteTableArgs) -> list[RouteTable]:
+    if not args.client_token:
+        return []
+    return route_tables_by_token(reader.session(), region_of(args), args.client_token)
+
+
+def _verify_create_table(reader: Reader, args: CreateRouteTableArgs) -> Verification:
+    if not args.client_token:
+        return no_token("route table")
+    found = _created_tables(reader, args)
+    read = ", ".join(f"{t.id} in {t.vpc_id} ({'; '.join(t.routes)})" for t in found)
+    if len(found) != 1 or found[0].vpc_id != args.vpc_id:
+        return NotAsPlanned(
+            f"{len(found)} route tables carry this plan's create token"
+            + (f": {read}" if read else "")
+        )
+    return Verified(read)
+
+
+def _undo_create_table(
+    reader: Reader, before: object, args: CreateRouteTableArgs
+) -> list[PlanEntry]:
+    """Delete the table the entry made (EC2 refuses while a subnet uses it)."""
+    return [
+        DELETE_ROUTE_TABLE.entry(
+            DeleteRouteTableArgs(region=args.region, route_table_id=t.id),
+            f"Roll back: delete route table {t.id} in {t.vpc_id}, made by the plan",
+            [t.id],
+        )
+        for t in only_one(_created_tables(reader, args), "route table")
+    ]
 
 
 CREATE_ROUTE_TABLE = Write(
@@ -505,6 +679,17 @@ CREATE_ROUTE_TABLE = Write(
     ),
     plan=_plan_create_table,
     run=_run_create_table,
+    calls=_create_table_calls,
+    verify=_verify_create_table,
+    undo=_undo_create_table,
+    examples=(
+        {
+            "region": "us-east-1",
+            "vpc_id": "vpc-0123456789abcdef0",
+            "name": "public",
+            "client_token": "0123456789abcdef0123456789abcdef",
+        },
+    ),
 )
 
 
@@ -538,6 +723,27 @@ def _run_delete_table(writers: Writers, args: DeleteRouteTableArgs) -> str:
     return delete_route_table(writers.aws(), region_of(args), args.route_table_id).message
 
 
+def _delete_table_calls(args: DeleteRouteTableArgs) -> list[ApiCall]:
+    return [
+        ApiCall(
+            service="ec2",
+            operation="DeleteRouteTable",
+            params={"RouteTableId": args.route_table_id},
+            action="ec2:DeleteRouteTable",
+            region=args.region or "",
+            resources=(ec2_arn("route-table", args.route_table_id),),
+            dry_run=True,
+        )
+    ]
+
+
+def _verify_delete_table(reader: Reader, args: DeleteRouteTableArgs) -> Verification:
+    return gone(
+        lambda: describe_route_table(reader.session(), region_of(args), args.route_table_id),
+        args.route_table_id,
+    )
+
+
 DELETE_ROUTE_TABLE = Write(
     name="vpc.delete_route_table",
     args=DeleteRouteTableArgs,
@@ -551,11 +757,22 @@ DELETE_ROUTE_TABLE = Write(
     arns=(TABLE_ARN,),
     plan=_plan_delete_table,
     run=_run_delete_table,
+    calls=_delete_table_calls,
+    verify=_verify_delete_table,
+    irreversible="a deleted route table is gone for good with its routes: a new one gets a "
+    "new id, and nothing that named the old one follows it",
+    examples=({"region": "us-east-1", "route_table_id": "rtb-0123456789abcdef0"},),
 )
 
 
 def _route_for(table: RouteTable, destination: str) -> str | None:
     return next((r for r in table.routes if r.split(" -> ")[0] == destination), None)
+
+
+def _route(reader: Reader, args: CreateRouteArgs | DeleteRouteArgs) -> Route | None:
+    """The table's route for the entry's destination, read now."""
+    table = describe_route_table(reader.session(), region_of(args), args.route_table_id)
+    return next((r for r in table.route_entries if r.destination == args.destination), None)
 
 
 class CreateRouteArgs(InRegion):
@@ -606,6 +823,45 @@ def _run_create_route(writers: Writers, args: CreateRouteArgs) -> str:
     ).message
 
 
+def _route_call(args: CreateRouteArgs | DeleteRouteArgs) -> ApiCall:
+    adding = isinstance(args, CreateRouteArgs)
+    operation = "CreateRoute" if adding else "DeleteRoute"
+    return ApiCall(
+        service="ec2",
+        operation=operation,
+        params=route_params(args.route_table_id, args.destination, args.target if adding else None),
+        action=f"ec2:{operation}",
+        region=args.region or "",
+        resources=(ec2_arn("route-table", args.route_table_id),),
+        dry_run=True,
+    )
+
+
+def _verify_create_route(reader: Reader, args: CreateRouteArgs) -> Verification:
+    route = _route(reader, args)
+    if route is None:
+        return NotAsPlanned(f"{args.route_table_id} has no route for {args.destination}")
+    read = f"{args.route_table_id} routes {route}"
+    if route.target != args.target or route.state == "blackhole":
+        return NotAsPlanned(read)
+    return Verified(read)
+
+
+def _undo_create_route(reader: Reader, before: object, args: CreateRouteArgs) -> list[PlanEntry]:
+    """Remove the route that was added."""
+    back = DeleteRouteArgs(
+        region=args.region, route_table_id=args.route_table_id, destination=args.destination
+    )
+    return [
+        DELETE_ROUTE.entry(
+            back,
+            f"Roll back: remove the route {args.destination} -> {args.target} from "
+            f"{args.route_table_id}",
+            [args.route_table_id],
+        )
+    ]
+
+
 CREATE_ROUTE = Write(
     name="vpc.create_route",
     args=CreateRouteArgs,
@@ -629,6 +885,17 @@ CREATE_ROUTE = Write(
     arns=(TABLE_ARN,),
     plan=_plan_create_route,
     run=_run_create_route,
+    calls=lambda args: [_route_call(args)],
+    verify=_verify_create_route,
+    undo=_undo_create_route,
+    examples=(
+        {
+            "region": "us-east-1",
+            "route_table_id": "rtb-0123456789abcdef0",
+            "destination": "0.0.0.0/0",
+            "target": "igw-0123456789abcdef0",
+        },
+    ),
 )
 
 
@@ -664,6 +931,51 @@ def _run_delete_route(writers: Writers, args: DeleteRouteArgs) -> str:
     ).message
 
 
+def _verify_delete_route(reader: Reader, args: DeleteRouteArgs) -> Verification:
+    route = _route(reader, args)
+    if route is not None:
+        return NotAsPlanned(f"{args.route_table_id} still routes {route}")
+    return Verified(f"{args.route_table_id} has no route for {args.destination}")
+
+
+def _before_delete_route(reader: Reader, args: DeleteRouteArgs) -> dict[str, str] | None:
+    route = _route(reader, args)
+    return None if route is None else route.model_dump(mode="json")
+
+
+def _undo_delete_route(reader: Reader, before: Any, args: DeleteRouteArgs) -> list[PlanEntry]:
+    """Add the route back through the target it had.
+
+    Raises:
+        BadInput: the route was a blackhole (its target is gone, so AWS would refuse it
+            again), or its target is not one ``vpc route add`` takes.
+    """
+    if not isinstance(before, dict) or not before.get("target"):
+        return []
+    target = str(before["target"])
+    if before.get("state") == "blackhole":
+        raise BadInput(f"the route went to {target}, which is gone: there is nothing to put back")
+    try:
+        back = CreateRouteArgs(
+            region=args.region,
+            route_table_id=args.route_table_id,
+            destination=args.destination,
+            target=target,
+        )
+    except BadInput as exc:
+        raise BadInput(
+            f"the route went to {target}, which `vpc route add` cannot target; add it back "
+            "by hand if it is needed"
+        ) from exc
+    return [
+        CREATE_ROUTE.entry(
+            back,
+            f"Roll back: route {args.destination} -> {target} in {args.route_table_id} again",
+            [args.route_table_id, target],
+        )
+    ]
+
+
 DELETE_ROUTE = Write(
     name="vpc.delete_route",
     args=DeleteRouteArgs,
@@ -677,6 +989,17 @@ DELETE_ROUTE = Write(
     arns=(TABLE_ARN,),
     plan=_plan_delete_route,
     run=_run_delete_route,
+    calls=lambda args: [_route_call(args)],
+    verify=_verify_delete_route,
+    before=_before_delete_route,
+    undo=_undo_delete_route,
+    examples=(
+        {
+            "region": "us-east-1",
+            "route_table_id": "rtb-0123456789abcdef0",
+            "destination": "0.0.0.0/0",
+        },
+    ),
 )
 
 

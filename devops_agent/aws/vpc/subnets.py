@@ -9,6 +9,7 @@ DescribeSubnets item (the commands, the agent and the audit share it).
 from __future__ import annotations
 
 import ipaddress
+import uuid
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, Field
@@ -28,31 +29,48 @@ from devops_agent.aws import (
     tags_of,
     vpc_filter,
 )
+from devops_agent.aws.vpc.proofs import (
+    carries,
+    create_tags_grant,
+    gone,
+    new_id,
+    no_token,
+    only_one,
+    tag_specifications,
+    token_condition,
+    token_filter,
+)
 from devops_agent.aws.vpc.vpcs import (
+    ClientToken,
     Name,
     SubnetId,
     VpcId,
     block_between_16_and_28,
     describe_vpc,
-    name_tags,
     region_of,
 )
 from devops_agent.aws.writes import (
     Change,
     cidr_block,
     delete_ec2_resource,
+    ec2_arn,
     ec2_call,
     resource_id,
     write_errors,
 )
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
+    ApiCall,
     Command,
+    NotAsPlanned,
     Option,
+    PlanEntry,
     Positional,
     Proposal,
     Read,
     Reader,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -70,6 +88,8 @@ __all__ = [
     "list_subnets",
     "subnet_dependencies",
     "subnet_from",
+    "subnet_params",
+    "subnets_by_token",
 ]
 
 
@@ -99,7 +119,15 @@ class Subnet(AwsModel):
 
 
 def subnet_from(raw: Any, region: str) -> Subnet:
-    """The model of one raw DescribeSubnets item, read in ``region``."""
+    """The model of one raw DescribeSubnets item, read in ``region``.
+
+    Args:
+        raw: One item of DescribeSubnets' ``Subnets``.
+        region: The region it was read in.
+
+    Returns:
+        The subnet.
+    """
     tags = tags_of(dict(raw))
     return Subnet(
         id=raw["SubnetId"],
@@ -173,6 +201,32 @@ def describe_subnet(session: boto3.Session, region: str, subnet_id: str) -> Subn
     return subnet_from(raw, region)
 
 
+def subnets_by_token(session: boto3.Session, region: str, token: str) -> list[Subnet]:
+    """The subnets a plan's create made: those tagged with its create token.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        region: The region.
+        token: The plan's create token.
+
+    Returns:
+        The subnets carrying it, by id.
+
+    Raises:
+        ServiceError: AWS refused (``ec2:DescribeSubnets``).
+    """
+    region = check_region(session, region)
+    ec2 = client(session, "ec2", region)
+    with aws_errors("ec2:DescribeSubnets", region=region):
+        found = [
+            subnet_from(s, region)
+            for page in pages(ec2, "describe_subnets", Filters=token_filter(token))
+            for s in page.get("Subnets", [])
+            if carries(s, token)
+        ]
+    return sorted(found, key=lambda s: s.id)
+
+
 def subnet_dependencies(
     session: boto3.Session, region: str, subnet_id: str
 ) -> dict[str, list[str]]:
@@ -209,6 +263,41 @@ def subnet_dependencies(
 # --------------------------------------------------------------------------- writes
 
 
+def subnet_params(
+    vpc_id: str,
+    cidr: str,
+    *,
+    availability_zone: str | None = None,
+    name: str | None = None,
+    token: str | None = None,
+) -> dict[str, Any]:
+    """CreateSubnet's parameters, as the executor sends them and the plan shows them.
+
+    Args:
+        vpc_id: The VPC.
+        cidr: The subnet's IPv4 block.
+        availability_zone: The zone; ``None`` lets EC2 choose.
+        name: Its ``Name`` tag.
+        token: The plan's create token (see :mod:`.proofs`).
+
+    Returns:
+        ``VpcId``, ``CidrBlock`` and, when given, ``AvailabilityZone`` and
+        ``TagSpecifications``.
+
+    Raises:
+        BadInput: a malformed VPC id or block.
+    """
+    params: dict[str, Any] = {
+        "VpcId": resource_id(vpc_id, "vpc", "VPC"),
+        "CidrBlock": cidr_block(cidr, ipv6=False),
+    }
+    if availability_zone:
+        params["AvailabilityZone"] = availability_zone
+    if specs := tag_specifications("subnet", name=name, token=token):
+        params["TagSpecifications"] = specs
+    return params
+
+
 def create_subnet(
     session: boto3.Session,
     region: str,
@@ -218,6 +307,7 @@ def create_subnet(
     availability_zone: str | None = None,
     name: str | None = None,
     public: bool = False,
+    token: str | None = None,
 ) -> Change:
     """Create a subnet; ``public`` turns on public IPv4 addresses at launch.
 
@@ -229,18 +319,19 @@ def create_subnet(
         availability_zone: The zone; ``None`` lets EC2 choose.
         name: Its ``Name`` tag.
         public: Give instances launched in it a public IPv4 address.
+        token: The plan's create token, tagged on the subnet.
 
     Returns:
         What was done: the IAM action, the resource, one line for people.
+
+    Raises:
+        BadInput: a malformed id or block. ServiceError: AWS refused.
     """
     region = check_region(session, region)
-    vpc = resource_id(vpc_id, "vpc", "VPC")
-    block = cidr_block(cidr, ipv6=False)
-    params: dict[str, Any] = {"VpcId": vpc, "CidrBlock": block}
-    if availability_zone:
-        params["AvailabilityZone"] = availability_zone
-    if specs := name_tags("subnet", name, None):
-        params["TagSpecifications"] = specs
+    params = subnet_params(
+        vpc_id, cidr, availability_zone=availability_zone, name=name, token=token
+    )
+    vpc, block = params["VpcId"], params["CidrBlock"]
     ec2 = client(session, "ec2", region)
     answer = ec2_call(
         ec2, "create_subnet", "ec2:CreateSubnet", resource=vpc, region=region, **params
@@ -267,6 +358,10 @@ def delete_subnet(session: boto3.Session, region: str, subnet_id: str) -> Change
 
     Returns:
         What was done: the IAM action, the resource, one line for people.
+
+    Raises:
+        BadInput: a malformed id. ServiceError: AWS refused (``DependencyViolation`` while
+            an interface is in it).
     """
     return delete_ec2_resource(
         session,
@@ -353,6 +448,8 @@ class CreateSubnetArgs(InRegion):
     """Value of its Name tag; null for none."""
     public: bool = False
     """True to give instances launched there a public IPv4 address by default."""
+    client_token: ClientToken = None
+    """The create token, drawn by the preview and tagged on the subnet (see :mod:`.proofs`)."""
 
 
 def _plan_create(reader: Reader, args: CreateSubnetArgs) -> Proposal:
@@ -374,7 +471,9 @@ def _plan_create(reader: Reader, args: CreateSubnetArgs) -> Proposal:
     if zone and not (zone.startswith(region) and len(zone) > len(region)):
         raise BadInput(f"'{zone}' is not an availability zone of {region} (like {region}a).")
     entry = CREATE_SUBNET.entry(
-        args.model_copy(update={"region": region, "vpc_id": network.id}),
+        args.model_copy(
+            update={"region": region, "vpc_id": network.id, "client_token": uuid.uuid4().hex}
+        ),
         f"Create subnet {args.cidr} in {network.id}"
         + (f" ({zone})" if zone else "")
         + (f" named {args.name}" if args.name else "")
@@ -393,7 +492,83 @@ def _run_create(writers: Writers, args: CreateSubnetArgs) -> str:
         availability_zone=args.availability_zone,
         name=args.name,
         public=args.public,
+        token=args.client_token,
     ).message
+
+
+def _create_calls(args: CreateSubnetArgs) -> list[ApiCall]:
+    params = subnet_params(
+        args.vpc_id,
+        args.cidr,
+        availability_zone=args.availability_zone,
+        name=args.name,
+        token=args.client_token,
+    )
+    calls = [
+        ApiCall(
+            service="ec2",
+            operation="CreateSubnet",
+            params=params,
+            action="ec2:CreateSubnet",
+            region=args.region or "",
+            resources=(ec2_arn("subnet", "*"),),
+            uses=(ec2_arn("vpc", args.vpc_id),),
+            extra=(create_tags_grant("subnet", "CreateSubnet"),)
+            if "TagSpecifications" in params
+            else (),
+            dry_run=True,
+        )
+    ]
+    if args.public:
+        calls.append(
+            ApiCall(
+                service="ec2",
+                operation="ModifySubnetAttribute",
+                params={"SubnetId": new_id("subnet"), "MapPublicIpOnLaunch": {"Value": True}},
+                action="ec2:ModifySubnetAttribute",
+                region=args.region or "",
+                resources=(ec2_arn("subnet", "*"),),
+                conditions=token_condition(args.client_token),
+                when="on the subnet CreateSubnet made (only it carries the create token)",
+            )
+        )
+    return calls
+
+
+def _created_subnets(reader: Reader, args: CreateSubnetArgs) -> list[Subnet]:
+    if not args.client_token:
+        return []
+    return subnets_by_token(reader.session(), region_of(args), args.client_token)
+
+
+def _verify_create(reader: Reader, args: CreateSubnetArgs) -> Verification:
+    if not args.client_token:
+        return no_token("subnet")
+    found = _created_subnets(reader, args)
+    read = ", ".join(
+        f"{s.id} ({s.cidr} in {s.availability_zone}, public IPs at launch "
+        f"{'on' if s.map_public_ip_on_launch else 'off'})"
+        for s in found
+    )
+    if len(found) != 1:
+        return NotAsPlanned(
+            f"{len(found)} subnets carry this plan's create token" + (f": {read}" if read else "")
+        )
+    if found[0].cidr != args.cidr or found[0].map_public_ip_on_launch != args.public:
+        return NotAsPlanned(read)
+    return Verified(read)
+
+
+def _undo_create(reader: Reader, before: object, args: CreateSubnetArgs) -> list[PlanEntry]:
+    """Delete the subnet the entry made (EC2 refuses once something has been put in it)."""
+    return [
+        DELETE_SUBNET.entry(
+            DeleteSubnetArgs(region=args.region, subnet_id=s.id),
+            f"Roll back: delete subnet {s.id} ({s.cidr}) in {s.vpc_id}, made by the plan",
+            [s.id],
+        )
+        for s in only_one(_created_subnets(reader, args), "subnet")
+    ]
 
 
 CREATE_SUBNET = Write(
@@ -417,6 +592,20 @@ CREATE_SUBNET = Write(
     ),
     plan=_plan_create,
     run=_run_create,
+    calls=_create_calls,
+    verify=_verify_create,
+    undo=_undo_create,
+    examples=(
+        {
+            "region": "us-east-1",
+            "vpc_id": "vpc-0123456789abcdef0",
+            "cidr": "10.50.1.0/24",
+            "availability_zone": "us-east-1a",
+            "name": "public-a",
+            "public": True,
+            "client_token": "0123456789abcdef0123456789abcdef",
+        },
+    ),
 )
 
 
@@ -450,6 +639,26 @@ def _run_delete(writers: Writers, args: DeleteSubnetArgs) -> str:
     return delete_subnet(writers.aws(), region_of(args), args.subnet_id).message
 
 
+def _delete_calls(args: DeleteSubnetArgs) -> list[ApiCall]:
+    return [
+        ApiCall(
+            service="ec2",
+            operation="DeleteSubnet",
+            params={"SubnetId": args.subnet_id},
+            action="ec2:DeleteSubnet",
+            region=args.region or "",
+            resources=(ec2_arn("subnet", args.subnet_id),),
+            dry_run=True,
+        )
+    ]
+
+
+def _verify_delete(reader: Reader, args: DeleteSubnetArgs) -> Verification:
+    return gone(
+        lambda: describe_subnet(reader.session(), region_of(args), args.subnet_id), args.subnet_id
+    )
+
+
 DELETE_SUBNET = Write(
     name="vpc.delete_subnet",
     args=DeleteSubnetArgs,
@@ -463,6 +672,12 @@ DELETE_SUBNET = Write(
     arns=("arn:{partition}:ec2:{region}:{account}:subnet/{subnet_id}",),
     plan=_plan_delete,
     run=_run_delete,
+    calls=_delete_calls,
+    verify=_verify_delete,
+    irreversible="a deleted subnet is gone for good: a new one gets a new id, and nothing "
+    "that named the old one (launch templates, Auto Scaling groups, load balancers, "
+    "infrastructure code) follows it",
+    examples=({"region": "us-east-1", "subnet_id": "subnet-0123456789abcdef0"},),
 )
 
 OPERATIONS = (LIST_SUBNETS, CREATE_SUBNET, DELETE_SUBNET)

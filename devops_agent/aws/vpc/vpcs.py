@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import uuid
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, Field
@@ -30,23 +31,38 @@ from devops_agent.aws import (
     tags_of,
     vpc_filter,
 )
+from devops_agent.aws.vpc.proofs import (
+    carries,
+    create_tags_grant,
+    gone,
+    no_token,
+    only_one,
+    tag_specifications,
+    token_filter,
+)
 from devops_agent.aws.writes import (
     Change,
     cidr_block,
     delete_ec2_resource,
+    ec2_arn,
     ec2_call,
     resource_id,
-    tag_list,
     tag_map,
 )
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
+    ApiCall,
     Command,
     Hidden,
+    InProgress,
+    NotAsPlanned,
+    PlanEntry,
     Positional,
     Proposal,
     Read,
     Reader,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -65,6 +81,8 @@ __all__ = [
     "vpc_cidrs",
     "vpc_dependencies",
     "vpc_from",
+    "vpc_params",
+    "vpcs_by_token",
 ]
 
 
@@ -90,7 +108,15 @@ class Vpc(AwsModel):
 
 
 def vpc_from(raw: Any, region: str) -> Vpc:
-    """The model of one raw DescribeVpcs item, read in ``region``."""
+    """The model of one raw DescribeVpcs item, read in ``region``.
+
+    Args:
+        raw: One item of DescribeVpcs' ``Vpcs``.
+        region: The region it was read in.
+
+    Returns:
+        The VPC.
+    """
     tags = tags_of(dict(raw))
     return Vpc(
         id=raw["VpcId"],
@@ -109,6 +135,13 @@ def vpc_cidrs(raw: Any) -> list[str]:
 
     Works on a DescribeVpcs item and on either side of a peering connection, which
     report their blocks the same way.
+
+    Args:
+        raw: A DescribeVpcs item, or one side of a peering connection.
+
+    Returns:
+        The blocks: IPv4 ones associated or associating (the primary one when the item
+        lists none), then IPv6 ones.
     """
     v4 = [
         a["CidrBlock"]
@@ -182,6 +215,32 @@ def describe_vpc(session: boto3.Session, region: str, vpc_id: str) -> Vpc:
     if not found:
         raise ServiceError(f"Not found in {region}: {wanted}.", code="InvalidVpcID.NotFound")
     return vpc_from(found[0], region)
+
+
+def vpcs_by_token(session: boto3.Session, region: str, token: str) -> list[Vpc]:
+    """The VPCs a plan's create made: those tagged with its create token.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        region: The region.
+        token: The plan's create token.
+
+    Returns:
+        The VPCs carrying it (one, once the create ran; none before).
+
+    Raises:
+        ServiceError: AWS refused (``ec2:DescribeVpcs``).
+    """
+    region = check_region(session, region)
+    ec2 = client(session, "ec2", region)
+    with aws_errors("ec2:DescribeVpcs", region=region):
+        found = [
+            vpc_from(v, region)
+            for page in pages(ec2, "describe_vpcs", Filters=token_filter(token))
+            for v in page.get("Vpcs", [])
+            if carries(v, token)
+        ]
+    return sorted(found, key=lambda v: v.id)
 
 
 def vpc_dependencies(session: boto3.Session, region: str, vpc_id: str) -> dict[str, list[str]]:
@@ -268,10 +327,31 @@ def vpc_dependencies(session: boto3.Session, region: str, vpc_id: str) -> dict[s
 # Only the apply path calls these, with the write role's session.
 
 
-def name_tags(kind: str, name: str | None, tags: dict[str, str] | None) -> list[dict[str, Any]]:
-    """EC2 ``TagSpecifications`` for a new resource: its tags plus ``Name``, or none."""
-    merged = {**(tags or {}), **({"Name": name} if name else {})}
-    return [{"ResourceType": kind, "Tags": tag_list(merged)}] if merged else []
+def vpc_params(
+    cidr: str,
+    *,
+    name: str | None = None,
+    token: str | None = None,
+    tags: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """CreateVpc's parameters, as the executor sends them and the plan shows them.
+
+    Args:
+        cidr: The VPC's IPv4 CIDR block.
+        name: Its ``Name`` tag.
+        token: The plan's create token (see :mod:`.proofs`).
+        tags: Its other tags.
+
+    Returns:
+        ``CidrBlock`` and, when there is anything to tag, ``TagSpecifications``.
+
+    Raises:
+        BadInput: not an IPv4 CIDR block.
+    """
+    params: dict[str, Any] = {"CidrBlock": cidr_block(cidr, ipv6=False)}
+    if specs := tag_specifications("vpc", name=name, token=token, tags=tags):
+        params["TagSpecifications"] = specs
+    return params
 
 
 def create_vpc(
@@ -280,6 +360,7 @@ def create_vpc(
     cidr: str,
     *,
     name: str | None = None,
+    token: str | None = None,
     tags: dict[str, str] | None = None,
 ) -> Change:
     """Create a VPC with an IPv4 CIDR block (/16 to /28).
@@ -289,17 +370,19 @@ def create_vpc(
         region: The region.
         cidr: The VPC's IPv4 CIDR block.
         name: Its ``Name`` tag.
+        token: The plan's create token, tagged on the VPC.
         tags: Its other tags.
 
     Returns:
         What was done: the IAM action, the resource, one line for people.
+
+    Raises:
+        BadInput: a malformed block. ServiceError: AWS refused.
     """
     region = check_region(session, region)
-    block = cidr_block(cidr, ipv6=False)
+    params = vpc_params(cidr, name=name, token=token, tags=tags)
+    block = params["CidrBlock"]
     ec2 = client(session, "ec2", region)
-    params: dict[str, Any] = {"CidrBlock": block}
-    if specs := name_tags("vpc", name, tags):
-        params["TagSpecifications"] = specs
     answer = ec2_call(ec2, "create_vpc", "ec2:CreateVpc", resource=block, region=region, **params)
     vpc_id = answer["Vpc"]["VpcId"]
     return Change(action="ec2:CreateVpc", resource=vpc_id, message=f"created {vpc_id} ({block})")
@@ -315,6 +398,10 @@ def delete_vpc(session: boto3.Session, region: str, vpc_id: str) -> Change:
 
     Returns:
         What was done: the IAM action, the resource, one line for people.
+
+    Raises:
+        BadInput: a malformed id. ServiceError: AWS refused (``DependencyViolation`` while
+            something is still in it).
     """
     return delete_ec2_resource(
         session, region, vpc_id, prefix="vpc", what="VPC", action="ec2:DeleteVpc", param="VpcId"
@@ -325,7 +412,15 @@ def delete_vpc(session: boto3.Session, region: str, vpc_id: str) -> Change:
 
 
 def ec2_id(prefix: str, what: str) -> AfterValidator:
-    """A validator of EC2 ids with ``prefix``: lower-cased, shape checked (see ``resource_id``)."""
+    """A validator of EC2 ids with ``prefix``: lower-cased, shape checked (see ``resource_id``).
+
+    Args:
+        prefix: The id's prefix, e.g. ``subnet``.
+        what: The resource's name in messages.
+
+    Returns:
+        A pydantic validator for an ``Annotated[str, ...]`` field.
+    """
     return AfterValidator(lambda value: resource_id(value, prefix, what))
 
 
@@ -359,7 +454,14 @@ Name = Annotated[str | None, AfterValidator(_name)]
 
 
 def block_between_16_and_28(what: str) -> AfterValidator:
-    """An IPv4 CIDR block in canonical form whose prefix is /16 to /28 (what EC2 takes)."""
+    """An IPv4 CIDR block in canonical form whose prefix is /16 to /28 (what EC2 takes).
+
+    Args:
+        what: The resource's name in messages (``VPC``, ``subnet``).
+
+    Returns:
+        A pydantic validator for an ``Annotated[str, ...]`` field.
+    """
 
     def check(value: str) -> str:
         block = cidr_block(value, ipv6=False)
@@ -371,7 +473,17 @@ def block_between_16_and_28(what: str) -> AfterValidator:
 
 
 def region_of(args: InRegion) -> str:
-    """The region a plan entry works in: its preview always fixes one."""
+    """The region a plan entry works in: its preview always fixes one.
+
+    Args:
+        args: A plan entry's validated arguments.
+
+    Returns:
+        Their region.
+
+    Raises:
+        BadInput: the entry names none (it was not made by a preview).
+    """
     if not args.region:
         raise BadInput("The plan entry names no region.", remedy="Ask for the change again.")
     return args.region
@@ -422,6 +534,8 @@ class CreateVpcArgs(InRegion):
     """The VPC's IPv4 CIDR block, /16 to /28, e.g. 10.50.0.0/16."""
     name: Name = None
     """Value of its Name tag; null for none."""
+    client_token: ClientToken = None
+    """The create token, drawn by the preview and tagged on the VPC (see :mod:`.proofs`)."""
 
 
 def _plan_create(reader: Reader, args: CreateVpcArgs) -> Proposal:
@@ -433,7 +547,7 @@ def _plan_create(reader: Reader, args: CreateVpcArgs) -> Proposal:
         if v.cidr and network.overlaps(ipaddress.ip_network(v.cidr))
     ]
     entry = CREATE_VPC.entry(
-        args.model_copy(update={"region": region}),
+        args.model_copy(update={"region": region, "client_token": uuid.uuid4().hex}),
         f"Create a VPC {args.cidr}"
         + (f" named {args.name}" if args.name else "")
         + f" in {region}"
@@ -444,7 +558,59 @@ def _plan_create(reader: Reader, args: CreateVpcArgs) -> Proposal:
 
 
 def _run_create(writers: Writers, args: CreateVpcArgs) -> str:
-    return create_vpc(writers.aws(), region_of(args), args.cidr, name=args.name).message
+    return create_vpc(
+        writers.aws(), region_of(args), args.cidr, name=args.name, token=args.client_token
+    ).message
+
+
+def _create_calls(args: CreateVpcArgs) -> list[ApiCall]:
+    params = vpc_params(args.cidr, name=args.name, token=args.client_token)
+    return [
+        ApiCall(
+            service="ec2",
+            operation="CreateVpc",
+            params=params,
+            action="ec2:CreateVpc",
+            region=args.region or "",
+            resources=(ec2_arn("vpc", "*"),),
+            extra=(create_tags_grant("vpc", "CreateVpc"),) if "TagSpecifications" in params else (),
+            dry_run=True,
+        )
+    ]
+
+
+def _created_vpcs(reader: Reader, args: CreateVpcArgs) -> list[Vpc]:
+    if not args.client_token:
+        return []
+    return vpcs_by_token(reader.session(), region_of(args), args.client_token)
+
+
+def _verify_create(reader: Reader, args: CreateVpcArgs) -> Verification:
+    if not args.client_token:
+        return no_token("VPC")
+    found = _created_vpcs(reader, args)
+    read = ", ".join(f"{v.id} ({v.cidr}) is {v.state}" for v in found)
+    if len(found) != 1:
+        return NotAsPlanned(
+            f"{len(found)} VPCs carry this plan's create token" + (f": {read}" if read else "")
+        )
+    if found[0].state == "available":
+        return Verified(read)
+    if found[0].state == "pending":
+        return InProgress(read, f"`vpc list --region {args.region}` until it is available")
+    return NotAsPlanned(read)
+
+
+def _undo_create(reader: Reader, before: object, args: CreateVpcArgs) -> list[PlanEntry]:
+    """Delete the VPC the entry made (EC2 refuses once something has been put in it)."""
+    return [
+        DELETE_VPC.entry(
+            DeleteVpcArgs(region=args.region, vpc_id=v.id),
+            f"Roll back: delete VPC {v.id} ({v.cidr}), made by the plan",
+            [v.id],
+        )
+        for v in only_one(_created_vpcs(reader, args), "VPC")
+    ]
 
 
 CREATE_VPC = Write(
@@ -461,6 +627,17 @@ CREATE_VPC = Write(
     arns=("arn:{partition}:ec2:{region}:{account}:vpc/*",),
     plan=_plan_create,
     run=_run_create,
+    calls=_create_calls,
+    verify=_verify_create,
+    undo=_undo_create,
+    examples=(
+        {
+            "region": "us-east-1",
+            "cidr": "10.50.0.0/16",
+            "name": "lab",
+            "client_token": "0123456789abcdef0123456789abcdef",
+        },
+    ),
 )
 
 
@@ -499,6 +676,24 @@ def _run_delete(writers: Writers, args: DeleteVpcArgs) -> str:
     return delete_vpc(writers.aws(), region_of(args), args.vpc_id).message
 
 
+def _delete_calls(args: DeleteVpcArgs) -> list[ApiCall]:
+    return [
+        ApiCall(
+            service="ec2",
+            operation="DeleteVpc",
+            params={"VpcId": args.vpc_id},
+            action="ec2:DeleteVpc",
+            region=args.region or "",
+            resources=(ec2_arn("vpc", args.vpc_id),),
+            dry_run=True,
+        )
+    ]
+
+
+def _verify_delete(reader: Reader, args: DeleteVpcArgs) -> Verification:
+    return gone(lambda: describe_vpc(reader.session(), region_of(args), args.vpc_id), args.vpc_id)
+
+
 DELETE_VPC = Write(
     name="vpc.delete_vpc",
     args=DeleteVpcArgs,
@@ -521,6 +716,12 @@ DELETE_VPC = Write(
     arns=("arn:{partition}:ec2:{region}:{account}:vpc/{vpc_id}",),
     plan=_plan_delete,
     run=_run_delete,
+    calls=_delete_calls,
+    verify=_verify_delete,
+    irreversible="a deleted VPC is gone for good: a new one gets a new id, and nothing that "
+    "named the old one (peering connections, endpoint services, other accounts' routes, "
+    "infrastructure code) follows it",
+    examples=({"region": "us-east-1", "vpc_id": "vpc-0123456789abcdef0"},),
 )
 
 OPERATIONS = (LIST_VPCS, CREATE_VPC, DELETE_VPC)

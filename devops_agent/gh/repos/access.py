@@ -28,16 +28,24 @@ from devops_agent.gh.common import (
     check_repository,
     gh_client,
     github_errors,
+    locked,
     repository_of,
+    rest_call,
 )
 from devops_agent.gh.repos.lifecycle import ADMIN, owner_type
 from devops_agent.operation import (
+    ApiCall,
     Command,
+    InProgress,
+    NotAsPlanned,
+    PlanEntry,
     Positional,
     Proposal,
     Read,
     Reader,
     Unchanged,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -52,7 +60,9 @@ __all__ = [
     "PullHead",
     "add_collaborator",
     "collaborator_role",
+    "direct_role",
     "list_collaborators",
+    "pending_invitation",
     "pull_head_sha",
     "remove_collaborator",
 ]
@@ -179,6 +189,94 @@ def list_collaborators(gh: Github, repository: str, *, limit: int = 300) -> list
     return items[:limit]
 
 
+def direct_role(gh: Github, repository: str, login: str) -> str | None:
+    """The role ``login`` holds as a direct collaborator, or ``None`` when they are none.
+
+    Access through the organization (its base permission, a team) is not direct: it is
+    what removing a collaborator leaves, and what adding one does not set.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        login: The person's login.
+
+    Returns:
+        ``read``, ``triage``, ``write``, ``maintain``, ``admin``, a custom role's name, or
+        ``None``.
+
+    Raises:
+        ServiceError: GitHub refused.
+    """
+    page = 1
+    with github_errors(f"list the collaborators of {repository}", permission="metadata: read"):
+        while True:
+            batch = api(
+                gh,
+                "GET",
+                f"/repos/{check_repository(repository)}/collaborators",
+                params={"affiliation": "direct", "per_page": 100, "page": page},
+            )
+            for user in batch:
+                if str(user.get("login") or "").lower() == login.lower():
+                    return str(user.get("role_name") or "") or None
+            if len(batch) < 100 or page >= 10:
+                return None
+            page += 1
+
+
+def pending_invitation(gh: Github, repository: str, login: str) -> str | None:
+    """The role a pending invitation offers ``login``, or ``None`` when there is none.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        login: The person's login.
+
+    Returns:
+        ``read``, ``triage``, ``write``, ``maintain`` or ``admin``, or ``None``.
+
+    Raises:
+        ServiceError: GitHub refused (the list needs Administration: read).
+    """
+    page = 1
+    with github_errors(f"list the invitations of {repository}", permission=ADMIN):
+        while True:
+            batch = api(
+                gh,
+                "GET",
+                f"/repos/{check_repository(repository)}/invitations",
+                params={"per_page": 100, "page": page},
+            )
+            for invitation in batch:
+                invitee = str((invitation.get("invitee") or {}).get("login") or "")
+                if invitee.lower() == login.lower():
+                    offered = str(invitation.get("permissions") or "")
+                    return _ROLE_WORDS.get(offered, offered) or None
+            if len(batch) < 100 or page >= 10:
+                return None
+            page += 1
+
+
+def collaborator_call(repository: str, login: str, permission: str | None) -> ApiCall:
+    """The request that invites ``login`` or sets their role (``PUT``), or removes them
+    (``DELETE``, ``permission`` ``None``): what the executors send and a plan shows. It
+    locks the person's access to the repository.
+
+    Args:
+        repository: The repository, ``owner/name``.
+        login: The person's login.
+        permission: The role to give (``read`` … ``admin``), or ``None`` to remove them.
+
+    Returns:
+        The declared call.
+    """
+    path = f"/repos/{check_repository(repository)}/collaborators/{quote(check_login(login))}"
+    lock = (locked(repository, "collaborators", login),)
+    if permission is None:
+        return rest_call("DELETE", path, locks=lock)
+    return rest_call("PUT", path, {"permission": PERMISSIONS[permission]}, locks=lock)
+
+
 def add_collaborator(gh: Github, repository: str, login: str, permission: str) -> str:
     """Invite ``login`` (or change an existing collaborator's role); says which happened.
 
@@ -190,16 +288,17 @@ def add_collaborator(gh: Github, repository: str, login: str, permission: str) -
 
     Returns:
         One line: invited, or the new role.
+
+    Raises:
+        ServiceError: GitHub refused.
     """
     from github import GithubException
 
-    role = PERMISSIONS[permission]
+    call = collaborator_call(repository, login, permission)
     action = f"add @{login} to {repository}"
     with github_errors(action, permission=ADMIN):
         status, headers, body = gh.requester.requestJson(
-            "PUT",
-            f"/repos/{check_repository(repository)}/collaborators/{quote(check_login(login))}",
-            input={"permission": role},
+            "PUT", call.operation.partition(" ")[2], input=call.params
         )
         if status == 201:
             return f"invited @{login} to {repository} as {permission} (they must accept)"
@@ -226,12 +325,9 @@ def remove_collaborator(gh: Github, repository: str, login: str) -> str:
     Raises:
         ServiceError: GitHub refused.
     """
+    call = collaborator_call(repository, login, None)
     with github_errors(f"remove @{login} from {repository}", permission=ADMIN):
-        api(
-            gh,
-            "DELETE",
-            f"/repos/{check_repository(repository)}/collaborators/{quote(check_login(login))}",
-        )
+        api(gh, "DELETE", call.operation.partition(" ")[2])
     return f"removed @{login} from {repository}"
 
 
@@ -325,10 +421,82 @@ def _plan_add(reader: Reader, args: CollaboratorAddArgs) -> Proposal | Unchanged
     return Proposal([entry], what=f"add @{login} to {repository} ({args.permission})")
 
 
-def _run_add(writers: Writers, args: CollaboratorAddArgs) -> str:
+def _named(args: CollaboratorArgs) -> str:
     if args.repository is None:
         raise BadInput("The plan does not name the repository; it is not applied.")
-    return add_collaborator(writers.github, args.repository, args.login, args.permission)
+    return args.repository
+
+
+def _run_add(writers: Writers, args: CollaboratorAddArgs) -> str:
+    return add_collaborator(writers.github, _named(args), args.login, args.permission)
+
+
+def _add_calls(args: CollaboratorAddArgs) -> list[ApiCall]:
+    return [collaborator_call(_named(args), args.login, args.permission)]
+
+
+def _access(reader: Reader, args: CollaboratorArgs) -> tuple[str | None, str | None]:
+    """``login``'s direct role and the role a pending invitation offers them."""
+    gh, repository = gh_client(reader), _named(args)
+    return direct_role(gh, repository, args.login), pending_invitation(gh, repository, args.login)
+
+
+def _described(role: str | None, invited: str | None) -> str:
+    parts = [f"has {role}" if role else "has no direct access"]
+    if invited:
+        parts.append(f"is invited as {invited}")
+    return " and ".join(parts)
+
+
+def _before_access(reader: Reader, args: CollaboratorArgs) -> dict[str, str | None]:
+    role, invited = _access(reader, args)
+    return {"role": role, "invited": invited}
+
+
+def _verify_add(reader: Reader, args: CollaboratorAddArgs) -> Verification:
+    role, invited = _access(reader, args)
+    read = f"@{args.login} {_described(role, invited)} on {args.repository}"
+    if role == args.permission:
+        return Verified(read)
+    if role is None and invited == args.permission:
+        return InProgress(
+            read,
+            f"the invitation until @{args.login} accepts it (`repo collaborators` lists them "
+            "then); it expires after 7 days",
+        )
+    return NotAsPlanned(read)
+
+
+def _undo_add(reader: Reader, before: Any, args: CollaboratorAddArgs) -> list[PlanEntry]:
+    """Set back the role ``login`` had, or remove the access (and invitation) they had not."""
+    if not isinstance(before, dict):
+        return []
+    role, invited = before.get("role"), before.get("invited")
+    if role is None and invited is None:
+        back = CollaboratorArgs(repository=args.repository, login=args.login)
+        return [
+            COLLABORATOR_REMOVE.entry(
+                back,
+                f"Roll back: remove @{args.login}'s access to {args.repository} (and the "
+                "invitation), which they did not have before",
+                [str(args.repository), f"@{args.login}"],
+            )
+        ]
+    was = role or invited
+    if was not in PERMISSIONS:
+        raise BadInput(
+            f"@{args.login} had the custom role '{was}', which a plan cannot set; set it back "
+            "in the repository's settings."
+        )
+    again = CollaboratorAddArgs(repository=args.repository, login=args.login, permission=was)
+    return [
+        COLLABORATOR_ADD.entry(
+            again,
+            f"Roll back: give @{args.login} {again.permission} on {args.repository} again"
+            + (" (an invitation)" if role is None else ""),
+            [str(args.repository), f"@{args.login}"],
+        )
+    ]
 
 
 COLLABORATOR_ADD = Write(
@@ -348,6 +516,14 @@ COLLABORATOR_ADD = Write(
     github=(ADMIN,),
     plan=_plan_add,
     run=_run_add,
+    calls=_add_calls,
+    verify=_verify_add,
+    before=_before_access,
+    undo=_undo_add,
+    examples=tuple(
+        {"repository": "acme/platform", "login": "carol", "permission": permission}
+        for permission in ("read", "admin")
+    ),
 )
 
 
@@ -369,9 +545,25 @@ def _plan_remove(reader: Reader, args: CollaboratorArgs) -> Proposal:
 
 
 def _run_remove(writers: Writers, args: CollaboratorArgs) -> str:
-    if args.repository is None:
-        raise BadInput("The plan does not name the repository; it is not applied.")
-    return remove_collaborator(writers.github, args.repository, args.login)
+    return remove_collaborator(writers.github, _named(args), args.login)
+
+
+def _remove_calls(args: CollaboratorArgs) -> list[ApiCall]:
+    return [collaborator_call(_named(args), args.login, None)]
+
+
+def _verify_remove(reader: Reader, args: CollaboratorArgs) -> Verification:
+    role, invited = _access(reader, args)
+    read = f"@{args.login} {_described(role, invited)} on {args.repository}"
+    return NotAsPlanned(read) if role or invited else Verified(read)
+
+
+def _remove_warning(args: CollaboratorArgs) -> str:
+    return (
+        f"removing @{args.login} deletes their forks of the repository if it is private, "
+        "unassigns them from its issues and unstars it; inviting them back restores their "
+        "access, none of that"
+    )
 
 
 COLLABORATOR_REMOVE = Write(
@@ -385,4 +577,8 @@ COLLABORATOR_REMOVE = Write(
     github=(ADMIN,),
     plan=_plan_remove,
     run=_run_remove,
+    calls=_remove_calls,
+    verify=_verify_remove,
+    irreversible=_remove_warning,
+    examples=({"repository": "acme/platform", "login": "carol"},),
 )

@@ -24,17 +24,24 @@ from devops_agent.gh.common import (
     check_repository,
     gh_client,
     github_errors,
+    locked,
     post_once,
+    rest_call,
 )
 from devops_agent.gh.identity import WORKFLOW_BOT, own_login
 from devops_agent.operation import (
+    ApiCall,
     Args,
     Command,
     Hidden,
+    NotAsPlanned,
+    PlanEntry,
     Positional,
     Proposal,
     Read,
     Reader,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -47,8 +54,10 @@ if TYPE_CHECKING:
 __all__ = [
     "ADMIN",
     "RepoSummary",
+    "create_call",
     "create_repo",
     "delete_repo",
+    "find_repo",
     "list_repos",
     "owner_type",
     "repo_summary",
@@ -186,26 +195,72 @@ def create_repo(
 
     Returns:
         The repository.
+
+    Raises:
+        ServiceError: GitHub refused (the token needs Administration: write), or did not
+            answer after the retries.
+    """
+    call = create_call(
+        owner, name, organization=organization, private=private, description=description
+    )
+    path = call.operation.partition(" ")[2]
+
+    def look() -> RepoSummary | None:
+        return find_repo(gh, f"{owner}/{name}")
+
+    return post_once(
+        f"create the repository {owner}/{name}",
+        lambda: repo_summary(api(gh, "POST", path, body=call.params)),
+        look,
+        permission=ADMIN,
+    )
+
+
+def create_call(
+    owner: str, name: str, *, organization: bool, private: bool, description: str = ""
+) -> ApiCall:
+    """The request that creates ``owner/name``: what :func:`create_repo` sends and a plan
+    shows. It locks the new repository's name, so no other apply creates or changes it
+    meanwhile.
+
+    Args:
+        owner: The organization or user.
+        name: The new repository's name.
+        organization: Whether ``owner`` is an organization.
+        private: Whether it is private.
+        description: Its description.
+
+    Returns:
+        ``POST /orgs/{owner}/repos`` or ``POST /user/repos`` with its body.
     """
     body: dict[str, Any] = {"name": name, "private": private}
     if description:
         body["description"] = description
     path = f"/orgs/{quote(owner, safe='')}/repos" if organization else "/user/repos"
+    return rest_call("POST", path, body, locks=(locked(f"{owner}/{name}"),))
 
-    def look() -> RepoSummary | None:
-        from github import UnknownObjectException
 
-        try:
-            return repo_summary(api(gh, "GET", f"/repos/{owner}/{name}"))
-        except UnknownObjectException:
-            return None
+def find_repo(gh: Github, repository: str) -> RepoSummary | None:
+    """The repository, or ``None`` when GitHub has none by that name (or the token cannot
+    see it).
 
-    return post_once(
-        f"create the repository {owner}/{name}",
-        lambda: repo_summary(api(gh, "POST", path, body=body)),
-        look,
-        permission=ADMIN,
-    )
+    Args:
+        gh: The run's GitHub client.
+        repository: ``owner/name``.
+
+    Returns:
+        Its summary, or ``None``.
+
+    Raises:
+        GithubException: GitHub refused otherwise (callers wrap this in
+            :func:`github_errors`).
+    """
+    from github import UnknownObjectException
+
+    try:
+        return repo_summary(api(gh, "GET", f"/repos/{check_repository(repository)}"))
+    except UnknownObjectException:
+        return None
 
 
 def delete_repo(gh: Github, repository: str) -> None:
@@ -363,18 +418,64 @@ def _plan_create(reader: Reader, args: CreateRepoArgs) -> Proposal:
     return Proposal([entry], what=f"create {owner}/{args.name}")
 
 
-def _run_create(writers: Writers, args: CreateRepoArgs) -> str:
+def _new_owner(args: CreateRepoArgs) -> str:
     if args.owner is None:
         raise BadInput("The plan does not name the new repository's owner; it is not applied.")
+    return args.owner
+
+
+def _run_create(writers: Writers, args: CreateRepoArgs) -> str:
     created = create_repo(
         writers.github,
-        args.owner,
+        _new_owner(args),
         args.name,
         organization=args.organization,
         private=bool(args.private),
         description=args.description,
     )
     return f"created {created.full_name} ({created.visibility}) {created.html_url}"
+
+
+def _create_calls(args: CreateRepoArgs) -> list[ApiCall]:
+    return [
+        create_call(
+            _new_owner(args),
+            args.name,
+            organization=args.organization,
+            private=bool(args.private),
+            description=args.description,
+        )
+    ]
+
+
+def _created(reader: Reader, args: CreateRepoArgs) -> RepoSummary | None:
+    repository = f"{_new_owner(args)}/{args.name}"
+    with github_errors(f"read {repository}"):
+        return find_repo(gh_client(reader), repository)
+
+
+def _verify_create(reader: Reader, args: CreateRepoArgs) -> Verification:
+    found = _created(reader, args)
+    if found is None:
+        return NotAsPlanned(f"there is no repository {_new_owner(args)}/{args.name}")
+    read = f"{found.full_name} exists ({found.visibility})"
+    return Verified(read) if found.private == bool(args.private) else NotAsPlanned(read)
+
+
+def _undo_create(reader: Reader, before: object, args: CreateRepoArgs) -> list[PlanEntry]:
+    """Delete the repository the plan created (itself an irreversible plan, marked so)."""
+    found = _created(reader, args)
+    if found is None:
+        return []
+    back = DeleteRepoArgs(repository=found.full_name)
+    return [
+        REPO_DELETE.entry(
+            back,
+            f"Roll back: delete {found.full_name}, created by the plan, with anything pushed "
+            "to it since",
+            [found.full_name],
+        )
+    ]
 
 
 REPO_CREATE = Write(
@@ -394,6 +495,25 @@ REPO_CREATE = Write(
     github=(ADMIN,),
     plan=_plan_create,
     run=_run_create,
+    calls=_create_calls,
+    verify=_verify_create,
+    undo=_undo_create,
+    examples=(
+        {
+            "name": "tools",
+            "private": True,
+            "description": "Shared tools",
+            "owner": "acme",
+            "organization": True,
+        },
+        {
+            "name": "notes",
+            "private": False,
+            "description": "",
+            "owner": "alice",
+            "organization": False,
+        },
+    ),
 )
 
 
@@ -419,6 +539,18 @@ def _run_delete(writers: Writers, args: DeleteRepoArgs) -> str:
     return f"deleted {args.repository}"
 
 
+def _delete_calls(args: DeleteRepoArgs) -> list[ApiCall]:
+    return [rest_call("DELETE", f"/repos/{args.repository}", locks=(locked(args.repository),))]
+
+
+def _verify_delete(reader: Reader, args: DeleteRepoArgs) -> Verification:
+    with github_errors(f"read {args.repository}"):
+        found = find_repo(gh_client(reader), args.repository)
+    if found is None:
+        return Verified(f"there is no repository {args.repository} any more")
+    return NotAsPlanned(f"{found.full_name} still exists")
+
+
 REPO_DELETE = Write(
     name="github.repo_delete",
     args=DeleteRepoArgs,
@@ -430,4 +562,10 @@ REPO_DELETE = Write(
     github=(ADMIN,),
     plan=_plan_delete,
     run=_run_delete,
+    calls=_delete_calls,
+    verify=_verify_delete,
+    irreversible="deleting a repository deletes its code, issues, pull requests, wiki, "
+    "releases and settings for everyone at once, and the private forks of a private one; "
+    "devops-agent cannot bring any of it back",
+    examples=({"repository": "acme/tools"},),
 )

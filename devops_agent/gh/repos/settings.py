@@ -23,17 +23,24 @@ from devops_agent.gh.common import (
     check_repository,
     gh_client,
     github_errors,
+    locked,
     repository_of,
+    rest_call,
 )
 from devops_agent.gh.repos.lifecycle import ADMIN
 from devops_agent.operation import (
+    ApiCall,
     Command,
     Lower,
+    NotAsPlanned,
+    PlanEntry,
     Proposal,
     Read,
     Reader,
     Switch,
     Unchanged,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -193,13 +200,37 @@ def edit_repo(
 
     Returns:
         The settings as they are now.
+
+    Raises:
+        ServiceError: GitHub refused (the token needs Administration: write).
     """
     with github_errors(f"change the settings of {repository}", permission=ADMIN):
-        if changes:
-            api(gh, "PATCH", f"/repos/{check_repository(repository)}", body=changes)
-        if topics is not None:
-            api(gh, "PUT", f"/repos/{repository}/topics", body={"names": topics})
+        for call in settings_calls(repository, changes, topics):
+            method, _, path = call.operation.partition(" ")
+            api(gh, method, path, body=call.params)
     return repo_settings(gh, repository, protection=False)
+
+
+def settings_calls(
+    repository: str, changes: dict[str, Any], topics: list[str] | None = None
+) -> list[ApiCall]:
+    """The requests that change settings (PATCH) and replace the topics (PUT): what
+    :func:`edit_repo` sends and a plan shows.
+
+    Args:
+        repository: The repository, ``owner/name``.
+        changes: The settings to change, as GitHub's PATCH body names them.
+        topics: The complete new topic list; ``None`` leaves the topics.
+
+    Returns:
+        One call per request, in the order they are sent; both lock the repository.
+    """
+    path = f"/repos/{check_repository(repository)}"
+    lock = (locked(repository),)
+    calls = [rest_call("PATCH", path, changes, locks=lock)] if changes else []
+    if topics is not None:
+        calls.append(rest_call("PUT", f"{path}/topics", {"names": topics}, locks=lock))
+    return calls
 
 
 # --------------------------------------------------------------------------- operations
@@ -388,15 +419,86 @@ def _plan_settings(reader: Reader, args: RepoSettingsArgs) -> Proposal | Unchang
     return Proposal([entry], what=f"change settings of {repository}")
 
 
-def _run_settings(writers: Writers, args: RepoSettingsArgs) -> str:
+def _named(args: RepoSettingsArgs) -> str:
     if args.repository is None:
         raise BadInput("The plan does not name the repository; it is not applied.")
+    return args.repository
+
+
+def _run_settings(writers: Writers, args: RepoSettingsArgs) -> str:
     changes = args.changes()
-    after = edit_repo(writers.github, args.repository, changes, args.topics)
+    after = edit_repo(writers.github, _named(args), changes, args.topics)
     done = [f"{k}={getattr(after, k)}" for k in changes]
     if args.topics is not None:
         done.append("topics=" + ",".join(after.topics))
     return clean_untrusted("updated " + "; ".join(done))
+
+
+def _settings_calls(args: RepoSettingsArgs) -> list[ApiCall]:
+    return settings_calls(_named(args), args.changes(), args.topics)
+
+
+def _current(reader: Reader, args: RepoSettingsArgs) -> RepoSettings:
+    return repo_settings(gh_client(reader), _named(args), protection=False)
+
+
+def _before_settings(reader: Reader, args: RepoSettingsArgs) -> dict[str, Any]:
+    """What the entry changes, as it is before: the way back sets these again."""
+    current = _current(reader, args)
+    before: dict[str, Any] = {key: getattr(current, key) for key in args.changes()}
+    if args.topics is not None:
+        before["topics"] = list(current.topics)
+    return before
+
+
+def _verify_settings(reader: Reader, args: RepoSettingsArgs) -> Verification:
+    current = _current(reader, args)
+    wanted: dict[str, Any] = dict(args.changes())
+    if args.topics is not None:
+        wanted["topics"] = args.topics
+    read = "; ".join(f"{key}={getattr(current, key)!r}" for key in wanted)
+    differ = [key for key, value in wanted.items() if getattr(current, key) != value]
+    if differ:
+        return NotAsPlanned(f"{current.full_name} has {read} (not as planned: {', '.join(differ)})")
+    return Verified(f"{current.full_name} has {read}")
+
+
+def _undo_settings(reader: Reader, before: Any, args: RepoSettingsArgs) -> list[PlanEntry]:
+    """Set back what the entry changed, to the values read just before."""
+    if not isinstance(before, dict) or not before:
+        return []
+    fields: dict[str, Any] = {"repository": args.repository}
+    switches = {key: field for field, key in SWITCHES.items()}
+    for key, value in before.items():
+        if key == "topics":
+            fields["topics"] = list(value)
+        elif key in switches:
+            fields[switches[key]] = "on" if value else "off"
+        elif key in TEXTS:
+            fields[key] = value or ""
+    back = RepoSettingsArgs.model_validate(fields)
+    shown = "; ".join(f"{key}: {value!r}" for key, value in before.items())
+    return [
+        REPO_SETTINGS.entry(
+            back, f"Roll back the settings of {args.repository}: {shown}", [args.repository]
+        )
+    ]
+
+
+def _visibility_warning(args: RepoSettingsArgs) -> str:
+    if args.visibility is None:
+        return ""
+    if args.visibility == "public":
+        return (
+            "making the repository public shows its code, history, releases and Actions logs "
+            "to everyone and lets anyone fork it; making it private again takes back none of "
+            "the copies made meanwhile"
+        )
+    return (
+        f"making the repository {args.visibility} erases its stars and watchers for good when "
+        "it was public (its public forks stay public, detached from it), and deletes the "
+        "forks of people who lose access when it was internal"
+    )
 
 
 REPO_SETTINGS = Write(
@@ -418,4 +520,34 @@ REPO_SETTINGS = Write(
     github=(ADMIN,),
     plan=_plan_settings,
     run=_run_settings,
+    calls=_settings_calls,
+    verify=_verify_settings,
+    before=_before_settings,
+    undo=_undo_settings,
+    irreversible=_visibility_warning,
+    examples=(
+        {
+            **{field: None for field in (*TEXTS, *SWITCHES, "topics")},
+            "repository": "acme/platform",
+            "wiki": "off",
+            "squash_merge": "on",
+            "topics": ["infra", "ci"],
+        },
+        {
+            **{field: None for field in (*TEXTS, *SWITCHES, "topics")},
+            "repository": "acme/platform",
+            "description": "Platform services",
+            "default_branch": "trunk",
+        },
+        {
+            **{field: None for field in (*TEXTS, *SWITCHES, "topics")},
+            "repository": "acme/platform",
+            "visibility": "public",
+        },
+        {
+            **{field: None for field in (*TEXTS, *SWITCHES, "topics")},
+            "repository": "acme/platform",
+            "visibility": "private",
+        },
+    ),
 )

@@ -25,16 +25,23 @@ from devops_agent.gh.common import (
     fenced,
     gh_client,
     github_errors,
+    locked,
     repository_of,
+    rest_call,
 )
 from devops_agent.operation import (
+    ApiCall,
     Command,
     Hidden,
+    NotAsPlanned,
+    PlanEntry,
     Positional,
     Proposal,
     Read,
     Reader,
     Unchanged,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -52,8 +59,10 @@ __all__ = [
     "WorkflowInfo",
     "declared_inputs",
     "find_workflow",
+    "get_workflow",
     "list_workflows",
     "set_state",
+    "state_call",
     "validate_inputs",
     "workflow_file",
 ]
@@ -357,12 +366,47 @@ def set_state(gh: Github, repository: str, workflow_id: int, enabled: bool) -> N
         ServiceError: GitHub refused (``actions: write``).
     """
     verb = "enable" if enabled else "disable"
+    call = state_call(repository, workflow_id, enabled)
     with github_errors(f"{verb} workflow {workflow_id}", permission="actions: write"):
-        api(
-            gh,
-            "PUT",
-            f"/repos/{check_repository(repository)}/actions/workflows/{workflow_id}/{verb}",
-        )
+        api(gh, "PUT", call.operation.partition(" ")[2])
+
+
+def state_call(repository: str, workflow_id: int, enabled: bool) -> ApiCall:
+    """The request that enables or disables a workflow: what :func:`set_state` sends and a
+    plan shows. It locks the workflow.
+
+    Args:
+        repository: The repository, ``owner/name``.
+        workflow_id: The workflow's id.
+        enabled: Enable, or disable.
+
+    Returns:
+        ``PUT …/actions/workflows/{id}/enable`` (or ``/disable``), without a body.
+    """
+    verb = "enable" if enabled else "disable"
+    path = f"/repos/{check_repository(repository)}/actions/workflows/{workflow_id}"
+    return rest_call(
+        "PUT", f"{path}/{verb}", locks=(locked(repository, "actions/workflows", workflow_id),)
+    )
+
+
+def get_workflow(gh: Github, repository: str, workflow_id: int) -> WorkflowInfo:
+    """One workflow by its id, with its state (``active``, ``disabled_manually`` …).
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        workflow_id: The workflow's id.
+
+    Returns:
+        The workflow.
+
+    Raises:
+        ServiceError: no such workflow, or GitHub refused (``actions: read``).
+    """
+    path = f"/repos/{check_repository(repository)}/actions/workflows/{workflow_id}"
+    with github_errors(f"read workflow {workflow_id}", permission="actions: read"):
+        return _workflow(api(gh, "GET", path))
 
 
 # --------------------------------------------------------------------------- operations
@@ -489,11 +533,44 @@ def _plan_state(reader: Reader, args: WorkflowStateArgs) -> Proposal | Unchanged
     return Proposal([entry], what=f"{verb} {wf.file}")
 
 
-def _run_state(writers: Writers, args: WorkflowStateArgs) -> str:
+def _named(args: WorkflowStateArgs) -> tuple[str, int]:
     if args.workflow_id is None or args.repository is None:
         raise Refused("The plan does not name the workflow's id; it is not applied.")
-    set_state(writers.github, args.repository, args.workflow_id, args.enabled)
+    return args.repository, args.workflow_id
+
+
+def _run_state(writers: Writers, args: WorkflowStateArgs) -> str:
+    set_state(writers.github, *_named(args), args.enabled)
     return f"{'enabled' if args.enabled else 'disabled'} {clean_untrusted(args.workflow)}"
+
+
+def _state_calls(args: WorkflowStateArgs) -> list[ApiCall]:
+    return [state_call(*_named(args), args.enabled)]
+
+
+def _state_before(reader: Reader, args: WorkflowStateArgs) -> dict[str, str]:
+    return {"state": get_workflow(gh_client(reader), *_named(args)).state}
+
+
+def _verify_state(reader: Reader, args: WorkflowStateArgs) -> Verification:
+    wf = get_workflow(gh_client(reader), *_named(args))
+    read = f"{wf.file} is {wf.state}"
+    return Verified(read) if (wf.state == "active") == args.enabled else NotAsPlanned(read)
+
+
+def _undo_state(reader: Reader, before: Any, args: WorkflowStateArgs) -> list[PlanEntry]:
+    """Disable what the plan enabled, enable what it disabled; nothing if it was so already."""
+    if not isinstance(before, dict) or (before.get("state") == "active") == args.enabled:
+        return []
+    back = args.model_copy(update={"enabled": not args.enabled})
+    verb = "disable" if args.enabled else "enable"
+    return [
+        WORKFLOW_STATE.entry(
+            back,
+            f"Roll back: {verb} workflow {args.workflow} again, as it was before",
+            [f"{args.repository}/actions/workflows/{args.workflow_id}"],
+        )
+    ]
 
 
 WORKFLOW_STATE = Write(
@@ -510,4 +587,17 @@ WORKFLOW_STATE = Write(
     github=("actions: write",),
     plan=_plan_state,
     run=_run_state,
+    calls=_state_calls,
+    verify=_verify_state,
+    before=_state_before,
+    undo=_undo_state,
+    examples=tuple(
+        {
+            "repository": "acme/platform",
+            "workflow": "Deploy",
+            "enabled": enabled,
+            "workflow_id": 161335,
+        }
+        for enabled in (True, False)
+    ),
 )

@@ -25,8 +25,10 @@ from devops_agent.gh.common import (
     check_repository,
     gh_client,
     github_errors,
+    locked,
     post_once,
     repository_of,
+    rest_call,
 )
 from devops_agent.gh.workflows.files import (
     WorkflowInfo,
@@ -37,13 +39,18 @@ from devops_agent.gh.workflows.files import (
     workflow_file,
 )
 from devops_agent.operation import (
+    ApiCall,
     Command,
     Hidden,
+    InProgress,
+    NotAsPlanned,
     Pairs,
     Positional,
     Proposal,
     Read,
     Reader,
+    Verification,
+    Verified,
     Write,
     Writers,
 )
@@ -62,6 +69,8 @@ __all__ = [
     "WatchResult",
     "default_branch",
     "dispatch",
+    "dispatch_call",
+    "dispatched_run",
     "get_run",
     "list_runs",
     "run_jobs",
@@ -340,10 +349,10 @@ def dispatch(
         fresh = [r for r in runs() if r.id not in before]
         return fresh[0] if fresh else None
 
-    path = f"/repos/{check_repository(repository)}/actions/workflows/{workflow_id}/dispatches"
+    call = dispatch_call(repository, workflow_id, ref, inputs)
 
     def attempt() -> bool:
-        api(gh, "POST", path, body={"ref": ref, "inputs": inputs})
+        api(gh, "POST", call.operation.partition(" ")[2], body=call.params)
         return True
 
     def look() -> bool | None:
@@ -359,6 +368,61 @@ def dispatch(
         with github_errors("find the dispatched run", permission="actions: read"):
             run = new_run()
         if run is not None:
+            return run
+    return None
+
+
+def dispatch_call(repository: str, workflow_id: int, ref: str, inputs: dict[str, str]) -> ApiCall:
+    """The request that starts a ``workflow_dispatch`` run: what :func:`dispatch` sends and
+    a plan shows. It locks the workflow, so that two applies never dispatch it at once
+    and mistake each other's run for their own.
+
+    Args:
+        repository: The repository, ``owner/name``.
+        workflow_id: The workflow's id.
+        ref: The branch or tag to run on.
+        inputs: The workflow's inputs, validated.
+
+    Returns:
+        ``POST …/actions/workflows/{id}/dispatches`` with ``ref`` and ``inputs``.
+    """
+    path = f"/repos/{check_repository(repository)}/actions/workflows/{workflow_id}/dispatches"
+    return rest_call(
+        "POST",
+        path,
+        {"ref": ref, "inputs": dict(inputs)},
+        locks=(locked(repository, "actions/workflows", workflow_id),),
+    )
+
+
+def dispatched_run(
+    gh: Github, repository: str, workflow_id: int, ref: str, after: int | None
+) -> RunInfo | None:
+    """The newest ``workflow_dispatch`` run of the workflow on ``ref`` after run ``after``.
+
+    How a dispatch is read back: GitHub's dispatch answers with no run id, so the run a
+    plan started is the newest dispatched run on its ref that is newer than the newest
+    one when the plan was made (run ids only grow). A resumed apply that finds one does
+    not dispatch again: starting a deploy twice is the worse mistake.
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        workflow_id: The workflow's id.
+        ref: The branch or tag the plan runs it on.
+        after: The newest dispatched run's id when the plan was made (``None``: any).
+
+    Returns:
+        The run, or ``None`` when there is none.
+
+    Raises:
+        ServiceError: GitHub refused (``actions: read``).
+    """
+    names = {ref, ref.removeprefix("refs/heads/").removeprefix("refs/tags/")}
+    for run in list_runs(
+        gh, repository, workflow_id=workflow_id, event="workflow_dispatch", limit=20
+    ):
+        if run.head_branch in names and run.id > (after or 0):
             return run
     return None
 
@@ -513,6 +577,9 @@ class RunWorkflowArgs(GhArgs):
     """The workflow's id, as the preview found it."""
     path: Annotated[str | None, Hidden()] = None
     """The workflow file's path, read again at apply."""
+    after_run: Annotated[int | None, Hidden()] = None
+    """The newest workflow_dispatch run of the workflow when the plan was made (0: none):
+    the run the plan starts comes after it (run ids only grow)."""
 
 
 def _plan_dispatch(reader: Reader, args: RunWorkflowArgs) -> Proposal:
@@ -526,6 +593,7 @@ def _plan_dispatch(reader: Reader, args: RunWorkflowArgs) -> Proposal:
         )
     ref = args.ref or default_branch(gh, repository)
     specs = declared_inputs(workflow_file(gh, repository, wf.path, ref))
+    newest = list_runs(gh, repository, workflow_id=wf.id, event="workflow_dispatch", limit=1)
     inputs = validate_inputs(wf.name, specs, dict(args.inputs))
     shown = ", ".join(f"{k}={v}" for k, v in inputs.items())
     entry = DISPATCH.entry(
@@ -537,6 +605,7 @@ def _plan_dispatch(reader: Reader, args: RunWorkflowArgs) -> Proposal:
                 "path": wf.path,
                 "ref": ref,
                 "inputs": inputs,
+                "after_run": newest[0].id if newest else 0,
             }
         ),
         f"Run workflow {wf.name} ({wf.file}) on {ref}" + (f" with {shown}" if shown else ""),
@@ -545,14 +614,20 @@ def _plan_dispatch(reader: Reader, args: RunWorkflowArgs) -> Proposal:
     return Proposal([entry], what=f"run {wf.file} on {ref}")
 
 
-def _run_dispatch(writers: Writers, args: RunWorkflowArgs) -> str:
+def _named(args: RunWorkflowArgs) -> tuple[str, int, str, str]:
+    """The repository, workflow id, file and ref the preview fixed."""
     if args.workflow_id is None or args.path is None or not args.ref or not args.repository:
         raise Refused("The plan does not name the workflow file and ref; it is not applied.")
+    return args.repository, args.workflow_id, args.path, args.ref
+
+
+def _run_dispatch(writers: Writers, args: RunWorkflowArgs) -> str:
+    repository, workflow_id, path, ref = _named(args)
     gh = writers.github
     name = clean_untrusted(args.workflow)
     inputs = dict(args.inputs)
     # The file at the ref may have changed since the plan: its inputs must still fit.
-    text = workflow_file(gh, args.repository, args.path, args.ref)
+    text = workflow_file(gh, repository, path, ref)
     try:
         validate_inputs(name, declared_inputs(text), inputs)
     except BadInput as exc:
@@ -560,10 +635,26 @@ def _run_dispatch(writers: Writers, args: RunWorkflowArgs) -> str:
             f"The workflow changed since the plan was made: {exc.message}",
             remedy="Ask for the run again to get a fresh plan.",
         ) from None
-    run = dispatch(gh, args.repository, args.workflow_id, args.ref, inputs)
+    run = dispatch(gh, repository, workflow_id, ref, inputs)
     if run is None:
-        return f"dispatched {name} on {args.ref} (the run has not appeared yet)"
-    return f"dispatched {name} on {args.ref}: run {run.id} {run.html_url}"
+        return f"dispatched {name} on {ref} (the run has not appeared yet)"
+    return f"dispatched {name} on {ref}: run {run.id} {run.html_url}"
+
+
+def _dispatch_calls(args: RunWorkflowArgs) -> list[ApiCall]:
+    repository, workflow_id, _, ref = _named(args)
+    return [dispatch_call(repository, workflow_id, ref, dict(args.inputs))]
+
+
+def _verify_dispatch(reader: Reader, args: RunWorkflowArgs) -> Verification:
+    repository, workflow_id, _, ref = _named(args)
+    run = dispatched_run(gh_client(reader), repository, workflow_id, ref, args.after_run)
+    if run is None:
+        return NotAsPlanned(f"no workflow_dispatch run of {args.workflow} on {ref} since the plan")
+    read = f"run {run.id} of {args.workflow} on {ref} is {run.conclusion or run.status}"
+    if run.status == "completed":
+        return Verified(read)
+    return InProgress(read, f"`workflows watch {run.id}` until it completes")
 
 
 DISPATCH = Write(
@@ -584,6 +675,21 @@ DISPATCH = Write(
     github=("actions: write", "contents: read"),
     plan=_plan_dispatch,
     run=_run_dispatch,
+    calls=_dispatch_calls,
+    verify=_verify_dispatch,
+    irreversible="a dispatched run starts at once and does whatever the workflow does (a "
+    "deploy, a release); cancelling it later does not undo the steps that already ran",
+    examples=(
+        {
+            "repository": "acme/platform",
+            "workflow": "Deploy",
+            "ref": "main",
+            "inputs": {"environment": "staging"},
+            "workflow_id": 161335,
+            "path": ".github/workflows/deploy.yml",
+            "after_run": 30433642,
+        },
+    ),
 )
 
 

@@ -80,6 +80,7 @@ _ROUTE_SPECS: list[tuple[str, str, RouteFn]] = [
     ("GET", _REPO + r"/collaborators", RepoRoutes._list_collaborators),
     ("PUT", _REPO + r"/collaborators/(?P<username>[^/]+)", RepoRoutes._add_collaborator),
     ("DELETE", _REPO + r"/collaborators/(?P<username>[^/]+)", RepoRoutes._remove_collaborator),
+    ("GET", _REPO + r"/invitations", RepoRoutes._list_invitations),
     ("GET", _REPO + r"/contents/(?P<path>.*)", RepoRoutes._get_contents),
     # workflows: state, jobs, logs
     (

@@ -455,6 +455,12 @@ class RepoRoutes(HTTPLayer):
         repo.invitations[login] = invitation
         return _Response(201, copy.deepcopy(invitation))
 
+    def _list_invitations(self, ctx: _Ctx) -> _Response:
+        doc = "https://docs.github.com/rest/collaborators/invitations#list-repository-invitations"
+        self._require_admin(ctx, doc)
+        items = [copy.deepcopy(inv) for _, inv in sorted(ctx.r.invitations.items())]
+        return self._list(ctx, items)
+
     def _remove_collaborator(self, ctx: _Ctx) -> _Response:
         doc = "https://docs.github.com/rest/collaborators/collaborators#remove-a-repository-collaborator"
         self._require_admin(ctx, doc)

@@ -1,4 +1,5 @@
-"""Pull requests: listings, whether one may be merged and why not, merges and reviews.
+"""Pull requests as people read them: listings, one with its checks and reviews, and
+whether it may be merged now and why not (``pr list``, ``pr show``).
 
 :func:`merge_readiness` answers the question a careful maintainer asks before pressing
 the button, from what GitHub reports: the PR is open, not a draft and merges cleanly;
@@ -7,11 +8,6 @@ every commit status and check run on its head has passed (the action's own
 approvals are there and nobody's latest review asks for changes. Planners call it to
 refuse early with the reasons, and the apply path calls it again just before merging,
 because all of it can change in between.
-
-**devops-agent never approves a pull request.** :func:`review` accepts only
-``COMMENT`` and ``REQUEST_CHANGES``; no code path sends ``APPROVE``; and the arguments of
-``pr review`` (:class:`ReviewArgs`) refuse an approval before anything else, whether
-typed, asked for by the agent, or written into a plan.
 """
 
 from __future__ import annotations
@@ -21,9 +17,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from devops_agent.errors import BadInput, Refused, ServiceError
+from devops_agent.errors import BadInput, ServiceError
 from devops_agent.gh.checks import CHECK_NAME
 from devops_agent.gh.common import (
     GhArgs,
@@ -36,29 +32,41 @@ from devops_agent.gh.common import (
     code,
     gh_client,
     github_errors,
-    post_once,
     repository_of,
-    user_text,
 )
-from devops_agent.gh.identity import own_login
 from devops_agent.gh.issues import LIST_LIMIT, State
 from devops_agent.gh.repos import branch_protection
 from devops_agent.operation import (
     Command,
-    Hidden,
-    Lower,
     Positional,
-    Proposal,
     Read,
     Reader,
-    Write,
-    Writers,
 )
 from devops_agent.report import Result, Table, dump, plural
 from devops_agent.sanitize import clean_untrusted
 
 if TYPE_CHECKING:
     from github import Github
+
+__all__ = [
+    "LIST",
+    "MERGE_METHODS",
+    "REVIEW_EVENTS",
+    "SHOW",
+    "CheckOutcome",
+    "ListPullsArgs",
+    "PullArgs",
+    "PullDetail",
+    "PullSummary",
+    "Readiness",
+    "ReviewEvent",
+    "get_pull",
+    "head_checks",
+    "list_pulls",
+    "merge_readiness",
+    "pull_from",
+    "reviews_summary",
+]
 
 MERGE_METHODS = ("merge", "squash", "rebase")
 #: The only review events devops-agent ever sends.
@@ -118,7 +126,15 @@ def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
-def _pull(data: dict[str, Any]) -> PullSummary:
+def pull_from(data: dict[str, Any]) -> PullSummary:
+    """A pull request as GitHub's JSON describes it.
+
+    Args:
+        data: GitHub's pull request JSON.
+
+    Returns:
+        The summary.
+    """
     return PullSummary(
         number=int(data["number"]),
         title=str(data.get("title") or ""),
@@ -160,12 +176,12 @@ def get_pull(
     path = f"/repos/{check_repository(repository)}/pulls/{number}"
     try:
         with github_errors(f"read pull request #{number}", permission="pull-requests: read"):
-            pull = _pull(api(gh, "GET", path))
+            pull = pull_from(api(gh, "GET", path))
             for pause in (1.0, 2.0, 4.0):
                 if not settle or pull.mergeable is not None or pull.state != "open":
                     break
                 sleep(pause)
-                pull = _pull(api(gh, "GET", path))
+                pull = pull_from(api(gh, "GET", path))
     except ServiceError as exc:
         if exc.code == "404":
             raise BadInput(f"{repository} has no pull request #{number}.") from None
@@ -209,7 +225,7 @@ def list_pulls(
                 params={"state": state, "per_page": 100, "page": page},
             )
             for data in batch:
-                pull = _pull(data)
+                pull = pull_from(data)
                 if label and label.lower() not in {n.lower() for n in pull.labels}:
                     continue
                 if author and pull.author.lower() != author.lower():
@@ -395,91 +411,7 @@ def merge_readiness(
     )
 
 
-def merge(gh: Github, repository: str, number: int, *, method: str, sha: str) -> str:
-    """Merge ``number`` if its head is still ``sha``; returns the merge commit's SHA.
-
-    The PUT is retried by the client after a 5xx; a retry that finds the PR already
-    merged (405) is the first attempt's success, so the PR is read back to tell.
-
-    Args:
-        gh: The run's GitHub client.
-        repository: The repository, ``owner/name``.
-        number: The pull request's number.
-        method: ``merge``, ``squash`` or ``rebase``.
-        sha: The head the plan saw; GitHub refuses when it moved.
-
-    Returns:
-        The merge commit's SHA.
-    """
-    from github import GithubException
-
-    if method not in MERGE_METHODS:
-        raise BadInput(f"--method must be one of {', '.join(MERGE_METHODS)}, not '{method}'.")
-    path = f"/repos/{check_repository(repository)}/pulls/{number}/merge"
-    try:
-        data = api(gh, "PUT", path, body={"merge_method": method, "sha": sha})
-        return str(data.get("sha") or "")
-    except GithubException as exc:
-        if exc.status == 409:
-            raise Refused(
-                f"The head of #{number} moved since the plan was made; nothing was merged.",
-                remedy="Ask for the merge again so the plan matches the code under review.",
-            ) from None
-        if exc.status == 405:
-            with github_errors(f"read pull request #{number}"):
-                after = _pull(api(gh, "GET", f"/repos/{repository}/pulls/{number}"))
-            if after.merged and after.head_sha == sha:
-                return "already merged"
-            message = (exc.data or {}).get("message") if isinstance(exc.data, dict) else None
-            raise Refused(
-                f"GitHub refused to merge #{number}: {message or 'not mergeable'}."
-            ) from None
-        with github_errors(f"merge pull request #{number}", permission="contents: write"):
-            raise
-
-
-def review(gh: Github, repository: str, number: int, event: str, body: str) -> str:
-    """Post a review that comments or requests changes; returns its URL.
-
-    Anything else, ``APPROVE`` above all, is refused: devops-agent never approves.
-
-    Args:
-        gh: The run's GitHub client.
-        repository: The repository, ``owner/name``.
-        number: The pull request's number.
-        event: ``COMMENT`` or ``REQUEST_CHANGES``.
-        body: The review's text.
-
-    Returns:
-        The review's URL.
-    """
-    if event not in REVIEW_EVENTS:
-        raise Refused(
-            "devops-agent never approves pull requests: approval is a person's decision.",
-            remedy="Post a review comment or request changes instead.",
-        )
-    if not body.strip():
-        raise BadInput("A review needs text.")
-    path = f"/repos/{check_repository(repository)}/pulls/{number}/reviews"
-
-    def look() -> str | None:
-        mine = own_login(gh)
-        for data in api(gh, "GET", path, params={"per_page": 100}):
-            if (data.get("user") or {}).get("login") == mine and data.get("body") == body:
-                return str(data.get("html_url"))
-        return None
-
-    return post_once(
-        f"review pull request #{number}",
-        lambda: str(api(gh, "POST", path, body={"event": event, "body": body}).get("html_url")),
-        look,
-        permission="pull-requests: write",
-    )
-
-
 # --------------------------------------------------------------------------- operations
-
-NEVER_APPROVES = "devops-agent never approves pull requests: approval is a person's decision."
 
 
 class ListPullsArgs(GhArgs):
@@ -621,162 +553,3 @@ SHOW = Read(
     render=_show_result,
     source="GitHub",
 )
-
-
-class MergeArgs(GhArgs):
-    """Arguments of ``pr merge``."""
-
-    number: Annotated[Number, Positional()]
-    """The pull request number."""
-    method: Annotated[Literal["merge", "squash", "rebase"], Lower] = "merge"
-    """merge, squash or rebase."""
-    head_sha: Annotated[str, Hidden()] = ""
-    """The head commit the plan was made for: the merge happens only if it is still the head."""
-
-
-def _plan_merge(reader: Reader, args: MergeArgs) -> Proposal:
-    gh, repository = gh_client(reader), repository_of(reader, args.repository)
-    number = args.number
-    readiness = merge_readiness(gh, repository, number)
-    if not readiness.ready:
-        raise Refused(
-            f"#{number} cannot be merged: " + " ".join(readiness.reasons),
-            remedy=f"Fix that, then ask again; `pr show {number}` shows the details.",
-        )
-    pull = get_pull(gh, repository, number)
-    entry = PR_MERGE.entry(
-        args.model_copy(update={"repository": repository, "head_sha": readiness.head_sha}),
-        f"Merge #{number} ({pull.title[:100]}) into {pull.base_ref} by {args.method} "
-        f"at {readiness.head_sha[:7]}",
-        [f"{repository}#{number}"],
-    )
-    return Proposal([entry], what=f"merge #{number} ({args.method})")
-
-
-def _run_merge(writers: Writers, args: MergeArgs) -> str:
-    if args.repository is None or not args.head_sha:
-        raise Refused("The plan does not name the head commit to merge; it is not applied.")
-    gh, number, planned = writers.github, args.number, args.head_sha
-    readiness = merge_readiness(gh, args.repository, number)
-    if readiness.head_sha != planned:
-        raise Refused(
-            f"The head of #{number} moved since the plan was made "
-            f"({planned[:7]} → {readiness.head_sha[:7]}); nothing was merged.",
-            remedy="Ask for the merge again so the plan matches the code under review.",
-        )
-    if not readiness.ready:
-        raise Refused(f"#{number} cannot be merged now: " + " ".join(readiness.reasons))
-    sha = merge(gh, args.repository, number, method=args.method, sha=planned)
-    return f"merged #{number} ({args.method}) as {sha[:7]}"
-
-
-PR_MERGE = Write(
-    name="github.pr_merge",
-    args=MergeArgs,
-    summary="Merge a pull request; refused while checks fail, reviews are missing or it conflicts.",
-    service="github",
-    tool="merge_pull_request",
-    commands=(
-        Command(
-            "pr merge N [--method merge|squash|rebase]",
-            "Plan a merge; refused while checks fail, reviews are missing or it conflicts.",
-        ),
-    ),
-    guide="The plan records the head commit; at apply everything is checked again and the "
-    "merge happens only if the head is still that commit.",
-    github=("contents: write", "pull-requests: read", "checks: read", "statuses: read"),
-    plan=_plan_merge,
-    run=_run_merge,
-)
-
-
-class ReviewArgs(GhArgs):
-    """Arguments of ``pr review``: a review that comments or requests changes, never one
-    that approves."""
-
-    number: Annotated[Number, Positional()]
-    """The pull request number."""
-    comment: Annotated[str | None, Field(exclude=True)] = None
-    """Review text that only comments; null when requesting changes."""
-    request_changes: Annotated[str | None, Field(exclude=True)] = None
-    """Review text that asks for changes; null when only commenting."""
-    approve: Annotated[bool, Field(exclude=True)] = False
-    """Always false: devops-agent never approves a pull request, and true is refused."""
-    event: Annotated[ReviewEvent, Hidden()]
-    """COMMENT or REQUEST_CHANGES, from which text was given."""
-    body: Annotated[str, Hidden()]
-    """The review's text."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _one_review(cls, data: Any) -> Any:
-        """Refuse an approval, whatever asks for it; fold the text into event and body."""
-        if not isinstance(data, dict):
-            return data
-        event = str(data.get("event") or "").upper()
-        if data.get("approve") or event == "APPROVE":
-            raise Refused(
-                NEVER_APPROVES,
-                remedy="Review it yourself, or use `--comment TEXT` or `--request-changes TEXT`.",
-            )
-        comment, changes = data.get("comment"), data.get("request_changes")
-        if comment is None and changes is None and "body" in data:
-            return data  # a plan's arguments: already event and body
-        if bool(comment) == bool(changes):
-            raise BadInput(
-                "Give exactly one of --comment TEXT or --request-changes TEXT.",
-                remedy='Example: `pr review 12 --request-changes "Please add a test."`',
-            )
-        text = str(comment or changes)
-        return {
-            **data,
-            "event": "COMMENT" if comment else "REQUEST_CHANGES",
-            "body": user_text(text, "review"),
-        }
-
-
-def _plan_review(reader: Reader, args: ReviewArgs) -> Proposal:
-    gh, repository = gh_client(reader), repository_of(reader, args.repository)
-    number = args.number
-    pull = get_pull(gh, repository, number)
-    if pull.state != "open":
-        raise BadInput(
-            f"#{number} is {'merged' if pull.merged else pull.state}; it cannot be reviewed."
-        )
-    verb = "Comment on" if args.event == "COMMENT" else "Request changes on"
-    entry = PR_REVIEW.entry(
-        args.model_copy(update={"repository": repository}),
-        f"{verb} #{number} ({pull.title[:80]}) in a review: {args.body[:120]}",
-        [f"{repository}#{number}"],
-    )
-    return Proposal([entry], what=f"review #{number}")
-
-
-def _run_review(writers: Writers, args: ReviewArgs) -> str:
-    if args.repository is None:
-        raise BadInput("The plan does not name the repository; it is not applied.")
-    url = review(writers.github, args.repository, args.number, args.event, args.body)
-    verb = "requested changes" if args.event == "REQUEST_CHANGES" else "commented"
-    return f"{verb} on #{args.number} {url}"
-
-
-PR_REVIEW = Write(
-    name="github.pr_review",
-    args=ReviewArgs,
-    summary="Review a pull request with a comment or a request for changes (never an approval).",
-    service="github",
-    tool="review_pull_request",
-    commands=(
-        Command(
-            "pr review N --comment TEXT | --request-changes TEXT",
-            "Plan a review that comments or requests changes (never an approval).",
-        ),
-    ),
-    guide="Give exactly one of comment and request_changes. devops-agent never approves a "
-    "pull request: approval is a person's decision.",
-    github=("pull-requests: write",),
-    plan=_plan_review,
-    run=_run_review,
-)
-
-OPERATIONS = (LIST, SHOW, PR_MERGE, PR_REVIEW)
