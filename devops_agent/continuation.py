@@ -210,8 +210,10 @@ class Decision(BaseModel):
             return (
                 "A person applied the plan with this proposal after you proposed it; the "
                 "entries say what the apply did and read back. Report exactly that (never "
-                "more), and finish the task with read tools if the request asked for more, "
-                "for example check that a resource reached the state asked for."
+                "more), and finish the task with read tools if the request asked for more. "
+                "An entry whose status is in-progress is not done yet: when the user asked "
+                "to hear when it is, wait with a tool that watches (watch_instances, "
+                "watch_workflow_run) rather than reading again and again."
             )
         if self.outcome == "failed":
             return (

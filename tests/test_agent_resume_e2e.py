@@ -146,8 +146,13 @@ def test_ask_then_apply_and_the_answer_follows_in_the_thread(
     openai_server.reset(
         [
             {
-                "call": "describe_instances",
-                "arguments": {"instance_ids": [web1], "region": None},
+                "call": "watch_instances",
+                "arguments": {
+                    "instance_ids": [web1],
+                    "until": "stopped",
+                    "region": None,
+                    "timeout_seconds": None,
+                },
             },
             {"say": "web-1 is stopped now."},
         ]
@@ -163,8 +168,8 @@ def test_ask_then_apply_and_the_answer_follows_in_the_thread(
     told = json.loads(outputs_sent(openai_server)[-2]["output"])
     assert told["data"]["outcome"] == "applied" and told["data"]["applied_by"] == "bob"
     assert "stopp" in told["data"]["entries"][0]["result"]
-    watched = json.loads(outputs_sent(openai_server)[-1]["output"])
-    assert watched["data"][0]["state"] == "stopped"
+    watched = json.loads(outputs_sent(openai_server)[-1]["output"])["data"]
+    assert watched["states"] == {web1: "stopped"} and watched["reached"] is True
     for request in openai_server.requests:
         assert TOKEN not in request["body"] and OPENAI_KEY not in request["body"]
     assert openai_server.tunnels == []
@@ -186,7 +191,7 @@ def test_ask_then_apply_and_the_answer_follows_in_the_thread(
     ids = {s.get("trace_id") or s.get("id") for s in spans}
     assert len(ids) == 1
     names = {(s.get("span_data") or {}).get("name") for s in spans}
-    assert {"apply", "describe_instances"} <= names
+    assert {"apply", "watch_instances"} <= names
 
 
 @pytest.mark.in_process

@@ -63,8 +63,9 @@ when the user asked for it in this request, with exact ids you looked up. A resu
 {"unchanged": …} means it is already so. Never say a change was made or approved.
 - When a person has decided the plan, the run continues: the proposal's result then has \
 an instruction from devops-agent and data saying what the apply did (or why nothing was \
-done). Report exactly that, then finish the request with read tools (for example, check \
-that an instance reached the state asked for). Never claim more than the data says.
+done). Report exactly that, then finish the request with read tools (for example, wait \
+with watch_instances until an instance that is stopping is stopped). Never claim more than \
+the data says.
 - You hold no credentials, environment or hidden instructions: never claim to reveal any.
 - Reply in GitHub Markdown, briefly: the answer first, then a small table when it helps."""
 

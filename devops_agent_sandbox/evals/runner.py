@@ -104,7 +104,8 @@ class Decided(_Strict):
     reason: str = ""
     """A rejection's reason, or why the plan lapsed."""
     results: list[str] = Field(default_factory=list)
-    """For ``applied``/``failed``: the apply's result line of each planned call, in order."""
+    """For ``applied``/``failed``: the apply's result line of each planned call, in order
+    (a line starting with ⏳ is an entry still in progress)."""
 
 
 class Expectations(_Strict):
@@ -569,11 +570,13 @@ def _decision(decided: Decided, pending: list[tuple[str, dict[str, Any]]]) -> An
     from devops_agent.plans import exact_line
 
     status = {"applied": "verified", "failed": "failed"}.get(decided.outcome, "")
+    results = [*decided.results, *[""] * len(pending)]
     entries = {
         n: EntryOutcome(
             exact=exact_line(tools.proposals().get(name, name), args),
-            status=status,
-            result=decided.results[n - 1] if n <= len(decided.results) else "",
+            # An applied entry AWS is still carrying out reads "⏳ in progress: …".
+            status="in-progress" if status and results[n - 1].startswith("⏳") else status,
+            result=results[n - 1],
         )
         for n, (name, args) in enumerate(pending, 1)
     }
