@@ -202,7 +202,9 @@ def continue_agent(ctx: DevOpsContext, done: Result, **options: Any) -> Result:
             tests).
 
     Returns:
-        The apply's result with the agent's answer (and any new plan) under it.
+        The apply's result with the agent's answer (and any new plan) under it, or with
+        why the agent did not continue (no model; the repository config or the cost
+        budget refused the run): the apply's status and exit code stand either way.
     """
     from devops_agent.continuation import follow
 
@@ -217,7 +219,11 @@ def continue_agent(ctx: DevOpsContext, done: Result, **options: Any) -> Result:
     from devops_agent.agent import resume  # the Agents SDK loads only here
     from devops_agent.apply import propose_plan
 
-    reply = resume(ctx, kept, **options)
+    try:
+        reply = resume(ctx, kept, **options)
+    except DevOpsError as exc:  # the config or the budget: the apply stands, and says so
+        note = f"_The agent that proposed this plan could not continue: {exc.message}_"
+        return follow(done, None, note=f"{note}\n\n{exc.remedy}" if exc.remedy else note)
     answer = reply.result
     if reply.proposal is not None:
         try:

@@ -623,3 +623,43 @@ def test_a_kept_state_that_records_an_approval_is_never_loaded(thread, web1, est
     assert items[1]["call_id"] == items[2]["call_id"] == "stop"
     told = json.loads(items[2]["output"])
     assert told["data"]["outcome"] == "rejected" and told["data"]["decided_by"] == "bob"
+
+
+def test_an_agent_that_cannot_continue_leaves_the_apply_standing(thread, web1, estate, aws_calls):
+    """The apply's run refuses to start the agent (here ``max-cost-usd`` with a model whose
+    price is unknown; an invalid config on the default branch is the same): the apply's
+    record, status and exit code stand, with one line saying why the agent is silent."""
+    planned, _ = thread.ask("stop web-1 and tell me when it is down", stop_web1(web1))
+    applied, model = thread.decide(
+        f"apply {planned.data['plan_id']}",
+        [[assistant_message("never")]],
+        model="a-model-without-a-price",
+        max_cost_usd="0.5",
+    )
+    assert list(model.calls) == []
+    assert applied.status == "applied" and applied.exit_code == 0, applied.text
+    assert aws_calls.count("StopInstances") == 1 and instance_state(estate, web1) == "stopped"
+    body = thread.answers()[-1]["body"]
+    assert f"Plan {planned.data['plan_id']} applied" in body
+    assert "could not continue: max-cost-usd is set, but no price is known" in body
+    assert "agent:\n  pricing:" in applied.text  # the remedy
+
+
+def test_a_model_down_after_the_apply_leaves_the_apply_standing(thread, web1, estate, monkeypatch):
+    import httpx2
+    import openai
+    from agents.testing import ModelStep
+
+    from devops_agent.agent import run
+
+    monkeypatch.setitem(run.RETRY_BACKOFF, "initial_delay", 0.01)
+    monkeypatch.setitem(run.RETRY_BACKOFF, "max_delay", 0.01)
+    request = httpx2.Request("POST", "http://127.0.0.1:9/v1/responses")
+    down = [ModelStep.raise_error(openai.APIConnectionError(request=request)) for _ in range(3)]
+    planned, _ = thread.ask("stop web-1 and tell me when it is down", stop_web1(web1))
+    applied, _ = thread.decide(f"apply {planned.data['plan_id']}", down)
+    assert applied.status == "applied" and applied.exit_code == 0, applied.text
+    assert applied.data["agent"]["status"] == "failure"
+    body = thread.answers()[-1]["body"]
+    assert f"Plan {planned.data['plan_id']} applied" in body and "The agent continues" in body
+    assert instance_state(estate, web1) == "stopped"
