@@ -34,7 +34,7 @@ storage, integrity and secrets to the application ("load it only from storage yo
 trust").
 
 This module is pure (no SDK): the plan path (:mod:`devops_agent.proposals`) and the apply
-path (:mod:`devops_agent.apply`) use it; :mod:`devops_agent.agent.resume` makes and
+path (:mod:`devops_agent.apply`) use it; :mod:`devops_agent.agent.resumption` makes and
 loads the SDK state.
 """
 
