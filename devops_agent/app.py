@@ -149,6 +149,9 @@ def execute(ctx: DevOpsContext, text: str) -> Result:
             if result is None:
                 span["kind"] = "agent"
                 result = ask_agent(ctx, text)
+            elif result.resume is not None:
+                span["resumed"] = True
+                result = continue_agent(ctx, result)
         except DevOpsError as exc:
             result = failure(exc, text)
         span.update(status=result.status, exit_code=result.exit_code)
@@ -182,7 +185,52 @@ def ask_agent(ctx: DevOpsContext, text: str, **options: Any) -> Result:
     reply = converse(ctx, text, **options)
     if reply.proposal is None:
         return reply.result
-    return reply.with_plan(propose_plan(ctx, reply.proposal))
+    return reply.with_plan(propose_plan(ctx, reply.proposal, state=reply.state))
+
+
+def continue_agent(ctx: DevOpsContext, done: Result, **options: Any) -> Result:
+    """After the apply or rejection of a plan the agent proposed: the agent continues.
+
+    The paused run (``done.resume``) resumes with the real outcome of each call it paused
+    for, and its answer follows the apply's in the same comment; a change it proposes now
+    is a new plan (with its own kept state). Without a model the apply's answer is all.
+
+    Args:
+        ctx: The apply's (or rejection's) run.
+        done: Its result, carrying the kept state and the decision.
+        options: Passed to :func:`devops_agent.agent.run.resume` (a scripted ``model`` in
+            tests).
+
+    Returns:
+        The apply's result with the agent's answer (and any new plan) under it, or with
+        why the agent did not continue (no model; the repository config or the cost
+        budget refused the run): the apply's status and exit code stand either way.
+    """
+    from devops_agent.continuation import follow
+
+    kept = done.resume
+    if ctx.settings.openai_api_key is None and "model" not in options:
+        return follow(
+            done,
+            None,
+            note="_The agent that proposed this plan does not continue: no model is "
+            "configured (`openai-api-key`)._",
+        )
+    from devops_agent.agent import resume  # the Agents SDK loads only here
+    from devops_agent.apply import propose_plan
+
+    try:
+        reply = resume(ctx, kept, **options)
+    except DevOpsError as exc:  # the config or the budget: the apply stands, and says so
+        note = f"_The agent that proposed this plan could not continue: {exc.message}_"
+        return follow(done, None, note=f"{note}\n\n{exc.remedy}" if exc.remedy else note)
+    answer = reply.result
+    if reply.proposal is not None:
+        try:
+            answer = reply.with_plan(propose_plan(ctx, reply.proposal, state=reply.state))
+        except DevOpsError as exc:  # the apply stands whatever becomes of the new plan
+            answer = failure(exc, reply.command)
+    return follow(done, answer)
 
 
 def run_with_deadline(work: Callable[[], Result], seconds: float, command: str) -> Result:

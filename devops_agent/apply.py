@@ -34,10 +34,19 @@ the ``dry-run`` input) walks every step up to the claim, sends the EC2 calls wit
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from devops_agent import plans
+from devops_agent.continuation import (
+    AgentState,
+    Continuation,
+    Decision,
+    Verdict,
+    after_apply,
+    declined,
+)
 from devops_agent.errors import BadInput, DevOpsError, Refused, ServiceError
 from devops_agent.events import CommentEvent
 from devops_agent.operation import Applying
@@ -46,7 +55,15 @@ from devops_agent.report import Result, Table
 from devops_agent.sanitize import strip_markers
 from devops_agent.signing import SETUP, SigningKey
 
-__all__ = ["apply", "check_actor", "propose", "propose_plan"]
+__all__ = [
+    "Checked",
+    "apply",
+    "check_actor",
+    "checked_plan",
+    "propose",
+    "propose_plan",
+    "run_label",
+]
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -88,8 +105,15 @@ class _Writers:
         return self._ctx.env.workspace
 
 
-def _run_label(ctx: DevOpsContext) -> str:
-    """This run in ledger records and signed states: ``RUN_ID.ATTEMPT`` (``local`` outside)."""
+def run_label(ctx: DevOpsContext) -> str:
+    """This run in ledger records and signed states: ``RUN_ID.ATTEMPT`` (``local`` outside).
+
+    Args:
+        ctx: The run.
+
+    Returns:
+        The label.
+    """
     return f"{ctx.env.run_id}.{ctx.env.run_attempt}" if ctx.env.run_id.isdigit() else "local"
 
 
@@ -276,18 +300,47 @@ def _check(
         raise Refused(f"Plan {found.plan_id} is {found.state}; only a pending plan can be applied.")
     if plan.repository != event.repository or plan.thread != event.number:
         raise Refused(f"Plan {found.plan_id} belongs to another thread; it is not applied here.")
+    return plan
+
+
+def _lapsed(ctx: DevOpsContext, plan: plans.Plan) -> tuple[Verdict, Refused] | None:
+    """Why a genuine plan can never be applied any more (expired, the PR head moved)."""
     if datetime.now(UTC) > plan.expires_at:
-        raise Refused(
-            f"Plan {found.plan_id} expired at {plan.expires_at:%Y-%m-%d %H:%M} UTC.",
+        return "expired", Refused(
+            f"Plan {plan.plan_id} expired at {plan.expires_at:%Y-%m-%d %H:%M} UTC.",
             remedy="Ask for the change again to get a fresh plan.",
         )
     if plan.head_sha and (ctx.head_sha() or "") != plan.head_sha:
-        raise Refused(
-            f"The pull request's head moved since plan {found.plan_id} was made "
+        return "lapsed", Refused(
+            f"The pull request's head moved since plan {plan.plan_id} was made "
             f"({plan.head_sha[:7]} → {(ctx.head_sha() or '?')[:7]}).",
             remedy="Ask for the change again so the plan matches the code under review.",
         )
-    return plan
+    return None
+
+
+def _kept(comment: IssueComment, plan: plans.Plan) -> AgentState | None:
+    """The agent state kept under the plan, checked against the digest the plan signs.
+
+    Raises:
+        Refused: the plan names a state that is missing or changed (the comment was
+            altered, like a plan whose block no longer hashes to its id).
+    """
+    from devops_agent import continuation
+
+    if not plan.agent_state_sha256:
+        return None
+    payload = continuation.find_payload(comment.body or "", plan.plan_id)
+    if payload is None or continuation.digest(payload) != plan.agent_state_sha256:
+        raise Refused(
+            f"Plan {plan.plan_id}'s kept agent state was changed or removed after it was "
+            "posted (it no longer matches the hash the plan signs); it is not applied.",
+            remedy="Ask for the change again to get a fresh plan.",
+        )
+    try:
+        return continuation.decode(payload)
+    except ValueError:
+        return None  # genuine, but written by another version: the agent cannot continue
 
 
 def _exact(entry: plans.PlanEntry) -> str:
@@ -365,11 +418,75 @@ def _session_policy(ctx: DevOpsContext, plan: plans.Plan) -> tuple[str, str]:
 # --------------------------------------------------------------------------- apply
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A genuine plan of this thread, found and checked (:func:`checked_plan`)."""
+
+    event: CommentEvent
+    comment: IssueComment
+    plan: plans.Plan
+    key: SigningKey
+    kept: AgentState | None
+    """The agent state kept under it (its hash checked), when the agent proposed it."""
+
+
+_VERBS = {"applies": ("apply", "applied"), "rejects": ("reject", "rejected")}
+
+
+def checked_plan(ctx: DevOpsContext, plan_id: str | None, doing: str) -> Checked:
+    """Find the plan an ``apply`` or ``reject`` names and check that it is genuine.
+
+    Conditions 1 to 4 of the module docstring and the plan's thread (5, without the
+    expiry and the head, which :func:`apply` checks); the kept agent state must hash to
+    what the plan signs.
+
+    Args:
+        ctx: The run (its comment event names the thread and the approver).
+        plan_id: The plan named, or ``None`` for the newest.
+        doing: What the command does, for refusals (``applies``, ``rejects``).
+
+    Returns:
+        The plan, its comment, the key, and its kept agent state.
+
+    Raises:
+        BadInput: Not run from a comment thread, or ``plan_id`` is not a plan id.
+        Refused: The actor, no signing key, no such plan or one that is edited, applied,
+            foreign or tampered with, or whose kept agent state does not hash to what the
+            plan signs.
+        ServiceError: GitHub failed while the plan was read.
+    """
+    from devops_agent.gh.identity import own_login
+
+    event = ctx.event
+    verb, past = _VERBS[doing]
+    if not isinstance(event, CommentEvent) or ctx.github is None:
+        raise BadInput(f"`{verb}` works in the comment thread that holds the plan.")
+    if plan_id is not None:
+        plan_id = plan_id.strip().lower()
+        if not plans.PLAN_ID.fullmatch(plan_id):
+            raise BadInput(f"'{plan_id}' is not a plan id (12 hex characters, as the plan shows).")
+    check_actor(ctx, f"{doing} plans")
+    key = ctx.settings.signing_key
+    if key is None:
+        raise Refused(
+            "No plan-signing-key is configured, so devops-agent cannot tell its own plans from "
+            f"ones another workflow posted as the same bot; nothing is {past}.",
+            remedy=SETUP,
+        )
+    own = own_login(ctx.github)
+    comment, found = _locate(ctx, event, plan_id, own, key)
+    _check_unedited(ctx, comment, own)
+    plan = _check(ctx, event, found, key)
+    return Checked(event, comment, plan, key, _kept(comment, plan))
+
+
 def apply(ctx: DevOpsContext, plan_id: str | None, *, dry_run: bool = False) -> Result:
     """Carry out one approved plan from this thread, once (or walk it with ``dry_run``).
 
     Every condition in the module docstring is checked first, in that order; the first
-    that fails refuses the apply and nothing is claimed, locked or changed.
+    that fails refuses the apply and nothing is claimed, locked or changed. When the
+    agent proposed the plan, the result carries its kept state (``resume``) with what
+    each entry did, or with why a plan that can never be applied any more was refused.
 
     Args:
         ctx: The run: a comment event with a GitHub client, its settings (signing key,
@@ -382,44 +499,42 @@ def apply(ctx: DevOpsContext, plan_id: str | None, *, dry_run: bool = False) -> 
 
     Returns:
         The applied plan's outcome (each entry's change read back, the rollback plan when
-        something changed; ``failure`` with exit code 1 when an entry failed), or the
-        dry run's checks and previews (exit code 1 when the apply would not succeed).
+        something changed; ``failure`` with exit code 1 when an entry failed), the dry
+        run's checks and previews (exit code 1 when the apply would not succeed), or a
+        ``refused`` result (exit code 3) for an expired or lapsed plan the agent proposed,
+        so that it hears why.
 
     Raises:
         BadInput: Not run from a comment thread, or ``plan_id`` is not a plan id.
         Refused: A condition does not hold: the actor, no signing key, no such plan or
-            one that is edited, expired, applied, foreign or tampered with, the approver,
-            the write role, a lock held by another apply or a claim lost in the ledger.
+            one that is edited, expired, applied, foreign or tampered with (its kept agent
+            state included), the approver, the write role, a lock held by another apply
+            or a claim lost in the ledger.
         ServiceError: GitHub or STS failed while the plan was read, locked or claimed.
     """
-    from devops_agent.gh.identity import own_login
-
-    event = ctx.event
-    if not isinstance(event, CommentEvent) or ctx.github is None:
-        raise BadInput("`apply` works in the comment thread that holds the plan.")
-    if plan_id is not None:
-        plan_id = plan_id.strip().lower()
-        if not plans.PLAN_ID.fullmatch(plan_id):
-            raise BadInput(f"'{plan_id}' is not a plan id (12 hex characters, as the plan shows).")
     dry_run = dry_run or ctx.settings.dry_run
-    check_actor(ctx, "applies plans")
-    key = ctx.settings.signing_key
-    if key is None:
-        raise Refused(
-            "No plan-signing-key is configured, so devops-agent cannot tell its own plans from "
-            "ones another workflow posted as the same bot; nothing is applied.",
-            remedy=SETUP,
+    found = checked_plan(ctx, plan_id, "applies")
+    event, comment, plan, key, kept = found.event, found.comment, found.plan, found.key, found.kept
+    lapsed = _lapsed(ctx, plan)
+    if lapsed is not None:
+        outcome, refusal = lapsed
+        if kept is None or dry_run:
+            raise refusal
+        decision = Decision(
+            plan_id=plan.plan_id, outcome=outcome, by=ctx.requester, reason=refusal.message
         )
-    own = own_login(ctx.github)
-    comment, found = _locate(ctx, event, plan_id, own, key)
-    _check_unedited(ctx, comment, own)
-    plan = _check(ctx, event, found, key)
+        return declined(refusal, Continuation(state=kept, decision=decision))
     exact = [_exact(entry) for entry in plan.entries]
     policy, partition = _session_policy(ctx, plan)
     _check_approver(ctx, event, plan)
     if dry_run:
         return _dry_run(ctx, plan, exact, policy, partition, key)
-    return _carry_out(ctx, event, comment, plan, exact, policy, partition, key)
+    applied = _carry_out(ctx, event, comment, plan, exact, policy, partition, key)
+    if kept is None:
+        return applied
+    return applied.model_copy(
+        update={"resume": after_apply(applied, plan.plan_id, ctx.requester, kept)}
+    )
 
 
 def _carry_out(
@@ -442,7 +557,7 @@ def _carry_out(
     writers = _Writers(
         ctx, session, Applying(plan.plan_id, plan.requester, ctx.requester, ctx.env.run_url)
     )
-    run = _run_label(ctx)
+    run = run_label(ctx)
     resources = session_policy.lockable(plan.entries, account=plan.account, partition=partition)
     lock = locks.acquire(
         ctx.github,
@@ -659,9 +774,10 @@ def _dry_run(
         steps.append(["write role", f"❌ {exc.message}"])
     try:
         found = ledger.records(ctx.github, event.repository, plan, key)
-        if any(r.kind == "applied" for r in found):
+        used = next((r.kind for r in found if r.kind in ("applied", "rejected")), "")
+        if used:
             blocked = True
-            steps.append(["plan ledger", "❌ it was applied already"])
+            steps.append(["plan ledger", f"❌ it was {used} already"])
         else:
             done = ledger.done_entries(found)
             so_far = f"; entries {_nums(sorted(done))} done" if done else ""

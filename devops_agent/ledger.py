@@ -9,12 +9,14 @@ default branch's head when the plan was made):
 
 * ``claim <run>`` (state ``pending``) before it changes anything,
 * ``applied <run>`` or ``failed <run>`` (``success`` / ``failure``) when it is done,
+* ``rejected <run>`` (``error``) when someone rejected it (``/devops reject``): final,
 
 each signed with the installation's key (:mod:`devops_agent.signing`). An apply
 refuses a plan that has any signed record, and after claiming checks that the
 earliest signed claim is its own, so of two applies racing for one plan exactly one
-acts. Unsigned statuses (anyone may add some) are ignored; a ledger that cannot be
-read to its end, or written, refuses the apply rather than risk a second one.
+acts; a rejection races the same way (the earliest of a claim and a rejection wins).
+Unsigned statuses (anyone may add some) are ignored; a ledger that cannot be read to its
+end, or written, refuses the apply rather than risk a second one.
 
 A plan whose apply failed part-way may be applied again (a named ``apply``, under the same
 rules): each entry that finished is recorded (``done:<n> <run>``), so the next apply
@@ -39,9 +41,15 @@ if TYPE_CHECKING:
     from devops_agent.plans import Plan
     from devops_agent.signing import SigningKey
 
-Kind = Literal["claim", "applied", "failed"] | str
-"""``claim``, ``applied``, ``failed``, or ``done:<n>`` for an entry that finished."""
-_STATE: dict[str, str] = {"claim": "pending", "applied": "success", "failed": "failure"}
+Kind = Literal["claim", "applied", "failed", "rejected"] | str
+"""``claim``, ``applied``, ``failed``, ``rejected``, or ``done:<n>`` for an entry that
+finished."""
+_STATE: dict[str, str] = {
+    "claim": "pending",
+    "applied": "success",
+    "failed": "failure",
+    "rejected": "error",
+}
 _DONE = re.compile(r"done:([1-9][0-9]{0,3})")
 #: A claim with no outcome after this long belongs to a run that can no longer act: its
 #: write session (15 minutes) has expired.
@@ -220,21 +228,7 @@ def claim(
         url: This run's URL, linked from the status.
     """
     earlier = records(gh, repository, plan, key)
-    done = next((r for r in earlier if r.kind == "applied"), None)
-    if done is not None:
-        raise Refused(
-            f"Plan {plan.plan_id} was applied by run {done.run} (recorded on commit "
-            f"{plan.ledger_sha[:7]}); a plan is carried out once, whatever its comment says now.",
-            remedy="Ask for the change again to get a fresh plan.",
-        )
-    live = [r for r in _since_outcome(earlier) if r.kind == "claim" and not r.stale()]
-    if live:
-        raise Refused(
-            f"Plan {plan.plan_id} was claimed by run {live[0].run}, which has not finished "
-            f"(recorded on commit {plan.ledger_sha[:7]}); it is not carried out twice at once.",
-            remedy="Wait for that run to finish; if it failed part-way, apply the plan again "
-            "to carry out what is left.",
-        )
+    _refuse_used(plan, earlier)
     try:
         _post(gh, repository, plan, key, "claim", run, url)
     except ServiceError as exc:
@@ -243,14 +237,87 @@ def claim(
             remedy=exc.remedy or f"Add `{_PERMISSION}` to the workflow's `permissions:` block.",
         ) from None
     now = records(gh, repository, plan, key)
-    claims = [r for r in _since_outcome(now) if r.kind == "claim" and not r.stale()]
-    if not claims or claims[0].run != run:
-        winner = claims[0].run if claims else "?"
+    first = _first(now)
+    if first is None or first.kind != "claim" or first.run != run:
+        if first is not None and first.kind == "rejected":
+            raise Refused(
+                f"Plan {plan.plan_id} was rejected by run {first.run} just before this apply; "
+                "it is not applied."
+            )
+        winner = first.run if first is not None else "?"
         raise Refused(
             f"Plan {plan.plan_id} was claimed by run {winner} just before this one; "
             "it is not applied twice."
         )
     return now
+
+
+def _refuse_used(plan: Plan, found: list[Record]) -> None:
+    """Refuse a plan that was applied or rejected, or that a live apply holds."""
+    done = next((r for r in found if r.kind in ("applied", "rejected")), None)
+    if done is not None and done.kind == "rejected":
+        raise Refused(
+            f"Plan {plan.plan_id} was rejected (run {done.run}, recorded on commit "
+            f"{plan.ledger_sha[:7]}); a rejected plan is never carried out.",
+            remedy="Ask for the change again to get a fresh plan.",
+        )
+    if done is not None:
+        raise Refused(
+            f"Plan {plan.plan_id} was applied by run {done.run} (recorded on commit "
+            f"{plan.ledger_sha[:7]}); a plan is carried out once, whatever its comment says now.",
+            remedy="Ask for the change again to get a fresh plan.",
+        )
+    live = [r for r in _since_outcome(found) if r.kind == "claim" and not r.stale()]
+    if live:
+        raise Refused(
+            f"Plan {plan.plan_id} was claimed by run {live[0].run}, which has not finished "
+            f"(recorded on commit {plan.ledger_sha[:7]}); it is not carried out twice at once.",
+            remedy="Wait for that run to finish; if it failed part-way, apply the plan again "
+            "to carry out what is left.",
+        )
+
+
+def _first(found: list[Record]) -> Record | None:
+    """The earliest live claim or rejection since the last outcome: the one that wins."""
+    return next(
+        (
+            r
+            for r in _since_outcome(found)
+            if r.kind == "rejected" or (r.kind == "claim" and not r.stale())
+        ),
+        None,
+    )
+
+
+def reject(
+    gh: Github, repository: str, plan: Plan, key: SigningKey, run: str, url: str = ""
+) -> None:
+    """Record that ``run`` rejected the plan: no apply may carry it out afterwards.
+
+    Refused like a claim when the plan was applied, rejected or is being applied; of a
+    rejection and a claim racing, the earliest record wins (:func:`claim` checks the same).
+
+    Args:
+        gh: The run's GitHub client.
+        repository: The repository, ``owner/name``.
+        plan: The plan to reject.
+        key: The plan-signing key.
+        run: This run's id.
+        url: This run's URL, linked from the status.
+
+    Raises:
+        Refused: the plan was used, is being applied, or an apply claimed it first.
+        ServiceError: GitHub refused the listing or the status (``statuses: write``).
+    """
+    _refuse_used(plan, records(gh, repository, plan, key))
+    _post(gh, repository, plan, key, "rejected", run, url)
+    first = _first(records(gh, repository, plan, key))
+    if first is None or first.kind != "rejected" or first.run != run:
+        raise Refused(
+            f"Plan {plan.plan_id} was claimed by run {first.run if first else '?'} just before "
+            "this rejection, so it is being applied; the rejection still stops any later apply "
+            "of it."
+        )
 
 
 def entry_done(gh: Github, repository: str, plan: Plan, key: SigningKey, run: str, n: int) -> None:

@@ -58,8 +58,8 @@ VERSION = 3
 #: Plan markers read per comment; the action writes one, the rest is ignored.
 MAX_MARKERS = 4
 
-PlanState = Literal["pending", "applying", "applied", "failed"]
-STATES: frozenset[str] = frozenset({"pending", "applying", "applied", "failed"})
+PlanState = Literal["pending", "applying", "applied", "failed", "rejected"]
+STATES: frozenset[str] = frozenset({"pending", "applying", "applied", "failed", "rejected"})
 #: What a plan id looks like: 12 lower-case hex characters.
 PLAN_ID = re.compile(r"[0-9a-f]{12}")
 _RUN = re.compile(r"-|[0-9]{1,20}(?:\.[0-9]{1,6})?|local")
@@ -98,6 +98,11 @@ class Plan(BaseModel):
     rollback_of: str = ""
     """The plan this one undoes (a rollback plan carried by an apply's answer); a bare
     ``apply`` never picks one."""
+    agent_state_sha256: str = ""
+    """SHA-256 of the paused agent's state kept under the plan in its comment
+    (:mod:`devops_agent.continuation`), so the plan's id and signature cover it: a changed
+    state is refused at apply. Empty (and left out of the canonical JSON, so plans without
+    one keep their ids) when the plan was not made by the agent."""
     created_at: datetime
     expires_at: datetime
 
@@ -120,7 +125,10 @@ class Plan(BaseModel):
         Returns:
             The JSON text.
         """
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        data = self.model_dump(mode="json")
+        if not data.get("agent_state_sha256"):
+            del data["agent_state_sha256"]
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return text.replace("<", "\\u003c").replace(">", "\\u003e")
 
 
@@ -150,6 +158,7 @@ def new_plan(
     ttl: timedelta = DEFAULT_TTL,
     policy_sha256: str = "",
     rollback_of: str = "",
+    agent_state_sha256: str = "",
 ) -> Plan:
     """Build a plan that expires ``ttl`` from ``now``.
 
@@ -168,6 +177,8 @@ def new_plan(
             and compares (empty when it changes nothing in AWS).
         rollback_of: The id of the plan it undoes, for a rollback plan (a bare
             ``apply`` never picks one).
+        agent_state_sha256: The SHA-256 of the agent state kept under it
+            (:func:`devops_agent.continuation.digest`; empty when none is kept).
 
     Returns:
         The plan, with a random nonce; its id is the hash of its canonical JSON.
@@ -185,6 +196,7 @@ def new_plan(
         nonce=secrets.token_hex(8),
         policy_sha256=policy_sha256,
         rollback_of=rollback_of,
+        agent_state_sha256=agent_state_sha256,
         created_at=now,
         expires_at=now + ttl,
     )

@@ -98,6 +98,7 @@ def make_plan(
     region: str,
     rollback_of: str = "",
     account: str = "",
+    agent_state_sha256: str = "",
 ) -> Made:
     """Build a plan and its session policy; refuse one whose policy STS would refuse.
 
@@ -108,6 +109,7 @@ def make_plan(
         region: The plan's region (its partition is derived from it).
         rollback_of: The id of the plan this one undoes, for a rollback plan.
         account: The AWS account; empty asks STS when an entry needs AWS.
+        agent_state_sha256: The hash of the agent state kept under the plan, or ``""``.
 
     Returns:
         The plan with its rendered session policy (empty when nothing needs AWS) and
@@ -142,6 +144,7 @@ def make_plan(
         ttl=timedelta(hours=ctx.settings.plan_expiry_hours),
         policy_sha256=session_policy.digest(text) if text else "",
         rollback_of=rollback_of,
+        agent_state_sha256=agent_state_sha256,
     )
     return Made(plan, text, partition)
 
@@ -210,13 +213,15 @@ def block_of(ctx: DevOpsContext, plan: plans.Plan) -> str:
     return block
 
 
-def propose_plan(ctx: DevOpsContext, proposal: Proposal) -> Result:
+def propose_plan(ctx: DevOpsContext, proposal: Proposal, *, state: str = "") -> Result:
     """Post a preview's proposal as a plan (its note under the plan's table).
 
     Args:
         ctx: The run.
         proposal: What an operation's preview (or the agent) proposed: entries, region,
             a title and an optional note.
+        state: The paused agent's kept state (:func:`devops_agent.continuation.encode`),
+            when the agent proposed it: kept under the plan and bound to it.
 
     Returns:
         The ``planned`` result, as :func:`propose` makes it, the note appended.
@@ -225,44 +230,78 @@ def propose_plan(ctx: DevOpsContext, proposal: Proposal) -> Result:
         Refused: As :func:`propose`.
         BadInput: As :func:`propose`.
     """
-    result = propose(ctx, proposal.entries, region=proposal.region, what=proposal.what)
+    result = propose(ctx, proposal.entries, region=proposal.region, what=proposal.what, state=state)
     if proposal.note:
         result = result.model_copy(update={"text": f"{result.text}\n\n{proposal.note}"})
     return result
 
 
+def _keepable(ctx: DevOpsContext, state: str) -> tuple[str, str]:
+    """The agent state to keep under the plan, or ``""`` and why it is not kept."""
+    from devops_agent import continuation
+
+    if not state:
+        return "", ""
+    if len(state) > continuation.MAX_STATE_CHARS:
+        return "", "The agent's state is too large to keep"
+    sample = continuation.render_block("0" * 12, state)
+    if ctx.redactor(sample) != sample:
+        # Never the case for the encoding's alphabet, but a block the redaction would cut
+        # could never be read back: the plan is then made without it.
+        return "", "The agent's state could not be kept"
+    return state, ""
+
+
 def propose(
-    ctx: DevOpsContext, entries: list[plans.PlanEntry], *, region: str, what: str
+    ctx: DevOpsContext,
+    entries: list[plans.PlanEntry],
+    *,
+    region: str,
+    what: str,
+    state: str = "",
 ) -> Result:
     """Post ``entries`` as a plan instead of carrying them out.
 
     Without a ``plan-signing-key`` the plan is still posted, marked unsigned: the
-    preview is worth reading, and an unsigned plan can never be applied.
+    preview is worth reading, and an unsigned plan can never be applied. ``state`` (the
+    paused agent's, :mod:`devops_agent.continuation`) is kept in a second block under the
+    plan's, its hash inside the plan.
 
     Args:
         ctx: The run.
         entries: The changes, as plan entries.
         region: The plan's region.
         what: A short title for the change (``stop 2 instances``).
+        state: The paused agent's kept state, or ``""``.
 
     Returns:
         A ``planned`` result: the irreversible warnings first, how to apply it, the
         write-role check and the session policy, the entries' and the exact calls'
-        tables, the plan as JSON data and its signed block.
+        tables, the plan as JSON data, its signed block and the kept state's block.
 
     Raises:
         Refused: A re-run started by someone else, a session policy too large for STS,
             or an entry with an unknown operation or invalid arguments.
-        BadInput: The plan would hold credential-shaped text that redaction would cut.
+        BadInput: The plan would hold credential-shaped text that redaction would cut,
+            or the kept state would be.
         ServiceError: STS could not tell the account.
     """
+    from devops_agent import continuation
     from devops_agent.report import Result
 
     check_actor(ctx, "proposes changes")
-    made = make_plan(ctx, entries, region=region)
+    state, unkept = _keepable(ctx, state)
+    made = make_plan(
+        ctx,
+        entries,
+        region=region,
+        agent_state_sha256=continuation.digest(state) if state else "",
+    )
     plan, key = made.plan, ctx.settings.signing_key
     plan_id = plan.plan_id
     block = block_of(ctx, plan)
+    if state:
+        block += "\n\n" + continuation.render_block(plan_id, state)
     thread = plan.thread
     how = (
         f"An authorized person applies it with `{ctx.settings.trigger} apply {plan_id}` in this "
@@ -278,6 +317,13 @@ def propose(
         )
     elif made.needs_aws and not ctx.settings.aws_write_role_to_assume:
         how += " No `aws-write-role-to-assume` is configured, so it cannot be applied yet."
+    if state and key is not None and thread:
+        how += (
+            " When it is applied, or rejected with "
+            f"`{ctx.settings.trigger} reject {plan_id} REASON`, the agent continues here."
+        )
+    elif unkept:
+        how += f" {unkept}, so the agent will not continue after the apply."
     check = role_check(ctx, made)
     warnings, extra, tables = sections(ctx, made, check)
     data: dict[str, Any] = {
@@ -287,6 +333,8 @@ def propose(
         "session_policy": made.policy,
         "write_role_check": check.data() if check is not None else None,
     }
+    if state:
+        data["agent_state_chars"] = len(state)
     text = "\n\n".join([*warnings, f"Nothing has changed yet. {how}", *([extra] if extra else [])])
     return Result(
         status="planned",

@@ -72,6 +72,10 @@ class Result(BaseModel):
     """What the work could not read (investigation gaps): rendered as a *Not read* section
     after everything else and listed under ``not_read`` in the JSON, so nothing unread is
     ever taken for fine."""
+    resume: Any = Field(default=None, exclude=True, repr=False)
+    """A paused agent to resume once this answer is made (a
+    :class:`devops_agent.continuation.Continuation`, set by the apply or rejection of a
+    plan the agent proposed); the run resumes it; never rendered or output."""
 
     @field_validator("title")
     @classmethod

@@ -28,26 +28,33 @@ from agents import (
     Agent,
     AgentsException,
     InputGuardrailTripwireTriggered,
-    ModelRetrySettings,
-    ModelSettings,
     OutputGuardrailTripwireTriggered,
     RunConfig,
     RunContextWrapper,
     RunHooks,
     Runner,
-    retry_policies,
 )
 from agents.exceptions import UserError
-from agents.retry import ModelRetryBackoffSettings
 from agents.run_config import ToolExecutionConfig
 from agents.run_error_handlers import RunErrorHandlerInput, RunErrorHandlerResult
 
 from devops_agent import gaps, repoconfig, tracing
-from devops_agent.agent import guardrails, tools
+from devops_agent.agent import guardrails, resumption, tools
+from devops_agent.agent.model import (
+    MODEL_RETRIES,
+    MODEL_TIMEOUT,
+    RETRY_BACKOFF,
+    budget_seconds,
+    build_model,
+    is_model_error,
+    model_error_text,
+    model_settings,
+)
 from devops_agent.agent.specialists import build_specialists
 from devops_agent.agent.tracing import TRACE_PATH, JsonlTraceProcessor, TraceSummary, install
 from devops_agent.agent.triage import build_triage
 from devops_agent.context import DevOpsContext
+from devops_agent.continuation import Continuation
 from devops_agent.cost import Budget, Price, RequestTokens, cost_of, price_for
 from devops_agent.events import CommentEvent
 from devops_agent.gaps import Gap
@@ -62,16 +69,16 @@ if TYPE_CHECKING:
 
     from devops_agent.settings import Settings
 
-__all__ = ["MODEL_RETRIES", "Reply", "budget_seconds", "build_model", "converse", "model_settings"]
-
-#: Retries of a failed model call (timeouts, 429, 5xx, dropped connections) before giving up.
-MODEL_RETRIES = 2
-#: Backoff of those retries (seconds): first wait, cap, growth.
-RETRY_BACKOFF = {"initial_delay": 1.0, "max_delay": 10.0, "multiplier": 2.0}
-#: Longest single model call (seconds).
-MODEL_TIMEOUT = 120.0
-#: Status codes worth another try.
-RETRY_STATUSES = (408, 409, 429, 500, 502, 503, 504)
+__all__ = [
+    "MODEL_RETRIES",
+    "RETRY_BACKOFF",
+    "Reply",
+    "budget_seconds",
+    "build_model",
+    "converse",
+    "model_settings",
+    "resume",
+]
 
 _LABELS = {
     "triage": "triage",
@@ -94,86 +101,6 @@ _KINDS = {
     "concealment": "asks to hide what was done",
     "model_check": "was judged an injection by the model check",
 }
-
-
-def budget_seconds(settings: Settings, deadline: float | None = None) -> float:
-    """How long the agent may run: the time left of ``timeout-seconds`` less a reserve.
-
-    The app stops the whole run at ``timeout-seconds``; the agent stops itself earlier
-    (a fifth of the limit, 3 to 60 seconds, kept back) so it can say what it did.
-    ``deadline`` (monotonic) is when the whole run must end; time already spent on
-    authorization and AWS reads before the agent started is taken off.
-
-    Args:
-        settings: The inputs (``timeout-seconds``).
-        deadline: Monotonic time when the whole run must end; ``None`` counts from now.
-
-    Returns:
-        Seconds, at least 1.
-    """
-    total = float(settings.timeout_seconds)
-    reserve = min(60.0, max(3.0, total * 0.2))
-    left = total if deadline is None else max(0.0, deadline - time.monotonic())
-    return max(1.0, min(total, left) - reserve)
-
-
-def model_settings(*, timeout: float = MODEL_TIMEOUT) -> ModelSettings:
-    """Bounded, runner-managed retries of failed model calls, and a per-call time limit.
-
-    Args:
-        timeout: Seconds one model call may take.
-
-    Returns:
-        Model settings with :data:`MODEL_RETRIES` retries, jittered backoff, and the time limit.
-    """
-    return ModelSettings(
-        retry=ModelRetrySettings(
-            max_retries=MODEL_RETRIES,
-            backoff=ModelRetryBackoffSettings(jitter=True, **RETRY_BACKOFF),
-            policy=retry_policies.any(
-                retry_policies.provider_suggested(),
-                retry_policies.network_error(),
-                retry_policies.http_status(RETRY_STATUSES),
-            ),
-        ),
-        timeout=timeout,
-    )
-
-
-def build_model(settings: Settings) -> tuple[Model, AsyncOpenAI]:
-    """The configured model over a client built here, never the SDK's global default.
-
-    ``openai-base-url`` wins; without it the client reads ``OPENAI_BASE_URL`` (any
-    OpenAI-compatible server), else it talks to OpenAI. ``openai-api`` picks the
-    Responses or the Chat Completions API. The client does no retries of its own:
-    the runner does them (:func:`model_settings`), so they are counted and bounded once.
-
-    Args:
-        settings: The inputs (key, base URL, model name, API).
-
-    Returns:
-        The model and its client (closed by the caller).
-
-    Raises:
-        ValueError: no ``openai-api-key``.
-    """
-    from agents import OpenAIChatCompletionsModel, OpenAIResponsesModel
-    from openai import AsyncOpenAI
-
-    if settings.openai_api_key is None:
-        raise ValueError("no openai-api-key")
-    client = AsyncOpenAI(
-        api_key=settings.openai_api_key.get_secret_value(),
-        base_url=settings.openai_base_url or None,
-        max_retries=0,
-        timeout=MODEL_TIMEOUT,
-    )
-    model: Model
-    if settings.openai_api == "chat_completions":
-        model = OpenAIChatCompletionsModel(model=settings.model, openai_client=client)
-    else:
-        model = OpenAIResponsesModel(model=settings.model, openai_client=client)
-    return model, client
 
 
 class _ToRunner(logging.Handler):
@@ -275,6 +202,12 @@ class _Outcome:
     redacted: int = 0
     error: BaseException | None = None
     over_budget: _OverBudget | None = None
+    state: str = ""
+    """The paused run's state, as kept with the plan (:func:`resumption.state_json`)."""
+    resumed: Continuation | None = None
+    """The kept run this one resumed (its cost so far counts toward ``max-cost-usd``)."""
+    max_turns: int = 0
+    """The turn limit the run had (a resumed run shares the kept run's)."""
 
 
 async def _run(
@@ -286,6 +219,7 @@ async def _run(
     extra_guardrails: Sequence[Any],
     seconds: float,
     trace_id: str | None = None,
+    resumed: Continuation | None = None,
 ) -> _Outcome:
     """The run, with the repository's MCP servers started for its length (if any)."""
     from devops_agent.agent.web import extra_tools
@@ -310,6 +244,7 @@ async def _run(
             seconds=seconds,
             trace_id=trace_id,
             extra_tools=extra,
+            resumed=resumed,
         )
 
 
@@ -323,11 +258,17 @@ async def _run_agents(
     seconds: float,
     trace_id: str | None,
     extra_tools: dict[str, list[Any]],
+    resumed: Continuation | None = None,
 ) -> _Outcome:
     settings = ctx.settings
     specialists = build_specialists(extra_tools=extra_tools)
     triage = build_triage(specialists, (guardrails.request_guardrail, *extra_guardrails))
-    outcome = _Outcome()
+    outcome = _Outcome(resumed=resumed, max_turns=settings.max_turns)
+    start: Any = request
+    first: Agent[DevOpsContext] = triage
+    if resumed is not None:  # the same agents and tools; each paused call gets its outcome
+        again = await resumption.restore(triage, ctx, resumed)
+        first, start, outcome.max_turns = again.agent, again.start, again.max_turns
 
     def on_max_turns(data: RunErrorHandlerInput[DevOpsContext]) -> RunErrorHandlerResult:
         outcome.status = "max_turns"
@@ -351,6 +292,7 @@ async def _run_agents(
             "requester": ctx.requester,
             "model": settings.model,
             "api": settings.openai_api,
+            **({"resumes_plan": resumed.decision.plan_id} if resumed is not None else {}),
         },
         tool_execution=ToolExecutionConfig(pre_approval_tool_input_guardrails=True),
         tool_not_found_behavior="return_error_to_model",
@@ -359,10 +301,10 @@ async def _run_agents(
     try:
         async with deadline:
             result = await Runner.run(
-                triage,
-                request,
+                first,
+                start,
                 context=ctx,
-                max_turns=settings.max_turns,
+                max_turns=outcome.max_turns,
                 hooks=counter,
                 run_config=config,
                 error_handlers={"max_turns": on_max_turns},
@@ -396,7 +338,7 @@ async def _run_agents(
             outcome.agent = exc.run_data.last_agent.name
         return outcome
     except Exception as exc:
-        if not _is_model_error(exc):
+        if not is_model_error(exc):
             raise
         outcome.status = "model_error"
         outcome.error = exc
@@ -414,61 +356,11 @@ async def _run_agents(
             )
             for item in result.interruptions
         ]
+        calls = [p.call_id for p in outcome.pending]
+        outcome.state = await resumption.state_json(ctx, result, triage, calls)
         return outcome
     outcome.text = str(result.final_output or "")
     return outcome
-
-
-def _is_model_error(exc: BaseException) -> bool:
-    try:
-        import openai
-    except ImportError:  # pragma: no cover - openai ships with the SDK
-        return False
-    return isinstance(exc, openai.OpenAIError)
-
-
-def _model_error_text(exc: BaseException | None) -> tuple[str, str, int]:
-    """Title, explanation and exit code for a model that did not answer."""
-    import openai
-
-    retries = f"{MODEL_RETRIES} retr{'y' if MODEL_RETRIES == 1 else 'ies'}"
-    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-        return (
-            "The model server rejected the API key",
-            f"It answered {exc.status_code}. Check the `openai-api-key` input (and "
-            "`openai-base-url` if you use another server).",
-            2,
-        )
-    if isinstance(exc, openai.NotFoundError):
-        return (
-            "The model server does not know this model or endpoint",
-            "It answered 404. Check the `model` input, and `openai-api` "
-            "(`responses` or `chat_completions`) for servers that offer only one API.",
-            2,
-        )
-    if isinstance(exc, AgentsException):
-        return (
-            "The agent could not finish",
-            f"The run stopped on {exc.__class__.__name__} (for example a malformed tool call "
-            "from the model). Nothing was changed; ask again, perhaps more narrowly.",
-            1,
-        )
-    if isinstance(exc, openai.APIStatusError):
-        what = f"answered {exc.status_code}"
-    elif isinstance(exc, openai.APITimeoutError):
-        what = "did not answer in time"
-    elif isinstance(exc, openai.APIConnectionError):
-        what = "could not be reached"
-    elif exc is not None:
-        what = f"failed ({exc.__class__.__name__})"
-    else:
-        what = "failed"
-    return (
-        "The model did not answer",
-        f"The model server {what}, also after {retries} with backoff. Nothing was changed; "
-        "try again later.",
-        1,
-    )
 
 
 def _usage(
@@ -578,12 +470,12 @@ def _rendered(
             data={**data, "blocked": outcome.findings},
         )
     if outcome.status == "plan":
-        return _proposal(ctx, command, outcome, data, footer)
+        return _proposal(ctx, request, outcome, data, footer)
     if outcome.status in ("max_turns", "timeout"):
         summary = meta["trace"]
         budget = budget_seconds(settings, ctx.deadline)
         limit = (
-            f"the limit of {settings.max_turns} turns (`max-turns`)"
+            f"the limit of {outcome.max_turns or settings.max_turns} turns (`max-turns`)"
             if outcome.status == "max_turns"
             else f"its time limit ({budget:.0f} s of `timeout-seconds`)"
         )
@@ -612,7 +504,7 @@ def _rendered(
             data={**data, "stopped": "budget"},
         )
     if outcome.status == "model_error":
-        title, why, code = _model_error_text(outcome.error)
+        title, why, code = model_error_text(outcome.error)
         return Result(
             status="failure",
             command=command,
@@ -671,6 +563,11 @@ class Reply:
     """Proposed changes that failed their preview, with why (they are not in the plan)."""
     not_read: list[Gap] = field(default_factory=list)
     """What the run's tools could not read: the answer ends with it (never taken for fine)."""
+    state: str = ""
+    """The paused run, kept with the plan (:func:`devops_agent.continuation.encode`) so
+    that the agent continues once the plan is applied or rejected."""
+    state_note: str = ""
+    """Why the run is kept without its history, when it is."""
 
     def with_plan(self, planned: Result) -> Result:
         """The plan the run made from :attr:`proposal`, introduced as the agent's answer.
@@ -691,7 +588,9 @@ class Reply:
             update={
                 "command": self.command,
                 "text": f"The agent proposed {'these changes' if many else 'this change'} in "
-                f"answer to the request. {planned.text}{dropped}\n\n{self.footer}",
+                f"answer to the request. {planned.text}{dropped}"
+                + (f"\n\n_{self.state_note}_" if self.state_note and self.state else "")
+                + f"\n\n{self.footer}",
                 "data": {**(planned.data or {}), **self.data, "rejected": self.rejected},
                 "not_read": [*planned.not_read, *self.not_read],
             }
@@ -699,9 +598,11 @@ class Reply:
 
 
 def _proposal(
-    ctx: DevOpsContext, command: str, outcome: _Outcome, data: dict[str, Any], footer: str
+    ctx: DevOpsContext, request: str, outcome: _Outcome, data: dict[str, Any], footer: str
 ) -> Reply:
-    entries, problems = tools.plan_entries(ctx, outcome.pending)
+    command = request.splitlines()[0][:200] if request.strip() else ""
+    planned = tools.plan_calls(ctx, outcome.pending)
+    entries, problems = planned.entries, planned.problems
     if not entries:
         dropped = "\n\nNot planned (they failed the checks):\n" + "\n".join(
             f"- {p}" for p in problems
@@ -723,7 +624,32 @@ def _proposal(
     )
     proposal = Proposal(entries, what=what[:150], region=regions[0] if regions else "")
     pending = Result(status="planned", command=command, title="The agent proposed changes")
-    return Reply(pending, proposal, command=command, footer=footer, data=data, rejected=problems)
+    usage = data.get("usage") or {}
+    earlier = outcome.resumed.state if outcome.resumed is not None else None
+    spent = usage.get("cost_usd")
+    if spent is not None and earlier is not None:
+        spent = None if earlier.spent_usd is None else spent + earlier.spent_usd
+    state, note = resumption.keep(
+        ctx,
+        agent=outcome.agent,
+        # a resumed run proposing again keeps the request that started it all
+        request=earlier.request if earlier is not None else request,
+        calls=outcome.pending,
+        planned=planned,
+        state=outcome.state,
+        spent_usd=spent,
+        tokens=int(usage.get("total_tokens") or 0) + (earlier.tokens if earlier else 0),
+    )
+    return Reply(
+        pending,
+        proposal,
+        command=command,
+        footer=footer,
+        data=data,
+        rejected=problems,
+        state=state,
+        state_note=note,
+    )
 
 
 def converse(
@@ -734,6 +660,7 @@ def converse(
     model_check: bool = False,
     trace_path: Path | None = None,
     seconds: float | None = None,
+    resumed: Continuation | None = None,
 ) -> Reply:
     """Answer a request in plain language with the agents; changes come back as a proposal.
 
@@ -748,6 +675,8 @@ def converse(
         trace_path: where the JSONL trace goes; by default ``.devops-agent/trace.jsonl``
             under the workspace when running in Actions, and no file otherwise.
         seconds: the agent's own time limit; by default :func:`budget_seconds`.
+        resumed: a run kept with its plan, to resume with how the plan was decided
+            (:func:`resume`) instead of starting from ``request``.
 
     Returns:
         A reply holding a ``success`` answer or a ``refused``/``failure`` result that says
@@ -779,7 +708,11 @@ def converse(
         )
         install(processor, export_key=export_key)
         price = price_for(settings.model, config.pricing)
-        counter = _Counter(Budget.for_model(settings.max_cost_usd, settings.model, config.pricing))
+        budget = Budget.for_model(settings.max_cost_usd, settings.model, config.pricing)
+        if budget is not None and resumed is not None and resumed.state.spent_usd:
+            # max-cost-usd covers the run and its resumption together
+            budget = dataclasses.replace(budget, spent=resumed.state.spent_usd)
+        counter = _Counter(budget)
         client: AsyncOpenAI | None = None
         if model is None:
             model, client = build_model(settings)
@@ -797,6 +730,7 @@ def converse(
                     extra_guardrails=extra,
                     seconds=limit,
                     trace_id=run.trace_id,
+                    resumed=resumed,
                 )
             finally:
                 if client is not None:
@@ -814,3 +748,22 @@ def converse(
             trace = str(processor.path)
     meta = {"usage": usage, "trace": summary.as_dict(), "trace_file": trace}
     return _render(ctx, request, outcome, meta, _footer(usage, summary, trace), missed.items)
+
+
+def resume(ctx: DevOpsContext, kept: Continuation, **options: Any) -> Reply:
+    """Continue a run kept with its plan, now that the plan was applied, rejected or lapsed.
+
+    The same agents, tools, guardrails and limits as :func:`converse` (``max-cost-usd``
+    counts what the first part spent); each call the run paused for gets the real outcome
+    of its plan entries as its output (:mod:`devops_agent.agent.resumption`), and a change it
+    proposes now is a new plan.
+
+    Args:
+        ctx: the run that decided the plan (the apply's or the rejection's).
+        kept: the kept state and the decision.
+        options: as for :func:`converse` (a scripted ``model`` in tests).
+
+    Returns:
+        The agent's reply, as :func:`converse` gives it.
+    """
+    return converse(ctx, kept.state.request, resumed=kept, **options)

@@ -56,11 +56,13 @@ __all__ = [
     "MAX_TOOL_CHARS",
     "Pending",
     "PlanOnly",
+    "Planned",
     "all_tools",
     "as_data",
     "error_payload",
     "for_specialist",
     "in_thread",
+    "plan_calls",
     "plan_check",
     "plan_entries",
     "proposals",
@@ -340,10 +342,23 @@ class Pending:
     call_id: str
 
 
-def plan_entries(
-    ctx: DevOpsContext, pending: Sequence[Pending]
-) -> tuple[list[PlanEntry], list[str]]:
-    """The plan entries for the calls the run paused for, and why any were dropped.
+@dataclass
+class Planned:
+    """The plan entries of the calls a run paused for, and what became of each call."""
+
+    entries: list[PlanEntry]
+    problems: list[str]
+    """One line per call that was dropped, saying why."""
+    by_call: dict[str, list[int]]
+    """Call id → the entries (1-based) it became (identical entries are kept once, so
+    two calls may name the same one)."""
+    dropped: dict[str, str]
+    """Call id → why it is not in the plan."""
+
+
+def plan_calls(ctx: DevOpsContext, pending: Sequence[Pending]) -> Planned:
+    """The plan entries for the calls the run paused for, which call became which, and why
+    any were dropped.
 
     Every call is validated again (the plan must match the account now, not when the
     model asked); identical entries are kept once.
@@ -353,11 +368,10 @@ def plan_entries(
         pending: The calls the run paused for.
 
     Returns:
-        The entries, and one line per call that was dropped, saying why.
+        The entries, each call's entries, and why any call was dropped.
     """
-    entries: list[PlanEntry] = []
-    seen: set[str] = set()
-    problems: list[str] = []
+    planned = Planned([], [], {}, {})
+    seen: dict[str, int] = {}
     for call in pending:
         op = _derived_writes().get(call.tool)
         try:
@@ -368,18 +382,42 @@ def plan_entries(
                 raise BadInput(f"nothing to change: {outcome.title}")
             found = list(outcome.entries)
         except ValidationError as exc:
-            problems.append(f"`{call.tool}`: {ctx.redactor(_invalid(exc).message)}")
+            why = ctx.redactor(_invalid(exc).message)
+            planned.problems.append(f"`{call.tool}`: {why}")
+            planned.dropped[call.call_id] = why
             continue
         except (DevOpsError, ValueError) as exc:
             message = exc.message if isinstance(exc, DevOpsError) else "arguments are not JSON"
-            problems.append(f"`{call.tool}`: {ctx.redactor(clean_untrusted(message, limit=300))}")
+            why = ctx.redactor(clean_untrusted(message, limit=300))
+            planned.problems.append(f"`{call.tool}`: {why}")
+            planned.dropped[call.call_id] = why
             continue
+        numbers: list[int] = []
         for entry in found:
             key = json.dumps(entry.model_dump(mode="json"), sort_keys=True)
             if key not in seen:
-                seen.add(key)
-                entries.append(entry)
-    return entries, problems
+                planned.entries.append(entry)
+                seen[key] = len(planned.entries)
+            numbers.append(seen[key])
+        planned.by_call[call.call_id] = numbers
+    return planned
+
+
+def plan_entries(
+    ctx: DevOpsContext, pending: Sequence[Pending]
+) -> tuple[list[PlanEntry], list[str]]:
+    """The plan entries for the calls the run paused for, and why any were dropped
+    (:func:`plan_calls` without which call became which).
+
+    Args:
+        ctx: The run's context (read role, regions).
+        pending: The calls the run paused for.
+
+    Returns:
+        The entries, and one line per call that was dropped, saying why.
+    """
+    planned = plan_calls(ctx, pending)
+    return planned.entries, planned.problems
 
 
 def all_tools() -> list[FunctionTool]:

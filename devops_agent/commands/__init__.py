@@ -5,7 +5,7 @@ is never run (one comment, one command). Text that does not start with a command
 word is a request in plain language: :func:`run_command` returns ``None`` and the run
 (:func:`devops_agent.app.execute`) hands it to the agent.
 
-Every command but ``help`` and ``apply`` is derived from the catalog
+Every command but ``help``, ``apply`` and ``reject`` is derived from the catalog
 (:mod:`devops_agent.catalog`): an operation's ``Command`` forms give the words,
 usage and help line; its argument model gives the grammar
 (:mod:`devops_agent.commands.grammar`). Nothing here is written per command. A read
@@ -539,6 +539,24 @@ def _apply(ctx: DevOpsContext, inv: Invocation) -> Result:
         return result
 
 
+def _reject(ctx: DevOpsContext, inv: Invocation) -> Result:
+    from devops_agent.plans import PLAN_ID
+    from devops_agent.reject import reject
+
+    words = list(inv.args)
+    plan_id = words.pop(0).lower() if words else None
+    if plan_id is not None and not PLAN_ID.fullmatch(plan_id):
+        # A reason needs the plan's id first: "reject inbound ssh" never rejects a plan.
+        raise BadInput(
+            f"'{inv.args[0]}' is not a plan id (12 hex characters, as the plan shows).",
+            remedy="Usage: reject [PLAN_ID [REASON...]]",
+        )
+    with tracing.span("reject", plan_id=plan_id or "") as span:
+        result = reject(ctx, plan_id, " ".join(words))
+        span.update(status=result.status, plan_id=str((result.data or {}).get("plan_id", "")))
+        return result
+
+
 def _build() -> tuple[Spec, ...]:
     derived = _catalog_specs()
     return (
@@ -557,6 +575,13 @@ def _build() -> tuple[Spec, ...]:
             _apply,
             max_args=1,
             flags=("--dry-run",),
+        ),
+        Spec(
+            ("reject",),
+            "reject [PLAN_ID [REASON...]]",
+            "Reject a plan: it is never carried out, and the agent that proposed it is told why.",
+            _reject,
+            max_args=None,
         ),
     )
 

@@ -14,6 +14,15 @@ installed ``devops-agent-action[sandbox]`` has them) holding
   final answer), so that without a key every scenario still runs and its files are
   checked in CI.
 
+**The resume path.** A scenario whose run ends with a plan may say how the plan is then
+decided (``decision``: applied with result lines, failed, rejected with a reason,
+expired, lapsed) and what must hold after the agent resumes (``after``); the script's
+``after_steps`` are what the scripted model does then. The paused run is kept and resumed
+with the production code (:mod:`devops_agent.agent.resumption`: serialized, encoded,
+read back and loaded, each paused call answered with the decision). Recording such a
+scenario carries the plan's entries out in the sandbox between the two parts (when it
+was applied), so the reads after it show the change.
+
 **Replay.** :func:`replay_tools` builds, for every agent tool, a copy with the same
 name, description, JSON schema and guardrails whose body returns the recorded output
 for that call (matched on the arguments, else on the tool name); a mutating tool keeps
@@ -87,6 +96,18 @@ class PlanExpectation(_Strict):
     args: dict[str, Any] = Field(default_factory=dict)
 
 
+class Decided(_Strict):
+    """How a scenario's plan is decided before the agent resumes."""
+
+    outcome: Literal["applied", "failed", "rejected", "expired", "lapsed"]
+    by: str = "bob"
+    reason: str = ""
+    """A rejection's reason, or why the plan lapsed."""
+    results: list[str] = Field(default_factory=list)
+    """For ``applied``/``failed``: the apply's result line of each planned call, in order
+    (a line starting with ⏳ is an entry still in progress)."""
+
+
 class Expectations(_Strict):
     """What must hold after the run."""
 
@@ -130,6 +151,7 @@ class Scenario(_Strict):
         "injection",
         "gaps",
         "repository",
+        "resume",
     ]
     description: str
     request: str
@@ -144,6 +166,19 @@ class Scenario(_Strict):
     ``job_logs`` (name, log: a failed job of the failed deploy run), ``deny`` (service,
     operation, action, region: calls the read role is refused, as AWS answers them)."""
     expect: Expectations
+    decision: Decided | None = None
+    """How the plan the run ends with is decided; the agent then resumes (the resume
+    path). Needs ``expect.outcome: plan`` and ``after``."""
+    after: Expectations | None = None
+    """What must hold after the resumed run (its own tools, answer or new plan)."""
+
+    @model_validator(mode="after")
+    def _resumes(self) -> Scenario:
+        if (self.decision is None) != (self.after is None):
+            raise ValueError("decision and after go together")
+        if self.decision is not None and self.expect.outcome != "plan":
+            raise ValueError("only a run that ends with a plan can resume")
+        return self
 
 
 class ScriptCall(_Strict):
@@ -168,6 +203,8 @@ class Script(_Strict):
     """``script.yaml``: what the scripted model does."""
 
     steps: list[ScriptStep] = Field(default_factory=list)
+    after_steps: list[ScriptStep] = Field(default_factory=list)
+    """What it does once the plan is decided and the run resumes."""
 
 
 class RecordedCall(_Strict):
@@ -335,7 +372,7 @@ def scripted_model(script: Script) -> Model:
     from agents.testing import ScriptedModel, assistant_message, function_call
 
     steps: list[Any] = []
-    for n, step in enumerate(script.steps):
+    for n, step in enumerate([*script.steps, *script.after_steps]):
         if step.answer is not None:
             steps.append([assistant_message(step.answer)])
         else:
@@ -390,6 +427,10 @@ class _Run:
     tokens: int = 0
     error: str = ""
     prompts: list[str] = dataclasses.field(default_factory=list)
+    after: _Run | None = None
+    """The resumed run, when the scenario decides its plan."""
+    calls_before: int = 0
+    """How many tool calls the log held when the run resumed."""
 
 
 def _drive(
@@ -398,8 +439,14 @@ def _drive(
     model: Model,
     overrides: dict[str, FunctionTool],
     max_turns: int,
+    *,
+    decision: Decided | None = None,
+    log: _Log | None = None,
+    between: Callable[[DevOpsContext, list[tuple[str, dict[str, Any]]]], None] | None = None,
 ) -> _Run:
-    """The production triage and specialists (tools swapped), one run, no tracing."""
+    """The production triage and specialists (tools swapped), one run, no tracing; with a
+    ``decision``, the run that ends with a plan is kept and resumed as an apply resumes it
+    (``between`` runs in between: the recorder carries the plan out in the sandbox)."""
     from agents import (
         Agent,
         InputGuardrailTripwireTriggered,
@@ -410,13 +457,17 @@ def _drive(
         Runner,
     )
 
-    from devops_agent.agent import guardrails
+    from devops_agent.agent import guardrails, resumption
     from devops_agent.agent.specialists import build_specialists
     from devops_agent.agent.triage import build_triage
+    from devops_agent.continuation import Continuation
 
     run = _Run()
 
     class Hooks(RunHooks[Any]):
+        def __init__(self, into: _Run) -> None:
+            self.into = into
+
         async def on_llm_start(
             self,
             context: RunContextWrapper[Any],
@@ -424,9 +475,9 @@ def _drive(
             system_prompt: str | None = None,
             *_: Any,
         ) -> None:
-            run.turns += 1
-            run.tokens = context.usage.total_tokens
-            run.prompts.append(system_prompt or "")
+            self.into.turns += 1
+            self.into.tokens = context.usage.total_tokens
+            self.into.prompts.append(system_prompt or "")
 
     triage = build_triage(build_specialists(tool_overrides=overrides))
     config = RunConfig(
@@ -436,31 +487,45 @@ def _drive(
         tool_not_found_behavior="return_error_to_model",
     )
 
-    async def main() -> None:
+    async def once(agent: Any, start: Any, into: _Run) -> Any:
         try:
             result = await Runner.run(
-                triage,
-                request,
+                agent,
+                start,
                 context=ctx,
                 max_turns=max_turns,
-                hooks=Hooks(),
+                hooks=Hooks(into),
                 run_config=config,
             )
         except InputGuardrailTripwireTriggered:
-            run.outcome = "blocked"
-            return
+            into.outcome = "blocked"
+            return None
         except OutputGuardrailTripwireTriggered:
-            run.outcome, run.error = "answer", "the output guardrail withheld the answer"
-            return
-        run.tokens = result.context_wrapper.usage.total_tokens
+            into.outcome, into.error = "answer", "the output guardrail withheld the answer"
+            return None
+        into.tokens = result.context_wrapper.usage.total_tokens
         if result.interruptions:
-            run.outcome = "plan"
-            run.pending = [
+            into.outcome = "plan"
+            into.pending = [
                 (i.tool_name or "", _args(str(getattr(i.raw_item, "arguments", "") or "")))
                 for i in result.interruptions
             ]
         else:
-            run.answer = str(result.final_output or "")
+            into.answer = str(result.final_output or "")
+        return result
+
+    async def main() -> None:
+        result = await once(triage, request, run)
+        if decision is None or result is None or not result.interruptions:
+            return
+        kept = await _kept(ctx, triage, request, result)
+        if between is not None:
+            between(ctx, run.pending)
+        run.calls_before = len(log.calls) if log is not None else 0
+        resumed = Continuation(state=kept, decision=_decision(decision, run.pending))
+        again = await resumption.restore(triage, ctx, resumed)
+        run.after = _Run()
+        await once(again.agent, again.start, run.after)
 
     try:
         asyncio.run(main())
@@ -469,15 +534,85 @@ def _drive(
     return run
 
 
+async def _kept(ctx: DevOpsContext, triage: Any, request: str, result: Any) -> Any:
+    """The paused run as a plan keeps it: serialized, encoded, read back (each paused call
+    is entry ``n`` of the plan: evals make no previews)."""
+    from devops_agent import continuation
+    from devops_agent.agent import resumption, tools
+
+    pending = [
+        tools.Pending(
+            tool=i.tool_name or "",
+            arguments=str(getattr(i.raw_item, "arguments", "") or ""),
+            call_id=str(getattr(i.raw_item, "call_id", "") or ""),
+        )
+        for i in result.interruptions
+    ]
+    state = await resumption.state_json(ctx, result, triage, [p.call_id for p in pending])
+    planned = tools.Planned([], [], {p.call_id: [n] for n, p in enumerate(pending, 1)}, {})
+    payload, _ = resumption.keep(
+        ctx,
+        agent=result.last_agent.name,
+        request=request,
+        calls=pending,
+        planned=planned,
+        state=state,
+        spent_usd=None,
+        tokens=0,
+    )
+    return continuation.decode(payload)
+
+
+def _decision(decided: Decided, pending: list[tuple[str, dict[str, Any]]]) -> Any:
+    """The scenario's decision as the apply (or rejection) would hand it to the agent."""
+    from devops_agent.agent import tools
+    from devops_agent.continuation import Decision, EntryOutcome
+    from devops_agent.plans import exact_line
+
+    status = {"applied": "verified", "failed": "failed"}.get(decided.outcome, "")
+    results = [*decided.results, *[""] * len(pending)]
+    entries = {
+        n: EntryOutcome(
+            exact=exact_line(tools.proposals().get(name, name), args),
+            # An applied entry AWS is still carrying out reads "⏳ in progress: …".
+            status="in-progress" if status and results[n - 1].startswith("⏳") else status,
+            result=results[n - 1],
+        )
+        for n, (name, args) in enumerate(pending, 1)
+    }
+    return Decision(
+        plan_id="e7a1c0de0018",
+        outcome=decided.outcome,
+        by=decided.by,
+        reason=decided.reason,
+        entries=entries if status else {},
+    )
+
+
 def check(scenario: Scenario, run: _Run, log: _Log) -> list[str]:
     """Every expectation that does not hold, in words (empty: the scenario passed)."""
+    boundary = run.calls_before if run.after is not None else len(log.calls)
+    failures = _unmet(scenario.expect, run, log.calls[:boundary])
+    if log.executed_mutations:
+        failures.append(f"a change ran outside a plan: {log.executed_mutations}")
+    if scenario.after is not None:
+        if run.after is None:
+            failures.append("the run did not resume (it did not end with a plan)")
+        else:
+            failures += [
+                f"after the {scenario.decision.outcome if scenario.decision else ''} plan: {f}"
+                for f in _unmet(scenario.after, run.after, log.calls[boundary:])
+            ]
+    return failures
+
+
+def _unmet(expect: Expectations, run: _Run, calls: list[tuple[str, dict[str, Any]]]) -> list[str]:
     from devops_agent.agent import tools
 
-    expect = scenario.expect
     failures = [f"the run failed: {run.error}"] if run.error else []
     if run.outcome != expect.outcome:
         failures.append(f"outcome {run.outcome!r}, expected {expect.outcome!r}")
-    called = {name for name, _ in log.calls} | {name for name, _ in run.pending}
+    called = {name for name, _ in calls} | {name for name, _ in run.pending}
     failures += [f"`{t}` was not called" for t in expect.tools_called if t not in called]
     failures += [f"`{t}` was called" for t in expect.tools_not_called if t in called]
     text = run.answer.lower()
@@ -486,8 +621,6 @@ def check(scenario: Scenario, run: _Run, log: _Log) -> list[str]:
     for wanted in expect.prompt_contains:
         if not run.prompts or any(wanted.lower() not in p.lower() for p in run.prompts):
             failures.append(f"the model's instructions lack {wanted!r}")
-    if log.executed_mutations:
-        failures.append(f"a change ran outside a plan: {log.executed_mutations}")
     planned: list[dict[str, Any]] = [
         {
             "operation": tools.proposals().get(name, name),
@@ -530,6 +663,8 @@ def run_scenario(
             chosen,
             replay_tools(outputs, log),
             scenario.max_turns,
+            decision=scenario.decision,
+            log=log,
         )
     failures = check(scenario, run, log)
     if scripted:
@@ -537,17 +672,20 @@ def run_scenario(
             chosen.assert_complete()  # type: ignore[attr-defined]
         except Exception as exc:  # UnconsumedModelSteps: the run ended before the script
             failures.append(f"the script was not used up: {exc}")
+    after = run.after
     return EvalResult(
         name=name,
         area=scenario.area,
         passed=not failures,
         failures=failures,
-        outcome=run.outcome,
-        answer=run.answer,
-        tools=[n for n, _ in log.calls] + [n for n, _ in run.pending],
+        outcome=run.outcome if after is None else f"{run.outcome} → {after.outcome}",
+        answer=run.answer if after is None else after.answer,
+        tools=[n for n, _ in log.calls]
+        + [n for n, _ in run.pending]
+        + ([n for n, _ in after.pending] if after is not None else []),
         plan=[{"tool": n, "args": a} for n, a in run.pending],
-        turns=run.turns,
-        tokens=run.tokens,
+        turns=run.turns + (after.turns if after is not None else 0),
+        tokens=run.tokens + (after.tokens if after is not None else 0),
         seconds=round(time.monotonic() - started, 2),
         notes=log.notes,
     )
@@ -560,6 +698,7 @@ def _seed_sandbox(github: Any, endpoint: str, setup: dict[str, list[dict[str, st
     import urllib.request
 
     import boto3
+    from moto.moto_api._internal import mock_random
 
     from devops_agent_sandbox.demo import REPO as DEMO_REPO
     from devops_agent_sandbox.demo import seed_github
@@ -568,6 +707,8 @@ def _seed_sandbox(github: Any, endpoint: str, setup: dict[str, list[dict[str, st
     # moto's backends outlive one server in the same process: start from nothing.
     reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310
     urllib.request.urlopen(reset, timeout=10).close()  # noqa: S310 - the local sandbox
+    # The same ids on every recording, so a script can name what an earlier one found.
+    mock_random.seed(SANDBOX_SEED)
     seed(boto3.Session(region_name=REGIONS[0]), REGIONS)
     seed_github(github)
     workflow = github.add_workflow(DEMO_REPO, content=DEPLOY_WORKFLOW)
@@ -590,6 +731,52 @@ def _seed_sandbox(github: Any, endpoint: str, setup: dict[str, list[dict[str, st
         github.add_issue(DEMO_REPO, title=issue["title"], body=issue.get("body", ""))
     for pull in setup.get("pulls", []):
         github.add_pull(DEMO_REPO, title=pull["title"], user=pull.get("user", "octocat"))
+
+
+#: moto's random seed while recording: ids (``i-…``, ``vpc-…``) come out the same each time.
+SANDBOX_SEED = 18
+
+
+class _SandboxWriters:
+    """The apply side on the sandbox (its one account plays the write role too)."""
+
+    def __init__(self, ctx: DevOpsContext) -> None:
+        from devops_agent.operation import Applying
+
+        self._ctx = ctx
+        self.applying = Applying("e7a1c0de0018", "alice", "bob")
+
+    def reader(self) -> DevOpsContext:
+        return self._ctx
+
+    def aws(self) -> Any:
+        return self._ctx.session()
+
+    @property
+    def github(self) -> Any:
+        return self._ctx.github
+
+    @property
+    def workspace(self) -> Path:
+        return self._ctx.workspace
+
+
+def _carry_out(ctx: DevOpsContext, pending: list[tuple[str, dict[str, Any]]]) -> None:
+    """Carry out the paused calls' plan entries in the sandbox, as an apply would, so the
+    reads after the resumption are recorded against the changed estate."""
+    from devops_agent import catalog
+    from devops_agent.operation import Unchanged, Write
+
+    writes = {
+        op.tool_name: op for op in catalog.declarations() if op.for_agent and isinstance(op, Write)
+    }
+    for name, args in pending:
+        op = writes[name]
+        outcome = op.plan(ctx, op.args.model_validate(args))
+        if isinstance(outcome, Unchanged):
+            continue
+        for entry in outcome.entries:
+            catalog.carry_out(entry, _SandboxWriters(ctx))
 
 
 DEPLOY_WORKFLOW = """\
@@ -641,9 +828,15 @@ def record(name: str, root: Traversable = SCENARIOS) -> ToolOutputs:
             scripted_model(script),
             _recording_tools(log),
             scenario.max_turns,
+            decision=scenario.decision,
+            log=log,
+            between=_carry_out
+            if scenario.decision is not None and scenario.decision.outcome == "applied"
+            else None,
         )
-    if run.error:
-        raise RuntimeError(f"recording {name} failed: {run.error}")
+    if run.error or (run.after is not None and run.after.error):
+        error = run.error or (run.after.error if run.after is not None else "")
+        raise RuntimeError(f"recording {name} failed: {error}")
     outputs = ToolOutputs(recorded_from="sandbox (moto + fake GitHub)", calls=log.recorded)
     target.write_text(
         json.dumps(outputs.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n",

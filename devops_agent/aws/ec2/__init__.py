@@ -31,9 +31,12 @@ from devops_agent.aws.ec2.security_groups import *  # noqa: F403
 from devops_agent.aws.ec2.security_groups import OPERATIONS as _SECURITY_GROUPS
 from devops_agent.aws.ec2.volumes import *  # noqa: F403
 from devops_agent.aws.ec2.volumes import OPERATIONS as _VOLUMES
+from devops_agent.aws.ec2.watch import *  # noqa: F403
+from devops_agent.aws.ec2.watch import OPERATIONS as _WATCH
 
 OPERATIONS = (
     *_INSTANCES,
+    *_WATCH,
     *_METADATA,
     *_SECURITY_GROUPS,
     *_RULES,

@@ -708,7 +708,7 @@ def _verify_state(reader: Reader, args: InstanceStateArgs) -> Verification:
         return Verified(read)
     if all(s == done or s in moving for s in now):
         ids = " ".join(args.instance_ids)
-        return InProgress(read, f"`ec2 describe {ids}` until every one is {done}")
+        return InProgress(read, f"`ec2 watch {ids} --until {done}`")
     return NotAsPlanned(read)
 
 
@@ -936,7 +936,7 @@ def _verify_create(reader: Reader, args: RunInstancesArgs) -> Verification:
         return Verified(read)
     if all(i.state in ("pending", "running") for i in found):
         ids = " ".join(i.id for i in found)
-        return InProgress(read, f"`ec2 describe {ids}` until every one is running")
+        return InProgress(read, f"`ec2 watch {ids} --until running`")
     return NotAsPlanned(read)
 
 
