@@ -8,6 +8,9 @@ what was done, the resource it was done to, and the IAM action it took.
   access-denied answer names the **write** role as the one to fix.
 * :func:`ec2_call` previews an EC2 write with ``DryRun=True`` before making it,
   so a write role that may not act fails on the preview, before any change.
+* :func:`ec2_request` declares one such EC2 request for an operation's ``calls`` (the
+  EC2 and VPC writes' counterpart of IAM's ``iam_call``), and :func:`ec2_arn` names what
+  it acts on.
 * :func:`resource_id`, :func:`cidr_block`, :func:`tag_map` validate what people
   type, before any API call.
 """
@@ -25,7 +28,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from devops_agent.aws import _ACCESS_DENIED, AwsModel, aws_errors
 from devops_agent.errors import BadInput, DevOpsError, ServiceError
-from devops_agent.operation import Pairs
+from devops_agent.operation import ApiCall, Grant, Pairs
 
 __all__ = [
     "Change",
@@ -33,6 +36,7 @@ __all__ = [
     "cidr_block",
     "ec2_arn",
     "ec2_call",
+    "ec2_request",
     "resource_id",
     "roll_back",
     "tag_list",
@@ -173,6 +177,54 @@ def ec2_arn(kind: str, ident: str, *, account: bool = True) -> str:
     """
     owner = "{account}" if account else ""
     return f"arn:{{partition}}:ec2:{{region}}:{owner}:{kind}/{ident}"
+
+
+def ec2_request(
+    operation: str,
+    params: dict[str, Any] | None = None,
+    *,
+    region: str | None,
+    resources: tuple[str, ...],
+    uses: tuple[str, ...] = (),
+    conditions: dict[str, dict[str, list[str]]] | None = None,
+    extra: tuple[Grant, ...] = (),
+    dry_run: bool = True,
+    when: str = "",
+) -> ApiCall:
+    """One EC2 request as an executor sends it; its IAM action is ``ec2:OPERATION``.
+
+    Every EC2 and VPC write declares its requests with it, so that they all read one
+    form: the service, the action named after the operation, the region the entry works
+    in, and ``DryRun`` (which :func:`ec2_call` sends first, and ``apply --dry-run`` alone).
+
+    Args:
+        operation: The API operation, e.g. ``DeleteSubnet``.
+        params: Its parameters exactly as boto3 is given them (without ``DryRun``).
+        region: The region the entry works in (its preview fixed it); ``None`` for an
+            entry no preview wrote, shown with no region.
+        resources: The ARN patterns it acts on (see :func:`ec2_arn`).
+        uses: The ARN patterns it names without changing them (a launch's AMI and subnet).
+        conditions: Conditions on its own action (a create token's tag).
+        extra: Further authorizations the same request needs (``ec2:CreateTags``).
+        dry_run: Whether the API takes ``DryRun`` (``ModifySubnetAttribute`` does not).
+        when: Empty when it is always sent; otherwise when.
+
+    Returns:
+        The declared call.
+    """
+    return ApiCall(
+        service="ec2",
+        operation=operation,
+        params=params or {},
+        action=f"ec2:{operation}",
+        region=region or "",
+        resources=resources,
+        uses=uses,
+        conditions=conditions or {},
+        extra=extra,
+        dry_run=dry_run,
+        when=when,
+    )
 
 
 def resource_id(value: str, prefix: str, what: str) -> str:

@@ -15,7 +15,7 @@ from pydantic import AfterValidator
 
 from devops_agent.aws import InRegion, aws_errors, check_region, client, named, one_region
 from devops_agent.aws.ec2.network import Address, address_from
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call, resource_id
+from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request, resource_id
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
     ApiCall,
@@ -130,14 +130,11 @@ def _run(writers: Writers, args: ReleaseArgs) -> str:
 
 def _calls(args: ReleaseArgs) -> list[ApiCall]:
     return [
-        ApiCall(
-            service="ec2",
-            operation="ReleaseAddress",
-            params={"AllocationId": args.allocation_id},
-            action="ec2:ReleaseAddress",
-            region=args.region or "",
+        ec2_request(
+            "ReleaseAddress",
+            {"AllocationId": args.allocation_id},
+            region=args.region,
             resources=(ec2_arn("elastic-ip", args.allocation_id),),
-            dry_run=True,
         )
     ]
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from devops_agent.aws import InRegion, check_region, client, one_region
 from devops_agent.aws.ec2.instances import InstanceIds, describe_instances
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call
+from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request
 from devops_agent.operation import (
     ApiCall,
     Command,
@@ -142,14 +142,11 @@ def _run(writers: Writers, args: Imdsv2Args) -> str:
 
 def _calls(args: Imdsv2Args) -> list[ApiCall]:
     return [
-        ApiCall(
-            service="ec2",
-            operation="ModifyInstanceMetadataOptions",
-            params=metadata_params(instance_id, args.http_tokens),
-            action="ec2:ModifyInstanceMetadataOptions",
-            region=args.region or "",
+        ec2_request(
+            "ModifyInstanceMetadataOptions",
+            metadata_params(instance_id, args.http_tokens),
+            region=args.region,
             resources=(ec2_arn("instance", instance_id),),
-            dry_run=True,
         )
         for instance_id in args.instance_ids
     ]

@@ -42,6 +42,7 @@ from devops_agent.aws.writes import (
     Tags,
     ec2_arn,
     ec2_call,
+    ec2_request,
     resource_id,
     tag_list,
     tag_map,
@@ -672,14 +673,11 @@ def _run_state(writers: Writers, args: InstanceStateArgs) -> str:
 def _state_calls(args: InstanceStateArgs) -> list[ApiCall]:
     _, iam_action = STATE_ACTIONS[args.action]
     return [
-        ApiCall(
-            service="ec2",
-            operation=iam_action.split(":", 1)[1],
-            params={"InstanceIds": list(args.instance_ids)},
-            action=iam_action,
-            region=args.region or "",
+        ec2_request(
+            iam_action.split(":", 1)[1],
+            {"InstanceIds": list(args.instance_ids)},
+            region=args.region,
             resources=tuple(ec2_arn("instance", i) for i in args.instance_ids),
-            dry_run=True,
         )
     ]
 
@@ -908,16 +906,13 @@ def _create_calls(args: RunInstancesArgs) -> list[ApiCall]:
             ),
         )
     return [
-        ApiCall(
-            service="ec2",
-            operation="RunInstances",
-            params=params,
-            action="ec2:RunInstances",
-            region=args.region or "",
+        ec2_request(
+            "RunInstances",
+            params,
+            region=args.region,
             resources=created,
             uses=tuple(uses),
             extra=extra,
-            dry_run=True,
         )
     ]
 

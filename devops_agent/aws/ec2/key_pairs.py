@@ -24,7 +24,7 @@ from devops_agent.aws import (
     utc,
 )
 from devops_agent.aws.workspace_files import read_document
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call, roll_back, tag_list
+from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request, roll_back, tag_list
 from devops_agent.errors import BadInput, DevOpsError, Refused, ServiceError
 from devops_agent.gh.secrets import check_writable, secret_name, write_secret
 from devops_agent.operation import (
@@ -447,28 +447,22 @@ def _key_arn(args: CreateKeyPairArgs | ImportKeyPairArgs | DeleteKeyPairArgs) ->
 
 
 def _delete_call(args: CreateKeyPairArgs | DeleteKeyPairArgs, when: str = "") -> ApiCall:
-    return ApiCall(
-        service="ec2",
-        operation="DeleteKeyPair",
-        params={"KeyName": args.name},
-        action="ec2:DeleteKeyPair",
-        region=args.region or "",
+    return ec2_request(
+        "DeleteKeyPair",
+        {"KeyName": args.name},
+        region=args.region,
         resources=(_key_arn(args),),
-        dry_run=True,
         when=when,
     )
 
 
 def _create_calls(args: CreateKeyPairArgs) -> list[ApiCall]:
     return [
-        ApiCall(
-            service="ec2",
-            operation="CreateKeyPair",
-            params=key_pair_params(args.name, args.key_type),
-            action="ec2:CreateKeyPair",
-            region=args.region or "",
+        ec2_request(
+            "CreateKeyPair",
+            key_pair_params(args.name, args.key_type),
+            region=args.region,
             resources=(_key_arn(args),),
-            dry_run=True,
         ),
         ApiCall(
             service="github",
@@ -611,14 +605,11 @@ def _run_import(writers: Writers, args: ImportKeyPairArgs) -> str:
 def _import_calls(args: ImportKeyPairArgs) -> list[ApiCall]:
     material = bytes.fromhex(args.public_key_hex).decode("utf-8") if args.public_key_hex else ""
     return [
-        ApiCall(
-            service="ec2",
-            operation="ImportKeyPair",
-            params={"KeyName": args.name, "PublicKeyMaterial": material},
-            action="ec2:ImportKeyPair",
-            region=args.region or "",
+        ec2_request(
+            "ImportKeyPair",
+            {"KeyName": args.name, "PublicKeyMaterial": material},
+            region=args.region,
             resources=(_key_arn(args),),
-            dry_run=True,
         )
     ]
 

@@ -16,7 +16,7 @@ from pydantic import AfterValidator
 
 from devops_agent.aws import InRegion, aws_errors, check_region, client, named, one_region
 from devops_agent.aws.ec2.images import describe_image
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call, resource_id
+from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request, resource_id
 from devops_agent.operation import (
     ApiCall,
     Command,
@@ -242,28 +242,22 @@ def _run_image(writers: Writers, args: ImageArgs) -> str:
 
 def _snapshot_calls(args: SnapshotArgs) -> list[ApiCall]:
     return [
-        ApiCall(
-            service="ec2",
-            operation="ModifySnapshotAttribute",
-            params=snapshot_params(args.snapshot_id),
-            action="ec2:ModifySnapshotAttribute",
-            region=args.region or "",
+        ec2_request(
+            "ModifySnapshotAttribute",
+            snapshot_params(args.snapshot_id),
+            region=args.region,
             resources=(ec2_arn("snapshot", args.snapshot_id, account=False),),
-            dry_run=True,
         )
     ]
 
 
 def _image_calls(args: ImageArgs) -> list[ApiCall]:
     return [
-        ApiCall(
-            service="ec2",
-            operation="ModifyImageAttribute",
-            params=image_params(args.image_id),
-            action="ec2:ModifyImageAttribute",
-            region=args.region or "",
+        ec2_request(
+            "ModifyImageAttribute",
+            image_params(args.image_id),
+            region=args.region,
             resources=(ec2_arn("image", args.image_id, account=False),),
-            dry_run=True,
         )
     ]
 

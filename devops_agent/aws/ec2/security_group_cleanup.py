@@ -31,7 +31,7 @@ from devops_agent.aws.ec2.security_groups import (
     SecurityGroupRule,
     describe_security_group,
 )
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call
+from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
     ApiCall,
@@ -362,14 +362,11 @@ def _calls(args: CloseArgs) -> list[ApiCall]:
     if args.rules is None:
         raise BadInput("The plan does not record the rules to remove; it is not applied.")
     return [
-        ApiCall(
-            service="ec2",
-            operation=f"RevokeSecurityGroup{direction}",
-            params=params,
-            action=f"ec2:RevokeSecurityGroup{direction}",
-            region=args.region or "",
+        ec2_request(
+            f"RevokeSecurityGroup{direction}",
+            params,
+            region=args.region,
             resources=(ec2_arn("security-group", args.group_id),),
-            dry_run=True,
         )
         for direction, params in revoke_params(args.group_id, args.rules)
     ]

@@ -15,7 +15,7 @@ from devops_agent.aws.ec2.security_groups import (
     SecurityGroup,
     describe_security_group,
 )
-from devops_agent.aws.writes import Change, cidr_block, ec2_arn, ec2_call, resource_id
+from devops_agent.aws.writes import Change, cidr_block, ec2_arn, ec2_call, ec2_request, resource_id
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
     ApiCall,
@@ -383,14 +383,11 @@ def _rule_action(args: RuleArgs) -> str:
 def _rule_calls(args: RuleArgs) -> list[ApiCall]:
     action = _rule_action(args)
     return [
-        ApiCall(
-            service="ec2",
-            operation=action.split(":", 1)[1],
-            params={"GroupId": args.group_id, "IpPermissions": [args.spec().permission()]},
-            action=action,
-            region=args.region or "",
+        ec2_request(
+            action.split(":", 1)[1],
+            {"GroupId": args.group_id, "IpPermissions": [args.spec().permission()]},
+            region=args.region,
             resources=(ec2_arn("security-group", args.group_id),),
-            dry_run=True,
         )
     ]
 

@@ -34,6 +34,7 @@ from devops_agent.aws.writes import (
     delete_ec2_resource,
     ec2_arn,
     ec2_call,
+    ec2_request,
     resource_id,
     tag_list,
 )
@@ -628,16 +629,13 @@ def _create_calls(args: CreateSecurityGroupArgs) -> list[ApiCall]:
             ),
         )
     return [
-        ApiCall(
-            service="ec2",
-            operation="CreateSecurityGroup",
-            params=params,
-            action="ec2:CreateSecurityGroup",
-            region=args.region or "",
+        ec2_request(
+            "CreateSecurityGroup",
+            params,
+            region=args.region,
             resources=(ec2_arn("security-group", "*"),),
             uses=(ec2_arn("vpc", params["VpcId"]),),
             extra=extra,
-            dry_run=True,
         )
     ]
 
@@ -733,14 +731,11 @@ def _run_delete(writers: Writers, args: SecurityGroupArgs) -> str:
 
 def _delete_calls(args: SecurityGroupArgs) -> list[ApiCall]:
     return [
-        ApiCall(
-            service="ec2",
-            operation="DeleteSecurityGroup",
-            params={"GroupId": args.group_id},
-            action="ec2:DeleteSecurityGroup",
-            region=args.region or "",
+        ec2_request(
+            "DeleteSecurityGroup",
+            {"GroupId": args.group_id},
+            region=args.region,
             resources=(ec2_arn("security-group", args.group_id),),
-            dry_run=True,
         )
     ]
 

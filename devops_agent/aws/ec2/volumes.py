@@ -35,7 +35,7 @@ from devops_agent.aws import (
     tags_of,
     utc,
 )
-from devops_agent.aws.writes import resource_id
+from devops_agent.aws.writes import ec2_request, resource_id
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
     ApiCall,
@@ -661,16 +661,8 @@ def _default_action(args: SetEncryptionDefaultArgs) -> str:
 
 def _default_calls(args: SetEncryptionDefaultArgs) -> list[ApiCall]:
     action = _default_action(args)
-    return [
-        ApiCall(
-            service="ec2",
-            operation=action.split(":", 1)[1],
-            action=action,
-            region=args.region or "",
-            resources=("*",),  # an account setting: no resource-level permissions
-            dry_run=True,
-        )
-    ]
+    # an account setting: no resource-level permissions
+    return [ec2_request(action.split(":", 1)[1], region=args.region, resources=("*",))]
 
 
 def _verify_default(reader: Reader, args: SetEncryptionDefaultArgs) -> Verification:

@@ -22,7 +22,7 @@ from devops_agent.aws import (
 from devops_agent.aws.vpc.routes import TABLE_ARN, describe_route_table
 from devops_agent.aws.vpc.subnets import describe_subnet
 from devops_agent.aws.vpc.vpcs import RouteTableId, SubnetId, ec2_id, region_of
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call, resource_id
+from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request, resource_id
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
     ApiCall,
@@ -260,28 +260,22 @@ def _associate_calls(args: AssociateRouteTableArgs) -> list[ApiCall]:
     subnet = ec2_arn("subnet", args.subnet_id)
     if args.replace_association_id:
         return [
-            ApiCall(
-                service="ec2",
-                operation="ReplaceRouteTableAssociation",
-                params={
+            ec2_request(
+                "ReplaceRouteTableAssociation",
+                {
                     "AssociationId": args.replace_association_id,
                     "RouteTableId": args.route_table_id,
                 },
-                action="ec2:ReplaceRouteTableAssociation",
-                region=args.region or "",
+                region=args.region,
                 resources=(*_tables(args.route_table_id, args.current_route_table_id), subnet),
-                dry_run=True,
             )
         ]
     return [
-        ApiCall(
-            service="ec2",
-            operation="AssociateRouteTable",
-            params={"RouteTableId": args.route_table_id, "SubnetId": args.subnet_id},
-            action="ec2:AssociateRouteTable",
-            region=args.region or "",
+        ec2_request(
+            "AssociateRouteTable",
+            {"RouteTableId": args.route_table_id, "SubnetId": args.subnet_id},
+            region=args.region,
             resources=(*_tables(args.route_table_id), subnet),
-            dry_run=True,
         )
     ]
 
@@ -432,17 +426,14 @@ def _run_disassociate(writers: Writers, args: DisassociateRouteTableArgs) -> str
 
 def _disassociate_calls(args: DisassociateRouteTableArgs) -> list[ApiCall]:
     return [
-        ApiCall(
-            service="ec2",
-            operation="DisassociateRouteTable",
-            params={"AssociationId": args.association_id or ""},
-            action="ec2:DisassociateRouteTable",
-            region=args.region or "",
+        ec2_request(
+            "DisassociateRouteTable",
+            {"AssociationId": args.association_id or ""},
+            region=args.region,
             resources=(
                 *_tables(args.current_route_table_id),
                 ec2_arn("subnet", args.subnet_id),
             ),
-            dry_run=True,
         )
     ]
 

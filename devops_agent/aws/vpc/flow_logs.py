@@ -31,7 +31,7 @@ from devops_agent.aws import (
 )
 from devops_agent.aws.vpc.proofs import only_one
 from devops_agent.aws.vpc.vpcs import ClientToken, VpcId, describe_vpc, ec2_id, region_of
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call, resource_id
+from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request, resource_id
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
     ApiCall,
@@ -503,21 +503,18 @@ def _create_calls(args: CreateFlowLogsArgs) -> list[ApiCall]:
         else Grant(action="logs:CreateLogDelivery")  # takes no resource-level permissions
     )
     return [
-        ApiCall(
-            service="ec2",
-            operation="CreateFlowLogs",
-            params=flow_log_params(
+        ec2_request(
+            "CreateFlowLogs",
+            flow_log_params(
                 args.vpc_id,
                 destination,
                 traffic_type=args.traffic_type,
                 client_token=args.client_token,
             ),
-            action="ec2:CreateFlowLogs",
-            region=args.region or "",
+            region=args.region,
             resources=(ec2_arn("vpc-flow-log", "*"),),
             uses=(ec2_arn("vpc", args.vpc_id),),
             extra=(extra,),
-            dry_run=True,
         )
     ]
 
@@ -643,16 +640,12 @@ def _run_delete(writers: Writers, args: DeleteFlowLogsArgs) -> str:
 def _delete_calls(args: DeleteFlowLogsArgs) -> list[ApiCall]:
     delivery = args.destination_type != "cloud-watch-logs"
     return [
-        ApiCall(
-            service="ec2",
-            operation="DeleteFlowLogs",
-            params={"FlowLogIds": [args.flow_log_id]},
-            action="ec2:DeleteFlowLogs",
-            region=args.region or "",
+        ec2_request(
+            "DeleteFlowLogs",
+            {"FlowLogIds": [args.flow_log_id]},
+            region=args.region,
             resources=(ec2_arn("vpc-flow-log", args.flow_log_id),),
-            # takes no resource-level permissions
             extra=(Grant(action="logs:DeleteLogDelivery"),) if delivery else (),
-            dry_run=True,
         )
     ]
 

@@ -46,7 +46,7 @@ from devops_agent.aws.vpc.vpcs import (
     ec2_id,
     region_of,
 )
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call, resource_id
+from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request, resource_id
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
     ApiCall,
@@ -440,25 +440,20 @@ def _create_igw_calls(args: CreateInternetGatewayArgs) -> list[ApiCall]:
     params = internet_gateway_params(args.name, args.client_token)
     new = ec2_arn("internet-gateway", "*")
     return [
-        ApiCall(
-            service="ec2",
-            operation="CreateInternetGateway",
-            params=params,
-            action="ec2:CreateInternetGateway",
-            region=args.region or "",
+        ec2_request(
+            "CreateInternetGateway",
+            params,
+            region=args.region,
             resources=(new,),
             extra=(create_tags_grant("internet-gateway", "CreateInternetGateway"),)
             if params
             else (),
-            dry_run=True,
             when="unless an earlier apply of this plan made it and stopped before attaching it",
         ),
-        ApiCall(
-            service="ec2",
-            operation="AttachInternetGateway",
-            params={"InternetGatewayId": new_id("internet gateway"), "VpcId": args.vpc_id},
-            action="ec2:AttachInternetGateway",
-            region=args.region or "",
+        ec2_request(
+            "AttachInternetGateway",
+            {"InternetGatewayId": new_id("internet gateway"), "VpcId": args.vpc_id},
+            region=args.region,
             resources=(ec2_arn("vpc", args.vpc_id),),
             extra=(
                 Grant(
@@ -467,7 +462,6 @@ def _create_igw_calls(args: CreateInternetGatewayArgs) -> list[ApiCall]:
                     conditions=token_condition(args.client_token),
                 ),
             ),
-            dry_run=True,
         ),
     ]
 
@@ -580,28 +574,22 @@ def _run_delete_igw(writers: Writers, args: DeleteInternetGatewayArgs) -> str:
 def _delete_igw_calls(args: DeleteInternetGatewayArgs) -> list[ApiCall]:
     gateway = ec2_arn("internet-gateway", args.gateway_id)
     detach = [
-        ApiCall(
-            service="ec2",
-            operation="DetachInternetGateway",
-            params={"InternetGatewayId": args.gateway_id, "VpcId": vpc_id},
-            action="ec2:DetachInternetGateway",
-            region=args.region or "",
+        ec2_request(
+            "DetachInternetGateway",
+            {"InternetGatewayId": args.gateway_id, "VpcId": vpc_id},
+            region=args.region,
             resources=(gateway, ec2_arn("vpc", vpc_id)),
-            dry_run=True,
             when="while it is still attached (an earlier apply of this plan may have detached it)",
         )
         for vpc_id in args.vpc_ids
     ]
     return [
         *detach,
-        ApiCall(
-            service="ec2",
-            operation="DeleteInternetGateway",
-            params={"InternetGatewayId": args.gateway_id},
-            action="ec2:DeleteInternetGateway",
-            region=args.region or "",
+        ec2_request(
+            "DeleteInternetGateway",
+            {"InternetGatewayId": args.gateway_id},
+            region=args.region,
             resources=(gateway,),
-            dry_run=True,
         ),
     ]
 

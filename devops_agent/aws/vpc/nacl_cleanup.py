@@ -16,7 +16,7 @@ from devops_agent.aws import InRegion, aws_errors, check_region, client, named, 
 from devops_agent.aws.vpc.network_acls import NetworkAcl, network_acl_from
 from devops_agent.aws.vpc.proofs import gone
 from devops_agent.aws.vpc.vpcs import region_of
-from devops_agent.aws.writes import delete_ec2_resource, ec2_arn, resource_id
+from devops_agent.aws.writes import delete_ec2_resource, ec2_arn, ec2_request, resource_id
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
     ApiCall,
@@ -130,14 +130,11 @@ def _run(writers: Writers, args: NaclArgs) -> str:
 
 def _calls(args: NaclArgs) -> list[ApiCall]:
     return [
-        ApiCall(
-            service="ec2",
-            operation="DeleteNetworkAcl",
-            params={"NetworkAclId": args.acl_id},
-            action="ec2:DeleteNetworkAcl",
-            region=args.region or "",
+        ec2_request(
+            "DeleteNetworkAcl",
+            {"NetworkAclId": args.acl_id},
+            region=args.region,
             resources=(ec2_arn("network-acl", args.acl_id),),
-            dry_run=True,
         )
     ]
 

@@ -41,7 +41,7 @@ from devops_agent.aws.vpc.proofs import (
 )
 from devops_agent.aws.vpc.subnets import describe_subnet
 from devops_agent.aws.vpc.vpcs import ClientToken, Name, SubnetId, ec2_id, region_of
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call, resource_id
+from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request, resource_id
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
     ApiCall,
@@ -514,17 +514,14 @@ def _create_nat_calls(args: CreateNatGatewayArgs) -> list[ApiCall]:
     calls: list[ApiCall] = []
     if new_address:
         calls.append(
-            ApiCall(
-                service="ec2",
-                operation="AllocateAddress",
-                params=address_params(args.client_token),
-                action="ec2:AllocateAddress",
+            ec2_request(
+                "AllocateAddress",
+                address_params(args.client_token),
                 region=region,
                 resources=(ec2_arn("elastic-ip", "*"),),
                 extra=(create_tags_grant("elastic-ip", "AllocateAddress"),)
                 if args.client_token
                 else (),
-                dry_run=True,
                 when="unless an earlier apply of this plan allocated it and stopped before "
                 "the gateway",
             )
@@ -551,16 +548,13 @@ def _create_nat_calls(args: CreateNatGatewayArgs) -> list[ApiCall]:
     if "TagSpecifications" in params:
         extra.append(create_tags_grant("natgateway", "CreateNatGateway"))
     calls.append(
-        ApiCall(
-            service="ec2",
-            operation="CreateNatGateway",
-            params=params,
-            action="ec2:CreateNatGateway",
+        ec2_request(
+            "CreateNatGateway",
+            params,
             region=region,
             resources=(ec2_arn("natgateway", "*"),),
             uses=tuple(uses),
             extra=tuple(extra),
-            dry_run=True,
         )
     )
     return calls
@@ -693,14 +687,11 @@ def _run_delete_nat(writers: Writers, args: DeleteNatGatewayArgs) -> str:
 
 def _delete_nat_calls(args: DeleteNatGatewayArgs) -> list[ApiCall]:
     return [
-        ApiCall(
-            service="ec2",
-            operation="DeleteNatGateway",
-            params={"NatGatewayId": args.nat_gateway_id},
-            action="ec2:DeleteNatGateway",
-            region=args.region or "",
+        ec2_request(
+            "DeleteNatGateway",
+            {"NatGatewayId": args.nat_gateway_id},
+            region=args.region,
             resources=(ec2_arn("natgateway", args.nat_gateway_id),),
-            dry_run=True,
         )
     ]
 

@@ -56,6 +56,7 @@ from devops_agent.aws.writes import (
     delete_ec2_resource,
     ec2_arn,
     ec2_call,
+    ec2_request,
     resource_id,
 )
 from devops_agent.errors import BadInput
@@ -612,18 +613,15 @@ def _run_create_table(writers: Writers, args: CreateRouteTableArgs) -> str:
 def _create_table_calls(args: CreateRouteTableArgs) -> list[ApiCall]:
     params = route_table_params(args.vpc_id, name=args.name, token=args.client_token)
     return [
-        ApiCall(
-            service="ec2",
-            operation="CreateRouteTable",
-            params=params,
-            action="ec2:CreateRouteTable",
-            region=args.region or "",
+        ec2_request(
+            "CreateRouteTable",
+            params,
+            region=args.region,
             resources=(ec2_arn("route-table", "*"),),
             uses=(ec2_arn("vpc", args.vpc_id),),
             extra=(create_tags_grant("route-table", "CreateRouteTable"),)
             if "TagSpecifications" in params
             else (),
-            dry_run=True,
         )
     ]
 
@@ -725,14 +723,11 @@ def _run_delete_table(writers: Writers, args: DeleteRouteTableArgs) -> str:
 
 def _delete_table_calls(args: DeleteRouteTableArgs) -> list[ApiCall]:
     return [
-        ApiCall(
-            service="ec2",
-            operation="DeleteRouteTable",
-            params={"RouteTableId": args.route_table_id},
-            action="ec2:DeleteRouteTable",
-            region=args.region or "",
+        ec2_request(
+            "DeleteRouteTable",
+            {"RouteTableId": args.route_table_id},
+            region=args.region,
             resources=(ec2_arn("route-table", args.route_table_id),),
-            dry_run=True,
         )
     ]
 
@@ -826,14 +821,11 @@ def _run_create_route(writers: Writers, args: CreateRouteArgs) -> str:
 def _route_call(args: CreateRouteArgs | DeleteRouteArgs) -> ApiCall:
     adding = isinstance(args, CreateRouteArgs)
     operation = "CreateRoute" if adding else "DeleteRoute"
-    return ApiCall(
-        service="ec2",
-        operation=operation,
-        params=route_params(args.route_table_id, args.destination, args.target if adding else None),
-        action=f"ec2:{operation}",
-        region=args.region or "",
+    return ec2_request(
+        operation,
+        route_params(args.route_table_id, args.destination, args.target if adding else None),
+        region=args.region,
         resources=(ec2_arn("route-table", args.route_table_id),),
-        dry_run=True,
     )
 
 

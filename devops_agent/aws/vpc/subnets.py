@@ -55,6 +55,7 @@ from devops_agent.aws.writes import (
     delete_ec2_resource,
     ec2_arn,
     ec2_call,
+    ec2_request,
     resource_id,
     write_errors,
 )
@@ -505,30 +506,26 @@ def _create_calls(args: CreateSubnetArgs) -> list[ApiCall]:
         token=args.client_token,
     )
     calls = [
-        ApiCall(
-            service="ec2",
-            operation="CreateSubnet",
-            params=params,
-            action="ec2:CreateSubnet",
-            region=args.region or "",
+        ec2_request(
+            "CreateSubnet",
+            params,
+            region=args.region,
             resources=(ec2_arn("subnet", "*"),),
             uses=(ec2_arn("vpc", args.vpc_id),),
             extra=(create_tags_grant("subnet", "CreateSubnet"),)
             if "TagSpecifications" in params
             else (),
-            dry_run=True,
         )
     ]
     if args.public:
         calls.append(
-            ApiCall(
-                service="ec2",
-                operation="ModifySubnetAttribute",
-                params={"SubnetId": new_id("subnet"), "MapPublicIpOnLaunch": {"Value": True}},
-                action="ec2:ModifySubnetAttribute",
-                region=args.region or "",
+            ec2_request(
+                "ModifySubnetAttribute",
+                {"SubnetId": new_id("subnet"), "MapPublicIpOnLaunch": {"Value": True}},
+                region=args.region,
                 resources=(ec2_arn("subnet", "*"),),
                 conditions=token_condition(args.client_token),
+                dry_run=False,
                 when="on the subnet CreateSubnet made (only it carries the create token)",
             )
         )
@@ -641,14 +638,11 @@ def _run_delete(writers: Writers, args: DeleteSubnetArgs) -> str:
 
 def _delete_calls(args: DeleteSubnetArgs) -> list[ApiCall]:
     return [
-        ApiCall(
-            service="ec2",
-            operation="DeleteSubnet",
-            params={"SubnetId": args.subnet_id},
-            action="ec2:DeleteSubnet",
-            region=args.region or "",
+        ec2_request(
+            "DeleteSubnet",
+            {"SubnetId": args.subnet_id},
+            region=args.region,
             resources=(ec2_arn("subnet", args.subnet_id),),
-            dry_run=True,
         )
     ]
 

@@ -46,6 +46,7 @@ from devops_agent.aws.writes import (
     delete_ec2_resource,
     ec2_arn,
     ec2_call,
+    ec2_request,
     resource_id,
     tag_map,
 )
@@ -566,15 +567,12 @@ def _run_create(writers: Writers, args: CreateVpcArgs) -> str:
 def _create_calls(args: CreateVpcArgs) -> list[ApiCall]:
     params = vpc_params(args.cidr, name=args.name, token=args.client_token)
     return [
-        ApiCall(
-            service="ec2",
-            operation="CreateVpc",
-            params=params,
-            action="ec2:CreateVpc",
-            region=args.region or "",
+        ec2_request(
+            "CreateVpc",
+            params,
+            region=args.region,
             resources=(ec2_arn("vpc", "*"),),
             extra=(create_tags_grant("vpc", "CreateVpc"),) if "TagSpecifications" in params else (),
-            dry_run=True,
         )
     ]
 
@@ -678,14 +676,11 @@ def _run_delete(writers: Writers, args: DeleteVpcArgs) -> str:
 
 def _delete_calls(args: DeleteVpcArgs) -> list[ApiCall]:
     return [
-        ApiCall(
-            service="ec2",
-            operation="DeleteVpc",
-            params={"VpcId": args.vpc_id},
-            action="ec2:DeleteVpc",
-            region=args.region or "",
+        ec2_request(
+            "DeleteVpc",
+            {"VpcId": args.vpc_id},
+            region=args.region,
             resources=(ec2_arn("vpc", args.vpc_id),),
-            dry_run=True,
         )
     ]
 
