@@ -27,6 +27,7 @@ from pydantic import AfterValidator, Field, model_validator
 from devops_agent.aws import client
 from devops_agent.aws.iam.calls import iam_call, not_yet, principal_arns
 from devops_agent.aws.iam.inline_policies import DELETE_INLINE_POLICY
+from devops_agent.aws.iam.memberships import Membership
 from devops_agent.aws.iam.policies import policy_refs
 from devops_agent.aws.iam.policy_changes import DETACH_POLICY
 from devops_agent.aws.iam.principals import (
@@ -47,7 +48,7 @@ from devops_agent.aws.iam.users import NoArgs, cleanup_entries
 from devops_agent.aws.policy_document import validate_policy
 from devops_agent.aws.workspace_files import read_document
 from devops_agent.aws.writes import Change, tag_list, write_errors
-from devops_agent.errors import BadInput, Refused, ServiceError
+from devops_agent.errors import BadInput, Refused
 from devops_agent.operation import (
     ApiCall,
     Args,
@@ -489,19 +490,6 @@ class InstanceProfileArgs(Args):
     """The instance profile to take it out of."""
 
 
-def _profiles(reader: Reader, role: str) -> list[str] | None:
-    try:
-        return profiles_of_role(reader.session(), role)
-    except ServiceError as exc:
-        if exc.code == "NoSuchEntity":
-            return None
-        raise
-
-
-def _in_profile(reader: Reader, args: InstanceProfileArgs) -> dict[str, bool]:
-    return {"member": args.profile in (_profiles(reader, args.role) or [])}
-
-
 def _profile_calls(operation: str) -> Callable[[InstanceProfileArgs], list[ApiCall]]:
     def calls(args: InstanceProfileArgs) -> list[ApiCall]:
         params = {"InstanceProfileName": args.profile, "RoleName": args.role}
@@ -517,44 +505,18 @@ def _profile_calls(operation: str) -> Callable[[InstanceProfileArgs], list[ApiCa
     return calls
 
 
-def _verify_out(reader: Reader, args: InstanceProfileArgs) -> Verification:
-    profiles = _profiles(reader, args.role)
-    if profiles is None:
-        return Verified(f"there is no role {args.role} any more, so no instance profile holds it")
-    if args.profile in profiles:
-        return not_yet(f"instance profile {args.profile} still holds {args.role}")
-    return Verified(f"instance profile {args.profile} does not hold {args.role}")
-
-
-def _verify_in(reader: Reader, args: InstanceProfileArgs) -> Verification:
-    profiles = _profiles(reader, args.role)
-    if profiles is None:
-        return NotAsPlanned(f"there is no IAM role called {args.role}")
-    if args.profile not in profiles:
-        return not_yet(f"instance profile {args.profile} does not hold {args.role}")
-    return Verified(f"instance profile {args.profile} holds {args.role}")
-
-
-def _undo_out(reader: Reader, before: Any, args: InstanceProfileArgs) -> list[PlanEntry]:
-    """Put the role back into the instance profile that held it (nothing once the role is
-    gone)."""
-    if not (isinstance(before, dict) and before.get("member")):
-        return []
-    profiles = _profiles(reader, args.role)
-    if profiles is None or args.profile in profiles:
-        return []
-    line = f"Roll back: put {args.role} back into instance profile {args.profile}"
-    return [ADD_ROLE_TO_INSTANCE_PROFILE.entry(args, line, [args.profile])]
-
-
-def _undo_in(reader: Reader, before: Any, args: InstanceProfileArgs) -> list[PlanEntry]:
-    """Take the role out again, unless the profile held it before."""
-    if not isinstance(before, dict) or before.get("member") is not False:
-        return []
-    if args.profile not in (_profiles(reader, args.role) or []):
-        return []
-    line = f"Roll back: take {args.role} out of instance profile {args.profile} again"
-    return [REMOVE_ROLE_FROM_INSTANCE_PROFILE.entry(args, line, [args.profile])]
+PROFILE_MEMBERSHIP = Membership(
+    member="role",
+    container="profile",
+    holders=profiles_of_role,
+    is_in="instance profile {container} holds {member}",
+    not_in="instance profile {container} does not hold {member}",
+    still_in="instance profile {container} still holds {member}",
+    member_gone="there is no role {member} any more, so no instance profile holds it",
+    no_member="there is no IAM role called {member}",
+    place="instance profile {container}",
+)
+"""A role in an instance profile: what its removal and its way back read and say."""
 
 
 _PROFILE_ARNS = (
@@ -576,9 +538,9 @@ ADD_ROLE_TO_INSTANCE_PROFILE = Write(
         add_role_to_instance_profile(writers.aws(), args.role, args.profile).message
     ),
     calls=_profile_calls("AddRoleToInstanceProfile"),
-    verify=_verify_in,
-    before=_in_profile,
-    undo=_undo_in,
+    verify=PROFILE_MEMBERSHIP.verify_in,
+    before=PROFILE_MEMBERSHIP.before,
+    undo=PROFILE_MEMBERSHIP.undo_in(lambda: REMOVE_ROLE_FROM_INSTANCE_PROFILE),
     examples=({"role": "app", "profile": "app"},),
 )
 
@@ -596,9 +558,9 @@ REMOVE_ROLE_FROM_INSTANCE_PROFILE = Write(
         remove_role_from_instance_profile(writers.aws(), args.role, args.profile).message
     ),
     calls=_profile_calls("RemoveRoleFromInstanceProfile"),
-    verify=_verify_out,
-    before=_in_profile,
-    undo=_undo_out,
+    verify=PROFILE_MEMBERSHIP.verify_out,
+    before=PROFILE_MEMBERSHIP.before,
+    undo=PROFILE_MEMBERSHIP.undo_out(ADD_ROLE_TO_INSTANCE_PROFILE),
     emits=(ADD_ROLE_TO_INSTANCE_PROFILE,),  # what its rollback plans carry
     examples=({"role": "app", "profile": "app"},),
 )

@@ -24,6 +24,7 @@ from devops_agent.aws.iam.calls import iam_call, not_yet, principal_arns
 from devops_agent.aws.iam.inline_policies import DELETE_INLINE_POLICY, InlinePolicyArgs
 from devops_agent.aws.iam.key_changes import DELETE_ACCESS_KEY, DeleteAccessKeyArgs
 from devops_agent.aws.iam.keys import list_access_keys
+from devops_agent.aws.iam.memberships import Membership
 from devops_agent.aws.iam.policies import policy_refs
 from devops_agent.aws.iam.policy_changes import DETACH_POLICY, detach_args
 from devops_agent.aws.iam.principals import (
@@ -45,7 +46,7 @@ from devops_agent.aws.iam.principals import (
     principal_name,
 )
 from devops_agent.aws.writes import Change, Tags, tag_list, write_errors
-from devops_agent.errors import BadInput, ServiceError
+from devops_agent.errors import BadInput
 from devops_agent.operation import (
     ApiCall,
     Args,
@@ -442,56 +443,18 @@ def _membership_calls(operation: str) -> Callable[[GroupMemberArgs], list[ApiCal
     return calls
 
 
-def _groups(reader: Reader, user: str) -> list[str] | None:
-    try:
-        return groups_of_user(reader.session(), user)
-    except ServiceError as exc:
-        if exc.code == "NoSuchEntity":
-            return None
-        raise
-
-
-def _member_before(reader: Reader, args: GroupMemberArgs) -> dict[str, bool]:
-    return {"member": args.group in (_groups(reader, args.user) or [])}
-
-
-def _verify_removed(reader: Reader, args: GroupMemberArgs) -> Verification:
-    groups = _groups(reader, args.user)
-    if groups is None:
-        return Verified(f"there is no user {args.user} any more, so it is in no group")
-    if args.group in groups:
-        return not_yet(f"{args.user} is still in group {args.group}")
-    return Verified(f"{args.user} is not in group {args.group}")
-
-
-def _verify_added(reader: Reader, args: GroupMemberArgs) -> Verification:
-    groups = _groups(reader, args.user)
-    if groups is None:
-        return NotAsPlanned(f"there is no IAM user called {args.user}")
-    if args.group not in groups:
-        return not_yet(f"{args.user} is not in group {args.group}")
-    return Verified(f"{args.user} is in group {args.group}")
-
-
-def _undo_removal(reader: Reader, before: Any, args: GroupMemberArgs) -> list[PlanEntry]:
-    """Put the user back into the group it was in (nothing once the user is gone)."""
-    if not (isinstance(before, dict) and before.get("member")):
-        return []
-    groups = _groups(reader, args.user)
-    if groups is None or args.group in groups:
-        return []
-    line = f"Roll back: put {args.user} back into group {args.group}"
-    return [ADD_USER_TO_GROUP.entry(args, line, [args.group])]
-
-
-def _undo_addition(reader: Reader, before: Any, args: GroupMemberArgs) -> list[PlanEntry]:
-    """Take the user out of the group again, unless it was in it before."""
-    if not isinstance(before, dict) or before.get("member") is not False:
-        return []
-    if args.group not in (_groups(reader, args.user) or []):
-        return []
-    line = f"Roll back: take {args.user} out of group {args.group} again"
-    return [REMOVE_USER_FROM_GROUP.entry(args, line, [args.group])]
+GROUP_MEMBERSHIP = Membership(
+    member="user",
+    container="group",
+    holders=groups_of_user,
+    is_in="{member} is in group {container}",
+    not_in="{member} is not in group {container}",
+    still_in="{member} is still in group {container}",
+    member_gone="there is no user {member} any more, so it is in no group",
+    no_member="there is no IAM user called {member}",
+    place="group {container}",
+)
+"""A user in a group: what its removal and its way back read and say."""
 
 
 _GROUP_ARNS = (
@@ -511,9 +474,9 @@ ADD_USER_TO_GROUP = Write(
     plan=only_in_rollbacks("a group membership"),
     run=lambda writers, args: add_user_to_group(writers.aws(), args.user, args.group).message,
     calls=_membership_calls("AddUserToGroup"),
-    verify=_verify_added,
-    before=_member_before,
-    undo=_undo_addition,
+    verify=GROUP_MEMBERSHIP.verify_in,
+    before=GROUP_MEMBERSHIP.before,
+    undo=GROUP_MEMBERSHIP.undo_in(lambda: REMOVE_USER_FROM_GROUP),
     examples=({"user": "dev", "group": "devs"},),
 )
 
@@ -529,9 +492,9 @@ REMOVE_USER_FROM_GROUP = Write(
     plan=only_in_plans("iam user delete NAME --force"),
     run=lambda writers, args: remove_user_from_group(writers.aws(), args.user, args.group).message,
     calls=_membership_calls("RemoveUserFromGroup"),
-    verify=_verify_removed,
-    before=_member_before,
-    undo=_undo_removal,
+    verify=GROUP_MEMBERSHIP.verify_out,
+    before=GROUP_MEMBERSHIP.before,
+    undo=GROUP_MEMBERSHIP.undo_out(ADD_USER_TO_GROUP),
     emits=(ADD_USER_TO_GROUP,),  # what its rollback plans carry
     examples=({"user": "dev", "group": "devs"},),
 )
