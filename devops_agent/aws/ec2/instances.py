@@ -34,6 +34,7 @@ from devops_agent.aws import (
     utc,
     vpc,
 )
+from devops_agent.aws.describe import state_filter
 from devops_agent.aws.ec2.images import describe_image
 from devops_agent.aws.ec2.key_pairs import find_key_pair, key_pair_name
 from devops_agent.aws.ec2.security_groups import describe_security_group
@@ -169,14 +170,7 @@ def list_instances(
         ServiceError: AWS refused (e.g. ``ec2:DescribeInstances`` not allowed).
     """
     region = check_region(session, region)
-    filters: list[dict[str, Any]] = []
-    if state is not None:
-        word = state.strip().lower()
-        if word not in INSTANCE_STATES:
-            raise BadInput(
-                f"'{state}' is not an instance state. Valid states: {', '.join(INSTANCE_STATES)}."
-            )
-        filters.append({"Name": "instance-state-name", "Values": [word]})
+    filters = state_filter(state, INSTANCE_STATES, "an instance", "instance-state-name")
     ec2 = ec2 or client(session, "ec2", region)
     with aws_errors("ec2:DescribeInstances", region=region):
         found = [

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from devops_agent.aws import AwsModel, aws_errors, check_region, client, pages
+from devops_agent.aws import AwsModel, aws_errors, check_region, client
+from devops_agent.aws.describe import Describe
 
 if TYPE_CHECKING:
     import boto3
@@ -140,6 +141,12 @@ def network_interface_from(raw: Any, region: str) -> NetworkInterface:
     )
 
 
+_NETWORK_INTERFACES = Describe(
+    "ec2:DescribeNetworkInterfaces", network_interface_from, order=lambda n: (n.vpc_id or "", n.id)
+)
+"""How a region's network interfaces are read: the call, the parser, the order."""
+
+
 def list_network_interfaces(
     session: boto3.Session,
     region: str,
@@ -162,12 +169,4 @@ def list_network_interfaces(
     Raises:
         UnknownRegion: unknown region. ServiceError: AWS refused.
     """
-    region = check_region(session, region)
-    ec2 = ec2 or client(session, "ec2", region)
-    with aws_errors("ec2:DescribeNetworkInterfaces", region=region):
-        found = [
-            network_interface_from(raw, region)
-            for page in pages(ec2, "describe_network_interfaces", page_size=page_size)
-            for raw in page.get("NetworkInterfaces", [])
-        ]
-    return sorted(found, key=lambda n: (n.vpc_id or "", n.id))
+    return _NETWORK_INTERFACES.read(session, region, ec2=ec2, page_size=page_size)

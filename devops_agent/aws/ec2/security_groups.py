@@ -28,6 +28,7 @@ from devops_agent.aws import (
     vpc,
     vpc_filter,
 )
+from devops_agent.aws.describe import Describe
 from devops_agent.aws.writes import (
     Change,
     Tags,
@@ -165,6 +166,14 @@ def security_group_from(raw: Any, region: str) -> SecurityGroup:
     )
 
 
+_SECURITY_GROUPS = Describe(
+    "ec2:DescribeSecurityGroups",
+    security_group_from,
+    order=lambda g: (g.region, g.vpc_id or "", g.name, g.id),
+)
+"""How a region's security groups are read: the call, the parser, the order."""
+
+
 def rule_from(permission: Any) -> SecurityGroupRule:
     """The model of one raw ``IpPermissions`` item.
 
@@ -224,14 +233,9 @@ def list_security_groups(
     """
     region = check_region(session, region)
     filters = vpc_filter(vpc_id)
-    ec2 = ec2 or client(session, "ec2", region)
-    with aws_errors("ec2:DescribeSecurityGroups", resource=vpc_id, region=region):
-        groups = [
-            security_group_from(raw, region)
-            for page in pages(ec2, "describe_security_groups", page_size=page_size, Filters=filters)
-            for raw in page.get("SecurityGroups", [])
-        ]
-    return sorted(groups, key=lambda g: (g.region, g.vpc_id or "", g.name, g.id))
+    return _SECURITY_GROUPS.read(
+        session, region, about=vpc_id, ec2=ec2, page_size=page_size, Filters=filters
+    )
 
 
 class SecurityGroupUse(AwsModel):

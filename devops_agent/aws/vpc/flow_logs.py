@@ -19,16 +19,15 @@ from devops_agent.aws import (
     InRegion,
     Regions,
     across_regions,
-    aws_errors,
     check_region,
     client,
     named,
     one_region,
-    pages,
     regions_for,
     s3,
     vpc_filter,
 )
+from devops_agent.aws.describe import Describe
 from devops_agent.aws.vpc.proofs import only_one
 from devops_agent.aws.vpc.vpcs import ClientToken, VpcId, describe_vpc, ec2_id, region_of
 from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request, resource_id
@@ -119,6 +118,12 @@ def flow_log_from(raw: Any, region: str) -> FlowLog:
     )
 
 
+_FLOW_LOGS = Describe(
+    "ec2:DescribeFlowLogs", flow_log_from, order=lambda f: (f.region, f.resource_id, f.id)
+)
+"""How a region's flow logs are read: the call, the parser, the order."""
+
+
 def list_flow_logs(
     session: boto3.Session,
     region: str,
@@ -145,14 +150,9 @@ def list_flow_logs(
     """
     region = check_region(session, region)
     filters = [{"Name": "resource-id", "Values": [f["Values"][0]]} for f in vpc_filter(vpc_id)]
-    ec2 = ec2 or client(session, "ec2", region)
-    with aws_errors("ec2:DescribeFlowLogs", resource=vpc_id, region=region):
-        found = [
-            flow_log_from(f, region)
-            for page in pages(ec2, "describe_flow_logs", page_size=page_size, Filters=filters)
-            for f in page.get("FlowLogs", [])
-        ]
-    return sorted(found, key=lambda f: (f.region, f.resource_id, f.id))
+    return _FLOW_LOGS.read(
+        session, region, about=vpc_id, ec2=ec2, page_size=page_size, Filters=filters
+    )
 
 
 def log_group_name(destination: str) -> str:

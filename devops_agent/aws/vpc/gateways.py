@@ -27,8 +27,9 @@ from devops_agent.aws import (
     tags_of,
     vpc_filter,
 )
+from devops_agent.aws.describe import Describe, by_name
 from devops_agent.aws.vpc.proofs import (
-    carries,
+    carrying,
     create_tags_grant,
     gone,
     new_id,
@@ -36,7 +37,6 @@ from devops_agent.aws.vpc.proofs import (
     only_one,
     tag_specifications,
     token_condition,
-    token_filter,
 )
 from devops_agent.aws.vpc.vpcs import (
     ClientToken,
@@ -113,6 +113,10 @@ def internet_gateway_from(raw: Any, region: str) -> InternetGateway:
     )
 
 
+_INTERNET_GATEWAYS = Describe("ec2:DescribeInternetGateways", internet_gateway_from, order=by_name)
+"""How a region's internet gateways are read: the call, the parser, the order."""
+
+
 def list_internet_gateways(
     session: boto3.Session, region: str, vpc_id: str | None = None
 ) -> list[InternetGateway]:
@@ -151,7 +155,7 @@ def internet_gateways_by_token(
     Raises:
         ServiceError: AWS refused (``ec2:DescribeInternetGateways``).
     """
-    return _gateways(session, region, None, token, Filters=token_filter(token))
+    return _gateways(session, region, None, **carrying(token))
 
 
 def describe_internet_gateway(
@@ -181,18 +185,9 @@ def describe_internet_gateway(
 
 
 def _gateways(
-    session: boto3.Session, region: str, about: str | None, token: str = "", **params: Any
+    session: boto3.Session, region: str, about: str | None, **params: Any
 ) -> list[InternetGateway]:
-    region = check_region(session, region)
-    ec2 = client(session, "ec2", region)
-    with aws_errors("ec2:DescribeInternetGateways", resource=about, region=region):
-        found = [
-            internet_gateway_from(g, region)
-            for page in pages(ec2, "describe_internet_gateways", **params)
-            for g in page.get("InternetGateways", [])
-            if not token or carries(g, token)
-        ]
-    return sorted(found, key=lambda g: (g.region, g.name is None, g.name or "", g.id))
+    return _INTERNET_GATEWAYS.read(session, region, about=about, **params)
 
 
 def route_tables_through(session: boto3.Session, region: str, gateway_id: str) -> list[str]:

@@ -23,14 +23,15 @@ from devops_agent.aws import (
     client,
     named,
     one_region,
-    pages,
     regions_for,
     tags_of,
     vpc_filter,
 )
+from devops_agent.aws.describe import Describe
 from devops_agent.aws.vpc.gateways import ListInVpcArgs
 from devops_agent.aws.vpc.proofs import (
     carries,
+    carrying,
     create_tags_grant,
     new_id,
     no_token,
@@ -126,19 +127,18 @@ def nat_gateway_from(raw: Any, region: str) -> NatGateway:
     )
 
 
+_NAT_GATEWAYS = Describe(
+    "ec2:DescribeNatGateways",
+    nat_gateway_from,
+    order=lambda n: (n.region, n.vpc_id, n.name is None, n.name or "", n.id),
+)
+"""How a region's NAT gateways are read: the call, the parser, the order."""
+
+
 def _nat_gateways(
-    session: boto3.Session, region: str, about: str | None, token: str = "", **params: Any
+    session: boto3.Session, region: str, about: str | None, **params: Any
 ) -> list[NatGateway]:
-    region = check_region(session, region)
-    ec2 = client(session, "ec2", region)
-    with aws_errors("ec2:DescribeNatGateways", resource=about, region=region):
-        found = [
-            nat_gateway_from(n, region)
-            for page in pages(ec2, "describe_nat_gateways", **params)
-            for n in page.get("NatGateways", [])
-            if not token or carries(n, token)
-        ]
-    return sorted(found, key=lambda n: (n.region, n.vpc_id, n.name is None, n.name or "", n.id))
+    return _NAT_GATEWAYS.read(session, region, about=about, **params)
 
 
 def list_nat_gateways(
@@ -177,7 +177,7 @@ def nat_gateways_by_token(session: boto3.Session, region: str, token: str) -> li
     Raises:
         ServiceError: AWS refused (``ec2:DescribeNatGateways``).
     """
-    return _nat_gateways(session, region, None, token, Filter=token_filter(token))
+    return _nat_gateways(session, region, None, **carrying(token, filters="Filter"))
 
 
 def read_nat_gateway(session: boto3.Session, region: str, nat_gateway_id: str) -> NatGateway | None:

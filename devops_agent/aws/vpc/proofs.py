@@ -32,6 +32,7 @@ from devops_agent.operation import Grant, NotAsPlanned, Verification, Verified
 __all__ = [
     "CREATE_TOKEN_TAG",
     "carries",
+    "carrying",
     "create_tags_grant",
     "gone",
     "new_id",
@@ -138,6 +139,21 @@ def carries(raw: Mapping[str, Any], token: str) -> bool:
     return any(
         t.get("Key") == CREATE_TOKEN_TAG and t.get("Value") == token for t in raw.get("Tags") or []
     )
+
+
+def carrying(token: str, *, filters: str = "Filters") -> dict[str, Any]:
+    """What a read of the resources carrying the create token passes to
+    :meth:`~devops_agent.aws.describe.Describe.read`: the tag filter, and the check of the
+    tag on each item returned (see :func:`carries`).
+
+    Args:
+        token: The plan's create token.
+        filters: The call's filter parameter (DescribeNatGateways names it ``Filter``).
+
+    Returns:
+        ``keep``, and the filter under ``filters``.
+    """
+    return {"keep": lambda raw: carries(raw, token), filters: token_filter(token)}
 
 
 def new_id(what: str) -> str:

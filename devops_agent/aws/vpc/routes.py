@@ -12,6 +12,7 @@ table (:mod:`devops_agent.aws.vpc.associations`); it is public when that table s
 from __future__ import annotations
 
 import uuid
+from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, Field, computed_field
@@ -26,21 +27,20 @@ from devops_agent.aws import (
     client,
     named,
     one_region,
-    pages,
     regions_for,
     tags_of,
     vpc_filter,
 )
+from devops_agent.aws.describe import Describe
 from devops_agent.aws.vpc.gateways import list_internet_gateways
 from devops_agent.aws.vpc.nat_gateways import list_nat_gateways
 from devops_agent.aws.vpc.proofs import (
-    carries,
+    carrying,
     create_tags_grant,
     gone,
     no_token,
     only_one,
     tag_specifications,
-    token_filter,
 )
 from devops_agent.aws.vpc.vpcs import (
     ClientToken,
@@ -200,15 +200,8 @@ def list_route_tables(
     """
     region = check_region(session, region)
     filters = vpc_filter(vpc_id)
-    ec2 = ec2 or client(session, "ec2", region)
-    with aws_errors("ec2:DescribeRouteTables", resource=vpc_id, region=region):
-        tables = [
-            route_table_from(t, region)
-            for page in pages(ec2, "describe_route_tables", page_size=page_size, Filters=filters)
-            for t in page.get("RouteTables", [])
-        ]
-    return sorted(
-        tables, key=lambda t: (t.region, t.vpc_id, not t.main, t.name is None, t.name or "", t.id)
+    return _ROUTE_TABLES.read(
+        session, region, about=vpc_id, ec2=ec2, page_size=page_size, Filters=filters
     )
 
 
@@ -248,16 +241,7 @@ def route_tables_by_token(session: boto3.Session, region: str, token: str) -> li
     Raises:
         ServiceError: AWS refused (``ec2:DescribeRouteTables``).
     """
-    region = check_region(session, region)
-    ec2 = client(session, "ec2", region)
-    with aws_errors("ec2:DescribeRouteTables", region=region):
-        found = [
-            route_table_from(t, region)
-            for page in pages(ec2, "describe_route_tables", Filters=token_filter(token))
-            for t in page.get("RouteTables", [])
-            if carries(t, token)
-        ]
-    return sorted(found, key=lambda t: t.id)
+    return _ROUTE_TABLES.read(session, region, order=attrgetter("id"), **carrying(token))
 
 
 def route_table_from(raw: Any, region: str) -> RouteTable:
@@ -285,6 +269,14 @@ def route_table_from(raw: Any, region: str) -> RouteTable:
         region=region,
         tags=tags_of(raw),
     )
+
+
+_ROUTE_TABLES = Describe(
+    "ec2:DescribeRouteTables",
+    route_table_from,
+    order=lambda t: (t.region, t.vpc_id, not t.main, t.name is None, t.name or "", t.id),
+)
+"""How a region's route tables are read: the call, the parser, the order."""
 
 
 def route_from(raw: Any) -> Route:

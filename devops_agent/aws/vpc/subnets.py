@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
+from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, Field
@@ -29,8 +30,9 @@ from devops_agent.aws import (
     tags_of,
     vpc_filter,
 )
+from devops_agent.aws.describe import Describe
 from devops_agent.aws.vpc.proofs import (
-    carries,
+    carrying,
     create_tags_grant,
     gone,
     new_id,
@@ -38,7 +40,6 @@ from devops_agent.aws.vpc.proofs import (
     only_one,
     tag_specifications,
     token_condition,
-    token_filter,
 )
 from devops_agent.aws.vpc.vpcs import (
     ClientToken,
@@ -144,6 +145,14 @@ def subnet_from(raw: Any, region: str) -> Subnet:
     )
 
 
+_SUBNETS = Describe(
+    "ec2:DescribeSubnets",
+    subnet_from,
+    order=lambda s: (s.region, s.vpc_id, s.name is None, s.name or "", s.id),
+)
+"""How a region's subnets are read: the call, the parser, the order."""
+
+
 def list_subnets(
     session: boto3.Session,
     region: str,
@@ -170,14 +179,9 @@ def list_subnets(
     """
     region = check_region(session, region)
     filters = vpc_filter(vpc_id)
-    ec2 = ec2 or client(session, "ec2", region)
-    with aws_errors("ec2:DescribeSubnets", resource=vpc_id, region=region):
-        subnets = [
-            subnet_from(s, region)
-            for page in pages(ec2, "describe_subnets", page_size=page_size, Filters=filters)
-            for s in page.get("Subnets", [])
-        ]
-    return sorted(subnets, key=lambda s: (s.region, s.vpc_id, s.name is None, s.name or "", s.id))
+    return _SUBNETS.read(
+        session, region, about=vpc_id, ec2=ec2, page_size=page_size, Filters=filters
+    )
 
 
 def describe_subnet(session: boto3.Session, region: str, subnet_id: str) -> Subnet:
@@ -216,16 +220,7 @@ def subnets_by_token(session: boto3.Session, region: str, token: str) -> list[Su
     Raises:
         ServiceError: AWS refused (``ec2:DescribeSubnets``).
     """
-    region = check_region(session, region)
-    ec2 = client(session, "ec2", region)
-    with aws_errors("ec2:DescribeSubnets", region=region):
-        found = [
-            subnet_from(s, region)
-            for page in pages(ec2, "describe_subnets", Filters=token_filter(token))
-            for s in page.get("Subnets", [])
-            if carries(s, token)
-        ]
-    return sorted(found, key=lambda s: s.id)
+    return _SUBNETS.read(session, region, order=attrgetter("id"), **carrying(token))
 
 
 def subnet_dependencies(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import uuid
+from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, Field
@@ -31,14 +32,14 @@ from devops_agent.aws import (
     tags_of,
     vpc_filter,
 )
+from devops_agent.aws.describe import Describe, by_name
 from devops_agent.aws.vpc.proofs import (
-    carries,
+    carrying,
     create_tags_grant,
     gone,
     no_token,
     only_one,
     tag_specifications,
-    token_filter,
 )
 from devops_agent.aws.writes import (
     Change,
@@ -131,6 +132,10 @@ def vpc_from(raw: Any, region: str) -> Vpc:
     )
 
 
+_VPCS = Describe("ec2:DescribeVpcs", vpc_from, order=by_name)
+"""How a region's VPCs are read: the call, the parser, the order."""
+
+
 def vpc_cidrs(raw: Any) -> list[str]:
     """The IPv4 blocks associated (or associating) with a VPC, then its IPv6 blocks.
 
@@ -183,15 +188,7 @@ def list_vpcs(
     Raises:
         UnknownRegion: unknown region. ServiceError: AWS refused.
     """
-    region = check_region(session, region)
-    ec2 = ec2 or client(session, "ec2", region)
-    with aws_errors("ec2:DescribeVpcs", region=region):
-        vpcs = [
-            vpc_from(v, region)
-            for page in pages(ec2, "describe_vpcs", page_size=page_size)
-            for v in page.get("Vpcs", [])
-        ]
-    return sorted(vpcs, key=lambda v: (v.region, v.name is None, v.name or "", v.id))
+    return _VPCS.read(session, region, ec2=ec2, page_size=page_size)
 
 
 def describe_vpc(session: boto3.Session, region: str, vpc_id: str) -> Vpc:
@@ -232,16 +229,7 @@ def vpcs_by_token(session: boto3.Session, region: str, token: str) -> list[Vpc]:
     Raises:
         ServiceError: AWS refused (``ec2:DescribeVpcs``).
     """
-    region = check_region(session, region)
-    ec2 = client(session, "ec2", region)
-    with aws_errors("ec2:DescribeVpcs", region=region):
-        found = [
-            vpc_from(v, region)
-            for page in pages(ec2, "describe_vpcs", Filters=token_filter(token))
-            for v in page.get("Vpcs", [])
-            if carries(v, token)
-        ]
-    return sorted(found, key=lambda v: v.id)
+    return _VPCS.read(session, region, order=attrgetter("id"), **carrying(token))
 
 
 def vpc_dependencies(session: boto3.Session, region: str, vpc_id: str) -> dict[str, list[str]]:
