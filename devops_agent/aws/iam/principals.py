@@ -22,8 +22,9 @@ from botocore import xform_name
 from pydantic import AfterValidator, Field
 
 from devops_agent.aws import AwsModel, aws_errors, client, pages, utc
+from devops_agent.aws.iam.calls import not_yet
 from devops_agent.errors import BadInput, Refused
-from devops_agent.operation import Reader
+from devops_agent.operation import PlanEntry, Reader, Verification, Verified, Write
 from devops_agent.report import plural
 
 if TYPE_CHECKING:
@@ -53,6 +54,8 @@ __all__ = [
     "principal_exists",
     "principal_name",
     "profiles_of_role",
+    "undo_created",
+    "verify_deleted",
 ]
 
 PrincipalKind = Literal["user", "role", "group"]
@@ -586,3 +589,48 @@ def only_in_rollbacks(change: str) -> Callable[[Reader, Any], NoReturn]:
         )
 
     return refuse
+
+
+def verify_deleted(kind: PrincipalKind) -> Callable[[Reader, Any], Verification]:
+    """The read-back of deleting a user or role: IAM no longer knows it.
+
+    Args:
+        kind: ``user`` or ``role``; the step's argument of that name holds the name.
+
+    Returns:
+        A ``verify``: verified when it is gone, not yet while IAM still shows it.
+    """
+
+    def verify(reader: Reader, args: Any) -> Verification:
+        name = getattr(args, kind)
+        if principal_exists(reader.session(), kind, name):
+            return not_yet(f"the IAM {kind} {name} still exists")
+        return Verified(f"there is no IAM {kind} called {name}")
+
+    return verify
+
+
+def undo_created(
+    kind: PrincipalKind, delete: Callable[[], Write[Any]]
+) -> Callable[[Reader, object, Any], list[PlanEntry]]:
+    """The way back of creating a user or role: delete it again (it has nothing yet unless
+    someone added it since).
+
+    Args:
+        kind: ``user`` or ``role``; the create's argument of that name holds the name.
+        delete: Gives the step that deletes one (declared after the create, so it is looked
+            up when the rollback is planned); its arguments are that one name.
+
+    Returns:
+        An ``undo``: one entry while the principal exists, none once it is gone.
+    """
+
+    def undo(reader: Reader, before: object, args: Any) -> list[PlanEntry]:
+        name = getattr(args, kind)
+        if not principal_exists(reader.session(), kind, name):
+            return []
+        step = delete()
+        line = f"Roll back: delete the IAM {kind} {name} that the plan created"
+        return [step.entry(step.args.model_validate({kind: name}), line, [name])]
+
+    return undo
