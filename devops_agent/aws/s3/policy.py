@@ -24,7 +24,7 @@ from devops_agent.aws.s3.buckets import (
     bucket_name,
     existing_bucket,
 )
-from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, send
+from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, bucket_change
 from devops_agent.aws.s3.configuration import read_settings
 from devops_agent.aws.s3.restore import RESTORES, way_back
 from devops_agent.aws.workspace_files import read_document
@@ -132,9 +132,7 @@ def put_bucket_policy(
         BadInput: the document breaks the policy grammar or names another bucket.
     """
     call = policy_call(bucket, policy, region)
-    name = call.params["Bucket"]
-    send(session, call, resource=f"s3://{name}")
-    return Change(action=call.action, resource=name, message=f"set the policy of s3://{name}")
+    return bucket_change(session, call, lambda name: f"set the policy of s3://{name}")
 
 
 def delete_bucket_policy(session: boto3.Session, bucket: str, region: str | None = None) -> Change:
@@ -149,9 +147,7 @@ def delete_bucket_policy(session: boto3.Session, bucket: str, region: str | None
         What was done: the IAM action, the bucket, one line for people.
     """
     call = policy_call(bucket, None, region)
-    name = call.params["Bucket"]
-    send(session, call, resource=f"s3://{name}")
-    return Change(action=call.action, resource=name, message=f"removed the policy of s3://{name}")
+    return bucket_change(session, call, lambda name: f"removed the policy of s3://{name}")
 
 
 def policy_verification(

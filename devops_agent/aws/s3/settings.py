@@ -31,7 +31,7 @@ from devops_agent.aws.s3.buckets import (
     bucket_owner_region,
     existing_bucket,
 )
-from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, send
+from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, bucket_change
 from devops_agent.aws.s3.configuration import read_settings
 from devops_agent.aws.s3.restore import RESTORES, way_back
 from devops_agent.aws.writes import Change, Tags, tag_list, tag_map
@@ -169,10 +169,8 @@ def put_tags(
         What was done: the IAM action, the bucket, one line for people.
     """
     call = tags_call(bucket, tags, region)
-    name = call.params["Bucket"]
-    send(session, call, resource=f"s3://{name}")
     shown = ", ".join(f"{k}={v}" for k, v in sorted(tags.items())) or "none"
-    return Change(action=call.action, resource=name, message=f"tags of s3://{name}: {shown}")
+    return bucket_change(session, call, lambda name: f"tags of s3://{name}: {shown}")
 
 
 # --------------------------------------------------------------------------- describe
