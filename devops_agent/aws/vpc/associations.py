@@ -19,9 +19,10 @@ from devops_agent.aws import (
     one_region,
     pages,
 )
+from devops_agent.aws.vpc.proofs import region_of
 from devops_agent.aws.vpc.routes import TABLE_ARN, describe_route_table
 from devops_agent.aws.vpc.subnets import describe_subnet
-from devops_agent.aws.vpc.vpcs import RouteTableId, SubnetId, ec2_id, region_of
+from devops_agent.aws.vpc.vpcs import RouteTableId, SubnetId, ec2_id
 from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request, resource_id
 from devops_agent.errors import BadInput
 from devops_agent.operation import (

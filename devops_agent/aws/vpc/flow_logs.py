@@ -28,8 +28,8 @@ from devops_agent.aws import (
     vpc_filter,
 )
 from devops_agent.aws.describe import Describe
-from devops_agent.aws.vpc.proofs import only_one
-from devops_agent.aws.vpc.vpcs import ClientToken, VpcId, describe_vpc, ec2_id, region_of
+from devops_agent.aws.vpc.proofs import only_one, region_of
+from devops_agent.aws.vpc.vpcs import ClientToken, VpcId, describe_vpc, ec2_id
 from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request, resource_id
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (

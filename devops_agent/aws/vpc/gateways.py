@@ -35,17 +35,11 @@ from devops_agent.aws.vpc.proofs import (
     new_id,
     no_token,
     only_one,
+    region_of,
     tag_specifications,
     token_condition,
 )
-from devops_agent.aws.vpc.vpcs import (
-    ClientToken,
-    Name,
-    VpcId,
-    describe_vpc,
-    ec2_id,
-    region_of,
-)
+from devops_agent.aws.vpc.vpcs import ClientToken, Name, VpcId, describe_vpc, ec2_id
 from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request, resource_id
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (

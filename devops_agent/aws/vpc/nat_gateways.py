@@ -36,12 +36,13 @@ from devops_agent.aws.vpc.proofs import (
     new_id,
     no_token,
     only_one,
+    region_of,
     tag_specifications,
     token_condition,
     token_filter,
 )
 from devops_agent.aws.vpc.subnets import describe_subnet
-from devops_agent.aws.vpc.vpcs import ClientToken, Name, SubnetId, ec2_id, region_of
+from devops_agent.aws.vpc.vpcs import ClientToken, Name, SubnetId, ec2_id
 from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request, resource_id
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (

@@ -35,25 +35,18 @@ from devops_agent.aws.describe import Describe
 from devops_agent.aws.vpc.gateways import list_internet_gateways
 from devops_agent.aws.vpc.nat_gateways import list_nat_gateways
 from devops_agent.aws.vpc.proofs import (
+    Deletion,
     carrying,
     create_tags_grant,
-    gone,
     no_token,
     only_one,
+    region_of,
     tag_specifications,
 )
-from devops_agent.aws.vpc.vpcs import (
-    ClientToken,
-    Name,
-    RouteTableId,
-    VpcId,
-    describe_vpc,
-    region_of,
-)
+from devops_agent.aws.vpc.vpcs import ClientToken, Name, RouteTableId, VpcId, describe_vpc
 from devops_agent.aws.writes import (
     Change,
     cidr_block,
-    delete_ec2_resource,
     ec2_arn,
     ec2_call,
     ec2_request,
@@ -225,6 +218,18 @@ def describe_route_table(session: boto3.Session, region: str, route_table_id: st
     with aws_errors("ec2:DescribeRouteTables", resource=wanted, region=region):
         raw = ec2.describe_route_tables(RouteTableIds=[wanted])["RouteTables"][0]
     return route_table_from(raw, region)
+
+
+_DELETION = Deletion(
+    action="ec2:DeleteRouteTable",
+    param="RouteTableId",
+    field="route_table_id",
+    prefix="rtb",
+    what="route table",
+    arn_kind="route-table",
+    read=describe_route_table,
+)
+"""Deleting a route table by its id (``vpc route-table delete``)."""
 
 
 def route_tables_by_token(session: boto3.Session, region: str, token: str) -> list[RouteTable]:
@@ -415,15 +420,7 @@ def delete_route_table(session: boto3.Session, region: str, route_table_id: str)
         BadInput: a malformed id. ServiceError: AWS refused (``DependencyViolation`` while a
             subnet uses it).
     """
-    return delete_ec2_resource(
-        session,
-        region,
-        route_table_id,
-        prefix="rtb",
-        what="route table",
-        action="ec2:DeleteRouteTable",
-        param="RouteTableId",
-    )
+    return _DELETION.delete(session, region, route_table_id)
 
 
 def route_params(
@@ -709,28 +706,6 @@ def _plan_delete_table(reader: Reader, args: DeleteRouteTableArgs) -> Proposal:
     return Proposal([entry], what=f"delete {table.id}", region=region)
 
 
-def _run_delete_table(writers: Writers, args: DeleteRouteTableArgs) -> str:
-    return delete_route_table(writers.aws(), region_of(args), args.route_table_id).message
-
-
-def _delete_table_calls(args: DeleteRouteTableArgs) -> list[ApiCall]:
-    return [
-        ec2_request(
-            "DeleteRouteTable",
-            {"RouteTableId": args.route_table_id},
-            region=args.region,
-            resources=(ec2_arn("route-table", args.route_table_id),),
-        )
-    ]
-
-
-def _verify_delete_table(reader: Reader, args: DeleteRouteTableArgs) -> Verification:
-    return gone(
-        lambda: describe_route_table(reader.session(), region_of(args), args.route_table_id),
-        args.route_table_id,
-    )
-
-
 DELETE_ROUTE_TABLE = Write(
     name="vpc.delete_route_table",
     args=DeleteRouteTableArgs,
@@ -743,9 +718,9 @@ DELETE_ROUTE_TABLE = Write(
     actions=("ec2:DeleteRouteTable",),
     arns=(TABLE_ARN,),
     plan=_plan_delete_table,
-    run=_run_delete_table,
-    calls=_delete_table_calls,
-    verify=_verify_delete_table,
+    run=_DELETION.run,
+    calls=_DELETION.calls,
+    verify=_DELETION.verify,
     irreversible="a deleted route table is gone for good with its routes: a new one gets a "
     "new id, and nothing that named the old one follows it",
     examples=({"region": "us-east-1", "route_table_id": "rtb-0123456789abcdef0"},),

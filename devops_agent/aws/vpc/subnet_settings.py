@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 from devops_agent.aws import InRegion, check_region, client, named, one_region
+from devops_agent.aws.vpc.proofs import region_of
 from devops_agent.aws.vpc.subnets import describe_subnet
-from devops_agent.aws.vpc.vpcs import SubnetId, region_of
+from devops_agent.aws.vpc.vpcs import SubnetId
 from devops_agent.aws.writes import Change, ec2_arn, ec2_request, write_errors
 from devops_agent.operation import (
     ApiCall,

@@ -32,12 +32,13 @@ from devops_agent.aws import (
 )
 from devops_agent.aws.describe import Describe
 from devops_agent.aws.vpc.proofs import (
+    Deletion,
     carrying,
     create_tags_grant,
-    gone,
     new_id,
     no_token,
     only_one,
+    region_of,
     tag_specifications,
     token_condition,
 )
@@ -48,12 +49,10 @@ from devops_agent.aws.vpc.vpcs import (
     VpcId,
     block_between_16_and_28,
     describe_vpc,
-    region_of,
 )
 from devops_agent.aws.writes import (
     Change,
     cidr_block,
-    delete_ec2_resource,
     ec2_arn,
     ec2_call,
     ec2_request,
@@ -204,6 +203,18 @@ def describe_subnet(session: boto3.Session, region: str, subnet_id: str) -> Subn
     with aws_errors("ec2:DescribeSubnets", resource=wanted, region=region):
         raw = ec2.describe_subnets(SubnetIds=[wanted])["Subnets"][0]
     return subnet_from(raw, region)
+
+
+_DELETION = Deletion(
+    action="ec2:DeleteSubnet",
+    param="SubnetId",
+    field="subnet_id",
+    prefix="subnet",
+    what="subnet",
+    arn_kind="subnet",
+    read=describe_subnet,
+)
+"""Deleting a subnet by its id (``vpc subnet delete``)."""
 
 
 def subnets_by_token(session: boto3.Session, region: str, token: str) -> list[Subnet]:
@@ -359,15 +370,7 @@ def delete_subnet(session: boto3.Session, region: str, subnet_id: str) -> Change
         BadInput: a malformed id. ServiceError: AWS refused (``DependencyViolation`` while
             an interface is in it).
     """
-    return delete_ec2_resource(
-        session,
-        region,
-        subnet_id,
-        prefix="subnet",
-        what="subnet",
-        action="ec2:DeleteSubnet",
-        param="SubnetId",
-    )
+    return _DELETION.delete(session, region, subnet_id)
 
 
 # --------------------------------------------------------------------------- operations
@@ -627,27 +630,6 @@ def _plan_delete(reader: Reader, args: DeleteSubnetArgs) -> Proposal:
     return Proposal([entry], what=f"delete {subnet.id}", region=region)
 
 
-def _run_delete(writers: Writers, args: DeleteSubnetArgs) -> str:
-    return delete_subnet(writers.aws(), region_of(args), args.subnet_id).message
-
-
-def _delete_calls(args: DeleteSubnetArgs) -> list[ApiCall]:
-    return [
-        ec2_request(
-            "DeleteSubnet",
-            {"SubnetId": args.subnet_id},
-            region=args.region,
-            resources=(ec2_arn("subnet", args.subnet_id),),
-        )
-    ]
-
-
-def _verify_delete(reader: Reader, args: DeleteSubnetArgs) -> Verification:
-    return gone(
-        lambda: describe_subnet(reader.session(), region_of(args), args.subnet_id), args.subnet_id
-    )
-
-
 DELETE_SUBNET = Write(
     name="vpc.delete_subnet",
     args=DeleteSubnetArgs,
@@ -660,9 +642,9 @@ DELETE_SUBNET = Write(
     actions=("ec2:DeleteSubnet",),
     arns=("arn:{partition}:ec2:{region}:{account}:subnet/{subnet_id}",),
     plan=_plan_delete,
-    run=_run_delete,
-    calls=_delete_calls,
-    verify=_verify_delete,
+    run=_DELETION.run,
+    calls=_DELETION.calls,
+    verify=_DELETION.verify,
     irreversible="a deleted subnet is gone for good: a new one gets a new id, and nothing "
     "that named the old one (launch templates, Auto Scaling groups, load balancers, "
     "infrastructure code) follows it",

@@ -34,17 +34,17 @@ from devops_agent.aws import (
 )
 from devops_agent.aws.describe import Describe, by_name
 from devops_agent.aws.vpc.proofs import (
+    Deletion,
     carrying,
     create_tags_grant,
-    gone,
     no_token,
     only_one,
+    region_of,
     tag_specifications,
 )
 from devops_agent.aws.writes import (
     Change,
     cidr_block,
-    delete_ec2_resource,
     ec2_arn,
     ec2_call,
     ec2_request,
@@ -213,6 +213,18 @@ def describe_vpc(session: boto3.Session, region: str, vpc_id: str) -> Vpc:
     if not found:
         raise ServiceError(f"Not found in {region}: {wanted}.", code="InvalidVpcID.NotFound")
     return vpc_from(found[0], region)
+
+
+_DELETION = Deletion(
+    action="ec2:DeleteVpc",
+    param="VpcId",
+    field="vpc_id",
+    prefix="vpc",
+    what="VPC",
+    arn_kind="vpc",
+    read=describe_vpc,
+)
+"""Deleting a VPC by its id (``vpc delete``)."""
 
 
 def vpcs_by_token(session: boto3.Session, region: str, token: str) -> list[Vpc]:
@@ -392,9 +404,7 @@ def delete_vpc(session: boto3.Session, region: str, vpc_id: str) -> Change:
         BadInput: a malformed id. ServiceError: AWS refused (``DependencyViolation`` while
             something is still in it).
     """
-    return delete_ec2_resource(
-        session, region, vpc_id, prefix="vpc", what="VPC", action="ec2:DeleteVpc", param="VpcId"
-    )
+    return _DELETION.delete(session, region, vpc_id)
 
 
 # --------------------------------------------------------------------------- argument types
@@ -459,23 +469,6 @@ def block_between_16_and_28(what: str) -> AfterValidator:
         return block
 
     return AfterValidator(check)
-
-
-def region_of(args: InRegion) -> str:
-    """The region a plan entry works in: its preview always fixes one.
-
-    Args:
-        args: A plan entry's validated arguments.
-
-    Returns:
-        Their region.
-
-    Raises:
-        BadInput: the entry names none (it was not made by a preview).
-    """
-    if not args.region:
-        raise BadInput("The plan entry names no region.", remedy="Ask for the change again.")
-    return args.region
 
 
 # --------------------------------------------------------------------------- operations
@@ -658,25 +651,6 @@ def _plan_delete(reader: Reader, args: DeleteVpcArgs) -> Proposal:
     return Proposal([entry], what=f"delete {network.id}", region=region)
 
 
-def _run_delete(writers: Writers, args: DeleteVpcArgs) -> str:
-    return delete_vpc(writers.aws(), region_of(args), args.vpc_id).message
-
-
-def _delete_calls(args: DeleteVpcArgs) -> list[ApiCall]:
-    return [
-        ec2_request(
-            "DeleteVpc",
-            {"VpcId": args.vpc_id},
-            region=args.region,
-            resources=(ec2_arn("vpc", args.vpc_id),),
-        )
-    ]
-
-
-def _verify_delete(reader: Reader, args: DeleteVpcArgs) -> Verification:
-    return gone(lambda: describe_vpc(reader.session(), region_of(args), args.vpc_id), args.vpc_id)
-
-
 DELETE_VPC = Write(
     name="vpc.delete_vpc",
     args=DeleteVpcArgs,
@@ -698,9 +672,9 @@ DELETE_VPC = Write(
     actions=("ec2:DeleteVpc",),
     arns=("arn:{partition}:ec2:{region}:{account}:vpc/{vpc_id}",),
     plan=_plan_delete,
-    run=_run_delete,
-    calls=_delete_calls,
-    verify=_verify_delete,
+    run=_DELETION.run,
+    calls=_DELETION.calls,
+    verify=_DELETION.verify,
     irreversible="a deleted VPC is gone for good: a new one gets a new id, and nothing that "
     "named the old one (peering connections, endpoint services, other accounts' routes, "
     "infrastructure code) follows it",
