@@ -32,12 +32,14 @@ from devops_agent.aws.vpc.proofs import (
     carrying,
     create_tags_grant,
     gone,
+    made_by_plan,
     new_id,
     no_token,
     only_one,
     region_of,
     tag_specifications,
     token_condition,
+    wrong_count,
 )
 from devops_agent.aws.vpc.vpcs import ClientToken, Name, VpcId, describe_vpc, ec2_id
 from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request, resource_id
@@ -408,9 +410,7 @@ def _plan_create_igw(reader: Reader, args: CreateInternetGatewayArgs) -> Proposa
 
 
 def _created_igws(reader: Reader, args: CreateInternetGatewayArgs) -> list[InternetGateway]:
-    if not args.client_token:
-        return []
-    return internet_gateways_by_token(reader.session(), region_of(args), args.client_token)
+    return made_by_plan(reader, args, internet_gateways_by_token)
 
 
 def _run_create_igw(writers: Writers, args: CreateInternetGatewayArgs) -> str:
@@ -464,10 +464,7 @@ def _verify_create_igw(reader: Reader, args: CreateInternetGatewayArgs) -> Verif
         for g in found
     )
     if len(found) != 1:
-        return NotAsPlanned(
-            f"{len(found)} internet gateways carry this plan's create token"
-            + (f": {read}" if read else "")
-        )
+        return wrong_count(found, "internet gateway", read)
     return Verified(read) if found[0].vpc_ids == [args.vpc_id] else NotAsPlanned(read)
 
 

@@ -33,6 +33,7 @@ from devops_agent.aws.vpc.proofs import (
     carries,
     carrying,
     create_tags_grant,
+    made_by_plan,
     new_id,
     no_token,
     only_one,
@@ -40,6 +41,7 @@ from devops_agent.aws.vpc.proofs import (
     tag_specifications,
     token_condition,
     token_filter,
+    wrong_count,
 )
 from devops_agent.aws.vpc.subnets import describe_subnet
 from devops_agent.aws.vpc.vpcs import ClientToken, Name, SubnetId, ec2_id
@@ -562,9 +564,7 @@ def _create_nat_calls(args: CreateNatGatewayArgs) -> list[ApiCall]:
 
 
 def _created_nats(reader: Reader, args: CreateNatGatewayArgs) -> list[NatGateway]:
-    if not args.client_token:
-        return []
-    return nat_gateways_by_token(reader.session(), region_of(args), args.client_token)
+    return made_by_plan(reader, args, nat_gateways_by_token)
 
 
 def _verify_create_nat(reader: Reader, args: CreateNatGatewayArgs) -> Verification:
@@ -573,10 +573,7 @@ def _verify_create_nat(reader: Reader, args: CreateNatGatewayArgs) -> Verificati
     found = [n for n in _created_nats(reader, args) if n.state not in ("deleted", "deleting")]
     read = ", ".join(f"{n.id} in {n.subnet_id} is {n.state}" for n in found)
     if len(found) != 1:
-        return NotAsPlanned(
-            f"{len(found)} live NAT gateways carry this plan's create token"
-            + (f": {read}" if read else "")
-        )
+        return wrong_count(found, "live NAT gateway", read)
     nat = found[0]
     if nat.subnet_id != args.subnet_id:
         return NotAsPlanned(read)

@@ -49,6 +49,7 @@ __all__ = [
     "carrying",
     "create_tags_grant",
     "gone",
+    "made_by_plan",
     "new_id",
     "no_token",
     "only_one",
@@ -56,6 +57,7 @@ __all__ = [
     "tag_specifications",
     "token_condition",
     "token_filter",
+    "wrong_count",
 ]
 
 
@@ -212,6 +214,40 @@ def no_token(what: str) -> NotAsPlanned:
     return NotAsPlanned(
         f"the plan carries no create token (an older devops-agent made it), so the new {what} "
         "cannot be told apart from others; check by hand that it exists"
+    )
+
+
+def made_by_plan(
+    reader: Reader, args: Any, by_token: Callable[[boto3.Session, str, str], list[R]]
+) -> list[R]:
+    """What an entry's create made: the resources that carry its create token now.
+
+    Args:
+        reader: The read side of the run.
+        args: The create's arguments (a region and ``client_token``).
+        by_token: The resource's reader of what carries a token (``vpcs_by_token``).
+
+    Returns:
+        Those resources; none when the plan carries no token (an older devops-agent made it).
+    """
+    if not args.client_token:
+        return []
+    return by_token(reader.session(), region_of(args), args.client_token)
+
+
+def wrong_count(found: Sequence[object], what: str, read: str) -> NotAsPlanned:
+    """The read-back of a create when not exactly one resource carries its token.
+
+    Args:
+        found: The resources carrying the token.
+        what: What they are (``VPC``, ``live NAT gateway``).
+        read: What was read of them, one line; empty when there are none.
+
+    Returns:
+        Not as planned: how many carry the token, and what was read of them.
+    """
+    return NotAsPlanned(
+        f"{len(found)} {what}s carry this plan's create token" + (f": {read}" if read else "")
     )
 
 

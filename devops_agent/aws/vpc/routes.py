@@ -38,10 +38,12 @@ from devops_agent.aws.vpc.proofs import (
     Deletion,
     carrying,
     create_tags_grant,
+    made_by_plan,
     no_token,
     only_one,
     region_of,
     tag_specifications,
+    wrong_count,
 )
 from devops_agent.aws.vpc.vpcs import ClientToken, Name, RouteTableId, VpcId, describe_vpc
 from devops_agent.aws.writes import (
@@ -616,9 +618,7 @@ def _create_table_calls(args: CreateRouteTableArgs) -> list[ApiCall]:
 
 
 def _created_tables(reader: Reader, args: CreateRouteTableArgs) -> list[RouteTable]:
-    if not args.client_token:
-        return []
-    return route_tables_by_token(reader.session(), region_of(args), args.client_token)
+    return made_by_plan(reader, args, route_tables_by_token)
 
 
 def _verify_create_table(reader: Reader, args: CreateRouteTableArgs) -> Verification:
@@ -627,10 +627,7 @@ def _verify_create_table(reader: Reader, args: CreateRouteTableArgs) -> Verifica
     found = _created_tables(reader, args)
     read = ", ".join(f"{t.id} in {t.vpc_id} ({'; '.join(t.routes)})" for t in found)
     if len(found) != 1 or found[0].vpc_id != args.vpc_id:
-        return NotAsPlanned(
-            f"{len(found)} route tables carry this plan's create token"
-            + (f": {read}" if read else "")
-        )
+        return wrong_count(found, "route table", read)
     return Verified(read)
 
 

@@ -35,12 +35,14 @@ from devops_agent.aws.vpc.proofs import (
     Deletion,
     carrying,
     create_tags_grant,
+    made_by_plan,
     new_id,
     no_token,
     only_one,
     region_of,
     tag_specifications,
     token_condition,
+    wrong_count,
 )
 from devops_agent.aws.vpc.vpcs import (
     ClientToken,
@@ -531,9 +533,7 @@ def _create_calls(args: CreateSubnetArgs) -> list[ApiCall]:
 
 
 def _created_subnets(reader: Reader, args: CreateSubnetArgs) -> list[Subnet]:
-    if not args.client_token:
-        return []
-    return subnets_by_token(reader.session(), region_of(args), args.client_token)
+    return made_by_plan(reader, args, subnets_by_token)
 
 
 def _verify_create(reader: Reader, args: CreateSubnetArgs) -> Verification:
@@ -546,9 +546,7 @@ def _verify_create(reader: Reader, args: CreateSubnetArgs) -> Verification:
         for s in found
     )
     if len(found) != 1:
-        return NotAsPlanned(
-            f"{len(found)} subnets carry this plan's create token" + (f": {read}" if read else "")
-        )
+        return wrong_count(found, "subnet", read)
     if found[0].cidr != args.cidr or found[0].map_public_ip_on_launch != args.public:
         return NotAsPlanned(read)
     return Verified(read)

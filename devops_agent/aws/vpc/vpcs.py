@@ -37,10 +37,12 @@ from devops_agent.aws.vpc.proofs import (
     Deletion,
     carrying,
     create_tags_grant,
+    made_by_plan,
     no_token,
     only_one,
     region_of,
     tag_specifications,
+    wrong_count,
 )
 from devops_agent.aws.writes import (
     Change,
@@ -559,9 +561,7 @@ def _create_calls(args: CreateVpcArgs) -> list[ApiCall]:
 
 
 def _created_vpcs(reader: Reader, args: CreateVpcArgs) -> list[Vpc]:
-    if not args.client_token:
-        return []
-    return vpcs_by_token(reader.session(), region_of(args), args.client_token)
+    return made_by_plan(reader, args, vpcs_by_token)
 
 
 def _verify_create(reader: Reader, args: CreateVpcArgs) -> Verification:
@@ -570,9 +570,7 @@ def _verify_create(reader: Reader, args: CreateVpcArgs) -> Verification:
     found = _created_vpcs(reader, args)
     read = ", ".join(f"{v.id} ({v.cidr}) is {v.state}" for v in found)
     if len(found) != 1:
-        return NotAsPlanned(
-            f"{len(found)} VPCs carry this plan's create token" + (f": {read}" if read else "")
-        )
+        return wrong_count(found, "VPC", read)
     if found[0].state == "available":
         return Verified(read)
     if found[0].state == "pending":
