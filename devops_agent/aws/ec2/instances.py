@@ -22,7 +22,6 @@ from devops_agent.aws import (
     AwsModel,
     InRegion,
     Regions,
-    across_regions,
     aws_errors,
     check_region,
     client,
@@ -38,6 +37,7 @@ from devops_agent.aws.describe import state_filter
 from devops_agent.aws.ec2.images import describe_image
 from devops_agent.aws.ec2.key_pairs import find_key_pair, key_pair_name
 from devops_agent.aws.ec2.security_groups import describe_security_group
+from devops_agent.aws.listing import listing, read_regions
 from devops_agent.aws.writes import (
     Change,
     Tags,
@@ -68,7 +68,7 @@ from devops_agent.operation import (
     Write,
     Writers,
 )
-from devops_agent.report import Result, Table, dump, plural, when, where
+from devops_agent.report import Result, Table, dump, plural, when
 
 if TYPE_CHECKING:
     import boto3
@@ -511,9 +511,7 @@ class ListInstancesArgs(Regions):
 
 
 def _list(reader: Reader, args: ListInstancesArgs) -> list[Instance]:
-    session = reader.session()
-    regions = regions_for(reader, args.region)
-    return across_regions(regions, lambda r: list_instances(session, r, state=args.state))
+    return read_regions(reader, args.region, lambda s, r: list_instances(s, r, state=args.state))
 
 
 def _list_table(reader: Reader, args: ListInstancesArgs, instances: list[Instance]) -> Result:
@@ -532,25 +530,15 @@ def _list_table(reader: Reader, args: ListInstancesArgs, instances: list[Instanc
         ]
         for i in instances
     ]
-    return Result(
-        title=f"{plural(len(instances), which + 'EC2 instance')} in {where(regions)}",
-        tables=[
-            Table(
-                columns=[
-                    "Instance",
-                    "Name",
-                    "State",
-                    "Type",
-                    "Zone",
-                    "Private IP",
-                    "Public IP",
-                    "Launched",
-                ],
-                rows=rows,
-                empty=f"No {which}instances in {', '.join(regions)}.",
-            )
-        ],
-        data={"regions": regions, "instances": dump(instances)},
+    columns = ["Instance", "Name", "State", "Type", "Zone", "Private IP", "Public IP"]
+    return listing(
+        regions,
+        instances,
+        what=which + "EC2 instance",
+        key="instances",
+        columns=[*columns, "Launched"],
+        rows=rows,
+        empty=f"No {which}instances in {', '.join(regions)}.",
     )
 
 

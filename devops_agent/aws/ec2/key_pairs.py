@@ -14,7 +14,6 @@ from devops_agent.aws import (
     AwsModel,
     InRegion,
     Regions,
-    across_regions,
     aws_errors,
     check_region,
     client,
@@ -23,6 +22,7 @@ from devops_agent.aws import (
     tags_of,
     utc,
 )
+from devops_agent.aws.listing import listing, read_regions
 from devops_agent.aws.workspace_files import read_document
 from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request, roll_back, tag_list
 from devops_agent.errors import BadInput, DevOpsError, Refused, ServiceError
@@ -44,7 +44,7 @@ from devops_agent.operation import (
     Write,
     Writers,
 )
-from devops_agent.report import Result, Table, dump, plural, when, where
+from devops_agent.report import Result, when
 
 if TYPE_CHECKING:
     import boto3
@@ -364,18 +364,14 @@ class ListKeyPairsArgs(Regions):
 
 
 def _list(reader: Reader, args: ListKeyPairsArgs) -> list[KeyPair]:
-    session = reader.session()
-    return across_regions(regions_for(reader, args.region), lambda r: list_key_pairs(session, r))
+    return read_regions(reader, args.region, list_key_pairs)
 
 
 def _list_table(reader: Reader, args: ListKeyPairsArgs, pairs: list[KeyPair]) -> Result:
     regions = regions_for(reader, args.region)
     rows = [[k.name, k.id or "", k.type or "", k.region, when(k.created)] for k in pairs]
-    return Result(
-        title=f"{plural(len(pairs), 'key pair')} in {where(regions)}",
-        tables=[Table(columns=["Key pair", "ID", "Type", "Region", "Created"], rows=rows)],
-        data={"regions": regions, "key_pairs": dump(pairs)},
-    )
+    columns = ["Key pair", "ID", "Type", "Region", "Created"]
+    return listing(regions, pairs, what="key pair", key="key_pairs", columns=columns, rows=rows)
 
 
 LIST = Read(

@@ -16,7 +16,6 @@ from devops_agent.aws import (
     AwsModel,
     InRegion,
     Regions,
-    across_regions,
     aws_errors,
     check_region,
     client,
@@ -29,6 +28,7 @@ from devops_agent.aws import (
     vpc_filter,
 )
 from devops_agent.aws.describe import Describe
+from devops_agent.aws.listing import listing, read_regions
 from devops_agent.aws.writes import (
     Change,
     Tags,
@@ -56,7 +56,7 @@ from devops_agent.operation import (
     Write,
     Writers,
 )
-from devops_agent.report import Result, Table, dump, plural, where
+from devops_agent.report import Result, Table
 from devops_agent.sanitize import table_cell
 
 if TYPE_CHECKING:
@@ -445,9 +445,9 @@ class ListSecurityGroupsArgs(Regions):
 
 
 def _list(reader: Reader, args: ListSecurityGroupsArgs) -> list[SecurityGroup]:
-    session = reader.session()
-    regions = regions_for(reader, args.region)
-    return across_regions(regions, lambda r: list_security_groups(session, r, vpc_id=args.vpc_id))
+    return read_regions(
+        reader, args.region, lambda s, r: list_security_groups(s, r, vpc_id=args.vpc_id)
+    )
 
 
 def _inbound(group: SecurityGroup) -> str:
@@ -461,10 +461,9 @@ def _list_table(
 ) -> Result:
     regions = regions_for(reader, args.region)
     rows = [[g.id, g.name, g.vpc_id or "", g.region, _inbound(g) or "none"] for g in groups]
-    return Result(
-        title=f"{plural(len(groups), 'security group')} in {where(regions)}",
-        tables=[Table(columns=["Group", "Name", "VPC", "Region", "Inbound rules"], rows=rows)],
-        data={"regions": regions, "security_groups": dump(groups)},
+    columns = ["Group", "Name", "VPC", "Region", "Inbound rules"]
+    return listing(
+        regions, groups, what="security group", key="security_groups", columns=columns, rows=rows
     )
 
 

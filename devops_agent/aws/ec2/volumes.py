@@ -36,6 +36,7 @@ from devops_agent.aws import (
     utc,
 )
 from devops_agent.aws.describe import Describe, by_name, state_filter
+from devops_agent.aws.listing import listing
 from devops_agent.aws.writes import ec2_request, resource_id
 from devops_agent.errors import ServiceError
 from devops_agent.operation import (
@@ -428,16 +429,14 @@ def _volumes_table(reader: Reader, args: ListVolumesArgs, volumes: list[Volume])
     ]
     columns = ["Volume", "Name", "GiB", "Type", "State", "Encrypted", "KMS key", "Attached to"]
     columns += ["Zone", "Created", "Tags"]
-    return Result(
-        title=f"{plural(len(volumes), which + 'EBS volume')} in {where(regions)}",
-        tables=[
-            Table(
-                columns=columns,
-                rows=rows,
-                empty=f"No {which}volumes in {', '.join(regions)}.",
-            )
-        ],
-        data={"regions": regions, "volumes": dump(volumes)},
+    return listing(
+        regions,
+        volumes,
+        what=which + "EBS volume",
+        key="volumes",
+        columns=columns,
+        rows=rows,
+        empty=f"No {which}volumes in {', '.join(regions)}.",
     )
 
 

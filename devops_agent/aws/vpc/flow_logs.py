@@ -18,7 +18,6 @@ from devops_agent.aws import (
     AwsModel,
     InRegion,
     Regions,
-    across_regions,
     check_region,
     client,
     named,
@@ -28,6 +27,7 @@ from devops_agent.aws import (
     vpc_filter,
 )
 from devops_agent.aws.describe import Describe
+from devops_agent.aws.listing import listing, read_regions
 from devops_agent.aws.vpc.proofs import only_one, region_of
 from devops_agent.aws.vpc.vpcs import ClientToken, VpcId, describe_vpc, ec2_id
 from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request, resource_id
@@ -49,7 +49,7 @@ from devops_agent.operation import (
     Write,
     Writers,
 )
-from devops_agent.report import Result, Table, dump, plural, where
+from devops_agent.report import Result
 
 if TYPE_CHECKING:
     import boto3
@@ -353,10 +353,7 @@ class ListFlowLogsArgs(Regions):
 
 
 def _list(reader: Reader, args: ListFlowLogsArgs) -> list[FlowLog]:
-    session = reader.session()
-    return across_regions(
-        regions_for(reader, args.region), lambda r: list_flow_logs(session, r, args.vpc_id)
-    )
+    return read_regions(reader, args.region, lambda s, r: list_flow_logs(s, r, args.vpc_id))
 
 
 def _list_table(reader: Reader, args: ListFlowLogsArgs, logs: list[FlowLog]) -> Result:
@@ -365,16 +362,15 @@ def _list_table(reader: Reader, args: ListFlowLogsArgs, logs: list[FlowLog]) -> 
         [f.id, f.resource_id, f.traffic_type, f.destination_type, f.destination, f.status]
         for f in logs
     ]
-    return Result(
-        title=f"{plural(len(logs), 'flow log')} in {args.vpc_id or where(regions)}",
-        tables=[
-            Table(
-                columns=["Flow log", "Records", "Traffic", "Type", "Destination", "Status"],
-                rows=rows,
-                empty="No flow logs: traffic is not recorded.",
-            )
-        ],
-        data={"regions": regions, "flow_logs": dump(logs)},
+    return listing(
+        regions,
+        logs,
+        what="flow log",
+        key="flow_logs",
+        columns=["Flow log", "Records", "Traffic", "Type", "Destination", "Status"],
+        rows=rows,
+        within=args.vpc_id,
+        empty="No flow logs: traffic is not recorded.",
     )
 
 

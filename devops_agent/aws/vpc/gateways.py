@@ -16,7 +16,6 @@ from devops_agent.aws import (
     AwsModel,
     InRegion,
     Regions,
-    across_regions,
     aws_errors,
     check_region,
     client,
@@ -28,6 +27,7 @@ from devops_agent.aws import (
     vpc_filter,
 )
 from devops_agent.aws.describe import Describe, by_name
+from devops_agent.aws.listing import listing, read_regions
 from devops_agent.aws.vpc.proofs import (
     carrying,
     create_tags_grant,
@@ -60,7 +60,7 @@ from devops_agent.operation import (
     Write,
     Writers,
 )
-from devops_agent.report import Result, Table, dump, plural, where
+from devops_agent.report import Result
 
 if TYPE_CHECKING:
     import boto3
@@ -347,20 +347,20 @@ class ListInVpcArgs(Regions):
 
 
 def _list_igws(reader: Reader, args: ListInVpcArgs) -> list[InternetGateway]:
-    session = reader.session()
-    return across_regions(
-        regions_for(reader, args.region),
-        lambda r: list_internet_gateways(session, r, args.vpc_id),
-    )
+    return read_regions(reader, args.region, lambda s, r: list_internet_gateways(s, r, args.vpc_id))
 
 
 def _igw_table(reader: Reader, args: ListInVpcArgs, gateways: list[InternetGateway]) -> Result:
     regions = regions_for(reader, args.region)
     rows = [[g.id, g.name or "", ", ".join(g.vpc_ids) or "detached", g.region] for g in gateways]
-    return Result(
-        title=f"{plural(len(gateways), 'internet gateway')} in {args.vpc_id or where(regions)}",
-        tables=[Table(columns=["Gateway", "Name", "VPC", "Region"], rows=rows)],
-        data={"regions": regions, "internet_gateways": dump(gateways)},
+    return listing(
+        regions,
+        gateways,
+        what="internet gateway",
+        key="internet_gateways",
+        columns=["Gateway", "Name", "VPC", "Region"],
+        rows=rows,
+        within=args.vpc_id,
     )
 
 

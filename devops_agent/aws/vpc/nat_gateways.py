@@ -17,7 +17,6 @@ from pydantic import model_validator
 from devops_agent.aws import (
     AwsModel,
     InRegion,
-    across_regions,
     aws_errors,
     check_region,
     client,
@@ -28,6 +27,7 @@ from devops_agent.aws import (
     vpc_filter,
 )
 from devops_agent.aws.describe import Describe
+from devops_agent.aws.listing import listing, read_regions
 from devops_agent.aws.vpc.gateways import ListInVpcArgs
 from devops_agent.aws.vpc.proofs import (
     carries,
@@ -64,7 +64,7 @@ from devops_agent.operation import (
     Write,
     Writers,
 )
-from devops_agent.report import Result, Table, dump, plural, where
+from devops_agent.report import Result
 
 if TYPE_CHECKING:
     import boto3
@@ -404,10 +404,7 @@ AllocationId = Annotated[str, ec2_id("eipalloc", "Elastic IP allocation")]
 
 
 def _list_nats(reader: Reader, args: ListInVpcArgs) -> list[NatGateway]:
-    session = reader.session()
-    return across_regions(
-        regions_for(reader, args.region), lambda r: list_nat_gateways(session, r, args.vpc_id)
-    )
+    return read_regions(reader, args.region, lambda s, r: list_nat_gateways(s, r, args.vpc_id))
 
 
 def _nat_table(reader: Reader, args: ListInVpcArgs, gateways: list[NatGateway]) -> Result:
@@ -417,10 +414,14 @@ def _nat_table(reader: Reader, args: ListInVpcArgs, gateways: list[NatGateway]) 
         for n in gateways
     ]
     columns = ["Gateway", "Name", "VPC", "Subnet", "State", "Type", "Public IP"]
-    return Result(
-        title=f"{plural(len(gateways), 'NAT gateway')} in {args.vpc_id or where(regions)}",
-        tables=[Table(columns=columns, rows=rows)],
-        data={"regions": regions, "nat_gateways": dump(gateways)},
+    return listing(
+        regions,
+        gateways,
+        what="NAT gateway",
+        key="nat_gateways",
+        columns=columns,
+        rows=rows,
+        within=args.vpc_id,
     )
 
 

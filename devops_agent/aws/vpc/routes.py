@@ -21,7 +21,6 @@ from devops_agent.aws import (
     AwsModel,
     InRegion,
     Regions,
-    across_regions,
     aws_errors,
     check_region,
     client,
@@ -32,6 +31,7 @@ from devops_agent.aws import (
     vpc_filter,
 )
 from devops_agent.aws.describe import Describe
+from devops_agent.aws.listing import listing, read_regions
 from devops_agent.aws.vpc.gateways import list_internet_gateways
 from devops_agent.aws.vpc.nat_gateways import list_nat_gateways
 from devops_agent.aws.vpc.proofs import (
@@ -69,7 +69,7 @@ from devops_agent.operation import (
     Write,
     Writers,
 )
-from devops_agent.report import Result, Table, dump, plural, where
+from devops_agent.report import Result
 
 if TYPE_CHECKING:
     import boto3
@@ -529,10 +529,8 @@ class ListRouteTablesArgs(Regions):
 
 
 def _list(reader: Reader, args: ListRouteTablesArgs) -> list[RouteTable]:
-    session = reader.session()
-    return across_regions(
-        regions_for(reader, args.region),
-        lambda r: list_route_tables(session, r, vpc_id=args.vpc_id),
+    return read_regions(
+        reader, args.region, lambda s, r: list_route_tables(s, r, vpc_id=args.vpc_id)
     )
 
 
@@ -542,11 +540,15 @@ def _list_table(reader: Reader, args: ListRouteTablesArgs, tables: list[RouteTab
         [t.id, t.vpc_id, "yes" if t.main else "", "; ".join(t.routes), ", ".join(t.associations)]
         for t in tables
     ]
-    return Result(
-        title=f"{plural(len(tables), 'route table')}"
-        + (f" in {args.vpc_id}" if args.vpc_id else f" in {where(regions)}"),
-        tables=[Table(columns=["Route table", "VPC", "Main", "Routes", "Associations"], rows=rows)],
-        data={"regions": regions, "route_tables": dump(tables)},
+    columns = ["Route table", "VPC", "Main", "Routes", "Associations"]
+    return listing(
+        regions,
+        tables,
+        what="route table",
+        key="route_tables",
+        columns=columns,
+        rows=rows,
+        within=args.vpc_id,
     )
 
 

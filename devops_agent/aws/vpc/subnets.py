@@ -19,7 +19,6 @@ from devops_agent.aws import (
     AwsModel,
     InRegion,
     Regions,
-    across_regions,
     aws_errors,
     check_region,
     client,
@@ -31,6 +30,7 @@ from devops_agent.aws import (
     vpc_filter,
 )
 from devops_agent.aws.describe import Describe
+from devops_agent.aws.listing import listing, read_regions
 from devops_agent.aws.vpc.proofs import (
     Deletion,
     carrying,
@@ -77,7 +77,7 @@ from devops_agent.operation import (
     Write,
     Writers,
 )
-from devops_agent.report import Result, Table, dump, plural, where
+from devops_agent.report import Result
 
 if TYPE_CHECKING:
     import boto3
@@ -386,10 +386,7 @@ class ListSubnetsArgs(Regions):
 
 
 def _list(reader: Reader, args: ListSubnetsArgs) -> list[Subnet]:
-    session = reader.session()
-    return across_regions(
-        regions_for(reader, args.region), lambda r: list_subnets(session, r, vpc_id=args.vpc_id)
-    )
+    return read_regions(reader, args.region, lambda s, r: list_subnets(s, r, vpc_id=args.vpc_id))
 
 
 def _list_table(reader: Reader, args: ListSubnetsArgs, subnets: list[Subnet]) -> Result:
@@ -407,11 +404,14 @@ def _list_table(reader: Reader, args: ListSubnetsArgs, subnets: list[Subnet]) ->
         for s in subnets
     ]
     columns = ["Subnet", "Name", "VPC", "CIDR", "Zone", "Free IPs", "Public IP on launch"]
-    return Result(
-        title=f"{plural(len(subnets), 'subnet')}"
-        + (f" in {args.vpc_id}" if args.vpc_id else f" in {where(regions)}"),
-        tables=[Table(columns=columns, rows=rows)],
-        data={"regions": regions, "subnets": dump(subnets)},
+    return listing(
+        regions,
+        subnets,
+        what="subnet",
+        key="subnets",
+        columns=columns,
+        rows=rows,
+        within=args.vpc_id,
     )
 
 

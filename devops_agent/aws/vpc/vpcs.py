@@ -21,7 +21,6 @@ from devops_agent.aws import (
     AwsModel,
     InRegion,
     Regions,
-    across_regions,
     aws_errors,
     check_region,
     client,
@@ -33,6 +32,7 @@ from devops_agent.aws import (
     vpc_filter,
 )
 from devops_agent.aws.describe import Describe, by_name
+from devops_agent.aws.listing import listing, read_regions
 from devops_agent.aws.vpc.proofs import (
     Deletion,
     carrying,
@@ -70,7 +70,7 @@ from devops_agent.operation import (
     Write,
     Writers,
 )
-from devops_agent.report import Result, Table, dump, plural, where
+from devops_agent.report import Result
 
 if TYPE_CHECKING:
     import boto3
@@ -481,8 +481,7 @@ class ListVpcsArgs(Regions):
 
 
 def _list(reader: Reader, args: ListVpcsArgs) -> list[Vpc]:
-    session = reader.session()
-    return across_regions(regions_for(reader, args.region), lambda r: list_vpcs(session, r))
+    return read_regions(reader, args.region, list_vpcs)
 
 
 def _list_table(reader: Reader, args: ListVpcsArgs, vpcs: list[Vpc]) -> Result:
@@ -490,11 +489,8 @@ def _list_table(reader: Reader, args: ListVpcsArgs, vpcs: list[Vpc]) -> Result:
     rows = [
         [v.id, v.name or "", v.cidr, v.state, "yes" if v.is_default else "", v.region] for v in vpcs
     ]
-    return Result(
-        title=f"{plural(len(vpcs), 'VPC')} in {where(regions)}",
-        tables=[Table(columns=["VPC", "Name", "CIDR", "State", "Default", "Region"], rows=rows)],
-        data={"regions": regions, "vpcs": dump(vpcs)},
-    )
+    columns = ["VPC", "Name", "CIDR", "State", "Default", "Region"]
+    return listing(regions, vpcs, what="VPC", key="vpcs", columns=columns, rows=rows)
 
 
 LIST_VPCS = Read(
