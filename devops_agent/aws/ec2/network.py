@@ -23,6 +23,7 @@ __all__ = [
     "Address",
     "NetworkInterface",
     "address_from",
+    "interfaces_found_by",
     "list_addresses",
     "list_network_interfaces",
     "network_interface_from",
@@ -170,3 +171,34 @@ def list_network_interfaces(
         UnknownRegion: unknown region. ServiceError: AWS refused.
     """
     return _NETWORK_INTERFACES.read(session, region, ec2=ec2, page_size=page_size)
+
+
+def _with_instance(raw: Any, region: str) -> str:
+    instance = raw.get("Attachment", {}).get("InstanceId")
+    return raw["NetworkInterfaceId"] + (f" ({instance})" if instance else "")
+
+
+_IN_USE = Describe("ec2:DescribeNetworkInterfaces", _with_instance, order=str)
+"""Network interfaces named with the instance each is attached to, in order."""
+
+
+def interfaces_found_by(
+    session: boto3.Session, region: str, name: str, value: str, *, ec2: Any = None
+) -> list[str]:
+    """The network interfaces one filter finds: what uses a subnet or a security group.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        region: The region.
+        name: The filter, e.g. ``subnet-id`` or ``group-id``.
+        value: What it matches, e.g. the subnet's id.
+        ec2: A client to call with; one is made from ``session`` when ``None``.
+
+    Returns:
+        Each interface's id, followed by ``(i-…)`` when an instance holds it, sorted.
+
+    Raises:
+        ServiceError: AWS refused (``ec2:DescribeNetworkInterfaces``).
+    """
+    found = [{"Name": name, "Values": [value]}]
+    return _IN_USE.read(session, region, about=value, ec2=ec2, Filters=found)

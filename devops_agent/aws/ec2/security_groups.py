@@ -28,6 +28,7 @@ from devops_agent.aws import (
     vpc_filter,
 )
 from devops_agent.aws.describe import Describe
+from devops_agent.aws.ec2.network import interfaces_found_by
 from devops_agent.aws.listing import listing, read_regions
 from devops_agent.aws.writes import (
     Change,
@@ -288,21 +289,7 @@ def security_group_use(session: boto3.Session, region: str, group_id: str) -> Se
     region = check_region(session, region)
     wanted = resource_id(group_id, "sg", "security group")
     ec2 = client(session, "ec2", region)
-    with aws_errors("ec2:DescribeNetworkInterfaces", resource=wanted, region=region):
-        interfaces = [
-            eni["NetworkInterfaceId"]
-            + (
-                f" ({eni['Attachment']['InstanceId']})"
-                if eni.get("Attachment", {}).get("InstanceId")
-                else ""
-            )
-            for page in pages(
-                ec2,
-                "describe_network_interfaces",
-                Filters=[{"Name": "group-id", "Values": [wanted]}],
-            )
-            for eni in page.get("NetworkInterfaces", [])
-        ]
+    interfaces = interfaces_found_by(session, region, "group-id", wanted, ec2=ec2)
     with aws_errors("ec2:DescribeSecurityGroups", resource=wanted, region=region):
         referencing = sorted(
             {
@@ -315,7 +302,7 @@ def security_group_use(session: boto3.Session, region: str, group_id: str) -> Se
                 if raw["GroupId"] != wanted
             }
         )
-    return SecurityGroupUse(network_interfaces=sorted(interfaces), referenced_by=referencing)
+    return SecurityGroupUse(network_interfaces=interfaces, referenced_by=referencing)
 
 
 def group_params(

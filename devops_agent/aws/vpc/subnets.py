@@ -24,12 +24,12 @@ from devops_agent.aws import (
     client,
     named,
     one_region,
-    pages,
     regions_for,
     tags_of,
     vpc_filter,
 )
 from devops_agent.aws.describe import Describe
+from devops_agent.aws.ec2.network import interfaces_found_by
 from devops_agent.aws.listing import listing, read_regions
 from devops_agent.aws.vpc.proofs import (
     Deletion,
@@ -249,23 +249,7 @@ def subnet_dependencies(
     Returns:
         Kind to ids; empty when nothing stands in the way.
     """
-    region = check_region(session, region)
-    ec2 = client(session, "ec2", region)
-    with aws_errors("ec2:DescribeNetworkInterfaces", resource=subnet_id, region=region):
-        interfaces = sorted(
-            n["NetworkInterfaceId"]
-            + (
-                f" ({n['Attachment']['InstanceId']})"
-                if n.get("Attachment", {}).get("InstanceId")
-                else ""
-            )
-            for page in pages(
-                ec2,
-                "describe_network_interfaces",
-                Filters=[{"Name": "subnet-id", "Values": [subnet_id]}],
-            )
-            for n in page.get("NetworkInterfaces", [])
-        )
+    interfaces = interfaces_found_by(session, region, "subnet-id", subnet_id)
     return {"network interfaces": interfaces} if interfaces else {}
 
 
