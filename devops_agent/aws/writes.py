@@ -8,6 +8,8 @@ what was done, the resource it was done to, and the IAM action it took.
   access-denied answer names the **write** role as the one to fix.
 * :func:`ec2_call` previews an EC2 write with ``DryRun=True`` before making it,
   so a write role that may not act fails on the preview, before any change.
+* :func:`send_ec2` makes one EC2 write in a region (the region checked, then
+  :func:`ec2_call`), the way every EC2 and VPC executor does.
 * :func:`ec2_request` declares one such EC2 request for an operation's ``calls`` (the
   EC2 and VPC writes' counterpart of IAM's ``iam_call``), and :func:`ec2_arn` names what
   it acts on.
@@ -23,6 +25,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Annotated, Any
 
+from botocore import xform_name
 from botocore.exceptions import ClientError
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
@@ -39,6 +42,7 @@ __all__ = [
     "ec2_request",
     "resource_id",
     "roll_back",
+    "send_ec2",
     "tag_list",
     "tag_map",
     "write_errors",
@@ -159,6 +163,39 @@ def ec2_call(
             return answer
         result: dict[str, Any] = call(**params)
         return result
+
+
+def send_ec2(
+    session: Any,
+    region: str,
+    operation: str,
+    *,
+    resource: str | None = None,
+    ec2: Any = None,
+    **params: Any,
+) -> dict[str, Any]:
+    """Make one EC2 write in ``region``: the region checked, then :func:`ec2_call`.
+
+    Args:
+        session: The **write** session of an approved plan.
+        region: The region (checked against botocore's list, offline).
+        operation: The API operation, e.g. ``ModifyImageAttribute``; its IAM action is
+            ``ec2:OPERATION``.
+        resource: What the call is about, for error messages.
+        ec2: A client of the write session to reuse (an executor that sends several
+            requests); one is made when ``None``.
+        **params: The call's parameters (without ``DryRun``).
+
+    Returns:
+        The call's answer.
+    """
+    from devops_agent.aws import check_region, client
+
+    region = check_region(session, region)
+    ec2 = ec2 or client(session, "ec2", region)
+    return ec2_call(
+        ec2, xform_name(operation), f"ec2:{operation}", resource=resource, region=region, **params
+    )
 
 
 def ec2_arn(kind: str, ident: str, *, account: bool = True) -> str:
@@ -338,19 +375,11 @@ def delete_ec2_resource(
         action: the IAM action, e.g. ``ec2:DeleteSecurityGroup`` (the API method follows).
         param: the API's id parameter, e.g. ``GroupId``.
     """
-    from devops_agent.aws import check_region, client
+    from devops_agent.aws import check_region
 
     region = check_region(session, region)
     wanted = resource_id(value, prefix, what)
-    method = re.sub(r"(?<!^)(?=[A-Z])", "_", action.split(":", 1)[1]).lower()
-    ec2_call(
-        client(session, "ec2", region),
-        method,
-        action,
-        resource=wanted,
-        region=region,
-        **{param: wanted},
-    )
+    send_ec2(session, region, action.split(":", 1)[1], resource=wanted, **{param: wanted})
     return Change(action=action, resource=wanted, message=f"deleted {wanted}")
 
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from devops_agent.aws import InRegion, check_region, client, one_region
+from devops_agent.aws import InRegion, check_region, one_region
 from devops_agent.aws.ec2.instances import InstanceIds, describe_instances
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request
+from devops_agent.aws.writes import Change, ec2_arn, ec2_request, send_ec2
 from devops_agent.operation import (
     ApiCall,
     Command,
@@ -77,12 +77,11 @@ def require_imdsv2(
         ServiceError: AWS refused (``ec2:ModifyInstanceMetadataOptions``).
     """
     region = check_region(session, region)
-    ec2_call(
-        client(session, "ec2", region),
-        "modify_instance_metadata_options",
-        "ec2:ModifyInstanceMetadataOptions",
+    send_ec2(
+        session,
+        region,
+        "ModifyInstanceMetadataOptions",
         resource=instance_id,
-        region=region,
         **metadata_params(instance_id, tokens),
     )
     done = "requires IMDSv2 (session tokens)" if tokens == "required" else "allows IMDSv1 again"

@@ -42,9 +42,9 @@ from devops_agent.aws.writes import (
     Change,
     Tags,
     ec2_arn,
-    ec2_call,
     ec2_request,
     resource_id,
+    send_ec2,
     tag_list,
     tag_map,
 )
@@ -448,15 +448,7 @@ def run_instances(session: boto3.Session, region: str, **launch: Any) -> list[Ch
     """
     region = check_region(session, region)
     params = launch_params(**launch)
-    ec2 = client(session, "ec2", region)
-    answer = ec2_call(
-        ec2,
-        "run_instances",
-        "ec2:RunInstances",
-        resource=params["ImageId"],
-        region=region,
-        **params,
-    )
+    answer = send_ec2(session, region, "RunInstances", resource=params["ImageId"], **params)
     return [
         Change(
             action="ec2:RunInstances",

@@ -24,7 +24,14 @@ from devops_agent.aws import (
 )
 from devops_agent.aws.listing import listing, read_regions
 from devops_agent.aws.workspace_files import read_document
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request, roll_back, tag_list
+from devops_agent.aws.writes import (
+    Change,
+    ec2_arn,
+    ec2_request,
+    roll_back,
+    send_ec2,
+    tag_list,
+)
 from devops_agent.errors import BadInput, DevOpsError, Refused, ServiceError
 from devops_agent.gh.secrets import check_writable, secret_name, write_secret
 from devops_agent.operation import (
@@ -249,10 +256,7 @@ def create_key_pair(
     region = check_region(session, region)
     params = key_pair_params(name, key_type, tags)
     wanted = params["KeyName"]
-    ec2 = client(session, "ec2", region)
-    answer = ec2_call(
-        ec2, "create_key_pair", "ec2:CreateKeyPair", resource=wanted, region=region, **params
-    )
+    answer = send_ec2(session, region, "CreateKeyPair", resource=wanted, **params)
     return NewKeyPair(
         change=Change(
             action="ec2:CreateKeyPair",
@@ -322,10 +326,7 @@ def import_key_pair(
     params: dict[str, Any] = {"KeyName": wanted, "PublicKeyMaterial": public_key(material).encode()}
     if tags:
         params["TagSpecifications"] = [{"ResourceType": "key-pair", "Tags": tag_list(tags)}]
-    ec2 = client(session, "ec2", region)
-    answer = ec2_call(
-        ec2, "import_key_pair", "ec2:ImportKeyPair", resource=wanted, region=region, **params
-    )
+    answer = send_ec2(session, region, "ImportKeyPair", resource=wanted, **params)
     return Change(
         action="ec2:ImportKeyPair",
         resource=answer.get("KeyPairId") or wanted,
@@ -346,10 +347,7 @@ def delete_key_pair(session: boto3.Session, region: str, name: str) -> Change:
     """
     region = check_region(session, region)
     wanted = key_pair_name(name)
-    ec2 = client(session, "ec2", region)
-    ec2_call(
-        ec2, "delete_key_pair", "ec2:DeleteKeyPair", resource=wanted, region=region, KeyName=wanted
-    )
+    send_ec2(session, region, "DeleteKeyPair", resource=wanted, KeyName=wanted)
     return Change(action="ec2:DeleteKeyPair", resource=wanted, message=f"deleted key pair {wanted}")
 
 

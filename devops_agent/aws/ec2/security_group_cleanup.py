@@ -31,7 +31,7 @@ from devops_agent.aws.ec2.security_groups import (
     SecurityGroupRule,
     describe_security_group,
 )
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request
+from devops_agent.aws.writes import Change, ec2_arn, ec2_request, send_ec2
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
     ApiCall,
@@ -286,13 +286,8 @@ def revoke_rules(
     region = check_region(session, region)
     ec2 = client(session, "ec2", region)
     for direction, params in revoke_params(group_id, rules):
-        ec2_call(
-            ec2,
-            f"revoke_security_group_{direction.lower()}",
-            f"ec2:RevokeSecurityGroup{direction}",
-            resource=group_id,
-            region=region,
-            **params,
+        send_ec2(
+            session, region, f"RevokeSecurityGroup{direction}", ec2=ec2, resource=group_id, **params
         )
     return Change(
         action="ec2:RevokeSecurityGroupIngress",

@@ -35,9 +35,9 @@ from devops_agent.aws.writes import (
     Tags,
     delete_ec2_resource,
     ec2_arn,
-    ec2_call,
     ec2_request,
     resource_id,
+    send_ec2,
     tag_list,
 )
 from devops_agent.errors import BadInput, ServiceError
@@ -370,15 +370,7 @@ def create_security_group(
     region = check_region(session, region)
     params = group_params(name, description, vpc_id, tags)
     vpc = params["VpcId"]
-    ec2 = client(session, "ec2", region)
-    answer = ec2_call(
-        ec2,
-        "create_security_group",
-        "ec2:CreateSecurityGroup",
-        resource=name,
-        region=region,
-        **params,
-    )
+    answer = send_ec2(session, region, "CreateSecurityGroup", resource=name, **params)
     group_id = answer["GroupId"]
     return Change(
         action="ec2:CreateSecurityGroup",

@@ -19,7 +19,6 @@ from devops_agent.aws import (
     InRegion,
     Regions,
     check_region,
-    client,
     named,
     one_region,
     regions_for,
@@ -30,7 +29,7 @@ from devops_agent.aws.describe import Describe
 from devops_agent.aws.listing import listing, read_regions
 from devops_agent.aws.vpc.proofs import only_one, region_of
 from devops_agent.aws.vpc.vpcs import ClientToken, VpcId, describe_vpc, ec2_id
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request, resource_id
+from devops_agent.aws.writes import Change, ec2_arn, ec2_request, resource_id, send_ec2
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
     ApiCall,
@@ -287,10 +286,7 @@ def create_flow_logs(
         vpc_id, destination, traffic_type=traffic_type, client_token=client_token
     )
     vpc = params["ResourceIds"][0]
-    ec2 = client(session, "ec2", region)
-    answer = ec2_call(
-        ec2, "create_flow_logs", "ec2:CreateFlowLogs", resource=vpc, region=region, **params
-    )
+    answer = send_ec2(session, region, "CreateFlowLogs", resource=vpc, **params)
     failed = answer.get("Unsuccessful") or []
     if failed:
         error = failed[0].get("Error", {})
@@ -324,15 +320,7 @@ def delete_flow_logs(session: boto3.Session, region: str, flow_log_id: str) -> C
     """
     region = check_region(session, region)
     wanted = resource_id(flow_log_id, "fl", "flow log")
-    ec2 = client(session, "ec2", region)
-    answer = ec2_call(
-        ec2,
-        "delete_flow_logs",
-        "ec2:DeleteFlowLogs",
-        resource=wanted,
-        region=region,
-        FlowLogIds=[wanted],
-    )
+    answer = send_ec2(session, region, "DeleteFlowLogs", resource=wanted, FlowLogIds=[wanted])
     if answer.get("Unsuccessful"):
         error = answer["Unsuccessful"][0].get("Error", {})
         raise ServiceError(

@@ -42,7 +42,7 @@ from devops_agent.aws.vpc.proofs import (
     wrong_count,
 )
 from devops_agent.aws.vpc.vpcs import ClientToken, Name, VpcId, describe_vpc, ec2_id
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request, resource_id
+from devops_agent.aws.writes import Change, ec2_arn, ec2_request, resource_id, send_ec2
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
     ApiCall,
@@ -259,21 +259,21 @@ def create_internet_gateway(
     ec2 = client(session, "ec2", region)
     gateway = made
     if gateway is None:
-        answer = ec2_call(
-            ec2,
-            "create_internet_gateway",
-            "ec2:CreateInternetGateway",
+        answer = send_ec2(
+            session,
+            region,
+            "CreateInternetGateway",
+            ec2=ec2,
             resource=vpc,
-            region=region,
             **internet_gateway_params(name, token),
         )
         gateway = answer["InternetGateway"]["InternetGatewayId"]
-    ec2_call(
-        ec2,
-        "attach_internet_gateway",
-        "ec2:AttachInternetGateway",
+    send_ec2(
+        session,
+        region,
+        "AttachInternetGateway",
+        ec2=ec2,
         resource=gateway,
-        region=region,
         InternetGatewayId=gateway,
         VpcId=vpc,
     )
@@ -307,21 +307,21 @@ def delete_internet_gateway(
     gateway = resource_id(gateway_id, "igw", "internet gateway")
     ec2 = client(session, "ec2", region)
     for vpc_id in vpc_ids:
-        ec2_call(
-            ec2,
-            "detach_internet_gateway",
-            "ec2:DetachInternetGateway",
+        send_ec2(
+            session,
+            region,
+            "DetachInternetGateway",
+            ec2=ec2,
             resource=gateway,
-            region=region,
             InternetGatewayId=gateway,
             VpcId=resource_id(vpc_id, "vpc", "VPC"),
         )
-    ec2_call(
-        ec2,
-        "delete_internet_gateway",
-        "ec2:DeleteInternetGateway",
+    send_ec2(
+        session,
+        region,
+        "DeleteInternetGateway",
+        ec2=ec2,
         resource=gateway,
-        region=region,
         InternetGatewayId=gateway,
     )
     detached = f" (detached from {', '.join(vpc_ids)})" if vpc_ids else ""

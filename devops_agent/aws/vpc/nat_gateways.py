@@ -45,7 +45,7 @@ from devops_agent.aws.vpc.proofs import (
 )
 from devops_agent.aws.vpc.subnets import describe_subnet
 from devops_agent.aws.vpc.vpcs import ClientToken, Name, SubnetId, ec2_id
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call, ec2_request, resource_id
+from devops_agent.aws.writes import Change, ec2_arn, ec2_request, resource_id, send_ec2
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
     ApiCall,
@@ -348,21 +348,15 @@ def create_nat_gateway(
     if allocation_id and not private:
         allocation_id = resource_id(allocation_id, "eipalloc", "Elastic IP allocation")
     elif not private:
-        address = ec2_call(
-            ec2,
-            "allocate_address",
-            "ec2:AllocateAddress",
-            region=region,
-            **address_params(client_token),
+        address = send_ec2(
+            session, region, "AllocateAddress", ec2=ec2, **address_params(client_token)
         )
         allocation_id = address["AllocationId"]
         note = f" with new Elastic IP {address.get('PublicIp', allocation_id)}"
     params = nat_gateway_params(
         subnet, allocation_id=allocation_id, private=private, name=name, token=client_token
     )
-    answer = ec2_call(
-        ec2, "create_nat_gateway", "ec2:CreateNatGateway", resource=subnet, region=region, **params
-    )
+    answer = send_ec2(session, region, "CreateNatGateway", ec2=ec2, resource=subnet, **params)
     nat = answer["NatGateway"]["NatGatewayId"]
     return Change(
         action="ec2:CreateNatGateway", resource=nat, message=f"created {nat} in {subnet}{note}"
@@ -385,14 +379,7 @@ def delete_nat_gateway(session: boto3.Session, region: str, nat_gateway_id: str)
     """
     region = check_region(session, region)
     nat = resource_id(nat_gateway_id, "nat", "NAT gateway")
-    ec2_call(
-        client(session, "ec2", region),
-        "delete_nat_gateway",
-        "ec2:DeleteNatGateway",
-        resource=nat,
-        region=region,
-        NatGatewayId=nat,
-    )
+    send_ec2(session, region, "DeleteNatGateway", resource=nat, NatGatewayId=nat)
     return Change(action="ec2:DeleteNatGateway", resource=nat, message=f"deleting {nat}")
 
 

@@ -50,9 +50,9 @@ from devops_agent.aws.writes import (
     Change,
     cidr_block,
     ec2_arn,
-    ec2_call,
     ec2_request,
     resource_id,
+    send_ec2,
 )
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
@@ -397,10 +397,7 @@ def create_route_table(
     region = check_region(session, region)
     params = route_table_params(vpc_id, name=name, token=token)
     vpc = params["VpcId"]
-    ec2 = client(session, "ec2", region)
-    answer = ec2_call(
-        ec2, "create_route_table", "ec2:CreateRouteTable", resource=vpc, region=region, **params
-    )
+    answer = send_ec2(session, region, "CreateRouteTable", resource=vpc, **params)
     table_id = answer["RouteTable"]["RouteTableId"]
     return Change(
         action="ec2:CreateRouteTable", resource=table_id, message=f"created {table_id} in {vpc}"
@@ -475,8 +472,7 @@ def create_route(
     table = params["RouteTableId"]
     dest = route_destination(destination)[1]
     target_id = route_target(target)[1]
-    ec2 = client(session, "ec2", region)
-    ec2_call(ec2, "create_route", "ec2:CreateRoute", resource=table, region=region, **params)
+    send_ec2(session, region, "CreateRoute", resource=table, **params)
     return Change(
         action="ec2:CreateRoute", resource=table, message=f"added {dest} -> {target_id} to {table}"
     )
@@ -503,8 +499,7 @@ def delete_route(
     params = route_params(route_table_id, destination)
     table = params["RouteTableId"]
     dest = route_destination(destination)[1]
-    ec2 = client(session, "ec2", region)
-    ec2_call(ec2, "delete_route", "ec2:DeleteRoute", resource=table, region=region, **params)
+    send_ec2(session, region, "DeleteRoute", resource=table, **params)
     return Change(action="ec2:DeleteRoute", resource=table, message=f"removed {dest} from {table}")
 
 

@@ -56,9 +56,9 @@ from devops_agent.aws.writes import (
     Change,
     cidr_block,
     ec2_arn,
-    ec2_call,
     ec2_request,
     resource_id,
+    send_ec2,
     write_errors,
 )
 from devops_agent.errors import BadInput
@@ -326,9 +326,7 @@ def create_subnet(
     )
     vpc, block = params["VpcId"], params["CidrBlock"]
     ec2 = client(session, "ec2", region)
-    answer = ec2_call(
-        ec2, "create_subnet", "ec2:CreateSubnet", resource=vpc, region=region, **params
-    )
+    answer = send_ec2(session, region, "CreateSubnet", ec2=ec2, resource=vpc, **params)
     subnet_id = answer["Subnet"]["SubnetId"]
     if public:
         with write_errors("ec2:ModifySubnetAttribute", resource=subnet_id, region=region):

@@ -48,9 +48,9 @@ from devops_agent.aws.writes import (
     Change,
     cidr_block,
     ec2_arn,
-    ec2_call,
     ec2_request,
     resource_id,
+    send_ec2,
     tag_map,
 )
 from devops_agent.errors import BadInput, ServiceError
@@ -385,8 +385,7 @@ def create_vpc(
     region = check_region(session, region)
     params = vpc_params(cidr, name=name, token=token, tags=tags)
     block = params["CidrBlock"]
-    ec2 = client(session, "ec2", region)
-    answer = ec2_call(ec2, "create_vpc", "ec2:CreateVpc", resource=block, region=region, **params)
+    answer = send_ec2(session, region, "CreateVpc", resource=block, **params)
     vpc_id = answer["Vpc"]["VpcId"]
     return Change(action="ec2:CreateVpc", resource=vpc_id, message=f"created {vpc_id} ({block})")
 
