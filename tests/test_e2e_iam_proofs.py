@@ -13,34 +13,16 @@ import json
 from typing import Any
 
 import pytest
-from conftest import REPO
-
-from devops_agent import plans
+from e2e_proofs_support import ACCOUNT, WRITE_ROLE, blocks, report, rollback_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.in_process]
 
-WRITE_ROLE = "arn:aws:iam::123456789012:role/devops-agent-write"
-ACCOUNT = "123456789012"
-BOT = "github-actions[bot]"
 DOC = json.dumps(
     {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
     }
 )
-
-
-def blocks(github: Any, number: int) -> list[tuple[dict[str, Any], plans.FoundPlan]]:
-    return [
-        (c, b)
-        for c in github.comments(REPO, number)
-        if c["user"]["login"] == BOT
-        for b in plans.find_blocks(c["body"])
-    ]
-
-
-def report(run: Any) -> dict[str, Any]:
-    return json.loads((run.workspace / ".devops-agent" / "report.json").read_text())
 
 
 def assumed_policy(audit: dict[str, Any]) -> dict[str, Any]:
@@ -54,12 +36,6 @@ def assumed_policy(audit: dict[str, Any]) -> dict[str, Any]:
     ]
     assert found and found[-1].policy == audit["session_policy"]
     return dict(json.loads(found[-1].policy))
-
-
-def rollback_of(github: Any, number: int, plan_id: str) -> plans.Plan:
-    (back,) = [b for _, b in blocks(github, number) if b.plan and b.plan.rollback_of == plan_id]
-    assert back.state == "pending" and back.plan is not None
-    return back.plan
 
 
 def test_a_key_switched_off_is_verified_and_its_rollback_switches_it_on(

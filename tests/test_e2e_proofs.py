@@ -13,35 +13,20 @@ from typing import Any
 
 import pytest
 from conftest import PLAN_KEY, REPO
+from e2e_proofs_support import ACCOUNT, BOT, WRITE_ROLE, blocks, report
 
 from devops_agent import catalog, locks, plans, session_policy
 from devops_agent.signing import SigningKey
 
 pytestmark = [pytest.mark.e2e, pytest.mark.in_process]
 
-WRITE_ROLE = "arn:aws:iam::123456789012:role/devops-agent-write"
-ACCOUNT = "123456789012"
 KEY = SigningKey(PLAN_KEY)
-BOT = "github-actions[bot]"
 
 
 def state_of(session: Any, instance_id: str, region: str = "us-east-1") -> str:
     ec2 = session.client("ec2", region_name=region)
     found = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
     return str(found[0]["Instances"][0]["State"]["Name"])
-
-
-def blocks(github: Any, number: int) -> list[tuple[dict[str, Any], plans.FoundPlan]]:
-    return [
-        (c, b)
-        for c in github.comments(REPO, number)
-        if c["user"]["login"] == BOT
-        for b in plans.find_blocks(c["body"])
-    ]
-
-
-def report(run: Any) -> dict[str, Any]:
-    return json.loads((run.workspace / ".devops-agent" / "report.json").read_text())
 
 
 def signed_plan(github: Any, entries: list[plans.PlanEntry], pull: dict[str, Any]) -> plans.Plan:

@@ -3,7 +3,8 @@ GitHub: one test per kind of operation (a toggle and its rollback, a create and 
 irreversible delete marked before approval, a partial apply resumed).
 
 Each test asserts the resulting state (AWS, the thread, the report), never that a function
-was called. :mod:`test_e2e_proofs` holds the EC2 tests and the helpers shared here.
+was called. :mod:`test_e2e_proofs` holds the EC2 tests and the plan helpers shared here;
+:mod:`e2e_proofs_support` how every end-to-end proof test reads the thread and the report.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any
 
 import pytest
 from conftest import REPO
-from test_e2e_proofs import ACCOUNT, WRITE_ROLE, blocks, entry, report, signed_plan
+from e2e_proofs_support import ACCOUNT, WRITE_ROLE, blocks, report
+from test_e2e_proofs import entry, signed_plan
 
 from devops_agent.aws.vpc.proofs import CREATE_TOKEN_TAG
 

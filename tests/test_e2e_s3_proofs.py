@@ -19,28 +19,12 @@ from typing import Any
 
 import pytest
 from conftest import PLAN_KEY, REPO
+from e2e_proofs_support import ACCOUNT, BOT, WRITE_ROLE, blocks, report, rollback_of
 
 from devops_agent import catalog, plans, session_policy
 from devops_agent.signing import SigningKey
 
 pytestmark = [pytest.mark.e2e, pytest.mark.in_process]
-
-WRITE_ROLE = "arn:aws:iam::123456789012:role/devops-agent-write"
-ACCOUNT = "123456789012"
-BOT = "github-actions[bot]"
-
-
-def found_blocks(github: Any, number: int) -> list[tuple[dict[str, Any], plans.FoundPlan]]:
-    return [
-        (c, b)
-        for c in github.comments(REPO, number)
-        if c["user"]["login"] == BOT
-        for b in plans.find_blocks(c["body"])
-    ]
-
-
-def report(run: Any) -> dict[str, Any]:
-    return json.loads((run.workspace / ".devops-agent" / "report.json").read_text())
 
 
 def assumed_policy(session_name: str) -> dict[str, Any]:
@@ -53,14 +37,6 @@ def assumed_policy(session_name: str) -> dict[str, Any]:
     return dict(json.loads(assumed[-1].policy))
 
 
-def rollback_of(github: Any, number: int, plan_id: str) -> plans.Plan:
-    (back,) = [
-        b for _, b in found_blocks(github, number) if b.plan and b.plan.rollback_of == plan_id
-    ]
-    assert back.state == "pending" and back.plan is not None
-    return back.plan
-
-
 def test_a_toggle_is_limited_verified_and_rolled_back(action, github, server_session, estate):
     s3 = server_session.client("s3")
     s3.create_bucket(Bucket="e2e-toggle")
@@ -68,7 +44,7 @@ def test_a_toggle_is_limited_verified_and_rolled_back(action, github, server_ses
         "/devops s3 public-access e2e-toggle block", aws_write_role_to_assume=WRITE_ROLE
     )
     plan_id = planned.outputs["plan-id"]
-    body = found_blocks(github, 1)[0][0]["body"]
+    body = blocks(github, 1)[0][0]["body"]
     block = {k: True for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls")}
     block["RestrictPublicBuckets"] = True
     assert (
@@ -161,7 +137,7 @@ def test_a_delete_is_irreversible_before_approval_and_leaves_no_rollback(
     planned = action.comment(
         "/devops s3 delete e2e-doomed --delete-objects", aws_write_role_to_assume=WRITE_ROLE
     )
-    body = found_blocks(github, 1)[0][0]["body"]
+    body = blocks(github, 1)[0][0]["body"]
     assert "⚠️ IRREVERSIBLE — entry 1 cannot be undone" in body
     assert "deleted first, permanently" in body and "name is free" in body
     assert body.index("IRREVERSIBLE") < body.index("Nothing has changed yet")
@@ -170,7 +146,7 @@ def test_a_delete_is_irreversible_before_approval_and_leaves_no_rollback(
     )
     assert applied.code == 0, applied.summary
     assert "No rollback plan" in applied.summary
-    assert not [b for _, b in found_blocks(github, 1) if b.plan and b.plan.rollback_of]
+    assert not [b for _, b in blocks(github, 1) if b.plan and b.plan.rollback_of]
     assert "e2e-doomed" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
     audit = report(applied)["data"]["audit"]
     statements = assumed_policy(audit["role_session_name"])["Statement"]
