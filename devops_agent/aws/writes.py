@@ -14,7 +14,8 @@ what was done, the resource it was done to, and the IAM action it took.
   EC2 and VPC writes' counterpart of IAM's ``iam_call``), and :func:`ec2_arn` names what
   it acts on.
 * :func:`resource_id`, :func:`cidr_block`, :func:`tag_map` validate what people
-  type, before any API call.
+  type, before any API call; :func:`recorded` checks, at apply, that the entry holds what
+  its preview wrote into it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from botocore import xform_name
 from botocore.exceptions import ClientError
@@ -40,6 +41,7 @@ __all__ = [
     "ec2_arn",
     "ec2_call",
     "ec2_request",
+    "recorded",
     "resource_id",
     "roll_back",
     "send_ec2",
@@ -47,6 +49,8 @@ __all__ = [
     "tag_map",
     "write_errors",
 ]
+
+T = TypeVar("T")
 
 _ID = "(?:[0-9a-f]{8}|[0-9a-f]{17})"
 #: What EC2 ids look like, by prefix, for the error message.
@@ -97,6 +101,28 @@ def write_errors(
             "aws-write-role-to-assume input), and check that no SCP, permissions boundary "
             "or resource policy denies it.",
         ) from exc
+
+
+def recorded(value: T | None, what: str) -> T:
+    """What the preview wrote into a plan entry for its executor (the document to set, the
+    rules to remove), checked at apply: an entry without it was not made by a preview.
+
+    Args:
+        value: The entry's field.
+        what: What it holds, for the message (``the policy to set``).
+
+    Returns:
+        ``value``.
+
+    Raises:
+        BadInput: it is missing; the entry is not applied.
+    """
+    if value is None:
+        raise BadInput(
+            f"The plan does not record {what}; it is not applied.",
+            remedy="Ask for the change again to get a fresh plan.",
+        )
+    return value
 
 
 def roll_back(undo: Callable[[], object], cause: DevOpsError) -> None:

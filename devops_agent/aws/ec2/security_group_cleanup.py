@@ -31,7 +31,7 @@ from devops_agent.aws.ec2.security_groups import (
     SecurityGroupRule,
     describe_security_group,
 )
-from devops_agent.aws.writes import Change, ec2_arn, ec2_request, send_ec2
+from devops_agent.aws.writes import Change, ec2_arn, ec2_request, recorded, send_ec2
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
     ApiCall,
@@ -345,12 +345,8 @@ def _plan(reader: Reader, args: CloseArgs) -> Proposal | Unchanged:
 
 def _run(writers: Writers, args: CloseArgs) -> str:
     assert args.region is not None  # the preview fixed it
-    if args.rules is None:
-        raise BadInput(
-            "The plan does not record the rules to remove; it is not applied.",
-            remedy="Ask for the change again to get a fresh plan.",
-        )
-    return revoke_rules(writers.aws(), args.region, args.group_id, args.rules).message
+    rules = recorded(args.rules, "the rules to remove")
+    return revoke_rules(writers.aws(), args.region, args.group_id, rules).message
 
 
 def _calls(args: CloseArgs) -> list[ApiCall]:

@@ -25,7 +25,7 @@ from pydantic import Field
 
 from devops_agent.aws import AwsModel, aws_errors, client
 from devops_agent.aws.iam.calls import iam_call, not_yet, send_iam
-from devops_agent.aws.writes import Change
+from devops_agent.aws.writes import Change, recorded
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
     ApiCall,
@@ -327,14 +327,10 @@ def _plan_policy(reader: Reader, args: PasswordPolicyArgs) -> Proposal | Unchang
 
 
 def _run_policy(writers: Writers, args: PasswordPolicyArgs) -> str:
-    if args.policy is None:
-        raise BadInput(
-            "The plan does not record the policy to set; it is not applied.",
-            remedy="Ask for the change again to get a fresh plan.",
-        )
-    if not args.policy.exists:
+    policy = recorded(args.policy, "the policy to set")
+    if not policy.exists:
         return delete_password_policy(writers.aws()).message
-    return set_password_policy(writers.aws(), args.policy).message
+    return set_password_policy(writers.aws(), policy).message
 
 
 def _policy_calls(args: PasswordPolicyArgs) -> list[ApiCall]:

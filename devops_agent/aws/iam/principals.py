@@ -347,10 +347,11 @@ def _names(
     user, the instance profiles of a role), sorted."""
     iam = client(session, "iam")
     wanted = principal_name(name, kind)
+    params: dict[str, Any] = {param(kind): wanted}
     with aws_errors(action, resource=wanted):
         return sorted(
             item[field]
-            for page in pages(iam, _method(action), **{param(kind): wanted})
+            for page in pages(iam, _method(action), **params)
             for item in page.get(key, [])
         )
 

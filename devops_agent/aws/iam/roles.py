@@ -540,7 +540,7 @@ ADD_ROLE_TO_INSTANCE_PROFILE = Write(
     examples=({"role": "app", "profile": "app"},),
 )
 
-REMOVE_ROLE_FROM_INSTANCE_PROFILE = Write(
+REMOVE_ROLE_FROM_INSTANCE_PROFILE: Write[InstanceProfileArgs] = Write(
     name="iam.remove_role_from_instance_profile",
     args=InstanceProfileArgs,
     summary="Take a role out of an instance profile (a step of deleting the role).",
@@ -562,7 +562,7 @@ REMOVE_ROLE_FROM_INSTANCE_PROFILE = Write(
 )
 
 
-DELETE_ROLE = Write(
+DELETE_ROLE: Write[RoleArgs] = Write(
     name="iam.delete_role",
     tool="delete_role_step",  # never a tool: the composite's tool has the plain name
     args=RoleArgs,

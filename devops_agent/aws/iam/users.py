@@ -467,7 +467,7 @@ ADD_USER_TO_GROUP = Write(
     examples=({"user": "dev", "group": "devs"},),
 )
 
-REMOVE_USER_FROM_GROUP = Write(
+REMOVE_USER_FROM_GROUP: Write[GroupMemberArgs] = Write(
     name="iam.remove_user_from_group",
     args=GroupMemberArgs,
     summary="Take a user out of a group (a step of deleting the user).",
@@ -487,7 +487,7 @@ REMOVE_USER_FROM_GROUP = Write(
 )
 
 
-DELETE_USER = Write(
+DELETE_USER: Write[UserArgs] = Write(
     name="iam.delete_user",
     tool="delete_user_step",  # never a tool: the composite's tool has the plain name
     args=UserArgs,

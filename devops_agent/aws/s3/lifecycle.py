@@ -34,7 +34,7 @@ from devops_agent.aws.s3.changes import (
 from devops_agent.aws.s3.configuration import read_settings
 from devops_agent.aws.s3.restore import RESTORES, way_back
 from devops_agent.aws.workspace_files import read_document
-from devops_agent.aws.writes import Change
+from devops_agent.aws.writes import Change, recorded
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
     ApiCall,
@@ -303,12 +303,7 @@ def _plan_lifecycle(reader: Reader, args: LifecycleArgs) -> Proposal | Unchanged
 
 
 def _rules(args: LifecycleArgs) -> list[dict[str, Any]]:
-    if args.rules is None:
-        raise BadInput(
-            "The plan does not record the lifecycle rules to write; it is not applied.",
-            remedy="Ask for the change again to get a fresh plan.",
-        )
-    return args.rules
+    return recorded(args.rules, "the lifecycle rules to write")
 
 
 def _run_lifecycle(writers: Writers, args: LifecycleArgs) -> str:

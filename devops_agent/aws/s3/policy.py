@@ -28,8 +28,7 @@ from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, bucket_ch
 from devops_agent.aws.s3.configuration import read_settings
 from devops_agent.aws.s3.restore import RESTORES, way_back
 from devops_agent.aws.workspace_files import read_document
-from devops_agent.aws.writes import Change
-from devops_agent.errors import BadInput
+from devops_agent.aws.writes import Change, recorded
 from devops_agent.operation import (
     ApiCall,
     Command,
@@ -259,12 +258,7 @@ def _plan_set(reader: Reader, args: SetPolicyArgs) -> Proposal:
 
 
 def _planned_policy(args: SetPolicyArgs) -> str:
-    if args.policy is None:
-        raise BadInput(
-            "The plan does not record the policy to set; it is not applied.",
-            remedy="Ask for the change again to get a fresh plan.",
-        )
-    return args.policy
+    return recorded(args.policy, "the policy to set")
 
 
 def _run_set(writers: Writers, args: SetPolicyArgs) -> str:

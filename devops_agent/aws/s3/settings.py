@@ -34,7 +34,7 @@ from devops_agent.aws.s3.buckets import (
 from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, bucket_change
 from devops_agent.aws.s3.configuration import read_settings
 from devops_agent.aws.s3.restore import RESTORES, way_back
-from devops_agent.aws.writes import Change, Tags, tag_list, tag_map
+from devops_agent.aws.writes import Change, Tags, recorded, tag_list, tag_map
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
     ApiCall,
@@ -320,12 +320,7 @@ def _plan_tags(reader: Reader, args: TagsArgs) -> Proposal | Unchanged:
 
 
 def _planned_tags(args: TagsArgs) -> dict[str, str]:
-    if args.tag_set is None:
-        raise BadInput(
-            "The plan does not record the tag set to write; it is not applied.",
-            remedy="Ask for the change again to get a fresh plan.",
-        )
-    return args.tag_set
+    return recorded(args.tag_set, "the tag set to write")
 
 
 def _run_tags(writers: Writers, args: TagsArgs) -> str:
