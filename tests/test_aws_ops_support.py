@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 import pytest
+from conftest import FAKE_AWS
 from moto import mock_aws
 
 from devops_agent.app import execute
@@ -28,14 +29,14 @@ from devops_agent.report import Result, render_body, render_json
 from devops_agent.testing import make_context, make_local
 
 REPO = "acme/platform"
-_AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
-}
+
+
+def isolate_aws(patch: pytest.MonkeyPatch) -> None:
+    """Fake credentials, no real endpoint, no profile: nothing can reach AWS."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        patch.delenv(name, raising=False)
+    for name, value in FAKE_AWS.items():
+        patch.setenv(name, value)
 
 
 @dataclass
@@ -114,10 +115,7 @@ class Account:
 def open_account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Account]:
     """A fresh in-process moto account (each module wraps this in a module-scoped fixture)."""
     patch = pytest.MonkeyPatch()
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
-        patch.delenv(name, raising=False)
-    for name, value in _AWS_ENV.items():
-        patch.setenv(name, value)
+    isolate_aws(patch)
     try:
         with mock_aws():
             yield Account(
@@ -125,6 +123,23 @@ def open_account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Account]:
             )
     finally:
         patch.undo()
+
+
+def user_session(admin: Any, user: str, policy: str, statements: list[dict[str, Any]]) -> Any:
+    """A session of a new IAM user whose one inline policy holds ``statements``.
+
+    Under moto's ``set_initial_no_auth_action_count``, the three IAM calls made here are
+    among the free ones; the session's own calls are then judged by that policy.
+    """
+    admin.create_user(UserName=user)
+    document = json.dumps({"Version": "2012-10-17", "Statement": statements})
+    admin.put_user_policy(UserName=user, PolicyName=policy, PolicyDocument=document)
+    key = admin.create_access_key(UserName=user)["AccessKey"]
+    return boto3.Session(
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+        region_name="us-east-1",
+    )
 
 
 def github_client(github: Any) -> Any:

@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from moto import mock_aws
 from moto.core import set_initial_no_auth_action_count
 from moto.server import ThreadedMotoServer
+from test_aws_ops_support import isolate_aws, user_session
 
 from devops_agent import __version__
 from devops_agent.aws import (
@@ -43,28 +44,11 @@ from devops_agent_sandbox.estate import seed
 
 REGIONS = ("us-east-1", "eu-west-1")
 
-_AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
-}
-
-
-def _isolate(mp: pytest.MonkeyPatch) -> None:
-    """Fake credentials, no real endpoint, no profile: nothing can reach AWS."""
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
-        mp.delenv(name, raising=False)
-    for name, value in _AWS_ENV.items():
-        mp.setenv(name, value)
-
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
     """An empty in-process moto account."""
-    _isolate(monkeypatch)
+    isolate_aws(monkeypatch)
     with mock_aws():
         yield boto3.Session(region_name="us-east-1")
 
@@ -87,7 +71,7 @@ def _count_calls(session: boto3.Session) -> Counter[str]:
 def estate() -> Iterator[tuple[boto3.Session, dict[str, Any]]]:
     """The demo estate, seeded once for the class that uses it, and what seed() said it made."""
     with pytest.MonkeyPatch.context() as mp:
-        _isolate(mp)
+        isolate_aws(mp)
         with mock_aws():
             session = boto3.Session(region_name="us-east-1")
             yield session, seed(session, REGIONS)
@@ -391,26 +375,9 @@ def test_instances_are_read_over_several_pages(aws: boto3.Session) -> None:
 @mock_aws
 def test_access_denied_names_action_and_principal() -> None:
     admin = boto3.client("iam", region_name="us-east-1")
-    admin.create_user(UserName="reader")
-    admin.put_user_policy(
-        UserName="reader",
-        PolicyName="only-buckets",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}
-                ],
-            }
-        ),
-    )
-    key = admin.create_access_key(UserName="reader")["AccessKey"]
-    # the three calls above were free; from here on moto enforces IAM policies
-    reader = boto3.Session(
-        aws_access_key_id=key["AccessKeyId"],
-        aws_secret_access_key=key["SecretAccessKey"],
-        region_name="us-east-1",
-    )
+    allowed = {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}
+    reader = user_session(admin, "reader", "only-buckets", [allowed])
+    # its three calls were free; from here on moto enforces IAM policies
     assert s3.list_buckets(reader) == []  # allowed
 
     with pytest.raises(ServiceError) as err:
@@ -440,26 +407,9 @@ def test_a_snapshot_whose_permissions_cannot_be_read_is_not_called_private() -> 
         GroupNames=["all"],
     )
     admin = boto3.client("iam", region_name="us-east-1")
-    admin.create_user(UserName="lister")
-    admin.put_user_policy(
-        UserName="lister",
-        PolicyName="list-only",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Action": "ec2:DescribeSnapshots", "Resource": "*"}
-                ],
-            }
-        ),
-    )
-    key = admin.create_access_key(UserName="lister")["AccessKey"]
-    # the seven calls above were free; from here on moto enforces IAM policies
-    lister = boto3.Session(
-        aws_access_key_id=key["AccessKeyId"],
-        aws_secret_access_key=key["SecretAccessKey"],
-        region_name="us-east-1",
-    )
+    allowed = {"Effect": "Allow", "Action": "ec2:DescribeSnapshots", "Resource": "*"}
+    lister = user_session(admin, "lister", "list-only", [allowed])
+    # those seven calls were free; from here on moto enforces IAM policies
     (found,) = ec2.list_snapshots(lister, "us-east-1")
     assert found.id == shared
     assert found.public is None  # unknown, not "private"
@@ -628,7 +578,7 @@ def test_across_regions_waits_for_all_then_raises_the_first_error() -> None:
 @pytest.fixture
 def http_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """moto's HTTP server on a free loopback port, reached through AWS_ENDPOINT_URL."""
-    _isolate(monkeypatch)
+    isolate_aws(monkeypatch)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -19,7 +19,6 @@ made with botocore's own events on real clients against moto.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +32,7 @@ from botocore.stub import Stubber
 from botocore.utils import parse_timestamp as botocore_timestamp
 from moto import mock_aws
 from moto.core import set_initial_no_auth_action_count
+from test_aws_ops_support import user_session
 
 from devops_agent.audit import discover_checks, reading
 from devops_agent.aws import client, ec2, parse_timestamp, s3
@@ -281,26 +281,9 @@ def test_unreadable_permissions_on_a_shared_pool_are_unknown_and_reported(
         GroupNames=["all"],
     )
     admin = boto3.client("iam", region_name="us-east-1")
-    admin.create_user(UserName="lister")
-    admin.put_user_policy(
-        UserName="lister",
-        PolicyName="list-only",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Action": "ec2:DescribeSnapshots", "Resource": "*"}
-                ],
-            }
-        ),
-    )
-    key = admin.create_access_key(UserName="lister")["AccessKey"]
-    # the seven calls above were free; from here on moto enforces IAM policies
-    lister = boto3.Session(
-        aws_access_key_id=key["AccessKeyId"],
-        aws_secret_access_key=key["SecretAccessKey"],
-        region_name="us-east-1",
-    )
+    allowed = {"Effect": "Allow", "Action": "ec2:DescribeSnapshots", "Resource": "*"}
+    lister = user_session(admin, "lister", "list-only", [allowed])
+    # those seven calls were free; from here on moto enforces IAM policies
     refused: list[tuple[str, str | None]] = []
     with ThreadPoolExecutor(max_workers=4) as pool:
         (found,) = ec2.list_snapshots(
@@ -317,24 +300,9 @@ def test_a_refused_snapshot_listing_raises_and_leaves_the_pool_working(
 ) -> None:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     admin = boto3.client("iam", region_name="us-east-1")
-    admin.create_user(UserName="nobody")
-    admin.put_user_policy(
-        UserName="nobody",
-        PolicyName="nothing",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Deny", "Action": "ec2:*", "Resource": "*"}],
-            }
-        ),
-    )
-    key = admin.create_access_key(UserName="nobody")["AccessKey"]
+    denied = {"Effect": "Deny", "Action": "ec2:*", "Resource": "*"}
+    nobody = user_session(admin, "nobody", "nothing", [denied])
     admin.create_user(UserName="free-4th")  # from here on moto enforces IAM policies
-    nobody = boto3.Session(
-        aws_access_key_id=key["AccessKeyId"],
-        aws_secret_access_key=key["SecretAccessKey"],
-        region_name="us-east-1",
-    )
     with ThreadPoolExecutor(max_workers=2) as pool:
         with pytest.raises(ServiceError) as err:
             ec2.list_snapshots(nobody, "us-east-1", pool=pool)

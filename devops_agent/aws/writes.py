@@ -8,8 +8,14 @@ what was done, the resource it was done to, and the IAM action it took.
   access-denied answer names the **write** role as the one to fix.
 * :func:`ec2_call` previews an EC2 write with ``DryRun=True`` before making it,
   so a write role that may not act fails on the preview, before any change.
+* :func:`send_ec2` makes one EC2 write in a region (the region checked, then
+  :func:`ec2_call`), the way every EC2 and VPC executor does.
+* :func:`ec2_request` declares one such EC2 request for an operation's ``calls`` (the
+  EC2 and VPC writes' counterpart of IAM's ``iam_call``), and :func:`ec2_arn` names what
+  it acts on.
 * :func:`resource_id`, :func:`cidr_block`, :func:`tag_map` validate what people
-  type, before any API call.
+  type, before any API call; :func:`recorded` checks, at apply, that the entry holds what
+  its preview wrote into it.
 """
 
 from __future__ import annotations
@@ -18,14 +24,15 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
+from botocore import xform_name
 from botocore.exceptions import ClientError
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from devops_agent.aws import _ACCESS_DENIED, AwsModel, aws_errors
 from devops_agent.errors import BadInput, DevOpsError, ServiceError
-from devops_agent.operation import Pairs
+from devops_agent.operation import ApiCall, Grant, Pairs
 
 __all__ = [
     "Change",
@@ -33,12 +40,17 @@ __all__ = [
     "cidr_block",
     "ec2_arn",
     "ec2_call",
+    "ec2_request",
+    "recorded",
     "resource_id",
     "roll_back",
+    "send_ec2",
     "tag_list",
     "tag_map",
     "write_errors",
 ]
+
+T = TypeVar("T")
 
 _ID = "(?:[0-9a-f]{8}|[0-9a-f]{17})"
 #: What EC2 ids look like, by prefix, for the error message.
@@ -89,6 +101,28 @@ def write_errors(
             "aws-write-role-to-assume input), and check that no SCP, permissions boundary "
             "or resource policy denies it.",
         ) from exc
+
+
+def recorded(value: T | None, what: str) -> T:
+    """What the preview wrote into a plan entry for its executor (the document to set, the
+    rules to remove), checked at apply: an entry without it was not made by a preview.
+
+    Args:
+        value: The entry's field.
+        what: What it holds, for the message (``the policy to set``).
+
+    Returns:
+        ``value``.
+
+    Raises:
+        BadInput: it is missing; the entry is not applied.
+    """
+    if value is None:
+        raise BadInput(
+            f"The plan does not record {what}; it is not applied.",
+            remedy="Ask for the change again to get a fresh plan.",
+        )
+    return value
 
 
 def roll_back(undo: Callable[[], object], cause: DevOpsError) -> None:
@@ -157,6 +191,39 @@ def ec2_call(
         return result
 
 
+def send_ec2(
+    session: Any,
+    region: str,
+    operation: str,
+    *,
+    resource: str | None = None,
+    ec2: Any = None,
+    **params: Any,
+) -> dict[str, Any]:
+    """Make one EC2 write in ``region``: the region checked, then :func:`ec2_call`.
+
+    Args:
+        session: The **write** session of an approved plan.
+        region: The region (checked against botocore's list, offline).
+        operation: The API operation, e.g. ``ModifyImageAttribute``; its IAM action is
+            ``ec2:OPERATION``.
+        resource: What the call is about, for error messages.
+        ec2: A client of the write session to reuse (an executor that sends several
+            requests); one is made when ``None``.
+        **params: The call's parameters (without ``DryRun``).
+
+    Returns:
+        The call's answer.
+    """
+    from devops_agent.aws import check_region, client
+
+    region = check_region(session, region)
+    ec2 = ec2 or client(session, "ec2", region)
+    return ec2_call(
+        ec2, xform_name(operation), f"ec2:{operation}", resource=resource, region=region, **params
+    )
+
+
 def ec2_arn(kind: str, ident: str, *, account: bool = True) -> str:
     """An EC2 ARN pattern for a session policy.
 
@@ -173,6 +240,54 @@ def ec2_arn(kind: str, ident: str, *, account: bool = True) -> str:
     """
     owner = "{account}" if account else ""
     return f"arn:{{partition}}:ec2:{{region}}:{owner}:{kind}/{ident}"
+
+
+def ec2_request(
+    operation: str,
+    params: dict[str, Any] | None = None,
+    *,
+    region: str | None,
+    resources: tuple[str, ...],
+    uses: tuple[str, ...] = (),
+    conditions: dict[str, dict[str, list[str]]] | None = None,
+    extra: tuple[Grant, ...] = (),
+    dry_run: bool = True,
+    when: str = "",
+) -> ApiCall:
+    """One EC2 request as an executor sends it; its IAM action is ``ec2:OPERATION``.
+
+    Every EC2 and VPC write declares its requests with it, so that they all read one
+    form: the service, the action named after the operation, the region the entry works
+    in, and ``DryRun`` (which :func:`ec2_call` sends first, and ``apply --dry-run`` alone).
+
+    Args:
+        operation: The API operation, e.g. ``DeleteSubnet``.
+        params: Its parameters exactly as boto3 is given them (without ``DryRun``).
+        region: The region the entry works in (its preview fixed it); ``None`` for an
+            entry no preview wrote, shown with no region.
+        resources: The ARN patterns it acts on (see :func:`ec2_arn`).
+        uses: The ARN patterns it names without changing them (a launch's AMI and subnet).
+        conditions: Conditions on its own action (a create token's tag).
+        extra: Further authorizations the same request needs (``ec2:CreateTags``).
+        dry_run: Whether the API takes ``DryRun`` (``ModifySubnetAttribute`` does not).
+        when: Empty when it is always sent; otherwise when.
+
+    Returns:
+        The declared call.
+    """
+    return ApiCall(
+        service="ec2",
+        operation=operation,
+        params=params or {},
+        action=f"ec2:{operation}",
+        region=region or "",
+        resources=resources,
+        uses=uses,
+        conditions=conditions or {},
+        extra=extra,
+        dry_run=dry_run,
+        when=when,
+    )
 
 
 def resource_id(value: str, prefix: str, what: str) -> str:
@@ -286,19 +401,11 @@ def delete_ec2_resource(
         action: the IAM action, e.g. ``ec2:DeleteSecurityGroup`` (the API method follows).
         param: the API's id parameter, e.g. ``GroupId``.
     """
-    from devops_agent.aws import check_region, client
+    from devops_agent.aws import check_region
 
     region = check_region(session, region)
     wanted = resource_id(value, prefix, what)
-    method = re.sub(r"(?<!^)(?=[A-Z])", "_", action.split(":", 1)[1]).lower()
-    ec2_call(
-        client(session, "ec2", region),
-        method,
-        action,
-        resource=wanted,
-        region=region,
-        **{param: wanted},
-    )
+    send_ec2(session, region, action.split(":", 1)[1], resource=wanted, **{param: wanted})
     return Change(action=action, resource=wanted, message=f"deleted {wanted}")
 
 

@@ -15,7 +15,7 @@ from pydantic import AfterValidator
 
 from devops_agent.aws import InRegion, aws_errors, check_region, client, named, one_region
 from devops_agent.aws.ec2.network import Address, address_from
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call, resource_id
+from devops_agent.aws.writes import Change, ec2_arn, ec2_request, resource_id, send_ec2
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
     ApiCall,
@@ -83,14 +83,7 @@ def release_address(session: boto3.Session, region: str, allocation_id: str) -> 
         ServiceError: AWS refused (``ec2:ReleaseAddress``).
     """
     region = check_region(session, region)
-    ec2_call(
-        client(session, "ec2", region),
-        "release_address",
-        "ec2:ReleaseAddress",
-        resource=allocation_id,
-        region=region,
-        AllocationId=allocation_id,
-    )
+    send_ec2(session, region, "ReleaseAddress", resource=allocation_id, AllocationId=allocation_id)
     return Change(
         action="ec2:ReleaseAddress", resource=allocation_id, message=f"released {allocation_id}"
     )
@@ -130,14 +123,11 @@ def _run(writers: Writers, args: ReleaseArgs) -> str:
 
 def _calls(args: ReleaseArgs) -> list[ApiCall]:
     return [
-        ApiCall(
-            service="ec2",
-            operation="ReleaseAddress",
-            params={"AllocationId": args.allocation_id},
-            action="ec2:ReleaseAddress",
-            region=args.region or "",
+        ec2_request(
+            "ReleaseAddress",
+            {"AllocationId": args.allocation_id},
+            region=args.region,
             resources=(ec2_arn("elastic-ip", args.allocation_id),),
-            dry_run=True,
         )
     ]
 

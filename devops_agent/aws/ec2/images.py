@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from devops_agent.aws import AwsModel, aws_errors, check_region, client, pages, utc
+from devops_agent.aws import AwsModel, aws_errors, check_region, client, utc
+from devops_agent.aws.describe import Describe
 from devops_agent.aws.writes import resource_id
 from devops_agent.errors import ServiceError
 
@@ -62,6 +63,10 @@ def image_from(raw: Any, region: str) -> Image:
         public=bool(raw.get("Public")),
         created=_created(raw.get("CreationDate")),
     )
+
+
+_IMAGES = Describe("ec2:DescribeImages", image_from, order=lambda i: (i.region, i.name, i.id))
+"""How a region's own AMIs are read: the call, the parser, the order."""
 
 
 def _created(value: Any) -> datetime | None:
@@ -128,12 +133,4 @@ def list_images(
     Raises:
         UnknownRegion: unknown region. ServiceError: AWS refused.
     """
-    region = check_region(session, region)
-    ec2 = ec2 or client(session, "ec2", region)
-    with aws_errors("ec2:DescribeImages", region=region):
-        found = [
-            image_from(raw, region)
-            for page in pages(ec2, "describe_images", page_size=page_size, Owners=["self"])
-            for raw in page.get("Images", [])
-        ]
-    return sorted(found, key=lambda i: (i.region, i.name, i.id))
+    return _IMAGES.read(session, region, ec2=ec2, page_size=page_size, Owners=["self"])

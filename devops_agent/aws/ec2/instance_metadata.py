@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from devops_agent.aws import InRegion, check_region, client, one_region
+from devops_agent.aws import InRegion, check_region, one_region
 from devops_agent.aws.ec2.instances import InstanceIds, describe_instances
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call
+from devops_agent.aws.writes import Change, ec2_arn, ec2_request, send_ec2
 from devops_agent.operation import (
     ApiCall,
     Command,
@@ -77,12 +77,11 @@ def require_imdsv2(
         ServiceError: AWS refused (``ec2:ModifyInstanceMetadataOptions``).
     """
     region = check_region(session, region)
-    ec2_call(
-        client(session, "ec2", region),
-        "modify_instance_metadata_options",
-        "ec2:ModifyInstanceMetadataOptions",
+    send_ec2(
+        session,
+        region,
+        "ModifyInstanceMetadataOptions",
         resource=instance_id,
-        region=region,
         **metadata_params(instance_id, tokens),
     )
     done = "requires IMDSv2 (session tokens)" if tokens == "required" else "allows IMDSv1 again"
@@ -142,14 +141,11 @@ def _run(writers: Writers, args: Imdsv2Args) -> str:
 
 def _calls(args: Imdsv2Args) -> list[ApiCall]:
     return [
-        ApiCall(
-            service="ec2",
-            operation="ModifyInstanceMetadataOptions",
-            params=metadata_params(instance_id, args.http_tokens),
-            action="ec2:ModifyInstanceMetadataOptions",
-            region=args.region or "",
+        ec2_request(
+            "ModifyInstanceMetadataOptions",
+            metadata_params(instance_id, args.http_tokens),
+            region=args.region,
             resources=(ec2_arn("instance", instance_id),),
-            dry_run=True,
         )
         for instance_id in args.instance_ids
     ]

@@ -22,7 +22,6 @@ from devops_agent.aws import (
     AwsModel,
     InRegion,
     Regions,
-    across_regions,
     aws_errors,
     check_region,
     client,
@@ -34,15 +33,18 @@ from devops_agent.aws import (
     utc,
     vpc,
 )
+from devops_agent.aws.describe import state_filter
 from devops_agent.aws.ec2.images import describe_image
 from devops_agent.aws.ec2.key_pairs import find_key_pair, key_pair_name
 from devops_agent.aws.ec2.security_groups import describe_security_group
+from devops_agent.aws.listing import listing, read_regions
 from devops_agent.aws.writes import (
     Change,
     Tags,
     ec2_arn,
-    ec2_call,
+    ec2_request,
     resource_id,
+    send_ec2,
     tag_list,
     tag_map,
 )
@@ -66,7 +68,7 @@ from devops_agent.operation import (
     Write,
     Writers,
 )
-from devops_agent.report import Result, Table, dump, plural, when, where
+from devops_agent.report import Result, Table, dump, plural, when
 
 if TYPE_CHECKING:
     import boto3
@@ -168,14 +170,7 @@ def list_instances(
         ServiceError: AWS refused (e.g. ``ec2:DescribeInstances`` not allowed).
     """
     region = check_region(session, region)
-    filters: list[dict[str, Any]] = []
-    if state is not None:
-        word = state.strip().lower()
-        if word not in INSTANCE_STATES:
-            raise BadInput(
-                f"'{state}' is not an instance state. Valid states: {', '.join(INSTANCE_STATES)}."
-            )
-        filters.append({"Name": "instance-state-name", "Values": [word]})
+    filters = state_filter(state, INSTANCE_STATES, "an instance", "instance-state-name")
     ec2 = ec2 or client(session, "ec2", region)
     with aws_errors("ec2:DescribeInstances", region=region):
         found = [
@@ -453,15 +448,7 @@ def run_instances(session: boto3.Session, region: str, **launch: Any) -> list[Ch
     """
     region = check_region(session, region)
     params = launch_params(**launch)
-    ec2 = client(session, "ec2", region)
-    answer = ec2_call(
-        ec2,
-        "run_instances",
-        "ec2:RunInstances",
-        resource=params["ImageId"],
-        region=region,
-        **params,
-    )
+    answer = send_ec2(session, region, "RunInstances", resource=params["ImageId"], **params)
     return [
         Change(
             action="ec2:RunInstances",
@@ -516,9 +503,7 @@ class ListInstancesArgs(Regions):
 
 
 def _list(reader: Reader, args: ListInstancesArgs) -> list[Instance]:
-    session = reader.session()
-    regions = regions_for(reader, args.region)
-    return across_regions(regions, lambda r: list_instances(session, r, state=args.state))
+    return read_regions(reader, args.region, lambda s, r: list_instances(s, r, state=args.state))
 
 
 def _list_table(reader: Reader, args: ListInstancesArgs, instances: list[Instance]) -> Result:
@@ -537,25 +522,15 @@ def _list_table(reader: Reader, args: ListInstancesArgs, instances: list[Instanc
         ]
         for i in instances
     ]
-    return Result(
-        title=f"{plural(len(instances), which + 'EC2 instance')} in {where(regions)}",
-        tables=[
-            Table(
-                columns=[
-                    "Instance",
-                    "Name",
-                    "State",
-                    "Type",
-                    "Zone",
-                    "Private IP",
-                    "Public IP",
-                    "Launched",
-                ],
-                rows=rows,
-                empty=f"No {which}instances in {', '.join(regions)}.",
-            )
-        ],
-        data={"regions": regions, "instances": dump(instances)},
+    columns = ["Instance", "Name", "State", "Type", "Zone", "Private IP", "Public IP"]
+    return listing(
+        regions,
+        instances,
+        what=which + "EC2 instance",
+        key="instances",
+        columns=[*columns, "Launched"],
+        rows=rows,
+        empty=f"No {which}instances in {', '.join(regions)}.",
     )
 
 
@@ -672,14 +647,11 @@ def _run_state(writers: Writers, args: InstanceStateArgs) -> str:
 def _state_calls(args: InstanceStateArgs) -> list[ApiCall]:
     _, iam_action = STATE_ACTIONS[args.action]
     return [
-        ApiCall(
-            service="ec2",
-            operation=iam_action.split(":", 1)[1],
-            params={"InstanceIds": list(args.instance_ids)},
-            action=iam_action,
-            region=args.region or "",
+        ec2_request(
+            iam_action.split(":", 1)[1],
+            {"InstanceIds": list(args.instance_ids)},
+            region=args.region,
             resources=tuple(ec2_arn("instance", i) for i in args.instance_ids),
-            dry_run=True,
         )
     ]
 
@@ -908,16 +880,13 @@ def _create_calls(args: RunInstancesArgs) -> list[ApiCall]:
             ),
         )
     return [
-        ApiCall(
-            service="ec2",
-            operation="RunInstances",
-            params=params,
-            action="ec2:RunInstances",
-            region=args.region or "",
+        ec2_request(
+            "RunInstances",
+            params,
+            region=args.region,
             resources=created,
             uses=tuple(uses),
             extra=extra,
-            dry_run=True,
         )
     ]
 

@@ -14,7 +14,6 @@ from devops_agent.aws import (
     AwsModel,
     InRegion,
     Regions,
-    across_regions,
     aws_errors,
     check_region,
     client,
@@ -23,8 +22,16 @@ from devops_agent.aws import (
     tags_of,
     utc,
 )
+from devops_agent.aws.listing import listing, read_regions
 from devops_agent.aws.workspace_files import read_document
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call, roll_back, tag_list
+from devops_agent.aws.writes import (
+    Change,
+    ec2_arn,
+    ec2_request,
+    roll_back,
+    send_ec2,
+    tag_list,
+)
 from devops_agent.errors import BadInput, DevOpsError, Refused, ServiceError
 from devops_agent.gh.secrets import check_writable, secret_name, write_secret
 from devops_agent.operation import (
@@ -44,7 +51,7 @@ from devops_agent.operation import (
     Write,
     Writers,
 )
-from devops_agent.report import Result, Table, dump, plural, when, where
+from devops_agent.report import Result, when
 
 if TYPE_CHECKING:
     import boto3
@@ -249,10 +256,7 @@ def create_key_pair(
     region = check_region(session, region)
     params = key_pair_params(name, key_type, tags)
     wanted = params["KeyName"]
-    ec2 = client(session, "ec2", region)
-    answer = ec2_call(
-        ec2, "create_key_pair", "ec2:CreateKeyPair", resource=wanted, region=region, **params
-    )
+    answer = send_ec2(session, region, "CreateKeyPair", resource=wanted, **params)
     return NewKeyPair(
         change=Change(
             action="ec2:CreateKeyPair",
@@ -322,10 +326,7 @@ def import_key_pair(
     params: dict[str, Any] = {"KeyName": wanted, "PublicKeyMaterial": public_key(material).encode()}
     if tags:
         params["TagSpecifications"] = [{"ResourceType": "key-pair", "Tags": tag_list(tags)}]
-    ec2 = client(session, "ec2", region)
-    answer = ec2_call(
-        ec2, "import_key_pair", "ec2:ImportKeyPair", resource=wanted, region=region, **params
-    )
+    answer = send_ec2(session, region, "ImportKeyPair", resource=wanted, **params)
     return Change(
         action="ec2:ImportKeyPair",
         resource=answer.get("KeyPairId") or wanted,
@@ -346,10 +347,7 @@ def delete_key_pair(session: boto3.Session, region: str, name: str) -> Change:
     """
     region = check_region(session, region)
     wanted = key_pair_name(name)
-    ec2 = client(session, "ec2", region)
-    ec2_call(
-        ec2, "delete_key_pair", "ec2:DeleteKeyPair", resource=wanted, region=region, KeyName=wanted
-    )
+    send_ec2(session, region, "DeleteKeyPair", resource=wanted, KeyName=wanted)
     return Change(action="ec2:DeleteKeyPair", resource=wanted, message=f"deleted key pair {wanted}")
 
 
@@ -364,18 +362,14 @@ class ListKeyPairsArgs(Regions):
 
 
 def _list(reader: Reader, args: ListKeyPairsArgs) -> list[KeyPair]:
-    session = reader.session()
-    return across_regions(regions_for(reader, args.region), lambda r: list_key_pairs(session, r))
+    return read_regions(reader, args.region, list_key_pairs)
 
 
 def _list_table(reader: Reader, args: ListKeyPairsArgs, pairs: list[KeyPair]) -> Result:
     regions = regions_for(reader, args.region)
     rows = [[k.name, k.id or "", k.type or "", k.region, when(k.created)] for k in pairs]
-    return Result(
-        title=f"{plural(len(pairs), 'key pair')} in {where(regions)}",
-        tables=[Table(columns=["Key pair", "ID", "Type", "Region", "Created"], rows=rows)],
-        data={"regions": regions, "key_pairs": dump(pairs)},
-    )
+    columns = ["Key pair", "ID", "Type", "Region", "Created"]
+    return listing(regions, pairs, what="key pair", key="key_pairs", columns=columns, rows=rows)
 
 
 LIST = Read(
@@ -447,28 +441,22 @@ def _key_arn(args: CreateKeyPairArgs | ImportKeyPairArgs | DeleteKeyPairArgs) ->
 
 
 def _delete_call(args: CreateKeyPairArgs | DeleteKeyPairArgs, when: str = "") -> ApiCall:
-    return ApiCall(
-        service="ec2",
-        operation="DeleteKeyPair",
-        params={"KeyName": args.name},
-        action="ec2:DeleteKeyPair",
-        region=args.region or "",
+    return ec2_request(
+        "DeleteKeyPair",
+        {"KeyName": args.name},
+        region=args.region,
         resources=(_key_arn(args),),
-        dry_run=True,
         when=when,
     )
 
 
 def _create_calls(args: CreateKeyPairArgs) -> list[ApiCall]:
     return [
-        ApiCall(
-            service="ec2",
-            operation="CreateKeyPair",
-            params=key_pair_params(args.name, args.key_type),
-            action="ec2:CreateKeyPair",
-            region=args.region or "",
+        ec2_request(
+            "CreateKeyPair",
+            key_pair_params(args.name, args.key_type),
+            region=args.region,
             resources=(_key_arn(args),),
-            dry_run=True,
         ),
         ApiCall(
             service="github",
@@ -611,14 +599,11 @@ def _run_import(writers: Writers, args: ImportKeyPairArgs) -> str:
 def _import_calls(args: ImportKeyPairArgs) -> list[ApiCall]:
     material = bytes.fromhex(args.public_key_hex).decode("utf-8") if args.public_key_hex else ""
     return [
-        ApiCall(
-            service="ec2",
-            operation="ImportKeyPair",
-            params={"KeyName": args.name, "PublicKeyMaterial": material},
-            action="ec2:ImportKeyPair",
-            region=args.region or "",
+        ec2_request(
+            "ImportKeyPair",
+            {"KeyName": args.name, "PublicKeyMaterial": material},
+            region=args.region,
             resources=(_key_arn(args),),
-            dry_run=True,
         )
     ]
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from devops_agent.aws import AwsModel, aws_errors, check_region, client, pages
+from devops_agent.aws import AwsModel
+from devops_agent.aws.describe import Describe
 
 if TYPE_CHECKING:
     import boto3
@@ -58,6 +59,12 @@ def launch_template_from(raw: Any, region: str) -> LaunchTemplate:
     )
 
 
+_LAUNCH_TEMPLATE_VERSIONS = Describe(
+    "ec2:DescribeLaunchTemplateVersions", launch_template_from, order=lambda t: (t.name, t.id)
+)
+"""How a region's launch templates (default versions) are read: call, parser, order."""
+
+
 def list_launch_templates(
     session: boto3.Session, region: str, *, page_size: int | None = None, ec2: Any = None
 ) -> list[LaunchTemplate]:
@@ -76,14 +83,6 @@ def list_launch_templates(
     Raises:
         ServiceError: AWS refused (``ec2:DescribeLaunchTemplateVersions``).
     """
-    region = check_region(session, region)
-    ec2 = ec2 or client(session, "ec2", region)
-    with aws_errors("ec2:DescribeLaunchTemplateVersions", region=region):
-        found = [
-            launch_template_from(raw, region)
-            for page in pages(
-                ec2, "describe_launch_template_versions", page_size=page_size, Versions=["$Default"]
-            )
-            for raw in page.get("LaunchTemplateVersions", [])
-        ]
-    return sorted(found, key=lambda t: (t.name, t.id))
+    return _LAUNCH_TEMPLATE_VERSIONS.read(
+        session, region, ec2=ec2, page_size=page_size, Versions=["$Default"]
+    )

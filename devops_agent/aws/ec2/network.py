@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from devops_agent.aws import AwsModel, aws_errors, check_region, client, pages
+from devops_agent.aws import AwsModel, aws_errors, check_region, client
+from devops_agent.aws.describe import Describe
 
 if TYPE_CHECKING:
     import boto3
@@ -22,6 +23,7 @@ __all__ = [
     "Address",
     "NetworkInterface",
     "address_from",
+    "interfaces_found_by",
     "list_addresses",
     "list_network_interfaces",
     "network_interface_from",
@@ -140,6 +142,12 @@ def network_interface_from(raw: Any, region: str) -> NetworkInterface:
     )
 
 
+_NETWORK_INTERFACES = Describe(
+    "ec2:DescribeNetworkInterfaces", network_interface_from, order=lambda n: (n.vpc_id or "", n.id)
+)
+"""How a region's network interfaces are read: the call, the parser, the order."""
+
+
 def list_network_interfaces(
     session: boto3.Session,
     region: str,
@@ -162,12 +170,35 @@ def list_network_interfaces(
     Raises:
         UnknownRegion: unknown region. ServiceError: AWS refused.
     """
-    region = check_region(session, region)
-    ec2 = ec2 or client(session, "ec2", region)
-    with aws_errors("ec2:DescribeNetworkInterfaces", region=region):
-        found = [
-            network_interface_from(raw, region)
-            for page in pages(ec2, "describe_network_interfaces", page_size=page_size)
-            for raw in page.get("NetworkInterfaces", [])
-        ]
-    return sorted(found, key=lambda n: (n.vpc_id or "", n.id))
+    return _NETWORK_INTERFACES.read(session, region, ec2=ec2, page_size=page_size)
+
+
+def _with_instance(raw: Any, region: str) -> str:
+    instance = raw.get("Attachment", {}).get("InstanceId")
+    return raw["NetworkInterfaceId"] + (f" ({instance})" if instance else "")
+
+
+_IN_USE = Describe("ec2:DescribeNetworkInterfaces", _with_instance, order=str)
+"""Network interfaces named with the instance each is attached to, in order."""
+
+
+def interfaces_found_by(
+    session: boto3.Session, region: str, name: str, value: str, *, ec2: Any = None
+) -> list[str]:
+    """The network interfaces one filter finds: what uses a subnet or a security group.
+
+    Args:
+        session: Credentials to read with (the read role's).
+        region: The region.
+        name: The filter, e.g. ``subnet-id`` or ``group-id``.
+        value: What it matches, e.g. the subnet's id.
+        ec2: A client to call with; one is made from ``session`` when ``None``.
+
+    Returns:
+        Each interface's id, followed by ``(i-…)`` when an instance holds it, sorted.
+
+    Raises:
+        ServiceError: AWS refused (``ec2:DescribeNetworkInterfaces``).
+    """
+    found = [{"Name": name, "Values": [value]}]
+    return _IN_USE.read(session, region, about=value, ec2=ec2, Filters=found)

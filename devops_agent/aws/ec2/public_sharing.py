@@ -16,7 +16,7 @@ from pydantic import AfterValidator
 
 from devops_agent.aws import InRegion, aws_errors, check_region, client, named, one_region
 from devops_agent.aws.ec2.images import describe_image
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call, resource_id
+from devops_agent.aws.writes import Change, ec2_arn, ec2_request, resource_id, send_ec2
 from devops_agent.operation import (
     ApiCall,
     Command,
@@ -141,12 +141,11 @@ def unshare_snapshot(session: boto3.Session, region: str, snapshot_id: str) -> C
         ServiceError: AWS refused (``ec2:ModifySnapshotAttribute``).
     """
     region = check_region(session, region)
-    ec2_call(
-        client(session, "ec2", region),
-        "modify_snapshot_attribute",
-        "ec2:ModifySnapshotAttribute",
+    send_ec2(
+        session,
+        region,
+        "ModifySnapshotAttribute",
         resource=snapshot_id,
-        region=region,
         **snapshot_params(snapshot_id),
     )
     return Change(
@@ -171,14 +170,7 @@ def unshare_image(session: boto3.Session, region: str, image_id: str) -> Change:
         ServiceError: AWS refused (``ec2:ModifyImageAttribute``).
     """
     region = check_region(session, region)
-    ec2_call(
-        client(session, "ec2", region),
-        "modify_image_attribute",
-        "ec2:ModifyImageAttribute",
-        resource=image_id,
-        region=region,
-        **image_params(image_id),
-    )
+    send_ec2(session, region, "ModifyImageAttribute", resource=image_id, **image_params(image_id))
     return Change(
         action="ec2:ModifyImageAttribute",
         resource=image_id,
@@ -242,28 +234,22 @@ def _run_image(writers: Writers, args: ImageArgs) -> str:
 
 def _snapshot_calls(args: SnapshotArgs) -> list[ApiCall]:
     return [
-        ApiCall(
-            service="ec2",
-            operation="ModifySnapshotAttribute",
-            params=snapshot_params(args.snapshot_id),
-            action="ec2:ModifySnapshotAttribute",
-            region=args.region or "",
+        ec2_request(
+            "ModifySnapshotAttribute",
+            snapshot_params(args.snapshot_id),
+            region=args.region,
             resources=(ec2_arn("snapshot", args.snapshot_id, account=False),),
-            dry_run=True,
         )
     ]
 
 
 def _image_calls(args: ImageArgs) -> list[ApiCall]:
     return [
-        ApiCall(
-            service="ec2",
-            operation="ModifyImageAttribute",
-            params=image_params(args.image_id),
-            action="ec2:ModifyImageAttribute",
-            region=args.region or "",
+        ec2_request(
+            "ModifyImageAttribute",
+            image_params(args.image_id),
+            region=args.region,
             resources=(ec2_arn("image", args.image_id, account=False),),
-            dry_run=True,
         )
     ]
 

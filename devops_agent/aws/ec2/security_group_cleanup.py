@@ -31,7 +31,7 @@ from devops_agent.aws.ec2.security_groups import (
     SecurityGroupRule,
     describe_security_group,
 )
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call
+from devops_agent.aws.writes import Change, ec2_arn, ec2_request, recorded, send_ec2
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
     ApiCall,
@@ -286,13 +286,8 @@ def revoke_rules(
     region = check_region(session, region)
     ec2 = client(session, "ec2", region)
     for direction, params in revoke_params(group_id, rules):
-        ec2_call(
-            ec2,
-            f"revoke_security_group_{direction.lower()}",
-            f"ec2:RevokeSecurityGroup{direction}",
-            resource=group_id,
-            region=region,
-            **params,
+        send_ec2(
+            session, region, f"RevokeSecurityGroup{direction}", ec2=ec2, resource=group_id, **params
         )
     return Change(
         action="ec2:RevokeSecurityGroupIngress",
@@ -350,26 +345,19 @@ def _plan(reader: Reader, args: CloseArgs) -> Proposal | Unchanged:
 
 def _run(writers: Writers, args: CloseArgs) -> str:
     assert args.region is not None  # the preview fixed it
-    if args.rules is None:
-        raise BadInput(
-            "The plan does not record the rules to remove; it is not applied.",
-            remedy="Ask for the change again to get a fresh plan.",
-        )
-    return revoke_rules(writers.aws(), args.region, args.group_id, args.rules).message
+    rules = recorded(args.rules, "the rules to remove")
+    return revoke_rules(writers.aws(), args.region, args.group_id, rules).message
 
 
 def _calls(args: CloseArgs) -> list[ApiCall]:
     if args.rules is None:
         raise BadInput("The plan does not record the rules to remove; it is not applied.")
     return [
-        ApiCall(
-            service="ec2",
-            operation=f"RevokeSecurityGroup{direction}",
-            params=params,
-            action=f"ec2:RevokeSecurityGroup{direction}",
-            region=args.region or "",
+        ec2_request(
+            f"RevokeSecurityGroup{direction}",
+            params,
+            region=args.region,
             resources=(ec2_arn("security-group", args.group_id),),
-            dry_run=True,
         )
         for direction, params in revoke_params(args.group_id, args.rules)
     ]

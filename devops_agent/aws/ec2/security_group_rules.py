@@ -8,14 +8,21 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, model_validator
 
-from devops_agent.aws import AwsModel, InRegion, check_region, client, named, one_region
+from devops_agent.aws import AwsModel, InRegion, check_region, named, one_region
 from devops_agent.aws.ec2.security_groups import (
     PROTOCOL_NAMES,
     GroupId,
     SecurityGroup,
     describe_security_group,
 )
-from devops_agent.aws.writes import Change, cidr_block, ec2_arn, ec2_call, resource_id
+from devops_agent.aws.writes import (
+    Change,
+    cidr_block,
+    ec2_arn,
+    ec2_request,
+    resource_id,
+    send_ec2,
+)
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
     ApiCall,
@@ -232,19 +239,11 @@ def change_security_group_rule(
     """
     region = check_region(session, region)
     wanted = resource_id(group_id, "sg", "security group")
-    verb = "revoke" if revoke else "authorize"
-    direction = "egress" if egress else "ingress"
-    action = f"ec2:{verb.capitalize()}SecurityGroup{direction.capitalize()}"
-    ec2 = client(session, "ec2", region)
-    ec2_call(
-        ec2,
-        f"{verb}_security_group_{direction}",
-        action,
-        resource=wanted,
-        region=region,
-        GroupId=wanted,
-        IpPermissions=[spec.permission()],
-    )
+    operation = f"{'Revoke' if revoke else 'Authorize'}SecurityGroup"
+    operation += "Egress" if egress else "Ingress"
+    permissions = [spec.permission()]
+    send_ec2(session, region, operation, resource=wanted, GroupId=wanted, IpPermissions=permissions)
+    action = f"ec2:{operation}"
     done = "revoked" if revoke else "authorized"
     way = "outbound" if egress else "inbound"
     return Change(
@@ -383,14 +382,11 @@ def _rule_action(args: RuleArgs) -> str:
 def _rule_calls(args: RuleArgs) -> list[ApiCall]:
     action = _rule_action(args)
     return [
-        ApiCall(
-            service="ec2",
-            operation=action.split(":", 1)[1],
-            params={"GroupId": args.group_id, "IpPermissions": [args.spec().permission()]},
-            action=action,
-            region=args.region or "",
+        ec2_request(
+            action.split(":", 1)[1],
+            {"GroupId": args.group_id, "IpPermissions": [args.spec().permission()]},
+            region=args.region,
             resources=(ec2_arn("security-group", args.group_id),),
-            dry_run=True,
         )
     ]
 

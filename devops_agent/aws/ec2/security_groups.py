@@ -16,7 +16,6 @@ from devops_agent.aws import (
     AwsModel,
     InRegion,
     Regions,
-    across_regions,
     aws_errors,
     check_region,
     client,
@@ -28,13 +27,17 @@ from devops_agent.aws import (
     vpc,
     vpc_filter,
 )
+from devops_agent.aws.describe import Describe
+from devops_agent.aws.ec2.network import interfaces_found_by
+from devops_agent.aws.listing import listing, read_regions
 from devops_agent.aws.writes import (
     Change,
     Tags,
     delete_ec2_resource,
     ec2_arn,
-    ec2_call,
+    ec2_request,
     resource_id,
+    send_ec2,
     tag_list,
 )
 from devops_agent.errors import BadInput, ServiceError
@@ -54,7 +57,7 @@ from devops_agent.operation import (
     Write,
     Writers,
 )
-from devops_agent.report import Result, Table, dump, plural, where
+from devops_agent.report import Result, Table
 from devops_agent.sanitize import table_cell
 
 if TYPE_CHECKING:
@@ -164,6 +167,14 @@ def security_group_from(raw: Any, region: str) -> SecurityGroup:
     )
 
 
+_SECURITY_GROUPS = Describe(
+    "ec2:DescribeSecurityGroups",
+    security_group_from,
+    order=lambda g: (g.region, g.vpc_id or "", g.name, g.id),
+)
+"""How a region's security groups are read: the call, the parser, the order."""
+
+
 def rule_from(permission: Any) -> SecurityGroupRule:
     """The model of one raw ``IpPermissions`` item.
 
@@ -223,14 +234,9 @@ def list_security_groups(
     """
     region = check_region(session, region)
     filters = vpc_filter(vpc_id)
-    ec2 = ec2 or client(session, "ec2", region)
-    with aws_errors("ec2:DescribeSecurityGroups", resource=vpc_id, region=region):
-        groups = [
-            security_group_from(raw, region)
-            for page in pages(ec2, "describe_security_groups", page_size=page_size, Filters=filters)
-            for raw in page.get("SecurityGroups", [])
-        ]
-    return sorted(groups, key=lambda g: (g.region, g.vpc_id or "", g.name, g.id))
+    return _SECURITY_GROUPS.read(
+        session, region, about=vpc_id, ec2=ec2, page_size=page_size, Filters=filters
+    )
 
 
 class SecurityGroupUse(AwsModel):
@@ -283,21 +289,7 @@ def security_group_use(session: boto3.Session, region: str, group_id: str) -> Se
     region = check_region(session, region)
     wanted = resource_id(group_id, "sg", "security group")
     ec2 = client(session, "ec2", region)
-    with aws_errors("ec2:DescribeNetworkInterfaces", resource=wanted, region=region):
-        interfaces = [
-            eni["NetworkInterfaceId"]
-            + (
-                f" ({eni['Attachment']['InstanceId']})"
-                if eni.get("Attachment", {}).get("InstanceId")
-                else ""
-            )
-            for page in pages(
-                ec2,
-                "describe_network_interfaces",
-                Filters=[{"Name": "group-id", "Values": [wanted]}],
-            )
-            for eni in page.get("NetworkInterfaces", [])
-        ]
+    interfaces = interfaces_found_by(session, region, "group-id", wanted, ec2=ec2)
     with aws_errors("ec2:DescribeSecurityGroups", resource=wanted, region=region):
         referencing = sorted(
             {
@@ -310,7 +302,7 @@ def security_group_use(session: boto3.Session, region: str, group_id: str) -> Se
                 if raw["GroupId"] != wanted
             }
         )
-    return SecurityGroupUse(network_interfaces=sorted(interfaces), referenced_by=referencing)
+    return SecurityGroupUse(network_interfaces=interfaces, referenced_by=referencing)
 
 
 def group_params(
@@ -378,15 +370,7 @@ def create_security_group(
     region = check_region(session, region)
     params = group_params(name, description, vpc_id, tags)
     vpc = params["VpcId"]
-    ec2 = client(session, "ec2", region)
-    answer = ec2_call(
-        ec2,
-        "create_security_group",
-        "ec2:CreateSecurityGroup",
-        resource=name,
-        region=region,
-        **params,
-    )
+    answer = send_ec2(session, region, "CreateSecurityGroup", resource=name, **params)
     group_id = answer["GroupId"]
     return Change(
         action="ec2:CreateSecurityGroup",
@@ -440,9 +424,9 @@ class ListSecurityGroupsArgs(Regions):
 
 
 def _list(reader: Reader, args: ListSecurityGroupsArgs) -> list[SecurityGroup]:
-    session = reader.session()
-    regions = regions_for(reader, args.region)
-    return across_regions(regions, lambda r: list_security_groups(session, r, vpc_id=args.vpc_id))
+    return read_regions(
+        reader, args.region, lambda s, r: list_security_groups(s, r, vpc_id=args.vpc_id)
+    )
 
 
 def _inbound(group: SecurityGroup) -> str:
@@ -456,10 +440,9 @@ def _list_table(
 ) -> Result:
     regions = regions_for(reader, args.region)
     rows = [[g.id, g.name, g.vpc_id or "", g.region, _inbound(g) or "none"] for g in groups]
-    return Result(
-        title=f"{plural(len(groups), 'security group')} in {where(regions)}",
-        tables=[Table(columns=["Group", "Name", "VPC", "Region", "Inbound rules"], rows=rows)],
-        data={"regions": regions, "security_groups": dump(groups)},
+    columns = ["Group", "Name", "VPC", "Region", "Inbound rules"]
+    return listing(
+        regions, groups, what="security group", key="security_groups", columns=columns, rows=rows
     )
 
 
@@ -628,16 +611,13 @@ def _create_calls(args: CreateSecurityGroupArgs) -> list[ApiCall]:
             ),
         )
     return [
-        ApiCall(
-            service="ec2",
-            operation="CreateSecurityGroup",
-            params=params,
-            action="ec2:CreateSecurityGroup",
-            region=args.region or "",
+        ec2_request(
+            "CreateSecurityGroup",
+            params,
+            region=args.region,
             resources=(ec2_arn("security-group", "*"),),
             uses=(ec2_arn("vpc", params["VpcId"]),),
             extra=extra,
-            dry_run=True,
         )
     ]
 
@@ -733,14 +713,11 @@ def _run_delete(writers: Writers, args: SecurityGroupArgs) -> str:
 
 def _delete_calls(args: SecurityGroupArgs) -> list[ApiCall]:
     return [
-        ApiCall(
-            service="ec2",
-            operation="DeleteSecurityGroup",
-            params={"GroupId": args.group_id},
-            action="ec2:DeleteSecurityGroup",
-            region=args.region or "",
+        ec2_request(
+            "DeleteSecurityGroup",
+            {"GroupId": args.group_id},
+            region=args.region,
             resources=(ec2_arn("security-group", args.group_id),),
-            dry_run=True,
         )
     ]
 

@@ -35,8 +35,10 @@ from devops_agent.aws import (
     tags_of,
     utc,
 )
-from devops_agent.aws.writes import resource_id
-from devops_agent.errors import BadInput, ServiceError
+from devops_agent.aws.describe import Describe, by_name, state_filter
+from devops_agent.aws.listing import listing
+from devops_agent.aws.writes import ec2_request, resource_id
+from devops_agent.errors import ServiceError
 from devops_agent.operation import (
     ApiCall,
     Command,
@@ -169,22 +171,8 @@ def list_volumes(
         ServiceError: AWS refused (e.g. ``ec2:DescribeVolumes`` not allowed).
     """
     region = check_region(session, region)
-    filters: list[dict[str, Any]] = []
-    if state is not None:
-        word = state.strip().lower()
-        if word not in VOLUME_STATES:
-            raise BadInput(
-                f"'{state}' is not a volume state. Valid states: {', '.join(VOLUME_STATES)}."
-            )
-        filters.append({"Name": "status", "Values": [word]})
-    ec2 = ec2 or client(session, "ec2", region)
-    with aws_errors("ec2:DescribeVolumes", region=region):
-        found = [
-            volume_from(raw, region)
-            for page in pages(ec2, "describe_volumes", page_size=page_size, Filters=filters)
-            for raw in page.get("Volumes", [])
-        ]
-    return sorted(found, key=lambda v: (v.region, v.name is None, v.name or "", v.id))
+    filters = state_filter(state, VOLUME_STATES, "a volume", "status")
+    return _VOLUMES.read(session, region, ec2=ec2, page_size=page_size, Filters=filters)
 
 
 def volume_from(raw: Any, region: str) -> Volume:
@@ -214,6 +202,10 @@ def volume_from(raw: Any, region: str) -> Volume:
         created=utc(raw.get("CreateTime")),
         tags=tags,
     )
+
+
+_VOLUMES = Describe("ec2:DescribeVolumes", volume_from, order=by_name)
+"""How a region's EBS volumes are read: the call, the parser, the order."""
 
 
 def list_snapshots(
@@ -437,16 +429,14 @@ def _volumes_table(reader: Reader, args: ListVolumesArgs, volumes: list[Volume])
     ]
     columns = ["Volume", "Name", "GiB", "Type", "State", "Encrypted", "KMS key", "Attached to"]
     columns += ["Zone", "Created", "Tags"]
-    return Result(
-        title=f"{plural(len(volumes), which + 'EBS volume')} in {where(regions)}",
-        tables=[
-            Table(
-                columns=columns,
-                rows=rows,
-                empty=f"No {which}volumes in {', '.join(regions)}.",
-            )
-        ],
-        data={"regions": regions, "volumes": dump(volumes)},
+    return listing(
+        regions,
+        volumes,
+        what=which + "EBS volume",
+        key="volumes",
+        columns=columns,
+        rows=rows,
+        empty=f"No {which}volumes in {', '.join(regions)}.",
     )
 
 
@@ -661,16 +651,8 @@ def _default_action(args: SetEncryptionDefaultArgs) -> str:
 
 def _default_calls(args: SetEncryptionDefaultArgs) -> list[ApiCall]:
     action = _default_action(args)
-    return [
-        ApiCall(
-            service="ec2",
-            operation=action.split(":", 1)[1],
-            action=action,
-            region=args.region or "",
-            resources=("*",),  # an account setting: no resource-level permissions
-            dry_run=True,
-        )
-    ]
+    # an account setting: no resource-level permissions
+    return [ec2_request(action.split(":", 1)[1], region=args.region, resources=("*",))]
 
 
 def _verify_default(reader: Reader, args: SetEncryptionDefaultArgs) -> Verification:

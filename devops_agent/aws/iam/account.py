@@ -24,8 +24,8 @@ from botocore.exceptions import ClientError
 from pydantic import Field
 
 from devops_agent.aws import AwsModel, aws_errors, client
-from devops_agent.aws.iam.calls import iam_call, not_yet
-from devops_agent.aws.writes import Change, write_errors
+from devops_agent.aws.iam.calls import iam_call, not_yet, send_iam
+from devops_agent.aws.writes import Change, recorded
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
     ApiCall,
@@ -177,8 +177,7 @@ def set_password_policy(session: boto3.Session, policy: PasswordPolicy) -> Chang
         What was done: the IAM action, the resource, one line for people.
     """
     params = password_policy_params(policy)
-    with write_errors("iam:UpdateAccountPasswordPolicy"):
-        client(session, "iam").update_account_password_policy(**params)
+    send_iam(session, "UpdateAccountPasswordPolicy", **params)
     return Change(
         action="iam:UpdateAccountPasswordPolicy",
         resource="account password policy",
@@ -196,8 +195,7 @@ def delete_password_policy(session: boto3.Session) -> Change:
     Returns:
         What was done: the IAM action, the resource, one line for people.
     """
-    with write_errors("iam:DeleteAccountPasswordPolicy"):
-        client(session, "iam").delete_account_password_policy()
+    send_iam(session, "DeleteAccountPasswordPolicy")
     return Change(
         action="iam:DeleteAccountPasswordPolicy",
         resource="account password policy",
@@ -329,14 +327,10 @@ def _plan_policy(reader: Reader, args: PasswordPolicyArgs) -> Proposal | Unchang
 
 
 def _run_policy(writers: Writers, args: PasswordPolicyArgs) -> str:
-    if args.policy is None:
-        raise BadInput(
-            "The plan does not record the policy to set; it is not applied.",
-            remedy="Ask for the change again to get a fresh plan.",
-        )
-    if not args.policy.exists:
+    policy = recorded(args.policy, "the policy to set")
+    if not policy.exists:
         return delete_password_policy(writers.aws()).message
-    return set_password_policy(writers.aws(), args.policy).message
+    return set_password_policy(writers.aws(), policy).message
 
 
 def _policy_calls(args: PasswordPolicyArgs) -> list[ApiCall]:

@@ -15,20 +15,30 @@ with what botocore really sent all read one form:
   attach or detach may name only the planned policy (``iam:PolicyARN``).
 
 The wording of the read-backs is here too, so every IAM ``verify`` says the same thing
-when IAM does not show a change yet (it is eventually consistent).
+when IAM does not show a change yet (it is eventually consistent). :func:`send_iam` is how
+every IAM executor makes its one request: with the write session, its failures explained
+for the write role.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from botocore import xform_name
+
+from devops_agent.aws import client
+from devops_agent.aws.writes import write_errors
 from devops_agent.operation import GLOBAL, ApiCall, Grant, NotAsPlanned
+
+if TYPE_CHECKING:
+    import boto3
 
 __all__ = [
     "iam_call",
     "not_yet",
     "policy_condition",
     "principal_arns",
+    "send_iam",
 ]
 
 _KINDS = {
@@ -120,3 +130,24 @@ def not_yet(what: str) -> NotAsPlanned:
         f"{what} (IAM can take a few seconds to show a change: applying the plan again "
         "reads it back first and repeats nothing that is done)"
     )
+
+
+def send_iam(
+    session: boto3.Session, operation: str, *, resource: str | None = None, **params: Any
+) -> dict[str, Any]:
+    """Make one IAM request with the write session; its IAM action is ``iam:OPERATION``.
+
+    Args:
+        session: The **write** session of an approved plan.
+        operation: The API operation, e.g. ``DeleteUser``.
+        resource: What it is about, for error messages (a user's name, a policy's ARN).
+        **params: Its parameters exactly as boto3 takes them.
+
+    Returns:
+        IAM's answer.
+
+    Raises:
+        ServiceError: IAM refused (an access-denied answer names the write role) or failed.
+    """
+    with write_errors(f"iam:{operation}", resource=resource):
+        return dict(getattr(client(session, "iam"), xform_name(operation))(**params))

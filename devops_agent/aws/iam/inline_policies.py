@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from pydantic import AfterValidator, model_validator
 
 from devops_agent.aws import aws_errors, client
-from devops_agent.aws.iam.calls import iam_call, not_yet, principal_arns
+from devops_agent.aws.iam.calls import iam_call, not_yet, principal_arns, send_iam
 from devops_agent.aws.iam.principals import (
     PrincipalKind,
     document,
@@ -28,7 +28,7 @@ from devops_agent.aws.iam.principals import (
     principal_name,
 )
 from devops_agent.aws.policy_document import validate_policy
-from devops_agent.aws.writes import Change, write_errors
+from devops_agent.aws.writes import Change
 from devops_agent.operation import (
     ApiCall,
     Args,
@@ -105,13 +105,11 @@ def delete_inline_policy(
         What was done: the IAM action, the resource, one line for people.
     """
     wanted = principal_name(name, kind)
-    action = f"iam:Delete{kind.capitalize()}Policy"
-    with write_errors(action, resource=f"{kind} {wanted}"):
-        getattr(client(session, "iam"), f"delete_{kind}_policy")(
-            PolicyName=policy_name, **{param(kind): wanted}
-        )
+    operation = f"Delete{kind.capitalize()}Policy"
+    params = {"PolicyName": policy_name, param(kind): wanted}
+    send_iam(session, operation, resource=f"{kind} {wanted}", **params)
     return Change(
-        action=action,
+        action=f"iam:{operation}",
         resource=wanted,
         message=f"deleted inline policy {policy_name} of {kind} {wanted}",
     )
@@ -133,13 +131,11 @@ def put_inline_policy(
         What was done: the IAM action, the resource, one line for people.
     """
     wanted = principal_name(name, kind)
-    action = f"iam:Put{kind.capitalize()}Policy"
-    with write_errors(action, resource=f"{kind} {wanted}"):
-        getattr(client(session, "iam"), f"put_{kind}_policy")(
-            PolicyName=policy_name, PolicyDocument=text, **{param(kind): wanted}
-        )
+    operation = f"Put{kind.capitalize()}Policy"
+    params = {"PolicyName": policy_name, "PolicyDocument": text, param(kind): wanted}
+    send_iam(session, operation, resource=f"{kind} {wanted}", **params)
     return Change(
-        action=action,
+        action=f"iam:{operation}",
         resource=wanted,
         message=f"put inline policy {policy_name} into {kind} {wanted}",
     )

@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import SecretStr, computed_field
 
 from devops_agent.aws import AwsModel, aws_errors, client, named, pages, utc
+from devops_agent.aws.iam.calls import send_iam
 from devops_agent.aws.iam.principals import UserName, list_users, principal_name
-from devops_agent.aws.writes import Change, write_errors
+from devops_agent.aws.writes import Change
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.gh.secrets import secret_name
 from devops_agent.operation import Args, Command, Positional, Read, Reader
@@ -232,8 +233,7 @@ def create_access_key(session: boto3.Session, user: str) -> NewAccessKey:
         The key id and its secret (a ``SecretStr``, shown nowhere).
     """
     wanted = principal_name(user, "user")
-    with write_errors("iam:CreateAccessKey", resource=wanted):
-        key = client(session, "iam").create_access_key(UserName=wanted)["AccessKey"]
+    key = send_iam(session, "CreateAccessKey", resource=wanted, UserName=wanted)["AccessKey"]
     return NewAccessKey(
         change=Change(
             action="iam:CreateAccessKey",
@@ -261,8 +261,8 @@ def update_access_key(session: boto3.Session, user: str, key_id: str, status: st
     key = access_key_id(key_id)
     if status not in ("Active", "Inactive"):
         raise BadInput(f"'{status}' is not a key status (Active or Inactive).")
-    with write_errors("iam:UpdateAccessKey", resource=wanted):
-        client(session, "iam").update_access_key(UserName=wanted, AccessKeyId=key, Status=status)  # type: ignore[arg-type]
+    params = {"UserName": wanted, "AccessKeyId": key, "Status": status}
+    send_iam(session, "UpdateAccessKey", resource=wanted, **params)
     return Change(
         action="iam:UpdateAccessKey",
         resource=wanted,
@@ -283,8 +283,7 @@ def delete_access_key(session: boto3.Session, user: str, key_id: str) -> Change:
     """
     wanted = principal_name(user, "user")
     key = access_key_id(key_id)
-    with write_errors("iam:DeleteAccessKey", resource=wanted):
-        client(session, "iam").delete_access_key(UserName=wanted, AccessKeyId=key)
+    send_iam(session, "DeleteAccessKey", resource=wanted, UserName=wanted, AccessKeyId=key)
     return Change(
         action="iam:DeleteAccessKey",
         resource=wanted,

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 from pydantic import AfterValidator, model_validator
 
 from devops_agent.aws import aws_errors, client, pages
-from devops_agent.aws.iam.calls import iam_call, not_yet, policy_condition, principal_arns
+from devops_agent.aws.iam.calls import iam_call, not_yet, policy_condition, principal_arns, send_iam
 from devops_agent.aws.iam.policies import (
     DETAIL_READS,
     NameOrArn,
@@ -50,7 +50,7 @@ from devops_agent.aws.iam.principals import (
 )
 from devops_agent.aws.policy_document import validate_policy
 from devops_agent.aws.workspace_files import read_document
-from devops_agent.aws.writes import Change, write_errors
+from devops_agent.aws.writes import Change
 from devops_agent.errors import BadInput, Refused, ServiceError
 from devops_agent.operation import (
     ApiCall,
@@ -131,8 +131,7 @@ def create_policy(
     """
     params = policy_params(name, text, description=description, path=path)
     wanted = params["PolicyName"]
-    with write_errors("iam:CreatePolicy", resource=wanted):
-        arn = client(session, "iam").create_policy(**params)["Policy"]["Arn"]
+    arn = send_iam(session, "CreatePolicy", resource=wanted, **params)["Policy"]["Arn"]
     return Change(action="iam:CreatePolicy", resource=arn, message=f"created policy {arn}")
 
 
@@ -146,8 +145,7 @@ def delete_policy(session: boto3.Session, arn: str) -> Change:
     Returns:
         What was done: the IAM action, the resource, one line for people.
     """
-    with write_errors("iam:DeletePolicy", resource=arn):
-        client(session, "iam").delete_policy(PolicyArn=policy_arn(arn))
+    send_iam(session, "DeletePolicy", resource=arn, PolicyArn=policy_arn(arn))
     return Change(action="iam:DeletePolicy", resource=arn, message=f"deleted policy {arn}")
 
 
@@ -162,8 +160,8 @@ def delete_policy_version(session: boto3.Session, arn: str, version: str) -> Cha
     Returns:
         What was done: the IAM action, the resource, one line for people.
     """
-    with write_errors("iam:DeletePolicyVersion", resource=arn):
-        client(session, "iam").delete_policy_version(PolicyArn=policy_arn(arn), VersionId=version)
+    params = {"PolicyArn": policy_arn(arn), "VersionId": version}
+    send_iam(session, "DeletePolicyVersion", resource=arn, **params)
     return Change(
         action="iam:DeletePolicyVersion",
         resource=arn,
@@ -187,11 +185,10 @@ def attach_policy(
         What was done: the IAM action, the resource, one line for people.
     """
     wanted = principal_name(name, kind)
-    verb = "Detach" if detach else "Attach"
-    action = f"iam:{verb}{kind.capitalize()}Policy"
-    method = f"{verb.lower()}_{kind}_policy"
-    with write_errors(action, resource=f"{kind} {wanted}"):
-        getattr(client(session, "iam"), method)(PolicyArn=policy_arn(arn), **{param(kind): wanted})
+    operation = f"{'Detach' if detach else 'Attach'}{kind.capitalize()}Policy"
+    params = {"PolicyArn": policy_arn(arn), param(kind): wanted}
+    send_iam(session, operation, resource=f"{kind} {wanted}", **params)
+    action = f"iam:{operation}"
     done = "detached" if detach else "attached"
     way = "from" if detach else "to"
     return Change(action=action, resource=arn, message=f"{done} {arn} {way} {kind} {wanted}")

@@ -15,14 +15,16 @@ import json
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn, Protocol, TypeVar
 from urllib.parse import unquote
 
+from botocore import xform_name
 from pydantic import AfterValidator, Field
 
 from devops_agent.aws import AwsModel, aws_errors, client, pages, utc
+from devops_agent.aws.iam.calls import not_yet
 from devops_agent.errors import BadInput, Refused
-from devops_agent.operation import Reader
+from devops_agent.operation import PlanEntry, Reader, Verification, Verified, Write
 from devops_agent.report import plural
 
 if TYPE_CHECKING:
@@ -52,10 +54,20 @@ __all__ = [
     "principal_exists",
     "principal_name",
     "profiles_of_role",
+    "undo_created",
+    "verify_deleted",
 ]
 
 PrincipalKind = Literal["user", "role", "group"]
 """What a policy can be attached to."""
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+_P = TypeVar("_P", bound=_Named)
 
 _NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 _GROUP_OR_POLICY = re.compile(r"^[\w+=,.@-]{1,128}$")
@@ -280,6 +292,70 @@ def _role(raw: Any) -> Role:
     )
 
 
+def _group(raw: Any) -> Group:
+    return Group(
+        name=raw["GroupName"],
+        group_id=raw.get("GroupId", ""),
+        arn=raw["Arn"],
+        created=utc(raw.get("CreateDate")),
+        path=raw.get("Path", "/"),
+    )
+
+
+def _every(
+    session: boto3.Session,
+    action: str,
+    key: str,
+    parse: Callable[[Any], _P],
+    page_size: int | None,
+) -> list[_P]:
+    """Every user, role or group of the account, through IAM's paginator, sorted by name
+    (case-insensitively, then as written)."""
+    iam = client(session, "iam")
+    with aws_errors(action):
+        found = [
+            parse(raw)
+            for page in pages(iam, _method(action), page_size=page_size)
+            for raw in page.get(key, [])
+        ]
+    return sorted(found, key=lambda p: (p.name.lower(), p.name))
+
+
+def _method(action: str) -> str:
+    """The boto3 method of an IAM action: ``iam:GetUser`` → ``get_user``."""
+    return xform_name(action.split(":", 1)[1])
+
+
+def _answer(
+    session: boto3.Session, action: str, kind: PrincipalKind, name: str, **params: Any
+) -> dict[str, Any] | None:
+    """IAM's answer to ``action`` about the ``kind`` called ``name``, or ``None`` when IAM
+    has no such entity (a ``Get…`` of something that is not there)."""
+    iam = client(session, "iam")
+    wanted = principal_name(name, kind)
+    with aws_errors(action, resource=wanted):
+        try:
+            return dict(getattr(iam, _method(action))(**{param(kind): wanted}, **params))
+        except iam.exceptions.NoSuchEntityException:
+            return None
+
+
+def _names(
+    session: boto3.Session, action: str, kind: PrincipalKind, name: str, key: str, field: str
+) -> list[str]:
+    """The names IAM lists by ``action`` for the ``kind`` called ``name`` (the groups of a
+    user, the instance profiles of a role), sorted."""
+    iam = client(session, "iam")
+    wanted = principal_name(name, kind)
+    params: dict[str, Any] = {param(kind): wanted}
+    with aws_errors(action, resource=wanted):
+        return sorted(
+            item[field]
+            for page in pages(iam, _method(action), **params)
+            for item in page.get(key, [])
+        )
+
+
 def list_users(session: boto3.Session, *, page_size: int | None = None) -> list[User]:
     """Every IAM user of the account.
 
@@ -293,14 +369,7 @@ def list_users(session: boto3.Session, *, page_size: int | None = None) -> list[
     Raises:
         ServiceError: AWS refused.
     """
-    iam = client(session, "iam")
-    with aws_errors("iam:ListUsers"):
-        users = [
-            _user(u)
-            for page in pages(iam, "list_users", page_size=page_size)
-            for u in page.get("Users", [])
-        ]
-    return sorted(users, key=lambda u: (u.name.lower(), u.name))
+    return _every(session, "iam:ListUsers", "Users", _user, page_size)
 
 
 def list_roles(session: boto3.Session, *, page_size: int | None = None) -> list[Role]:
@@ -316,14 +385,7 @@ def list_roles(session: boto3.Session, *, page_size: int | None = None) -> list[
     Raises:
         ServiceError: AWS refused.
     """
-    iam = client(session, "iam")
-    with aws_errors("iam:ListRoles"):
-        roles = [
-            _role(r)
-            for page in pages(iam, "list_roles", page_size=page_size)
-            for r in page.get("Roles", [])
-        ]
-    return sorted(roles, key=lambda r: (r.name.lower(), r.name))
+    return _every(session, "iam:ListRoles", "Roles", _role, page_size)
 
 
 def list_groups(session: boto3.Session, *, page_size: int | None = None) -> list[Group]:
@@ -339,20 +401,7 @@ def list_groups(session: boto3.Session, *, page_size: int | None = None) -> list
     Raises:
         ServiceError: AWS refused (``iam:ListGroups``).
     """
-    iam = client(session, "iam")
-    with aws_errors("iam:ListGroups"):
-        groups = [
-            Group(
-                name=g["GroupName"],
-                group_id=g.get("GroupId", ""),
-                arn=g["Arn"],
-                created=utc(g.get("CreateDate")),
-                path=g.get("Path", "/"),
-            )
-            for page in pages(iam, "list_groups", page_size=page_size)
-            for g in page.get("Groups", [])
-        ]
-    return sorted(groups, key=lambda g: (g.name.lower(), g.name))
+    return _every(session, "iam:ListGroups", "Groups", _group, page_size)
 
 
 def get_user(session: boto3.Session, name: str) -> User | None:
@@ -368,14 +417,8 @@ def get_user(session: boto3.Session, name: str) -> User | None:
     Raises:
         ServiceError: AWS refused (``iam:GetUser``).
     """
-    iam = client(session, "iam")
-    wanted = principal_name(name, "user")
-    with aws_errors("iam:GetUser", resource=wanted):
-        try:
-            raw = iam.get_user(UserName=wanted)["User"]
-        except iam.exceptions.NoSuchEntityException:
-            return None
-    return _user(raw)
+    answer = _answer(session, "iam:GetUser", "user", name)
+    return None if answer is None else _user(answer["User"])
 
 
 def get_role(session: boto3.Session, name: str) -> Role | None:
@@ -391,14 +434,8 @@ def get_role(session: boto3.Session, name: str) -> Role | None:
     Raises:
         ServiceError: AWS refused (``iam:GetRole``).
     """
-    iam = client(session, "iam")
-    wanted = principal_name(name, "role")
-    with aws_errors("iam:GetRole", resource=wanted):
-        try:
-            raw = iam.get_role(RoleName=wanted)["Role"]
-        except iam.exceptions.NoSuchEntityException:
-            return None
-    return _role(raw)
+    answer = _answer(session, "iam:GetRole", "role", name)
+    return None if answer is None else _role(answer["Role"])
 
 
 def group_exists(session: boto3.Session, name: str) -> bool:
@@ -414,14 +451,7 @@ def group_exists(session: boto3.Session, name: str) -> bool:
     Raises:
         ServiceError: AWS refused (``iam:GetGroup``).
     """
-    iam = client(session, "iam")
-    wanted = principal_name(name, "group")
-    with aws_errors("iam:GetGroup", resource=wanted):
-        try:
-            iam.get_group(GroupName=wanted, MaxItems=1)
-        except iam.exceptions.NoSuchEntityException:
-            return False
-    return True
+    return _answer(session, "iam:GetGroup", "group", name, MaxItems=1) is not None
 
 
 def has_login_profile(session: boto3.Session, user: str) -> bool:
@@ -437,14 +467,7 @@ def has_login_profile(session: boto3.Session, user: str) -> bool:
     Raises:
         ServiceError: AWS refused (``iam:GetLoginProfile``).
     """
-    iam = client(session, "iam")
-    wanted = principal_name(user, "user")
-    with aws_errors("iam:GetLoginProfile", resource=wanted):
-        try:
-            iam.get_login_profile(UserName=wanted)
-        except iam.exceptions.NoSuchEntityException:
-            return False
-    return True
+    return _answer(session, "iam:GetLoginProfile", "user", user) is not None
 
 
 def groups_of_user(session: boto3.Session, user: str) -> list[str]:
@@ -460,14 +483,7 @@ def groups_of_user(session: boto3.Session, user: str) -> list[str]:
     Raises:
         ServiceError: no such user, or AWS refused (``iam:ListGroupsForUser``).
     """
-    iam = client(session, "iam")
-    wanted = principal_name(user, "user")
-    with aws_errors("iam:ListGroupsForUser", resource=wanted):
-        return sorted(
-            g["GroupName"]
-            for page in pages(iam, "list_groups_for_user", UserName=wanted)
-            for g in page.get("Groups", [])
-        )
+    return _names(session, "iam:ListGroupsForUser", "user", user, "Groups", "GroupName")
 
 
 def profiles_of_role(session: boto3.Session, role: str) -> list[str]:
@@ -483,14 +499,14 @@ def profiles_of_role(session: boto3.Session, role: str) -> list[str]:
     Raises:
         ServiceError: no such role, or AWS refused (``iam:ListInstanceProfilesForRole``).
     """
-    iam = client(session, "iam")
-    wanted = principal_name(role, "role")
-    with aws_errors("iam:ListInstanceProfilesForRole", resource=wanted):
-        return sorted(
-            p["InstanceProfileName"]
-            for page in pages(iam, "list_instance_profiles_for_role", RoleName=wanted)
-            for p in page.get("InstanceProfiles", [])
-        )
+    return _names(
+        session,
+        "iam:ListInstanceProfilesForRole",
+        "role",
+        role,
+        "InstanceProfiles",
+        "InstanceProfileName",
+    )
 
 
 def principal_exists(session: boto3.Session, kind: PrincipalKind, name: str) -> bool:
@@ -574,3 +590,48 @@ def only_in_rollbacks(change: str) -> Callable[[Reader, Any], NoReturn]:
         )
 
     return refuse
+
+
+def verify_deleted(kind: PrincipalKind) -> Callable[[Reader, Any], Verification]:
+    """The read-back of deleting a user or role: IAM no longer knows it.
+
+    Args:
+        kind: ``user`` or ``role``; the step's argument of that name holds the name.
+
+    Returns:
+        A ``verify``: verified when it is gone, not yet while IAM still shows it.
+    """
+
+    def verify(reader: Reader, args: Any) -> Verification:
+        name = getattr(args, kind)
+        if principal_exists(reader.session(), kind, name):
+            return not_yet(f"the IAM {kind} {name} still exists")
+        return Verified(f"there is no IAM {kind} called {name}")
+
+    return verify
+
+
+def undo_created(
+    kind: PrincipalKind, delete: Callable[[], Write[Any]]
+) -> Callable[[Reader, object, Any], list[PlanEntry]]:
+    """The way back of creating a user or role: delete it again (it has nothing yet unless
+    someone added it since).
+
+    Args:
+        kind: ``user`` or ``role``; the create's argument of that name holds the name.
+        delete: Gives the step that deletes one (declared after the create, so it is looked
+            up when the rollback is planned); its arguments are that one name.
+
+    Returns:
+        An ``undo``: one entry while the principal exists, none once it is gone.
+    """
+
+    def undo(reader: Reader, before: object, args: Any) -> list[PlanEntry]:
+        name = getattr(args, kind)
+        if not principal_exists(reader.session(), kind, name):
+            return []
+        step = delete()
+        line = f"Roll back: delete the IAM {kind} {name} that the plan created"
+        return [step.entry(step.args.model_validate({kind: name}), line, [name])]
+
+    return undo

@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import AfterValidator, Field, model_validator
 
 from devops_agent.aws import client
-from devops_agent.aws.iam.calls import iam_call, not_yet, principal_arns
+from devops_agent.aws.iam.calls import iam_call, not_yet, principal_arns, send_iam
 from devops_agent.aws.iam.inline_policies import DELETE_INLINE_POLICY
+from devops_agent.aws.iam.memberships import Membership
 from devops_agent.aws.iam.policies import policy_refs
 from devops_agent.aws.iam.policy_changes import DETACH_POLICY
 from devops_agent.aws.iam.principals import (
@@ -34,7 +35,6 @@ from devops_agent.aws.iam.principals import (
     IamPath,
     Role,
     RoleName,
-    describe_dependencies,
     get_role,
     iam_path,
     list_roles,
@@ -42,12 +42,14 @@ from devops_agent.aws.iam.principals import (
     only_in_rollbacks,
     principal_name,
     profiles_of_role,
+    undo_created,
+    verify_deleted,
 )
-from devops_agent.aws.iam.users import NoArgs, cleanup_entries
+from devops_agent.aws.iam.users import NoArgs, cleanup_entries, refuse_unforced
 from devops_agent.aws.policy_document import validate_policy
 from devops_agent.aws.workspace_files import read_document
-from devops_agent.aws.writes import Change, tag_list, write_errors
-from devops_agent.errors import BadInput, Refused, ServiceError
+from devops_agent.aws.writes import Change, tag_list
+from devops_agent.errors import BadInput, Refused
 from devops_agent.operation import (
     ApiCall,
     Args,
@@ -55,7 +57,6 @@ from devops_agent.operation import (
     Grant,
     Hidden,
     NotAsPlanned,
-    PlanEntry,
     Positional,
     Proposal,
     Read,
@@ -188,8 +189,7 @@ def create_role(
         tags=tags,
     )
     wanted = params["RoleName"]
-    with write_errors("iam:CreateRole", resource=wanted):
-        arn = client(session, "iam").create_role(**params)["Role"]["Arn"]
+    arn = send_iam(session, "CreateRole", resource=wanted, **params)["Role"]["Arn"]
     return Change(action="iam:CreateRole", resource=arn, message=f"created role {wanted}")
 
 
@@ -204,8 +204,7 @@ def delete_role(session: boto3.Session, name: str) -> Change:
         What was done: the IAM action, the resource, one line for people.
     """
     wanted = principal_name(name, "role")
-    with write_errors("iam:DeleteRole", resource=wanted):
-        client(session, "iam").delete_role(RoleName=wanted)
+    send_iam(session, "DeleteRole", resource=wanted, RoleName=wanted)
     return Change(action="iam:DeleteRole", resource=wanted, message=f"deleted role {wanted}")
 
 
@@ -221,10 +220,13 @@ def remove_role_from_instance_profile(session: boto3.Session, role: str, profile
         What was done: the IAM action, the resource, one line for people.
     """
     wanted = principal_name(role, "role")
-    with write_errors("iam:RemoveRoleFromInstanceProfile", resource=wanted):
-        client(session, "iam").remove_role_from_instance_profile(
-            RoleName=wanted, InstanceProfileName=profile
-        )
+    send_iam(
+        session,
+        "RemoveRoleFromInstanceProfile",
+        resource=wanted,
+        RoleName=wanted,
+        InstanceProfileName=profile,
+    )
     return Change(
         action="iam:RemoveRoleFromInstanceProfile",
         resource=wanted,
@@ -244,10 +246,13 @@ def add_role_to_instance_profile(session: boto3.Session, role: str, profile: str
         What was done: the IAM action, the resource, one line for people.
     """
     wanted = principal_name(role, "role")
-    with write_errors("iam:AddRoleToInstanceProfile", resource=wanted):
-        client(session, "iam").add_role_to_instance_profile(
-            RoleName=wanted, InstanceProfileName=profile
-        )
+    send_iam(
+        session,
+        "AddRoleToInstanceProfile",
+        resource=wanted,
+        RoleName=wanted,
+        InstanceProfileName=profile,
+    )
     return Change(
         action="iam:AddRoleToInstanceProfile",
         resource=wanted,
@@ -416,14 +421,6 @@ def _verify_create(reader: Reader, args: CreateRoleArgs) -> Verification:
     return Verified(f"role {role.arn} exists with the planned trust policy")
 
 
-def _undo_create(reader: Reader, before: object, args: CreateRoleArgs) -> list[PlanEntry]:
-    """Delete the role the plan created (it has no permissions unless someone added some)."""
-    if get_role(reader.session(), args.role) is None:
-        return []
-    line = f"Roll back: delete the IAM role {args.role} that the plan created"
-    return [DELETE_ROLE.entry(RoleArgs(role=args.role), line, [args.role])]
-
-
 _EXAMPLE_TRUST = (
     '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":'
     '{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
@@ -451,7 +448,7 @@ CREATE_ROLE = Write(
     run=_run_create,
     calls=_create_calls,
     verify=_verify_create,
-    undo=_undo_create,
+    undo=undo_created("role", lambda: DELETE_ROLE),
     examples=(
         {
             "role": "app",
@@ -489,19 +486,6 @@ class InstanceProfileArgs(Args):
     """The instance profile to take it out of."""
 
 
-def _profiles(reader: Reader, role: str) -> list[str] | None:
-    try:
-        return profiles_of_role(reader.session(), role)
-    except ServiceError as exc:
-        if exc.code == "NoSuchEntity":
-            return None
-        raise
-
-
-def _in_profile(reader: Reader, args: InstanceProfileArgs) -> dict[str, bool]:
-    return {"member": args.profile in (_profiles(reader, args.role) or [])}
-
-
 def _profile_calls(operation: str) -> Callable[[InstanceProfileArgs], list[ApiCall]]:
     def calls(args: InstanceProfileArgs) -> list[ApiCall]:
         params = {"InstanceProfileName": args.profile, "RoleName": args.role}
@@ -517,44 +501,18 @@ def _profile_calls(operation: str) -> Callable[[InstanceProfileArgs], list[ApiCa
     return calls
 
 
-def _verify_out(reader: Reader, args: InstanceProfileArgs) -> Verification:
-    profiles = _profiles(reader, args.role)
-    if profiles is None:
-        return Verified(f"there is no role {args.role} any more, so no instance profile holds it")
-    if args.profile in profiles:
-        return not_yet(f"instance profile {args.profile} still holds {args.role}")
-    return Verified(f"instance profile {args.profile} does not hold {args.role}")
-
-
-def _verify_in(reader: Reader, args: InstanceProfileArgs) -> Verification:
-    profiles = _profiles(reader, args.role)
-    if profiles is None:
-        return NotAsPlanned(f"there is no IAM role called {args.role}")
-    if args.profile not in profiles:
-        return not_yet(f"instance profile {args.profile} does not hold {args.role}")
-    return Verified(f"instance profile {args.profile} holds {args.role}")
-
-
-def _undo_out(reader: Reader, before: Any, args: InstanceProfileArgs) -> list[PlanEntry]:
-    """Put the role back into the instance profile that held it (nothing once the role is
-    gone)."""
-    if not (isinstance(before, dict) and before.get("member")):
-        return []
-    profiles = _profiles(reader, args.role)
-    if profiles is None or args.profile in profiles:
-        return []
-    line = f"Roll back: put {args.role} back into instance profile {args.profile}"
-    return [ADD_ROLE_TO_INSTANCE_PROFILE.entry(args, line, [args.profile])]
-
-
-def _undo_in(reader: Reader, before: Any, args: InstanceProfileArgs) -> list[PlanEntry]:
-    """Take the role out again, unless the profile held it before."""
-    if not isinstance(before, dict) or before.get("member") is not False:
-        return []
-    if args.profile not in (_profiles(reader, args.role) or []):
-        return []
-    line = f"Roll back: take {args.role} out of instance profile {args.profile} again"
-    return [REMOVE_ROLE_FROM_INSTANCE_PROFILE.entry(args, line, [args.profile])]
+PROFILE_MEMBERSHIP = Membership(
+    member="role",
+    container="profile",
+    holders=profiles_of_role,
+    is_in="instance profile {container} holds {member}",
+    not_in="instance profile {container} does not hold {member}",
+    still_in="instance profile {container} still holds {member}",
+    member_gone="there is no role {member} any more, so no instance profile holds it",
+    no_member="there is no IAM role called {member}",
+    place="instance profile {container}",
+)
+"""A role in an instance profile: what its removal and its way back read and say."""
 
 
 _PROFILE_ARNS = (
@@ -576,13 +534,13 @@ ADD_ROLE_TO_INSTANCE_PROFILE = Write(
         add_role_to_instance_profile(writers.aws(), args.role, args.profile).message
     ),
     calls=_profile_calls("AddRoleToInstanceProfile"),
-    verify=_verify_in,
-    before=_in_profile,
-    undo=_undo_in,
+    verify=PROFILE_MEMBERSHIP.verify_in,
+    before=PROFILE_MEMBERSHIP.before,
+    undo=PROFILE_MEMBERSHIP.undo_in(lambda: REMOVE_ROLE_FROM_INSTANCE_PROFILE),
     examples=({"role": "app", "profile": "app"},),
 )
 
-REMOVE_ROLE_FROM_INSTANCE_PROFILE = Write(
+REMOVE_ROLE_FROM_INSTANCE_PROFILE: Write[InstanceProfileArgs] = Write(
     name="iam.remove_role_from_instance_profile",
     args=InstanceProfileArgs,
     summary="Take a role out of an instance profile (a step of deleting the role).",
@@ -596,21 +554,15 @@ REMOVE_ROLE_FROM_INSTANCE_PROFILE = Write(
         remove_role_from_instance_profile(writers.aws(), args.role, args.profile).message
     ),
     calls=_profile_calls("RemoveRoleFromInstanceProfile"),
-    verify=_verify_out,
-    before=_in_profile,
-    undo=_undo_out,
+    verify=PROFILE_MEMBERSHIP.verify_out,
+    before=PROFILE_MEMBERSHIP.before,
+    undo=PROFILE_MEMBERSHIP.undo_out(ADD_ROLE_TO_INSTANCE_PROFILE),
     emits=(ADD_ROLE_TO_INSTANCE_PROFILE,),  # what its rollback plans carry
     examples=({"role": "app", "profile": "app"},),
 )
 
 
-def _verify_deleted(reader: Reader, args: RoleArgs) -> Verification:
-    if get_role(reader.session(), args.role) is not None:
-        return not_yet(f"the IAM role {args.role} still exists")
-    return Verified(f"there is no IAM role called {args.role}")
-
-
-DELETE_ROLE = Write(
+DELETE_ROLE: Write[RoleArgs] = Write(
     name="iam.delete_role",
     tool="delete_role_step",  # never a tool: the composite's tool has the plain name
     args=RoleArgs,
@@ -625,7 +577,7 @@ DELETE_ROLE = Write(
     calls=lambda args: [
         iam_call("DeleteRole", {"RoleName": args.role}, principal_arns("role", args.role))
     ],
-    verify=_verify_deleted,
+    verify=verify_deleted("role"),
     irreversible="a deleted IAM role is gone for good: a role created again under the same "
     "name gets a new unique id, so trust policies, resource policies and other accounts that "
     "named the old role no longer match it",
@@ -652,13 +604,7 @@ def _plan_role_delete(reader: Reader, args: RoleDeleteArgs) -> Proposal:
     if role.service_linked:
         raise BadInput(f"{name} is a service-linked role; the service that owns it deletes it.")
     deps = role_dependencies(session, name)
-    if not deps.empty and not args.force:
-        raise BadInput(
-            f"{name} still has {describe_dependencies(deps)}; IAM deletes a role only "
-            "without them.",
-            remedy="Add --force to remove them in the same plan: "
-            f"`iam role delete {name} --force`.",
-        )
+    refuse_unforced("role", name, deps, force=args.force)
     entries = cleanup_entries("role", name, deps)
     entries += [
         REMOVE_ROLE_FROM_INSTANCE_PROFILE.entry(

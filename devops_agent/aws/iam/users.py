@@ -20,10 +20,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 from devops_agent.aws import aws_errors, client
-from devops_agent.aws.iam.calls import iam_call, not_yet, principal_arns
+from devops_agent.aws.iam.calls import iam_call, not_yet, principal_arns, send_iam
 from devops_agent.aws.iam.inline_policies import DELETE_INLINE_POLICY, InlinePolicyArgs
 from devops_agent.aws.iam.key_changes import DELETE_ACCESS_KEY, DeleteAccessKeyArgs
 from devops_agent.aws.iam.keys import list_access_keys
+from devops_agent.aws.iam.memberships import Membership
 from devops_agent.aws.iam.policies import policy_refs
 from devops_agent.aws.iam.policy_changes import DETACH_POLICY, detach_args
 from devops_agent.aws.iam.principals import (
@@ -43,9 +44,11 @@ from devops_agent.aws.iam.principals import (
     only_in_plans,
     only_in_rollbacks,
     principal_name,
+    undo_created,
+    verify_deleted,
 )
-from devops_agent.aws.writes import Change, Tags, tag_list, write_errors
-from devops_agent.errors import BadInput, ServiceError
+from devops_agent.aws.writes import Change, Tags, tag_list
+from devops_agent.errors import BadInput
 from devops_agent.operation import (
     ApiCall,
     Args,
@@ -170,8 +173,7 @@ def create_user(
     """
     params = user_params(name, path=path, tags=tags)
     wanted = params["UserName"]
-    with write_errors("iam:CreateUser", resource=wanted):
-        arn = client(session, "iam").create_user(**params)["User"]["Arn"]
+    arn = send_iam(session, "CreateUser", resource=wanted, **params)["User"]["Arn"]
     return Change(action="iam:CreateUser", resource=arn, message=f"created user {wanted}")
 
 
@@ -186,8 +188,7 @@ def delete_user(session: boto3.Session, name: str) -> Change:
         What was done: the IAM action, the resource, one line for people.
     """
     wanted = principal_name(name, "user")
-    with write_errors("iam:DeleteUser", resource=wanted):
-        client(session, "iam").delete_user(UserName=wanted)
+    send_iam(session, "DeleteUser", resource=wanted, UserName=wanted)
     return Change(action="iam:DeleteUser", resource=wanted, message=f"deleted user {wanted}")
 
 
@@ -203,10 +204,8 @@ def remove_user_from_group(session: boto3.Session, user: str, group: str) -> Cha
         What was done: the IAM action, the resource, one line for people.
     """
     wanted = principal_name(user, "user")
-    with write_errors("iam:RemoveUserFromGroup", resource=wanted):
-        client(session, "iam").remove_user_from_group(
-            UserName=wanted, GroupName=principal_name(group, "group")
-        )
+    group_name = principal_name(group, "group")
+    send_iam(session, "RemoveUserFromGroup", resource=wanted, UserName=wanted, GroupName=group_name)
     return Change(
         action="iam:RemoveUserFromGroup",
         resource=wanted,
@@ -226,10 +225,8 @@ def add_user_to_group(session: boto3.Session, user: str, group: str) -> Change:
         What was done: the IAM action, the resource, one line for people.
     """
     wanted = principal_name(user, "user")
-    with write_errors("iam:AddUserToGroup", resource=wanted):
-        client(session, "iam").add_user_to_group(
-            UserName=wanted, GroupName=principal_name(group, "group")
-        )
+    group_name = principal_name(group, "group")
+    send_iam(session, "AddUserToGroup", resource=wanted, UserName=wanted, GroupName=group_name)
     return Change(
         action="iam:AddUserToGroup", resource=wanted, message=f"added {wanted} to group {group}"
     )
@@ -246,8 +243,7 @@ def delete_login_profile(session: boto3.Session, user: str) -> Change:
         What was done: the IAM action, the resource, one line for people.
     """
     wanted = principal_name(user, "user")
-    with write_errors("iam:DeleteLoginProfile", resource=wanted):
-        client(session, "iam").delete_login_profile(UserName=wanted)
+    send_iam(session, "DeleteLoginProfile", resource=wanted, UserName=wanted)
     return Change(
         action="iam:DeleteLoginProfile",
         resource=wanted,
@@ -355,14 +351,6 @@ def _verify_create(reader: Reader, args: CreateUserArgs) -> Verification:
     return Verified(f"user {user.arn} exists")
 
 
-def _undo_create(reader: Reader, before: object, args: CreateUserArgs) -> list[PlanEntry]:
-    """Delete the user the plan created (it has nothing yet unless someone added it since)."""
-    if get_user(reader.session(), args.user) is None:
-        return []
-    line = f"Roll back: delete the IAM user {args.user} that the plan created"
-    return [DELETE_USER.entry(UserArgs(user=args.user), line, [args.user])]
-
-
 CREATE_USER = Write(
     name="iam.create_user",
     args=CreateUserArgs,
@@ -382,7 +370,7 @@ CREATE_USER = Write(
     ),
     calls=_create_calls,
     verify=_verify_create,
-    undo=_undo_create,
+    undo=undo_created("user", lambda: DELETE_USER),
     examples=(
         {"user": "deployer", "path": "/ci/", "tags": {"team": "ci"}},
         {"user": "deployer", "path": "/", "tags": {}},
@@ -442,56 +430,18 @@ def _membership_calls(operation: str) -> Callable[[GroupMemberArgs], list[ApiCal
     return calls
 
 
-def _groups(reader: Reader, user: str) -> list[str] | None:
-    try:
-        return groups_of_user(reader.session(), user)
-    except ServiceError as exc:
-        if exc.code == "NoSuchEntity":
-            return None
-        raise
-
-
-def _member_before(reader: Reader, args: GroupMemberArgs) -> dict[str, bool]:
-    return {"member": args.group in (_groups(reader, args.user) or [])}
-
-
-def _verify_removed(reader: Reader, args: GroupMemberArgs) -> Verification:
-    groups = _groups(reader, args.user)
-    if groups is None:
-        return Verified(f"there is no user {args.user} any more, so it is in no group")
-    if args.group in groups:
-        return not_yet(f"{args.user} is still in group {args.group}")
-    return Verified(f"{args.user} is not in group {args.group}")
-
-
-def _verify_added(reader: Reader, args: GroupMemberArgs) -> Verification:
-    groups = _groups(reader, args.user)
-    if groups is None:
-        return NotAsPlanned(f"there is no IAM user called {args.user}")
-    if args.group not in groups:
-        return not_yet(f"{args.user} is not in group {args.group}")
-    return Verified(f"{args.user} is in group {args.group}")
-
-
-def _undo_removal(reader: Reader, before: Any, args: GroupMemberArgs) -> list[PlanEntry]:
-    """Put the user back into the group it was in (nothing once the user is gone)."""
-    if not (isinstance(before, dict) and before.get("member")):
-        return []
-    groups = _groups(reader, args.user)
-    if groups is None or args.group in groups:
-        return []
-    line = f"Roll back: put {args.user} back into group {args.group}"
-    return [ADD_USER_TO_GROUP.entry(args, line, [args.group])]
-
-
-def _undo_addition(reader: Reader, before: Any, args: GroupMemberArgs) -> list[PlanEntry]:
-    """Take the user out of the group again, unless it was in it before."""
-    if not isinstance(before, dict) or before.get("member") is not False:
-        return []
-    if args.group not in (_groups(reader, args.user) or []):
-        return []
-    line = f"Roll back: take {args.user} out of group {args.group} again"
-    return [REMOVE_USER_FROM_GROUP.entry(args, line, [args.group])]
+GROUP_MEMBERSHIP = Membership(
+    member="user",
+    container="group",
+    holders=groups_of_user,
+    is_in="{member} is in group {container}",
+    not_in="{member} is not in group {container}",
+    still_in="{member} is still in group {container}",
+    member_gone="there is no user {member} any more, so it is in no group",
+    no_member="there is no IAM user called {member}",
+    place="group {container}",
+)
+"""A user in a group: what its removal and its way back read and say."""
 
 
 _GROUP_ARNS = (
@@ -511,13 +461,13 @@ ADD_USER_TO_GROUP = Write(
     plan=only_in_rollbacks("a group membership"),
     run=lambda writers, args: add_user_to_group(writers.aws(), args.user, args.group).message,
     calls=_membership_calls("AddUserToGroup"),
-    verify=_verify_added,
-    before=_member_before,
-    undo=_undo_addition,
+    verify=GROUP_MEMBERSHIP.verify_in,
+    before=GROUP_MEMBERSHIP.before,
+    undo=GROUP_MEMBERSHIP.undo_in(lambda: REMOVE_USER_FROM_GROUP),
     examples=({"user": "dev", "group": "devs"},),
 )
 
-REMOVE_USER_FROM_GROUP = Write(
+REMOVE_USER_FROM_GROUP: Write[GroupMemberArgs] = Write(
     name="iam.remove_user_from_group",
     args=GroupMemberArgs,
     summary="Take a user out of a group (a step of deleting the user).",
@@ -529,21 +479,15 @@ REMOVE_USER_FROM_GROUP = Write(
     plan=only_in_plans("iam user delete NAME --force"),
     run=lambda writers, args: remove_user_from_group(writers.aws(), args.user, args.group).message,
     calls=_membership_calls("RemoveUserFromGroup"),
-    verify=_verify_removed,
-    before=_member_before,
-    undo=_undo_removal,
+    verify=GROUP_MEMBERSHIP.verify_out,
+    before=GROUP_MEMBERSHIP.before,
+    undo=GROUP_MEMBERSHIP.undo_out(ADD_USER_TO_GROUP),
     emits=(ADD_USER_TO_GROUP,),  # what its rollback plans carry
     examples=({"user": "dev", "group": "devs"},),
 )
 
 
-def _verify_deleted(reader: Reader, args: UserArgs) -> Verification:
-    if get_user(reader.session(), args.user) is not None:
-        return not_yet(f"the IAM user {args.user} still exists")
-    return Verified(f"there is no IAM user called {args.user}")
-
-
-DELETE_USER = Write(
+DELETE_USER: Write[UserArgs] = Write(
     name="iam.delete_user",
     tool="delete_user_step",  # never a tool: the composite's tool has the plain name
     args=UserArgs,
@@ -558,7 +502,7 @@ DELETE_USER = Write(
     calls=lambda args: [
         iam_call("DeleteUser", {"UserName": args.user}, principal_arns("user", args.user))
     ],
-    verify=_verify_deleted,
+    verify=verify_deleted("user"),
     irreversible="a deleted IAM user is gone for good: a user created again under the same "
     "name gets a new unique id, so role trust policies and resource policies that named the "
     "old user no longer match it",
@@ -574,6 +518,28 @@ class UserDeleteArgs(Args):
     force: bool = False
     """Also remove, in the same plan, its access keys, console password, policies and group
     memberships; without it a user that still has any is refused."""
+
+
+def refuse_unforced(kind: str, name: str, deps: Dependencies, *, force: bool) -> None:
+    """Refuse a deletion IAM would refuse, unless ``--force`` removes what is in the way.
+
+    Args:
+        kind: ``user`` or ``role``.
+        name: Its name.
+        deps: What hangs on it.
+        force: Whether the plan removes those first.
+
+    Raises:
+        BadInput: something hangs on it and ``force`` is off; the remedy is the command
+            with ``--force``.
+    """
+    if not deps.empty and not force:
+        raise BadInput(
+            f"{name} still has {describe_dependencies(deps)}; IAM deletes a {kind} only "
+            "without them.",
+            remedy="Add --force to remove them in the same plan: "
+            f"`iam {kind} delete {name} --force`.",
+        )
 
 
 def cleanup_entries(kind: str, name: str, deps: Dependencies) -> list[PlanEntry]:
@@ -629,13 +595,7 @@ def _plan_user_delete(reader: Reader, args: UserDeleteArgs) -> Proposal:
             f"{name} still has {', '.join(deps.blockers)}; devops-agent does not remove those.",
             remedy="Remove them in the IAM console or with the AWS CLI, then ask again.",
         )
-    if not deps.empty and not args.force:
-        raise BadInput(
-            f"{name} still has {describe_dependencies(deps)}; IAM deletes a user only "
-            "without them.",
-            remedy="Add --force to remove them in the same plan: "
-            f"`iam user delete {name} --force`.",
-        )
+    refuse_unforced("user", name, deps, force=args.force)
     entries = cleanup_entries("user", name, deps)
     entries.append(DELETE_USER.entry(UserArgs(user=name), f"Delete IAM user {name}", [user.arn]))
     return Proposal(entries, what=f"delete IAM user {name}")

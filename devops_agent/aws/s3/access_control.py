@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from devops_agent.aws.s3.buckets import Bucket, bucket_arn, bucket_name, existing_bucket
-from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, send
+from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, bucket_change
 from devops_agent.aws.s3.configuration import read_settings
 from devops_agent.aws.s3.restore import RESTORES, way_back
 from devops_agent.aws.writes import Change
@@ -123,9 +123,7 @@ def make_acl_private(session: boto3.Session, bucket: str, region: str | None = N
         What was done: the IAM action, the bucket, one line for people.
     """
     call = private_acl_call(bucket, region)
-    name = call.params["Bucket"]
-    send(session, call, resource=f"s3://{name}")
-    return Change(action=call.action, resource=name, message=f"the ACL of s3://{name} is private")
+    return bucket_change(session, call, lambda name: f"the ACL of s3://{name} is private")
 
 
 def ownership_enforced_call(bucket: str, region: str | None = None) -> ApiCall:
@@ -161,12 +159,8 @@ def set_ownership_enforced(
         What was done: the IAM action, the bucket, one line for people.
     """
     call = ownership_enforced_call(bucket, region)
-    name = call.params["Bucket"]
-    send(session, call, resource=f"s3://{name}")
-    return Change(
-        action=call.action,
-        resource=name,
-        message=f"ACLs are disabled on s3://{name} (BucketOwnerEnforced)",
+    return bucket_change(
+        session, call, lambda name: f"ACLs are disabled on s3://{name} (BucketOwnerEnforced)"
     )
 
 

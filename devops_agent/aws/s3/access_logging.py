@@ -25,7 +25,7 @@ from devops_agent.aws.s3.buckets import (
     bucket_name,
     existing_bucket,
 )
-from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, send
+from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, bucket_change
 from devops_agent.aws.s3.configuration import read_settings
 from devops_agent.aws.s3.policy import get_bucket_policy
 from devops_agent.aws.s3.restore import RESTORES, way_back
@@ -135,10 +135,8 @@ def put_logging(
         What was done: the IAM action, the bucket, one line for people.
     """
     call = logging_call(bucket, target, prefix, region)
-    name = call.params["Bucket"]
-    send(session, call, resource=f"s3://{name}")
     what = f"logs access to s3://{target}/{prefix}" if target else "no longer logs access"
-    return Change(action=call.action, resource=name, message=f"s3://{name} {what}")
+    return bucket_change(session, call, lambda name: f"s3://{name} {what}")
 
 
 # --------------------------------------------------------------------------- logging

@@ -15,24 +15,26 @@ and hands them to :func:`send`, which makes each one as declared.
 * :func:`s3_arn` is the ARN pattern of a bucket or one object for a session policy,
   with the characters IAM reads as wildcards or variables in an object key escaped, so
   a key such as ``logs/*`` is granted as that one key, never as a prefix.
-* :func:`bucket_call` declares one request on one bucket; :func:`send` makes it.
+* :func:`bucket_call` declares one request on one bucket; :func:`send` makes it, and
+  :func:`bucket_change` makes it and says what it did (an executor's :class:`Change`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any
 
 from devops_agent.aws import client
 from devops_agent.aws.s3.buckets import BucketArgs
-from devops_agent.aws.writes import write_errors
+from devops_agent.aws.writes import Change, write_errors
 from devops_agent.errors import BadInput
 from devops_agent.operation import ApiCall, Grant, Hidden
 
 if TYPE_CHECKING:
     import boto3
 
-__all__ = ["BucketChangeArgs", "bucket_call", "check_params", "s3_arn", "send"]
+__all__ = ["BucketChangeArgs", "bucket_call", "bucket_change", "check_params", "s3_arn", "send"]
 
 #: What IAM reads specially in a resource ARN, and how a policy writes it literally.
 _IAM_ESCAPES = (("$", "${$}"), ("*", "${*}"), ("?", "${?}"))
@@ -161,3 +163,22 @@ def send(session: boto3.Session, call: ApiCall, *, resource: str = "") -> dict[s
     api = client(session, call.service, call.region or None)
     with write_errors(call.action, resource=resource or None, region=call.region or None):
         return dict(getattr(api, xform_name(call.operation))(**call.params))
+
+
+def bucket_change(session: boto3.Session, call: ApiCall, done: Callable[[str], str]) -> Change:
+    """Make one declared request on a bucket (see :func:`send`) and say what it did.
+
+    Args:
+        session: The **write** session of an approved plan.
+        call: The request, as the operation's ``calls`` declares it (from :func:`bucket_call`).
+        done: What was done, for people, given the bucket's name.
+
+    Returns:
+        The change: the request's IAM action, the bucket, the line ``done`` wrote.
+
+    Raises:
+        ServiceError: AWS refused (an access-denied answer names the write role) or failed.
+    """
+    name = call.params["Bucket"]
+    send(session, call, resource=f"s3://{name}")
+    return Change(action=call.action, resource=name, message=done(name))

@@ -25,11 +25,16 @@ from devops_agent.aws.s3.buckets import (
     bucket_name,
     existing_bucket,
 )
-from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, check_params, send
+from devops_agent.aws.s3.changes import (
+    BucketChangeArgs,
+    bucket_call,
+    bucket_change,
+    check_params,
+)
 from devops_agent.aws.s3.configuration import read_settings
 from devops_agent.aws.s3.restore import RESTORES, way_back
 from devops_agent.aws.workspace_files import read_document
-from devops_agent.aws.writes import Change
+from devops_agent.aws.writes import Change, recorded
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
     ApiCall,
@@ -185,10 +190,8 @@ def put_lifecycle(
         BadInput: a rule does not fit S3's schema.
     """
     call = lifecycle_call(bucket, rules, region)
-    name = call.params["Bucket"]
-    send(session, call, resource=f"s3://{name}")
     what = plural(len(rules), "lifecycle rule") if rules else "no lifecycle rules"
-    return Change(action=call.action, resource=name, message=f"s3://{name} has {what}")
+    return bucket_change(session, call, lambda name: f"s3://{name} has {what}")
 
 
 # --------------------------------------------------------------------------- lifecycle
@@ -300,12 +303,7 @@ def _plan_lifecycle(reader: Reader, args: LifecycleArgs) -> Proposal | Unchanged
 
 
 def _rules(args: LifecycleArgs) -> list[dict[str, Any]]:
-    if args.rules is None:
-        raise BadInput(
-            "The plan does not record the lifecycle rules to write; it is not applied.",
-            remedy="Ask for the change again to get a fresh plan.",
-        )
-    return args.rules
+    return recorded(args.rules, "the lifecycle rules to write")
 
 
 def _run_lifecycle(writers: Writers, args: LifecycleArgs) -> str:

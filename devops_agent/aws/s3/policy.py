@@ -24,12 +24,11 @@ from devops_agent.aws.s3.buckets import (
     bucket_name,
     existing_bucket,
 )
-from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, send
+from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, bucket_change
 from devops_agent.aws.s3.configuration import read_settings
 from devops_agent.aws.s3.restore import RESTORES, way_back
 from devops_agent.aws.workspace_files import read_document
-from devops_agent.aws.writes import Change
-from devops_agent.errors import BadInput
+from devops_agent.aws.writes import Change, recorded
 from devops_agent.operation import (
     ApiCall,
     Command,
@@ -132,9 +131,7 @@ def put_bucket_policy(
         BadInput: the document breaks the policy grammar or names another bucket.
     """
     call = policy_call(bucket, policy, region)
-    name = call.params["Bucket"]
-    send(session, call, resource=f"s3://{name}")
-    return Change(action=call.action, resource=name, message=f"set the policy of s3://{name}")
+    return bucket_change(session, call, lambda name: f"set the policy of s3://{name}")
 
 
 def delete_bucket_policy(session: boto3.Session, bucket: str, region: str | None = None) -> Change:
@@ -149,9 +146,7 @@ def delete_bucket_policy(session: boto3.Session, bucket: str, region: str | None
         What was done: the IAM action, the bucket, one line for people.
     """
     call = policy_call(bucket, None, region)
-    name = call.params["Bucket"]
-    send(session, call, resource=f"s3://{name}")
-    return Change(action=call.action, resource=name, message=f"removed the policy of s3://{name}")
+    return bucket_change(session, call, lambda name: f"removed the policy of s3://{name}")
 
 
 def policy_verification(
@@ -263,12 +258,7 @@ def _plan_set(reader: Reader, args: SetPolicyArgs) -> Proposal:
 
 
 def _planned_policy(args: SetPolicyArgs) -> str:
-    if args.policy is None:
-        raise BadInput(
-            "The plan does not record the policy to set; it is not applied.",
-            remedy="Ask for the change again to get a fresh plan.",
-        )
-    return args.policy
+    return recorded(args.policy, "the policy to set")
 
 
 def _run_set(writers: Writers, args: SetPolicyArgs) -> str:

@@ -28,7 +28,7 @@ from devops_agent.aws.s3.buckets import (
     bucket_name,
     existing_bucket,
 )
-from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, send
+from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, bucket_change
 from devops_agent.aws.s3.configuration import PUBLIC_ACCESS_BLOCK, read_settings
 from devops_agent.aws.s3.restore import RESTORES, way_back
 from devops_agent.aws.writes import Change
@@ -206,13 +206,8 @@ def put_versioning(
         What was done: the IAM action, the bucket, one line for people.
     """
     call = versioning_call(bucket, enabled, region)
-    send(session, call, resource=f"s3://{bucket}")
     status = call.params["VersioningConfiguration"]["Status"]
-    return Change(
-        action=call.action,
-        resource=call.params["Bucket"],
-        message=f"versioning of s3://{call.params['Bucket']} is {status}",
-    )
+    return bucket_change(session, call, lambda name: f"versioning of s3://{name} is {status}")
 
 
 def encryption_call(
@@ -277,11 +272,9 @@ def put_encryption(
         BadInput: an algorithm other than these.
     """
     call = encryption_call(bucket, algorithm, kms_key, region)
-    name = call.params["Bucket"]
-    send(session, call, resource=f"s3://{name}")
     what = "SSE-S3" if algorithm == "AES256" else f"SSE-KMS ({kms_key or 'aws/s3 key'})"
-    return Change(
-        action=call.action, resource=name, message=f"s3://{name} encrypts new objects with {what}"
+    return bucket_change(
+        session, call, lambda name: f"s3://{name} encrypts new objects with {what}"
     )
 
 
@@ -297,12 +290,8 @@ def delete_encryption(session: boto3.Session, bucket: str, region: str | None = 
         What was done: the IAM action, the bucket, one line for people.
     """
     call = encryption_call(bucket, None, region=region)
-    name = call.params["Bucket"]
-    send(session, call, resource=f"s3://{name}")
-    return Change(
-        action=call.action,
-        resource=name,
-        message=f"removed the default encryption setting of s3://{name}",
+    return bucket_change(
+        session, call, lambda name: f"removed the default encryption setting of s3://{name}"
     )
 
 
@@ -345,11 +334,7 @@ def put_public_access_block(
         What was done: the IAM action, the bucket, one line for people.
     """
     call = public_access_call(bucket, True, region)
-    name = call.params["Bucket"]
-    send(session, call, resource=f"s3://{name}")
-    return Change(
-        action=call.action, resource=name, message=f"s3://{name} blocks all public access"
-    )
+    return bucket_change(session, call, lambda name: f"s3://{name} blocks all public access")
 
 
 def delete_public_access_block(
@@ -366,12 +351,8 @@ def delete_public_access_block(
         What was done: the IAM action, the bucket, one line for people.
     """
     call = public_access_call(bucket, False, region)
-    name = call.params["Bucket"]
-    send(session, call, resource=f"s3://{name}")
-    return Change(
-        action=call.action,
-        resource=name,
-        message=f"removed the public access block of s3://{name}",
+    return bucket_change(
+        session, call, lambda name: f"removed the public access block of s3://{name}"
     )
 
 

@@ -31,10 +31,10 @@ from devops_agent.aws.s3.buckets import (
     bucket_owner_region,
     existing_bucket,
 )
-from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, send
+from devops_agent.aws.s3.changes import BucketChangeArgs, bucket_call, bucket_change
 from devops_agent.aws.s3.configuration import read_settings
 from devops_agent.aws.s3.restore import RESTORES, way_back
-from devops_agent.aws.writes import Change, Tags, tag_list, tag_map
+from devops_agent.aws.writes import Change, Tags, recorded, tag_list, tag_map
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
     ApiCall,
@@ -169,10 +169,8 @@ def put_tags(
         What was done: the IAM action, the bucket, one line for people.
     """
     call = tags_call(bucket, tags, region)
-    name = call.params["Bucket"]
-    send(session, call, resource=f"s3://{name}")
     shown = ", ".join(f"{k}={v}" for k, v in sorted(tags.items())) or "none"
-    return Change(action=call.action, resource=name, message=f"tags of s3://{name}: {shown}")
+    return bucket_change(session, call, lambda name: f"tags of s3://{name}: {shown}")
 
 
 # --------------------------------------------------------------------------- describe
@@ -322,12 +320,7 @@ def _plan_tags(reader: Reader, args: TagsArgs) -> Proposal | Unchanged:
 
 
 def _planned_tags(args: TagsArgs) -> dict[str, str]:
-    if args.tag_set is None:
-        raise BadInput(
-            "The plan does not record the tag set to write; it is not applied.",
-            remedy="Ask for the change again to get a fresh plan.",
-        )
-    return args.tag_set
+    return recorded(args.tag_set, "the tag set to write")
 
 
 def _run_tags(writers: Writers, args: TagsArgs) -> str:

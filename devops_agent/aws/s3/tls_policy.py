@@ -32,7 +32,7 @@ from devops_agent.aws.s3.policy import (
     put_bucket_policy,
 )
 from devops_agent.aws.s3.restore import RESTORES, way_back
-from devops_agent.errors import BadInput
+from devops_agent.aws.writes import recorded
 from devops_agent.operation import (
     Command,
     Hidden,
@@ -162,12 +162,7 @@ def _plan(reader: Reader, args: RequireTlsArgs) -> Proposal | Unchanged:
 
 
 def _planned(args: RequireTlsArgs) -> str:
-    if args.policy is None:
-        raise BadInput(
-            "The plan does not record the policy to set; it is not applied.",
-            remedy="Ask for the change again to get a fresh plan.",
-        )
-    return args.policy
+    return recorded(args.policy, "the policy to set")
 
 
 def _run(writers: Writers, args: RequireTlsArgs) -> str:

@@ -19,10 +19,11 @@ from devops_agent.aws import (
     one_region,
     pages,
 )
+from devops_agent.aws.vpc.proofs import region_of
 from devops_agent.aws.vpc.routes import TABLE_ARN, describe_route_table
 from devops_agent.aws.vpc.subnets import describe_subnet
-from devops_agent.aws.vpc.vpcs import RouteTableId, SubnetId, ec2_id, region_of
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call, resource_id
+from devops_agent.aws.vpc.vpcs import RouteTableId, SubnetId, ec2_id
+from devops_agent.aws.writes import Change, ec2_arn, ec2_request, resource_id, send_ec2
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
     ApiCall,
@@ -134,12 +135,12 @@ def associate_route_table(
     ec2 = client(session, "ec2", region)
     if replace_association_id:
         association = resource_id(replace_association_id, "rtbassoc", "route table association")
-        ec2_call(
-            ec2,
-            "replace_route_table_association",
-            "ec2:ReplaceRouteTableAssociation",
+        send_ec2(
+            session,
+            region,
+            "ReplaceRouteTableAssociation",
+            ec2=ec2,
             resource=subnet,
-            region=region,
             AssociationId=association,
             RouteTableId=table,
         )
@@ -148,12 +149,12 @@ def associate_route_table(
             resource=subnet,
             message=f"{subnet} now uses {table} (association replaced)",
         )
-    ec2_call(
-        ec2,
-        "associate_route_table",
-        "ec2:AssociateRouteTable",
+    send_ec2(
+        session,
+        region,
+        "AssociateRouteTable",
+        ec2=ec2,
         resource=subnet,
-        region=region,
         RouteTableId=table,
         SubnetId=subnet,
     )
@@ -178,14 +179,8 @@ def disassociate_route_table(session: boto3.Session, region: str, association_id
     """
     region = check_region(session, region)
     association = resource_id(association_id, "rtbassoc", "route table association")
-    ec2 = client(session, "ec2", region)
-    ec2_call(
-        ec2,
-        "disassociate_route_table",
-        "ec2:DisassociateRouteTable",
-        resource=association,
-        region=region,
-        AssociationId=association,
+    send_ec2(
+        session, region, "DisassociateRouteTable", resource=association, AssociationId=association
     )
     return Change(
         action="ec2:DisassociateRouteTable",
@@ -260,28 +255,22 @@ def _associate_calls(args: AssociateRouteTableArgs) -> list[ApiCall]:
     subnet = ec2_arn("subnet", args.subnet_id)
     if args.replace_association_id:
         return [
-            ApiCall(
-                service="ec2",
-                operation="ReplaceRouteTableAssociation",
-                params={
+            ec2_request(
+                "ReplaceRouteTableAssociation",
+                {
                     "AssociationId": args.replace_association_id,
                     "RouteTableId": args.route_table_id,
                 },
-                action="ec2:ReplaceRouteTableAssociation",
-                region=args.region or "",
+                region=args.region,
                 resources=(*_tables(args.route_table_id, args.current_route_table_id), subnet),
-                dry_run=True,
             )
         ]
     return [
-        ApiCall(
-            service="ec2",
-            operation="AssociateRouteTable",
-            params={"RouteTableId": args.route_table_id, "SubnetId": args.subnet_id},
-            action="ec2:AssociateRouteTable",
-            region=args.region or "",
+        ec2_request(
+            "AssociateRouteTable",
+            {"RouteTableId": args.route_table_id, "SubnetId": args.subnet_id},
+            region=args.region,
             resources=(*_tables(args.route_table_id), subnet),
-            dry_run=True,
         )
     ]
 
@@ -432,17 +421,14 @@ def _run_disassociate(writers: Writers, args: DisassociateRouteTableArgs) -> str
 
 def _disassociate_calls(args: DisassociateRouteTableArgs) -> list[ApiCall]:
     return [
-        ApiCall(
-            service="ec2",
-            operation="DisassociateRouteTable",
-            params={"AssociationId": args.association_id or ""},
-            action="ec2:DisassociateRouteTable",
-            region=args.region or "",
+        ec2_request(
+            "DisassociateRouteTable",
+            {"AssociationId": args.association_id or ""},
+            region=args.region,
             resources=(
                 *_tables(args.current_route_table_id),
                 ec2_arn("subnet", args.subnet_id),
             ),
-            dry_run=True,
         )
     ]
 

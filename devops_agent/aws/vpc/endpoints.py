@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from devops_agent.aws import AwsModel, aws_errors, check_region, client, pages
+from devops_agent.aws import AwsModel
+from devops_agent.aws.describe import Describe
 
 if TYPE_CHECKING:
     import boto3
@@ -60,6 +61,12 @@ def vpc_endpoint_from(raw: Any, region: str) -> VpcEndpoint:
     )
 
 
+_VPC_ENDPOINTS = Describe(
+    "ec2:DescribeVpcEndpoints", vpc_endpoint_from, order=lambda e: (e.vpc_id, e.service_name, e.id)
+)
+"""How a region's VPC endpoints are read: the call, the parser, the order."""
+
+
 def list_vpc_endpoints(
     session: boto3.Session, region: str, *, page_size: int | None = None, ec2: Any = None
 ) -> list[VpcEndpoint]:
@@ -78,15 +85,7 @@ def list_vpc_endpoints(
     Raises:
         ServiceError: AWS refused (``ec2:DescribeVpcEndpoints``).
     """
-    region = check_region(session, region)
-    ec2 = ec2 or client(session, "ec2", region)
-    with aws_errors("ec2:DescribeVpcEndpoints", region=region):
-        found = [
-            vpc_endpoint_from(raw, region)
-            for page in pages(ec2, "describe_vpc_endpoints", page_size=page_size)
-            for raw in page.get("VpcEndpoints", [])
-        ]
-    return sorted(found, key=lambda e: (e.vpc_id, e.service_name, e.id))
+    return _VPC_ENDPOINTS.read(session, region, ec2=ec2, page_size=page_size)
 
 
 class TransitGateway(AwsModel):
@@ -120,6 +119,10 @@ def transit_gateway_from(raw: Any, region: str) -> TransitGateway:
     )
 
 
+_TRANSIT_GATEWAYS = Describe("ec2:DescribeTransitGateways", transit_gateway_from)
+"""How a region's transit gateways are read: the call, the parser, the order."""
+
+
 def list_transit_gateways(
     session: boto3.Session, region: str, *, page_size: int | None = None, ec2: Any = None
 ) -> list[TransitGateway]:
@@ -138,12 +141,4 @@ def list_transit_gateways(
     Raises:
         ServiceError: AWS refused (``ec2:DescribeTransitGateways``).
     """
-    region = check_region(session, region)
-    ec2 = ec2 or client(session, "ec2", region)
-    with aws_errors("ec2:DescribeTransitGateways", region=region):
-        found = [
-            transit_gateway_from(raw, region)
-            for page in pages(ec2, "describe_transit_gateways", page_size=page_size)
-            for raw in page.get("TransitGateways", [])
-        ]
-    return sorted(found, key=lambda t: t.id)
+    return _TRANSIT_GATEWAYS.read(session, region, ec2=ec2, page_size=page_size)

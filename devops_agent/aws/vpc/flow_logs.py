@@ -18,20 +18,18 @@ from devops_agent.aws import (
     AwsModel,
     InRegion,
     Regions,
-    across_regions,
-    aws_errors,
     check_region,
-    client,
     named,
     one_region,
-    pages,
     regions_for,
     s3,
     vpc_filter,
 )
-from devops_agent.aws.vpc.proofs import only_one
-from devops_agent.aws.vpc.vpcs import ClientToken, VpcId, describe_vpc, ec2_id, region_of
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call, resource_id
+from devops_agent.aws.describe import Describe
+from devops_agent.aws.listing import listing, read_regions
+from devops_agent.aws.vpc.proofs import only_one, region_of
+from devops_agent.aws.vpc.vpcs import ClientToken, VpcId, describe_vpc, ec2_id
+from devops_agent.aws.writes import Change, ec2_arn, ec2_request, resource_id, send_ec2
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
     ApiCall,
@@ -50,7 +48,7 @@ from devops_agent.operation import (
     Write,
     Writers,
 )
-from devops_agent.report import Result, Table, dump, plural, where
+from devops_agent.report import Result
 
 if TYPE_CHECKING:
     import boto3
@@ -119,6 +117,12 @@ def flow_log_from(raw: Any, region: str) -> FlowLog:
     )
 
 
+_FLOW_LOGS = Describe(
+    "ec2:DescribeFlowLogs", flow_log_from, order=lambda f: (f.region, f.resource_id, f.id)
+)
+"""How a region's flow logs are read: the call, the parser, the order."""
+
+
 def list_flow_logs(
     session: boto3.Session,
     region: str,
@@ -145,14 +149,9 @@ def list_flow_logs(
     """
     region = check_region(session, region)
     filters = [{"Name": "resource-id", "Values": [f["Values"][0]]} for f in vpc_filter(vpc_id)]
-    ec2 = ec2 or client(session, "ec2", region)
-    with aws_errors("ec2:DescribeFlowLogs", resource=vpc_id, region=region):
-        found = [
-            flow_log_from(f, region)
-            for page in pages(ec2, "describe_flow_logs", page_size=page_size, Filters=filters)
-            for f in page.get("FlowLogs", [])
-        ]
-    return sorted(found, key=lambda f: (f.region, f.resource_id, f.id))
+    return _FLOW_LOGS.read(
+        session, region, about=vpc_id, ec2=ec2, page_size=page_size, Filters=filters
+    )
 
 
 def log_group_name(destination: str) -> str:
@@ -287,10 +286,7 @@ def create_flow_logs(
         vpc_id, destination, traffic_type=traffic_type, client_token=client_token
     )
     vpc = params["ResourceIds"][0]
-    ec2 = client(session, "ec2", region)
-    answer = ec2_call(
-        ec2, "create_flow_logs", "ec2:CreateFlowLogs", resource=vpc, region=region, **params
-    )
+    answer = send_ec2(session, region, "CreateFlowLogs", resource=vpc, **params)
     failed = answer.get("Unsuccessful") or []
     if failed:
         error = failed[0].get("Error", {})
@@ -324,15 +320,7 @@ def delete_flow_logs(session: boto3.Session, region: str, flow_log_id: str) -> C
     """
     region = check_region(session, region)
     wanted = resource_id(flow_log_id, "fl", "flow log")
-    ec2 = client(session, "ec2", region)
-    answer = ec2_call(
-        ec2,
-        "delete_flow_logs",
-        "ec2:DeleteFlowLogs",
-        resource=wanted,
-        region=region,
-        FlowLogIds=[wanted],
-    )
+    answer = send_ec2(session, region, "DeleteFlowLogs", resource=wanted, FlowLogIds=[wanted])
     if answer.get("Unsuccessful"):
         error = answer["Unsuccessful"][0].get("Error", {})
         raise ServiceError(
@@ -353,10 +341,7 @@ class ListFlowLogsArgs(Regions):
 
 
 def _list(reader: Reader, args: ListFlowLogsArgs) -> list[FlowLog]:
-    session = reader.session()
-    return across_regions(
-        regions_for(reader, args.region), lambda r: list_flow_logs(session, r, args.vpc_id)
-    )
+    return read_regions(reader, args.region, lambda s, r: list_flow_logs(s, r, args.vpc_id))
 
 
 def _list_table(reader: Reader, args: ListFlowLogsArgs, logs: list[FlowLog]) -> Result:
@@ -365,16 +350,15 @@ def _list_table(reader: Reader, args: ListFlowLogsArgs, logs: list[FlowLog]) -> 
         [f.id, f.resource_id, f.traffic_type, f.destination_type, f.destination, f.status]
         for f in logs
     ]
-    return Result(
-        title=f"{plural(len(logs), 'flow log')} in {args.vpc_id or where(regions)}",
-        tables=[
-            Table(
-                columns=["Flow log", "Records", "Traffic", "Type", "Destination", "Status"],
-                rows=rows,
-                empty="No flow logs: traffic is not recorded.",
-            )
-        ],
-        data={"regions": regions, "flow_logs": dump(logs)},
+    return listing(
+        regions,
+        logs,
+        what="flow log",
+        key="flow_logs",
+        columns=["Flow log", "Records", "Traffic", "Type", "Destination", "Status"],
+        rows=rows,
+        within=args.vpc_id,
+        empty="No flow logs: traffic is not recorded.",
     )
 
 
@@ -503,21 +487,18 @@ def _create_calls(args: CreateFlowLogsArgs) -> list[ApiCall]:
         else Grant(action="logs:CreateLogDelivery")  # takes no resource-level permissions
     )
     return [
-        ApiCall(
-            service="ec2",
-            operation="CreateFlowLogs",
-            params=flow_log_params(
+        ec2_request(
+            "CreateFlowLogs",
+            flow_log_params(
                 args.vpc_id,
                 destination,
                 traffic_type=args.traffic_type,
                 client_token=args.client_token,
             ),
-            action="ec2:CreateFlowLogs",
-            region=args.region or "",
+            region=args.region,
             resources=(ec2_arn("vpc-flow-log", "*"),),
             uses=(ec2_arn("vpc", args.vpc_id),),
             extra=(extra,),
-            dry_run=True,
         )
     ]
 
@@ -643,16 +624,12 @@ def _run_delete(writers: Writers, args: DeleteFlowLogsArgs) -> str:
 def _delete_calls(args: DeleteFlowLogsArgs) -> list[ApiCall]:
     delivery = args.destination_type != "cloud-watch-logs"
     return [
-        ApiCall(
-            service="ec2",
-            operation="DeleteFlowLogs",
-            params={"FlowLogIds": [args.flow_log_id]},
-            action="ec2:DeleteFlowLogs",
-            region=args.region or "",
+        ec2_request(
+            "DeleteFlowLogs",
+            {"FlowLogIds": [args.flow_log_id]},
+            region=args.region,
             resources=(ec2_arn("vpc-flow-log", args.flow_log_id),),
-            # takes no resource-level permissions
             extra=(Grant(action="logs:DeleteLogDelivery"),) if delivery else (),
-            dry_run=True,
         )
     ]
 

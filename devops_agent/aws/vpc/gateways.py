@@ -16,7 +16,6 @@ from devops_agent.aws import (
     AwsModel,
     InRegion,
     Regions,
-    across_regions,
     aws_errors,
     check_region,
     client,
@@ -27,26 +26,23 @@ from devops_agent.aws import (
     tags_of,
     vpc_filter,
 )
+from devops_agent.aws.describe import Describe, by_name
+from devops_agent.aws.listing import listing, read_regions
 from devops_agent.aws.vpc.proofs import (
-    carries,
+    carrying,
     create_tags_grant,
     gone,
+    made_by_plan,
     new_id,
     no_token,
     only_one,
+    region_of,
     tag_specifications,
     token_condition,
-    token_filter,
+    wrong_count,
 )
-from devops_agent.aws.vpc.vpcs import (
-    ClientToken,
-    Name,
-    VpcId,
-    describe_vpc,
-    ec2_id,
-    region_of,
-)
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call, resource_id
+from devops_agent.aws.vpc.vpcs import ClientToken, Name, VpcId, describe_vpc, ec2_id
+from devops_agent.aws.writes import Change, ec2_arn, ec2_request, resource_id, send_ec2
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
     ApiCall,
@@ -64,7 +60,7 @@ from devops_agent.operation import (
     Write,
     Writers,
 )
-from devops_agent.report import Result, Table, dump, plural, where
+from devops_agent.report import Result
 
 if TYPE_CHECKING:
     import boto3
@@ -113,6 +109,10 @@ def internet_gateway_from(raw: Any, region: str) -> InternetGateway:
     )
 
 
+_INTERNET_GATEWAYS = Describe("ec2:DescribeInternetGateways", internet_gateway_from, order=by_name)
+"""How a region's internet gateways are read: the call, the parser, the order."""
+
+
 def list_internet_gateways(
     session: boto3.Session, region: str, vpc_id: str | None = None
 ) -> list[InternetGateway]:
@@ -151,7 +151,7 @@ def internet_gateways_by_token(
     Raises:
         ServiceError: AWS refused (``ec2:DescribeInternetGateways``).
     """
-    return _gateways(session, region, None, token, Filters=token_filter(token))
+    return _gateways(session, region, None, **carrying(token))
 
 
 def describe_internet_gateway(
@@ -181,18 +181,9 @@ def describe_internet_gateway(
 
 
 def _gateways(
-    session: boto3.Session, region: str, about: str | None, token: str = "", **params: Any
+    session: boto3.Session, region: str, about: str | None, **params: Any
 ) -> list[InternetGateway]:
-    region = check_region(session, region)
-    ec2 = client(session, "ec2", region)
-    with aws_errors("ec2:DescribeInternetGateways", resource=about, region=region):
-        found = [
-            internet_gateway_from(g, region)
-            for page in pages(ec2, "describe_internet_gateways", **params)
-            for g in page.get("InternetGateways", [])
-            if not token or carries(g, token)
-        ]
-    return sorted(found, key=lambda g: (g.region, g.name is None, g.name or "", g.id))
+    return _INTERNET_GATEWAYS.read(session, region, about=about, **params)
 
 
 def route_tables_through(session: boto3.Session, region: str, gateway_id: str) -> list[str]:
@@ -268,21 +259,21 @@ def create_internet_gateway(
     ec2 = client(session, "ec2", region)
     gateway = made
     if gateway is None:
-        answer = ec2_call(
-            ec2,
-            "create_internet_gateway",
-            "ec2:CreateInternetGateway",
+        answer = send_ec2(
+            session,
+            region,
+            "CreateInternetGateway",
+            ec2=ec2,
             resource=vpc,
-            region=region,
             **internet_gateway_params(name, token),
         )
         gateway = answer["InternetGateway"]["InternetGatewayId"]
-    ec2_call(
-        ec2,
-        "attach_internet_gateway",
-        "ec2:AttachInternetGateway",
+    send_ec2(
+        session,
+        region,
+        "AttachInternetGateway",
+        ec2=ec2,
         resource=gateway,
-        region=region,
         InternetGatewayId=gateway,
         VpcId=vpc,
     )
@@ -316,21 +307,21 @@ def delete_internet_gateway(
     gateway = resource_id(gateway_id, "igw", "internet gateway")
     ec2 = client(session, "ec2", region)
     for vpc_id in vpc_ids:
-        ec2_call(
-            ec2,
-            "detach_internet_gateway",
-            "ec2:DetachInternetGateway",
+        send_ec2(
+            session,
+            region,
+            "DetachInternetGateway",
+            ec2=ec2,
             resource=gateway,
-            region=region,
             InternetGatewayId=gateway,
             VpcId=resource_id(vpc_id, "vpc", "VPC"),
         )
-    ec2_call(
-        ec2,
-        "delete_internet_gateway",
-        "ec2:DeleteInternetGateway",
+    send_ec2(
+        session,
+        region,
+        "DeleteInternetGateway",
+        ec2=ec2,
         resource=gateway,
-        region=region,
         InternetGatewayId=gateway,
     )
     detached = f" (detached from {', '.join(vpc_ids)})" if vpc_ids else ""
@@ -356,20 +347,20 @@ class ListInVpcArgs(Regions):
 
 
 def _list_igws(reader: Reader, args: ListInVpcArgs) -> list[InternetGateway]:
-    session = reader.session()
-    return across_regions(
-        regions_for(reader, args.region),
-        lambda r: list_internet_gateways(session, r, args.vpc_id),
-    )
+    return read_regions(reader, args.region, lambda s, r: list_internet_gateways(s, r, args.vpc_id))
 
 
 def _igw_table(reader: Reader, args: ListInVpcArgs, gateways: list[InternetGateway]) -> Result:
     regions = regions_for(reader, args.region)
     rows = [[g.id, g.name or "", ", ".join(g.vpc_ids) or "detached", g.region] for g in gateways]
-    return Result(
-        title=f"{plural(len(gateways), 'internet gateway')} in {args.vpc_id or where(regions)}",
-        tables=[Table(columns=["Gateway", "Name", "VPC", "Region"], rows=rows)],
-        data={"regions": regions, "internet_gateways": dump(gateways)},
+    return listing(
+        regions,
+        gateways,
+        what="internet gateway",
+        key="internet_gateways",
+        columns=["Gateway", "Name", "VPC", "Region"],
+        rows=rows,
+        within=args.vpc_id,
     )
 
 
@@ -419,9 +410,7 @@ def _plan_create_igw(reader: Reader, args: CreateInternetGatewayArgs) -> Proposa
 
 
 def _created_igws(reader: Reader, args: CreateInternetGatewayArgs) -> list[InternetGateway]:
-    if not args.client_token:
-        return []
-    return internet_gateways_by_token(reader.session(), region_of(args), args.client_token)
+    return made_by_plan(reader, args, internet_gateways_by_token)
 
 
 def _run_create_igw(writers: Writers, args: CreateInternetGatewayArgs) -> str:
@@ -440,25 +429,20 @@ def _create_igw_calls(args: CreateInternetGatewayArgs) -> list[ApiCall]:
     params = internet_gateway_params(args.name, args.client_token)
     new = ec2_arn("internet-gateway", "*")
     return [
-        ApiCall(
-            service="ec2",
-            operation="CreateInternetGateway",
-            params=params,
-            action="ec2:CreateInternetGateway",
-            region=args.region or "",
+        ec2_request(
+            "CreateInternetGateway",
+            params,
+            region=args.region,
             resources=(new,),
             extra=(create_tags_grant("internet-gateway", "CreateInternetGateway"),)
             if params
             else (),
-            dry_run=True,
             when="unless an earlier apply of this plan made it and stopped before attaching it",
         ),
-        ApiCall(
-            service="ec2",
-            operation="AttachInternetGateway",
-            params={"InternetGatewayId": new_id("internet gateway"), "VpcId": args.vpc_id},
-            action="ec2:AttachInternetGateway",
-            region=args.region or "",
+        ec2_request(
+            "AttachInternetGateway",
+            {"InternetGatewayId": new_id("internet gateway"), "VpcId": args.vpc_id},
+            region=args.region,
             resources=(ec2_arn("vpc", args.vpc_id),),
             extra=(
                 Grant(
@@ -467,7 +451,6 @@ def _create_igw_calls(args: CreateInternetGatewayArgs) -> list[ApiCall]:
                     conditions=token_condition(args.client_token),
                 ),
             ),
-            dry_run=True,
         ),
     ]
 
@@ -481,10 +464,7 @@ def _verify_create_igw(reader: Reader, args: CreateInternetGatewayArgs) -> Verif
         for g in found
     )
     if len(found) != 1:
-        return NotAsPlanned(
-            f"{len(found)} internet gateways carry this plan's create token"
-            + (f": {read}" if read else "")
-        )
+        return wrong_count(found, "internet gateway", read)
     return Verified(read) if found[0].vpc_ids == [args.vpc_id] else NotAsPlanned(read)
 
 
@@ -580,28 +560,22 @@ def _run_delete_igw(writers: Writers, args: DeleteInternetGatewayArgs) -> str:
 def _delete_igw_calls(args: DeleteInternetGatewayArgs) -> list[ApiCall]:
     gateway = ec2_arn("internet-gateway", args.gateway_id)
     detach = [
-        ApiCall(
-            service="ec2",
-            operation="DetachInternetGateway",
-            params={"InternetGatewayId": args.gateway_id, "VpcId": vpc_id},
-            action="ec2:DetachInternetGateway",
-            region=args.region or "",
+        ec2_request(
+            "DetachInternetGateway",
+            {"InternetGatewayId": args.gateway_id, "VpcId": vpc_id},
+            region=args.region,
             resources=(gateway, ec2_arn("vpc", vpc_id)),
-            dry_run=True,
             when="while it is still attached (an earlier apply of this plan may have detached it)",
         )
         for vpc_id in args.vpc_ids
     ]
     return [
         *detach,
-        ApiCall(
-            service="ec2",
-            operation="DeleteInternetGateway",
-            params={"InternetGatewayId": args.gateway_id},
-            action="ec2:DeleteInternetGateway",
-            region=args.region or "",
+        ec2_request(
+            "DeleteInternetGateway",
+            {"InternetGatewayId": args.gateway_id},
+            region=args.region,
             resources=(gateway,),
-            dry_run=True,
         ),
     ]
 

@@ -14,19 +14,15 @@ from pydantic import AfterValidator
 
 from devops_agent.aws import InRegion, aws_errors, check_region, client, named, one_region
 from devops_agent.aws.vpc.network_acls import NetworkAcl, network_acl_from
-from devops_agent.aws.vpc.proofs import gone
-from devops_agent.aws.vpc.vpcs import region_of
-from devops_agent.aws.writes import delete_ec2_resource, ec2_arn, resource_id
+from devops_agent.aws.vpc.proofs import Deletion
+from devops_agent.aws.writes import resource_id
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
-    ApiCall,
     Command,
     Positional,
     Proposal,
     Reader,
-    Verification,
     Write,
-    Writers,
 )
 
 if TYPE_CHECKING:
@@ -116,36 +112,16 @@ def _plan(reader: Reader, args: NaclArgs) -> Proposal:
     return Proposal([entry], what=f"delete network ACL {acl.id}", region=region)
 
 
-def _run(writers: Writers, args: NaclArgs) -> str:
-    return delete_ec2_resource(
-        writers.aws(),
-        region_of(args),
-        args.acl_id,
-        prefix="acl",
-        what="network ACL",
-        action="ec2:DeleteNetworkAcl",
-        param="NetworkAclId",
-    ).message
-
-
-def _calls(args: NaclArgs) -> list[ApiCall]:
-    return [
-        ApiCall(
-            service="ec2",
-            operation="DeleteNetworkAcl",
-            params={"NetworkAclId": args.acl_id},
-            action="ec2:DeleteNetworkAcl",
-            region=args.region or "",
-            resources=(ec2_arn("network-acl", args.acl_id),),
-            dry_run=True,
-        )
-    ]
-
-
-def _verify(reader: Reader, args: NaclArgs) -> Verification:
-    return gone(
-        lambda: read_network_acl(reader.session(), region_of(args), args.acl_id), args.acl_id
-    )
+_DELETION = Deletion(
+    action="ec2:DeleteNetworkAcl",
+    param="NetworkAclId",
+    field="acl_id",
+    prefix="acl",
+    what="network ACL",
+    arn_kind="network-acl",
+    read=read_network_acl,
+)
+"""Deleting a network ACL by its id."""
 
 
 DELETE_NETWORK_ACL = Write(
@@ -159,9 +135,9 @@ DELETE_NETWORK_ACL = Write(
     actions=("ec2:DeleteNetworkAcl",),
     arns=("arn:{partition}:ec2:{region}:{account}:network-acl/{acl_id}",),
     plan=_plan,
-    run=_run,
-    calls=_calls,
-    verify=_verify,
+    run=_DELETION.run,
+    calls=_DELETION.calls,
+    verify=_DELETION.verify,
     irreversible="a deleted network ACL is gone for good with all its rules: a new one gets "
     "a new id and starts with none, and nothing that named the old one follows it",
     examples=({"region": "us-east-1", "acl_id": "acl-0123456789abcdef0"},),

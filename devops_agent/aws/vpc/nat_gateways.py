@@ -17,31 +17,35 @@ from pydantic import model_validator
 from devops_agent.aws import (
     AwsModel,
     InRegion,
-    across_regions,
     aws_errors,
     check_region,
     client,
     named,
     one_region,
-    pages,
     regions_for,
     tags_of,
     vpc_filter,
 )
+from devops_agent.aws.describe import Describe
+from devops_agent.aws.listing import listing, read_regions
 from devops_agent.aws.vpc.gateways import ListInVpcArgs
 from devops_agent.aws.vpc.proofs import (
     carries,
+    carrying,
     create_tags_grant,
+    made_by_plan,
     new_id,
     no_token,
     only_one,
+    region_of,
     tag_specifications,
     token_condition,
     token_filter,
+    wrong_count,
 )
 from devops_agent.aws.vpc.subnets import describe_subnet
-from devops_agent.aws.vpc.vpcs import ClientToken, Name, SubnetId, ec2_id, region_of
-from devops_agent.aws.writes import Change, ec2_arn, ec2_call, resource_id
+from devops_agent.aws.vpc.vpcs import ClientToken, Name, SubnetId, ec2_id
+from devops_agent.aws.writes import Change, ec2_arn, ec2_request, resource_id, send_ec2
 from devops_agent.errors import BadInput, ServiceError
 from devops_agent.operation import (
     ApiCall,
@@ -60,7 +64,7 @@ from devops_agent.operation import (
     Write,
     Writers,
 )
-from devops_agent.report import Result, Table, dump, plural, where
+from devops_agent.report import Result
 
 if TYPE_CHECKING:
     import boto3
@@ -126,19 +130,18 @@ def nat_gateway_from(raw: Any, region: str) -> NatGateway:
     )
 
 
+_NAT_GATEWAYS = Describe(
+    "ec2:DescribeNatGateways",
+    nat_gateway_from,
+    order=lambda n: (n.region, n.vpc_id, n.name is None, n.name or "", n.id),
+)
+"""How a region's NAT gateways are read: the call, the parser, the order."""
+
+
 def _nat_gateways(
-    session: boto3.Session, region: str, about: str | None, token: str = "", **params: Any
+    session: boto3.Session, region: str, about: str | None, **params: Any
 ) -> list[NatGateway]:
-    region = check_region(session, region)
-    ec2 = client(session, "ec2", region)
-    with aws_errors("ec2:DescribeNatGateways", resource=about, region=region):
-        found = [
-            nat_gateway_from(n, region)
-            for page in pages(ec2, "describe_nat_gateways", **params)
-            for n in page.get("NatGateways", [])
-            if not token or carries(n, token)
-        ]
-    return sorted(found, key=lambda n: (n.region, n.vpc_id, n.name is None, n.name or "", n.id))
+    return _NAT_GATEWAYS.read(session, region, about=about, **params)
 
 
 def list_nat_gateways(
@@ -177,7 +180,7 @@ def nat_gateways_by_token(session: boto3.Session, region: str, token: str) -> li
     Raises:
         ServiceError: AWS refused (``ec2:DescribeNatGateways``).
     """
-    return _nat_gateways(session, region, None, token, Filter=token_filter(token))
+    return _nat_gateways(session, region, None, **carrying(token, filters="Filter"))
 
 
 def read_nat_gateway(session: boto3.Session, region: str, nat_gateway_id: str) -> NatGateway | None:
@@ -345,21 +348,15 @@ def create_nat_gateway(
     if allocation_id and not private:
         allocation_id = resource_id(allocation_id, "eipalloc", "Elastic IP allocation")
     elif not private:
-        address = ec2_call(
-            ec2,
-            "allocate_address",
-            "ec2:AllocateAddress",
-            region=region,
-            **address_params(client_token),
+        address = send_ec2(
+            session, region, "AllocateAddress", ec2=ec2, **address_params(client_token)
         )
         allocation_id = address["AllocationId"]
         note = f" with new Elastic IP {address.get('PublicIp', allocation_id)}"
     params = nat_gateway_params(
         subnet, allocation_id=allocation_id, private=private, name=name, token=client_token
     )
-    answer = ec2_call(
-        ec2, "create_nat_gateway", "ec2:CreateNatGateway", resource=subnet, region=region, **params
-    )
+    answer = send_ec2(session, region, "CreateNatGateway", ec2=ec2, resource=subnet, **params)
     nat = answer["NatGateway"]["NatGatewayId"]
     return Change(
         action="ec2:CreateNatGateway", resource=nat, message=f"created {nat} in {subnet}{note}"
@@ -382,14 +379,7 @@ def delete_nat_gateway(session: boto3.Session, region: str, nat_gateway_id: str)
     """
     region = check_region(session, region)
     nat = resource_id(nat_gateway_id, "nat", "NAT gateway")
-    ec2_call(
-        client(session, "ec2", region),
-        "delete_nat_gateway",
-        "ec2:DeleteNatGateway",
-        resource=nat,
-        region=region,
-        NatGatewayId=nat,
-    )
+    send_ec2(session, region, "DeleteNatGateway", resource=nat, NatGatewayId=nat)
     return Change(action="ec2:DeleteNatGateway", resource=nat, message=f"deleting {nat}")
 
 
@@ -401,10 +391,7 @@ AllocationId = Annotated[str, ec2_id("eipalloc", "Elastic IP allocation")]
 
 
 def _list_nats(reader: Reader, args: ListInVpcArgs) -> list[NatGateway]:
-    session = reader.session()
-    return across_regions(
-        regions_for(reader, args.region), lambda r: list_nat_gateways(session, r, args.vpc_id)
-    )
+    return read_regions(reader, args.region, lambda s, r: list_nat_gateways(s, r, args.vpc_id))
 
 
 def _nat_table(reader: Reader, args: ListInVpcArgs, gateways: list[NatGateway]) -> Result:
@@ -414,10 +401,14 @@ def _nat_table(reader: Reader, args: ListInVpcArgs, gateways: list[NatGateway]) 
         for n in gateways
     ]
     columns = ["Gateway", "Name", "VPC", "Subnet", "State", "Type", "Public IP"]
-    return Result(
-        title=f"{plural(len(gateways), 'NAT gateway')} in {args.vpc_id or where(regions)}",
-        tables=[Table(columns=columns, rows=rows)],
-        data={"regions": regions, "nat_gateways": dump(gateways)},
+    return listing(
+        regions,
+        gateways,
+        what="NAT gateway",
+        key="nat_gateways",
+        columns=columns,
+        rows=rows,
+        within=args.vpc_id,
     )
 
 
@@ -514,17 +505,14 @@ def _create_nat_calls(args: CreateNatGatewayArgs) -> list[ApiCall]:
     calls: list[ApiCall] = []
     if new_address:
         calls.append(
-            ApiCall(
-                service="ec2",
-                operation="AllocateAddress",
-                params=address_params(args.client_token),
-                action="ec2:AllocateAddress",
+            ec2_request(
+                "AllocateAddress",
+                address_params(args.client_token),
                 region=region,
                 resources=(ec2_arn("elastic-ip", "*"),),
                 extra=(create_tags_grant("elastic-ip", "AllocateAddress"),)
                 if args.client_token
                 else (),
-                dry_run=True,
                 when="unless an earlier apply of this plan allocated it and stopped before "
                 "the gateway",
             )
@@ -551,25 +539,20 @@ def _create_nat_calls(args: CreateNatGatewayArgs) -> list[ApiCall]:
     if "TagSpecifications" in params:
         extra.append(create_tags_grant("natgateway", "CreateNatGateway"))
     calls.append(
-        ApiCall(
-            service="ec2",
-            operation="CreateNatGateway",
-            params=params,
-            action="ec2:CreateNatGateway",
+        ec2_request(
+            "CreateNatGateway",
+            params,
             region=region,
             resources=(ec2_arn("natgateway", "*"),),
             uses=tuple(uses),
             extra=tuple(extra),
-            dry_run=True,
         )
     )
     return calls
 
 
 def _created_nats(reader: Reader, args: CreateNatGatewayArgs) -> list[NatGateway]:
-    if not args.client_token:
-        return []
-    return nat_gateways_by_token(reader.session(), region_of(args), args.client_token)
+    return made_by_plan(reader, args, nat_gateways_by_token)
 
 
 def _verify_create_nat(reader: Reader, args: CreateNatGatewayArgs) -> Verification:
@@ -578,10 +561,7 @@ def _verify_create_nat(reader: Reader, args: CreateNatGatewayArgs) -> Verificati
     found = [n for n in _created_nats(reader, args) if n.state not in ("deleted", "deleting")]
     read = ", ".join(f"{n.id} in {n.subnet_id} is {n.state}" for n in found)
     if len(found) != 1:
-        return NotAsPlanned(
-            f"{len(found)} live NAT gateways carry this plan's create token"
-            + (f": {read}" if read else "")
-        )
+        return wrong_count(found, "live NAT gateway", read)
     nat = found[0]
     if nat.subnet_id != args.subnet_id:
         return NotAsPlanned(read)
@@ -693,14 +673,11 @@ def _run_delete_nat(writers: Writers, args: DeleteNatGatewayArgs) -> str:
 
 def _delete_nat_calls(args: DeleteNatGatewayArgs) -> list[ApiCall]:
     return [
-        ApiCall(
-            service="ec2",
-            operation="DeleteNatGateway",
-            params={"NatGatewayId": args.nat_gateway_id},
-            action="ec2:DeleteNatGateway",
-            region=args.region or "",
+        ec2_request(
+            "DeleteNatGateway",
+            {"NatGatewayId": args.nat_gateway_id},
+            region=args.region,
             resources=(ec2_arn("natgateway", args.nat_gateway_id),),
-            dry_run=True,
         )
     ]
 

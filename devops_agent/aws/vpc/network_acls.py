@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from devops_agent.aws import PROTOCOL_NAMES, AwsModel, aws_errors, check_region, client, pages
+from devops_agent.aws import PROTOCOL_NAMES, AwsModel
+from devops_agent.aws.describe import Describe
 
 if TYPE_CHECKING:
     import boto3
@@ -86,6 +87,12 @@ def network_acl_from(raw: Any, region: str) -> NetworkAcl:
     )
 
 
+_NETWORK_ACLS = Describe(
+    "ec2:DescribeNetworkAcls", network_acl_from, order=lambda a: (a.vpc_id, a.id)
+)
+"""How a region's network ACLs are read: the call, the parser, the order."""
+
+
 def _protocol(value: Any) -> str:
     text = str(value if value is not None else "-1").lower()
     return PROTOCOL_NAMES.get(text, text)
@@ -113,12 +120,4 @@ def list_network_acls(
     Raises:
         UnknownRegion: unknown region. ServiceError: AWS refused.
     """
-    region = check_region(session, region)
-    ec2 = ec2 or client(session, "ec2", region)
-    with aws_errors("ec2:DescribeNetworkAcls", region=region):
-        found = [
-            network_acl_from(raw, region)
-            for page in pages(ec2, "describe_network_acls", page_size=page_size)
-            for raw in page.get("NetworkAcls", [])
-        ]
-    return sorted(found, key=lambda a: (a.vpc_id, a.id))
+    return _NETWORK_ACLS.read(session, region, ec2=ec2, page_size=page_size)

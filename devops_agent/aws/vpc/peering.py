@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from devops_agent.aws import AwsModel, aws_errors, check_region, client, pages
+from devops_agent.aws import AwsModel
+from devops_agent.aws.describe import Describe
 from devops_agent.aws.vpc.vpcs import vpc_cidrs
 
 if TYPE_CHECKING:
@@ -63,6 +64,10 @@ def peering_connection_from(raw: Any, region: str) -> PeeringConnection:
     )
 
 
+_VPC_PEERING_CONNECTIONS = Describe("ec2:DescribeVpcPeeringConnections", peering_connection_from)
+"""How a region's VPC peering connections are read: the call, the parser, the order."""
+
+
 def list_peering_connections(
     session: boto3.Session,
     region: str,
@@ -85,12 +90,4 @@ def list_peering_connections(
     Raises:
         UnknownRegion: unknown region. ServiceError: AWS refused.
     """
-    region = check_region(session, region)
-    ec2 = ec2 or client(session, "ec2", region)
-    with aws_errors("ec2:DescribeVpcPeeringConnections", region=region):
-        found = [
-            peering_connection_from(raw, region)
-            for page in pages(ec2, "describe_vpc_peering_connections", page_size=page_size)
-            for raw in page.get("VpcPeeringConnections", [])
-        ]
-    return sorted(found, key=lambda p: p.id)
+    return _VPC_PEERING_CONNECTIONS.read(session, region, ec2=ec2, page_size=page_size)

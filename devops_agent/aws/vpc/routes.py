@@ -12,6 +12,7 @@ table (:mod:`devops_agent.aws.vpc.associations`); it is public when that table s
 from __future__ import annotations
 
 import uuid
+from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, Field, computed_field
@@ -20,43 +21,38 @@ from devops_agent.aws import (
     AwsModel,
     InRegion,
     Regions,
-    across_regions,
     aws_errors,
     check_region,
     client,
     named,
     one_region,
-    pages,
     regions_for,
     tags_of,
     vpc_filter,
 )
+from devops_agent.aws.describe import Describe
+from devops_agent.aws.listing import listing, read_regions
 from devops_agent.aws.vpc.gateways import list_internet_gateways
 from devops_agent.aws.vpc.nat_gateways import list_nat_gateways
 from devops_agent.aws.vpc.proofs import (
-    carries,
+    Deletion,
+    carrying,
     create_tags_grant,
-    gone,
+    made_by_plan,
     no_token,
     only_one,
-    tag_specifications,
-    token_filter,
-)
-from devops_agent.aws.vpc.vpcs import (
-    ClientToken,
-    Name,
-    RouteTableId,
-    VpcId,
-    describe_vpc,
     region_of,
+    tag_specifications,
+    wrong_count,
 )
+from devops_agent.aws.vpc.vpcs import ClientToken, Name, RouteTableId, VpcId, describe_vpc
 from devops_agent.aws.writes import (
     Change,
     cidr_block,
-    delete_ec2_resource,
     ec2_arn,
-    ec2_call,
+    ec2_request,
     resource_id,
+    send_ec2,
 )
 from devops_agent.errors import BadInput
 from devops_agent.operation import (
@@ -73,7 +69,7 @@ from devops_agent.operation import (
     Write,
     Writers,
 )
-from devops_agent.report import Result, Table, dump, plural, where
+from devops_agent.report import Result
 
 if TYPE_CHECKING:
     import boto3
@@ -199,15 +195,8 @@ def list_route_tables(
     """
     region = check_region(session, region)
     filters = vpc_filter(vpc_id)
-    ec2 = ec2 or client(session, "ec2", region)
-    with aws_errors("ec2:DescribeRouteTables", resource=vpc_id, region=region):
-        tables = [
-            route_table_from(t, region)
-            for page in pages(ec2, "describe_route_tables", page_size=page_size, Filters=filters)
-            for t in page.get("RouteTables", [])
-        ]
-    return sorted(
-        tables, key=lambda t: (t.region, t.vpc_id, not t.main, t.name is None, t.name or "", t.id)
+    return _ROUTE_TABLES.read(
+        session, region, about=vpc_id, ec2=ec2, page_size=page_size, Filters=filters
     )
 
 
@@ -233,6 +222,18 @@ def describe_route_table(session: boto3.Session, region: str, route_table_id: st
     return route_table_from(raw, region)
 
 
+_DELETION = Deletion(
+    action="ec2:DeleteRouteTable",
+    param="RouteTableId",
+    field="route_table_id",
+    prefix="rtb",
+    what="route table",
+    arn_kind="route-table",
+    read=describe_route_table,
+)
+"""Deleting a route table by its id (``vpc route-table delete``)."""
+
+
 def route_tables_by_token(session: boto3.Session, region: str, token: str) -> list[RouteTable]:
     """The route tables a plan's create made: those tagged with its create token.
 
@@ -247,16 +248,7 @@ def route_tables_by_token(session: boto3.Session, region: str, token: str) -> li
     Raises:
         ServiceError: AWS refused (``ec2:DescribeRouteTables``).
     """
-    region = check_region(session, region)
-    ec2 = client(session, "ec2", region)
-    with aws_errors("ec2:DescribeRouteTables", region=region):
-        found = [
-            route_table_from(t, region)
-            for page in pages(ec2, "describe_route_tables", Filters=token_filter(token))
-            for t in page.get("RouteTables", [])
-            if carries(t, token)
-        ]
-    return sorted(found, key=lambda t: t.id)
+    return _ROUTE_TABLES.read(session, region, order=attrgetter("id"), **carrying(token))
 
 
 def route_table_from(raw: Any, region: str) -> RouteTable:
@@ -284,6 +276,14 @@ def route_table_from(raw: Any, region: str) -> RouteTable:
         region=region,
         tags=tags_of(raw),
     )
+
+
+_ROUTE_TABLES = Describe(
+    "ec2:DescribeRouteTables",
+    route_table_from,
+    order=lambda t: (t.region, t.vpc_id, not t.main, t.name is None, t.name or "", t.id),
+)
+"""How a region's route tables are read: the call, the parser, the order."""
 
 
 def route_from(raw: Any) -> Route:
@@ -397,10 +397,7 @@ def create_route_table(
     region = check_region(session, region)
     params = route_table_params(vpc_id, name=name, token=token)
     vpc = params["VpcId"]
-    ec2 = client(session, "ec2", region)
-    answer = ec2_call(
-        ec2, "create_route_table", "ec2:CreateRouteTable", resource=vpc, region=region, **params
-    )
+    answer = send_ec2(session, region, "CreateRouteTable", resource=vpc, **params)
     table_id = answer["RouteTable"]["RouteTableId"]
     return Change(
         action="ec2:CreateRouteTable", resource=table_id, message=f"created {table_id} in {vpc}"
@@ -422,15 +419,7 @@ def delete_route_table(session: boto3.Session, region: str, route_table_id: str)
         BadInput: a malformed id. ServiceError: AWS refused (``DependencyViolation`` while a
             subnet uses it).
     """
-    return delete_ec2_resource(
-        session,
-        region,
-        route_table_id,
-        prefix="rtb",
-        what="route table",
-        action="ec2:DeleteRouteTable",
-        param="RouteTableId",
-    )
+    return _DELETION.delete(session, region, route_table_id)
 
 
 def route_params(
@@ -483,8 +472,7 @@ def create_route(
     table = params["RouteTableId"]
     dest = route_destination(destination)[1]
     target_id = route_target(target)[1]
-    ec2 = client(session, "ec2", region)
-    ec2_call(ec2, "create_route", "ec2:CreateRoute", resource=table, region=region, **params)
+    send_ec2(session, region, "CreateRoute", resource=table, **params)
     return Change(
         action="ec2:CreateRoute", resource=table, message=f"added {dest} -> {target_id} to {table}"
     )
@@ -511,8 +499,7 @@ def delete_route(
     params = route_params(route_table_id, destination)
     table = params["RouteTableId"]
     dest = route_destination(destination)[1]
-    ec2 = client(session, "ec2", region)
-    ec2_call(ec2, "delete_route", "ec2:DeleteRoute", resource=table, region=region, **params)
+    send_ec2(session, region, "DeleteRoute", resource=table, **params)
     return Change(action="ec2:DeleteRoute", resource=table, message=f"removed {dest} from {table}")
 
 
@@ -537,10 +524,8 @@ class ListRouteTablesArgs(Regions):
 
 
 def _list(reader: Reader, args: ListRouteTablesArgs) -> list[RouteTable]:
-    session = reader.session()
-    return across_regions(
-        regions_for(reader, args.region),
-        lambda r: list_route_tables(session, r, vpc_id=args.vpc_id),
+    return read_regions(
+        reader, args.region, lambda s, r: list_route_tables(s, r, vpc_id=args.vpc_id)
     )
 
 
@@ -550,11 +535,15 @@ def _list_table(reader: Reader, args: ListRouteTablesArgs, tables: list[RouteTab
         [t.id, t.vpc_id, "yes" if t.main else "", "; ".join(t.routes), ", ".join(t.associations)]
         for t in tables
     ]
-    return Result(
-        title=f"{plural(len(tables), 'route table')}"
-        + (f" in {args.vpc_id}" if args.vpc_id else f" in {where(regions)}"),
-        tables=[Table(columns=["Route table", "VPC", "Main", "Routes", "Associations"], rows=rows)],
-        data={"regions": regions, "route_tables": dump(tables)},
+    columns = ["Route table", "VPC", "Main", "Routes", "Associations"]
+    return listing(
+        regions,
+        tables,
+        what="route table",
+        key="route_tables",
+        columns=columns,
+        rows=rows,
+        within=args.vpc_id,
     )
 
 
@@ -612,26 +601,21 @@ def _run_create_table(writers: Writers, args: CreateRouteTableArgs) -> str:
 def _create_table_calls(args: CreateRouteTableArgs) -> list[ApiCall]:
     params = route_table_params(args.vpc_id, name=args.name, token=args.client_token)
     return [
-        ApiCall(
-            service="ec2",
-            operation="CreateRouteTable",
-            params=params,
-            action="ec2:CreateRouteTable",
-            region=args.region or "",
+        ec2_request(
+            "CreateRouteTable",
+            params,
+            region=args.region,
             resources=(ec2_arn("route-table", "*"),),
             uses=(ec2_arn("vpc", args.vpc_id),),
             extra=(create_tags_grant("route-table", "CreateRouteTable"),)
             if "TagSpecifications" in params
             else (),
-            dry_run=True,
         )
     ]
 
 
 def _created_tables(reader: Reader, args: CreateRouteTableArgs) -> list[RouteTable]:
-    if not args.client_token:
-        return []
-    return route_tables_by_token(reader.session(), region_of(args), args.client_token)
+    return made_by_plan(reader, args, route_tables_by_token)
 
 
 def _verify_create_table(reader: Reader, args: CreateRouteTableArgs) -> Verification:
@@ -640,10 +624,7 @@ def _verify_create_table(reader: Reader, args: CreateRouteTableArgs) -> Verifica
     found = _created_tables(reader, args)
     read = ", ".join(f"{t.id} in {t.vpc_id} ({'; '.join(t.routes)})" for t in found)
     if len(found) != 1 or found[0].vpc_id != args.vpc_id:
-        return NotAsPlanned(
-            f"{len(found)} route tables carry this plan's create token"
-            + (f": {read}" if read else "")
-        )
+        return wrong_count(found, "route table", read)
     return Verified(read)
 
 
@@ -719,31 +700,6 @@ def _plan_delete_table(reader: Reader, args: DeleteRouteTableArgs) -> Proposal:
     return Proposal([entry], what=f"delete {table.id}", region=region)
 
 
-def _run_delete_table(writers: Writers, args: DeleteRouteTableArgs) -> str:
-    return delete_route_table(writers.aws(), region_of(args), args.route_table_id).message
-
-
-def _delete_table_calls(args: DeleteRouteTableArgs) -> list[ApiCall]:
-    return [
-        ApiCall(
-            service="ec2",
-            operation="DeleteRouteTable",
-            params={"RouteTableId": args.route_table_id},
-            action="ec2:DeleteRouteTable",
-            region=args.region or "",
-            resources=(ec2_arn("route-table", args.route_table_id),),
-            dry_run=True,
-        )
-    ]
-
-
-def _verify_delete_table(reader: Reader, args: DeleteRouteTableArgs) -> Verification:
-    return gone(
-        lambda: describe_route_table(reader.session(), region_of(args), args.route_table_id),
-        args.route_table_id,
-    )
-
-
 DELETE_ROUTE_TABLE = Write(
     name="vpc.delete_route_table",
     args=DeleteRouteTableArgs,
@@ -756,9 +712,9 @@ DELETE_ROUTE_TABLE = Write(
     actions=("ec2:DeleteRouteTable",),
     arns=(TABLE_ARN,),
     plan=_plan_delete_table,
-    run=_run_delete_table,
-    calls=_delete_table_calls,
-    verify=_verify_delete_table,
+    run=_DELETION.run,
+    calls=_DELETION.calls,
+    verify=_DELETION.verify,
     irreversible="a deleted route table is gone for good with its routes: a new one gets a "
     "new id, and nothing that named the old one follows it",
     examples=({"region": "us-east-1", "route_table_id": "rtb-0123456789abcdef0"},),
@@ -826,14 +782,11 @@ def _run_create_route(writers: Writers, args: CreateRouteArgs) -> str:
 def _route_call(args: CreateRouteArgs | DeleteRouteArgs) -> ApiCall:
     adding = isinstance(args, CreateRouteArgs)
     operation = "CreateRoute" if adding else "DeleteRoute"
-    return ApiCall(
-        service="ec2",
-        operation=operation,
-        params=route_params(args.route_table_id, args.destination, args.target if adding else None),
-        action=f"ec2:{operation}",
-        region=args.region or "",
+    return ec2_request(
+        operation,
+        route_params(args.route_table_id, args.destination, args.target if adding else None),
+        region=args.region,
         resources=(ec2_arn("route-table", args.route_table_id),),
-        dry_run=True,
     )
 
 

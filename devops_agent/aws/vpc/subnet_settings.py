@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 from devops_agent.aws import InRegion, check_region, client, named, one_region
+from devops_agent.aws.vpc.proofs import region_of
 from devops_agent.aws.vpc.subnets import describe_subnet
-from devops_agent.aws.vpc.vpcs import SubnetId, region_of
-from devops_agent.aws.writes import Change, ec2_arn, write_errors
+from devops_agent.aws.vpc.vpcs import SubnetId
+from devops_agent.aws.writes import Change, ec2_arn, ec2_request, write_errors
 from devops_agent.operation import (
     ApiCall,
     Command,
@@ -122,13 +123,12 @@ def _run(writers: Writers, args: SubnetPublicIpArgs) -> str:
 
 def _calls(args: SubnetPublicIpArgs) -> list[ApiCall]:
     return [
-        ApiCall(
-            service="ec2",
-            operation="ModifySubnetAttribute",
-            params=public_ip_params(args.subnet_id, args.state == "on"),
-            action="ec2:ModifySubnetAttribute",
-            region=args.region or "",
+        ec2_request(
+            "ModifySubnetAttribute",
+            public_ip_params(args.subnet_id, args.state == "on"),
+            region=args.region,
             resources=(ec2_arn("subnet", args.subnet_id),),
+            dry_run=False,
         )
     ]
 

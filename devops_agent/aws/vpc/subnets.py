@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
+from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, Field
@@ -18,27 +19,30 @@ from devops_agent.aws import (
     AwsModel,
     InRegion,
     Regions,
-    across_regions,
     aws_errors,
     check_region,
     client,
     named,
     one_region,
-    pages,
     regions_for,
     tags_of,
     vpc_filter,
 )
+from devops_agent.aws.describe import Describe
+from devops_agent.aws.ec2.network import interfaces_found_by
+from devops_agent.aws.listing import listing, read_regions
 from devops_agent.aws.vpc.proofs import (
-    carries,
+    Deletion,
+    carrying,
     create_tags_grant,
-    gone,
+    made_by_plan,
     new_id,
     no_token,
     only_one,
+    region_of,
     tag_specifications,
     token_condition,
-    token_filter,
+    wrong_count,
 )
 from devops_agent.aws.vpc.vpcs import (
     ClientToken,
@@ -47,15 +51,14 @@ from devops_agent.aws.vpc.vpcs import (
     VpcId,
     block_between_16_and_28,
     describe_vpc,
-    region_of,
 )
 from devops_agent.aws.writes import (
     Change,
     cidr_block,
-    delete_ec2_resource,
     ec2_arn,
-    ec2_call,
+    ec2_request,
     resource_id,
+    send_ec2,
     write_errors,
 )
 from devops_agent.errors import BadInput
@@ -74,7 +77,7 @@ from devops_agent.operation import (
     Write,
     Writers,
 )
-from devops_agent.report import Result, Table, dump, plural, where
+from devops_agent.report import Result
 
 if TYPE_CHECKING:
     import boto3
@@ -143,6 +146,14 @@ def subnet_from(raw: Any, region: str) -> Subnet:
     )
 
 
+_SUBNETS = Describe(
+    "ec2:DescribeSubnets",
+    subnet_from,
+    order=lambda s: (s.region, s.vpc_id, s.name is None, s.name or "", s.id),
+)
+"""How a region's subnets are read: the call, the parser, the order."""
+
+
 def list_subnets(
     session: boto3.Session,
     region: str,
@@ -169,14 +180,9 @@ def list_subnets(
     """
     region = check_region(session, region)
     filters = vpc_filter(vpc_id)
-    ec2 = ec2 or client(session, "ec2", region)
-    with aws_errors("ec2:DescribeSubnets", resource=vpc_id, region=region):
-        subnets = [
-            subnet_from(s, region)
-            for page in pages(ec2, "describe_subnets", page_size=page_size, Filters=filters)
-            for s in page.get("Subnets", [])
-        ]
-    return sorted(subnets, key=lambda s: (s.region, s.vpc_id, s.name is None, s.name or "", s.id))
+    return _SUBNETS.read(
+        session, region, about=vpc_id, ec2=ec2, page_size=page_size, Filters=filters
+    )
 
 
 def describe_subnet(session: boto3.Session, region: str, subnet_id: str) -> Subnet:
@@ -201,6 +207,18 @@ def describe_subnet(session: boto3.Session, region: str, subnet_id: str) -> Subn
     return subnet_from(raw, region)
 
 
+_DELETION = Deletion(
+    action="ec2:DeleteSubnet",
+    param="SubnetId",
+    field="subnet_id",
+    prefix="subnet",
+    what="subnet",
+    arn_kind="subnet",
+    read=describe_subnet,
+)
+"""Deleting a subnet by its id (``vpc subnet delete``)."""
+
+
 def subnets_by_token(session: boto3.Session, region: str, token: str) -> list[Subnet]:
     """The subnets a plan's create made: those tagged with its create token.
 
@@ -215,16 +233,7 @@ def subnets_by_token(session: boto3.Session, region: str, token: str) -> list[Su
     Raises:
         ServiceError: AWS refused (``ec2:DescribeSubnets``).
     """
-    region = check_region(session, region)
-    ec2 = client(session, "ec2", region)
-    with aws_errors("ec2:DescribeSubnets", region=region):
-        found = [
-            subnet_from(s, region)
-            for page in pages(ec2, "describe_subnets", Filters=token_filter(token))
-            for s in page.get("Subnets", [])
-            if carries(s, token)
-        ]
-    return sorted(found, key=lambda s: s.id)
+    return _SUBNETS.read(session, region, order=attrgetter("id"), **carrying(token))
 
 
 def subnet_dependencies(
@@ -240,23 +249,7 @@ def subnet_dependencies(
     Returns:
         Kind to ids; empty when nothing stands in the way.
     """
-    region = check_region(session, region)
-    ec2 = client(session, "ec2", region)
-    with aws_errors("ec2:DescribeNetworkInterfaces", resource=subnet_id, region=region):
-        interfaces = sorted(
-            n["NetworkInterfaceId"]
-            + (
-                f" ({n['Attachment']['InstanceId']})"
-                if n.get("Attachment", {}).get("InstanceId")
-                else ""
-            )
-            for page in pages(
-                ec2,
-                "describe_network_interfaces",
-                Filters=[{"Name": "subnet-id", "Values": [subnet_id]}],
-            )
-            for n in page.get("NetworkInterfaces", [])
-        )
+    interfaces = interfaces_found_by(session, region, "subnet-id", subnet_id)
     return {"network interfaces": interfaces} if interfaces else {}
 
 
@@ -333,9 +326,7 @@ def create_subnet(
     )
     vpc, block = params["VpcId"], params["CidrBlock"]
     ec2 = client(session, "ec2", region)
-    answer = ec2_call(
-        ec2, "create_subnet", "ec2:CreateSubnet", resource=vpc, region=region, **params
-    )
+    answer = send_ec2(session, region, "CreateSubnet", ec2=ec2, resource=vpc, **params)
     subnet_id = answer["Subnet"]["SubnetId"]
     if public:
         with write_errors("ec2:ModifySubnetAttribute", resource=subnet_id, region=region):
@@ -363,15 +354,7 @@ def delete_subnet(session: boto3.Session, region: str, subnet_id: str) -> Change
         BadInput: a malformed id. ServiceError: AWS refused (``DependencyViolation`` while
             an interface is in it).
     """
-    return delete_ec2_resource(
-        session,
-        region,
-        subnet_id,
-        prefix="subnet",
-        what="subnet",
-        action="ec2:DeleteSubnet",
-        param="SubnetId",
-    )
+    return _DELETION.delete(session, region, subnet_id)
 
 
 # --------------------------------------------------------------------------- operations
@@ -385,10 +368,7 @@ class ListSubnetsArgs(Regions):
 
 
 def _list(reader: Reader, args: ListSubnetsArgs) -> list[Subnet]:
-    session = reader.session()
-    return across_regions(
-        regions_for(reader, args.region), lambda r: list_subnets(session, r, vpc_id=args.vpc_id)
-    )
+    return read_regions(reader, args.region, lambda s, r: list_subnets(s, r, vpc_id=args.vpc_id))
 
 
 def _list_table(reader: Reader, args: ListSubnetsArgs, subnets: list[Subnet]) -> Result:
@@ -406,11 +386,14 @@ def _list_table(reader: Reader, args: ListSubnetsArgs, subnets: list[Subnet]) ->
         for s in subnets
     ]
     columns = ["Subnet", "Name", "VPC", "CIDR", "Zone", "Free IPs", "Public IP on launch"]
-    return Result(
-        title=f"{plural(len(subnets), 'subnet')}"
-        + (f" in {args.vpc_id}" if args.vpc_id else f" in {where(regions)}"),
-        tables=[Table(columns=columns, rows=rows)],
-        data={"regions": regions, "subnets": dump(subnets)},
+    return listing(
+        regions,
+        subnets,
+        what="subnet",
+        key="subnets",
+        columns=columns,
+        rows=rows,
+        within=args.vpc_id,
     )
 
 
@@ -505,30 +488,26 @@ def _create_calls(args: CreateSubnetArgs) -> list[ApiCall]:
         token=args.client_token,
     )
     calls = [
-        ApiCall(
-            service="ec2",
-            operation="CreateSubnet",
-            params=params,
-            action="ec2:CreateSubnet",
-            region=args.region or "",
+        ec2_request(
+            "CreateSubnet",
+            params,
+            region=args.region,
             resources=(ec2_arn("subnet", "*"),),
             uses=(ec2_arn("vpc", args.vpc_id),),
             extra=(create_tags_grant("subnet", "CreateSubnet"),)
             if "TagSpecifications" in params
             else (),
-            dry_run=True,
         )
     ]
     if args.public:
         calls.append(
-            ApiCall(
-                service="ec2",
-                operation="ModifySubnetAttribute",
-                params={"SubnetId": new_id("subnet"), "MapPublicIpOnLaunch": {"Value": True}},
-                action="ec2:ModifySubnetAttribute",
-                region=args.region or "",
+            ec2_request(
+                "ModifySubnetAttribute",
+                {"SubnetId": new_id("subnet"), "MapPublicIpOnLaunch": {"Value": True}},
+                region=args.region,
                 resources=(ec2_arn("subnet", "*"),),
                 conditions=token_condition(args.client_token),
+                dry_run=False,
                 when="on the subnet CreateSubnet made (only it carries the create token)",
             )
         )
@@ -536,9 +515,7 @@ def _create_calls(args: CreateSubnetArgs) -> list[ApiCall]:
 
 
 def _created_subnets(reader: Reader, args: CreateSubnetArgs) -> list[Subnet]:
-    if not args.client_token:
-        return []
-    return subnets_by_token(reader.session(), region_of(args), args.client_token)
+    return made_by_plan(reader, args, subnets_by_token)
 
 
 def _verify_create(reader: Reader, args: CreateSubnetArgs) -> Verification:
@@ -551,9 +528,7 @@ def _verify_create(reader: Reader, args: CreateSubnetArgs) -> Verification:
         for s in found
     )
     if len(found) != 1:
-        return NotAsPlanned(
-            f"{len(found)} subnets carry this plan's create token" + (f": {read}" if read else "")
-        )
+        return wrong_count(found, "subnet", read)
     if found[0].cidr != args.cidr or found[0].map_public_ip_on_launch != args.public:
         return NotAsPlanned(read)
     return Verified(read)
@@ -635,30 +610,6 @@ def _plan_delete(reader: Reader, args: DeleteSubnetArgs) -> Proposal:
     return Proposal([entry], what=f"delete {subnet.id}", region=region)
 
 
-def _run_delete(writers: Writers, args: DeleteSubnetArgs) -> str:
-    return delete_subnet(writers.aws(), region_of(args), args.subnet_id).message
-
-
-def _delete_calls(args: DeleteSubnetArgs) -> list[ApiCall]:
-    return [
-        ApiCall(
-            service="ec2",
-            operation="DeleteSubnet",
-            params={"SubnetId": args.subnet_id},
-            action="ec2:DeleteSubnet",
-            region=args.region or "",
-            resources=(ec2_arn("subnet", args.subnet_id),),
-            dry_run=True,
-        )
-    ]
-
-
-def _verify_delete(reader: Reader, args: DeleteSubnetArgs) -> Verification:
-    return gone(
-        lambda: describe_subnet(reader.session(), region_of(args), args.subnet_id), args.subnet_id
-    )
-
-
 DELETE_SUBNET = Write(
     name="vpc.delete_subnet",
     args=DeleteSubnetArgs,
@@ -671,9 +622,9 @@ DELETE_SUBNET = Write(
     actions=("ec2:DeleteSubnet",),
     arns=("arn:{partition}:ec2:{region}:{account}:subnet/{subnet_id}",),
     plan=_plan_delete,
-    run=_run_delete,
-    calls=_delete_calls,
-    verify=_verify_delete,
+    run=_DELETION.run,
+    calls=_DELETION.calls,
+    verify=_DELETION.verify,
     irreversible="a deleted subnet is gone for good: a new one gets a new id, and nothing "
     "that named the old one (launch templates, Auto Scaling groups, load balancers, "
     "infrastructure code) follows it",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import uuid
+from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, Field
@@ -20,7 +21,6 @@ from devops_agent.aws import (
     AwsModel,
     InRegion,
     Regions,
-    across_regions,
     aws_errors,
     check_region,
     client,
@@ -31,22 +31,26 @@ from devops_agent.aws import (
     tags_of,
     vpc_filter,
 )
+from devops_agent.aws.describe import Describe, by_name
+from devops_agent.aws.listing import listing, read_regions
 from devops_agent.aws.vpc.proofs import (
-    carries,
+    Deletion,
+    carrying,
     create_tags_grant,
-    gone,
+    made_by_plan,
     no_token,
     only_one,
+    region_of,
     tag_specifications,
-    token_filter,
+    wrong_count,
 )
 from devops_agent.aws.writes import (
     Change,
     cidr_block,
-    delete_ec2_resource,
     ec2_arn,
-    ec2_call,
+    ec2_request,
     resource_id,
+    send_ec2,
     tag_map,
 )
 from devops_agent.errors import BadInput, ServiceError
@@ -66,7 +70,7 @@ from devops_agent.operation import (
     Write,
     Writers,
 )
-from devops_agent.report import Result, Table, dump, plural, where
+from devops_agent.report import Result
 
 if TYPE_CHECKING:
     import boto3
@@ -130,6 +134,10 @@ def vpc_from(raw: Any, region: str) -> Vpc:
     )
 
 
+_VPCS = Describe("ec2:DescribeVpcs", vpc_from, order=by_name)
+"""How a region's VPCs are read: the call, the parser, the order."""
+
+
 def vpc_cidrs(raw: Any) -> list[str]:
     """The IPv4 blocks associated (or associating) with a VPC, then its IPv6 blocks.
 
@@ -182,15 +190,7 @@ def list_vpcs(
     Raises:
         UnknownRegion: unknown region. ServiceError: AWS refused.
     """
-    region = check_region(session, region)
-    ec2 = ec2 or client(session, "ec2", region)
-    with aws_errors("ec2:DescribeVpcs", region=region):
-        vpcs = [
-            vpc_from(v, region)
-            for page in pages(ec2, "describe_vpcs", page_size=page_size)
-            for v in page.get("Vpcs", [])
-        ]
-    return sorted(vpcs, key=lambda v: (v.region, v.name is None, v.name or "", v.id))
+    return _VPCS.read(session, region, ec2=ec2, page_size=page_size)
 
 
 def describe_vpc(session: boto3.Session, region: str, vpc_id: str) -> Vpc:
@@ -217,6 +217,18 @@ def describe_vpc(session: boto3.Session, region: str, vpc_id: str) -> Vpc:
     return vpc_from(found[0], region)
 
 
+_DELETION = Deletion(
+    action="ec2:DeleteVpc",
+    param="VpcId",
+    field="vpc_id",
+    prefix="vpc",
+    what="VPC",
+    arn_kind="vpc",
+    read=describe_vpc,
+)
+"""Deleting a VPC by its id (``vpc delete``)."""
+
+
 def vpcs_by_token(session: boto3.Session, region: str, token: str) -> list[Vpc]:
     """The VPCs a plan's create made: those tagged with its create token.
 
@@ -231,16 +243,7 @@ def vpcs_by_token(session: boto3.Session, region: str, token: str) -> list[Vpc]:
     Raises:
         ServiceError: AWS refused (``ec2:DescribeVpcs``).
     """
-    region = check_region(session, region)
-    ec2 = client(session, "ec2", region)
-    with aws_errors("ec2:DescribeVpcs", region=region):
-        found = [
-            vpc_from(v, region)
-            for page in pages(ec2, "describe_vpcs", Filters=token_filter(token))
-            for v in page.get("Vpcs", [])
-            if carries(v, token)
-        ]
-    return sorted(found, key=lambda v: v.id)
+    return _VPCS.read(session, region, order=attrgetter("id"), **carrying(token))
 
 
 def vpc_dependencies(session: boto3.Session, region: str, vpc_id: str) -> dict[str, list[str]]:
@@ -382,8 +385,7 @@ def create_vpc(
     region = check_region(session, region)
     params = vpc_params(cidr, name=name, token=token, tags=tags)
     block = params["CidrBlock"]
-    ec2 = client(session, "ec2", region)
-    answer = ec2_call(ec2, "create_vpc", "ec2:CreateVpc", resource=block, region=region, **params)
+    answer = send_ec2(session, region, "CreateVpc", resource=block, **params)
     vpc_id = answer["Vpc"]["VpcId"]
     return Change(action="ec2:CreateVpc", resource=vpc_id, message=f"created {vpc_id} ({block})")
 
@@ -403,9 +405,7 @@ def delete_vpc(session: boto3.Session, region: str, vpc_id: str) -> Change:
         BadInput: a malformed id. ServiceError: AWS refused (``DependencyViolation`` while
             something is still in it).
     """
-    return delete_ec2_resource(
-        session, region, vpc_id, prefix="vpc", what="VPC", action="ec2:DeleteVpc", param="VpcId"
-    )
+    return _DELETION.delete(session, region, vpc_id)
 
 
 # --------------------------------------------------------------------------- argument types
@@ -472,23 +472,6 @@ def block_between_16_and_28(what: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-def region_of(args: InRegion) -> str:
-    """The region a plan entry works in: its preview always fixes one.
-
-    Args:
-        args: A plan entry's validated arguments.
-
-    Returns:
-        Their region.
-
-    Raises:
-        BadInput: the entry names none (it was not made by a preview).
-    """
-    if not args.region:
-        raise BadInput("The plan entry names no region.", remedy="Ask for the change again.")
-    return args.region
-
-
 # --------------------------------------------------------------------------- operations
 
 
@@ -497,8 +480,7 @@ class ListVpcsArgs(Regions):
 
 
 def _list(reader: Reader, args: ListVpcsArgs) -> list[Vpc]:
-    session = reader.session()
-    return across_regions(regions_for(reader, args.region), lambda r: list_vpcs(session, r))
+    return read_regions(reader, args.region, list_vpcs)
 
 
 def _list_table(reader: Reader, args: ListVpcsArgs, vpcs: list[Vpc]) -> Result:
@@ -506,11 +488,8 @@ def _list_table(reader: Reader, args: ListVpcsArgs, vpcs: list[Vpc]) -> Result:
     rows = [
         [v.id, v.name or "", v.cidr, v.state, "yes" if v.is_default else "", v.region] for v in vpcs
     ]
-    return Result(
-        title=f"{plural(len(vpcs), 'VPC')} in {where(regions)}",
-        tables=[Table(columns=["VPC", "Name", "CIDR", "State", "Default", "Region"], rows=rows)],
-        data={"regions": regions, "vpcs": dump(vpcs)},
-    )
+    columns = ["VPC", "Name", "CIDR", "State", "Default", "Region"]
+    return listing(regions, vpcs, what="VPC", key="vpcs", columns=columns, rows=rows)
 
 
 LIST_VPCS = Read(
@@ -566,23 +545,18 @@ def _run_create(writers: Writers, args: CreateVpcArgs) -> str:
 def _create_calls(args: CreateVpcArgs) -> list[ApiCall]:
     params = vpc_params(args.cidr, name=args.name, token=args.client_token)
     return [
-        ApiCall(
-            service="ec2",
-            operation="CreateVpc",
-            params=params,
-            action="ec2:CreateVpc",
-            region=args.region or "",
+        ec2_request(
+            "CreateVpc",
+            params,
+            region=args.region,
             resources=(ec2_arn("vpc", "*"),),
             extra=(create_tags_grant("vpc", "CreateVpc"),) if "TagSpecifications" in params else (),
-            dry_run=True,
         )
     ]
 
 
 def _created_vpcs(reader: Reader, args: CreateVpcArgs) -> list[Vpc]:
-    if not args.client_token:
-        return []
-    return vpcs_by_token(reader.session(), region_of(args), args.client_token)
+    return made_by_plan(reader, args, vpcs_by_token)
 
 
 def _verify_create(reader: Reader, args: CreateVpcArgs) -> Verification:
@@ -591,9 +565,7 @@ def _verify_create(reader: Reader, args: CreateVpcArgs) -> Verification:
     found = _created_vpcs(reader, args)
     read = ", ".join(f"{v.id} ({v.cidr}) is {v.state}" for v in found)
     if len(found) != 1:
-        return NotAsPlanned(
-            f"{len(found)} VPCs carry this plan's create token" + (f": {read}" if read else "")
-        )
+        return wrong_count(found, "VPC", read)
     if found[0].state == "available":
         return Verified(read)
     if found[0].state == "pending":
@@ -672,28 +644,6 @@ def _plan_delete(reader: Reader, args: DeleteVpcArgs) -> Proposal:
     return Proposal([entry], what=f"delete {network.id}", region=region)
 
 
-def _run_delete(writers: Writers, args: DeleteVpcArgs) -> str:
-    return delete_vpc(writers.aws(), region_of(args), args.vpc_id).message
-
-
-def _delete_calls(args: DeleteVpcArgs) -> list[ApiCall]:
-    return [
-        ApiCall(
-            service="ec2",
-            operation="DeleteVpc",
-            params={"VpcId": args.vpc_id},
-            action="ec2:DeleteVpc",
-            region=args.region or "",
-            resources=(ec2_arn("vpc", args.vpc_id),),
-            dry_run=True,
-        )
-    ]
-
-
-def _verify_delete(reader: Reader, args: DeleteVpcArgs) -> Verification:
-    return gone(lambda: describe_vpc(reader.session(), region_of(args), args.vpc_id), args.vpc_id)
-
-
 DELETE_VPC = Write(
     name="vpc.delete_vpc",
     args=DeleteVpcArgs,
@@ -715,9 +665,9 @@ DELETE_VPC = Write(
     actions=("ec2:DeleteVpc",),
     arns=("arn:{partition}:ec2:{region}:{account}:vpc/{vpc_id}",),
     plan=_plan_delete,
-    run=_run_delete,
-    calls=_delete_calls,
-    verify=_verify_delete,
+    run=_DELETION.run,
+    calls=_DELETION.calls,
+    verify=_DELETION.verify,
     irreversible="a deleted VPC is gone for good: a new one gets a new id, and nothing that "
     "named the old one (peering connections, endpoint services, other accounts' routes, "
     "infrastructure code) follows it",
