@@ -473,7 +473,7 @@ def render_plan_example() -> str:
     from datetime import UTC, datetime, timedelta
 
     from devops_agent import plans
-    from devops_agent.aws.ec2.instances import INSTANCE_STATE, InstanceStateArgs
+    from devops_agent.aws.ec2.instance_state import INSTANCE_STATE, InstanceStateArgs
     from devops_agent.signing import SigningKey
 
     args = InstanceStateArgs(

@@ -15,10 +15,14 @@ from devops_agent.aws.ec2.addresses import OPERATIONS as _ADDRESSES
 from devops_agent.aws.ec2.images import *  # noqa: F403
 from devops_agent.aws.ec2.instance_metadata import *  # noqa: F403
 from devops_agent.aws.ec2.instance_metadata import OPERATIONS as _METADATA
+from devops_agent.aws.ec2.instance_state import *  # noqa: F403
+from devops_agent.aws.ec2.instance_state import OPERATIONS as _INSTANCE_STATE
 from devops_agent.aws.ec2.instances import *  # noqa: F403
 from devops_agent.aws.ec2.instances import OPERATIONS as _INSTANCES
 from devops_agent.aws.ec2.key_pairs import *  # noqa: F403
 from devops_agent.aws.ec2.key_pairs import OPERATIONS as _KEY_PAIRS
+from devops_agent.aws.ec2.launch import *  # noqa: F403
+from devops_agent.aws.ec2.launch import OPERATIONS as _LAUNCH
 from devops_agent.aws.ec2.launch_templates import *  # noqa: F403
 from devops_agent.aws.ec2.network import *  # noqa: F403
 from devops_agent.aws.ec2.public_sharing import *  # noqa: F403
@@ -36,6 +40,8 @@ from devops_agent.aws.ec2.watch import OPERATIONS as _WATCH
 
 OPERATIONS = (
     *_INSTANCES,
+    *_LAUNCH,
+    *_INSTANCE_STATE,
     *_WATCH,
     *_METADATA,
     *_SECURITY_GROUPS,

@@ -23,6 +23,8 @@ from devops_agent.aws.vpc.nat_gateways import *  # noqa: F403
 from devops_agent.aws.vpc.nat_gateways import OPERATIONS as _NAT_GATEWAYS
 from devops_agent.aws.vpc.network_acls import *  # noqa: F403
 from devops_agent.aws.vpc.peering import *  # noqa: F403
+from devops_agent.aws.vpc.route_tables import *  # noqa: F403
+from devops_agent.aws.vpc.route_tables import OPERATIONS as _ROUTE_TABLES
 from devops_agent.aws.vpc.routes import *  # noqa: F403
 from devops_agent.aws.vpc.routes import OPERATIONS as _ROUTES
 from devops_agent.aws.vpc.subnet_settings import *  # noqa: F403
@@ -36,6 +38,7 @@ OPERATIONS = (
     *_VPCS,
     *_SUBNETS,
     *_SUBNET_SETTINGS,
+    *_ROUTE_TABLES,
     *_ROUTES,
     *_ASSOCIATIONS,
     *_GATEWAYS,

@@ -1,7 +1,7 @@
 """Subnet associations: which route table a subnet uses, and changing it.
 
 A subnet uses the route table explicitly associated with it, or else its VPC's
-main table (see :mod:`devops_agent.aws.vpc.routes`). Associating replaces the
+main table (see :mod:`devops_agent.aws.vpc.route_tables`). Associating replaces the
 subnet's current explicit association; disassociating returns it to the main table.
 """
 
@@ -20,7 +20,8 @@ from devops_agent.aws import (
     pages,
 )
 from devops_agent.aws.vpc.proofs import region_of
-from devops_agent.aws.vpc.routes import TABLE_ARN, describe_route_table
+from devops_agent.aws.vpc.route_tables import describe_route_table
+from devops_agent.aws.vpc.routes import TABLE_ARN
 from devops_agent.aws.vpc.subnets import describe_subnet
 from devops_agent.aws.vpc.vpcs import RouteTableId, SubnetId, ec2_id
 from devops_agent.aws.writes import Change, ec2_arn, ec2_request, resource_id, send_ec2

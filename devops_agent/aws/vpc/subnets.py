@@ -2,7 +2,7 @@
 
 A subnet is public for instances when it maps public IPv4 addresses at launch
 *and* its route table sends ``0.0.0.0/0`` to an internet gateway (see
-:mod:`devops_agent.aws.vpc.routes`). :func:`subnet_from` is the one parser of a raw
+:mod:`devops_agent.aws.vpc.route_tables`). :func:`subnet_from` is the one parser of a raw
 DescribeSubnets item (the commands, the agent and the audit share it).
 """
 
