@@ -1,0 +1,90 @@
+"""Red team of the newest trust surfaces: the agent that continues after an apply (issue 18
+item 1) and the plans that prove themselves (issue 15).
+
+Each test is one attack, made against the real parts (the Agents SDK against
+``agents.testing.ScriptedModel``, moto, the fake GitHub over HTTP, the real apply,
+publish, ledger and lock paths), and asserts that it fails. The attacker is a
+collaborator with write access (who can comment, post commit statuses and run a
+workflow that posts as ``github-actions[bot]``), a stranger, or a hijacked model (its
+tool calls, and text it reads from AWS or GitHub).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from agents.testing import assistant_message
+from conftest import PLAN_KEY, REPO
+from test_agent_resume import (  # noqa: F401  (fixtures: the same thread, estate and model)
+    KEY,
+    Thread,
+    aws_calls,
+    call,
+    estate,
+    instance_state,
+    kept_state,
+    no_real_model,
+    output_of,
+    stop_web1,
+    thread,
+    web1,
+)
+
+from devops_agent import plans
+
+
+def _reboot_then(answer: str, web1: str) -> list[Any]:
+    """The resumed model's turns: propose a reboot of web-1 (a new change), then answer."""
+    return [
+        [call("change_instance_state", "again", action="reboot", instance_ids=[web1], region=None)],
+        [assistant_message(answer)],
+    ]
+
+
+# ------------------------------------------------------------ who may apply what follows
+
+
+def test_a_change_the_resumed_agent_proposes_is_still_the_requesters_under_two_people(
+    thread: Thread, web1: str, estate: dict[str, Any], aws_calls: list[str]
+) -> None:
+    """Under ``require-second-approver`` alice asks the agent for a change; bob applies it;
+    the agent continues in bob's run and proposes another change. That plan came from
+    alice's request (bob typed only ``apply``): were it bob's, alice could apply it alone,
+    a change nobody but her approved."""
+    rules = {"require_second_approver": "true"}
+    planned, _ = thread.ask("stop web-1, then reboot it", stop_web1(web1), **rules)
+    applied, _ = thread.decide(
+        f"apply {planned.data['plan_id']}", _reboot_then("never", web1), **rules
+    )
+    assert applied.status == "applied", applied.text
+    follow_up = applied.data["agent"]["plan_id"]
+    (block,) = [
+        b for b in plans.find_blocks(thread.answers()[-1]["body"]) if b.plan_id == follow_up
+    ]
+    assert block.plan.requester == "alice"
+    alone, _ = thread.decide(f"apply {follow_up}", None, login="alice", openai_api_key="", **rules)
+    assert alone.status == "refused" and "require-second-approver" in alone.title, alone.title
+    assert "RebootInstances" not in aws_calls
+    second, _ = thread.decide(f"apply {follow_up}", None, login="bob", openai_api_key="", **rules)
+    assert second.status == "applied", second.text
+    assert aws_calls.count("RebootInstances") == 1
+
+
+def test_a_rollback_plan_needs_the_same_second_person_as_the_plan_it_undoes(
+    thread: Thread, web1: str, estate: dict[str, Any]
+) -> None:
+    """The way back is a change too (a rule closed is opened again): under
+    ``require-second-approver`` the requester of the original plan may not apply its
+    rollback alone, which the rollback would allow if the approver had asked for it."""
+    rules = {"require_second_approver": "true", "openai_api_key": ""}
+    planned, _ = thread.ask("stop web-1", stop_web1(web1), **rules)
+    applied, _ = thread.decide(f"apply {planned.data['plan_id']}", None, **rules)
+    assert applied.status == "applied", applied.text
+    back = applied.data["audit"]["rollback_plan_id"]
+    assert back and applied.data["rollback"]["requester"] == "alice"
+    alone, _ = thread.decide(f"apply {back}", None, login="alice", **rules)
+    assert alone.status == "refused" and "require-second-approver" in alone.title, alone.title
+    assert instance_state(estate, web1) in ("stopped", "stopping")
+    second, _ = thread.decide(f"apply {back}", None, login="bob", **rules)
+    assert second.status == "applied", second.text
