@@ -88,3 +88,56 @@ def test_a_rollback_plan_needs_the_same_second_person_as_the_plan_it_undoes(
     assert instance_state(estate, web1) in ("stopped", "stopping")
     second, _ = thread.decide(f"apply {back}", None, login="bob", **rules)
     assert second.status == "applied", second.text
+
+
+# ------------------------------------------------------------------------------- locks
+
+
+ARN = "arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0"
+
+
+def _posted(github: Any, prefix: str) -> list[dict[str, Any]]:
+    return [
+        r.json
+        for r in github.requests_to("POST", r"/statuses/")
+        if str(r.json.get("description", "")).startswith(prefix)
+    ]
+
+
+def test_a_copy_of_an_old_lock_posted_again_holds_nothing(github: Any) -> None:
+    """Anyone with ``statuses: write`` reads a genuine lock (an apply 25 minutes ago) and
+    posts it again on the root commit, every 20 minutes: were a lock's age its status's
+    time, the copy would lock that instance against every apply, for ever."""
+    from datetime import UTC, datetime, timedelta
+
+    from conftest import TOKEN
+
+    from devops_agent import locks
+    from devops_agent.gh import connect
+
+    gh = connect(TOKEN, github.url)
+    past = datetime.now(UTC) - timedelta(minutes=25)
+    old = plans.new_plan([], repository=REPO, requester="carol")
+    lock = locks.acquire(gh, REPO, old, KEY, [ARN], run="900.1", approver="carol", now=past)
+    locks.release(gh, REPO, lock, KEY, now=past)
+    github.backdate_statuses(REPO, lock.sha, 25 * 60)
+    (genuine,) = _posted(github, "lock ")
+    for _ in range(2):  # a copy, and a copy of the copy
+        github.add_status(
+            REPO, lock.sha, genuine["context"], "pending", description=genuine["description"]
+        )
+    assert locks.held(gh, REPO, lock.sha, [ARN], KEY) == {ARN: []}
+    new = plans.new_plan([], repository=REPO, requester="dave")
+    mine = locks.acquire(gh, REPO, new, KEY, [ARN], run="901.1", approver="dave")
+    assert mine.resources == [ARN]
+    # A live lock still holds, and a lock signed in the future (a forged clock) does not
+    # pass for one: its time is inside the signature.
+    other = plans.new_plan([], repository=REPO, requester="erin")
+    with pytest.raises(Exception, match=f"being changed by plan {new.plan_id}"):
+        locks.acquire(gh, REPO, other, KEY, [ARN], run="902.1", approver="erin")
+    (live,) = [s for s in _posted(github, "lock ") if " 901.1 " in s["description"]]
+    words = live["description"].split()
+    words[4] = f"{int(words[4], 16) + 3600:x}"  # an hour later, the same signature
+    github.add_status(REPO, lock.sha, live["context"], "pending", description=" ".join(words))
+    locks.release(gh, REPO, mine, KEY)
+    assert locks.held(gh, REPO, lock.sha, [ARN], KEY) == {ARN: []}
