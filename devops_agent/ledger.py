@@ -169,10 +169,24 @@ def _when(value: object) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _since_outcome(found: list[Record]) -> list[Record]:
-    """The records after the last outcome (an apply that finished, well or not)."""
-    last = max((n for n, r in enumerate(found) if r.kind in ("applied", "failed")), default=-1)
-    return found[last + 1 :]
+def _open(found: list[Record]) -> list[Record]:
+    """The claims of runs that recorded no outcome, and the rejections, each at its first
+    record, oldest first.
+
+    Records are signed for their plan, kind and run, not for their place: anyone can read
+    one and post it again. So a claim ends only with its own run's outcome (a copy of an
+    old run's ``failed`` ends no other apply), and its age is its first record's (a copy
+    of an old run's ``claim`` neither reopens nor refreshes it).
+    """
+    ended = {r.run for r in found if r.kind in ("applied", "failed")}
+    seen: set[tuple[str, str]] = set()
+    first: list[Record] = []
+    for r in found:
+        if r.kind in ("claim", "rejected") and (r.kind, r.run) not in seen:
+            seen.add((r.kind, r.run))
+            if r.kind == "rejected" or r.run not in ended:
+                first.append(r)
+    return first
 
 
 def done_entries(found: list[Record]) -> set[int]:
@@ -267,7 +281,7 @@ def _refuse_used(plan: Plan, found: list[Record]) -> None:
             f"{plan.ledger_sha[:7]}); a plan is carried out once, whatever its comment says now.",
             remedy="Ask for the change again to get a fresh plan.",
         )
-    live = [r for r in _since_outcome(found) if r.kind == "claim" and not r.stale()]
+    live = [r for r in _open(found) if r.kind == "claim" and not r.stale()]
     if live:
         raise Refused(
             f"Plan {plan.plan_id} was claimed by run {live[0].run}, which has not finished "
@@ -278,13 +292,9 @@ def _refuse_used(plan: Plan, found: list[Record]) -> None:
 
 
 def _first(found: list[Record]) -> Record | None:
-    """The earliest live claim or rejection since the last outcome: the one that wins."""
+    """The earliest live claim or rejection (of a run with no outcome): the one that wins."""
     return next(
-        (
-            r
-            for r in _since_outcome(found)
-            if r.kind == "rejected" or (r.kind == "claim" and not r.stale())
-        ),
+        (r for r in _open(found) if r.kind == "rejected" or not r.stale()),
         None,
     )
 

@@ -141,3 +141,42 @@ def test_a_copy_of_an_old_lock_posted_again_holds_nothing(github: Any) -> None:
     github.add_status(REPO, lock.sha, live["context"], "pending", description=" ".join(words))
     locks.release(gh, REPO, mine, KEY)
     assert locks.held(gh, REPO, lock.sha, [ARN], KEY) == {ARN: []}
+
+
+# ------------------------------------------------------------------------------ ledger
+
+
+def test_copies_of_old_ledger_records_neither_stall_nor_double_an_apply(github: Any) -> None:
+    """The plan ledger's records are signed for their plan, kind and run, but anyone can
+    read one and post it again. A plan whose apply failed part-way is applied again to
+    finish it: a copy of the failed run's old ``claim`` would pass for a live claim and
+    refuse every apply for 20 minutes at a time; a copy of its old ``failed`` posted while
+    a second apply runs would pass for that apply's end and let a third carry out the
+    same entries at the same time."""
+    from conftest import TOKEN
+
+    from devops_agent import ledger
+    from devops_agent.errors import Refused
+    from devops_agent.gh import connect
+
+    gh = connect(TOKEN, github.url)
+    plan = plans.new_plan([], repository=REPO, requester="carol", ledger_sha="c" * 40)
+    ledger.claim(gh, REPO, plan, KEY, "900.1")
+    ledger.entry_done(gh, REPO, plan, KEY, "900.1", 1)
+    ledger.finish(gh, REPO, plan, KEY, "900.1", ok=False)
+    old = {d.split()[0]: d for d in (s["description"] for s in _posted(github, ""))}
+    github.add_status(
+        REPO, plan.ledger_sha, ledger.context(plan), "pending", description=old["claim"]
+    )
+    found = ledger.claim(gh, REPO, plan, KEY, "901.1")  # the copy holds nothing
+    assert ledger.done_entries(found) == {1}
+    github.add_status(
+        REPO, plan.ledger_sha, ledger.context(plan), "failure", description=old["failed"]
+    )
+    with pytest.raises(Refused, match="claimed by run 901.1"):
+        ledger.claim(gh, REPO, plan, KEY, "902.1")
+    with pytest.raises(Refused, match="claimed by run 901.1"):
+        ledger.reject(gh, REPO, plan, KEY, "903.1")
+    ledger.finish(gh, REPO, plan, KEY, "901.1", ok=True)
+    with pytest.raises(Refused, match="was applied by run 901.1"):
+        ledger.claim(gh, REPO, plan, KEY, "904.1")
