@@ -573,7 +573,11 @@ def _carry_out(
         # comment; from here on the plan is used, whatever happens next.
         found = ledger.claim(ctx.github, event.repository, plan, key, run, ctx.env.run_url)
         done = ledger.done_entries(found)
-        resumed = any(r.kind == "failed" for r in found)
+        # Resumed after any earlier apply, not only a failed one: a run that died holding
+        # the claim (no outcome) may have carried out entries it never recorded.
+        resumed = sum(r.kind == "claim" for r in found) > 1 or any(
+            r.kind == "failed" for r in found
+        )
         comment.update()
         edit_comment(comment, plans.set_state(comment.body or "", plan, key, "applying", run))
         outcomes = carry(

@@ -170,23 +170,25 @@ def _when(value: object) -> datetime | None:
 
 
 def _open(found: list[Record]) -> list[Record]:
-    """The claims of runs that recorded no outcome, and the rejections, each at its first
-    record, oldest first.
+    """The claims of runs that have not recorded an outcome since, and the rejections,
+    each as its run's first such record, oldest first.
 
     Records are signed for their plan, kind and run, not for their place: anyone can read
     one and post it again. So a claim ends only with its own run's outcome (a copy of an
-    old run's ``failed`` ends no other apply), and its age is its first record's (a copy
-    of an old run's ``claim`` neither reopens nor refreshes it).
+    old run's ``failed`` ends no other apply), and it is as old as its run's first claim
+    (a copy of an old run's ``claim`` reopens nothing that is not already stale).
     """
-    ended = {r.run for r in found if r.kind in ("applied", "failed")}
-    seen: set[tuple[str, str]] = set()
-    first: list[Record] = []
+    first: dict[tuple[str, str], Record] = {}
+    claiming: dict[str, Record] = {}
     for r in found:
-        if r.kind in ("claim", "rejected") and (r.kind, r.run) not in seen:
-            seen.add((r.kind, r.run))
-            if r.kind == "rejected" or r.run not in ended:
-                first.append(r)
-    return first
+        if r.kind in ("claim", "rejected"):
+            earliest = first.setdefault((r.kind, r.run), r)
+            if r.kind == "claim":
+                claiming[r.run] = earliest
+        elif r.kind in ("applied", "failed"):
+            claiming.pop(r.run, None)
+    rejections = [r for (kind, _), r in first.items() if kind == "rejected"]
+    return sorted([*claiming.values(), *rejections], key=lambda r: r.status_id)
 
 
 def done_entries(found: list[Record]) -> set[int]:

@@ -164,6 +164,7 @@ def test_copies_of_old_ledger_records_neither_stall_nor_double_an_apply(github: 
     ledger.claim(gh, REPO, plan, KEY, "900.1")
     ledger.entry_done(gh, REPO, plan, KEY, "900.1", 1)
     ledger.finish(gh, REPO, plan, KEY, "900.1", ok=False)
+    github.backdate_statuses(REPO, plan.ledger_sha, 25 * 60)  # that run is long gone
     old = {d.split()[0]: d for d in (s["description"] for s in _posted(github, ""))}
     github.add_status(
         REPO, plan.ledger_sha, ledger.context(plan), "pending", description=old["claim"]
@@ -180,3 +181,35 @@ def test_copies_of_old_ledger_records_neither_stall_nor_double_an_apply(github: 
     ledger.finish(gh, REPO, plan, KEY, "901.1", ok=True)
     with pytest.raises(Refused, match="was applied by run 901.1"):
         ledger.claim(gh, REPO, plan, KEY, "904.1")
+
+
+def test_an_apply_after_a_run_that_died_holding_the_claim_repeats_nothing_done(
+    thread: Thread, web1: str, estate: dict[str, Any], aws_calls: list[str]
+) -> None:
+    """A run claims the plan, carries out its entry and dies (the runner is lost, the job
+    is cancelled, an executor meets a shape it did not expect) before it records the entry
+    or the outcome. 20 minutes later its claim is stale and the plan can be applied again
+    (another workflow can also put the signed ``pending`` comment back). That apply must
+    be a resumed one, reading each entry's post-condition first: without a ``failed``
+    record it ran every entry again, and a create would have been made twice."""
+    from conftest import TOKEN
+
+    from devops_agent import ledger
+    from devops_agent.commands import run_command
+    from devops_agent.gh import connect
+
+    ctx = thread.context(f"/devops ec2 stop {web1}", openai_api_key="")
+    typed = run_command(ctx, f"ec2 stop {web1}")
+    assert typed is not None
+    thread.post(ctx, typed)
+    (block,) = plans.find_blocks(thread.plan_comment(typed.data["plan_id"])["body"])
+    gh = connect(TOKEN, thread.github.url)
+    ledger.claim(gh, REPO, block.plan, KEY, "800.1")  # the run that died …
+    ec2 = estate["session"].client("ec2", region_name="us-east-1")
+    ec2.stop_instances(InstanceIds=[web1])  # … after its one call went through
+    thread.github.backdate_statuses(REPO, block.plan.ledger_sha, 25 * 60)
+    aws_calls.clear()
+    again, _ = thread.decide(f"apply {typed.data['plan_id']}", None, openai_api_key="")
+    assert again.status == "applied", again.text
+    assert "StopInstances" not in aws_calls
+    assert "already" in again.data["audit"]["entries"][0]["status"]
