@@ -227,7 +227,9 @@ def continue_agent(ctx: DevOpsContext, done: Result, **options: Any) -> Result:
     answer = reply.result
     if reply.proposal is not None:
         try:
-            answer = reply.with_plan(propose_plan(ctx, reply.proposal, state=reply.state))
+            # the new plan is the original requester's (kept.requester), not the approver's
+            made = propose_plan(ctx, reply.proposal, state=reply.state, requester=kept.requester)
+            answer = reply.with_plan(made)
         except DevOpsError as exc:  # the apply stands whatever becomes of the new plan
             answer = failure(exc, reply.command)
     return follow(done, answer)

@@ -523,7 +523,8 @@ def apply(ctx: DevOpsContext, plan_id: str | None, *, dry_run: bool = False) -> 
         decision = Decision(
             plan_id=plan.plan_id, outcome=outcome, by=ctx.requester, reason=refusal.message
         )
-        return declined(refusal, Continuation(state=kept, decision=decision))
+        resume = Continuation(state=kept, decision=decision, requester=plan.requester)
+        return declined(refusal, resume)
     exact = [_exact(entry) for entry in plan.entries]
     policy, partition = _session_policy(ctx, plan)
     _check_approver(ctx, event, plan)
@@ -532,9 +533,7 @@ def apply(ctx: DevOpsContext, plan_id: str | None, *, dry_run: bool = False) -> 
     applied = _carry_out(ctx, event, comment, plan, exact, policy, partition, key)
     if kept is None:
         return applied
-    return applied.model_copy(
-        update={"resume": after_apply(applied, plan.plan_id, ctx.requester, kept)}
-    )
+    return applied.model_copy(update={"resume": after_apply(applied, plan, ctx.requester, kept)})
 
 
 def _carry_out(
@@ -574,7 +573,11 @@ def _carry_out(
         # comment; from here on the plan is used, whatever happens next.
         found = ledger.claim(ctx.github, event.repository, plan, key, run, ctx.env.run_url)
         done = ledger.done_entries(found)
-        resumed = any(r.kind == "failed" for r in found)
+        # Resumed after any earlier apply, not only a failed one: a run that died holding
+        # the claim (no outcome) may have carried out entries it never recorded.
+        resumed = sum(r.kind == "claim" for r in found) > 1 or any(
+            r.kind == "failed" for r in found
+        )
         comment.update()
         edit_comment(comment, plans.set_state(comment.body or "", plan, key, "applying", run))
         outcomes = carry(
@@ -623,7 +626,13 @@ def _rollback(
         return None, "", ""
     try:
         made = make_plan(
-            ctx, entries, region=plan.region, rollback_of=plan.plan_id, account=plan.account
+            ctx,
+            entries,
+            region=plan.region,
+            rollback_of=plan.plan_id,
+            account=plan.account,
+            # the way back is the original requester's: the same second person applies it
+            requester=plan.requester,
         )
         return made.plan, block_of(ctx, made.plan), made.policy
     except DevOpsError as exc:

@@ -44,13 +44,16 @@ import base64
 import hashlib
 import json
 import zlib
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
 from devops_agent.errors import Refused
 from devops_agent.report import Result, render_table
 from devops_agent.sanitize import clean_untrusted
+
+if TYPE_CHECKING:
+    from devops_agent.plans import Plan
 
 __all__ = [
     "MAX_STATE_CHARS",
@@ -237,6 +240,10 @@ class Continuation(BaseModel):
 
     state: AgentState
     decision: Decision
+    requester: str = ""
+    """Who asked for the decided plan: a change the resumed agent proposes is theirs, not
+    the approver's or rejecter's (whose run it continues in), so that under
+    ``require-second-approver`` the requester cannot apply it alone."""
 
 
 # --------------------------------------------------------------------------- the block
@@ -389,13 +396,13 @@ def follow(done: Result, answer: Result | None, *, note: str = "") -> Result:
     )
 
 
-def after_apply(applied: Result, plan_id: str, by: str, kept: AgentState) -> Continuation:
+def after_apply(applied: Result, plan: Plan, by: str, kept: AgentState) -> Continuation:
     """What the paused agent is told after an apply: each entry's exact change, its status
     and the result line the apply comment shows (with what was read back).
 
     Args:
         applied: The apply's result (``data["audit"]["entries"]`` and ``data["results"]``).
-        plan_id: The plan applied.
+        plan: The plan applied (its id, and its requester, whose the agent's next plan is).
         by: Who applied it.
         kept: The agent state kept under the plan.
 
@@ -411,13 +418,13 @@ def after_apply(applied: Result, plan_id: str, by: str, kept: AgentState) -> Con
         for e, row in zip(audit.get("entries", []), data.get("results", []), strict=False)
     }
     decision = Decision(
-        plan_id=plan_id,
+        plan_id=plan.plan_id,
         outcome="applied" if applied.status == "applied" else "failed",
         by=by,
         entries=entries,
         rollback_plan_id=str(audit.get("rollback_plan_id", "")),
     )
-    return Continuation(state=kept, decision=decision)
+    return Continuation(state=kept, decision=decision, requester=plan.requester)
 
 
 def declined(refusal: Refused, resume: Continuation) -> Result:

@@ -169,10 +169,26 @@ def _when(value: object) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _since_outcome(found: list[Record]) -> list[Record]:
-    """The records after the last outcome (an apply that finished, well or not)."""
-    last = max((n for n, r in enumerate(found) if r.kind in ("applied", "failed")), default=-1)
-    return found[last + 1 :]
+def _open(found: list[Record]) -> list[Record]:
+    """The claims of runs that have not recorded an outcome since, and the rejections,
+    each as its run's first such record, oldest first.
+
+    Records are signed for their plan, kind and run, not for their place: anyone can read
+    one and post it again. So a claim ends only with its own run's outcome (a copy of an
+    old run's ``failed`` ends no other apply), and it is as old as its run's first claim
+    (a copy of an old run's ``claim`` reopens nothing that is not already stale).
+    """
+    first: dict[tuple[str, str], Record] = {}
+    claiming: dict[str, Record] = {}
+    for r in found:
+        if r.kind in ("claim", "rejected"):
+            earliest = first.setdefault((r.kind, r.run), r)
+            if r.kind == "claim":
+                claiming[r.run] = earliest
+        elif r.kind in ("applied", "failed"):
+            claiming.pop(r.run, None)
+    rejections = [r for (kind, _), r in first.items() if kind == "rejected"]
+    return sorted([*claiming.values(), *rejections], key=lambda r: r.status_id)
 
 
 def done_entries(found: list[Record]) -> set[int]:
@@ -267,7 +283,7 @@ def _refuse_used(plan: Plan, found: list[Record]) -> None:
             f"{plan.ledger_sha[:7]}); a plan is carried out once, whatever its comment says now.",
             remedy="Ask for the change again to get a fresh plan.",
         )
-    live = [r for r in _since_outcome(found) if r.kind == "claim" and not r.stale()]
+    live = [r for r in _open(found) if r.kind == "claim" and not r.stale()]
     if live:
         raise Refused(
             f"Plan {plan.plan_id} was claimed by run {live[0].run}, which has not finished "
@@ -278,13 +294,9 @@ def _refuse_used(plan: Plan, found: list[Record]) -> None:
 
 
 def _first(found: list[Record]) -> Record | None:
-    """The earliest live claim or rejection since the last outcome: the one that wins."""
+    """The earliest live claim or rejection (of a run with no outcome): the one that wins."""
     return next(
-        (
-            r
-            for r in _since_outcome(found)
-            if r.kind == "rejected" or (r.kind == "claim" and not r.stale())
-        ),
+        (r for r in _open(found) if r.kind == "rejected" or not r.stale()),
         None,
     )
 

@@ -10,7 +10,13 @@ commit of the default branch, the same for every run whatever has been pushed si
 one context per resource, ``devops-agent/lock/<16 hex of the resource's SHA-256>``.
 Statuses cannot be edited or deleted, so a lock is a signed ``lock`` status and its
 release a signed ``unlock`` status after it; unsigned statuses (anyone with
-``statuses: write`` may post some) are ignored.
+``statuses: write`` may post some) are ignored. Each carries the time it was signed at,
+inside its signature: anyone can read a genuine lock and post it again, and without its
+own time such a copy of a lock released long ago (its ``unlock`` already out of the
+window read) would look live for another 20 minutes, again and again, so that nothing
+could ever be applied to that resource. A lock counts only within
+:data:`~devops_agent.ledger.STALE_AFTER` of its signed time, however recently it was
+posted.
 
 **Refuse at once, never wait.** A second apply that finds a resource locked is refused
 straight away, naming the plan, the run and the approver that hold it. Waiting would
@@ -32,7 +38,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from devops_agent.errors import Refused, ServiceError
@@ -133,12 +139,30 @@ def _digest(resource: str) -> str:
 
 
 #: Hex characters of a lock's signature: 192 bits, short enough that the description stays
-#: within GitHub's 140 characters with a 39-character login.
+#: within GitHub's 140 characters with a 39-character ``[bot]`` login and its signed time.
 _SIG = 48
 
 
-def _sign(key: SigningKey, kind: str, resource: str, plan_id: str, run: str, who: str) -> str:
-    return key.sign("lock", _digest(resource), kind, plan_id, run, who)[:_SIG]
+#: How far in the future a lock's signed time may be (clocks of two runners differ).
+_SKEW = timedelta(minutes=5)
+
+
+def _sign(
+    key: SigningKey, kind: str, resource: str, plan_id: str, run: str, who: str, at: str
+) -> str:
+    return key.sign("lock", _digest(resource), kind, plan_id, run, who, at)[:_SIG]
+
+
+def _stamp(now: datetime) -> str:
+    """The signed time of a lock: seconds since the epoch, in hex (8 characters)."""
+    return f"{int(now.timestamp()):x}"
+
+
+def _signed_at(stamp: str) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(stamp, 16), UTC) if len(stamp) <= 12 else None
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def _when(value: object) -> datetime | None:
@@ -151,9 +175,8 @@ def _when(value: object) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _recent(gh: Github, repository: str, sha: str) -> list[dict[str, object]]:
+def _recent(gh: Github, repository: str, sha: str, now: datetime) -> list[dict[str, object]]:
     """The commit's statuses of the lock window, newest first."""
-    now = datetime.now(UTC)
     found: list[dict[str, object]] = []
     with github_errors(f"read the locks on {sha[:7]}", permission=_PERMISSION):
         for page in range(1, MAX_PAGES + 1):
@@ -179,12 +202,20 @@ def _recent(gh: Github, repository: str, sha: str) -> list[dict[str, object]]:
 
 
 def held(
-    gh: Github, repository: str, sha: str, resources: list[str], key: SigningKey
+    gh: Github,
+    repository: str,
+    sha: str,
+    resources: list[str],
+    key: SigningKey,
+    *,
+    now: datetime | None = None,
 ) -> dict[str, list[Held]]:
     """Per resource, its live locks (signed, not released, not stale), oldest first.
 
     Statuses whose signature does not verify with ``key`` are ignored: anyone with
-    ``statuses: write`` could post one.
+    ``statuses: write`` could post one. So are locks signed more than
+    :data:`~devops_agent.ledger.STALE_AFTER` ago, whenever they were posted (a copy of an
+    old lock posted again).
 
     Args:
         gh: The GitHub client.
@@ -192,6 +223,7 @@ def held(
         sha: The commit that holds the locks (:func:`root_commit`).
         resources: The resources' ARNs.
         key: The plan-signing key that signed the locks.
+        now: The time to judge at; ``None`` for the current time.
 
     Returns:
         Every resource of ``resources``, with its live locks (an empty list when free).
@@ -203,17 +235,22 @@ def held(
     wanted = {context(r): r for r in resources}
     locks: dict[str, list[Held]] = {r: [] for r in resources}
     released: set[tuple[str, str, str]] = set()
-    for status in sorted(_recent(gh, repository, sha), key=lambda s: int(s.get("id") or 0)):
+    now = now or datetime.now(UTC)
+    recent = _recent(gh, repository, sha, now)
+    for status in sorted(recent, key=lambda s: int(s.get("id") or 0)):
         resource = wanted.get(str(status.get("context") or ""))
         if resource is None:
             continue
         words = str(status.get("description") or "").split()
-        if len(words) != 5 or words[0] not in ("lock", "unlock"):
+        if len(words) != 6 or words[0] not in ("lock", "unlock"):
             continue
-        kind, plan_id, run, who, signature = words
-        expected = _sign(key, kind, resource, plan_id, run, who)
+        kind, plan_id, run, who, stamp, signature = words
+        expected = _sign(key, kind, resource, plan_id, run, who, stamp)
         if not _LOGIN.fullmatch(who) or not hmac.compare_digest(expected, signature.lower()):
             continue
+        signed_at = _signed_at(stamp)
+        if signed_at is None or not now - STALE_AFTER <= signed_at <= now + _SKEW:
+            continue  # stale (or a copy of a lock released long ago), whenever posted
         if kind == "unlock":
             released.add((resource, plan_id, run))
             continue
@@ -224,7 +261,7 @@ def held(
                 run=run,
                 approver=who,
                 status_id=int(status.get("id") or 0),
-                at=_when(status.get("created_at")),
+                at=signed_at,
                 url=str(status.get("target_url") or ""),
             )
         )
@@ -234,13 +271,21 @@ def held(
 
 
 def _post(
-    gh: Github, repository: str, lock: Lock, key: SigningKey, kind: str, resource: str, url: str
+    gh: Github,
+    repository: str,
+    lock: Lock,
+    key: SigningKey,
+    kind: str,
+    resource: str,
+    url: str,
+    now: datetime | None = None,
 ) -> None:
-    signature = _sign(key, kind, resource, lock.plan_id, lock.run, lock.approver)
+    stamp = _stamp(now or datetime.now(UTC))
+    signature = _sign(key, kind, resource, lock.plan_id, lock.run, lock.approver, stamp)
     body = {
         "state": "pending" if kind == "lock" else "success",
         "context": context(resource),
-        "description": f"{kind} {lock.plan_id} {lock.run} {lock.approver} {signature}",
+        "description": f"{kind} {lock.plan_id} {lock.run} {lock.approver} {stamp} {signature}",
     }
     if url:
         body["target_url"] = url
@@ -271,6 +316,7 @@ def acquire(
     approver: str,
     url: str = "",
     sha: str | None = None,
+    now: datetime | None = None,
 ) -> Lock:
     """Lock ``resources`` for this apply, or refuse at once naming who holds one.
 
@@ -288,6 +334,7 @@ def acquire(
         approver: Who applies the plan (``unknown`` when it is not a GitHub login).
         url: The run's URL, the statuses' link.
         sha: The commit to record on; ``None`` looks up :func:`root_commit`.
+        now: The time the locks are signed at and judged at; ``None`` for the current time.
 
     Returns:
         The locks held, for :func:`release`.
@@ -301,25 +348,27 @@ def acquire(
     if not lock.resources:
         return lock
     lock.sha = lock.sha or root_commit(gh, repository)
-    for found in held(gh, repository, lock.sha, lock.resources, key).values():
+    for found in held(gh, repository, lock.sha, lock.resources, key, now=now).values():
         if found:
             raise _refusal(found[0], plan)
     posted: list[str] = []
     try:
         for resource in lock.resources:
-            _post(gh, repository, lock, key, "lock", resource, url)
+            _post(gh, repository, lock, key, "lock", resource, url, now)
             posted.append(resource)
-        for found in held(gh, repository, lock.sha, lock.resources, key).values():
+        for found in held(gh, repository, lock.sha, lock.resources, key, now=now).values():
             first = found[0] if found else None
             if first is not None and (first.plan_id, first.run) != (plan.plan_id, run):
                 raise _refusal(first, plan)
     except (Refused, ServiceError):
-        release(gh, repository, Lock(lock.sha, posted, plan.plan_id, run, who), key)
+        release(gh, repository, Lock(lock.sha, posted, plan.plan_id, run, who), key, now=now)
         raise
     return lock
 
 
-def release(gh: Github, repository: str, lock: Lock, key: SigningKey) -> list[str]:
+def release(
+    gh: Github, repository: str, lock: Lock, key: SigningKey, *, now: datetime | None = None
+) -> list[str]:
     """Release every lock of ``lock`` with a signed ``unlock`` status each.
 
     Args:
@@ -327,6 +376,7 @@ def release(gh: Github, repository: str, lock: Lock, key: SigningKey) -> list[st
         repository: ``owner/name``.
         lock: What :func:`acquire` returned.
         key: The plan-signing key.
+        now: The time the releases are signed at; ``None`` for the current time.
 
     Returns:
         The resources whose release GitHub refused; their locks go stale after
@@ -335,7 +385,7 @@ def release(gh: Github, repository: str, lock: Lock, key: SigningKey) -> list[st
     failed: list[str] = []
     for resource in lock.resources:
         try:
-            _post(gh, repository, lock, key, "unlock", resource, "")
+            _post(gh, repository, lock, key, "unlock", resource, "", now)
         except ServiceError:
             failed.append(resource)
     return failed

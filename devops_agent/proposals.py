@@ -99,6 +99,7 @@ def make_plan(
     rollback_of: str = "",
     account: str = "",
     agent_state_sha256: str = "",
+    requester: str = "",
 ) -> Made:
     """Build a plan and its session policy; refuse one whose policy STS would refuse.
 
@@ -110,6 +111,10 @@ def make_plan(
         rollback_of: The id of the plan this one undoes, for a rollback plan.
         account: The AWS account; empty asks STS when an entry needs AWS.
         agent_state_sha256: The hash of the agent state kept under the plan, or ``""``.
+        requester: Who asked for the change, when that is not this run's requester: a
+            rollback plan and a change the resumed agent proposes are the original plan's
+            requester's, never its approver's (else, under ``require-second-approver``, the
+            requester could apply them alone).
 
     Returns:
         The plan with its rendered session policy (empty when nothing needs AWS) and
@@ -135,7 +140,7 @@ def make_plan(
     plan = plans.new_plan(
         entries,
         repository=ctx.repository,
-        requester=ctx.requester,
+        requester=requester or ctx.requester,
         thread=thread,
         account=account if needs_aws else "",
         region=region,
@@ -213,7 +218,9 @@ def block_of(ctx: DevOpsContext, plan: plans.Plan) -> str:
     return block
 
 
-def propose_plan(ctx: DevOpsContext, proposal: Proposal, *, state: str = "") -> Result:
+def propose_plan(
+    ctx: DevOpsContext, proposal: Proposal, *, state: str = "", requester: str = ""
+) -> Result:
     """Post a preview's proposal as a plan (its note under the plan's table).
 
     Args:
@@ -222,6 +229,7 @@ def propose_plan(ctx: DevOpsContext, proposal: Proposal, *, state: str = "") -> 
             a title and an optional note.
         state: The paused agent's kept state (:func:`devops_agent.continuation.encode`),
             when the agent proposed it: kept under the plan and bound to it.
+        requester: Who asked, when not this run's requester (:func:`make_plan`).
 
     Returns:
         The ``planned`` result, as :func:`propose` makes it, the note appended.
@@ -230,7 +238,14 @@ def propose_plan(ctx: DevOpsContext, proposal: Proposal, *, state: str = "") -> 
         Refused: As :func:`propose`.
         BadInput: As :func:`propose`.
     """
-    result = propose(ctx, proposal.entries, region=proposal.region, what=proposal.what, state=state)
+    result = propose(
+        ctx,
+        proposal.entries,
+        region=proposal.region,
+        what=proposal.what,
+        state=state,
+        requester=requester,
+    )
     if proposal.note:
         result = result.model_copy(update={"text": f"{result.text}\n\n{proposal.note}"})
     return result
@@ -259,6 +274,7 @@ def propose(
     region: str,
     what: str,
     state: str = "",
+    requester: str = "",
 ) -> Result:
     """Post ``entries`` as a plan instead of carrying them out.
 
@@ -273,6 +289,7 @@ def propose(
         region: The plan's region.
         what: A short title for the change (``stop 2 instances``).
         state: The paused agent's kept state, or ``""``.
+        requester: Who asked, when not this run's requester (:func:`make_plan`).
 
     Returns:
         A ``planned`` result: the irreversible warnings first, how to apply it, the
@@ -296,6 +313,7 @@ def propose(
         entries,
         region=region,
         agent_state_sha256=continuation.digest(state) if state else "",
+        requester=requester,
     )
     plan, key = made.plan, ctx.settings.signing_key
     plan_id = plan.plan_id

@@ -93,7 +93,7 @@ def reject(ctx: DevOpsContext, plan_id: str | None, reason: str = "") -> Result:
     resume = None
     if found.kept is not None:
         decision = Decision(plan_id=plan.plan_id, outcome="rejected", by=ctx.requester, reason=why)
-        resume = Continuation(state=found.kept, decision=decision)
+        resume = Continuation(state=found.kept, decision=decision, requester=plan.requester)
     return Result(
         status="success",
         title=f"Plan {plan.plan_id} rejected",

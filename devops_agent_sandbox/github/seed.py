@@ -434,6 +434,18 @@ class Seeding(PullRoutes):
                 self._new_status(repo, sha, context, state, description, target_url, "octocat")
             )
 
+    def backdate_statuses(self, full_name: str, sha: str, seconds: float) -> None:
+        """Move every status of a commit ``seconds`` into the past, as if posted then
+        (locks and ledger records age; nothing else changes)."""
+        from datetime import datetime, timedelta
+
+        with self._lock:
+            for status in self._repo(full_name).statuses.get(sha, []):
+                for name in ("created_at", "updated_at"):
+                    at = datetime.fromisoformat(str(status[name]).replace("Z", "+00:00"))
+                    earlier = at - timedelta(seconds=seconds)
+                    status[name] = earlier.strftime("%Y-%m-%dT%H:%M:%SZ")
+
     def add_check_run(
         self,
         full_name: str,
