@@ -218,6 +218,33 @@ def test_deleting_the_comment_a_plan_posted_sends_exactly_the_declared_request(
     assert isinstance(read_back(thread.ctx(), posted), NotAsPlanned)
 
 
+def test_a_planted_look_alike_of_the_planned_comment_never_reads_back_as_posted(
+    thread: Thread, github: FakeGitHub
+) -> None:
+    """Another workflow posts as the same bot, and the marker is in the plan: a comment it
+    plants with the marker but other words is not what the entry posts. The read-back says
+    ❌ (so a resumed apply posts the real one), and then reads the real one."""
+    number = github.add_issue(REPO, title="Deploy")["number"]
+    posted = planned(thread, f"issue comment {number} Deployed to staging.")
+    marker = comment_marker(posted)
+    for body in (
+        f"Rolled back production.\n\n{marker}",
+        f"{marker}",
+        f"Deployed to staging.{marker}",
+    ):
+        github.add_comment(REPO, number, body=body, user="github-actions[bot]", user_type="Bot")
+        assert isinstance(read_back(thread.ctx(), posted), NotAsPlanned), body
+    carry(thread, [posted])
+    assert isinstance(read_back(thread.ctx(), posted), Verified)
+    assert github.comments(REPO, number)[-1]["body"] == f"Deployed to staging.\n\n{marker}"
+
+
+def comment_marker(entry: PlanEntry) -> str:
+    """The hidden marker a planned comment entry posts."""
+    op = catalog.lookup(entry.operation)
+    return op.args.model_validate(entry.args).marker()  # type: ignore[attr-defined,no-any-return]
+
+
 def test_a_comment_delete_never_deletes_someone_elses_comment(
     thread: Thread, github: FakeGitHub
 ) -> None:

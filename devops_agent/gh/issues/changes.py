@@ -512,20 +512,27 @@ def _run_comment(writers: Writers, args: CommentArgs) -> str:
     return f"commented {url}"
 
 
+def _comment_text(args: CommentArgs) -> str:
+    """The whole text the entry posts: the planned body, then its hidden marker."""
+    return f"{args.body}\n\n{args.marker()}"
+
+
 def _comment_calls(args: CommentArgs) -> list[ApiCall]:
     repository = planned_repository(args)
     return [
         rest_call(
             "POST",
             f"/repos/{repository}/issues/{args.number}/comments",
-            {"body": f"{args.body}\n\n{args.marker()}"},
+            {"body": _comment_text(args)},
             locks=(_thread(repository, args.number),),
         )
     ]
 
 
 def _posted(reader: Reader, args: CommentArgs) -> IssueComment | None:
-    return own_comment(gh_client(reader), planned_repository(args), args.number, args.marker())
+    return own_comment(
+        gh_client(reader), planned_repository(args), args.number, args.marker(), _comment_text(args)
+    )
 
 
 def _verify_comment(reader: Reader, args: CommentArgs) -> Verification:

@@ -204,15 +204,27 @@ def last_editor(gh: Github, comment: IssueComment) -> str | None:
     return str(editor["login"]) if node.get("lastEditedAt") and editor.get("login") else None
 
 
-def own_comment(gh: Github, repository: str, number: int, marker: str) -> IssueComment | None:
+def _same_text(text: str, body: str | None) -> bool:
+    """Whether a comment's text is ``body`` (``None`` accepts any), line endings aside."""
+    return body is None or text.replace("\r\n", "\n").strip() == body.strip()
+
+
+def own_comment(
+    gh: Github, repository: str, number: int, marker: str, body: str | None = None
+) -> IssueComment | None:
     """The newest comment on the thread that holds ``marker`` and that the token's own
     identity wrote: what an entry posted, never a look-alike someone else wrote.
+
+    Another workflow of the same repository posts as the same bot, and the marker is in
+    the plan for anyone to read: with ``body``, only a comment that says exactly that
+    counts, so a planted look-alike never passes for what the entry posted.
 
     Args:
         gh: The run's GitHub client.
         repository: The repository, ``owner/name``.
         number: The issue or pull request number.
         marker: The hidden marker the comment ends with.
+        body: The whole text the comment must have (``None``: any text with the marker).
 
     Returns:
         The comment, or ``None``.
@@ -227,7 +239,8 @@ def own_comment(gh: Github, repository: str, number: int, marker: str) -> IssueC
         comments = gh.get_repo(repository).get_issue(number).get_comments()
         found = None
         for comment in comments:
-            if marker in (comment.body or "") and comment.user.login == mine:
+            text = comment.body or ""
+            if marker in text and comment.user.login == mine and _same_text(text, body):
                 found = comment
         return found
     except GithubException as exc:
