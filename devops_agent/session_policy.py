@@ -395,7 +395,8 @@ def lockable(entries: Iterable[PlanEntry], *, account: str, partition: str = "")
         partition: The account's partition; empty looks it up per call region.
 
     Returns:
-        The ARNs, sorted and once each. An operation without declared ``calls``
+        The ARNs, sorted and once each (IAM's lower-cased: its names ignore case). An
+        operation without declared ``calls``
         contributes ``service:resource`` for each resource its entry lists instead.
 
     Raises:
@@ -414,5 +415,11 @@ def lockable(entries: Iterable[PlanEntry], *, account: str, partition: str = "")
             for pattern in call.resources:
                 arn = arn_of(pattern, account=account, partition=part, region=call.region)
                 if "*" not in arn:
-                    found.add(arn)
+                    found.add(_lock_key(arn))
     return sorted(found)
+
+
+def _lock_key(arn: str) -> str:
+    """One key per resource: IAM names are unique whatever their case (``Deploy`` is
+    ``deploy``), so two plans that spell one user differently lock the same key."""
+    return arn.lower() if arn.split(":")[2:3] == ["iam"] else arn

@@ -601,6 +601,18 @@ def test_an_iam_plan_locks_the_principals_it_changes():
     ]
 
 
+def test_two_spellings_of_one_principal_lock_one_key():
+    """IAM names ignore case (``Deploy`` is the user ``deploy``): two plans spelling it
+    differently must not both hold their own lock and run at once on the one user."""
+    keys = [
+        session_policy.lockable(
+            [_entry("iam.delete_role", role=name)], account=ACCOUNT, partition="aws"
+        )
+        for name in ("Deploy", "deploy", "DEPLOY")
+    ]
+    assert keys[0] == keys[1] == keys[2] == [f"arn:aws:iam::{ACCOUNT}:role/deploy"]
+
+
 def test_a_user_with_many_policies_can_be_deleted_in_one_plan(moto_account: Account, simulate):  # noqa: F811
     """Twelve detaches from one user are one statement listing the twelve policies (IAM
     allows any of a key's values), so the plan fits STS's limit and still allows no other
