@@ -24,6 +24,10 @@ from devops_agent.errors import ConfigError, Refused, ServiceError
 
 if TYPE_CHECKING:
     import boto3
+    from mypy_boto3_sts.type_defs import (
+        AssumeRoleRequestTypeDef,
+        AssumeRoleWithWebIdentityRequestTypeDef,
+    )
 
     from devops_agent.actions import Runner
     from devops_agent.plans import Plan
@@ -256,16 +260,17 @@ class AwsSessions:
             "source_identity": _source_identity(approver),
             "tags": shown,
         }
-        extra = {"Policy": policy} if policy else {}
+        request: AssumeRoleRequestTypeDef = {
+            "RoleArn": role,
+            "RoleSessionName": name,
+            "DurationSeconds": WRITE_SESSION_SECONDS,
+            "SourceIdentity": _source_identity(approver),
+            "Tags": [{"Key": k, "Value": v} for k, v in shown.items()],
+        }
+        if policy:
+            request["Policy"] = policy
         try:
-            answer = sts.assume_role(
-                RoleArn=role,
-                RoleSessionName=name,
-                DurationSeconds=WRITE_SESSION_SECONDS,
-                SourceIdentity=_source_identity(approver),
-                Tags=[{"Key": k, "Value": v} for k, v in shown.items()],
-                **extra,
-            )
+            answer = sts.assume_role(**request)
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code == "PackedPolicyTooLarge":
@@ -319,15 +324,16 @@ class AwsSessions:
         from devops_agent.aws import BOTO_CONFIG
 
         sts = boto3.Session(region_name=self.settings.aws_region).client("sts", config=BOTO_CONFIG)
-        extra = {"Policy": policy} if policy else {}
+        request: AssumeRoleWithWebIdentityRequestTypeDef = {
+            "RoleArn": role,
+            "RoleSessionName": name,
+            "WebIdentityToken": token,
+            "DurationSeconds": seconds,
+        }
+        if policy:
+            request["Policy"] = policy
         try:
-            answer = sts.assume_role_with_web_identity(
-                RoleArn=role,
-                RoleSessionName=name,
-                WebIdentityToken=token,
-                DurationSeconds=seconds,
-                **extra,
-            )
+            answer = sts.assume_role_with_web_identity(**request)
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code == "PackedPolicyTooLarge":

@@ -28,6 +28,8 @@ from devops_agent.operation import PlanEntry
 from devops_agent.report import Table
 
 if TYPE_CHECKING:
+    from mypy_boto3_iam.type_defs import ContextEntryTypeDef
+
     from devops_agent.context import DevOpsContext
     from devops_agent.session_policy import Scoped
 
@@ -144,8 +146,8 @@ class RoleCheck:
         return {"checked": self.checked, "denied": self.denied, "reason": self.reason}
 
 
-def _context_entries(scoped: Scoped) -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = []
+def _context_entries(scoped: Scoped) -> list[ContextEntryTypeDef]:
+    entries: list[ContextEntryTypeDef] = []
     if scoped.region:
         entries.append(
             {

@@ -166,8 +166,8 @@ def _fill(pattern: str, values: dict[str, Any]) -> list[str]:
     found = [pattern]
     for name in dict.fromkeys(names):
         value = values.get(name)
-        items = value if isinstance(value, list) else [value]
-        items = [str(v) for v in items if v not in (None, "")] or ["*"]
+        raw = value if isinstance(value, list) else [value]
+        items = [str(v) for v in raw if v not in (None, "")] or ["*"]
         found = [p.replace("{" + name + "}", item) for p in found for item in items]
     return found
 
@@ -285,10 +285,10 @@ def build(
         for action, arns in groups[key].items():
             resources = ("*",) if "*" in arns else tuple(sorted(arns))
             by_resources.setdefault(resources, []).append(action)
-        for resources, actions in sorted(by_resources.items(), key=lambda kv: sorted(kv[1])):
+        for resources, names in sorted(by_resources.items(), key=lambda kv: sorted(kv[1])):
             statement: dict[str, Any] = {
                 "Effect": "Allow",
-                "Action": sorted(actions),
+                "Action": sorted(names),
                 "Resource": list(resources) if len(resources) > 1 else resources[0],
             }
             if conditions:

@@ -112,7 +112,7 @@ def _headers(config: McpServer, ctx: DevOpsContext) -> dict[str, str]:
     return found
 
 
-def _server(config: McpServer, ctx: DevOpsContext) -> MCPServer:
+def _server(config: McpServer, ctx: DevOpsContext) -> MCPServerStdio | MCPServerStreamableHttp:
     allowed = create_static_tool_filter(allowed_tool_names=list(config.tools))
     if config.command is not None:
         return MCPServerStdio(

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents import Agent, RunState
+from agents import Agent, RunContextWrapper, RunState
 
 from devops_agent.agent import tools
 from devops_agent.context import DevOpsContext
@@ -80,7 +80,7 @@ async def state_json(
     raw["context"]["usage"] = {}  # kept as a cost instead: the resumed part counts afresh
     text = json.dumps(_redacted(raw, ctx.redactor), separators=(",", ":"), ensure_ascii=False)
     try:
-        loaded = await RunState.from_string(triage, text, context_override=ctx)
+        loaded = await RunState.from_string(triage, text, context_override=RunContextWrapper(ctx))
         back = {str(getattr(i.raw_item, "call_id", "")) for i in loaded.get_interruptions()}
     except Exception:  # the SDK refused its own state (redaction hit an id): not kept
         return ""
@@ -240,7 +240,9 @@ async def restore(triage: Agent[DevOpsContext], ctx: DevOpsContext, kept: Contin
     if state.state and _clean_state(state.state):
         text, limit = _turns_within(state.state, limit)
         try:
-            run_state = await RunState.from_string(triage, text, context_override=ctx)
+            run_state = await RunState.from_string(
+                triage, text, context_override=RunContextWrapper(ctx)
+            )
         except Exception:  # another version's state, say: resume without history
             run_state, limit = None, ctx.settings.max_turns
         if run_state is not None:

@@ -491,14 +491,14 @@ def _rendered(
         )
     if outcome.status == "budget" and outcome.over_budget is not None:
         over = outcome.over_budget
-        limit = settings.max_cost_usd or 0.0
+        cap = settings.max_cost_usd or 0.0
         return Result(
             status="failure",
             command=command,
             title="Stopped before passing the cost budget",
             text=f"The agent stopped before its next model call: ${over.spent:.4f} was spent "
             f"and that call would cost about ${over.estimate:.4f}, passing `max-cost-usd` "
-            f"(${limit:.4f}). {_done_so_far_text(meta['trace'])} Nothing was changed. Narrow "
+            f"(${cap:.4f}). {_done_so_far_text(meta['trace'])} Nothing was changed. Narrow "
             f"the request (one service, one region) or raise max-cost-usd.\n\n{footer}",
             exit_code=1,
             data={**data, "stopped": "budget"},

@@ -544,7 +544,7 @@ def coverage(
     """
     cis = {c: list(c.checks) for c in CIS}
     by_v3 = {c.v3: c for c in CIS if c.v3}
-    fsbp = {c: [] for c in FSBP}
+    fsbp: dict[FsbpControl, list[str]] = {c: [] for c in FSBP}
     by_id = {c.id: c for c in FSBP}
     for check_id, cis_ids, fsbp_ids in checks:
         for control in cis_ids:

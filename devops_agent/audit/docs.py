@@ -248,7 +248,7 @@ def _coverage_section(checks: Sequence[Check]) -> list[str]:
         f"{note(c.why or c.stricter, fsbp[c])} |"
         for c in FSBP
     ]
-    stricter = sum(bool(c.stricter) for c in (*CIS, *FSBP))
+    stricter = sum(bool(c.stricter) for c in CIS) + sum(bool(c.stricter) for c in FSBP)
     return [
         "## Coverage",
         "",

@@ -108,7 +108,7 @@ def close_world_rules(
 
 def close_world_rules_where(
     flagged: Callable[[SecurityGroupRule, Mapping[str, Any]], bool],
-) -> ArgsFromFinding:
+) -> Callable[[Hit, Inventory, Mapping[str, Any]], CloseArgs | None]:
     """``ec2 sg close`` of exactly the internet-open rules ``flagged`` picks (with the
     check's limits, e.g. its authorized ports).
 

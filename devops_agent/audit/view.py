@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from devops_agent.audit.history import Previous, mark_of
-from devops_agent.audit.models import SEVERITIES, AuditReport, CheckMeta, Finding, severity_rank
+from devops_agent.audit.models import (
+    SEVERITIES,
+    AuditReport,
+    CheckMeta,
+    CheckStatus,
+    Finding,
+    severity_rank,
+)
 from devops_agent.aws import failure_kind
 from devops_agent.report import plural
 
@@ -105,7 +112,7 @@ def status_words(report: AuditReport) -> str:
         How many checks failed out of all, then each other status that occurred.
     """
     tally = Counter(c.status for c in report.checks)
-    words = {
+    words: dict[CheckStatus, str] = {
         "passed": "pass",
         "partial": "partial",
         "not_audited": "not audited",

@@ -315,7 +315,7 @@ def _create_calls(args: RunInstancesArgs) -> list[ApiCall]:
     ]
     if args.key_name:
         uses.append(ec2_arn("key-pair", params["KeyName"]))
-    extra = ()
+    extra: tuple[Grant, ...] = ()
     if "TagSpecifications" in params:
         extra = (
             Grant(

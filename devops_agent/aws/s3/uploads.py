@@ -365,6 +365,7 @@ def _only_in_rollbacks(reader: Reader, args: DeleteObjectArgs) -> Proposal:
 
 
 def _delete_object_calls(args: DeleteObjectArgs) -> list[ApiCall]:
+    extra: tuple[Grant, ...]
     if args.version_id:
         extra = (Grant(action="s3:DeleteObjectVersion", resources=(_object(args),)),)
         guard: dict[str, Any] = {"VersionId": args.version_id}

@@ -41,6 +41,7 @@ from devops_agent.operation import (
 
 if TYPE_CHECKING:
     import boto3
+    from mypy_boto3_ec2.type_defs import FilterTypeDef
 
 __all__ = [
     "CREATE_TOKEN_TAG",
@@ -130,7 +131,7 @@ def token_condition(token: str | None) -> dict[str, dict[str, list[str]]]:
     return {"StringEquals": {f"aws:ResourceTag/{CREATE_TOKEN_TAG}": [token]}}
 
 
-def token_filter(token: str) -> list[dict[str, Any]]:
+def token_filter(token: str) -> list[FilterTypeDef]:
     """A Describe filter for what carries the create token.
 
     Args:

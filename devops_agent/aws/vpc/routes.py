@@ -517,11 +517,11 @@ def _run_create_route(writers: Writers, args: CreateRouteArgs) -> str:
 
 
 def _route_call(args: CreateRouteArgs | DeleteRouteArgs) -> ApiCall:
-    adding = isinstance(args, CreateRouteArgs)
-    operation = "CreateRoute" if adding else "DeleteRoute"
+    target = args.target if isinstance(args, CreateRouteArgs) else None
+    operation = "DeleteRoute" if target is None else "CreateRoute"
     return ec2_request(
         operation,
-        route_params(args.route_table_id, args.destination, args.target if adding else None),
+        route_params(args.route_table_id, args.destination, target),
         region=args.region,
         resources=(ec2_arn("route-table", args.route_table_id),),
     )

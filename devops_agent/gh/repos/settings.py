@@ -462,7 +462,8 @@ def _undo_settings(reader: Reader, before: Any, args: RepoSettingsArgs) -> list[
     """Set back what the entry changed, to the values read just before."""
     if not isinstance(before, dict) or not before:
         return []
-    fields: dict[str, Any] = {"repository": args.repository}
+    repository = planned_repository(args)
+    fields: dict[str, Any] = {"repository": repository}
     switches = {key: field for field, key in SWITCHES.items()}
     for key, value in before.items():
         if key == "topics":
@@ -474,9 +475,7 @@ def _undo_settings(reader: Reader, before: Any, args: RepoSettingsArgs) -> list[
     back = RepoSettingsArgs.model_validate(fields)
     shown = "; ".join(f"{key}: {value!r}" for key, value in before.items())
     return [
-        REPO_SETTINGS.entry(
-            back, f"Roll back the settings of {args.repository}: {shown}", [args.repository]
-        )
+        REPO_SETTINGS.entry(back, f"Roll back the settings of {repository}: {shown}", [repository])
     ]
 
 
