@@ -237,7 +237,7 @@ def held(
     released: set[tuple[str, str, str]] = set()
     now = now or datetime.now(UTC)
     recent = _recent(gh, repository, sha, now)
-    for status in sorted(recent, key=lambda s: int(s.get("id") or 0)):
+    for status in sorted(recent, key=_status_id):
         resource = wanted.get(str(status.get("context") or ""))
         if resource is None:
             continue
@@ -260,7 +260,7 @@ def held(
                 plan_id=plan_id,
                 run=run,
                 approver=who,
-                status_id=int(status.get("id") or 0),
+                status_id=_status_id(status),
                 at=signed_at,
                 url=str(status.get("target_url") or ""),
             )
@@ -268,6 +268,12 @@ def held(
     return {
         r: [h for h in found if (r, h.plan_id, h.run) not in released] for r, found in locks.items()
     }
+
+
+def _status_id(status: dict[str, object]) -> int:
+    """A commit status's id (GitHub's order of posting); 0 when it has none."""
+    value = status.get("id")
+    return value if isinstance(value, int) else 0
 
 
 def _post(
