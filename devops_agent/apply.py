@@ -131,8 +131,16 @@ def _asked_at(ctx: DevOpsContext, event: CommentEvent) -> datetime:
 
 
 def _seen(comment: IssueComment, event: CommentEvent, asked_at: datetime) -> bool:
-    """Did the plan comment exist, as it is now, when the apply comment was written?"""
-    return comment.id < event.comment_id and _utc(comment.updated_at) <= asked_at
+    """Did the plan comment exist, as it is now, when the apply comment was written?
+
+    Ids order creation; GitHub's times are whole seconds. A comment edited in the very
+    second the apply comment was written may have been edited after it, so at that
+    second only a comment never edited since its creation counts as seen.
+    """
+    updated = _utc(comment.updated_at)
+    if comment.id >= event.comment_id or updated > asked_at:
+        return False
+    return updated < asked_at or updated == _utc(comment.created_at)
 
 
 def _locate(
@@ -216,22 +224,44 @@ def _locate(
 # --------------------------------------------------------------------------- checks
 
 
-def _check_unedited(ctx: DevOpsContext, comment: IssueComment, own: str) -> None:
-    """Refuse a plan comment whose body someone other than the action last edited.
+def _check_unedited(ctx: DevOpsContext, comment: IssueComment, own: str) -> datetime | None:
+    """Refuse a plan comment whose body someone other than the action last edited;
+    return when it was last edited (``None`` if never).
 
     People with write access may edit any comment and the author stays the action:
     only an edit history naming the action itself (or none) vouches for the block.
     (Other workflows edit as the same bot; the signature covers that case.)
     """
-    from devops_agent.gh.issues import last_editor
+    from devops_agent.gh.issues import last_edit
 
     assert ctx.github is not None
-    editor = last_editor(ctx.github, comment)
-    if editor is not None and editor.removesuffix("[bot]") != own.removesuffix("[bot]"):
+    edit = last_edit(ctx.github, comment)
+    if edit is None:
+        return None
+    editor, at = edit
+    if editor.removesuffix("[bot]") != own.removesuffix("[bot]"):
         raise Refused(
             f"The plan comment was edited by @{editor} after devops-agent posted it; "
             "an edited plan is never applied.",
             remedy="Ask for the change again to get a fresh plan.",
+        )
+    return at
+
+
+def _check_read_in_time(ctx: DevOpsContext, event: CommentEvent, edited: datetime | None) -> None:
+    """Refuse a plan edited in the second the apply comment was written, or later.
+
+    A check of its own, on GraphQL's ``lastEditedAt`` (:func:`_seen` reads the REST
+    listing's ``updated_at``). GitHub's times are whole seconds: an edit in the apply
+    comment's own second may have come after it, so the approver cannot have read that
+    version.
+    """
+    if edited is not None and _utc(edited).replace(microsecond=0) >= _asked_at(ctx, event):
+        raise Refused(
+            "The plan comment was changed in the same second as your apply comment or "
+            "after it; an apply carries out only what was there when it was written.",
+            remedy=f"Read the plan as it is now, then comment `{ctx.settings.trigger} apply "
+            "PLAN_ID` again.",
         )
 
 
@@ -412,8 +442,9 @@ def apply(ctx: DevOpsContext, plan_id: str | None, *, dry_run: bool = False) -> 
         )
     own = own_login(ctx.github)
     comment, found = _locate(ctx, event, plan_id, own, key)
-    _check_unedited(ctx, comment, own)
+    edited = _check_unedited(ctx, comment, own)
     plan = _check(ctx, event, found, key)
+    _check_read_in_time(ctx, event, edited)
     exact = [_exact(entry) for entry in plan.entries]
     policy, partition = _session_policy(ctx, plan)
     _check_approver(ctx, event, plan)

@@ -1,0 +1,310 @@
+"""A second red team against the approval path (issue 14), after its fixes landed.
+
+Each test performs one attack the way its attacker could, against the real parts
+(moto's server for AWS, the fake GitHub over HTTP, ``run_action`` with the run's
+environment), and asserts that it fails: nothing changed in AWS, nothing leaked to any
+exit, no workflow command ran. The attackers:
+
+* a **collaborator** with write access: comments, edits any comment, re-runs jobs,
+  pushes branches whose workflows post, edit and delete as ``github-actions[bot]`` and
+  create commit statuses, and knows everything in the repository but the secrets of
+  the protected environment;
+* a **stranger** who can only comment, open pull requests from forks and name things
+  (a PR title, a tag) that the action later reads;
+* a **hijacked model**: the agent's tool calls and text.
+
+The first red team's attacks are in ``test_e2e_security.py``; the helpers come from there.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from conftest import PLAN_KEY, REPO
+from test_e2e_security import (
+    BOT,
+    WRITE_ROLE,
+    exits,
+    run_comment,
+    state_of,
+)
+
+from devops_agent import plans, session_policy
+from devops_agent.signing import SigningKey
+
+pytestmark = [pytest.mark.e2e, pytest.mark.in_process]
+
+KEY = SigningKey(PLAN_KEY)
+RULES = {"aws_write_role_to_assume": WRITE_ROLE}
+
+
+def applicable_plan(
+    pull: dict[str, Any], instance_id: str, action: str = "terminate", **changes: Any
+) -> plans.Plan:
+    """A plan exactly as devops-agent makes it (session policy hash included), so that only
+    the check under attack stands between it and an apply."""
+    entry = plans.PlanEntry(
+        operation="ec2.instance_state",
+        args={"action": action, "region": "us-east-1", "instance_ids": [instance_id]},
+        description=f"{action.capitalize()} {instance_id}",
+    )
+    policy = session_policy.build([entry], account="123456789012", partition="aws")
+    assert policy is not None
+    values: dict[str, Any] = {
+        "repository": REPO,
+        "requester": "alice",
+        "thread": pull["number"],
+        "account": "123456789012",
+        "region": "us-east-1",
+        "head_sha": pull["head"]["sha"],
+        "ledger_sha": "a" * 40,
+        "policy_sha256": session_policy.digest(session_policy.render(policy)),
+    }
+    values.update(changes)
+    return plans.new_plan([entry], **values)
+
+
+@pytest.fixture
+def people(github):
+    """bob is an admin who approves; carol has write access; alice (maintain) asks."""
+    github.set_permission(REPO, "bob", "admin")
+    github.set_permission(REPO, "carol", "write")
+
+
+# --------------------------------------------------------------------------- the runner
+
+#: Commands the runner knows (ActionCommandManager's registered extensions).
+RUNNER_COMMANDS = frozenset(
+    {
+        "add-mask",
+        "add-matcher",
+        "add-path",
+        "debug",
+        "echo",
+        "endgroup",
+        "error",
+        "group",
+        "notice",
+        "remove-matcher",
+        "save-state",
+        "set-env",
+        "set-output",
+        "stop-commands",
+        "warning",
+    }
+)
+
+
+def runner_commands(log: str) -> list[tuple[str, str, str]]:
+    """The workflow commands GitHub's runner would act on in ``log``: ``(name, form, line)``.
+
+    As ``ActionCommandManager.TryProcessCommand`` does: each line is tried as a ``::name
+    props::data`` command (after leading whitespace), then as the legacy ``##[name
+    props]data`` form found **anywhere** in the line; between ``stop-commands::TOKEN``
+    and ``TOKEN`` nothing but the token's own command is acted on.
+    """
+    registered = set(RUNNER_COMMANDS)
+    acted: list[tuple[str, str, str]] = []
+    stop: str | None = None
+    for line in log.splitlines():
+        parsed = _parse_command(line, registered)
+        if parsed is None:
+            continue
+        name, form, data = parsed
+        if stop is not None:
+            if name.lower() == stop.lower():
+                registered.discard(stop)
+                stop = None
+            continue
+        acted.append((name, form, line))
+        if name == "stop-commands":
+            stop = data
+            registered.add(stop)
+    return acted
+
+
+def _parse_command(line: str, registered: set[str]) -> tuple[str, str, str] | None:
+    text = line.lstrip()
+    if text.startswith("::"):
+        end = text.find("::", 2)
+        if end != -1:
+            name = text[2:end].split(" ", 1)[0]
+            if name in registered:
+                return name, "::", text[end + 2 :]
+    at = line.find("##[")
+    if at != -1:
+        close = line.find("]", at)
+        if close != -1:
+            name = line[at + 3 : close].split(" ", 1)[0]
+            if name in registered:
+                return name, "##[", line[close + 1 :]
+    return None
+
+
+def test_the_runner_model_knows_both_command_forms():
+    """The emulation itself: both forms, and stop-commands with its token."""
+    log = "\n".join(
+        [
+            "plain ##[add-mask]x",
+            "::warning::w",
+            "::stop-commands::tok",
+            "::add-mask::hidden",
+            "##[set-output name=a;]b",
+            "::tok::",
+            "  ::error::e",
+        ]
+    )
+    assert [(name, form) for name, form, _ in runner_commands(log)] == [
+        ("add-mask", "##["),
+        ("warning", "::"),
+        ("stop-commands", "::"),
+        ("error", "::"),
+    ]
+
+
+#: What only the action itself may ask the runner to do.
+OWN_COMMANDS = {"add-mask", "error", "warning", "notice", "group", "endgroup", "stop-commands"}
+
+
+def assert_no_foreign_commands(log: str, *planted: str) -> None:
+    """Only the action's own ``::`` commands run, and none that masks, stops or sets
+    anything carries text an attacker planted (an annotation may quote it: its text is
+    shown, never run)."""
+    acted = runner_commands(log)
+    assert all(form == "::" for _, form, _ in acted), acted
+    assert {name for name, _, _ in acted} <= OWN_COMMANDS, acted
+    for name, _, line in acted:
+        if name in ("add-mask", "stop-commands"):
+            for text in planted:
+                assert text not in line, (name, line)
+
+
+# --------------------------------------------------------------------------- 7. commands
+
+
+LEGACY = "##[add-mask]devops ##[set-output name=status;]applied ##[stop-commands]pwned"
+
+
+def test_a_stranger_s_pull_request_title_issues_no_legacy_workflow_command(action, github):
+    """mallory (no access) opens a PR from a fork whose title holds ``##[…]`` commands,
+    which the runner finds anywhere in a line; a maintainer's ``pr show`` reads it."""
+    pull = github.add_pull(REPO, title=f"Fix typo {LEGACY}", user="mallory")
+    run = run_comment(action, github, pull["number"], f"/devops pr show {pull['number']}")
+    assert run.code == 0, run.stdout
+    assert "Fix typo" in run.summary  # the title was shown
+    assert_no_foreign_commands(run.stdout, "##[")
+    assert run.outputs["status"] == "success"
+
+
+def test_runner_lines_never_carry_legacy_commands():
+    """Every way text reaches the log: info, annotations, groups, fenced blocks."""
+    import io
+
+    from devops_agent.actions import Runner
+    from devops_agent.sanitize import Redactor
+    from devops_agent.settings import ActionsEnv
+
+    out = io.StringIO()
+    env = ActionsEnv.from_env({"GITHUB_OUTPUT": "/dev/null", "GITHUB_ACTIONS": "true"})
+    runner = Runner(env, Redactor(), out)
+    runner.info(f"title {LEGACY}")
+    runner.info(f"  {LEGACY}")
+    runner.warning(f"warn {LEGACY}")
+    runner.error(f"err\n{LEGACY}")
+    runner.notice(LEGACY)
+    runner.group(f"g {LEGACY}", f"body\n{LEGACY}\n::add-mask::x")
+    runner.untrusted(f"{LEGACY}\n::{LEGACY}::")
+    assert_no_foreign_commands(out.getvalue(), "##[", "::add-mask::x")
+
+
+# --------------------------------------------------------------------------- 6. secrets
+
+
+#: Secrets under the names real tools give them, which a read must never show.
+NAMED_SECRETS = {
+    "PGPASSWORD": "pg-Hunter2",
+    "SMTP_PASS": "smtp-Hunter2",
+    "MYSQL_ROOT_PASS": "my-Hunter2",
+    "SECRET_KEY_BASE": "9f86d081884c7d659a2feaa0c55ad015",
+    "db_password": "dbHunter2",
+}
+
+
+def test_values_under_common_secret_names_reach_no_exit(action, github, server_session):
+    """A collaborator without AWS access reads tags that hold secrets under the names
+    Postgres, SMTP, MySQL and Rails use (``PGPASSWORD``, ``SMTP_PASS``, ``SECRET_KEY_BASE``)."""
+    s3 = server_session.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="app-config")
+    s3.put_bucket_tagging(
+        Bucket="app-config",
+        Tagging={
+            "TagSet": [{"Key": k, "Value": v} for k, v in NAMED_SECRETS.items()]
+            + [{"Key": "team", "Value": "platform"}]
+        },
+    )
+    pull = github.add_pull(REPO, title="x", user="alice")
+    run = run_comment(action, github, pull["number"], "/devops s3 tags app-config")
+    assert run.code == 0, run.summary
+    out = exits(run, github, pull["number"])
+    assert "PGPASSWORD" in out and "platform" in out  # the answer went out
+    for name, value in NAMED_SECRETS.items():
+        assert value not in out, name
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "export PGPASSWORD=pg-Hunter2",
+        "SMTP_PASS: smtp-Hunter2",
+        'SECRET_KEY_BASE = "9f86d081884c7d659a2feaa0c55ad015"',
+        '{"MYSQL_ROOT_PASS": "my-Hunter2"}',
+        "--db-pass my-Hunter2x",
+    ],
+)
+def test_secret_names_of_common_tools_are_redacted_in_text(line):
+    from devops_agent.sanitize import Redactor
+
+    out = Redactor()(line)
+    assert "Hunter2" not in out and "9f86d0818" not in out, out
+
+
+@pytest.mark.parametrize(
+    "name", ["http_tokens", "password_policy", "PASSWORD_LENGTH", "bypass", "pass_count"]
+)
+def test_names_that_only_mention_a_secret_keep_their_values(name):
+    from devops_agent.sanitize import is_secret_name
+
+    assert not is_secret_name(name)
+
+
+# --------------------------------------------------------------------------- 1. approvals
+
+
+@pytest.mark.parametrize("progress_posted", ["a second earlier", "in the same second"])
+def test_a_plan_written_in_the_same_second_as_the_approval_is_not_applied(
+    action, github, server_session, estate, people, progress_posted
+):
+    """GitHub's times are whole seconds. A slow plan run posts its progress comment, bob
+    comments a bare ``/devops apply`` for what he can see, and the plan lands in the
+    progress comment within that same second: ``updated_at`` equals the apply's time
+    (and, when the progress comment is as new, so does ``created_at``)."""
+    web1 = estate["instances"]["web-1"]["id"]
+    pull = github.add_pull(REPO, title="x", user="alice")
+    progress = github.add_comment(REPO, pull["number"], body="### ⏳ Working…", **BOT)
+    approval = github.add_comment(REPO, pull["number"], body="/devops apply", user="bob")
+    if progress_posted == "a second earlier":
+        time.sleep(1.05)
+    plan = applicable_plan(pull, web1)
+    github.tamper_comment(
+        REPO, progress["id"], plans.render_block(plan, KEY), editor="github-actions[bot]"
+    )
+    edited = github.comment(REPO, progress["id"])
+    assert edited is not None
+    run = run_comment(
+        action, github, pull["number"], comment=approval, created_at=edited["updated_at"], **RULES
+    )
+    assert run.code == 3, run.summary
+    assert "your apply comment" in run.summary
+    assert state_of(server_session, web1) == "running"
