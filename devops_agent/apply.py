@@ -465,7 +465,6 @@ def _carry_out(
 ) -> Result:
     from devops_agent import ledger, locks, session_policy
     from devops_agent.carry import Recorder, carry
-    from devops_agent.gh.issues import edit_comment
 
     assert ctx.github is not None
     session = _write_session(ctx, plan, policy) if policy else None
@@ -487,37 +486,46 @@ def _carry_out(
     )
     try:
         # Claim in the ledger (append-only: a reset comment cannot undo it), then mark the
-        # comment; from here on the plan is used, whatever happens next.
+        # comment; from here on the plan is used, whatever happens next, and its outcome is
+        # recorded before the run answers: even when another workflow deleted the comment,
+        # or an entry failed in a way no executor expects.
         found = ledger.claim(ctx.github, event.repository, plan, key, run, ctx.env.run_url)
         done = ledger.done_entries(found)
         resumed = any(r.kind == "failed" for r in found)
-        comment.update()
-        edit_comment(comment, plans.set_state(comment.body or "", plan, key, "applying", run))
-        outcomes = carry(
-            ctx,
-            plan,
-            exact,
-            writers,
-            recorder,
-            done=done,
-            resumed=resumed,
-            record_done=lambda n: ledger.entry_done(
-                ctx.github,
-                event.repository,
-                plan,
-                key,
-                run,
-                n,  # type: ignore[arg-type]
-            ),
-        )
-        failed = not all(o.ok for o in outcomes)
-        notes: list[str] = []
         try:
-            ledger.finish(
-                ctx.github, event.repository, plan, key, run, ok=not failed, url=ctx.env.run_url
+            _mark(ctx, comment, plan, key, "applying", run)
+        except ServiceError as exc:
+            _record_outcome(ctx, event, plan, key, run, ok=False)
+            raise ServiceError(
+                f"Plan {plan.plan_id} was claimed, but its comment could not be marked as "
+                f"being applied ({exc.message}); nothing was carried out, and the ledger "
+                "records the apply as failed.",
+                code=exc.code,
+                remedy="Ask for the change again to get a fresh plan.",
+            ) from None
+        try:
+            outcomes = carry(
+                ctx,
+                plan,
+                exact,
+                writers,
+                recorder,
+                done=done,
+                resumed=resumed,
+                record_done=lambda n: ledger.entry_done(
+                    ctx.github,
+                    event.repository,
+                    plan,
+                    key,
+                    run,
+                    n,  # type: ignore[arg-type]
+                ),
             )
-        except ServiceError as exc:  # the claim stands: the plan still cannot run again at once
-            notes.append(f"The outcome could not be recorded in the ledger: {exc.message}")
+        except Exception:  # a bug past every entry's own guard: the claim still gets an outcome
+            _record_outcome(ctx, event, plan, key, run, ok=False)
+            raise
+        failed = not all(o.ok for o in outcomes)
+        notes = _record_outcome(ctx, event, plan, key, run, ok=not failed)
     finally:
         stuck = locks.release(ctx.github, event.repository, lock, key)
     if stuck:
@@ -526,6 +534,54 @@ def _carry_out(
             f"{ledger.STALE_AFTER.seconds // 60} minutes."
         )
     return _applied(ctx, comment, plan, outcomes, policy, key, run, resumed, notes)
+
+
+def _mark(
+    ctx: DevOpsContext,
+    comment: IssueComment,
+    plan: plans.Plan,
+    key: SigningKey,
+    state: plans.PlanState,
+    run: str,
+    record: str = "",
+) -> None:
+    """Read the plan comment again and set its signed state (with the apply's record).
+
+    Raises:
+        ServiceError: GitHub refused the read or the edit (the comment was deleted, say).
+    """
+    from github import GithubException
+
+    from devops_agent.gh import service_error
+    from devops_agent.gh.issues import edit_comment
+
+    try:
+        comment.update()
+    except GithubException as exc:
+        raise service_error(exc, f"read the plan comment {comment.id} again") from None
+    body = plans.set_state(comment.body or "", plan, key, state, run)
+    edit_comment(comment, ctx.redactor(body + strip_markers(record)) if record else body)
+
+
+def _record_outcome(
+    ctx: DevOpsContext,
+    event: CommentEvent,
+    plan: plans.Plan,
+    key: SigningKey,
+    run: str,
+    *,
+    ok: bool,
+) -> list[str]:
+    """Record the run's outcome in the ledger; a note for the answer if GitHub refused
+    (the claim stands, so the plan still cannot run again at once)."""
+    from devops_agent import ledger
+
+    assert ctx.github is not None
+    try:
+        ledger.finish(ctx.github, event.repository, plan, key, run, ok=ok, url=ctx.env.run_url)
+    except ServiceError as exc:
+        return [f"The outcome could not be recorded in the ledger: {exc.message}"]
+    return []
 
 
 def _rollback(
@@ -559,7 +615,6 @@ def _applied(
 ) -> Result:
     from devops_agent import preview
     from devops_agent.carry import audit_line
-    from devops_agent.gh.issues import edit_comment
 
     failed = not all(o.ok for o in outcomes)
     state: plans.PlanState = "failed" if failed else "applied"
@@ -594,9 +649,10 @@ def _applied(
         + "\n".join(lines)
         + ("\n\n" + " ".join(summary) if summary else "")
     )
-    comment.update()
-    body = plans.set_state(comment.body or "", plan, key, state, run)
-    edit_comment(comment, ctx.redactor(body + strip_markers(record)))
+    try:
+        _mark(ctx, comment, plan, key, state, run, record)
+    except ServiceError as exc:  # the ledger holds the outcome; the answer says it
+        notes = [*notes, f"The plan comment could not be updated with the outcome: {exc.message}"]
     info = ctx.aws.write_info if policy else {}
     audit: dict[str, Any] = {
         "plan_id": plan.plan_id,

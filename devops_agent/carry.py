@@ -200,9 +200,9 @@ def carry(
 ) -> list[Outcome]:
     """Carry out the plan's entries not done yet, in order; stop at the first that fails.
 
-    Errors do not propagate: an entry whose state cannot be read, whose executor fails,
-    or whose post-condition does not hold is ``failed`` or ``not-as-planned``, and the
-    entries after it are ``not-run``.
+    Errors do not propagate: an entry whose state cannot be read, whose executor fails
+    (with any error, expected or not), or whose post-condition does not hold is
+    ``failed`` or ``not-as-planned``, and the entries after it are ``not-run``.
 
     Args:
         ctx: The run; its read role reads the state before, verifies after, and finds
@@ -258,6 +258,9 @@ def carry(
         except (ServiceError, Refused, BadInput) as exc:
             out.status, out.line = "failed", exc.message
             stopped = True
+        except Exception as exc:  # a claimed plan's record must still say what ran
+            out.status, out.line = "failed", _unexpected(ctx, n, exc)
+            stopped = True
         if recorder is not None:
             out.calls = recorder.take()
         if out.status == "failed":
@@ -290,6 +293,16 @@ def carry(
             except DevOpsError as exc:
                 out.note = f"no rollback entry: {exc.message}"
     return outcomes
+
+
+def _unexpected(ctx: DevOpsContext, n: int, exc: Exception) -> str:
+    """Log an error no executor expects (a bug, an answer botocore cannot read), fenced,
+    and say so in the entry's row: the entries before it ran, and the apply must report
+    them and record its outcome rather than end in an internal error."""
+    import traceback
+
+    ctx.runner.group(f"plan entry {n} failed unexpectedly", traceback.format_exc())
+    return f"unexpected {exc.__class__.__name__}; the run log has it"
 
 
 def _snake(name: str) -> str:

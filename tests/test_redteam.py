@@ -18,6 +18,7 @@ The first red team's attacks are in ``test_e2e_security.py``; the helpers come f
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -27,11 +28,12 @@ from test_e2e_security import (
     BOT,
     WRITE_ROLE,
     exits,
+    plan_comments,
     run_comment,
     state_of,
 )
 
-from devops_agent import plans, session_policy
+from devops_agent import ledger, plans, session_policy
 from devops_agent.signing import SigningKey
 
 pytestmark = [pytest.mark.e2e, pytest.mark.in_process]
@@ -308,3 +310,134 @@ def test_a_plan_written_in_the_same_second_as_the_approval_is_not_applied(
     assert run.code == 3, run.summary
     assert "your apply comment" in run.summary
     assert state_of(server_session, web1) == "running"
+
+
+# --------------------------------------------------------------------------- 5. crashing
+
+
+def bot_api(github: Any, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """A call another workflow makes with its own ``github.token`` (github-actions[bot])."""
+    import urllib.request
+
+    from conftest import TOKEN
+
+    request = urllib.request.Request(
+        f"{github.url}{path}",
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        raw = response.read()
+    return json.loads(raw) if raw else None
+
+
+def on_ledger(github: Any, kind: str, then: Any) -> None:
+    """Run ``then()`` once, when the apply posts its ``kind`` record to the plan ledger."""
+
+    def hook(request: Any) -> None:
+        body = request.json or {}
+        if (
+            request.method == "POST"
+            and "/statuses/" in request.path
+            and str(body.get("context", "")).startswith("devops-agent/plan/")
+            and str(body.get("description", "")).startswith(kind + " ")
+        ):
+            github.on_request = None
+            then()
+
+    github.on_request = hook
+
+
+def gh_client(github: Any) -> Any:
+    from conftest import TOKEN
+
+    from devops_agent.gh import connect
+
+    return connect(TOKEN, github.url, backoff=0.01)
+
+
+def found_plan(comment: dict[str, Any]) -> plans.Plan:
+    (found,) = plans.find_blocks(comment["body"])
+    assert found.plan is not None
+    return found.plan
+
+
+def ledger_kinds(github: Any, comment: dict[str, Any]) -> list[str]:
+    """The kinds of the plan's signed ledger records, oldest first."""
+    return [r.kind for r in ledger.records(gh_client(github), REPO, found_plan(comment), KEY)]
+
+
+@pytest.mark.parametrize("when", ["claim", "applied"])
+def test_deleting_the_plan_comment_mid_apply_neither_crashes_nor_repeats_it(
+    action, github, server_session, estate, when
+):
+    """Another workflow deletes the action's plan comment (it may: same bot) right after
+    the apply claims the plan, or while the apply records its outcome. The run must not
+    end in an internal error, must say truthfully whether anything changed, and the plan
+    must stay used."""
+    web1 = estate["instances"]["web-1"]["id"]
+    pull = github.add_pull(REPO, title="x", user="alice")
+    planned = run_comment(action, github, pull["number"], f"/devops ec2 stop {web1}", **RULES)
+    (comment,) = plan_comments(github, pull["number"])
+    path = f"/repos/{REPO}/issues/comments/{comment['id']}"
+    on_ledger(github, when, lambda: bot_api(github, "DELETE", path))
+    run = run_comment(
+        action, github, pull["number"], f"/devops apply {planned.outputs['plan-id']}", **RULES
+    )
+    assert "internal error" not in run.summary, run.summary
+    assert "Traceback" not in run.stdout
+    changed = state_of(server_session, web1) in ("stopping", "stopped")
+    if when == "claim":
+        assert run.code == 1 and not changed, run.summary
+        assert "nothing was carried out" in run.summary.lower()
+    else:
+        assert changed and run.outputs["status"] == "applied", run.summary
+        assert f"{web1}: running → stopping" in run.summary
+        assert "could not be updated with the outcome" in run.summary
+        assert github.comment(REPO, comment["id"]) is None
+    # the plan stays used, whatever happened to its comment
+    expected = ["claim", "failed"] if when == "claim" else ["claim", "done:1", "applied"]
+    assert ledger_kinds(github, comment) == expected
+
+
+def test_an_unexpected_error_in_one_entry_still_records_what_was_done(
+    action, github, server_session, monkeypatch
+):
+    """The last entry of a plan fails in a way no executor expects (AWS answers something
+    botocore cannot parse, say): the earlier entries' changes must still be reported and
+    recorded, and the run must not claim that nothing changed."""
+    from botocore.client import BaseClient
+
+    iam = server_session.client("iam")
+    iam.create_user(UserName="old-bot")
+    iam.create_access_key(UserName="old-bot")
+    pull = github.add_pull(REPO, title="x", user="alice")
+    planned = run_comment(
+        action, github, pull["number"], "/devops iam user delete old-bot --force", **RULES
+    )
+    assert planned.outputs["status"] == "planned", planned.summary
+    real = BaseClient._make_api_call
+
+    def flaky(self, operation_name, api_params):
+        if operation_name == "DeleteUser":
+            raise RuntimeError("unparseable answer")
+        return real(self, operation_name, api_params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", flaky)
+    run = run_comment(
+        action, github, pull["number"], f"/devops apply {planned.outputs['plan-id']}", **RULES
+    )
+    monkeypatch.undo()
+    assert run.code == 1, run.summary
+    assert "internal error" not in run.summary
+    assert "Nothing was changed" not in run.summary and "nothing was changed" not in run.summary
+    assert iam.list_access_keys(UserName="old-bot")["AccessKeyMetadata"] == []  # it ran
+    assert "✅" in run.summary and "unexpected RuntimeError" in run.summary
+    assert "plan entry" in run.stdout and "unparseable answer" in run.stdout  # fenced log
+    (comment,) = plan_comments(github, pull["number"])
+    (found,) = plans.find_blocks(comment["body"])
+    assert found.state == "failed" and found.signed_by(KEY)
+    kinds = ledger_kinds(github, comment)
+    assert kinds[0] == "claim" and kinds[-1] == "failed" and "applied" not in kinds, kinds
+    assert "done:1" in kinds
