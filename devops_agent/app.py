@@ -182,7 +182,7 @@ def ask_agent(ctx: DevOpsContext, text: str, **options: Any) -> Result:
     reply = converse(ctx, text, **options)
     if reply.proposal is None:
         return reply.result
-    return reply.with_plan(propose_plan(ctx, reply.proposal))
+    return reply.with_plan(propose_plan(ctx, reply.proposal, proposer="agent"))
 
 
 def run_with_deadline(work: Callable[[], Result], seconds: float, command: str) -> Result:

@@ -336,11 +336,20 @@ def _exact(entry: plans.PlanEntry) -> str:
 
 
 def _check_approver(ctx: DevOpsContext, event: CommentEvent, plan: plans.Plan) -> None:
-    """The applier's extra conditions: a higher role, or a second person."""
+    """The applier's extra conditions: a higher role, or a second person (and a first
+    one: under ``require-second-approver`` a plan the agent chose is nobody's request)."""
     from devops_agent.authz import role_reaches
     from devops_agent.gh.repos import collaborator_role
 
     settings = ctx.settings
+    if settings.require_second_approver and plan.proposer == "agent":
+        raise Refused(
+            f"Plan {plan.plan_id} was proposed by the agent in answer to @{plan.requester}, "
+            "who did not ask for this change; require-second-approver needs a person to ask "
+            "for it and another to apply it.",
+            remedy=f"@{plan.requester}: ask for the change yourself in the command language; "
+            "then someone else applies that plan.",
+        )
     if settings.require_second_approver and ctx.requester.lower() == plan.requester.lower():
         raise Refused(
             f"@{ctx.requester} asked for this plan; require-second-approver says someone else "

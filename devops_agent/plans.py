@@ -42,6 +42,7 @@ __all__ = [
     "Plan",
     "PlanEntry",
     "PlanState",
+    "Proposer",
     "find_blocks",
     "marker",
     "new_plan",
@@ -59,6 +60,8 @@ VERSION = 3
 MAX_MARKERS = 4
 
 PlanState = Literal["pending", "applying", "applied", "failed"]
+#: Who chose a plan's change: the requester's own command, or the agent answering them.
+Proposer = Literal["person", "agent"]
 STATES: frozenset[str] = frozenset({"pending", "applying", "applied", "failed"})
 #: What a plan id looks like: 12 lower-case hex characters.
 PLAN_ID = re.compile(r"[0-9a-f]{12}")
@@ -85,6 +88,10 @@ class Plan(BaseModel):
     """AWS account the plan was made in; apply refuses a write role in another one."""
     region: str = ""
     requester: str
+    proposer: Proposer = "person"
+    """Who chose the change: the requester's own command, or the agent answering them
+    (which may have followed text someone else wrote). Left out of the canonical form
+    when ``person``, so the form and id of every other plan are unchanged."""
     head_sha: str = ""
     """PR head when planned; apply refuses if the head has moved."""
     ledger_sha: str = ""
@@ -120,7 +127,10 @@ class Plan(BaseModel):
         Returns:
             The JSON text.
         """
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        data = self.model_dump(mode="json")
+        if data.get("proposer") == "person":
+            del data["proposer"]
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return text.replace("<", "\\u003c").replace(">", "\\u003e")
 
 
@@ -150,6 +160,7 @@ def new_plan(
     ttl: timedelta = DEFAULT_TTL,
     policy_sha256: str = "",
     rollback_of: str = "",
+    proposer: Proposer = "person",
 ) -> Plan:
     """Build a plan that expires ``ttl`` from ``now``.
 
@@ -168,6 +179,8 @@ def new_plan(
             and compares (empty when it changes nothing in AWS).
         rollback_of: The id of the plan it undoes, for a rollback plan (a bare
             ``apply`` never picks one).
+        proposer: ``agent`` when the agent chose the change in answer to the requester
+            (under ``require-second-approver`` such a plan is never applied).
 
     Returns:
         The plan, with a random nonce; its id is the hash of its canonical JSON.
@@ -180,6 +193,7 @@ def new_plan(
         account=account,
         region=region,
         requester=requester,
+        proposer=proposer,
         head_sha=head_sha,
         ledger_sha=ledger_sha,
         nonce=secrets.token_hex(8),

@@ -98,6 +98,7 @@ def make_plan(
     region: str,
     rollback_of: str = "",
     account: str = "",
+    proposer: plans.Proposer = "person",
 ) -> Made:
     """Build a plan and its session policy; refuse one whose policy STS would refuse.
 
@@ -108,6 +109,7 @@ def make_plan(
         region: The plan's region (its partition is derived from it).
         rollback_of: The id of the plan this one undoes, for a rollback plan.
         account: The AWS account; empty asks STS when an entry needs AWS.
+        proposer: ``agent`` when the agent chose the change in answer to the requester.
 
     Returns:
         The plan with its rendered session policy (empty when nothing needs AWS) and
@@ -142,6 +144,7 @@ def make_plan(
         ttl=timedelta(hours=ctx.settings.plan_expiry_hours),
         policy_sha256=session_policy.digest(text) if text else "",
         rollback_of=rollback_of,
+        proposer=proposer,
     )
     return Made(plan, text, partition)
 
@@ -210,13 +213,17 @@ def block_of(ctx: DevOpsContext, plan: plans.Plan) -> str:
     return block
 
 
-def propose_plan(ctx: DevOpsContext, proposal: Proposal) -> Result:
+def propose_plan(
+    ctx: DevOpsContext, proposal: Proposal, *, proposer: plans.Proposer = "person"
+) -> Result:
     """Post a preview's proposal as a plan (its note under the plan's table).
 
     Args:
         ctx: The run.
         proposal: What an operation's preview (or the agent) proposed: entries, region,
             a title and an optional note.
+        proposer: ``agent`` when the agent chose the change (a person's command is
+            ``person``); the plan records it.
 
     Returns:
         The ``planned`` result, as :func:`propose` makes it, the note appended.
@@ -225,25 +232,36 @@ def propose_plan(ctx: DevOpsContext, proposal: Proposal) -> Result:
         Refused: As :func:`propose`.
         BadInput: As :func:`propose`.
     """
-    result = propose(ctx, proposal.entries, region=proposal.region, what=proposal.what)
+    result = propose(
+        ctx, proposal.entries, region=proposal.region, what=proposal.what, proposer=proposer
+    )
     if proposal.note:
         result = result.model_copy(update={"text": f"{result.text}\n\n{proposal.note}"})
     return result
 
 
 def propose(
-    ctx: DevOpsContext, entries: list[plans.PlanEntry], *, region: str, what: str
+    ctx: DevOpsContext,
+    entries: list[plans.PlanEntry],
+    *,
+    region: str,
+    what: str,
+    proposer: plans.Proposer = "person",
 ) -> Result:
     """Post ``entries`` as a plan instead of carrying them out.
 
     Without a ``plan-signing-key`` the plan is still posted, marked unsigned: the
-    preview is worth reading, and an unsigned plan can never be applied.
+    preview is worth reading, and an unsigned plan can never be applied. A plan the
+    agent proposed says so (``proposer``): under ``require-second-approver`` it is only
+    a suggestion, since no person asked for that change (the model may have followed
+    text someone else wrote).
 
     Args:
         ctx: The run.
         entries: The changes, as plan entries.
         region: The plan's region.
         what: A short title for the change (``stop 2 instances``).
+        proposer: ``agent`` when the agent chose the change in answer to the requester.
 
     Returns:
         A ``planned`` result: the irreversible warnings first, how to apply it, the
@@ -259,7 +277,7 @@ def propose(
     from devops_agent.report import Result
 
     check_actor(ctx, "proposes changes")
-    made = make_plan(ctx, entries, region=region)
+    made = make_plan(ctx, entries, region=region, proposer=proposer)
     plan, key = made.plan, ctx.settings.signing_key
     plan_id = plan.plan_id
     block = block_of(ctx, plan)
@@ -275,6 +293,13 @@ def propose(
         how = (
             "This plan is **unsigned**: no `plan-signing-key` is configured, so it can never "
             "be applied."
+        )
+    elif proposer == "agent" and ctx.settings.require_second_approver:
+        how = (
+            "The agent proposed it, and require-second-approver needs a person to ask for a "
+            f"change and another to apply it: @{ctx.requester}, if you want it, ask for it "
+            f"yourself with the command for the exact change below (`{ctx.settings.trigger} "
+            "…`); then someone else applies that plan."
         )
     elif made.needs_aws and not ctx.settings.aws_write_role_to_assume:
         how += " No `aws-write-role-to-assume` is configured, so it cannot be applied yet."

@@ -725,3 +725,75 @@ def test_a_hijacked_model_s_proposal_is_only_a_plan(
     assert "Nothing has changed yet" in run.summary
     assert "Done, I terminated it" not in run.summary
     assert state_of(server_session, web1) == "running"
+
+
+def test_a_hijacked_model_cannot_stand_in_for_the_first_pair_of_eyes(
+    action, github, server_session, estate, model_server, people
+):
+    """Under ``require-second-approver``, alice plants instructions where the model reads
+    them (her PR's description). bob asks the agent a question; the model proposes to
+    terminate web-1 "for" bob. If alice could now apply it, one person would have made
+    the change alone: nobody but the model asked for it."""
+    web1 = estate["instances"]["web-1"]["id"]
+    rules = {**RULES, "require_second_approver": "true"}
+    model_server.reset(
+        [
+            {"call": "transfer_to_ec2", "arguments": {}},
+            {
+                "call": "change_instance_state",
+                "arguments": {"action": "terminate", "instance_ids": [web1], "region": None},
+            },
+        ]
+    )
+    pull = github.add_pull(REPO, title="Tidy up", user="alice")
+    run = run_comment(
+        action,
+        github,
+        pull["number"],
+        "/devops summarize what this PR needs",
+        login="bob",
+        openai_api_key="sk-test-redteam00000000000000000000000000",
+        openai_base_url=model_server.url,
+        **rules,
+    )
+    assert run.outputs["status"] == "planned", run.summary
+    plan_id = run.outputs["plan-id"]
+    assert "ask for it" in run.summary  # the plan says how a person can take it up
+    for who in ("alice", "bob"):
+        attempt = run_comment(
+            action, github, pull["number"], f"/devops apply {plan_id}", login=who, **rules
+        )
+        assert attempt.code == 3, attempt.summary
+    assert "proposed by the agent" in attempt.summary
+    assert state_of(server_session, web1) == "running"
+    # bob asks for it himself; then alice's apply is the second pair of eyes
+    asked = run_comment(
+        action, github, pull["number"], f"/devops ec2 terminate {web1}", login="bob", **rules
+    )
+    applied = run_comment(
+        action, github, pull["number"], f"/devops apply {asked.outputs['plan-id']}", **rules
+    )
+    assert applied.code == 0, applied.summary
+    assert state_of(server_session, web1) in ("shutting-down", "terminated")
+
+
+def test_a_person_s_plan_keeps_its_form_and_an_agent_s_says_so():
+    """``proposer`` is inside the signed, hashed form when the agent chose the change, so
+    a workflow cannot turn an agent's plan into a person's request (or back) without
+    breaking the id; a person's plan keeps the form it always had."""
+    entry = plans.PlanEntry(
+        operation="ec2.instance_state",
+        args={"action": "stop", "region": "us-east-1", "instance_ids": ["i-0"]},
+        description="Stop",
+    )
+    person = plans.new_plan([entry], repository=REPO, requester="bob", thread=1)
+    agent = person.model_copy(update={"proposer": "agent"})
+    assert "proposer" not in json.loads(person.canonical())
+    assert json.loads(agent.canonical())["proposer"] == "agent"
+    assert agent.plan_id != person.plan_id
+    block = plans.render_block(agent, KEY)
+    (found,) = plans.find_blocks(block)
+    assert found.plan is not None and found.plan.proposer == "agent" and found.signed_by(KEY)
+    laundered = block.replace(',"proposer":"agent"', "")
+    (changed,) = plans.find_blocks(laundered)
+    assert not changed.intact and not changed.signed_by(KEY)
