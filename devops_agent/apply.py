@@ -97,16 +97,27 @@ def _run_label(ctx: DevOpsContext) -> str:
 
 
 def _thread_comments(ctx: DevOpsContext, event: CommentEvent) -> list[IssueComment]:
+    """The thread's comments up to the apply comment (oldest first, pages of 100).
+
+    Nothing written after the apply comment can be applied, so the listing stops there:
+    a flood of comments while the approver's run waited costs nothing. A listing that
+    fails part-way fails the apply; it never goes on with the comments read so far.
+    """
     from github import GithubException
 
     from devops_agent.gh import service_error
 
     assert ctx.github is not None
+    found: list[IssueComment] = []
     try:
         issue = ctx.github.get_repo(event.repository).get_issue(event.number)
-        return list(issue.get_comments())
+        for comment in issue.get_comments():
+            if comment.id >= event.comment_id:
+                break
+            found.append(comment)
     except GithubException as exc:
         raise service_error(exc, f"list the comments of #{event.number}") from None
+    return found
 
 
 def _utc(value: datetime) -> datetime:
@@ -174,11 +185,15 @@ def _locate(
                 f"{', '.join(sorted(strangers))}, not by devops-agent; it is not applied.",
                 remedy="Only plans that devops-agent itself posted can be applied.",
             )
+        after = "an apply never carries out a plan posted after your apply comment"
         if plan_id is None:
-            raise Refused("There is no plan in this thread to apply.")
+            raise Refused(
+                f"There is no plan in this thread from before your apply comment; {after}."
+            )
         raise Refused(
-            f"There is no plan {plan_id} in this thread.",
-            remedy=f"Apply plans in the thread they were posted in: `{trigger} apply PLAN_ID`.",
+            f"There is no plan {plan_id} in this thread from before your apply comment; {after}.",
+            remedy="Apply plans in the thread they were posted in, after reading them: "
+            f"`{trigger} apply PLAN_ID`.",
         )
     asked_at = _asked_at(ctx, event)
     seen = [(c, f) for c, f in mine if _seen(c, event, asked_at)]

@@ -797,3 +797,50 @@ def test_a_person_s_plan_keeps_its_form_and_an_agent_s_says_so():
     laundered = block.replace(',"proposer":"agent"', "")
     (changed,) = plans.find_blocks(laundered)
     assert not changed.intact and not changed.signed_by(KEY)
+
+
+# --------------------------------------------------------------------------- 5. stalling
+
+
+def test_a_flood_of_comments_cannot_stall_an_apply(action, github, server_session, estate):
+    """mallory (comment only) floods the thread before the approval, and again while the
+    approver's run waits in its queue. The apply reads the thread in pages of 100 and
+    stops at the apply comment: what came after it can never matter."""
+    web1 = estate["instances"]["web-1"]["id"]
+    pull = github.add_pull(REPO, title="x", user="alice")
+    planned = run_comment(action, github, pull["number"], f"/devops ec2 stop {web1}", **RULES)
+    for _ in range(3_000):
+        github.add_comment(REPO, pull["number"], body="spam", user="mallory")
+    approval = github.add_comment(
+        REPO, pull["number"], body=f"/devops apply {planned.outputs['plan-id']}", user="alice"
+    )
+    for _ in range(3_000):
+        github.add_comment(REPO, pull["number"], body="spam", user="mallory")
+    run = run_comment(
+        action, github, pull["number"], comment=approval, timeout_seconds="20", **RULES
+    )
+    assert run.code == 0, run.summary
+    listed = [
+        r
+        for r in run.requests
+        if r.method == "GET" and r.path.endswith(f"/{pull['number']}/comments")
+    ]
+    assert len(listed) <= 32, len(listed)
+    assert state_of(server_session, web1) in ("stopping", "stopped")
+
+
+def test_an_edit_by_an_unknown_account_counts_as_someone_else_s(
+    action, github, server_session, estate
+):
+    """GraphQL names no editor for an account that was deleted since: such an edit, even
+    one that changed nothing, is not the action's own."""
+    web1 = estate["instances"]["web-1"]["id"]
+    pull = github.add_pull(REPO, title="x", user="alice")
+    planned = run_comment(action, github, pull["number"], f"/devops ec2 stop {web1}", **RULES)
+    (comment,) = plan_comments(github, pull["number"])
+    github.tamper_comment(REPO, comment["id"], comment["body"], editor="")
+    run = run_comment(
+        action, github, pull["number"], f"/devops apply {planned.outputs['plan-id']}", **RULES
+    )
+    assert run.code == 3 and "edited by @ghost" in run.summary, run.summary
+    assert state_of(server_session, web1) == "running"
