@@ -29,7 +29,6 @@ cost of a lock does not grow with the repository's history.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,6 +37,7 @@ from typing import TYPE_CHECKING
 from devops_agent.errors import Refused, ServiceError
 from devops_agent.gh.common import api, github_errors
 from devops_agent.ledger import STALE_AFTER
+from devops_agent.signing import same
 
 if TYPE_CHECKING:
     from github import Github
@@ -212,7 +212,7 @@ def held(
             continue
         kind, plan_id, run, who, signature = words
         expected = _sign(key, kind, resource, plan_id, run, who)
-        if not _LOGIN.fullmatch(who) or not hmac.compare_digest(expected, signature.lower()):
+        if not _LOGIN.fullmatch(who) or not same(expected, signature.lower()):
             continue
         if kind == "unlock":
             released.add((resource, plan_id, run))

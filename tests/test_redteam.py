@@ -914,3 +914,69 @@ def test_a_hijacked_model_cannot_send_what_it_read_to_another_host(
     ]
     assert rendered_images(body) == [], body
     assert rendered_images(run.summary) == []
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "claim 1.1 " + "é" * 64,  # a signature that is not even ASCII
+        "claim 1.1 " + "0" * 64,
+        "applied 1001.1",
+        "",
+    ],
+)
+def test_junk_in_the_ledger_neither_crashes_nor_blocks_an_apply(
+    action, github, server_session, estate, description
+):
+    """Anyone with write access may add commit statuses in a plan's ledger context; ones
+    the key did not sign are noise, whatever their text."""
+    web1 = estate["instances"]["web-1"]["id"]
+    pull = github.add_pull(REPO, title="x", user="alice")
+    planned = run_comment(action, github, pull["number"], f"/devops ec2 stop {web1}", **RULES)
+    (comment,) = plan_comments(github, pull["number"])
+    plan = found_plan(comment)
+    bot_api(
+        github,
+        "POST",
+        f"/repos/{REPO}/statuses/{plan.ledger_sha}",
+        {"state": "success", "context": ledger.context(plan), "description": description},
+    )
+    run = run_comment(
+        action, github, pull["number"], f"/devops apply {planned.outputs['plan-id']}", **RULES
+    )
+    assert run.code == 0, run.summary
+    assert state_of(server_session, web1) in ("stopping", "stopped")
+
+
+@pytest.mark.parametrize("signature", ["é" * 48, "0" * 48, ""])
+def test_junk_in_the_locks_neither_crashes_nor_blocks_an_apply(
+    action, github, server_session, estate, signature
+):
+    """The same attack on the resource locks (new on main since the red team): anyone
+    with write access may add a status in a resource's lock context on the root commit;
+    one the key did not sign is noise, whatever its text (before, a signature that was
+    not ASCII crashed every apply that locks that resource)."""
+    from devops_agent import locks
+
+    web1 = estate["instances"]["web-1"]["id"]
+    pull = github.add_pull(REPO, title="x", user="alice")
+    planned = run_comment(action, github, pull["number"], f"/devops ec2 stop {web1}", **RULES)
+    (comment,) = plan_comments(github, pull["number"])
+    plan = found_plan(comment)
+    (resource,) = session_policy.lockable(plan.entries, account=plan.account, partition="aws")
+    root = locks.root_commit(gh_client(github), REPO)
+    bot_api(
+        github,
+        "POST",
+        f"/repos/{REPO}/statuses/{root}",
+        {
+            "state": "pending",
+            "context": locks.context(resource),
+            "description": f"lock {plan.plan_id} 1.1 mallory {signature}".strip(),
+        },
+    )
+    run = run_comment(
+        action, github, pull["number"], f"/devops apply {planned.outputs['plan-id']}", **RULES
+    )
+    assert run.code == 0, run.summary
+    assert state_of(server_session, web1) in ("stopping", "stopped")
