@@ -8,18 +8,22 @@ saying which one failed:
    started by someone else proposes and applies nothing;
 2. a ``plan-signing-key`` is configured;
 3. the plan is in a comment on this thread written by the action's own identity
-   (other authors' comments are not even parsed), which existed, unchanged since,
-   before the apply comment was written: an approval covers only what the approver
-   could have read; a bare ``apply`` means the newest such plan, never a rollback plan;
-4. the comment was last edited by nobody but the action; its block still hashes to its
-   id and carries the key's signature for its recorded state, which is ``pending`` (or
-   ``failed``, to carry out what a failed apply left);
+   (other authors' comments are not even parsed; the thread is read only up to the
+   apply comment), which existed, unchanged since, before the apply comment was
+   written (an edit in that very second counts as after it: GitHub's times are whole
+   seconds): an approval covers only what the approver could have read; a bare
+   ``apply`` means the newest such plan, never a rollback plan;
+4. the comment was last edited by nobody but the action (an edit GitHub names no editor
+   for is someone else's); its block still hashes to its id and carries the key's
+   signature for its recorded state, which is ``pending`` (or ``failed``, to carry out
+   what a failed apply left);
 5. the plan belongs to this repository and thread, has not expired, and the PR head
    has not moved;
 6. every entry names an operation devops-agent has, and its arguments validate to
    exactly what the block holds: what the plan and its apply show is derived from them;
    the session policy derived from them is the one the plan signed;
-7. the approver's role and the second-approver rule;
+7. the approver's role and the second-approver rule (under which a plan the agent
+   proposed is never applied: nobody but the model asked for it);
 8. the write role is assumed with this job's pinned OIDC token and the plan's session
    policy, in the plan's account;
 9. no other apply holds a lock on a resource the plan acts on (:mod:`devops_agent.locks`);
@@ -27,9 +31,11 @@ saying which one failed:
     is applying it, and this run's claim there is the first.
 
 Only then is anything carried out (:mod:`devops_agent.carry`): entry by entry, each read
-back, recorded, and undone by the rollback plan the answer carries. ``--dry-run`` (or
-the ``dry-run`` input) walks every step up to the claim, sends the EC2 calls with
-``DryRun=True``, and changes nothing.
+back, recorded, and undone by the rollback plan the answer carries. Once claimed, the
+outcome is recorded in the ledger and in the comment (a signed state), with the run that
+did it, whatever an entry raised and even if the comment was deleted meanwhile.
+``--dry-run`` (or the ``dry-run`` input) walks every step up to the claim, sends the EC2
+calls with ``DryRun=True``, and changes nothing.
 """
 
 from __future__ import annotations
