@@ -184,6 +184,8 @@ TARGETS: dict[str, Target] = {
             _SECURITY + "test_two_applies_of_one_plan_carry_it_out_once",
             _REDTEAM + "test_a_copy_of_a_signed_plan_is_not_applied_a_second_time",
             _REDTEAM + "test_deleting_the_plan_comment_mid_apply_neither_crashes_nor_repeats_it",
+            _REDTEAM + "test_junk_in_the_ledger_neither_crashes_nor_blocks_an_apply",
+            _REDTEAM + "test_other_statuses_on_the_ledger_commit_never_hide_a_plan_s_records",
         ),
     ),
 }

@@ -326,7 +326,11 @@ def test_a_plan_written_in_the_same_second_as_the_approval_is_not_applied(
         action, github, pull["number"], comment=approval, created_at=edited["updated_at"], **RULES
     )
     assert run.code == 3, run.summary
-    assert "your apply comment" in run.summary
+    # each of the two checks holds on its own: the listing's times, then GraphQL's
+    if progress_posted == "a second earlier":
+        assert "posted or changed after your apply comment" in run.summary
+    else:
+        assert "changed in the same second as your apply comment" in run.summary
     assert state_of(server_session, web1) == "running"
 
 
@@ -980,3 +984,113 @@ def test_junk_in_the_locks_neither_crashes_nor_blocks_an_apply(
     )
     assert run.code == 0, run.summary
     assert state_of(server_session, web1) in ("stopping", "stopped")
+
+
+# --------------------------------------------------------------------------- found by mutants
+# Each test below kills a mutant of scripts/mutate.py that a deliberate bug would have
+# left alive: a check that no test exercised on its own.
+
+
+def test_a_thread_that_cannot_be_read_to_its_end_is_not_applied_from(
+    action, github, server_session, estate, people
+):
+    """The thread's second page fails: a bare apply must refuse, never take the newest
+    plan of the first page (an older one: here, a terminate nobody meant)."""
+    web1 = estate["instances"]["web-1"]["id"]
+    pull = github.add_pull(REPO, title="x", user="alice")
+    run_comment(action, github, pull["number"], f"/devops ec2 terminate {web1}", **RULES)
+    for _ in range(100):
+        github.add_comment(REPO, pull["number"], body="chatter", user="carol")
+    run_comment(action, github, pull["number"], f"/devops ec2 reboot {web1}", **RULES)
+    armed = []
+
+    def fail_page_two(request: Any) -> None:
+        if request.path.endswith("/comments") and request.query.get("page") == "2" and not armed:
+            armed.append(True)
+            github.fail_next("GET", r"/comments$", status=404)
+
+    github.on_request = fail_page_two
+    run = run_comment(action, github, pull["number"], "/devops apply", login="bob", **RULES)
+    assert armed and run.code != 0, run.summary
+    assert state_of(server_session, web1) == "running"
+
+
+@pytest.mark.parametrize("github_answers", [True, False])
+def test_an_apply_comment_without_a_time_asks_github_or_refuses(
+    action, github, server_session, estate, github_answers
+):
+    """An event without the comment's ``created_at``: the time comes from GitHub, and
+    when GitHub cannot say, nothing is applied (which plans were seen is unknown)."""
+    web1 = estate["instances"]["web-1"]["id"]
+    pull = github.add_pull(REPO, title="x", user="alice")
+    planned = run_comment(action, github, pull["number"], f"/devops ec2 stop {web1}", **RULES)
+    approval = github.add_comment(
+        REPO, pull["number"], body=f"/devops apply {planned.outputs['plan-id']}", user="alice"
+    )
+    payload = comment_event(
+        REPO,
+        pull["number"],
+        approval["body"],
+        login="alice",
+        is_pr=True,
+        comment_id=approval["id"],
+        server_url=github.server_url,
+        api_url=github.url,
+    )
+    del payload["comment"]["created_at"]
+    if not github_answers:
+        github.fail_next("GET", rf"/issues/comments/{approval['id']}$", status=404)
+    run = action.run(action.env("issue_comment", payload, **RULES))
+    if github_answers:
+        assert run.code == 0, run.summary
+        assert state_of(server_session, web1) in ("stopping", "stopped")
+    else:
+        assert run.code == 3 and "Cannot tell when the apply comment was written" in run.summary
+        assert state_of(server_session, web1) == "running"
+
+
+@pytest.mark.parametrize("state", ["applying", "applied", "failed"])
+def test_a_signed_plan_that_is_not_pending_is_refused_even_without_a_ledger_record(
+    action, github, server_session, estate, state
+):
+    """The comment's signed state is a check of its own, not only the ledger's echo: a
+    plan the action marked ``applying`` or ``applied`` whose ledger record is missing
+    (another commit, a lost status) is still never carried out. ``failed`` is main's
+    resumable state: a failed plan is applied again by name, to carry out what is left
+    (here everything, since the ledger records no finished entry)."""
+    web1 = estate["instances"]["web-1"]["id"]
+    pull = github.add_pull(REPO, title="x", user="alice")
+    plan = applicable_plan(pull, web1, "stop", ledger_sha="b" * 40)
+    github.add_comment(REPO, pull["number"], body=plans.render_block(plan, KEY, state), **BOT)
+    run = run_comment(action, github, pull["number"], f"/devops apply {plan.plan_id}", **RULES)
+    if state == "failed":
+        assert run.code == 0, run.summary
+        assert state_of(server_session, web1) in ("stopping", "stopped")
+        return
+    refusal = "has been applied already" if state == "applied" else f"is {state}; only a pending"
+    assert run.code == 3 and refusal in run.summary, run.summary
+    assert state_of(server_session, web1) == "running"
+
+
+def test_other_statuses_on_the_ledger_commit_never_hide_a_plan_s_records(
+    action, github, server_session, estate
+):
+    """The ledger commit is the default branch's head: CI and other plans add statuses
+    there too, listed newest first, between and before this plan's records."""
+    web1 = estate["instances"]["web-1"]["id"]
+    pull = github.add_pull(REPO, title="x", user="alice")
+    planned = run_comment(action, github, pull["number"], f"/devops ec2 stop {web1}", **RULES)
+    (comment,) = plan_comments(github, pull["number"])
+    pending = comment["body"]
+    plan_id = planned.outputs["plan-id"]
+    assert (
+        run_comment(action, github, pull["number"], f"/devops apply {plan_id}", **RULES).code == 0
+    )
+    sha = found_plan(comment).ledger_sha
+    for context in ("ci/build", "devops-agent/plan/0123456789ab", "ci/lint"):
+        github.add_status(REPO, sha, context, "success", description="ok")
+    server_session.client("ec2", region_name="us-east-1").start_instances(InstanceIds=[web1])
+    github.tamper_comment(REPO, comment["id"], pending, editor="github-actions[bot]")
+    again = run_comment(action, github, pull["number"], f"/devops apply {plan_id}", **RULES)
+    assert again.code == 3 and "was applied by run" in again.summary, again.summary
+    assert state_of(server_session, web1) in ("pending", "running")
