@@ -96,6 +96,10 @@ TARGETS: dict[str, Target] = {
             _SECURITY + "test_a_signed_plan_replayed_in_another_thread_or_repository_is_refused",
             _REDTEAM + "test_a_copy_of_a_signed_plan_is_not_applied_a_second_time",
             _REDTEAM + "test_a_hijacked_model_cannot_stand_in_for_the_first_pair_of_eyes",
+            _REDTEAM
+            + "test_a_signed_plan_that_is_not_pending_is_refused_even_without_a_ledger_record",
+            _REDTEAM + "test_broken_blocks_in_the_bots_comments_never_crash_an_apply",
+            _REDTEAM + "test_a_plan_comment_stripped_of_its_marker_mid_apply_is_still_recorded",
             "tests/test_e2e_plans.py::test_stop_is_planned_then_applied_once",
         ),
     ),

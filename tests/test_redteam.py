@@ -1094,3 +1094,49 @@ def test_other_statuses_on_the_ledger_commit_never_hide_a_plan_s_records(
     again = run_comment(action, github, pull["number"], f"/devops apply {plan_id}", **RULES)
     assert again.code == 3 and "was applied by run" in again.summary, again.summary
     assert state_of(server_session, web1) in ("pending", "running")
+
+
+def test_broken_blocks_in_the_bots_comments_never_crash_an_apply(
+    action, github, server_session, estate
+):
+    """Another workflow posts, as the bot, markers with an empty header, a signature over
+    JSON that does not parse, and one with no JSON at all: the real plan is still found
+    and applied by name, and a bare apply refuses the broken newest one cleanly."""
+    web1 = estate["instances"]["web-1"]["id"]
+    pull = github.add_pull(REPO, title="x", user="alice")
+    planned = run_comment(action, github, pull["number"], f"/devops ec2 stop {web1}", **RULES)
+    plan_id = planned.outputs["plan-id"]
+    signed = f"state=pending run=- key={KEY.key_id} sig={'a' * 64}"
+    broken = [
+        "<!-- devops-agent:plan  -->",
+        f"<!-- devops-agent:plan {plan_id} {signed} -->\n```json\n{{not json\n```",
+        f"<!-- devops-agent:plan {plan_id} {signed} -->",
+    ]
+    for body in broken:
+        github.add_comment(REPO, pull["number"], body=body, **BOT)
+    bare = run_comment(action, github, pull["number"], "/devops apply", **RULES)
+    assert bare.code == 3 and "internal error" not in bare.summary, bare.summary
+    named = run_comment(action, github, pull["number"], f"/devops apply {plan_id}", **RULES)
+    assert named.code == 0, named.summary
+    assert state_of(server_session, web1) in ("stopping", "stopped")
+
+
+@pytest.mark.parametrize("edit", ["no marker left", "a marker with no end"])
+def test_a_plan_comment_stripped_of_its_marker_mid_apply_is_still_recorded(
+    action, github, server_session, estate, edit
+):
+    """Right after the claim, another workflow rewrites the plan comment without its
+    marker (or cuts the marker's end): the apply goes on, records the outcome in the
+    ledger and answers; nothing crashes."""
+    web1 = estate["instances"]["web-1"]["id"]
+    pull = github.add_pull(REPO, title="x", user="alice")
+    planned = run_comment(action, github, pull["number"], f"/devops ec2 stop {web1}", **RULES)
+    (comment,) = plan_comments(github, pull["number"])
+    plan_id = planned.outputs["plan-id"]
+    body = "gone" if edit == "no marker left" else f"<!-- devops-agent:plan {plan_id} " + "x" * 300
+    path = f"/repos/{REPO}/issues/comments/{comment['id']}"
+    on_ledger(github, "claim", lambda: bot_api(github, "PATCH", path, {"body": body}))
+    run = run_comment(action, github, pull["number"], f"/devops apply {plan_id}", **RULES)
+    assert run.code == 0 and "internal error" not in run.summary, run.summary
+    assert state_of(server_session, web1) in ("stopping", "stopped")
+    assert ledger_kinds(github, comment) == ["claim", "done:1", "applied"]
