@@ -110,8 +110,12 @@ def test_a_state_signature_is_bound_to_its_plan_and_run():
 
 
 def test_a_short_key_is_refused():
+    """32 characters is the least (``openssl rand -hex 16``); one fewer is refused."""
     with pytest.raises(ValueError, match="at least 32 characters"):
         SigningKey("too-short")
+    with pytest.raises(ValueError, match="at least 32 characters"):
+        SigningKey("k" * 31)
+    assert SigningKey("k" * 32).key_id
 
 
 def test_values_cannot_open_markers_inside_the_block():
