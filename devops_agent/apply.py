@@ -525,11 +525,16 @@ def _carry_out(
         try:
             _mark(ctx, comment, plan, key, "applying", run)
         except ServiceError as exc:
-            _record_outcome(ctx, event, plan, key, run, ok=False)
+            unrecorded = _record_outcome(ctx, event, plan, key, run, ok=False)
             raise ServiceError(
                 f"Plan {plan.plan_id} was claimed, but its comment could not be marked as "
-                f"being applied ({exc.message}); nothing was carried out, and the ledger "
-                "records the apply as failed.",
+                f"being applied ({exc.message}); nothing was carried out, and "
+                + (
+                    "the ledger records the apply as failed."
+                    if not unrecorded
+                    else "its claim stands in the ledger until it lapses "
+                    f"({ledger.STALE_AFTER.seconds // 60} minutes)."
+                ),
                 code=exc.code,
                 remedy="Ask for the change again to get a fresh plan.",
             ) from None

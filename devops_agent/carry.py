@@ -31,7 +31,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from devops_agent.errors import BadInput, DevOpsError, Refused, ServiceError
+from devops_agent.errors import DevOpsError, ServiceError
 from devops_agent.operation import InProgress, NotAsPlanned, PlanEntry, Verified
 
 if TYPE_CHECKING:
@@ -200,9 +200,10 @@ def carry(
 ) -> list[Outcome]:
     """Carry out the plan's entries not done yet, in order; stop at the first that fails.
 
-    Errors do not propagate: an entry whose state cannot be read, whose executor fails
-    (with any error, expected or not), or whose post-condition does not hold is
-    ``failed`` or ``not-as-planned``, and the entries after it are ``not-run``.
+    Errors do not propagate: an entry whose state cannot be read, whose executor fails,
+    or whose post-condition does not hold or cannot be read is ``failed`` or
+    ``not-as-planned`` (an error nobody expects too, its traceback fenced in the log),
+    and the entries after it are ``not-run``.
 
     Args:
         ctx: The run; its read role reads the state before, verifies after, and finds
@@ -247,19 +248,16 @@ def carry(
                     out.status, out.read = "already", found.what
                     continue
             out.before = op.before(ctx, args) if op.before is not None else None
-        except DevOpsError as exc:
-            out.status, out.line = "failed", f"could not read the state first: {exc.message}"
+        except Exception as exc:  # the claimed plan's record must say why
+            out.status, out.line = "failed", f"could not read the state first: {_why(ctx, n, exc)}"
             stopped = True
             continue
         if recorder is not None:
             recorder.take()
         try:
             out.line = catalog.carry_out(entry, writers)
-        except (ServiceError, Refused, BadInput) as exc:
-            out.status, out.line = "failed", exc.message
-            stopped = True
-        except Exception as exc:  # a claimed plan's record must still say what ran
-            out.status, out.line = "failed", _unexpected(ctx, n, exc)
+        except Exception as exc:  # the claimed plan's record must say what ran
+            out.status, out.line = "failed", _why(ctx, n, exc)
             stopped = True
         if recorder is not None:
             out.calls = recorder.take()
@@ -267,8 +265,8 @@ def carry(
             continue
         try:
             found = _verify(ctx, op, args)
-        except DevOpsError as exc:
-            found = NotAsPlanned(f"could not be read back: {exc.message}")
+        except Exception as exc:
+            found = NotAsPlanned(f"could not be read back: {_why(ctx, n, exc)}")
         if found is None:
             out.status = "unverified"
         elif isinstance(found, Verified):
@@ -290,15 +288,21 @@ def carry(
         if op.undo is not None and not op.warning(args):
             try:
                 out.undo = op.undo(ctx, out.before, args)
-            except DevOpsError as exc:
-                out.note = f"no rollback entry: {exc.message}"
+            except Exception as exc:
+                out.note = f"no rollback entry: {_why(ctx, out.n, exc)}"
     return outcomes
 
 
-def _unexpected(ctx: DevOpsContext, n: int, exc: Exception) -> str:
-    """Log an error no executor expects (a bug, an answer botocore cannot read), fenced,
-    and say so in the entry's row: the entries before it ran, and the apply must report
-    them and record its outcome rather than end in an internal error."""
+def _why(ctx: DevOpsContext, n: int, exc: Exception) -> str:
+    """What went wrong with entry ``n``, for its row.
+
+    A :class:`DevOpsError` says it itself. Any other error (a bug, an answer botocore
+    cannot read) is one nobody expects: its traceback goes to the log, fenced, and the
+    row says so. Either way the apply goes on to report what ran and record its outcome
+    rather than end in an internal error after it changed something.
+    """
+    if isinstance(exc, DevOpsError):
+        return exc.message
     import traceback
 
     ctx.runner.group(f"plan entry {n} failed unexpectedly", traceback.format_exc())

@@ -465,6 +465,46 @@ def test_an_unexpected_error_in_one_entry_still_records_what_was_done(
     assert "done:1" in kinds
 
 
+def test_an_unexpected_error_reading_back_a_change_still_records_it(
+    action, github, server_session, monkeypatch
+):
+    """The same, one step later: the first change is made, then reading it back fails in
+    a way nobody expects. The change is reported (not as planned: it could not be read
+    back), the plan stops there, and its outcome is recorded."""
+    from botocore.client import BaseClient
+
+    iam = server_session.client("iam")
+    iam.create_user(UserName="old-bot")
+    iam.create_access_key(UserName="old-bot")
+    pull = github.add_pull(REPO, title="x", user="alice")
+    planned = run_comment(
+        action, github, pull["number"], "/devops iam user delete old-bot --force", **RULES
+    )
+    real = BaseClient._make_api_call
+    wrote: list[str] = []
+
+    def flaky(self, operation_name, api_params):
+        if wrote and not operation_name.startswith(("Delete", "Detach", "Remove")):
+            raise RuntimeError("unparseable answer")
+        answer = real(self, operation_name, api_params)
+        if operation_name.startswith("Delete"):
+            wrote.append(operation_name)
+        return answer
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", flaky)
+    run = run_comment(
+        action, github, pull["number"], f"/devops apply {planned.outputs['plan-id']}", **RULES
+    )
+    monkeypatch.undo()
+    assert wrote and run.code == 1, run.summary
+    assert "internal error" not in run.summary and "othing was changed" not in run.summary
+    assert "could not be read back: unexpected RuntimeError" in run.summary
+    (comment,) = plan_comments(github, pull["number"])
+    (found,) = plans.find_blocks(comment["body"])
+    assert found.state == "failed" and found.signed_by(KEY)
+    assert ledger_kinds(github, comment)[-1] == "failed"
+
+
 # --------------------------------------------------------------------------- 1. approvals
 
 
