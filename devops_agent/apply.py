@@ -497,6 +497,7 @@ def _carry_out(
     from devops_agent.carry import Recorder, carry
 
     assert ctx.github is not None
+    gh = ctx.github
     session = _write_session(ctx, plan, policy) if policy else None
     recorder = Recorder(session) if session is not None else None
     writers = _Writers(
@@ -547,14 +548,7 @@ def _carry_out(
                 recorder,
                 done=done,
                 resumed=resumed,
-                record_done=lambda n: ledger.entry_done(
-                    ctx.github,
-                    event.repository,
-                    plan,
-                    key,
-                    run,
-                    n,  # type: ignore[arg-type]
-                ),
+                record_done=lambda n: ledger.entry_done(gh, event.repository, plan, key, run, n),
             )
         except Exception:  # a bug past every entry's own guard: the claim still gets an outcome
             _record_outcome(ctx, event, plan, key, run, ok=False)
