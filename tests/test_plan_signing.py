@@ -7,6 +7,7 @@ alter a signed block, and every race on the ledger, is tried on its own.
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 
@@ -164,7 +165,50 @@ def test_markers_per_comment_are_capped():
     plan = make_plan()
     block = plans.render_block(plan, KEY)
     body = "\n".join([block] * (plans.MAX_MARKERS + 3))
+    assert plans.MAX_MARKERS == 4  # what docs/security.md promises
     assert len(plans.find_blocks(body)) == plans.MAX_MARKERS
+
+
+def test_marker_headers_are_read_strictly():
+    """A header is the action's own shape or nothing: an unknown or repeated field, a
+    field without a value, a run that is not a run, or a state that is not one is not a
+    plan marker at all (found by mutate.py: each rule survived on its own)."""
+    plan = make_plan()
+    block = plans.render_block(plan, KEY)
+    head = f"<!-- devops-agent:plan {plan.plan_id} "
+    good = only(block)
+    assert good.signed_by(KEY)
+    for name, header in {
+        "unknown field": "state=pending run=- owner=bot",
+        "repeated field": "state=applied state=pending run=-",
+        "no value": "state=pending run",
+        "bad run": "state=pending run=12;rm",
+        "bad state": "state=done run=-",
+        "bad signature": "state=pending run=- key=1234 sig=zz",
+    }.items():
+        forged = block.replace(block[: block.index("-->")], head + header + " ", 1)
+        assert plans.find_blocks(forged) == [], name
+    # every state the action writes is read back
+    for state in ("pending", "applying", "applied", "failed"):
+        assert only(plans.render_block(plan, KEY, state)).state == state
+
+
+def test_a_marker_moved_to_another_id_is_neither_intact_nor_signed():
+    """A real signed block whose marker names another id: the JSON and its signature are
+    untouched, but the block no longer vouches for anything under either id."""
+    plan = make_plan()
+    block = plans.render_block(plan, KEY)
+    moved = only(block.replace(plan.plan_id, "0123456789ab", 1))
+    assert moved.plan_id == "0123456789ab" and moved.plan is not None
+    assert not moved.intact and not moved.signed_by(KEY)
+
+
+def test_the_canonical_form_is_sorted_and_compact():
+    """The id and every signature hash this exact text: sorted keys, no spaces."""
+    canonical = make_plan().canonical()
+    data = json.loads(canonical)
+    assert list(data) == sorted(data)
+    assert canonical == json.dumps(data, sort_keys=True, separators=(",", ":"))
 
 
 def test_exact_line_comes_from_the_arguments():
