@@ -288,3 +288,60 @@ def test_a_ledger_that_cannot_be_read_or_written_refuses(github, gh, monkeypatch
     # no commit named: refused
     with pytest.raises(Refused, match="names no commit"):
         ledger.claim(gh, REPO, make_plan(ledger_sha=""), KEY, "302.1")
+
+
+# Found by scripts/mutate.py: the ledger's rules for resumed and lapsed applies (new on
+# main since the red team) had no test of their own.
+
+
+def test_a_failed_apply_can_be_claimed_again_and_skips_what_it_finished(github, gh):
+    """After ``failed``, a new claim is not blocked by the old one, and the entries the
+    failed run finished are reported done; after ``applied``, nothing may claim."""
+    plan = make_plan()
+    ledger.claim(gh, REPO, plan, KEY, "400.1")
+    ledger.entry_done(gh, REPO, plan, KEY, "400.1", 2)
+    ledger.finish(gh, REPO, plan, KEY, "400.1", ok=False)
+    found = ledger.claim(gh, REPO, plan, KEY, "401.1")
+    assert [r.kind for r in found] == ["claim", "done:2", "failed", "claim"]
+    assert ledger.done_entries(found) == {2}
+    assert [r.entry for r in found] == [0, 2, 0, 0]
+    ledger.finish(gh, REPO, plan, KEY, "401.1", ok=True)
+    with pytest.raises(Refused, match=r"was applied by run 401\.1"):
+        ledger.claim(gh, REPO, plan, KEY, "402.1")
+
+
+def test_only_a_claim_holds_a_plan(github, gh):
+    """A record that is not a claim (an entry's ``done``) never stands for a live claim,
+    before this run's claim or after it."""
+    plan = make_plan()
+    ledger.entry_done(gh, REPO, plan, KEY, "500.1", 1)
+    found = ledger.claim(gh, REPO, plan, KEY, "501.1")
+    assert [r.kind for r in found] == ["done:1", "claim"]
+
+
+def test_a_claim_lapses_after_its_write_session_expired():
+    """A run that died holding a claim blocks the plan for :data:`ledger.STALE_AFTER`
+    (its 15-minute write session is over by then), not forever and not less."""
+    from datetime import timedelta
+
+    at = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    claim = ledger.Record("claim", "600.1", 1, at)
+    assert timedelta(minutes=20) == ledger.STALE_AFTER
+    assert not claim.stale(at + timedelta(minutes=19))
+    assert not claim.stale(at + ledger.STALE_AFTER)
+    assert claim.stale(at + ledger.STALE_AFTER + timedelta(seconds=1)) is True
+    assert ledger.Record("claim", "600.1", 1, None).stale(at) is False  # unknown age
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, None),
+        ("", None),
+        ("yesterday", None),
+        ("2026-11-25T10:00:00Z", datetime(2026, 11, 25, 10, 0, tzinfo=UTC)),
+        ("2026-11-25T10:00:00", datetime(2026, 11, 25, 10, 0, tzinfo=UTC)),
+    ],
+)
+def test_a_records_time_is_read_as_utc_or_not_at_all(value, expected):
+    assert ledger._when(value) == expected
