@@ -148,12 +148,17 @@ TARGETS: dict[str, Target] = {
         "devops_agent/proposals.py",
         ("check_actor", "make_plan", "block_of", "propose_plan", "propose"),
         (
+            _REDTEAM + "test_a_plan_sts_would_refuse_is_refused_when_it_is_made",
+            _REDTEAM + "test_a_plan_that_would_hold_a_credential_is_refused_when_it_is_made",
+            _REDTEAM + "test_a_plan_made_outside_a_thread_belongs_to_none",
+            _REDTEAM + "test_a_plan_says_who_may_apply_it_and_carries_its_note",
             _SECURITY + "test_a_rerun_by_someone_else_applies_nothing",
             _SECURITY + "test_a_rerun_by_someone_else_proposes_nothing",
             "tests/test_session_policy.py",
         ),
         (
             "tests/test_e2e_plans.py",
+            "tests/test_e2e_github.py::test_workflow_run_is_planned_then_applied_from_the_thread",
             _REDTEAM + "test_the_requester_cannot_approve_their_own_plan_by_any_route",
             _REDTEAM + "test_a_hijacked_model_cannot_stand_in_for_the_first_pair_of_eyes",
         ),

@@ -1180,3 +1180,87 @@ def test_a_plan_comment_stripped_of_its_marker_mid_apply_is_still_recorded(
     assert run.code == 0 and "internal error" not in run.summary, run.summary
     assert state_of(server_session, web1) in ("stopping", "stopped")
     assert ledger_kinds(github, comment) == ["claim", "done:1", "applied"]
+
+
+# --------------------------------------------------------------------------- making plans
+# Plans are made in proposals.py (new on main since the red team); each test below kills a
+# mutant of it that scripts/mutate.py found alive.
+
+
+def _github_entry(body: str) -> plans.PlanEntry:
+    from devops_agent import catalog
+
+    op = catalog.lookup("github.issue_comment")
+    args = op.args.model_validate({"repository": REPO, "number": 1, "body": body})
+    return plans.PlanEntry(
+        operation=op.name, args=args.model_dump(mode="json"), description="comment"
+    )
+
+
+def _context(tmp_path: Path, **inputs: Any) -> Any:
+    from devops_agent.testing import make_context
+
+    return make_context(workspace=tmp_path, plan_signing_key=PLAN_KEY, **inputs)
+
+
+def test_a_plan_sts_would_refuse_is_refused_when_it_is_made(tmp_path, server_session):
+    """Fifty instances make a session policy over STS's 2,048 characters: the plan is
+    refused when it is made, never posted to fail at its apply."""
+    from devops_agent.errors import Refused
+    from devops_agent.proposals import propose
+    from devops_agent.testing import make_context
+
+    ids = [f"i-{n:017x}" for n in range(1, 51)]
+    entry = plans.PlanEntry(
+        operation="ec2.instance_state",
+        args={"action": "stop", "region": "us-east-1", "instance_ids": ids},
+        description="Stop fifty",
+        resources=ids,
+    )
+    ctx = make_context(workspace=tmp_path, session=server_session, plan_signing_key=PLAN_KEY)
+    with pytest.raises(Refused, match="2,048"):
+        propose(ctx, [entry], region="us-east-1", what="stop fifty")
+
+
+def test_a_plan_that_would_hold_a_credential_is_refused_when_it_is_made(tmp_path):
+    """Everything posted is redacted, so a block holding a token would be cut, never
+    hash to its id, and could never be applied: refused at once, saying why."""
+    from devops_agent.errors import BadInput
+    from devops_agent.proposals import propose
+
+    token = "ghp_" + "A1b2C3d4E5" * 4
+    with pytest.raises(BadInput, match="shaped like a credential"):
+        propose(_context(tmp_path), [_github_entry(f"use {token}")], region="", what="x")
+
+
+def test_a_plan_made_outside_a_thread_belongs_to_none(tmp_path):
+    """A manual run's plan names thread 0, which no comment thread is: it is shown, and
+    can never be applied in someone's issue."""
+    from devops_agent.events import DispatchEvent
+    from devops_agent.proposals import make_plan
+
+    ctx = _context(tmp_path, event=DispatchEvent(repository=REPO, actor="alice", inputs={}))
+    made = make_plan(ctx, [_github_entry("hello")], region="")
+    assert made.plan.thread == 0 and made.plan.account == "" and not made.needs_aws
+
+
+def test_a_plan_says_who_may_apply_it_and_carries_its_note(tmp_path):
+    """The four-eyes text is for the agent's plans only; a person's plan under the rule
+    says how to apply it, and a preview's note follows the plan."""
+    from devops_agent.operation import Proposal
+    from devops_agent.proposals import propose, propose_plan
+
+    entry = _github_entry("hello")
+    strict = _context(tmp_path, require_second_approver=True)
+    person = propose(strict, [entry], region="", what="comment")
+    assert "An authorized person applies it" in person.text
+    assert "The agent proposed it" not in person.text
+    agent = propose(strict, [entry], region="", what="comment", proposer="agent")
+    assert "The agent proposed it" in agent.text and "ask for it yourself" in agent.text
+    loose = propose(_context(tmp_path), [entry], region="", what="comment", proposer="agent")
+    assert "An authorized person applies it" in loose.text
+    assert "ask for it yourself" not in loose.text
+    noted = propose_plan(_context(tmp_path), Proposal([entry], what="comment", note="NOTE-1"))
+    assert noted.text.endswith("\n\nNOTE-1")
+    plain = propose_plan(_context(tmp_path), Proposal([entry], what="comment"))
+    assert "NOTE-1" not in plain.text and not plain.text.endswith("\n\n")
