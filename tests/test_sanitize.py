@@ -423,5 +423,36 @@ def test_structured_data_keeps_what_is_not_a_secret_value():
     text = json.dumps(out)
     assert "Hunter2" not in text, text
     assert out["tags"][3] == {"Key": "team", "Value": "platform"}
+    assert out["tags"][0] == {"key": "DB_PASSWORD", "value": REDACTED}  # the name stays
+    assert out["model"] == {"Key": "SMTP_PASS", "Value": REDACTED}
     assert out["DB_PASSWORD"] == "" and out["API_TOKEN"] is None and out["password"] is True
     assert out["token"] == {"expires_in": 3600} and out["count"] == 3
+
+
+def test_a_plain_word_under_a_secret_name_is_redacted():
+    """Only a command-line flag needs a random-looking value (``--token NAME`` in prose);
+    after ``=`` or ``:`` any value is the secret."""
+    for text in ("password=correcthorse", 'password = "correcthorse"', "DB_PASS: letmein"):
+        out = Redactor()(text)
+        assert "correcthorse" not in out and "letmein" not in out, out
+
+
+def test_a_shell_line_continued_with_a_backslash_carries_the_secret_on():
+    out = Redactor()("export TOKEN=abcdefghij0123456789 \\\n  KLMNOPQRSTUV0123456789\necho done")
+    assert "KLMNOPQRSTUV0123456789" not in out and "echo done" in out, out
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        "Finished",  # a word of a log, mixed case but short
+        "installationcomplete",  # one long lower-case word
+    ],
+)
+def test_only_what_looks_like_part_of_a_key_continues_a_secret(after):
+    """The next line continues a redacted value only when it looks random; a value with
+    more words after it on its line does not run on at all."""
+    text = f"TOKEN=abcdefghij0123456789\n{after}"
+    assert Redactor()(text).endswith(f"\n{after}")
+    text = "TOKEN=abcdefghij0123456789 done\nnextLineValue123456"
+    assert Redactor()(text).endswith("done\nnextLineValue123456")
