@@ -1255,6 +1255,8 @@ def test_a_plan_says_who_may_apply_it_and_carries_its_note(tmp_path):
     person = propose(strict, [entry], region="", what="comment")
     assert "An authorized person applies it" in person.text
     assert "The agent proposed it" not in person.text
+    assert "aws-write-role-to-assume" not in person.text  # a GitHub change needs no role
+    assert person.data["signed"] is True and person.data["write_role_check"] is None
     agent = propose(strict, [entry], region="", what="comment", proposer="agent")
     assert "The agent proposed it" in agent.text and "ask for it yourself" in agent.text
     loose = propose(_context(tmp_path), [entry], region="", what="comment", proposer="agent")
