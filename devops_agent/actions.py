@@ -27,6 +27,17 @@ from devops_agent.settings import ActionsEnv
 SUMMARY_LIMIT = 1024 * 1024
 
 
+def _could_be_command(text: str) -> bool:
+    """Whether the runner might read ``text`` as workflow commands.
+
+    The runner splits its input at line feeds and carriage returns, then tries each line
+    as ``::name::data`` after leading whitespace, and as the legacy ``##[name]data``
+    wherever ``##[`` occurs (``ActionCommand.TryParseV2`` and ``TryParse`` in
+    actions/runner).
+    """
+    return "\n" in text or "\r" in text or "##[" in text or text.lstrip().startswith("::")
+
+
 class Runner:
     """Talks to the Actions runner for one run."""
 
@@ -60,16 +71,18 @@ class Runner:
     def info(self, message: str) -> None:
         """A plain log line; text that could read as a workflow command is fenced.
 
-        The runner acts on any log line that starts with ``::``. A message on one line
-        that starts otherwise is written as is; anything else (several lines, a leading
-        ``::``) goes between ``::stop-commands::`` markers, so text a person, AWS or a
-        model wrote can never mask, set an output or stop command processing itself.
+        The runner acts on a log line that starts with ``::``, and on the legacy form
+        ``##[name]data`` **anywhere** in a line. A message on one line with neither is
+        written as is; anything else (several lines, a leading ``::``, a ``##[``) goes
+        between ``::stop-commands::`` markers, so text a person, AWS or a model wrote
+        (a pull request's title, a tag) can never mask, set an output or stop command
+        processing itself.
 
         Args:
             message: The line; redacted before it is written.
         """
         text = self.redact(message)
-        if "\n" in text or "\r" in text or text.lstrip().startswith("::"):
+        if _could_be_command(text):
             self.untrusted(text)
             return
         self.stream.write(text + "\n")

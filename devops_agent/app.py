@@ -185,7 +185,7 @@ def ask_agent(ctx: DevOpsContext, text: str, **options: Any) -> Result:
     reply = converse(ctx, text, **options)
     if reply.proposal is None:
         return reply.result
-    return reply.with_plan(propose_plan(ctx, reply.proposal, state=reply.state))
+    return reply.with_plan(propose_plan(ctx, reply.proposal, state=reply.state, proposer="agent"))
 
 
 def continue_agent(ctx: DevOpsContext, done: Result, **options: Any) -> Result:
@@ -227,8 +227,15 @@ def continue_agent(ctx: DevOpsContext, done: Result, **options: Any) -> Result:
     answer = reply.result
     if reply.proposal is not None:
         try:
-            # the new plan is the original requester's (kept.requester), not the approver's
-            made = propose_plan(ctx, reply.proposal, state=reply.state, requester=kept.requester)
+            # the new plan is the original requester's (kept.requester), not the approver's,
+            # and the agent's choice: under require-second-approver only a suggestion
+            made = propose_plan(
+                ctx,
+                reply.proposal,
+                state=reply.state,
+                requester=kept.requester,
+                proposer="agent",
+            )
             answer = reply.with_plan(made)
         except DevOpsError as exc:  # the apply stands whatever becomes of the new plan
             answer = failure(exc, reply.command)

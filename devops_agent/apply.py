@@ -8,18 +8,22 @@ saying which one failed:
    started by someone else proposes and applies nothing;
 2. a ``plan-signing-key`` is configured;
 3. the plan is in a comment on this thread written by the action's own identity
-   (other authors' comments are not even parsed), which existed, unchanged since,
-   before the apply comment was written: an approval covers only what the approver
-   could have read; a bare ``apply`` means the newest such plan, never a rollback plan;
-4. the comment was last edited by nobody but the action; its block still hashes to its
-   id and carries the key's signature for its recorded state, which is ``pending`` (or
-   ``failed``, to carry out what a failed apply left);
+   (other authors' comments are not even parsed; the thread is read only up to the
+   apply comment), which existed, unchanged since, before the apply comment was
+   written (an edit in that very second counts as after it: GitHub's times are whole
+   seconds): an approval covers only what the approver could have read; a bare
+   ``apply`` means the newest such plan, never a rollback plan;
+4. the comment was last edited by nobody but the action (an edit GitHub names no editor
+   for is someone else's); its block still hashes to its id and carries the key's
+   signature for its recorded state, which is ``pending`` (or ``failed``, to carry out
+   what a failed apply left);
 5. the plan belongs to this repository and thread, has not expired, and the PR head
    has not moved;
 6. every entry names an operation devops-agent has, and its arguments validate to
    exactly what the block holds: what the plan and its apply show is derived from them;
    the session policy derived from them is the one the plan signed;
-7. the approver's role and the second-approver rule;
+7. the approver's role and the second-approver rule (under which a plan the agent
+   proposed is never applied: nobody but the model asked for it);
 8. the write role is assumed with this job's pinned OIDC token and the plan's session
    policy, in the plan's account;
 9. no other apply holds a lock on a resource the plan acts on (:mod:`devops_agent.locks`);
@@ -27,9 +31,11 @@ saying which one failed:
     is applying it, and this run's claim there is the first.
 
 Only then is anything carried out (:mod:`devops_agent.carry`): entry by entry, each read
-back, recorded, and undone by the rollback plan the answer carries. ``--dry-run`` (or
-the ``dry-run`` input) walks every step up to the claim, sends the EC2 calls with
-``DryRun=True``, and changes nothing.
+back, recorded, and undone by the rollback plan the answer carries. Once claimed, the
+outcome is recorded in the ledger and in the comment (a signed state), with the run that
+did it, whatever an entry raised and even if the comment was deleted meanwhile.
+``--dry-run`` (or the ``dry-run`` input) walks every step up to the claim, sends the EC2
+calls with ``DryRun=True``, and changes nothing.
 """
 
 from __future__ import annotations
@@ -121,16 +127,27 @@ def run_label(ctx: DevOpsContext) -> str:
 
 
 def _thread_comments(ctx: DevOpsContext, event: CommentEvent) -> list[IssueComment]:
+    """The thread's comments up to the apply comment (oldest first, pages of 100).
+
+    Nothing written after the apply comment can be applied, so the listing stops there:
+    a flood of comments while the approver's run waited costs nothing. A listing that
+    fails part-way fails the apply; it never goes on with the comments read so far.
+    """
     from github import GithubException
 
     from devops_agent.gh import service_error
 
     assert ctx.github is not None
+    found: list[IssueComment] = []
     try:
         issue = ctx.github.get_repo(event.repository).get_issue(event.number)
-        return list(issue.get_comments())
+        for comment in issue.get_comments():
+            if comment.id >= event.comment_id:
+                break
+            found.append(comment)
     except GithubException as exc:
         raise service_error(exc, f"list the comments of #{event.number}") from None
+    return found
 
 
 def _utc(value: datetime) -> datetime:
@@ -155,8 +172,16 @@ def _asked_at(ctx: DevOpsContext, event: CommentEvent) -> datetime:
 
 
 def _seen(comment: IssueComment, event: CommentEvent, asked_at: datetime) -> bool:
-    """Did the plan comment exist, as it is now, when the apply comment was written?"""
-    return comment.id < event.comment_id and _utc(comment.updated_at) <= asked_at
+    """Did the plan comment exist, as it is now, when the apply comment was written?
+
+    Ids order creation; GitHub's times are whole seconds. A comment edited in the very
+    second the apply comment was written may have been edited after it, so at that
+    second only a comment never edited since its creation counts as seen.
+    """
+    updated = _utc(comment.updated_at)
+    if comment.id >= event.comment_id or updated > asked_at:
+        return False
+    return updated < asked_at or updated == _utc(comment.created_at)
 
 
 def _locate(
@@ -190,11 +215,15 @@ def _locate(
                 f"{', '.join(sorted(strangers))}, not by devops-agent; it is not applied.",
                 remedy="Only plans that devops-agent itself posted can be applied.",
             )
+        after = "an apply never carries out a plan posted after your apply comment"
         if plan_id is None:
-            raise Refused("There is no plan in this thread to apply.")
+            raise Refused(
+                f"There is no plan in this thread from before your apply comment; {after}."
+            )
         raise Refused(
-            f"There is no plan {plan_id} in this thread.",
-            remedy=f"Apply plans in the thread they were posted in: `{trigger} apply PLAN_ID`.",
+            f"There is no plan {plan_id} in this thread from before your apply comment; {after}.",
+            remedy="Apply plans in the thread they were posted in, after reading them: "
+            f"`{trigger} apply PLAN_ID`.",
         )
     asked_at = _asked_at(ctx, event)
     seen = [(c, f) for c, f in mine if _seen(c, event, asked_at)]
@@ -240,22 +269,44 @@ def _locate(
 # --------------------------------------------------------------------------- checks
 
 
-def _check_unedited(ctx: DevOpsContext, comment: IssueComment, own: str) -> None:
-    """Refuse a plan comment whose body someone other than the action last edited.
+def _check_unedited(ctx: DevOpsContext, comment: IssueComment, own: str) -> datetime | None:
+    """Refuse a plan comment whose body someone other than the action last edited;
+    return when it was last edited (``None`` if never).
 
     People with write access may edit any comment and the author stays the action:
     only an edit history naming the action itself (or none) vouches for the block.
     (Other workflows edit as the same bot; the signature covers that case.)
     """
-    from devops_agent.gh.issues import last_editor
+    from devops_agent.gh.issues import last_edit
 
     assert ctx.github is not None
-    editor = last_editor(ctx.github, comment)
-    if editor is not None and editor.removesuffix("[bot]") != own.removesuffix("[bot]"):
+    edit = last_edit(ctx.github, comment)
+    if edit is None:
+        return None
+    editor, at = edit
+    if editor.removesuffix("[bot]") != own.removesuffix("[bot]"):
         raise Refused(
             f"The plan comment was edited by @{editor} after devops-agent posted it; "
             "an edited plan is never applied.",
             remedy="Ask for the change again to get a fresh plan.",
+        )
+    return at
+
+
+def _check_read_in_time(ctx: DevOpsContext, event: CommentEvent, edited: datetime | None) -> None:
+    """Refuse a plan edited in the second the apply comment was written, or later.
+
+    A check of its own, on GraphQL's ``lastEditedAt`` (:func:`_seen` reads the REST
+    listing's ``updated_at``). GitHub's times are whole seconds: an edit in the apply
+    comment's own second may have come after it, so the approver cannot have read that
+    version.
+    """
+    if edited is not None and _utc(edited).replace(microsecond=0) >= _asked_at(ctx, event):
+        raise Refused(
+            "The plan comment was changed in the same second as your apply comment or "
+            "after it; an apply carries out only what was there when it was written.",
+            remedy=f"Read the plan as it is now, then comment `{ctx.settings.trigger} apply "
+            "PLAN_ID` again.",
         )
 
 
@@ -359,11 +410,20 @@ def _exact(entry: plans.PlanEntry) -> str:
 
 
 def _check_approver(ctx: DevOpsContext, event: CommentEvent, plan: plans.Plan) -> None:
-    """The applier's extra conditions: a higher role, or a second person."""
+    """The applier's extra conditions: a higher role, or a second person (and a first
+    one: under ``require-second-approver`` a plan the agent chose is nobody's request)."""
     from devops_agent.authz import role_reaches
     from devops_agent.gh.repos import collaborator_role
 
     settings = ctx.settings
+    if settings.require_second_approver and plan.proposer == "agent":
+        raise Refused(
+            f"Plan {plan.plan_id} was proposed by the agent in answer to @{plan.requester}, "
+            "who did not ask for this change; require-second-approver needs a person to ask "
+            "for it and another to apply it.",
+            remedy=f"@{plan.requester}: ask for the change yourself in the command language; "
+            "then someone else applies that plan.",
+        )
     if settings.require_second_approver and ctx.requester.lower() == plan.requester.lower():
         raise Refused(
             f"@{ctx.requester} asked for this plan; require-second-approver says someone else "
@@ -475,8 +535,9 @@ def checked_plan(ctx: DevOpsContext, plan_id: str | None, doing: str) -> Checked
         )
     own = own_login(ctx.github)
     comment, found = _locate(ctx, event, plan_id, own, key)
-    _check_unedited(ctx, comment, own)
+    edited = _check_unedited(ctx, comment, own)
     plan = _check(ctx, event, found, key)
+    _check_read_in_time(ctx, event, edited)
     return Checked(event, comment, plan, key, _kept(comment, plan))
 
 
@@ -548,9 +609,9 @@ def _carry_out(
 ) -> Result:
     from devops_agent import ledger, locks, session_policy
     from devops_agent.carry import Recorder, carry
-    from devops_agent.gh.issues import edit_comment
 
     assert ctx.github is not None
+    gh = ctx.github
     session = _write_session(ctx, plan, policy) if policy else None
     recorder = Recorder(session) if session is not None else None
     writers = _Writers(
@@ -570,7 +631,9 @@ def _carry_out(
     )
     try:
         # Claim in the ledger (append-only: a reset comment cannot undo it), then mark the
-        # comment; from here on the plan is used, whatever happens next.
+        # comment; from here on the plan is used, whatever happens next, and its outcome is
+        # recorded before the run answers: even when another workflow deleted the comment,
+        # or an entry failed in a way no executor expects.
         found = ledger.claim(ctx.github, event.repository, plan, key, run, ctx.env.run_url)
         done = ledger.done_entries(found)
         # Resumed after any earlier apply, not only a failed one: a run that died holding
@@ -578,33 +641,38 @@ def _carry_out(
         resumed = sum(r.kind == "claim" for r in found) > 1 or any(
             r.kind == "failed" for r in found
         )
-        comment.update()
-        edit_comment(comment, plans.set_state(comment.body or "", plan, key, "applying", run))
-        outcomes = carry(
-            ctx,
-            plan,
-            exact,
-            writers,
-            recorder,
-            done=done,
-            resumed=resumed,
-            record_done=lambda n: ledger.entry_done(
-                ctx.github,
-                event.repository,
-                plan,
-                key,
-                run,
-                n,  # type: ignore[arg-type]
-            ),
-        )
-        failed = not all(o.ok for o in outcomes)
-        notes: list[str] = []
         try:
-            ledger.finish(
-                ctx.github, event.repository, plan, key, run, ok=not failed, url=ctx.env.run_url
+            _mark(ctx, comment, plan, key, "applying", run)
+        except ServiceError as exc:
+            unrecorded = _record_outcome(ctx, event, plan, key, run, ok=False)
+            raise ServiceError(
+                f"Plan {plan.plan_id} was claimed, but its comment could not be marked as "
+                f"being applied ({exc.message}); nothing was carried out, and "
+                + (
+                    "the ledger records the apply as failed."
+                    if not unrecorded
+                    else "its claim stands in the ledger until it lapses "
+                    f"({ledger.STALE_AFTER.seconds // 60} minutes)."
+                ),
+                code=exc.code,
+                remedy="Ask for the change again to get a fresh plan.",
+            ) from None
+        try:
+            outcomes = carry(
+                ctx,
+                plan,
+                exact,
+                writers,
+                recorder,
+                done=done,
+                resumed=resumed,
+                record_done=lambda n: ledger.entry_done(gh, event.repository, plan, key, run, n),
             )
-        except ServiceError as exc:  # the claim stands: the plan still cannot run again at once
-            notes.append(f"The outcome could not be recorded in the ledger: {exc.message}")
+        except Exception:  # a bug past every entry's own guard: the claim still gets an outcome
+            _record_outcome(ctx, event, plan, key, run, ok=False)
+            raise
+        failed = not all(o.ok for o in outcomes)
+        notes = _record_outcome(ctx, event, plan, key, run, ok=not failed)
     finally:
         stuck = locks.release(ctx.github, event.repository, lock, key)
     if stuck:
@@ -613,6 +681,54 @@ def _carry_out(
             f"{ledger.STALE_AFTER.seconds // 60} minutes."
         )
     return _applied(ctx, comment, plan, outcomes, policy, key, run, resumed, notes)
+
+
+def _mark(
+    ctx: DevOpsContext,
+    comment: IssueComment,
+    plan: plans.Plan,
+    key: SigningKey,
+    state: plans.PlanState,
+    run: str,
+    record: str = "",
+) -> None:
+    """Read the plan comment again and set its signed state (with the apply's record).
+
+    Raises:
+        ServiceError: GitHub refused the read or the edit (the comment was deleted, say).
+    """
+    from github import GithubException
+
+    from devops_agent.gh import service_error
+    from devops_agent.gh.issues import edit_comment
+
+    try:
+        comment.update()
+    except GithubException as exc:
+        raise service_error(exc, f"read the plan comment {comment.id} again") from None
+    body = plans.set_state(comment.body or "", plan, key, state, run)
+    edit_comment(comment, ctx.redactor(body + strip_markers(record)) if record else body)
+
+
+def _record_outcome(
+    ctx: DevOpsContext,
+    event: CommentEvent,
+    plan: plans.Plan,
+    key: SigningKey,
+    run: str,
+    *,
+    ok: bool,
+) -> list[str]:
+    """Record the run's outcome in the ledger; a note for the answer if GitHub refused
+    (the claim stands, so the plan still cannot run again at once)."""
+    from devops_agent import ledger
+
+    assert ctx.github is not None
+    try:
+        ledger.finish(ctx.github, event.repository, plan, key, run, ok=ok, url=ctx.env.run_url)
+    except ServiceError as exc:
+        return [f"The outcome could not be recorded in the ledger: {exc.message}"]
+    return []
 
 
 def _rollback(
@@ -652,7 +768,6 @@ def _applied(
 ) -> Result:
     from devops_agent import preview
     from devops_agent.carry import audit_line
-    from devops_agent.gh.issues import edit_comment
 
     failed = not all(o.ok for o in outcomes)
     state: plans.PlanState = "failed" if failed else "applied"
@@ -687,9 +802,10 @@ def _applied(
         + "\n".join(lines)
         + ("\n\n" + " ".join(summary) if summary else "")
     )
-    comment.update()
-    body = plans.set_state(comment.body or "", plan, key, state, run)
-    edit_comment(comment, ctx.redactor(body + strip_markers(record)))
+    try:
+        _mark(ctx, comment, plan, key, state, run, record)
+    except ServiceError as exc:  # the ledger holds the outcome; the answer says it
+        notes = [*notes, f"The plan comment could not be updated with the outcome: {exc.message}"]
     info = ctx.aws.write_info if policy else {}
     audit: dict[str, Any] = {
         "plan_id": plan.plan_id,

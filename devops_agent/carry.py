@@ -31,7 +31,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from devops_agent.errors import BadInput, DevOpsError, Refused, ServiceError
+from devops_agent.errors import DevOpsError, ServiceError
 from devops_agent.operation import InProgress, NotAsPlanned, PlanEntry, Verified
 
 if TYPE_CHECKING:
@@ -201,8 +201,9 @@ def carry(
     """Carry out the plan's entries not done yet, in order; stop at the first that fails.
 
     Errors do not propagate: an entry whose state cannot be read, whose executor fails,
-    or whose post-condition does not hold is ``failed`` or ``not-as-planned``, and the
-    entries after it are ``not-run``.
+    or whose post-condition does not hold or cannot be read is ``failed`` or
+    ``not-as-planned`` (an error nobody expects too, its traceback fenced in the log),
+    and the entries after it are ``not-run``.
 
     Args:
         ctx: The run; its read role reads the state before, verifies after, and finds
@@ -247,16 +248,16 @@ def carry(
                     out.status, out.read = "already", found.what
                     continue
             out.before = op.before(ctx, args) if op.before is not None else None
-        except DevOpsError as exc:
-            out.status, out.line = "failed", f"could not read the state first: {exc.message}"
+        except Exception as exc:  # the claimed plan's record must say why
+            out.status, out.line = "failed", f"could not read the state first: {_why(ctx, n, exc)}"
             stopped = True
             continue
         if recorder is not None:
             recorder.take()
         try:
             out.line = catalog.carry_out(entry, writers)
-        except (ServiceError, Refused, BadInput) as exc:
-            out.status, out.line = "failed", exc.message
+        except Exception as exc:  # the claimed plan's record must say what ran
+            out.status, out.line = "failed", _why(ctx, n, exc)
             stopped = True
         if recorder is not None:
             out.calls = recorder.take()
@@ -264,8 +265,8 @@ def carry(
             continue
         try:
             found = _verify(ctx, op, args)
-        except DevOpsError as exc:
-            found = NotAsPlanned(f"could not be read back: {exc.message}")
+        except Exception as exc:
+            found = NotAsPlanned(f"could not be read back: {_why(ctx, n, exc)}")
         if found is None:
             out.status = "unverified"
         elif isinstance(found, Verified):
@@ -287,9 +288,25 @@ def carry(
         if op.undo is not None and not op.warning(args):
             try:
                 out.undo = op.undo(ctx, out.before, args)
-            except DevOpsError as exc:
-                out.note = f"no rollback entry: {exc.message}"
+            except Exception as exc:
+                out.note = f"no rollback entry: {_why(ctx, out.n, exc)}"
     return outcomes
+
+
+def _why(ctx: DevOpsContext, n: int, exc: Exception) -> str:
+    """What went wrong with entry ``n``, for its row.
+
+    A :class:`DevOpsError` says it itself. Any other error (a bug, an answer botocore
+    cannot read) is one nobody expects: its traceback goes to the log, fenced, and the
+    row says so. Either way the apply goes on to report what ran and record its outcome
+    rather than end in an internal error after it changed something.
+    """
+    if isinstance(exc, DevOpsError):
+        return exc.message
+    import traceback
+
+    ctx.runner.group(f"plan entry {n} failed unexpectedly", traceback.format_exc())
+    return f"unexpected {exc.__class__.__name__}; the run log has it"
 
 
 def _snake(name: str) -> str:

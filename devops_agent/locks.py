@@ -35,7 +35,6 @@ cost of a lock does not grow with the repository's history.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -44,6 +43,7 @@ from typing import TYPE_CHECKING
 from devops_agent.errors import Refused, ServiceError
 from devops_agent.gh.common import api, github_errors
 from devops_agent.ledger import STALE_AFTER
+from devops_agent.signing import same
 
 if TYPE_CHECKING:
     from github import Github
@@ -246,7 +246,7 @@ def held(
             continue
         kind, plan_id, run, who, stamp, signature = words
         expected = _sign(key, kind, resource, plan_id, run, who, stamp)
-        if not _LOGIN.fullmatch(who) or not hmac.compare_digest(expected, signature.lower()):
+        if not _LOGIN.fullmatch(who) or not same(expected, signature.lower()):
             continue
         signed_at = _signed_at(stamp)
         if signed_at is None or not now - STALE_AFTER <= signed_at <= now + _SKEW:

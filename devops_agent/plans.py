@@ -42,6 +42,7 @@ __all__ = [
     "Plan",
     "PlanEntry",
     "PlanState",
+    "Proposer",
     "find_blocks",
     "marker",
     "new_plan",
@@ -59,6 +60,8 @@ VERSION = 3
 MAX_MARKERS = 4
 
 PlanState = Literal["pending", "applying", "applied", "failed", "rejected"]
+#: Who chose a plan's change: the requester's own command, or the agent answering them.
+Proposer = Literal["person", "agent"]
 STATES: frozenset[str] = frozenset({"pending", "applying", "applied", "failed", "rejected"})
 #: What a plan id looks like: 12 lower-case hex characters.
 PLAN_ID = re.compile(r"[0-9a-f]{12}")
@@ -85,6 +88,10 @@ class Plan(BaseModel):
     """AWS account the plan was made in; apply refuses a write role in another one."""
     region: str = ""
     requester: str
+    proposer: Proposer = "person"
+    """Who chose the change: the requester's own command, or the agent answering them
+    (which may have followed text someone else wrote). Left out of the canonical form
+    when ``person``, so the form and id of every other plan are unchanged."""
     head_sha: str = ""
     """PR head when planned; apply refuses if the head has moved."""
     ledger_sha: str = ""
@@ -128,6 +135,8 @@ class Plan(BaseModel):
         data = self.model_dump(mode="json")
         if not data.get("agent_state_sha256"):
             del data["agent_state_sha256"]
+        if data.get("proposer") == "person":
+            del data["proposer"]
         text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return text.replace("<", "\\u003c").replace(">", "\\u003e")
 
@@ -159,6 +168,7 @@ def new_plan(
     policy_sha256: str = "",
     rollback_of: str = "",
     agent_state_sha256: str = "",
+    proposer: Proposer = "person",
 ) -> Plan:
     """Build a plan that expires ``ttl`` from ``now``.
 
@@ -179,6 +189,8 @@ def new_plan(
             ``apply`` never picks one).
         agent_state_sha256: The SHA-256 of the agent state kept under it
             (:func:`devops_agent.continuation.digest`; empty when none is kept).
+        proposer: ``agent`` when the agent chose the change in answer to the requester
+            (under ``require-second-approver`` such a plan is never applied).
 
     Returns:
         The plan, with a random nonce; its id is the hash of its canonical JSON.
@@ -191,6 +203,7 @@ def new_plan(
         account=account,
         region=region,
         requester=requester,
+        proposer=proposer,
         head_sha=head_sha,
         ledger_sha=ledger_sha,
         nonce=secrets.token_hex(8),

@@ -100,6 +100,7 @@ def make_plan(
     account: str = "",
     agent_state_sha256: str = "",
     requester: str = "",
+    proposer: plans.Proposer = "person",
 ) -> Made:
     """Build a plan and its session policy; refuse one whose policy STS would refuse.
 
@@ -115,6 +116,7 @@ def make_plan(
             rollback plan and a change the resumed agent proposes are the original plan's
             requester's, never its approver's (else, under ``require-second-approver``, the
             requester could apply them alone).
+        proposer: ``agent`` when the agent chose the change in answer to the requester.
 
     Returns:
         The plan with its rendered session policy (empty when nothing needs AWS) and
@@ -150,6 +152,7 @@ def make_plan(
         policy_sha256=session_policy.digest(text) if text else "",
         rollback_of=rollback_of,
         agent_state_sha256=agent_state_sha256,
+        proposer=proposer,
     )
     return Made(plan, text, partition)
 
@@ -219,7 +222,12 @@ def block_of(ctx: DevOpsContext, plan: plans.Plan) -> str:
 
 
 def propose_plan(
-    ctx: DevOpsContext, proposal: Proposal, *, state: str = "", requester: str = ""
+    ctx: DevOpsContext,
+    proposal: Proposal,
+    *,
+    state: str = "",
+    requester: str = "",
+    proposer: plans.Proposer = "person",
 ) -> Result:
     """Post a preview's proposal as a plan (its note under the plan's table).
 
@@ -230,6 +238,8 @@ def propose_plan(
         state: The paused agent's kept state (:func:`devops_agent.continuation.encode`),
             when the agent proposed it: kept under the plan and bound to it.
         requester: Who asked, when not this run's requester (:func:`make_plan`).
+        proposer: ``agent`` when the agent chose the change (a person's command is
+            ``person``); the plan records it.
 
     Returns:
         The ``planned`` result, as :func:`propose` makes it, the note appended.
@@ -245,6 +255,7 @@ def propose_plan(
         what=proposal.what,
         state=state,
         requester=requester,
+        proposer=proposer,
     )
     if proposal.note:
         result = result.model_copy(update={"text": f"{result.text}\n\n{proposal.note}"})
@@ -275,13 +286,16 @@ def propose(
     what: str,
     state: str = "",
     requester: str = "",
+    proposer: plans.Proposer = "person",
 ) -> Result:
     """Post ``entries`` as a plan instead of carrying them out.
 
     Without a ``plan-signing-key`` the plan is still posted, marked unsigned: the
     preview is worth reading, and an unsigned plan can never be applied. ``state`` (the
     paused agent's, :mod:`devops_agent.continuation`) is kept in a second block under the
-    plan's, its hash inside the plan.
+    plan's, its hash inside the plan. A plan the agent proposed says so (``proposer``):
+    under ``require-second-approver`` it is only a suggestion, since no person asked for
+    that change (the model may have followed text someone else wrote).
 
     Args:
         ctx: The run.
@@ -290,6 +304,7 @@ def propose(
         what: A short title for the change (``stop 2 instances``).
         state: The paused agent's kept state, or ``""``.
         requester: Who asked, when not this run's requester (:func:`make_plan`).
+        proposer: ``agent`` when the agent chose the change in answer to the requester.
 
     Returns:
         A ``planned`` result: the irreversible warnings first, how to apply it, the
@@ -314,6 +329,7 @@ def propose(
         region=region,
         agent_state_sha256=continuation.digest(state) if state else "",
         requester=requester,
+        proposer=proposer,
     )
     plan, key = made.plan, ctx.settings.signing_key
     plan_id = plan.plan_id
@@ -332,6 +348,13 @@ def propose(
         how = (
             "This plan is **unsigned**: no `plan-signing-key` is configured, so it can never "
             "be applied."
+        )
+    elif proposer == "agent" and ctx.settings.require_second_approver:
+        how = (
+            "The agent proposed it, and require-second-approver needs a person to ask for a "
+            f"change and another to apply it: @{ctx.requester}, if you want it, ask for it "
+            f"yourself with the command for the exact change below (`{ctx.settings.trigger} "
+            "…`); then someone else applies that plan."
         )
     elif made.needs_aws and not ctx.settings.aws_write_role_to_assume:
         how += " No `aws-write-role-to-assume` is configured, so it cannot be applied yet."

@@ -73,9 +73,12 @@ _SECRET_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
 # ``name = value`` in any common syntax: env lines, YAML, HCL, INI, JSON ("name": "value")
 # and shell. Only the name and separator are matched here, so a value that holds another
 # assignment is still looked at; whether the name is secret-ish is decided in code.
+# A command-line flag (``--password=…``, ``--db-pass …``) is a name too, and the only one
+# whose value may follow after a space.
 _ASSIGNMENT = re.compile(
-    r"(?<![A-Za-z0-9_.\-])(?P<q>[\"']?)(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{0,80})(?P=q)"
-    r"[ \t]*(?::|=>|=)[ \t]*"
+    r"(?<![A-Za-z0-9_.\-])(?P<flag>--?(?=[A-Za-z]))?"
+    r"(?P<q>[\"']?)(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{0,80})(?P=q)"
+    r"(?:(?P<sep>[ \t]*(?::|=>|=)[ \t]*)|(?(flag)[ \t]+(?=[^\s\-])|(?!)))"
 )
 _QUOTED = re.compile(r"\"(?:[^\"\\\n]|\\.){0,4096}\"?|'[^'\n]{0,4096}'?")
 _BARE = re.compile(r"[^\s,;\"'`&<>(){}\[\]]{1,4096}")
@@ -133,7 +136,16 @@ _SECRET_WORDS = frozenset(
         "clientsecret",
         "webhook",
         "webhookurl",
+        "pass",
     }
+)
+#: What one run-together word ends with when it names a secret (``PGPASSWORD``).
+_SECRET_ENDINGS = ("password", "passwd", "passphrase", "secret")
+#: Last words that say how a secret is written, not what it is: ``SECRET_KEY_BASE``,
+#: ``DB_PASSWORD_B64``, ``API_TOKEN_VALUE`` name secrets as much as their stems do
+#: (``B64`` and ``BASE64`` are read as the words ``b``/``base`` and ``64``).
+_FORM_WORDS = frozenset(
+    {"base", "value", "val", "b", "64", "hex", "raw", "str", "string", "encoded", "plain"}
 )
 #: ``… <word> … key`` names that are secrets (``api_key``, ``AWS_SECRET_ACCESS_KEY``); an
 #: ``access_key`` alone is a key id (``AKIA…``, caught by its shape), not the secret.
@@ -166,10 +178,11 @@ _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 def is_secret_name(name: str) -> bool:
     """Does ``name`` (a variable, tag, JSON or YAML key) name a secret?
 
-    Decided on the last words, so ``DB_PASSWORD``, ``client_secret``, ``apiKey`` and
-    ``AWS_SECRET_ACCESS_KEY`` do, while ``http_tokens``, ``token_type``,
-    ``password_policy``, ``SECRET_NAME`` and ``token.actions.githubusercontent.com:aud``
-    do not.
+    Decided on the last words (after words that only say how it is written, such as
+    ``_BASE`` or ``_B64``), so ``DB_PASSWORD``, ``client_secret``, ``apiKey``,
+    ``AWS_SECRET_ACCESS_KEY``, ``SMTP_PASS``, ``PGPASSWORD`` and ``SECRET_KEY_BASE`` do,
+    while ``http_tokens``, ``token_type``, ``password_policy``, ``SECRET_NAME`` and
+    ``token.actions.githubusercontent.com:aud`` do not.
 
     Args:
         name: The name as written (quotes and spaces around it ignored).
@@ -178,12 +191,14 @@ def is_secret_name(name: str) -> bool:
         True when its last words name a credential.
     """
     words = [w.lower() for w in _WORD.findall(name.strip("\"' "))]
+    while len(words) > 1 and words[-1] in _FORM_WORDS:
+        words.pop()
     if not words:
         return False
     last = words[-1]
     if last == "token" and len(words) >= 2 and words[-2] in _NOT_SECRET_TOKENS:
         return False  # ClientToken, NextToken: idempotency and paging, not credentials
-    if last in _SECRET_WORDS:
+    if last in _SECRET_WORDS or last.endswith(_SECRET_ENDINGS):
         return True
     if len(words) >= 2 and "".join(words[-2:]) in _SECRET_WORDS:
         return True
@@ -231,6 +246,7 @@ def _redact_assignments(line: str) -> tuple[str, bool]:
         body = line[inner[0] : inner[1]]
         if (
             not body
+            or (match["sep"] is None and not _random_looking(body))  # `--token NAME` in prose
             or _REFERENCE.match(body)
             or body.lower() in _NOT_SECRETS
             or _names_a_secret(match["key"], body)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-__all__ = ["DOMAIN", "MIN_KEY_CHARS", "SETUP", "SigningKey", "digest"]
+__all__ = ["DOMAIN", "MIN_KEY_CHARS", "SETUP", "SigningKey", "digest", "same"]
 
 #: Names the scheme and its version in every signed message.
 DOMAIN = "devops-agent/v1"
@@ -83,6 +83,10 @@ class SigningKey:
     def verify(self, signature: str, purpose: str, plan_digest: str, *parts: str) -> bool:
         """Whether ``signature`` is this key's for exactly these parts (constant time).
 
+        ``signature`` may be anything anyone wrote (a commit status's text): it is
+        compared with :func:`same`, never with ``hmac.compare_digest`` on text, which
+        raises on a string that is not ASCII.
+
         Args:
             signature: The signature found (untrusted).
             purpose: What it must be for.
@@ -92,5 +96,20 @@ class SigningKey:
         Returns:
             True when it matches.
         """
-        expected = self.sign(purpose, plan_digest, *parts)
-        return hmac.compare_digest(expected, signature.strip().lower())
+        return same(self.sign(purpose, plan_digest, *parts), signature.strip().lower())
+
+
+def same(expected: str, found: str) -> bool:
+    """Whether an untrusted signature ``found`` is ``expected``, in constant time.
+
+    Compared as UTF-8 bytes: ``hmac.compare_digest`` refuses (``TypeError``) a ``str``
+    that is not ASCII, and a status, comment or marker anyone wrote may hold any text.
+
+    Args:
+        expected: The signature this key makes.
+        found: The text found where a signature should be (untrusted).
+
+    Returns:
+        True when they are equal.
+    """
+    return hmac.compare_digest(expected.encode("utf-8"), found.encode("utf-8"))

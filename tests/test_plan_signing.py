@@ -7,6 +7,7 @@ alter a signed block, and every race on the ledger, is tried on its own.
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 
@@ -110,8 +111,12 @@ def test_a_state_signature_is_bound_to_its_plan_and_run():
 
 
 def test_a_short_key_is_refused():
+    """32 characters is the least (``openssl rand -hex 16``); one fewer is refused."""
     with pytest.raises(ValueError, match="at least 32 characters"):
         SigningKey("too-short")
+    with pytest.raises(ValueError, match="at least 32 characters"):
+        SigningKey("k" * 31)
+    assert SigningKey("k" * 32).key_id
 
 
 def test_values_cannot_open_markers_inside_the_block():
@@ -160,7 +165,50 @@ def test_markers_per_comment_are_capped():
     plan = make_plan()
     block = plans.render_block(plan, KEY)
     body = "\n".join([block] * (plans.MAX_MARKERS + 3))
+    assert plans.MAX_MARKERS == 4  # what docs/security.md promises
     assert len(plans.find_blocks(body)) == plans.MAX_MARKERS
+
+
+def test_marker_headers_are_read_strictly():
+    """A header is the action's own shape or nothing: an unknown or repeated field, a
+    field without a value, a run that is not a run, or a state that is not one is not a
+    plan marker at all (found by mutate.py: each rule survived on its own)."""
+    plan = make_plan()
+    block = plans.render_block(plan, KEY)
+    head = f"<!-- devops-agent:plan {plan.plan_id} "
+    good = only(block)
+    assert good.signed_by(KEY)
+    for name, header in {
+        "unknown field": "state=pending run=- owner=bot",
+        "repeated field": "state=applied state=pending run=-",
+        "no value": "state=pending run",
+        "bad run": "state=pending run=12;rm",
+        "bad state": "state=done run=-",
+        "bad signature": "state=pending run=- key=1234 sig=zz",
+    }.items():
+        forged = block.replace(block[: block.index("-->")], head + header + " ", 1)
+        assert plans.find_blocks(forged) == [], name
+    # every state the action writes is read back
+    for state in ("pending", "applying", "applied", "failed"):
+        assert only(plans.render_block(plan, KEY, state)).state == state
+
+
+def test_a_marker_moved_to_another_id_is_neither_intact_nor_signed():
+    """A real signed block whose marker names another id: the JSON and its signature are
+    untouched, but the block no longer vouches for anything under either id."""
+    plan = make_plan()
+    block = plans.render_block(plan, KEY)
+    moved = only(block.replace(plan.plan_id, "0123456789ab", 1))
+    assert moved.plan_id == "0123456789ab" and moved.plan is not None
+    assert not moved.intact and not moved.signed_by(KEY)
+
+
+def test_the_canonical_form_is_sorted_and_compact():
+    """The id and every signature hash this exact text: sorted keys, no spaces."""
+    canonical = make_plan().canonical()
+    data = json.loads(canonical)
+    assert list(data) == sorted(data)
+    assert canonical == json.dumps(data, sort_keys=True, separators=(",", ":"))
 
 
 def test_exact_line_comes_from_the_arguments():
@@ -240,3 +288,60 @@ def test_a_ledger_that_cannot_be_read_or_written_refuses(github, gh, monkeypatch
     # no commit named: refused
     with pytest.raises(Refused, match="names no commit"):
         ledger.claim(gh, REPO, make_plan(ledger_sha=""), KEY, "302.1")
+
+
+# Found by scripts/mutate.py: the ledger's rules for resumed and lapsed applies (new on
+# main since the red team) had no test of their own.
+
+
+def test_a_failed_apply_can_be_claimed_again_and_skips_what_it_finished(github, gh):
+    """After ``failed``, a new claim is not blocked by the old one, and the entries the
+    failed run finished are reported done; after ``applied``, nothing may claim."""
+    plan = make_plan()
+    ledger.claim(gh, REPO, plan, KEY, "400.1")
+    ledger.entry_done(gh, REPO, plan, KEY, "400.1", 2)
+    ledger.finish(gh, REPO, plan, KEY, "400.1", ok=False)
+    found = ledger.claim(gh, REPO, plan, KEY, "401.1")
+    assert [r.kind for r in found] == ["claim", "done:2", "failed", "claim"]
+    assert ledger.done_entries(found) == {2}
+    assert [r.entry for r in found] == [0, 2, 0, 0]
+    ledger.finish(gh, REPO, plan, KEY, "401.1", ok=True)
+    with pytest.raises(Refused, match=r"was applied by run 401\.1"):
+        ledger.claim(gh, REPO, plan, KEY, "402.1")
+
+
+def test_only_a_claim_holds_a_plan(github, gh):
+    """A record that is not a claim (an entry's ``done``) never stands for a live claim,
+    before this run's claim or after it."""
+    plan = make_plan()
+    ledger.entry_done(gh, REPO, plan, KEY, "500.1", 1)
+    found = ledger.claim(gh, REPO, plan, KEY, "501.1")
+    assert [r.kind for r in found] == ["done:1", "claim"]
+
+
+def test_a_claim_lapses_after_its_write_session_expired():
+    """A run that died holding a claim blocks the plan for :data:`ledger.STALE_AFTER`
+    (its 15-minute write session is over by then), not forever and not less."""
+    from datetime import timedelta
+
+    at = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    claim = ledger.Record("claim", "600.1", 1, at)
+    assert timedelta(minutes=20) == ledger.STALE_AFTER
+    assert not claim.stale(at + timedelta(minutes=19))
+    assert not claim.stale(at + ledger.STALE_AFTER)
+    assert claim.stale(at + ledger.STALE_AFTER + timedelta(seconds=1)) is True
+    assert ledger.Record("claim", "600.1", 1, None).stale(at) is False  # unknown age
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, None),
+        ("", None),
+        ("yesterday", None),
+        ("2026-11-25T10:00:00Z", datetime(2026, 11, 25, 10, 0, tzinfo=UTC)),
+        ("2026-11-25T10:00:00", datetime(2026, 11, 25, 10, 0, tzinfo=UTC)),
+    ],
+)
+def test_a_records_time_is_read_as_utc_or_not_at_all(value, expected):
+    assert ledger._when(value) == expected

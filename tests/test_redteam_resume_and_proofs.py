@@ -38,30 +38,41 @@ def _reboot_then(answer: str, web1: str) -> list[Any]:
 # ------------------------------------------------------------ who may apply what follows
 
 
-def test_a_change_the_resumed_agent_proposes_is_still_the_requesters_under_two_people(
+def test_a_change_the_resumed_agent_proposes_is_still_the_requesters_and_the_agents(
     thread: Thread, web1: str, estate: dict[str, Any], aws_calls: list[str]
 ) -> None:
-    """Under ``require-second-approver`` alice asks the agent for a change; bob applies it;
-    the agent continues in bob's run and proposes another change. That plan came from
-    alice's request (bob typed only ``apply``): were it bob's, alice could apply it alone,
-    a change nobody but her approved."""
-    rules = {"require_second_approver": "true"}
-    planned, _ = thread.ask("stop web-1, then reboot it", stop_web1(web1), **rules)
-    applied, _ = thread.decide(
-        f"apply {planned.data['plan_id']}", _reboot_then("never", web1), **rules
-    )
+    """Alice asks the agent for a change; bob applies it; the agent continues in bob's run
+    and proposes another change. That plan came from alice's request (bob typed only
+    ``apply``): were it bob's, alice could apply it alone under ``require-second-approver``,
+    a change nobody but her approved. And it is the agent's choice: under that rule it is
+    only a suggestion, which nobody applies (a person asks for it as a command)."""
+    planned, _ = thread.ask("stop web-1, then reboot it", stop_web1(web1))
+    applied, _ = thread.decide(f"apply {planned.data['plan_id']}", _reboot_then("never", web1))
     assert applied.status == "applied", applied.text
     follow_up = applied.data["agent"]["plan_id"]
     (block,) = [
         b for b in plans.find_blocks(thread.answers()[-1]["body"]) if b.plan_id == follow_up
     ]
-    assert block.plan.requester == "alice"
-    alone, _ = thread.decide(f"apply {follow_up}", None, login="alice", openai_api_key="", **rules)
-    assert alone.status == "refused" and "require-second-approver" in alone.title, alone.title
+    assert (block.plan.requester, block.plan.proposer) == ("alice", "agent")
+    rules = {"require_second_approver": "true", "openai_api_key": ""}
+    for login in ("alice", "bob"):
+        refused, _ = thread.decide(f"apply {follow_up}", None, login=login, **rules)
+        assert refused.status == "refused" and "require-second-approver" in refused.text, login
     assert "RebootInstances" not in aws_calls
-    second, _ = thread.decide(f"apply {follow_up}", None, login="bob", openai_api_key="", **rules)
+    second, _ = thread.decide(f"apply {follow_up}", None, login="bob", openai_api_key="")
     assert second.status == "applied", second.text
     assert aws_calls.count("RebootInstances") == 1
+
+
+def _typed(thread: Thread, command: str, **inputs: Any) -> Any:
+    """``/devops COMMAND`` typed by alice in the command language, its plan posted."""
+    from devops_agent.commands import run_command
+
+    ctx = thread.context(f"/devops {command}", **inputs)
+    result = run_command(ctx, command)
+    assert result is not None
+    thread.post(ctx, result)
+    return result
 
 
 def test_a_rollback_plan_needs_the_same_second_person_as_the_plan_it_undoes(
@@ -71,7 +82,8 @@ def test_a_rollback_plan_needs_the_same_second_person_as_the_plan_it_undoes(
     ``require-second-approver`` the requester of the original plan may not apply its
     rollback alone, which the rollback would allow if the approver had asked for it."""
     rules = {"require_second_approver": "true", "openai_api_key": ""}
-    planned, _ = thread.ask("stop web-1", stop_web1(web1), **rules)
+    planned = _typed(thread, f"ec2 stop {web1}", **rules)
+    assert planned.status == "planned", planned.text
     applied, _ = thread.decide(f"apply {planned.data['plan_id']}", None, **rules)
     assert applied.status == "applied", applied.text
     back = applied.data["audit"]["rollback_plan_id"]

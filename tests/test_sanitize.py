@@ -204,3 +204,255 @@ def test_structured_data_is_redacted_by_name_before_it_is_serialised():
     assert out["instances"][0]["tags"]["secret"] == "DEPLOY_KEY"  # a secret's name
     assert out["instances"][0]["Tags"][1] == {"Key": "env", "Value": "prod"}
     assert out["lines"][2] == "done"
+
+
+# Found by scripts/mutate.py: each name, value and shape below depends on one entry of the
+# redactor's word lists or patterns that no test exercised on its own.
+
+#: Each name stands for one word of the lists that make a name secret.
+SECRET_NAMES = [
+    "DB_PWD",
+    "DB_PASS",
+    "APIKEY",
+    "AZURE_CREDENTIAL",
+    "GOOGLE_CREDENTIALS",
+    "PRIVATEKEY",
+    "SECRETKEY",
+    "SLACK_WEBHOOK",
+    "WEBHOOKURL",
+    "PGPASSWD",
+    "GPGPASSPHRASE",
+    "APPSECRET",
+    "DB_PASSWORD_VALUE",
+    "DB_PASSWORD_VAL",
+    "DB_PASSWORD_B64",
+    "API_TOKEN_HEX",
+    "DB_PASSWORD_RAW",
+    "DB_PASSWORD_STR",
+    "DB_PASSWORD_STRING",
+    "DB_PASSWORD_ENCODED",
+    "DB_PASSWORD_PLAIN",
+    "PASSWORD_B64",
+    "TOKEN_VALUE",
+    "webhookUrl",
+    "SLACK_WEBHOOK_URL",
+    *(
+        f"{q}_key"
+        for q in (
+            "api",
+            "private",
+            "secret",
+            "signing",
+            "master",
+            "encryption",
+            "account",
+            "storage",
+            "shared",
+            "client",
+            "app",
+            "license",
+            "hmac",
+        )
+    ),
+]
+
+
+@pytest.mark.parametrize("name", SECRET_NAMES)
+def test_every_word_that_names_a_secret_is_read(name):
+    out = Redactor()(f"{name}=Hunter2abc")
+    assert "Hunter2abc" not in out and out.startswith(f"{name}="), out
+
+
+#: Values that say something about a secret without being one.
+SAYS_ABOUT = [
+    "none",
+    "null",
+    "nil",
+    "true",
+    "false",
+    "yes",
+    "no",
+    "required",
+    "optional",
+    "empty",
+    "read",
+    "write",
+    "unset",
+    "redacted",
+    "hidden",
+    "masked",
+    "n/a",
+    "<none>",
+    "undefined",
+    "changeme",
+]
+
+
+@pytest.mark.parametrize("value", SAYS_ABOUT)
+def test_a_value_that_only_says_something_about_a_secret_stays(value):
+    text = f'password: "{value}"'
+    assert Redactor()(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "app token xapp-1-A0B1C2D3E4F5G6",
+        "stripe sk_live_0123456789abcdefABCDEF",
+        "stripe rk_live_0123456789abcdefABCDEF",
+        "curl -H 'Authorization: Bearer abcDEF0123456789xyz'",
+        "curl -H 'Authorization: Basic dXNlcjpodW50ZXIyYWJj'",
+    ],
+)
+def test_short_credentials_are_redacted_by_their_shape(text):
+    """Shorter than a random run the redactor would catch anyway (40+ characters)."""
+    out = Redactor()(text)
+    assert REDACTED in out, out
+    assert not any(s in out for s in ("A0B1C2", "0123456789ab", "abcDEF01", "dXNlcjpo")), out
+
+
+#: Names that mention a secret without naming one: their values are ids, paging and
+#: idempotency tokens, key ids, flags.
+NOT_SECRET_NAMES = [
+    "",
+    "NextToken",
+    "ClientToken",
+    "ContinuationToken",
+    "PaginationToken",
+    "PageToken",
+    "IdempotencyToken",
+    "StartingToken",
+    "access_key",
+    "public_key",
+    "primary_key",
+    "password_required",
+]
+
+
+@pytest.mark.parametrize("name", NOT_SECRET_NAMES)
+def test_names_that_mention_a_secret_without_naming_one(name):
+    from devops_agent.sanitize import is_secret_name
+
+    assert not is_secret_name(name)
+    if name:
+        text = f"{name}=abc123XYZ789"
+        assert Redactor()(text) == text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "user=bob password=Hunter2abc",  # a plain assignment before the secret
+        "password=none token=Hunter2abc",  # a value that is not a secret before it
+        "password: (see vault) token=Hunter2abc",  # a value that is not a value
+    ],
+)
+def test_every_assignment_of_a_line_is_looked_at(line):
+    out = Redactor()(line)
+    assert "Hunter2abc" not in out and REDACTED in out, out
+
+
+def test_a_quoted_secret_keeps_its_quotes_and_what_follows():
+    assert Redactor()('password = "Hunter2abc" next=1') == f'password = "{REDACTED}" next=1'
+    assert Redactor()("password='Hunter2abc'") == f"password='{REDACTED}'"
+
+
+@pytest.mark.parametrize("indicator", ["|", ">", "|-", ">-", "\\"])
+def test_a_value_on_the_next_lines_is_redacted(indicator):
+    """YAML block scalars (``|``, ``>``, with ``-``) and a shell line continued with ``\\``."""
+    out = Redactor()(f"token: {indicator}\n  Hunter2abcdefghij0123\nnext: 1")
+    assert "Hunter2abc" not in out and "next: 1" in out, out
+
+
+def test_an_unterminated_quote_goes_on_to_the_next_line():
+    out = Redactor()('password = "Hunter2abcdef\n0123456789ghijKLMN"\nok = 1')
+    assert "Hunter2" not in out and "0123456789ghijKLMN" not in out and "ok = 1" in out, out
+
+
+def test_a_continuation_line_is_still_read_for_assignments():
+    out = Redactor()("DEPLOY_TOKEN=dt_9eac9fc7ed6e7ae576d1\n2cc09d916b74c9a1 password=Hunter2abc")
+    assert "2cc09d916b74c9a1" not in out and "Hunter2abc" not in out, out
+
+
+def test_a_bare_aws_secret_at_the_start_of_a_longer_path_is_redacted():
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    assert len(secret) == 40
+    out = Redactor()(f"s3://bucket/{secret}/backup.tar")
+    assert secret not in out and "backup.tar" in out, out
+    out = Redactor()(f"{secret}/backup.tar")
+    assert secret not in out, out
+
+
+def test_known_secrets_are_replaced_longest_first_and_from_six_characters():
+    redactor = Redactor()
+    redactor.add("abcdefgh")
+    redactor.add("abcdefgh-XYZ123")
+    redactor.add("s3cr3t")
+    redactor.add("short")
+    out = redactor("one abcdefgh-XYZ123 two s3cr3t three short")
+    assert "XYZ123" not in out and "s3cr3t" not in out and "short" in out, out
+    assert redactor("") == ""
+
+
+def test_structured_data_keeps_what_is_not_a_secret_value():
+    """Tags name their secret in any common casing (``Key``/``key``/``Name``/``name`` with
+    ``Value``/``value``); an empty or missing value, a flag, a number and a nested object
+    are data, not secrets."""
+    from pydantic import BaseModel
+
+    class Tag(BaseModel):
+        Key: str
+        Value: str
+
+    redactor = Redactor()
+    data = {
+        "tags": [
+            {"key": "DB_PASSWORD", "value": "Hunter2abc"},
+            {"Name": "API_TOKEN", "Value": "Hunter2def"},
+            {"name": "client_secret", "value": "Hunter2ghi"},
+            {"Key": "team", "Value": "platform"},
+        ],
+        "model": Tag(Key="SMTP_PASS", Value="Hunter2jkl"),
+        "DB_PASSWORD": "",
+        "API_TOKEN": None,
+        "password": True,
+        "token": {"expires_in": 3600},
+        "count": 3,
+    }
+    out = redactor.redact_data(data)
+    text = json.dumps(out)
+    assert "Hunter2" not in text, text
+    assert out["tags"][3] == {"Key": "team", "Value": "platform"}
+    assert out["tags"][0] == {"key": "DB_PASSWORD", "value": REDACTED}  # the name stays
+    assert out["model"] == {"Key": "SMTP_PASS", "Value": REDACTED}
+    assert out["DB_PASSWORD"] == "" and out["API_TOKEN"] is None and out["password"] is True
+    assert out["token"] == {"expires_in": 3600} and out["count"] == 3
+
+
+def test_a_plain_word_under_a_secret_name_is_redacted():
+    """Only a command-line flag needs a random-looking value (``--token NAME`` in prose);
+    after ``=`` or ``:`` any value is the secret."""
+    for text in ("password=correcthorse", 'password = "correcthorse"', "DB_PASS: letmein"):
+        out = Redactor()(text)
+        assert "correcthorse" not in out and "letmein" not in out, out
+
+
+def test_a_shell_line_continued_with_a_backslash_carries_the_secret_on():
+    out = Redactor()("export TOKEN=abcdefghij0123456789 \\\n  KLMNOPQRSTUV0123456789\necho done")
+    assert "KLMNOPQRSTUV0123456789" not in out and "echo done" in out, out
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        "Finished",  # a word of a log, mixed case but short
+        "installationcomplete",  # one long lower-case word
+    ],
+)
+def test_only_what_looks_like_part_of_a_key_continues_a_secret(after):
+    """The next line continues a redacted value only when it looks random; a value with
+    more words after it on its line does not run on at all."""
+    text = f"TOKEN=abcdefghij0123456789\n{after}"
+    assert Redactor()(text).endswith(f"\n{after}")
+    text = "TOKEN=abcdefghij0123456789 done\nnextLineValue123456"
+    assert Redactor()(text).endswith("done\nnextLineValue123456")

@@ -419,6 +419,9 @@ def safe_answer(text: str, redact: Any) -> str:
 
     HTML comments go (they could carry a forged ``devops-agent:plan`` marker into the
     action's own comment); images go (their URLs could carry data to another host).
+    Every Markdown image starts with ``![``: after the plain inline ones are named, any
+    other (reference-style, an escaped ``]`` in the alt text) is defused by escaping
+    its ``[``, so it shows as text.
 
     Args:
         text: The model's final answer.
@@ -429,6 +432,7 @@ def safe_answer(text: str, redact: Any) -> str:
     """
     text = clean_untrusted(redact(text))
     text = _IMAGE.sub(lambda m: f"[image: {m.group(1) or 'removed'}]", text)
+    text = text.replace("![", "!\\[")
     return _HTML_MEDIA.sub("[media removed]", text)
 
 

@@ -64,6 +64,7 @@ def connect(token: str, api_url: str, *, backoff: float = 0.5, timeout: int = 30
         seconds_between_writes=None,
         lazy=True,
         user_agent="devops-agent",
+        per_page=100,  # GitHub's largest page: a long (or flooded) thread costs fewer calls
     )
 
 

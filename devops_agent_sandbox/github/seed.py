@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+import time
 import urllib.parse
 from collections.abc import Iterable
 from typing import Any
@@ -222,11 +223,32 @@ class Seeding(PullRoutes):
         user: str = "octocat",
         user_type: str = "User",
     ) -> dict[str, Any]:
+        if user_type == "User":
+            self._after_edits(full_name)
         with self._lock:
             repo = self._repo(full_name)
             if issue_number not in repo.issues:
                 raise KeyError(f"{full_name}#{issue_number} does not exist")
             return copy.deepcopy(self._new_comment(repo, issue_number, body, user, user_type))
+
+    def _after_edits(self, full_name: str) -> None:
+        """Wait, if a comment was edited in this very second, until the next one.
+
+        People read before they answer: a person's comment comes after the edits they
+        could have seen. GitHub's times are whole seconds, and devops-agent refuses to
+        apply a plan edited in its apply comment's second (it cannot tell which came
+        first), so a test's person never comments within the second of an edit. Tests of
+        that race set the apply comment's time themselves.
+        """
+        while True:
+            with self._lock:
+                stamp = now_iso()
+                edited = any(
+                    at == stamp for _, at in self._repo(full_name).comment_editors.values()
+                )
+            if not edited:
+                return
+            time.sleep(0.05)
 
     def add_label(
         self, full_name: str, name: str, *, color: str = "ededed", description: str | None = None

@@ -3,6 +3,7 @@ found again by a hidden marker, deleted), and who last edited a comment."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from devops_agent.errors import ServiceError
@@ -21,7 +22,7 @@ __all__ = [
     "delete_comment",
     "edit_comment",
     "find_comment",
-    "last_editor",
+    "last_edit",
     "own_comment",
     "react",
 ]
@@ -179,19 +180,24 @@ query($id: ID!) {
 """
 
 
-def last_editor(gh: Github, comment: IssueComment) -> str | None:
-    """Who last edited the comment's body (GraphQL ``editor``), or ``None`` if nobody did.
+def last_edit(gh: Github, comment: IssueComment) -> tuple[str, datetime] | None:
+    """Who last edited the comment's body and when (GraphQL ``editor``, ``lastEditedAt``),
+    or ``None`` if nobody did.
 
     The REST API keeps the author after anyone's edit, and people with write access
     may edit any comment, so authorship alone cannot vouch for a plan's content.
-    Bot logins come back without ``[bot]``.
+    Bot logins come back without ``[bot]``; an edit whose editor GitHub does not name
+    (a deleted account) comes back as ``ghost``, never as nobody's.
 
     Args:
         gh: The run's GitHub client.
         comment: The comment.
 
     Returns:
-        The login (bots without ``[bot]``), or ``None``.
+        ``(login, when)`` (bots without ``[bot]``, ``when`` in UTC), or ``None``.
+
+    Raises:
+        ServiceError: GitHub refused the query.
     """
     from github import GithubException
 
@@ -200,8 +206,12 @@ def last_editor(gh: Github, comment: IssueComment) -> str | None:
     except GithubException as exc:
         raise service_error(exc, f"read who edited comment {comment.id}") from None
     node = (data.get("data") or {}).get("node") or {}
+    edited = node.get("lastEditedAt")
+    if not edited:
+        return None
     editor = node.get("editor") or {}
-    return str(editor["login"]) if node.get("lastEditedAt") and editor.get("login") else None
+    at = datetime.fromisoformat(str(edited).replace("Z", "+00:00"))
+    return str(editor.get("login") or "ghost"), at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _same_text(text: str, body: str | None) -> bool:
