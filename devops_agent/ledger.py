@@ -111,7 +111,7 @@ def _parse(description: str, plan: Plan, key: SigningKey) -> tuple[Kind, str] | 
     kind, run, signature = words
     if not key.verify(signature, "ledger", plan.digest, kind, run):
         return None
-    return kind, run  # type: ignore[return-value]
+    return kind, run
 
 
 def records(gh: Github, repository: str, plan: Plan, key: SigningKey) -> list[Record]:
